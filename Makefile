@@ -1,0 +1,72 @@
+# postern: one Makefile.  `make` builds build/postern; `make test` installs
+# missing Debian packages (as root), then runs the unit and integration
+# tests on the normal build and again under ASan+UBSan; `make run` starts
+# a demo server in ./data.
+
+PKGS     := openssl sqlite3 libevent_core libevent_openssl libargon2
+TESTPKGS := cmocka
+
+CC       ?= cc
+BUILD    ?= build
+OPT      ?= -O2
+PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
+WARN     := -Wall -Wextra -Werror -Wshadow -Wpointer-arith \
+            -Wmissing-prototypes -Wstrict-prototypes -Wformat=2 \
+            -Wno-unused-parameter
+CFLAGS   += -std=c17 -D_GNU_SOURCE $(OPT) -g $(WARN) $(PKG_CFLAGS) \
+            $(EXTRA_CFLAGS)
+LDLIBS   += $(PKG_LIBS) -lpthread $(EXTRA_LDFLAGS)
+
+SRCS     := $(wildcard src/*.c)
+OBJS     := $(SRCS:src/%.c=$(BUILD)/obj/%.o)
+LIBOBJS  := $(filter-out $(BUILD)/obj/main.o,$(OBJS))
+UNIT_SRCS := $(wildcard test/unit/*_test.c)
+UNIT_BINS := $(UNIT_SRCS:test/unit/%.c=$(BUILD)/test/%)
+
+PYTHON   := /usr/bin/python3
+
+.PHONY: all test unit integration asan deps run bench clean
+
+all: $(BUILD)/postern
+
+$(BUILD)/postern: $(OBJS)
+	$(CC) $(CFLAGS) -o $@ $(OBJS) $(LDFLAGS) $(LDLIBS)
+
+$(BUILD)/obj/%.o: src/%.c $(wildcard src/*.h) | $(BUILD)/obj
+	$(CC) $(CFLAGS) -c -o $@ $<
+
+$(BUILD)/test/%: test/unit/%.c $(LIBOBJS) | $(BUILD)/test
+	$(CC) $(CFLAGS) -Isrc $(shell pkg-config --cflags $(TESTPKGS)) \
+	    -o $@ $< $(LIBOBJS) $(LDFLAGS) $(LDLIBS) \
+	    $(shell pkg-config --libs $(TESTPKGS))
+
+$(BUILD)/obj $(BUILD)/test:
+	mkdir -p $@
+
+# The one test command README gives and .ci/run calls.
+test: deps
+	$(MAKE) unit integration
+	$(MAKE) asan
+
+deps:
+	@sh scripts/deps.sh
+
+unit: $(UNIT_BINS)
+	@set -e; for t in $(UNIT_BINS); do echo "== $$t"; $$t; done
+
+integration: $(BUILD)/postern
+	sh scripts/integration.sh $(abspath $(BUILD)/postern)
+
+# Same suite under AddressSanitizer and UndefinedBehaviorSanitizer, in a
+# separate build directory so the two builds never mix objects.
+asan:
+	$(MAKE) BUILD=build-asan OPT=-O1 \
+	    EXTRA_CFLAGS="-fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all" \
+	    EXTRA_LDFLAGS="-fsanitize=address,undefined" unit integration
+
+run: deps all
+	sh scripts/run-demo.sh $(abspath $(BUILD)/postern) data
+
+clean:
+	rm -rf build build-asan

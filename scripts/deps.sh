@@ -1,0 +1,21 @@
+#!/bin/sh
+# Install the Debian 12 packages postern needs to build and test, when they
+# are missing.  Needs root for apt-get; as another user it only reports.
+set -e
+PKGS="build-essential pkg-config libssl-dev libsqlite3-dev libevent-dev
+libargon2-dev libcmocka-dev openssl python3 python3-pytest swaks curl
+msmtp iproute2 util-linux"
+missing=""
+for p in $PKGS; do
+	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" ||
+	    missing="$missing $p"
+done
+[ -z "$missing" ] && exit 0
+if [ "$(id -u)" -ne 0 ]; then
+	echo "deps: missing Debian packages:$missing (run as root to install)" >&2
+	exit 1
+fi
+echo "deps: installing$missing"
+export DEBIAN_FRONTEND=noninteractive
+apt-get update -q
+apt-get install -y -q --no-install-recommends $missing

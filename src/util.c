@@ -1,0 +1,261 @@
+/*
+ * util: see util.h.  Nothing here logs; callers report failures with the
+ * errno these functions leave behind.
+ */
+#include <sys/random.h>
+#include <sys/stat.h>
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+
+#include <ctype.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <grp.h>
+#include <libgen.h>
+#include <limits.h>
+#include <pwd.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "util.h"
+
+int
+util_random(void *p, size_t n)
+{
+	unsigned char	*b = p;
+	ssize_t		 r;
+
+	while (n > 0) {
+		r = getrandom(b, n, 0);
+		if (r < 0) {
+			if (errno == EINTR)
+				continue;
+			return -1;
+		}
+		b += r;
+		n -= (size_t)r;
+	}
+	return 0;
+}
+
+uint64_t
+util_random_u64(void)
+{
+	uint64_t	v = 0;
+
+	if (util_random(&v, sizeof(v)) == -1)
+		abort();	/* no entropy: nothing safe to do */
+	return v;
+}
+
+uint64_t
+util_now_ms(void)
+{
+	struct timespec	ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
+uint64_t
+util_monotonic_ms(void)
+{
+	struct timespec	ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
+void
+util_hex(const void *p, size_t n, char *out)
+{
+	static const char	 hex[] = "0123456789abcdef";
+	const unsigned char	*b = p;
+	size_t			 i;
+
+	for (i = 0; i < n; i++) {
+		out[2 * i] = hex[b[i] >> 4];
+		out[2 * i + 1] = hex[b[i] & 15];
+	}
+	out[2 * n] = '\0';
+}
+
+void
+util_lower(char *s)
+{
+	for (; *s; s++)
+		*s = (char)tolower((unsigned char)*s);
+}
+
+int
+util_fd_nonblock(int fd)
+{
+	int	fl = fcntl(fd, F_GETFL);
+
+	if (fl == -1)
+		return -1;
+	return fcntl(fd, F_SETFL, fl | O_NONBLOCK);
+}
+
+int
+util_fd_cloexec(int fd)
+{
+	int	fl = fcntl(fd, F_GETFD);
+
+	if (fl == -1)
+		return -1;
+	return fcntl(fd, F_SETFD, fl | FD_CLOEXEC);
+}
+
+int
+util_strlcpy(char *dst, const char *src, size_t dstsz)
+{
+	size_t	n = strlen(src);
+
+	if (dstsz == 0)
+		return -1;
+	if (n >= dstsz) {
+		dst[0] = '\0';
+		return -1;
+	}
+	memcpy(dst, src, n + 1);
+	return 0;
+}
+
+int
+util_snprintf(char *dst, size_t dstsz, const char *fmt, ...)
+{
+	va_list	ap;
+	int	n;
+
+	va_start(ap, fmt);
+	n = vsnprintf(dst, dstsz, fmt, ap);
+	va_end(ap);
+	if (n < 0 || (size_t)n >= dstsz)
+		return -1;
+	return 0;
+}
+
+void
+util_addr_str(const struct sockaddr *sa, char *out, size_t outsz)
+{
+	const void	*a;
+
+	if (sa->sa_family == AF_INET)
+		a = &((const struct sockaddr_in *)(const void *)sa)->sin_addr;
+	else if (sa->sa_family == AF_INET6)
+		a = &((const struct sockaddr_in6 *)(const void *)sa)->sin6_addr;
+	else {
+		util_strlcpy(out, "local", outsz);
+		return;
+	}
+	if (inet_ntop(sa->sa_family, a, out, (socklen_t)outsz) == NULL)
+		util_strlcpy(out, "?", outsz);
+}
+
+int
+util_write_all(int fd, const void *p, size_t n)
+{
+	const char	*c = p;
+	ssize_t		 w;
+
+	while (n > 0) {
+		w = write(fd, c, n);
+		if (w < 0) {
+			if (errno == EINTR)
+				continue;
+			return -1;
+		}
+		c += w;
+		n -= (size_t)w;
+	}
+	return 0;
+}
+
+int
+util_fsync_dir(const char *dir)
+{
+	int	fd, r, saved;
+
+	if ((fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) == -1)
+		return -1;
+	r = fsync(fd);
+	saved = errno;
+	close(fd);
+	errno = saved;
+	return r;
+}
+
+int
+util_write_file_atomic(const char *path, const void *p, size_t n,
+    mode_t mode)
+{
+	char	tmp[PATH_MAX], dir[PATH_MAX];
+	int	fd = -1, saved;
+
+	if (util_snprintf(tmp, sizeof(tmp), "%s.tmp%08x", path,
+	    (unsigned)util_random_u64()) == -1 ||
+	    util_strlcpy(dir, path, sizeof(dir)) == -1) {
+		errno = ENAMETOOLONG;
+		return -1;
+	}
+	fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, mode);
+	if (fd == -1)
+		return -1;
+	if (fchmod(fd, mode) == -1 || util_write_all(fd, p, n) == -1 ||
+	    fsync(fd) == -1)
+		goto fail;
+	if (close(fd) == -1) {
+		fd = -1;
+		goto fail;
+	}
+	fd = -1;
+	if (rename(tmp, path) == -1)
+		goto fail;
+	return util_fsync_dir(dirname(dir));
+fail:
+	saved = errno;
+	if (fd != -1)
+		close(fd);
+	unlink(tmp);
+	errno = saved;
+	return -1;
+}
+
+int
+util_drop_privileges(const struct passwd *pw, const char *chroot_dir)
+{
+	if (geteuid() != 0)
+		return 0;
+	if (chroot_dir != NULL) {
+		if (chroot(chroot_dir) == -1 || chdir("/") == -1)
+			return -1;
+	}
+	if (setgroups(1, &pw->pw_gid) == -1 ||
+	    setresgid(pw->pw_gid, pw->pw_gid, pw->pw_gid) == -1 ||
+	    setresuid(pw->pw_uid, pw->pw_uid, pw->pw_uid) == -1)
+		return -1;
+	/* make sure there is no way back */
+	if (setuid(0) != -1) {
+		errno = EPERM;
+		return -1;
+	}
+	return 0;
+}
+
+void
+util_rfc5322_date(char *out, size_t outsz)
+{
+	time_t		now = time(NULL);
+	struct tm	tm;
+
+	gmtime_r(&now, &tm);
+	if (strftime(out, outsz, "%a, %d %b %Y %H:%M:%S +0000", &tm) == 0 &&
+	    outsz > 0)
+		out[0] = '\0';
+}

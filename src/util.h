@@ -1,0 +1,58 @@
+/*
+ * util: small helpers that know nothing about mail: randomness, ids,
+ * file descriptors, durable file writes, address formatting, privileges.
+ * Functions return 0 or -1 with errno set, unless noted.
+ */
+#ifndef POSTERN_UTIL_H
+#define POSTERN_UTIL_H
+
+#include <sys/socket.h>
+#include <sys/types.h>
+
+#include <stddef.h>
+#include <stdint.h>
+
+struct passwd;
+
+int	 util_random(void *, size_t);
+uint64_t util_random_u64(void);
+uint64_t util_now_ms(void);
+uint64_t util_monotonic_ms(void);
+void	 util_hex(const void *, size_t, char *out);	/* out: 2n+1 */
+void	 util_lower(char *);
+int	 util_fd_nonblock(int);
+int	 util_fd_cloexec(int);
+
+/* Bounded copy; -1 (and dst = "") if src does not fit. */
+int	 util_strlcpy(char *dst, const char *src, size_t dstsz);
+
+/* Bounded snprintf; -1 if truncated or on error. */
+int	 util_snprintf(char *dst, size_t dstsz, const char *fmt, ...)
+	    __attribute__((format(printf, 3, 4)));
+
+/* "1.2.3.4" or "IPv6:..." style text of an address, no port. */
+void	 util_addr_str(const struct sockaddr *, char *out, size_t outsz);
+
+/*
+ * Write len bytes to path atomically: temp file in the same directory
+ * (O_EXCL, mode), fsync, rename, fsync the directory.
+ */
+int	 util_write_file_atomic(const char *path, const void *, size_t,
+	    mode_t mode);
+
+/* write(2) all of it, retrying on EINTR and short writes. */
+int	 util_write_all(int fd, const void *, size_t);
+
+/* fsync the directory that holds path (or path itself if a dir). */
+int	 util_fsync_dir(const char *dir);
+
+/*
+ * Privileges: if running as root, switch to pw (groups, gid, uid) for
+ * good, optionally after chroot(2) into dir.  Not root: no change.
+ */
+int	 util_drop_privileges(const struct passwd *pw, const char *chroot_dir);
+
+/* RFC 5322 date-time for "now", e.g. "Fri, 27 Nov 2026 23:07:15 +0000". */
+void	 util_rfc5322_date(char *out, size_t outsz);
+
+#endif
