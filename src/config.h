@@ -1,0 +1,74 @@
+/*
+ * config: postern.conf, "key = value" lines, '#' starts a comment line,
+ * blank lines ignored.  Every key is known and every value checked; the
+ * first bad line fails the load with "FILE:LINE: reason" and the server
+ * does not start.  Durations take an optional unit (ms, s, m, h; plain
+ * numbers are seconds); sizes an optional K, M or G (powers of 1024).
+ */
+#ifndef POSTERN_CONFIG_H
+#define POSTERN_CONFIG_H
+
+#include <sys/socket.h>
+
+#include <limits.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "log.h"
+
+#define CONFIG_LISTEN_MAX	8	/* addresses per listener kind */
+#define CONFIG_HOST_MAX		253
+
+enum listen_kind {
+	LISTEN_SUBMISSION,	/* 587: STARTTLS, AUTH required */
+	LISTEN_SMTPS,		/* 465: implicit TLS, AUTH required */
+	LISTEN_MX,		/* 25: no AUTH, local domains only */
+	LISTEN_KIND_COUNT,
+};
+
+struct config_listen {
+	struct sockaddr_storage	ss;
+	socklen_t		sslen;
+	char			text[64];	/* as written, for logs */
+};
+
+struct config {
+	char		path[PATH_MAX];
+	char		hostname[CONFIG_HOST_MAX + 1];
+	char		user[33];		/* unprivileged user (root) */
+	struct config_listen listen[LISTEN_KIND_COUNT][CONFIG_LISTEN_MAX];
+	size_t		nlisten[LISTEN_KIND_COUNT];
+	uint64_t	max_message_size;	/* SIZE, octets */
+	unsigned	max_recipients;		/* per message */
+	unsigned	max_errors;		/* per session, then 421 */
+	unsigned	max_sessions;		/* concurrent, all listeners */
+	unsigned	timeout_command_ms;	/* RFC 5321 §4.5.3.2.7: 5 min */
+	unsigned	timeout_data_ms;	/* per DATA block: 3 min */
+	unsigned	timeout_tls_ms;		/* TLS handshake */
+	unsigned	greet_delay_ms;		/* pregreet window */
+	unsigned	shutdown_grace_ms;	/* SIGTERM: finish sessions */
+	unsigned	auth_workers;		/* hashing threads */
+	int		auth_plain;		/* mechanisms offered */
+	int		auth_login;
+	enum log_level	log_level;
+};
+
+/* Fill in the built-in defaults (listeners empty). */
+void	config_defaults(struct config *);
+
+/*
+ * Load path over the defaults.  Returns 0, or -1 with "PATH:LINE: reason"
+ * (or "PATH: reason") in err.
+ */
+int	config_load(struct config *, const char *path, char *err,
+	    size_t errsz);
+
+/*
+ * Parse one listener value: whitespace-separated ADDR:PORT or [IPv6]:PORT
+ * items (numeric addresses only), or empty to disable.  Returns 0 or -1
+ * with the reason in err.
+ */
+int	config_parse_listen(const char *value, struct config_listen *out,
+	    size_t *nout, char *err, size_t errsz);
+
+#endif
