@@ -1,0 +1,454 @@
+/*
+ * queue: the process that owns the spool, DATADIR/spool/queue.
+ *
+ * A message is born in IPC_Q_OPEN: the queue creates ID.tmp (O_EXCL,
+ * 0600) and passes the SMTP process a descriptor to write the content
+ * into; recipients follow in IPC_Q_RCPT.  IPC_Q_COMMIT hands it to the
+ * commit thread, which makes it durable in this order:
+ *   fsync(ID.tmp); rename to ID.msg;
+ *   write ID.etmp (the envelope), fsync, rename to ID.env;
+ * and then, once for the whole batch it took, fsyncs the directory before
+ * answering QUEUE_RES_OK to every message of the batch (group commit:
+ * concurrent sessions share one directory fsync).  ID.env is the commit
+ * point: at start, any .tmp/.etmp, any .msg without .env and any .env
+ * without .msg is left over from a message that was never acknowledged
+ * and is removed.
+ *
+ * Threads: the main thread owns the table of open messages; a committed
+ * message passes to the commit thread and is freed there.  Replies are
+ * serialised by a mutex.  SIGINT/SIGTERM are ignored: the queue stops
+ * when the SMTP process closes the socket, after the last commit.
+ */
+#include <sys/queue.h>
+#include <sys/stat.h>
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <limits.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "buf.h"
+#include "envelope.h"
+#include "ipc.h"
+#include "log.h"
+#include "proc.h"
+#include "util.h"
+
+#define QBUCKETS	1024
+#define ENV_FILE_MAX	(4 * 1024 * 1024)
+
+struct qmsg {
+	LIST_ENTRY(qmsg)	 entry;		/* open table */
+	struct qmsg		*next;		/* commit list */
+	uint64_t		 reqid;
+	int			 fd;
+	int			 err;		/* errno of a failed commit */
+	struct envelope		 env;
+};
+
+static struct {
+	int			 sock;
+	int			 dirfd;
+	char			 dir[PATH_MAX];
+	LIST_HEAD(, qmsg)	 open[QBUCKETS];
+	pthread_mutex_t		 lock;
+	pthread_cond_t		 cond;
+	pthread_mutex_t		 send_lock;
+	struct qmsg		*head, *tail;	/* to commit */
+	int			 done;
+} Q = {
+	.lock = PTHREAD_MUTEX_INITIALIZER,
+	.cond = PTHREAD_COND_INITIALIZER,
+	.send_lock = PTHREAD_MUTEX_INITIALIZER,
+};
+
+static void	 queue_recover(void);
+static void	 queue_new_id(char *, size_t);
+static struct qmsg *queue_find(uint64_t, int);
+static void	 queue_open(struct ipc_msg *);
+static void	 queue_rcpt(struct ipc_msg *);
+static void	 queue_commit(struct ipc_msg *);
+static void	 queue_abort(struct ipc_msg *);
+static void	 queue_discard(struct qmsg *);
+static void	*queue_committer(void *);
+static int	 queue_make_durable(struct qmsg *);
+static void	 queue_reply(uint32_t, uint64_t, uint32_t, const char *, int);
+static int	 queue_path(char *, size_t, const char *, const char *);
+
+static int
+queue_path(char *out, size_t outsz, const char *id, const char *suffix)
+{
+	return util_snprintf(out, outsz, "%s.%s", id, suffix);
+}
+
+static void
+queue_reply(uint32_t type, uint64_t reqid, uint32_t result, const char *id,
+    int fd)
+{
+	struct ipc_msg	m;
+
+	ipc_msg_init(&m, type, reqid);
+	ipc_put_u32(&m, result);
+	ipc_put_str(&m, id);
+	m.fd = fd;
+	pthread_mutex_lock(&Q.send_lock);
+	if (ipc_send(Q.sock, &m) == -1)
+		log_warn("queue: reply");
+	pthread_mutex_unlock(&Q.send_lock);
+}
+
+/*
+ * Queue ids sort by arrival: 13 hex digits of microseconds since the
+ * epoch, then 5 random ones.  O_EXCL settles the rare collision.
+ */
+static void
+queue_new_id(char *out, size_t outsz)
+{
+	struct timespec	ts;
+	uint64_t	us;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	us = (uint64_t)ts.tv_sec * 1000000 + (uint64_t)ts.tv_nsec / 1000;
+	snprintf(out, outsz, "%013" PRIX64 "%05" PRIX64,
+	    (uint64_t)(us & 0xfffffffffffffULL),
+	    (uint64_t)(util_random_u64() & 0xfffffULL));
+}
+
+static struct qmsg *
+queue_find(uint64_t reqid, int unlink_it)
+{
+	struct qmsg	*q;
+
+	LIST_FOREACH(q, &Q.open[reqid % QBUCKETS], entry)
+		if (q->reqid == reqid) {
+			if (unlink_it)
+				LIST_REMOVE(q, entry);
+			return q;
+		}
+	return NULL;
+}
+
+static void
+queue_discard(struct qmsg *q)
+{
+	char	name[64];
+
+	if (q->fd != -1)
+		close(q->fd);
+	if (queue_path(name, sizeof(name), q->env.id, "tmp") == 0)
+		unlinkat(Q.dirfd, name, 0);
+	envelope_free(&q->env);
+	free(q);
+}
+
+static void
+queue_open(struct ipc_msg *m)
+{
+	struct qmsg	*q;
+	char		 name[64];
+	int		 tries, fd = -1, dupfd;
+
+	if ((q = queue_find(m->id, 1)) != NULL) {
+		log_warnx("queue: request %" PRIx64 " reopened", m->id);
+		queue_discard(q);
+	}
+	if ((q = calloc(1, sizeof(*q))) == NULL) {
+		queue_reply(IPC_Q_OPENED, m->id, QUEUE_RES_TEMPFAIL, "", -1);
+		return;
+	}
+	envelope_init(&q->env);
+	q->reqid = m->id;
+	q->fd = -1;
+	if (ipc_get_str(m, q->env.sender, sizeof(q->env.sender)) == -1 ||
+	    ipc_get_str(m, q->env.helo, sizeof(q->env.helo)) == -1 ||
+	    ipc_get_str(m, q->env.client, sizeof(q->env.client)) == -1 ||
+	    ipc_get_str(m, q->env.auth_user, sizeof(q->env.auth_user)) == -1 ||
+	    ipc_get_str(m, q->env.listener, sizeof(q->env.listener)) == -1 ||
+	    ipc_get_u32(m, &q->env.flags) == -1 || ipc_get_end(m) == -1) {
+		log_warnx("queue: malformed open request");
+		free(q);
+		queue_reply(IPC_Q_OPENED, m->id, QUEUE_RES_TEMPFAIL, "", -1);
+		return;
+	}
+	for (tries = 0; tries < 10 && fd == -1; tries++) {
+		queue_new_id(q->env.id, sizeof(q->env.id));
+		queue_path(name, sizeof(name), q->env.id, "tmp");
+		fd = openat(Q.dirfd, name, O_WRONLY | O_CREAT | O_EXCL |
+		    O_CLOEXEC, 0600);
+		if (fd == -1 && errno != EEXIST)
+			break;
+	}
+	if (fd == -1 || (dupfd = dup(fd)) == -1) {
+		int saved = errno;
+
+		log_warn("queue: create message file");
+		if (fd != -1) {
+			close(fd);
+			unlinkat(Q.dirfd, name, 0);
+		}
+		free(q);
+		queue_reply(IPC_Q_OPENED, m->id, saved == ENOSPC ||
+		    saved == EDQUOT ? QUEUE_RES_NOSPACE : QUEUE_RES_TEMPFAIL,
+		    "", -1);
+		return;
+	}
+	q->fd = fd;
+	q->env.created = util_now_ms() / 1000;
+	LIST_INSERT_HEAD(&Q.open[m->id % QBUCKETS], q, entry);
+	queue_reply(IPC_Q_OPENED, m->id, QUEUE_RES_OK, q->env.id, dupfd);
+	close(dupfd);
+}
+
+static void
+queue_rcpt(struct ipc_msg *m)
+{
+	struct qmsg	*q = queue_find(m->id, 0);
+	char		 rcpt[SMTP_ADDR_MAX + 1];
+
+	if (q == NULL)
+		return;
+	if (ipc_get_str(m, rcpt, sizeof(rcpt)) == -1 ||
+	    ipc_get_end(m) == -1 || envelope_add_rcpt(&q->env, rcpt) == -1) {
+		log_warnx("queue: %s: bad recipient, message dropped",
+		    q->env.id);
+		LIST_REMOVE(q, entry);
+		queue_discard(q);
+	}
+}
+
+static void
+queue_commit(struct ipc_msg *m)
+{
+	struct qmsg	*q = queue_find(m->id, 1);
+
+	if (q == NULL) {
+		queue_reply(IPC_Q_COMMITTED, m->id, QUEUE_RES_TEMPFAIL, "", -1);
+		return;
+	}
+	if (ipc_get_u64(m, &q->env.size) == -1 || ipc_get_end(m) == -1 ||
+	    q->env.nrcpt == 0) {
+		log_warnx("queue: %s: malformed commit", q->env.id);
+		queue_reply(IPC_Q_COMMITTED, m->id, QUEUE_RES_TEMPFAIL, "", -1);
+		queue_discard(q);
+		return;
+	}
+	q->next = NULL;
+	pthread_mutex_lock(&Q.lock);
+	if (Q.tail)
+		Q.tail->next = q;
+	else
+		Q.head = q;
+	Q.tail = q;
+	pthread_cond_signal(&Q.cond);
+	pthread_mutex_unlock(&Q.lock);
+}
+
+static void
+queue_abort(struct ipc_msg *m)
+{
+	struct qmsg	*q = queue_find(m->id, 1);
+
+	if (q != NULL) {
+		log_debug("queue: %s: aborted", q->env.id);
+		queue_discard(q);
+	}
+}
+
+/* Steps 1-2 of the commit (see top); the directory fsync is batched. */
+static int
+queue_make_durable(struct qmsg *q)
+{
+	char		 tmp[64], msg[64], etmp[64], env[64];
+	struct buf	 b;
+	int		 fd = -1, rc = -1;
+
+	queue_path(tmp, sizeof(tmp), q->env.id, "tmp");
+	queue_path(msg, sizeof(msg), q->env.id, "msg");
+	queue_path(etmp, sizeof(etmp), q->env.id, "etmp");
+	queue_path(env, sizeof(env), q->env.id, "env");
+	buf_init(&b, ENV_FILE_MAX);
+	if (fsync(q->fd) == -1 || renameat(Q.dirfd, tmp, Q.dirfd, msg) == -1)
+		goto done;
+	if (envelope_format(&q->env, &b) == -1) {
+		errno = ENOMEM;
+		goto done;
+	}
+	fd = openat(Q.dirfd, etmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC,
+	    0600);
+	if (fd == -1 || util_write_all(fd, b.data, b.len) == -1 ||
+	    fsync(fd) == -1 || renameat(Q.dirfd, etmp, Q.dirfd, env) == -1)
+		goto done;
+	rc = 0;
+done:
+	if (rc == -1) {
+		int saved = errno;
+
+		log_warn("queue: %s: cannot make durable", q->env.id);
+		unlinkat(Q.dirfd, tmp, 0);
+		unlinkat(Q.dirfd, msg, 0);
+		unlinkat(Q.dirfd, etmp, 0);
+		errno = saved;
+	}
+	if (fd != -1)
+		close(fd);
+	buf_free(&b);
+	if (rc == -1)
+		errno = q->err = errno ? errno : EIO;
+	return rc;
+}
+
+static void *
+queue_committer(void *arg)
+{
+	struct qmsg	*batch, *q, *next;
+	int		 dir_ok, err;
+
+	for (;;) {
+		pthread_mutex_lock(&Q.lock);
+		while (Q.head == NULL && !Q.done)
+			pthread_cond_wait(&Q.cond, &Q.lock);
+		batch = Q.head;
+		Q.head = Q.tail = NULL;
+		pthread_mutex_unlock(&Q.lock);
+		if (batch == NULL)
+			break;
+		for (q = batch; q != NULL; q = q->next)
+			q->err = queue_make_durable(q) == -1 ? errno : 0;
+		dir_ok = fsync(Q.dirfd) == 0;
+		if (!dir_ok)
+			log_warn("queue: fsync %s", Q.dir);
+		for (q = batch; q != NULL; q = next) {
+			next = q->next;
+			err = q->err;
+			if (err == 0 && dir_ok) {
+				log_info("queue: %s: queued from=<%s> nrcpt=%zu "
+				    "size=%" PRIu64, q->env.id, q->env.sender,
+				    q->env.nrcpt, q->env.size);
+				queue_reply(IPC_Q_COMMITTED, q->reqid,
+				    QUEUE_RES_OK, q->env.id, -1);
+			} else
+				queue_reply(IPC_Q_COMMITTED, q->reqid,
+				    err == ENOSPC || err == EDQUOT ?
+				    QUEUE_RES_NOSPACE : QUEUE_RES_TEMPFAIL,
+				    q->env.id, -1);
+			close(q->fd);
+			envelope_free(&q->env);
+			free(q);
+		}
+	}
+	return NULL;
+}
+
+/* Remove what no 250 ever covered; see the top of this file. */
+static void
+queue_recover(void)
+{
+	DIR		*d;
+	struct dirent	*de;
+	char		 other[NAME_MAX + 1], *dot;
+	struct stat	 sb;
+	size_t		 kept = 0, removed = 0;
+	int		 fd;
+
+	if ((fd = dup(Q.dirfd)) == -1 || (d = fdopendir(fd)) == NULL)
+		fatal("queue: %s", Q.dir);
+	while ((de = readdir(d)) != NULL) {
+		if (de->d_name[0] == '.' ||
+		    (dot = strrchr(de->d_name, '.')) == NULL)
+			continue;
+		if (strcmp(dot, ".msg") == 0 || strcmp(dot, ".env") == 0) {
+			snprintf(other, sizeof(other), "%.*s.%s",
+			    (int)(dot - de->d_name), de->d_name,
+			    strcmp(dot, ".msg") == 0 ? "env" : "msg");
+			if (fstatat(Q.dirfd, other, &sb, 0) == 0) {
+				kept += dot[1] == 'e';
+				continue;
+			}
+		} else if (strcmp(dot, ".tmp") != 0 &&
+		    strcmp(dot, ".etmp") != 0)
+			continue;
+		if (unlinkat(Q.dirfd, de->d_name, 0) == 0)
+			removed++;
+	}
+	closedir(d);
+	if (removed)
+		fsync(Q.dirfd);
+	log_info("queue: %zu message(s) in %s, %zu unacknowledged file(s) "
+	    "removed", kept, Q.dir, removed);
+}
+
+void
+queue_main(const struct config *cfg, const char *datadir, int sock)
+{
+	struct ipc_msg	*m;
+	pthread_t	 tid;
+	size_t		 i;
+	int		 r;
+
+	log_set_role("queue");
+	signal(SIGINT, SIG_IGN);
+	signal(SIGTERM, SIG_IGN);
+	Q.sock = sock;
+	for (i = 0; i < QBUCKETS; i++)
+		LIST_INIT(&Q.open[i]);
+	if (util_snprintf(Q.dir, sizeof(Q.dir), "%s/spool/queue",
+	    datadir) == -1)
+		fatalx("queue: path too long");
+	if ((Q.dirfd = open(Q.dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) == -1)
+		fatal("queue: %s", Q.dir);
+	queue_recover();
+	if (pthread_create(&tid, NULL, queue_committer, NULL) != 0)
+		fatalx("queue: cannot start commit thread");
+	if ((m = malloc(sizeof(*m))) == NULL)
+		fatal("queue: malloc");
+	while ((r = ipc_recv(sock, m)) == 1) {
+		if (m->fd != -1) {
+			close(m->fd);	/* the queue is never sent fds */
+			m->fd = -1;
+		}
+		switch (m->type) {
+		case IPC_Q_OPEN:
+			queue_open(m);
+			break;
+		case IPC_Q_RCPT:
+			queue_rcpt(m);
+			break;
+		case IPC_Q_COMMIT:
+			queue_commit(m);
+			break;
+		case IPC_Q_ABORT:
+			queue_abort(m);
+			break;
+		default:
+			log_warnx("queue: unexpected message type %u", m->type);
+			break;
+		}
+	}
+	if (r == -1)
+		log_warn("queue: receive");
+	pthread_mutex_lock(&Q.lock);
+	Q.done = 1;
+	pthread_cond_broadcast(&Q.cond);
+	pthread_mutex_unlock(&Q.lock);
+	pthread_join(tid, NULL);
+	/* messages never committed were never acknowledged */
+	for (i = 0; i < QBUCKETS; i++) {
+		struct qmsg *q;
+
+		while ((q = LIST_FIRST(&Q.open[i])) != NULL) {
+			LIST_REMOVE(q, entry);
+			queue_discard(q);
+		}
+	}
+	free(m);
+	log_debug("queue: exiting");
+	(void)cfg;
+	exit(0);
+}

@@ -1,0 +1,31 @@
+/*
+ * tls: OpenSSL server contexts and certificate set-up.  Certificates live
+ * in DATADIR/certs/NAME/{fullchain.pem,privkey.pem}, the layout certbot
+ * uses.  Every pair found is loaded at start; the DNS names in each
+ * certificate (subjectAltName, else CN) select it by SNI, and the pair in
+ * certs/HOSTNAME is the default.  TLS 1.2 and 1.3 only, forward-secret
+ * AEAD ciphers only.  Loading happens in the privileged parent before the
+ * network process drops privileges, so the key files can stay root-only.
+ */
+#ifndef POSTERN_TLS_H
+#define POSTERN_TLS_H
+
+#include <stddef.h>
+
+#include <openssl/ssl.h>
+
+/* The default context with SNI selection installed, or NULL + err. */
+SSL_CTX	*tls_server_init(const char *datadir, const char *hostname,
+	    char *err, size_t errsz);
+
+/*
+ * Create a self-signed ECDSA P-256 certificate for hostname in dir
+ * (fullchain.pem 0644, privkey.pem 0600).  0 or -1 + err.
+ */
+int	 tls_selfsigned(const char *dir, const char *hostname, char *err,
+	    size_t errsz);
+
+/* "TLSv1.3 cipher=TLS_AES_256_GCM_SHA384 bits=256" for logs/headers. */
+void	 tls_describe(const SSL *, char *out, size_t outsz);
+
+#endif
