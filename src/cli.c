@@ -1,0 +1,324 @@
+/*
+ * cli: see cli.h.  init builds a complete data directory in a temporary
+ * sibling and renames it into place, so an interrupted init leaves no
+ * half-made directory behind and an existing one is never touched.
+ */
+#include <sys/stat.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <pwd.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "cli.h"
+#include "config.h"
+#include "log.h"
+#include "password.h"
+#include "smtp_parse.h"
+#include "store.h"
+#include "tls.h"
+#include "util.h"
+
+#define PASSWORD_STDIN_MAX	1024
+
+static int	 cli_load_config(const char *, struct config *);
+static struct store *cli_store(const char *, int);
+static int	 cli_become_user(const struct config *);
+static int	 cli_write_config(const char *, const char *);
+static int	 cli_read_password(char *, size_t);
+
+static int
+cli_load_config(const char *datadir, struct config *cfg)
+{
+	char	path[PATH_MAX], err[PATH_MAX + 256];
+
+	config_defaults(cfg);
+	snprintf(path, sizeof(path), "%s/postern.conf", datadir);
+	if (config_load(cfg, path, err, sizeof(err)) == -1) {
+		fprintf(stderr, "postern: %s\n", err);
+		return -1;
+	}
+	return 0;
+}
+
+/* As root, act as the server's user so new files stay usable by it. */
+static int
+cli_become_user(const struct config *cfg)
+{
+	struct passwd	*pw;
+
+	if (geteuid() != 0)
+		return 0;
+	if ((pw = getpwnam(cfg->user)) == NULL) {
+		fprintf(stderr, "postern: user %s does not exist; create it "
+		    "with: useradd --system --no-create-home --shell "
+		    "/usr/sbin/nologin %s\n", cfg->user, cfg->user);
+		return -1;
+	}
+	if (util_drop_privileges(pw, NULL) == -1) {
+		fprintf(stderr, "postern: cannot switch to user %s: %s\n",
+		    cfg->user, strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
+static struct store *
+cli_store(const char *datadir, int create)
+{
+	struct config	 cfg;
+	struct store	*st;
+	char		 err[PATH_MAX + 256];
+
+	if (cli_load_config(datadir, &cfg) == -1 ||
+	    cli_become_user(&cfg) == -1)
+		return NULL;
+	if ((st = store_open(datadir, create, err, sizeof(err))) == NULL)
+		fprintf(stderr, "postern: account store: %s\n", err);
+	return st;
+}
+
+static int
+cli_write_config(const char *path, const char *hostname)
+{
+	char	text[2048], date[64];
+
+	util_rfc5322_date(date, sizeof(date));
+	if (util_snprintf(text, sizeof(text),
+	    "# postern configuration, written by `postern init` on %s.\n"
+	    "# key = value lines; lines starting with '#' are comments.\n"
+	    "# See docs/CONFIG.md for every key.\n"
+	    "\n"
+	    "# The name this server answers with (banner, EHLO, Received:)\n"
+	    "# and the default TLS certificate, certs/HOSTNAME/.\n"
+	    "hostname = %s\n"
+	    "\n"
+	    "# Listeners: ADDR:PORT or [IPv6]:PORT, several separated by\n"
+	    "# spaces; empty disables.  Production uses 587, 465 and 25.\n"
+	    "submission = 127.0.0.1:2587\n"
+	    "smtps = 127.0.0.1:2465\n"
+	    "mx = 127.0.0.1:2525\n"
+	    "\n"
+	    "# Unprivileged user the server runs as when started as root.\n"
+	    "user = postern\n"
+	    "\n"
+	    "max_message_size = 35M\n"
+	    "max_recipients = 100\n"
+	    "max_errors = 10\n"
+	    "timeout_command = 5m\n"
+	    "timeout_data = 3m\n"
+	    "auth_mechanisms = PLAIN LOGIN\n"
+	    "log_level = info\n", date, hostname) == -1)
+		return -1;
+	return util_write_file_atomic(path, text, strlen(text), 0644);
+}
+
+int
+cli_init(const char *datadir, int argc, char **argv)
+{
+	struct passwd	*pw = NULL;
+	struct store	*st;
+	struct stat	 sb;
+	char		 host[CONFIG_HOST_MAX + 1], tmp[PATH_MAX], path[PATH_MAX];
+	char		 err[PATH_MAX + 256];
+	int		 i;
+
+	if (gethostname(host, sizeof(host)) == -1 || !smtp_valid_domain(host))
+		util_strlcpy(host, "localhost", sizeof(host));
+	for (i = 0; i < argc; i++) {
+		if (strcmp(argv[i], "--hostname") == 0 && i + 1 < argc)
+			util_strlcpy(host, argv[++i], sizeof(host));
+		else {
+			fprintf(stderr, "usage: postern -d DIR init "
+			    "[--hostname HOST]\n");
+			return 2;
+		}
+	}
+	if (!smtp_valid_domain(host) || strlen(host) > CONFIG_HOST_MAX) {
+		fprintf(stderr, "postern: init: '%s' is not a valid host name\n",
+		    host);
+		return 2;
+	}
+	util_lower(host);
+	if (stat(datadir, &sb) == 0) {
+		fprintf(stderr, "postern: %s already exists; leaving it "
+		    "untouched (remove it first to start over)\n", datadir);
+		return 1;
+	}
+	if (geteuid() == 0 && (pw = getpwnam("postern")) == NULL) {
+		fprintf(stderr, "postern: running as root, but user postern "
+		    "does not exist; create it with: useradd --system "
+		    "--no-create-home --shell /usr/sbin/nologin postern\n");
+		return 1;
+	}
+	if (util_snprintf(tmp, sizeof(tmp), "%s.init-%ld", datadir,
+	    (long)getpid()) == -1) {
+		fprintf(stderr, "postern: %s: path too long\n", datadir);
+		return 1;
+	}
+#define MK(sub, mode, own) do {						\
+	if (util_snprintf(path, sizeof(path), "%s%s", tmp, sub) == -1 ||	\
+	    mkdir(path, mode) == -1 || chmod(path, mode) == -1 ||	\
+	    (own && pw && chown(path, pw->pw_uid, pw->pw_gid) == -1)) {	\
+		fprintf(stderr, "postern: %s: %s\n", path, strerror(errno)); \
+		goto fail;						\
+	}								\
+} while (0)
+	MK("", 0755, 0);
+	MK("/certs", 0755, 0);
+	MK("/db", 0700, 1);
+	MK("/spool", 0700, 1);
+	MK("/spool/queue", 0700, 1);
+	MK("/empty", 0755, 0);
+#undef MK
+	if (util_snprintf(path, sizeof(path), "%s/postern.conf", tmp) == -1 ||
+	    cli_write_config(path, host) == -1) {
+		fprintf(stderr, "postern: %s: %s\n", path, strerror(errno));
+		goto fail;
+	}
+	if (util_snprintf(path, sizeof(path), "%s/certs/%s", tmp, host) == -1 ||
+	    tls_selfsigned(path, host, err, sizeof(err)) == -1) {
+		fprintf(stderr, "postern: %s\n", err);
+		goto fail;
+	}
+	if (rename(tmp, datadir) == -1) {
+		fprintf(stderr, "postern: %s: %s\n", datadir, strerror(errno));
+		goto fail;
+	}
+	if ((st = cli_store(datadir, 1)) == NULL)
+		return 1;
+	store_close(st);
+	printf("postern: created %s for host %s (self-signed certificate in "
+	    "%s/certs/%s)\n", datadir, host, datadir, host);
+	return 0;
+fail:
+	fprintf(stderr, "postern: init failed; partial directory left at %s\n",
+	    tmp);
+	return 1;
+}
+
+int
+cli_domain(const char *datadir, int argc, char **argv)
+{
+	struct store	*st;
+	char		 d[STORE_ADDR_MAX + 1];
+	int		 rc;
+
+	if (argc != 2 || strcmp(argv[0], "add") != 0) {
+		fprintf(stderr, "usage: postern -d DIR domain add DOMAIN\n");
+		return 2;
+	}
+	if (!smtp_valid_domain(argv[1]) ||
+	    util_strlcpy(d, argv[1], sizeof(d)) == -1) {
+		fprintf(stderr, "postern: domain '%s': not a valid domain "
+		    "name\n", argv[1]);
+		return 1;
+	}
+	util_lower(d);
+	if ((st = cli_store(datadir, 0)) == NULL)
+		return 1;
+	rc = store_domain_add(st, d);
+	if (rc == STORE_OK)
+		printf("postern: domain %s added\n", d);
+	else if (rc == STORE_EXISTS)
+		fprintf(stderr, "postern: domain %s: already exists\n", d);
+	else
+		fprintf(stderr, "postern: domain %s: %s\n", d,
+		    store_errmsg(st));
+	store_close(st);
+	return rc == STORE_OK ? 0 : 1;
+}
+
+/*
+ * One line from stdin; the line end is stripped (CRLF or LF) so that
+ * `echo pw | postern ... --password-stdin` does what people expect.
+ */
+static int
+cli_read_password(char *pw, size_t pwsz)
+{
+	size_t	n = 0;
+	int	c;
+
+	while ((c = getchar()) != EOF && c != '\n') {
+		if (n + 1 >= pwsz) {
+			explicit_bzero(pw, pwsz);
+			return -1;
+		}
+		pw[n++] = (char)c;
+	}
+	if (n > 0 && pw[n - 1] == '\r')
+		n--;
+	pw[n] = '\0';
+	return n > 0 ? 0 : -1;
+}
+
+int
+cli_mailbox(const char *datadir, int argc, char **argv)
+{
+	struct store		*st;
+	struct smtp_path	 path;
+	struct smtp_mail_params	 params;
+	const char		*bad;
+	char			 pw[PASSWORD_STDIN_MAX + 1];
+	char			 hash[PASSWORD_HASH_MAX + 1], arg[300];
+	char			 addr[STORE_ADDR_MAX + 1];
+	int			 generate = 0, rc;
+
+	if (argc != 3 || strcmp(argv[0], "add") != 0 ||
+	    (strcmp(argv[2], "--generate") != 0 &&
+	    strcmp(argv[2], "--password-stdin") != 0)) {
+		fprintf(stderr, "usage: postern -d DIR mailbox add ADDRESS "
+		    "--password-stdin | --generate\n");
+		return 2;
+	}
+	generate = strcmp(argv[2], "--generate") == 0;
+	/* the same grammar the SMTP side applies to MAIL FROM */
+	if (util_snprintf(arg, sizeof(arg), "FROM:<%s>", argv[1]) == -1 ||
+	    smtp_parse_mail(arg, &path, &params, &bad) != SMTP_PARSE_OK ||
+	    path.at == 0 || path.utf8 ||
+	    util_strlcpy(addr, path.addr, sizeof(addr)) == -1) {
+		fprintf(stderr, "postern: mailbox '%s': not a valid address "
+		    "(local@domain, ASCII)\n", argv[1]);
+		return 1;
+	}
+	util_lower(addr);
+	if (generate)
+		rc = password_generate(pw, sizeof(pw), PASSWORD_GEN_LEN);
+	else if ((rc = cli_read_password(pw, sizeof(pw))) == -1)
+		fprintf(stderr, "postern: mailbox %s: no password on stdin "
+		    "(or longer than %d bytes)\n", addr, PASSWORD_STDIN_MAX);
+	if (rc == -1)
+		return 1;
+	if (password_hash(pw, strlen(pw), hash, sizeof(hash)) == -1) {
+		fprintf(stderr, "postern: mailbox %s: cannot hash password\n",
+		    addr);
+		explicit_bzero(pw, sizeof(pw));
+		return 1;
+	}
+	if ((st = cli_store(datadir, 0)) == NULL) {
+		explicit_bzero(pw, sizeof(pw));
+		return 1;
+	}
+	rc = store_mailbox_add(st, addr, hash);
+	if (rc == STORE_OK) {
+		printf("postern: mailbox %s added\n", addr);
+		if (generate)
+			printf("password: %s\n", pw);
+	} else if (rc == STORE_EXISTS)
+		fprintf(stderr, "postern: mailbox %s: already exists\n", addr);
+	else if (rc == STORE_NOTFOUND)
+		fprintf(stderr, "postern: mailbox %s: domain %s is not "
+		    "configured (postern domain add %s)\n", addr,
+		    addr + path.at + 1, addr + path.at + 1);
+	else
+		fprintf(stderr, "postern: mailbox %s: %s\n", addr,
+		    store_errmsg(st));
+	explicit_bzero(pw, sizeof(pw));
+	store_close(st);
+	return rc == STORE_OK ? 0 : 1;
+}

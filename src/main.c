@@ -1,0 +1,61 @@
+/*
+ * main: the postern binary.  Global options, then one subcommand.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+#include "log.h"
+#include "proc.h"
+
+#define POSTERN_VERSION	"0.1.0"
+
+static void	usage(void);
+
+static void
+usage(void)
+{
+	fprintf(stderr,
+	    "usage: postern [-d DIR] COMMAND [ARGS]\n"
+	    "  init [--hostname HOST]      create DIR with config, database "
+	    "and certificate\n"
+	    "  serve                       run the server in the foreground\n"
+	    "  domain add DOMAIN           add a local domain\n"
+	    "  mailbox add ADDRESS --password-stdin | --generate\n"
+	    "  version\n"
+	    "DIR defaults to $POSTERN_DIR, else /var/lib/postern.\n");
+}
+
+int
+main(int argc, char **argv)
+{
+	const char	*datadir = getenv("POSTERN_DIR");
+	int		 i = 1;
+
+	if (datadir == NULL || *datadir == '\0')
+		datadir = "/var/lib/postern";
+	log_init("cli", LOG_LVL_INFO);
+	if (i + 1 < argc && strcmp(argv[i], "-d") == 0) {
+		datadir = argv[i + 1];
+		i += 2;
+	}
+	if (i >= argc) {
+		usage();
+		return 2;
+	}
+	if (strcmp(argv[i], "init") == 0)
+		return cli_init(datadir, argc - i - 1, argv + i + 1);
+	if (strcmp(argv[i], "serve") == 0 && argc == i + 1)
+		return parent_serve(datadir);
+	if (strcmp(argv[i], "domain") == 0)
+		return cli_domain(datadir, argc - i - 1, argv + i + 1);
+	if (strcmp(argv[i], "mailbox") == 0)
+		return cli_mailbox(datadir, argc - i - 1, argv + i + 1);
+	if (strcmp(argv[i], "version") == 0) {
+		printf("postern %s\n", POSTERN_VERSION);
+		return 0;
+	}
+	usage();
+	return 2;
+}
