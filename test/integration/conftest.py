@@ -1,0 +1,292 @@
+"""Integration test harness: a real `postern serve` on free loopback ports.
+
+Each test that asks for the `server` fixture gets a fresh data directory
+(made by `postern init`), the domain example.test with the mailbox
+user@example.test (password PASSWORD), and a running server whose log is
+kept in memory for assertions.  Config overrides come from
+@pytest.mark.conf(key=value, ...).  The server is stopped with SIGTERM
+and must exit 0.
+"""
+import base64
+import os
+import shutil
+import signal
+import socket
+import ssl
+import subprocess
+import tempfile
+import time
+
+import pytest
+
+BIN = os.environ.get("POSTERN_BIN") or os.path.join(
+    os.path.dirname(__file__), "..", "..", "build", "postern")
+HOST = "mail.example.test"
+USER = "user@example.test"
+PASSWORD = "correct horse battery"
+
+
+def pytest_configure(config):
+    config.addinivalue_line("markers", "conf(**kw): postern.conf overrides")
+
+
+def free_port(family=socket.AF_INET, addr="127.0.0.1"):
+    with socket.socket(family, socket.SOCK_STREAM) as s:
+        s.bind((addr, 0))
+        return s.getsockname()[1]
+
+
+def run(*args, input=None, check=True):
+    return subprocess.run([BIN, *args], input=input, capture_output=True,
+                          text=True, check=check, timeout=60)
+
+
+class Server:
+    def __init__(self, conf):
+        self.tmp = tempfile.mkdtemp(prefix="postern-test-")
+        os.chmod(self.tmp, 0o755)  # the server's user must reach DIR
+        self.dir = os.path.join(self.tmp, "data")
+        run("-d", self.dir, "init", "--hostname", HOST)
+        run("-d", self.dir, "domain", "add", "example.test")
+        run("-d", self.dir, "mailbox", "add", USER, "--password-stdin",
+            input=PASSWORD + "\n")
+        self.ports = {k: free_port() for k in ("submission", "smtps", "mx")}
+        self.settings = {
+            "hostname": HOST,
+            "submission": "127.0.0.1:%d" % self.ports["submission"],
+            "smtps": "127.0.0.1:%d" % self.ports["smtps"],
+            "mx": "127.0.0.1:%d" % self.ports["mx"],
+            "log_level": "debug",
+            "shutdown_grace": "5s",
+        }
+        self.settings.update({k: str(v) for k, v in conf.items()})
+        self.write_conf()
+        self.cafile = os.path.join(self.dir, "certs", HOST, "fullchain.pem")
+        self.proc = None
+        self.logpath = os.path.join(self.tmp, "server.log")
+
+    def write_conf(self, extra_lines=()):
+        with open(os.path.join(self.dir, "postern.conf"), "w") as f:
+            f.write("# written by the test harness\n")
+            for k, v in self.settings.items():
+                f.write("%s = %s\n" % (k, v))
+            for line in extra_lines:
+                f.write(line + "\n")
+
+    def start(self, wait=True):
+        self.logf = open(self.logpath, "ab")
+        self.proc = subprocess.Popen([BIN, "-d", self.dir, "serve"],
+                                     stdout=self.logf, stderr=self.logf,
+                                     stdin=subprocess.DEVNULL,
+                                     start_new_session=True)
+        if wait:
+            self.wait_ready()
+        return self
+
+    def wait_ready(self, timeout=10):
+        deadline = time.time() + timeout
+        while time.time() < deadline:
+            if self.proc.poll() is not None:
+                raise AssertionError("server exited: %s" % self.log())
+            if "smtp: ready" in self.log():
+                return
+            time.sleep(0.02)
+        raise AssertionError("server not ready: %s" % self.log())
+
+    def log(self):
+        with open(self.logpath, "rb") as f:
+            return f.read().decode("utf-8", "replace")
+
+    def wait_log(self, text, timeout=5):
+        deadline = time.time() + timeout
+        while time.time() < deadline:
+            if text in self.log():
+                return
+            time.sleep(0.02)
+        raise AssertionError("%r not in log:\n%s" % (text, self.log()))
+
+    def stop(self, sig=signal.SIGTERM, timeout=15):
+        if self.proc is None or self.proc.poll() is not None:
+            return self.proc.returncode if self.proc else 0
+        self.proc.send_signal(sig)
+        try:
+            return self.proc.wait(timeout)
+        finally:
+            if self.proc.poll() is None:
+                self.kill9()
+
+    def kill9(self):
+        """Kill the whole process tree at once, like a power cut."""
+        os.killpg(self.proc.pid, signal.SIGKILL)
+        self.proc.wait(5)
+        # children may outlive the parent by a moment
+        deadline = time.time() + 5
+        while time.time() < deadline:
+            try:
+                os.killpg(self.proc.pid, 0)
+            except ProcessLookupError:
+                return
+            time.sleep(0.02)
+
+    def queue_files(self):
+        q = os.path.join(self.dir, "spool", "queue")
+        return sorted(os.listdir(q))
+
+    def queued(self):
+        """Committed messages: {id: (envelope text, content bytes)}."""
+        q = os.path.join(self.dir, "spool", "queue")
+        out = {}
+        for name in os.listdir(q):
+            if name.endswith(".env"):
+                qid = name[:-4]
+                with open(os.path.join(q, name)) as f:
+                    env = f.read()
+                with open(os.path.join(q, qid + ".msg"), "rb") as f:
+                    out[qid] = (env, f.read())
+        return out
+
+    def client_context(self, check_hostname=True):
+        """Trusts only this server's self-signed certificate.  Clients
+        that connect to 127.0.0.1 by address (smtplib) cannot check the
+        name, but still verify the certificate."""
+        ctx = ssl.create_default_context(cafile=self.cafile)
+        ctx.check_hostname = check_hostname
+        return ctx
+
+    def dialog(self, kind="submission", tls=None, greet=True):
+        return Dialog(self, kind, tls=tls, greet=greet)
+
+    def cleanup(self):
+        try:
+            self.stop()
+        finally:
+            shutil.rmtree(self.tmp, ignore_errors=True)
+
+
+class Dialog:
+    """A raw SMTP client that shows every reply exactly as sent."""
+
+    def __init__(self, server, kind, tls=None, greet=True):
+        self.server = server
+        self.sock = socket.create_connection(
+            ("127.0.0.1", server.ports[kind]), timeout=10)
+        if tls is None:
+            tls = kind == "smtps"
+        if tls:
+            self.sock = server.client_context().wrap_socket(
+                self.sock, server_hostname=HOST)
+        self.buf = b""
+        if greet:
+            self.banner = self.reply()
+
+    def send(self, data):
+        if isinstance(data, str):
+            data = data.encode()
+        self.sock.sendall(data)
+
+    def readline(self):
+        while b"\r\n" not in self.buf:
+            chunk = self.sock.recv(65536)
+            if not chunk:
+                raise EOFError("connection closed; buffered %r" % self.buf)
+            self.buf += chunk
+        line, self.buf = self.buf.split(b"\r\n", 1)
+        return line.decode("utf-8", "replace")
+
+    def reply(self):
+        """One whole reply: returns (code, [text lines]) and the raw
+        first line is in self.last."""
+        lines = []
+        while True:
+            line = self.readline()
+            assert len(line) >= 3 and line[:3].isdigit(), line
+            lines.append(line)
+            if len(line) == 3 or line[3] == " ":
+                break
+            assert line[3] == "-", line
+        self.last = lines[-1]
+        return int(lines[0][:3]), [l[4:] for l in lines]
+
+    def cmd(self, line):
+        self.send(line + "\r\n")
+        return self.reply()
+
+    def expect(self, line, code, text=None):
+        c, lines = self.cmd(line)
+        assert c == code, (line, c, lines)
+        if text is not None:
+            assert text in " ".join(lines), (line, lines)
+        return lines
+
+    def starttls(self):
+        self.expect("STARTTLS", 220)
+        assert self.buf == b""
+        self.sock = self.server.client_context().wrap_socket(
+            self.sock, server_hostname=HOST)
+
+    def login(self, user=USER, password=PASSWORD):
+        """EHLO, STARTTLS if needed, EHLO, AUTH PLAIN."""
+        self.expect("EHLO client.example", 250)
+        if not isinstance(self.sock, ssl.SSLSocket):
+            self.starttls()
+            self.expect("EHLO client.example", 250)
+        token = base64.b64encode(
+            b"\0" + user.encode() + b"\0" + password.encode()).decode()
+        return self.cmd("AUTH PLAIN " + token)
+
+    def closed(self, timeout=5):
+        """True once the server has closed the connection."""
+        self.sock.settimeout(timeout)
+        try:
+            while True:
+                data = self.sock.recv(65536)
+                if not data:
+                    return True
+                self.buf += data
+        except (ConnectionResetError, ssl.SSLError, OSError):
+            return True
+
+    def close(self):
+        try:
+            self.sock.close()
+        except OSError:
+            pass
+
+
+@pytest.fixture
+def server(request):
+    conf = {}
+    for m in request.node.iter_markers("conf"):
+        conf.update(m.kwargs)
+    srv = Server(conf).start()
+    yield srv
+    try:
+        rc = srv.stop()
+        assert rc == 0, "server exited %s\n%s" % (rc, srv.log())
+        log = srv.log()
+        assert PASSWORD not in log
+        assert "AddressSanitizer" not in log and "runtime error" not in log, log
+    finally:
+        shutil.rmtree(srv.tmp, ignore_errors=True)
+
+
+@pytest.fixture
+def unstarted(request):
+    """A configured data directory whose server the test starts itself."""
+    conf = {}
+    for m in request.node.iter_markers("conf"):
+        conf.update(m.kwargs)
+    srv = Server(conf)
+    yield srv
+    srv.cleanup()
+
+
+def plain_token(user=USER, password=PASSWORD):
+    return base64.b64encode(
+        b"\0" + user.encode() + b"\0" + password.encode()).decode()
+
+
+def b64(s):
+    if isinstance(s, str):
+        s = s.encode()
+    return base64.b64encode(s).decode()
