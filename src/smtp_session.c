@@ -462,6 +462,12 @@ smtp_writecb(struct bufferevent *bev, void *arg)
 {
 	struct smtp_session	*s = arg;
 
+	/*
+	 * libevent also calls this once when writing is first enabled on an
+	 * idle socket; only an empty output buffer means "all sent".
+	 */
+	if (evbuffer_get_length(bufferevent_get_output(bev)) > 0)
+		return;
 	switch (s->state) {
 	case SMTP_CLOSING:
 		smtp_free(s);
@@ -1060,6 +1066,10 @@ cmd_mail(struct smtp_session *s, char *args)
 			smtp_reply(s, "530 5.7.0 Authentication required");
 		return;
 	}
+	if (strncasecmp(args, "FROM:", 5) != 0) {
+		smtp_reply(s, "501 5.5.4 Syntax: MAIL FROM:<address>");
+		return;
+	}
 	if ((tx = calloc(1, sizeof(*tx))) == NULL) {
 		smtp_reply(s, "451 4.3.0 Error: out of memory");
 		return;
@@ -1113,6 +1123,10 @@ cmd_rcpt(struct smtp_session *s, char *args)
 
 	if (tx == NULL) {
 		smtp_reply(s, "503 5.5.1 Error: need MAIL command");
+		return;
+	}
+	if (strncasecmp(args, "TO:", 3) != 0) {
+		smtp_reply(s, "501 5.5.4 Syntax: RCPT TO:<address>");
 		return;
 	}
 	tx->rcpt_tried++;
