@@ -14,7 +14,7 @@
 
 #define ENV_MAGIC	"postern-envelope 1\n"
 
-enum env_kind { ENV_STR, ENV_U64, ENV_U32, ENV_RCPT };
+enum env_kind { ENV_STR, ENV_U64, ENV_U32, ENV_RCPT, ENV_END };
 
 struct env_field {
 	const char	*key;
@@ -36,6 +36,7 @@ static const struct env_field env_fields[] = {
 	{ "flags", ENV_U32, offsetof(struct envelope, flags), 0 },
 	{ "size", ENV_U64, offsetof(struct envelope, size), 0 },
 	{ "rcpt", ENV_RCPT, 0, 0 },
+	{ "end", ENV_END, 0, 0 },	/* last line: the file is whole */
 };
 #define NFIELDS	(sizeof(env_fields) / sizeof(env_fields[0]))
 
@@ -117,6 +118,10 @@ envelope_format(const struct envelope *e, struct buf *b)
 				    strlen(e->rcpt[r])) == -1)
 					return -1;
 			break;
+		case ENV_END:
+			if (env_put(b, f->key, "", 0) == -1)
+				return -1;
+			break;
 		}
 	}
 	return 0;
@@ -164,7 +169,7 @@ envelope_parse(struct envelope *e, const char *p, size_t n, char *err,
 {
 	const char	*end = p + n, *sp, *v;
 	size_t		 klen, vlen, i;
-	int		 line = 1;
+	int		 line = 1, complete = 0;
 
 	envelope_init(e);
 	if (n < sizeof(ENV_MAGIC) - 1 ||
@@ -174,6 +179,8 @@ envelope_parse(struct envelope *e, const char *p, size_t n, char *err,
 	}
 	p += sizeof(ENV_MAGIC) - 1;
 	while (p < end) {
+		if (complete)
+			goto bad;	/* nothing may follow "end" */
 		line++;
 		if ((sp = memchr(p, ' ', (size_t)(end - p))) == NULL)
 			goto bad;
@@ -190,12 +197,17 @@ envelope_parse(struct envelope *e, const char *p, size_t n, char *err,
 		if (v == sp + 1 || v >= end || *v != ' ' ||
 		    (size_t)(end - v - 1) < vlen + 1 || v[1 + vlen] != '\n')
 			goto bad;
-		if (env_set(e, &env_fields[i], v + 1, vlen) == -1)
+		if (env_fields[i].kind == ENV_END) {
+			if (vlen != 0)
+				goto bad;
+			complete = 1;
+		} else if (env_set(e, &env_fields[i], v + 1, vlen) == -1)
 			goto bad;
 		p = v + 1 + vlen + 1;
 	}
-	if (e->id[0] == '\0' || e->nrcpt == 0) {
-		snprintf(err, errsz, "envelope lacks id or recipients");
+	if (!complete || e->id[0] == '\0' || e->nrcpt == 0) {
+		snprintf(err, errsz, "envelope %s", complete ?
+		    "lacks id or recipients" : "is truncated");
 		envelope_free(e);
 		return -1;
 	}
