@@ -65,6 +65,11 @@ asan:
 	    EXTRA_CFLAGS="-fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all" \
 	    EXTRA_LDFLAGS="-fsanitize=address,undefined" unit integration
 
+# Speed lives here, never in timed unit tests.  Issue 6 adds the C load
+# generator and the comparison with other servers.
+bench: all
+	$(PYTHON) bench/one_connection.py --count 200 --size 4096 --runs 3
+
 run: deps all
 	sh scripts/run-demo.sh $(abspath $(BUILD)/postern) data
 
