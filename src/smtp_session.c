@@ -479,6 +479,13 @@ smtp_writecb(struct bufferevent *bev, void *arg)
 		return;
 	switch (s->state) {
 	case SMTP_CLOSING:
+		/*
+		 * RFC 8446 §6.1: say close_notify before closing.  Output has
+		 * drained, so the alert goes straight to the socket; a full
+		 * kernel buffer just means the peer sees a plain EOF.
+		 */
+		if (s->ssl != NULL && SSL_is_init_finished(s->ssl))
+			(void)SSL_shutdown(s->ssl);
 		smtp_free(s);
 		return;
 	case SMTP_STARTTLS:
