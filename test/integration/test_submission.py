@@ -222,3 +222,25 @@ def test_password_never_logged(server):
     for secret in (PASSWORD, b64(PASSWORD), plain_token(),
                    plain_token(password=PASSWORD + "x")):
         assert secret not in log
+
+
+def test_store_failure_is_454(unstarted):
+    """An unreadable account store is a temporary failure, never 535."""
+    import os
+    db = os.path.join(unstarted.dir, "db", "postern.db")
+    for suffix in ("", "-wal", "-shm"):
+        if os.path.exists(db + suffix):
+            os.unlink(db + suffix)
+    with open(db, "wb") as f:
+        f.write(b"this is not an sqlite database" * 100)
+    srv = unstarted.start()
+    d = srv.dialog("smtps")
+    d.expect("EHLO c.example", 250)
+    d.expect("AUTH PLAIN " + plain_token(), 454,
+             "4.7.0 Temporary authentication failure")
+    d2 = srv.dialog("mx")
+    d2.expect("EHLO c.example", 250)
+    d2.expect("MAIL FROM:<a@example.org>", 250)
+    d2.expect("RCPT TO:<user@example.test>", 451, "4.3.0")
+    srv.wait_log("auth tempfail")
+    assert srv.stop() == 0
