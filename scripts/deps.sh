@@ -3,7 +3,7 @@
 # are missing.  Needs root for apt-get; as another user it only reports.
 set -e
 PKGS="build-essential pkg-config libssl-dev libsqlite3-dev libevent-dev
-libargon2-dev libcmocka-dev openssl python3 python3-pytest swaks curl
+libargon2-dev libcrypt-dev libcmocka-dev openssl python3 python3-pytest swaks curl
 msmtp iproute2 util-linux"
 missing=""
 for p in $PKGS; do

@@ -1,0 +1,58 @@
+/*
+ * dnsrec: the DNS records an operator must publish before a domain can
+ * send through postern: MX, the host's A/AAAA, SPF, DKIM and DMARC, as a
+ * zone-file fragment and as JSON for DNS provider APIs.  Pure text
+ * generation: nothing is looked up or published.  See dnsrec.c for the
+ * policy choices (SPF ~all, DMARC p=none) and their reasons.
+ */
+#ifndef POSTERN_DNSREC_H
+#define POSTERN_DNSREC_H
+
+#include <stddef.h>
+
+#include "buf.h"
+
+#define DNSREC_TTL		3600
+#define DNSREC_MX_PRIORITY	10
+#define DNSREC_TXT_CHUNK	255	/* RFC 1035 §3.3 character-string */
+#define DNSREC_MAX_ADDRS	16
+#define DNSREC_MAX_DKIM		8
+#define DNSREC_KEY_MAX		2048	/* base64 chars: RSA 8192 fits */
+#define DNSREC_ERR_MAX		160
+
+struct dnsrec_dkim {
+	const char	*selector;	/* e.g. "s1", "2024a.mail" */
+	const char	*key_type;	/* NULL or "rsa", or "ed25519" */
+	const char	*pubkey;	/* base64, no white space: the DER
+					 * SubjectPublicKeyInfo for rsa
+					 * (RFC 6376 §3.6.1 "p=") */
+};
+
+struct dnsrec_input {
+	const char			*domain;	/* example.com */
+	const char			*host;		/* MX/submission host */
+	const char *const		*addrs;		/* host's IPv4/IPv6 */
+	size_t				 naddrs;	/* 0: none known */
+	const struct dnsrec_dkim	*dkim;
+	size_t				 ndkim;
+	const char			*dmarc_rua;	/* NULL: dmarc-reports@
+							 * domain */
+};
+
+/*
+ * Validate the input: 0, or -1 with a reason such as
+ * "host: label starts or ends with '-'" in err.
+ */
+int	dnsrec_check(const struct dnsrec_input *, char *err, size_t errsz);
+
+/*
+ * Append the records to zone (zone-file text with absolute names, TTL
+ * 3600 and explanatory comments) and to json (an array of objects
+ * {"type","name","value","ttl"[,"priority"]}).  Either buffer may be
+ * NULL.  -1, with both buffers unchanged, if dnsrec_check() refuses the
+ * input or a buffer is full.
+ */
+int	dnsrec_for_domain(const struct dnsrec_input *, struct buf *zone,
+	    struct buf *json);
+
+#endif

@@ -1,0 +1,422 @@
+/*
+ * provision_fmt_test: the exact header row of every format, one full row
+ * per format with and without IMAP, formula neutralisation of names but
+ * never of credentials, refusal of incomplete accounts, the local-part
+ * folding table (including every code point of Latin-1 Supplement and
+ * Latin Extended-A), and the first/last name split.
+ */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "buf.h"
+#include "csv.h"
+#include "provision_fmt.h"
+
+struct header_case {
+	const char	*name;
+	const char	*header;
+};
+
+struct row_case {
+	const char	*fmt;
+	int		 imap;
+	const char	*row;
+};
+
+struct lp_case {
+	const char	*in;
+	size_t		 outsz;
+	int		 rc;
+	const char	*out;
+};
+
+struct split_case {
+	const char	*in;
+	int		 rc;
+	const char	*first;
+	const char	*last;
+};
+
+static void	test_headers(void **);
+static void	test_find(void **);
+static void	test_rows(void **);
+static void	test_row_neutralize(void **);
+static void	test_row_refused(void **);
+static void	test_row_reads_back(void **);
+static void	test_local_part(void **);
+static void	test_local_part_blocks(void **);
+static void	test_local_part_long(void **);
+static void	test_split(void **);
+static void	account(struct provision_account *, int);
+
+static const struct header_case headers[] = {
+	{ "generic",
+	    "email,smtp_host,smtp_port,security,username,password\r\n" },
+	{ "instantly",
+	    "Email,First Name,Last Name,IMAP Username,IMAP Password,"
+	    "IMAP Host,IMAP Port,SMTP Username,SMTP Password,SMTP Host,"
+	    "SMTP Port,Daily Limit,Warmup Enabled,Warmup Limit,"
+	    "Warmup Increment\r\n" },
+	{ "smartlead",
+	    "from_name,from_email,user_name,password,smtp_host,smtp_port,"
+	    "imap_host,imap_port,max_email_per_day,custom_tracking_url,"
+	    "warmup_enabled,total_warmup_per_day,daily_rampup,"
+	    "reply_rate_percentage,bcc,signature,"
+	    "different_reply_to_address,imap_user_name,imap_password\r\n" },
+};
+
+static const struct row_case rows[] = {
+	{ "generic", 1,
+	    "jose.nunez@example.com,mail.example.com,587,STARTTLS,"
+	    "jose.nunez@example.com,Zq8mN2pK7wXa3bCdEf4G\r\n" },
+	{ "generic", 0,
+	    "jose.nunez@example.com,mail.example.com,587,STARTTLS,"
+	    "jose.nunez@example.com,Zq8mN2pK7wXa3bCdEf4G\r\n" },
+	{ "instantly", 1,
+	    "jose.nunez@example.com,José,Núñez,jose.nunez@example.com,"
+	    "Zq8mN2pK7wXa3bCdEf4G,imap.example.com,993,"
+	    "jose.nunez@example.com,Zq8mN2pK7wXa3bCdEf4G,mail.example.com,"
+	    "587,30,TRUE,,\r\n" },
+	{ "instantly", 0,
+	    "jose.nunez@example.com,José,Núñez,,,,,"
+	    "jose.nunez@example.com,Zq8mN2pK7wXa3bCdEf4G,mail.example.com,"
+	    "587,,,,\r\n" },
+	{ "smartlead", 1,
+	    "José Núñez,jose.nunez@example.com,jose.nunez@example.com,"
+	    "Zq8mN2pK7wXa3bCdEf4G,mail.example.com,587,imap.example.com,"
+	    "993,30,,TRUE,,,,,,replies@example.com,jose.nunez@example.com,"
+	    "Zq8mN2pK7wXa3bCdEf4G\r\n" },
+	{ "smartlead", 0,
+	    "José Núñez,jose.nunez@example.com,jose.nunez@example.com,"
+	    "Zq8mN2pK7wXa3bCdEf4G,mail.example.com,587,,,,,,,,,,,,,\r\n" },
+};
+
+static const struct lp_case lp_cases[] = {
+	{ "José Núñez", 65, 0, "jose.nunez" },
+	{ "First Last", 65, 0, "first.last" },
+	{ "  Mary   Ann\tSmith  ", 65, 0, "mary.ann.smith" },
+	{ "O'Brien", 65, 0, "obrien" },
+	{ "D\xe2\x80\x99" "Angelo", 65, 0, "dangelo" },	/* ’ */
+	{ "Jean-Luc Picard", 65, 0, "jean.luc.picard" },
+	{ "Łukasz Żółć", 65, 0, "lukasz.zolc" },
+	{ "Søren Kierkegaard", 65, 0, "soren.kierkegaard" },
+	{ "Jürgen Straße", 65, 0, "jurgen.strasse" },
+	{ "Æsa Þórsdóttir", 65, 0, "aesa.thorsdottir" },
+	{ "Œdipe Ĳzerman", 65, 0, "oedipe.ijzerman" },
+	{ "İlkay Işık", 65, 0, "ilkay.isik" },
+	{ "François Ça", 65, 0, "francois.ca" },
+	{ "Ðorđe Čolić", 65, 0, "dorde.colic" },
+	{ "Zoë 2nd", 65, 0, "zoe.2nd" },
+	{ "ANNE-MARIE", 65, 0, "anne.marie" },
+	/* NFD: combining accents are dropped. */
+	{ "Jose\xcc\x81 Nun\xcc\x83" "ez", 65, 0, "jose.nunez" },
+	{ "李 Wang", 65, 0, "wang" },
+	{ "Wang 李 Wei", 65, 0, "wang.wei" },
+	{ "Wang李Wei", 65, 0, "wangwei" },
+	{ "\xff\xfe" "Bob \xc3", 65, 0, "bob" },	/* bad UTF-8 */
+	{ "\xc0\xaf" "x", 65, 0, "x" },			/* overlong */
+	{ "a\xc2\xa0" "b", 65, 0, "a.b" },		/* NBSP */
+	{ "...a..b...", 65, 0, "a.b" },
+	{ "x × y ÷ z", 65, 0, "x.y.z" },
+	{ "Anna Bell", 5, 0, "anna" },
+	{ "A B", 3, 0, "a" },
+	{ "李", 65, -1, "" },
+	{ "", 65, -1, "" },
+	{ NULL, 65, -1, "" },
+	{ " .-' ", 65, -1, "" },
+	{ "Anna", 1, -1, "" },
+	{ "Anna", 0, -1, NULL },
+};
+
+static const struct split_case split_cases[] = {
+	{ "José Núñez", 0, "José", "Núñez" },
+	{ "  Mary   Ann \t Smith  ", 0, "Mary", "Ann Smith" },
+	{ "Cher", 0, "Cher", "" },
+	{ "", -1, "", "" },
+	{ "   ", -1, "", "" },
+	{ NULL, -1, "", "" },
+};
+
+static void
+account(struct provision_account *a, int imap)
+{
+	memset(a, 0, sizeof(*a));
+	a->email = "jose.nunez@example.com";
+	a->first_name = "José";
+	a->last_name = "Núñez";
+	a->password = "Zq8mN2pK7wXa3bCdEf4G";
+	a->smtp_host = "mail.example.com";
+	a->smtp_port = 0;			/* default 587 */
+	if (imap) {
+		a->imap_host = "imap.example.com";
+		a->imap_port = 993;
+		a->daily_limit = 30;
+		a->warmup = PROVISION_WARMUP_ON;
+		a->reply_to = "replies@example.com";
+	}
+}
+
+static void
+test_headers(void **state)
+{
+	const struct provision_fmt	*f;
+	struct buf			 b;
+	size_t				 i;
+
+	for (i = 0; i < sizeof(headers) / sizeof(headers[0]); i++) {
+		assert_non_null(f = provision_fmt_find(headers[i].name));
+		buf_init(&b, 1 << 16);
+		assert_int_equal(provision_fmt_header(f, &b), 0);
+		assert_string_equal(buf_str(&b), headers[i].header);
+		buf_free(&b);
+	}
+}
+
+static void
+test_find(void **state)
+{
+	size_t	i;
+
+	assert_ptr_equal(provision_fmt_find("Instantly"),
+	    provision_fmt_find("instantly"));
+	assert_ptr_equal(provision_fmt_find("SMARTLEAD"),
+	    provision_fmt_find("smartlead"));
+	assert_null(provision_fmt_find("lemlist"));
+	assert_null(provision_fmt_find(""));
+	assert_null(provision_fmt_find(NULL));
+	for (i = 0; provision_fmt_at(i) != NULL; i++)
+		assert_ptr_equal(provision_fmt_find(provision_fmt_at(i)->name),
+		    provision_fmt_at(i));
+	assert_int_equal(i, 3);
+}
+
+static void
+test_rows(void **state)
+{
+	struct provision_account	a;
+	struct buf			b;
+	size_t				i;
+
+	for (i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
+		account(&a, rows[i].imap);
+		buf_init(&b, 1 << 16);
+		assert_int_equal(provision_fmt_row(
+		    provision_fmt_find(rows[i].fmt), &a, &b), 0);
+		if (strcmp(buf_str(&b), rows[i].row) != 0)
+			fail_msg("%s imap=%d:\n got  %s\n want %s", rows[i].fmt,
+			    rows[i].imap, buf_str(&b), rows[i].row);
+		buf_free(&b);
+	}
+}
+
+/* Names are neutralised; passwords, even risky-looking, are not. */
+static void
+test_row_neutralize(void **state)
+{
+	struct provision_account	a;
+	struct buf			b;
+
+	account(&a, 0);
+	a.first_name = "=HYPERLINK(\"http://x\")";
+	a.last_name = "+1";
+	a.password = "-pw,\"x\"";
+	a.smtp_port = 2587;
+	buf_init(&b, 1 << 16);
+	assert_int_equal(provision_fmt_row(provision_fmt_find("instantly"),
+	    &a, &b), 0);
+	assert_string_equal(buf_str(&b),
+	    "jose.nunez@example.com,\"'=HYPERLINK(\"\"http://x\"\")\",'+1,"
+	    ",,,,jose.nunez@example.com,\"-pw,\"\"x\"\"\",mail.example.com,"
+	    "2587,,,,\r\n");
+	buf_reset(&b);
+	a.first_name = "";
+	a.last_name = "@evil";
+	assert_int_equal(provision_fmt_row(provision_fmt_find("smartlead"),
+	    &a, &b), 0);
+	assert_memory_equal(buf_str(&b), "'@evil,", 7);
+	buf_free(&b);
+}
+
+static void
+test_row_refused(void **state)
+{
+	const struct provision_fmt	*f = provision_fmt_find("generic");
+	struct provision_account	 a;
+	struct buf			 b;
+
+	buf_init(&b, 1 << 16);
+	assert_int_equal(buf_appends(&b, "keep"), 0);
+	account(&a, 1);
+	a.email = NULL;
+	assert_int_equal(provision_fmt_row(f, &a, &b), -1);
+	account(&a, 1);
+	a.password = "";
+	assert_int_equal(provision_fmt_row(f, &a, &b), -1);
+	account(&a, 1);
+	a.smtp_host = NULL;
+	assert_int_equal(provision_fmt_row(f, &a, &b), -1);
+	assert_string_equal(buf_str(&b), "keep");
+	buf_free(&b);
+
+	/* A full buffer leaves nothing behind. */
+	buf_init(&b, 40);
+	account(&a, 1);
+	assert_int_equal(provision_fmt_row(f, &a, &b), -1);
+	assert_int_equal(b.len, 0);
+	buf_free(&b);
+}
+
+/* Header and rows read back with the same number of fields. */
+static void
+test_row_reads_back(void **state)
+{
+	const struct provision_fmt	*f;
+	struct provision_account	 a;
+	struct csv_reader		 r;
+	struct csv_record		 rec;
+	struct buf			 b;
+	size_t				 i;
+
+	csv_record_init(&rec);
+	for (i = 0; (f = provision_fmt_at(i)) != NULL; i++) {
+		buf_init(&b, 1 << 16);
+		account(&a, 1);
+		assert_int_equal(provision_fmt_header(f, &b), 0);
+		assert_int_equal(provision_fmt_row(f, &a, &b), 0);
+		account(&a, 0);
+		assert_int_equal(provision_fmt_row(f, &a, &b), 0);
+		csv_reader_init(&r, b.data, b.len);
+		while (csv_read(&r, &rec) == 1)
+			assert_int_equal(rec.nfields, f->ncols);
+		assert_string_equal(r.err, "");
+		buf_free(&b);
+	}
+	csv_record_free(&rec);
+}
+
+static void
+test_local_part(void **state)
+{
+	const struct lp_case	*c;
+	char			 out[80];
+	size_t			 i;
+	int			 rc;
+
+	for (i = 0; i < sizeof(lp_cases) / sizeof(lp_cases[0]); i++) {
+		c = &lp_cases[i];
+		memset(out, 'Z', sizeof(out));
+		rc = provision_local_part(c->in, out, c->outsz);
+		if (rc != c->rc)
+			fail_msg("[%s]: rc %d", c->in ? c->in : "(null)", rc);
+		if (c->out != NULL && strcmp(out, c->out) != 0)
+			fail_msg("[%s]: got [%s] want [%s]", c->in, out,
+			    c->out);
+		if (c->out == NULL)
+			assert_int_equal(out[0], 'Z');	/* untouched */
+	}
+}
+
+/* Every letter of both blocks folds to [a-z]; only × and ÷ vanish. */
+static void
+test_local_part_blocks(void **state)
+{
+	char		in[8], out[65];
+	uint32_t	cp;
+	size_t		i;
+
+	for (cp = 0xc0; cp <= 0x17f; cp++) {
+		in[0] = (char)(0xc0 | (cp >> 6));
+		in[1] = (char)(0x80 | (cp & 0x3f));
+		in[2] = '\0';
+		if (cp == 0xd7 || cp == 0xf7) {
+			assert_int_equal(provision_local_part(in, out,
+			    sizeof(out)), -1);
+			continue;
+		}
+		if (provision_local_part(in, out, sizeof(out)) != 0)
+			fail_msg("U+%04X folds to nothing", (unsigned)cp);
+		assert_in_range(strlen(out), 1, 2);
+		for (i = 0; out[i] != '\0'; i++)
+			assert_in_range(out[i], 'a', 'z');
+	}
+}
+
+static void
+test_local_part_long(void **state)
+{
+	char	in[200], out[100];
+	size_t	i;
+
+	/* 63 letters, a space, then more: the cut must not end in a dot. */
+	memset(in, 'a', 63);
+	in[63] = ' ';
+	memset(in + 64, 'b', 20);
+	in[84] = '\0';
+	assert_int_equal(provision_local_part(in, out, sizeof(out)), 0);
+	assert_int_equal(strlen(out), 63);
+	/* 62 letters, a space, more: "a...a.b" is exactly 64. */
+	in[62] = ' ';
+	in[63] = 'b';
+	assert_int_equal(provision_local_part(in, out, sizeof(out)), 0);
+	assert_int_equal(strlen(out), PROVISION_LOCAL_MAX);
+	assert_int_equal(out[62], '.');
+	for (i = 0; i < sizeof(in) - 1; i++)
+		in[i] = (i % 3 == 2) ? ' ' : 'q';
+	in[sizeof(in) - 1] = '\0';
+	assert_int_equal(provision_local_part(in, out, sizeof(out)), 0);
+	assert_true(strlen(out) <= PROVISION_LOCAL_MAX);
+	assert_true(out[strlen(out) - 1] != '.');
+	assert_null(strstr(out, ".."));
+}
+
+static void
+test_split(void **state)
+{
+	const struct split_case	*c;
+	char			 first[32], last[32];
+	size_t			 i;
+
+	for (i = 0; i < sizeof(split_cases) / sizeof(split_cases[0]); i++) {
+		c = &split_cases[i];
+		assert_int_equal(provision_split_name(c->in, first,
+		    sizeof(first), last, sizeof(last)), c->rc);
+		assert_string_equal(first, c->first);
+		assert_string_equal(last, c->last);
+	}
+	/* Parts that do not fit fail, leaving both empty. */
+	assert_int_equal(provision_split_name("Bartholomew X", first, 5, last,
+	    sizeof(last)), -1);
+	assert_int_equal(provision_split_name("Al Bartholomew", first,
+	    sizeof(first), last, 5), -1);
+	assert_string_equal(first, "");
+	assert_string_equal(last, "");
+	assert_int_equal(provision_split_name("Al Bert", first, 3, last, 5),
+	    0);
+	assert_string_equal(first, "Al");
+	assert_string_equal(last, "Bert");
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_headers),
+		cmocka_unit_test(test_find),
+		cmocka_unit_test(test_rows),
+		cmocka_unit_test(test_row_neutralize),
+		cmocka_unit_test(test_row_refused),
+		cmocka_unit_test(test_row_reads_back),
+		cmocka_unit_test(test_local_part),
+		cmocka_unit_test(test_local_part_blocks),
+		cmocka_unit_test(test_local_part_long),
+		cmocka_unit_test(test_split),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
