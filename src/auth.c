@@ -15,9 +15,12 @@
 #include <pthread.h>
 #include <signal.h>
 #include <stdlib.h>
+#include <stdio.h>
 #include <string.h>
+#include <strings.h>
 #include <unistd.h>
 
+#include "cred_check.h"
 #include "ipc.h"
 #include "log.h"
 #include "password.h"
@@ -27,18 +30,22 @@
 #include "store.h"
 #include "util.h"
 
+#define AUTH_QUEUE_MAX	256	/* password checks waiting for a worker */
+
 struct auth_job {
 	struct auth_job	*next;
 	struct ipc_msg	 msg;
 };
 
 static struct {
+	const struct config *cfg;
 	const char	*datadir;
 	int		 sock;
 	pthread_mutex_t	 lock;		/* queue and done */
 	pthread_cond_t	 cond;
 	pthread_mutex_t	 send_lock;
 	struct auth_job	*head, *tail;
+	size_t		 queued;
 	int		 done;
 } A = {
 	.lock = PTHREAD_MUTEX_INITIALIZER,
@@ -50,6 +57,14 @@ static void	*auth_worker(void *);
 static void	 auth_handle(struct store *, struct ipc_msg *);
 static void	 auth_verify(struct store *, struct ipc_msg *);
 static void	 auth_rcpt(struct store *, struct ipc_msg *);
+static void	 auth_connect(struct store *, struct ipc_msg *);
+static void	 auth_unavailable(struct ipc_msg *);
+static void	 auth_sender(struct store *, struct ipc_msg *);
+static void	 auth_limit(struct store *, struct ipc_msg *);
+static void	 auth_sent(struct store *, struct ipc_msg *);
+static int	 auth_host_serves(const char *, const struct store_domain *);
+static void	 auth_reason(char *, size_t, const char *, const char *,
+		    const char *);
 static void	 auth_reply(struct ipc_msg *);
 
 static void
@@ -61,63 +76,237 @@ auth_reply(struct ipc_msg *m)
 	pthread_mutex_unlock(&A.send_lock);
 }
 
+/* Does the TLS server name the client used serve the account's domain? */
+static int
+auth_host_serves(const char *sni, const struct store_domain *d)
+{
+	const char	*host = d->submission_host[0] ? d->submission_host :
+			    A.cfg->hostname;
+	size_t		 sl = strlen(sni), dl = strlen(d->name);
+
+	if (strcasecmp(sni, host) == 0 || strcasecmp(sni, d->name) == 0)
+		return 1;
+	/* a host inside the domain: mail.example.com for example.com */
+	return sl > dl + 1 && sni[sl - dl - 1] == '.' &&
+	    strcasecmp(sni + sl - dl, d->name) == 0;
+}
+
+/*
+ * Why a password failed, for the log and `mailbox show` only: the
+ * hygiene findings say what was wrong with it without showing it.
+ */
+static void
+auth_reason(char *out, size_t outsz, const char *base, const char *user,
+    const char *pass)
+{
+	char	ucheck[160], pcheck[160];
+	int	nu, np;
+
+	nu = cred_summary(user, strlen(user), ucheck, sizeof(ucheck));
+	np = cred_summary(pass, strlen(pass), pcheck, sizeof(pcheck));
+	(void)util_snprintf(out, outsz, "%s%s%s%s%s%s%s", base,
+	    nu > 0 || np > 0 ? " (" : "",
+	    nu > 0 ? "username: " : "", nu > 0 ? ucheck : "",
+	    nu > 0 && np > 0 ? "; " : "",
+	    np > 0 ? "password: " : "", np > 0 ? pcheck : "");
+	if (nu > 0 || np > 0)
+		util_strlcpy(out + strlen(out), ")", outsz - strlen(out));
+}
+
 static void
 auth_verify(struct store *st, struct ipc_msg *req)
 {
 	struct ipc_msg		 res;
 	struct store_mailbox	 mb;
+	struct store_domain	 dom;
+	struct store_policy	 pol;
 	char			 mech[16], user[SASL_USER_MAX + 1];
-	char			 pass[SASL_PASS_MAX + 1];
-	const char		*reason = "";
-	uint32_t		 result = AUTH_RES_FAIL;
-	int			 rc;
+	char			 pass[SASL_PASS_MAX + 1], client[64], sni[256];
+	char			 reason[STORE_REASON_MAX + 1], hint[300];
+	const char		*at;
+	uint32_t		 result = AUTH_RES_FAIL, limit = 0;
+	int64_t			 now = (int64_t)(util_now_ms() / 1000);
+	int64_t			 locked = 0, uu = 0, iu = 0;
+	int			 rc, found, ok, counts = 1, need;
 
+	hint[0] = '\0';
 	if (ipc_get_str(req, mech, sizeof(mech)) == -1 ||
 	    ipc_get_str(req, user, sizeof(user)) == -1 ||
 	    ipc_get_str(req, pass, sizeof(pass)) == -1 ||
+	    ipc_get_str(req, client, sizeof(client)) == -1 ||
+	    ipc_get_str(req, sni, sizeof(sni)) == -1 ||
 	    ipc_get_end(req) == -1) {
 		log_warnx("auth: malformed request");
 		result = AUTH_RES_TEMPFAIL;
-		reason = "malformed request";
+		util_strlcpy(reason, "malformed request", sizeof(reason));
 		goto reply;
 	}
+	pol.fail_limit = A.cfg->auth_fail_limit;
+	pol.fail_window = A.cfg->auth_fail_window_ms / 1000;
+	pol.lock_time = A.cfg->auth_lock_time_ms / 1000;
+	pol.ip_fail_limit = A.cfg->auth_ip_fail_limit;
+	/* always verify once, known user or not: same cost, same timing */
 	rc = store_mailbox_get(st, user, &mb);
-	if (rc == STORE_OK) {
-		rc = password_verify(mb.hash, pass, strlen(pass));
-		if (rc == 1) {
-			result = AUTH_RES_OK;
-			reason = "ok";
-		} else if (rc == 0)
-			reason = "wrong password";
-		else {
-			result = AUTH_RES_TEMPFAIL;
-			reason = "unsupported password hash in store";
+	found = rc == STORE_OK;
+	if (rc == STORE_ERR ||
+	    store_lock_get(st, user, now, &locked) != STORE_OK)
+		goto storefail;
+	if (found) {
+		ok = password_verify(mb.hash, pass, strlen(pass));
+		if (ok == -1) {
+			log_warnx("auth: %s: unsupported password hash",
+			    user);
+			ok = 0;
 		}
-	} else if (rc == STORE_NOTFOUND) {
-		(void)password_verify_dummy(pass, strlen(pass));
-		reason = "unknown user";
 	} else {
-		log_warnx("auth: store: %s", store_errmsg(st));
-		result = AUTH_RES_TEMPFAIL;
-		reason = "account store unavailable";
+		(void)password_verify_dummy(pass, strlen(pass));
+		ok = 0;
 	}
+	if (locked > 0) {
+		result = AUTH_RES_TEMPFAIL;
+		snprintf(reason, sizeof(reason), "locked until %lld%s",
+		    (long long)locked, ok ? " (right password)" : "");
+		counts = 0;
+	} else if (ok) {
+		at = strrchr(user, '@');
+		rc = at ? store_domain_get(st, at + 1, &dom) : STORE_NOTFOUND;
+		if (rc == STORE_ERR)
+			goto storefail;
+		need = rc == STORE_OK ? (dom.host_match == -1 ?
+		    A.cfg->require_host_match : dom.host_match) : 0;
+		if (need && sni[0] != '\0' && !auth_host_serves(sni, &dom)) {
+			(void)util_snprintf(reason, sizeof(reason), "host mismatch: "
+			    "server name %s does not serve %s", sni, dom.name);
+			(void)util_snprintf(hint, sizeof(hint), "SMTP host %s does not "
+			    "serve %s; use %s", sni, dom.name,
+			    dom.submission_host[0] ? dom.submission_host :
+			    A.cfg->hostname);
+			counts = 0;
+		} else {
+			result = AUTH_RES_OK;
+			limit = mb.daily_limit;
+			util_strlcpy(reason, "ok", sizeof(reason));
+			if (store_lock_clear(st, user, now) != STORE_OK)
+				log_warnx("auth: store: %s", store_errmsg(st));
+			goto reply;
+		}
+	} else
+		auth_reason(reason, sizeof(reason), found ? "wrong password" :
+		    "unknown user", user, pass);
+	if (store_auth_failure(st, user, client, reason, counts, now, &pol,
+	    &uu, &iu) != STORE_OK)
+		log_warnx("auth: store: %s", store_errmsg(st));
+	if (uu > 0)
+		log_info("auth: %s locked for %llds after %u failures", user,
+		    (long long)pol.lock_time, pol.fail_limit);
+	if (iu > 0)
+		log_info("auth: client %s locked for %llds: failures for %u "
+		    "usernames", client, (long long)pol.lock_time,
+		    pol.ip_fail_limit);
+	goto reply;
+storefail:
+	log_warnx("auth: store: %s", store_errmsg(st));
+	result = AUTH_RES_TEMPFAIL;
+	util_strlcpy(reason, "account store unavailable", sizeof(reason));
 reply:
 	explicit_bzero(pass, sizeof(pass));
 	explicit_bzero(req->data, req->len);
 	ipc_msg_init(&res, IPC_AUTH_RES, req->id);
 	ipc_put_u32(&res, result);
 	ipc_put_str(&res, reason);
+	ipc_put_str(&res, hint);
+	ipc_put_u32(&res, limit);
 	auth_reply(&res);
+}
+
+static void
+auth_connect(struct store *st, struct ipc_msg *req)
+{
+	struct ipc_msg	res;
+	char		client[64];
+	int64_t		until = 0;
+	uint32_t	result = 0;
+
+	if (ipc_get_str(req, client, sizeof(client)) == -1 ||
+	    ipc_get_end(req) == -1 ||
+	    store_ip_lock_get(st, client, (int64_t)(util_now_ms() / 1000),
+	    &until) != STORE_OK)
+		until = 0;	/* fail open: a broken store must not lock all */
+	result = until > 0;
+	ipc_msg_init(&res, IPC_CONNECT_RES, req->id);
+	ipc_put_u32(&res, result);
+	ipc_put_u64(&res, (uint64_t)until);
+	auth_reply(&res);
+}
+
+static void
+auth_sender(struct store *st, struct ipc_msg *req)
+{
+	struct ipc_msg	res;
+	char		user[SMTP_ADDR_MAX + 1], sender[SMTP_ADDR_MAX + 1];
+	uint32_t	result;
+	int		rc;
+
+	if (ipc_get_str(req, user, sizeof(user)) == -1 ||
+	    ipc_get_str(req, sender, sizeof(sender)) == -1 ||
+	    ipc_get_end(req) == -1)
+		rc = STORE_ERR;
+	else
+		rc = store_sender_allowed(st, user, sender);
+	result = rc == STORE_OK ? 0 : rc == STORE_NOTFOUND ? 1 : 2;
+	if (rc == STORE_ERR)
+		log_warnx("auth: store: %s", store_errmsg(st));
+	ipc_msg_init(&res, IPC_SENDER_RES, req->id);
+	ipc_put_u32(&res, result);
+	auth_reply(&res);
+}
+
+static void
+auth_limit(struct store *st, struct ipc_msg *req)
+{
+	struct ipc_msg		res;
+	struct store_mailbox	mb;
+	char			user[SMTP_ADDR_MAX + 1];
+	uint64_t		n = 0;
+	uint32_t		result = 0;
+	int64_t			now = (int64_t)(util_now_ms() / 1000);
+	int64_t			oldest = 0;
+
+	mb.daily_limit = 0;
+	if (ipc_get_str(req, user, sizeof(user)) == -1 ||
+	    ipc_get_end(req) == -1 ||
+	    store_mailbox_get(st, user, &mb) != STORE_OK ||
+	    store_sent_count(st, user, now - 86400, &n, &oldest) != STORE_OK)
+		result = 1;
+	ipc_msg_init(&res, IPC_LIMIT_RES, req->id);
+	ipc_put_u32(&res, result);
+	ipc_put_u32(&res, mb.daily_limit);
+	ipc_put_u64(&res, n);
+	ipc_put_u64(&res, (uint64_t)(oldest > 0 ? oldest : 0));
+	auth_reply(&res);
+}
+
+static void
+auth_sent(struct store *st, struct ipc_msg *req)
+{
+	char		user[SMTP_ADDR_MAX + 1];
+	uint32_t	n;
+
+	if (ipc_get_str(req, user, sizeof(user)) == -1 ||
+	    ipc_get_u32(req, &n) == -1 || ipc_get_end(req) == -1)
+		return;
+	if (store_sent_add(st, user, n, (int64_t)(util_now_ms() / 1000)) !=
+	    STORE_OK)
+		log_warnx("auth: store: %s", store_errmsg(st));
 }
 
 static void
 auth_rcpt(struct store *st, struct ipc_msg *req)
 {
-	struct ipc_msg		 res;
-	struct store_mailbox	 mb;
-	char			 addr[SMTP_ADDR_MAX + 1], *at;
-	uint32_t		 result;
-	int			 rc;
+	struct ipc_msg	 res;
+	char		 addr[SMTP_ADDR_MAX + 1], *at;
+	uint32_t	 result;
+	int		 rc;
 
 	if (ipc_get_str(req, addr, sizeof(addr)) == -1 ||
 	    ipc_get_end(req) == -1) {
@@ -142,7 +331,7 @@ auth_rcpt(struct store *st, struct ipc_msg *req)
 			goto reply;
 		}
 		*at = '@';
-		rc = store_mailbox_get(st, addr, &mb);
+		rc = store_address_exists(st, addr);
 	}
 	result = rc == STORE_OK ? RCPT_RES_OK : rc == STORE_NOTFOUND ?
 	    RCPT_RES_UNKNOWN : RCPT_RES_TEMPFAIL;
@@ -154,20 +343,70 @@ reply:
 	auth_reply(&res);
 }
 
+/* No store: answer every request that expects one, as a temporary
+   failure (a lock check fails open: a broken store must not lock out
+   every client). */
+static void
+auth_unavailable(struct ipc_msg *req)
+{
+	static const struct {
+		uint32_t	req, res, result;
+	} table[] = {
+		{ IPC_AUTH_REQ, IPC_AUTH_RES, AUTH_RES_TEMPFAIL },
+		{ IPC_RCPT_REQ, IPC_RCPT_RES, RCPT_RES_TEMPFAIL },
+		{ IPC_CONNECT_REQ, IPC_CONNECT_RES, 0 },
+		{ IPC_SENDER_REQ, IPC_SENDER_RES, 2 },
+		{ IPC_LIMIT_REQ, IPC_LIMIT_RES, 1 },
+	};
+	struct ipc_msg	res;
+	size_t		i;
+
+	for (i = 0; i < sizeof(table) / sizeof(table[0]); i++) {
+		if (table[i].req != req->type)
+			continue;
+		ipc_msg_init(&res, table[i].res, req->id);
+		ipc_put_u32(&res, table[i].result);
+		if (req->type == IPC_AUTH_REQ) {
+			ipc_put_str(&res, "account store unavailable");
+			ipc_put_str(&res, "");
+			ipc_put_u32(&res, 0);
+		} else if (req->type == IPC_CONNECT_REQ)
+			ipc_put_u64(&res, 0);
+		else if (req->type == IPC_LIMIT_REQ) {
+			ipc_put_u32(&res, 0);
+			ipc_put_u64(&res, 0);
+			ipc_put_u64(&res, 0);
+		}
+		auth_reply(&res);
+	}
+}
+
 static void
 auth_handle(struct store *st, struct ipc_msg *m)
 {
-	switch (m->type) {
-	case IPC_AUTH_REQ:
-		auth_verify(st, m);
-		break;
-	case IPC_RCPT_REQ:
-		auth_rcpt(st, m);
-		break;
-	default:
-		log_warnx("auth: unexpected message type %u", m->type);
-		break;
+	static const struct {
+		uint32_t	 type;
+		void		(*fn)(struct store *, struct ipc_msg *);
+	} handlers[] = {
+		{ IPC_AUTH_REQ, auth_verify },
+		{ IPC_RCPT_REQ, auth_rcpt },
+		{ IPC_CONNECT_REQ, auth_connect },
+		{ IPC_SENDER_REQ, auth_sender },
+		{ IPC_LIMIT_REQ, auth_limit },
+		{ IPC_SENT, auth_sent },
+	};
+	size_t	i;
+
+	if (m->fd != -1) {
+		close(m->fd);	/* auth is never sent descriptors */
+		m->fd = -1;
 	}
+	for (i = 0; i < sizeof(handlers) / sizeof(handlers[0]); i++)
+		if (handlers[i].type == m->type) {
+			handlers[i].fn(st, m);
+			return;
+		}
+	log_warnx("auth: unexpected message type %u", m->type);
 }
 
 static void *
@@ -189,24 +428,15 @@ auth_worker(void *arg)
 		}
 		if ((A.head = job->next) == NULL)
 			A.tail = NULL;
+		A.queued--;
 		pthread_mutex_unlock(&A.lock);
 		if (st == NULL && (st = store_open(A.datadir, 0, err,
 		    sizeof(err))) == NULL)
 			log_warnx("auth: %s", err);
 		if (st != NULL)
 			auth_handle(st, &job->msg);
-		else {
-			/* answer so the client is not left hanging */
-			struct ipc_msg res;
-
-			ipc_msg_init(&res, job->msg.type == IPC_AUTH_REQ ?
-			    IPC_AUTH_RES : IPC_RCPT_RES, job->msg.id);
-			ipc_put_u32(&res, job->msg.type == IPC_AUTH_REQ ?
-			    AUTH_RES_TEMPFAIL : RCPT_RES_TEMPFAIL);
-			if (job->msg.type == IPC_AUTH_REQ)
-				ipc_put_str(&res, "account store unavailable");
-			auth_reply(&res);
-		}
+		else
+			auth_unavailable(&job->msg);
 		explicit_bzero(&job->msg, sizeof(job->msg));
 		free(job);
 	}
@@ -220,9 +450,10 @@ auth_main(const struct config *cfg, const char *datadir, int sock)
 	pthread_t	*tids;
 	struct auth_job	*job;
 	unsigned	 i;
-	int		 r;
+	int		 r, warned = 0;
 
 	log_set_role("auth");
+	A.cfg = cfg;
 	A.datadir = datadir;
 	A.sock = sock;
 	/* stop with the SMTP process (EOF), not with the terminal's ^C */
@@ -245,6 +476,25 @@ auth_main(const struct config *cfg, const char *datadir, int sock)
 		}
 		job->next = NULL;
 		pthread_mutex_lock(&A.lock);
+		if (A.queued >= AUTH_QUEUE_MAX && job->msg.type ==
+		    IPC_AUTH_REQ) {
+			/*
+			 * Every password check costs an argon2id run: past
+			 * this backlog, answer 454 at once rather than let a
+			 * flood of bad logins delay everyone's for minutes.
+			 */
+			pthread_mutex_unlock(&A.lock);
+			if (!warned++)
+				log_warnx("auth: %d password checks waiting; "
+				    "answering the excess with 454",
+				    AUTH_QUEUE_MAX);
+			auth_unavailable(&job->msg);
+			explicit_bzero(&job->msg, sizeof(job->msg));
+			free(job);
+			continue;
+		}
+		warned = 0;
+		A.queued++;
 		if (A.tail)
 			A.tail->next = job;
 		else

@@ -26,13 +26,10 @@
 
 #define PASSWORD_STDIN_MAX	1024
 
-static int	 cli_load_config(const char *, struct config *);
-static struct store *cli_store(const char *, int);
 static int	 cli_become_user(const struct config *);
 static int	 cli_write_config(const char *, const char *);
-static int	 cli_read_password(char *, size_t);
 
-static int
+int
 cli_load_config(const char *datadir, struct config *cfg)
 {
 	char	path[PATH_MAX], err[PATH_MAX + 256];
@@ -68,7 +65,7 @@ cli_become_user(const struct config *cfg)
 	return 0;
 }
 
-static struct store *
+struct store *
 cli_store(const char *datadir, int create)
 {
 	struct config	 cfg;
@@ -202,43 +199,11 @@ fail:
 	return 1;
 }
 
-int
-cli_domain(const char *datadir, int argc, char **argv)
-{
-	struct store	*st;
-	char		 d[STORE_ADDR_MAX + 1];
-	int		 rc;
-
-	if (argc != 2 || strcmp(argv[0], "add") != 0) {
-		fprintf(stderr, "usage: postern -d DIR domain add DOMAIN\n");
-		return 2;
-	}
-	if (!smtp_valid_domain(argv[1]) ||
-	    util_strlcpy(d, argv[1], sizeof(d)) == -1) {
-		fprintf(stderr, "postern: domain '%s': not a valid domain "
-		    "name\n", argv[1]);
-		return 1;
-	}
-	util_lower(d);
-	if ((st = cli_store(datadir, 0)) == NULL)
-		return 1;
-	rc = store_domain_add(st, d);
-	if (rc == STORE_OK)
-		printf("postern: domain %s added\n", d);
-	else if (rc == STORE_EXISTS)
-		fprintf(stderr, "postern: domain %s: already exists\n", d);
-	else
-		fprintf(stderr, "postern: domain %s: %s\n", d,
-		    store_errmsg(st));
-	store_close(st);
-	return rc == STORE_OK ? 0 : 1;
-}
-
 /*
  * One line from stdin; the line end is stripped (CRLF or LF) so that
  * `echo pw | postern ... --password-stdin` does what people expect.
  */
-static int
+int
 cli_read_password(char *pw, size_t pwsz)
 {
 	size_t	n = 0;
@@ -257,68 +222,31 @@ cli_read_password(char *pw, size_t pwsz)
 	return n > 0 ? 0 : -1;
 }
 
-int
-cli_mailbox(const char *datadir, int argc, char **argv)
+void
+cli_time(int64_t t, char *out, size_t outsz)
 {
-	struct store		*st;
+	time_t		tt = (time_t)t;
+	struct tm	tm;
+
+	if (t <= 0 || gmtime_r(&tt, &tm) == NULL ||
+	    strftime(out, outsz, "%Y-%m-%d %H:%M:%S UTC", &tm) == 0)
+		util_strlcpy(out, "-", outsz);
+}
+
+/* The grammar the SMTP side applies to MAIL FROM, ASCII only. */
+int
+cli_address(const char *in, char *out, size_t outsz)
+{
 	struct smtp_path	 path;
 	struct smtp_mail_params	 params;
 	const char		*bad;
-	char			 pw[PASSWORD_STDIN_MAX + 1];
-	char			 hash[PASSWORD_HASH_MAX + 1], arg[300];
-	char			 addr[STORE_ADDR_MAX + 1];
-	int			 generate = 0, rc;
+	char			 arg[SMTP_ADDR_MAX + 16];
 
-	if (argc != 3 || strcmp(argv[0], "add") != 0 ||
-	    (strcmp(argv[2], "--generate") != 0 &&
-	    strcmp(argv[2], "--password-stdin") != 0)) {
-		fprintf(stderr, "usage: postern -d DIR mailbox add ADDRESS "
-		    "--password-stdin | --generate\n");
-		return 2;
-	}
-	generate = strcmp(argv[2], "--generate") == 0;
-	/* the same grammar the SMTP side applies to MAIL FROM */
-	if (util_snprintf(arg, sizeof(arg), "FROM:<%s>", argv[1]) == -1 ||
+	if (util_snprintf(arg, sizeof(arg), "FROM:<%s>", in) == -1 ||
 	    smtp_parse_mail(arg, &path, &params, &bad) != SMTP_PARSE_OK ||
 	    path.at == 0 || path.utf8 ||
-	    util_strlcpy(addr, path.addr, sizeof(addr)) == -1) {
-		fprintf(stderr, "postern: mailbox '%s': not a valid address "
-		    "(local@domain, ASCII)\n", argv[1]);
-		return 1;
-	}
-	util_lower(addr);
-	if (generate)
-		rc = password_generate(pw, sizeof(pw), PASSWORD_GEN_LEN);
-	else if ((rc = cli_read_password(pw, sizeof(pw))) == -1)
-		fprintf(stderr, "postern: mailbox %s: no password on stdin "
-		    "(or longer than %d bytes)\n", addr, PASSWORD_STDIN_MAX);
-	if (rc == -1)
-		return 1;
-	if (password_hash(pw, strlen(pw), hash, sizeof(hash)) == -1) {
-		fprintf(stderr, "postern: mailbox %s: cannot hash password\n",
-		    addr);
-		explicit_bzero(pw, sizeof(pw));
-		return 1;
-	}
-	if ((st = cli_store(datadir, 0)) == NULL) {
-		explicit_bzero(pw, sizeof(pw));
-		return 1;
-	}
-	rc = store_mailbox_add(st, addr, hash);
-	if (rc == STORE_OK) {
-		printf("postern: mailbox %s added\n", addr);
-		if (generate)
-			printf("password: %s\n", pw);
-	} else if (rc == STORE_EXISTS)
-		fprintf(stderr, "postern: mailbox %s: already exists\n", addr);
-	else if (rc == STORE_NOTFOUND)
-		fprintf(stderr, "postern: mailbox %s: domain %s is not "
-		    "configured (postern domain add %s)\n", addr,
-		    addr + path.at + 1, addr + path.at + 1);
-	else
-		fprintf(stderr, "postern: mailbox %s: %s\n", addr,
-		    store_errmsg(st));
-	explicit_bzero(pw, sizeof(pw));
-	store_close(st);
-	return rc == STORE_OK ? 0 : 1;
+	    util_strlcpy(out, path.addr, outsz) == -1)
+		return -1;
+	util_lower(out);
+	return 0;
 }

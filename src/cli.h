@@ -1,16 +1,35 @@
 /*
- * cli: the operator commands of the postern binary (init, domain,
- * mailbox).  They work on the data directory directly, never through the
- * running server; as root they switch to the server's user before
- * touching the database so every file stays readable by the auth
- * process.  Each returns the process exit status and prints errors that
- * name the object and the reason.
+ * cli: the operator commands of the postern binary.  They work on the
+ * data directory directly, never through the running server (changes
+ * reach it at once: the auth process reads the store per request); as
+ * root they switch to the server's user before touching the database so
+ * every file stays usable by the auth process.  Each command returns the
+ * process exit status: 0 done, 1 failed (the message names the object
+ * and the reason), 2 usage.
  */
 #ifndef POSTERN_CLI_H
 #define POSTERN_CLI_H
 
+#include <stddef.h>
+#include <stdint.h>
+
+struct config;
+struct store;
+
 int	cli_init(const char *datadir, int argc, char **argv);
 int	cli_domain(const char *datadir, int argc, char **argv);
 int	cli_mailbox(const char *datadir, int argc, char **argv);
+int	cli_alias(const char *datadir, int argc, char **argv);
+int	cli_provision(const char *datadir, int argc, char **argv);
+int	cli_dns(const char *datadir, int argc, char **argv);
+
+/* Shared by the cli_*.c files. */
+int	cli_load_config(const char *datadir, struct config *);
+struct store *cli_store(const char *datadir, int create);
+int	cli_read_password(char *, size_t);
+/* "2026-11-27 23:07:15 UTC", or "-" for 0. */
+void	cli_time(int64_t, char *, size_t);
+/* Validate and lower-case an ASCII local@domain address. */
+int	cli_address(const char *in, char *out, size_t outsz);
 
 #endif

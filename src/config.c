@@ -49,6 +49,7 @@
 #define SEC		1000ULL		/* durations are kept in ms */
 #define MIN		(60 * SEC)
 #define HOUR		(60 * MIN)
+#define DAY		(24 * HOUR)
 #define BLANKS		" \t"
 
 struct config_key;
@@ -87,6 +88,10 @@ static int	parse_user(struct config *, const struct config_key *,
 static int	parse_listener(struct config *, const struct config_key *,
 		    const char *, char *, size_t);
 static int	parse_size(struct config *, const struct config_key *,
+		    const char *, char *, size_t);
+static int	parse_bool(struct config *, const struct config_key *,
+		    const char *, char *, size_t);
+static int	parse_opt_host(struct config *, const struct config_key *,
 		    const char *, char *, size_t);
 static int	parse_uint(struct config *, const struct config_key *,
 		    const char *, char *, size_t);
@@ -146,6 +151,16 @@ static const struct config_key config_keys[] = {
 	{ "auth_workers", parse_uint, OFF(auth_workers), 1, 64 },
 	{ "auth_mechanisms", parse_mechanisms, 0, 0, 0 },
 	{ "log_level", parse_log_level, OFF(log_level), 0, 0 },
+	{ "auth_fail_limit", parse_uint, OFF(auth_fail_limit), 1, 1000 },
+	{ "auth_fail_window", parse_duration, OFF(auth_fail_window_ms), SEC,
+	    DAY },
+	{ "auth_lock_time", parse_duration, OFF(auth_lock_time_ms), SEC,
+	    7 * DAY },
+	{ "auth_ip_fail_limit", parse_uint, OFF(auth_ip_fail_limit), 0,
+	    100000 },
+	{ "require_host_match", parse_bool, OFF(require_host_match), 0, 0 },
+	{ "imap_host", parse_opt_host, OFF(imap_host), 0, 0 },
+	{ "imap_port", parse_uint, OFF(imap_port), 1, 65535 },
 };
 #define NKEYS	(sizeof(config_keys) / sizeof(config_keys[0]))
 
@@ -203,6 +218,12 @@ config_defaults(struct config *cfg)
 	cfg->auth_plain = 1;
 	cfg->auth_login = 1;
 	cfg->log_level = LOG_LVL_INFO;
+	cfg->auth_fail_limit = 5;
+	cfg->auth_fail_window_ms = 15 * MIN;
+	cfg->auth_lock_time_ms = 30 * MIN;
+	cfg->auth_ip_fail_limit = 10;
+	cfg->require_host_match = 0;
+	cfg->imap_port = 993;
 }
 
 int
@@ -532,6 +553,43 @@ parse_hostname(struct config *c, const struct config_key *k,
 		return -1;
 	}
 	snprintf(c->hostname, sizeof(c->hostname), "%s", val);
+	return 0;
+}
+
+static int
+parse_bool(struct config *c, const struct config_key *k, const char *val,
+    char *why, size_t whysz)
+{
+	char	shown[CONFIG_SHOW_MAX];
+	int	*out = (int *)(void *)((char *)c + k->off);
+
+	if (strcmp(val, "yes") == 0 || strcmp(val, "true") == 0)
+		*out = 1;
+	else if (strcmp(val, "no") == 0 || strcmp(val, "false") == 0)
+		*out = 0;
+	else {
+		errf(why, whysz, "'%s' is not yes or no",
+		    show(shown, sizeof(shown), val));
+		return -1;
+	}
+	return 0;
+}
+
+/* A host name, or empty for none. */
+static int
+parse_opt_host(struct config *c, const struct config_key *k,
+    const char *val, char *why, size_t whysz)
+{
+	char		 shown[CONFIG_SHOW_MAX];
+	const char	*bad;
+	char		*out = (char *)c + k->off;
+
+	if (*val != '\0' && (bad = domain_check(val)) != NULL) {
+		errf(why, whysz, "'%s' is not a valid host name: %s",
+		    show(shown, sizeof(shown), val), bad);
+		return -1;
+	}
+	snprintf(out, CONFIG_HOST_MAX + 1, "%s", val);
 	return 0;
 }
 

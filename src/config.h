@@ -51,6 +51,14 @@ struct config {
 	int		auth_plain;		/* mechanisms offered */
 	int		auth_login;
 	enum log_level	log_level;
+	/* soft lock: per username, and per client for distinct usernames */
+	unsigned	auth_fail_limit;
+	unsigned	auth_fail_window_ms;
+	unsigned	auth_lock_time_ms;
+	unsigned	auth_ip_fail_limit;	/* 0: no client lock */
+	int		require_host_match;	/* SNI must serve the domain */
+	char		imap_host[CONFIG_HOST_MAX + 1];	/* for provisioning */
+	unsigned	imap_port;
 };
 
 /* Fill in the built-in defaults (listeners empty). */

@@ -303,6 +303,7 @@ ipc_chan_write(evutil_socket_t fd, short what, void *arg)
 		TAILQ_REMOVE(&ch->out, p, entry);
 		if (p->fd != -1)
 			close(p->fd);
+		explicit_bzero(p->data, p->hdr.len);	/* AUTH payloads */
 		free(p);
 	}
 }
@@ -337,6 +338,7 @@ ipc_chan_free(struct ipc_chan *ch)
 		TAILQ_REMOVE(&ch->out, p, entry);
 		if (p->fd != -1)
 			close(p->fd);
+		explicit_bzero(p->data, p->hdr.len);
 		free(p);
 	}
 	if (ch->ev_read)

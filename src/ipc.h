@@ -30,6 +30,13 @@ enum ipc_type {
 	IPC_Q_COMMIT,		/* smtp -> queue: content complete */
 	IPC_Q_COMMITTED,	/* queue -> smtp: durable (or not) */
 	IPC_Q_ABORT,		/* smtp -> queue: drop the message */
+	IPC_CONNECT_REQ,	/* smtp -> auth: is this client locked? */
+	IPC_CONNECT_RES,	/* auth -> smtp */
+	IPC_SENDER_REQ,		/* smtp -> auth: may user send as sender? */
+	IPC_SENDER_RES,		/* auth -> smtp */
+	IPC_LIMIT_REQ,		/* smtp -> auth: recipients sent in 24 h */
+	IPC_LIMIT_RES,		/* auth -> smtp */
+	IPC_SENT,		/* smtp -> auth: user sent n recipients */
 	IPC_TYPE_MAX
 };
 

@@ -21,9 +21,14 @@ usage(void)
 	    "  init [--hostname HOST]      create DIR with config, database "
 	    "and certificate\n"
 	    "  serve                       run the server in the foreground\n"
-	    "  domain add DOMAIN           add a local domain\n"
-	    "  mailbox add ADDRESS --password-stdin | --generate\n"
+	    "  domain add|list|show|remove|set ...   local domains\n"
+	    "  mailbox add|list|show|passwd|remove|lock|unlock|set|import ...\n"
+	    "  alias add|list|remove ...\n"
+	    "  provision DOMAIN --count N | --names FILE --csv FILE "
+	    "[--format F]\n"
+	    "  dns DOMAIN [--json]         records to publish\n"
 	    "  version\n"
+	    "Run a command without arguments for its usage.\n"
 	    "DIR defaults to $POSTERN_DIR, else /var/lib/postern.\n");
 }
 
@@ -52,6 +57,12 @@ main(int argc, char **argv)
 		return cli_domain(datadir, argc - i - 1, argv + i + 1);
 	if (strcmp(argv[i], "mailbox") == 0)
 		return cli_mailbox(datadir, argc - i - 1, argv + i + 1);
+	if (strcmp(argv[i], "alias") == 0)
+		return cli_alias(datadir, argc - i - 1, argv + i + 1);
+	if (strcmp(argv[i], "provision") == 0)
+		return cli_provision(datadir, argc - i - 1, argv + i + 1);
+	if (strcmp(argv[i], "dns") == 0)
+		return cli_dns(datadir, argc - i - 1, argv + i + 1);
 	if (strcmp(argv[i], "version") == 0) {
 		printf("postern %s\n", POSTERN_VERSION);
 		return 0;

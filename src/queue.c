@@ -78,6 +78,7 @@ static void	 queue_commit(struct ipc_msg *);
 static void	 queue_abort(struct ipc_msg *);
 static void	 queue_discard(struct qmsg *);
 static void	*queue_committer(void *);
+static void	 queue_unlink_committed(const char *);
 static int	 queue_make_durable(struct qmsg *);
 static void	 queue_reply(uint32_t, uint64_t, uint32_t, const char *, int);
 static int	 queue_path(char *, size_t, const char *, const char *);
@@ -304,6 +305,21 @@ done:
 	return rc;
 }
 
+/*
+ * The directory fsync failed: the client gets 451 and will send again,
+ * so the files must not survive to be delivered a second time.
+ */
+static void
+queue_unlink_committed(const char *id)
+{
+	char	name[64];
+
+	if (queue_path(name, sizeof(name), id, "env") == 0)
+		unlinkat(Q.dirfd, name, 0);
+	if (queue_path(name, sizeof(name), id, "msg") == 0)
+		unlinkat(Q.dirfd, name, 0);
+}
+
 static void *
 queue_committer(void *arg)
 {
@@ -327,9 +343,15 @@ queue_committer(void *arg)
 		for (q = batch; q != NULL; q = next) {
 			next = q->next;
 			err = q->err;
+			if (err == 0 && !dir_ok)
+				queue_unlink_committed(q->env.id);
 			if (err == 0 && dir_ok) {
+				char esc[SMTP_ADDR_MAX * 4 + 8];
+
 				log_info("queue: %s: queued from=<%s> nrcpt=%zu "
-				    "size=%" PRIu64, q->env.id, q->env.sender,
+				    "size=%" PRIu64, q->env.id,
+				    log_printable(esc, sizeof(esc),
+				    q->env.sender, strlen(q->env.sender)),
 				    q->env.nrcpt, q->env.size);
 				queue_reply(IPC_Q_COMMITTED, q->reqid,
 				    QUEUE_RES_OK, q->env.id, -1);

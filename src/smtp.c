@@ -10,7 +10,8 @@
  * once; a session in the middle of a message finishes it (and gets its
  * 250 only once the queue made it durable) unless shutdown_grace runs
  * out, in which case it is dropped without a 250 and nothing it sent is
- * kept.  The loop ends when the last session is gone; closing the ipc
+ * kept -- except a message already handed to the queue for commit,
+ * which gets five more seconds to be acknowledged.  The loop ends when the last session is gone; closing the ipc
  * sockets then lets the queue and auth processes finish and exit.
  */
 #include <sys/queue.h>
@@ -50,6 +51,7 @@ static void	smtp_ipc_dispatch(struct ipc_msg *, void *);
 static void	smtp_ipc_closed(void *);
 static void	smtp_signal(evutil_socket_t, short, void *);
 static void	smtp_grace_expired(evutil_socket_t, short, void *);
+static void	smtp_hard_stop(evutil_socket_t, short, void *);
 static void	smtp_accept_pause(int);
 static void	smtp_accept_resume(evutil_socket_t, short, void *);
 
@@ -97,7 +99,7 @@ smtp_server_session_gone(void)
 		event_base_loopexit(smtp_srv.base, NULL);
 }
 
-static struct smtp_session *
+struct smtp_session *
 smtp_session_lookup(uint64_t id)
 {
 	struct session_ref	*r;
@@ -184,19 +186,38 @@ smtp_accept(evutil_socket_t lfd, short what, void *arg)
 }
 
 static void
+smtp_hard_stop(evutil_socket_t fd, short what, void *arg)
+{
+	log_warnx("smtp: %zu session(s) still waiting for the queue, "
+	    "stopping anyway", smtp_srv.nsessions);
+	event_base_loopexit(smtp_srv.base, NULL);
+}
+
+static void
 smtp_grace_expired(evutil_socket_t fd, short what, void *arg)
 {
-	struct session_ref	*r, *next;
-	size_t			 i;
+	static const struct timeval	 last = { 5, 0 };
+	struct session_ref		*r, *next;
+	size_t				 i;
 
 	log_info("smtp: shutdown grace expired, dropping %zu session(s)",
 	    smtp_srv.nsessions);
+	/*
+	 * A session whose message is being committed keeps its chance to
+	 * say 250: dropping it now would keep the message unacknowledged
+	 * and the client would send it again.
+	 */
 	for (i = 0; i < SESSION_BUCKETS; i++)
 		for (r = LIST_FIRST(&sessions[i]); r != NULL; r = next) {
 			next = LIST_NEXT(r, entry);
-			smtp_session_kill(r->s);
+			if (!smtp_session_committing(r->s))
+				smtp_session_kill(r->s);
 		}
-	event_base_loopexit(smtp_srv.base, NULL);
+	if (smtp_srv.nsessions == 0)
+		event_base_loopexit(smtp_srv.base, NULL);
+	else
+		event_base_once(smtp_srv.base, -1, EV_TIMEOUT, smtp_hard_stop,
+		    NULL, &last);
 }
 
 static void

@@ -39,6 +39,7 @@ extern struct smtp_server smtp_srv;
 void	smtp_session_register(struct smtp_session *, uint64_t id);
 void	smtp_session_unregister(struct smtp_session *, uint64_t id);
 void	smtp_server_session_gone(void);
+struct smtp_session *smtp_session_lookup(uint64_t id);
 const char *smtp_listen_name(enum listen_kind);
 
 /* smtp_session.c */
@@ -47,5 +48,6 @@ void	smtp_session_new(int fd, const struct sockaddr *, socklen_t,
 void	smtp_session_ipc(struct smtp_session *, struct ipc_msg *);
 void	smtp_session_shutdown(struct smtp_session *);
 void	smtp_session_kill(struct smtp_session *);
+int	smtp_session_committing(const struct smtp_session *);
 
 #endif

@@ -30,6 +30,7 @@
 
 #include <errno.h>
 #include <inttypes.h>
+#include <time.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -44,11 +45,13 @@
 
 #include <openssl/err.h>
 
+#include "cred_check.h"
 #include "dotreader.h"
 #include "log.h"
 #include "sasl.h"
 #include "smtp.h"
 #include "smtp_parse.h"
+#include "store.h"
 #include "tls.h"
 #include "util.h"
 
@@ -81,6 +84,9 @@ enum smtp_wait {
 	WAIT_RCPT,
 	WAIT_QUEUE_OPEN,
 	WAIT_QUEUE_COMMIT,
+	WAIT_CONNECT,		/* client lock check before the banner */
+	WAIT_SENDER,		/* may the user send as this sender? */
+	WAIT_LIMIT,		/* daily recipient count */
 };
 
 struct smtp_tx {
@@ -92,6 +98,9 @@ struct smtp_tx {
 						   or not */
 	struct smtp_path	 pending;	/* RCPT under lookup */
 	char			 msgid[33];
+	int			 queue_open;	/* the queue holds an open
+						   message for us: abort it
+						   unless committed */
 	int			 fd;		/* spool content, or -1 */
 	int			 write_errno;
 	struct dotreader	 dot;
@@ -114,6 +123,8 @@ struct smtp_session {
 	char			 helo[256];	/* "" until HELO/EHLO */
 	int			 authed;
 	char			 auth_user[SASL_USER_MAX + 1];
+	char			 auth_hint[160];	/* for a 535 */
+	uint32_t		 daily_limit;	/* of the authed mailbox */
 	enum sasl_mech		 auth_mech;
 	struct sasl		 sasl;
 	struct smtp_tx		*tx;
@@ -123,6 +134,7 @@ struct smtp_session {
 	int			 skipping;	/* rest of an overlong line */
 	int			 out_blocked;
 	int			 quit_after;	/* shutdown: 421 when idle */
+	int			 eof;		/* client half-closed */
 	char			 tls_info[128];
 	char			 sni[256];
 	uint64_t		 started_ms;
@@ -145,12 +157,19 @@ static void	smtp_reply(struct smtp_session *, const char *, ...)
 static void	smtp_reply_close(struct smtp_session *, const char *, ...)
 		    __attribute__((format(printf, 2, 3)));
 static void	smtp_free(struct smtp_session *);
+static void	smtp_close_quiet(struct smtp_session *);
+static void	smtp_free_deferred(evutil_socket_t, short, void *);
 static void	smtp_process(struct smtp_session *);
 static int	smtp_read_line(struct smtp_session *, char *, size_t);
 static void	smtp_dispatch(struct smtp_session *, char *);
 static void	smtp_data_input(struct smtp_session *);
 static void	smtp_data_end(struct smtp_session *);
 static void	smtp_greet(struct smtp_session *);
+static void	smtp_banner(struct smtp_session *);
+static void	smtp_connect_result(struct smtp_session *, struct ipc_msg *);
+static void	smtp_sender_result(struct smtp_session *, struct ipc_msg *);
+static void	smtp_limit_result(struct smtp_session *, struct ipc_msg *);
+static void	smtp_auth_hint(struct smtp_session *);
 static void	smtp_greet_timer(evutil_socket_t, short, void *);
 static void	smtp_readcb(struct bufferevent *, void *);
 static void	smtp_writecb(struct bufferevent *, void *);
@@ -279,6 +298,34 @@ smtp_reply_close(struct smtp_session *s, const char *fmt, ...)
 	bufferevent_enable(s->bev, EV_WRITE);
 }
 
+static void
+smtp_free_deferred(evutil_socket_t fd, short what, void *arg)
+{
+	struct smtp_session	*s = smtp_session_lookup((uint64_t)(uintptr_t)
+				    arg);
+
+	if (s != NULL && s->state == SMTP_CLOSING)
+		smtp_free(s);
+}
+
+/*
+ * Close without a reply (the client already left): once the output has
+ * drained, or on the next loop turn if it is empty, since the session
+ * may not be freed in the middle of handling a command.
+ */
+static void
+smtp_close_quiet(struct smtp_session *s)
+{
+	static const struct timeval now = { 0, 0 };
+
+	smtp_enter_state(s, SMTP_CLOSING);
+	bufferevent_disable(s->bev, EV_READ);
+	bufferevent_enable(s->bev, EV_WRITE);
+	if (evbuffer_get_length(bufferevent_get_output(s->bev)) == 0)
+		event_base_once(smtp_srv.base, -1, EV_TIMEOUT,
+		    smtp_free_deferred, (void *)(uintptr_t)s->id, &now);
+}
+
 void
 smtp_session_new(int fd, const struct sockaddr *sa, socklen_t salen,
     const struct smtp_listener *l)
@@ -385,6 +432,41 @@ smtp_greet_timer(evutil_socket_t fd, short what, void *arg)
 static void
 smtp_greet(struct smtp_session *s)
 {
+	struct ipc_msg	m;
+
+	/* a client locked for password spraying gets 421 instead */
+	ipc_msg_init(&m, IPC_CONNECT_REQ, s->id);
+	if (ipc_put_str(&m, s->client) == -1 ||
+	    ipc_chan_send(smtp_srv.auth, &m) == -1) {
+		smtp_banner(s);
+		return;
+	}
+	s->wait = WAIT_CONNECT;
+}
+
+static void
+smtp_connect_result(struct smtp_session *s, struct ipc_msg *m)
+{
+	uint32_t	locked = 0;
+	uint64_t	until = 0;
+
+	s->wait = WAIT_NONE;
+	if (ipc_get_u32(m, &locked) == -1 || ipc_get_u64(m, &until) == -1)
+		locked = 0;
+	if (locked) {
+		log_info("sess=%s client [%s] locked after failed logins for "
+		    "many usernames, refused", s->idstr, s->client);
+		smtp_reply_close(s, "421 4.7.0 %s Too many failed "
+		    "authentications from [%s]; try again later",
+		    smtp_srv.cfg->hostname, s->client);
+		return;
+	}
+	smtp_banner(s);
+}
+
+static void
+smtp_banner(struct smtp_session *s)
+{
 	smtp_enter_state(s, SMTP_CMD);
 	smtp_reply(s, "220 %s ESMTP Postern", smtp_srv.cfg->hostname);
 	smtp_process(s);
@@ -403,9 +485,10 @@ smtp_start_tls(struct smtp_session *s)
 	    BUFFEREVENT_SSL_ACCEPTING,
 	    BEV_OPT_DEFER_CALLBACKS | BEV_OPT_CLOSE_ON_FREE);
 	if (s->bev == NULL) {
+		/* libevent 2.1 already freed the SSL (and maybe the fd) */
 		log_warnx("sess=%s cannot create TLS buffer", s->idstr);
-		SSL_free(s->ssl);
 		s->ssl = NULL;
+		s->fd = -1;
 		smtp_free(s);
 		return;
 	}
@@ -457,6 +540,9 @@ smtp_readcb(struct bufferevent *bev, void *arg)
 	struct smtp_session	*s = arg;
 
 	if (s->state == SMTP_GREETING) {
+		/* without a pregreet window, early input just waits */
+		if (smtp_srv.cfg->greet_delay_ms == 0)
+			return;
 		log_info("sess=%s client talked before the greeting",
 		    s->idstr);
 		smtp_reply_close(s, "554 5.5.1 %s Error: talked before the "
@@ -542,6 +628,19 @@ smtp_eventcb(struct bufferevent *bev, short what, void *arg)
 		smtp_set_timeout(s, 5000);
 		return;
 	}
+	if ((what & BEV_EVENT_EOF) && !(what & BEV_EVENT_ERROR) &&
+	    (s->state == SMTP_CMD || s->state == SMTP_AUTH_INPUT ||
+	    s->state == SMTP_WAIT || s->state == SMTP_GREETING)) {
+		/*
+		 * A half-close (shutdown(SHUT_WR), "nc -N") still expects
+		 * answers to what it sent: finish the buffered commands and
+		 * any pending commit, then close once the replies are out.
+		 */
+		s->eof = 1;
+		if (s->state == SMTP_CMD || s->state == SMTP_AUTH_INPUT)
+			smtp_process(s);
+		return;
+	}
 	if (what & BEV_EVENT_ERROR) {
 		if (s->ssl != NULL &&
 		    (e = bufferevent_get_openssl_error(bev)) != 0) {
@@ -563,10 +662,11 @@ smtp_tx_free(struct smtp_session *s)
 
 	if (tx == NULL)
 		return;
-	if (tx->fd != -1) {
+	if (tx->fd != -1)
+		close(tx->fd);
+	if (tx->queue_open) {
 		struct ipc_msg	m;
 
-		close(tx->fd);
 		ipc_msg_init(&m, IPC_Q_ABORT, s->id);
 		ipc_chan_send(smtp_srv.queue, &m);
 	}
@@ -583,6 +683,7 @@ smtp_reset(struct smtp_session *s)
 	s->helo[0] = '\0';
 	s->esmtp = 0;
 	s->authed = 0;
+	s->daily_limit = 0;
 	s->auth_user[0] = '\0';
 	sasl_clear(&s->sasl);
 }
@@ -592,14 +693,7 @@ smtp_free(struct smtp_session *s)
 {
 	uint64_t	elapsed = util_monotonic_ms() - s->started_ms;
 
-	if (s->wait == WAIT_QUEUE_OPEN) {
-		/* the queue will hand us a file we no longer want */
-		struct ipc_msg	m;
-
-		ipc_msg_init(&m, IPC_Q_ABORT, s->id);
-		ipc_chan_send(smtp_srv.queue, &m);
-	}
-	smtp_tx_free(s);
+	smtp_tx_free(s);	/* aborts what the queue holds for us */
 	sasl_clear(&s->sasl);
 	if (s->ev_greet)
 		event_free(s->ev_greet);
@@ -615,6 +709,12 @@ smtp_free(struct smtp_session *s)
 	explicit_bzero(s, sizeof(*s));
 	free(s);
 	smtp_server_session_gone();
+}
+
+int
+smtp_session_committing(const struct smtp_session *s)
+{
+	return s->wait == WAIT_QUEUE_COMMIT;
 }
 
 void
@@ -677,8 +777,11 @@ smtp_process(struct smtp_session *s)
 			return;
 		}
 		r = smtp_read_line(s, line, sizeof(line));
-		if (r == 0)
+		if (r == 0) {
+			if (s->eof)
+				smtp_close_quiet(s);
 			return;
+		}
 		if (r == -1)
 			continue;	/* answered already */
 		if (s->state == SMTP_AUTH_INPUT) {
@@ -773,17 +876,28 @@ smtp_dispatch(struct smtp_session *s, char *line)
 {
 	const struct smtp_cmd	*c = NULL;
 	char			*verb, *args, esc[80];
-	size_t			 i;
+	size_t			 i, n;
 
-	if (log_debug_enabled() && strncasecmp(line, "AUTH ", 5) != 0)
-		log_debug("sess=%s <<< %s", s->idstr,
-		    smtp_printable(line, esc, sizeof(esc)));
+	n = strlen(line);
 	if (smtp_cmd_split(line, &verb, &args) == 0)
 		for (i = 0; i < sizeof(smtp_cmds) / sizeof(smtp_cmds[0]); i++)
 			if (strcmp(smtp_cmds[i].name, verb) == 0) {
 				c = &smtp_cmds[i];
 				break;
 			}
+	/*
+	 * Log what the client said, except AUTH arguments and unrecognised
+	 * lines: after a refused AUTH, a client may send its base64
+	 * credentials as if they were commands.
+	 */
+	if (log_debug_enabled() && c != NULL)
+		log_debug("sess=%s <<< %s%s%s", s->idstr, c->name,
+		    c->fn == cmd_auth || args[0] == '\0' ? "" : " ",
+		    c->fn == cmd_auth ? " (arguments not logged)" :
+		    smtp_printable(args, esc, sizeof(esc)));
+	else if (log_debug_enabled())
+		log_debug("sess=%s <<< (unrecognised, %zu octets)", s->idstr,
+		    n);
 	if (c == NULL) {
 		smtp_reply(s, "500 5.5.1 Error: command not recognized");
 		return;
@@ -837,13 +951,20 @@ smtp_session_ipc(struct smtp_session *s, struct ipc_msg *m)
 		{ IPC_RCPT_RES, WAIT_RCPT, smtp_rcpt_result },
 		{ IPC_Q_OPENED, WAIT_QUEUE_OPEN, smtp_queue_opened },
 		{ IPC_Q_COMMITTED, WAIT_QUEUE_COMMIT, smtp_queue_committed },
+		{ IPC_CONNECT_RES, WAIT_CONNECT, smtp_connect_result },
+		{ IPC_SENDER_RES, WAIT_SENDER, smtp_sender_result },
+		{ IPC_LIMIT_RES, WAIT_LIMIT, smtp_limit_result },
 	};
 	size_t	i;
 
+	if (m->type != IPC_Q_OPENED && m->fd != -1) {
+		close(m->fd);	/* only Q_OPENED carries a descriptor */
+		m->fd = -1;
+	}
 	for (i = 0; i < sizeof(routes) / sizeof(routes[0]); i++) {
 		if (routes[i].type != m->type)
 			continue;
-		if (routes[i].wait != s->wait || s->state != SMTP_WAIT)
+		if (routes[i].wait != s->wait)
 			break;
 		routes[i].fn(s, m);
 		return;
@@ -1002,10 +1123,13 @@ smtp_auth_status(struct smtp_session *s, enum sasl_status st,
 		goto fail;
 	}
 	util_strlcpy(s->auth_user, s->sasl.user, sizeof(s->auth_user));
+	smtp_auth_hint(s);
 	ipc_msg_init(&m, IPC_AUTH_REQ, s->id);
 	if (ipc_put_str(&m, sasl_mech_name(s->auth_mech)) == -1 ||
 	    ipc_put_str(&m, s->sasl.user) == -1 ||
 	    ipc_put_str(&m, s->sasl.pass) == -1 ||
+	    ipc_put_str(&m, s->client) == -1 ||
+	    ipc_put_str(&m, s->sni) == -1 ||
 	    ipc_chan_send(smtp_srv.auth, &m) == -1) {
 		explicit_bzero(&m.data, m.len);
 		smtp_reply(s, "454 4.7.0 Temporary authentication failure");
@@ -1020,19 +1144,61 @@ fail:
 	smtp_enter_state(s, SMTP_CMD);
 }
 
+/*
+ * Hints for a 535 that reveal nothing about which accounts exist: they
+ * follow from what the client itself sent (RFC 4954 §6 leaves the text
+ * free).  Computed before the password is wiped.
+ */
+static void
+smtp_auth_hint(struct smtp_session *s)
+{
+	static const struct {
+		unsigned	 mask;
+		const char	*text;
+	} hints[] = {
+		{ CRED_HINT_LINE_BREAK, "the credentials contain a line "
+		    "break" },
+		{ CRED_HINT_INVISIBLE, "the credentials contain an invisible "
+		    "or non-ASCII look-alike character" },
+		{ CRED_HINT_SPACE, "the credentials start or end with "
+		    "whitespace" },
+	};
+	unsigned	found;
+	size_t		i;
+
+	s->auth_hint[0] = '\0';
+	if (strchr(s->sasl.user, '@') == NULL) {
+		util_strlcpy(s->auth_hint, "the username must be the full "
+		    "email address", sizeof(s->auth_hint));
+		return;
+	}
+	found = cred_hints(s->sasl.user, s->sasl.userlen) |
+	    cred_hints(s->sasl.pass, s->sasl.passlen);
+	for (i = 0; i < sizeof(hints) / sizeof(hints[0]); i++)
+		if (found & hints[i].mask) {
+			util_strlcpy(s->auth_hint, hints[i].text,
+			    sizeof(s->auth_hint));
+			return;
+		}
+}
+
 static void
 smtp_auth_result(struct smtp_session *s, struct ipc_msg *m)
 {
-	uint32_t	result;
-	char		reason[128], esc[300];
+	uint32_t	result, limit = 0;
+	char		reason[STORE_REASON_MAX + 1] = "malformed answer";
+	char		hint[300] = "", esc[300];
 
 	if (ipc_get_u32(m, &result) == -1 ||
-	    ipc_get_str(m, reason, sizeof(reason)) == -1)
+	    ipc_get_str(m, reason, sizeof(reason)) == -1 ||
+	    ipc_get_str(m, hint, sizeof(hint)) == -1 ||
+	    ipc_get_u32(m, &limit) == -1)
 		result = AUTH_RES_TEMPFAIL;
 	smtp_printable(s->auth_user, esc, sizeof(esc));
 	switch (result) {
 	case AUTH_RES_OK:
 		s->authed = 1;
+		s->daily_limit = limit;
 		log_info("sess=%s auth ok mech=%s user=%s", s->idstr,
 		    sasl_mech_name(s->auth_mech), esc);
 		smtp_reply(s, "235 2.7.0 Authentication successful");
@@ -1042,15 +1208,20 @@ smtp_auth_result(struct smtp_session *s, struct ipc_msg *m)
 		    "client=%s", s->idstr, sasl_mech_name(s->auth_mech), esc,
 		    reason, s->client);
 		s->auth_user[0] = '\0';
-		smtp_reply(s, "535 5.7.8 Authentication credentials invalid");
+		if (hint[0] == '\0')
+			util_strlcpy(hint, s->auth_hint, sizeof(hint));
+		smtp_reply(s, "535 5.7.8 Authentication credentials invalid%s%s",
+		    hint[0] ? ": " : "", hint);
 		break;
 	default:
-		log_warnx("sess=%s auth tempfail mech=%s user=%s reason=%s",
-		    s->idstr, sasl_mech_name(s->auth_mech), esc, reason);
+		log_info("sess=%s auth tempfail mech=%s user=%s reason=%s "
+		    "client=%s", s->idstr, sasl_mech_name(s->auth_mech), esc,
+		    reason, s->client);
 		s->auth_user[0] = '\0';
 		smtp_reply(s, "454 4.7.0 Temporary authentication failure");
 		break;
 	}
+	s->auth_hint[0] = '\0';
 	smtp_resume(s);
 }
 
@@ -1123,10 +1294,82 @@ cmd_mail(struct smtp_session *s, char *args)
 	s->tx = tx;
 	log_debug("sess=%s from=<%s>", s->idstr,
 	    smtp_printable(tx->sender.addr, esc, sizeof(esc)));
+	if (s->authed && !tx->sender.null) {
+		/* the sender must be the mailbox or one it may use */
+		struct ipc_msg	m;
+
+		ipc_msg_init(&m, IPC_SENDER_REQ, s->id);
+		if (ipc_put_str(&m, s->auth_user) == 0 &&
+		    ipc_put_str(&m, tx->sender.addr) == 0 &&
+		    ipc_chan_send(smtp_srv.auth, &m) == 0) {
+			smtp_park(s, WAIT_SENDER);
+			return;
+		}
+		smtp_reply(s, "451 4.3.0 Error: temporary lookup failure");
+		smtp_tx_free(s);
+		return;
+	}
 	smtp_reply(s, "250 2.1.0 Ok");
 	return;
 fail:
 	free(tx);
+}
+
+static void
+smtp_sender_result(struct smtp_session *s, struct ipc_msg *m)
+{
+	uint32_t	result;
+	char		esc[300], uesc[300];
+
+	if (ipc_get_u32(m, &result) == -1)
+		result = 2;
+	if (result == 0)
+		smtp_reply(s, "250 2.1.0 Ok");
+	else if (result == 1) {
+		smtp_printable(s->tx->sender.addr, esc, sizeof(esc));
+		smtp_printable(s->auth_user, uesc, sizeof(uesc));
+		log_info("sess=%s sender <%s> refused: not owned by user %s",
+		    s->idstr, esc, uesc);
+		smtp_reply(s, "553 5.7.1 <%s>: Sender address rejected: not "
+		    "owned by user %s", esc, uesc);
+		smtp_tx_free(s);
+	} else {
+		smtp_reply(s, "451 4.3.0 Error: temporary lookup failure");
+		smtp_tx_free(s);
+	}
+	smtp_resume(s);
+}
+
+/* Daily limit: recipients accepted in the last 24 h, across sessions. */
+static void
+smtp_limit_result(struct smtp_session *s, struct ipc_msg *m)
+{
+	uint32_t	result, limit;
+	uint64_t	sent, oldest;
+	char		when[64], uesc[300];
+	time_t		t;
+	struct tm	tm;
+
+	if (ipc_get_u32(m, &result) == -1 || ipc_get_u32(m, &limit) == -1 ||
+	    ipc_get_u64(m, &sent) == -1 || ipc_get_u64(m, &oldest) == -1 ||
+	    result != 0) {
+		smtp_reply(s, "451 4.3.0 Error: temporary lookup failure");
+		smtp_resume(s);
+		return;
+	}
+	if (limit > 0 && sent + s->tx->nrcpt >= limit) {
+		t = (time_t)(oldest > 0 ? oldest + 86400 :
+		    util_now_ms() / 1000 + 86400);
+		gmtime_r(&t, &tm);
+		strftime(when, sizeof(when), "%Y-%m-%d %H:%M:%S UTC", &tm);
+		smtp_printable(s->auth_user, uesc, sizeof(uesc));
+		log_info("sess=%s daily limit %u reached for %s", s->idstr,
+		    limit, uesc);
+		smtp_reply(s, "451 4.7.1 Daily sending limit of %u recipients "
+		    "reached for %s; it resets at %s", limit, uesc, when);
+	} else
+		smtp_rcpt_accept(s);
+	smtp_resume(s);
 }
 
 static void
@@ -1174,7 +1417,18 @@ cmd_rcpt(struct smtp_session *s, char *args)
 		return;
 	}
 	if (s->kind != LISTEN_MX) {
-		smtp_rcpt_accept(s);
+		if (s->daily_limit == 0) {
+			smtp_rcpt_accept(s);
+			return;
+		}
+		ipc_msg_init(&m, IPC_LIMIT_REQ, s->id);
+		if (ipc_put_str(&m, s->auth_user) == -1 ||
+		    ipc_chan_send(smtp_srv.auth, &m) == -1) {
+			smtp_reply(s, "451 4.3.0 Error: temporary lookup "
+			    "failure");
+			return;
+		}
+		smtp_park(s, WAIT_LIMIT);
 		return;
 	}
 	/* the MX takes mail for local domains only: ask the store */
@@ -1271,6 +1525,7 @@ cmd_data(struct smtp_session *s, char *args)
 	    ipc_put_str(&m, smtp_listen_name(s->kind)) == 0 &&
 	    ipc_put_u32(&m, flags) == 0 &&
 	    ipc_chan_send(smtp_srv.queue, &m) == 0;
+	tx->queue_open = ok;
 	for (i = 0; ok && i < tx->nrcpt; i++) {
 		ipc_msg_init(&m, IPC_Q_RCPT, s->id);
 		ok = ipc_put_str(&m, tx->rcpt[i]) == 0 &&
@@ -1278,6 +1533,7 @@ cmd_data(struct smtp_session *s, char *args)
 	}
 	if (!ok) {
 		smtp_reply(s, "451 4.3.0 Error: queue unavailable");
+		smtp_tx_free(s);
 		return;
 	}
 	smtp_park(s, WAIT_QUEUE_OPEN);
@@ -1296,6 +1552,7 @@ smtp_queue_opened(struct smtp_session *s, struct ipc_msg *m)
 	if (result != QUEUE_RES_OK) {
 		if (m->fd != -1)
 			close(m->fd);
+		m->fd = -1;
 		smtp_reply(s, result == QUEUE_RES_NOSPACE ?
 		    "452 4.3.1 Insufficient system storage" :
 		    "451 4.3.0 Error: queue file write error");
@@ -1422,6 +1679,7 @@ smtp_data_end(struct smtp_session *s)
 		ipc_msg_init(&m, IPC_Q_COMMIT, s->id);
 		ipc_put_u64(&m, tx->dot.size);
 		if (ipc_chan_send(smtp_srv.queue, &m) == 0) {
+			tx->queue_open = 0;	/* the queue's now */
 			smtp_park(s, WAIT_QUEUE_COMMIT);
 			return;
 		}
@@ -1435,7 +1693,7 @@ smtp_queue_committed(struct smtp_session *s, struct ipc_msg *m)
 {
 	struct smtp_tx	*tx = s->tx;
 	uint32_t	 result;
-	char		 esc[300];
+	char		 esc[300], uesc[300];
 
 	if (ipc_get_u32(m, &result) == -1)
 		result = QUEUE_RES_TEMPFAIL;
@@ -1445,8 +1703,17 @@ smtp_queue_committed(struct smtp_session *s, struct ipc_msg *m)
 		    PRIu64 "%s%s", s->idstr, tx->msgid,
 		    smtp_printable(tx->sender.addr, esc, sizeof(esc)),
 		    tx->nrcpt, tx->dot.size, s->authed ? " user=" : "",
-		    s->authed ? s->auth_user : "");
+		    s->authed ? smtp_printable(s->auth_user, uesc,
+		    sizeof(uesc)) : "");
 		smtp_reply(s, "250 2.0.0 Ok: queued as %s", tx->msgid);
+		if (s->authed) {
+			struct ipc_msg	sm;
+
+			ipc_msg_init(&sm, IPC_SENT, s->id);
+			if (ipc_put_str(&sm, s->auth_user) == 0 &&
+			    ipc_put_u32(&sm, (uint32_t)tx->nrcpt) == 0)
+				ipc_chan_send(smtp_srv.auth, &sm);
+		}
 	} else
 		smtp_reply(s, result == QUEUE_RES_NOSPACE ?
 		    "452 4.3.1 Insufficient system storage" :

@@ -1,21 +1,121 @@
 /*
- * store: dispatch to the configured backend (only SQLite for now) and
- * normalise arguments (addresses and domains are compared lower-case)
- * so every backend sees the same input.
+ * store: see store.h.  Every statement is written once, here, with '?'
+ * placeholders and run through the backend's exec().  Arguments are
+ * normalised (lower-case, bounded) before any statement runs, so a
+ * backend never sees a name it must fold itself.  Read results are
+ * copied into fixed fields with util_strlcpy(); a value that does not fit
+ * is an error, never truncated.
+ *
+ * Multi-statement updates (a failure and its locks) run inside one
+ * transaction unless the caller already opened one.
  */
+#include <stdarg.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "store.h"
 #include "util.h"
 
+#define STORE_ARGS_MAX	8
+#define FAILURE_KEEP	(30 * 86400)	/* forget failures after 30 days */
+
 struct store {
 	const struct store_ops	*ops;
 	void			*impl;
-	char			 err[256];
+	int			 in_tx;
+	char			 err[512];
 };
 
-static int	store_norm(struct store *, const char *, char *, size_t);
+static int	sq(struct store *, store_row_fn, void *, int64_t *,
+		    const char *, const char *, ...);
+static int	norm(struct store *, const char *, char *, size_t);
+static const char *domain_of(const char *);
+static int	col_str(const struct store_val *, char *, size_t);
+static int	row_int(const struct store_val *, size_t, void *);
+static int	row_domain(const struct store_val *, size_t, void *);
+static int	row_mailbox(const struct store_val *, size_t, void *);
+static int	row_alias(const struct store_val *, size_t, void *);
+static int	row_failure(const struct store_val *, size_t, void *);
+static int	row_sent(const struct store_val *, size_t, void *);
+static int	tx_begin(struct store *, int *);
+static int	tx_end(struct store *, int, int);
+
+struct row_ctx {
+	void	*out;		/* struct to fill, or the user callback */
+	void	*arg;
+	int	 found;
+	int	 rc;
+};
+
+/*
+ * Run sql with arguments described by fmt: 's' a string, 'i' an int64_t.
+ */
+static int
+sq(struct store *st, store_row_fn fn, void *arg, int64_t *changes,
+    const char *sql, const char *fmt, ...)
+{
+	struct store_val	v[STORE_ARGS_MAX];
+	va_list			ap;
+	size_t			n = 0;
+
+	va_start(ap, fmt);
+	for (; *fmt && n < STORE_ARGS_MAX; fmt++, n++) {
+		if (*fmt == 's') {
+			v[n].type = STORE_T_TEXT;
+			v[n].s = va_arg(ap, const char *);
+		} else {
+			v[n].type = STORE_T_INT;
+			v[n].i = va_arg(ap, int64_t);
+		}
+	}
+	va_end(ap);
+	st->err[0] = '\0';
+	return st->ops->exec(st->impl, sql, v, n, fn, arg, changes);
+}
+
+static int
+norm(struct store *st, const char *in, char *out, size_t outsz)
+{
+	st->err[0] = '\0';
+	if (in == NULL || util_strlcpy(out, in, outsz) == -1) {
+		snprintf(st->err, sizeof(st->err), "name too long");
+		return -1;
+	}
+	util_lower(out);
+	return 0;
+}
+
+static const char *
+domain_of(const char *addr)
+{
+	const char	*at = strrchr(addr, '@');
+
+	return at ? at + 1 : "";
+}
+
+static int
+col_str(const struct store_val *v, char *out, size_t outsz)
+{
+	if (v->type == STORE_T_NULL) {
+		out[0] = '\0';
+		return 0;
+	}
+	if (v->type != STORE_T_TEXT)
+		return -1;
+	return util_strlcpy(out, v->s, outsz);
+}
+
+static int
+row_int(const struct store_val *v, size_t n, void *arg)
+{
+	struct row_ctx	*c = arg;
+
+	c->found = 1;
+	*(int64_t *)c->out = n > 0 && v[0].type == STORE_T_INT ? v[0].i : 0;
+	return 1;
+}
 
 struct store *
 store_open(const char *datadir, int create, char *err, size_t errsz)
@@ -49,16 +149,81 @@ store_errmsg(struct store *st)
 	return st->err[0] ? st->err : st->ops->errmsg(st->impl);
 }
 
-static int
-store_norm(struct store *st, const char *in, char *out, size_t outsz)
+int
+store_begin(struct store *st)
 {
-	st->err[0] = '\0';
-	if (util_strlcpy(out, in, outsz) == -1) {
-		util_strlcpy(st->err, "name too long", sizeof(st->err));
-		return -1;
+	if (st->ops->begin(st->impl) != STORE_OK)
+		return STORE_ERR;
+	st->in_tx = 1;
+	return STORE_OK;
+}
+
+int
+store_commit(struct store *st)
+{
+	st->in_tx = 0;
+	return st->ops->commit(st->impl);
+}
+
+void
+store_rollback(struct store *st)
+{
+	st->in_tx = 0;
+	st->ops->rollback(st->impl);
+}
+
+/* Open a transaction unless the caller holds one; *mine says which. */
+static int
+tx_begin(struct store *st, int *mine)
+{
+	*mine = !st->in_tx;
+	return *mine ? st->ops->begin(st->impl) : STORE_OK;
+}
+
+static int
+tx_end(struct store *st, int mine, int rc)
+{
+	if (!mine)
+		return rc;
+	if (rc == STORE_OK)
+		return st->ops->commit(st->impl);
+	st->ops->rollback(st->impl);
+	return rc;
+}
+
+/* --- domains ------------------------------------------------------------ */
+
+#define DOMAIN_COLS "d.name, d.created, d.sender_policy, d.host_match, " \
+	"d.submission_host, (SELECT count(*) FROM mailbox m WHERE " \
+	"m.domain_id = d.id), (SELECT count(*) FROM alias a WHERE " \
+	"a.domain_id = d.id)"
+
+static int
+row_domain(const struct store_val *v, size_t n, void *arg)
+{
+	struct row_ctx		*c = arg;
+	struct store_domain	 d;
+
+	memset(&d, 0, sizeof(d));
+	if (n < 7 || col_str(&v[0], d.name, sizeof(d.name)) == -1 ||
+	    col_str(&v[4], d.submission_host, sizeof(d.submission_host)) ==
+	    -1) {
+		c->rc = STORE_ERR;
+		return 1;
 	}
-	util_lower(out);
-	return 0;
+	d.created = v[1].i;
+	d.sender_policy = v[2].type == STORE_T_TEXT &&
+	    strcmp(v[2].s, "domain") == 0 ? STORE_SENDER_DOMAIN :
+	    STORE_SENDER_MAILBOX;
+	d.host_match = (int)v[3].i;
+	d.nmailboxes = v[5].i;
+	d.naliases = v[6].i;
+	c->found = 1;
+	if (c->arg == NULL) {		/* single get */
+		memcpy(c->out, &d, sizeof(d));
+		return 1;
+	}
+	return ((store_domain_cb)c->out)(&d, c->arg);
 }
 
 int
@@ -66,38 +231,577 @@ store_domain_add(struct store *st, const char *domain)
 {
 	char	d[STORE_ADDR_MAX + 1];
 
-	if (store_norm(st, domain, d, sizeof(d)) == -1)
+	if (norm(st, domain, d, sizeof(d)) == -1)
+		return STORE_INVALID;
+	return sq(st, NULL, NULL, NULL, "INSERT INTO domain(name, created) "
+	    "VALUES(?, ?)", "si", d, (int64_t)util_now_ms() / 1000);
+}
+
+int
+store_domain_get(struct store *st, const char *domain,
+    struct store_domain *out)
+{
+	struct row_ctx	c = { out, NULL, 0, STORE_OK };
+	char		d[STORE_ADDR_MAX + 1];
+	int		rc;
+
+	if (norm(st, domain, d, sizeof(d)) == -1)
+		return STORE_NOTFOUND;
+	rc = sq(st, row_domain, &c, NULL, "SELECT " DOMAIN_COLS
+	    " FROM domain d WHERE d.name = ?", "s", d);
+	if (rc != STORE_OK || c.rc != STORE_OK)
 		return STORE_ERR;
-	return st->ops->domain_add(st->impl, d);
+	return c.found ? STORE_OK : STORE_NOTFOUND;
 }
 
 int
 store_domain_exists(struct store *st, const char *domain)
 {
-	char	d[STORE_ADDR_MAX + 1];
+	struct row_ctx	c;
+	int64_t		one = 0;
+	char		d[STORE_ADDR_MAX + 1];
 
-	if (store_norm(st, domain, d, sizeof(d)) == -1)
+	c.out = &one;
+	c.found = 0;
+	if (norm(st, domain, d, sizeof(d)) == -1)
 		return STORE_NOTFOUND;
-	return st->ops->domain_exists(st->impl, d);
+	if (sq(st, row_int, &c, NULL, "SELECT 1 FROM domain WHERE name = ?",
+	    "s", d) != STORE_OK)
+		return STORE_ERR;
+	return c.found ? STORE_OK : STORE_NOTFOUND;
+}
+
+int
+store_domain_list(struct store *st, store_domain_cb cb, void *arg)
+{
+	struct row_ctx	c = { (void *)cb, arg, 0, STORE_OK };
+	static char	dummy;
+	int		rc;
+
+	if (arg == NULL)
+		c.arg = &dummy;	/* NULL arg means "get" to row_domain */
+	rc = sq(st, row_domain, &c, NULL, "SELECT " DOMAIN_COLS
+	    " FROM domain d ORDER BY d.name", "");
+	return rc != STORE_OK ? rc : c.rc;
+}
+
+int
+store_domain_remove(struct store *st, const char *domain)
+{
+	char	d[STORE_ADDR_MAX + 1];
+	int64_t	n = 0;
+	int	rc;
+
+	if (norm(st, domain, d, sizeof(d)) == -1)
+		return STORE_NOTFOUND;
+	rc = sq(st, NULL, NULL, &n, "DELETE FROM domain WHERE name = ?", "s",
+	    d);
+	if (rc == STORE_OK && n == 0)
+		return STORE_NOTFOUND;
+	return rc;
+}
+
+int
+store_domain_set(struct store *st, const char *domain, const char *key,
+    const char *value)
+{
+	char		 d[STORE_ADDR_MAX + 1];
+	const char	*sql = NULL;
+	int64_t		 n = 0, iv = 0;
+	int		 rc;
+
+	if (norm(st, domain, d, sizeof(d)) == -1)
+		return STORE_NOTFOUND;
+	if (strcmp(key, "sender_policy") == 0 &&
+	    (strcmp(value, "mailbox") == 0 || strcmp(value, "domain") == 0))
+		sql = "UPDATE domain SET sender_policy = ? WHERE name = ?";
+	else if (strcmp(key, "submission_host") == 0)
+		sql = "UPDATE domain SET submission_host = ? WHERE name = ?";
+	else if (strcmp(key, "require_host_match") == 0) {
+		iv = strcmp(value, "yes") == 0 ? 1 : strcmp(value, "no") == 0 ?
+		    0 : strcmp(value, "default") == 0 ? -1 : -2;
+		if (iv != -2)
+			sql = "UPDATE domain SET host_match = ? WHERE name = ?";
+	}
+	if (sql == NULL) {
+		snprintf(st->err, sizeof(st->err), "unknown setting %s=%s "
+		    "(sender_policy=mailbox|domain, require_host_match="
+		    "yes|no|default, submission_host=HOST)", key, value);
+		return STORE_INVALID;
+	}
+	if (strcmp(key, "require_host_match") == 0)
+		rc = st->ops->exec(st->impl, sql, (struct store_val[]){
+		    { STORE_T_INT, iv, NULL }, { STORE_T_TEXT, 0, d } }, 2,
+		    NULL, NULL, &n);
+	else
+		rc = sq(st, NULL, NULL, &n, sql, "ss", value, d);
+	if (rc == STORE_OK && n == 0)
+		return STORE_NOTFOUND;
+	return rc;
+}
+
+/* --- mailboxes ---------------------------------------------------------- */
+
+#define MAILBOX_COLS "m.address, m.password_hash, m.created, m.daily_limit, " \
+	"COALESCE((SELECT l.locked_until FROM auth_lock l WHERE " \
+	"l.username = m.address), 0)"
+
+static int
+row_mailbox(const struct store_val *v, size_t n, void *arg)
+{
+	struct row_ctx		*c = arg;
+	struct store_mailbox	 mb;
+
+	memset(&mb, 0, sizeof(mb));
+	if (n < 5 || col_str(&v[0], mb.address, sizeof(mb.address)) == -1 ||
+	    col_str(&v[1], mb.hash, sizeof(mb.hash)) == -1) {
+		c->rc = STORE_ERR;
+		return 1;
+	}
+	mb.created = v[2].i;
+	mb.daily_limit = v[3].i > 0 && v[3].i <= UINT32_MAX ?
+	    (uint32_t)v[3].i : 0;
+	mb.locked_until = v[4].i;
+	c->found = 1;
+	if (c->arg == NULL) {
+		memcpy(c->out, &mb, sizeof(mb));
+		return 1;
+	}
+	return ((store_mailbox_cb)c->out)(&mb, c->arg);
 }
 
 int
 store_mailbox_add(struct store *st, const char *address, const char *hash)
 {
 	char	a[STORE_ADDR_MAX + 1];
+	int64_t	n = 0;
+	int	rc;
 
-	if (store_norm(st, address, a, sizeof(a)) == -1)
-		return STORE_ERR;
-	return st->ops->mailbox_add(st->impl, a, hash);
+	if (norm(st, address, a, sizeof(a)) == -1)
+		return STORE_INVALID;
+	if (store_address_exists(st, a) == STORE_OK)
+		return STORE_EXISTS;	/* an alias of that name */
+	rc = sq(st, NULL, NULL, &n, "INSERT INTO mailbox(domain_id, address, "
+	    "password_hash, created) SELECT id, ?, ?, ? FROM domain WHERE "
+	    "name = ?", "ssis", a, hash, (int64_t)util_now_ms() / 1000,
+	    domain_of(a));
+	if (rc == STORE_OK && n == 0)
+		return STORE_NOTFOUND;	/* no such domain */
+	return rc;
 }
 
 int
 store_mailbox_get(struct store *st, const char *address,
     struct store_mailbox *mb)
 {
-	char	a[STORE_ADDR_MAX + 1];
+	struct row_ctx	c = { mb, NULL, 0, STORE_OK };
+	char		a[STORE_ADDR_MAX + 1];
+	int		rc;
 
-	if (store_norm(st, address, a, sizeof(a)) == -1)
+	if (norm(st, address, a, sizeof(a)) == -1)
 		return STORE_NOTFOUND;
-	return st->ops->mailbox_get(st->impl, a, mb);
+	rc = sq(st, row_mailbox, &c, NULL, "SELECT " MAILBOX_COLS
+	    " FROM mailbox m WHERE m.address = ?", "s", a);
+	if (rc != STORE_OK || c.rc != STORE_OK)
+		return STORE_ERR;
+	return c.found ? STORE_OK : STORE_NOTFOUND;
+}
+
+int
+store_mailbox_list(struct store *st, const char *domain,
+    store_mailbox_cb cb, void *arg)
+{
+	struct row_ctx	c = { (void *)cb, arg, 0, STORE_OK };
+	static char	dummy;
+	char		d[STORE_ADDR_MAX + 1];
+	int		rc;
+
+	if (arg == NULL)
+		c.arg = &dummy;
+	if (domain == NULL)
+		rc = sq(st, row_mailbox, &c, NULL, "SELECT " MAILBOX_COLS
+		    " FROM mailbox m ORDER BY m.address", "");
+	else if (norm(st, domain, d, sizeof(d)) == -1)
+		return STORE_NOTFOUND;
+	else
+		rc = sq(st, row_mailbox, &c, NULL, "SELECT " MAILBOX_COLS
+		    " FROM mailbox m JOIN domain d ON d.id = m.domain_id "
+		    "WHERE d.name = ? ORDER BY m.address", "s", d);
+	return rc != STORE_OK ? rc : c.rc;
+}
+
+int
+store_mailbox_remove(struct store *st, const char *address)
+{
+	char	a[STORE_ADDR_MAX + 1];
+	int64_t	n = 0;
+	int	rc, mine;
+
+	if (norm(st, address, a, sizeof(a)) == -1)
+		return STORE_NOTFOUND;
+	if ((rc = tx_begin(st, &mine)) != STORE_OK)
+		return rc;
+	rc = sq(st, NULL, NULL, &n, "DELETE FROM mailbox WHERE address = ?",
+	    "s", a);
+	if (rc == STORE_OK && n == 0)
+		rc = STORE_NOTFOUND;
+	if (rc == STORE_OK)
+		rc = sq(st, NULL, NULL, NULL, "DELETE FROM auth_lock WHERE "
+		    "username = ?", "s", a);
+	return tx_end(st, mine, rc);
+}
+
+int
+store_mailbox_set_hash(struct store *st, const char *address,
+    const char *hash)
+{
+	char	a[STORE_ADDR_MAX + 1];
+	int64_t	n = 0;
+	int	rc;
+
+	if (norm(st, address, a, sizeof(a)) == -1)
+		return STORE_NOTFOUND;
+	rc = sq(st, NULL, NULL, &n, "UPDATE mailbox SET password_hash = ? "
+	    "WHERE address = ?", "ss", hash, a);
+	if (rc == STORE_OK && n == 0)
+		return STORE_NOTFOUND;
+	return rc;
+}
+
+int
+store_mailbox_set_limit(struct store *st, const char *address,
+    uint32_t daily_limit)
+{
+	char	a[STORE_ADDR_MAX + 1];
+	int64_t	n = 0;
+	int	rc;
+
+	if (norm(st, address, a, sizeof(a)) == -1)
+		return STORE_NOTFOUND;
+	rc = sq(st, NULL, NULL, &n, "UPDATE mailbox SET daily_limit = ? "
+	    "WHERE address = ?", "is", (int64_t)daily_limit, a);
+	if (rc == STORE_OK && n == 0)
+		return STORE_NOTFOUND;
+	return rc;
+}
+
+/* --- aliases -------------------------------------------------------------- */
+
+static int
+row_alias(const struct store_val *v, size_t n, void *arg)
+{
+	struct row_ctx		*c = arg;
+	struct store_alias	 al;
+
+	if (n < 2 || col_str(&v[0], al.address, sizeof(al.address)) == -1 ||
+	    col_str(&v[1], al.target, sizeof(al.target)) == -1) {
+		c->rc = STORE_ERR;
+		return 1;
+	}
+	return ((store_alias_cb)c->out)(&al, c->arg);
+}
+
+int
+store_alias_add(struct store *st, const char *alias, const char *target)
+{
+	char	a[STORE_ADDR_MAX + 1], t[STORE_ADDR_MAX + 1];
+	int64_t	n = 0;
+	int	rc;
+
+	if (norm(st, alias, a, sizeof(a)) == -1 ||
+	    norm(st, target, t, sizeof(t)) == -1)
+		return STORE_INVALID;
+	if (store_domain_exists(st, domain_of(a)) != STORE_OK) {
+		snprintf(st->err, sizeof(st->err), "domain %s is not "
+		    "configured", domain_of(a));
+		return STORE_NOTFOUND;
+	}
+	if (store_address_exists(st, a) == STORE_OK)
+		return STORE_EXISTS;
+	rc = sq(st, NULL, NULL, &n, "INSERT INTO alias(domain_id, address, "
+	    "mailbox_id, created) SELECT d.id, ?, m.id, ? FROM domain d, "
+	    "mailbox m WHERE d.name = ? AND m.address = ?", "siss", a,
+	    (int64_t)util_now_ms() / 1000, domain_of(a), t);
+	if (rc == STORE_OK && n == 0) {
+		snprintf(st->err, sizeof(st->err), "mailbox %s does not "
+		    "exist", t);
+		return STORE_NOTFOUND;
+	}
+	return rc;
+}
+
+int
+store_alias_remove(struct store *st, const char *alias)
+{
+	char	a[STORE_ADDR_MAX + 1];
+	int64_t	n = 0;
+	int	rc;
+
+	if (norm(st, alias, a, sizeof(a)) == -1)
+		return STORE_NOTFOUND;
+	rc = sq(st, NULL, NULL, &n, "DELETE FROM alias WHERE address = ?",
+	    "s", a);
+	if (rc == STORE_OK && n == 0)
+		return STORE_NOTFOUND;
+	return rc;
+}
+
+int
+store_alias_list(struct store *st, const char *domain, store_alias_cb cb,
+    void *arg)
+{
+	struct row_ctx	c = { (void *)cb, arg, 0, STORE_OK };
+	char		d[STORE_ADDR_MAX + 1];
+	int		rc;
+
+	if (domain == NULL)
+		rc = sq(st, row_alias, &c, NULL, "SELECT a.address, m.address "
+		    "FROM alias a JOIN mailbox m ON m.id = a.mailbox_id "
+		    "ORDER BY a.address", "");
+	else if (norm(st, domain, d, sizeof(d)) == -1)
+		return STORE_NOTFOUND;
+	else
+		rc = sq(st, row_alias, &c, NULL, "SELECT a.address, m.address "
+		    "FROM alias a JOIN mailbox m ON m.id = a.mailbox_id "
+		    "JOIN domain d ON d.id = a.domain_id WHERE d.name = ? "
+		    "ORDER BY a.address", "s", d);
+	return rc != STORE_OK ? rc : c.rc;
+}
+
+int
+store_address_exists(struct store *st, const char *address)
+{
+	struct row_ctx	c;
+	int64_t		one = 0;
+	char		a[STORE_ADDR_MAX + 1];
+
+	c.out = &one;
+	c.found = 0;
+	if (norm(st, address, a, sizeof(a)) == -1)
+		return STORE_NOTFOUND;
+	if (sq(st, row_int, &c, NULL, "SELECT 1 FROM mailbox WHERE address = ? "
+	    "UNION ALL SELECT 1 FROM alias WHERE address = ?", "ss", a, a) !=
+	    STORE_OK)
+		return STORE_ERR;
+	return c.found ? STORE_OK : STORE_NOTFOUND;
+}
+
+int
+store_sender_allowed(struct store *st, const char *user, const char *sender)
+{
+	struct row_ctx	c;
+	int64_t		one = 0;
+	char		u[STORE_ADDR_MAX + 1], s[STORE_ADDR_MAX + 1];
+
+	if (norm(st, user, u, sizeof(u)) == -1 ||
+	    norm(st, sender, s, sizeof(s)) == -1)
+		return STORE_NOTFOUND;
+	if (strcmp(u, s) == 0)
+		return STORE_OK;
+	c.out = &one;
+	c.found = 0;
+	if (sq(st, row_int, &c, NULL,
+	    "SELECT 1 FROM alias a JOIN mailbox m ON m.id = a.mailbox_id "
+	    "WHERE a.address = ? AND m.address = ? "
+	    "UNION ALL SELECT 1 FROM mailbox m JOIN domain d ON "
+	    "d.id = m.domain_id WHERE m.address = ? AND d.name = ? AND "
+	    "d.sender_policy = 'domain'", "ssss", s, u, u, domain_of(s)) !=
+	    STORE_OK)
+		return STORE_ERR;
+	return c.found ? STORE_OK : STORE_NOTFOUND;
+}
+
+/* --- locks and failures ------------------------------------------------- */
+
+int
+store_lock_get(struct store *st, const char *username, int64_t now,
+    int64_t *until)
+{
+	struct row_ctx	c;
+	char		u[STORE_ADDR_MAX + 1];
+
+	*until = 0;
+	c.out = until;
+	c.found = 0;
+	if (norm(st, username, u, sizeof(u)) == -1)
+		return STORE_OK;
+	if (sq(st, row_int, &c, NULL, "SELECT locked_until FROM auth_lock "
+	    "WHERE username = ? AND locked_until > ?", "si", u, now) !=
+	    STORE_OK)
+		return STORE_ERR;
+	return STORE_OK;
+}
+
+int
+store_lock_set(struct store *st, const char *username, int64_t until)
+{
+	char	u[STORE_ADDR_MAX + 1];
+
+	if (norm(st, username, u, sizeof(u)) == -1)
+		return STORE_INVALID;
+	return sq(st, NULL, NULL, NULL, "INSERT INTO auth_lock(username, "
+	    "locked_until) VALUES(?, ?) ON CONFLICT(username) DO UPDATE SET "
+	    "locked_until = excluded.locked_until", "si", u, until);
+}
+
+int
+store_lock_clear(struct store *st, const char *username, int64_t now)
+{
+	char	u[STORE_ADDR_MAX + 1];
+
+	if (norm(st, username, u, sizeof(u)) == -1)
+		return STORE_INVALID;
+	return sq(st, NULL, NULL, NULL, "INSERT INTO auth_lock(username, "
+	    "locked_until, counted_from) VALUES(?, 0, ?) ON CONFLICT(username) "
+	    "DO UPDATE SET locked_until = 0, counted_from = excluded."
+	    "counted_from", "si", u, now + 1);
+}
+
+int
+store_ip_lock_get(struct store *st, const char *client, int64_t now,
+    int64_t *until)
+{
+	struct row_ctx	c;
+
+	*until = 0;
+	c.out = until;
+	c.found = 0;
+	if (sq(st, row_int, &c, NULL, "SELECT locked_until FROM ip_lock WHERE "
+	    "client = ? AND locked_until > ?", "si", client, now) != STORE_OK)
+		return STORE_ERR;
+	return STORE_OK;
+}
+
+int
+store_auth_failure(struct store *st, const char *username,
+    const char *client, const char *reason, int counts, int64_t now,
+    const struct store_policy *p, int64_t *user_until, int64_t *ip_until)
+{
+	struct row_ctx	c;
+	char		u[STORE_ADDR_MAX + 1];
+	int64_t		n = 0, since = now - p->fail_window;
+	int		rc, mine;
+
+	*user_until = *ip_until = 0;
+	if (norm(st, username, u, sizeof(u)) == -1)
+		return STORE_INVALID;
+	if ((rc = tx_begin(st, &mine)) != STORE_OK)
+		return rc;
+	rc = sq(st, NULL, NULL, NULL, "INSERT INTO auth_failure(username, "
+	    "client, reason, counted, time) VALUES(?, ?, ?, ?, ?)", "sssii", u,
+	    client, reason, (int64_t)(counts != 0), now);
+	if (rc == STORE_OK && !counts)
+		return tx_end(st, mine, rc);
+	if (rc == STORE_OK)	/* bounded: forget old failures a few at a time */
+		rc = sq(st, NULL, NULL, NULL, "DELETE FROM auth_failure WHERE id "
+		    "IN (SELECT id FROM auth_failure WHERE time < ? LIMIT 100)",
+		    "i", now - FAILURE_KEEP);
+	c.out = &n;
+	c.found = 0;
+	if (rc == STORE_OK)
+		rc = sq(st, row_int, &c, NULL, "SELECT count(*) FROM "
+		    "auth_failure WHERE username = ? AND time > ? AND time >= "
+		    "COALESCE((SELECT counted_from FROM auth_lock WHERE "
+		    "username = ?), 0) AND counted = 1", "sis", u, since, u);
+	if (rc == STORE_OK && n >= p->fail_limit) {
+		*user_until = now + p->lock_time;
+		rc = store_lock_set(st, u, *user_until);
+	}
+	if (rc == STORE_OK)
+		rc = sq(st, row_int, &c, NULL, "SELECT count(DISTINCT username) "
+		    "FROM auth_failure WHERE client = ? AND time > ? AND "
+		    "counted = 1", "si", client, since);
+	if (rc == STORE_OK && p->ip_fail_limit > 0 && n >= p->ip_fail_limit) {
+		*ip_until = now + p->lock_time;
+		rc = sq(st, NULL, NULL, NULL, "INSERT INTO ip_lock(client, "
+		    "locked_until) VALUES(?, ?) ON CONFLICT(client) DO UPDATE "
+		    "SET locked_until = excluded.locked_until", "si", client,
+		    *ip_until);
+	}
+	return tx_end(st, mine, rc);
+}
+
+static int
+row_failure(const struct store_val *v, size_t n, void *arg)
+{
+	struct row_ctx		*c = arg;
+	struct store_failure	 f;
+
+	if (n < 4 || col_str(&v[1], f.username, sizeof(f.username)) == -1 ||
+	    col_str(&v[2], f.client, sizeof(f.client)) == -1 ||
+	    col_str(&v[3], f.reason, sizeof(f.reason)) == -1) {
+		c->rc = STORE_ERR;
+		return 1;
+	}
+	f.time = v[0].i;
+	return ((store_failure_cb)c->out)(&f, c->arg);
+}
+
+int
+store_failure_list(struct store *st, const char *username, size_t max,
+    store_failure_cb cb, void *arg)
+{
+	struct row_ctx	c = { (void *)cb, arg, 0, STORE_OK };
+	char		u[STORE_ADDR_MAX + 1];
+	int		rc;
+
+	if (norm(st, username, u, sizeof(u)) == -1)
+		return STORE_NOTFOUND;
+	rc = sq(st, row_failure, &c, NULL, "SELECT time, username, client, "
+	    "reason FROM auth_failure WHERE username = ? ORDER BY time DESC, "
+	    "id DESC LIMIT ?", "si", u, (int64_t)max);
+	return rc != STORE_OK ? rc : c.rc;
+}
+
+/* --- sending ------------------------------------------------------------ */
+
+static int
+row_sent(const struct store_val *v, size_t n, void *arg)
+{
+	int64_t	*out = arg;
+
+	out[0] = n > 0 && v[0].type == STORE_T_INT ? v[0].i : 0;
+	out[1] = n > 1 && v[1].type == STORE_T_INT ? v[1].i : 0;
+	return 1;
+}
+
+int
+store_sent_count(struct store *st, const char *address, int64_t since,
+    uint64_t *count, int64_t *oldest)
+{
+	char	a[STORE_ADDR_MAX + 1];
+	int64_t	r[2] = { 0, 0 };
+
+	*count = 0;
+	*oldest = 0;
+	if (norm(st, address, a, sizeof(a)) == -1)
+		return STORE_NOTFOUND;
+	if (sq(st, row_sent, r, NULL, "SELECT COALESCE(sum(s.count), 0), "
+	    "COALESCE(min(s.time), 0) FROM sent s JOIN mailbox m ON "
+	    "m.id = s.mailbox_id WHERE m.address = ? AND s.time > ?", "si", a,
+	    since) != STORE_OK)
+		return STORE_ERR;
+	*count = r[0] > 0 ? (uint64_t)r[0] : 0;
+	*oldest = r[1];
+	return STORE_OK;
+}
+
+int
+store_sent_add(struct store *st, const char *address, uint32_t count,
+    int64_t now)
+{
+	char	a[STORE_ADDR_MAX + 1];
+	int	rc, mine;
+
+	if (norm(st, address, a, sizeof(a)) == -1)
+		return STORE_NOTFOUND;
+	if ((rc = tx_begin(st, &mine)) != STORE_OK)
+		return rc;
+	rc = sq(st, NULL, NULL, NULL, "INSERT INTO sent(mailbox_id, time, "
+	    "count) SELECT id, ?, ? FROM mailbox WHERE address = ?", "iis",
+	    now, (int64_t)count, a);
+	if (rc == STORE_OK)	/* a day and a bit is all any limit needs */
+		rc = sq(st, NULL, NULL, NULL, "DELETE FROM sent WHERE time < ?",
+		    "i", now - 2 * 86400);
+	return tx_end(st, mine, rc);
 }

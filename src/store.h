@@ -1,11 +1,18 @@
 /*
- * store: the account store behind one narrow interface, so that a second
- * backend (PostgreSQL) can be added without touching the SMTP code.  Only
- * the auth process and the provisioning CLI open a store; the network
- * process never does.  A store handle is used by one thread at a time.
+ * store: the account store.  Domains, mailboxes, aliases, per-domain and
+ * per-mailbox settings, authentication failures and locks, and the count
+ * of recipients each mailbox sent (daily limits).
+ *
+ * All of the logic and SQL lives in store.c; a backend only runs
+ * parameterised statements (struct store_ops below), so a PostgreSQL
+ * backend is one new file and no change here or in any caller.  Only the
+ * auth process and the CLI open a store; the network process never does.
+ * A handle is used by one thread at a time.  Addresses, usernames and
+ * domains are compared lower-case; store.c normalises before the backend
+ * sees them.  Times are unix seconds.
  *
  * Results: STORE_OK (0) or a negative STORE_* code; store_errmsg() gives
- * a human-readable reason for the last STORE_ERR.
+ * the reason for the last STORE_ERR.
  */
 #ifndef POSTERN_STORE_H
 #define POSTERN_STORE_H
@@ -13,49 +20,172 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define STORE_ADDR_MAX	254
-#define STORE_HASH_MAX	255
+#define STORE_ADDR_MAX		254
+#define STORE_HASH_MAX		255
+#define STORE_REASON_MAX	255
+#define STORE_CLIENT_MAX	63
 
 enum store_result {
 	STORE_OK	=  0,
 	STORE_ERR	= -1,	/* backend failure: 454 4.7.0 to clients */
 	STORE_EXISTS	= -2,
 	STORE_NOTFOUND	= -3,
+	STORE_INVALID	= -4,	/* bad argument (message in errmsg) */
+};
+
+enum store_sender_policy {
+	STORE_SENDER_MAILBOX,	/* own address and aliases only */
+	STORE_SENDER_DOMAIN,	/* any address of the mailbox's domain */
+};
+
+struct store_domain {
+	char		name[STORE_ADDR_MAX + 1];
+	int64_t		created;
+	enum store_sender_policy sender_policy;
+	int		host_match;		/* -1 config default, 0, 1 */
+	char		submission_host[STORE_ADDR_MAX + 1]; /* "" = default */
+	int64_t		nmailboxes;
+	int64_t		naliases;
 };
 
 struct store_mailbox {
-	char	address[STORE_ADDR_MAX + 1];	/* lower-case local@domain */
-	char	hash[STORE_HASH_MAX + 1];	/* PHC / crypt string */
+	char		address[STORE_ADDR_MAX + 1];
+	char		hash[STORE_HASH_MAX + 1];
+	int64_t		created;
+	uint32_t	daily_limit;		/* recipients per 24 h, 0 none */
+	int64_t		locked_until;		/* 0 or unix time */
+};
+
+struct store_alias {
+	char		address[STORE_ADDR_MAX + 1];
+	char		target[STORE_ADDR_MAX + 1];
+};
+
+struct store_failure {
+	int64_t		time;
+	char		username[STORE_ADDR_MAX + 1];
+	char		client[STORE_CLIENT_MAX + 1];
+	char		reason[STORE_REASON_MAX + 1];
+};
+
+/* Lockout policy (issue: soft lock), from postern.conf. */
+struct store_policy {
+	unsigned	fail_limit;	/* failures per username in window */
+	int64_t		fail_window;
+	int64_t		lock_time;
+	unsigned	ip_fail_limit;	/* distinct usernames per client */
 };
 
 struct store;
 
+typedef int	(*store_domain_cb)(const struct store_domain *, void *);
+typedef int	(*store_mailbox_cb)(const struct store_mailbox *, void *);
+typedef int	(*store_alias_cb)(const struct store_alias *, void *);
+typedef int	(*store_failure_cb)(const struct store_failure *, void *);
+
 /*
- * Open the store of a data directory.  create: make the database and
- * apply migrations if needed (CLI, init); otherwise the schema must exist.
+ * Open the store of a data directory.  create: make the database if it
+ * does not exist.  Pending schema migrations are applied either way.
  */
 struct store	*store_open(const char *datadir, int create, char *err,
 		    size_t errsz);
 void		 store_close(struct store *);
 const char	*store_errmsg(struct store *);
 
+/* Group many changes into one transaction (bulk provisioning). */
+int	store_begin(struct store *);
+int	store_commit(struct store *);
+void	store_rollback(struct store *);
+
 int	store_domain_add(struct store *, const char *domain);
+int	store_domain_get(struct store *, const char *, struct store_domain *);
 int	store_domain_exists(struct store *, const char *domain);
+int	store_domain_list(struct store *, store_domain_cb, void *);
+int	store_domain_remove(struct store *, const char *domain);
+/* key: sender_policy (mailbox|domain), require_host_match
+   (yes|no|default), submission_host (HOST or "" for the default) */
+int	store_domain_set(struct store *, const char *domain, const char *key,
+	    const char *value);
+
 int	store_mailbox_add(struct store *, const char *address,
 	    const char *hash);
 int	store_mailbox_get(struct store *, const char *address,
 	    struct store_mailbox *);
+/* domain NULL: all mailboxes */
+int	store_mailbox_list(struct store *, const char *domain,
+	    store_mailbox_cb, void *);
+int	store_mailbox_remove(struct store *, const char *address);
+int	store_mailbox_set_hash(struct store *, const char *address,
+	    const char *hash);
+int	store_mailbox_set_limit(struct store *, const char *address,
+	    uint32_t daily_limit);
 
-/* Backend vtable, for store.c and the backends only. */
+int	store_alias_add(struct store *, const char *alias, const char *target);
+int	store_alias_remove(struct store *, const char *alias);
+int	store_alias_list(struct store *, const char *domain, store_alias_cb,
+	    void *);
+
+/* Does a local mailbox or alias of that name exist?  OK or NOTFOUND. */
+int	store_address_exists(struct store *, const char *address);
+/* May user send as sender?  OK or NOTFOUND (not owned). */
+int	store_sender_allowed(struct store *, const char *user,
+	    const char *sender);
+
+/* Locks: username (known or not) and client address. */
+int	store_lock_get(struct store *, const char *username, int64_t now,
+	    int64_t *locked_until);
+int	store_lock_set(struct store *, const char *username,
+	    int64_t locked_until);
+/* Success or admin unlock: lift the lock, forget earlier failures. */
+int	store_lock_clear(struct store *, const char *username, int64_t now);
+int	store_ip_lock_get(struct store *, const char *client, int64_t now,
+	    int64_t *locked_until);
+/*
+ * Record a failed AUTH.  If it counts (a password guess, not an attempt
+ * on a locked name or a host mismatch), apply the policy: lock the
+ * username after fail_limit counted failures in the window, the client
+ * after counted failures for ip_fail_limit distinct usernames.  The
+ * resulting lock ends are returned (0 if none).
+ */
+int	store_auth_failure(struct store *, const char *username,
+	    const char *client, const char *reason, int counts, int64_t now,
+	    const struct store_policy *, int64_t *user_locked_until,
+	    int64_t *ip_locked_until);
+/* Newest first, at most max. */
+int	store_failure_list(struct store *, const char *username, size_t max,
+	    store_failure_cb, void *);
+
+/* Recipients sent by a mailbox since a time (and the time of the oldest
+   such send, 0 if none), and recording more. */
+int	store_sent_count(struct store *, const char *address, int64_t since,
+	    uint64_t *count, int64_t *oldest);
+int	store_sent_add(struct store *, const char *address, uint32_t count,
+	    int64_t now);
+
+/* --- for backends only ------------------------------------------------ */
+
+enum store_type { STORE_T_NULL, STORE_T_INT, STORE_T_TEXT };
+
+struct store_val {
+	enum store_type	 type;
+	int64_t		 i;
+	const char	*s;
+};
+
+/* Called per result row; return non-zero to stop early. */
+typedef int	(*store_row_fn)(const struct store_val *, size_t, void *);
+
 struct store_ops {
 	void	*(*open)(const char *datadir, int create, char *err,
-		    size_t errsz);
+		    size_t errsz);		/* also migrates */
 	void	 (*close)(void *);
 	const char *(*errmsg)(void *);
-	int	 (*domain_add)(void *, const char *);
-	int	 (*domain_exists)(void *, const char *);
-	int	 (*mailbox_add)(void *, const char *, const char *);
-	int	 (*mailbox_get)(void *, const char *, struct store_mailbox *);
+	/* '?' placeholders; STORE_OK, STORE_EXISTS (unique), STORE_ERR */
+	int	 (*exec)(void *, const char *sql, const struct store_val *,
+		    size_t, store_row_fn, void *, int64_t *changes);
+	int	 (*begin)(void *);
+	int	 (*commit)(void *);
+	void	 (*rollback)(void *);
 };
 
 extern const struct store_ops store_sqlite_ops;

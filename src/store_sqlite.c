@@ -21,8 +21,12 @@ struct store_sqlite {
 	sqlite3	*db;
 };
 
-/* migrations[i] takes the schema from version i to i + 1 */
+/*
+ * migrations[i] takes the schema from version i to i + 1.  Never edit a
+ * released step: add one.
+ */
 static const char *migrations[] = {
+	/* 1: domains and mailboxes */
 	"CREATE TABLE domain ("
 	"  id INTEGER PRIMARY KEY,"
 	"  name TEXT NOT NULL UNIQUE,"
@@ -34,6 +38,48 @@ static const char *migrations[] = {
 	"  address TEXT NOT NULL UNIQUE,"
 	"  password_hash TEXT NOT NULL,"
 	"  created INTEGER NOT NULL);",
+	/* 2: settings, aliases, auth failures and locks, sent counts */
+	"ALTER TABLE domain ADD COLUMN sender_policy TEXT NOT NULL"
+	"  DEFAULT 'mailbox';"
+	"ALTER TABLE domain ADD COLUMN host_match INTEGER NOT NULL"
+	"  DEFAULT -1;"
+	"ALTER TABLE domain ADD COLUMN submission_host TEXT NOT NULL"
+	"  DEFAULT '';"
+	"ALTER TABLE mailbox ADD COLUMN daily_limit INTEGER NOT NULL"
+	"  DEFAULT 0;"
+	"CREATE INDEX mailbox_domain ON mailbox(domain_id);"
+	"CREATE TABLE alias ("
+	"  id INTEGER PRIMARY KEY,"
+	"  domain_id INTEGER NOT NULL REFERENCES domain(id)"
+	"    ON DELETE CASCADE,"
+	"  address TEXT NOT NULL UNIQUE,"
+	"  mailbox_id INTEGER NOT NULL REFERENCES mailbox(id)"
+	"    ON DELETE CASCADE,"
+	"  created INTEGER NOT NULL);"
+	"CREATE INDEX alias_mailbox ON alias(mailbox_id);"
+	"CREATE TABLE auth_failure ("
+	"  id INTEGER PRIMARY KEY,"
+	"  username TEXT NOT NULL,"
+	"  client TEXT NOT NULL,"
+	"  reason TEXT NOT NULL,"
+	"  counted INTEGER NOT NULL,"
+	"  time INTEGER NOT NULL);"
+	"CREATE INDEX auth_failure_user ON auth_failure(username, time);"
+	"CREATE INDEX auth_failure_client ON auth_failure(client, time);"
+	"CREATE INDEX auth_failure_time ON auth_failure(time);"
+	"CREATE TABLE auth_lock ("
+	"  username TEXT PRIMARY KEY,"
+	"  locked_until INTEGER NOT NULL DEFAULT 0,"
+	"  counted_from INTEGER NOT NULL DEFAULT 0);"
+	"CREATE TABLE ip_lock ("
+	"  client TEXT PRIMARY KEY,"
+	"  locked_until INTEGER NOT NULL);"
+	"CREATE TABLE sent ("
+	"  mailbox_id INTEGER NOT NULL REFERENCES mailbox(id)"
+	"    ON DELETE CASCADE,"
+	"  time INTEGER NOT NULL,"
+	"  count INTEGER NOT NULL);"
+	"CREATE INDEX sent_mailbox ON sent(mailbox_id, time);",
 };
 #define SCHEMA_VERSION	(int)(sizeof(migrations) / sizeof(migrations[0]))
 
@@ -41,20 +87,20 @@ static void	*sq_open(const char *, int, char *, size_t);
 static void	 sq_close(void *);
 static const char *sq_errmsg(void *);
 static int	 sq_migrate(sqlite3 *, char *, size_t);
-static int	 sq_domain_add(void *, const char *);
-static int	 sq_domain_exists(void *, const char *);
-static int	 sq_mailbox_add(void *, const char *, const char *);
-static int	 sq_mailbox_get(void *, const char *, struct store_mailbox *);
-static int	 sq_result(sqlite3 *, int);
+static int	 sq_exec(void *, const char *, const struct store_val *,
+		    size_t, store_row_fn, void *, int64_t *);
+static int	 sq_begin(void *);
+static int	 sq_commit(void *);
+static void	 sq_rollback(void *);
 
 const struct store_ops store_sqlite_ops = {
 	.open = sq_open,
 	.close = sq_close,
 	.errmsg = sq_errmsg,
-	.domain_add = sq_domain_add,
-	.domain_exists = sq_domain_exists,
-	.mailbox_add = sq_mailbox_add,
-	.mailbox_get = sq_mailbox_get,
+	.exec = sq_exec,
+	.begin = sq_begin,
+	.commit = sq_commit,
+	.rollback = sq_rollback,
 };
 
 static void *
@@ -153,99 +199,101 @@ sq_errmsg(void *p)
 	return sqlite3_errmsg(s->db);
 }
 
+/*
+ * Run one statement.  Text columns handed to fn are valid only during
+ * the call.  (A prepared-statement cache is a later optimisation.)
+ */
 static int
-sq_result(sqlite3 *db, int rc)
-{
-	if (rc == SQLITE_DONE || rc == SQLITE_OK)
-		return STORE_OK;
-	if (sqlite3_extended_errcode(db) == SQLITE_CONSTRAINT_UNIQUE ||
-	    sqlite3_extended_errcode(db) == SQLITE_CONSTRAINT_PRIMARYKEY)
-		return STORE_EXISTS;
-	return STORE_ERR;
-}
-
-static int
-sq_domain_add(void *p, const char *domain)
+sq_exec(void *p, const char *sql, const struct store_val *args, size_t n,
+    store_row_fn fn, void *arg, int64_t *changes)
 {
 	struct store_sqlite	*s = p;
 	sqlite3_stmt		*st;
-	int			 rc;
+	struct store_val	 cols[16];
+	size_t			 i, ncols;
+	int			 rc, stop = 0;
 
-	if (sqlite3_prepare_v2(s->db, "INSERT INTO domain(name, created) "
-	    "VALUES(?, ?)", -1, &st, NULL) != SQLITE_OK)
+	if (sqlite3_prepare_v2(s->db, sql, -1, &st, NULL) != SQLITE_OK)
 		return STORE_ERR;
-	sqlite3_bind_text(st, 1, domain, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(st, 2, (sqlite3_int64)time(NULL));
-	rc = sq_result(s->db, sqlite3_step(st));
-	sqlite3_finalize(st);
-	return rc;
-}
-
-static int
-sq_domain_exists(void *p, const char *domain)
-{
-	struct store_sqlite	*s = p;
-	sqlite3_stmt		*st;
-	int			 rc;
-
-	if (sqlite3_prepare_v2(s->db, "SELECT 1 FROM domain WHERE name = ?",
-	    -1, &st, NULL) != SQLITE_OK)
-		return STORE_ERR;
-	sqlite3_bind_text(st, 1, domain, -1, SQLITE_STATIC);
-	rc = sqlite3_step(st);
-	rc = rc == SQLITE_ROW ? STORE_OK : rc == SQLITE_DONE ?
-	    STORE_NOTFOUND : STORE_ERR;
-	sqlite3_finalize(st);
-	return rc;
-}
-
-static int
-sq_mailbox_add(void *p, const char *address, const char *hash)
-{
-	struct store_sqlite	*s = p;
-	sqlite3_stmt		*st;
-	const char		*at = strrchr(address, '@');
-	int			 rc;
-
-	if (at == NULL || sq_domain_exists(p, at + 1) != STORE_OK)
-		return STORE_NOTFOUND;
-	if (sqlite3_prepare_v2(s->db, "INSERT INTO mailbox(domain_id, "
-	    "address, password_hash, created) SELECT id, ?, ?, ? FROM domain "
-	    "WHERE name = ?", -1, &st, NULL) != SQLITE_OK)
-		return STORE_ERR;
-	sqlite3_bind_text(st, 1, address, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 2, hash, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(st, 3, (sqlite3_int64)time(NULL));
-	sqlite3_bind_text(st, 4, at + 1, -1, SQLITE_STATIC);
-	rc = sq_result(s->db, sqlite3_step(st));
-	sqlite3_finalize(st);
-	return rc;
-}
-
-static int
-sq_mailbox_get(void *p, const char *address, struct store_mailbox *mb)
-{
-	struct store_sqlite	*s = p;
-	sqlite3_stmt		*st;
-	const unsigned char	*h;
-	int			 rc;
-
-	if (sqlite3_prepare_v2(s->db, "SELECT password_hash FROM mailbox "
-	    "WHERE address = ?", -1, &st, NULL) != SQLITE_OK)
-		return STORE_ERR;
-	sqlite3_bind_text(st, 1, address, -1, SQLITE_STATIC);
-	rc = sqlite3_step(st);
-	if (rc == SQLITE_ROW) {
-		h = sqlite3_column_text(st, 0);
-		if (h == NULL || util_strlcpy(mb->hash, (const char *)h,
-		    sizeof(mb->hash)) == -1 ||
-		    util_strlcpy(mb->address, address,
-		    sizeof(mb->address)) == -1)
-			rc = STORE_ERR;
+	for (i = 0; i < n; i++) {
+		if (args[i].type == STORE_T_TEXT)
+			rc = sqlite3_bind_text(st, (int)i + 1, args[i].s, -1,
+			    SQLITE_STATIC);
+		else if (args[i].type == STORE_T_INT)
+			rc = sqlite3_bind_int64(st, (int)i + 1, args[i].i);
 		else
-			rc = STORE_OK;
-	} else
-		rc = rc == SQLITE_DONE ? STORE_NOTFOUND : STORE_ERR;
+			rc = sqlite3_bind_null(st, (int)i + 1);
+		if (rc != SQLITE_OK) {
+			sqlite3_finalize(st);
+			return STORE_ERR;
+		}
+	}
+	while (!stop && (rc = sqlite3_step(st)) == SQLITE_ROW) {
+		ncols = (size_t)sqlite3_column_count(st);
+		if (ncols > sizeof(cols) / sizeof(cols[0]))
+			ncols = sizeof(cols) / sizeof(cols[0]);
+		for (i = 0; i < ncols; i++) {
+			switch (sqlite3_column_type(st, (int)i)) {
+			case SQLITE_INTEGER:
+				cols[i].type = STORE_T_INT;
+				cols[i].i = sqlite3_column_int64(st, (int)i);
+				cols[i].s = NULL;
+				break;
+			case SQLITE_NULL:
+				cols[i].type = STORE_T_NULL;
+				cols[i].i = 0;
+				cols[i].s = NULL;
+				break;
+			default:
+				cols[i].type = STORE_T_TEXT;
+				cols[i].s = (const char *)
+				    sqlite3_column_text(st, (int)i);
+				cols[i].i = 0;
+				if (cols[i].s == NULL)
+					cols[i].type = STORE_T_NULL;
+				break;
+			}
+		}
+		if (fn != NULL)
+			stop = fn(cols, ncols, arg);
+	}
+	if (stop)
+		rc = SQLITE_DONE;
+	if (rc != SQLITE_DONE) {
+		rc = sqlite3_extended_errcode(s->db);
+		sqlite3_finalize(st);
+		return rc == SQLITE_CONSTRAINT_UNIQUE ||
+		    rc == SQLITE_CONSTRAINT_PRIMARYKEY ? STORE_EXISTS :
+		    STORE_ERR;
+	}
+	if (changes != NULL)
+		*changes = sqlite3_changes(s->db);
 	sqlite3_finalize(st);
-	return rc;
+	return STORE_OK;
+}
+
+static int
+sq_begin(void *p)
+{
+	struct store_sqlite	*s = p;
+
+	return sqlite3_exec(s->db, "BEGIN IMMEDIATE", NULL, NULL, NULL) ==
+	    SQLITE_OK ? STORE_OK : STORE_ERR;
+}
+
+static int
+sq_commit(void *p)
+{
+	struct store_sqlite	*s = p;
+
+	return sqlite3_exec(s->db, "COMMIT", NULL, NULL, NULL) == SQLITE_OK ?
+	    STORE_OK : STORE_ERR;
+}
+
+static void
+sq_rollback(void *p)
+{
+	struct store_sqlite	*s = p;
+
+	sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
 }

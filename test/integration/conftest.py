@@ -75,6 +75,8 @@ class Server:
 
     def start(self, wait=True):
         self.logf = open(self.logpath, "ab")
+        self.logf.seek(0, 2)
+        self.log_start = self.logf.tell()  # readiness of this run only
         self.proc = subprocess.Popen([BIN, "-d", self.dir, "serve"],
                                      stdout=self.logf, stderr=self.logf,
                                      stdin=subprocess.DEVNULL,
@@ -88,14 +90,14 @@ class Server:
         while time.time() < deadline:
             if self.proc.poll() is not None:
                 raise AssertionError("server exited: %s" % self.log())
-            if "smtp: ready" in self.log():
+            if "smtp: ready" in self.log()[self.log_start:]:
                 return
             time.sleep(0.02)
         raise AssertionError("server not ready: %s" % self.log())
 
     def log(self):
         with open(self.logpath, "rb") as f:
-            return f.read().decode("utf-8", "replace")
+            return f.read().decode("latin-1")
 
     def wait_log(self, text, timeout=5):
         deadline = time.time() + timeout

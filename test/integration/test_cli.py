@@ -166,7 +166,8 @@ def test_domain_add_invalid(datadir, domain):
 def test_domain_usage(datadir):
     p = run("-d", datadir, "domain", "add", check=False)
     assert p.returncode == 2 and "usage:" in p.stderr
-    p = run("-d", datadir, "domain", "remove", "example.test", check=False)
+    p = run("-d", datadir, "domain", "frobnicate", "example.test",
+            check=False)
     assert p.returncode == 2 and "usage:" in p.stderr
 
 

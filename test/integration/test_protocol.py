@@ -267,6 +267,10 @@ def test_dot_unstuffing_and_empty_lines(server):
 
 
 def test_8bit_and_smtputf8(server):
+    # any sender of the domain, so that a UTF-8 one is owned
+    from conftest import run
+    run("-d", server.dir, "domain", "set", "example.test", "sender_policy",
+        "domain")
     d = authed(server)
     d.expect("MAIL FROM:<jösé@example.test>", 553, "5.6.7")
     d.expect("MAIL FROM:<jösé@example.test> SMTPUTF8 BODY=8BITMIME", 250)
@@ -422,3 +426,54 @@ def test_client_disconnect_mid_data_leaves_nothing(server):
     while server.queue_files() and time.time() < deadline:
         time.sleep(0.05)
     assert server.queue_files() == []
+
+
+def test_half_close_still_gets_every_reply(server):
+    """A client that sends everything and then shuts down its write side
+    (nc -N, many scripts) must still be told its message was queued."""
+    s = socket.create_connection(("127.0.0.1", server.ports["mx"]))
+    s.settimeout(10)
+    s.sendall(b"EHLO c.example\r\nMAIL FROM:<a@example.org>\r\n"
+              b"RCPT TO:<user@example.test>\r\nDATA\r\n")
+    time.sleep(0.3)
+    s.sendall(b"Subject: half\r\n\r\nclosed\r\n.\r\nQUIT\r\n")
+    s.shutdown(socket.SHUT_WR)
+    data = b""
+    while True:
+        chunk = s.recv(65536)
+        if not chunk:
+            break
+        data += chunk
+    assert b"250 2.0.0 Ok: queued as " in data
+    assert data.rstrip().endswith(b"221 2.0.0 Bye")
+    assert len(server.queued()) == 1
+
+
+def test_half_close_without_quit_is_answered_then_closed(server):
+    s = socket.create_connection(("127.0.0.1", server.ports["mx"]))
+    s.settimeout(10)
+    s.sendall(b"EHLO c.example\r\nNOOP\r\n")
+    s.shutdown(socket.SHUT_WR)
+    data = b""
+    while True:
+        chunk = s.recv(65536)
+        if not chunk:
+            break
+        data += chunk
+    assert data.count(b"\r\n250") >= 1 and data.endswith(b"250 2.0.0 Ok\r\n")
+
+
+def test_credentials_sent_after_a_refused_auth_are_not_logged(server):
+    from conftest import PASSWORD, b64
+    d = server.dialog()
+    d.expect("EHLO c.example", 250)
+    # AUTH refused before TLS; a careless client sends its LOGIN lines
+    d.send("AUTH LOGIN\r\n%s\r\n%s\r\n" % (b64(USER), b64(PASSWORD)))
+    assert d.reply()[0] == 538
+    assert d.reply()[0] == 500
+    assert d.reply()[0] == 500
+    d.expect("QUIT", 221)
+    server.wait_log("disconnect")
+    log = server.log()
+    assert b64(PASSWORD) not in log and b64(USER) not in log
+    assert "unrecognised" in log

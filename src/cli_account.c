@@ -1,0 +1,926 @@
+/*
+ * cli_account: `postern domain|mailbox|alias ...`, the account commands.
+ * Output is an aligned table (or key: value lines for show) by default and
+ * JSON with --json.  Every error names the object and the reason and
+ * exits 1; usage errors exit 2.  Passwords are read from stdin or
+ * generated, never taken from the command line.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "buf.h"
+#include "cli.h"
+#include "config.h"
+#include "json.h"
+#include "passwd_file.h"
+#include "password.h"
+#include "smtp_parse.h"
+#include "store.h"
+#include "util.h"
+
+#define TABLE_COLS	8
+#define FAILURES_SHOWN	20
+#define PASSWORD_IN_MAX	1024
+
+struct table {
+	size_t	 ncols;
+	size_t	 nrows;
+	char	**cells;	/* nrows * ncols, row 0 is the header */
+};
+
+struct cmd {
+	const char	*name;
+	int		 nargs;		/* positional arguments after name */
+	const char	*usage;
+	int		(*fn)(struct store *, char **, int);
+};
+
+static void	table_init(struct table *, size_t);
+static int	table_row(struct table *, const char *const *);
+static void	table_print(struct table *);
+static void	table_free(struct table *);
+static int	json_out(struct buf *, struct json *);
+static int	store_fail(struct store *, const char *, const char *, int);
+static int	run_cmd(const char *, const struct cmd *, size_t, const char *,
+		    int, char **);
+static int	new_password(const char *, char *, size_t, char *, size_t);
+
+static void
+table_init(struct table *t, size_t ncols)
+{
+	t->ncols = ncols;
+	t->nrows = 0;
+	t->cells = NULL;
+}
+
+static int
+table_row(struct table *t, const char *const *cells)
+{
+	char	**p;
+	size_t	 i;
+
+	p = reallocarray(t->cells, (t->nrows + 1) * t->ncols, sizeof(*p));
+	if (p == NULL)
+		return -1;
+	t->cells = p;
+	for (i = 0; i < t->ncols; i++)
+		if ((p[t->nrows * t->ncols + i] = strdup(cells[i])) == NULL)
+			return -1;
+	t->nrows++;
+	return 0;
+}
+
+static void
+table_print(struct table *t)
+{
+	size_t	w[TABLE_COLS] = { 0 }, r, c, n;
+
+	for (r = 0; r < t->nrows; r++)
+		for (c = 0; c < t->ncols && c < TABLE_COLS; c++)
+			if ((n = strlen(t->cells[r * t->ncols + c])) > w[c])
+				w[c] = n;
+	for (r = 0; r < t->nrows; r++) {
+		for (c = 0; c < t->ncols; c++)
+			printf("%-*s%s", c + 1 < t->ncols ? (int)w[c] : 0,
+			    t->cells[r * t->ncols + c],
+			    c + 1 < t->ncols ? "  " : "\n");
+	}
+}
+
+static void
+table_free(struct table *t)
+{
+	size_t	i;
+
+	for (i = 0; i < t->nrows * t->ncols; i++)
+		free(t->cells[i]);
+	free(t->cells);
+}
+
+static int
+json_out(struct buf *b, struct json *j)
+{
+	int	rc = json_finish(j);
+
+	if (rc == 0)
+		printf("%s\n", buf_str(b));
+	else
+		fprintf(stderr, "postern: cannot format JSON output\n");
+	buf_free(b);
+	return rc == 0 ? 0 : 1;
+}
+
+static int
+store_fail(struct store *st, const char *what, const char *name, int rc)
+{
+	switch (rc) {
+	case STORE_OK:
+		return 0;
+	case STORE_EXISTS:
+		fprintf(stderr, "postern: %s %s: already exists\n", what, name);
+		break;
+	case STORE_NOTFOUND:
+		fprintf(stderr, "postern: %s %s: %s\n", what, name,
+		    strcmp(store_errmsg(st), "not an error") != 0 &&
+		    *store_errmsg(st) ? store_errmsg(st) : "does not exist");
+		break;
+	default:
+		fprintf(stderr, "postern: %s %s: %s\n", what, name,
+		    store_errmsg(st));
+		break;
+	}
+	return 1;
+}
+
+/*
+ * Parse "NAME ARGS... [--json]" against a table and run it with an open
+ * store.
+ */
+static int
+run_cmd(const char *datadir, const struct cmd *cmds, size_t ncmds,
+    const char *group, int argc, char **argv)
+{
+	struct store	*st;
+	int		 json = 0, i, n = argc, rc;
+	size_t		 c;
+
+	for (i = 0; i < argc; i++)
+		if (strcmp(argv[i], "--json") == 0) {
+			json = 1;
+			memmove(&argv[i], &argv[i + 1],
+			    (size_t)(argc - i - 1) * sizeof(*argv));
+			argv[--n] = NULL;
+			break;
+		}
+	for (c = 0; n > 0 && c < ncmds; c++)
+		if (strcmp(argv[0], cmds[c].name) == 0)
+			break;
+	if (n == 0 || c == ncmds || (cmds[c].nargs >= 0 &&
+	    n - 1 != cmds[c].nargs) || (cmds[c].nargs < 0 &&
+	    n - 1 > -cmds[c].nargs)) {
+		fprintf(stderr, "usage:\n");
+		for (c = 0; c < ncmds; c++)
+			fprintf(stderr, "  postern -d DIR %s %s %s\n", group,
+			    cmds[c].name, cmds[c].usage);
+		return 2;
+	}
+	if ((st = cli_store(datadir, 0)) == NULL)
+		return 1;
+	rc = cmds[c].fn(st, argv + 1, json);
+	store_close(st);
+	return rc;
+}
+
+/* --password-stdin or --generate into pw; hash into hash. */
+static int
+new_password(const char *how, char *pw, size_t pwsz, char *hash,
+    size_t hashsz)
+{
+	if (strcmp(how, "--generate") == 0) {
+		if (password_generate(pw, pwsz, PASSWORD_GEN_LEN) == -1)
+			return -1;
+	} else if (strcmp(how, "--password-stdin") == 0) {
+		if (cli_read_password(pw, pwsz) == -1) {
+			fprintf(stderr, "postern: no password on stdin (or "
+			    "longer than %d bytes)\n", PASSWORD_IN_MAX);
+			return -1;
+		}
+	} else {
+		fprintf(stderr, "usage: expected --password-stdin or "
+		    "--generate, not %s\n", how);
+		return -2;
+	}
+	if (password_hash(pw, strlen(pw), hash, hashsz) == -1) {
+		fprintf(stderr, "postern: cannot hash password\n");
+		explicit_bzero(pw, pwsz);
+		return -1;
+	}
+	return 0;
+}
+
+/* --- domain ------------------------------------------------------------- */
+
+static const char *
+host_match_text(int v)
+{
+	return v == 1 ? "yes" : v == 0 ? "no" : "default";
+}
+
+static int
+domain_add(struct store *st, char **a, int json)
+{
+	char	d[STORE_ADDR_MAX + 1];
+
+	if (!smtp_valid_domain(a[0]) ||
+	    util_strlcpy(d, a[0], sizeof(d)) == -1) {
+		fprintf(stderr, "postern: domain %s: not a valid domain name\n",
+		    a[0]);
+		return 1;
+	}
+	util_lower(d);
+	if (store_fail(st, "domain", d, store_domain_add(st, d)))
+		return 1;
+	printf("postern: domain %s added\n", d);
+	return 0;
+}
+
+struct domain_list {
+	struct table	 t;
+	struct json	*j;
+};
+
+static int
+domain_row(const struct store_domain *d, void *arg)
+{
+	struct domain_list	*l = arg;
+	char			 nm[24], na[24], created[40];
+	const char		*row[6];
+
+	cli_time(d->created, created, sizeof(created));
+	if (l->j != NULL) {
+		json_obj_begin(l->j);
+		json_kstr(l->j, "domain", d->name);
+		json_kint(l->j, "mailboxes", d->nmailboxes);
+		json_kint(l->j, "aliases", d->naliases);
+		json_kstr(l->j, "sender_policy", d->sender_policy ==
+		    STORE_SENDER_DOMAIN ? "domain" : "mailbox");
+		json_kstr(l->j, "require_host_match",
+		    host_match_text(d->host_match));
+		json_kstr(l->j, "submission_host", d->submission_host);
+		json_kint(l->j, "created", d->created);
+		json_obj_end(l->j);
+		return 0;
+	}
+	snprintf(nm, sizeof(nm), "%lld", (long long)d->nmailboxes);
+	snprintf(na, sizeof(na), "%lld", (long long)d->naliases);
+	row[0] = d->name;
+	row[1] = nm;
+	row[2] = na;
+	row[3] = d->sender_policy == STORE_SENDER_DOMAIN ? "domain" :
+	    "mailbox";
+	row[4] = host_match_text(d->host_match);
+	row[5] = created;
+	return table_row(&l->t, row) == -1;
+}
+
+static int
+domain_list(struct store *st, char **a, int json)
+{
+	static const char *head[] = { "DOMAIN", "MAILBOXES", "ALIASES",
+	    "SENDER", "HOST-MATCH", "CREATED" };
+	struct domain_list	 l;
+	struct json		 j;
+	struct buf		 b;
+	int			 rc;
+
+	table_init(&l.t, 6);
+	l.j = NULL;
+	if (json) {
+		buf_init(&b, 64 * 1024 * 1024);
+		json_init(&j, &b);
+		json_arr_begin(&j);
+		l.j = &j;
+	} else
+		table_row(&l.t, head);
+	rc = store_domain_list(st, domain_row, &l);
+	if (rc != STORE_OK) {
+		table_free(&l.t);
+		if (json)
+			buf_free(&b);
+		return store_fail(st, "domain", "list", rc);
+	}
+	if (json) {
+		json_arr_end(&j);
+		return json_out(&b, &j);
+	}
+	table_print(&l.t);
+	table_free(&l.t);
+	return 0;
+}
+
+static int
+domain_show(struct store *st, char **a, int json)
+{
+	struct store_domain	 d;
+	struct domain_list	 l;
+	struct json		 j;
+	struct buf		 b;
+	char			 created[40];
+
+	if (store_fail(st, "domain", a[0], store_domain_get(st, a[0], &d)))
+		return 1;
+	if (json) {
+		buf_init(&b, 1024 * 1024);
+		json_init(&j, &b);
+		l.j = &j;
+		domain_row(&d, &l);
+		return json_out(&b, &j);
+	}
+	cli_time(d.created, created, sizeof(created));
+	printf("domain:             %s\n", d.name);
+	printf("mailboxes:          %lld\n", (long long)d.nmailboxes);
+	printf("aliases:            %lld\n", (long long)d.naliases);
+	printf("sender_policy:      %s\n", d.sender_policy ==
+	    STORE_SENDER_DOMAIN ? "domain (any address of the domain)" :
+	    "mailbox (own address and aliases)");
+	printf("require_host_match: %s\n", host_match_text(d.host_match));
+	printf("submission_host:    %s\n", d.submission_host[0] ?
+	    d.submission_host : "(server hostname)");
+	printf("created:            %s\n", created);
+	return 0;
+}
+
+static int
+domain_remove(struct store *st, char **a, int json)
+{
+	struct store_domain	d;
+
+	if (store_fail(st, "domain", a[0], store_domain_get(st, a[0], &d)))
+		return 1;
+	if (d.nmailboxes > 0 && (a[1] == NULL ||
+	    strcmp(a[1], "--force") != 0)) {
+		fprintf(stderr, "postern: domain %s: has %lld mailbox(es); "
+		    "add --force to remove them too\n", d.name,
+		    (long long)d.nmailboxes);
+		return 1;
+	}
+	if (store_fail(st, "domain", d.name, store_domain_remove(st, d.name)))
+		return 1;
+	printf("postern: domain %s removed\n", d.name);
+	return 0;
+}
+
+static int
+domain_set(struct store *st, char **a, int json)
+{
+	if (strcmp(a[1], "submission_host") == 0 && a[2][0] != '\0' &&
+	    !smtp_valid_domain(a[2])) {
+		fprintf(stderr, "postern: domain %s: submission_host %s is "
+		    "not a valid host name\n", a[0], a[2]);
+		return 1;
+	}
+	if (store_fail(st, "domain", a[0], store_domain_set(st, a[0], a[1],
+	    a[2])))
+		return 1;
+	printf("postern: domain %s: %s = %s\n", a[0], a[1], a[2]);
+	return 0;
+}
+
+int
+cli_domain(const char *datadir, int argc, char **argv)
+{
+	static const struct cmd cmds[] = {
+		{ "add", 1, "DOMAIN", domain_add },
+		{ "list", 0, "[--json]", domain_list },
+		{ "show", 1, "DOMAIN [--json]", domain_show },
+		{ "remove", -2, "DOMAIN [--force]", domain_remove },
+		{ "set", 3, "DOMAIN sender_policy mailbox|domain | "
+		    "require_host_match yes|no|default | submission_host HOST",
+		    domain_set },
+	};
+
+	return run_cmd(datadir, cmds, sizeof(cmds) / sizeof(cmds[0]),
+	    "domain", argc, argv);
+}
+
+/* --- mailbox ------------------------------------------------------------ */
+
+static int
+mailbox_add(struct store *st, char **a, int json)
+{
+	char	addr[STORE_ADDR_MAX + 1], pw[PASSWORD_IN_MAX + 1];
+	char	hash[PASSWORD_HASH_MAX + 1];
+	int	rc;
+
+	if (cli_address(a[0], addr, sizeof(addr)) == -1) {
+		fprintf(stderr, "postern: mailbox %s: not a valid address "
+		    "(local@domain, ASCII)\n", a[0]);
+		return 1;
+	}
+	if ((rc = new_password(a[1], pw, sizeof(pw), hash, sizeof(hash))) < 0)
+		return rc == -2 ? 2 : 1;
+	rc = store_mailbox_add(st, addr, hash);
+	if (rc == STORE_NOTFOUND) {
+		fprintf(stderr, "postern: mailbox %s: domain %s is not "
+		    "configured (postern domain add %s)\n", addr,
+		    strrchr(addr, '@') + 1, strrchr(addr, '@') + 1);
+		rc = 1;
+	} else if ((rc = store_fail(st, "mailbox", addr, rc)) == 0) {
+		printf("postern: mailbox %s added\n", addr);
+		if (strcmp(a[1], "--generate") == 0)
+			printf("password: %s\n", pw);
+	}
+	explicit_bzero(pw, sizeof(pw));
+	return rc;
+}
+
+static int
+mailbox_passwd(struct store *st, char **a, int json)
+{
+	char	pw[PASSWORD_IN_MAX + 1], hash[PASSWORD_HASH_MAX + 1];
+	int	rc;
+
+	if ((rc = new_password(a[1], pw, sizeof(pw), hash, sizeof(hash))) < 0)
+		return rc == -2 ? 2 : 1;
+	rc = store_fail(st, "mailbox", a[0], store_mailbox_set_hash(st, a[0],
+	    hash));
+	if (rc == 0) {
+		/* a new password is a fresh start: lift any lock */
+		(void)store_lock_clear(st, a[0], util_now_ms() / 1000);
+		printf("postern: mailbox %s: password changed\n", a[0]);
+		if (strcmp(a[1], "--generate") == 0)
+			printf("password: %s\n", pw);
+	}
+	explicit_bzero(pw, sizeof(pw));
+	return rc;
+}
+
+struct mailbox_list {
+	struct table	 t;
+	struct json	*j;
+	int64_t		 now;
+};
+
+static int
+mailbox_row(const struct store_mailbox *mb, void *arg)
+{
+	struct mailbox_list	*l = arg;
+	char			 limit[24], created[40], locked[48];
+	const char		*row[4];
+	int			 is_locked = mb->locked_until > l->now;
+
+	if (l->j != NULL) {
+		json_obj_begin(l->j);
+		json_kstr(l->j, "address", mb->address);
+		json_kint(l->j, "daily_limit", mb->daily_limit);
+		json_kbool(l->j, "locked", is_locked);
+		json_kint(l->j, "locked_until", is_locked ?
+		    mb->locked_until : 0);
+		json_kint(l->j, "created", mb->created);
+		json_obj_end(l->j);
+		return 0;
+	}
+	snprintf(limit, sizeof(limit), "%u", mb->daily_limit);
+	cli_time(mb->created, created, sizeof(created));
+	if (is_locked) {
+		memcpy(locked, "until ", 7);
+		cli_time(mb->locked_until, locked + 6, sizeof(locked) - 6);
+	} else
+		util_strlcpy(locked, "no", sizeof(locked));
+	row[0] = mb->address;
+	row[1] = mb->daily_limit ? limit : "none";
+	row[2] = locked;
+	row[3] = created;
+	return table_row(&l->t, row) == -1;
+}
+
+static int
+mailbox_list(struct store *st, char **a, int json)
+{
+	static const char *head[] = { "MAILBOX", "DAILY-LIMIT", "LOCKED",
+	    "CREATED" };
+	struct mailbox_list	 l;
+	struct json		 j;
+	struct buf		 b;
+	int			 rc;
+
+	table_init(&l.t, 4);
+	l.j = NULL;
+	l.now = (int64_t)(util_now_ms() / 1000);
+	if (json) {
+		buf_init(&b, 256 * 1024 * 1024);
+		json_init(&j, &b);
+		json_arr_begin(&j);
+		l.j = &j;
+	} else
+		table_row(&l.t, head);
+	rc = store_mailbox_list(st, a[0], mailbox_row, &l);
+	if (rc != STORE_OK) {
+		table_free(&l.t);
+		if (json)
+			buf_free(&b);
+		return store_fail(st, "mailbox", "list", rc);
+	}
+	if (json) {
+		json_arr_end(&j);
+		return json_out(&b, &j);
+	}
+	table_print(&l.t);
+	table_free(&l.t);
+	return 0;
+}
+
+struct show_ctx {
+	struct json	*j;
+	size_t		 n;
+	const char	*target;
+};
+
+static int
+failure_row(const struct store_failure *f, void *arg)
+{
+	struct show_ctx	*c = arg;
+	char		 when[40];
+
+	c->n++;
+	if (c->j != NULL) {
+		json_obj_begin(c->j);
+		json_kint(c->j, "time", f->time);
+		json_kstr(c->j, "client", f->client);
+		json_kstr(c->j, "reason", f->reason);
+		json_obj_end(c->j);
+		return 0;
+	}
+	cli_time(f->time, when, sizeof(when));
+	printf("  %s  %-15s  %s\n", when, f->client, f->reason);
+	return 0;
+}
+
+static int
+alias_of_row(const struct store_alias *al, void *arg)
+{
+	struct show_ctx	*c = arg;
+
+	if (strcmp(al->target, c->target) != 0)
+		return 0;
+	c->n++;
+	if (c->j != NULL)
+		json_str(c->j, al->address);
+	else
+		printf("%s%s", c->n > 1 ? ", " : "", al->address);
+	return 0;
+}
+
+/*
+ * Everything about authentication for one mailbox: lock state, the
+ * recent failures with their reasons, and what it may send as.
+ */
+static int
+mailbox_show(struct store *st, char **a, int json)
+{
+	struct store_mailbox	 mb;
+	struct store_domain	 d;
+	struct show_ctx		 c;
+	struct json		 j;
+	struct buf		 b;
+	char			 t1[40], t2[40];
+	uint64_t		 sent = 0;
+	int64_t			 now = (int64_t)(util_now_ms() / 1000), oldest;
+	int			 locked;
+
+	if (store_fail(st, "mailbox", a[0], store_mailbox_get(st, a[0], &mb)))
+		return 1;
+	if (store_domain_get(st, strrchr(mb.address, '@') + 1, &d) !=
+	    STORE_OK)
+		memset(&d, 0, sizeof(d));
+	(void)store_sent_count(st, mb.address, now - 86400, &sent, &oldest);
+	locked = mb.locked_until > now;
+	memset(&c, 0, sizeof(c));
+	c.target = mb.address;
+	if (json) {
+		buf_init(&b, 4 * 1024 * 1024);
+		json_init(&j, &b);
+		c.j = &j;
+		json_obj_begin(&j);
+		json_kstr(&j, "address", mb.address);
+		json_kstr(&j, "password_scheme", password_scheme(mb.hash) ?
+		    password_scheme(mb.hash) : "unsupported");
+		json_kbool(&j, "locked", locked);
+		json_kint(&j, "locked_until", locked ? mb.locked_until : 0);
+		json_kint(&j, "daily_limit", mb.daily_limit);
+		json_kint(&j, "sent_24h", (int64_t)sent);
+		json_kstr(&j, "sender_policy", d.sender_policy ==
+		    STORE_SENDER_DOMAIN ? "domain" : "mailbox");
+		json_kint(&j, "created", mb.created);
+		json_key(&j, "aliases");
+		json_arr_begin(&j);
+		store_alias_list(st, strrchr(mb.address, '@') + 1,
+		    alias_of_row, &c);
+		json_arr_end(&j);
+		json_key(&j, "recent_failures");
+		json_arr_begin(&j);
+		store_failure_list(st, mb.address, FAILURES_SHOWN,
+		    failure_row, &c);
+		json_arr_end(&j);
+		json_obj_end(&j);
+		return json_out(&b, &j);
+	}
+	cli_time(mb.created, t1, sizeof(t1));
+	cli_time(mb.locked_until, t2, sizeof(t2));
+	printf("mailbox:        %s\n", mb.address);
+	printf("created:        %s\n", t1);
+	printf("password:       %s hash\n", password_scheme(mb.hash) ?
+	    password_scheme(mb.hash) : "UNSUPPORTED");
+	printf("locked:         %s%s\n", locked ? "yes, until " : "no",
+	    locked ? t2 : "");
+	if (mb.daily_limit)
+		printf("daily limit:    %u recipients (%llu sent in the last "
+		    "24 h)\n", mb.daily_limit, (unsigned long long)sent);
+	else
+		printf("daily limit:    none (%llu sent in the last 24 h)\n",
+		    (unsigned long long)sent);
+	printf("may send as:    %s%s", d.sender_policy ==
+	    STORE_SENDER_DOMAIN ? "any address @" : mb.address,
+	    d.sender_policy == STORE_SENDER_DOMAIN ? d.name : "");
+	printf("\naliases:        ");
+	store_alias_list(st, strrchr(mb.address, '@') + 1, alias_of_row, &c);
+	printf("%s\n", c.n == 0 ? "none" : "");
+	printf("recent authentication failures (newest first):\n");
+	c.n = 0;
+	store_failure_list(st, mb.address, FAILURES_SHOWN, failure_row, &c);
+	if (c.n == 0)
+		printf("  none\n");
+	return 0;
+}
+
+static int
+mailbox_remove(struct store *st, char **a, int json)
+{
+	if (store_fail(st, "mailbox", a[0], store_mailbox_remove(st, a[0])))
+		return 1;
+	printf("postern: mailbox %s removed\n", a[0]);
+	return 0;
+}
+
+/* Parse "30m", "2h", "1d" or plain seconds. */
+static int
+parse_span(const char *s, int64_t *out)
+{
+	char		*end;
+	long long	 v = strtoll(s, &end, 10);
+	int64_t		 mul = 1;
+
+	if (end == s || v <= 0)
+		return -1;
+	if (*end == 'm')
+		mul = 60;
+	else if (*end == 'h')
+		mul = 3600;
+	else if (*end == 'd')
+		mul = 86400;
+	else if (*end != 's' && *end != '\0')
+		return -1;
+	if (*end != '\0' && end[1] != '\0')
+		return -1;
+	*out = (int64_t)v * mul;
+	return 0;
+}
+
+static int
+mailbox_lock(struct store *st, char **a, int json)
+{
+	struct store_mailbox	mb;
+	struct config		cfg;
+	int64_t			span = 0, now = util_now_ms() / 1000;
+	char			when[40];
+
+	config_defaults(&cfg);
+	span = cfg.auth_lock_time_ms / 1000;
+	if (a[1] != NULL && (strcmp(a[1], "--for") != 0 || a[2] == NULL ||
+	    parse_span(a[2], &span) == -1)) {
+		fprintf(stderr, "postern: mailbox lock ADDRESS [--for 30m|2h|"
+		    "7d]\n");
+		return 2;
+	}
+	if (a[1] == NULL)
+		span = 100LL * 365 * 86400;	/* until unlocked */
+	if (store_fail(st, "mailbox", a[0], store_mailbox_get(st, a[0], &mb)) ||
+	    store_fail(st, "mailbox", a[0], store_lock_set(st, mb.address,
+	    now + span)))
+		return 1;
+	cli_time(now + span, when, sizeof(when));
+	printf("postern: mailbox %s locked until %s\n", mb.address,
+	    a[1] ? when : "unlocked");
+	return 0;
+}
+
+static int
+mailbox_unlock(struct store *st, char **a, int json)
+{
+	struct store_mailbox	mb;
+
+	if (store_fail(st, "mailbox", a[0], store_mailbox_get(st, a[0], &mb)) ||
+	    store_fail(st, "mailbox", a[0], store_lock_clear(st, mb.address,
+	    util_now_ms() / 1000)))
+		return 1;
+	printf("postern: mailbox %s unlocked\n", mb.address);
+	return 0;
+}
+
+static int
+mailbox_set(struct store *st, char **a, int json)
+{
+	char		*end;
+	unsigned long	 v;
+
+	if (strcmp(a[1], "daily_limit") != 0) {
+		fprintf(stderr, "postern: mailbox %s: unknown setting %s "
+		    "(daily_limit)\n", a[0], a[1]);
+		return 1;
+	}
+	v = strtoul(a[2], &end, 10);
+	if (end == a[2] || *end != '\0' || v > 10000000 || a[2][0] == '-') {
+		fprintf(stderr, "postern: mailbox %s: daily_limit %s is not a "
+		    "number (0 = no limit)\n", a[0], a[2]);
+		return 1;
+	}
+	if (store_fail(st, "mailbox", a[0], store_mailbox_set_limit(st, a[0],
+	    (uint32_t)v)))
+		return 1;
+	printf("postern: mailbox %s: daily_limit = %lu\n", a[0], v);
+	return 0;
+}
+
+struct import_ctx {
+	struct store	*st;
+	const char	*path;
+	const char	*domain;
+	size_t		 added;
+	size_t		 skipped;
+};
+
+static int
+import_entry(const char *user, const char *hash, int lineno, void *arg)
+{
+	struct import_ctx	*c = arg;
+	char			 full[STORE_ADDR_MAX + 1];
+	char			 addr[STORE_ADDR_MAX + 1];
+	int			 rc;
+
+	if (strchr(user, '@') == NULL) {
+		if (c->domain == NULL) {
+			fprintf(stderr, "postern: %s:%d: user %s has no domain; "
+			    "give one: mailbox import FILE DOMAIN\n", c->path,
+			    lineno, user);
+			return -1;
+		}
+		if (util_snprintf(full, sizeof(full), "%s@%s", user,
+		    c->domain) == -1)
+			goto bad;
+		user = full;
+	}
+	if (cli_address(user, addr, sizeof(addr)) == -1)
+		goto bad;
+	if (password_scheme(hash) == NULL) {
+		fprintf(stderr, "postern: %s:%d: %s: unsupported password "
+		    "scheme (argon2, yescrypt, bcrypt, SHA-256/512-crypt)\n",
+		    c->path, lineno, addr);
+		return -1;
+	}
+	rc = store_mailbox_add(c->st, addr, hash);
+	if (rc == STORE_EXISTS) {
+		fprintf(stderr, "postern: %s:%d: %s already exists, "
+		    "skipped\n", c->path, lineno, addr);
+		c->skipped++;
+		return 0;
+	}
+	if (rc == STORE_NOTFOUND) {
+		fprintf(stderr, "postern: %s:%d: %s: domain %s is not "
+		    "configured\n", c->path, lineno, addr,
+		    strrchr(addr, '@') + 1);
+		return -1;
+	}
+	if (rc != STORE_OK) {
+		fprintf(stderr, "postern: %s:%d: %s: %s\n", c->path, lineno,
+		    addr, store_errmsg(c->st));
+		return -1;
+	}
+	c->added++;
+	return 0;
+bad:
+	fprintf(stderr, "postern: %s:%d: %s is not a valid address\n",
+	    c->path, lineno, user);
+	return -1;
+}
+
+/* Dovecot passwd-file: all entries or none (one transaction). */
+static int
+mailbox_import(struct store *st, char **a, int json)
+{
+	struct import_ctx	c;
+	char			err[512];
+
+	memset(&c, 0, sizeof(c));
+	c.st = st;
+	c.path = a[0];
+	c.domain = a[1];
+	if (store_begin(st) != STORE_OK)
+		return store_fail(st, "import", a[0], STORE_ERR);
+	if (passwd_file_read(a[0], import_entry, &c, err, sizeof(err)) == -1) {
+		store_rollback(st);
+		fprintf(stderr, "postern: %s; nothing imported\n", err);
+		return 1;
+	}
+	if (store_commit(st) != STORE_OK) {
+		store_rollback(st);
+		return store_fail(st, "import", a[0], STORE_ERR);
+	}
+	printf("postern: imported %zu mailbox(es) from %s, %zu skipped\n",
+	    c.added, a[0], c.skipped);
+	return 0;
+}
+
+int
+cli_mailbox(const char *datadir, int argc, char **argv)
+{
+	static const struct cmd cmds[] = {
+		{ "add", 2, "ADDRESS --password-stdin|--generate",
+		    mailbox_add },
+		{ "list", -1, "[DOMAIN] [--json]", mailbox_list },
+		{ "show", 1, "ADDRESS [--json]", mailbox_show },
+		{ "passwd", 2, "ADDRESS --password-stdin|--generate",
+		    mailbox_passwd },
+		{ "remove", 1, "ADDRESS", mailbox_remove },
+		{ "lock", -3, "ADDRESS [--for 30m|2h|7d]", mailbox_lock },
+		{ "unlock", 1, "ADDRESS", mailbox_unlock },
+		{ "set", 3, "ADDRESS daily_limit N", mailbox_set },
+		{ "import", -2, "DOVECOT-PASSWD-FILE [DOMAIN]",
+		    mailbox_import },
+	};
+
+	return run_cmd(datadir, cmds, sizeof(cmds) / sizeof(cmds[0]),
+	    "mailbox", argc, argv);
+}
+
+/* --- alias -------------------------------------------------------------- */
+
+static int
+alias_add(struct store *st, char **a, int json)
+{
+	char	al[STORE_ADDR_MAX + 1];
+
+	if (cli_address(a[0], al, sizeof(al)) == -1) {
+		fprintf(stderr, "postern: alias %s: not a valid address\n",
+		    a[0]);
+		return 1;
+	}
+	if (store_fail(st, "alias", al, store_alias_add(st, al, a[1])))
+		return 1;
+	printf("postern: alias %s -> %s added\n", al, a[1]);
+	return 0;
+}
+
+static int
+alias_row(const struct store_alias *al, void *arg)
+{
+	struct show_ctx	*c = arg;
+
+	if (c->j != NULL) {
+		json_obj_begin(c->j);
+		json_kstr(c->j, "alias", al->address);
+		json_kstr(c->j, "mailbox", al->target);
+		json_obj_end(c->j);
+	} else
+		printf("%s -> %s\n", al->address, al->target);
+	return 0;
+}
+
+static int
+alias_list(struct store *st, char **a, int json)
+{
+	struct show_ctx	c;
+	struct json	j;
+	struct buf	b;
+	int		rc;
+
+	memset(&c, 0, sizeof(c));
+	if (json) {
+		buf_init(&b, 64 * 1024 * 1024);
+		json_init(&j, &b);
+		json_arr_begin(&j);
+		c.j = &j;
+	}
+	rc = store_alias_list(st, a[0], alias_row, &c);
+	if (json) {
+		json_arr_end(&j);
+		if (rc != STORE_OK) {
+			buf_free(&b);
+			return store_fail(st, "alias", "list", rc);
+		}
+		return json_out(&b, &j);
+	}
+	return store_fail(st, "alias", "list", rc);
+}
+
+static int
+alias_remove(struct store *st, char **a, int json)
+{
+	if (store_fail(st, "alias", a[0], store_alias_remove(st, a[0])))
+		return 1;
+	printf("postern: alias %s removed\n", a[0]);
+	return 0;
+}
+
+int
+cli_alias(const char *datadir, int argc, char **argv)
+{
+	static const struct cmd cmds[] = {
+		{ "add", 2, "ALIAS MAILBOX", alias_add },
+		{ "list", -1, "[DOMAIN] [--json]", alias_list },
+		{ "remove", 1, "ALIAS", alias_remove },
+	};
+
+	return run_cmd(datadir, cmds, sizeof(cmds) / sizeof(cmds[0]),
+	    "alias", argc, argv);
+}

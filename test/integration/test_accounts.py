@@ -1,0 +1,302 @@
+"""Accounts and auth policies over real sockets: soft lock, per-client
+lock, hints, sender identity, host/domain match, daily limits, and the
+account commands that drive them."""
+import json
+import os
+import socket
+import time
+
+import pytest
+
+from conftest import HOST, PASSWORD, USER, b64, plain_token, run
+
+
+def pctl(server, *args, input=None, check=True):
+    return run("-d", server.dir, *args, input=input, check=check)
+
+
+def add_mailbox(server, addr, password="pw-" + "x" * 12):
+    pctl(server, "mailbox", "add", addr, "--password-stdin",
+         input=password + "\n")
+    return password
+
+
+def try_auth(server, user, password, kind="smtps"):
+    d = server.dialog(kind)
+    if kind == "smtps":
+        d.expect("EHLO c.example", 250)
+        code, lines = d.cmd("AUTH PLAIN " + plain_token(user, password))
+    else:
+        code, lines = d.login(user, password)
+    d.close()
+    return code, lines
+
+
+# --- soft lock ----------------------------------------------------------------
+
+@pytest.mark.conf(auth_fail_limit=3, auth_fail_window="1m",
+                  auth_lock_time="1h")
+def test_lockout_then_454_even_with_right_password_then_unlock(server):
+    for _ in range(3):
+        assert try_auth(server, USER, "wrong")[0] == 535
+    code, lines = try_auth(server, USER, PASSWORD)
+    assert (code, lines) == (454, ["4.7.0 Temporary authentication failure"])
+    out = pctl(server, "mailbox", "show", USER).stdout
+    assert "locked:         yes, until" in out
+    assert "wrong password" in out and "127.0.0.1" in out
+    assert "locked until" in out  # the refused right password is recorded
+    js = json.loads(pctl(server, "mailbox", "show", USER, "--json").stdout)
+    assert js["locked"] is True and js["locked_until"] > time.time()
+    assert js["recent_failures"][0]["reason"].startswith("locked")
+    pctl(server, "mailbox", "unlock", USER)
+    assert try_auth(server, USER, PASSWORD)[0] == 235
+    js = json.loads(pctl(server, "mailbox", "show", USER, "--json").stdout)
+    assert js["locked"] is False
+
+
+@pytest.mark.conf(auth_fail_limit=3, auth_fail_window="1m",
+                  auth_lock_time="1h")
+def test_success_resets_the_failure_count(server):
+    for _ in range(2):
+        assert try_auth(server, USER, "wrong")[0] == 535
+    assert try_auth(server, USER, PASSWORD)[0] == 235
+    for _ in range(2):
+        assert try_auth(server, USER, "wrong")[0] == 535
+    assert try_auth(server, USER, PASSWORD)[0] == 235
+
+
+@pytest.mark.conf(auth_fail_limit=2, auth_fail_window="1m",
+                  auth_lock_time="1h")
+def test_unknown_users_are_answered_like_real_ones(server):
+    real, ghost = [], []
+    for _ in range(3):
+        real.append(try_auth(server, USER, "wrong"))
+        ghost.append(try_auth(server, "ghost@example.test", "wrong"))
+    assert real == ghost
+    assert real[-1][0] == 454  # both locked, indistinguishably
+    server.wait_log("user=ghost@example.test reason=locked until")
+
+
+@pytest.mark.conf(auth_fail_limit=2, auth_fail_window="1m",
+                  auth_lock_time="1h", auth_ip_fail_limit=50)
+def test_one_mailbox_retrying_locks_only_that_mailbox(server):
+    other = add_mailbox(server, "other@example.test")
+    for _ in range(6):
+        try_auth(server, USER, "stale password from the platform")
+    assert try_auth(server, USER, PASSWORD)[0] == 454
+    # the same client address still serves every other mailbox
+    assert try_auth(server, "other@example.test", other)[0] == 235
+    d = server.dialog("mx")
+    assert d.banner[0] == 220
+
+
+@pytest.mark.conf(auth_fail_limit=100, auth_fail_window="1m",
+                  auth_lock_time="1h", auth_ip_fail_limit=4)
+def test_password_spraying_locks_the_client(server):
+    for i in range(4):
+        assert try_auth(server, "user%d@example.test" % i, "guess")[0] == 535
+    s = socket.create_connection(("127.0.0.1", server.ports["submission"]))
+    s.settimeout(5)
+    data = s.recv(1000)
+    assert data.startswith(b"421 4.7.0 ")
+    assert b"Too many failed authentications" in data
+    server.wait_log("locked after failed logins for many usernames")
+
+
+def test_lock_survives_restart(unstarted):
+    srv = unstarted.start()
+    pctl(srv, "mailbox", "lock", USER, "--for", "2h")
+    assert try_auth(srv, USER, PASSWORD)[0] == 454
+    assert srv.stop() == 0
+    srv.start()
+    assert try_auth(srv, USER, PASSWORD)[0] == 454
+    pctl(srv, "mailbox", "unlock", USER)
+    assert try_auth(srv, USER, PASSWORD)[0] == 235
+    assert srv.stop() == 0
+
+
+# --- hints in 535 -----------------------------------------------------------
+
+@pytest.mark.parametrize("user,password,hint", [
+    ("user", PASSWORD, "username must be the full email address"),
+    (USER, PASSWORD + "\n", "line break"),
+    (USER, PASSWORD + "\u200b", "invisible"),
+    (USER, " " + PASSWORD, "whitespace"),
+])
+def test_535_hints(server, user, password, hint):
+    code, lines = try_auth(server, user, password)
+    assert code == 535
+    assert lines[0].startswith("5.7.8 Authentication credentials invalid")
+    assert hint in lines[0]
+    # and the reason recorded for the operator says where, not what
+    if "@" in user:
+        out = pctl(server, "mailbox", "show", USER).stdout
+        assert "wrong password (password:" in out
+        assert PASSWORD not in out
+
+
+def test_hint_is_the_same_for_unknown_users(server):
+    a = try_auth(server, USER, PASSWORD + "\n")
+    b = try_auth(server, "ghost@example.test", PASSWORD + "\n")
+    assert a == b
+
+
+# --- sender identity ----------------------------------------------------------
+
+def test_sender_must_be_owned(server):
+    d = server.dialog()
+    assert d.login()[0] == 235
+    d.expect("MAIL FROM:<someone.else@example.test>", 553,
+             "5.7.1 <someone.else@example.test>: Sender address rejected: "
+             "not owned by user " + USER)
+    d.expect("MAIL FROM:<USER@Example.Test>", 250)
+    d.expect("RSET", 250)
+    d.expect("MAIL FROM:<>", 250)  # bounces are allowed
+    d.expect("RSET", 250)
+    pctl(server, "alias", "add", "sales@example.test", USER)
+    d.expect("MAIL FROM:<sales@example.test>", 250)
+    d.expect("RSET", 250)
+    d.expect("MAIL FROM:<anyone@example.test>", 553)
+    pctl(server, "domain", "set", "example.test", "sender_policy", "domain")
+    d.expect("MAIL FROM:<anyone@example.test>", 250)
+    d.expect("RSET", 250)
+    d.expect("MAIL FROM:<anyone@example.org>", 553)
+
+
+def test_mx_delivers_to_aliases(server):
+    pctl(server, "alias", "add", "info@example.test", USER)
+    d = server.dialog("mx")
+    d.expect("EHLO relay.example", 250)
+    d.expect("MAIL FROM:<a@example.org>", 250)
+    d.expect("RCPT TO:<info@example.test>", 250)
+    d.expect("RCPT TO:<nobody@example.test>", 550)
+
+
+# --- host / domain match ----------------------------------------------------
+
+@pytest.mark.conf(require_host_match="yes")
+def test_sni_host_must_serve_the_account_domain(server):
+    import ssl
+    pctl(server, "domain", "add", "other.test")
+    pctl(server, "domain", "set", "other.test", "submission_host",
+         "mail.other.test")
+    add_mailbox(server, "bob@other.test", "bob-password-123")
+
+    def auth_with_sni(sni, user, password):
+        ctx = ssl.create_default_context()
+        ctx.check_hostname = False
+        ctx.verify_mode = ssl.CERT_NONE
+        raw = socket.create_connection(("127.0.0.1", server.ports["smtps"]))
+        s = ctx.wrap_socket(raw, server_hostname=sni)
+        f = s.makefile("rb")
+        f.readline()
+        s.sendall(b"EHLO c.example\r\n")
+        while True:
+            line = f.readline()
+            if line[3:4] == b" ":
+                break
+        s.sendall(("AUTH PLAIN %s\r\n" % plain_token(user, password))
+                  .encode())
+        reply = f.readline().decode().strip()
+        s.close()
+        return reply
+
+    ok = auth_with_sni(HOST, USER, PASSWORD)
+    assert ok.startswith("235")
+    bad = auth_with_sni("mail.other.test", USER, PASSWORD)
+    assert bad.startswith("535 5.7.8 ")
+    assert "mail.other.test does not serve example.test" in bad
+    assert auth_with_sni("mail.other.test", "bob@other.test",
+                         "bob-password-123").startswith("235")
+    out = pctl(server, "mailbox", "show", USER).stdout
+    assert "host mismatch" in out
+    pctl(server, "domain", "set", "example.test", "require_host_match", "no")
+    assert auth_with_sni("mail.other.test", USER, PASSWORD).startswith("235")
+
+
+# --- daily limit ----------------------------------------------------------------
+
+def test_daily_limit_counts_across_sessions_and_restarts(unstarted):
+    srv = unstarted.start()
+    pctl(srv, "mailbox", "set", USER, "daily_limit", "3")
+
+    def send(rcpts):
+        d = srv.dialog()
+        assert d.login()[0] == 235
+        d.expect("MAIL FROM:<%s>" % USER, 250)
+        codes = []
+        for r in rcpts:
+            code, lines = d.cmd("RCPT TO:<%s>" % r)
+            codes.append((code, lines))
+        if any(c == 250 for c, _ in codes):
+            d.expect("DATA", 354)
+            d.send("Subject: x\r\n\r\nx\r\n.\r\n")
+            assert d.reply()[0] == 250
+        d.close()
+        return codes
+
+    assert [c for c, _ in send(["a@example.org", "b@example.org"])] == \
+        [250, 250]
+    srv.stop()
+    srv.start()
+    codes = send(["c@example.org", "d@example.org"])
+    assert codes[0][0] == 250
+    assert codes[1][0] == 451
+    assert codes[1][1][0].startswith("4.7.1 Daily sending limit of 3 "
+                                     "recipients reached for " + USER)
+    assert "resets at" in codes[1][1][0]
+    js = json.loads(pctl(srv, "mailbox", "show", USER, "--json").stdout)
+    assert js["sent_24h"] == 3 and js["daily_limit"] == 3
+    assert srv.stop() == 0
+
+
+# --- the account commands -------------------------------------------------------
+
+def test_mailbox_added_while_running_works_within_a_second(server):
+    pw = add_mailbox(server, "fresh@example.test")
+    t0 = time.time()
+    assert try_auth(server, "fresh@example.test", pw)[0] == 235
+    assert time.time() - t0 < 5  # generous: argon2id under sanitizers
+
+
+def test_passwd_remove_and_lists(server):
+    pctl(server, "mailbox", "passwd", USER, "--password-stdin",
+         input="new password 42\n")
+    assert try_auth(server, USER, PASSWORD)[0] == 535
+    assert try_auth(server, USER, "new password 42")[0] == 235
+    r = pctl(server, "mailbox", "passwd", "nobody@example.test", "--generate",
+             check=False)
+    assert r.returncode == 1 and "nobody@example.test" in r.stderr
+    lst = json.loads(pctl(server, "mailbox", "list", "--json").stdout)
+    assert [m["address"] for m in lst] == [USER]
+    out = pctl(server, "mailbox", "list").stdout
+    assert out.splitlines()[0].split()[0] == "MAILBOX"
+    doms = json.loads(pctl(server, "domain", "list", "--json").stdout)
+    assert doms[0]["domain"] == "example.test"
+    assert doms[0]["mailboxes"] == 1
+    r = pctl(server, "domain", "remove", "example.test", check=False)
+    assert r.returncode == 1 and "--force" in r.stderr
+    pctl(server, "mailbox", "remove", USER)
+    assert try_auth(server, USER, "new password 42")[0] == 535
+    r = pctl(server, "mailbox", "remove", USER, check=False)
+    assert r.returncode == 1 and "does not exist" in r.stderr
+    pctl(server, "domain", "remove", "example.test")
+    assert json.loads(pctl(server, "domain", "list", "--json").stdout) == []
+
+
+def test_alias_commands(server):
+    pctl(server, "alias", "add", "sales@example.test", USER)
+    r = pctl(server, "alias", "add", "sales@example.test", USER, check=False)
+    assert r.returncode == 1 and "already exists" in r.stderr
+    r = pctl(server, "alias", "add", "x@example.test", "nobody@example.test",
+             check=False)
+    assert r.returncode == 1 and "nobody@example.test" in r.stderr
+    r = pctl(server, "alias", "add", "x@elsewhere.test", USER, check=False)
+    assert r.returncode == 1 and "elsewhere.test" in r.stderr
+    lst = json.loads(pctl(server, "alias", "list", "--json").stdout)
+    assert lst == [{"alias": "sales@example.test", "mailbox": USER}]
+    r = pctl(server, "mailbox", "add", "sales@example.test", "--generate",
+             check=False)
+    assert r.returncode == 1
+    pctl(server, "alias", "remove", "sales@example.test")
+    assert json.loads(pctl(server, "alias", "list", "--json").stdout) == []
