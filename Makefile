@@ -26,7 +26,7 @@ UNIT_BINS := $(UNIT_SRCS:test/unit/%.c=$(BUILD)/test/%)
 
 PYTHON   := /usr/bin/python3
 
-.PHONY: all test unit integration asan deps run bench clean
+.PHONY: all test unit integration asan deps run bench fuzz clean
 
 all: $(BUILD)/postern
 
@@ -69,6 +69,10 @@ asan:
 # generator and the comparison with other servers.
 bench: all
 	$(PYTHON) bench/one_connection.py --count 200 --size 4096 --runs 3
+
+# libFuzzer on the parsers (needs clang: apt-get install clang).
+fuzz:
+	sh test/fuzz/run.sh /tmp/postern-fuzz $${FUZZ_SECONDS:-60}
 
 run: deps all
 	sh scripts/run-demo.sh $(abspath $(BUILD)/postern) data
