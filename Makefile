@@ -69,6 +69,7 @@ asan:
 # generator and the comparison with other servers.
 bench: all
 	$(PYTHON) bench/one_connection.py --count 200 --size 4096 --runs 3
+	$(PYTHON) bench/auth_rate.py --conc 4 --duration 10 --tries 200
 
 # libFuzzer on the parsers (needs clang: apt-get install clang).
 fuzz:

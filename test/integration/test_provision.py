@@ -1,0 +1,190 @@
+"""Bulk provisioning, the CSV that sending platforms import, DNS records,
+and importing a Dovecot passwd-file -- each checked by logging in over a
+real socket with what the files say."""
+import csv
+import json
+import os
+import random
+import stat
+import time
+
+import warnings
+
+import pytest
+
+with warnings.catch_warnings():
+    warnings.simplefilter("ignore", DeprecationWarning)
+    import crypt  # Debian's Python 3.11 still has it; fine for test data
+
+from conftest import HOST, USER, plain_token, run
+
+UNAMBIGUOUS = set("ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnpqrstuvwxyz23456789")
+
+
+def pctl(server, *args, input=None, check=True):
+    return run("-d", server.dir, *args, input=input, check=check)
+
+
+def auth_ok(server, user, password):
+    d = server.dialog("smtps")
+    d.expect("EHLO c.example", 250)
+    code, _ = d.cmd("AUTH PLAIN " + plain_token(user, password))
+    d.close()
+    return code == 235
+
+
+def read_csv(path):
+    with open(path, newline="", encoding="utf-8") as f:
+        return list(csv.DictReader(f))
+
+
+def test_provision_1000_then_log_in_with_50_sampled(server):
+    path = os.path.join(server.tmp, "accounts.csv")
+    t0 = time.time()
+    r = pctl(server, "provision", "example.test", "--count", "1000",
+             "--csv", path)
+    elapsed = time.time() - t0
+    print("provisioned 1000 mailboxes in %.1f s" % elapsed)
+    assert "1000 mailbox(es) created" in r.stdout
+    assert stat.S_IMODE(os.stat(path).st_mode) == 0o600
+    rows = read_csv(path)
+    assert len(rows) == 1000
+    assert list(rows[0].keys()) == ["email", "smtp_host", "smtp_port",
+                                    "security", "username", "password"]
+    assert rows[0]["email"] == "sender0001@example.test"
+    emails = {row["email"] for row in rows}
+    assert len(emails) == 1000
+    for row in rows:
+        assert row["smtp_host"] == HOST
+        assert row["smtp_port"] == "587"
+        assert row["security"] == "STARTTLS"
+        assert row["username"] == row["email"]
+        assert len(row["password"]) == 20
+        assert set(row["password"]) <= UNAMBIGUOUS
+    assert len({row["password"] for row in rows}) == 1000
+    for row in random.Random(7).sample(rows, 50):
+        assert auth_ok(server, row["username"], row["password"]), row["email"]
+    lst = json.loads(pctl(server, "mailbox", "list", "example.test",
+                          "--json").stdout)
+    assert len(lst) == 1001
+
+
+def test_rerun_is_refused_unless_rotate(server):
+    path = os.path.join(server.tmp, "a.csv")
+    pctl(server, "provision", "example.test", "--count", "3", "--csv", path)
+    first = read_csv(path)
+    r = pctl(server, "provision", "example.test", "--count", "3", "--csv",
+             path, check=False)
+    assert r.returncode == 1 and "--rotate" in r.stderr
+    assert read_csv(path) == first  # untouched
+    pctl(server, "provision", "example.test", "--count", "3", "--csv", path,
+         "--rotate")
+    second = read_csv(path)
+    assert [r["email"] for r in second] == [r["email"] for r in first]
+    for old, new in zip(first, second):
+        assert old["password"] != new["password"]
+        assert not auth_ok(server, old["email"], old["password"])
+        assert auth_ok(server, new["email"], new["password"])
+
+
+def test_names_file_and_platform_formats(server):
+    names = os.path.join(server.tmp, "names.txt")
+    with open(names, "w", encoding="utf-8") as f:
+        f.write("# sales team\nJosé Núñez\nmary.o'neil\n\nAnn Lee\n")
+    path = os.path.join(server.tmp, "instantly.csv")
+    pctl(server, "provision", "example.test", "--names", names, "--csv",
+         path, "--format", "instantly", "--daily-limit", "40")
+    rows = read_csv(path)
+    assert [r["Email"] for r in rows] == [
+        "jose.nunez@example.test", "mary.o'neil@example.test",
+        "ann.lee@example.test"]
+    assert rows[0]["First Name"] == "José" and rows[0]["Last Name"] == "Núñez"
+    assert rows[0]["SMTP Host"] == HOST and rows[0]["SMTP Port"] == "587"
+    assert rows[0]["SMTP Username"] == "jose.nunez@example.test"
+    assert rows[0]["Daily Limit"] == "40"
+    for r in rows:
+        assert auth_ok(server, r["SMTP Username"], r["SMTP Password"])
+    js = json.loads(pctl(server, "mailbox", "show", "ann.lee@example.test",
+                         "--json").stdout)
+    assert js["daily_limit"] == 40
+    sl = os.path.join(server.tmp, "smartlead.csv")
+    pctl(server, "provision", "example.test", "--count", "2", "--prefix",
+         "sl", "--csv", sl, "--format", "smartlead")
+    rows = read_csv(sl)
+    assert rows[0]["from_email"] == "sl01@example.test"
+    assert rows[0]["user_name"] == "sl01@example.test"
+    assert rows[0]["smtp_host"] == HOST and rows[0]["smtp_port"] == "587"
+    assert auth_ok(server, rows[1]["user_name"], rows[1]["password"])
+
+
+def test_provision_errors_change_nothing(server):
+    path = os.path.join(server.tmp, "x.csv")
+    r = pctl(server, "provision", "nowhere.test", "--count", "2", "--csv",
+             path, check=False)
+    assert r.returncode == 1 and "nowhere.test" in r.stderr
+    r = pctl(server, "provision", "example.test", "--count", "2", "--csv",
+             path, "--format", "excel", check=False)
+    assert r.returncode == 2 and "unknown format" in r.stderr
+    r = pctl(server, "provision", "example.test", "--csv", path,
+             check=False)
+    assert r.returncode == 2
+    assert not os.path.exists(path)
+    lst = json.loads(pctl(server, "mailbox", "list", "--json").stdout)
+    assert [m["address"] for m in lst] == [USER]
+
+
+def test_submission_host_per_domain_goes_into_the_csv(server):
+    pctl(server, "domain", "set", "example.test", "submission_host",
+         "smtp.example.test")
+    path = os.path.join(server.tmp, "h.csv")
+    pctl(server, "provision", "example.test", "--count", "1", "--csv", path)
+    assert read_csv(path)[0]["smtp_host"] == "smtp.example.test"
+
+
+def test_dns_records(server):
+    out = pctl(server, "dns", "example.test", "--addr", "192.0.2.10",
+               "--addr", "2001:db8::10").stdout
+    assert "example.test." in out and "MX" in out and HOST + "." in out
+    assert "v=spf1" in out and "ip4:192.0.2.10" in out
+    assert "_dmarc.example.test." in out and "p=none" in out
+    assert "192.0.2.10" in out and "AAAA" in out
+    js = json.loads(pctl(server, "dns", "example.test", "--json").stdout)
+    types = {r["type"] for r in js}
+    assert {"MX", "TXT"} <= types
+    mx = [r for r in js if r["type"] == "MX"][0]
+    assert mx["name"] == "example.test" and mx["priority"] == 10
+    r = pctl(server, "dns", "nowhere.test", check=False)
+    assert r.returncode == 1 and "nowhere.test" in r.stderr
+
+
+def test_import_dovecot_passwd_file(server):
+    entries = {
+        "yes@example.test": ("pw-yescrypt", crypt.crypt(
+            "pw-yescrypt", "$y$j9T$" + "abcdefghijklmnopqrstuv"[:16])),
+        "bf@example.test": ("pw-bcrypt", "{BLF-CRYPT}" + crypt.crypt(
+            "pw-bcrypt", crypt.mksalt(crypt.METHOD_BLOWFISH, rounds=16))),
+        "sha": ("pw-sha512", "{SHA512-CRYPT}" + crypt.crypt(
+            "pw-sha512", crypt.mksalt(crypt.METHOD_SHA512))),
+    }
+    path = os.path.join(server.tmp, "passwd")
+    with open(path, "w") as f:
+        f.write("# exported from dovecot\n")
+        for user, (_, h) in entries.items():
+            f.write("%s:%s:1000:1000::/home/x::\n" % (user, h))
+    r = pctl(server, "mailbox", "import", path, "example.test")
+    assert "imported 3 mailbox(es)" in r.stdout
+    assert auth_ok(server, "yes@example.test", "pw-yescrypt")
+    assert auth_ok(server, "bf@example.test", "pw-bcrypt")
+    assert auth_ok(server, "sha@example.test", "pw-sha512")
+    assert not auth_ok(server, "sha@example.test", "pw-sha51")
+    out = pctl(server, "mailbox", "show", "bf@example.test").stdout
+    assert "bcrypt" in out
+    bad = os.path.join(server.tmp, "bad")
+    with open(bad, "w") as f:
+        f.write("ok@example.test:{SHA512-CRYPT}%s\n"
+                "weak@example.test:{PLAIN}secret\n" % entries["sha"][1][14:])
+    r = pctl(server, "mailbox", "import", bad, check=False)
+    assert r.returncode == 1 and ":2:" in r.stderr
+    assert "unsupported password scheme" in r.stderr
+    lst = json.loads(pctl(server, "mailbox", "list", "--json").stdout)
+    assert "ok@example.test" not in [m["address"] for m in lst]
