@@ -43,7 +43,15 @@ cli_load_config(const char *datadir, struct config *cfg)
 	return 0;
 }
 
-/* As root, act as the server's user so new files stay usable by it. */
+/*
+ * As root, act as the server's user so the database files SQLite creates
+ * (-wal, -shm) stay usable by the auth process.  Only the effective ids
+ * change: cli_as_invoker() switches back for files that belong to the
+ * operator, such as a provisioning CSV.
+ */
+static uid_t	cli_uid = (uid_t)-1;
+static gid_t	cli_gid = (gid_t)-1;
+
 static int
 cli_become_user(const struct config *cfg)
 {
@@ -57,12 +65,24 @@ cli_become_user(const struct config *cfg)
 		    "/usr/sbin/nologin %s\n", cfg->user, cfg->user);
 		return -1;
 	}
-	if (util_drop_privileges(pw, NULL) == -1) {
+	cli_uid = pw->pw_uid;
+	cli_gid = pw->pw_gid;
+	if (setegid(cli_gid) == -1 || seteuid(cli_uid) == -1) {
 		fprintf(stderr, "postern: cannot switch to user %s: %s\n",
 		    cfg->user, strerror(errno));
 		return -1;
 	}
 	return 0;
+}
+
+int
+cli_as_invoker(int on)
+{
+	if (cli_uid == (uid_t)-1)
+		return 0;	/* never switched */
+	if (on)
+		return seteuid(0) == -1 || setegid(0) == -1 ? -1 : 0;
+	return setegid(cli_gid) == -1 || seteuid(cli_uid) == -1 ? -1 : 0;
 }
 
 struct store *

@@ -27,6 +27,9 @@ int	cli_dns(const char *datadir, int argc, char **argv);
 int	cli_load_config(const char *datadir, struct config *);
 struct store *cli_store(const char *datadir, int create);
 int	cli_read_password(char *, size_t);
+/* Root only: 1 = act as the invoking root again, 0 = back to the
+   server's user (see cli_store).  0 or -1. */
+int	cli_as_invoker(int on);
 /* "2026-11-27 23:07:15 UTC", or "-" for 0. */
 void	cli_time(int64_t, char *, size_t);
 /* Validate and lower-case an ASCII local@domain address. */

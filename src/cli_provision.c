@@ -408,9 +408,17 @@ cli_provision(const char *datadir, int argc, char **argv)
 		if (provision_fmt_row(fmt, &pa, &csv) == -1)
 			goto nomem;
 	}
-	if (write_csv_tmp(o.csv, &csv, tmp, sizeof(tmp)) == -1) {
+	/* the CSV is the operator's file, written with their rights */
+	if (cli_as_invoker(1) == -1 ||
+	    write_csv_tmp(o.csv, &csv, tmp, sizeof(tmp)) == -1) {
 		fprintf(stderr, "postern: provision: %s: %s\n", o.csv,
 		    strerror(errno));
+		goto done;
+	}
+	if (cli_as_invoker(0) == -1) {
+		unlink(tmp);
+		fprintf(stderr, "postern: provision: cannot switch back to the "
+		    "server's user\n");
 		goto done;
 	}
 	if (store_begin(st) != STORE_OK)
@@ -428,6 +436,7 @@ cli_provision(const char *datadir, int argc, char **argv)
 			    (uint32_t)o.daily_limit);
 		if (r != STORE_OK) {
 			store_rollback(st);
+			cli_as_invoker(1);
 			unlink(tmp);
 			fprintf(stderr, "postern: provision: mailbox %s: %s; "
 			    "nothing changed\n", acc[i].address,
@@ -437,9 +446,11 @@ cli_provision(const char *datadir, int argc, char **argv)
 	}
 	if (store_commit(st) != STORE_OK) {
 		store_rollback(st);
+		cli_as_invoker(1);
 		unlink(tmp);
 		goto dberr;
 	}
+	cli_as_invoker(1);
 	util_strlcpy(dir, o.csv, sizeof(dir));
 	if (rename(tmp, o.csv) == -1 || util_fsync_dir(dirname(dir)) == -1) {
 		fprintf(stderr, "postern: provision: %s: %s; the new passwords "
