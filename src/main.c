@@ -32,8 +32,23 @@ usage(void)
 	    "DIR defaults to $POSTERN_DIR, else /var/lib/postern.\n");
 }
 
+static int	run(const char *, int, char **);
+
 int
 main(int argc, char **argv)
+{
+	int	rc = run(NULL, argc, argv);
+
+	/*
+	 * Back to the invoking root before exit: LeakSanitizer (test
+	 * builds) reads /proc/self, which a changed effective uid hides.
+	 */
+	(void)cli_as_invoker(1);
+	return rc;
+}
+
+static int
+run(const char *unused, int argc, char **argv)
 {
 	const char	*datadir = getenv("POSTERN_DIR");
 	int		 i = 1;
