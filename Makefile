@@ -16,10 +16,10 @@ WARN     := -Wall -Wextra -Werror -Wshadow -Wpointer-arith \
             -Wno-unused-parameter
 CFLAGS   += -std=c17 -D_GNU_SOURCE $(OPT) -g $(WARN) $(PKG_CFLAGS) \
             $(EXTRA_CFLAGS)
-LDLIBS   += $(PKG_LIBS) -lpthread $(EXTRA_LDFLAGS)
+LDLIBS   += $(PKG_LIBS) -lresolv -lpthread $(EXTRA_LDFLAGS)
 
 SRCS     := $(wildcard src/*.c)
-OBJS     := $(SRCS:src/%.c=$(BUILD)/obj/%.o)
+OBJS     := $(SRCS:src/%.c=$(BUILD)/obj/%.o) $(BUILD)/obj/kb_data.o
 LIBOBJS  := $(filter-out $(BUILD)/obj/main.o,$(OBJS))
 UNIT_SRCS := $(wildcard test/unit/*_test.c)
 UNIT_BINS := $(UNIT_SRCS:test/unit/%.c=$(BUILD)/test/%)
@@ -35,6 +35,11 @@ $(BUILD)/postern: $(OBJS)
 
 $(BUILD)/obj/%.o: src/%.c $(wildcard src/*.h) | $(BUILD)/obj
 	$(CC) $(CFLAGS) -c -o $@ $<
+
+# kb/replies.kb, embedded in the binary as a generated C file (kb.h).
+$(BUILD)/obj/kb_data.o: kb/replies.kb scripts/embed.sh | $(BUILD)/obj
+	sh scripts/embed.sh kb/replies.kb > $(BUILD)/obj/kb_data.c
+	$(CC) $(CFLAGS) -c -o $@ $(BUILD)/obj/kb_data.c
 
 $(BUILD)/test/%: test/unit/%.c $(LIBOBJS) | $(BUILD)/test
 	$(CC) $(CFLAGS) -Isrc $(shell pkg-config --cflags $(TESTPKGS)) \

@@ -1,0 +1,399 @@
+/*
+ * explain_test: `postern explain` on replies (key phrases, order of the
+ * matches, exit status, JSON, control characters) and on bounce samples
+ * in test/data/bounces/ written in the formats of Postfix (RFC 3464,
+ * CRLF), Gmail (DSN with base64 text and a folded diagnostic), Microsoft
+ * (quoted-printable text, base64 DSN; and a text-only NDR), Exim, qmail
+ * and Yahoo; then garbage, deep nesting and oversized input.
+ */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "explain.h"
+
+#define BOUNCE_DIR	"test/data/bounces/"
+
+struct reply_case {
+	const char	*reply;
+	int		 rc;
+	const char	*phrases[4];	/* in this order in the output */
+};
+
+struct bounce_case {
+	const char	*file;
+	const char	*format;
+	const char	*recipient;
+	const char	*status;	/* "Reply:" line */
+	const char	*phrases[3];	/* explanation, in order */
+};
+
+static void	test_replies(void **);
+static void	test_reply_json(void **);
+static void	test_reply_control_chars(void **);
+static void	test_bounces(void **);
+static void	test_bounce_json(void **);
+static void	test_bounce_garbage(void **);
+static void	test_bounce_limits(void **);
+static void	test_cli_usage(void **);
+static char	*run_reply(const char *, int, int *);
+static char	*run_bounce(const char *, size_t, int, int *);
+static char	*read_file(const char *, size_t *);
+static void	assert_in_order(const char *, const char *const *, size_t,
+		    const char *);
+
+static const struct reply_case reply_cases[] = {
+	{ "530", 0, { "Reply:      530", "class 5, permanent failure",
+	    "Authentication required", "Whose side: sender" } },
+	{ "550 5.7.26 This mail is unauthenticated, which poses a security "
+	    "risk", 0, { "Provider reply [gmail-5.7.26]",
+	    "Enhanced code [X.7.26]", "Reply code [550]", "SPF" } },
+	{ "5.7.8", 0, { "Reply:      5.7.8", "subject 7, security",
+	    "Authentication credentials invalid", "app password" } },
+	{ "421-4.7.0 [TSS04] Messages from 192.0.2.1 temporarily deferred\n"
+	    "421 4.7.0 due to user complaints", 0, { "yahoo-tss04",
+	    "[X.7.0]", "[421]", NULL } },
+	{ "550 5.7.1 Service unavailable, Client host [192.0.2.1] blocked "
+	    "using Spamhaus", 0, { "microsoft-spamhaus", "check.spamhaus.org",
+	    "[X.7.1]", NULL } },
+	{ "Remote Server returned '550 5.1.10 "
+	    "RESOLVER.ADR.RecipientNotFound; not found'", 0, {
+	    "Reply:      550 5.1.10", "microsoft-5.1.10", NULL, NULL } },
+	{ "451 4.7.1 Daily sending limit of 500 recipients reached", 0, {
+	    "submission-451-daily-limit", "[X.7.1]", "[451]", NULL } },
+	{ "259 odd", 1, { "class 2, success", "Not in the knowledge base",
+	    NULL, NULL } },
+	{ "5.8.1 odd", 1, { "class 5, permanent failure",
+	    "unassigned subject", "Not in the knowledge base", NULL } },
+	{ "hello there", 1, { "No SMTP reply code", NULL, NULL, NULL } },
+};
+
+static const struct bounce_case bounce_cases[] = {
+	{ "postfix-dsn.eml", "RFC 3464 delivery status notification (Postfix)",
+	    "bob@example.com", "550 5.1.1", { "Status:     5.1.1",
+	    "[X.1.1]: Bad destination mailbox address", "[550]" } },
+	{ "gmail-dsn.eml", "(Gmail)", "alice@example.org", "550 5.7.26", {
+	    "Provider reply [gmail-5.7.26]", "[X.7.26]", NULL } },
+	{ "microsoft-ndr.eml", "(Microsoft)", "grace@contoso.example",
+	    "550 5.4.1", { "Provider reply [microsoft-5.4.1]",
+	    "does not exist in the recipient's organisation", NULL } },
+	{ "microsoft-text.eml", "Bounce: Microsoft", "heidi@fabrikam.example",
+	    "550 5.1.10", { "microsoft-5.1.10", NULL, NULL } },
+	{ "exim.eml", "Bounce: Exim", "carol@example.net", "550 5.2.1", {
+	    "[X.2.1]: Mailbox disabled", NULL, NULL } },
+	{ "qmail.eml", "Bounce: qmail", "dave@example.com", "552 5.2.2", {
+	    "[X.2.2]: Mailbox full", "[552]", NULL } },
+	{ "yahoo.eml", "Bounce: Yahoo", "erin@example.com", "421 4.7.0", {
+	    "Provider reply [yahoo-tss04]", "[X.7.0]", "[421]" } },
+};
+
+/* Addresses quoted in the returned originals, never recipients. */
+static const char *const not_recipients[] = {
+	"other@example.net", "mallory@elsewhere.example", "ivan@example.com",
+	"judy@example.net", "a quoted line",
+	"this line is in the original",
+};
+
+static char *
+run_reply(const char *reply, int json, int *rc)
+{
+	char	*out = NULL;
+	size_t	 n = 0;
+	FILE	*f = open_memstream(&out, &n);
+
+	assert_non_null(f);
+	*rc = explain_reply_text(reply, f, json);
+	assert_int_equal(fclose(f), 0);
+	return out;
+}
+
+static char *
+run_bounce(const char *data, size_t len, int json, int *rc)
+{
+	char	*out = NULL;
+	size_t	 n = 0;
+	FILE	*f = open_memstream(&out, &n);
+
+	assert_non_null(f);
+	*rc = explain_bounce(data, len, f, json);
+	assert_int_equal(fclose(f), 0);
+	return out;
+}
+
+static char *
+read_file(const char *name, size_t *len)
+{
+	char	 path[256], *data;
+	FILE	*f;
+	long	 n;
+
+	snprintf(path, sizeof(path), "%s%s", BOUNCE_DIR, name);
+	if ((f = fopen(path, "rb")) == NULL)
+		fail_msg("cannot open %s (run from the source tree)", path);
+	assert_int_equal(fseek(f, 0, SEEK_END), 0);
+	n = ftell(f);
+	assert_true(n > 0);
+	rewind(f);
+	data = malloc((size_t)n + 1);
+	assert_non_null(data);
+	assert_int_equal(fread(data, 1, (size_t)n, f), (size_t)n);
+	data[n] = '\0';
+	fclose(f);
+	*len = (size_t)n;
+	return data;
+}
+
+static void
+assert_in_order(const char *out, const char *const *phrases, size_t n,
+    const char *what)
+{
+	const char	*p = out;
+	size_t		 i;
+
+	for (i = 0; i < n && phrases[i] != NULL; i++) {
+		if ((p = strstr(p, phrases[i])) == NULL)
+			fail_msg("%s: \"%s\" missing or out of order in:\n%s",
+			    what, phrases[i], out);
+		p += strlen(phrases[i]);
+	}
+}
+
+static void
+test_replies(void **state)
+{
+	const struct reply_case	*c;
+	char			*out;
+	size_t			 i;
+	int			 rc;
+
+	for (i = 0; i < sizeof(reply_cases) / sizeof(reply_cases[0]); i++) {
+		c = &reply_cases[i];
+		out = run_reply(c->reply, 0, &rc);
+		if (rc != c->rc)
+			fail_msg("\"%s\": rc %d", c->reply, rc);
+		assert_in_order(out, c->phrases, 4, c->reply);
+		free(out);
+	}
+}
+
+static void
+test_reply_json(void **state)
+{
+	char	*out;
+	int	 rc;
+
+	out = run_reply("550 5.7.26 Unauthenticated email from example.com",
+	    1, &rc);
+	assert_int_equal(rc, 0);
+	assert_true(out[0] == '{');
+	assert_non_null(strstr(out, "\"code\":550"));
+	assert_non_null(strstr(out, "\"enhanced\":\"5.7.26\""));
+	assert_non_null(strstr(out, "\"explained\":true"));
+	assert_non_null(strstr(out, "\"kind\":\"provider\",\"key\":"
+	    "\"gmail-5.7.26\""));
+	assert_non_null(strstr(out, "\"side\":\"sender\""));
+	assert_string_equal(out + strlen(out) - 2, "}\n");
+	free(out);
+
+	out = run_reply("not a reply", 1, &rc);
+	assert_int_equal(rc, 1);
+	assert_non_null(strstr(out, "\"parsed\":false"));
+	free(out);
+}
+
+static void
+test_reply_control_chars(void **state)
+{
+	char	*out;
+	int	 rc;
+
+	out = run_reply("550 5.7.1 \x1b[31mred\x07 text", 0, &rc);
+	assert_int_equal(rc, 0);
+	assert_null(strchr(out, '\x1b'));
+	assert_null(strchr(out, '\x07'));
+	assert_non_null(strstr(out, "?[31mred? text"));
+	free(out);
+}
+
+static void
+test_bounces(void **state)
+{
+	const struct bounce_case *c;
+	char			 want[512], *data, *out;
+	size_t			 i, k, len;
+	int			 rc;
+
+	for (i = 0; i < sizeof(bounce_cases) / sizeof(bounce_cases[0]);
+	    i++) {
+		c = &bounce_cases[i];
+		data = read_file(c->file, &len);
+		out = run_bounce(data, len, 0, &rc);
+		if (rc != 0)
+			fail_msg("%s: rc %d\n%s", c->file, rc, out);
+		if (strstr(out, c->format) == NULL)
+			fail_msg("%s: format \"%s\" not in\n%s", c->file,
+			    c->format, out);
+		if (strstr(out, "1 recipient found") == NULL)
+			fail_msg("%s: recipient count in\n%s", c->file, out);
+		snprintf(want, sizeof(want), "Recipient: %s\n", c->recipient);
+		if (strstr(out, want) == NULL)
+			fail_msg("%s: \"%s\" not in\n%s", c->file, want, out);
+		snprintf(want, sizeof(want), "Reply:      %s\n", c->status);
+		if (strstr(out, want) == NULL)
+			fail_msg("%s: \"%s\" not in\n%s", c->file, want, out);
+		assert_in_order(out, c->phrases, 3, c->file);
+		for (k = 0; k < sizeof(not_recipients) /
+		    sizeof(not_recipients[0]); k++)
+			if (strstr(out, not_recipients[k]) != NULL)
+				fail_msg("%s: read the original (%s)",
+				    c->file, not_recipients[k]);
+		free(out);
+		free(data);
+	}
+}
+
+static void
+test_bounce_json(void **state)
+{
+	char	*data, *out;
+	size_t	 len;
+	int	 rc;
+
+	data = read_file("postfix-dsn.eml", &len);
+	out = run_bounce(data, len, 1, &rc);
+	assert_int_equal(rc, 0);
+	assert_non_null(strstr(out, "\"recipient\":\"bob@example.com\""));
+	assert_non_null(strstr(out, "\"action\":\"failed\""));
+	assert_non_null(strstr(out, "\"status\":\"5.1.1\""));
+	assert_non_null(strstr(out, "\"remote_mta\":\"dns; mx1.example.com\""));
+	assert_non_null(strstr(out, "\"key\":\"X.1.1\""));
+	assert_non_null(strstr(out, "\"explained\":true}"));
+	free(out);
+	free(data);
+}
+
+static void
+test_bounce_garbage(void **state)
+{
+	static const char *const inputs[] = {
+		"",
+		"\n",
+		"\r\n\r\n",
+		"Subject: x\n",
+		"Content-Type: multipart/report; boundary=\"b\"\n\n--b\n",
+		"Content-Type: multipart/report; boundary=\"b\"\n\n--b\n"
+		    "Content-Type: message/delivery-status\n\n"
+		    "Final-Recipient: rfc822;\n",
+		"Content-Type: multipart/report; boundary=\n\n--\n--\n",
+		"Content-Type: multipart/report; boundary=\"\"\n\n--\n",
+		"Content-Type: message/delivery-status\n"
+		    "Content-Transfer-Encoding: base64\n\n====!!!!\n",
+		"Content-Type: text/plain\n"
+		    "Content-Transfer-Encoding: quoted-printable\n\n=\n=4=ZZ=",
+		"<a@b.c>:\n550",
+		"550",
+		"x@y.z\n\n\n",
+		"Diagnostic-Code: smtp; 550 5.1.1 x\n",
+	};
+	static char	 big[65536];
+	char		*out;
+	size_t		 i, j, n;
+	uint32_t	 seed = 12345;
+	int		 rc;
+
+	for (i = 0; i < sizeof(inputs) / sizeof(inputs[0]); i++) {
+		out = run_bounce(inputs[i], strlen(inputs[i]), i % 2, &rc);
+		assert_true(rc == 0 || rc == 1);
+		free(out);
+	}
+	/* Deep nesting: bounded by the parser, not the stack. */
+	n = 0;
+	for (i = 0; i < 500 && n + 120 < sizeof(big); i++)
+		n += (size_t)snprintf(big + n, sizeof(big) - n,
+		    "Content-Type: multipart/mixed; boundary=\"b%zu\"\n\n"
+		    "--b%zu\n", i, i);
+	out = run_bounce(big, n, 0, &rc);
+	assert_int_equal(rc, 1);
+	free(out);
+	/* Random bytes, with NULs and lone CRs. */
+	for (i = 0; i < 200; i++) {
+		n = (i * 331) % sizeof(big);
+		for (j = 0; j < n; j++) {
+			seed = seed * 1103515245u + 12345u;
+			big[j] = (char)(seed >> 16);
+			if ((seed >> 8) % 7 == 0)
+				big[j] = "\n: <@>5.-\r"[(seed >> 4) % 10];
+		}
+		out = run_bounce(big, n, (int)(i % 2), &rc);
+		assert_true(rc == 0 || rc == 1);
+		free(out);
+	}
+}
+
+static void
+test_bounce_limits(void **state)
+{
+	static const char	many_head[] = "Content-Type: text/plain\n\n";
+	char			*data, *out, line[64];
+	size_t			 i, n, cap = 200 * 64;
+	int			 rc;
+
+	/* Refused before it is read. */
+	assert_int_equal(explain_bounce("x", (size_t)EXPLAIN_BOUNCE_MAX + 1,
+	    stdout, 0), -1);
+	/* More recipients than reported: the rest are dropped. */
+	data = malloc(cap);
+	assert_non_null(data);
+	memcpy(data, many_head, sizeof(many_head) - 1);
+	n = sizeof(many_head) - 1;
+	for (i = 0; i < 100; i++) {
+		snprintf(line, sizeof(line), "<u%zu@example.com>:\n550 5.1.1 "
+		    "no\n\n", i);
+		memcpy(data + n, line, strlen(line));
+		n += strlen(line);
+	}
+	out = run_bounce(data, n, 0, &rc);
+	assert_int_equal(rc, 0);
+	snprintf(line, sizeof(line), "%d recipients found",
+	    EXPLAIN_RCPT_MAX);
+	assert_non_null(strstr(out, line));
+	free(out);
+	free(data);
+}
+
+static void
+test_cli_usage(void **state)
+{
+	char	*none[] = { NULL };
+	char	*bad[] = { "--bogus", NULL };
+	char	*both[] = { "--bounce", "x.eml", "530", NULL };
+	char	*missing[] = { "--bounce", "/nonexistent/bounce.eml", NULL };
+
+	assert_int_equal(cli_explain(0, none), 2);
+	assert_int_equal(cli_explain(1, bad), 2);
+	assert_int_equal(cli_explain(3, both), 2);
+	assert_int_equal(cli_explain(2, missing), 1);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_replies),
+		cmocka_unit_test(test_reply_json),
+		cmocka_unit_test(test_reply_control_chars),
+		cmocka_unit_test(test_bounces),
+		cmocka_unit_test(test_bounce_json),
+		cmocka_unit_test(test_bounce_garbage),
+		cmocka_unit_test(test_bounce_limits),
+		cmocka_unit_test(test_cli_usage),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
