@@ -5,7 +5,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "check.h"
 #include "cli.h"
+#include "explain.h"
 #include "log.h"
 #include "proc.h"
 
@@ -27,6 +29,11 @@ usage(void)
 	    "  provision DOMAIN --count N | --names FILE --csv FILE "
 	    "[--format F]\n"
 	    "  dns DOMAIN [--json]         records to publish\n"
+	    "  check [HOST[:PORT]] --user U --password-stdin ...  test a "
+	    "submission\n"
+	    "                              connection step by step\n"
+	    "  explain REPLY | --bounce FILE   what an SMTP reply or bounce "
+	    "means\n"
 	    "  version\n"
 	    "Run a command without arguments for its usage.\n"
 	    "DIR defaults to $POSTERN_DIR, else /var/lib/postern.\n");
@@ -78,6 +85,10 @@ run(const char *unused, int argc, char **argv)
 		return cli_provision(datadir, argc - i - 1, argv + i + 1);
 	if (strcmp(argv[i], "dns") == 0)
 		return cli_dns(datadir, argc - i - 1, argv + i + 1);
+	if (strcmp(argv[i], "check") == 0)
+		return cli_check(argc - i - 1, argv + i + 1);
+	if (strcmp(argv[i], "explain") == 0)
+		return cli_explain(argc - i - 1, argv + i + 1);
 	if (strcmp(argv[i], "version") == 0) {
 		printf("postern %s\n", POSTERN_VERSION);
 		return 0;
