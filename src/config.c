@@ -38,6 +38,7 @@
 
 #include "config.h"
 #include "log.h"
+#include "util.h"
 
 #define CONFIG_LINE_MAX	4096		/* characters, without the newline */
 #define CONFIG_SHOW_MAX	80		/* bytes of a quoted value in errors */
@@ -72,14 +73,6 @@ struct config_unit {
 };
 
 struct config_loader;
-
-enum line_status {
-	LINE_OK,
-	LINE_EOF,
-	LINE_TOO_LONG,
-	LINE_NUL,
-	LINE_ERROR,
-};
 
 static int	parse_hostname(struct config *, const struct config_key *,
 		    const char *, char *, size_t);
@@ -121,7 +114,6 @@ static int	listen_clash(const struct config *, enum listen_kind,
 static const struct config_key *key_find(const char *, size_t *);
 static int	config_line(struct config *, struct config_loader *, char *,
 		    char *, size_t);
-static enum line_status read_line(FILE *, char *, size_t);
 static char	*trim(char *);
 static const char *show(char *, size_t, const char *);
 static void	errf(char *, size_t, const char *, ...)
@@ -232,7 +224,7 @@ config_load(struct config *cfg, const char *path, char *err, size_t errsz)
 	struct config		 c = *cfg;
 	struct config_loader	 ld;
 	char			 line[CONFIG_LINE_MAX + 2], why[512];
-	enum line_status	 st;
+	enum util_line	 st;
 	FILE			*fp;
 
 	memset(&ld, 0, sizeof(ld));
@@ -245,19 +237,19 @@ config_load(struct config *cfg, const char *path, char *err, size_t errsz)
 		errf(err, errsz, "%s: %s", path, strerror(errno));
 		return -1;
 	}
-	while ((st = read_line(fp, line, sizeof(line))) == LINE_OK) {
+	while ((st = util_read_line(fp, line, sizeof(line))) == UTIL_LINE_OK) {
 		ld.lineno++;
 		if (config_line(&c, &ld, line, why, sizeof(why)) == -1)
 			goto fail;
 	}
-	if (st == LINE_ERROR) {
+	if (st == UTIL_LINE_ERROR) {
 		errf(err, errsz, "%s: %s", path, strerror(errno));
 		fclose(fp);
 		return -1;
 	}
-	if (st != LINE_EOF) {
+	if (st != UTIL_LINE_EOF) {
 		ld.lineno++;
-		if (st == LINE_NUL)
+		if (st == UTIL_LINE_NUL)
 			snprintf(why, sizeof(why), "NUL byte in line");
 		else
 			snprintf(why, sizeof(why), "line longer than %d "
@@ -328,31 +320,6 @@ key_find(const char *name, size_t *idx)
 		}
 	}
 	return NULL;
-}
-
-/*
- * Read one line without its newline into buf (size CONFIG_LINE_MAX + 2).
- * A last line without a newline still counts.
- */
-static enum line_status
-read_line(FILE *fp, char *buf, size_t bufsz)
-{
-	size_t	len = 0;
-	int	ch;
-
-	while ((ch = getc(fp)) != EOF && ch != '\n') {
-		if (ch == '\0')
-			return LINE_NUL;
-		if (len == bufsz - 2)
-			return LINE_TOO_LONG;
-		buf[len++] = (char)ch;
-	}
-	if (ch == EOF && ferror(fp))
-		return LINE_ERROR;
-	if (ch == EOF && len == 0)
-		return LINE_EOF;
-	buf[len] = '\0';
-	return LINE_OK;
 }
 
 /* Strip blanks (and a CR from CRLF files) at both ends, in place. */

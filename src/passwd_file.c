@@ -29,24 +29,16 @@
 #include <string.h>
 
 #include "passwd_file.h"
+#include "util.h"
 
 #define BLANKS		" \t"
 #define SCHEME_CHARS	"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz" \
 			"0123456789-_."
 
-enum line_status {
-	LINE_OK,
-	LINE_EOF,
-	LINE_TOO_LONG,
-	LINE_NUL,
-	LINE_ERROR,
-};
-
 static int	field_ok(const char *, size_t);
 static int	user_ok(const char *, size_t);
 static int	scheme_ok(const char *, size_t);
 static int	copy_field(char *, size_t, const char *, size_t);
-static enum line_status read_line(FILE *, char *, size_t);
 static void	errf(char *, size_t, const char *, ...)
 		    __attribute__((format(printf, 3, 4)));
 
@@ -125,7 +117,7 @@ passwd_file_read(const char *path,
 	char			 line[PASSWD_FILE_LINE_MAX + 2];
 	char			 user[PASSWD_FILE_LINE_MAX + 1];
 	char			 hash[PASSWD_FILE_LINE_MAX + 1], why[256];
-	enum line_status	 st;
+	enum util_line	 st;
 	FILE			*fp;
 	int			 lineno = 0, rc = -1;
 
@@ -133,7 +125,7 @@ passwd_file_read(const char *path,
 		errf(err, errsz, "%s: %s", path, strerror(errno));
 		return -1;
 	}
-	while ((st = read_line(fp, line, sizeof(line))) == LINE_OK) {
+	while ((st = util_read_line(fp, line, sizeof(line))) == UTIL_LINE_OK) {
 		lineno++;
 		switch (passwd_file_parse_line(line, user, sizeof(user), hash,
 		    sizeof(hash), why, sizeof(why))) {
@@ -147,16 +139,16 @@ passwd_file_read(const char *path,
 			goto bad;
 		}
 	}
-	if (st == LINE_ERROR) {
+	if (st == UTIL_LINE_ERROR) {
 		errf(err, errsz, "%s: %s", path, strerror(errno));
 		goto done;
 	}
-	if (st == LINE_EOF) {
+	if (st == UTIL_LINE_EOF) {
 		rc = 0;
 		goto done;
 	}
 	lineno++;
-	if (st == LINE_NUL)
+	if (st == UTIL_LINE_NUL)
 		snprintf(why, sizeof(why), "NUL byte in line");
 	else
 		snprintf(why, sizeof(why), "line longer than %d bytes",
@@ -217,32 +209,6 @@ copy_field(char *dst, size_t dstsz, const char *src, size_t n)
 	memcpy(dst, src, n);
 	dst[n] = '\0';
 	return 0;
-}
-
-/*
- * One line into buf without its newline.  A last line without a newline
- * counts; bufsz - 2 bytes are the limit, so a line of exactly the limit
- * and one byte more can be told apart.
- */
-static enum line_status
-read_line(FILE *fp, char *buf, size_t bufsz)
-{
-	size_t	len = 0;
-	int	ch;
-
-	while ((ch = getc(fp)) != EOF && ch != '\n') {
-		if (ch == '\0')
-			return LINE_NUL;
-		if (len == bufsz - 2)
-			return LINE_TOO_LONG;
-		buf[len++] = (char)ch;
-	}
-	if (ch == EOF && ferror(fp))
-		return LINE_ERROR;
-	if (ch == EOF && len == 0)
-		return LINE_EOF;
-	buf[len] = '\0';
-	return LINE_OK;
 }
 
 static void

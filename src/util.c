@@ -259,3 +259,24 @@ util_rfc5322_date(char *out, size_t outsz)
 	    outsz > 0)
 		out[0] = '\0';
 }
+
+enum util_line
+util_read_line(FILE *fp, char *buf, size_t bufsz)
+{
+	size_t	len = 0;
+	int	ch;
+
+	while ((ch = getc(fp)) != EOF && ch != '\n') {
+		if (ch == '\0')
+			return UTIL_LINE_NUL;
+		if (len == bufsz - 2)
+			return UTIL_LINE_TOO_LONG;
+		buf[len++] = (char)ch;
+	}
+	if (ch == EOF && ferror(fp))
+		return UTIL_LINE_ERROR;
+	if (ch == EOF && len == 0)
+		return UTIL_LINE_EOF;
+	buf[len] = '\0';
+	return UTIL_LINE_OK;
+}

@@ -11,6 +11,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 struct passwd;
 
@@ -51,6 +52,21 @@ int	 util_fsync_dir(const char *dir);
  * good, optionally after chroot(2) into dir.  Not root: no change.
  */
 int	 util_drop_privileges(const struct passwd *pw, const char *chroot_dir);
+
+enum util_line {
+	UTIL_LINE_OK,
+	UTIL_LINE_EOF,
+	UTIL_LINE_TOO_LONG,	/* more than bufsz - 2 bytes */
+	UTIL_LINE_NUL,		/* a NUL byte in the line */
+	UTIL_LINE_ERROR,	/* read error (errno) */
+};
+
+/*
+ * One line of a text file into buf without its newline.  A last line
+ * without a newline counts; bufsz - 2 bytes are the limit, so a line of
+ * exactly the limit and one byte more can be told apart.
+ */
+enum util_line	util_read_line(FILE *, char *buf, size_t bufsz);
 
 /* RFC 5322 date-time for "now", e.g. "Fri, 27 Nov 2026 23:07:15 +0000". */
 void	 util_rfc5322_date(char *out, size_t outsz);
