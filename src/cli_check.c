@@ -17,6 +17,7 @@
 #include "buf.h"
 #include "check.h"
 #include "csv.h"
+#include "explain.h"
 #include "json.h"
 #include "kb.h"
 #include "util.h"
@@ -27,31 +28,12 @@
 
 static const char *state_tag[] = { "skip", "ok", "warn", "FAIL" };
 
-static void	print_entry(const struct kb_entry *, const char *);
 static void	json_entry(struct json *, const char *, const struct kb_entry *);
 static void	explain_step(const struct check_step_result *, int);
 static int	read_password(const char *, const char *, char *, size_t,
 		    size_t *);
 static int	bulk(const struct check_opts *, const char *, const char *,
 		    unsigned);
-
-static void
-print_entry(const struct kb_entry *e, const char *label)
-{
-	size_t	i;
-
-	printf("      %s %s: %s\n", label, e->key, e->title);
-	printf("      meaning:    %s\n", e->meaning);
-	printf("      whose side: %s\n", kb_side_text(e->side));
-	for (i = 0; i < e->ncauses; i++)
-		printf("      %s %zu. %s\n", i == 0 ? "likely cause:" :
-		    "             ", i + 1, e->causes[i]);
-	for (i = 0; i < e->nfixes; i++)
-		printf("      %s %s\n", i == 0 ? "fix:        " :
-		    "            ", e->fixes[i]);
-	if (e->sources && e->sources[0])
-		printf("      sources:    %s\n", e->sources);
-}
 
 static void
 explain_step(const struct check_step_result *sr, int verbose)
@@ -62,11 +44,11 @@ explain_step(const struct check_step_result *sr, int verbose)
 		return;
 	kb_lookup(sr->reply.code, sr->reply.enhanced, sr->reply.text, &m);
 	if (m.provider)
-		print_entry(m.provider, "provider reply");
+		explain_entry_text(stdout, 4, "Provider reply", m.provider);
 	if (m.enhanced && (verbose || m.provider == NULL))
-		print_entry(m.enhanced, "status");
+		explain_entry_text(stdout, 4, "Enhanced code", m.enhanced);
 	if (m.basic && (verbose || (m.provider == NULL && m.enhanced == NULL)))
-		print_entry(m.basic, "reply code");
+		explain_entry_text(stdout, 4, "Reply code", m.basic);
 }
 
 void
@@ -103,30 +85,11 @@ check_print_text(const struct check_result *r, int verbose)
 static void
 json_entry(struct json *j, const char *k, const struct kb_entry *e)
 {
-	size_t	i;
-
 	json_key(j, k);
-	if (e == NULL) {
+	if (e == NULL)
 		json_null(j);
-		return;
-	}
-	json_obj_begin(j);
-	json_kstr(j, "key", e->key);
-	json_kstr(j, "title", e->title);
-	json_kstr(j, "meaning", e->meaning);
-	json_kstr(j, "side", kb_side_name(e->side));
-	json_key(j, "causes");
-	json_arr_begin(j);
-	for (i = 0; i < e->ncauses; i++)
-		json_str(j, e->causes[i]);
-	json_arr_end(j);
-	json_key(j, "fixes");
-	json_arr_begin(j);
-	for (i = 0; i < e->nfixes; i++)
-		json_str(j, e->fixes[i]);
-	json_arr_end(j);
-	json_kstr(j, "sources", e->sources ? e->sources : "");
-	json_obj_end(j);
+	else
+		explain_entry_json(j, k, e);
 }
 
 void

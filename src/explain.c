@@ -119,10 +119,6 @@ static void	ex_wrap(FILE *, int, const char *, const char *);
 static const char *ex_subject(const char *);
 static void	ex_digits_text(FILE *, int, int, const char *);
 static void	ex_digits_json(struct json *, int, const char *);
-static void	ex_entry_text(FILE *, int, const char *,
-		    const struct kb_entry *);
-static void	ex_entry_json(struct json *, const char *,
-		    const struct kb_entry *);
 static int	ex_explain_text(FILE *, int, const struct reply *,
 		    const char *);
 static int	ex_explain_json(struct json *, const struct reply *,
@@ -271,8 +267,8 @@ ex_digits_json(struct json *j, int code, const char *enhanced)
 		json_null(j);
 }
 
-static void
-ex_entry_text(FILE *out, int in, const char *label,
+void
+explain_entry_text(FILE *out, int in, const char *label,
     const struct kb_entry *e)
 {
 	char	pre[64], head[512];
@@ -301,8 +297,9 @@ ex_entry_text(FILE *out, int in, const char *label,
 	ex_wrap(out, in + 14, pre, e->sources);
 }
 
-static void
-ex_entry_json(struct json *j, const char *kind, const struct kb_entry *e)
+void
+explain_entry_json(struct json *j, const char *kind,
+    const struct kb_entry *e)
 {
 	size_t	i;
 
@@ -349,11 +346,11 @@ ex_explain_text(FILE *out, int in, const struct reply *r, const char *all)
 	fprintf(out, "%*sDigits:\n", in, "");
 	ex_digits_text(out, in + 2, r->code, r->enhanced);
 	if (m.provider != NULL)
-		ex_entry_text(out, in, "Provider reply", m.provider);
+		explain_entry_text(out, in, "Provider reply", m.provider);
 	if (m.enhanced != NULL)
-		ex_entry_text(out, in, "Enhanced code", m.enhanced);
+		explain_entry_text(out, in, "Enhanced code", m.enhanced);
 	if (m.basic != NULL)
-		ex_entry_text(out, in, "Reply code", m.basic);
+		explain_entry_text(out, in, "Reply code", m.basic);
 	if (m.provider == NULL && m.enhanced == NULL && m.basic == NULL) {
 		fputc('\n', out);
 		ex_wrap(out, in + 2, "", "Not in the knowledge base: only "
@@ -388,11 +385,11 @@ ex_explain_json(struct json *j, const struct reply *r, const char *all)
 	json_key(j, "matches");
 	json_arr_begin(j);
 	if (m.provider != NULL)
-		ex_entry_json(j, "provider", m.provider);
+		explain_entry_json(j, "provider", m.provider);
 	if (m.enhanced != NULL)
-		ex_entry_json(j, "enhanced", m.enhanced);
+		explain_entry_json(j, "enhanced", m.enhanced);
 	if (m.basic != NULL)
-		ex_entry_json(j, "basic", m.basic);
+		explain_entry_json(j, "basic", m.basic);
 	json_arr_end(j);
 	return m.provider || m.enhanced || m.basic;
 }

@@ -35,4 +35,13 @@ int	explain_bounce(const char *data, size_t len, FILE *out, int json);
  */
 int	cli_explain(int argc, char **argv);
 
+struct json;
+struct kb_entry;
+
+/* One knowledge-base entry, for other commands' output (check). */
+void	explain_entry_text(FILE *, int indent, const char *label,
+	    const struct kb_entry *);
+void	explain_entry_json(struct json *, const char *kind,
+	    const struct kb_entry *);
+
 #endif

@@ -196,7 +196,8 @@ def test_text_output_and_password_stdin(server):
         timeout=60)
     assert p.returncode == EXIT["auth"]
     assert "FAIL auth" in p.stdout
-    assert "whose side:" in p.stdout and "likely cause:" in p.stdout
+    out = p.stdout.lower()
+    assert "whose side:" in out and "likely cause" in out
     assert "result: FAILED at auth (exit status 8)" in p.stdout
     assert "Zq9-not-the-password" not in p.stdout + p.stderr
 
