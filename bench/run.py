@@ -1,0 +1,315 @@
+#!/usr/bin/python3
+"""make bench: postern against Postfix and chasquid, side by side.
+
+Starts postern (a scratch data directory made with `postern init`) and,
+unless --peers none, Postfix and chasquid (bench/peers.sh, Debian
+packages, scratch directories, loopback ports, STARTTLS + AUTH), all at
+once and idle, then runs the fixed matrix with build/loadgen, alternating
+servers for each repetition so that a noisy moment hits all of them:
+
+    message size 1 KiB and 64 KiB  x  concurrency 1, 8, 64
+    x  1 and 50 messages per connection
+    + the target point: 4 KiB, 50 per connection, 64 connections
+    + handshake-only (connect + STARTTLS + QUIT), concurrency 8
+
+For each point it prints the median of 3 runs (messages/s), the ratio
+postern / best peer, server CPU seconds per 1,000 messages (summed over
+the server's processes from /proc) and the server's peak RSS, and writes
+every raw run to the JSON file.  Then the memory and scale probe on
+postern: RSS per idle authenticated TLS session (2,000 held) and 10,000
+concurrent TLS sessions held.  Every run is bounded in time.
+"""
+import argparse
+import json
+import os
+import shutil
+import signal
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+TOP = os.path.dirname(HERE)
+sys.path.insert(0, os.path.join(TOP, "test", "integration"))
+os.environ.setdefault("POSTERN_BIN", os.path.join(TOP, "build", "postern"))
+
+from conftest import Server, free_port, run  # noqa: E402
+
+LOADGEN = os.path.join(TOP, "build", "loadgen")
+USER = "bench@bench.test"
+PASSWORD = "bench-password-1"
+CLK = os.sysconf("SC_CLK_TCK")
+
+
+def proc_cpu(pids):
+    """utime+stime seconds summed over pids (and nothing for gone ones)."""
+    total = 0.0
+    for pid in pids:
+        try:
+            with open("/proc/%d/stat" % pid) as f:
+                fields = f.read().rsplit(")", 1)[1].split()
+            total += (int(fields[11]) + int(fields[12])) / CLK
+        except (OSError, IndexError, ValueError):
+            pass
+    return total
+
+
+def proc_rss(pids, key="VmRSS"):
+    kb = 0
+    for pid in pids:
+        try:
+            with open("/proc/%d/status" % pid) as f:
+                for line in f:
+                    if line.startswith(key + ":"):
+                        kb += int(line.split()[1])
+        except OSError:
+            pass
+    return kb
+
+
+def children(pid):
+    out = [pid]
+    try:
+        kids = subprocess.run(["pgrep", "-P", str(pid)], capture_output=True,
+                              text=True).stdout.split()
+    except OSError:
+        kids = []
+    for k in kids:
+        out += children(int(k))
+    return out
+
+
+class Postern:
+    name = "postern"
+
+    def __init__(self):
+        self.srv = Server({"log_level": "warning", "max_sessions": 20000,
+                           "timeout_command": "2m",
+                           "hostname": "bench.test"})
+        self.srv.settings["log_level"] = "warning"
+        self.srv.write_conf()
+        run("-d", self.srv.dir, "domain", "add", "bench.test")
+        run("-d", self.srv.dir, "mailbox", "add", USER, "--password-stdin",
+            input=PASSWORD + "\n")
+        self.port = self.srv.ports["submission"]
+
+    def start(self):
+        self.srv.logf = open(self.srv.logpath, "ab")
+        self.srv.log_start = 0
+        self.srv.proc = subprocess.Popen(
+            [os.environ["POSTERN_BIN"], "-d", self.srv.dir, "serve"],
+            stdout=self.srv.logf, stderr=self.srv.logf,
+            stdin=subprocess.DEVNULL, start_new_session=True)
+        wait_port(self.port)
+
+    def pids(self):
+        return children(self.srv.proc.pid)
+
+    def stop(self):
+        self.srv.cleanup()
+
+
+class Peer:
+    def __init__(self, name, cert, key):
+        self.name = name
+        self.dir = tempfile.mkdtemp(prefix="postern-bench-%s-" % name)
+        os.chmod(self.dir, 0o755)
+        self.port = free_port()
+        self.cert, self.key = cert, key
+
+    def start(self):
+        subprocess.run(["sh", os.path.join(HERE, "peers.sh"), "start",
+                        self.name, self.dir, str(self.port), self.cert,
+                        self.key], check=True, timeout=120,
+                       stdout=subprocess.DEVNULL)
+        wait_port(self.port)
+
+    def pids(self):
+        out = subprocess.run(["sh", os.path.join(HERE, "peers.sh"), "pids",
+                              self.name, self.dir], capture_output=True,
+                             text=True, timeout=30).stdout.split()
+        return [int(p) for p in out if p.isdigit()]
+
+    def stop(self):
+        subprocess.run(["sh", os.path.join(HERE, "peers.sh"), "stop",
+                        self.name, self.dir], timeout=120)
+        shutil.rmtree(self.dir, ignore_errors=True)
+
+
+def wait_port(port, timeout=30):
+    import socket
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=1).close()
+            return
+        except OSError:
+            time.sleep(0.1)
+    raise RuntimeError("port %d never opened" % port)
+
+
+def loadgen(server, size, conc, per_conn, duration, extra=()):
+    args = [LOADGEN, "--host", "127.0.0.1", "--port", str(server.port),
+            "--mode", "starttls", "--sni", "bench.test", "--user", USER,
+            "--password-env", "BENCH_PW", "--concurrency", str(conc),
+            "--duration", str(duration), "--size", str(size),
+            "--per-conn", str(per_conn), "--to", "sink@bench.test",
+            "--json"] + list(extra)
+    pids = server.pids()
+    cpu0 = proc_cpu(pids)
+    env = dict(os.environ, BENCH_PW=PASSWORD)
+    p = subprocess.run(args, capture_output=True, text=True, env=env,
+                       timeout=duration * 4 + 120)
+    pids = server.pids()
+    cpu1 = proc_cpu(pids)
+    try:
+        res = json.loads(p.stdout)
+    except ValueError:
+        res = {"error": p.stderr.strip()[-300:], "msgs_per_s": 0,
+               "messages_ok": 0}
+    res["server_cpu_s"] = round(cpu1 - cpu0, 3)
+    res["server_rss_kb"] = proc_rss(pids)
+    res["server_hwm_kb"] = proc_rss(pids, "VmHWM")
+    return res
+
+
+def point_rate(r, handshake):
+    return r.get("sessions_per_s" if handshake else "msgs_per_s", 0) or 0
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--duration", type=float, default=5)
+    ap.add_argument("--reps", type=int, default=3)
+    ap.add_argument("--peers", default="postfix,chasquid")
+    ap.add_argument("--json", default=os.path.join(TOP, "build",
+                                                   "bench.json"))
+    ap.add_argument("--quick", action="store_true",
+                    help="a small matrix, for trying the script")
+    ap.add_argument("--no-probe", action="store_true")
+    a = ap.parse_args()
+
+    matrix = [(size, conc, per) for size in (1024, 65536)
+              for conc in (1, 8, 64) for per in (1, 50)]
+    matrix.append((4096, 64, 50))
+    if a.quick:
+        matrix = [(1024, 8, 50), (4096, 64, 50), (1024, 8, 1)]
+    servers = [Postern()]
+    peers = [p for p in a.peers.split(",") if p and p != "none"]
+    if peers:
+        subprocess.run(["sh", os.path.join(HERE, "peers.sh"), "install"],
+                       check=True, timeout=900)
+        cafile = servers[0].srv.cafile
+        key = os.path.join(os.path.dirname(cafile), "privkey.pem")
+        servers += [Peer(p, cafile, key) for p in peers]
+    results = {"machine": {"nproc": os.cpu_count(),
+                           "uname": " ".join(os.uname())},
+               "points": []}
+    try:
+        for s in servers:
+            s.start()
+        points = [(size, conc, per, ()) for size, conc, per in matrix]
+        points.append((1024, 8, 1, ("--handshake-only",)))
+        for size, conc, per, extra in points:
+            runs = {s.name: [] for s in servers}
+            for rep in range(a.reps):
+                order = servers if rep % 2 == 0 else servers[::-1]
+                for s in order:
+                    runs[s.name].append(loadgen(s, size, conc, per,
+                                                a.duration, extra))
+            results["points"].append({"size": size, "concurrency": conc,
+                                      "per_conn": per,
+                                      "handshake_only": bool(extra),
+                                      "runs": runs})
+            print_point(results["points"][-1], [s.name for s in servers])
+        if not a.no_probe:
+            results["probe"] = probe(servers[0])
+            print("memory/scale probe: %s" % json.dumps(results["probe"]))
+    finally:
+        for s in servers:
+            try:
+                s.stop()
+            except Exception as e:  # keep stopping the others
+                print("stopping %s: %s" % (s.name, e), file=sys.stderr)
+    os.makedirs(os.path.dirname(a.json), exist_ok=True)
+    with open(a.json, "w") as f:
+        json.dump(results, f, indent=1)
+    print("raw results: %s" % a.json)
+
+
+HEADER_DONE = [False]
+
+
+def print_point(pt, names):
+    hs = pt["handshake_only"]
+    if not HEADER_DONE[0]:
+        print("%-6s %4s %4s %-9s" % ("size", "conc", "per", "server") +
+              " %10s %8s %12s %10s" % ("rate/s", "ratio", "cpu s/1000",
+                                       "peak RSS"))
+        HEADER_DONE[0] = True
+    med = {}
+    for n in names:
+        rs = pt["runs"][n]
+        med[n] = statistics.median(point_rate(r, hs) for r in rs)
+    best_peer = max((med[n] for n in names if n != "postern"), default=0)
+    for n in names:
+        rs = pt["runs"][n]
+        msgs = sum(r.get("sessions" if hs else "messages_ok", 0) or 0
+                   for r in rs)
+        cpu = sum(r.get("server_cpu_s", 0) for r in rs)
+        per1000 = cpu / msgs * 1000 if msgs else float("nan")
+        hwm = max(r.get("server_hwm_kb", 0) for r in rs)
+        ratio = ("%.2fx" % (med[n] / best_peer) if n == "postern" and
+                 best_peer else "")
+        print("%-6s %4d %4s %-9s %10.1f %8s %12.3f %8.1fM" % (
+            "%dK" % (pt["size"] // 1024), pt["concurrency"],
+            "hs" if hs else pt["per_conn"], n, med[n], ratio, per1000,
+            hwm / 1024))
+    sys.stdout.flush()
+
+
+def probe(pst):
+    """RSS per idle authenticated TLS session, and 10,000 sessions."""
+    out = {}
+    # growth of the process that grew most: the smtp process holds them
+    env = dict(os.environ, BENCH_PW=PASSWORD)
+
+    def hold(n, auth, seconds):
+        args = [LOADGEN, "--host", "127.0.0.1", "--port", str(pst.port),
+                "--mode", "starttls", "--sni", "bench.test", "--hold",
+                str(n), "--hold-seconds", str(seconds), "--json",
+                "--timeout", "600"]
+        if auth:
+            args += ["--user", USER, "--password-env", "BENCH_PW"]
+        else:
+            args += ["--auth", "none"]
+        base = {p: proc_rss([p]) for p in pst.pids()}
+        p = subprocess.Popen(args, stdout=subprocess.PIPE, text=True,
+                             env=env)
+        line = p.stdout.readline().split()
+        ready = int(line[1]) if len(line) == 2 and line[0] == "ready" else 0
+        held = {p2: proc_rss([p2]) for p2 in pst.pids()}
+        rest = p.stdout.read()
+        p.wait(seconds + 600)
+        grow = max((held.get(k, 0) - base.get(k, 0) for k in held),
+                   default=0)
+        try:
+            rep = json.loads(rest)
+        except ValueError:
+            rep = {}
+        return ready, grow, rep
+
+    ready, grow, rep = hold(2000, True, 5)
+    out["idle_auth_tls_sessions"] = ready
+    out["rss_per_idle_auth_tls_session_kb"] = round(grow / max(ready, 1), 1)
+    ready, grow, rep = hold(10000, False, 5)
+    out["concurrent_tls_sessions_held"] = ready
+    out["rss_per_tls_session_kb_10k"] = round(grow / max(ready, 1), 1)
+    out["errors_10k"] = rep.get("failures", {})
+    return out
+
+
+if __name__ == "__main__":
+    main()
