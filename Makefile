@@ -78,11 +78,13 @@ $(BUILD)/loadgen: bench/loadgen.c $(LOADGEN_OBJS)
 	$(CC) $(CFLAGS) -Isrc -o $@ bench/loadgen.c $(LOADGEN_OBJS) \
 	    $(LDFLAGS) $(shell pkg-config --libs openssl) $(EXTRA_LDFLAGS)
 
-# Speed lives here, never in timed unit tests.  Issue 6 adds the C load
-# generator and the comparison with other servers.
-bench: all $(BUILD)/loadgen
+# Speed lives here, never in timed unit tests.  The matrix against
+# Postfix and chasquid takes about 15 minutes (BENCH_ARGS=--quick for a
+# small one); raw results go to build/bench.json.
+bench: deps all $(BUILD)/loadgen
 	$(PYTHON) bench/one_connection.py --count 200 --size 4096 --runs 3
 	$(PYTHON) bench/auth_rate.py --conc 4 --duration 10 --tries 200
+	$(PYTHON) bench/run.py $(BENCH_ARGS)
 
 # libFuzzer on the parsers (needs clang: apt-get install clang).
 fuzz:
