@@ -20,6 +20,7 @@
 #include <strings.h>
 #include <unistd.h>
 
+#include "authcache.h"
 #include "cred_check.h"
 #include "ipc.h"
 #include "log.h"
@@ -151,13 +152,18 @@ auth_verify(struct store *st, struct ipc_msg *req)
 	if (rc == STORE_ERR ||
 	    store_lock_get(st, user, now, &locked) != STORE_OK)
 		goto storefail;
-	if (found) {
+	if (found && locked == 0 &&
+	    authcache_hit(user, pass, strlen(pass), mb.hash))
+		ok = 1;		/* verified recently against this very hash */
+	else if (found) {
 		ok = password_verify(mb.hash, pass, strlen(pass));
 		if (ok == -1) {
 			log_warnx("auth: %s: unsupported password hash",
 			    user);
 			ok = 0;
 		}
+		if (ok == 1 && locked == 0)
+			authcache_put(user, pass, strlen(pass), mb.hash);
 	} else {
 		(void)password_verify_dummy(pass, strlen(pass));
 		ok = 0;
@@ -456,6 +462,8 @@ auth_main(const struct config *cfg, const char *datadir, int sock)
 	A.cfg = cfg;
 	A.datadir = datadir;
 	A.sock = sock;
+	if (authcache_init(cfg->auth_cache_ttl_ms / 1000) == -1)
+		log_warnx("auth: no random key, credential cache off");
 	/* stop with the SMTP process (EOF), not with the terminal's ^C */
 	signal(SIGINT, SIG_IGN);
 	signal(SIGTERM, SIG_IGN);

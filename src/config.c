@@ -151,6 +151,7 @@ static const struct config_key config_keys[] = {
 	{ "auth_ip_fail_limit", parse_uint, OFF(auth_ip_fail_limit), 0,
 	    100000 },
 	{ "require_host_match", parse_bool, OFF(require_host_match), 0, 0 },
+	{ "auth_cache_ttl", parse_duration, OFF(auth_cache_ttl_ms), 0, DAY },
 	{ "imap_host", parse_opt_host, OFF(imap_host), 0, 0 },
 	{ "imap_port", parse_uint, OFF(imap_port), 1, 65535 },
 };
@@ -214,6 +215,7 @@ config_defaults(struct config *cfg)
 	cfg->auth_fail_window_ms = 15 * MIN;
 	cfg->auth_lock_time_ms = 30 * MIN;
 	cfg->auth_ip_fail_limit = 10;
+	cfg->auth_cache_ttl_ms = 5 * MIN;
 	cfg->require_host_match = 0;
 	cfg->imap_port = 993;
 }

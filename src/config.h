@@ -56,6 +56,7 @@ struct config {
 	unsigned	auth_fail_window_ms;
 	unsigned	auth_lock_time_ms;
 	unsigned	auth_ip_fail_limit;	/* 0: no client lock */
+	unsigned	auth_cache_ttl_ms;	/* verified-credential cache */
 	int		require_host_match;	/* SNI must serve the domain */
 	char		imap_host[CONFIG_HOST_MAX + 1];	/* for provisioning */
 	unsigned	imap_port;

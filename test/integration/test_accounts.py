@@ -300,3 +300,27 @@ def test_alias_commands(server):
     assert r.returncode == 1
     pctl(server, "alias", "remove", "sales@example.test")
     assert json.loads(pctl(server, "alias", "list", "--json").stdout) == []
+
+
+def test_credential_cache_never_outlives_a_change(server):
+    """Successful logins are cached (argon2id once per credential); a
+    password change or a lock must still take effect at once."""
+    assert try_auth(server, USER, PASSWORD)[0] == 235
+    assert try_auth(server, USER, PASSWORD)[0] == 235   # from the cache
+    assert try_auth(server, USER, PASSWORD + "x")[0] == 535
+    pctl(server, "mailbox", "lock", USER, "--for", "1h")
+    assert try_auth(server, USER, PASSWORD)[0] == 454
+    pctl(server, "mailbox", "unlock", USER)
+    assert try_auth(server, USER, PASSWORD)[0] == 235
+    pctl(server, "mailbox", "passwd", USER, "--password-stdin",
+         input="brand new password\n")
+    assert try_auth(server, USER, PASSWORD)[0] == 535
+    assert try_auth(server, USER, "brand new password")[0] == 235
+    assert try_auth(server, "USER@example.test", "brand new password")[0] \
+        == 235
+
+
+@pytest.mark.conf(auth_cache_ttl="0")
+def test_credential_cache_can_be_turned_off(server):
+    assert try_auth(server, USER, PASSWORD)[0] == 235
+    assert try_auth(server, USER, PASSWORD)[0] == 235
