@@ -217,3 +217,44 @@ bad:
 	envelope_free(e);
 	return -1;
 }
+
+int
+envelope_trailer(char *out, uint64_t env_off, uint64_t env_len)
+{
+	int	n;
+
+	n = snprintf(out, ENVELOPE_TRAILER_LEN + 1, "postern-trailer 1 "
+	    "%020" PRIu64 " %020" PRIu64 "\n", env_off, env_len);
+	return n == ENVELOPE_TRAILER_LEN ? 0 : -1;
+}
+
+int
+envelope_trailer_parse(const char *p, uint64_t file_len, uint64_t *env_off,
+    uint64_t *env_len)
+{
+	static const char	magic[] = "postern-trailer 1 ";
+	const char		*q = p + sizeof(magic) - 1;
+	uint64_t		 v[2] = { 0, 0 };
+	int			 i, k;
+
+	if (file_len < ENVELOPE_TRAILER_LEN ||
+	    memcmp(p, magic, sizeof(magic) - 1) != 0 ||
+	    p[ENVELOPE_TRAILER_LEN - 1] != '\n')
+		return -1;
+	for (k = 0; k < 2; k++, q++) {
+		for (i = 0; i < 20; i++, q++) {
+			if (*q < '0' || *q > '9' ||
+			    v[k] > (UINT64_MAX - 9) / 10)
+				return -1;
+			v[k] = v[k] * 10 + (uint64_t)(*q - '0');
+		}
+		if (*q != (k == 0 ? ' ' : '\n'))
+			return -1;
+	}
+	if (v[0] > file_len - ENVELOPE_TRAILER_LEN ||
+	    v[1] != file_len - ENVELOPE_TRAILER_LEN - v[0])
+		return -1;
+	*env_off = v[0];
+	*env_len = v[1];
+	return 0;
+}

@@ -1,10 +1,17 @@
 /*
- * envelope: the on-disk form of a queued message's envelope, the file
- * QUEUEDIR/ID.env beside the content QUEUEDIR/ID.msg.  Text, one field a
- * line, each "KEY LEN VALUE\n" where LEN is the decimal byte count of
- * VALUE: explicit lengths, no quoting, so no value can forge a field.
- * The first line is "postern-envelope 1".  Unknown keys are an error so a
- * newer format is never half-read.
+ * envelope: the on-disk form of a queued message's envelope.  A queued
+ * message is one file, QUEUEDIR/ID.msg:
+ *
+ *	[content][envelope][trailer]
+ *
+ * The envelope is text, one field a line, each "KEY LEN VALUE\n" where
+ * LEN is the decimal byte count of VALUE: explicit lengths, no quoting,
+ * so no value can forge a field.  Its first line is "postern-envelope 1"
+ * and its last "end 0 \n".  Unknown keys are an error so a newer format
+ * is never half-read.  The trailer is the last ENVELOPE_TRAILER_LEN
+ * bytes, "postern-trailer 1 OFFSET LENGTH\n" with both numbers 20 digits
+ * wide: where the envelope starts (= the content's length) and how long
+ * it is.
  */
 #ifndef POSTERN_ENVELOPE_H
 #define POSTERN_ENVELOPE_H
@@ -31,6 +38,18 @@ struct envelope {
 	size_t		 nrcpt;
 	char		(*rcpt)[SMTP_ADDR_MAX + 1];
 };
+
+#define ENVELOPE_TRAILER_LEN	60
+
+/* Write the trailer (exactly ENVELOPE_TRAILER_LEN bytes + NUL). */
+int	envelope_trailer(char *out, uint64_t env_off, uint64_t env_len);
+/*
+ * Parse the trailer at the end of a file of file_len bytes (p holds its
+ * last ENVELOPE_TRAILER_LEN bytes).  0, or -1 if malformed or pointing
+ * outside the file.
+ */
+int	envelope_trailer_parse(const char *p, uint64_t file_len,
+	    uint64_t *env_off, uint64_t *env_len);
 
 void	envelope_init(struct envelope *);
 void	envelope_free(struct envelope *);

@@ -5,14 +5,15 @@
  * 0600) and passes the SMTP process a descriptor to write the content
  * into; recipients follow in IPC_Q_RCPT.  IPC_Q_COMMIT hands it to the
  * commit thread, which makes it durable in this order:
+ *   append the envelope and the trailer (envelope.h) to ID.tmp;
  *   fsync(ID.tmp); rename to ID.msg;
- *   write ID.etmp (the envelope), fsync, rename to ID.env;
  * and then, once for the whole batch it took, fsyncs the directory before
  * answering QUEUE_RES_OK to every message of the batch (group commit:
- * concurrent sessions share one directory fsync).  ID.env is the commit
- * point: at start, any .tmp/.etmp, any .msg without .env and any .env
- * without .msg is left over from a message that was never acknowledged
- * and is removed.
+ * concurrent sessions share one directory fsync).  One file per message:
+ * one create, one rename and one fsync each, which is what the spool's
+ * cost is made of (see docs/BENCHMARKS.md).  The rename to ID.msg is the
+ * commit point: at start, any .tmp is left over from a message that was
+ * never acknowledged and is removed.
  *
  * Threads: the main thread owns the table of open messages; a committed
  * message passes to the commit thread and is freed there.  Replies are
@@ -266,25 +267,35 @@ queue_abort(struct ipc_msg *m)
 static int
 queue_make_durable(struct qmsg *q)
 {
-	char		 tmp[64], msg[64], etmp[64], env[64];
+	char		 tmp[64], msg[64], trailer[ENVELOPE_TRAILER_LEN + 1];
 	struct buf	 b;
-	int		 fd = -1, rc = -1;
+	struct stat	 sb;
+	size_t		 off;
+	ssize_t		 w;
+	int		 rc = -1;
 
 	queue_path(tmp, sizeof(tmp), q->env.id, "tmp");
 	queue_path(msg, sizeof(msg), q->env.id, "msg");
-	queue_path(etmp, sizeof(etmp), q->env.id, "etmp");
-	queue_path(env, sizeof(env), q->env.id, "env");
 	buf_init(&b, ENV_FILE_MAX);
-	if (fsync(q->fd) == -1 || renameat(Q.dirfd, tmp, Q.dirfd, msg) == -1)
+	if (fstat(q->fd, &sb) == -1)
 		goto done;
-	if (envelope_format(&q->env, &b) == -1) {
+	if (envelope_format(&q->env, &b) == -1 ||
+	    envelope_trailer(trailer, (uint64_t)sb.st_size, b.len) == -1 ||
+	    buf_append(&b, trailer, ENVELOPE_TRAILER_LEN) == -1) {
 		errno = ENOMEM;
 		goto done;
 	}
-	fd = openat(Q.dirfd, etmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC,
-	    0600);
-	if (fd == -1 || util_write_all(fd, b.data, b.len) == -1 ||
-	    fsync(fd) == -1 || renameat(Q.dirfd, etmp, Q.dirfd, env) == -1)
+	for (off = 0; off < b.len; off += (size_t)w) {
+		w = pwrite(q->fd, b.data + off, b.len - off,
+		    sb.st_size + (off_t)off);
+		if (w == -1 && errno == EINTR) {
+			w = 0;
+			continue;
+		}
+		if (w <= 0)
+			goto done;
+	}
+	if (fsync(q->fd) == -1 || renameat(Q.dirfd, tmp, Q.dirfd, msg) == -1)
 		goto done;
 	rc = 0;
 done:
@@ -294,11 +305,8 @@ done:
 		log_warn("queue: %s: cannot make durable", q->env.id);
 		unlinkat(Q.dirfd, tmp, 0);
 		unlinkat(Q.dirfd, msg, 0);
-		unlinkat(Q.dirfd, etmp, 0);
 		errno = saved;
 	}
-	if (fd != -1)
-		close(fd);
 	buf_free(&b);
 	if (rc == -1)
 		errno = q->err = errno ? errno : EIO;
@@ -314,8 +322,6 @@ queue_unlink_committed(const char *id)
 {
 	char	name[64];
 
-	if (queue_path(name, sizeof(name), id, "env") == 0)
-		unlinkat(Q.dirfd, name, 0);
 	if (queue_path(name, sizeof(name), id, "msg") == 0)
 		unlinkat(Q.dirfd, name, 0);
 }
@@ -374,8 +380,7 @@ queue_recover(void)
 {
 	DIR		*d;
 	struct dirent	*de;
-	char		 other[NAME_MAX + 1], *dot;
-	struct stat	 sb;
+	char		*dot;
 	size_t		 kept = 0, removed = 0;
 	int		 fd;
 
@@ -385,16 +390,11 @@ queue_recover(void)
 		if (de->d_name[0] == '.' ||
 		    (dot = strrchr(de->d_name, '.')) == NULL)
 			continue;
-		if (strcmp(dot, ".msg") == 0 || strcmp(dot, ".env") == 0) {
-			snprintf(other, sizeof(other), "%.*s.%s",
-			    (int)(dot - de->d_name), de->d_name,
-			    strcmp(dot, ".msg") == 0 ? "env" : "msg");
-			if (fstatat(Q.dirfd, other, &sb, 0) == 0) {
-				kept += dot[1] == 'e';
-				continue;
-			}
-		} else if (strcmp(dot, ".tmp") != 0 &&
-		    strcmp(dot, ".etmp") != 0)
+		if (strcmp(dot, ".msg") == 0) {
+			kept++;
+			continue;
+		}
+		if (strcmp(dot, ".tmp") != 0)
 			continue;
 		if (unlinkat(Q.dirfd, de->d_name, 0) == 0)
 			removed++;

@@ -135,16 +135,24 @@ class Server:
         return sorted(os.listdir(q))
 
     def queued(self):
-        """Committed messages: {id: (envelope text, content bytes)}."""
+        """Committed messages: {id: (envelope text, content bytes)}.
+        One file per message: content, envelope, then a fixed-size
+        trailer giving the envelope's offset and length (envelope.h)."""
         q = os.path.join(self.dir, "spool", "queue")
         out = {}
         for name in os.listdir(q):
-            if name.endswith(".env"):
-                qid = name[:-4]
-                with open(os.path.join(q, name)) as f:
-                    env = f.read()
-                with open(os.path.join(q, qid + ".msg"), "rb") as f:
-                    out[qid] = (env, f.read())
+            if not name.endswith(".msg"):
+                continue
+            with open(os.path.join(q, name), "rb") as f:
+                data = f.read()
+            magic, version, off, length = data[-60:].split(b" ")
+            assert magic == b"postern-trailer" and version == b"1", name
+            off, length = int(off), int(length)
+            assert off + length + 60 == len(data), name
+            env = data[off:off + length].decode("utf-8")
+            assert env.startswith("postern-envelope 1\n")
+            assert env.endswith("end 0 \n")
+            out[name[:-4]] = (env, data[:off])
         return out
 
     def client_context(self, check_hostname=True):

@@ -136,6 +136,31 @@ test_malformed(void **state)
 	    -1);
 }
 
+static void
+test_trailer(void **state)
+{
+	char		t[ENVELOPE_TRAILER_LEN + 1];
+	uint64_t	off, len;
+
+	assert_int_equal(envelope_trailer(t, 4096, 200), 0);
+	assert_int_equal(strlen(t), ENVELOPE_TRAILER_LEN);
+	assert_int_equal(envelope_trailer_parse(t, 4096 + 200 +
+	    ENVELOPE_TRAILER_LEN, &off, &len), 0);
+	assert_int_equal(off, 4096);
+	assert_int_equal(len, 200);
+	/* a trailer that does not describe this very file is refused */
+	assert_int_equal(envelope_trailer_parse(t, 4096 + 199 +
+	    ENVELOPE_TRAILER_LEN, &off, &len), -1);
+	assert_int_equal(envelope_trailer_parse(t, 10, &off, &len), -1);
+	t[20] = 'x';
+	assert_int_equal(envelope_trailer_parse(t, 4096 + 200 +
+	    ENVELOPE_TRAILER_LEN, &off, &len), -1);
+	assert_int_equal(envelope_trailer(t, 0, 0), 0);
+	t[ENVELOPE_TRAILER_LEN - 1] = ' ';
+	assert_int_equal(envelope_trailer_parse(t, ENVELOPE_TRAILER_LEN, &off,
+	    &len), -1);
+}
+
 int
 main(void)
 {
@@ -144,6 +169,7 @@ main(void)
 		cmocka_unit_test(test_null_sender),
 		cmocka_unit_test(test_every_truncation_fails),
 		cmocka_unit_test(test_malformed),
+		cmocka_unit_test(test_trailer),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
