@@ -41,6 +41,8 @@ static int	table_row(struct table *, const char *const *);
 static void	table_print(struct table *);
 static void	table_free(struct table *);
 static int	json_out(struct buf *, struct json *);
+static int	list_finish(struct store *, const char *, int, struct table *,
+		    struct json *, struct buf *);
 static int	store_fail(struct store *, const char *, const char *, int);
 static int	run_cmd(const char *, const struct cmd *, size_t, const char *,
 		    int, char **);
@@ -109,6 +111,27 @@ json_out(struct buf *b, struct json *j)
 		fprintf(stderr, "postern: cannot format JSON output\n");
 	buf_free(b);
 	return rc == 0 ? 0 : 1;
+}
+
+/* End a list command: print the table or the JSON array, or the error. */
+static int
+list_finish(struct store *st, const char *what, int rc, struct table *t,
+    struct json *j, struct buf *b)
+{
+	if (rc != STORE_OK) {
+		table_free(t);
+		if (j != NULL)
+			buf_free(b);
+		return store_fail(st, what, "list", rc);
+	}
+	if (j != NULL) {
+		table_free(t);
+		json_arr_end(j);
+		return json_out(b, j);
+	}
+	table_print(t);
+	table_free(t);
+	return 0;
 }
 
 static int
@@ -284,19 +307,7 @@ domain_list(struct store *st, char **a, int json)
 	} else
 		table_row(&l.t, head);
 	rc = store_domain_list(st, domain_row, &l);
-	if (rc != STORE_OK) {
-		table_free(&l.t);
-		if (json)
-			buf_free(&b);
-		return store_fail(st, "domain", "list", rc);
-	}
-	if (json) {
-		json_arr_end(&j);
-		return json_out(&b, &j);
-	}
-	table_print(&l.t);
-	table_free(&l.t);
-	return 0;
+	return list_finish(st, "domain", rc, &l.t, json ? &j : NULL, &b);
 }
 
 static int
@@ -496,19 +507,7 @@ mailbox_list(struct store *st, char **a, int json)
 	} else
 		table_row(&l.t, head);
 	rc = store_mailbox_list(st, a[0], mailbox_row, &l);
-	if (rc != STORE_OK) {
-		table_free(&l.t);
-		if (json)
-			buf_free(&b);
-		return store_fail(st, "mailbox", "list", rc);
-	}
-	if (json) {
-		json_arr_end(&j);
-		return json_out(&b, &j);
-	}
-	table_print(&l.t);
-	table_free(&l.t);
-	return 0;
+	return list_finish(st, "mailbox", rc, &l.t, json ? &j : NULL, &b);
 }
 
 struct show_ctx {
