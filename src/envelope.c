@@ -14,7 +14,8 @@
 
 #define ENV_MAGIC	"postern-envelope 1\n"
 
-enum env_kind { ENV_STR, ENV_U64, ENV_U32, ENV_RCPT, ENV_END };
+enum env_kind { ENV_STR, ENV_U64, ENV_U32, ENV_RCPT, ENV_NOTIFY, ENV_ORCPT,
+	ENV_END };
 
 struct env_field {
 	const char	*key;
@@ -35,12 +36,17 @@ static const struct env_field env_fields[] = {
 	F_STR("listener", listener),
 	{ "flags", ENV_U32, offsetof(struct envelope, flags), 0 },
 	{ "size", ENV_U64, offsetof(struct envelope, size), 0 },
+	{ "ret", ENV_U32, offsetof(struct envelope, ret), 0 },
+	F_STR("envid", envid),
 	{ "rcpt", ENV_RCPT, 0, 0 },
+	{ "notify", ENV_NOTIFY, 0, 0 },	/* written with their rcpt */
+	{ "orcpt", ENV_ORCPT, 0, 0 },
 	{ "end", ENV_END, 0, 0 },	/* last line: the file is whole */
 };
 #define NFIELDS	(sizeof(env_fields) / sizeof(env_fields[0]))
 
 static int	env_put(struct buf *, const char *, const char *, size_t);
+static int	env_put_rcpt(struct buf *, const struct env_rcpt *);
 static int	env_set(struct envelope *, const struct env_field *,
 		    const char *, size_t);
 
@@ -68,7 +74,9 @@ envelope_add_rcpt(struct envelope *e, const char *addr)
 	    NULL)
 		return -1;
 	e->rcpt = p;
-	if (util_strlcpy(e->rcpt[e->nrcpt], addr, sizeof(e->rcpt[0])) == -1)
+	memset(&e->rcpt[e->nrcpt], 0, sizeof(e->rcpt[0]));
+	if (util_strlcpy(e->rcpt[e->nrcpt].addr, addr,
+	    sizeof(e->rcpt[0].addr)) == -1)
 		return -1;
 	e->nrcpt++;
 	return 0;
@@ -79,6 +87,24 @@ env_put(struct buf *b, const char *key, const char *v, size_t n)
 {
 	if (buf_appendf(b, "%s %zu ", key, n) == -1 ||
 	    buf_append(b, v, n) == -1 || buf_append(b, "\n", 1) == -1)
+		return -1;
+	return 0;
+}
+
+static int
+env_put_rcpt(struct buf *b, const struct env_rcpt *r)
+{
+	char	num[16];
+
+	if (env_put(b, "rcpt", r->addr, strlen(r->addr)) == -1)
+		return -1;
+	if (r->notify != 0) {
+		snprintf(num, sizeof(num), "%" PRIu32, r->notify);
+		if (env_put(b, "notify", num, strlen(num)) == -1)
+			return -1;
+	}
+	if (r->orcpt[0] != '\0' &&
+	    env_put(b, "orcpt", r->orcpt, strlen(r->orcpt)) == -1)
 		return -1;
 	return 0;
 }
@@ -114,9 +140,11 @@ envelope_format(const struct envelope *e, struct buf *b)
 			break;
 		case ENV_RCPT:
 			for (r = 0; r < e->nrcpt; r++)
-				if (env_put(b, f->key, e->rcpt[r],
-				    strlen(e->rcpt[r])) == -1)
+				if (env_put_rcpt(b, &e->rcpt[r]) == -1)
 					return -1;
+			break;
+		case ENV_NOTIFY:
+		case ENV_ORCPT:
 			break;
 		case ENV_END:
 			if (env_put(b, f->key, "", 0) == -1)
@@ -131,7 +159,7 @@ static int
 env_set(struct envelope *e, const struct env_field *f, const char *v,
     size_t n)
 {
-	char			 tmp[SMTP_ADDR_MAX + 1];
+	char			 tmp[ENVELOPE_ORCPT_MAX + 1];
 	char			*base = (char *)e + f->off, *end;
 	unsigned long long	 u;
 
@@ -148,13 +176,21 @@ env_set(struct envelope *e, const struct env_field *f, const char *v,
 	tmp[n] = '\0';
 	if (f->kind == ENV_RCPT)
 		return envelope_add_rcpt(e, tmp);
+	if (f->kind == ENV_ORCPT)
+		return e->nrcpt == 0 ? -1 : util_strlcpy(
+		    e->rcpt[e->nrcpt - 1].orcpt, tmp, sizeof(e->rcpt[0].orcpt));
+	if (f->kind == ENV_NOTIFY) {
+		if (e->nrcpt == 0)
+			return -1;
+		base = (char *)&e->rcpt[e->nrcpt - 1].notify;
+	}
 	if (n == 0 || n > 20 || strspn(tmp, "0123456789") != n)
 		return -1;
 	errno = 0;
 	u = strtoull(tmp, &end, 10);
 	if (errno != 0)
 		return -1;
-	if (f->kind == ENV_U32) {
+	if (f->kind == ENV_U32 || f->kind == ENV_NOTIFY) {
 		if (u > UINT32_MAX)
 			return -1;
 		*(uint32_t *)(void *)base = (uint32_t)u;

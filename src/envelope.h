@@ -7,7 +7,8 @@
  * The envelope is text, one field a line, each "KEY LEN VALUE\n" where
  * LEN is the decimal byte count of VALUE: explicit lengths, no quoting,
  * so no value can forge a field.  Its first line is "postern-envelope 1"
- * and its last "end 0 \n".  Unknown keys are an error so a newer format
+ * and its last "end 0 \n".  "notify" and "orcpt" lines belong to the
+ * "rcpt" line before them.  Unknown keys are an error so a newer format
  * is never half-read.  The trailer is the last ENVELOPE_TRAILER_LEN
  * bytes, "postern-trailer 1 OFFSET LENGTH\n" with both numbers 20 digits
  * wide: where the envelope starts (= the content's length) and how long
@@ -24,6 +25,23 @@
 
 #define ENVELOPE_ID_MAX		32
 #define ENVELOPE_RCPT_MAX	10000
+#define ENVELOPE_ENVID_MAX	100	/* RFC 3461 §4.4 */
+#define ENVELOPE_ORCPT_MAX	500	/* RFC 3461 §4.2 */
+
+/* DSN (RFC 3461) parameters.  ret: 0 not given. */
+#define DSN_RET_FULL		1
+#define DSN_RET_HDRS		2
+/* notify: 0 not given (= FAILURE, and DELAY at our discretion). */
+#define DSN_NOTIFY_NEVER	0x01
+#define DSN_NOTIFY_SUCCESS	0x02
+#define DSN_NOTIFY_FAILURE	0x04
+#define DSN_NOTIFY_DELAY	0x08
+
+struct env_rcpt {
+	char		 addr[SMTP_ADDR_MAX + 1];
+	char		 orcpt[ENVELOPE_ORCPT_MAX + 1];	/* "rfc822;xtext" or "" */
+	uint32_t	 notify;			/* DSN_NOTIFY_* */
+};
 
 struct envelope {
 	char		 id[ENVELOPE_ID_MAX + 1];
@@ -35,8 +53,10 @@ struct envelope {
 	char		 listener[16];		/* submission/smtps/mx */
 	uint32_t	 flags;			/* MSG_F_* */
 	uint64_t	 size;			/* content octets */
+	uint32_t	 ret;			/* DSN_RET_* or 0 */
+	char		 envid[ENVELOPE_ENVID_MAX + 1];	/* xtext, "" none */
 	size_t		 nrcpt;
-	char		(*rcpt)[SMTP_ADDR_MAX + 1];
+	struct env_rcpt	*rcpt;
 };
 
 #define ENVELOPE_TRAILER_LEN	60
@@ -53,6 +73,7 @@ int	envelope_trailer_parse(const char *p, uint64_t file_len,
 
 void	envelope_init(struct envelope *);
 void	envelope_free(struct envelope *);
+/* Add a recipient (no DSN parameters; set them on the last one). */
 int	envelope_add_rcpt(struct envelope *, const char *);
 /* Serialise into b (bounded).  0 or -1. */
 int	envelope_format(const struct envelope *, struct buf *b);

@@ -173,7 +173,10 @@ queue_open(struct ipc_msg *m)
 	    ipc_get_str(m, q->env.client, sizeof(q->env.client)) == -1 ||
 	    ipc_get_str(m, q->env.auth_user, sizeof(q->env.auth_user)) == -1 ||
 	    ipc_get_str(m, q->env.listener, sizeof(q->env.listener)) == -1 ||
-	    ipc_get_u32(m, &q->env.flags) == -1 || ipc_get_end(m) == -1) {
+	    ipc_get_u32(m, &q->env.flags) == -1 ||
+	    ipc_get_u32(m, &q->env.ret) == -1 ||
+	    ipc_get_str(m, q->env.envid, sizeof(q->env.envid)) == -1 ||
+	    ipc_get_end(m) == -1) {
 		log_warnx("queue: malformed open request");
 		free(q);
 		queue_reply(IPC_Q_OPENED, m->id, QUEUE_RES_TEMPFAIL, "", -1);
@@ -212,17 +215,22 @@ static void
 queue_rcpt(struct ipc_msg *m)
 {
 	struct qmsg	*q = queue_find(m->id, 0);
-	char		 rcpt[SMTP_ADDR_MAX + 1];
+	struct env_rcpt	 r;
 
 	if (q == NULL)
 		return;
-	if (ipc_get_str(m, rcpt, sizeof(rcpt)) == -1 ||
-	    ipc_get_end(m) == -1 || envelope_add_rcpt(&q->env, rcpt) == -1) {
+	if (ipc_get_str(m, r.addr, sizeof(r.addr)) == -1 ||
+	    ipc_get_u32(m, &r.notify) == -1 ||
+	    ipc_get_str(m, r.orcpt, sizeof(r.orcpt)) == -1 ||
+	    ipc_get_end(m) == -1 || envelope_add_rcpt(&q->env, r.addr) == -1) {
 		log_warnx("queue: %s: bad recipient, message dropped",
 		    q->env.id);
 		LIST_REMOVE(q, entry);
 		queue_discard(q);
+		return;
 	}
+	q->env.rcpt[q->env.nrcpt - 1].notify = r.notify;
+	memcpy(q->env.rcpt[q->env.nrcpt - 1].orcpt, r.orcpt, sizeof(r.orcpt));
 }
 
 static void

@@ -1524,11 +1524,15 @@ cmd_data(struct smtp_session *s, char *args)
 	    ipc_put_str(&m, s->authed ? s->auth_user : "") == 0 &&
 	    ipc_put_str(&m, smtp_listen_name(s->kind)) == 0 &&
 	    ipc_put_u32(&m, flags) == 0 &&
+	    ipc_put_u32(&m, 0) == 0 &&		/* DSN RET */
+	    ipc_put_str(&m, "") == 0 &&		/* DSN ENVID */
 	    ipc_chan_send(smtp_srv.queue, &m) == 0;
 	tx->queue_open = ok;
 	for (i = 0; ok && i < tx->nrcpt; i++) {
 		ipc_msg_init(&m, IPC_Q_RCPT, s->id);
 		ok = ipc_put_str(&m, tx->rcpt[i]) == 0 &&
+		    ipc_put_u32(&m, 0) == 0 &&		/* DSN NOTIFY */
+		    ipc_put_str(&m, "") == 0 &&		/* DSN ORCPT */
 		    ipc_chan_send(smtp_srv.queue, &m) == 0;
 	}
 	if (!ok) {

@@ -16,44 +16,22 @@
 #include <strings.h>
 
 #include "store.h"
+#include "store_int.h"
 #include "util.h"
 
-#define STORE_ARGS_MAX	8
 #define FAILURE_KEEP	(30 * 86400)	/* forget failures after 30 days */
 
-struct store {
-	const struct store_ops	*ops;
-	void			*impl;
-	int			 in_tx;
-	char			 err[512];
-};
-
-static int	sq(struct store *, store_row_fn, void *, int64_t *,
-		    const char *, const char *, ...);
-static int	norm(struct store *, const char *, char *, size_t);
-static const char *domain_of(const char *);
-static int	col_str(const struct store_val *, char *, size_t);
-static int	row_int(const struct store_val *, size_t, void *);
 static int	row_domain(const struct store_val *, size_t, void *);
 static int	row_mailbox(const struct store_val *, size_t, void *);
 static int	row_alias(const struct store_val *, size_t, void *);
 static int	row_failure(const struct store_val *, size_t, void *);
 static int	row_sent(const struct store_val *, size_t, void *);
-static int	tx_begin(struct store *, int *);
-static int	tx_end(struct store *, int, int);
-
-struct row_ctx {
-	void	*out;		/* struct to fill, or the user callback */
-	void	*arg;
-	int	 found;
-	int	 rc;
-};
 
 /*
  * Run sql with arguments described by fmt: 's' a string, 'i' an int64_t.
  */
-static int
-sq(struct store *st, store_row_fn fn, void *arg, int64_t *changes,
+int
+store_sq(struct store *st, store_row_fn fn, void *arg, int64_t *changes,
     const char *sql, const char *fmt, ...)
 {
 	struct store_val	v[STORE_ARGS_MAX];
@@ -75,8 +53,8 @@ sq(struct store *st, store_row_fn fn, void *arg, int64_t *changes,
 	return st->ops->exec(st->impl, sql, v, n, fn, arg, changes);
 }
 
-static int
-norm(struct store *st, const char *in, char *out, size_t outsz)
+int
+store_norm(struct store *st, const char *in, char *out, size_t outsz)
 {
 	st->err[0] = '\0';
 	if (in == NULL || util_strlcpy(out, in, outsz) == -1) {
@@ -87,16 +65,16 @@ norm(struct store *st, const char *in, char *out, size_t outsz)
 	return 0;
 }
 
-static const char *
-domain_of(const char *addr)
+const char *
+store_domain_of(const char *addr)
 {
 	const char	*at = strrchr(addr, '@');
 
 	return at ? at + 1 : "";
 }
 
-static int
-col_str(const struct store_val *v, char *out, size_t outsz)
+int
+store_col_str(const struct store_val *v, char *out, size_t outsz)
 {
 	if (v->type == STORE_T_NULL) {
 		out[0] = '\0';
@@ -107,8 +85,8 @@ col_str(const struct store_val *v, char *out, size_t outsz)
 	return util_strlcpy(out, v->s, outsz);
 }
 
-static int
-row_int(const struct store_val *v, size_t n, void *arg)
+int
+store_row_int(const struct store_val *v, size_t n, void *arg)
 {
 	struct row_ctx	*c = arg;
 
@@ -173,15 +151,15 @@ store_rollback(struct store *st)
 }
 
 /* Open a transaction unless the caller holds one; *mine says which. */
-static int
-tx_begin(struct store *st, int *mine)
+int
+store_tx_begin(struct store *st, int *mine)
 {
 	*mine = !st->in_tx;
 	return *mine ? st->ops->begin(st->impl) : STORE_OK;
 }
 
-static int
-tx_end(struct store *st, int mine, int rc)
+int
+store_tx_end(struct store *st, int mine, int rc)
 {
 	if (!mine)
 		return rc;
@@ -205,8 +183,8 @@ row_domain(const struct store_val *v, size_t n, void *arg)
 	struct store_domain	 d;
 
 	memset(&d, 0, sizeof(d));
-	if (n < 7 || col_str(&v[0], d.name, sizeof(d.name)) == -1 ||
-	    col_str(&v[4], d.submission_host, sizeof(d.submission_host)) ==
+	if (n < 7 || store_col_str(&v[0], d.name, sizeof(d.name)) == -1 ||
+	    store_col_str(&v[4], d.submission_host, sizeof(d.submission_host)) ==
 	    -1) {
 		c->rc = STORE_ERR;
 		return 1;
@@ -231,9 +209,9 @@ store_domain_add(struct store *st, const char *domain)
 {
 	char	d[STORE_ADDR_MAX + 1];
 
-	if (norm(st, domain, d, sizeof(d)) == -1)
+	if (store_norm(st, domain, d, sizeof(d)) == -1)
 		return STORE_INVALID;
-	return sq(st, NULL, NULL, NULL, "INSERT INTO domain(name, created) "
+	return store_sq(st, NULL, NULL, NULL, "INSERT INTO domain(name, created) "
 	    "VALUES(?, ?)", "si", d, (int64_t)util_now_ms() / 1000);
 }
 
@@ -245,9 +223,9 @@ store_domain_get(struct store *st, const char *domain,
 	char		d[STORE_ADDR_MAX + 1];
 	int		rc;
 
-	if (norm(st, domain, d, sizeof(d)) == -1)
+	if (store_norm(st, domain, d, sizeof(d)) == -1)
 		return STORE_NOTFOUND;
-	rc = sq(st, row_domain, &c, NULL, "SELECT " DOMAIN_COLS
+	rc = store_sq(st, row_domain, &c, NULL, "SELECT " DOMAIN_COLS
 	    " FROM domain d WHERE d.name = ?", "s", d);
 	if (rc != STORE_OK || c.rc != STORE_OK)
 		return STORE_ERR;
@@ -263,9 +241,9 @@ store_domain_exists(struct store *st, const char *domain)
 
 	c.out = &one;
 	c.found = 0;
-	if (norm(st, domain, d, sizeof(d)) == -1)
+	if (store_norm(st, domain, d, sizeof(d)) == -1)
 		return STORE_NOTFOUND;
-	if (sq(st, row_int, &c, NULL, "SELECT 1 FROM domain WHERE name = ?",
+	if (store_sq(st, store_row_int, &c, NULL, "SELECT 1 FROM domain WHERE name = ?",
 	    "s", d) != STORE_OK)
 		return STORE_ERR;
 	return c.found ? STORE_OK : STORE_NOTFOUND;
@@ -280,7 +258,7 @@ store_domain_list(struct store *st, store_domain_cb cb, void *arg)
 
 	if (arg == NULL)
 		c.arg = &dummy;	/* NULL arg means "get" to row_domain */
-	rc = sq(st, row_domain, &c, NULL, "SELECT " DOMAIN_COLS
+	rc = store_sq(st, row_domain, &c, NULL, "SELECT " DOMAIN_COLS
 	    " FROM domain d ORDER BY d.name", "");
 	return rc != STORE_OK ? rc : c.rc;
 }
@@ -292,9 +270,9 @@ store_domain_remove(struct store *st, const char *domain)
 	int64_t	n = 0;
 	int	rc;
 
-	if (norm(st, domain, d, sizeof(d)) == -1)
+	if (store_norm(st, domain, d, sizeof(d)) == -1)
 		return STORE_NOTFOUND;
-	rc = sq(st, NULL, NULL, &n, "DELETE FROM domain WHERE name = ?", "s",
+	rc = store_sq(st, NULL, NULL, &n, "DELETE FROM domain WHERE name = ?", "s",
 	    d);
 	if (rc == STORE_OK && n == 0)
 		return STORE_NOTFOUND;
@@ -310,7 +288,7 @@ store_domain_set(struct store *st, const char *domain, const char *key,
 	int64_t		 n = 0, iv = 0;
 	int		 rc;
 
-	if (norm(st, domain, d, sizeof(d)) == -1)
+	if (store_norm(st, domain, d, sizeof(d)) == -1)
 		return STORE_NOTFOUND;
 	if (strcmp(key, "sender_policy") == 0 &&
 	    (strcmp(value, "mailbox") == 0 || strcmp(value, "domain") == 0))
@@ -334,7 +312,7 @@ store_domain_set(struct store *st, const char *domain, const char *key,
 		    { STORE_T_INT, iv, NULL }, { STORE_T_TEXT, 0, d } }, 2,
 		    NULL, NULL, &n);
 	else
-		rc = sq(st, NULL, NULL, &n, sql, "ss", value, d);
+		rc = store_sq(st, NULL, NULL, &n, sql, "ss", value, d);
 	if (rc == STORE_OK && n == 0)
 		return STORE_NOTFOUND;
 	return rc;
@@ -353,8 +331,8 @@ row_mailbox(const struct store_val *v, size_t n, void *arg)
 	struct store_mailbox	 mb;
 
 	memset(&mb, 0, sizeof(mb));
-	if (n < 5 || col_str(&v[0], mb.address, sizeof(mb.address)) == -1 ||
-	    col_str(&v[1], mb.hash, sizeof(mb.hash)) == -1) {
+	if (n < 5 || store_col_str(&v[0], mb.address, sizeof(mb.address)) == -1 ||
+	    store_col_str(&v[1], mb.hash, sizeof(mb.hash)) == -1) {
 		c->rc = STORE_ERR;
 		return 1;
 	}
@@ -377,14 +355,14 @@ store_mailbox_add(struct store *st, const char *address, const char *hash)
 	int64_t	n = 0;
 	int	rc;
 
-	if (norm(st, address, a, sizeof(a)) == -1)
+	if (store_norm(st, address, a, sizeof(a)) == -1)
 		return STORE_INVALID;
 	if (store_address_exists(st, a) == STORE_OK)
 		return STORE_EXISTS;	/* an alias of that name */
-	rc = sq(st, NULL, NULL, &n, "INSERT INTO mailbox(domain_id, address, "
+	rc = store_sq(st, NULL, NULL, &n, "INSERT INTO mailbox(domain_id, address, "
 	    "password_hash, created) SELECT id, ?, ?, ? FROM domain WHERE "
 	    "name = ?", "ssis", a, hash, (int64_t)util_now_ms() / 1000,
-	    domain_of(a));
+	    store_domain_of(a));
 	if (rc == STORE_OK && n == 0)
 		return STORE_NOTFOUND;	/* no such domain */
 	return rc;
@@ -398,9 +376,9 @@ store_mailbox_get(struct store *st, const char *address,
 	char		a[STORE_ADDR_MAX + 1];
 	int		rc;
 
-	if (norm(st, address, a, sizeof(a)) == -1)
+	if (store_norm(st, address, a, sizeof(a)) == -1)
 		return STORE_NOTFOUND;
-	rc = sq(st, row_mailbox, &c, NULL, "SELECT " MAILBOX_COLS
+	rc = store_sq(st, row_mailbox, &c, NULL, "SELECT " MAILBOX_COLS
 	    " FROM mailbox m WHERE m.address = ?", "s", a);
 	if (rc != STORE_OK || c.rc != STORE_OK)
 		return STORE_ERR;
@@ -419,12 +397,12 @@ store_mailbox_list(struct store *st, const char *domain,
 	if (arg == NULL)
 		c.arg = &dummy;
 	if (domain == NULL)
-		rc = sq(st, row_mailbox, &c, NULL, "SELECT " MAILBOX_COLS
+		rc = store_sq(st, row_mailbox, &c, NULL, "SELECT " MAILBOX_COLS
 		    " FROM mailbox m ORDER BY m.address", "");
-	else if (norm(st, domain, d, sizeof(d)) == -1)
+	else if (store_norm(st, domain, d, sizeof(d)) == -1)
 		return STORE_NOTFOUND;
 	else
-		rc = sq(st, row_mailbox, &c, NULL, "SELECT " MAILBOX_COLS
+		rc = store_sq(st, row_mailbox, &c, NULL, "SELECT " MAILBOX_COLS
 		    " FROM mailbox m JOIN domain d ON d.id = m.domain_id "
 		    "WHERE d.name = ? ORDER BY m.address", "s", d);
 	return rc != STORE_OK ? rc : c.rc;
@@ -437,18 +415,18 @@ store_mailbox_remove(struct store *st, const char *address)
 	int64_t	n = 0;
 	int	rc, mine;
 
-	if (norm(st, address, a, sizeof(a)) == -1)
+	if (store_norm(st, address, a, sizeof(a)) == -1)
 		return STORE_NOTFOUND;
-	if ((rc = tx_begin(st, &mine)) != STORE_OK)
+	if ((rc = store_tx_begin(st, &mine)) != STORE_OK)
 		return rc;
-	rc = sq(st, NULL, NULL, &n, "DELETE FROM mailbox WHERE address = ?",
+	rc = store_sq(st, NULL, NULL, &n, "DELETE FROM mailbox WHERE address = ?",
 	    "s", a);
 	if (rc == STORE_OK && n == 0)
 		rc = STORE_NOTFOUND;
 	if (rc == STORE_OK)
-		rc = sq(st, NULL, NULL, NULL, "DELETE FROM auth_lock WHERE "
+		rc = store_sq(st, NULL, NULL, NULL, "DELETE FROM auth_lock WHERE "
 		    "username = ?", "s", a);
-	return tx_end(st, mine, rc);
+	return store_tx_end(st, mine, rc);
 }
 
 int
@@ -459,9 +437,9 @@ store_mailbox_set_hash(struct store *st, const char *address,
 	int64_t	n = 0;
 	int	rc;
 
-	if (norm(st, address, a, sizeof(a)) == -1)
+	if (store_norm(st, address, a, sizeof(a)) == -1)
 		return STORE_NOTFOUND;
-	rc = sq(st, NULL, NULL, &n, "UPDATE mailbox SET password_hash = ? "
+	rc = store_sq(st, NULL, NULL, &n, "UPDATE mailbox SET password_hash = ? "
 	    "WHERE address = ?", "ss", hash, a);
 	if (rc == STORE_OK && n == 0)
 		return STORE_NOTFOUND;
@@ -476,9 +454,9 @@ store_mailbox_set_limit(struct store *st, const char *address,
 	int64_t	n = 0;
 	int	rc;
 
-	if (norm(st, address, a, sizeof(a)) == -1)
+	if (store_norm(st, address, a, sizeof(a)) == -1)
 		return STORE_NOTFOUND;
-	rc = sq(st, NULL, NULL, &n, "UPDATE mailbox SET daily_limit = ? "
+	rc = store_sq(st, NULL, NULL, &n, "UPDATE mailbox SET daily_limit = ? "
 	    "WHERE address = ?", "is", (int64_t)daily_limit, a);
 	if (rc == STORE_OK && n == 0)
 		return STORE_NOTFOUND;
@@ -493,8 +471,8 @@ row_alias(const struct store_val *v, size_t n, void *arg)
 	struct row_ctx		*c = arg;
 	struct store_alias	 al;
 
-	if (n < 2 || col_str(&v[0], al.address, sizeof(al.address)) == -1 ||
-	    col_str(&v[1], al.target, sizeof(al.target)) == -1) {
+	if (n < 2 || store_col_str(&v[0], al.address, sizeof(al.address)) == -1 ||
+	    store_col_str(&v[1], al.target, sizeof(al.target)) == -1) {
 		c->rc = STORE_ERR;
 		return 1;
 	}
@@ -508,20 +486,20 @@ store_alias_add(struct store *st, const char *alias, const char *target)
 	int64_t	n = 0;
 	int	rc;
 
-	if (norm(st, alias, a, sizeof(a)) == -1 ||
-	    norm(st, target, t, sizeof(t)) == -1)
+	if (store_norm(st, alias, a, sizeof(a)) == -1 ||
+	    store_norm(st, target, t, sizeof(t)) == -1)
 		return STORE_INVALID;
-	if (store_domain_exists(st, domain_of(a)) != STORE_OK) {
+	if (store_domain_exists(st, store_domain_of(a)) != STORE_OK) {
 		snprintf(st->err, sizeof(st->err), "domain %s is not "
-		    "configured", domain_of(a));
+		    "configured", store_domain_of(a));
 		return STORE_NOTFOUND;
 	}
 	if (store_address_exists(st, a) == STORE_OK)
 		return STORE_EXISTS;
-	rc = sq(st, NULL, NULL, &n, "INSERT INTO alias(domain_id, address, "
+	rc = store_sq(st, NULL, NULL, &n, "INSERT INTO alias(domain_id, address, "
 	    "mailbox_id, created) SELECT d.id, ?, m.id, ? FROM domain d, "
 	    "mailbox m WHERE d.name = ? AND m.address = ?", "siss", a,
-	    (int64_t)util_now_ms() / 1000, domain_of(a), t);
+	    (int64_t)util_now_ms() / 1000, store_domain_of(a), t);
 	if (rc == STORE_OK && n == 0) {
 		snprintf(st->err, sizeof(st->err), "mailbox %s does not "
 		    "exist", t);
@@ -537,9 +515,9 @@ store_alias_remove(struct store *st, const char *alias)
 	int64_t	n = 0;
 	int	rc;
 
-	if (norm(st, alias, a, sizeof(a)) == -1)
+	if (store_norm(st, alias, a, sizeof(a)) == -1)
 		return STORE_NOTFOUND;
-	rc = sq(st, NULL, NULL, &n, "DELETE FROM alias WHERE address = ?",
+	rc = store_sq(st, NULL, NULL, &n, "DELETE FROM alias WHERE address = ?",
 	    "s", a);
 	if (rc == STORE_OK && n == 0)
 		return STORE_NOTFOUND;
@@ -555,13 +533,13 @@ store_alias_list(struct store *st, const char *domain, store_alias_cb cb,
 	int		rc;
 
 	if (domain == NULL)
-		rc = sq(st, row_alias, &c, NULL, "SELECT a.address, m.address "
+		rc = store_sq(st, row_alias, &c, NULL, "SELECT a.address, m.address "
 		    "FROM alias a JOIN mailbox m ON m.id = a.mailbox_id "
 		    "ORDER BY a.address", "");
-	else if (norm(st, domain, d, sizeof(d)) == -1)
+	else if (store_norm(st, domain, d, sizeof(d)) == -1)
 		return STORE_NOTFOUND;
 	else
-		rc = sq(st, row_alias, &c, NULL, "SELECT a.address, m.address "
+		rc = store_sq(st, row_alias, &c, NULL, "SELECT a.address, m.address "
 		    "FROM alias a JOIN mailbox m ON m.id = a.mailbox_id "
 		    "JOIN domain d ON d.id = a.domain_id WHERE d.name = ? "
 		    "ORDER BY a.address", "s", d);
@@ -577,12 +555,42 @@ store_address_exists(struct store *st, const char *address)
 
 	c.out = &one;
 	c.found = 0;
-	if (norm(st, address, a, sizeof(a)) == -1)
+	if (store_norm(st, address, a, sizeof(a)) == -1)
 		return STORE_NOTFOUND;
-	if (sq(st, row_int, &c, NULL, "SELECT 1 FROM mailbox WHERE address = ? "
+	if (store_sq(st, store_row_int, &c, NULL, "SELECT 1 FROM mailbox WHERE address = ? "
 	    "UNION ALL SELECT 1 FROM alias WHERE address = ?", "ss", a, a) !=
 	    STORE_OK)
 		return STORE_ERR;
+	return c.found ? STORE_OK : STORE_NOTFOUND;
+}
+
+static int
+row_text(const struct store_val *v, size_t n, void *arg)
+{
+	struct row_ctx	*c = arg;
+
+	c->found = 1;
+	if (n < 1 || store_col_str(&v[0], c->out, *(size_t *)c->arg) == -1)
+		c->rc = STORE_ERR;
+	return 1;
+}
+
+int
+store_resolve_local(struct store *st, const char *address, char *out,
+    size_t outsz)
+{
+	struct row_ctx	c = { out, &outsz, 0, STORE_OK };
+	char		a[STORE_ADDR_MAX + 1];
+
+	if (store_norm(st, address, a, sizeof(a)) == -1)
+		return STORE_NOTFOUND;
+	if (store_sq(st, row_text, &c, NULL, "SELECT address FROM mailbox "
+	    "WHERE address = ? UNION ALL SELECT m.address FROM alias a, "
+	    "mailbox m WHERE a.address = ? AND m.id = a.mailbox_id", "ss", a,
+	    a) != STORE_OK)
+		return STORE_ERR;
+	if (c.rc != STORE_OK)
+		return c.rc;
 	return c.found ? STORE_OK : STORE_NOTFOUND;
 }
 
@@ -593,19 +601,19 @@ store_sender_allowed(struct store *st, const char *user, const char *sender)
 	int64_t		one = 0;
 	char		u[STORE_ADDR_MAX + 1], s[STORE_ADDR_MAX + 1];
 
-	if (norm(st, user, u, sizeof(u)) == -1 ||
-	    norm(st, sender, s, sizeof(s)) == -1)
+	if (store_norm(st, user, u, sizeof(u)) == -1 ||
+	    store_norm(st, sender, s, sizeof(s)) == -1)
 		return STORE_NOTFOUND;
 	if (strcmp(u, s) == 0)
 		return STORE_OK;
 	c.out = &one;
 	c.found = 0;
-	if (sq(st, row_int, &c, NULL,
+	if (store_sq(st, store_row_int, &c, NULL,
 	    "SELECT 1 FROM alias a JOIN mailbox m ON m.id = a.mailbox_id "
 	    "WHERE a.address = ? AND m.address = ? "
 	    "UNION ALL SELECT 1 FROM mailbox m JOIN domain d ON "
 	    "d.id = m.domain_id WHERE m.address = ? AND d.name = ? AND "
-	    "d.sender_policy = 'domain'", "ssss", s, u, u, domain_of(s)) !=
+	    "d.sender_policy = 'domain'", "ssss", s, u, u, store_domain_of(s)) !=
 	    STORE_OK)
 		return STORE_ERR;
 	return c.found ? STORE_OK : STORE_NOTFOUND;
@@ -623,9 +631,9 @@ store_lock_get(struct store *st, const char *username, int64_t now,
 	*until = 0;
 	c.out = until;
 	c.found = 0;
-	if (norm(st, username, u, sizeof(u)) == -1)
+	if (store_norm(st, username, u, sizeof(u)) == -1)
 		return STORE_OK;
-	if (sq(st, row_int, &c, NULL, "SELECT locked_until FROM auth_lock "
+	if (store_sq(st, store_row_int, &c, NULL, "SELECT locked_until FROM auth_lock "
 	    "WHERE username = ? AND locked_until > ?", "si", u, now) !=
 	    STORE_OK)
 		return STORE_ERR;
@@ -637,9 +645,9 @@ store_lock_set(struct store *st, const char *username, int64_t until)
 {
 	char	u[STORE_ADDR_MAX + 1];
 
-	if (norm(st, username, u, sizeof(u)) == -1)
+	if (store_norm(st, username, u, sizeof(u)) == -1)
 		return STORE_INVALID;
-	return sq(st, NULL, NULL, NULL, "INSERT INTO auth_lock(username, "
+	return store_sq(st, NULL, NULL, NULL, "INSERT INTO auth_lock(username, "
 	    "locked_until) VALUES(?, ?) ON CONFLICT(username) DO UPDATE SET "
 	    "locked_until = excluded.locked_until", "si", u, until);
 }
@@ -649,9 +657,9 @@ store_lock_clear(struct store *st, const char *username, int64_t now)
 {
 	char	u[STORE_ADDR_MAX + 1];
 
-	if (norm(st, username, u, sizeof(u)) == -1)
+	if (store_norm(st, username, u, sizeof(u)) == -1)
 		return STORE_INVALID;
-	return sq(st, NULL, NULL, NULL, "INSERT INTO auth_lock(username, "
+	return store_sq(st, NULL, NULL, NULL, "INSERT INTO auth_lock(username, "
 	    "locked_until, counted_from) VALUES(?, 0, ?) ON CONFLICT(username) "
 	    "DO UPDATE SET locked_until = 0, counted_from = excluded."
 	    "counted_from", "si", u, now + 1);
@@ -666,7 +674,7 @@ store_ip_lock_get(struct store *st, const char *client, int64_t now,
 	*until = 0;
 	c.out = until;
 	c.found = 0;
-	if (sq(st, row_int, &c, NULL, "SELECT locked_until FROM ip_lock WHERE "
+	if (store_sq(st, store_row_int, &c, NULL, "SELECT locked_until FROM ip_lock WHERE "
 	    "client = ? AND locked_until > ?", "si", client, now) != STORE_OK)
 		return STORE_ERR;
 	return STORE_OK;
@@ -683,23 +691,23 @@ store_auth_failure(struct store *st, const char *username,
 	int		rc, mine;
 
 	*user_until = *ip_until = 0;
-	if (norm(st, username, u, sizeof(u)) == -1)
+	if (store_norm(st, username, u, sizeof(u)) == -1)
 		return STORE_INVALID;
-	if ((rc = tx_begin(st, &mine)) != STORE_OK)
+	if ((rc = store_tx_begin(st, &mine)) != STORE_OK)
 		return rc;
-	rc = sq(st, NULL, NULL, NULL, "INSERT INTO auth_failure(username, "
+	rc = store_sq(st, NULL, NULL, NULL, "INSERT INTO auth_failure(username, "
 	    "client, reason, counted, time) VALUES(?, ?, ?, ?, ?)", "sssii", u,
 	    client, reason, (int64_t)(counts != 0), now);
 	if (rc == STORE_OK && !counts)
-		return tx_end(st, mine, rc);
+		return store_tx_end(st, mine, rc);
 	if (rc == STORE_OK)	/* bounded: forget old failures a few at a time */
-		rc = sq(st, NULL, NULL, NULL, "DELETE FROM auth_failure WHERE id "
+		rc = store_sq(st, NULL, NULL, NULL, "DELETE FROM auth_failure WHERE id "
 		    "IN (SELECT id FROM auth_failure WHERE time < ? LIMIT 100)",
 		    "i", now - FAILURE_KEEP);
 	c.out = &n;
 	c.found = 0;
 	if (rc == STORE_OK)
-		rc = sq(st, row_int, &c, NULL, "SELECT count(*) FROM "
+		rc = store_sq(st, store_row_int, &c, NULL, "SELECT count(*) FROM "
 		    "auth_failure WHERE username = ? AND time > ? AND time >= "
 		    "COALESCE((SELECT counted_from FROM auth_lock WHERE "
 		    "username = ?), 0) AND counted = 1", "sis", u, since, u);
@@ -708,17 +716,17 @@ store_auth_failure(struct store *st, const char *username,
 		rc = store_lock_set(st, u, *user_until);
 	}
 	if (rc == STORE_OK)
-		rc = sq(st, row_int, &c, NULL, "SELECT count(DISTINCT username) "
+		rc = store_sq(st, store_row_int, &c, NULL, "SELECT count(DISTINCT username) "
 		    "FROM auth_failure WHERE client = ? AND time > ? AND "
 		    "counted = 1", "si", client, since);
 	if (rc == STORE_OK && p->ip_fail_limit > 0 && n >= p->ip_fail_limit) {
 		*ip_until = now + p->lock_time;
-		rc = sq(st, NULL, NULL, NULL, "INSERT INTO ip_lock(client, "
+		rc = store_sq(st, NULL, NULL, NULL, "INSERT INTO ip_lock(client, "
 		    "locked_until) VALUES(?, ?) ON CONFLICT(client) DO UPDATE "
 		    "SET locked_until = excluded.locked_until", "si", client,
 		    *ip_until);
 	}
-	return tx_end(st, mine, rc);
+	return store_tx_end(st, mine, rc);
 }
 
 static int
@@ -727,9 +735,9 @@ row_failure(const struct store_val *v, size_t n, void *arg)
 	struct row_ctx		*c = arg;
 	struct store_failure	 f;
 
-	if (n < 4 || col_str(&v[1], f.username, sizeof(f.username)) == -1 ||
-	    col_str(&v[2], f.client, sizeof(f.client)) == -1 ||
-	    col_str(&v[3], f.reason, sizeof(f.reason)) == -1) {
+	if (n < 4 || store_col_str(&v[1], f.username, sizeof(f.username)) == -1 ||
+	    store_col_str(&v[2], f.client, sizeof(f.client)) == -1 ||
+	    store_col_str(&v[3], f.reason, sizeof(f.reason)) == -1) {
 		c->rc = STORE_ERR;
 		return 1;
 	}
@@ -745,9 +753,9 @@ store_failure_list(struct store *st, const char *username, size_t max,
 	char		u[STORE_ADDR_MAX + 1];
 	int		rc;
 
-	if (norm(st, username, u, sizeof(u)) == -1)
+	if (store_norm(st, username, u, sizeof(u)) == -1)
 		return STORE_NOTFOUND;
-	rc = sq(st, row_failure, &c, NULL, "SELECT time, username, client, "
+	rc = store_sq(st, row_failure, &c, NULL, "SELECT time, username, client, "
 	    "reason FROM auth_failure WHERE username = ? ORDER BY time DESC, "
 	    "id DESC LIMIT ?", "si", u, (int64_t)max);
 	return rc != STORE_OK ? rc : c.rc;
@@ -774,9 +782,9 @@ store_sent_count(struct store *st, const char *address, int64_t since,
 
 	*count = 0;
 	*oldest = 0;
-	if (norm(st, address, a, sizeof(a)) == -1)
+	if (store_norm(st, address, a, sizeof(a)) == -1)
 		return STORE_NOTFOUND;
-	if (sq(st, row_sent, r, NULL, "SELECT COALESCE(sum(s.count), 0), "
+	if (store_sq(st, row_sent, r, NULL, "SELECT COALESCE(sum(s.count), 0), "
 	    "COALESCE(min(s.time), 0) FROM sent s JOIN mailbox m ON "
 	    "m.id = s.mailbox_id WHERE m.address = ? AND s.time > ?", "si", a,
 	    since) != STORE_OK)
@@ -793,15 +801,15 @@ store_sent_add(struct store *st, const char *address, uint32_t count,
 	char	a[STORE_ADDR_MAX + 1];
 	int	rc, mine;
 
-	if (norm(st, address, a, sizeof(a)) == -1)
+	if (store_norm(st, address, a, sizeof(a)) == -1)
 		return STORE_NOTFOUND;
-	if ((rc = tx_begin(st, &mine)) != STORE_OK)
+	if ((rc = store_tx_begin(st, &mine)) != STORE_OK)
 		return rc;
-	rc = sq(st, NULL, NULL, NULL, "INSERT INTO sent(mailbox_id, time, "
+	rc = store_sq(st, NULL, NULL, NULL, "INSERT INTO sent(mailbox_id, time, "
 	    "count) SELECT id, ?, ? FROM mailbox WHERE address = ?", "iis",
 	    now, (int64_t)count, a);
 	if (rc == STORE_OK)	/* a day and a bit is all any limit needs */
-		rc = sq(st, NULL, NULL, NULL, "DELETE FROM sent WHERE time < ?",
+		rc = store_sq(st, NULL, NULL, NULL, "DELETE FROM sent WHERE time < ?",
 		    "i", now - 2 * 86400);
-	return tx_end(st, mine, rc);
+	return store_tx_end(st, mine, rc);
 }

@@ -162,6 +162,76 @@ int	store_sent_count(struct store *, const char *address, int64_t since,
 int	store_sent_add(struct store *, const char *address, uint32_t count,
 	    int64_t now);
 
+/*
+ * Where local mail for address goes: the mailbox itself, or an alias's
+ * target mailbox.  OK with the mailbox address in out, or NOTFOUND.
+ */
+int	store_resolve_local(struct store *, const char *address, char *out,
+	    size_t outsz);
+
+/* --- DKIM keys (store_dkim.c) ------------------------------------------- */
+
+#define STORE_DKIM_SELECTOR_MAX	63
+#define STORE_DKIM_PEM_MAX	4096
+
+enum store_dkim_state { STORE_DKIM_PENDING, STORE_DKIM_ACTIVE,
+	STORE_DKIM_RETIRED };
+
+struct store_dkim_key {
+	char		domain[STORE_ADDR_MAX + 1];
+	char		selector[STORE_DKIM_SELECTOR_MAX + 1];
+	char		algorithm[32];		/* rsa-sha256, ed25519-sha256 */
+	char		private_key[STORE_DKIM_PEM_MAX + 1];	/* PEM */
+	char		public_key[STORE_DKIM_PEM_MAX + 1];	/* base64 */
+	enum store_dkim_state state;
+	int64_t		created;
+};
+
+typedef int	(*store_dkim_cb)(const struct store_dkim_key *, void *);
+
+/* EXISTS if the domain already has that selector; NOTFOUND: no domain. */
+int	store_dkim_add(struct store *, const struct store_dkim_key *);
+/* All keys of a domain (domain NULL: every domain), oldest first. */
+int	store_dkim_list(struct store *, const char *domain, store_dkim_cb,
+	    void *);
+/* Keys that sign the domain's mail now (state active). */
+int	store_dkim_active(struct store *, const char *domain, store_dkim_cb,
+	    void *);
+/* Make a selector active; other active keys of its algorithm retire. */
+int	store_dkim_activate(struct store *, const char *domain,
+	    const char *selector);
+int	store_dkim_remove(struct store *, const char *domain,
+	    const char *selector);
+
+/* --- suppression list (store_suppress.c) -------------------------------- */
+
+struct store_suppression {
+	char		domain[STORE_ADDR_MAX + 1];	/* sending domain */
+	char		address[STORE_ADDR_MAX + 1];	/* recipient */
+	char		reason[STORE_REASON_MAX + 1];	/* remote reply */
+	char		source[16];			/* bounce, manual */
+	int64_t		created;
+};
+
+typedef int	(*store_suppression_cb)(const struct store_suppression *,
+		    void *);
+
+/*
+ * Suppress address for mail from domain (a local domain).  An existing
+ * entry is updated (reason, source, time).  NOTFOUND: no such domain.
+ */
+int	store_suppress_add(struct store *, const char *domain,
+	    const char *address, const char *reason, const char *source,
+	    int64_t now);
+/* OK and *out filled if suppressed, else NOTFOUND. */
+int	store_suppress_get(struct store *, const char *domain,
+	    const char *address, struct store_suppression *out);
+int	store_suppress_remove(struct store *, const char *domain,
+	    const char *address);
+/* domain NULL: every domain. */
+int	store_suppress_list(struct store *, const char *domain,
+	    store_suppression_cb, void *);
+
 /* --- for backends only ------------------------------------------------ */
 
 enum store_type { STORE_T_NULL, STORE_T_INT, STORE_T_TEXT };

@@ -80,6 +80,27 @@ static const char *migrations[] = {
 	"  time INTEGER NOT NULL,"
 	"  count INTEGER NOT NULL);"
 	"CREATE INDEX sent_mailbox ON sent(mailbox_id, time);",
+	/* 3: DKIM keys and the per-domain suppression list (delivery) */
+	"CREATE TABLE dkim_key ("
+	"  id INTEGER PRIMARY KEY,"
+	"  domain_id INTEGER NOT NULL REFERENCES domain(id)"
+	"    ON DELETE CASCADE,"
+	"  selector TEXT NOT NULL,"
+	"  algorithm TEXT NOT NULL,"		/* rsa-sha256, ed25519-sha256 */
+	"  private_key TEXT NOT NULL,"		/* PEM */
+	"  public_key TEXT NOT NULL,"		/* base64, the p= value */
+	"  state TEXT NOT NULL,"		/* pending, active, retired */
+	"  created INTEGER NOT NULL,"
+	"  UNIQUE(domain_id, selector));"
+	"CREATE TABLE suppression ("
+	"  id INTEGER PRIMARY KEY,"
+	"  domain_id INTEGER NOT NULL REFERENCES domain(id)"
+	"    ON DELETE CASCADE,"
+	"  address TEXT NOT NULL,"
+	"  reason TEXT NOT NULL,"
+	"  source TEXT NOT NULL,"		/* bounce, manual */
+	"  created INTEGER NOT NULL,"
+	"  UNIQUE(domain_id, address));",
 };
 #define SCHEMA_VERSION	(int)(sizeof(migrations) / sizeof(migrations[0]))
 

@@ -52,7 +52,7 @@ test_roundtrip(void **state)
 	assert_int_equal(p.flags, 3);
 	assert_int_equal(p.size, 4096);
 	assert_int_equal(p.nrcpt, 2);
-	assert_string_equal(p.rcpt[1], "\"x\nrcpt 3 e@v\"@example.org");
+	assert_string_equal(p.rcpt[1].addr, "\"x\nrcpt 3 e@v\"@example.org");
 	envelope_free(&p);
 	envelope_free(&e);
 	buf_free(&b);
