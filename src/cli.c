@@ -85,6 +85,17 @@ cli_as_invoker(int on)
 	return setegid(cli_gid) == -1 || seteuid(cli_uid) == -1 ? -1 : 0;
 }
 
+int
+cli_server_user(const char *datadir)
+{
+	struct config	cfg;
+
+	if (cli_load_config(datadir, &cfg) == -1 ||
+	    cli_become_user(&cfg) == -1)
+		return -1;
+	return 0;
+}
+
 struct store *
 cli_store(const char *datadir, int create)
 {
@@ -191,6 +202,8 @@ cli_init(const char *datadir, int argc, char **argv)
 	MK("/db", 0700, 1);
 	MK("/spool", 0700, 1);
 	MK("/spool/queue", 0700, 1);
+	MK("/spool/cmd", 0700, 1);
+	MK("/mail", 0700, 1);
 	MK("/empty", 0755, 0);
 #undef MK
 	if (util_snprintf(path, sizeof(path), "%s/postern.conf", tmp) == -1 ||

@@ -22,10 +22,13 @@ int	cli_mailbox(const char *datadir, int argc, char **argv);
 int	cli_alias(const char *datadir, int argc, char **argv);
 int	cli_provision(const char *datadir, int argc, char **argv);
 int	cli_dns(const char *datadir, int argc, char **argv);
+int	cli_queue(const char *datadir, int argc, char **argv);
 
 /* Shared by the cli_*.c files. */
 int	cli_load_config(const char *datadir, struct config *);
 struct store *cli_store(const char *datadir, int create);
+/* Load the config and, as root, act as the server's user.  0 or -1. */
+int	cli_server_user(const char *datadir);
 int	cli_read_password(char *, size_t);
 /* Root only: 1 = act as the invoking root again, 0 = back to the
    server's user (see cli_store).  0 or -1. */

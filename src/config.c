@@ -32,6 +32,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 #include <unistd.h>
@@ -91,6 +92,14 @@ static int	parse_uint(struct config *, const struct config_key *,
 static int	parse_duration(struct config *, const struct config_key *,
 		    const char *, char *, size_t);
 static int	parse_mechanisms(struct config *, const struct config_key *,
+		    const char *, char *, size_t);
+static int	parse_choice(struct config *, const struct config_key *,
+		    const char *, char *, size_t);
+static int	parse_endpoint(struct config *, const struct config_key *,
+		    const char *, char *, size_t);
+static int	parse_relayhost(struct config *, const struct config_key *,
+		    const char *, char *, size_t);
+static int	parse_text(struct config *, const struct config_key *,
 		    const char *, char *, size_t);
 static int	parse_log_level(struct config *, const struct config_key *,
 		    const char *, char *, size_t);
@@ -154,6 +163,27 @@ static const struct config_key config_keys[] = {
 	{ "auth_cache_ttl", parse_duration, OFF(auth_cache_ttl_ms), 0, DAY },
 	{ "imap_host", parse_opt_host, OFF(imap_host), 0, 0 },
 	{ "imap_port", parse_uint, OFF(imap_port), 1, 65535 },
+	{ "delivery", parse_bool, OFF(delivery), 0, 0 },
+	{ "delivery_workers", parse_uint, OFF(delivery_workers), 1, 256 },
+	{ "destination_concurrency", parse_uint,
+	    OFF(destination_concurrency), 1, 1000 },
+	{ "retry_min", parse_duration, OFF(retry_min_ms), 100, DAY },
+	{ "retry_max", parse_duration, OFF(retry_max_ms), 100, 7 * DAY },
+	{ "queue_lifetime", parse_duration, OFF(queue_lifetime_ms), SEC,
+	    30 * DAY },
+	{ "timeout_connect", parse_duration, OFF(timeout_connect_ms), 100,
+	    HOUR },
+	{ "timeout_outbound", parse_duration, OFF(timeout_outbound_ms), 100,
+	    HOUR },
+	{ "outbound_port", parse_uint, OFF(outbound_port), 1, 65535 },
+	{ "outbound_tls", parse_choice, OFF(outbound_tls), 0, 0 },
+	{ "dns_server", parse_endpoint, OFF(dns_server), 0, 0 },
+	{ "relayhost", parse_relayhost, 0, 0, 0 },
+	{ "relayhost_tls", parse_choice, OFF(relayhost_tls), 0, 0 },
+	{ "relayhost_user", parse_text, OFF(relayhost_user), 0,
+	    sizeof(((struct config *)0)->relayhost_user) },
+	{ "relayhost_password_file", parse_text,
+	    OFF(relayhost_password_file), 0, PATH_MAX },
 };
 #define NKEYS	(sizeof(config_keys) / sizeof(config_keys[0]))
 
@@ -169,7 +199,8 @@ static const struct config_unit size_units[] = {
 	{ "g", GIB }, { "m", MIB }, { "k", KIB },
 };
 static const struct config_unit duration_units[] = {
-	{ "", SEC }, { "h", HOUR }, { "m", MIN }, { "s", SEC }, { "ms", 1 },
+	{ "", SEC }, { "d", DAY }, { "h", HOUR }, { "m", MIN }, { "s", SEC },
+	{ "ms", 1 },
 };
 #define NSIZE		(sizeof(size_units) / sizeof(size_units[0]))
 #define NSIZE_SHOWN	4	/* size_units[] rows that unit_text uses */
@@ -218,6 +249,18 @@ config_defaults(struct config *cfg)
 	cfg->auth_cache_ttl_ms = 5 * MIN;
 	cfg->require_host_match = 0;
 	cfg->imap_port = 993;
+	cfg->delivery = 1;
+	cfg->delivery_workers = 20;
+	cfg->destination_concurrency = 10;
+	cfg->retry_min_ms = 5 * MIN;
+	cfg->retry_max_ms = HOUR;
+	cfg->queue_lifetime_ms = 5 * DAY;
+	cfg->timeout_connect_ms = 30 * SEC;
+	cfg->timeout_outbound_ms = 300 * SEC;
+	cfg->outbound_port = 25;
+	cfg->outbound_tls = OUTBOUND_TLS_OPPORTUNISTIC;
+	cfg->relayhost_port = 587;
+	cfg->relayhost_tls = RELAY_TLS_STARTTLS;
 }
 
 int
@@ -470,7 +513,7 @@ parse_duration(struct config *c, const struct config_key *k,
 		unit_text(lo, sizeof(lo), k->min, duration_units, NDURATION);
 		unit_text(hi, sizeof(hi), k->max, duration_units, NDURATION);
 		errf(why, whysz, "'%s' is not a duration between %s and %s "
-		    "(a number with ms, s, m or h; plain is seconds)",
+		    "(a number with ms, s, m, h or d; plain is seconds)",
 		    show(shown, sizeof(shown), val), lo, hi);
 		return -1;
 	}
@@ -542,6 +585,136 @@ parse_bool(struct config *c, const struct config_key *k, const char *val,
 		return -1;
 	}
 	return 0;
+}
+
+/* Keyword values of the enum keys, in enum order. */
+static const struct {
+	size_t		 off;
+	const char	*words[4];
+} choices[] = {
+	{ OFF(outbound_tls), { "none", "opportunistic", "required", NULL } },
+	{ OFF(relayhost_tls), { "starttls", "implicit", "none", NULL } },
+};
+
+static int
+parse_choice(struct config *c, const struct config_key *k, const char *val,
+    char *why, size_t whysz)
+{
+	char	shown[CONFIG_SHOW_MAX];
+	size_t	i, w;
+
+	for (i = 0; i < sizeof(choices) / sizeof(choices[0]); i++) {
+		if (choices[i].off != k->off)
+			continue;
+		for (w = 0; choices[i].words[w] != NULL; w++)
+			if (strcmp(val, choices[i].words[w]) == 0) {
+				*(int *)(void *)((char *)c + k->off) = (int)w;
+				return 0;
+			}
+		errf(why, whysz, "'%s' is not one of %s, %s, %s",
+		    show(shown, sizeof(shown), val), choices[i].words[0],
+		    choices[i].words[1], choices[i].words[2]);
+		return -1;
+	}
+	errf(why, whysz, "internal: no choices");
+	return -1;
+}
+
+/* Free text without control characters, bounded by k->max. */
+static int
+parse_text(struct config *c, const struct config_key *k, const char *val,
+    char *why, size_t whysz)
+{
+	const char	*p;
+
+	for (p = val; *p; p++)
+		if ((unsigned char)*p < 0x20 || *p == 0x7f) {
+			errf(why, whysz, "control character in value");
+			return -1;
+		}
+	if (util_strlcpy((char *)c + k->off, val, k->max) == -1) {
+		errf(why, whysz, "value too long");
+		return -1;
+	}
+	return 0;
+}
+
+/* A numeric ADDR, ADDR:PORT or [IPv6]:PORT, or empty (the system's). */
+static int
+parse_endpoint(struct config *c, const struct config_key *k,
+    const char *val, char *why, size_t whysz)
+{
+	struct config_listen	l;
+	char			tmp[80], shown[CONFIG_SHOW_MAX];
+	size_t			n = 0;
+
+	if (*val != '\0') {
+		if (strchr(val, ':') == NULL || (val[0] != '[' &&
+		    strchr(val, ':') != strrchr(val, ':')))
+			snprintf(tmp, sizeof(tmp), strchr(val, ':') ?
+			    "[%s]:53" : "%s:53", val);
+		else
+			snprintf(tmp, sizeof(tmp), "%s", val);
+		if (config_parse_listen(tmp, &l, &n, why, whysz) == -1 ||
+		    n != 1) {
+			errf(why, whysz, "'%s' is not ADDR[:PORT] with a "
+			    "numeric address", show(shown, sizeof(shown), val));
+			return -1;
+		}
+	}
+	if (util_strlcpy((char *)c + k->off, val, 64) == -1) {
+		errf(why, whysz, "value too long");
+		return -1;
+	}
+	return 0;
+}
+
+/* HOST[:PORT] or [HOST]:PORT; empty: deliver by MX. */
+static int
+parse_relayhost(struct config *c, const struct config_key *k,
+    const char *val, char *why, size_t whysz)
+{
+	char		 host[CONFIG_HOST_MAX + 3], shown[CONFIG_SHOW_MAX];
+	const char	*colon, *bad;
+	size_t		 hlen;
+	unsigned long	 port = 587;
+	char		*end;
+
+	c->relayhost[0] = '\0';
+	if (*val == '\0')
+		return 0;
+	colon = strrchr(val, ':');
+	if (val[0] == '[') {
+		const char *rb = strchr(val, ']');
+
+		if (rb == NULL || (rb[1] != '\0' && rb[1] != ':'))
+			goto bad;
+		hlen = (size_t)(rb - val - 1);
+		colon = rb[1] == ':' ? rb + 1 : NULL;
+		val++;
+	} else
+		hlen = colon ? (size_t)(colon - val) : strlen(val);
+	if (hlen == 0 || hlen >= sizeof(host))
+		goto bad;
+	memcpy(host, val, hlen);
+	host[hlen] = '\0';
+	if (colon != NULL) {
+		errno = 0;
+		port = strtoul(colon + 1, &end, 10);
+		if (colon[1] == '\0' || *end != '\0' || port == 0 ||
+		    port > 65535)
+			goto bad;
+	}
+	if ((bad = domain_check(host)) != NULL &&
+	    strspn(host, "0123456789.:abcdefABCDEF") != hlen)
+		goto bad;
+	memcpy(c->relayhost, host, hlen + 1);
+	c->relayhost_port = (unsigned)port;
+	return 0;
+bad:
+	errf(why, whysz, "'%s' is not HOST[:PORT]",
+	    show(shown, sizeof(shown), val));
+	return -1;
 }
 
 /* A host name, or empty for none. */

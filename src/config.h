@@ -32,6 +32,18 @@ struct config_listen {
 	char			text[64];	/* as written, for logs */
 };
 
+enum outbound_tls {
+	OUTBOUND_TLS_NONE,		/* never STARTTLS */
+	OUTBOUND_TLS_OPPORTUNISTIC,	/* when offered; no verification */
+	OUTBOUND_TLS_REQUIRED,		/* defer hosts that do not offer it */
+};
+
+enum relay_tls {
+	RELAY_TLS_STARTTLS,		/* required STARTTLS */
+	RELAY_TLS_IMPLICIT,		/* TLS from the first byte (465) */
+	RELAY_TLS_NONE,			/* plaintext; AUTH then refused */
+};
+
 struct config {
 	char		path[PATH_MAX];
 	char		hostname[CONFIG_HOST_MAX + 1];
@@ -60,6 +72,23 @@ struct config {
 	int		require_host_match;	/* SNI must serve the domain */
 	char		imap_host[CONFIG_HOST_MAX + 1];	/* for provisioning */
 	unsigned	imap_port;
+	/* delivery (queue process) */
+	int		delivery;		/* 0: keep everything queued */
+	unsigned	delivery_workers;	/* threads */
+	unsigned	destination_concurrency; /* connections per domain */
+	unsigned	retry_min_ms;		/* first retry, then doubling */
+	unsigned	retry_max_ms;		/* to at most this */
+	unsigned	queue_lifetime_ms;	/* then bounce (4.4.7) */
+	unsigned	timeout_connect_ms;	/* outbound connect */
+	unsigned	timeout_outbound_ms;	/* outbound replies */
+	unsigned	outbound_port;		/* MX port: 25 but in tests */
+	enum outbound_tls outbound_tls;
+	char		dns_server[64];		/* ADDR[:PORT], "" = system */
+	char		relayhost[CONFIG_HOST_MAX + 1];	/* "" = MX */
+	unsigned	relayhost_port;
+	enum relay_tls	relayhost_tls;
+	char		relayhost_user[256];
+	char		relayhost_password_file[PATH_MAX];
 };
 
 /* Fill in the built-in defaults (listeners empty). */

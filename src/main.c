@@ -29,6 +29,7 @@ usage(void)
 	    "  provision DOMAIN --count N | --names FILE --csv FILE "
 	    "[--format F]\n"
 	    "  dns DOMAIN [--json]         records to publish\n"
+	    "  queue list|show|flush|delete|hold|release [ID] [--json]\n"
 	    "  check [HOST[:PORT]] --user U --password-stdin ...  test a "
 	    "submission\n"
 	    "                              connection step by step\n"
@@ -83,6 +84,8 @@ run(const char *unused, int argc, char **argv)
 		return cli_alias(datadir, argc - i - 1, argv + i + 1);
 	if (strcmp(argv[i], "provision") == 0)
 		return cli_provision(datadir, argc - i - 1, argv + i + 1);
+	if (strcmp(argv[i], "queue") == 0)
+		return cli_queue(datadir, argc - i - 1, argv + i + 1);
 	if (strcmp(argv[i], "dns") == 0)
 		return cli_dns(datadir, argc - i - 1, argv + i + 1);
 	if (strcmp(argv[i], "check") == 0)

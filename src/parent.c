@@ -105,6 +105,31 @@ parent_listen(struct parent *p)
 	return 0;
 }
 
+/* Directories added after a data directory may have been made. */
+static int
+parent_make_dirs(struct parent *p)
+{
+	static const char *dirs[] = { "mail", "spool/cmd" };
+	char	path[PATH_MAX];
+	size_t	i;
+
+	for (i = 0; i < sizeof(dirs) / sizeof(dirs[0]); i++) {
+		snprintf(path, sizeof(path), "%s/%s", p->datadir, dirs[i]);
+		if (mkdir(path, 0700) == -1) {
+			if (errno == EEXIST)
+				continue;
+			log_warn("%s", path);
+			return -1;
+		}
+		if (p->pw != NULL && chown(path, p->pw->pw_uid,
+		    p->pw->pw_gid) == -1) {
+			log_warn("chown %s", path);
+			return -1;
+		}
+	}
+	return 0;
+}
+
 static int
 parent_check_datadir(struct parent *p)
 {
@@ -123,7 +148,7 @@ parent_check_datadir(struct parent *p)
 			return -1;
 		}
 	}
-	return 0;
+	return parent_make_dirs(p);
 }
 
 static pid_t

@@ -20,6 +20,7 @@
  * serialised by a mutex.  SIGINT/SIGTERM are ignored: the queue stops
  * when the SMTP process closes the socket, after the last commit.
  */
+#include <sys/file.h>
 #include <sys/queue.h>
 #include <sys/stat.h>
 
@@ -36,6 +37,7 @@
 #include <unistd.h>
 
 #include "buf.h"
+#include "deliver.h"
 #include "envelope.h"
 #include "ipc.h"
 #include "log.h"
@@ -51,6 +53,7 @@ struct qmsg {
 	uint64_t		 reqid;
 	int			 fd;
 	int			 err;		/* errno of a failed commit */
+	uint64_t		 content_len;	/* set at commit */
 	struct envelope		 env;
 };
 
@@ -287,6 +290,7 @@ queue_make_durable(struct qmsg *q)
 	buf_init(&b, ENV_FILE_MAX);
 	if (fstat(q->fd, &sb) == -1)
 		goto done;
+	q->content_len = (uint64_t)sb.st_size;
 	if (envelope_format(&q->env, &b) == -1 ||
 	    envelope_trailer(trailer, (uint64_t)sb.st_size, b.len) == -1 ||
 	    buf_append(&b, trailer, ENVELOPE_TRAILER_LEN) == -1) {
@@ -369,6 +373,7 @@ queue_committer(void *arg)
 				    q->env.nrcpt, q->env.size);
 				queue_reply(IPC_Q_COMMITTED, q->reqid,
 				    QUEUE_RES_OK, q->env.id, -1);
+				deliver_add(&q->env, q->content_len);
 			} else
 				queue_reply(IPC_Q_COMMITTED, q->reqid,
 				    err == ENOSPC || err == EDQUOT ?
@@ -380,6 +385,47 @@ queue_committer(void *arg)
 		}
 	}
 	return NULL;
+}
+
+/*
+ * A message made here (a delivery notice): the same steps as a commit,
+ * on the calling thread, then handed to delivery.  0 or -1.
+ */
+int
+queue_inject(struct envelope *env, const char *content, size_t len)
+{
+	struct qmsg	 q;
+	char		 name[64];
+	int		 tries, rc = -1;
+
+	memset(&q, 0, sizeof(q));
+	q.fd = -1;
+	for (tries = 0; tries < 10 && q.fd == -1; tries++) {
+		queue_new_id(env->id, sizeof(env->id));
+		queue_path(name, sizeof(name), env->id, "tmp");
+		q.fd = openat(Q.dirfd, name, O_WRONLY | O_CREAT | O_EXCL |
+		    O_CLOEXEC, 0600);
+		if (q.fd == -1 && errno != EEXIST)
+			return -1;
+	}
+	if (q.fd == -1)
+		return -1;
+	env->created = util_now_ms() / 1000;
+	env->size = len;
+	q.env = *env;		/* borrowed: not freed here */
+	if (util_write_all(q.fd, content, len) == -1) {
+		unlinkat(Q.dirfd, name, 0);
+		goto done;
+	}
+	if (queue_make_durable(&q) == 0 && fsync(Q.dirfd) == 0)
+		rc = 0;
+	else
+		queue_unlink_committed(env->id);
+done:
+	close(q.fd);
+	if (rc == 0)
+		deliver_add(env, q.content_len);
+	return rc;
 }
 
 /* Remove what no 250 ever covered; see the top of this file. */
@@ -402,7 +448,15 @@ queue_recover(void)
 			kept++;
 			continue;
 		}
-		if (strcmp(dot, ".tmp") != 0)
+		if (strcmp(dot, ".st") == 0) {
+			char	msg[NAME_MAX + 1];
+
+			snprintf(msg, sizeof(msg), "%.*s.msg",
+			    (int)(dot - de->d_name), de->d_name);
+			if (faccessat(Q.dirfd, msg, F_OK, 0) == 0 ||
+			    errno != ENOENT)
+				continue;	/* state of a queued message */
+		} else if (strcmp(dot, ".tmp") != 0)
 			continue;
 		if (unlinkat(Q.dirfd, de->d_name, 0) == 0)
 			removed++;
@@ -420,7 +474,7 @@ queue_main(const struct config *cfg, const char *datadir, int sock)
 	struct ipc_msg	*m;
 	pthread_t	 tid;
 	size_t		 i;
-	int		 r;
+	int		 r, lockfd;
 
 	log_set_role("queue");
 	signal(SIGINT, SIG_IGN);
@@ -433,7 +487,13 @@ queue_main(const struct config *cfg, const char *datadir, int sock)
 		fatalx("queue: path too long");
 	if ((Q.dirfd = open(Q.dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) == -1)
 		fatal("queue: %s", Q.dir);
+	/* held for life: `postern queue` acts on files only without it */
+	if ((lockfd = openat(Q.dirfd, "../queue.lock", O_RDWR | O_CREAT |
+	    O_CLOEXEC, 0600)) == -1 || flock(lockfd, LOCK_EX) == -1)
+		fatal("queue: lock %s/../queue.lock", Q.dir);
 	queue_recover();
+	if (deliver_start(cfg, datadir, Q.dirfd) == -1)
+		fatalx("queue: cannot start delivery");
 	if (pthread_create(&tid, NULL, queue_committer, NULL) != 0)
 		fatalx("queue: cannot start commit thread");
 	if ((m = malloc(sizeof(*m))) == NULL)
@@ -468,6 +528,7 @@ queue_main(const struct config *cfg, const char *datadir, int sock)
 	pthread_cond_broadcast(&Q.cond);
 	pthread_mutex_unlock(&Q.lock);
 	pthread_join(tid, NULL);
+	deliver_stop();
 	/* messages never committed were never acknowledged */
 	for (i = 0; i < QBUCKETS; i++) {
 		struct qmsg *q;
@@ -479,6 +540,5 @@ queue_main(const struct config *cfg, const char *datadir, int sock)
 	}
 	free(m);
 	log_debug("queue: exiting");
-	(void)cfg;
 	exit(0);
 }

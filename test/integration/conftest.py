@@ -58,6 +58,7 @@ class Server:
             "mx": "127.0.0.1:%d" % self.ports["mx"],
             "log_level": "debug",
             "shutdown_grace": "5s",
+            "delivery": "no",
         }
         self.settings.update({k: str(v) for k, v in conf.items()})
         self.write_conf()

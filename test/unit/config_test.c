@@ -62,7 +62,7 @@ struct bad_case {
 	k ": '" v "' is not a number between " lo " and " hi
 #define DUR(k, v, lo, hi)						\
 	k ": '" v "' is not a duration between " lo " and " hi		\
-	" (a number with ms, s, m or h; plain is seconds)"
+	" (a number with ms, s, m, h or d; plain is seconds)"
 #define TMO(k, v)	DUR(k, v, "100ms", "1h")
 #define SIZE(v)								\
 	"max_message_size: '" v "' is not a size between 1K and 2G"	\

@@ -25,7 +25,11 @@ fill(struct envelope *e)
 	strcpy(e->listener, "submission");
 	e->flags = 3;
 	e->size = 4096;
+	e->ret = DSN_RET_HDRS;
+	strcpy(e->envid, "abc+2Bd");
 	assert_int_equal(envelope_add_rcpt(e, "a@example.org"), 0);
+	e->rcpt[0].notify = DSN_NOTIFY_SUCCESS | DSN_NOTIFY_FAILURE;
+	strcpy(e->rcpt[0].orcpt, "rfc822;a+2Bb@example.org");
 	/* a value with a newline and spaces cannot forge a field */
 	assert_int_equal(envelope_add_rcpt(e, "\"x\nrcpt 3 e@v\"@example.org"),
 	    0);
@@ -53,6 +57,14 @@ test_roundtrip(void **state)
 	assert_int_equal(p.size, 4096);
 	assert_int_equal(p.nrcpt, 2);
 	assert_string_equal(p.rcpt[1].addr, "\"x\nrcpt 3 e@v\"@example.org");
+	/* DSN parameters belong to the recipient line before them */
+	assert_int_equal(p.ret, DSN_RET_HDRS);
+	assert_string_equal(p.envid, "abc+2Bd");
+	assert_int_equal(p.rcpt[0].notify, DSN_NOTIFY_SUCCESS |
+	    DSN_NOTIFY_FAILURE);
+	assert_string_equal(p.rcpt[0].orcpt, "rfc822;a+2Bb@example.org");
+	assert_int_equal(p.rcpt[1].notify, 0);
+	assert_string_equal(p.rcpt[1].orcpt, "");
 	envelope_free(&p);
 	envelope_free(&e);
 	buf_free(&b);

@@ -1,0 +1,90 @@
+/*
+ * spool: the queue's files, read and written by the queue process and by
+ * the `postern queue` commands.  DIR/spool/queue holds, per message:
+ *
+ *	ID.msg	content, envelope and trailer (envelope.h); written once at
+ *		commit and never changed afterwards
+ *	ID.st	delivery state: an append-only log of records, absent until
+ *		the first attempt that leaves something to remember
+ *
+ * A record is one line.  Strings carry explicit lengths, so no reply text
+ * can forge a record:
+ *
+ *	R IDX STATE ATTEMPTS NEXT LAST LEN:STATUS LEN:MTA LEN:REPLY
+ *		recipient IDX after an attempt: STATE p(ending), d(one) or
+ *		f(ailed); NEXT the earliest next attempt, LAST this one
+ *	H 1 | H 0	held / released
+ *	B		the bounce for this message is queued (do not send
+ *			another after a crash)
+ *
+ * Later records win.  A last line without its newline is a record cut by
+ * a crash and is ignored; the attempt it described will be made again.
+ * Every append is one write(2) on an O_APPEND descriptor followed by
+ * fdatasync, so concurrent appenders (delivery threads, the CLI when the
+ * server is stopped) never interleave inside a record.
+ */
+#ifndef POSTERN_SPOOL_H
+#define POSTERN_SPOOL_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "buf.h"
+#include "envelope.h"
+
+#define SPOOL_STATUS_MAX	15
+#define SPOOL_MTA_MAX		255
+#define SPOOL_REPLY_MAX		511
+#define SPOOL_ST_MAX		(64 * 1024 * 1024)	/* state log bound */
+
+enum spool_rstate {
+	SPOOL_R_PENDING = 'p',
+	SPOOL_R_DONE = 'd',
+	SPOOL_R_FAILED = 'f',
+};
+
+struct spool_rcpt {
+	enum spool_rstate state;
+	uint32_t	 attempts;
+	int64_t		 next;		/* unix s; 0 = as soon as possible */
+	int64_t		 last;		/* last attempt, 0 none */
+	char		 status[SPOOL_STATUS_MAX + 1];	/* "4.4.1" */
+	char		 mta[SPOOL_MTA_MAX + 1];	/* who answered */
+	char		 reply[SPOOL_REPLY_MAX + 1];	/* what, printable */
+};
+
+struct spool_msg {
+	struct envelope	 env;
+	uint64_t	 content_len;	/* = where the envelope starts */
+	int		 hold;
+	int		 bounced;
+	struct spool_rcpt *rs;		/* env.nrcpt entries */
+};
+
+/* "ID.msg" names only: 1 if name is one, with the id copied out. */
+int	spool_msg_name(const char *name, char *id, size_t idsz);
+
+/*
+ * Load ID.msg and ID.st from the queue directory.  0, or -1 with the
+ * reason in err (and errno ENOENT if the message is gone).
+ */
+int	spool_load(int dirfd, const char *id, struct spool_msg *, char *err,
+	    size_t errsz);
+void	spool_msg_free(struct spool_msg *);
+/* Apply the records of a state log (n bytes) to a loaded message. */
+int	spool_apply(struct spool_msg *, const char *log, size_t n);
+
+/* Append a recipient record for rs to b. */
+int	spool_rec_rcpt(struct buf *b, size_t idx, const struct spool_rcpt *);
+/*
+ * Append b to ID.st and make it durable (fdatasync; the directory too
+ * when the file is new).  0 or -1 with errno.
+ */
+int	spool_log(int dirfd, const char *id, const struct buf *b);
+/* Remove ID.msg and ID.st (ID.msg first); fsync the directory if sync. */
+int	spool_remove(int dirfd, const char *id, int sync);
+
+/* Printable, single-line copy of peer text (controls become spaces). */
+void	spool_printable(char *out, size_t outsz, const char *in, size_t n);
+
+#endif

@@ -1,0 +1,138 @@
+"""Receiving MTAs for delivery tests: aiosmtpd (Debian python3-aiosmtpd)
+on a loopback address, told per recipient to accept, defer or reject.
+
+    sink = Sink("127.0.0.2", port, rules={"b@x.test": ["451 4.2.0 later"]})
+    ... sink.messages -> [Received(...)]
+
+A rule is a list of replies used one per attempt, the last one repeating;
+"250" (or any 2xx) accepts.  data_rules does the same for the reply to
+the final dot.  tls=True offers STARTTLS with a throwaway certificate;
+auth={"user": "pass"} requires AUTH (over TLS).
+"""
+import asyncio
+import os
+import ssl
+import subprocess
+import tempfile
+import threading
+
+from aiosmtpd.controller import Controller
+from aiosmtpd.smtp import AuthResult, LoginPassword
+
+
+class Received:
+    def __init__(self, mail_from, rcpts, data, mail_options, rcpt_options,
+                 tls, auth_user, peer):
+        self.mail_from = mail_from
+        self.rcpts = rcpts
+        self.data = data
+        self.mail_options = mail_options
+        self.rcpt_options = rcpt_options
+        self.tls = tls
+        self.auth_user = auth_user
+        self.peer = peer
+
+    def header(self, name):
+        head = self.data.split(b"\r\n\r\n", 1)[0].decode("latin-1")
+        for line in head.split("\r\n"):
+            if line.lower().startswith(name.lower() + ":"):
+                return line.split(":", 1)[1].strip()
+        return None
+
+
+def make_cert(directory, name="mx.test"):
+    key = os.path.join(directory, "sink.key")
+    crt = os.path.join(directory, "sink.crt")
+    subprocess.run(["openssl", "req", "-x509", "-newkey", "ec",
+                    "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes",
+                    "-keyout", key, "-out", crt, "-days", "2",
+                    "-subj", "/CN=" + name], check=True,
+                   capture_output=True)
+    return crt, key
+
+
+class _Handler:
+    def __init__(self, sink):
+        self.sink = sink
+
+    async def handle_RCPT(self, server, session, envelope, address,
+                          rcpt_options):
+        reply = self.sink._next(self.sink.rules, address.lower())
+        if reply.startswith("2"):
+            envelope.rcpt_tos.append(address)
+            envelope.rcpt_options.append(rcpt_options)
+            return "250 2.1.5 Ok"
+        return reply
+
+    async def handle_DATA(self, server, session, envelope):
+        key = envelope.rcpt_tos[0].lower() if envelope.rcpt_tos else ""
+        reply = self.sink._next(self.sink.data_rules, key)
+        auth = session.auth_data.login.decode() \
+            if session.authenticated and session.auth_data else None
+        msg = Received(envelope.mail_from, list(envelope.rcpt_tos),
+                       envelope.original_content or envelope.content,
+                       list(envelope.mail_options),
+                       list(envelope.rcpt_options), session.ssl is not None,
+                       auth, session.peer)
+        with self.sink.lock:
+            self.sink.attempts.append(msg)
+            if reply.startswith("2"):
+                self.sink.messages.append(msg)
+        return reply if not reply.startswith("2") else \
+            "250 2.0.0 Ok: queued"
+
+
+class Sink:
+    def __init__(self, addr, port, rules=None, data_rules=None, tls=False,
+                 auth=None):
+        self.addr = addr
+        self.port = port
+        self.rules = rules or {}
+        self.data_rules = data_rules or {}
+        self.messages = []
+        self.attempts = []
+        self.lock = threading.Lock()
+        self.counts = {}
+        self.tmp = tempfile.mkdtemp(prefix="sink-")
+        kwargs = {"enable_SMTPUTF8": True}
+        if tls or auth:
+            crt, key = make_cert(self.tmp)
+            ctx = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+            ctx.load_cert_chain(crt, key)
+            kwargs["tls_context"] = ctx
+        if auth:
+            def authenticator(server, session, envelope, mechanism, data):
+                ok = isinstance(data, LoginPassword) and \
+                    auth.get(data.login.decode()) == data.password.decode()
+                return AuthResult(success=ok, handled=False)
+            kwargs.update(authenticator=authenticator, auth_required=True,
+                          auth_require_tls=True)
+        self.controller = Controller(_Handler(self), hostname=addr,
+                                     port=port, **kwargs)
+
+    def _next(self, rules, key):
+        with self.lock:
+            seq = rules.get(key) or rules.get("*") or ["250"]
+            n = self.counts.get((id(rules), key), 0)
+            self.counts[(id(rules), key)] = n + 1
+            return seq[min(n, len(seq) - 1)]
+
+    def start(self):
+        self.controller.start()
+        return self
+
+    def stop(self):
+        try:
+            self.controller.stop()
+        except Exception:
+            pass
+
+    def __enter__(self):
+        return self.start()
+
+    def __exit__(self, *a):
+        self.stop()
+
+    def rcpts(self):
+        with self.lock:
+            return sorted(r for m in self.messages for r in m.rcpts)

@@ -1,0 +1,331 @@
+"""Queue and delivery over real sockets: postern delivers to aiosmtpd
+sinks on loopback addresses found through a DNS server the test starts
+(dnsfix.py), to local Maildirs, and through a relayhost; it retries,
+bounces with RFC 3464 reports, suppresses hard-bounced addresses, and
+the `postern queue` commands act on what is queued.  Nothing leaves
+loopback: the server's resolver is the test's DNS server, and the tests
+run inside an empty network namespace (scripts/integration.sh)."""
+import email
+import email.policy
+import glob
+import json
+import os
+import smtplib
+import time
+
+import pytest
+
+from conftest import BIN, HOST, PASSWORD, USER, Server, free_port, run
+from dnsfix import DnsServer
+from sinks import Sink
+
+SINK_PORT = None
+
+
+def sink_port():
+    global SINK_PORT
+    if SINK_PORT is None:
+        SINK_PORT = free_port()
+    return SINK_PORT
+
+
+def submit(server, rcpts, body="Hello.\r\n", sender=USER, subject="test",
+           extra_headers="", mail_options=(), rcpt_options=()):
+    msg = ("From: <%s>\r\nTo: %s\r\nSubject: %s\r\n"
+           "Message-ID: <%f@example.test>\r\n%s\r\n%s" % (
+               sender, ", ".join(rcpts), subject, time.time(),
+               extra_headers, body))
+    with smtplib.SMTP("127.0.0.1", server.ports["submission"],
+                      timeout=10) as s:
+        s.starttls(context=server.client_context(check_hostname=False))
+        s.login(USER, PASSWORD)
+        refused = s.sendmail(sender, rcpts, msg.encode(),
+                             mail_options=list(mail_options),
+                             rcpt_options=list(rcpt_options))
+    return msg, refused
+
+
+def wait_for(pred, timeout=15, what="condition"):
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        v = pred()
+        if v:
+            return v
+        time.sleep(0.05)
+    raise AssertionError("timed out waiting for " + what)
+
+
+def maildir_files(server, address):
+    local, domain = address.split("@")
+    return sorted(glob.glob(os.path.join(server.dir, "mail", domain, local,
+                                         "Maildir", "new", "*")))
+
+
+def queue_json(server):
+    r = run("-d", server.dir, "queue", "list", "--json")
+    return json.loads(r.stdout)["messages"]
+
+
+@pytest.fixture
+def dns():
+    d = DnsServer()
+    yield d
+    d.stop()
+
+
+@pytest.fixture
+def mkserver():
+    made = []
+
+    def make(dns, **conf):
+        settings = {"delivery": "yes", "dns_server": dns.addr,
+                    "outbound_port": sink_port(), "retry_min": "1s",
+                    "retry_max": "2s", "timeout_connect": "2s",
+                    "timeout_outbound": "5s", "delivery_workers": "4"}
+        settings.update(conf)
+        s = Server(settings)
+        made.append(s)
+        return s.start()
+
+    yield make
+    for s in made:
+        s.cleanup()
+
+
+def test_remote_delivery_by_mx(dns, mkserver):
+    dns.mx("remote.test", "mx.remote.test", 10)
+    dns.a("mx.remote.test", "127.0.0.2")
+    with Sink("127.0.0.2", sink_port()) as sink:
+        srv = mkserver(dns)
+        msg, refused = submit(srv, ["alice@remote.test"])
+        assert refused == {}
+        wait_for(lambda: sink.messages, what="delivery")
+        got = sink.messages[0]
+        assert got.mail_from == USER
+        assert got.rcpts == ["alice@remote.test"]
+        assert b"Subject: test" in got.data
+        assert got.data.startswith(b"DKIM-Signature:") or \
+            b"Received: from" in got.data
+        srv.wait_log("status=sent")
+        wait_for(lambda: not srv.queued(), what="queue empty")
+        assert "relay=mx.remote.test[127.0.0.2]" in srv.log()
+
+
+def test_recipients_across_domains_and_local(dns, mkserver):
+    dns.mx("one.test", "mx.one.test", 10)
+    dns.a("mx.one.test", "127.0.0.2")
+    dns.mx("two.test", "mx.two.test", 10)
+    dns.a("mx.two.test", "127.0.0.3")
+    with Sink("127.0.0.2", sink_port()) as one, \
+            Sink("127.0.0.3", sink_port()) as two:
+        srv = mkserver(dns)
+        submit(srv, ["a@one.test", "b@two.test", "c@one.test", USER])
+        wait_for(lambda: one.messages and two.messages, what="delivery")
+        # one connection and one transaction per destination
+        assert one.rcpts() == ["a@one.test", "c@one.test"]
+        assert len(one.messages) == 1
+        assert two.rcpts() == ["b@two.test"]
+        files = wait_for(lambda: maildir_files(srv, USER), what="maildir")
+        data = open(files[0], "rb").read()
+        assert data.startswith(b"Return-Path: <%s>\r\nDelivered-To: %s\r\n"
+                               % (USER.encode(), USER.encode()))
+        assert b"Subject: test" in data
+        wait_for(lambda: not srv.queued(), what="queue empty")
+
+
+def test_implicit_mx_and_preference_fallback(dns, mkserver):
+    # the preferred MX has no listener: the next one takes the message
+    dns.mx("pref.test", "mx1.pref.test", 5)
+    dns.mx("pref.test", "mx2.pref.test", 20)
+    dns.a("mx1.pref.test", "127.0.0.4")
+    dns.a("mx2.pref.test", "127.0.0.5")
+    dns.a("implicit.test", "127.0.0.6")     # no MX: its A record
+    with Sink("127.0.0.5", sink_port()) as backup, \
+            Sink("127.0.0.6", sink_port()) as implicit:
+        srv = mkserver(dns)
+        submit(srv, ["x@pref.test", "y@implicit.test"])
+        wait_for(lambda: backup.messages and implicit.messages,
+                 what="delivery")
+        assert backup.rcpts() == ["x@pref.test"]
+        assert implicit.rcpts() == ["y@implicit.test"]
+
+
+def test_defer_then_retry(dns, mkserver):
+    dns.mx("slow.test", "mx.slow.test", 10)
+    dns.a("mx.slow.test", "127.0.0.2")
+    rules = {"bob@slow.test": ["451 4.2.0 greylisted, try later", "250"]}
+    with Sink("127.0.0.2", sink_port(), rules=rules) as sink:
+        srv = mkserver(dns)
+        submit(srv, ["bob@slow.test"])
+        srv.wait_log("status=deferred")
+        q = queue_json(srv)
+        assert q and q[0]["recipients"][0]["state"] == "pending"
+        assert "greylisted" in q[0]["recipients"][0]["reply"]
+        wait_for(lambda: sink.messages, what="retry", timeout=20)
+        srv.wait_log("attempts=2 status=sent")
+        wait_for(lambda: not srv.queued(), what="queue empty")
+
+
+def parse_dsn(path):
+    msg = email.message_from_binary_file(open(path, "rb"),
+                                         policy=email.policy.compat32)
+    assert msg.get_content_type() == "multipart/report"
+    assert msg.get_param("report-type") == "delivery-status"
+    parts = msg.get_payload()
+    status = [p for p in parts
+              if p.get_content_type() == "message/delivery-status"][0]
+    groups = status.get_payload()   # per-message, then per-recipient
+    return msg, parts, groups
+
+
+def test_reject_bounces_with_dsn_and_suppresses(dns, mkserver):
+    dns.mx("hard.test", "mx.hard.test", 10)
+    dns.a("mx.hard.test", "127.0.0.2")
+    rules = {"gone@hard.test": ["550 5.1.1 <gone@hard.test>: no such user"]}
+    with Sink("127.0.0.2", sink_port(), rules=rules) as sink:
+        srv = mkserver(dns)
+        submit(srv, ["gone@hard.test", "ok@hard.test"],
+               rcpt_options=())
+        files = wait_for(lambda: maildir_files(srv, USER), what="bounce")
+        assert sink.rcpts() == ["ok@hard.test"]
+        msg, parts, groups = parse_dsn(files[0])
+        assert msg["From"].startswith('"Mail Delivery System"') or \
+            "MAILER-DAEMON" in msg["From"]
+        assert msg["Auto-Submitted"] == "auto-replied"
+        per_rcpt = groups[1]
+        assert per_rcpt["Final-Recipient"].lower() == "rfc822; gone@hard.test"
+        assert per_rcpt["Action"] == "failed"
+        assert per_rcpt["Status"] == "5.1.1"
+        assert "no such user" in per_rcpt["Diagnostic-Code"]
+        assert "127.0.0.2" in per_rcpt["Remote-MTA"]
+        # the original's header comes back, not the delivered recipient
+        assert b"Subject: test" in open(files[0], "rb").read()
+        assert "ok@hard.test" not in str(groups[1:])
+        # the bounce itself came from <> and was not bounced again
+        data = open(files[0], "rb").read()
+        assert data.startswith(b"Return-Path: <>\r\n")
+        # hard bounce: the address is suppressed for example.test ...
+        r = run("-d", srv.dir, "suppress", "list", "example.test", "--json")
+        assert "gone@hard.test" in r.stdout
+        # ... so the next submission is refused at RCPT with the reason
+        with pytest.raises(smtplib.SMTPRecipientsRefused) as e:
+            submit(srv, ["gone@hard.test"])
+        code, text = e.value.recipients["gone@hard.test"]
+        assert code == 550 and b"5.1.1" in text and b"bounced" in text
+
+
+def test_null_mx_bounces_at_once(dns, mkserver):
+    dns.null_mx("nomail.test")
+    srv = mkserver(dns)
+    submit(srv, ["x@nomail.test"])
+    files = wait_for(lambda: maildir_files(srv, USER), what="bounce")
+    _, _, groups = parse_dsn(files[0])
+    assert groups[1]["Status"] == "5.1.10"
+    assert "null MX" in groups[1]["Diagnostic-Code"]
+    srv.wait_log("status=bounced")
+    assert "attempts=1 status=bounced" in srv.log()
+
+
+def test_nxdomain_bounces(dns, mkserver):
+    srv = mkserver(dns)
+    submit(srv, ["x@does-not-exist.test"])
+    files = wait_for(lambda: maildir_files(srv, USER), what="bounce")
+    _, _, groups = parse_dsn(files[0])
+    assert groups[1]["Status"] == "5.1.2"
+
+
+def test_dsn_notify_success_and_ret_envid(dns, mkserver):
+    dns.mx("dsn.test", "mx.dsn.test", 10)
+    dns.a("mx.dsn.test", "127.0.0.2")
+    with Sink("127.0.0.2", sink_port()) as sink:
+        srv = mkserver(dns)
+        submit(srv, ["n@dsn.test"], mail_options=["RET=HDRS",
+                                                  "ENVID=env+2B1"],
+               rcpt_options=["NOTIFY=SUCCESS,FAILURE",
+                             "ORCPT=rfc822;n@dsn.test"])
+        wait_for(lambda: sink.messages, what="delivery")
+        got = sink.messages[0]
+        # aiosmtpd offers no DSN: the parameters are not passed on ...
+        assert not any("NOTIFY" in o for o in got.rcpt_options[0])
+        # ... so a "relayed" notice comes back to the sender
+        files = wait_for(lambda: maildir_files(srv, USER), what="notice")
+        _, _, groups = parse_dsn(files[0])
+        assert groups[0]["Original-Envelope-Id"] == "env+2B1"
+        assert groups[1]["Action"] == "relayed"
+
+
+def test_starttls_outbound_and_required(dns, mkserver):
+    dns.mx("tls.test", "mx.tls.test", 10)
+    dns.a("mx.tls.test", "127.0.0.2")
+    dns.mx("plain.test", "mx.plain.test", 10)
+    dns.a("mx.plain.test", "127.0.0.3")
+    with Sink("127.0.0.2", sink_port(), tls=True) as tls_sink, \
+            Sink("127.0.0.3", sink_port()) as plain_sink:
+        srv = mkserver(dns, outbound_tls="required")
+        submit(srv, ["a@tls.test", "b@plain.test"])
+        wait_for(lambda: tls_sink.messages, what="TLS delivery")
+        assert tls_sink.messages[0].tls
+        srv.wait_log("b@plain.test")
+        wait_for(lambda: "does not offer STARTTLS" in srv.log(),
+                 what="required TLS refusal")
+        assert plain_sink.messages == []
+        q = queue_json(srv)
+        assert q[0]["recipients"][1]["state"] == "pending"
+
+
+def test_relayhost_with_auth(dns, mkserver, tmp_path):
+    relay_port = free_port()
+    pw = tmp_path / "relay.pw"
+    pw.write_text("s3cret relay\n")
+    os.chmod(tmp_path, 0o755)
+    os.chmod(pw, 0o644)
+    with Sink("127.0.0.7", relay_port, tls=True,
+              auth={"relayuser": "s3cret relay"}) as relay:
+        srv = mkserver(dns, relayhost="127.0.0.7:%d" % relay_port,
+                       relayhost_user="relayuser",
+                       relayhost_password_file=str(pw))
+        submit(srv, ["far@away.test", "other@else.test"])
+        wait_for(lambda: relay.messages, what="relay delivery")
+        got = relay.messages[0]
+        assert got.tls and got.auth_user == "relayuser"
+        assert sorted(got.rcpts) == ["far@away.test", "other@else.test"]
+        assert "s3cret" not in srv.log()
+
+
+def test_queue_cli_hold_release_delete(dns, mkserver):
+    dns.mx("q.test", "mx.q.test", 10)
+    dns.a("mx.q.test", "127.0.0.2")
+    rules = {"*": ["451 4.3.2 not now"]}
+    with Sink("127.0.0.2", sink_port(), rules=rules) as sink:
+        srv = mkserver(dns, retry_min="1h", retry_max="1h")
+        submit(srv, ["a@q.test"])
+        srv.wait_log("status=deferred")
+        q = queue_json(srv)
+        qid = q[0]["id"]
+        assert q[0]["state"] == "deferred"
+        show = run("-d", srv.dir, "queue", "show", qid).stdout
+        assert "not now" in show and "Subject: test" in show
+        run("-d", srv.dir, "queue", "hold", qid)
+        wait_for(lambda: queue_json(srv)[0]["held"], what="hold")
+        sink.rules.clear()      # accept from now on
+        run("-d", srv.dir, "queue", "flush", qid)   # flush releases too
+        wait_for(lambda: sink.messages, what="flushed delivery")
+        wait_for(lambda: not srv.queued(), what="queue empty")
+        submit(srv, ["b@q.test"])
+        sink.rules["*"] = ["451 4.3.2 not now"]
+        assert run("-d", srv.dir, "queue", "show", "nope",
+                   check=False).returncode == 1
+        usage = run("-d", srv.dir, "queue", "frob", check=False)
+        assert usage.returncode == 2
+
+
+def test_queue_cli_offline(dns, mkserver):
+    srv = mkserver(dns, delivery="no")
+    submit(srv, ["a@offline.test"])
+    qid = queue_json(srv)[0]["id"]
+    assert srv.stop() == 0
+    r = run("-d", srv.dir, "queue", "hold", qid)
+    assert "not running" in r.stdout
+    assert queue_json(srv)[0]["held"]
+    run("-d", srv.dir, "queue", "delete", qid)
+    assert queue_json(srv) == []

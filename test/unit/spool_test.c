@@ -1,0 +1,211 @@
+/*
+ * spool_test: the delivery-state log (spool.h) round-trips through real
+ * files, later records win, a record cut by a crash is ignored, and a
+ * malformed or out-of-range record fails the load instead of being
+ * guessed at.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "envelope.h"
+#include "spool.h"
+#include "util.h"
+
+#define ID	"0123456789ABCDEF01"
+
+struct fix {
+	char	dir[64];
+	int	dirfd;
+};
+
+/* A queue directory holding one committed message with 3 recipients. */
+static int
+setup(void **state)
+{
+	struct fix	*f = calloc(1, sizeof(*f));
+	struct envelope	 e;
+	struct buf	 b;
+	char		 tr[ENVELOPE_TRAILER_LEN + 1];
+	const char	*content = "Subject: t\r\n\r\nbody\r\n";
+	int		 fd;
+
+	strcpy(f->dir, "/tmp/spool_test.XXXXXX");
+	assert_non_null(mkdtemp(f->dir));
+	f->dirfd = open(f->dir, O_RDONLY | O_DIRECTORY);
+	envelope_init(&e);
+	strcpy(e.id, ID);
+	strcpy(e.sender, "s@example.test");
+	envelope_add_rcpt(&e, "a@one.test");
+	envelope_add_rcpt(&e, "b@two.test");
+	envelope_add_rcpt(&e, "c@one.test");
+	buf_init(&b, 65536);
+	assert_int_equal(envelope_format(&e, &b), 0);
+	envelope_trailer(tr, strlen(content), b.len);
+	fd = openat(f->dirfd, ID ".msg", O_WRONLY | O_CREAT, 0600);
+	assert_int_equal(util_write_all(fd, content, strlen(content)), 0);
+	assert_int_equal(util_write_all(fd, b.data, b.len), 0);
+	assert_int_equal(util_write_all(fd, tr, ENVELOPE_TRAILER_LEN), 0);
+	close(fd);
+	buf_free(&b);
+	envelope_free(&e);
+	*state = f;
+	return 0;
+}
+
+static int
+teardown(void **state)
+{
+	struct fix	*f = *state;
+
+	spool_remove(f->dirfd, ID, 0);
+	close(f->dirfd);
+	rmdir(f->dir);
+	free(f);
+	return 0;
+}
+
+static void
+append(struct fix *f, const char *text)
+{
+	struct buf	b;
+
+	buf_init(&b, 65536);
+	buf_appends(&b, text);
+	assert_int_equal(spool_log(f->dirfd, ID, &b), 0);
+	buf_free(&b);
+}
+
+static void
+test_fresh(void **state)
+{
+	struct fix		*f = *state;
+	struct spool_msg	 m;
+	char			 err[128];
+
+	assert_int_equal(spool_load(f->dirfd, ID, &m, err, sizeof(err)), 0);
+	assert_int_equal(m.env.nrcpt, 3);
+	assert_int_equal(m.content_len, strlen("Subject: t\r\n\r\nbody\r\n"));
+	assert_int_equal(m.rs[0].state, SPOOL_R_PENDING);
+	assert_int_equal(m.rs[2].attempts, 0);
+	assert_int_equal(m.hold, 0);
+	spool_msg_free(&m);
+}
+
+static void
+test_records_roundtrip(void **state)
+{
+	struct fix		*f = *state;
+	struct spool_msg	 m;
+	struct spool_rcpt	 r;
+	struct buf		 b;
+	char			 err[128];
+
+	memset(&r, 0, sizeof(r));
+	r.state = SPOOL_R_PENDING;
+	r.attempts = 1;
+	r.next = 1800000300;
+	r.last = 1800000000;
+	strcpy(r.status, "4.2.0");
+	strcpy(r.mta, "mx.two.test[127.0.0.3]");
+	/* a reply that tries to forge a second record stays one value */
+	strcpy(r.reply, "451 4.2.0 busy\nR 0 d 1 0 0 0: 0: 0:");
+	buf_init(&b, 65536);
+	assert_int_equal(spool_rec_rcpt(&b, 1, &r), 0);
+	r.state = SPOOL_R_DONE;
+	r.attempts = 2;
+	assert_int_equal(spool_rec_rcpt(&b, 1, &r), 0);
+	buf_appends(&b, "H 1\n");
+	assert_int_equal(spool_log(f->dirfd, ID, &b), 0);
+	buf_free(&b);
+	assert_int_equal(spool_load(f->dirfd, ID, &m, err, sizeof(err)), 0);
+	assert_int_equal(m.rs[1].state, SPOOL_R_DONE);	/* later wins */
+	assert_int_equal(m.rs[1].attempts, 2);
+	assert_int_equal(m.rs[1].next, 1800000300);
+	assert_string_equal(m.rs[1].mta, "mx.two.test[127.0.0.3]");
+	assert_string_equal(m.rs[1].reply, "451 4.2.0 busy R 0 d 1 0 0 0: 0: 0:");
+	assert_int_equal(m.rs[0].state, SPOOL_R_PENDING);
+	assert_int_equal(m.hold, 1);
+	spool_msg_free(&m);
+}
+
+static void
+test_cut_record_ignored(void **state)
+{
+	struct fix		*f = *state;
+	struct spool_msg	 m;
+	char			 err[128];
+
+	append(f, "R 0 f 1 0 5 5:5.1.1 0: 4:gone\nR 2 d 1 0 5 5:2.0.0 0: 2:ok");
+	assert_int_equal(spool_load(f->dirfd, ID, &m, err, sizeof(err)), 0);
+	assert_int_equal(m.rs[0].state, SPOOL_R_FAILED);
+	assert_string_equal(m.rs[0].reply, "gone");
+	assert_int_equal(m.rs[2].state, SPOOL_R_PENDING);
+	spool_msg_free(&m);
+}
+
+static void
+test_bad_records(void **state)
+{
+	static const char *bad[] = {
+		"R 3 d 1 0 0 0: 0: 0:\n",		/* no recipient 3 */
+		"R 0 x 1 0 0 0: 0: 0:\n",		/* unknown state */
+		"R 0 d 1 0 0 9:5.1.1 0: 0:\n",		/* length overrun */
+		"R 0 d 1 0 0 0: 0: 0: extra\n",		/* trailing bytes */
+		"R 0 d 99999999999 0 0 0: 0: 0:\n",	/* attempts range */
+		"Q\n",					/* unknown record */
+		"H 2\n",
+	};
+	struct fix		*f = *state;
+	struct spool_msg	 m;
+	char			 err[128];
+	size_t			 i;
+
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		char name[64];
+
+		snprintf(name, sizeof(name), "%s.st", ID);
+		unlinkat(f->dirfd, name, 0);
+		append(f, bad[i]);
+		assert_int_equal(spool_load(f->dirfd, ID, &m, err,
+		    sizeof(err)), -1);
+	}
+}
+
+static void
+test_names(void **state)
+{
+	char	id[ENVELOPE_ID_MAX + 1];
+
+	assert_int_equal(spool_msg_name(ID ".msg", id, sizeof(id)), 1);
+	assert_string_equal(id, ID);
+	assert_int_equal(spool_msg_name(ID ".st", id, sizeof(id)), 0);
+	assert_int_equal(spool_msg_name(ID ".tmp", id, sizeof(id)), 0);
+	assert_int_equal(spool_msg_name(".msg", id, sizeof(id)), 0);
+	assert_int_equal(spool_msg_name(".x.msg", id, sizeof(id)), 0);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(test_fresh, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_records_roundtrip, setup,
+		    teardown),
+		cmocka_unit_test_setup_teardown(test_cut_record_ignored, setup,
+		    teardown),
+		cmocka_unit_test_setup_teardown(test_bad_records, setup,
+		    teardown),
+		cmocka_unit_test(test_names),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
