@@ -1,11 +1,51 @@
-/* Placeholder with the agreed API; replaced by the dsn branch. */
+/*
+ * maildir: atomic delivery into a Maildir (the tmp/ -> new/ protocol of
+ * cr.yp.to/proto/maildir.html) and the mapping of an address to its
+ * Maildir under the data directory.
+ *
+ * Invariants: a message appears in new/ whole and already on disk (file
+ * fsync'd before the rename, new/ fsync'd after), or not at all; a failed
+ * delivery leaves nothing in tmp/ or new/.  maildir_path() never yields a
+ * path that leaves DATADIR/mail/ or names a hidden directory.
+ *
+ * Failure: -1 with errno set (ENOSPC and EDQUOT come through unchanged,
+ * so the caller can defer rather than bounce) and a reason in err.
+ */
 #ifndef POSTERN_MAILDIR_H
 #define POSTERN_MAILDIR_H
+
 #include <stddef.h>
 #include <stdint.h>
+
+#define MAILDIR_LOCAL_MAX	64	/* RFC 5321 §4.5.3.1.1 */
+#define MAILDIR_DOMAIN_MAX	255	/* RFC 5321 §4.5.3.1.2 */
+
+/*
+ * Deliver one message into the Maildir at path (".../Maildir"), creating
+ * path, any missing parent, and tmp/ new/ cur/ (mode 0700) as needed.
+ * The message is prefix (prefix_len bytes, may be NULL/0: "Return-Path:
+ * <x>\r\nDelivered-To: y\r\n") followed by len bytes of fd from offset
+ * off, read with pread(2) so the shared spool fd keeps its offset.  Line
+ * ends are written as they are.  The file is written as tmp/UNIQUE
+ * (O_EXCL, 0600), fsync'd, moved to new/UNIQUE, and new/ fsync'd; only
+ * then is 0 returned.  UNIQUE is
+ * "TIME.M<usec>P<pid>R<random hex>.HOST,S=<size>" with '/' and ':' in
+ * HOST written as \057 and \072.  name (namesz) gets UNIQUE; name may be
+ * NULL.  err (errsz) gets the reason on failure; it may be NULL.
+ */
 int	maildir_deliver(const char *path, const char *prefix,
 	    size_t prefix_len, int fd, uint64_t off, uint64_t len, char *name,
 	    size_t namesz, char *err, size_t errsz);
+
+/*
+ * DATADIR/mail/DOMAIN/LOCALPART/Maildir for address, lower-cased (ASCII),
+ * into out.  -1 (errno EINVAL, or ENAMETOOLONG when out is too small) for
+ * a local part or domain that is empty, longer than its RFC 5321 limit,
+ * starts with '.' (so also "." and ".."), or holds '/', '\', '@', '"', a
+ * space or a control byte.  A quoted local part ("a.b"@d) loses its
+ * quotes when what is inside passes the same test; else -1.
+ */
 int	maildir_path(const char *datadir, const char *address, char *out,
 	    size_t outsz);
+
 #endif
