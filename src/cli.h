@@ -15,6 +15,7 @@
 
 struct config;
 struct store;
+struct store_dkim_key;
 
 int	cli_init(const char *datadir, int argc, char **argv);
 int	cli_domain(const char *datadir, int argc, char **argv);
@@ -23,6 +24,7 @@ int	cli_alias(const char *datadir, int argc, char **argv);
 int	cli_provision(const char *datadir, int argc, char **argv);
 int	cli_dns(const char *datadir, int argc, char **argv);
 int	cli_queue(const char *datadir, int argc, char **argv);
+int	cli_dkim(const char *datadir, int argc, char **argv);
 
 /* Shared by the cli_*.c files. */
 int	cli_load_config(const char *datadir, struct config *);
@@ -37,5 +39,16 @@ int	cli_as_invoker(int on);
 void	cli_time(int64_t, char *, size_t);
 /* Validate and lower-case an ASCII local@domain address. */
 int	cli_address(const char *in, char *out, size_t outsz);
+/*
+ * Generate a DKIM key for a configured domain and store it (cli_dkim.c):
+ * alg "rsa" or "ed25519" (or the a= names), rsa_bits 0 for the default,
+ * selector NULL for a generated one ("p" YYYYMMDD "r"/"e", then -2,
+ * -3, ...).  It is active if the domain has no active key of that
+ * algorithm, else pending.  out gets the stored key without its private
+ * part.  0, or -1 after printing the reason.
+ */
+int	cli_dkim_create(struct store *, const char *domain, const char *alg,
+	    unsigned rsa_bits, const char *selector,
+	    struct store_dkim_key *out);
 
 #endif

@@ -230,11 +230,42 @@ host_match_text(int v)
 	return v == 1 ? "yes" : v == 0 ? "no" : "default";
 }
 
+/* --dkim rsa|ed25519|both|none: which keys a new domain gets. */
+static const struct {
+	const char	*name;
+	const char	*algs[2];
+} dkim_choices[] = {
+	{ "rsa", { "rsa", NULL } },
+	{ "ed25519", { "ed25519", NULL } },
+	{ "both", { "rsa", "ed25519" } },
+	{ "none", { NULL, NULL } },
+};
+
+/*
+ * The domain and its DKIM keys in one transaction, so a domain never
+ * exists half made.  A new domain has no keys, so each one is active.
+ */
 static int
 domain_add(struct store *st, char **a, int json)
 {
-	char	d[STORE_ADDR_MAX + 1];
+	struct store_dkim_key	k[2];
+	const char		*choice = "rsa";
+	char			d[STORE_ADDR_MAX + 1];
+	size_t			c, i;
 
+	if (a[0] != NULL && a[1] != NULL && (strcmp(a[1], "--dkim") != 0 ||
+	    (choice = a[2]) == NULL))
+		choice = "";
+	for (c = 0; a[0] != NULL && c < sizeof(dkim_choices) /
+	    sizeof(dkim_choices[0]); c++)
+		if (strcmp(choice, dkim_choices[c].name) == 0)
+			break;
+	if (a[0] == NULL || c == sizeof(dkim_choices) /
+	    sizeof(dkim_choices[0])) {
+		fprintf(stderr, "usage: postern -d DIR domain add DOMAIN "
+		    "[--dkim rsa|ed25519|both|none]\n");
+		return 2;
+	}
 	if (!smtp_valid_domain(a[0]) ||
 	    util_strlcpy(d, a[0], sizeof(d)) == -1) {
 		fprintf(stderr, "postern: domain %s: not a valid domain name\n",
@@ -242,10 +273,27 @@ domain_add(struct store *st, char **a, int json)
 		return 1;
 	}
 	util_lower(d);
+	if (store_begin(st) != STORE_OK)
+		return store_fail(st, "domain", d, STORE_ERR);
 	if (store_fail(st, "domain", d, store_domain_add(st, d)))
-		return 1;
+		goto fail;
+	for (i = 0; i < 2 && dkim_choices[c].algs[i] != NULL; i++)
+		if (cli_dkim_create(st, d, dkim_choices[c].algs[i], 0, NULL,
+		    &k[i]) == -1)
+			goto fail;
+	if (store_commit(st) != STORE_OK) {
+		store_fail(st, "domain", d, STORE_ERR);
+		goto fail;
+	}
 	printf("postern: domain %s added\n", d);
+	for (i = 0; i < 2 && dkim_choices[c].algs[i] != NULL; i++)
+		printf("postern: DKIM key %s (%s) active; publish its TXT "
+		    "record %s._domainkey.%s (see: postern dns %s)\n",
+		    k[i].selector, k[i].algorithm, k[i].selector, d, d);
 	return 0;
+fail:
+	store_rollback(st);
+	return 1;
 }
 
 struct domain_list {
@@ -382,7 +430,8 @@ int
 cli_domain(const char *datadir, int argc, char **argv)
 {
 	static const struct cmd cmds[] = {
-		{ "add", 1, "DOMAIN", domain_add },
+		{ "add", -3, "DOMAIN [--dkim rsa|ed25519|both|none]",
+		    domain_add },
 		{ "list", 0, "[--json]", domain_list },
 		{ "show", 1, "DOMAIN [--json]", domain_show },
 		{ "remove", -2, "DOMAIN [--force]", domain_remove },

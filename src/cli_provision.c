@@ -3,6 +3,9 @@
  * CSV a sending platform imports, and `postern dns`, the records to
  * publish for a domain.
  *
+ * dns also lists the DKIM records of the domain's active and pending
+ * keys (retired ones are the operator's to unpublish after a few days).
+ *
  * provision is all or nothing: every name is checked first (a name that
  * exists is refused unless --rotate), passwords are generated and hashed
  * on one thread per core (argon2id is slow on purpose), the CSV is
@@ -515,6 +518,39 @@ config_addrs(const struct config *cfg, char addrs[][64], size_t max)
 	return n;
 }
 
+/* The public halves of the keys dns prints (dnsrec keeps pointers). */
+struct dns_keys {
+	struct dnsrec_dkim	d[DNSREC_MAX_DKIM];
+	char			selector[DNSREC_MAX_DKIM]
+				    [STORE_DKIM_SELECTOR_MAX + 1];
+	char			pub[DNSREC_MAX_DKIM][DNSREC_KEY_MAX + 1];
+	size_t			n;
+	size_t			skipped;
+};
+
+static int
+dns_key_row(const struct store_dkim_key *k, void *arg)
+{
+	struct dns_keys	*dk = arg;
+
+	if (k->state == STORE_DKIM_RETIRED)
+		return 0;
+	if (dk->n == DNSREC_MAX_DKIM ||
+	    util_strlcpy(dk->selector[dk->n], k->selector,
+	    sizeof(dk->selector[0])) == -1 ||
+	    util_strlcpy(dk->pub[dk->n], k->public_key,
+	    sizeof(dk->pub[0])) == -1) {
+		dk->skipped++;
+		return 0;
+	}
+	dk->d[dk->n].selector = dk->selector[dk->n];
+	dk->d[dk->n].key_type = strncmp(k->algorithm, "ed25519", 7) == 0 ?
+	    "ed25519" : "rsa";
+	dk->d[dk->n].pubkey = dk->pub[dk->n];
+	dk->n++;
+	return 0;
+}
+
 int
 cli_dns(const char *datadir, int argc, char **argv)
 {
@@ -522,6 +558,7 @@ cli_dns(const char *datadir, int argc, char **argv)
 	struct store		*st;
 	struct store_domain	 dom;
 	struct dnsrec_input	 in;
+	struct dns_keys		 keys;
 	struct buf		 zone, json;
 	char			 addrs[DNSREC_MAX_ADDRS][64], err[DNSREC_ERR_MAX];
 	const char		*ap[DNSREC_MAX_ADDRS];
@@ -546,8 +583,20 @@ cli_dns(const char *datadir, int argc, char **argv)
 	}
 	if ((st = cli_store(datadir, 0)) == NULL)
 		return 1;
+	memset(&keys, 0, sizeof(keys));
 	rc = store_domain_get(st, argv[0], &dom);
+	if (rc == STORE_OK &&
+	    store_dkim_list(st, dom.name, dns_key_row, &keys) != STORE_OK) {
+		fprintf(stderr, "postern: dns: %s: DKIM keys: %s\n", dom.name,
+		    store_errmsg(st));
+		store_close(st);
+		return 1;
+	}
 	store_close(st);
+	if (keys.skipped > 0)
+		fprintf(stderr, "postern: dns: %s: %zu DKIM key(s) not shown "
+		    "(at most %d); remove old pending keys\n", dom.name,
+		    keys.skipped, DNSREC_MAX_DKIM);
 	if (rc != STORE_OK) {
 		fprintf(stderr, "postern: dns: domain %s is not configured\n",
 		    argv[0]);
@@ -560,6 +609,8 @@ cli_dns(const char *datadir, int argc, char **argv)
 	in.host = dom.submission_host[0] ? dom.submission_host : cfg.hostname;
 	in.addrs = ap;
 	in.naddrs = n;
+	in.dkim = keys.d;
+	in.ndkim = keys.n;
 	if (dnsrec_check(&in, err, sizeof(err)) == -1) {
 		fprintf(stderr, "postern: dns: %s: %s\n", dom.name, err);
 		return 1;

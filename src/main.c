@@ -30,6 +30,8 @@ usage(void)
 	    "[--format F]\n"
 	    "  dns DOMAIN [--json]         records to publish\n"
 	    "  queue list|show|flush|delete|hold|release [ID] [--json]\n"
+	    "  dkim list|add|rotate|activate|remove|sign ...  DKIM keys and "
+	    "signing\n"
 	    "  check [HOST[:PORT]] --user U --password-stdin ...  test a "
 	    "submission\n"
 	    "                              connection step by step\n"
@@ -88,6 +90,8 @@ run(const char *unused, int argc, char **argv)
 		return cli_queue(datadir, argc - i - 1, argv + i + 1);
 	if (strcmp(argv[i], "dns") == 0)
 		return cli_dns(datadir, argc - i - 1, argv + i + 1);
+	if (strcmp(argv[i], "dkim") == 0)
+		return cli_dkim(datadir, argc - i - 1, argv + i + 1);
 	if (strcmp(argv[i], "check") == 0)
 		return cli_check(argc - i - 1, argv + i + 1);
 	if (strcmp(argv[i], "explain") == 0)
