@@ -704,7 +704,8 @@ wants_notice(const struct env_rcpt *r, const struct spool_rcpt *s)
 		return 0;
 	if (s->state == SPOOL_R_FAILED)
 		return r->notify == 0 || (r->notify & DSN_NOTIFY_FAILURE);
-	return s->state == SPOOL_R_DONE && (r->notify & DSN_NOTIFY_SUCCESS);
+	return s->state == SPOOL_R_DONE && !s->dsn_passed &&
+	    (r->notify & DSN_NOTIFY_SUCCESS);
 }
 
 static void

@@ -59,7 +59,7 @@ static int	mta_cmd(struct mta_conn *, const char *, struct reply *);
 static void	mta_transport_err(struct mta_conn *, const char *);
 static void	mta_reply_text(char *, size_t, const struct reply *);
 static void	mta_outcome(struct djob_msg *, size_t,
-		    const struct reply *, const char *);
+		    const struct reply *, const char *, int);
 static int	mta_complete(const struct djob *);
 static void	mta_mail_line(struct mta_conn *, const struct djob_msg *,
 		    char *, size_t);
@@ -409,7 +409,7 @@ done:
 /* The outcome a reply gives recipient k of m. */
 static void
 mta_outcome(struct djob_msg *m, size_t k, const struct reply *r,
-    const char *mta)
+    const char *mta, int dsn)
 {
 	char			 text[SPOOL_REPLY_MAX + 1];
 	const char		*st = r->enhanced;
@@ -426,6 +426,8 @@ mta_outcome(struct djob_msg *m, size_t k, const struct reply *r,
 		st = s == SPOOL_R_DONE ? "2.0.0" : s == SPOOL_R_FAILED ?
 		    "5.0.0" : "4.0.0";
 	djob_result(m, k, s, st, mta, text);
+	/* a DSN-capable hop was given NOTIFY/ORCPT: its reports, not ours */
+	m->res[k].dsn_passed = s == SPOOL_R_DONE && dsn;
 }
 
 static void
@@ -531,7 +533,7 @@ mta_message(struct mta_conn *cn, struct djob_msg *m)
 	mail_ok = r.code >= 200 && r.code < 300;
 	if (!mail_ok)
 		for (k = 0; k < m->n; k++)
-			mta_outcome(m, k, &r, cn->mta);
+			mta_outcome(m, k, &r, cn->mta, cn->dsn);
 	/* RCPTs */
 	for (k = 0; k < m->n; k++) {
 		acc[k] = 0;
@@ -551,7 +553,7 @@ mta_message(struct mta_conn *cn, struct djob_msg *m)
 		if (r.code >= 200 && r.code < 300)
 			acc[k] = 1, accepted++;
 		else
-			mta_outcome(m, k, &r, cn->mta);
+			mta_outcome(m, k, &r, cn->mta, cn->dsn);
 	}
 	/* DATA */
 	if (!cn->pipelining && mail_ok && accepted > 0 &&
@@ -571,11 +573,11 @@ mta_message(struct mta_conn *cn, struct djob_msg *m)
 				goto lost;
 			for (k = 0; k < m->n; k++)
 				if (acc[k])
-					mta_outcome(m, k, &r, cn->mta);
+					mta_outcome(m, k, &r, cn->mta, cn->dsn);
 		} else if (mail_ok)
 			for (k = 0; k < m->n; k++)
 				if (acc[k])
-					mta_outcome(m, k, &r, cn->mta);
+					mta_outcome(m, k, &r, cn->mta, cn->dsn);
 	}
 	if (!mail_ok || accepted == 0 || r.code != 250)
 		if (mta_cmd(cn, "RSET", &r) == -1)

@@ -51,6 +51,8 @@ struct spool_rcpt {
 	char		 status[SPOOL_STATUS_MAX + 1];	/* "4.4.1" */
 	char		 mta[SPOOL_MTA_MAX + 1];	/* who answered */
 	char		 reply[SPOOL_REPLY_MAX + 1];	/* what, printable */
+	int		 dsn_passed;	/* the next hop took over DSN duties
+					   (RFC 3461 §4.1); not recorded */
 };
 
 struct spool_msg {
