@@ -1,8 +1,9 @@
 /*
  * smtp_session: one SMTP client connection (RFC 5321), with STARTTLS
  * (RFC 3207), AUTH (RFC 4954), PIPELINING (RFC 2920), SIZE (RFC 1870),
- * 8BITMIME (RFC 6152), ENHANCEDSTATUSCODES (RFC 2034/3463) and SMTPUTF8
- * (RFC 6531).
+ * 8BITMIME (RFC 6152), ENHANCEDSTATUSCODES (RFC 2034/3463), SMTPUTF8
+ * (RFC 6531) and DSN (RFC 3461: the parameters are kept per recipient
+ * and passed to the queue).
  *
  * State lives in enum smtp_state and changes only in smtp_enter_state();
  * the mail transaction is a separate struct smtp_tx created at MAIL and
@@ -10,7 +11,8 @@
  * through one table (smtp_cmds[]) whose flags carry the common checks.
  *
  * Input is bounded: a command line is at most 512 octets with its CRLF,
- * an AUTH line 12288 (RFC 4954 §4); longer lines are answered once and
+ * MAIL and RCPT 1076 (the DSN parameters, RFC 3461 §4), an AUTH line
+ * 12288 (RFC 4954 §4); longer lines are answered once and
  * skipped up to the next LF.  Lines must end in CRLF.  DATA goes through
  * the dotreader (dotreader.h): only <CRLF>.<CRLF> ends it, bare CR or LF
  * make the message fail with 550 5.6.11 once it has ended.
@@ -57,6 +59,9 @@
 
 #define SMTP_CMD_LINE_MAX	512	/* RFC 5321 §4.5.3.1.4, with CRLF */
 #define SMTP_AUTH_LINE_MAX	12288	/* RFC 4954 §4 */
+/* RFC 3461 §4: ENVID adds 100 octets to MAIL, ORCPT 500 to RCPT; and
+   room for the RET and NOTIFY keywords */
+#define SMTP_DSN_LINE_MAX	(SMTP_CMD_LINE_MAX + SMTP_ORCPT_MAX + 64)
 #define SMTP_TEXT_LINE_MAX	1000	/* RFC 5321 §4.5.3.1.6, with CRLF */
 #define SMTP_OUT_MAX		(256 * 1024)	/* stop reading past this */
 #define SMTP_IN_HIGH		(128 * 1024)	/* read high watermark */
@@ -89,14 +94,21 @@ enum smtp_wait {
 	WAIT_LIMIT,		/* daily recipient count */
 };
 
+/* An accepted recipient and its DSN parameters (RFC 3461). */
+struct smtp_rcpt {
+	char			 addr[SMTP_ADDR_MAX + 1];
+	struct smtp_rcpt_params	 dsn;
+};
+
 struct smtp_tx {
 	struct smtp_path	 sender;
 	struct smtp_mail_params	 params;
-	char			(*rcpt)[SMTP_ADDR_MAX + 1];
+	struct smtp_rcpt	*rcpt;
 	size_t			 nrcpt;
 	size_t			 rcpt_tried;	/* RCPT commands, accepted
 						   or not */
 	struct smtp_path	 pending;	/* RCPT under lookup */
+	struct smtp_rcpt_params	 pending_dsn;	/* and its parameters */
 	char			 msgid[33];
 	int			 queue_open;	/* the queue holds an open
 						   message for us: abort it
@@ -189,6 +201,8 @@ static void	smtp_queue_opened(struct smtp_session *, struct ipc_msg *);
 static void	smtp_queue_committed(struct smtp_session *,
 		    struct ipc_msg *);
 static void	smtp_rcpt_accept(struct smtp_session *);
+static void	smtp_param_error(struct smtp_session *, enum smtp_parse_err,
+		    const char *);
 static int	smtp_write_received(struct smtp_session *);
 static void	smtp_write_content(struct smtp_session *, const char *,
 		    size_t);
@@ -807,19 +821,23 @@ smtp_read_line(struct smtp_session *s, char *line, size_t linesz)
 	struct evbuffer		*in = bufferevent_get_input(s->bev);
 	struct evbuffer_ptr	 p;
 	size_t			 len, limit, n;
-	int			 auth;
+	int			 auth, dsn = 0;
 	char			 head[6];
 
 	len = evbuffer_get_length(in);
 	if (len == 0)
 		return 0;
-	/* AUTH lines may be long: RFC 4954 §4 */
+	/* AUTH lines may be long (RFC 4954 §4), MAIL and RCPT longer than
+	   others (RFC 3461 §4) */
 	auth = s->state == SMTP_AUTH_INPUT;
 	if (!auth && evbuffer_copyout(in, head, 5) == 5) {
 		head[5] = '\0';
 		auth = strncasecmp(head, "AUTH ", 5) == 0;
+		dsn = strncasecmp(head, "MAIL ", 5) == 0 ||
+		    strncasecmp(head, "RCPT ", 5) == 0;
 	}
-	limit = auth ? SMTP_AUTH_LINE_MAX : SMTP_CMD_LINE_MAX;
+	limit = auth ? SMTP_AUTH_LINE_MAX : dsn ? SMTP_DSN_LINE_MAX :
+	    SMTP_CMD_LINE_MAX;
 	p = evbuffer_search(in, "\n", 1, NULL);
 	if (p.pos == -1) {
 		if (len <= limit && !s->skipping)
@@ -866,8 +884,8 @@ too_long:
 		smtp_reply(s, "500 5.5.6 Authentication exchange line is too "
 		    "long");
 	} else
-		smtp_reply(s, "500 5.5.2 Error: line too long (limit %d "
-		    "octets)", SMTP_CMD_LINE_MAX);
+		smtp_reply(s, "500 5.5.2 Error: line too long (limit %zu "
+		    "octets)", limit);
 	return -1;
 }
 
@@ -1026,6 +1044,7 @@ cmd_ehlo(struct smtp_session *s, char *args)
 	ext[n++] = "ENHANCEDSTATUSCODES";
 	ext[n++] = "8BITMIME";
 	ext[n++] = "SMTPUTF8";
+	ext[n++] = "DSN";		/* RFC 3461 */
 	smtp_reply(s, "250-%s", cfg->hostname);
 	for (i = 0; i < n; i++)
 		smtp_reply(s, "250%c%s", i + 1 == n ? ' ' : '-', ext[i]);
@@ -1277,12 +1296,8 @@ cmd_mail(struct smtp_session *s, char *args)
 		    "SMTPUTF8");
 		goto fail;
 	case SMTP_PARSE_PARAM_UNKNOWN:
-		smtp_reply(s, "555 5.5.4 Unsupported parameter %.*s",
-		    smtp_param_len(bad) > 64 ? 64 : smtp_param_len(bad), bad);
-		goto fail;
 	case SMTP_PARSE_PARAM_SYNTAX:
-		smtp_reply(s, "501 5.5.4 Bad parameter %.*s",
-		    smtp_param_len(bad) > 64 ? 64 : smtp_param_len(bad), bad);
+		smtp_param_error(s, e, bad);
 		goto fail;
 	}
 	if (tx->params.has_size &&
@@ -1393,7 +1408,8 @@ cmd_rcpt(struct smtp_session *s, char *args)
 		smtp_reply(s, "452 4.5.3 Error: too many recipients");
 		return;
 	}
-	e = smtp_parse_rcpt(args, tx->params.smtputf8, &tx->pending, &bad);
+	e = smtp_parse_rcpt(args, tx->params.smtputf8, &tx->pending,
+	    &tx->pending_dsn, &bad);
 	switch (e) {
 	case SMTP_PARSE_OK:
 		break;
@@ -1408,12 +1424,8 @@ cmd_rcpt(struct smtp_session *s, char *args)
 		    "SMTPUTF8");
 		return;
 	case SMTP_PARSE_PARAM_UNKNOWN:
-		smtp_reply(s, "555 5.5.4 Unsupported parameter %.*s",
-		    smtp_param_len(bad) > 64 ? 64 : smtp_param_len(bad), bad);
-		return;
 	case SMTP_PARSE_PARAM_SYNTAX:
-		smtp_reply(s, "501 5.5.4 Bad parameter %.*s",
-		    smtp_param_len(bad) > 64 ? 64 : smtp_param_len(bad), bad);
+		smtp_param_error(s, e, bad);
 		return;
 	}
 	if (s->kind != LISTEN_MX) {
@@ -1453,9 +1465,53 @@ smtp_rcpt_accept(struct smtp_session *s)
 		return;
 	}
 	tx->rcpt = p;
-	memcpy(tx->rcpt[tx->nrcpt++], tx->pending.addr,
-	    sizeof(tx->rcpt[0]));
+	memcpy(tx->rcpt[tx->nrcpt].addr, tx->pending.addr,
+	    sizeof(tx->rcpt[0].addr));
+	tx->rcpt[tx->nrcpt++].dsn = tx->pending_dsn;
 	smtp_reply(s, "250 2.1.5 Ok");
+}
+
+/*
+ * 555 for a parameter we do not offer, 501 5.5.4 for a bad one (RFC 3463
+ * §3.6), naming it; for the DSN parameters the reply says what is
+ * expected (RFC 3461 §4).
+ */
+static void
+smtp_param_error(struct smtp_session *s, enum smtp_parse_err e,
+    const char *bad)
+{
+	static const struct {
+		const char	*kw;
+		const char	*want;
+	} dsn[] = {
+		{ "RET", "RET=FULL or RET=HDRS" },
+		{ "ENVID", "ENVID=xtext of at most 100 characters" },
+		{ "NOTIFY", "NOTIFY=NEVER or a comma list of SUCCESS, "
+		    "FAILURE, DELAY" },
+		{ "ORCPT", "ORCPT=addr-type;xtext of at most 500 characters" },
+	};
+	char	tok[65], esc[300];
+	size_t	i, klen, len = (size_t)smtp_param_len(bad);
+
+	if (len >= sizeof(tok))
+		len = sizeof(tok) - 1;
+	memcpy(tok, bad, len);
+	tok[len] = '\0';
+	smtp_printable(tok, esc, sizeof(esc));
+	if (e == SMTP_PARSE_PARAM_UNKNOWN) {
+		smtp_reply(s, "555 5.5.4 Unsupported parameter %s", esc);
+		return;
+	}
+	klen = strcspn(bad, "= ");
+	for (i = 0; i < sizeof(dsn) / sizeof(dsn[0]); i++)
+		if (strlen(dsn[i].kw) == klen &&
+		    strncasecmp(bad, dsn[i].kw, klen) == 0) {
+			smtp_reply(s, "501 5.5.4 Bad DSN parameter %s: "
+			    "expected %s, given once (RFC 3461)", esc,
+			    dsn[i].want);
+			return;
+		}
+	smtp_reply(s, "501 5.5.4 Bad parameter %s", esc);
 }
 
 static void
@@ -1524,15 +1580,16 @@ cmd_data(struct smtp_session *s, char *args)
 	    ipc_put_str(&m, s->authed ? s->auth_user : "") == 0 &&
 	    ipc_put_str(&m, smtp_listen_name(s->kind)) == 0 &&
 	    ipc_put_u32(&m, flags) == 0 &&
-	    ipc_put_u32(&m, 0) == 0 &&		/* DSN RET */
-	    ipc_put_str(&m, "") == 0 &&		/* DSN ENVID */
+	    ipc_put_u32(&m, tx->params.ret) == 0 &&	/* DSN RET */
+	    ipc_put_str(&m, tx->params.envid) == 0 &&	/* DSN ENVID */
 	    ipc_chan_send(smtp_srv.queue, &m) == 0;
 	tx->queue_open = ok;
 	for (i = 0; ok && i < tx->nrcpt; i++) {
 		ipc_msg_init(&m, IPC_Q_RCPT, s->id);
-		ok = ipc_put_str(&m, tx->rcpt[i]) == 0 &&
-		    ipc_put_u32(&m, 0) == 0 &&		/* DSN NOTIFY */
-		    ipc_put_str(&m, "") == 0 &&		/* DSN ORCPT */
+		/* DSN NOTIFY and ORCPT */
+		ok = ipc_put_str(&m, tx->rcpt[i].addr) == 0 &&
+		    ipc_put_u32(&m, tx->rcpt[i].dsn.notify) == 0 &&
+		    ipc_put_str(&m, tx->rcpt[i].dsn.orcpt) == 0 &&
 		    ipc_chan_send(smtp_srv.queue, &m) == 0;
 	}
 	if (!ok) {
@@ -1597,7 +1654,8 @@ smtp_write_received(struct smtp_session *s)
 	if (s->ssl)
 		snprintf(tlsc, sizeof(tlsc), "\r\n\t(%s)", s->tls_info);
 	if (tx->nrcpt == 1)
-		snprintf(forc, sizeof(forc), "\r\n\tfor <%s>", tx->rcpt[0]);
+		snprintf(forc, sizeof(forc), "\r\n\tfor <%s>",
+		    tx->rcpt[0].addr);
 	if (util_snprintf(hdr, sizeof(hdr), "Received: from %s ([%s])\r\n"
 	    "\tby %s (Postern) with %s id %s%s%s;\r\n\t%s\r\n", s->helo,
 	    s->client, smtp_srv.cfg->hostname, proto, tx->msgid, tlsc, forc,
