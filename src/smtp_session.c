@@ -21,6 +21,8 @@
  * process, opening and committing messages in the queue process) parks
  * the session in SMTP_WAIT: no further pipelined input is read until the
  * answer comes back through smtp_session_ipc(), which resumes processing.
+ * A submission RCPT may take two such round trips in turn: the
+ * suppression list (WAIT_SUPPRESS), then the daily limit (WAIT_LIMIT).
  * The session is freed only from libevent callbacks (close after a final
  * reply, EOF, error, timeout) or by smtp_session_kill(), never in the
  * middle of handling a command.
@@ -58,6 +60,7 @@
 #include "util.h"
 
 #define SMTP_CMD_LINE_MAX	512	/* RFC 5321 §4.5.3.1.4, with CRLF */
+#define SMTP_REPLY_MAX		512	/* RFC 5321 §4.5.3.1.5, with CRLF */
 #define SMTP_AUTH_LINE_MAX	12288	/* RFC 4954 §4 */
 /* RFC 3461 §4: ENVID adds 100 octets to MAIL, ORCPT 500 to RCPT; and
    room for the RET and NOTIFY keywords */
@@ -92,6 +95,7 @@ enum smtp_wait {
 	WAIT_CONNECT,		/* client lock check before the banner */
 	WAIT_SENDER,		/* may the user send as this sender? */
 	WAIT_LIMIT,		/* daily recipient count */
+	WAIT_SUPPRESS,		/* is the recipient suppressed? */
 };
 
 /* An accepted recipient and its DSN parameters (RFC 3461). */
@@ -201,8 +205,14 @@ static void	smtp_queue_opened(struct smtp_session *, struct ipc_msg *);
 static void	smtp_queue_committed(struct smtp_session *,
 		    struct ipc_msg *);
 static void	smtp_rcpt_accept(struct smtp_session *);
+static void	smtp_rcpt_limit(struct smtp_session *);
+static void	smtp_suppress_check(struct smtp_session *);
+static void	smtp_suppress_result(struct smtp_session *,
+		    struct ipc_msg *);
+static void	smtp_suppressed(struct smtp_session *, struct ipc_msg *);
 static void	smtp_param_error(struct smtp_session *, enum smtp_parse_err,
 		    const char *);
+static void	smtp_safe_text(char *, size_t, const char *);
 static int	smtp_write_received(struct smtp_session *);
 static void	smtp_write_content(struct smtp_session *, const char *,
 		    size_t);
@@ -972,6 +982,7 @@ smtp_session_ipc(struct smtp_session *s, struct ipc_msg *m)
 		{ IPC_CONNECT_RES, WAIT_CONNECT, smtp_connect_result },
 		{ IPC_SENDER_RES, WAIT_SENDER, smtp_sender_result },
 		{ IPC_LIMIT_RES, WAIT_LIMIT, smtp_limit_result },
+		{ IPC_SUPPRESS_RES, WAIT_SUPPRESS, smtp_suppress_result },
 	};
 	size_t	i;
 
@@ -1429,18 +1440,8 @@ cmd_rcpt(struct smtp_session *s, char *args)
 		return;
 	}
 	if (s->kind != LISTEN_MX) {
-		if (s->daily_limit == 0) {
-			smtp_rcpt_accept(s);
-			return;
-		}
-		ipc_msg_init(&m, IPC_LIMIT_REQ, s->id);
-		if (ipc_put_str(&m, s->auth_user) == -1 ||
-		    ipc_chan_send(smtp_srv.auth, &m) == -1) {
-			smtp_reply(s, "451 4.3.0 Error: temporary lookup "
-			    "failure");
-			return;
-		}
-		smtp_park(s, WAIT_LIMIT);
+		/* submission: suppression list, then the daily limit */
+		smtp_suppress_check(s);
 		return;
 	}
 	/* the MX takes mail for local domains only: ask the store */
@@ -1469,6 +1470,161 @@ smtp_rcpt_accept(struct smtp_session *s)
 	    sizeof(tx->rcpt[0].addr));
 	tx->rcpt[tx->nrcpt++].dsn = tx->pending_dsn;
 	smtp_reply(s, "250 2.1.5 Ok");
+}
+
+/* Submission: the daily limit, if the mailbox has one, else accept. */
+static void
+smtp_rcpt_limit(struct smtp_session *s)
+{
+	struct ipc_msg	m;
+
+	if (s->daily_limit == 0) {
+		smtp_rcpt_accept(s);
+		return;
+	}
+	ipc_msg_init(&m, IPC_LIMIT_REQ, s->id);
+	if (ipc_put_str(&m, s->auth_user) == -1 ||
+	    ipc_chan_send(smtp_srv.auth, &m) == -1) {
+		smtp_reply(s, "451 4.3.0 Error: temporary lookup failure");
+		return;
+	}
+	smtp_park(s, WAIT_LIMIT);
+}
+
+/*
+ * Submission: an address that hard-bounced must not be mailed again from
+ * the same domain (the suppression list, store_suppress.c).  The sending
+ * domain is the sender's, or the user's own for the null sender.  A
+ * recipient without a domain (<Postmaster>) is never suppressed.
+ */
+static void
+smtp_suppress_check(struct smtp_session *s)
+{
+	struct smtp_tx	*tx = s->tx;
+	struct ipc_msg	 m;
+	const char	*from, *at;
+
+	if (tx->sender.at > 0)
+		from = tx->sender.addr + tx->sender.at + 1;
+	else
+		from = (at = strrchr(s->auth_user, '@')) ? at + 1 : "";
+	if (from[0] == '\0' || tx->pending.at == 0) {
+		smtp_rcpt_limit(s);
+		return;
+	}
+	ipc_msg_init(&m, IPC_SUPPRESS_REQ, s->id);
+	if (ipc_put_str(&m, from) == -1 ||
+	    ipc_put_str(&m, tx->pending.addr) == -1 ||
+	    ipc_chan_send(smtp_srv.auth, &m) == -1) {
+		smtp_reply(s, "451 4.3.0 Error: temporary lookup failure");
+		return;
+	}
+	smtp_park(s, WAIT_SUPPRESS);
+}
+
+static void
+smtp_suppress_result(struct smtp_session *s, struct ipc_msg *m)
+{
+	uint32_t	result;
+	char		esc[300];
+
+	if (ipc_get_u32(m, &result) == -1 || result > 2)
+		result = 2;
+	if (result == 0) {
+		smtp_rcpt_limit(s);
+		if (s->wait == WAIT_LIMIT)
+			return;		/* parked again */
+	} else if (result == 1)
+		smtp_suppressed(s, m);
+	else {
+		smtp_printable(s->tx->pending.addr, esc, sizeof(esc));
+		smtp_reply(s, "451 4.3.0 <%s>: Temporary lookup failure, try "
+		    "again later", esc);
+	}
+	smtp_resume(s);
+}
+
+/*
+ * 550 5.1.1 for a suppressed recipient: when and why, and the command
+ * that lifts it.  The reason is a remote server's text: only printable
+ * ASCII of it is shown, cut so the reply stays within 512 octets (RFC
+ * 5321 §4.5.3.1.5); if even the rest does not fit, a shorter reply.
+ */
+static void
+smtp_suppressed(struct smtp_session *s, struct ipc_msg *m)
+{
+	char		 dom[STORE_ADDR_MAX + 1], raw[STORE_ADDR_MAX + 1];
+	char		 reason[STORE_REASON_MAX + 1];
+	char		 why[STORE_REASON_MAX + 4];
+	char		 source[16], when[32], esc[300], line[SMTP_REPLY_MAX];
+	const char	*how;
+	uint64_t	 created;
+	time_t		 t;
+	struct tm	 tm;
+	int		 n;
+	size_t		 room;
+
+	if (ipc_get_str(m, raw, sizeof(raw)) == -1 ||
+	    ipc_get_str(m, reason, sizeof(reason)) == -1 ||
+	    ipc_get_str(m, source, sizeof(source)) == -1 ||
+	    ipc_get_u64(m, &created) == -1 || ipc_get_end(m) == -1) {
+		smtp_reply(s, "451 4.3.0 Error: temporary lookup failure");
+		return;
+	}
+	smtp_safe_text(dom, sizeof(dom), raw);
+	smtp_printable(s->tx->pending.addr, esc, sizeof(esc));
+	t = (time_t)created;
+	if (gmtime_r(&t, &tm) == NULL ||
+	    strftime(when, sizeof(when), "%Y-%m-%d %H:%M UTC", &tm) == 0)
+		util_strlcpy(when, "an unknown date", sizeof(when));
+	how = strcmp(source, "bounce") == 0 ? "it hard-bounced on" :
+	    "it was added by hand on";
+	log_info("sess=%s recipient <%s> suppressed for %s (%s)", s->idstr,
+	    esc, dom, source);
+	/* the reply without the reason, to see how much of it fits */
+	n = snprintf(line, sizeof(line), "550 5.1.1 <%s>: recipient "
+	    "suppressed for %s: %s %s; after fixing, run: postern suppress "
+	    "remove %s %s", esc, dom, how, when, dom, esc);
+	if (n < 0 || (size_t)n + 2 > sizeof(line)) {
+		smtp_reply(s, "550 5.1.1 Recipient suppressed for mail from "
+		    "this domain: it may not be mailed again (see postern "
+		    "suppress list)");
+		return;
+	}
+	room = sizeof(line) - 2 - (size_t)n;	/* CRLF */
+	why[0] = '\0';
+	if (reason[0] != '\0' && room > 3 + 8) {
+		smtp_safe_text(why, room - 3 < sizeof(why) ? room - 3 :
+		    sizeof(why), reason);
+	}
+	smtp_reply(s, "550 5.1.1 <%s>: recipient suppressed for %s: %s "
+	    "%s%s%s%s; after fixing, run: postern suppress remove %s %s", esc,
+	    dom, how, when, why[0] ? " (" : "", why, why[0] ? ")" : "", dom,
+	    esc);
+}
+
+/*
+ * Text that did not come from this process (a remote server's reply,
+ * a stored name) made fit for a reply line: printable ASCII only, white
+ * space as a space, anything else as '?', never CR or LF; cut to
+ * dstsz - 1 octets, ending in "..." when cut.
+ */
+static void
+smtp_safe_text(char *dst, size_t dstsz, const char *src)
+{
+	unsigned char	c;
+	size_t		i, n = 0;
+
+	if (dstsz == 0)
+		return;
+	for (i = 0; src[i] != '\0' && n + 1 < dstsz; i++) {
+		c = (unsigned char)src[i];
+		dst[n++] = c >= 32 && c <= 126 ? (char)c :
+		    c == '\t' || c == '\r' || c == '\n' ? ' ' : '?';
+	}
+	dst[n] = '\0';
+	if (src[i] != '\0' && n >= 3)
+		memcpy(dst + n - 3, "...", 3);
 }
 
 /*
