@@ -11,6 +11,10 @@
  * reason ("unknown user", "wrong password") goes back to the SMTP process
  * for its log only, never to the client.  Passwords are wiped from every
  * buffer once verified.
+ *
+ * The suppression list (store_suppress.c) is asked here too, at each
+ * submission RCPT: the entry's reason goes back as stored, and the SMTP
+ * process makes it safe before a client sees it.
  */
 #include <pthread.h>
 #include <signal.h>
@@ -63,6 +67,7 @@ static void	 auth_unavailable(struct ipc_msg *);
 static void	 auth_sender(struct store *, struct ipc_msg *);
 static void	 auth_limit(struct store *, struct ipc_msg *);
 static void	 auth_sent(struct store *, struct ipc_msg *);
+static void	 auth_suppress(struct store *, struct ipc_msg *);
 static int	 auth_host_serves(const char *, const struct store_domain *);
 static void	 auth_reason(char *, size_t, const char *, const char *,
 		    const char *);
@@ -306,6 +311,40 @@ auth_sent(struct store *st, struct ipc_msg *req)
 		log_warnx("auth: store: %s", store_errmsg(st));
 }
 
+/* Is rcpt suppressed for mail from domain?  0 no, 1 yes, 2 error. */
+static void
+auth_suppress(struct store *st, struct ipc_msg *req)
+{
+	struct ipc_msg			res;
+	struct store_suppression	sup;
+	char				domain[SMTP_DOMAIN_MAX + 1];
+	char				rcpt[SMTP_ADDR_MAX + 1];
+	uint32_t			result = 2;
+	int				rc;
+
+	if (ipc_get_str(req, domain, sizeof(domain)) == -1 ||
+	    ipc_get_str(req, rcpt, sizeof(rcpt)) == -1 ||
+	    ipc_get_end(req) == -1)
+		log_warnx("auth: malformed suppression request");
+	else if ((rc = store_suppress_get(st, domain, rcpt, &sup)) ==
+	    STORE_OK)
+		result = 1;
+	else if (rc == STORE_NOTFOUND)
+		result = 0;
+	else
+		log_warnx("auth: store: %s", store_errmsg(st));
+	ipc_msg_init(&res, IPC_SUPPRESS_RES, req->id);
+	ipc_put_u32(&res, result);
+	if (result == 1) {
+		ipc_put_str(&res, sup.domain);
+		ipc_put_str(&res, sup.reason);
+		ipc_put_str(&res, sup.source);
+		ipc_put_u64(&res, (uint64_t)(sup.created > 0 ?
+		    sup.created : 0));
+	}
+	auth_reply(&res);
+}
+
 static void
 auth_rcpt(struct store *st, struct ipc_msg *req)
 {
@@ -363,6 +402,7 @@ auth_unavailable(struct ipc_msg *req)
 		{ IPC_CONNECT_REQ, IPC_CONNECT_RES, 0 },
 		{ IPC_SENDER_REQ, IPC_SENDER_RES, 2 },
 		{ IPC_LIMIT_REQ, IPC_LIMIT_RES, 1 },
+		{ IPC_SUPPRESS_REQ, IPC_SUPPRESS_RES, 2 },
 	};
 	struct ipc_msg	res;
 	size_t		i;
@@ -400,6 +440,7 @@ auth_handle(struct store *st, struct ipc_msg *m)
 		{ IPC_SENDER_REQ, auth_sender },
 		{ IPC_LIMIT_REQ, auth_limit },
 		{ IPC_SENT, auth_sent },
+		{ IPC_SUPPRESS_REQ, auth_suppress },
 	};
 	size_t	i;
 

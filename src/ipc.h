@@ -37,6 +37,10 @@ enum ipc_type {
 	IPC_LIMIT_REQ,		/* smtp -> auth: recipients sent in 24 h */
 	IPC_LIMIT_RES,		/* auth -> smtp */
 	IPC_SENT,		/* smtp -> auth: user sent n recipients */
+	IPC_SUPPRESS_REQ,	/* smtp -> auth: is rcpt suppressed for mail
+				   from this domain? (domain, rcpt) */
+	IPC_SUPPRESS_RES,	/* auth -> smtp: 0 no, 1 yes (then domain,
+				   reason, source, time), 2 store error */
 	IPC_TYPE_MAX
 };
 

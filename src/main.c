@@ -26,6 +26,7 @@ usage(void)
 	    "  domain add|list|show|remove|set ...   local domains\n"
 	    "  mailbox add|list|show|passwd|remove|lock|unlock|set|import ...\n"
 	    "  alias add|list|remove ...\n"
+	    "  suppress list|add|remove ...   recipients not to mail again\n"
 	    "  provision DOMAIN --count N | --names FILE --csv FILE "
 	    "[--format F]\n"
 	    "  dns DOMAIN [--json]         records to publish\n"
@@ -88,6 +89,8 @@ run(const char *unused, int argc, char **argv)
 		return cli_provision(datadir, argc - i - 1, argv + i + 1);
 	if (strcmp(argv[i], "queue") == 0)
 		return cli_queue(datadir, argc - i - 1, argv + i + 1);
+	if (strcmp(argv[i], "suppress") == 0)
+		return cli_suppress(datadir, argc - i - 1, argv + i + 1);
 	if (strcmp(argv[i], "dns") == 0)
 		return cli_dns(datadir, argc - i - 1, argv + i + 1);
 	if (strcmp(argv[i], "dkim") == 0)

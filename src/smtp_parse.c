@@ -26,7 +26,9 @@
  * Parameters: a keyword that is not esmtp-keyword, a value that is not
  * esmtp-value or does not suit its keyword, and a repeated keyword are
  * SMTP_PARSE_PARAM_SYNTAX; a well-formed keyword or value we do not
- * offer is SMTP_PARSE_PARAM_UNKNOWN.
+ * offer is SMTP_PARSE_PARAM_UNKNOWN.  MAIL and RCPT share one parameter
+ * loop, each with its own table of keywords.  DSN values (RFC 3461) are
+ * kept as sent, xtext still encoded, for the queue to relay unchanged.
  *
  * Errors come in this order: path syntax, then lengths (local part 64,
  * domain 255, mailbox 254; the dropped source route does not count),
@@ -41,25 +43,44 @@
 #include <stdint.h>
 #include <string.h>
 
+#include "envelope.h"
 #include "smtp_parse.h"
+
+_Static_assert(SMTP_ENVID_MAX == ENVELOPE_ENVID_MAX, "ENVID bound");
+_Static_assert(SMTP_ORCPT_MAX == ENVELOPE_ORCPT_MAX, "ORCPT bound");
 
 #define LABEL_MAX	63		/* RFC 1035 §2.3.4 */
 #define SIZE_DIGITS_MAX	20		/* UINT64_MAX has 20 digits */
 #define POSTMASTER	"<Postmaster>"
 #define NELEM(a)	(sizeof(a) / sizeof((a)[0]))
 
-enum mail_param_flag {
-	MP_SIZE =	0x01,
-	MP_BODY =	0x02,
-	MP_SMTPUTF8 =	0x04,
-	MP_AUTH =	0x08,
+enum param_flag {
+	P_SIZE =	0x01,
+	P_BODY =	0x02,
+	P_SMTPUTF8 =	0x04,
+	P_AUTH =	0x08,
+	P_RET =		0x10,
+	P_ENVID =	0x20,
+	P_NOTIFY =	0x40,
+	P_ORCPT =	0x80,
 };
 
-struct mail_param {
+/* One keyword; parse gets the value (hasval 0: none) and the output
+   struct of its command (smtp_mail_params or smtp_rcpt_params). */
+struct param {
 	const char		*name;
-	enum mail_param_flag	 flag;
-	enum smtp_parse_err	(*parse)(const char *, size_t, int,
-				    struct smtp_mail_params *);
+	enum param_flag		 flag;
+	enum smtp_parse_err	(*parse)(const char *, size_t, int, void *);
+};
+
+struct param_table {
+	const struct param	*rows;
+	size_t			 n;
+};
+
+struct word_value {
+	const char		*name;
+	uint32_t		 value;
 };
 
 struct body_value {
@@ -80,6 +101,7 @@ static int	is_let_dig(unsigned char, int);
 static int	is_atext(unsigned char);
 static int	is_qtext(unsigned char);
 static int	is_hex(unsigned char);
+static int	is_upper_hex(unsigned char);
 static int	ascii_caseeq(const char *, const char *, size_t);
 static int	has_8bit(const char *, size_t);
 static size_t	label_len(const char *, int);
@@ -98,27 +120,58 @@ static enum smtp_parse_err path_end(const char *);
 static enum smtp_parse_err path_utf8(const char *, size_t, int);
 static int	param_keyword(const char *, size_t, size_t *);
 static int	param_value_ok(const char *, size_t);
-static enum smtp_parse_err mail_params(const char *,
-		    struct smtp_mail_params *, const char **);
-static enum smtp_parse_err mail_param(const char *, size_t,
-		    struct smtp_mail_params *, unsigned int *);
-static enum smtp_parse_err rcpt_params(const char *, const char **);
-static enum smtp_parse_err param_size(const char *, size_t, int,
-		    struct smtp_mail_params *);
-static enum smtp_parse_err param_body(const char *, size_t, int,
-		    struct smtp_mail_params *);
+static int	xtext_ok(const char *, size_t);
+static int	word_lookup(const struct word_value *, size_t, const char *,
+		    size_t, uint32_t *);
+static enum smtp_parse_err params_parse(const char *,
+		    const struct param_table *, void *, const char **);
+static enum smtp_parse_err param_one(const char *, size_t,
+		    const struct param_table *, void *, unsigned int *);
+static enum smtp_parse_err param_size(const char *, size_t, int, void *);
+static enum smtp_parse_err param_body(const char *, size_t, int, void *);
 static enum smtp_parse_err param_smtputf8(const char *, size_t, int,
-		    struct smtp_mail_params *);
-static enum smtp_parse_err param_auth(const char *, size_t, int,
-		    struct smtp_mail_params *);
+		    void *);
+static enum smtp_parse_err param_auth(const char *, size_t, int, void *);
+static enum smtp_parse_err param_ret(const char *, size_t, int, void *);
+static enum smtp_parse_err param_envid(const char *, size_t, int, void *);
+static enum smtp_parse_err param_notify(const char *, size_t, int, void *);
+static enum smtp_parse_err param_orcpt(const char *, size_t, int, void *);
 static size_t	utf8_seq_len(const unsigned char *, size_t);
 
-/* MAIL parameters we offer (RFC 1870, RFC 6152, RFC 6531, RFC 4954). */
-static const struct mail_param mail_param_table[] = {
-	{ "SIZE",	MP_SIZE,	param_size },
-	{ "BODY",	MP_BODY,	param_body },
-	{ "SMTPUTF8",	MP_SMTPUTF8,	param_smtputf8 },
-	{ "AUTH",	MP_AUTH,	param_auth },
+/* MAIL parameters we offer (RFC 1870, 6152, 6531, 4954, 3461). */
+static const struct param mail_param_rows[] = {
+	{ "SIZE",	P_SIZE,		param_size },
+	{ "BODY",	P_BODY,		param_body },
+	{ "SMTPUTF8",	P_SMTPUTF8,	param_smtputf8 },
+	{ "AUTH",	P_AUTH,		param_auth },
+	{ "RET",	P_RET,		param_ret },
+	{ "ENVID",	P_ENVID,	param_envid },
+};
+static const struct param_table mail_params = {
+	mail_param_rows, NELEM(mail_param_rows)
+};
+
+/* RCPT parameters we offer (RFC 3461). */
+static const struct param rcpt_param_rows[] = {
+	{ "NOTIFY",	P_NOTIFY,	param_notify },
+	{ "ORCPT",	P_ORCPT,	param_orcpt },
+};
+static const struct param_table rcpt_params = {
+	rcpt_param_rows, NELEM(rcpt_param_rows)
+};
+
+/* RET= values, RFC 3461 §4.3. */
+static const struct word_value ret_words[] = {
+	{ "FULL",	DSN_RET_FULL },
+	{ "HDRS",	DSN_RET_HDRS },
+};
+
+/* NOTIFY= list elements, RFC 3461 §4.1. */
+static const struct word_value notify_words[] = {
+	{ "NEVER",	DSN_NOTIFY_NEVER },
+	{ "SUCCESS",	DSN_NOTIFY_SUCCESS },
+	{ "FAILURE",	DSN_NOTIFY_FAILURE },
+	{ "DELAY",	DSN_NOTIFY_DELAY },
 };
 
 /* BODY= values, RFC 6152 §2; BINARYMIME (RFC 3030) is not offered. */
@@ -180,7 +233,8 @@ smtp_parse_mail(const char *args, struct smtp_path *path,
 	}
 	start = p;
 	if ((err = path_parse(&p, path)) != SMTP_PARSE_OK ||
-	    (err = mail_params(p, mp, badparam)) != SMTP_PARSE_OK ||
+	    (err = params_parse(p, &mail_params, mp, badparam)) !=
+	    SMTP_PARSE_OK ||
 	    (err = path_utf8(start, (size_t)(p - start), mp->smtputf8)) !=
 	    SMTP_PARSE_OK)
 		goto fail;
@@ -194,12 +248,13 @@ fail:
 
 enum smtp_parse_err
 smtp_parse_rcpt(const char *args, int smtputf8, struct smtp_path *path,
-    const char **badparam)
+    struct smtp_rcpt_params *rp, const char **badparam)
 {
 	const char		*p, *start;
 	enum smtp_parse_err	 err;
 
 	memset(path, 0, sizeof(*path));
+	memset(rp, 0, sizeof(*rp));
 	*badparam = NULL;
 	if ((p = skip_prefix(args, "TO:")) == NULL) {
 		err = SMTP_PARSE_SYNTAX;
@@ -207,13 +262,15 @@ smtp_parse_rcpt(const char *args, int smtputf8, struct smtp_path *path,
 	}
 	start = p;
 	if ((err = rcpt_path(&p, path)) != SMTP_PARSE_OK ||
-	    (err = rcpt_params(p, badparam)) != SMTP_PARSE_OK ||
+	    (err = params_parse(p, &rcpt_params, rp, badparam)) !=
+	    SMTP_PARSE_OK ||
 	    (err = path_utf8(start, (size_t)(p - start), smtputf8)) !=
 	    SMTP_PARSE_OK)
 		goto fail;
 	return SMTP_PARSE_OK;
 fail:
 	memset(path, 0, sizeof(*path));
+	memset(rp, 0, sizeof(*rp));
 	return err;
 }
 
@@ -296,6 +353,13 @@ static int
 is_hex(unsigned char c)
 {
 	return is_digit(c) || (c >= 'A' && c <= 'F') || (c >= 'a' && c <= 'f');
+}
+
+/* RFC 3461 §4 hexchar digits: upper case only. */
+static int
+is_upper_hex(unsigned char c)
+{
+	return is_digit(c) || (c >= 'A' && c <= 'F');
 }
 
 /* Do the first n octets of a and b match, ignoring ASCII case? 1 or 0. */
@@ -621,8 +685,46 @@ param_value_ok(const char *v, size_t len)
 	return 1;
 }
 
+/*
+ * RFC 3461 §4: xtext = *( xchar / hexchar ), xchar any of 33..126 but
+ * "+" and "=", hexchar "+" and two upper-case hex digits.  The value
+ * already passed param_value_ok(), so only the "+" escapes are left.
+ */
+static int
+xtext_ok(const char *v, size_t len)
+{
+	size_t	i;
+
+	for (i = 0; i < len; i++) {
+		if (v[i] != '+')
+			continue;
+		if (len - i < 3 || !is_upper_hex((unsigned char)v[i + 1]) ||
+		    !is_upper_hex((unsigned char)v[i + 2]))
+			return 0;
+		i += 2;
+	}
+	return 1;
+}
+
+/* A keyword of len octets in table, any case: 1 and its value, or 0. */
+static int
+word_lookup(const struct word_value *table, size_t n, const char *w,
+    size_t len, uint32_t *value)
+{
+	size_t	i;
+
+	for (i = 0; i < n; i++)
+		if (strlen(table[i].name) == len &&
+		    ascii_caseeq(w, table[i].name, len)) {
+			*value = table[i].value;
+			return 1;
+		}
+	return 0;
+}
+
+/* The parameters after a path, against one command's table. */
 static enum smtp_parse_err
-mail_params(const char *p, struct smtp_mail_params *mp,
+params_parse(const char *p, const struct param_table *t, void *out,
     const char **badparam)
 {
 	enum smtp_parse_err	err;
@@ -635,7 +737,8 @@ mail_params(const char *p, struct smtp_mail_params *mp,
 		if (*p == '\0')
 			return SMTP_PARSE_OK;
 		len = strcspn(p, " ");
-		if ((err = mail_param(p, len, mp, &seen)) != SMTP_PARSE_OK) {
+		if ((err = param_one(p, len, t, out, &seen)) !=
+		    SMTP_PARSE_OK) {
 			*badparam = p;
 			return err;
 		}
@@ -645,19 +748,19 @@ mail_params(const char *p, struct smtp_mail_params *mp,
 
 /* One "keyword[=value]" token; seen collects keywords to refuse repeats. */
 static enum smtp_parse_err
-mail_param(const char *tok, size_t len, struct smtp_mail_params *mp,
-    unsigned int *seen)
+param_one(const char *tok, size_t len, const struct param_table *t,
+    void *out, unsigned int *seen)
 {
-	const struct mail_param	*row = NULL;
+	const struct param	*row = NULL;
 	size_t			 klen, i;
 	int			 hasval;
 
 	if (!param_keyword(tok, len, &klen))
 		return SMTP_PARSE_PARAM_SYNTAX;
-	for (i = 0; i < NELEM(mail_param_table) && row == NULL; i++)
-		if (strlen(mail_param_table[i].name) == klen &&
-		    ascii_caseeq(tok, mail_param_table[i].name, klen))
-			row = &mail_param_table[i];
+	for (i = 0; i < t->n && row == NULL; i++)
+		if (strlen(t->rows[i].name) == klen &&
+		    ascii_caseeq(tok, t->rows[i].name, klen))
+			row = &t->rows[i];
 	if (row == NULL)
 		return SMTP_PARSE_PARAM_UNKNOWN;
 	if (*seen & row->flag)
@@ -667,30 +770,14 @@ mail_param(const char *tok, size_t len, struct smtp_mail_params *mp,
 	if (hasval && !param_value_ok(tok + klen + 1, len - klen - 1))
 		return SMTP_PARSE_PARAM_SYNTAX;
 	return row->parse(tok + klen + 1, hasval ? len - klen - 1 : 0,
-	    hasval, mp);
-}
-
-/* No RCPT parameters are offered (no DSN); a malformed one is syntax. */
-static enum smtp_parse_err
-rcpt_params(const char *p, const char **badparam)
-{
-	size_t	klen;
-
-	while (*p == ' ')
-		p++;
-	if (*p == '\0')
-		return SMTP_PARSE_OK;
-	*badparam = p;
-	if (!param_keyword(p, strcspn(p, " "), &klen))
-		return SMTP_PARSE_PARAM_SYNTAX;
-	return SMTP_PARSE_PARAM_UNKNOWN;
+	    hasval, out);
 }
 
 /* RFC 1870: SIZE=1*20DIGIT, and the value must fit in 64 bits. */
 static enum smtp_parse_err
-param_size(const char *v, size_t len, int hasval,
-    struct smtp_mail_params *mp)
+param_size(const char *v, size_t len, int hasval, void *out)
 {
+	struct smtp_mail_params	*mp = out;
 	uint64_t	size = 0;
 	unsigned int	d;
 	size_t		i;
@@ -711,10 +798,10 @@ param_size(const char *v, size_t len, int hasval,
 }
 
 static enum smtp_parse_err
-param_body(const char *v, size_t len, int hasval,
-    struct smtp_mail_params *mp)
+param_body(const char *v, size_t len, int hasval, void *out)
 {
-	size_t	i;
+	struct smtp_mail_params	*mp = out;
+	size_t			 i;
 
 	if (!hasval)
 		return SMTP_PARSE_PARAM_SYNTAX;
@@ -730,9 +817,10 @@ param_body(const char *v, size_t len, int hasval,
 
 /* RFC 6531 §3.4: SMTPUTF8 takes no value. */
 static enum smtp_parse_err
-param_smtputf8(const char *v, size_t len, int hasval,
-    struct smtp_mail_params *mp)
+param_smtputf8(const char *v, size_t len, int hasval, void *out)
 {
+	struct smtp_mail_params	*mp = out;
+
 	if (hasval)
 		return SMTP_PARSE_PARAM_SYNTAX;
 	mp->smtputf8 = 1;
@@ -744,8 +832,7 @@ param_smtputf8(const char *v, size_t len, int hasval,
  * hex digits are accepted in either case, as ABNF strings are.
  */
 static enum smtp_parse_err
-param_auth(const char *v, size_t len, int hasval,
-    struct smtp_mail_params *mp)
+param_auth(const char *v, size_t len, int hasval, void *out)
 {
 	size_t	i;
 
@@ -759,6 +846,87 @@ param_auth(const char *v, size_t len, int hasval,
 			return SMTP_PARSE_PARAM_SYNTAX;
 		i += 2;
 	}
+	return SMTP_PARSE_OK;
+}
+
+/* RFC 3461 §4.3: RET=FULL or RET=HDRS. */
+static enum smtp_parse_err
+param_ret(const char *v, size_t len, int hasval, void *out)
+{
+	struct smtp_mail_params	*mp = out;
+
+	if (!hasval || !word_lookup(ret_words, NELEM(ret_words), v, len,
+	    &mp->ret))
+		return SMTP_PARSE_PARAM_SYNTAX;
+	return SMTP_PARSE_OK;
+}
+
+/* RFC 3461 §4.4: ENVID=xtext, at most 100 characters. */
+static enum smtp_parse_err
+param_envid(const char *v, size_t len, int hasval, void *out)
+{
+	struct smtp_mail_params	*mp = out;
+
+	if (!hasval || len > SMTP_ENVID_MAX || !xtext_ok(v, len))
+		return SMTP_PARSE_PARAM_SYNTAX;
+	memcpy(mp->envid, v, len);
+	mp->envid[len] = '\0';
+	return SMTP_PARSE_OK;
+}
+
+/*
+ * RFC 3461 §4.1: NOTIFY=NEVER, or a comma list of SUCCESS, FAILURE and
+ * DELAY.  NEVER with anything else, and empty elements, are errors; an
+ * element given twice is harmless and accepted, as the grammar allows.
+ */
+static enum smtp_parse_err
+param_notify(const char *v, size_t len, int hasval, void *out)
+{
+	struct smtp_rcpt_params	*rp = out;
+	uint32_t		 bit, all = 0;
+	size_t			 i, n;
+
+	if (!hasval)
+		return SMTP_PARSE_PARAM_SYNTAX;
+	for (i = 0; i <= len; i += n + 1) {
+		for (n = 0; i + n < len && v[i + n] != ','; n++)
+			;
+		if (!word_lookup(notify_words, NELEM(notify_words), v + i, n,
+		    &bit))
+			return SMTP_PARSE_PARAM_SYNTAX;
+		all |= bit;
+	}
+	if ((all & DSN_NOTIFY_NEVER) && all != DSN_NOTIFY_NEVER)
+		return SMTP_PARSE_PARAM_SYNTAX;
+	rp->notify = all;
+	return SMTP_PARSE_OK;
+}
+
+/*
+ * RFC 3461 §4.2: ORCPT=addr-type;xtext, addr-type an atom.  "rfc822"
+ * (any case) must carry an address; other types are kept as given.
+ */
+static enum smtp_parse_err
+param_orcpt(const char *v, size_t len, int hasval, void *out)
+{
+	struct smtp_rcpt_params	*rp = out;
+	const char		*semi;
+	size_t			 tlen, i;
+
+	if (!hasval || len > SMTP_ORCPT_MAX ||
+	    (semi = memchr(v, ';', len)) == NULL)
+		return SMTP_PARSE_PARAM_SYNTAX;
+	tlen = (size_t)(semi - v);
+	if (tlen == 0)
+		return SMTP_PARSE_PARAM_SYNTAX;
+	for (i = 0; i < tlen; i++)
+		if (!is_atext((unsigned char)v[i]))
+			return SMTP_PARSE_PARAM_SYNTAX;
+	if (!xtext_ok(semi + 1, len - tlen - 1) ||
+	    (tlen == 6 && ascii_caseeq(v, "rfc822", 6) && len == tlen + 1))
+		return SMTP_PARSE_PARAM_SYNTAX;
+	memcpy(rp->orcpt, v, len);
+	rp->orcpt[len] = '\0';
 	return SMTP_PARSE_OK;
 }
 

@@ -1,8 +1,9 @@
 /*
  * smtp_session: one SMTP client connection (RFC 5321), with STARTTLS
  * (RFC 3207), AUTH (RFC 4954), PIPELINING (RFC 2920), SIZE (RFC 1870),
- * 8BITMIME (RFC 6152), ENHANCEDSTATUSCODES (RFC 2034/3463) and SMTPUTF8
- * (RFC 6531).
+ * 8BITMIME (RFC 6152), ENHANCEDSTATUSCODES (RFC 2034/3463), SMTPUTF8
+ * (RFC 6531) and DSN (RFC 3461: the parameters are kept per recipient
+ * and passed to the queue).
  *
  * State lives in enum smtp_state and changes only in smtp_enter_state();
  * the mail transaction is a separate struct smtp_tx created at MAIL and
@@ -10,7 +11,8 @@
  * through one table (smtp_cmds[]) whose flags carry the common checks.
  *
  * Input is bounded: a command line is at most 512 octets with its CRLF,
- * an AUTH line 12288 (RFC 4954 §4); longer lines are answered once and
+ * MAIL and RCPT 1076 (the DSN parameters, RFC 3461 §4), an AUTH line
+ * 12288 (RFC 4954 §4); longer lines are answered once and
  * skipped up to the next LF.  Lines must end in CRLF.  DATA goes through
  * the dotreader (dotreader.h): only <CRLF>.<CRLF> ends it, bare CR or LF
  * make the message fail with 550 5.6.11 once it has ended.
@@ -19,6 +21,8 @@
  * process, opening and committing messages in the queue process) parks
  * the session in SMTP_WAIT: no further pipelined input is read until the
  * answer comes back through smtp_session_ipc(), which resumes processing.
+ * A submission RCPT may take two such round trips in turn: the
+ * suppression list (WAIT_SUPPRESS), then the daily limit (WAIT_LIMIT).
  * The session is freed only from libevent callbacks (close after a final
  * reply, EOF, error, timeout) or by smtp_session_kill(), never in the
  * middle of handling a command.
@@ -56,7 +60,11 @@
 #include "util.h"
 
 #define SMTP_CMD_LINE_MAX	512	/* RFC 5321 §4.5.3.1.4, with CRLF */
+#define SMTP_REPLY_MAX		512	/* RFC 5321 §4.5.3.1.5, with CRLF */
 #define SMTP_AUTH_LINE_MAX	12288	/* RFC 4954 §4 */
+/* RFC 3461 §4: ENVID adds 100 octets to MAIL, ORCPT 500 to RCPT; and
+   room for the RET and NOTIFY keywords */
+#define SMTP_DSN_LINE_MAX	(SMTP_CMD_LINE_MAX + SMTP_ORCPT_MAX + 64)
 #define SMTP_TEXT_LINE_MAX	1000	/* RFC 5321 §4.5.3.1.6, with CRLF */
 #define SMTP_OUT_MAX		(256 * 1024)	/* stop reading past this */
 #define SMTP_IN_HIGH		(128 * 1024)	/* read high watermark */
@@ -87,16 +95,24 @@ enum smtp_wait {
 	WAIT_CONNECT,		/* client lock check before the banner */
 	WAIT_SENDER,		/* may the user send as this sender? */
 	WAIT_LIMIT,		/* daily recipient count */
+	WAIT_SUPPRESS,		/* is the recipient suppressed? */
+};
+
+/* An accepted recipient and its DSN parameters (RFC 3461). */
+struct smtp_rcpt {
+	char			 addr[SMTP_ADDR_MAX + 1];
+	struct smtp_rcpt_params	 dsn;
 };
 
 struct smtp_tx {
 	struct smtp_path	 sender;
 	struct smtp_mail_params	 params;
-	char			(*rcpt)[SMTP_ADDR_MAX + 1];
+	struct smtp_rcpt	*rcpt;
 	size_t			 nrcpt;
 	size_t			 rcpt_tried;	/* RCPT commands, accepted
 						   or not */
 	struct smtp_path	 pending;	/* RCPT under lookup */
+	struct smtp_rcpt_params	 pending_dsn;	/* and its parameters */
 	char			 msgid[33];
 	int			 queue_open;	/* the queue holds an open
 						   message for us: abort it
@@ -189,6 +205,14 @@ static void	smtp_queue_opened(struct smtp_session *, struct ipc_msg *);
 static void	smtp_queue_committed(struct smtp_session *,
 		    struct ipc_msg *);
 static void	smtp_rcpt_accept(struct smtp_session *);
+static void	smtp_rcpt_limit(struct smtp_session *);
+static void	smtp_suppress_check(struct smtp_session *);
+static void	smtp_suppress_result(struct smtp_session *,
+		    struct ipc_msg *);
+static void	smtp_suppressed(struct smtp_session *, struct ipc_msg *);
+static void	smtp_param_error(struct smtp_session *, enum smtp_parse_err,
+		    const char *);
+static void	smtp_safe_text(char *, size_t, const char *);
 static int	smtp_write_received(struct smtp_session *);
 static void	smtp_write_content(struct smtp_session *, const char *,
 		    size_t);
@@ -807,19 +831,23 @@ smtp_read_line(struct smtp_session *s, char *line, size_t linesz)
 	struct evbuffer		*in = bufferevent_get_input(s->bev);
 	struct evbuffer_ptr	 p;
 	size_t			 len, limit, n;
-	int			 auth;
+	int			 auth, dsn = 0;
 	char			 head[6];
 
 	len = evbuffer_get_length(in);
 	if (len == 0)
 		return 0;
-	/* AUTH lines may be long: RFC 4954 §4 */
+	/* AUTH lines may be long (RFC 4954 §4), MAIL and RCPT longer than
+	   others (RFC 3461 §4) */
 	auth = s->state == SMTP_AUTH_INPUT;
 	if (!auth && evbuffer_copyout(in, head, 5) == 5) {
 		head[5] = '\0';
 		auth = strncasecmp(head, "AUTH ", 5) == 0;
+		dsn = strncasecmp(head, "MAIL ", 5) == 0 ||
+		    strncasecmp(head, "RCPT ", 5) == 0;
 	}
-	limit = auth ? SMTP_AUTH_LINE_MAX : SMTP_CMD_LINE_MAX;
+	limit = auth ? SMTP_AUTH_LINE_MAX : dsn ? SMTP_DSN_LINE_MAX :
+	    SMTP_CMD_LINE_MAX;
 	p = evbuffer_search(in, "\n", 1, NULL);
 	if (p.pos == -1) {
 		if (len <= limit && !s->skipping)
@@ -866,8 +894,8 @@ too_long:
 		smtp_reply(s, "500 5.5.6 Authentication exchange line is too "
 		    "long");
 	} else
-		smtp_reply(s, "500 5.5.2 Error: line too long (limit %d "
-		    "octets)", SMTP_CMD_LINE_MAX);
+		smtp_reply(s, "500 5.5.2 Error: line too long (limit %zu "
+		    "octets)", limit);
 	return -1;
 }
 
@@ -954,6 +982,7 @@ smtp_session_ipc(struct smtp_session *s, struct ipc_msg *m)
 		{ IPC_CONNECT_RES, WAIT_CONNECT, smtp_connect_result },
 		{ IPC_SENDER_RES, WAIT_SENDER, smtp_sender_result },
 		{ IPC_LIMIT_RES, WAIT_LIMIT, smtp_limit_result },
+		{ IPC_SUPPRESS_RES, WAIT_SUPPRESS, smtp_suppress_result },
 	};
 	size_t	i;
 
@@ -1026,6 +1055,7 @@ cmd_ehlo(struct smtp_session *s, char *args)
 	ext[n++] = "ENHANCEDSTATUSCODES";
 	ext[n++] = "8BITMIME";
 	ext[n++] = "SMTPUTF8";
+	ext[n++] = "DSN";		/* RFC 3461 */
 	smtp_reply(s, "250-%s", cfg->hostname);
 	for (i = 0; i < n; i++)
 		smtp_reply(s, "250%c%s", i + 1 == n ? ' ' : '-', ext[i]);
@@ -1277,12 +1307,8 @@ cmd_mail(struct smtp_session *s, char *args)
 		    "SMTPUTF8");
 		goto fail;
 	case SMTP_PARSE_PARAM_UNKNOWN:
-		smtp_reply(s, "555 5.5.4 Unsupported parameter %.*s",
-		    smtp_param_len(bad) > 64 ? 64 : smtp_param_len(bad), bad);
-		goto fail;
 	case SMTP_PARSE_PARAM_SYNTAX:
-		smtp_reply(s, "501 5.5.4 Bad parameter %.*s",
-		    smtp_param_len(bad) > 64 ? 64 : smtp_param_len(bad), bad);
+		smtp_param_error(s, e, bad);
 		goto fail;
 	}
 	if (tx->params.has_size &&
@@ -1393,7 +1419,8 @@ cmd_rcpt(struct smtp_session *s, char *args)
 		smtp_reply(s, "452 4.5.3 Error: too many recipients");
 		return;
 	}
-	e = smtp_parse_rcpt(args, tx->params.smtputf8, &tx->pending, &bad);
+	e = smtp_parse_rcpt(args, tx->params.smtputf8, &tx->pending,
+	    &tx->pending_dsn, &bad);
 	switch (e) {
 	case SMTP_PARSE_OK:
 		break;
@@ -1408,27 +1435,13 @@ cmd_rcpt(struct smtp_session *s, char *args)
 		    "SMTPUTF8");
 		return;
 	case SMTP_PARSE_PARAM_UNKNOWN:
-		smtp_reply(s, "555 5.5.4 Unsupported parameter %.*s",
-		    smtp_param_len(bad) > 64 ? 64 : smtp_param_len(bad), bad);
-		return;
 	case SMTP_PARSE_PARAM_SYNTAX:
-		smtp_reply(s, "501 5.5.4 Bad parameter %.*s",
-		    smtp_param_len(bad) > 64 ? 64 : smtp_param_len(bad), bad);
+		smtp_param_error(s, e, bad);
 		return;
 	}
 	if (s->kind != LISTEN_MX) {
-		if (s->daily_limit == 0) {
-			smtp_rcpt_accept(s);
-			return;
-		}
-		ipc_msg_init(&m, IPC_LIMIT_REQ, s->id);
-		if (ipc_put_str(&m, s->auth_user) == -1 ||
-		    ipc_chan_send(smtp_srv.auth, &m) == -1) {
-			smtp_reply(s, "451 4.3.0 Error: temporary lookup "
-			    "failure");
-			return;
-		}
-		smtp_park(s, WAIT_LIMIT);
+		/* submission: suppression list, then the daily limit */
+		smtp_suppress_check(s);
 		return;
 	}
 	/* the MX takes mail for local domains only: ask the store */
@@ -1453,9 +1466,208 @@ smtp_rcpt_accept(struct smtp_session *s)
 		return;
 	}
 	tx->rcpt = p;
-	memcpy(tx->rcpt[tx->nrcpt++], tx->pending.addr,
-	    sizeof(tx->rcpt[0]));
+	memcpy(tx->rcpt[tx->nrcpt].addr, tx->pending.addr,
+	    sizeof(tx->rcpt[0].addr));
+	tx->rcpt[tx->nrcpt++].dsn = tx->pending_dsn;
 	smtp_reply(s, "250 2.1.5 Ok");
+}
+
+/* Submission: the daily limit, if the mailbox has one, else accept. */
+static void
+smtp_rcpt_limit(struct smtp_session *s)
+{
+	struct ipc_msg	m;
+
+	if (s->daily_limit == 0) {
+		smtp_rcpt_accept(s);
+		return;
+	}
+	ipc_msg_init(&m, IPC_LIMIT_REQ, s->id);
+	if (ipc_put_str(&m, s->auth_user) == -1 ||
+	    ipc_chan_send(smtp_srv.auth, &m) == -1) {
+		smtp_reply(s, "451 4.3.0 Error: temporary lookup failure");
+		return;
+	}
+	smtp_park(s, WAIT_LIMIT);
+}
+
+/*
+ * Submission: an address that hard-bounced must not be mailed again from
+ * the same domain (the suppression list, store_suppress.c).  The sending
+ * domain is the sender's, or the user's own for the null sender.  A
+ * recipient without a domain (<Postmaster>) is never suppressed.
+ */
+static void
+smtp_suppress_check(struct smtp_session *s)
+{
+	struct smtp_tx	*tx = s->tx;
+	struct ipc_msg	 m;
+	const char	*from, *at;
+
+	if (tx->sender.at > 0)
+		from = tx->sender.addr + tx->sender.at + 1;
+	else
+		from = (at = strrchr(s->auth_user, '@')) ? at + 1 : "";
+	if (from[0] == '\0' || tx->pending.at == 0) {
+		smtp_rcpt_limit(s);
+		return;
+	}
+	ipc_msg_init(&m, IPC_SUPPRESS_REQ, s->id);
+	if (ipc_put_str(&m, from) == -1 ||
+	    ipc_put_str(&m, tx->pending.addr) == -1 ||
+	    ipc_chan_send(smtp_srv.auth, &m) == -1) {
+		smtp_reply(s, "451 4.3.0 Error: temporary lookup failure");
+		return;
+	}
+	smtp_park(s, WAIT_SUPPRESS);
+}
+
+static void
+smtp_suppress_result(struct smtp_session *s, struct ipc_msg *m)
+{
+	uint32_t	result;
+	char		esc[300];
+
+	if (ipc_get_u32(m, &result) == -1 || result > 2)
+		result = 2;
+	if (result == 0) {
+		smtp_rcpt_limit(s);
+		if (s->wait == WAIT_LIMIT)
+			return;		/* parked again */
+	} else if (result == 1)
+		smtp_suppressed(s, m);
+	else {
+		smtp_printable(s->tx->pending.addr, esc, sizeof(esc));
+		smtp_reply(s, "451 4.3.0 <%s>: Temporary lookup failure, try "
+		    "again later", esc);
+	}
+	smtp_resume(s);
+}
+
+/*
+ * 550 5.1.1 for a suppressed recipient: when and why, and the command
+ * that lifts it.  The reason is a remote server's text: only printable
+ * ASCII of it is shown, cut so the reply stays within 512 octets (RFC
+ * 5321 §4.5.3.1.5); if even the rest does not fit, a shorter reply.
+ */
+static void
+smtp_suppressed(struct smtp_session *s, struct ipc_msg *m)
+{
+	char		 dom[STORE_ADDR_MAX + 1], raw[STORE_ADDR_MAX + 1];
+	char		 reason[STORE_REASON_MAX + 1];
+	char		 why[STORE_REASON_MAX + 4];
+	char		 source[16], when[32], esc[300], line[SMTP_REPLY_MAX];
+	const char	*how;
+	uint64_t	 created;
+	time_t		 t;
+	struct tm	 tm;
+	int		 n;
+	size_t		 room;
+
+	if (ipc_get_str(m, raw, sizeof(raw)) == -1 ||
+	    ipc_get_str(m, reason, sizeof(reason)) == -1 ||
+	    ipc_get_str(m, source, sizeof(source)) == -1 ||
+	    ipc_get_u64(m, &created) == -1 || ipc_get_end(m) == -1) {
+		smtp_reply(s, "451 4.3.0 Error: temporary lookup failure");
+		return;
+	}
+	smtp_safe_text(dom, sizeof(dom), raw);
+	smtp_printable(s->tx->pending.addr, esc, sizeof(esc));
+	t = (time_t)created;
+	if (gmtime_r(&t, &tm) == NULL ||
+	    strftime(when, sizeof(when), "%Y-%m-%d %H:%M UTC", &tm) == 0)
+		util_strlcpy(when, "an unknown date", sizeof(when));
+	how = strcmp(source, "bounce") == 0 ? "it hard-bounced on" :
+	    "it was added by hand on";
+	log_info("sess=%s recipient <%s> suppressed for %s (%s)", s->idstr,
+	    esc, dom, source);
+	/* the reply without the reason, to see how much of it fits */
+	n = snprintf(line, sizeof(line), "550 5.1.1 <%s>: recipient "
+	    "suppressed for %s: %s %s; after fixing, run: postern suppress "
+	    "remove %s %s", esc, dom, how, when, dom, esc);
+	if (n < 0 || (size_t)n + 2 > sizeof(line)) {
+		smtp_reply(s, "550 5.1.1 Recipient suppressed for mail from "
+		    "this domain: it may not be mailed again (see postern "
+		    "suppress list)");
+		return;
+	}
+	room = sizeof(line) - 2 - (size_t)n;	/* CRLF */
+	why[0] = '\0';
+	if (reason[0] != '\0' && room > 3 + 8) {
+		smtp_safe_text(why, room - 3 < sizeof(why) ? room - 3 :
+		    sizeof(why), reason);
+	}
+	smtp_reply(s, "550 5.1.1 <%s>: recipient suppressed for %s: %s "
+	    "%s%s%s%s; after fixing, run: postern suppress remove %s %s", esc,
+	    dom, how, when, why[0] ? " (" : "", why, why[0] ? ")" : "", dom,
+	    esc);
+}
+
+/*
+ * Text that did not come from this process (a remote server's reply,
+ * a stored name) made fit for a reply line: printable ASCII only, white
+ * space as a space, anything else as '?', never CR or LF; cut to
+ * dstsz - 1 octets, ending in "..." when cut.
+ */
+static void
+smtp_safe_text(char *dst, size_t dstsz, const char *src)
+{
+	unsigned char	c;
+	size_t		i, n = 0;
+
+	if (dstsz == 0)
+		return;
+	for (i = 0; src[i] != '\0' && n + 1 < dstsz; i++) {
+		c = (unsigned char)src[i];
+		dst[n++] = c >= 32 && c <= 126 ? (char)c :
+		    c == '\t' || c == '\r' || c == '\n' ? ' ' : '?';
+	}
+	dst[n] = '\0';
+	if (src[i] != '\0' && n >= 3)
+		memcpy(dst + n - 3, "...", 3);
+}
+
+/*
+ * 555 for a parameter we do not offer, 501 5.5.4 for a bad one (RFC 3463
+ * §3.6), naming it; for the DSN parameters the reply says what is
+ * expected (RFC 3461 §4).
+ */
+static void
+smtp_param_error(struct smtp_session *s, enum smtp_parse_err e,
+    const char *bad)
+{
+	static const struct {
+		const char	*kw;
+		const char	*want;
+	} dsn[] = {
+		{ "RET", "RET=FULL or RET=HDRS" },
+		{ "ENVID", "ENVID=xtext of at most 100 characters" },
+		{ "NOTIFY", "NOTIFY=NEVER or a comma list of SUCCESS, "
+		    "FAILURE, DELAY" },
+		{ "ORCPT", "ORCPT=addr-type;xtext of at most 500 characters" },
+	};
+	char	tok[65], esc[300];
+	size_t	i, klen, len = (size_t)smtp_param_len(bad);
+
+	if (len >= sizeof(tok))
+		len = sizeof(tok) - 1;
+	memcpy(tok, bad, len);
+	tok[len] = '\0';
+	smtp_printable(tok, esc, sizeof(esc));
+	if (e == SMTP_PARSE_PARAM_UNKNOWN) {
+		smtp_reply(s, "555 5.5.4 Unsupported parameter %s", esc);
+		return;
+	}
+	klen = strcspn(bad, "= ");
+	for (i = 0; i < sizeof(dsn) / sizeof(dsn[0]); i++)
+		if (strlen(dsn[i].kw) == klen &&
+		    strncasecmp(bad, dsn[i].kw, klen) == 0) {
+			smtp_reply(s, "501 5.5.4 Bad DSN parameter %s: "
+			    "expected %s, given once (RFC 3461)", esc,
+			    dsn[i].want);
+			return;
+		}
+	smtp_reply(s, "501 5.5.4 Bad parameter %s", esc);
 }
 
 static void
@@ -1524,15 +1736,16 @@ cmd_data(struct smtp_session *s, char *args)
 	    ipc_put_str(&m, s->authed ? s->auth_user : "") == 0 &&
 	    ipc_put_str(&m, smtp_listen_name(s->kind)) == 0 &&
 	    ipc_put_u32(&m, flags) == 0 &&
-	    ipc_put_u32(&m, 0) == 0 &&		/* DSN RET */
-	    ipc_put_str(&m, "") == 0 &&		/* DSN ENVID */
+	    ipc_put_u32(&m, tx->params.ret) == 0 &&	/* DSN RET */
+	    ipc_put_str(&m, tx->params.envid) == 0 &&	/* DSN ENVID */
 	    ipc_chan_send(smtp_srv.queue, &m) == 0;
 	tx->queue_open = ok;
 	for (i = 0; ok && i < tx->nrcpt; i++) {
 		ipc_msg_init(&m, IPC_Q_RCPT, s->id);
-		ok = ipc_put_str(&m, tx->rcpt[i]) == 0 &&
-		    ipc_put_u32(&m, 0) == 0 &&		/* DSN NOTIFY */
-		    ipc_put_str(&m, "") == 0 &&		/* DSN ORCPT */
+		/* DSN NOTIFY and ORCPT */
+		ok = ipc_put_str(&m, tx->rcpt[i].addr) == 0 &&
+		    ipc_put_u32(&m, tx->rcpt[i].dsn.notify) == 0 &&
+		    ipc_put_str(&m, tx->rcpt[i].dsn.orcpt) == 0 &&
 		    ipc_chan_send(smtp_srv.queue, &m) == 0;
 	}
 	if (!ok) {
@@ -1597,7 +1810,8 @@ smtp_write_received(struct smtp_session *s)
 	if (s->ssl)
 		snprintf(tlsc, sizeof(tlsc), "\r\n\t(%s)", s->tls_info);
 	if (tx->nrcpt == 1)
-		snprintf(forc, sizeof(forc), "\r\n\tfor <%s>", tx->rcpt[0]);
+		snprintf(forc, sizeof(forc), "\r\n\tfor <%s>",
+		    tx->rcpt[0].addr);
 	if (util_snprintf(hdr, sizeof(hdr), "Received: from %s ([%s])\r\n"
 	    "\tby %s (Postern) with %s id %s%s%s;\r\n\t%s\r\n", s->helo,
 	    s->client, smtp_srv.cfg->hostname, proto, tx->msgid, tlsc, forc,

@@ -73,6 +73,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	struct smtp_path	 path;
 	struct smtp_mail_params	 mp;
+	struct smtp_rcpt_params	 rp;
 	const char		*bad;
 	char			*line, *copy, *verb, *args;
 	size_t			 len, i;
@@ -93,10 +94,11 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	    e == SMTP_PARSE_PARAM_SYNTAX) {
 		assert(bad >= line && bad <= line + len);
 	}
-	e = smtp_parse_rcpt(line, utf8, &path, &bad);
+	e = smtp_parse_rcpt(line, utf8, &path, &rp, &bad);
 	if (e == SMTP_PARSE_OK) {
 		check_path(&path);
 		assert(!path.null);
+		assert(strlen(rp.orcpt) <= SMTP_ORCPT_MAX);
 		if (!utf8)
 			for (i = 0; path.addr[i]; i++)
 				assert((unsigned char)path.addr[i] < 0x80);
@@ -128,7 +130,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		    smtp_parse_mail(args, &path, &mp, &bad) == SMTP_PARSE_OK)
 			check_path(&path);
 		if (strcmp(verb, "RCPT") == 0 &&
-		    smtp_parse_rcpt(args, utf8, &path, &bad) == SMTP_PARSE_OK)
+		    smtp_parse_rcpt(args, utf8, &path, &rp,
+		    &bad) == SMTP_PARSE_OK)
 			check_path(&path);
 		if ((strcmp(verb, "EHLO") == 0 || strcmp(verb, "HELO") == 0))
 			(void)smtp_valid_helo(args);

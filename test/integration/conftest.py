@@ -150,10 +150,11 @@ class Server:
             assert magic == b"postern-trailer" and version == b"1", name
             off, length = int(off), int(length)
             assert off + length + 60 == len(data), name
-            env = data[off:off + length].decode("utf-8")
+            raw = data[off:off + length]
+            env = raw.decode("utf-8")
             assert env.startswith("postern-envelope 1\n")
             assert env.endswith("end 0 \n")
-            out[name[:-4]] = (env, data[:off])
+            out[name[:-4]] = Queued(env, data[:off], raw)
         return out
 
     def client_context(self, check_hostname=True):
@@ -172,6 +173,61 @@ class Server:
             self.stop()
         finally:
             shutil.rmtree(self.tmp, ignore_errors=True)
+
+
+def parse_envelope(raw):
+    """The "KEY LEN VALUE\\n" lines of an envelope (envelope.h), by their
+    explicit lengths: ({key: value} of the single fields, [recipients]),
+    each recipient {"addr", "notify", "orcpt"} (its DSN parameters)."""
+    magic = b"postern-envelope 1\n"
+    assert raw.startswith(magic)
+    pos, fields, rcpts = len(magic), {}, []
+    while pos < len(raw):
+        sp1 = raw.index(b" ", pos)
+        sp2 = raw.index(b" ", sp1 + 1)
+        key = raw[pos:sp1].decode()
+        n = int(raw[sp1 + 1:sp2])
+        value = raw[sp2 + 1:sp2 + 1 + n].decode("utf-8")
+        assert raw[sp2 + 1 + n:sp2 + 2 + n] == b"\n", key
+        pos = sp2 + 2 + n
+        if key == "rcpt":
+            rcpts.append({"addr": value, "notify": 0, "orcpt": ""})
+        elif key == "notify":
+            rcpts[-1]["notify"] = int(value)
+        elif key == "orcpt":
+            rcpts[-1]["orcpt"] = value
+        else:
+            assert key not in fields, key
+            fields[key] = value
+    return fields, rcpts
+
+
+class Queued(tuple):
+    """One committed message: the tuple (envelope text, content bytes),
+    plus the envelope parsed: .fields, .rcpts and the DSN parameters
+    (RFC 3461) .ret (0 none, 1 FULL, 2 HDRS), .envid (xtext as sent),
+    .notify and .orcpt (one per recipient, in order)."""
+
+    def __new__(cls, env, content, raw):
+        self = super().__new__(cls, (env, content))
+        self.fields, self.rcpts = parse_envelope(raw)
+        return self
+
+    @property
+    def ret(self):
+        return int(self.fields["ret"])
+
+    @property
+    def envid(self):
+        return self.fields["envid"]
+
+    @property
+    def notify(self):
+        return [r["notify"] for r in self.rcpts]
+
+    @property
+    def orcpt(self):
+        return [r["orcpt"] for r in self.rcpts]
 
 
 class Dialog:

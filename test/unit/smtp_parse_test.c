@@ -1,7 +1,8 @@
 /*
  * smtp_parse_test: table-driven tests for command splitting, MAIL and
- * RCPT paths and parameters, HELO arguments, domains and UTF-8, plus
- * generated addresses at and one past every length bound.
+ * RCPT paths and parameters (DSN, RFC 3461, included), HELO arguments,
+ * domains and UTF-8, plus generated addresses at and one past every
+ * length bound.
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -12,6 +13,7 @@
 
 #include <cmocka.h>
 
+#include "envelope.h"
 #include "log.h"
 #include "smtp_parse.h"
 
@@ -34,6 +36,10 @@ struct path_case {
 	uint64_t		 size;
 	enum smtp_body		 body;
 	int			 want_smtputf8;
+	uint32_t		 ret;		/* MAIL: DSN output */
+	const char		*envid;		/* NULL means "" */
+	uint32_t		 notify;	/* RCPT: DSN output */
+	const char		*orcpt;		/* NULL means "" */
 	const char		*bad;		/* text at *badparam */
 };
 
@@ -65,6 +71,16 @@ struct length_case {
 #define SYN(a)			ERR(a, SMTP_PARSE_SYNTAX)
 #define PBAD(a, e, b)		{ .args = a, .err = e, .bad = b }
 #define U8(s, w)		{ s, sizeof(s) - 1, w }
+#define DSN_MAIL(a, r, e)	{ .args = a, .addr = "a@b", .at = 1, \
+				  .ret = r, .envid = e }
+#define DSN_RCPT(a, n, o)	{ .args = a, .addr = "a@b", .at = 1, \
+				  .notify = n, .orcpt = o }
+#define N_SF			(DSN_NOTIFY_SUCCESS | DSN_NOTIFY_FAILURE)
+#define X100	"xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx" \
+		"xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"
+#define X493	X100 X100 X100 X100 \
+		"xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx" \
+		"xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"
 
 static void	test_cmd_split(void **);
 static void	test_mail(void **);
@@ -298,8 +314,37 @@ static const struct path_case mail_cases[] = {
 	  .body = SMTP_BODY_8BITMIME, .want_smtputf8 = 1 },
 	{ .args = "FROM:<a@b>  SIZE=1   BODY=7BIT  ", .addr = "a@b", .at = 1,
 	  .has_size = 1, .size = 1, .body = SMTP_BODY_7BIT },
-	PBAD("FROM:<a@b> RET=FULL", SMTP_PARSE_PARAM_UNKNOWN, "RET=FULL"),
-	PBAD("FROM:<a@b> ENVID=x", SMTP_PARSE_PARAM_UNKNOWN, "ENVID=x"),
+	/* DSN, RFC 3461 §4.3 and §4.4: RET and ENVID. */
+	DSN_MAIL("FROM:<a@b> RET=FULL", DSN_RET_FULL, NULL),
+	DSN_MAIL("FROM:<a@b> ret=hdrs", DSN_RET_HDRS, NULL),
+	DSN_MAIL("FROM:<a@b> ENVID=x", 0, "x"),
+	DSN_MAIL("FROM:<a@b> RET=HDRS ENVID=abc+2Bd", DSN_RET_HDRS,
+	    "abc+2Bd"),
+	{ .args = "FROM:<a@b> envid=QQ+2B+3D+20;@<>! SIZE=5 RET=Full",
+	  .addr = "a@b", .at = 1, .has_size = 1, .size = 5,
+	  .ret = DSN_RET_FULL, .envid = "QQ+2B+3D+20;@<>!" },
+	DSN_MAIL("FROM:<a@b> ENVID=" X100, 0, X100),
+	PBAD("FROM:<a@b> ENVID=" X100 "x", SMTP_PARSE_PARAM_SYNTAX, "ENVID="),
+	PBAD("FROM:<a@b> RET=NONE", SMTP_PARSE_PARAM_SYNTAX, "RET=NONE"),
+	PBAD("FROM:<a@b> RET=FULLX", SMTP_PARSE_PARAM_SYNTAX, "RET="),
+	PBAD("FROM:<a@b> RET=", SMTP_PARSE_PARAM_SYNTAX, "RET="),
+	PBAD("FROM:<a@b> RET", SMTP_PARSE_PARAM_SYNTAX, "RET"),
+	PBAD("FROM:<a@b> RET=FULL RET=HDRS", SMTP_PARSE_PARAM_SYNTAX,
+	    "RET=HDRS"),
+	PBAD("FROM:<a@b> ENVID=", SMTP_PARSE_PARAM_SYNTAX, "ENVID="),
+	PBAD("FROM:<a@b> ENVID", SMTP_PARSE_PARAM_SYNTAX, "ENVID"),
+	PBAD("FROM:<a@b> ENVID=a+2b", SMTP_PARSE_PARAM_SYNTAX, "ENVID="),
+	PBAD("FROM:<a@b> ENVID=a+2", SMTP_PARSE_PARAM_SYNTAX, "ENVID="),
+	PBAD("FROM:<a@b> ENVID=a+", SMTP_PARSE_PARAM_SYNTAX, "ENVID="),
+	PBAD("FROM:<a@b> ENVID=a+GG", SMTP_PARSE_PARAM_SYNTAX, "ENVID="),
+	PBAD("FROM:<a@b> ENVID=a=b", SMTP_PARSE_PARAM_SYNTAX, "ENVID="),
+	PBAD("FROM:<a@b> ENVID=j\xc3\xb6rg", SMTP_PARSE_PARAM_SYNTAX,
+	    "ENVID="),
+	PBAD("FROM:<a@b> ENVID=a ENVID=b", SMTP_PARSE_PARAM_SYNTAX,
+	    "ENVID=b"),
+	PBAD("FROM:<a@b> NOTIFY=NEVER", SMTP_PARSE_PARAM_UNKNOWN, "NOTIFY="),
+	PBAD("FROM:<a@b> ORCPT=rfc822;a@b", SMTP_PARSE_PARAM_UNKNOWN,
+	    "ORCPT="),
 	PBAD("FROM:<a@b> X-FOO", SMTP_PARSE_PARAM_UNKNOWN, "X-FOO"),
 	PBAD("FROM:<a@b> SIZES=1", SMTP_PARSE_PARAM_UNKNOWN, "SIZES=1"),
 	PBAD("FROM:<a@b> SIZ=1", SMTP_PARSE_PARAM_UNKNOWN, "SIZ=1"),
@@ -375,18 +420,67 @@ static const struct path_case rcpt_cases[] = {
 	SYN("TO:<Postmasterx>"),
 	SYN("TO:<Postmaster@>"),
 	SYN("TO:<@a.example:Postmaster>"),
-	PBAD("TO:<Postmaster> NOTIFY=NEVER", SMTP_PARSE_PARAM_UNKNOWN,
-	    "NOTIFY=NEVER"),
+	{ .args = "TO:<Postmaster> NOTIFY=NEVER", .addr = "Postmaster",
+	  .notify = DSN_NOTIFY_NEVER },
 	/* Same path grammar as MAIL. */
 	OK("TO:<\"john doe\"@example.com>", "\"john doe\"@example.com", 10),
 	OK("TO:<@a.example,@b.example:u@d.example>", "u@d.example", 1),
 	OK("TO:<a@[IPv6:2001:db8::1]>", "a@[IPv6:2001:db8::1]", 1),
 	SYN("TO:<a@ex-.example>"),
 	SYN("TO:<a..b@example.com>"),
-	/* No RCPT parameters are offered. */
-	PBAD("TO:<a@b> NOTIFY=SUCCESS,FAILURE", SMTP_PARSE_PARAM_UNKNOWN,
+	/* DSN, RFC 3461 §4.1: NOTIFY. */
+	DSN_RCPT("TO:<a@b> NOTIFY=NEVER", DSN_NOTIFY_NEVER, NULL),
+	DSN_RCPT("TO:<a@b> notify=never", DSN_NOTIFY_NEVER, NULL),
+	DSN_RCPT("TO:<a@b> NOTIFY=SUCCESS,FAILURE", N_SF, NULL),
+	DSN_RCPT("TO:<a@b> NOTIFY=delay,Failure,SUCCESS",
+	    N_SF | DSN_NOTIFY_DELAY, NULL),
+	DSN_RCPT("TO:<a@b> NOTIFY=DELAY", DSN_NOTIFY_DELAY, NULL),
+	DSN_RCPT("TO:<a@b> NOTIFY=FAILURE,FAILURE", DSN_NOTIFY_FAILURE, NULL),
+	PBAD("TO:<a@b> NOTIFY=NEVER,SUCCESS", SMTP_PARSE_PARAM_SYNTAX,
 	    "NOTIFY="),
-	PBAD("TO:<a@b> ORCPT=rfc822;a@b", SMTP_PARSE_PARAM_UNKNOWN, "ORCPT="),
+	PBAD("TO:<a@b> NOTIFY=DELAY,NEVER", SMTP_PARSE_PARAM_SYNTAX,
+	    "NOTIFY="),
+	PBAD("TO:<a@b> NOTIFY=", SMTP_PARSE_PARAM_SYNTAX, "NOTIFY="),
+	PBAD("TO:<a@b> NOTIFY", SMTP_PARSE_PARAM_SYNTAX, "NOTIFY"),
+	PBAD("TO:<a@b> NOTIFY=SUCCESS,", SMTP_PARSE_PARAM_SYNTAX, "NOTIFY="),
+	PBAD("TO:<a@b> NOTIFY=,SUCCESS", SMTP_PARSE_PARAM_SYNTAX, "NOTIFY="),
+	PBAD("TO:<a@b> NOTIFY=SUCCESS,,DELAY", SMTP_PARSE_PARAM_SYNTAX,
+	    "NOTIFY="),
+	PBAD("TO:<a@b> NOTIFY=SUCCES", SMTP_PARSE_PARAM_SYNTAX, "NOTIFY="),
+	PBAD("TO:<a@b> NOTIFY=SUCCESS;FAILURE", SMTP_PARSE_PARAM_SYNTAX,
+	    "NOTIFY="),
+	PBAD("TO:<a@b> NOTIFY=NEVER NOTIFY=NEVER", SMTP_PARSE_PARAM_SYNTAX,
+	    "NOTIFY=NEVER"),
+	/* DSN, RFC 3461 §4.2: ORCPT. */
+	DSN_RCPT("TO:<a@b> ORCPT=rfc822;a@b", 0, "rfc822;a@b"),
+	DSN_RCPT("TO:<a@b> NOTIFY=SUCCESS,FAILURE "
+	    "ORCPT=rfc822;x+2By@example.org", N_SF, "rfc822;x+2By@example.org"),
+	DSN_RCPT("TO:<a@b> ORCPT=RFC822;A@B NOTIFY=NEVER", DSN_NOTIFY_NEVER,
+	    "RFC822;A@B"),
+	DSN_RCPT("TO:<a@b> ORCPT=x-local;", 0, "x-local;"),
+	DSN_RCPT("TO:<a@b> ORCPT=utf-8;j+C3+B6rg@b", 0, "utf-8;j+C3+B6rg@b"),
+	DSN_RCPT("TO:<a@b> ORCPT=rfc822;" X493, 0, "rfc822;" X493),
+	PBAD("TO:<a@b> ORCPT=rfc822;" X493 "x", SMTP_PARSE_PARAM_SYNTAX,
+	    "ORCPT="),
+	PBAD("TO:<a@b> ORCPT=rfc822", SMTP_PARSE_PARAM_SYNTAX, "ORCPT="),
+	PBAD("TO:<a@b> ORCPT=a@b", SMTP_PARSE_PARAM_SYNTAX, "ORCPT="),
+	PBAD("TO:<a@b> ORCPT=rfc822;", SMTP_PARSE_PARAM_SYNTAX, "ORCPT="),
+	PBAD("TO:<a@b> ORCPT=;a@b", SMTP_PARSE_PARAM_SYNTAX, "ORCPT="),
+	PBAD("TO:<a@b> ORCPT=rfc(822);a@b", SMTP_PARSE_PARAM_SYNTAX,
+	    "ORCPT="),
+	PBAD("TO:<a@b> ORCPT=rfc822;a+2bb", SMTP_PARSE_PARAM_SYNTAX,
+	    "ORCPT="),
+	PBAD("TO:<a@b> ORCPT=rfc822;a+", SMTP_PARSE_PARAM_SYNTAX, "ORCPT="),
+	PBAD("TO:<a@b> ORCPT=rfc822;a=b", SMTP_PARSE_PARAM_SYNTAX, "ORCPT="),
+	PBAD("TO:<a@b> ORCPT=", SMTP_PARSE_PARAM_SYNTAX, "ORCPT="),
+	PBAD("TO:<a@b> ORCPT", SMTP_PARSE_PARAM_SYNTAX, "ORCPT"),
+	PBAD("TO:<a@b> ORCPT=rfc822;a@b ORCPT=rfc822;c@d",
+	    SMTP_PARSE_PARAM_SYNTAX, "ORCPT=rfc822;c@d"),
+	PBAD("TO:<a@b> NOTIFY=NEVER ORCPT=bad FOO", SMTP_PARSE_PARAM_SYNTAX,
+	    "ORCPT=bad"),
+	/* Nothing else: MAIL's keywords are not RCPT's. */
+	PBAD("TO:<a@b> RET=FULL", SMTP_PARSE_PARAM_UNKNOWN, "RET="),
+	PBAD("TO:<a@b> ENVID=x", SMTP_PARSE_PARAM_UNKNOWN, "ENVID="),
 	PBAD("TO:<a@b> SIZE=1", SMTP_PARSE_PARAM_UNKNOWN, "SIZE=1"),
 	PBAD("TO:<a@b>   X", SMTP_PARSE_PARAM_UNKNOWN, "X"),
 	PBAD("TO:<a@b> =x", SMTP_PARSE_PARAM_SYNTAX, "=x"),
@@ -588,6 +682,7 @@ test_lengths(void **state)
 	const struct length_case	*c;
 	struct smtp_path		 path;
 	struct smtp_mail_params		 mp;
+	struct smtp_rcpt_params		 rp;
 	const char			*bad;
 	enum smtp_parse_err		 err;
 	size_t				 i, n;
@@ -606,7 +701,7 @@ test_lengths(void **state)
 		snprintf(args + n, sizeof(args) - n, ">%s",
 		    c->rcpt ? "" : " SMTPUTF8");
 		if (c->rcpt)
-			err = smtp_parse_rcpt(args, 1, &path, &bad);
+			err = smtp_parse_rcpt(args, 1, &path, &rp, &bad);
 		else
 			err = smtp_parse_mail(args, &path, &mp, &bad);
 		if (err != c->want)
@@ -678,8 +773,19 @@ test_clears_on_error(void **state)
 {
 	struct smtp_path	path;
 	struct smtp_mail_params	mp;
+	struct smtp_rcpt_params	rp;
 	const char		*bad;
 
+	assert_int_equal(smtp_parse_mail("FROM:<a@b> RET=HDRS ENVID=e FOO",
+	    &path, &mp, &bad), SMTP_PARSE_PARAM_UNKNOWN);
+	assert_int_equal(mp.ret, 0);
+	assert_string_equal(mp.envid, "");
+	assert_int_equal(smtp_parse_rcpt("TO:<a@b> NOTIFY=NEVER "
+	    "ORCPT=rfc822;a@b X", 0, &path, &rp, &bad),
+	    SMTP_PARSE_PARAM_UNKNOWN);
+	assert_int_equal(rp.notify, 0);
+	assert_string_equal(rp.orcpt, "");
+	assert_string_equal(bad, "X");
 	assert_int_equal(smtp_parse_mail("FROM:<a@b> SIZE=5 FOO", &path,
 	    &mp, &bad), SMTP_PARSE_PARAM_UNKNOWN);
 	assert_string_equal(path.addr, "");
@@ -690,7 +796,7 @@ test_clears_on_error(void **state)
 	assert_int_equal(smtp_parse_mail("FROM:<a@b> SIZE=5", &path, &mp,
 	    &bad), SMTP_PARSE_OK);
 	assert_null(bad);
-	assert_int_equal(smtp_parse_rcpt("TO:<a@b>x", 0, &path, &bad),
+	assert_int_equal(smtp_parse_rcpt("TO:<a@b>x", 0, &path, &rp, &bad),
 	    SMTP_PARSE_SYNTAX);
 	assert_string_equal(path.addr, "");
 	assert_null(bad);
@@ -735,13 +841,15 @@ check_path(const struct path_case *c, int rcpt)
 {
 	struct smtp_path	path;
 	struct smtp_mail_params	mp;
+	struct smtp_rcpt_params	rp;
 	const char		*bad = "stale";
 	enum smtp_parse_err	 err;
 
 	memset(&path, 0x55, sizeof(path));
 	memset(&mp, 0x55, sizeof(mp));
+	memset(&rp, 0x55, sizeof(rp));
 	if (rcpt)
-		err = smtp_parse_rcpt(c->args, c->smtputf8, &path, &bad);
+		err = smtp_parse_rcpt(c->args, c->smtputf8, &path, &rp, &bad);
 	else
 		err = smtp_parse_mail(c->args, &path, &mp, &bad);
 	if (err != c->err)
@@ -763,8 +871,17 @@ check_path(const struct path_case *c, int rcpt)
 	if (path.at != c->at || path.null != c->null || path.utf8 != c->utf8)
 		fail_msg("\"%s\": at %zu null %d utf8 %d", esc(c->args),
 		    path.at, path.null, path.utf8);
-	if (rcpt)
+	if (rcpt) {
+		if (rp.notify != c->notify ||
+		    strcmp(rp.orcpt, c->orcpt ? c->orcpt : "") != 0)
+			fail_msg("\"%s\": notify %u orcpt \"%s\"",
+			    esc(c->args), rp.notify, rp.orcpt);
 		return;
+	}
+	if (mp.ret != c->ret ||
+	    strcmp(mp.envid, c->envid ? c->envid : "") != 0)
+		fail_msg("\"%s\": ret %u envid \"%s\"", esc(c->args),
+		    mp.ret, mp.envid);
 	if (mp.has_size != c->has_size || mp.size != c->size ||
 	    mp.body != c->body || mp.smtputf8 != c->want_smtputf8)
 		fail_msg("\"%s\": params %d %ju %d %d", esc(c->args),
