@@ -90,6 +90,7 @@ qcli_ids(struct qcli *q, char ***out, size_t *n)
 	*n = 0;
 	if ((fd = dup(q->dirfd)) == -1 || (d = fdopendir(fd)) == NULL)
 		return -1;
+	rewinddir(d);	/* the descriptor's offset is shared with q->dirfd */
 	while ((de = readdir(d)) != NULL) {
 		if (!spool_msg_name(de->d_name, id, sizeof(id)))
 			continue;

@@ -557,6 +557,7 @@ job_local(struct djob *job)
 		for (k = 0; k < job->msg[i].n; k++)
 			job_local_one(&job->msg[i], k, st);
 		job->msg[i].answered = 1;
+		djob_msg_return(&job->msg[i]);
 	}
 }
 
@@ -630,69 +631,71 @@ last_job(const struct dmsg *m)
 }
 
 /*
- * Record the outcomes, release the recipients, finish what is done.  The
- * records are written while the job still counts as in flight, so no
- * other thread can finish and free the message meanwhile; a message this
- * job completes needs no record, it is removed.
+ * Record one message's outcomes as soon as it has them, so that a crash
+ * repeats at most the message in flight, not the whole job.  The record
+ * is written while the message still counts as in flight, so no other
+ * thread can finish and free it meanwhile; a message this completes
+ * needs no record, it is removed.  After this, jm->env and jm->id must
+ * not be used: the message may be gone.
  */
+void
+djob_msg_return(struct djob_msg *jm)
+{
+	struct dmsg	*m = jm->owner;
+	struct buf	 rec;
+	int64_t		 now = now_s();
+	size_t		 k;
+	int		 skip, done = 0;
+
+	if (jm->recorded || jm->n == 0)
+		return;
+	jm->recorded = 1;
+	buf_init(&rec, 1024 * 1024);
+	pthread_mutex_lock(&D.lock);
+	for (k = 0; k < jm->n; k++) {
+		if (jm->res[k].state == 0)
+			djob_result(jm, k, SPOOL_R_PENDING, "4.4.1", "",
+			    "no outcome");
+		outcome_apply(m, jm->idx[k], &jm->res[k], now);
+		spool_rec_rcpt(&rec, jm->idx[k], &jm->res[k]);
+	}
+	skip = last_job(m);
+	pthread_mutex_unlock(&D.lock);
+	for (k = 0; k < jm->n; k++)
+		log_outcome(jm, k, now);
+	if (!skip && spool_log(D.dirfd, jm->id, &rec) == -1)
+		log_warn("deliver: %s: cannot record outcomes", jm->id);
+	buf_free(&rec);
+	pthread_mutex_lock(&D.lock);
+	for (k = 0; k < jm->n; k++)
+		m->busy[jm->idx[k]] = 0;
+	m->inflight--;
+	if (m->deleted && m->inflight == 0 && !m->finishing) {
+		TAILQ_REMOVE(&D.msgs, m, entry);
+		m->finishing = done = 2;	/* deleted: remove only */
+	} else if (!m->finishing && dmsg_complete(m))
+		m->finishing = done = 1;
+	pthread_cond_broadcast(&D.cond);
+	pthread_mutex_unlock(&D.lock);
+	if (done)
+		finish(m);
+}
+
+/* The messages not yet recorded, then the destination's slot. */
 static void
 job_return(struct djob *job)
 {
-	struct dmsg	*done[DJOB_MSG_MAX];
-	struct buf	 recs[DJOB_MSG_MAX];
-	int		 skip[DJOB_MSG_MAX];
-	int64_t		 now = now_s();
-	size_t		 i, k, ndone = 0;
 	struct dest	*d;
+	size_t		 i;
 
+	for (i = 0; i < job->nmsg; i++)
+		djob_msg_return(&job->msg[i]);
 	pthread_mutex_lock(&D.lock);
-	for (i = 0; i < job->nmsg; i++) {
-		struct djob_msg	*jm = &job->msg[i];
-
-		buf_init(&recs[i], 1024 * 1024);
-		for (k = 0; k < jm->n; k++) {
-			if (jm->res[k].state == 0)
-				djob_result(jm, k, SPOOL_R_PENDING, "4.4.1", "",
-				    "no outcome");
-			outcome_apply(jm->owner, jm->idx[k], &jm->res[k], now);
-			spool_rec_rcpt(&recs[i], jm->idx[k], &jm->res[k]);
-		}
-		skip[i] = last_job(jm->owner);
-	}
-	pthread_mutex_unlock(&D.lock);
-	for (i = 0; i < job->nmsg; i++) {
-		struct djob_msg *jm = &job->msg[i];
-
-		for (k = 0; k < jm->n; k++)
-			log_outcome(jm, k, now);
-		if (!skip[i] && spool_log(D.dirfd, jm->id, &recs[i]) == -1)
-			log_warn("deliver: %s: cannot record outcomes", jm->id);
-		buf_free(&recs[i]);
-	}
-	pthread_mutex_lock(&D.lock);
-	for (i = 0; i < job->nmsg; i++) {
-		struct djob_msg	*jm = &job->msg[i];
-		struct dmsg	*m = jm->owner;
-
-		for (k = 0; k < jm->n; k++)
-			m->busy[jm->idx[k]] = 0;
-		m->inflight--;
-		if (m->deleted && m->inflight == 0 && !m->finishing) {
-			TAILQ_REMOVE(&D.msgs, m, entry);
-			m->finishing = 2;	/* deleted: remove only */
-			done[ndone++] = m;
-		} else if (!m->finishing && dmsg_complete(m)) {
-			m->finishing = 1;
-			done[ndone++] = m;
-		}
-	}
 	d = dest_get(job->dest, job->local, job->relay);
 	if (d != NULL && d->active > 0)
 		d->active--;
 	pthread_cond_broadcast(&D.cond);
 	pthread_mutex_unlock(&D.lock);
-	for (i = 0; i < ndone; i++)
-		finish(done[i]);
 }
 
 /* --- finishing: bounce, suppression, removal ---------------------------- */
@@ -1046,6 +1049,7 @@ load_spool(void)
 		log_warn("deliver: read the queue");
 		return;
 	}
+	rewinddir(d);	/* a dup shares the offset queue_recover() moved */
 	while ((de = readdir(d)) != NULL) {
 		if (!spool_msg_name(de->d_name, id, sizeof(id)))
 			continue;

@@ -43,6 +43,7 @@ struct djob_msg {
 	size_t			 idx[DJOB_RCPT_MAX];	/* recipient indices */
 	struct spool_rcpt	 res[DJOB_RCPT_MAX];	/* outcomes */
 	int			 answered;	/* a server gave a verdict */
+	int			 recorded;	/* djob_msg_return() done */
 	struct dmsg		*owner;
 };
 
@@ -63,6 +64,13 @@ void	deliver_stop(void);
 
 /* queue.c: write a new message (a bounce) durably and hand it over. */
 int	queue_inject(struct envelope *, const char *content, size_t len);
+
+/*
+ * A message of the job has all its outcomes: record them now (and
+ * finish the message if it is complete).  jm->env and jm->id are not to
+ * be used afterwards.
+ */
+void	djob_msg_return(struct djob_msg *);
 
 /* Outcome helpers shared by mta.c and local delivery. */
 void	djob_result(struct djob_msg *, size_t k, enum spool_rstate,

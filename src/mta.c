@@ -493,6 +493,7 @@ mta_precheck(struct mta_conn *cn, struct djob_msg *m)
 	for (k = 0; k < m->n; k++)
 		djob_result(m, k, SPOOL_R_FAILED, st, cn->mta, why);
 	m->answered = 1;
+	djob_msg_return(m);
 	return 1;
 }
 
@@ -579,21 +580,18 @@ mta_message(struct mta_conn *cn, struct djob_msg *m)
 				if (acc[k])
 					mta_outcome(m, k, &r, cn->mta, cn->dsn);
 	}
-	if (!mail_ok || accepted == 0 || r.code != 250)
-		if (mta_cmd(cn, "RSET", &r) == -1)
-			goto lost_after;
 	m->answered = 1;
 	buf_free(&cmds);
+	djob_msg_return(m);	/* recorded before the next transaction */
+	if (!mail_ok || accepted == 0 || r.code != 250)
+		if (mta_cmd(cn, "RSET", &r) == -1)
+			return -1;
 	return 0;
 lost:
 	mta_transport_err(cn, "transaction");
 	for (k = 0; k < m->n; k++)
 		if (m->res[k].state != SPOOL_R_FAILED)
 			m->res[k].state = 0;	/* no verdict yet */
-	buf_free(&cmds);
-	return -1;
-lost_after:
-	m->answered = 1;
 	buf_free(&cmds);
 	return -1;
 }

@@ -144,8 +144,11 @@ class Server:
         for name in os.listdir(q):
             if not name.endswith(".msg"):
                 continue
-            with open(os.path.join(q, name), "rb") as f:
-                data = f.read()
+            try:
+                with open(os.path.join(q, name), "rb") as f:
+                    data = f.read()
+            except FileNotFoundError:
+                continue        # delivered and removed meanwhile
             magic, version, off, length = data[-60:].split(b" ")
             assert magic == b"postern-trailer" and version == b"1", name
             off, length = int(off), int(length)

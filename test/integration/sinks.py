@@ -65,6 +65,8 @@ class _Handler:
         return reply
 
     async def handle_DATA(self, server, session, envelope):
+        if self.sink.delay:
+            await asyncio.sleep(self.sink.delay)
         key = envelope.rcpt_tos[0].lower() if envelope.rcpt_tos else ""
         reply = self.sink._next(self.sink.data_rules, key)
         auth = session.auth_data.login.decode() \
@@ -84,7 +86,8 @@ class _Handler:
 
 class Sink:
     def __init__(self, addr, port, rules=None, data_rules=None, tls=False,
-                 auth=None):
+                 auth=None, delay=0):
+        self.delay = delay      # seconds before answering the final dot
         self.addr = addr
         self.port = port
         self.rules = rules or {}
@@ -104,7 +107,7 @@ class Sink:
             def authenticator(server, session, envelope, mechanism, data):
                 ok = isinstance(data, LoginPassword) and \
                     auth.get(data.login.decode()) == data.password.decode()
-                return AuthResult(success=ok, handled=False)
+                return AuthResult(success=ok, handled=False, auth_data=data)
             kwargs.update(authenticator=authenticator, auth_required=True,
                           auth_require_tls=True)
         self.controller = Controller(_Handler(self), hostname=addr,

@@ -10,7 +10,9 @@ import email.policy
 import glob
 import json
 import os
+import shutil
 import smtplib
+import tempfile
 import time
 
 import pytest
@@ -250,7 +252,8 @@ def test_dsn_notify_success_and_ret_envid(dns, mkserver):
         # ... so a "relayed" notice comes back to the sender
         files = wait_for(lambda: maildir_files(srv, USER), what="notice")
         _, _, groups = parse_dsn(files[0])
-        assert groups[0]["Original-Envelope-Id"] == "env+2B1"
+        # RFC 3461 §4.4: the report carries ENVID decoded from xtext
+        assert groups[0]["Original-Envelope-Id"] == "env+1"
         assert groups[1]["Action"] == "relayed"
 
 
@@ -273,11 +276,13 @@ def test_starttls_outbound_and_required(dns, mkserver):
         assert q[0]["recipients"][1]["state"] == "pending"
 
 
-def test_relayhost_with_auth(dns, mkserver, tmp_path):
+def test_relayhost_with_auth(dns, mkserver):
     relay_port = free_port()
-    pw = tmp_path / "relay.pw"
-    pw.write_text("s3cret relay\n")
-    os.chmod(tmp_path, 0o755)
+    pwdir = tempfile.mkdtemp(prefix="postern-relay-")
+    os.chmod(pwdir, 0o755)      # the server's user reads the file
+    pw = os.path.join(pwdir, "relay.pw")
+    with open(pw, "w") as f:
+        f.write("s3cret relay\n")
     os.chmod(pw, 0o644)
     with Sink("127.0.0.7", relay_port, tls=True,
               auth={"relayuser": "s3cret relay"}) as relay:
@@ -290,6 +295,7 @@ def test_relayhost_with_auth(dns, mkserver, tmp_path):
         assert got.tls and got.auth_user == "relayuser"
         assert sorted(got.rcpts) == ["far@away.test", "other@else.test"]
         assert "s3cret" not in srv.log()
+    shutil.rmtree(pwdir, ignore_errors=True)
 
 
 def test_queue_cli_hold_release_delete(dns, mkserver):
