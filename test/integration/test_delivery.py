@@ -335,3 +335,46 @@ def test_queue_cli_offline(dns, mkserver):
     assert queue_json(srv)[0]["held"]
     run("-d", srv.dir, "queue", "delete", qid)
     assert queue_json(srv) == []
+
+
+def dkim_records(server, domain):
+    recs = json.loads(run("-d", server.dir, "dns", domain, "--json").stdout)
+    return {r["name"] + ".": r["value"].encode() for r in recs
+            if "._domainkey." in r["name"]}
+
+
+def test_outbound_mail_is_dkim_signed_rsa_and_ed25519(dns, mkserver):
+    import dkim
+    dns.mx("verify.test", "mx.verify.test", 10)
+    dns.a("mx.verify.test", "127.0.0.2")
+    with Sink("127.0.0.2", sink_port()) as sink:
+        srv = mkserver(dns)
+        # the domain has rsa-sha256 from `domain add`; add ed25519 too
+        run("-d", srv.dir, "dkim", "add", "example.test", "--alg", "ed25519")
+        records = dkim_records(srv, "example.test")
+        assert len(records) == 2
+        long_subject = "a long subject " * 12
+        submit(srv, ["v@verify.test"], subject=long_subject,
+               extra_headers="X-Folded: one\r\n\ttwo\r\n   three\r\n",
+               body="line with trailing spaces   \r\n\r\n.leading dot\r\n"
+                    "\r\n\r\n")
+        wait_for(lambda: sink.messages, what="delivery")
+        data = sink.messages[0].data
+        sigs = [h for h in data.split(b"\r\n\r\n")[0].split(b"\r\n")
+                if h.startswith(b"DKIM-Signature:")]
+        assert len(sigs) == 2
+        assert b"a=rsa-sha256" in data and b"a=ed25519-sha256" in data
+        assert b"c=relaxed/relaxed" in data
+        # dot-stuffing was undone by the receiver: the body is intact
+        assert b"\r\n.leading dot\r\n" in data
+
+        def dnsfunc(name, timeout=5):
+            return records.get(name.decode() if isinstance(name, bytes)
+                               else name)
+        d = dkim.DKIM(data)
+        assert d.verify(idx=0, dnsfunc=dnsfunc)
+        assert d.verify(idx=1, dnsfunc=dnsfunc)
+        # a changed body no longer verifies: the check can fail
+        bad = dkim.DKIM(data.replace(b"leading dot", b"leading dog"))
+        with pytest.raises(dkim.ValidationError, match="body hash"):
+            bad.verify(idx=0, dnsfunc=dnsfunc)
