@@ -13,12 +13,19 @@ if [ ! -e "$DIR" ]; then
 	"$BIN" -d "$DIR" init --hostname localhost
 	"$BIN" -d "$DIR" domain add example.test
 	"$BIN" -d "$DIR" mailbox add demo@example.test --generate
+	# A demo stays on this machine: mail to other domains waits in the
+	# queue (postern queue list) instead of going out over port 25.
+	printf '\n# demo: keep non-local mail queued (remove to deliver by MX)\n%s\n' \
+	    'relayhost = 127.0.0.1:9' >> "$DIR/postern.conf"
 	echo
 	echo "Submission: 127.0.0.1:2587 (STARTTLS), 127.0.0.1:2465 (TLS);"
 	echo "MX: 127.0.0.1:2525.  Log in as demo@example.test with the"
 	echo "password above, e.g.:"
 	echo "  swaks --server 127.0.0.1:2587 --tls --auth-user demo@example.test \\"
-	echo "    --auth-password 'PASSWORD' --from demo@example.test --to someone@example.org"
+	echo "    --auth-password 'PASSWORD' --from demo@example.test --to demo@example.test"
+	echo "Local mail lands in $DIR/mail/example.test/demo/Maildir/new/; mail"
+	echo "for other domains is queued (relayhost 127.0.0.1:9 refuses it):"
+	echo "  $BIN -d $DIR queue list"
 	echo
 else
 	echo "Using the existing $DIR (the demo password was printed when it was"

@@ -157,6 +157,23 @@ static const struct good_case good[] = {
 	{ "comment lines only", "#\n# max_errors = 0\n", F_UINT,
 	    OFF(max_errors), 10, NULL },
 	{ "empty file", "", F_UINT, OFF(max_errors), 10, NULL },
+	/* delivery */
+	GU("queue_lifetime = 5d", queue_lifetime_ms, 432000000),
+	GU("retry_min = 90s", retry_min_ms, 90000),
+	GU("outbound_tls = none", outbound_tls, OUTBOUND_TLS_NONE),
+	GU("outbound_tls = required", outbound_tls, OUTBOUND_TLS_REQUIRED),
+	GU("relayhost_tls = implicit", relayhost_tls, RELAY_TLS_IMPLICIT),
+	GS("relayhost = smtp.example.org", relayhost, "smtp.example.org"),
+	GU("relayhost = smtp.example.org", relayhost_port, 587),
+	GU("relayhost = smtp.example.org:465", relayhost_port, 465),
+	GS("relayhost = [10.0.0.1]:2525", relayhost, "10.0.0.1"),
+	GU("relayhost = [10.0.0.1]:2525", relayhost_port, 2525),
+	GS("relayhost =", relayhost, ""),
+	GS("dns_server = 127.0.0.1:5353", dns_server, "127.0.0.1:5353"),
+	GS("dns_server = 127.0.0.1", dns_server, "127.0.0.1"),
+	GS("dns_server = ::1", dns_server, "::1"),
+	GS("dns_server = [::1]:53", dns_server, "[::1]:53"),
+	GS("relayhost_user = relay user", relayhost_user, "relay user"),
 	{ "no newline at end", "max_errors = 7", F_UINT, OFF(max_errors), 7,
 	    NULL },
 	{ "CRLF lines", "max_errors = 7\r\nmax_sessions = 8\r\n", F_UINT,
@@ -187,6 +204,23 @@ static const struct bad_case bad[] = {
 	    "missing '=' in 'bogus' (expected key = value)" },
 	{ "inline comment is part of the value", "max_errors = 5 # five", 1,
 	    NUM("max_errors", "5 # five", "1", "1000") },
+
+	/* delivery */
+	B1("outbound_tls = maybe", "outbound_tls: 'maybe' is not one of "
+	    "none, opportunistic, required"),
+	B1("relayhost = host:0", "relayhost: 'host:0' is not HOST[:PORT]"),
+	B1("relayhost = host:", "relayhost: 'host:' is not HOST[:PORT]"),
+	B1("relayhost = [host", "relayhost: '[host' is not HOST[:PORT]"),
+	B1("relayhost = bad_host!", "relayhost: 'bad_host!' is not "
+	    "HOST[:PORT]"),
+	B1("dns_server = example.org", "dns_server: 'example.org' is not "
+	    "ADDR[:PORT] with a numeric address"),
+	B1("dns_server = 127.0.0.1:99999", "dns_server: '127.0.0.1:99999' "
+	    "is not ADDR[:PORT] with a numeric address"),
+	B1("relayhost_user = a\x01b", "relayhost_user: control character "
+	    "in value"),
+	B1("queue_lifetime = 31d", DUR("queue_lifetime", "31d", "1s",
+	    "30d")),
 
 	/* hostname */
 	B1("hostname =", HOST("", "empty")),
