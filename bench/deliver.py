@@ -65,7 +65,7 @@ def remote(a):
     dns.a("mx.sink.test", "127.0.0.2")
     port = free_port()
     sink = Sink("127.0.0.2", port).start()
-    srv = Server({"log_level": "warning", "delivery": "yes",
+    srv = Server({"log_level": "info", "delivery": "yes",
                   "dns_server": dns.addr, "outbound_port": port,
                   "outbound_tls": "none"}).start()
     try:
@@ -82,7 +82,7 @@ def remote(a):
 
 
 def local(a):
-    srv = Server({"log_level": "warning", "delivery": "yes"})
+    srv = Server({"log_level": "info", "delivery": "yes"})
     run("-d", srv.dir, "mailbox", "add", "sink@example.test",
         "--password-stdin", input="a long enough password\n")
     srv.start()

@@ -378,3 +378,43 @@ def test_outbound_mail_is_dkim_signed_rsa_and_ed25519(dns, mkserver):
         bad = dkim.DKIM(data.replace(b"leading dot", b"leading dog"))
         with pytest.raises(dkim.ValidationError, match="body hash"):
             bad.verify(idx=0, dnsfunc=dnsfunc)
+
+
+def test_dns_servfail_defers_and_mx_without_address_is_skipped(dns,
+                                                               mkserver):
+    dns.servfail("broken.test")
+    dns.mx("half.test", "noaddr.half.test", 5)     # has no A/AAAA
+    dns.name("noaddr.half.test")
+    dns.mx("half.test", "mx.half.test", 10)
+    dns.a("mx.half.test", "127.0.0.2")
+    with Sink("127.0.0.2", sink_port()) as sink:
+        srv = mkserver(dns)
+        submit(srv, ["a@broken.test", "b@half.test"])
+        wait_for(lambda: sink.messages, what="delivery past the bad MX")
+        assert sink.rcpts() == ["b@half.test"]
+        srv.wait_log("to=<a@broken.test>")
+        q = queue_json(srv)
+        r = q[0]["recipients"][0]
+        assert r["state"] == "pending" and r["status"] == "4.4.3"
+        assert "DNS lookup failed" in r["reply"]
+        # nothing bounced: a DNS failure is temporary
+        assert maildir_files(srv, USER) == []
+
+
+def test_local_unknown_mailbox_and_alias(dns, mkserver):
+    srv = mkserver(dns)
+    run("-d", srv.dir, "alias", "add", "sales@example.test", USER)
+    submit(srv, ["sales@example.test", "nobody@example.test"])
+    files = wait_for(lambda: len(maildir_files(srv, USER)) >= 2,
+                     what="alias delivery and bounce") and \
+        maildir_files(srv, USER)
+    texts = [open(f, "rb").read() for f in files]
+    delivered = [t for t in texts if b"Delivered-To: sales@example.test"
+                 in t]
+    bounces = [t for t in texts if b"multipart/report" in t]
+    assert len(delivered) == 1 and len(bounces) == 1
+    assert b"nobody@example.test" in bounces[0]
+    assert b"5.1.1" in bounces[0]
+    # a local unknown address is not put on the suppression list
+    r = run("-d", srv.dir, "suppress", "list", "--json")
+    assert "nobody@example.test" not in r.stdout
