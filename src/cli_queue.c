@@ -198,7 +198,8 @@ text_rcpts(const struct spool_msg *m)
 		printf("    %-8s %s", rstate_name(r->state),
 		    m->env.rcpt[i].addr);
 		if (r->attempts > 0)
-			printf("  (%" PRIu32 " attempt%s%s%s) %s%s%s", r->attempts,
+			printf("  (%" PRIu32 " attempt%s%s%s) %s%s%s",
+			    r->attempts,
 			    r->attempts == 1 ? "" : "s",
 			    r->state == SPOOL_R_PENDING ? ", next " : "",
 			    r->state == SPOOL_R_PENDING ? next : "",

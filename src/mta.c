@@ -228,7 +228,8 @@ done:
 static void
 mta_transport_err(struct mta_conn *cn, const char *stage)
 {
-	(void)util_snprintf(cn->err, sizeof(cn->err), "%s: %s: %s", cn->mta, stage,
+	(void)util_snprintf(cn->err, sizeof(cn->err), "%s: %s: %s", cn->mta,
+	    stage,
 	    cn->c.err[0] ? cn->c.err : sc_status_name(cn->c.status));
 }
 

@@ -184,7 +184,8 @@ row_domain(const struct store_val *v, size_t n, void *arg)
 
 	memset(&d, 0, sizeof(d));
 	if (n < 7 || store_col_str(&v[0], d.name, sizeof(d.name)) == -1 ||
-	    store_col_str(&v[4], d.submission_host, sizeof(d.submission_host)) ==
+	    store_col_str(&v[4], d.submission_host,
+	    sizeof(d.submission_host)) ==
 	    -1) {
 		c->rc = STORE_ERR;
 		return 1;
@@ -211,7 +212,8 @@ store_domain_add(struct store *st, const char *domain)
 
 	if (store_norm(st, domain, d, sizeof(d)) == -1)
 		return STORE_INVALID;
-	return store_sq(st, NULL, NULL, NULL, "INSERT INTO domain(name, created) "
+	return store_sq(st, NULL, NULL, NULL,
+	    "INSERT INTO domain(name, created) "
 	    "VALUES(?, ?)", "si", d, (int64_t)util_now_ms() / 1000);
 }
 
@@ -243,7 +245,8 @@ store_domain_exists(struct store *st, const char *domain)
 	c.found = 0;
 	if (store_norm(st, domain, d, sizeof(d)) == -1)
 		return STORE_NOTFOUND;
-	if (store_sq(st, store_row_int, &c, NULL, "SELECT 1 FROM domain WHERE name = ?",
+	if (store_sq(st, store_row_int, &c, NULL,
+	    "SELECT 1 FROM domain WHERE name = ?",
 	    "s", d) != STORE_OK)
 		return STORE_ERR;
 	return c.found ? STORE_OK : STORE_NOTFOUND;
@@ -272,7 +275,8 @@ store_domain_remove(struct store *st, const char *domain)
 
 	if (store_norm(st, domain, d, sizeof(d)) == -1)
 		return STORE_NOTFOUND;
-	rc = store_sq(st, NULL, NULL, &n, "DELETE FROM domain WHERE name = ?", "s",
+	rc = store_sq(st, NULL, NULL, &n, "DELETE FROM domain WHERE name = ?",
+	    "s",
 	    d);
 	if (rc == STORE_OK && n == 0)
 		return STORE_NOTFOUND;
@@ -331,7 +335,8 @@ row_mailbox(const struct store_val *v, size_t n, void *arg)
 	struct store_mailbox	 mb;
 
 	memset(&mb, 0, sizeof(mb));
-	if (n < 5 || store_col_str(&v[0], mb.address, sizeof(mb.address)) == -1 ||
+	if (n < 5 || store_col_str(&v[0], mb.address,
+	    sizeof(mb.address)) == -1 ||
 	    store_col_str(&v[1], mb.hash, sizeof(mb.hash)) == -1) {
 		c->rc = STORE_ERR;
 		return 1;
@@ -359,7 +364,8 @@ store_mailbox_add(struct store *st, const char *address, const char *hash)
 		return STORE_INVALID;
 	if (store_address_exists(st, a) == STORE_OK)
 		return STORE_EXISTS;	/* an alias of that name */
-	rc = store_sq(st, NULL, NULL, &n, "INSERT INTO mailbox(domain_id, address, "
+	rc = store_sq(st, NULL, NULL, &n,
+	    "INSERT INTO mailbox(domain_id, address, "
 	    "password_hash, created) SELECT id, ?, ?, ? FROM domain WHERE "
 	    "name = ?", "ssis", a, hash, (int64_t)util_now_ms() / 1000,
 	    store_domain_of(a));
@@ -419,12 +425,14 @@ store_mailbox_remove(struct store *st, const char *address)
 		return STORE_NOTFOUND;
 	if ((rc = store_tx_begin(st, &mine)) != STORE_OK)
 		return rc;
-	rc = store_sq(st, NULL, NULL, &n, "DELETE FROM mailbox WHERE address = ?",
+	rc = store_sq(st, NULL, NULL, &n,
+	    "DELETE FROM mailbox WHERE address = ?",
 	    "s", a);
 	if (rc == STORE_OK && n == 0)
 		rc = STORE_NOTFOUND;
 	if (rc == STORE_OK)
-		rc = store_sq(st, NULL, NULL, NULL, "DELETE FROM auth_lock WHERE "
+		rc = store_sq(st, NULL, NULL, NULL,
+		    "DELETE FROM auth_lock WHERE "
 		    "username = ?", "s", a);
 	return store_tx_end(st, mine, rc);
 }
@@ -439,7 +447,8 @@ store_mailbox_set_hash(struct store *st, const char *address,
 
 	if (store_norm(st, address, a, sizeof(a)) == -1)
 		return STORE_NOTFOUND;
-	rc = store_sq(st, NULL, NULL, &n, "UPDATE mailbox SET password_hash = ? "
+	rc = store_sq(st, NULL, NULL, &n,
+	    "UPDATE mailbox SET password_hash = ? "
 	    "WHERE address = ?", "ss", hash, a);
 	if (rc == STORE_OK && n == 0)
 		return STORE_NOTFOUND;
@@ -471,7 +480,8 @@ row_alias(const struct store_val *v, size_t n, void *arg)
 	struct row_ctx		*c = arg;
 	struct store_alias	 al;
 
-	if (n < 2 || store_col_str(&v[0], al.address, sizeof(al.address)) == -1 ||
+	if (n < 2 || store_col_str(&v[0], al.address,
+	    sizeof(al.address)) == -1 ||
 	    store_col_str(&v[1], al.target, sizeof(al.target)) == -1) {
 		c->rc = STORE_ERR;
 		return 1;
@@ -496,7 +506,8 @@ store_alias_add(struct store *st, const char *alias, const char *target)
 	}
 	if (store_address_exists(st, a) == STORE_OK)
 		return STORE_EXISTS;
-	rc = store_sq(st, NULL, NULL, &n, "INSERT INTO alias(domain_id, address, "
+	rc = store_sq(st, NULL, NULL, &n,
+	    "INSERT INTO alias(domain_id, address, "
 	    "mailbox_id, created) SELECT d.id, ?, m.id, ? FROM domain d, "
 	    "mailbox m WHERE d.name = ? AND m.address = ?", "siss", a,
 	    (int64_t)util_now_ms() / 1000, store_domain_of(a), t);
@@ -533,13 +544,15 @@ store_alias_list(struct store *st, const char *domain, store_alias_cb cb,
 	int		rc;
 
 	if (domain == NULL)
-		rc = store_sq(st, row_alias, &c, NULL, "SELECT a.address, m.address "
+		rc = store_sq(st, row_alias, &c, NULL,
+		    "SELECT a.address, m.address "
 		    "FROM alias a JOIN mailbox m ON m.id = a.mailbox_id "
 		    "ORDER BY a.address", "");
 	else if (store_norm(st, domain, d, sizeof(d)) == -1)
 		return STORE_NOTFOUND;
 	else
-		rc = store_sq(st, row_alias, &c, NULL, "SELECT a.address, m.address "
+		rc = store_sq(st, row_alias, &c, NULL,
+		    "SELECT a.address, m.address "
 		    "FROM alias a JOIN mailbox m ON m.id = a.mailbox_id "
 		    "JOIN domain d ON d.id = a.domain_id WHERE d.name = ? "
 		    "ORDER BY a.address", "s", d);
@@ -557,7 +570,8 @@ store_address_exists(struct store *st, const char *address)
 	c.found = 0;
 	if (store_norm(st, address, a, sizeof(a)) == -1)
 		return STORE_NOTFOUND;
-	if (store_sq(st, store_row_int, &c, NULL, "SELECT 1 FROM mailbox WHERE address = ? "
+	if (store_sq(st, store_row_int, &c, NULL,
+	    "SELECT 1 FROM mailbox WHERE address = ? "
 	    "UNION ALL SELECT 1 FROM alias WHERE address = ?", "ss", a, a) !=
 	    STORE_OK)
 		return STORE_ERR;
@@ -613,7 +627,8 @@ store_sender_allowed(struct store *st, const char *user, const char *sender)
 	    "WHERE a.address = ? AND m.address = ? "
 	    "UNION ALL SELECT 1 FROM mailbox m JOIN domain d ON "
 	    "d.id = m.domain_id WHERE m.address = ? AND d.name = ? AND "
-	    "d.sender_policy = 'domain'", "ssss", s, u, u, store_domain_of(s)) !=
+	    "d.sender_policy = 'domain'", "ssss", s, u, u,
+	    store_domain_of(s)) !=
 	    STORE_OK)
 		return STORE_ERR;
 	return c.found ? STORE_OK : STORE_NOTFOUND;
@@ -633,7 +648,8 @@ store_lock_get(struct store *st, const char *username, int64_t now,
 	c.found = 0;
 	if (store_norm(st, username, u, sizeof(u)) == -1)
 		return STORE_OK;
-	if (store_sq(st, store_row_int, &c, NULL, "SELECT locked_until FROM auth_lock "
+	if (store_sq(st, store_row_int, &c, NULL,
+	    "SELECT locked_until FROM auth_lock "
 	    "WHERE username = ? AND locked_until > ?", "si", u, now) !=
 	    STORE_OK)
 		return STORE_ERR;
@@ -674,7 +690,8 @@ store_ip_lock_get(struct store *st, const char *client, int64_t now,
 	*until = 0;
 	c.out = until;
 	c.found = 0;
-	if (store_sq(st, store_row_int, &c, NULL, "SELECT locked_until FROM ip_lock WHERE "
+	if (store_sq(st, store_row_int, &c, NULL,
+	    "SELECT locked_until FROM ip_lock WHERE "
 	    "client = ? AND locked_until > ?", "si", client, now) != STORE_OK)
 		return STORE_ERR;
 	return STORE_OK;
@@ -695,19 +712,22 @@ store_auth_failure(struct store *st, const char *username,
 		return STORE_INVALID;
 	if ((rc = store_tx_begin(st, &mine)) != STORE_OK)
 		return rc;
-	rc = store_sq(st, NULL, NULL, NULL, "INSERT INTO auth_failure(username, "
+	rc = store_sq(st, NULL, NULL, NULL,
+	    "INSERT INTO auth_failure(username, "
 	    "client, reason, counted, time) VALUES(?, ?, ?, ?, ?)", "sssii", u,
 	    client, reason, (int64_t)(counts != 0), now);
 	if (rc == STORE_OK && !counts)
 		return store_tx_end(st, mine, rc);
 	if (rc == STORE_OK)	/* bounded: forget old failures a few at a time */
-		rc = store_sq(st, NULL, NULL, NULL, "DELETE FROM auth_failure WHERE id "
+		rc = store_sq(st, NULL, NULL, NULL,
+		    "DELETE FROM auth_failure WHERE id "
 		    "IN (SELECT id FROM auth_failure WHERE time < ? LIMIT 100)",
 		    "i", now - FAILURE_KEEP);
 	c.out = &n;
 	c.found = 0;
 	if (rc == STORE_OK)
-		rc = store_sq(st, store_row_int, &c, NULL, "SELECT count(*) FROM "
+		rc = store_sq(st, store_row_int, &c, NULL,
+		    "SELECT count(*) FROM "
 		    "auth_failure WHERE username = ? AND time > ? AND time >= "
 		    "COALESCE((SELECT counted_from FROM auth_lock WHERE "
 		    "username = ?), 0) AND counted = 1", "sis", u, since, u);
@@ -716,12 +736,14 @@ store_auth_failure(struct store *st, const char *username,
 		rc = store_lock_set(st, u, *user_until);
 	}
 	if (rc == STORE_OK)
-		rc = store_sq(st, store_row_int, &c, NULL, "SELECT count(DISTINCT username) "
+		rc = store_sq(st, store_row_int, &c, NULL,
+		    "SELECT count(DISTINCT username) "
 		    "FROM auth_failure WHERE client = ? AND time > ? AND "
 		    "counted = 1", "si", client, since);
 	if (rc == STORE_OK && p->ip_fail_limit > 0 && n >= p->ip_fail_limit) {
 		*ip_until = now + p->lock_time;
-		rc = store_sq(st, NULL, NULL, NULL, "INSERT INTO ip_lock(client, "
+		rc = store_sq(st, NULL, NULL, NULL,
+		    "INSERT INTO ip_lock(client, "
 		    "locked_until) VALUES(?, ?) ON CONFLICT(client) DO UPDATE "
 		    "SET locked_until = excluded.locked_until", "si", client,
 		    *ip_until);
@@ -735,7 +757,8 @@ row_failure(const struct store_val *v, size_t n, void *arg)
 	struct row_ctx		*c = arg;
 	struct store_failure	 f;
 
-	if (n < 4 || store_col_str(&v[1], f.username, sizeof(f.username)) == -1 ||
+	if (n < 4 || store_col_str(&v[1], f.username,
+	    sizeof(f.username)) == -1 ||
 	    store_col_str(&v[2], f.client, sizeof(f.client)) == -1 ||
 	    store_col_str(&v[3], f.reason, sizeof(f.reason)) == -1) {
 		c->rc = STORE_ERR;
@@ -755,7 +778,8 @@ store_failure_list(struct store *st, const char *username, size_t max,
 
 	if (store_norm(st, username, u, sizeof(u)) == -1)
 		return STORE_NOTFOUND;
-	rc = store_sq(st, row_failure, &c, NULL, "SELECT time, username, client, "
+	rc = store_sq(st, row_failure, &c, NULL,
+	    "SELECT time, username, client, "
 	    "reason FROM auth_failure WHERE username = ? ORDER BY time DESC, "
 	    "id DESC LIMIT ?", "si", u, (int64_t)max);
 	return rc != STORE_OK ? rc : c.rc;
@@ -805,11 +829,13 @@ store_sent_add(struct store *st, const char *address, uint32_t count,
 		return STORE_NOTFOUND;
 	if ((rc = store_tx_begin(st, &mine)) != STORE_OK)
 		return rc;
-	rc = store_sq(st, NULL, NULL, NULL, "INSERT INTO sent(mailbox_id, time, "
+	rc = store_sq(st, NULL, NULL, NULL,
+	    "INSERT INTO sent(mailbox_id, time, "
 	    "count) SELECT id, ?, ? FROM mailbox WHERE address = ?", "iis",
 	    now, (int64_t)count, a);
 	if (rc == STORE_OK)	/* a day and a bit is all any limit needs */
-		rc = store_sq(st, NULL, NULL, NULL, "DELETE FROM sent WHERE time < ?",
+		rc = store_sq(st, NULL, NULL, NULL,
+		    "DELETE FROM sent WHERE time < ?",
 		    "i", now - 2 * 86400);
 	return store_tx_end(st, mine, rc);
 }
