@@ -112,18 +112,20 @@ resolve_wait(struct resolver *r, struct answer *a)
 	ares_socket_t	 socks[ARES_GETSOCK_MAXNUM];
 	struct pollfd	 pfd[ARES_GETSOCK_MAXNUM];
 	struct timeval	 tv, *tvp;
-	int		 bits, n, i, ms;
+	unsigned	 bits, rd, wr;
+	int		 n, i, ms;
 
 	while (!a->done) {
-		bits = ares_getsock(r->ch, socks, ARES_GETSOCK_MAXNUM);
+		/* the ARES_GETSOCK_* macros shift a signed 1 into bit 31 */
+		bits = (unsigned)ares_getsock(r->ch, socks,
+		    ARES_GETSOCK_MAXNUM);
 		for (n = i = 0; i < ARES_GETSOCK_MAXNUM; i++) {
-			if (!ARES_GETSOCK_READABLE(bits, i) &&
-			    !ARES_GETSOCK_WRITABLE(bits, i))
+			rd = bits & (1u << i);
+			wr = bits & (1u << (i + ARES_GETSOCK_MAXNUM));
+			if (!rd && !wr)
 				continue;
 			pfd[n].fd = socks[i];
-			pfd[n].events = (ARES_GETSOCK_READABLE(bits, i) ?
-			    POLLIN : 0) | (ARES_GETSOCK_WRITABLE(bits, i) ?
-			    POLLOUT : 0);
+			pfd[n].events = (rd ? POLLIN : 0) | (wr ? POLLOUT : 0);
 			pfd[n++].revents = 0;
 		}
 		tvp = ares_timeout(r->ch, NULL, &tv);
