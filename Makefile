@@ -3,7 +3,8 @@
 # tests on the normal build and again under ASan+UBSan; `make run` starts
 # a demo server in ./data.
 
-PKGS     := openssl sqlite3 libevent_core libevent_openssl libargon2 libxcrypt
+PKGS     := openssl sqlite3 libevent_core libevent_openssl libargon2 libxcrypt \
+            libcares
 TESTPKGS := cmocka
 
 CC       ?= cc
