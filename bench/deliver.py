@@ -30,7 +30,7 @@ os.environ.setdefault("POSTERN_BIN", os.path.join(HERE, "..", "build",
                                                   "postern"))
 
 from conftest import PASSWORD, USER, Server, free_port, run  # noqa: E402
-from dnsfix import DnsServer  # noqa: E402
+from dnsfix import Zone  # noqa: E402
 from sinks import Sink  # noqa: E402
 
 LOADGEN = os.path.join(HERE, "..", "build", "loadgen")
@@ -60,7 +60,7 @@ def wait(pred, timeout):
 
 
 def remote(a):
-    dns = DnsServer()
+    dns = Zone()
     dns.mx("sink.test", "mx.sink.test", 10)
     dns.a("mx.sink.test", "127.0.0.2")
     port = free_port()

@@ -1,15 +1,20 @@
 /*
- * resolve: DNS for outbound delivery, with c-ares.  MX lookup per RFC
- * 5321 §5.1 (preference order, equal preferences shuffled, implicit MX
- * from the domain's own A/AAAA when it has no MX), null MX (RFC 7505),
- * and the addresses of each host.  One resolver per thread; a lookup
- * blocks only its caller, which drives the c-ares channel with poll().
- * Names are absolute: no search list, no /etc/hosts (lookups "b").
+ * resolve: DNS for outbound delivery (c-ares).  The MX hosts of a domain
+ * in the order to try them (RFC 5321 §5.1), with their addresses, or the
+ * addresses of one relay host; and a verdict the queue can act on:
+ * deliver, bounce (null MX, NXDOMAIN, no host) or retry later.
  *
- * Failures are classified for the caller, which bounces on the
- * permanent ones and retries the temporary ones: NXDOMAIN and "no host
- * has an address" are permanent only when every answer said so; a
- * SERVFAIL, REFUSED or timeout anywhere makes the result temporary.
+ * Each call blocks its own thread only: it drives its resolver's c-ares
+ * channel with poll(2) until every query has answered or timed out.  A
+ * resolver belongs to one thread.  Names are checked (length, letters,
+ * digits, '-', '_') before any query, every name is absolute (no search
+ * domains), and /etc/hosts is never read.  Results are bounded by
+ * RESOLVE_HOSTS_MAX and RESOLVE_ADDRS_MAX.
+ *
+ * Failure: resolver_new() returns NULL with a reason in err; the lookups
+ * return -1 only when memory runs out, poll(2) fails or family_pref is
+ * not 0, 4 or 6 (EINVAL, and result->err says so); every DNS outcome,
+ * timeouts included, is a status.
  */
 #ifndef POSTERN_RESOLVE_H
 #define POSTERN_RESOLVE_H
@@ -23,25 +28,32 @@
 #define RESOLVE_ADDRS_MAX	8
 
 enum resolve_status {
-	RESOLVE_OK,		/* host[] filled, in the order to try */
-	RESOLVE_NULLMX,		/* RFC 7505: the domain takes no mail */
-	RESOLVE_NXDOMAIN,	/* the domain does not exist */
-	RESOLVE_NOHOST,		/* no mail host with an address */
-	RESOLVE_TEMPFAIL,	/* SERVFAIL, timeout, refused: retry */
+	RESOLVE_OK,		/* hosts[] filled, in the order to try */
+	RESOLVE_NULLMX,		/* RFC 7505: accepts no mail: bounce 5.1.10 */
+	RESOLVE_NXDOMAIN,	/* the domain does not exist: bounce 5.1.2 */
+	RESOLVE_NOHOST,		/* definitive answers, but no host has an
+				 * address (MX hosts without one, or no MX
+				 * and no A/AAAA): bounce 5.1.2 */
+	RESOLVE_TEMPFAIL,	/* SERVFAIL, timeout, refused: retry later */
 };
 
 struct resolve_host {
-	char			name[254];	/* MX host, or the domain */
+	char			name[254];	/* MX host, or the domain itself
+						 * for implicit MX */
 	uint16_t		pref;
 	size_t			naddr;
-	struct sockaddr_storage	addr[RESOLVE_ADDRS_MAX];	/* with port */
+	struct sockaddr_storage	addr[RESOLVE_ADDRS_MAX];  /* port set */
 	socklen_t		addrlen[RESOLVE_ADDRS_MAX];
 };
 
 struct resolve_result {
 	enum resolve_status	status;
-	int			implicit;	/* no MX: RFC 5321 §5.1 */
-	char			err[256];	/* for logs and bounces */
+	int			implicit;	/* no MX: the domain's A/AAAA
+						 * (RFC 5321 §5.1) */
+	char			err[256];	/* for logs and bounces, e.g.
+						 * "mx.example.org: SERVFAIL";
+						 * may be set with RESOLVE_OK
+						 * when some hosts failed */
 	size_t			nhost;
 	struct resolve_host	host[RESOLVE_HOSTS_MAX];
 };
@@ -49,22 +61,37 @@ struct resolve_result {
 struct resolver;
 
 /*
- * server: "ADDR", "ADDR:PORT" or "[V6]:PORT" to ask that server only;
- * NULL or "" for /etc/resolv.conf.  NULL with err on failure.
+ * server: "ADDR:PORT", "[V6]:PORT", "ADDR" or "V6" (port 53) to ask that
+ * server only; NULL or "" for the system configuration (resolv.conf).
+ * timeout_ms is the time for one try (c-ares doubles it on later tries),
+ * tries the number of tries; 0 picks the default (5000 ms, 2 tries);
+ * at most 600000 ms and 10 tries.
+ * One resolver per thread.  NULL with err set on failure.
  */
-struct resolver *resolver_new(const char *server, unsigned timeout_ms,
-	    unsigned tries, char *err, size_t errsz);
-void	resolver_free(struct resolver *);
+struct resolver	*resolver_new(const char *server, unsigned timeout_ms,
+		    unsigned tries, char *err, size_t errsz);
+void		 resolver_free(struct resolver *);
+
 /*
- * MX of domain (or an address literal "[1.2.3.4]", "[IPv6:...]").
- * family_pref: 0 IPv6 then IPv4 addresses, 4 IPv4 only, 6 IPv6 only.
- * Returns 0 (see res->status), or -1 out of memory.
+ * The MX hosts of domain (RFC 5321 §5.1): sorted by preference, equal
+ * preferences shuffled, duplicate hosts dropped (the lowest preference
+ * stays), and an address already given by a more preferred host dropped.
+ * A single MX "." is a null MX (RFC 7505).  No MX (NODATA): the domain's
+ * own A/AAAA with implicit = 1.  family_pref: 0 for IPv6 then IPv4
+ * addresses, 4 for IPv4 only, 6 for IPv6 only.  An address literal
+ * "[192.0.2.1]" or "[IPv6:2001:db8::1]" (RFC 5321 §4.1.3) is returned
+ * without DNS, as one host named as given.  port goes in every sockaddr.
+ * Returns 0 (result->status says what happened) or -1 (see above).
  */
-int	resolver_mx(struct resolver *, const char *domain, uint16_t port,
-	    int family_pref, struct resolve_result *res);
-/* Addresses of one host (a relayhost) into res->host[0]; a numeric
-   address is used as it is. */
-int	resolver_host(struct resolver *, const char *host, uint16_t port,
-	    int family_pref, struct resolve_result *res);
+int	 resolver_mx(struct resolver *, const char *domain, uint16_t port,
+	    int family_pref, struct resolve_result *);
+
+/*
+ * The addresses of one host name (a relay host) in host[0]; status OK,
+ * NXDOMAIN, NOHOST or TEMPFAIL.  A numeric address, IPv4 or IPv6, with
+ * or without brackets (and "IPv6:"), is returned without DNS.
+ */
+int	 resolver_host(struct resolver *, const char *host, uint16_t port,
+	    int family_pref, struct resolve_result *);
 
 #endif

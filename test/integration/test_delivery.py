@@ -18,7 +18,7 @@ import time
 import pytest
 
 from conftest import BIN, HOST, PASSWORD, USER, Server, free_port, run
-from dnsfix import DnsServer
+from dnsfix import Zone
 from sinks import Sink
 
 SINK_PORT = None
@@ -70,7 +70,7 @@ def queue_json(server):
 
 @pytest.fixture
 def dns():
-    d = DnsServer()
+    d = Zone()
     yield d
     d.stop()
 
