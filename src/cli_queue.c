@@ -188,15 +188,16 @@ json_msg(struct json *j, const struct spool_msg *m)
 static void
 text_rcpts(const struct spool_msg *m)
 {
-	char	next[64];
+	char	next[64], addr[SMTP_ADDR_MAX + 1];
 	size_t	i;
 
 	for (i = 0; i < m->env.nrcpt; i++) {
 		const struct spool_rcpt *r = &m->rs[i];
 
 		cli_time(r->next, next, sizeof(next));
-		printf("    %-8s %s", rstate_name(r->state),
-		    m->env.rcpt[i].addr);
+		spool_printable(addr, sizeof(addr), m->env.rcpt[i].addr,
+		    strlen(m->env.rcpt[i].addr));
+		printf("    %-8s %s", rstate_name(r->state), addr);
 		if (r->attempts > 0)
 			printf("  (%" PRIu32 " attempt%s%s%s) %s%s%s",
 			    r->attempts,
@@ -216,6 +217,7 @@ qcli_list(struct qcli *q)
 	struct buf		 b;
 	struct json		 j;
 	char			**ids, err[256], when[64];
+	char			 from[SMTP_ADDR_MAX + 1];
 	size_t			 n, i, shown = 0;
 
 	if (qcli_ids(q, &ids, &n) == -1) {
@@ -239,8 +241,10 @@ qcli_list(struct qcli *q)
 			json_msg(&j, &m);
 		else {
 			cli_time((int64_t)m.env.created, when, sizeof(when));
+			spool_printable(from, sizeof(from), m.env.sender,
+			    strlen(m.env.sender));
 			printf("%s %9" PRIu64 " %s <%s> %s\n", m.env.id,
-			    m.content_len, when, m.env.sender, qcli_state(&m));
+			    m.content_len, when, from, qcli_state(&m));
 			text_rcpts(&m);
 		}
 		spool_msg_free(&m);
@@ -283,6 +287,11 @@ show_header(struct qcli *q, const char *id, uint64_t content_len)
 		h[r] = '\0';
 		if ((end = strstr(h, "\r\n\r\n")) != NULL)
 			end[2] = '\0';
+		/* remote text on the operator's terminal: no escapes */
+		for (end = h; *end; end++)
+			if (((unsigned char)*end < 0x20 && !strchr("\r\n\t",
+			    *end)) || *end == 0x7f)
+				*end = '?';
 		printf("\n%s", h);
 	}
 	free(h);
@@ -310,6 +319,10 @@ qcli_show(struct qcli *q, const char *id)
 		buf_free(&b);
 	} else {
 		cli_time((int64_t)m.env.created, when, sizeof(when));
+		spool_printable(m.env.sender, sizeof(m.env.sender),
+		    m.env.sender, strlen(m.env.sender));
+		spool_printable(m.env.helo, sizeof(m.env.helo), m.env.helo,
+		    strlen(m.env.helo));
 		printf("id:        %s\narrival:   %s\nsize:      %" PRIu64
 		    "\nsender:    <%s>\nauth:      %s\nclient:    %s\n"
 		    "listener:  %s\nstate:     %s\nrecipients:\n", m.env.id,
@@ -351,7 +364,7 @@ qcli_offline(struct qcli *q, const char *verb, const char *id)
 			buf_appends(&b, "H 0\n");
 	}
 	if (b.len > 0)
-		rc = spool_log(q->dirfd, id, &b);
+		rc = spool_log(q->dirfd, id, &b, NULL);
 	buf_free(&b);
 	spool_msg_free(&m);
 	return rc;

@@ -184,6 +184,9 @@ static const struct config_key config_keys[] = {
 	    sizeof(((struct config *)0)->relayhost_user) },
 	{ "relayhost_password_file", parse_text,
 	    OFF(relayhost_password_file), 0, PATH_MAX },
+	{ "relayhost_tls_verify", parse_bool, OFF(relayhost_tls_verify), 0,
+	    0 },
+	{ "relayhost_cafile", parse_text, OFF(relayhost_cafile), 0, PATH_MAX },
 };
 #define NKEYS	(sizeof(config_keys) / sizeof(config_keys[0]))
 
@@ -261,6 +264,7 @@ config_defaults(struct config *cfg)
 	cfg->outbound_tls = OUTBOUND_TLS_OPPORTUNISTIC;
 	cfg->relayhost_port = 587;
 	cfg->relayhost_tls = RELAY_TLS_STARTTLS;
+	cfg->relayhost_tls_verify = 1;
 }
 
 int

@@ -89,6 +89,8 @@ struct config {
 	enum relay_tls	relayhost_tls;
 	char		relayhost_user[256];
 	char		relayhost_password_file[PATH_MAX];
+	int		relayhost_tls_verify;	/* certificate must verify */
+	char		relayhost_cafile[PATH_MAX];	/* "" = system CAs */
 };
 
 /* Fill in the built-in defaults (listeners empty). */

@@ -57,6 +57,8 @@ struct dmsg {
 	uint8_t		*busy;		/* per recipient: in a job */
 	unsigned	 inflight;	/* jobs */
 	int		 deleted, finishing;
+	int		 suppressed;	/* finish_suppress() done */
+	int64_t		 finish_retry;	/* a failed finish: not before */
 	struct buf	 dkim;		/* signature fields, once made */
 	int		 dkim_done;
 };
@@ -73,7 +75,7 @@ static struct {
 	pthread_t		*workers;
 	pthread_t		 keeper;
 	size_t			 nworkers;
-	int			 stopping, running;
+	int			 stopping, running, keeping;
 	char			 relay_pass[256];
 } D = {
 	.lock = PTHREAD_MUTEX_INITIALIZER,
@@ -272,8 +274,9 @@ deliver_add(const struct envelope *env, uint64_t content_len)
 	if (envelope_format(env, &b) == -1 ||
 	    envelope_parse(&sm.env, b.data, b.len, err, sizeof(err)) == -1 ||
 	    (sm.rs = calloc(env->nrcpt, sizeof(*sm.rs))) == NULL) {
-		log_warnx("deliver: %s: cannot track (%s); it will be "
-		    "delivered after a restart", env->id, "out of memory");
+		log_warnx("deliver: %s: cannot track it (copy of the "
+		    "envelope failed); it will be delivered after a restart",
+		    env->id);
 		envelope_free(&sm.env);
 		buf_free(&b);
 		return;
@@ -631,6 +634,25 @@ last_job(const struct dmsg *m)
 }
 
 /*
+ * The state log grew past SPOOL_COMPACT: replace it with a snapshot.
+ * Under the lock for the whole write, so no outcome applied meanwhile
+ * can be appended to the old file and lost by the rename.
+ */
+static void
+compact(struct dmsg *m)
+{
+	struct buf	b;
+
+	buf_init(&b, SPOOL_ST_MAX);
+	pthread_mutex_lock(&D.lock);
+	if (spool_snapshot(&m->sm, &b) == -1 ||
+	    spool_compact(D.dirfd, m->sm.env.id, &b) == -1)
+		log_warn("deliver: %s: compact the state log", m->sm.env.id);
+	pthread_mutex_unlock(&D.lock);
+	buf_free(&b);
+}
+
+/*
  * Record one message's outcomes as soon as it has them, so that a crash
  * repeats at most the message in flight, not the whole job.  The record
  * is written while the message still counts as in flight, so no other
@@ -644,6 +666,7 @@ djob_msg_return(struct djob_msg *jm)
 	struct dmsg	*m = jm->owner;
 	struct buf	 rec;
 	int64_t		 now = now_s();
+	uint64_t	 logsize = 0;
 	size_t		 k;
 	int		 skip, done = 0;
 
@@ -663,9 +686,11 @@ djob_msg_return(struct djob_msg *jm)
 	pthread_mutex_unlock(&D.lock);
 	for (k = 0; k < jm->n; k++)
 		log_outcome(jm, k, now);
-	if (!skip && spool_log(D.dirfd, jm->id, &rec) == -1)
+	if (!skip && spool_log(D.dirfd, jm->id, &rec, &logsize) == -1)
 		log_warn("deliver: %s: cannot record outcomes", jm->id);
 	buf_free(&rec);
+	if (!skip && logsize > SPOOL_COMPACT)
+		compact(m);
 	pthread_mutex_lock(&D.lock);
 	for (k = 0; k < jm->n; k++)
 		m->busy[jm->idx[k]] = 0;
@@ -707,8 +732,40 @@ wants_notice(const struct env_rcpt *r, const struct spool_rcpt *s)
 		return 0;
 	if (s->state == SPOOL_R_FAILED)
 		return r->notify == 0 || (r->notify & DSN_NOTIFY_FAILURE);
-	return s->state == SPOOL_R_DONE && !s->dsn_passed &&
+	return s->state == SPOOL_R_DONE && !(s->flags & SPOOL_F_DSN_PASSED) &&
 	    (r->notify & DSN_NOTIFY_SUCCESS);
+}
+
+static int
+needs_notice(const struct dmsg *m)
+{
+	size_t	i;
+
+	if (m->sm.env.sender[0] == '\0')
+		return 0;
+	for (i = 0; i < m->sm.env.nrcpt; i++)
+		if (wants_notice(&m->sm.env.rcpt[i], &m->sm.rs[i]))
+			return 1;
+	return 0;
+}
+
+/*
+ * Before a bounce is queued, the log gets every recipient's outcome: the
+ * last job's outcomes were not written (the message was to be removed),
+ * and a failed or interrupted finish must not deliver them again.
+ */
+static void
+finish_record(struct dmsg *m)
+{
+	struct buf	b;
+
+	buf_init(&b, SPOOL_ST_MAX);
+	pthread_mutex_lock(&D.lock);
+	if (spool_snapshot(&m->sm, &b) == -1 ||
+	    spool_compact(D.dirfd, m->sm.env.id, &b) == -1)
+		log_warn("deliver: %s: record the final state", m->sm.env.id);
+	pthread_mutex_unlock(&D.lock);
+	buf_free(&b);
 }
 
 static void
@@ -716,14 +773,18 @@ finish(struct dmsg *m)
 {
 	int	ok = 1;
 
-	if (m->finishing == 1) {
+	if (m->finishing == 1 && !m->suppressed) {
 		finish_suppress(m);
-		if (!m->sm.bounced)
-			ok = finish_bounce(m) == 0;
+		m->suppressed = 1;
+	}
+	if (m->finishing == 1 && !m->sm.bounced && needs_notice(m)) {
+		finish_record(m);
+		ok = finish_bounce(m) == 0;
 	}
 	if (!ok) {
 		pthread_mutex_lock(&D.lock);
-		m->finishing = 0;	/* the keeper tries again */
+		m->finishing = 0;	/* the keeper tries again, later */
+		m->finish_retry = now_s() + 60;
 		pthread_mutex_unlock(&D.lock);
 		return;
 	}
@@ -739,13 +800,16 @@ finish(struct dmsg *m)
 	dmsg_free(m);
 }
 
-/* Hard bounces (bad address or domain) protect the sender's domain. */
+/*
+ * Hard bounces protect the sender's domain: only what mta.c flagged, a
+ * RCPT refused as a bad mailbox or domain (5.1.1, 5.1.2, 5.1.10, 5.2.1),
+ * a domain that does not exist or has a null MX.  Never a refusal of
+ * MAIL FROM or of the content: those say nothing about the recipient.
+ */
 static int
 hard_bounce(const struct spool_rcpt *s)
 {
-	return s->state == SPOOL_R_FAILED && s->status[0] == '5' &&
-	    (strncmp(s->status, "5.1.", 4) == 0 ||
-	    strcmp(s->status, "5.2.1") == 0);
+	return s->state == SPOOL_R_FAILED && (s->flags & SPOOL_F_HARD);
 }
 
 static void
@@ -848,7 +912,7 @@ finish_bounce(struct dmsg *m)
 	    queue_inject(&env, out.data, out.len) == 0) {
 		buf_init(&rec, 16);
 		buf_appends(&rec, "B\n");
-		if (spool_log(D.dirfd, sm->env.id, &rec) == -1)
+		if (spool_log(D.dirfd, sm->env.id, &rec, NULL) == -1)
 			log_warn("deliver: %s: record bounce", sm->env.id);
 		buf_free(&rec);
 		log_info("deliver: %s: notice %s sent to <%s> for %zu "
@@ -921,7 +985,8 @@ keeper_finish(void)
 	TAILQ_FOREACH(m, &D.msgs, entry) {
 		if (n == 64)
 			break;
-		if (m->finishing || m->inflight > 0)
+		if (m->finishing || m->inflight > 0 ||
+		    m->finish_retry > now_s())
 			continue;
 		if (m->deleted) {
 			m->finishing = 2;
@@ -939,6 +1004,12 @@ keeper_finish(void)
 		finish(list[i]);
 }
 
+static int
+valid_id(const char *id)
+{
+	return strlen(id) == 18 && strspn(id, "0123456789ABCDEF") == 18;
+}
+
 /* One operator command: "hold ID", "release ID", "delete ID", "flush [ID]". */
 static void
 keeper_command(const char *verb, const char *id)
@@ -946,16 +1017,24 @@ keeper_command(const char *verb, const char *id)
 	struct dmsg	*m;
 	struct buf	 rec;
 	size_t		 i;
-	int		 hold = -1;
+	int		 hold = -1, found = 0;
+	char		 name[ENVELOPE_ID_MAX + 8];
 
+	if (*id != '\0' && !valid_id(id)) {
+		log_warnx("deliver: operator command with a bad queue id");
+		return;
+	}
 	buf_init(&rec, 16);
 	pthread_mutex_lock(&D.lock);
 	TAILQ_FOREACH(m, &D.msgs, entry) {
 		if (*id && strcmp(m->sm.env.id, id) != 0)
 			continue;
+		found = 1;
 		if (strcmp(verb, "flush") == 0) {
 			for (i = 0; i < m->sm.env.nrcpt; i++)
 				m->sm.rs[i].next = 0;
+			if (m->sm.hold && *id)
+				hold = 0;	/* flush releases, durably */
 			m->sm.hold = 0;
 		} else if (strcmp(verb, "hold") == 0)
 			m->sm.hold = hold = 1;
@@ -966,50 +1045,73 @@ keeper_command(const char *verb, const char *id)
 		if (*id)
 			break;
 	}
-	if (*id && m == NULL)
+	if (!found && !D.running)
+		hold = strcmp(verb, "hold") == 0 ? 1 :
+		    strcmp(verb, "release") == 0 ? 0 : -1;
+	snprintf(name, sizeof(name), "%s.msg", id);
+	if (*id && !found && !D.running && strcmp(verb, "flush") != 0 &&
+	    faccessat(D.dirfd, name, F_OK, 0) == 0) {
+		/* delivery = no: nothing is tracked, act on the files */
+		found = 1;
+		if (strcmp(verb, "delete") == 0 &&
+		    spool_remove(D.dirfd, id, 1) == -1)
+			log_warn("deliver: %s: remove", id);
+	}
+	if (*id && !found)
 		log_warnx("deliver: %s %s: no such message in the queue", verb,
 		    id);
 	else
 		log_info("deliver: operator: %s %s", verb, *id ? id : "all");
-	pthread_cond_broadcast(&D.cond);
-	pthread_mutex_unlock(&D.lock);
-	if (hold != -1 && *id) {
+	/* written under the lock: the message cannot be removed meanwhile */
+	if (hold != -1 && found && *id) {
 		buf_appendf(&rec, "H %d\n", hold);
-		if (spool_log(D.dirfd, id, &rec) == -1)
+		if (spool_log(D.dirfd, id, &rec, NULL) == -1)
 			log_warn("deliver: %s: record hold", id);
 	}
+	pthread_cond_broadcast(&D.cond);
+	pthread_mutex_unlock(&D.lock);
 	buf_free(&rec);
 }
 
-/* DIR/spool/cmd: one command per file, written by `postern queue`. */
+static int
+cmd_cmp(const struct dirent **a, const struct dirent **b)
+{
+	return strcmp((*a)->d_name, (*b)->d_name);
+}
+
+static int
+cmd_visible(const struct dirent *de)
+{
+	return de->d_name[0] != '.';
+}
+
+/* DIR/spool/cmd: one command per file, written by `postern queue`;
+   applied in the order of their names (they start with the time). */
 static void
 keeper_commands(void)
 {
-	DIR		*d;
-	struct dirent	*de;
-	char		 path[PATH_MAX], line[CMD_MAX], verb[16];
-	char		 id[ENVELOPE_ID_MAX + 1];
-	FILE		*fp;
+	struct dirent	**v;
+	char		  path[PATH_MAX], line[CMD_MAX], verb[16];
+	char		  id[ENVELOPE_ID_MAX + 1];
+	FILE		 *fp;
+	int		  n, i;
 
-	if ((d = opendir(D.cmddir)) == NULL)
+	if ((n = scandir(D.cmddir, &v, cmd_visible, cmd_cmp)) <= 0)
 		return;
-	while ((de = readdir(d)) != NULL) {
-		if (de->d_name[0] == '.')
-			continue;
+	for (i = 0; i < n; i++) {
 		if (util_snprintf(path, sizeof(path), "%s/%s", D.cmddir,
-		    de->d_name) == -1)
-			continue;
-		if ((fp = fopen(path, "re")) != NULL) {
+		    v[i]->d_name) != -1 && (fp = fopen(path, "re")) != NULL) {
 			while (fgets(line, sizeof(line), fp) != NULL) {
 				id[0] = '\0';
 				if (sscanf(line, "%15s %32s", verb, id) >= 1)
 					keeper_command(verb, id);
 			}
 			fclose(fp);
+			unlink(path);
 		}
-		unlink(path);
+		free(v[i]);
 	}
-	closedir(d);
+	free(v);
 }
 
 static void *
@@ -1101,12 +1203,17 @@ deliver_start(const struct config *cfg, const char *datadir, int dirfd)
 	    datadir) == -1)
 		return -1;
 	(void)mkdir(D.cmddir, 0700);
+	if (read_relay_password() == -1)
+		return -1;
+	if (pthread_create(&D.keeper, NULL, keeper_main, NULL) != 0)
+		return -1;
+	D.keeping = 1;
 	if (!cfg->delivery) {
+		/* nothing is tracked; the keeper applies `postern queue`
+		   commands to the files */
 		log_info("deliver: delivery = no: messages stay queued");
 		return 0;
 	}
-	if (read_relay_password() == -1)
-		return -1;
 	D.running = 1;
 	load_spool();
 	if ((D.workers = calloc(cfg->delivery_workers,
@@ -1117,9 +1224,18 @@ deliver_start(const struct config *cfg, const char *datadir, int dirfd)
 			break;
 		D.nworkers++;
 	}
-	if (pthread_create(&D.keeper, NULL, keeper_main, NULL) != 0)
-		return -1;
 	return D.nworkers > 0 ? 0 : -1;
+}
+
+int
+deliver_stopping(void)
+{
+	int	stop;
+
+	pthread_mutex_lock(&D.lock);
+	stop = D.stopping;
+	pthread_mutex_unlock(&D.lock);
+	return stop;
 }
 
 void
@@ -1129,7 +1245,7 @@ deliver_stop(void)
 	size_t		 i;
 	struct dest	*d;
 
-	if (!D.running)
+	if (!D.keeping)
 		return;
 	pthread_mutex_lock(&D.lock);
 	D.stopping = 1;

@@ -59,8 +59,10 @@ struct djob {
 int	deliver_start(const struct config *, const char *datadir, int dirfd);
 /* A message the queue just made durable (copied). */
 void	deliver_add(const struct envelope *, uint64_t content_len);
-/* Finish the jobs in flight, record them, stop the threads. */
+/* Finish the transactions in flight, record them, stop the threads. */
 void	deliver_stop(void);
+/* 1 once deliver_stop() began: workers end after their transaction. */
+int	deliver_stopping(void);
 
 /* queue.c: write a new message (a bounce) durably and hand it over. */
 int	queue_inject(struct envelope *, const char *content, size_t len);

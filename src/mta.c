@@ -34,6 +34,7 @@
 #define MTA_CHUNK	65536
 
 enum mta_try { MTA_DONE, MTA_NEXT, MTA_PLAIN };
+enum mta_stage { MTA_STAGE_MAIL, MTA_STAGE_RCPT, MTA_STAGE_DATA };
 
 struct mta_conn {
 	struct smtp_client	 c;
@@ -59,8 +60,11 @@ static int	mta_cmd(struct mta_conn *, const char *, struct reply *);
 static void	mta_transport_err(struct mta_conn *, const char *);
 static void	mta_reply_text(char *, size_t, const struct reply *);
 static void	mta_outcome(struct djob_msg *, size_t,
-		    const struct reply *, const char *, int);
+		    const struct reply *, struct mta_conn *, enum mta_stage);
 static int	mta_complete(const struct djob *);
+static void	mta_flag_all(struct djob *, uint32_t);
+static int	mta_relay_trusted(struct mta_conn *,
+		    const struct sc_tls_info *);
 static void	mta_mail_line(struct mta_conn *, const struct djob_msg *,
 		    char *, size_t);
 
@@ -70,7 +74,8 @@ mta_init(struct mta_ctx *ctx, const struct config *cfg, char *err,
 {
 	memset(ctx, 0, sizeof(*ctx));
 	ctx->cfg = cfg;
-	if ((ctx->tls = sc_tls_ctx(NULL, err, errsz)) == NULL)
+	if ((ctx->tls = sc_tls_ctx(cfg->relayhost_cafile[0] ?
+	    cfg->relayhost_cafile : NULL, err, errsz)) == NULL)
 		return -1;
 	ctx->res = resolver_new(cfg->dns_server, 5000, 2, err, errsz);
 	if (ctx->res == NULL) {
@@ -125,15 +130,19 @@ mta_resolved(struct mta_ctx *ctx, struct djob *job, struct resolve_result *rr)
 		djob_result_all(job, SPOOL_R_FAILED, "5.1.10", "", "556 5.1.10 "
 		    "the domain publishes a null MX (RFC 7505): it accepts no "
 		    "mail", 1);
+		mta_flag_all(job, SPOOL_F_HARD);
 		return;
 	case RESOLVE_NXDOMAIN:
 		djob_result_all(job, SPOOL_R_FAILED, "5.1.2", "",
 		    "the recipient domain does not exist in DNS (NXDOMAIN)", 1);
+		mta_flag_all(job, SPOOL_F_HARD);
 		return;
 	case RESOLVE_NOHOST:
+		/* RFC 3463 5.4.4 "unable to route": nothing about the
+		   mailbox, so no suppression */
 		snprintf(last, sizeof(last), "the domain has no mail server "
 		    "with an address: %s", rr->err);
-		djob_result_all(job, SPOOL_R_FAILED, "5.1.2", "", last, 1);
+		djob_result_all(job, SPOOL_R_FAILED, "5.4.4", "", last, 1);
 		return;
 	case RESOLVE_TEMPFAIL:
 		snprintf(last, sizeof(last), "DNS lookup failed: %s",
@@ -144,7 +153,8 @@ mta_resolved(struct mta_ctx *ctx, struct djob *job, struct resolve_result *rr)
 		break;
 	}
 	for (h = 0; h < rr->nhost && !mta_complete(job); h++)
-		for (a = 0; a < rr->host[h].naddr && !mta_complete(job); a++) {
+		for (a = 0; a < rr->host[h].naddr && !mta_complete(job) &&
+		    !deliver_stopping(); a++) {
 			t = mta_try(ctx, job, &rr->host[h], a, 1);
 			if (t == MTA_PLAIN)
 				t = mta_try(ctx, job, &rr->host[h], a, 0);
@@ -157,6 +167,16 @@ mta_resolved(struct mta_ctx *ctx, struct djob *job, struct resolve_result *rr)
 			}
 		}
 	djob_result_all(job, SPOOL_R_PENDING, "4.4.1", mta, last, 1);
+}
+
+static void
+mta_flag_all(struct djob *job, uint32_t flag)
+{
+	size_t	i, k;
+
+	for (i = 0; i < job->nmsg; i++)
+		for (k = 0; k < job->msg[i].n; k++)
+			job->msg[i].res[k].flags |= flag;
 }
 
 static int
@@ -208,6 +228,8 @@ mta_try(struct mta_ctx *ctx, struct djob *job, const struct resolve_host *rh,
 	for (i = 0; i < job->nmsg; i++) {
 		if (job->msg[i].answered)
 			continue;
+		if (deliver_stopping())
+			break;	/* SIGTERM: the rest waits for the restart */
 		if (mta_message(cn, &job->msg[i]) == -1)
 			goto done;
 	}
@@ -249,7 +271,7 @@ mta_greet(struct mta_conn *cn, int tls_ok)
 {
 	const struct config	*cfg = cn->ctx->cfg;
 	struct reply		 r;
-	struct sc_tls_info	 ti;
+	struct sc_tls_info	 ti = { 0 };
 	int			 relay = cfg->relayhost[0] != '\0';
 	int			 want_tls, need_tls;
 
@@ -276,6 +298,14 @@ mta_greet(struct mta_conn *cn, int tls_ok)
 		if (mta_cmd(cn, "STARTTLS", &r) == -1)
 			return 1;
 		if (r.code == 220) {
+			if (cn->c.rlen != 0) {
+				/* CVE-2011-0411, client side: nothing may
+				   follow the 220 in plaintext */
+				(void)util_snprintf(cn->err, sizeof(cn->err),
+				    "%s: data pipelined after the STARTTLS "
+				    "reply", cn->mta);
+				return 1;
+			}
 			if (sc_tls(&cn->c, cn->ctx->tls, cn->host, &ti) ==
 			    -1) {
 				mta_transport_err(cn, "TLS handshake");
@@ -288,6 +318,8 @@ mta_greet(struct mta_conn *cn, int tls_ok)
 			return 1;
 		}
 	}
+	if (relay && cn->c.ssl != NULL && mta_relay_trusted(cn, &ti) == -1)
+		return 1;
 	if (need_tls && cn->c.ssl == NULL) {
 		snprintf(cn->err, sizeof(cn->err), "%s does not offer "
 		    "STARTTLS and TLS is required (%s)", cn->mta, relay ?
@@ -295,6 +327,24 @@ mta_greet(struct mta_conn *cn, int tls_ok)
 		return 1;
 	}
 	return relay && cfg->relayhost_user[0] != '\0' && mta_auth(cn) == -1;
+}
+
+/*
+ * The relayhost gets our password: its certificate must verify and name
+ * it (relayhost_tls_verify = no to allow otherwise, relayhost_cafile for
+ * a private CA).
+ */
+static int
+mta_relay_trusted(struct mta_conn *cn, const struct sc_tls_info *ti)
+{
+	if (!cn->ctx->cfg->relayhost_tls_verify ||
+	    (ti->verified && ti->name_matches))
+		return 0;
+	(void)util_snprintf(cn->err, sizeof(cn->err), "%s: the relayhost's "
+	    "certificate is not trusted (%s); set relayhost_cafile, or "
+	    "relayhost_tls_verify = no", cn->mta, !ti->verified ?
+	    ti->verify_error : "it is for another name");
+	return -1;
 }
 
 /* Send a command and read its reply; -1 on a transport failure. */
@@ -377,11 +427,12 @@ mta_auth(struct mta_conn *cn)
 	size_t			 pl = strlen(cn->ctx->relay_pass);
 	int			 rc = -1;
 
-	if (cn->c.ssl == NULL || (!cn->auth_plain && !cn->auth_login) ||
+	if (cn->c.ssl == NULL || !cn->auth_plain ||
 	    ul + pl + 2 > sizeof(raw)) {
 		snprintf(cn->err, sizeof(cn->err), "%s: cannot authenticate "
 		    "(%s)", cn->mta, cn->c.ssl == NULL ? "no TLS" :
-		    "no PLAIN or LOGIN offered");
+		    !cn->auth_plain ? "AUTH PLAIN is not offered" :
+		    "credentials too long");
 		return -1;
 	}
 	raw[0] = '\0';
@@ -407,10 +458,24 @@ done:
 	return rc;
 }
 
-/* The outcome a reply gives recipient k of m. */
+/* Statuses that say the recipient's address is bad (RFC 3463). */
+static int
+mta_hard_status(const char *st)
+{
+	static const char *hard[] = { "5.1.1", "5.1.2", "5.1.3", "5.1.10",
+	    "5.2.1" };
+	size_t	i;
+
+	for (i = 0; i < sizeof(hard) / sizeof(hard[0]); i++)
+		if (strcmp(st, hard[i]) == 0)
+			return 1;
+	return 0;
+}
+
+/* The outcome a reply at a stage gives recipient k of m. */
 static void
 mta_outcome(struct djob_msg *m, size_t k, const struct reply *r,
-    const char *mta, int dsn)
+    struct mta_conn *cn, enum mta_stage stage)
 {
 	char			 text[SPOOL_REPLY_MAX + 1];
 	const char		*st = r->enhanced;
@@ -419,16 +484,22 @@ mta_outcome(struct djob_msg *m, size_t k, const struct reply *r,
 	mta_reply_text(text, sizeof(text), r);
 	if (r->code >= 200 && r->code < 300)
 		s = SPOOL_R_DONE;
-	else if (r->code >= 500)
+	else if (r->code >= 500 && !(stage == MTA_STAGE_RCPT &&
+	    r->code == 552))	/* RFC 5321 §4.5.3.1.10: 552 there is 452 */
 		s = SPOOL_R_FAILED;
 	else
 		s = SPOOL_R_PENDING;
-	if (*st == '\0')
+	if (*st == '\0' || (s == SPOOL_R_PENDING && *st == '5'))
 		st = s == SPOOL_R_DONE ? "2.0.0" : s == SPOOL_R_FAILED ?
 		    "5.0.0" : "4.0.0";
-	djob_result(m, k, s, st, mta, text);
+	djob_result(m, k, s, st, cn->mta, text);
 	/* a DSN-capable hop was given NOTIFY/ORCPT: its reports, not ours */
-	m->res[k].dsn_passed = s == SPOOL_R_DONE && dsn;
+	if (s == SPOOL_R_DONE && cn->dsn)
+		m->res[k].flags |= SPOOL_F_DSN_PASSED;
+	/* only a refused RCPT speaks about the address, not MAIL or DATA */
+	if (s == SPOOL_R_FAILED && stage == MTA_STAGE_RCPT &&
+	    mta_hard_status(st))
+		m->res[k].flags |= SPOOL_F_HARD;
 }
 
 static void
@@ -498,9 +569,106 @@ mta_precheck(struct mta_conn *cn, struct djob_msg *m)
 	return 1;
 }
 
+/* MAIL and RCPT replies; acc[k] says which recipients were taken.  -1
+   on a transport failure. */
+static int
+mta_envelope(struct mta_conn *cn, struct djob_msg *m, const char *mail,
+    int *mail_ok, int *acc, int *accepted)
+{
+	const struct envelope	*e = m->env;
+	struct reply		 r;
+	char			 line[MTA_LINE_MAX], p[ENVELOPE_ORCPT_MAX + 64];
+	size_t			 k;
+
+	if (!cn->pipelining && sc_write(&cn->c, mail, strlen(mail)) == -1)
+		return -1;
+	if (sc_read_reply(&cn->c, &r) == -1)
+		return -1;
+	*mail_ok = r.code >= 200 && r.code < 300;
+	for (k = 0; !*mail_ok && k < m->n; k++)
+		mta_outcome(m, k, &r, cn, MTA_STAGE_MAIL);
+	for (k = 0; k < m->n; k++) {
+		acc[k] = 0;
+		if (!*mail_ok && !cn->pipelining)
+			continue;
+		if (!cn->pipelining) {
+			mta_rcpt_params(cn, &e->rcpt[m->idx[k]], p, sizeof(p));
+			snprintf(line, sizeof(line), "RCPT TO:<%s>%s\r\n",
+			    e->rcpt[m->idx[k]].addr, p);
+			if (sc_write(&cn->c, line, strlen(line)) == -1)
+				return -1;
+		}
+		if (sc_read_reply(&cn->c, &r) == -1)
+			return -1;
+		if (!*mail_ok)
+			continue;	/* pipelined after a refused MAIL */
+		if (r.code >= 200 && r.code < 300)
+			acc[k] = 1, (*accepted)++;
+		else
+			mta_outcome(m, k, &r, cn, MTA_STAGE_RCPT);
+	}
+	return 0;
+}
+
 /*
- * One transaction.  -1: the connection failed (the message keeps no
- * verdict for recipients still waiting on DATA); 0 otherwise.
+ * DATA, content and the final reply.  -1: the connection failed before
+ * the final dot (no verdict); -2: after it (the message may have been
+ * taken: the recipients are deferred, never sent to another host now).
+ */
+static int
+mta_data(struct mta_conn *cn, struct djob_msg *m, int mail_ok, int *acc,
+    int accepted, struct reply *r)
+{
+	unsigned	saved = cn->c.timeout_ms;
+	size_t		k;
+	int		rc;
+
+	if (!cn->pipelining && sc_write(&cn->c, "DATA\r\n", 6) == -1)
+		return -1;
+	if (sc_read_reply(&cn->c, r) == -1)
+		return -1;
+	if (r->code == 354 && (!mail_ok || accepted == 0)) {
+		/* a server that should have refused DATA (RFC 2920 §3.1) */
+		return sc_write(&cn->c, ".\r\n", 3) == -1 ||
+		    sc_read_reply(&cn->c, r) == -1 ? -1 : 0;
+	}
+	if (!mail_ok || accepted == 0)
+		return 0;
+	if (r->code != 354) {
+		if (r->code < 400) {
+			/* nothing was sent: never "delivered" */
+			util_strlcpy(cn->c.err, "unexpected reply to DATA",
+			    sizeof(cn->c.err));
+			return -1;
+		}
+		for (k = 0; k < m->n; k++)
+			if (acc[k])
+				mta_outcome(m, k, r, cn, MTA_STAGE_DATA);
+		return 0;
+	}
+	if (mta_body(cn, m) == -1)
+		return -1;
+	/* RFC 5321 §4.5.3.2.6: 10 minutes for the reply to the dot */
+	cn->c.timeout_ms = saved * 2;
+	rc = sc_read_reply(&cn->c, r);
+	cn->c.timeout_ms = saved;
+	if (rc == -1) {
+		mta_transport_err(cn, "reply to end of data");
+		for (k = 0; k < m->n; k++)
+			if (acc[k])
+				djob_result(m, k, SPOOL_R_PENDING, "4.4.2",
+				    cn->mta, cn->err);
+		return -2;
+	}
+	for (k = 0; k < m->n; k++)
+		if (acc[k])
+			mta_outcome(m, k, r, cn, MTA_STAGE_DATA);
+	return 0;
+}
+
+/*
+ * One transaction.  -1: the connection failed (recipients still waiting
+ * for a verdict keep none, and may go to the next host); 0 otherwise.
  */
 static int
 mta_message(struct mta_conn *cn, struct djob_msg *m)
@@ -508,93 +676,44 @@ mta_message(struct mta_conn *cn, struct djob_msg *m)
 	const struct envelope	*e = m->env;
 	struct buf		 cmds;
 	struct reply		 r;
-	char			 line[MTA_LINE_MAX], p[ENVELOPE_ORCPT_MAX + 64];
-	int			 accepted = 0, mail_ok, acc[DJOB_RCPT_MAX];
+	char			 mail[MTA_LINE_MAX], p[ENVELOPE_ORCPT_MAX + 64];
+	int			 accepted = 0, mail_ok = 0, acc[DJOB_RCPT_MAX];
+	int			 rc;
 	size_t			 k;
 
 	if (mta_precheck(cn, m))
 		return 0;
 	buf_init(&cmds, 1024 * 1024);
-	mta_mail_line(cn, m, line, sizeof(line));
-	buf_appends(&cmds, line);
+	mta_mail_line(cn, m, mail, sizeof(mail));
+	buf_appends(&cmds, mail);
 	for (k = 0; k < m->n; k++) {
 		mta_rcpt_params(cn, &e->rcpt[m->idx[k]], p, sizeof(p));
 		buf_appendf(&cmds, "RCPT TO:<%s>%s\r\n",
 		    e->rcpt[m->idx[k]].addr, p);
 	}
 	buf_appends(&cmds, "DATA\r\n");
-	if (cn->pipelining) {
-		if (sc_write(&cn->c, cmds.data, cmds.len) == -1)
-			goto lost;
-	}
-	/* MAIL */
-	if (!cn->pipelining && sc_write(&cn->c, line, strlen(line)) == -1)
-		goto lost;
-	if (sc_read_reply(&cn->c, &r) == -1)
-		goto lost;
-	mail_ok = r.code >= 200 && r.code < 300;
-	if (!mail_ok)
+	rc = cn->pipelining && sc_write(&cn->c, cmds.data, cmds.len) == -1 ?
+	    -1 : 0;
+	buf_free(&cmds);
+	r.code = 0;
+	if (rc == 0)
+		rc = mta_envelope(cn, m, mail, &mail_ok, acc, &accepted);
+	if (rc == 0 && (cn->pipelining || (mail_ok && accepted > 0)))
+		rc = mta_data(cn, m, mail_ok, acc, accepted, &r);
+	if (rc == -1) {
+		mta_transport_err(cn, "transaction");
 		for (k = 0; k < m->n; k++)
-			mta_outcome(m, k, &r, cn->mta, cn->dsn);
-	/* RCPTs */
-	for (k = 0; k < m->n; k++) {
-		acc[k] = 0;
-		if (!mail_ok && !cn->pipelining)
-			continue;
-		if (!cn->pipelining) {
-			mta_rcpt_params(cn, &e->rcpt[m->idx[k]], p, sizeof(p));
-			snprintf(line, sizeof(line), "RCPT TO:<%s>%s\r\n",
-			    e->rcpt[m->idx[k]].addr, p);
-			if (sc_write(&cn->c, line, strlen(line)) == -1)
-				goto lost;
-		}
-		if (sc_read_reply(&cn->c, &r) == -1)
-			goto lost;
-		if (!mail_ok)
-			continue;
-		if (r.code >= 200 && r.code < 300)
-			acc[k] = 1, accepted++;
-		else
-			mta_outcome(m, k, &r, cn->mta, cn->dsn);
-	}
-	/* DATA */
-	if (!cn->pipelining && mail_ok && accepted > 0 &&
-	    sc_write(&cn->c, "DATA\r\n", 6) == -1)
-		goto lost;
-	if (cn->pipelining || (mail_ok && accepted > 0)) {
-		if (sc_read_reply(&cn->c, &r) == -1)
-			goto lost;
-		if (r.code == 354 && (!mail_ok || accepted == 0)) {
-			/* a server that should have refused DATA */
-			if (sc_write(&cn->c, ".\r\n", 3) == -1 ||
-			    sc_read_reply(&cn->c, &r) == -1)
-				goto lost;
-		} else if (r.code == 354) {
-			if (mta_body(cn, m) == -1 ||
-			    sc_read_reply(&cn->c, &r) == -1)
-				goto lost;
-			for (k = 0; k < m->n; k++)
-				if (acc[k])
-					mta_outcome(m, k, &r, cn->mta, cn->dsn);
-		} else if (mail_ok)
-			for (k = 0; k < m->n; k++)
-				if (acc[k])
-					mta_outcome(m, k, &r, cn->mta, cn->dsn);
+			if (m->res[k].state != SPOOL_R_FAILED)
+				m->res[k].state = 0;	/* no verdict yet */
+		return -1;
 	}
 	m->answered = 1;
-	buf_free(&cmds);
 	djob_msg_return(m);	/* recorded before the next transaction */
-	if (!mail_ok || accepted == 0 || r.code != 250)
-		if (mta_cmd(cn, "RSET", &r) == -1)
-			return -1;
+	if (rc == -2)
+		return -1;
+	if (r.code != 250 && mta_cmd(cn, "RSET", &r) == -1)
+		return -1;
 	return 0;
-lost:
-	mta_transport_err(cn, "transaction");
-	for (k = 0; k < m->n; k++)
-		if (m->res[k].state != SPOOL_R_FAILED)
-			m->res[k].state = 0;	/* no verdict yet */
-	buf_free(&cmds);
-	return -1;
 }
 
 /* The prefix, then the content dot-stuffed, then the final dot. */

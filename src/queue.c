@@ -479,6 +479,9 @@ queue_main(const struct config *cfg, const char *datadir, int sock)
 	log_set_role("queue");
 	signal(SIGINT, SIG_IGN);
 	signal(SIGTERM, SIG_IGN);
+	/* a peer that closes mid-DATA must not kill us: OpenSSL writes with
+	   write(2), not send(MSG_NOSIGNAL) */
+	signal(SIGPIPE, SIG_IGN);
 	Q.sock = sock;
 	for (i = 0; i < QBUCKETS; i++)
 		LIST_INIT(&Q.open[i]);

@@ -219,7 +219,7 @@ spool_record(struct spool_msg *m, const char *p, size_t n)
 {
 	const char		*end = p + n;
 	struct spool_rcpt	 r;
-	int64_t			 idx, v[3];
+	int64_t			 idx, v[4];
 
 	if (n == 1 && *p == 'B') {
 		m->bounced = 1;
@@ -242,6 +242,7 @@ spool_record(struct spool_msg *m, const char *p, size_t n)
 	p += 2;
 	if (rec_num(&p, end, &v[0]) == -1 || v[0] > UINT32_MAX ||
 	    rec_num(&p, end, &v[1]) == -1 || rec_num(&p, end, &v[2]) == -1 ||
+	    rec_num(&p, end, &v[3]) == -1 || v[3] > UINT32_MAX ||
 	    rec_str(&p, end, r.status, sizeof(r.status)) == -1 ||
 	    rec_str(&p, end, r.mta, sizeof(r.mta)) == -1 ||
 	    rec_str(&p, end, r.reply, sizeof(r.reply)) == -1 || p != end)
@@ -249,6 +250,7 @@ spool_record(struct spool_msg *m, const char *p, size_t n)
 	r.attempts = (uint32_t)v[0];
 	r.next = v[1];
 	r.last = v[2];
+	r.flags = (uint32_t)v[3];
 	m->rs[idx] = r;
 	return 0;
 }
@@ -264,32 +266,109 @@ spool_rec_rcpt(struct buf *b, size_t idx, const struct spool_rcpt *r)
 	spool_printable(mta, sizeof(mta), r->mta, strlen(r->mta));
 	spool_printable(reply, sizeof(reply), r->reply, strlen(r->reply));
 	return buf_appendf(b, "R %zu %c %" PRIu32 " %" PRId64 " %" PRId64
-	    " %zu:%s %zu:%s %zu:%s\n", idx, (char)r->state, r->attempts,
-	    r->next < 0 ? 0 : r->next, r->last < 0 ? 0 : r->last,
-	    strlen(st), st, strlen(mta), mta, strlen(reply), reply);
+	    " %" PRIu32 " %zu:%s %zu:%s %zu:%s\n", idx, (char)r->state,
+	    r->attempts, r->next < 0 ? 0 : r->next, r->last < 0 ? 0 :
+	    r->last, r->flags, strlen(st), st, strlen(mta), mta,
+	    strlen(reply), reply);
+}
+
+/*
+ * A log that does not end in a newline ends in a record cut by a crash
+ * or a full disk: cut it back to the last whole record.
+ */
+static int
+spool_log_trim(int fd, off_t *size)
+{
+	char	tail[2048];
+	off_t	off;
+	ssize_t	n, i;
+
+	while (*size > 0) {
+		off = *size > (off_t)sizeof(tail) ? *size - (off_t)sizeof(tail)
+		    : 0;
+		if ((n = pread(fd, tail, (size_t)(*size - off), off)) <= 0)
+			return -1;
+		if (tail[n - 1] == '\n')
+			return 0;
+		for (i = n - 1; i >= 0 && tail[i] != '\n'; i--)
+			;
+		*size = off + i + 1;
+		if (i >= 0 || off == 0)
+			return ftruncate(fd, *size);
+	}
+	return 0;
 }
 
 int
-spool_log(int dirfd, const char *id, const struct buf *b)
+spool_log(int dirfd, const char *id, const struct buf *b, uint64_t *size)
 {
-	char	name[ENVELOPE_ID_MAX + 8];
-	int	fd, created = 0, rc = -1, saved;
+	char		name[ENVELOPE_ID_MAX + 8];
+	struct stat	sb;
+	off_t		old;
+	int		fd, created = 0, rc = -1, saved;
 
 	snprintf(name, sizeof(name), "%s.st", id);
-	fd = openat(dirfd, name, O_WRONLY | O_APPEND | O_CLOEXEC);
+	fd = openat(dirfd, name, O_RDWR | O_APPEND | O_CLOEXEC);
 	if (fd == -1 && errno == ENOENT) {
-		fd = openat(dirfd, name, O_WRONLY | O_APPEND | O_CREAT |
+		fd = openat(dirfd, name, O_RDWR | O_APPEND | O_CREAT |
 		    O_CLOEXEC, 0600);
 		created = 1;
 	}
 	if (fd == -1)
 		return -1;
-	if (util_write_all(fd, b->data, b->len) == 0 && fdatasync(fd) == 0 &&
-	    (!created || fsync(dirfd) == 0))
+	if (fstat(fd, &sb) == -1)
+		goto done;
+	old = sb.st_size;
+	if (spool_log_trim(fd, &old) == -1)
+		goto done;
+	if (util_write_all(fd, b->data, b->len) == -1) {
+		saved = errno;
+		(void)ftruncate(fd, old);	/* no fragment left behind */
+		errno = saved;
+		goto done;
+	}
+	if (fdatasync(fd) == 0 && (!created || fsync(dirfd) == 0))
 		rc = 0;
+	if (size != NULL)
+		*size = (uint64_t)old + b->len;
+done:
 	saved = errno;
 	close(fd);
 	errno = saved;
+	return rc;
+}
+
+int
+spool_snapshot(const struct spool_msg *m, struct buf *b)
+{
+	size_t	i;
+
+	for (i = 0; i < m->env.nrcpt; i++)
+		if (spool_rec_rcpt(b, i, &m->rs[i]) == -1)
+			return -1;
+	if ((m->hold && buf_appends(b, "H 1\n") == -1) ||
+	    (m->bounced && buf_appends(b, "B\n") == -1))
+		return -1;
+	return 0;
+}
+
+int
+spool_compact(int dirfd, const char *id, const struct buf *b)
+{
+	char	tmp[ENVELOPE_ID_MAX + 16], name[ENVELOPE_ID_MAX + 8];
+	int	fd, rc = -1;
+
+	snprintf(tmp, sizeof(tmp), "%s.st.tmp", id);
+	snprintf(name, sizeof(name), "%s.st", id);
+	if ((fd = openat(dirfd, tmp, O_WRONLY | O_CREAT | O_TRUNC |
+	    O_CLOEXEC, 0600)) == -1)
+		return -1;
+	if (util_write_all(fd, b->data, b->len) == 0 && fsync(fd) == 0 &&
+	    renameat(dirfd, tmp, dirfd, name) == 0 && fsync(dirfd) == 0)
+		rc = 0;
+	close(fd);
+	if (rc == -1)
+		unlinkat(dirfd, tmp, 0);
 	return rc;
 }
 

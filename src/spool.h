@@ -10,15 +10,19 @@
  * A record is one line.  Strings carry explicit lengths, so no reply text
  * can forge a record:
  *
- *	R IDX STATE ATTEMPTS NEXT LAST LEN:STATUS LEN:MTA LEN:REPLY
+ *	R IDX STATE ATTEMPTS NEXT LAST FLAGS LEN:STATUS LEN:MTA LEN:REPLY
  *		recipient IDX after an attempt: STATE p(ending), d(one) or
- *		f(ailed); NEXT the earliest next attempt, LAST this one
+ *		f(ailed); NEXT the earliest next attempt, LAST this one;
+ *		FLAGS SPOOL_F_* 
  *	H 1 | H 0	held / released
  *	B		the bounce for this message is queued (do not send
  *			another after a crash)
  *
  * Later records win.  A last line without its newline is a record cut by
- * a crash and is ignored; the attempt it described will be made again.
+ * a crash (or a full disk) and is ignored; the attempt it described will
+ * be made again, and the next append first cuts the fragment off.  When
+ * the log grows past SPOOL_COMPACT bytes, spool_compact() replaces it
+ * with a snapshot (written aside, fsynced, renamed over it).
  * Every append is one write(2) on an O_APPEND descriptor followed by
  * fdatasync, so concurrent appenders (delivery threads, the CLI when the
  * server is stopped) never interleave inside a record.
@@ -36,6 +40,12 @@
 #define SPOOL_MTA_MAX		255
 #define SPOOL_REPLY_MAX		511
 #define SPOOL_ST_MAX		(64 * 1024 * 1024)	/* state log bound */
+#define SPOOL_COMPACT		(256 * 1024)	/* then write a snapshot */
+
+/* Recipient flags kept in the log. */
+#define SPOOL_F_HARD		0x01	/* hard bounce: suppress the address */
+#define SPOOL_F_DSN_PASSED	0x02	/* the next hop took over DSN duties
+					   (RFC 3461 §4.1) */
 
 enum spool_rstate {
 	SPOOL_R_PENDING = 'p',
@@ -51,8 +61,7 @@ struct spool_rcpt {
 	char		 status[SPOOL_STATUS_MAX + 1];	/* "4.4.1" */
 	char		 mta[SPOOL_MTA_MAX + 1];	/* who answered */
 	char		 reply[SPOOL_REPLY_MAX + 1];	/* what, printable */
-	int		 dsn_passed;	/* the next hop took over DSN duties
-					   (RFC 3461 §4.1); not recorded */
+	uint32_t	 flags;		/* SPOOL_F_* */
 };
 
 struct spool_msg {
@@ -80,9 +89,15 @@ int	spool_apply(struct spool_msg *, const char *log, size_t n);
 int	spool_rec_rcpt(struct buf *b, size_t idx, const struct spool_rcpt *);
 /*
  * Append b to ID.st and make it durable (fdatasync; the directory too
- * when the file is new).  0 or -1 with errno.
+ * when the file is new).  A failed write is cut off again.  0 or -1
+ * with errno; *size (if not NULL) gets the log's size afterwards.
  */
-int	spool_log(int dirfd, const char *id, const struct buf *b);
+int	spool_log(int dirfd, const char *id, const struct buf *b,
+	    uint64_t *size);
+/* A snapshot of m's whole state as records (for spool_compact). */
+int	spool_snapshot(const struct spool_msg *m, struct buf *b);
+/* Replace ID.st with the records in b (written aside, renamed over). */
+int	spool_compact(int dirfd, const char *id, const struct buf *b);
 /* Remove ID.msg and ID.st (ID.msg first); fsync the directory if sync. */
 int	spool_remove(int dirfd, const char *id, int sync);
 

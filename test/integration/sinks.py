@@ -46,7 +46,8 @@ def make_cert(directory, name="mx.test"):
     subprocess.run(["openssl", "req", "-x509", "-newkey", "ec",
                     "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes",
                     "-keyout", key, "-out", crt, "-days", "2",
-                    "-subj", "/CN=" + name], check=True,
+                    "-subj", "/CN=" + name,
+                    "-addext", "subjectAltName=DNS:" + name], check=True,
                    capture_output=True)
     return crt, key
 
@@ -86,7 +87,7 @@ class _Handler:
 
 class Sink:
     def __init__(self, addr, port, rules=None, data_rules=None, tls=False,
-                 auth=None, delay=0):
+                 auth=None, delay=0, cert_name="mx.test"):
         self.delay = delay      # seconds before answering the final dot
         self.addr = addr
         self.port = port
@@ -99,7 +100,8 @@ class Sink:
         self.tmp = tempfile.mkdtemp(prefix="sink-")
         kwargs = {"enable_SMTPUTF8": True}
         if tls or auth:
-            crt, key = make_cert(self.tmp)
+            crt, key = make_cert(self.tmp, cert_name)
+            self.cafile = crt
             ctx = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
             ctx.load_cert_chain(crt, key)
             kwargs["tls_context"] = ctx

@@ -276,25 +276,51 @@ def test_starttls_outbound_and_required(dns, mkserver):
         assert q[0]["recipients"][1]["state"] == "pending"
 
 
-def test_relayhost_with_auth(dns, mkserver):
-    relay_port = free_port()
+def relay_password_file():
     pwdir = tempfile.mkdtemp(prefix="postern-relay-")
     os.chmod(pwdir, 0o755)      # the server's user reads the file
     pw = os.path.join(pwdir, "relay.pw")
     with open(pw, "w") as f:
         f.write("s3cret relay\n")
     os.chmod(pw, 0o644)
-    with Sink("127.0.0.7", relay_port, tls=True,
+    return pwdir, pw
+
+
+def test_relayhost_with_auth(dns, mkserver):
+    relay_port = free_port()
+    pwdir, pw = relay_password_file()
+    dns.a("relay.test", "127.0.0.7")
+    with Sink("127.0.0.7", relay_port, tls=True, cert_name="relay.test",
               auth={"relayuser": "s3cret relay"}) as relay:
-        srv = mkserver(dns, relayhost="127.0.0.7:%d" % relay_port,
+        os.chmod(relay.tmp, 0o755)
+        os.chmod(relay.cafile, 0o644)
+        srv = mkserver(dns, relayhost="relay.test:%d" % relay_port,
                        relayhost_user="relayuser",
-                       relayhost_password_file=str(pw))
+                       relayhost_password_file=pw,
+                       relayhost_cafile=relay.cafile)
         submit(srv, ["far@away.test", "other@else.test"])
         wait_for(lambda: relay.messages, what="relay delivery")
         got = relay.messages[0]
         assert got.tls and got.auth_user == "relayuser"
         assert sorted(got.rcpts) == ["far@away.test", "other@else.test"]
         assert "s3cret" not in srv.log()
+    shutil.rmtree(pwdir, ignore_errors=True)
+
+
+def test_relayhost_untrusted_certificate_gets_no_password(dns, mkserver):
+    relay_port = free_port()
+    pwdir, pw = relay_password_file()
+    dns.a("relay.test", "127.0.0.7")
+    with Sink("127.0.0.7", relay_port, tls=True, cert_name="relay.test",
+              auth={"relayuser": "s3cret relay"}) as relay:
+        srv = mkserver(dns, relayhost="relay.test:%d" % relay_port,
+                       relayhost_user="relayuser",
+                       relayhost_password_file=pw)
+        submit(srv, ["far@away.test"])
+        srv.wait_log("status=deferred")
+        assert relay.messages == [] and relay.attempts == []
+        r = queue_json(srv)[0]["recipients"][0]
+        assert "certificate is not trusted" in r["reply"]
     shutil.rmtree(pwdir, ignore_errors=True)
 
 
@@ -418,3 +444,81 @@ def test_local_unknown_mailbox_and_alias(dns, mkserver):
     # a local unknown address is not put on the suppression list
     r = run("-d", srv.dir, "suppress", "list", "--json")
     assert "nobody@example.test" not in r.stdout
+
+
+def closing_tls_mx(addr, port, certdir):
+    """An MX that offers STARTTLS, then closes the connection in the
+    middle of DATA, each time; returns the listening thread's stop."""
+    from sinks import make_cert
+    import socket
+    import ssl
+    import threading
+    crt, key = make_cert(certdir, "mx.close.test")
+    ctx = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    ctx.load_cert_chain(crt, key)
+    ls = socket.socket()
+    ls.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    ls.bind((addr, port))
+    ls.listen(8)
+    ls.settimeout(0.2)
+    stop = threading.Event()
+
+    def lines(f):
+        return f.readline()
+
+    def one(c):
+        f = c.makefile("rwb")
+        f.write(b"220 closer ESMTP\r\n")
+        f.flush()
+        lines(f)                                   # EHLO
+        f.write(b"250-closer\r\n250 STARTTLS\r\n")
+        f.flush()
+        lines(f)                                   # STARTTLS
+        f.write(b"220 go\r\n")
+        f.flush()
+        t = ctx.wrap_socket(c, server_side=True)
+        f = t.makefile("rwb")
+        lines(f)                                   # EHLO
+        f.write(b"250-closer\r\n250 PIPELINING\r\n")
+        f.flush()
+        for _ in range(3):                         # MAIL RCPT DATA
+            lines(f)
+        f.write(b"250 ok\r\n250 ok\r\n354 go\r\n")
+        f.flush()
+        t.recv(1000)
+        t.close()                                  # mid-DATA
+
+    def serve():
+        while not stop.is_set():
+            try:
+                c, _ = ls.accept()
+            except socket.timeout:
+                continue
+            try:
+                one(c)
+            except (OSError, ssl.SSLError):
+                pass
+        ls.close()
+    threading.Thread(target=serve, daemon=True).start()
+    return stop.set
+
+
+def test_peer_closing_mid_data_over_tls_is_deferred(dns, mkserver):
+    dns.mx("close.test", "mx.close.test", 10)
+    dns.a("mx.close.test", "127.0.0.8")
+    certdir = tempfile.mkdtemp(prefix="closer-")
+    stop = closing_tls_mx("127.0.0.8", sink_port(), certdir)
+    try:
+        srv = mkserver(dns)
+        big = ("x" * 998 + "\r\n") * 2000          # 2 MB: many writes
+        submit(srv, ["a@close.test"], body=big)
+        srv.wait_log("to=<a@close.test>", timeout=20)
+        time.sleep(0.5)
+        # the queue process survived the broken pipe (no SIGPIPE)
+        assert srv.proc.poll() is None
+        assert "queue process" not in srv.log()
+        r = queue_json(srv)[0]["recipients"][0]
+        assert r["state"] == "pending"
+    finally:
+        stop()
+        shutil.rmtree(certdir, ignore_errors=True)

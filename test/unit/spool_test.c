@@ -80,7 +80,7 @@ append(struct fix *f, const char *text)
 
 	buf_init(&b, 65536);
 	buf_appends(&b, text);
-	assert_int_equal(spool_log(f->dirfd, ID, &b), 0);
+	assert_int_equal(spool_log(f->dirfd, ID, &b, NULL), 0);
 	buf_free(&b);
 }
 
@@ -117,21 +117,22 @@ test_records_roundtrip(void **state)
 	strcpy(r.status, "4.2.0");
 	strcpy(r.mta, "mx.two.test[127.0.0.3]");
 	/* a reply that tries to forge a second record stays one value */
-	strcpy(r.reply, "451 4.2.0 busy\nR 0 d 1 0 0 0: 0: 0:");
+	strcpy(r.reply, "451 4.2.0 busy\nR 0 d 1 0 0 0 0: 0: 0:");
 	buf_init(&b, 65536);
 	assert_int_equal(spool_rec_rcpt(&b, 1, &r), 0);
 	r.state = SPOOL_R_DONE;
 	r.attempts = 2;
 	assert_int_equal(spool_rec_rcpt(&b, 1, &r), 0);
 	buf_appends(&b, "H 1\n");
-	assert_int_equal(spool_log(f->dirfd, ID, &b), 0);
+	assert_int_equal(spool_log(f->dirfd, ID, &b, NULL), 0);
 	buf_free(&b);
 	assert_int_equal(spool_load(f->dirfd, ID, &m, err, sizeof(err)), 0);
 	assert_int_equal(m.rs[1].state, SPOOL_R_DONE);	/* later wins */
 	assert_int_equal(m.rs[1].attempts, 2);
 	assert_int_equal(m.rs[1].next, 1800000300);
 	assert_string_equal(m.rs[1].mta, "mx.two.test[127.0.0.3]");
-	assert_string_equal(m.rs[1].reply, "451 4.2.0 busy R 0 d 1 0 0 0: 0: 0:");
+	assert_string_equal(m.rs[1].reply,
+	    "451 4.2.0 busy R 0 d 1 0 0 0 0: 0: 0:");
 	assert_int_equal(m.rs[0].state, SPOOL_R_PENDING);
 	assert_int_equal(m.hold, 1);
 	spool_msg_free(&m);
@@ -144,23 +145,59 @@ test_cut_record_ignored(void **state)
 	struct spool_msg	 m;
 	char			 err[128];
 
-	append(f, "R 0 f 1 0 5 5:5.1.1 0: 4:gone\nR 2 d 1 0 5 5:2.0.0 0: 2:ok");
+	append(f, "R 0 f 1 0 5 1 5:5.1.1 0: 4:gone\nR 2 d 1 0 5 0 5:2.0.0 0: 2:ok");
 	assert_int_equal(spool_load(f->dirfd, ID, &m, err, sizeof(err)), 0);
 	assert_int_equal(m.rs[0].state, SPOOL_R_FAILED);
 	assert_string_equal(m.rs[0].reply, "gone");
+	assert_int_equal(m.rs[0].flags, SPOOL_F_HARD);
 	assert_int_equal(m.rs[2].state, SPOOL_R_PENDING);
 	spool_msg_free(&m);
+	/* the next append cuts the fragment off instead of gluing to it */
+	append(f, "H 1\n");
+	assert_int_equal(spool_load(f->dirfd, ID, &m, err, sizeof(err)), 0);
+	assert_int_equal(m.hold, 1);
+	assert_int_equal(m.rs[2].state, SPOOL_R_PENDING);
+	spool_msg_free(&m);
+}
+
+static void
+test_compact(void **state)
+{
+	struct fix		*f = *state;
+	struct spool_msg	 m;
+	struct buf		 b;
+	char			 err[128];
+	int			 i;
+
+	for (i = 0; i < 50; i++)
+		append(f, "R 1 p 3 1800000000 1700000000 0 5:4.2.0 0: 4:busy\n");
+	append(f, "R 0 d 1 0 5 2 5:2.0.0 2:mx 2:ok\nH 1\n");
+	assert_int_equal(spool_load(f->dirfd, ID, &m, err, sizeof(err)), 0);
+	buf_init(&b, 65536);
+	assert_int_equal(spool_snapshot(&m, &b), 0);
+	assert_int_equal(spool_compact(f->dirfd, ID, &b), 0);
+	spool_msg_free(&m);
+	buf_free(&b);
+	assert_int_equal(spool_load(f->dirfd, ID, &m, err, sizeof(err)), 0);
+	assert_int_equal(m.rs[0].state, SPOOL_R_DONE);
+	assert_int_equal(m.rs[0].flags, SPOOL_F_DSN_PASSED);
+	assert_int_equal(m.rs[1].attempts, 3);
+	assert_int_equal(m.rs[1].next, 1800000000);
+	assert_int_equal(m.hold, 1);
+	spool_msg_free(&m);
+	assert_int_equal(faccessat(f->dirfd, ID ".st.tmp", F_OK, 0), -1);
 }
 
 static void
 test_bad_records(void **state)
 {
 	static const char *bad[] = {
-		"R 3 d 1 0 0 0: 0: 0:\n",		/* no recipient 3 */
-		"R 0 x 1 0 0 0: 0: 0:\n",		/* unknown state */
-		"R 0 d 1 0 0 9:5.1.1 0: 0:\n",		/* length overrun */
-		"R 0 d 1 0 0 0: 0: 0: extra\n",		/* trailing bytes */
-		"R 0 d 99999999999 0 0 0: 0: 0:\n",	/* attempts range */
+		"R 3 d 1 0 0 0 0: 0: 0:\n",		/* no recipient 3 */
+		"R 0 x 1 0 0 0 0: 0: 0:\n",		/* unknown state */
+		"R 0 d 1 0 0 0 9:5.1.1 0: 0:\n",	/* length overrun */
+		"R 0 d 1 0 0 0 0: 0: 0: extra\n",	/* trailing bytes */
+		"R 0 d 99999999999 0 0 0 0: 0: 0:\n",	/* attempts range */
+		"R 0 d 1 0 0 0: 0: 0:\n",		/* no flags */
 		"Q\n",					/* unknown record */
 		"H 2\n",
 	};
@@ -204,6 +241,7 @@ main(void)
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_bad_records, setup,
 		    teardown),
+		cmocka_unit_test_setup_teardown(test_compact, setup, teardown),
 		cmocka_unit_test(test_names),
 	};
 
