@@ -255,7 +255,8 @@ auth_sender(struct store *st, struct ipc_msg *req)
 {
 	struct ipc_msg	res;
 	char		user[SMTP_ADDR_MAX + 1], sender[SMTP_ADDR_MAX + 1];
-	uint32_t	result;
+	const char	*at;
+	uint32_t	result, any = 1;
 	int		rc;
 
 	if (ipc_get_str(req, user, sizeof(user)) == -1 ||
@@ -267,8 +268,14 @@ auth_sender(struct store *st, struct ipc_msg *req)
 	result = rc == STORE_OK ? 0 : rc == STORE_NOTFOUND ? 1 : 2;
 	if (rc == STORE_ERR)
 		log_warnx("auth: store: %s", store_errmsg(st));
+	/* no suppressed address for the domain: RCPT need not ask (only a
+	   sure "none" skips the lookups) */
+	if (rc == STORE_OK && (at = strrchr(sender, '@')) != NULL &&
+	    store_suppress_any(st, at + 1) == STORE_NOTFOUND)
+		any = 0;
 	ipc_msg_init(&res, IPC_SENDER_RES, req->id);
 	ipc_put_u32(&res, result);
+	ipc_put_u32(&res, any);
 	auth_reply(&res);
 }
 

@@ -113,6 +113,9 @@ struct smtp_tx {
 						   or not */
 	struct smtp_path	 pending;	/* RCPT under lookup */
 	struct smtp_rcpt_params	 pending_dsn;	/* and its parameters */
+	int			 no_suppressed;	/* the sender's domain has no
+						   suppressed address (at
+						   MAIL): skip the lookups */
 	char			 msgid[33];
 	int			 queue_open;	/* the queue holds an open
 						   message for us: abort it
@@ -1344,11 +1347,12 @@ fail:
 static void
 smtp_sender_result(struct smtp_session *s, struct ipc_msg *m)
 {
-	uint32_t	result;
+	uint32_t	result, any = 1;
 	char		esc[300], uesc[300];
 
-	if (ipc_get_u32(m, &result) == -1)
+	if (ipc_get_u32(m, &result) == -1 || ipc_get_u32(m, &any) == -1)
 		result = 2;
+	s->tx->no_suppressed = result == 0 && any == 0;
 	if (result == 0)
 		smtp_reply(s, "250 2.1.0 Ok");
 	else if (result == 1) {
@@ -1508,7 +1512,7 @@ smtp_suppress_check(struct smtp_session *s)
 		from = tx->sender.addr + tx->sender.at + 1;
 	else
 		from = (at = strrchr(s->auth_user, '@')) ? at + 1 : "";
-	if (from[0] == '\0' || tx->pending.at == 0) {
+	if (from[0] == '\0' || tx->pending.at == 0 || tx->no_suppressed) {
 		smtp_rcpt_limit(s);
 		return;
 	}

@@ -228,6 +228,8 @@ int	store_suppress_get(struct store *, const char *domain,
 	    const char *address, struct store_suppression *out);
 int	store_suppress_remove(struct store *, const char *domain,
 	    const char *address);
+/* Has the domain any entry?  OK or NOTFOUND (lets RCPT skip lookups). */
+int	store_suppress_any(struct store *, const char *domain);
 /* domain NULL: every domain. */
 int	store_suppress_list(struct store *, const char *domain,
 	    store_suppression_cb, void *);

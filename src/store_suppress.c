@@ -98,6 +98,24 @@ store_suppress_get(struct store *st, const char *domain, const char *address,
 }
 
 int
+store_suppress_any(struct store *st, const char *domain)
+{
+	struct row_ctx	c;
+	int64_t		one = 0;
+	char		d[STORE_ADDR_MAX + 1];
+
+	c.out = &one;
+	c.found = 0;
+	if (store_norm(st, domain, d, sizeof(d)) == -1)
+		return STORE_NOTFOUND;
+	if (store_sq(st, store_row_int, &c, NULL, "SELECT 1 FROM suppression "
+	    "s JOIN domain d ON d.id = s.domain_id WHERE d.name = ? LIMIT 1",
+	    "s", d) != STORE_OK)
+		return STORE_ERR;
+	return c.found ? STORE_OK : STORE_NOTFOUND;
+}
+
+int
 store_suppress_remove(struct store *st, const char *domain,
     const char *address)
 {

@@ -80,8 +80,12 @@ test_add_get(void **state)
 	struct store			*st = open_store();
 	struct store_suppression	 s;
 
+	assert_int_equal(store_suppress_any(st, "a.test"), STORE_NOTFOUND);
 	assert_int_equal(store_suppress_add(st, "A.Test", "Bob@Remote.Example",
 	    "550 5.1.1 user unknown", "bounce", 1000), STORE_OK);
+	/* the MAIL-time shortcut sees it, per domain */
+	assert_int_equal(store_suppress_any(st, "A.TEST"), STORE_OK);
+	assert_int_equal(store_suppress_any(st, "b.test"), STORE_NOTFOUND);
 	/* any case finds it; what is stored is lower case */
 	assert_int_equal(store_suppress_get(st, "a.test",
 	    "bob@remote.example", &s), STORE_OK);
