@@ -1117,17 +1117,23 @@ keeper_commands(void)
 static void *
 keeper_main(void *arg)
 {
-	int	stop;
+	struct timespec	ts;
+	int		stop;
 
 	for (;;) {
 		keeper_commands();
 		keeper_finish();
 		pthread_mutex_lock(&D.lock);
+		if (!D.stopping) {
+			/* once a second, or at once when stopping */
+			ts.tv_sec = now_s() + 1;
+			ts.tv_nsec = 0;
+			pthread_cond_timedwait(&D.cond, &D.lock, &ts);
+		}
 		stop = D.stopping;
 		pthread_mutex_unlock(&D.lock);
 		if (stop)
 			break;
-		sleep(1);
 	}
 	if (tl_store != NULL)
 		store_close(tl_store);
