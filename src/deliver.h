@@ -53,6 +53,9 @@ struct djob {
 	int		 relay;
 	size_t		 nmsg;
 	struct djob_msg	 msg[DJOB_MSG_MAX];
+	char		 last_err[SPOOL_REPLY_MAX + 1];	/* why the last host
+							   failed (mta.c) */
+	char		 last_mta[SPOOL_MTA_MAX + 1];
 };
 
 /* Load the spool and start the workers.  0 or -1. */

@@ -158,12 +158,10 @@ mta_resolved(struct mta_ctx *ctx, struct djob *job, struct resolve_result *rr)
 			t = mta_try(ctx, job, &rr->host[h], a, 1);
 			if (t == MTA_PLAIN)
 				t = mta_try(ctx, job, &rr->host[h], a, 0);
-			if (t == MTA_NEXT && job->nmsg > 0) {
-				/* mta_try left its reason in msg[0].res */
-				util_strlcpy(last, job->msg[0].res[0].reply,
+			if (t == MTA_NEXT && job->last_err[0] != '\0') {
+				util_strlcpy(last, job->last_err,
 				    sizeof(last));
-				util_strlcpy(mta, job->msg[0].res[0].mta,
-				    sizeof(mta));
+				util_strlcpy(mta, job->last_mta, sizeof(mta));
 			}
 		}
 	djob_result_all(job, SPOOL_R_PENDING, "4.4.1", mta, last, 1);
@@ -193,9 +191,9 @@ mta_complete(const struct djob *job)
 
 /*
  * One connection to one address.  MTA_DONE: every message got a verdict;
- * MTA_NEXT: try the next address (the reason is left in the first
- * recipient's scratch result); MTA_PLAIN: TLS failed, opportunistic
- * mode, try this address again without it.
+ * MTA_NEXT: try the next address (the reason is left in job->last_err);
+ * MTA_PLAIN: TLS failed, opportunistic mode, try this address again
+ * without it.
  */
 static enum mta_try
 mta_try(struct mta_ctx *ctx, struct djob *job, const struct resolve_host *rh,
@@ -237,11 +235,9 @@ mta_try(struct mta_ctx *ctx, struct djob *job, const struct resolve_host *rh,
 	(void)sc_command(&cn->c, "QUIT", &(struct reply){ 0 });
 done:
 	sc_close(&cn->c);
-	if (rc != MTA_DONE && job->nmsg > 0 && job->msg[0].res[0].state == 0) {
-		util_strlcpy(job->msg[0].res[0].reply, cn->err,
-		    sizeof(job->msg[0].res[0].reply));
-		util_strlcpy(job->msg[0].res[0].mta, cn->mta,
-		    sizeof(job->msg[0].res[0].mta));
+	if (rc != MTA_DONE) {
+		util_strlcpy(job->last_err, cn->err, sizeof(job->last_err));
+		util_strlcpy(job->last_mta, cn->mta, sizeof(job->last_mta));
 	}
 	free(cn);
 	return rc;
