@@ -1233,6 +1233,14 @@ deliver_start(const struct config *cfg, const char *datadir, int dirfd)
 	return D.nworkers > 0 ? 0 : -1;
 }
 
+void
+deliver_thread_done(void)
+{
+	if (tl_store != NULL)
+		store_close(tl_store);
+	tl_store = NULL;
+}
+
 int
 deliver_stopping(void)
 {

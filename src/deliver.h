@@ -64,6 +64,8 @@ int	deliver_start(const struct config *, const char *datadir, int dirfd);
 void	deliver_add(const struct envelope *, uint64_t content_len);
 /* Finish the transactions in flight, record them, stop the threads. */
 void	deliver_stop(void);
+/* A thread that called deliver_add() ends: close its store handle. */
+void	deliver_thread_done(void);
 /* 1 once deliver_stop() began: workers end after their transaction. */
 int	deliver_stopping(void);
 

@@ -384,6 +384,7 @@ queue_committer(void *arg)
 			free(q);
 		}
 	}
+	deliver_thread_done();
 	return NULL;
 }
 
