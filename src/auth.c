@@ -291,10 +291,12 @@ auth_limit(struct store *st, struct ipc_msg *req)
 	int64_t			oldest = 0;
 
 	mb.daily_limit = 0;
+	/* no limit, no count: the sum is only needed against a limit */
 	if (ipc_get_str(req, user, sizeof(user)) == -1 ||
 	    ipc_get_end(req) == -1 ||
 	    store_mailbox_get(st, user, &mb) != STORE_OK ||
-	    store_sent_count(st, user, now - 86400, &n, &oldest) != STORE_OK)
+	    (mb.daily_limit > 0 && store_sent_count(st, user, now - 86400, &n,
+	    &oldest) != STORE_OK))
 		result = 1;
 	ipc_msg_init(&res, IPC_LIMIT_RES, req->id);
 	ipc_put_u32(&res, result);

@@ -818,22 +818,33 @@ store_sent_count(struct store *st, const char *address, int64_t since,
 	return STORE_OK;
 }
 
+/*
+ * Counts go into one row per mailbox and minute, so a day is at most
+ * 1,440 rows to sum however much a mailbox sends (one row per message
+ * made every check, and every message, slower than the last).  Old rows
+ * are dropped when a new minute starts, not on every message.
+ */
 int
 store_sent_add(struct store *st, const char *address, uint32_t count,
     int64_t now)
 {
 	char	a[STORE_ADDR_MAX + 1];
+	int64_t	minute = now - now % 60, n = 0;
 	int	rc, mine;
 
 	if (store_norm(st, address, a, sizeof(a)) == -1)
 		return STORE_NOTFOUND;
 	if ((rc = store_tx_begin(st, &mine)) != STORE_OK)
 		return rc;
-	rc = store_sq(st, NULL, NULL, NULL,
-	    "INSERT INTO sent(mailbox_id, time, "
-	    "count) SELECT id, ?, ? FROM mailbox WHERE address = ?", "iis",
-	    now, (int64_t)count, a);
-	if (rc == STORE_OK)	/* a day and a bit is all any limit needs */
+	rc = store_sq(st, NULL, NULL, &n, "UPDATE sent SET count = count + ? "
+	    "WHERE time = ? AND mailbox_id = (SELECT id FROM mailbox WHERE "
+	    "address = ?)", "iis", (int64_t)count, minute, a);
+	if (rc == STORE_OK && n == 0)
+		rc = store_sq(st, NULL, NULL, NULL, "INSERT INTO sent("
+		    "mailbox_id, time, count) SELECT id, ?, ? FROM mailbox "
+		    "WHERE address = ?", "iis", minute, (int64_t)count, a);
+	if (rc == STORE_OK && n == 0)	/* a day and a bit is all a limit
+					   needs */
 		rc = store_sq(st, NULL, NULL, NULL,
 		    "DELETE FROM sent WHERE time < ?",
 		    "i", now - 2 * 86400);

@@ -18,6 +18,7 @@
 #include <sqlite3.h>
 
 #include "store.h"
+#include "store_int.h"
 
 static char	dir[64];
 
@@ -173,6 +174,23 @@ count_failure(const struct store_failure *f, void *arg)
 	return 0;
 }
 
+/* Rows in the sent table, through the backend as store.c runs it. */
+static int
+count_row(const struct store_val *v, size_t n, void *arg)
+{
+	*(int64_t *)arg = n > 0 ? v[0].i : -1;
+	return 1;
+}
+
+static int64_t
+count_rows(struct store *st)
+{
+	int64_t	rows = -1;
+
+	store_sq(st, count_row, &rows, NULL, "SELECT count(*) FROM sent", "");
+	return rows;
+}
+
 static void
 test_accounts_aliases_senders_sent(void **state)
 {
@@ -208,14 +226,17 @@ test_accounts_aliases_senders_sent(void **state)
 	assert_int_equal(store_domain_set(st, "ex.test", "bogus", "1"),
 	    STORE_INVALID);
 	assert_int_equal(store_sent_add(st, "a@ex.test", 3, 5000), STORE_OK);
+	assert_int_equal(store_sent_add(st, "a@ex.test", 1, 5030), STORE_OK);
 	assert_int_equal(store_sent_add(st, "a@ex.test", 2, 9000), STORE_OK);
 	assert_int_equal(store_sent_count(st, "a@ex.test", 4000, &n, &oldest),
 	    STORE_OK);
-	assert_int_equal(n, 5);
-	assert_int_equal(oldest, 5000);
+	assert_int_equal(n, 6);
+	/* counted per minute: the oldest is the start of its minute */
+	assert_int_equal(oldest, 4980);
 	assert_int_equal(store_sent_count(st, "a@ex.test", 6000, &n, &oldest),
 	    STORE_OK);
 	assert_int_equal(n, 2);
+	assert_int_equal(count_rows(st), 2);	/* 5000 and 5030 share one */
 	store_auth_failure(st, "a@ex.test", "192.0.2.1", "wrong", 1, 10,
 	    &(struct store_policy){ 5, 900, 1800, 10 }, &oldest, &oldest);
 	assert_int_equal(store_failure_list(st, "a@ex.test", 10,
