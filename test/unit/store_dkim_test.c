@@ -18,6 +18,7 @@
 #include <cmocka.h>
 
 #include "store.h"
+#include "store_fixture.h"
 
 #define NKEYS_MAX	16
 
@@ -26,37 +27,11 @@ struct seen {
 	struct store_dkim_key	k[NKEYS_MAX];
 };
 
-static char	dir[64];
-
-static int
-setup(void **state)
-{
-	char	db[96];
-
-	snprintf(dir, sizeof(dir), "/tmp/postern-dkim-XXXXXX");
-	assert_non_null(mkdtemp(dir));
-	snprintf(db, sizeof(db), "%s/db", dir);
-	assert_int_equal(mkdir(db, 0700), 0);
-	return 0;
-}
-
-static int
-teardown(void **state)
-{
-	char	cmd[128];
-
-	snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
-	return system(cmd) == 0 ? 0 : -1;
-}
-
 static struct store *
 open_store(void)
 {
-	char		 err[256];
-	struct store	*st = store_open(dir, 1, err, sizeof(err));
+	struct store	*st = store_fixture_open();
 
-	if (st == NULL)
-		fail_msg("store_open: %s", err);
 	return st;
 }
 
@@ -198,10 +173,10 @@ int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(test_add_list, setup,
-		    teardown),
-		cmocka_unit_test_setup_teardown(test_activate_remove, setup,
-		    teardown),
+		cmocka_unit_test_setup_teardown(test_add_list, store_fixture_setup,
+		    store_fixture_teardown),
+		cmocka_unit_test_setup_teardown(test_activate_remove, store_fixture_setup,
+		    store_fixture_teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -18,6 +18,7 @@
 #include <cmocka.h>
 
 #include "store.h"
+#include "store_fixture.h"
 
 #define LIST_MAX	8
 
@@ -27,37 +28,11 @@ struct seen {
 	int				stop_after;	/* 0: never */
 };
 
-static char	dir[64];
-
-static int
-setup(void **state)
-{
-	char	db[96];
-
-	snprintf(dir, sizeof(dir), "/tmp/postern-suppress-XXXXXX");
-	assert_non_null(mkdtemp(dir));
-	snprintf(db, sizeof(db), "%s/db", dir);
-	assert_int_equal(mkdir(db, 0700), 0);
-	return 0;
-}
-
-static int
-teardown(void **state)
-{
-	char	cmd[128];
-
-	snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
-	return system(cmd) == 0 ? 0 : -1;
-}
-
 static struct store *
 open_store(void)
 {
-	char		 err[256];
-	struct store	*st = store_open(dir, 1, err, sizeof(err));
+	struct store	*st = store_fixture_open();
 
-	if (st == NULL)
-		fail_msg("store_open: %s", err);
 	assert_int_equal(store_domain_add(st, "a.test"), STORE_OK);
 	assert_int_equal(store_domain_add(st, "b.test"), STORE_OK);
 	return st;
@@ -210,10 +185,10 @@ int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(test_add_get, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_invalid, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_list_remove, setup,
-		    teardown),
+		cmocka_unit_test_setup_teardown(test_add_get, store_fixture_setup, store_fixture_teardown),
+		cmocka_unit_test_setup_teardown(test_invalid, store_fixture_setup, store_fixture_teardown),
+		cmocka_unit_test_setup_teardown(test_list_remove, store_fixture_setup,
+		    store_fixture_teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -18,39 +18,14 @@
 #include <sqlite3.h>
 
 #include "store.h"
+#include "store_fixture.h"
 #include "store_int.h"
-
-static char	dir[64];
-
-static int
-setup(void **state)
-{
-	char	db[96];
-
-	snprintf(dir, sizeof(dir), "/tmp/postern-store-XXXXXX");
-	assert_non_null(mkdtemp(dir));
-	snprintf(db, sizeof(db), "%s/db", dir);
-	assert_int_equal(mkdir(db, 0700), 0);
-	return 0;
-}
-
-static int
-teardown(void **state)
-{
-	char	cmd[128];
-
-	snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
-	return system(cmd) == 0 ? 0 : -1;
-}
 
 static struct store *
 open_store(void)
 {
-	char		 err[256];
-	struct store	*st = store_open(dir, 1, err, sizeof(err));
+	struct store	*st = store_fixture_open();
 
-	if (st == NULL)
-		fail_msg("store_open: %s", err);
 	return st;
 }
 
@@ -64,7 +39,7 @@ test_migration_from_v1(void **state)
 	sqlite3			*db;
 	char			 path[128];
 
-	snprintf(path, sizeof(path), "%s/db/postern.db", dir);
+	snprintf(path, sizeof(path), "%s/db/postern.db", store_fixture_dir);
 	assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
 	assert_int_equal(sqlite3_exec(db,
 	    "CREATE TABLE domain (id INTEGER PRIMARY KEY, name TEXT NOT NULL "
@@ -96,7 +71,7 @@ test_migration_from_v1(void **state)
 	{
 		char	err[256];
 
-		assert_null(store_open(dir, 0, err, sizeof(err)));
+		assert_null(store_open(store_fixture_dir, 0, err, sizeof(err)));
 		assert_non_null(strstr(err, "newer"));
 	}
 }
@@ -254,12 +229,12 @@ int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(test_migration_from_v1, setup,
-		    teardown),
-		cmocka_unit_test_setup_teardown(test_lockout_policy, setup,
-		    teardown),
+		cmocka_unit_test_setup_teardown(test_migration_from_v1, store_fixture_setup,
+		    store_fixture_teardown),
+		cmocka_unit_test_setup_teardown(test_lockout_policy, store_fixture_setup,
+		    store_fixture_teardown),
 		cmocka_unit_test_setup_teardown(test_accounts_aliases_senders_sent,
-		    setup, teardown),
+		    store_fixture_setup, store_fixture_teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
