@@ -39,7 +39,6 @@ struct qcli {
 };
 
 static int	 qcli_open(struct qcli *, const char *);
-static int	 qcli_valid_id(const char *);
 static int	 qcli_ids(struct qcli *, char ***, size_t *);
 static void	 qcli_free_ids(char **, size_t);
 static const char *qcli_state(const struct spool_msg *);
@@ -62,13 +61,6 @@ qcli_open(struct qcli *q, const char *datadir)
 		return -1;
 	}
 	return 0;
-}
-
-/* Queue ids are 18 upper-case hex digits (queue.c). */
-static int
-qcli_valid_id(const char *id)
-{
-	return strlen(id) == 18 && strspn(id, "0123456789ABCDEF") == 18;
 }
 
 static int
@@ -305,7 +297,7 @@ qcli_show(struct qcli *q, const char *id)
 	struct json		j;
 	char			err[256], when[64];
 
-	if (!qcli_valid_id(id) ||
+	if (!spool_valid_id(id) ||
 	    spool_load(q->dirfd, id, &m, err, sizeof(err)) == -1) {
 		fprintf(stderr, "postern: queue: no message %s\n", id);
 		return 1;
@@ -405,7 +397,7 @@ qcli_change(struct qcli *q, const char *verb, const char *id)
 
 	if (*id != '\0') {
 		snprintf(name, sizeof(name), "%s.msg", id);
-		if (!qcli_valid_id(id) || faccessat(q->dirfd, name, F_OK, 0)) {
+		if (!spool_valid_id(id) || faccessat(q->dirfd, name, F_OK, 0)) {
 			fprintf(stderr, "postern: queue %s: no message %s\n",
 			    verb, id);
 			return 1;

@@ -634,12 +634,15 @@ last_job(const struct dmsg *m)
 }
 
 /*
- * The state log grew past SPOOL_COMPACT: replace it with a snapshot.
- * Under the lock for the whole write, so no outcome applied meanwhile
- * can be appended to the old file and lost by the rename.
+ * Replace the message's state log with a snapshot of its state in
+ * memory: when the log grew past SPOOL_COMPACT, and before a bounce is
+ * queued (the last job's outcomes were not written, the message was to
+ * be removed, and a failed or interrupted finish must not deliver them
+ * again).  Under the lock for the whole write, so no outcome applied
+ * meanwhile can be appended to the old file and lost by the rename.
  */
 static void
-compact(struct dmsg *m)
+snapshot(struct dmsg *m)
 {
 	struct buf	b;
 
@@ -647,7 +650,7 @@ compact(struct dmsg *m)
 	pthread_mutex_lock(&D.lock);
 	if (spool_snapshot(&m->sm, &b) == -1 ||
 	    spool_compact(D.dirfd, m->sm.env.id, &b) == -1)
-		log_warn("deliver: %s: compact the state log", m->sm.env.id);
+		log_warn("deliver: %s: write the state log", m->sm.env.id);
 	pthread_mutex_unlock(&D.lock);
 	buf_free(&b);
 }
@@ -690,7 +693,7 @@ djob_msg_return(struct djob_msg *jm)
 		log_warn("deliver: %s: cannot record outcomes", jm->id);
 	buf_free(&rec);
 	if (!skip && logsize > SPOOL_COMPACT)
-		compact(m);
+		snapshot(m);
 	pthread_mutex_lock(&D.lock);
 	for (k = 0; k < jm->n; k++)
 		m->busy[jm->idx[k]] = 0;
@@ -749,25 +752,6 @@ needs_notice(const struct dmsg *m)
 	return 0;
 }
 
-/*
- * Before a bounce is queued, the log gets every recipient's outcome: the
- * last job's outcomes were not written (the message was to be removed),
- * and a failed or interrupted finish must not deliver them again.
- */
-static void
-finish_record(struct dmsg *m)
-{
-	struct buf	b;
-
-	buf_init(&b, SPOOL_ST_MAX);
-	pthread_mutex_lock(&D.lock);
-	if (spool_snapshot(&m->sm, &b) == -1 ||
-	    spool_compact(D.dirfd, m->sm.env.id, &b) == -1)
-		log_warn("deliver: %s: record the final state", m->sm.env.id);
-	pthread_mutex_unlock(&D.lock);
-	buf_free(&b);
-}
-
 static void
 finish(struct dmsg *m)
 {
@@ -778,7 +762,7 @@ finish(struct dmsg *m)
 		m->suppressed = 1;
 	}
 	if (m->finishing == 1 && !m->sm.bounced && needs_notice(m)) {
-		finish_record(m);
+		snapshot(m);	/* every outcome on disk first */
 		ok = finish_bounce(m) == 0;
 	}
 	if (!ok) {
@@ -1004,12 +988,6 @@ keeper_finish(void)
 		finish(list[i]);
 }
 
-static int
-valid_id(const char *id)
-{
-	return strlen(id) == 18 && strspn(id, "0123456789ABCDEF") == 18;
-}
-
 /* One operator command: "hold ID", "release ID", "delete ID", "flush [ID]". */
 static void
 keeper_command(const char *verb, const char *id)
@@ -1020,7 +998,7 @@ keeper_command(const char *verb, const char *id)
 	int		 hold = -1, found = 0;
 	char		 name[ENVELOPE_ID_MAX + 8];
 
-	if (*id != '\0' && !valid_id(id)) {
+	if (*id != '\0' && !spool_valid_id(id)) {
 		log_warnx("deliver: operator command with a bad queue id");
 		return;
 	}

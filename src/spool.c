@@ -26,6 +26,12 @@ static int	rec_num(const char **, const char *, int64_t *);
 static int	rec_str(const char **, const char *, char *, size_t);
 
 int
+spool_valid_id(const char *id)
+{
+	return strlen(id) == 18 && strspn(id, "0123456789ABCDEF") == 18;
+}
+
+int
 spool_msg_name(const char *name, char *id, size_t idsz)
 {
 	size_t	len = strlen(name);

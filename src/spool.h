@@ -72,6 +72,8 @@ struct spool_msg {
 	struct spool_rcpt *rs;		/* env.nrcpt entries */
 };
 
+/* Is id a queue id (18 upper-case hex digits, queue.c)?  1 or 0. */
+int	spool_valid_id(const char *id);
 /* "ID.msg" names only: 1 if name is one, with the id copied out. */
 int	spool_msg_name(const char *name, char *id, size_t idsz);
 
