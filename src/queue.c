@@ -373,12 +373,18 @@ queue_committer(void *arg)
 				    q->env.nrcpt, q->env.size);
 				queue_reply(IPC_Q_COMMITTED, q->reqid,
 				    QUEUE_RES_OK, q->env.id, -1);
-				deliver_add(&q->env, q->content_len);
 			} else
 				queue_reply(IPC_Q_COMMITTED, q->reqid,
 				    err == ENOSPC || err == EDQUOT ?
 				    QUEUE_RES_NOSPACE : QUEUE_RES_TEMPFAIL,
 				    q->env.id, -1);
+		}
+		/* every 250 of the batch first: handing over to delivery
+		   asks the store, and no client should wait on that */
+		for (q = batch; q != NULL; q = next) {
+			next = q->next;
+			if (q->err == 0 && dir_ok)
+				deliver_add(&q->env, q->content_len);
 			close(q->fd);
 			envelope_free(&q->env);
 			free(q);
