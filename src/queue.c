@@ -1,17 +1,19 @@
 /*
  * queue: the process that owns the spool, DATADIR/spool/queue.
  *
- * A message is born in IPC_Q_OPEN: the queue creates ID.tmp (O_EXCL,
- * 0600) and passes the SMTP process a descriptor to write the content
- * into; recipients follow in IPC_Q_RCPT.  IPC_Q_COMMIT hands it to the
+ * A message is born in IPC_Q_OPEN: the queue makes ID.tmp (a free file
+ * of the pool renamed, else created O_EXCL 0600; spool_pool.c) and
+ * passes the SMTP process a descriptor to write the content into;
+ * recipients follow in IPC_Q_RCPT.  IPC_Q_COMMIT hands it to the
  * commit thread, which makes it durable in this order:
  *   append the envelope and the trailer (envelope.h) to ID.tmp;
  *   fsync(ID.tmp); rename to ID.msg;
  * and then, once for the whole batch it took, fsyncs the directory before
  * answering QUEUE_RES_OK to every message of the batch (group commit:
  * concurrent sessions share one directory fsync).  One file per message:
- * one create, one rename and one fsync each, which is what the spool's
- * cost is made of (see docs/BENCHMARKS.md).  The rename to ID.msg is the
+ * two renames and one fsync each (a create instead of the first rename
+ * when the pool is empty), which is what the spool's cost is made of
+ * (see docs/BENCHMARKS.md).  The rename to ID.msg is the
  * commit point: at start, any .tmp is left over from a message that was
  * never acknowledged and is removed.
  *
@@ -42,6 +44,7 @@
 #include "ipc.h"
 #include "log.h"
 #include "proc.h"
+#include "spool.h"
 #include "util.h"
 
 #define QBUCKETS	1024
@@ -148,7 +151,7 @@ queue_discard(struct qmsg *q)
 	if (q->fd != -1)
 		close(q->fd);
 	if (queue_path(name, sizeof(name), q->env.id, "tmp") == 0)
-		unlinkat(Q.dirfd, name, 0);
+		spool_pool_put(Q.dirfd, name);
 	envelope_free(&q->env);
 	free(q);
 }
@@ -188,8 +191,7 @@ queue_open(struct ipc_msg *m)
 	for (tries = 0; tries < 10 && fd == -1; tries++) {
 		queue_new_id(q->env.id, sizeof(q->env.id));
 		queue_path(name, sizeof(name), q->env.id, "tmp");
-		fd = openat(Q.dirfd, name, O_WRONLY | O_CREAT | O_EXCL |
-		    O_CLOEXEC, 0600);
+		fd = spool_pool_open(Q.dirfd, name);
 		if (fd == -1 && errno != EEXIST)
 			break;
 	}
@@ -410,8 +412,7 @@ queue_inject(struct envelope *env, const char *content, size_t len)
 	for (tries = 0; tries < 10 && q.fd == -1; tries++) {
 		queue_new_id(env->id, sizeof(env->id));
 		queue_path(name, sizeof(name), env->id, "tmp");
-		q.fd = openat(Q.dirfd, name, O_WRONLY | O_CREAT | O_EXCL |
-		    O_CLOEXEC, 0600);
+		q.fd = spool_pool_open(Q.dirfd, name);
 		if (q.fd == -1 && errno != EEXIST)
 			return -1;
 	}
@@ -502,6 +503,8 @@ queue_main(const struct config *cfg, const char *datadir, int sock)
 	    O_CLOEXEC, 0600)) == -1 || flock(lockfd, LOCK_EX) == -1)
 		fatal("queue: lock %s/../queue.lock", Q.dir);
 	queue_recover();
+	if (spool_pool_start(Q.dirfd) == -1)
+		log_warn("queue: free-file pool off");
 	if (deliver_start(cfg, datadir, Q.dirfd) == -1)
 		fatalx("queue: cannot start delivery");
 	if (pthread_create(&tid, NULL, queue_committer, NULL) != 0)

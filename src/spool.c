@@ -385,7 +385,7 @@ spool_remove(int dirfd, const char *id, int sync)
 	int	rc = 0;
 
 	snprintf(name, sizeof(name), "%s.msg", id);
-	if (unlinkat(dirfd, name, 0) == -1 && errno != ENOENT)
+	if (spool_pool_put(dirfd, name) == -1 && errno != ENOENT)
 		rc = -1;
 	snprintf(name, sizeof(name), "%s.st", id);
 	if (unlinkat(dirfd, name, 0) == -1 && errno != ENOENT)

@@ -6,6 +6,7 @@
  *		commit and never changed afterwards
  *	ID.st	delivery state: an append-only log of records, absent until
  *		the first attempt that leaves something to remember
+ *	NNNNNNNN.free	an empty file kept for the next message (spool_pool)
  *
  * A record is one line.  Strings carry explicit lengths, so no reply text
  * can forge a record:
@@ -100,8 +101,30 @@ int	spool_log(int dirfd, const char *id, const struct buf *b,
 int	spool_snapshot(const struct spool_msg *m, struct buf *b);
 /* Replace ID.st with the records in b (written aside, renamed over). */
 int	spool_compact(int dirfd, const char *id, const struct buf *b);
-/* Remove ID.msg and ID.st (ID.msg first); fsync the directory if sync. */
+/*
+ * Remove ID.msg and ID.st (ID.msg first; into the pool when it is on);
+ * fsync the directory if sync.
+ */
 int	spool_remove(int dirfd, const char *id, int sync);
+
+/*
+ * The pool of free message files (spool_pool.c): the queue process
+ * recycles the inodes of finished messages instead of creating a file
+ * per message.  Off (plain create and unlink) until spool_pool_start().
+ */
+#define SPOOL_POOL_MAX		4096
+/* Adopt the NNNNNNNN.free files of dirfd and turn the pool on.  0 or -1. */
+int	spool_pool_start(int dirfd);
+void	spool_pool_stop(void);
+size_t	spool_pool_size(void);
+/*
+ * A new, empty file called name in dirfd, open for writing: a free one
+ * renamed, else created (O_EXCL).  The descriptor, or -1 with errno
+ * (EEXIST when name exists).
+ */
+int	spool_pool_open(int dirfd, const char *name);
+/* Free name: truncated and kept in the pool, or unlinked.  As unlinkat. */
+int	spool_pool_put(int dirfd, const char *name);
 
 /* Printable, single-line copy of peer text (controls become spaces). */
 void	spool_printable(char *out, size_t outsz, const char *in, size_t n);

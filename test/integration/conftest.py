@@ -141,6 +141,21 @@ class Server:
         q = os.path.join(self.dir, "spool", "queue")
         return sorted(os.listdir(q))
 
+    def message_files(self):
+        """queue_files() without the empty NNNNNNNN.free files the
+        spool keeps for reuse (spool_pool.c): what holds a message."""
+        q = os.path.join(self.dir, "spool", "queue")
+        out = []
+        for name in self.queue_files():
+            try:
+                if (name.endswith(".free") and
+                        os.path.getsize(os.path.join(q, name)) == 0):
+                    continue
+            except FileNotFoundError:
+                continue
+            out.append(name)
+        return out
+
     def queued(self):
         """Committed messages: {id: (envelope text, content bytes)}.
         One file per message: content, envelope, then a fixed-size

@@ -423,9 +423,9 @@ def test_client_disconnect_mid_data_leaves_nothing(server):
     d.send("Subject: gone\r\n\r\npartial")
     d.close()
     deadline = time.time() + 5
-    while server.queue_files() and time.time() < deadline:
+    while server.message_files() and time.time() < deadline:
         time.sleep(0.05)
-    assert server.queue_files() == []
+    assert server.message_files() == []
 
 
 def test_half_close_still_gets_every_reply(server):

@@ -2,7 +2,8 @@
  * spool_test: the delivery-state log (spool.h) round-trips through real
  * files, later records win, a record cut by a crash is ignored, and a
  * malformed or out-of-range record fails the load instead of being
- * guessed at.
+ * guessed at; the pool of free files hands the same inode back, empty,
+ * and never adopts a name that shares its inode with a queued message.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -12,6 +13,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <fcntl.h>
+#include <dirent.h>
+#include <errno.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cmocka.h>
@@ -66,7 +70,17 @@ teardown(void **state)
 {
 	struct fix	*f = *state;
 
+	DIR		*d;
+	struct dirent	*de;
+
+	spool_pool_stop();
 	spool_remove(f->dirfd, ID, 0);
+	if ((d = opendir(f->dir)) != NULL) {
+		while ((de = readdir(d)) != NULL)
+			if (de->d_name[0] != '.')
+				unlinkat(f->dirfd, de->d_name, 0);
+		closedir(d);
+	}
 	close(f->dirfd);
 	rmdir(f->dir);
 	free(f);
@@ -230,6 +244,138 @@ test_names(void **state)
 	assert_int_equal(spool_msg_name(".x.msg", id, sizeof(id)), 0);
 }
 
+static ino_t
+ino_of(int dirfd, const char *name)
+{
+	struct stat sb;
+
+	if (fstatat(dirfd, name, &sb, 0) == -1)
+		return 0;
+	return sb.st_ino;
+}
+
+static off_t
+size_of(int dirfd, const char *name)
+{
+	struct stat sb;
+
+	assert_int_equal(fstatat(dirfd, name, &sb, 0), 0);
+	return sb.st_size;
+}
+
+/* Off: create O_EXCL and unlink, as if there were no pool. */
+static void
+test_pool_off(void **state)
+{
+	struct fix	*f = *state;
+	int		 fd;
+
+	fd = spool_pool_open(f->dirfd, "X.tmp");
+	assert_true(fd >= 0);
+	close(fd);
+	assert_int_equal(spool_pool_open(f->dirfd, "X.tmp"), -1);
+	assert_int_equal(errno, EEXIST);
+	assert_int_equal(spool_pool_put(f->dirfd, "X.tmp"), 0);
+	assert_int_equal(ino_of(f->dirfd, "X.tmp"), 0);
+	assert_int_equal(ino_of(f->dirfd, "00000000.free"), 0);
+	assert_int_equal(spool_pool_size(), 0);
+}
+
+/* A freed file comes back as the next new one: same inode, empty. */
+static void
+test_pool_reuse(void **state)
+{
+	struct fix	*f = *state;
+	ino_t		 ino;
+	int		 fd;
+
+	assert_int_equal(spool_pool_start(f->dirfd), 0);
+	fd = spool_pool_open(f->dirfd, "A.tmp");
+	assert_true(fd >= 0);
+	assert_int_equal(util_write_all(fd, "secret", 6), 0);
+	close(fd);
+	ino = ino_of(f->dirfd, "A.tmp");
+	assert_int_equal(spool_pool_put(f->dirfd, "A.tmp"), 0);
+	assert_int_equal(ino_of(f->dirfd, "A.tmp"), 0);
+	assert_int_equal(ino_of(f->dirfd, "00000000.free"), ino);
+	assert_int_equal(size_of(f->dirfd, "00000000.free"), 0);
+	assert_int_equal(spool_pool_size(), 1);
+
+	/* a name that exists is refused, and the free file kept */
+	assert_int_equal(spool_pool_open(f->dirfd, ID ".msg"), -1);
+	assert_int_equal(errno, EEXIST);
+	assert_int_equal(spool_pool_size(), 1);
+
+	fd = spool_pool_open(f->dirfd, "B.tmp");
+	assert_true(fd >= 0);
+	close(fd);
+	assert_int_equal(ino_of(f->dirfd, "B.tmp"), ino);
+	assert_int_equal(ino_of(f->dirfd, "00000000.free"), 0);
+	assert_int_equal(spool_pool_size(), 0);
+
+	/* empty pool: a new file */
+	fd = spool_pool_open(f->dirfd, "C.tmp");
+	assert_true(fd >= 0);
+	close(fd);
+	assert_true(ino_of(f->dirfd, "C.tmp") != ino);
+}
+
+/* spool_remove() frees ID.msg into the pool when it is on. */
+static void
+test_pool_remove(void **state)
+{
+	struct fix	*f = *state;
+	ino_t		 ino = ino_of(f->dirfd, ID ".msg");
+
+	assert_int_equal(spool_pool_start(f->dirfd), 0);
+	assert_int_equal(spool_remove(f->dirfd, ID, 1), 0);
+	assert_int_equal(ino_of(f->dirfd, ID ".msg"), 0);
+	assert_int_equal(ino_of(f->dirfd, "00000000.free"), ino);
+	assert_int_equal(size_of(f->dirfd, "00000000.free"), 0);
+}
+
+/*
+ * At start: free files are adopted, numbering goes on after the highest,
+ * and a .free name that shares its inode with the queued message (half
+ * a rename left by a crash) is dropped without touching the message.
+ */
+static void
+test_pool_adopt(void **state)
+{
+	struct fix		*f = *state;
+	struct spool_msg	 m;
+	char			 err[128];
+	off_t			 size = size_of(f->dirfd, ID ".msg");
+	int			 fd;
+
+	fd = openat(f->dirfd, "00000005.free", O_WRONLY | O_CREAT, 0600);
+	close(fd);
+	fd = openat(f->dirfd, "00000007.free", O_WRONLY | O_CREAT, 0600);
+	close(fd);
+	fd = openat(f->dirfd, "junk.free", O_WRONLY | O_CREAT, 0600);
+	close(fd);
+	assert_int_equal(linkat(f->dirfd, ID ".msg", f->dirfd,
+	    "00000009.free", 0), 0);
+	assert_int_equal(spool_pool_start(f->dirfd), 0);
+	assert_int_equal(spool_pool_size(), 2);
+	assert_int_equal(ino_of(f->dirfd, "00000009.free"), 0);
+	assert_int_equal(size_of(f->dirfd, ID ".msg"), size);
+	assert_int_equal(spool_load(f->dirfd, ID, &m, err, sizeof(err)), 0);
+	spool_msg_free(&m);
+
+	/* both adopted files are handed out, never the message */
+	fd = spool_pool_open(f->dirfd, "A.tmp");
+	close(fd);
+	fd = spool_pool_open(f->dirfd, "B.tmp");
+	close(fd);
+	assert_int_equal(spool_pool_size(), 0);
+	assert_int_equal(ino_of(f->dirfd, "00000005.free"), 0);
+	assert_int_equal(ino_of(f->dirfd, "00000007.free"), 0);
+	assert_int_equal(size_of(f->dirfd, ID ".msg"), size);
+	assert_int_equal(spool_pool_put(f->dirfd, "A.tmp"), 0);
+	assert_int_not_equal(ino_of(f->dirfd, "0000000A.free"), 0);
+}
+
 int
 main(void)
 {
@@ -243,6 +389,13 @@ main(void)
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_compact, setup, teardown),
 		cmocka_unit_test(test_names),
+		cmocka_unit_test_setup_teardown(test_pool_off, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_pool_reuse, setup,
+		    teardown),
+		cmocka_unit_test_setup_teardown(test_pool_remove, setup,
+		    teardown),
+		cmocka_unit_test_setup_teardown(test_pool_adopt, setup,
+		    teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
