@@ -17,8 +17,25 @@
 #include "store.h"
 #include "util.h"
 
+#define STMT_CACHE	32
+
+/*
+ * Prepared statements are kept, keyed by their SQL text: the queries of
+ * a session (AUTH, MAIL, RCPT) are a handful, and parsing them again for
+ * every message cost more than running them.  A kept statement is always
+ * reset and its bindings cleared after use, so it holds no transaction
+ * and no pointer into the caller's memory.
+ */
+struct stmt_slot {
+	sqlite3_stmt	*st;
+	uint64_t	 used;		/* for replacement: least recent */
+	int		 busy;		/* being stepped */
+};
+
 struct store_sqlite {
-	sqlite3	*db;
+	sqlite3		*db;
+	struct stmt_slot cache[STMT_CACHE];
+	uint64_t	 tick;
 };
 
 /*
@@ -203,11 +220,75 @@ fail:
 	return -1;
 }
 
+/*
+ * A prepared statement for sql: from the cache, or prepared and cached.
+ * A statement in use (a row callback that runs another query) is never
+ * handed out twice or replaced: then *slot is NULL and the statement is
+ * the caller's own, finalized by stmt_put.
+ */
+static sqlite3_stmt *
+stmt_get(struct store_sqlite *s, const char *sql, struct stmt_slot **slot)
+{
+	struct stmt_slot	*victim = NULL;
+	sqlite3_stmt		*st;
+	size_t			 i;
+
+	*slot = NULL;
+	s->tick++;
+	for (i = 0; i < STMT_CACHE; i++) {
+		struct stmt_slot *c = &s->cache[i];
+
+		if (c->busy)
+			continue;
+		if (c->st == NULL) {
+			if (victim == NULL || victim->st != NULL)
+				victim = c;
+			continue;
+		}
+		if (strcmp(sqlite3_sql(c->st), sql) == 0) {
+			victim = c;
+			goto found;
+		}
+		if (victim == NULL ||
+		    (victim->st != NULL && c->used < victim->used))
+			victim = c;
+	}
+	if (sqlite3_prepare_v2(s->db, sql, -1, &st, NULL) != SQLITE_OK)
+		return NULL;
+	if (victim == NULL)
+		return st;
+	if (victim->st != NULL)
+		sqlite3_finalize(victim->st);
+	victim->st = st;
+found:
+	victim->used = s->tick;
+	victim->busy = 1;
+	*slot = victim;
+	return victim->st;
+}
+
+/* Done with a statement: a cached one keeps no transaction or binding. */
+static void
+stmt_put(sqlite3_stmt *st, struct stmt_slot *slot)
+{
+	if (slot == NULL) {
+		sqlite3_finalize(st);
+		return;
+	}
+	sqlite3_reset(st);
+	sqlite3_clear_bindings(st);
+	slot->busy = 0;
+}
+
 static void
 sq_close(void *p)
 {
 	struct store_sqlite	*s = p;
+	size_t			 i;
 
+	for (i = 0; i < STMT_CACHE; i++)
+		if (s->cache[i].st != NULL)
+			sqlite3_finalize(s->cache[i].st);
 	sqlite3_close(s->db);
 	free(s);
 }
@@ -221,8 +302,8 @@ sq_errmsg(void *p)
 }
 
 /*
- * Run one statement.  Text columns handed to fn are valid only during
- * the call.  (A prepared-statement cache is a later optimisation.)
+ * Run one statement (prepared once, see stmt_get).  Text columns handed
+ * to fn are valid only during the call.
  */
 static int
 sq_exec(void *p, const char *sql, const struct store_val *args, size_t n,
@@ -230,11 +311,12 @@ sq_exec(void *p, const char *sql, const struct store_val *args, size_t n,
 {
 	struct store_sqlite	*s = p;
 	sqlite3_stmt		*st;
+	struct stmt_slot	*slot;
 	struct store_val	 cols[16];
 	size_t			 i, ncols;
 	int			 rc, stop = 0;
 
-	if (sqlite3_prepare_v2(s->db, sql, -1, &st, NULL) != SQLITE_OK)
+	if ((st = stmt_get(s, sql, &slot)) == NULL)
 		return STORE_ERR;
 	for (i = 0; i < n; i++) {
 		if (args[i].type == STORE_T_TEXT)
@@ -245,7 +327,7 @@ sq_exec(void *p, const char *sql, const struct store_val *args, size_t n,
 		else
 			rc = sqlite3_bind_null(st, (int)i + 1);
 		if (rc != SQLITE_OK) {
-			sqlite3_finalize(st);
+			stmt_put(st, slot);
 			return STORE_ERR;
 		}
 	}
@@ -282,14 +364,14 @@ sq_exec(void *p, const char *sql, const struct store_val *args, size_t n,
 		rc = SQLITE_DONE;
 	if (rc != SQLITE_DONE) {
 		rc = sqlite3_extended_errcode(s->db);
-		sqlite3_finalize(st);
+		stmt_put(st, slot);
 		return rc == SQLITE_CONSTRAINT_UNIQUE ||
 		    rc == SQLITE_CONSTRAINT_PRIMARYKEY ? STORE_EXISTS :
 		    STORE_ERR;
 	}
 	if (changes != NULL)
 		*changes = sqlite3_changes(s->db);
-	sqlite3_finalize(st);
+	stmt_put(st, slot);
 	return STORE_OK;
 }
 
