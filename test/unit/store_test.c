@@ -166,6 +166,16 @@ count_rows(struct store *st)
 	return rows;
 }
 
+static int64_t
+count_domains(struct store *st)
+{
+	int64_t	rows = -1;
+
+	store_sq(st, count_row, &rows, NULL, "SELECT count(*) FROM domain",
+	    "");
+	return rows;
+}
+
 static void
 test_accounts_aliases_senders_sent(void **state)
 {
@@ -225,6 +235,68 @@ test_accounts_aliases_senders_sent(void **state)
 	store_close(st);
 }
 
+/* Nested: every row of the outer query runs the same query again. */
+#define NEST_SQL "SELECT count(*) FROM domain WHERE name >= ? GROUP BY name"
+struct nest {
+	struct store	*st;
+	int64_t		 outer, inner;
+};
+
+static int
+nest_row(const struct store_val *v, size_t n, void *arg)
+{
+	struct nest	*ns = arg;
+	int64_t		 rows = -1;
+
+	ns->outer++;
+	assert_int_equal(store_sq(ns->st, count_row, &rows, NULL,
+	    NEST_SQL, "s", ""), STORE_OK);
+	ns->inner += rows;
+	return 0;
+}
+
+/*
+ * Prepared statements are kept and reused: the same query many times,
+ * more distinct queries than the cache holds, a query run again from
+ * inside its own row callback, bindings that change between runs, and
+ * a failing statement that leaves the next one unharmed.
+ */
+static void
+test_statement_cache(void **state)
+{
+	struct store	*st = open_store();
+	struct nest	 ns = { st, 0, 0 };
+	char		 sql[128];
+	int64_t		 rows;
+	int		 i;
+
+	assert_int_equal(store_domain_add(st, "a.test"), STORE_OK);
+	assert_int_equal(store_domain_add(st, "b.test"), STORE_OK);
+	for (i = 0; i < 100; i++) {
+		rows = -1;
+		assert_int_equal(store_sq(st, count_row, &rows, NULL,
+		    "SELECT count(*) FROM domain WHERE name >= ?", "s",
+		    i % 2 ? "b" : "a"), STORE_OK);
+		assert_int_equal(rows, i % 2 ? 1 : 2);
+	}
+	for (i = 0; i < 80; i++) {
+		snprintf(sql, sizeof(sql), "SELECT count(*) + %d FROM domain",
+		    i);
+		rows = -1;
+		assert_int_equal(store_sq(st, count_row, &rows, NULL, sql, ""),
+		    STORE_OK);
+		assert_int_equal(rows, 2 + i);
+	}
+	assert_int_equal(store_sq(st, nest_row, &ns, NULL, NEST_SQL, "s", ""),
+	    STORE_OK);
+	assert_int_equal(ns.outer, 2);	/* two groups of one */
+	assert_int_equal(ns.inner, 2);	/* the first group's count, twice */
+	assert_int_equal(store_domain_add(st, "a.test"), STORE_EXISTS);
+	assert_int_equal(store_domain_add(st, "c.test"), STORE_OK);
+	assert_int_equal(count_domains(st), 3);
+	store_close(st);
+}
+
 int
 main(void)
 {
@@ -234,6 +306,8 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_lockout_policy, store_fixture_setup,
 		    store_fixture_teardown),
 		cmocka_unit_test_setup_teardown(test_accounts_aliases_senders_sent,
+		    store_fixture_setup, store_fixture_teardown),
+		cmocka_unit_test_setup_teardown(test_statement_cache,
 		    store_fixture_setup, store_fixture_teardown),
 	};
 
