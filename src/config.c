@@ -85,6 +85,8 @@ static int	parse_size(struct config *, const struct config_key *,
 		    const char *, char *, size_t);
 static int	parse_bool(struct config *, const struct config_key *,
 		    const char *, char *, size_t);
+static int	parse_delivery(struct config *, const struct config_key *,
+		    const char *, char *, size_t);
 static int	parse_opt_host(struct config *, const struct config_key *,
 		    const char *, char *, size_t);
 static int	parse_uint(struct config *, const struct config_key *,
@@ -163,7 +165,7 @@ static const struct config_key config_keys[] = {
 	{ "auth_cache_ttl", parse_duration, OFF(auth_cache_ttl_ms), 0, DAY },
 	{ "imap_host", parse_opt_host, OFF(imap_host), 0, 0 },
 	{ "imap_port", parse_uint, OFF(imap_port), 1, 65535 },
-	{ "delivery", parse_bool, OFF(delivery), 0, 0 },
+	{ "delivery", parse_delivery, OFF(delivery), 0, 0 },
 	{ "delivery_workers", parse_uint, OFF(delivery_workers), 1, 256 },
 	{ "destination_concurrency", parse_uint,
 	    OFF(destination_concurrency), 1, 1000 },
@@ -252,7 +254,7 @@ config_defaults(struct config *cfg)
 	cfg->auth_cache_ttl_ms = 5 * MIN;
 	cfg->require_host_match = 0;
 	cfg->imap_port = 993;
-	cfg->delivery = 1;
+	cfg->delivery = DELIVERY_YES;
 	cfg->delivery_workers = 20;
 	cfg->destination_concurrency = 10;
 	cfg->retry_min_ms = 5 * MIN;
@@ -588,6 +590,28 @@ parse_bool(struct config *c, const struct config_key *k, const char *val,
 		    show(shown, sizeof(shown), val));
 		return -1;
 	}
+	return 0;
+}
+
+/* yes | no (as a boolean) | discard */
+static int
+parse_delivery(struct config *c, const struct config_key *k, const char *val,
+    char *why, size_t whysz)
+{
+	char	shown[CONFIG_SHOW_MAX];
+	int	on;
+
+	if (strcmp(val, "discard") == 0) {
+		c->delivery = DELIVERY_DISCARD;
+		return 0;
+	}
+	if (parse_bool(c, k, val, why, whysz) == -1) {
+		errf(why, whysz, "'%s' is not yes, no or discard",
+		    show(shown, sizeof(shown), val));
+		return -1;
+	}
+	on = *(int *)(void *)((char *)c + k->off);
+	c->delivery = on ? DELIVERY_YES : DELIVERY_NO;
 	return 0;
 }
 

@@ -38,6 +38,12 @@ enum outbound_tls {
 	OUTBOUND_TLS_REQUIRED,		/* defer hosts that do not offer it */
 };
 
+enum delivery_mode {
+	DELIVERY_NO,			/* keep everything queued */
+	DELIVERY_YES,
+	DELIVERY_DISCARD,		/* drop as delivered (Postfix discard(8)) */
+};
+
 enum relay_tls {
 	RELAY_TLS_STARTTLS,		/* required STARTTLS */
 	RELAY_TLS_IMPLICIT,		/* TLS from the first byte (465) */
@@ -73,7 +79,7 @@ struct config {
 	char		imap_host[CONFIG_HOST_MAX + 1];	/* for provisioning */
 	unsigned	imap_port;
 	/* delivery (queue process) */
-	int		delivery;		/* 0: keep everything queued */
+	enum delivery_mode delivery;
 	unsigned	delivery_workers;	/* threads */
 	unsigned	destination_concurrency; /* connections per domain */
 	unsigned	retry_min_ms;		/* first retry, then doubling */

@@ -549,10 +549,63 @@ def test_disk_full_gets_452_and_leaves_nothing(dns, mkserver):
                    ("y" * 998 + "\r\n") * 600)         # ~600 KB
         assert e.value.smtp_code == 452
         assert b"4.3.1" in e.value.smtp_error
-        assert os.listdir(q) == []          # nothing half-written
+        assert srv.message_files() == []    # nothing half-written
         submit(srv, ["b@full.test"])        # a small one still fits
         assert len(srv.queued()) == 1
     finally:
         srv.stop()
         subprocess.run(["umount", q])
+        srv.cleanup()
+
+
+def free_files(server):
+    q = os.path.join(server.dir, "spool", "queue")
+    out = {}
+    for name in os.listdir(q):
+        if name.endswith(".free"):
+            st = os.stat(os.path.join(q, name))
+            out[name] = (st.st_ino, st.st_size)
+    return out
+
+
+def test_discard_frees_files_and_reuses_them():
+    """delivery = discard drops every recipient as delivered (local and
+    remote alike, nothing written to a Maildir, nothing sent), and the
+    message files go back to the spool's pool: emptied, then handed to
+    the next messages instead of new files, across a restart too."""
+    srv = Server({"delivery": "discard"}).start()
+    try:
+        for i in range(3):
+            submit(srv, [USER, "someone@remote.test"], subject="d%d" % i)
+        wait_for(lambda: not any(n.endswith(".msg")
+                                 for n in srv.queue_files()),
+                 what="queue empty")
+        srv.wait_log("relay=discard")
+        wait_for(lambda: srv.log().count("relay=discard") >= 6,
+                 what="six discarded recipients")
+        assert "to=<someone@remote.test> relay=discard" in srv.log()
+        assert "status=sent dsn=2.0.0" in srv.log()
+        assert maildir_files(srv, USER) == []
+        pool = free_files(srv)
+        assert pool, srv.queue_files()
+        assert all(size == 0 for _, size in pool.values())
+        inodes = {ino for ino, _ in pool.values()}
+
+        submit(srv, [USER], subject="reuse")
+        wait_for(lambda: not any(n.endswith(".msg")
+                                 for n in srv.queue_files()),
+                 what="queue empty")
+        assert {ino for ino, _ in free_files(srv).values()} == inodes
+        assert set(srv.queue_files()) == set(free_files(srv))
+
+        srv.stop()
+        srv.start()
+        submit(srv, [USER], subject="after restart")
+        wait_for(lambda: srv.log().count("relay=discard") >= 8,
+                 what="discarded after restart")
+        wait_for(lambda: not any(n.endswith(".msg")
+                                 for n in srv.queue_files()),
+                 what="queue empty")
+        assert {ino for ino, _ in free_files(srv).values()} == inodes
+    finally:
         srv.cleanup()

@@ -158,6 +158,9 @@ static const struct good_case good[] = {
 	    OFF(max_errors), 10, NULL },
 	{ "empty file", "", F_UINT, OFF(max_errors), 10, NULL },
 	/* delivery */
+	GU("delivery = no", delivery, DELIVERY_NO),
+	GU("delivery = true", delivery, DELIVERY_YES),
+	GU("delivery = discard", delivery, DELIVERY_DISCARD),
 	GU("queue_lifetime = 5d", queue_lifetime_ms, 432000000),
 	GU("retry_min = 90s", retry_min_ms, 90000),
 	GU("outbound_tls = none", outbound_tls, OUTBOUND_TLS_NONE),
@@ -206,6 +209,7 @@ static const struct bad_case bad[] = {
 	    NUM("max_errors", "5 # five", "1", "1000") },
 
 	/* delivery */
+	B1("delivery = drop", "delivery: 'drop' is not yes, no or discard"),
 	B1("outbound_tls = maybe", "outbound_tls: 'maybe' is not one of "
 	    "none, opportunistic, required"),
 	B1("relayhost = host:0", "relayhost: 'host:0' is not HOST[:PORT]"),
