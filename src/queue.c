@@ -87,6 +87,8 @@ static void	 queue_discard(struct qmsg *);
 static void	*queue_committer(void *);
 static void	 queue_unlink_committed(const char *);
 static int	 queue_make_durable(struct qmsg *);
+static int	 queue_write_envelope(struct qmsg *);
+static int	 queue_commit_failed(struct qmsg *);
 static void	 queue_reply(uint32_t, uint64_t, uint32_t, const char *, int);
 static int	 queue_path(char *, size_t, const char *, const char *);
 
@@ -276,19 +278,37 @@ queue_abort(struct ipc_msg *m)
 	}
 }
 
-/* Steps 1-2 of the commit (see top); the directory fsync is batched. */
+/* A commit step failed: nothing of the message may survive. */
 static int
-queue_make_durable(struct qmsg *q)
+queue_commit_failed(struct qmsg *q)
 {
-	char		 tmp[64], msg[64], trailer[ENVELOPE_TRAILER_LEN + 1];
+	char	name[64];
+	int	saved = errno ? errno : EIO;
+
+	log_warn("queue: %s: cannot make durable", q->env.id);
+	queue_path(name, sizeof(name), q->env.id, "tmp");
+	unlinkat(Q.dirfd, name, 0);
+	queue_path(name, sizeof(name), q->env.id, "msg");
+	unlinkat(Q.dirfd, name, 0);
+	errno = q->err = saved;
+	return -1;
+}
+
+/*
+ * Step 1 of the commit (see top): append envelope and trailer, and start
+ * writing the file out without waiting, so that the fsyncs of a batch
+ * wait for writes already in flight together rather than one by one.
+ */
+static int
+queue_write_envelope(struct qmsg *q)
+{
+	char		 trailer[ENVELOPE_TRAILER_LEN + 1];
 	struct buf	 b;
 	struct stat	 sb;
 	size_t		 off;
 	ssize_t		 w;
 	int		 rc = -1;
 
-	queue_path(tmp, sizeof(tmp), q->env.id, "tmp");
-	queue_path(msg, sizeof(msg), q->env.id, "msg");
 	buf_init(&b, ENV_FILE_MAX);
 	if (fstat(q->fd, &sb) == -1)
 		goto done;
@@ -309,22 +329,25 @@ queue_make_durable(struct qmsg *q)
 		if (w <= 0)
 			goto done;
 	}
-	if (fsync(q->fd) == -1 || renameat(Q.dirfd, tmp, Q.dirfd, msg) == -1)
-		goto done;
+	/* only a hint: fsync below is what makes it durable */
+	(void)sync_file_range(q->fd, 0, 0, SYNC_FILE_RANGE_WRITE);
 	rc = 0;
 done:
-	if (rc == -1) {
-		int saved = errno;
-
-		log_warn("queue: %s: cannot make durable", q->env.id);
-		unlinkat(Q.dirfd, tmp, 0);
-		unlinkat(Q.dirfd, msg, 0);
-		errno = saved;
-	}
 	buf_free(&b);
-	if (rc == -1)
-		errno = q->err = errno ? errno : EIO;
-	return rc;
+	return rc == 0 ? 0 : queue_commit_failed(q);
+}
+
+/* Step 2 of the commit; the directory fsync is batched. */
+static int
+queue_make_durable(struct qmsg *q)
+{
+	char	tmp[64], msg[64];
+
+	queue_path(tmp, sizeof(tmp), q->env.id, "tmp");
+	queue_path(msg, sizeof(msg), q->env.id, "msg");
+	if (fsync(q->fd) == -1 || renameat(Q.dirfd, tmp, Q.dirfd, msg) == -1)
+		return queue_commit_failed(q);
+	return 0;
 }
 
 /*
@@ -356,7 +379,10 @@ queue_committer(void *arg)
 		if (batch == NULL)
 			break;
 		for (q = batch; q != NULL; q = q->next)
-			q->err = queue_make_durable(q) == -1 ? errno : 0;
+			q->err = queue_write_envelope(q) == -1 ? errno : 0;
+		for (q = batch; q != NULL; q = q->next)
+			if (q->err == 0)
+				q->err = queue_make_durable(q) == -1 ? errno : 0;
 		dir_ok = fsync(Q.dirfd) == 0;
 		if (!dir_ok)
 			log_warn("queue: fsync %s", Q.dir);
@@ -425,7 +451,8 @@ queue_inject(struct envelope *env, const char *content, size_t len)
 		unlinkat(Q.dirfd, name, 0);
 		goto done;
 	}
-	if (queue_make_durable(&q) == 0 && fsync(Q.dirfd) == 0)
+	if (queue_write_envelope(&q) == 0 && queue_make_durable(&q) == 0 &&
+	    fsync(Q.dirfd) == 0)
 		rc = 0;
 	else
 		queue_unlink_committed(env->id);
