@@ -297,6 +297,32 @@ test_statement_cache(void **state)
 	store_close(st);
 }
 
+/* A login with no failure and no lock to forget writes no row. */
+static void
+test_lock_clear_writes_only_when_needed(void **state)
+{
+	struct store		*st = open_store();
+	struct store_policy	 p = { 3, 900, 1800, 4 };
+	int64_t			 uu, iu, rows = -1, t = 1000000;
+
+	assert_int_equal(store_lock_clear(st, "v@x.test", t), STORE_OK);
+	store_sq(st, count_row, &rows, NULL, "SELECT count(*) FROM auth_lock",
+	    "");
+	assert_int_equal(rows, 0);
+	store_auth_failure(st, "v@x.test", "192.0.2.1", "wrong", 1, t + 1, &p,
+	    &uu, &iu);
+	assert_int_equal(store_lock_clear(st, "v@x.test", t + 2), STORE_OK);
+	store_sq(st, count_row, &rows, NULL, "SELECT count(*) FROM auth_lock "
+	    "WHERE counted_from = ?", "i", t + 3);
+	assert_int_equal(rows, 1);
+	/* forgotten now: the next clear changes nothing */
+	assert_int_equal(store_lock_clear(st, "v@x.test", t + 9), STORE_OK);
+	store_sq(st, count_row, &rows, NULL, "SELECT count(*) FROM auth_lock "
+	    "WHERE counted_from = ?", "i", t + 3);
+	assert_int_equal(rows, 1);
+	store_close(st);
+}
+
 int
 main(void)
 {
@@ -308,6 +334,9 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_accounts_aliases_senders_sent,
 		    store_fixture_setup, store_fixture_teardown),
 		cmocka_unit_test_setup_teardown(test_statement_cache,
+		    store_fixture_setup, store_fixture_teardown),
+		cmocka_unit_test_setup_teardown(
+		    test_lock_clear_writes_only_when_needed,
 		    store_fixture_setup, store_fixture_teardown),
 	};
 
