@@ -74,6 +74,7 @@ tls_ctx_new(const char *dir, char *err, size_t errsz)
 	/* idle sessions keep no read/write buffers: memory per session */
 	SSL_CTX_set_mode(ctx, SSL_MODE_RELEASE_BUFFERS);
 	SSL_CTX_set_session_id_context(ctx, sid_ctx, sizeof(sid_ctx) - 1);
+	SSL_CTX_set_num_tickets(ctx, 1);
 	if (SSL_CTX_set_cipher_list(ctx,
 	    "ECDHE+AESGCM:ECDHE+CHACHA20:!aNULL:!eNULL") != 1) {
 		tls_errstr(err, errsz, "cipher list");

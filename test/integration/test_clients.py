@@ -501,3 +501,17 @@ def test_msmtp_starttls_auth_plain(server):
         b"\r\nmsmtp body line\r\n.leading dot from msmtp\r\n", "submission")
     assert env_fields(env, "helo") == ["client.example"]
     assert b"Subject: via msmtp\r\n" in content
+
+
+def test_openssl_s_client_gets_one_session_ticket(server):
+    """TLS 1.3: one NewSessionTicket per handshake (OpenSSL's default is
+    two); one is all a client needs to resume, and each costs the server
+    a sealed session on every connection, resumed later or not."""
+    sc = SClient(s_client_args(server, "submission") + ["-tls1_3"])
+    try:
+        sc.expect("EHLO client.example", 250)
+        sc.expect("QUIT", 221)
+    finally:
+        rc, out, err = sc.finish()
+    assert "Protocol  : TLSv1.3" in out or "TLSv1.3" in out
+    assert out.count("Post-Handshake New Session Ticket arrived") == 1, out

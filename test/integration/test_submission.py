@@ -244,3 +244,40 @@ def test_store_failure_is_454(unstarted):
     d2.expect("RCPT TO:<user@example.test>", 451, "4.3.0")
     srv.wait_log("auth tempfail")
     assert srv.stop() == 0
+
+
+def test_tls13_session_resumes(server):
+    """A client that keeps the session ticket resumes on its next
+    connection, without a full handshake (the server issues one ticket
+    per handshake: test_clients.py counts them)."""
+    import socket
+
+    ctx = server.client_context(check_hostname=False)
+    ctx.minimum_version = ssl.TLSVersion.TLSv1_3
+
+    def session(sess=None):
+        s = socket.create_connection(("127.0.0.1",
+                                      server.ports["submission"]), 10)
+        f = s.makefile("rb")
+        assert f.readline().startswith(b"220")
+        s.sendall(b"EHLO client.example\r\n")
+        while not f.readline().startswith(b"250 "):
+            pass
+        s.sendall(b"STARTTLS\r\n")
+        assert f.readline().startswith(b"220")
+        t = ctx.wrap_socket(s, server_hostname=HOST, session=sess)
+        t.sendall(b"EHLO client.example\r\n")
+        tf = t.makefile("rb")
+        while not tf.readline().startswith(b"250 "):
+            pass                # tickets arrive with the first read
+        reused, got = t.session_reused, t.session
+        t.sendall(b"QUIT\r\n")
+        assert tf.readline().startswith(b"221")
+        t.close()
+        return reused, got
+
+    reused, sess = session()
+    assert not reused
+    assert sess is not None and sess.has_ticket
+    reused, _ = session(sess)
+    assert reused
