@@ -233,7 +233,7 @@ tls_selfsigned(const char *dir, const char *hostname, char *err,
 	X509_EXTENSION	*ext = NULL;
 	X509V3_CTX	 v3;
 	FILE		*f = NULL;
-	char		 path[PATH_MAX], san[300];
+	char		 path[PATH_MAX], san[512];
 	int		 fd, rc = -1;
 
 	if ((pkey = EVP_EC_gen("P-256")) == NULL || (x = X509_new()) == NULL) {
@@ -250,7 +250,13 @@ tls_selfsigned(const char *dir, const char *hostname, char *err,
 	X509_set_issuer_name(x, X509_get_subject_name(x));
 	X509_set_pubkey(x, pkey);
 	X509V3_set_ctx(&v3, x, x, NULL, NULL, 0);
-	snprintf(san, sizeof(san), "DNS:%s", hostname);
+	/*
+	 * The loopback names too: the listeners init writes are on
+	 * 127.0.0.1, and a client that verifies (swaks --tls-verify,
+	 * curl, smtplib with a context) checks the address it dialled.
+	 */
+	snprintf(san, sizeof(san), "DNS:%s%s,IP:127.0.0.1,IP:::1", hostname,
+	    strcasecmp(hostname, "localhost") != 0 ? ",DNS:localhost" : "");
 	if ((ext = X509V3_EXT_conf_nid(NULL, &v3, NID_subject_alt_name,
 	    san)) == NULL || X509_add_ext(x, ext, -1) != 1 ||
 	    X509_sign(x, pkey, EVP_sha256()) == 0) {

@@ -284,12 +284,15 @@ def test_curl_smtps_verified(server, mailfile):
 
 
 def test_curl_checks_the_certificate_name(server, mailfile):
-    """By address the name cannot match: proof that verification is on
-    in the tests above (curl exit 60: peer certificate not verified)."""
+    """A name the certificate does not carry fails: proof that
+    verification is on in the tests above (curl exit 60: peer
+    certificate not verified)."""
     need("curl")
     port = server.ports["submission"]
     rc, out = client(["curl", "--silent", "--show-error", "--max-time", "20",
-                      "smtp://127.0.0.1:%d" % port, "--ssl-reqd",
+                      "smtp://wrong-name.test:%d" % port, "--connect-to",
+                      "wrong-name.test:%d:127.0.0.1:%d" % (port, port),
+                      "--ssl-reqd",
                       "--cacert", server.cafile, "--user",
                       "%s:%s" % (USER, PASSWORD), "--mail-from", USER,
                       "--mail-rcpt", "a@example.org",
