@@ -551,6 +551,46 @@ dns_key_row(const struct store_dkim_key *k, void *arg)
 	return 0;
 }
 
+/*
+ * The host the MX and SPF records name: --host, else the domain's
+ * submission_host, else the server's hostname.  A demo or a fresh
+ * install often has a one-label hostname (localhost) that cannot appear
+ * in public DNS: then the records use mail.DOMAIN and say which setting
+ * gives the real name.  NULL (after saying why) for a bad --host.
+ */
+static const char *
+dns_host(const char *datadir, const struct config *cfg,
+    const struct store_domain *dom, const char *opt, char *out, size_t outsz)
+{
+	const char	*h;
+
+	if (opt != NULL) {
+		if (!smtp_valid_domain(opt) || strchr(opt, '.') == NULL) {
+			fprintf(stderr, "postern: dns: --host %s: not a fully "
+			    "qualified host name (e.g. mail.%s)\n", opt,
+			    dom->name);
+			return NULL;
+		}
+		return opt;
+	}
+	h = dom->submission_host[0] ? dom->submission_host : cfg->hostname;
+	if (strchr(h, '.') != NULL && strcmp(h, "localhost") != 0)
+		return h;
+	if (util_snprintf(out, outsz, "mail.%s", dom->name) == -1)
+		return h;	/* dnsrec_check says what is wrong */
+	fprintf(stderr, "postern: dns: note: the server's host name '%s' "
+	    "(%s) is not a public name, so these records use %s.\n"
+	    "  Give the real name with one of:\n"
+	    "    postern -d %s dns %s --host mail.%s\n"
+	    "    postern -d %s domain set %s submission_host mail.%s\n"
+	    "    hostname = mail.%s   (in %s/postern.conf, for every "
+	    "domain)\n", h, dom->submission_host[0] ?
+	    "the domain's submission_host" : "hostname in postern.conf", out,
+	    datadir, dom->name, dom->name, datadir, dom->name, dom->name,
+	    dom->name, datadir);
+	return out;
+}
+
 int
 cli_dns(const char *datadir, int argc, char **argv)
 {
@@ -561,25 +601,49 @@ cli_dns(const char *datadir, int argc, char **argv)
 	struct dns_keys		 keys;
 	struct buf		 zone, json;
 	char			 addrs[DNSREC_MAX_ADDRS][64], err[DNSREC_ERR_MAX];
-	const char		*ap[DNSREC_MAX_ADDRS];
+	char			 host[256];
+	const char		*ap[DNSREC_MAX_ADDRS], *opt_host = NULL;
 	unsigned char		 bin[16];
 	size_t			 n, i;
 	int			 want_json = 0, a, rc;
 
-	if (argc < 1 || argv[0][0] == '-')
+	if (argc < 1 || argv[0][0] == '-') {
+		fprintf(stderr, "postern: dns: %s\n", argc < 1 ?
+		    "which domain? give it first" : "the domain comes first, "
+		    "before the options");
 		goto usage;
+	}
 	if (cli_load_config(datadir, &cfg) == -1)
 		return 1;
 	n = config_addrs(&cfg, addrs, DNSREC_MAX_ADDRS);
 	for (a = 1; a < argc; a++) {
 		if (strcmp(argv[a], "--json") == 0)
 			want_json = 1;
-		else if (strcmp(argv[a], "--addr") == 0 && a + 1 < argc &&
-		    n < DNSREC_MAX_ADDRS && (inet_pton(AF_INET, argv[a + 1],
-		    bin) == 1 || inet_pton(AF_INET6, argv[a + 1], bin) == 1))
-			util_strlcpy(addrs[n++], argv[++a], sizeof(addrs[0]));
-		else
+		else if ((strcmp(argv[a], "--addr") == 0 ||
+		    strcmp(argv[a], "--host") == 0) && a + 1 >= argc) {
+			fprintf(stderr, "postern: dns: %s needs a value\n",
+			    argv[a]);
 			goto usage;
+		} else if (strcmp(argv[a], "--host") == 0)
+			opt_host = argv[++a];
+		else if (strcmp(argv[a], "--addr") == 0) {
+			if (inet_pton(AF_INET, argv[a + 1], bin) != 1 &&
+			    inet_pton(AF_INET6, argv[a + 1], bin) != 1) {
+				fprintf(stderr, "postern: dns: --addr %s: not "
+				    "an IPv4 or IPv6 address\n", argv[a + 1]);
+				goto usage;
+			}
+			if (n == DNSREC_MAX_ADDRS) {
+				fprintf(stderr, "postern: dns: at most %d "
+				    "addresses\n", DNSREC_MAX_ADDRS);
+				return 2;
+			}
+			util_strlcpy(addrs[n++], argv[++a], sizeof(addrs[0]));
+		} else {
+			fprintf(stderr, "postern: dns: unknown option '%s'\n",
+			    argv[a]);
+			goto usage;
+		}
 	}
 	if ((st = cli_store(datadir, 0)) == NULL)
 		return 1;
@@ -606,7 +670,9 @@ cli_dns(const char *datadir, int argc, char **argv)
 		ap[i] = addrs[i];
 	memset(&in, 0, sizeof(in));
 	in.domain = dom.name;
-	in.host = dom.submission_host[0] ? dom.submission_host : cfg.hostname;
+	in.host = dns_host(datadir, &cfg, &dom, opt_host, host, sizeof(host));
+	if (in.host == NULL)
+		return 2;
 	in.addrs = ap;
 	in.naddrs = n;
 	in.dkim = keys.d;
@@ -629,6 +695,6 @@ cli_dns(const char *datadir, int argc, char **argv)
 	return rc == 0 ? 0 : 1;
 usage:
 	fprintf(stderr, "usage: postern -d DIR dns DOMAIN [--json] "
-	    "[--addr IP]...\n");
+	    "[--host HOST] [--addr IP]...\n");
 	return 2;
 }
