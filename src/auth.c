@@ -129,6 +129,7 @@ auth_verify(struct store *st, struct ipc_msg *req)
 	char			 mech[16], user[SASL_USER_MAX + 1];
 	char			 pass[SASL_PASS_MAX + 1], client[64], sni[256];
 	char			 reason[STORE_REASON_MAX + 1], hint[300];
+	char			 when[40];
 	const char		*at;
 	uint32_t		 result = AUTH_RES_FAIL, limit = 0;
 	int64_t			 now = (int64_t)(util_now_ms() / 1000);
@@ -174,9 +175,11 @@ auth_verify(struct store *st, struct ipc_msg *req)
 		ok = 0;
 	}
 	if (locked > 0) {
-		result = AUTH_RES_TEMPFAIL;
-		snprintf(reason, sizeof(reason), "locked until %lld%s",
-		    (long long)locked, ok ? " (right password)" : "");
+		/* unknown addresses lock the same way: the answer is alike */
+		result = AUTH_RES_LOCKED;
+		util_time_utc(locked, when, sizeof(when));
+		snprintf(reason, sizeof(reason), "locked until %s%s", when,
+		    ok ? " (right password)" : "");
 		counts = 0;
 	} else if (ok) {
 		at = strrchr(user, '@');
@@ -227,6 +230,7 @@ reply:
 	ipc_put_str(&res, reason);
 	ipc_put_str(&res, hint);
 	ipc_put_u32(&res, limit);
+	ipc_put_u64(&res, (uint64_t)(locked > 0 ? locked : 0));
 	auth_reply(&res);
 }
 
@@ -425,6 +429,7 @@ auth_unavailable(struct ipc_msg *req)
 			ipc_put_str(&res, "account store unavailable");
 			ipc_put_str(&res, "");
 			ipc_put_u32(&res, 0);
+			ipc_put_u64(&res, 0);
 		} else if (req->type == IPC_CONNECT_REQ)
 			ipc_put_u64(&res, 0);
 		else if (req->type == IPC_LIMIT_REQ) {

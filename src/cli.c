@@ -258,12 +258,7 @@ cli_read_password(char *pw, size_t pwsz)
 void
 cli_time(int64_t t, char *out, size_t outsz)
 {
-	time_t		tt = (time_t)t;
-	struct tm	tm;
-
-	if (t <= 0 || gmtime_r(&tt, &tm) == NULL ||
-	    strftime(out, outsz, "%Y-%m-%d %H:%M:%S UTC", &tm) == 0)
-		util_strlcpy(out, "-", outsz);
+	util_time_utc(t, out, outsz);
 }
 
 /* The grammar the SMTP side applies to MAIL FROM, ASCII only. */

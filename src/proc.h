@@ -20,7 +20,8 @@
 enum auth_result {
 	AUTH_RES_OK,
 	AUTH_RES_FAIL,		/* 535 5.7.8 */
-	AUTH_RES_TEMPFAIL,	/* 454 4.7.0 */
+	AUTH_RES_TEMPFAIL,	/* 454 4.7.0, the store is unavailable */
+	AUTH_RES_LOCKED,	/* 454 4.7.0, locked after failed logins */
 };
 
 enum rcpt_result {

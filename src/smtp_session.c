@@ -476,6 +476,7 @@ smtp_connect_result(struct smtp_session *s, struct ipc_msg *m)
 {
 	uint32_t	locked = 0;
 	uint64_t	until = 0;
+	char		when[40];
 
 	s->wait = WAIT_NONE;
 	if (ipc_get_u32(m, &locked) == -1 || ipc_get_u64(m, &until) == -1)
@@ -483,9 +484,11 @@ smtp_connect_result(struct smtp_session *s, struct ipc_msg *m)
 	if (locked) {
 		log_info("sess=%s client [%s] locked after failed logins for "
 		    "many usernames, refused", s->idstr, s->client);
+		util_time_utc((int64_t)until, when, sizeof(when));
 		smtp_reply_close(s, "421 4.7.0 %s Too many failed "
-		    "authentications from [%s]; try again later",
-		    smtp_srv.cfg->hostname, s->client);
+		    "authentications from [%s]: this address is temporarily "
+		    "locked until %s; try again after that",
+		    smtp_srv.cfg->hostname, s->client, when);
 		return;
 	}
 	smtp_banner(s);
@@ -1219,13 +1222,15 @@ static void
 smtp_auth_result(struct smtp_session *s, struct ipc_msg *m)
 {
 	uint32_t	result, limit = 0;
+	uint64_t	until = 0;
 	char		reason[STORE_REASON_MAX + 1] = "malformed answer";
-	char		hint[300] = "", esc[300];
+	char		hint[300] = "", esc[300], when[40];
 
 	if (ipc_get_u32(m, &result) == -1 ||
 	    ipc_get_str(m, reason, sizeof(reason)) == -1 ||
 	    ipc_get_str(m, hint, sizeof(hint)) == -1 ||
-	    ipc_get_u32(m, &limit) == -1)
+	    ipc_get_u32(m, &limit) == -1 ||
+	    ipc_get_u64(m, &until) == -1)
 		result = AUTH_RES_TEMPFAIL;
 	smtp_printable(s->auth_user, esc, sizeof(esc));
 	switch (result) {
@@ -1246,12 +1251,28 @@ smtp_auth_result(struct smtp_session *s, struct ipc_msg *m)
 		smtp_reply(s, "535 5.7.8 Authentication credentials invalid%s%s",
 		    hint[0] ? ": " : "", hint);
 		break;
+	case AUTH_RES_LOCKED:
+		/*
+		 * RFC 4954 §6 leaves the text free.  Unknown addresses lock
+		 * alike after as many failures, so this says nothing about
+		 * which mailboxes exist.
+		 */
+		log_info("sess=%s auth refused mech=%s user=%s reason=%s "
+		    "client=%s", s->idstr, sasl_mech_name(s->auth_mech), esc,
+		    reason, s->client);
+		s->auth_user[0] = '\0';
+		util_time_utc((int64_t)until, when, sizeof(when));
+		smtp_reply(s, "454 4.7.0 Too many failed logins: this login "
+		    "is temporarily locked until %s; try again after that or "
+		    "ask the server's administrator to unlock it", when);
+		break;
 	default:
 		log_info("sess=%s auth tempfail mech=%s user=%s reason=%s "
 		    "client=%s", s->idstr, sasl_mech_name(s->auth_mech), esc,
 		    reason, s->client);
 		s->auth_user[0] = '\0';
-		smtp_reply(s, "454 4.7.0 Temporary authentication failure");
+		smtp_reply(s, "454 4.7.0 Temporary authentication failure: "
+		    "the account store is unavailable; try again later");
 		break;
 	}
 	s->auth_hint[0] = '\0';

@@ -19,6 +19,8 @@ int	 util_random(void *, size_t);
 uint64_t util_random_u64(void);
 uint64_t util_now_ms(void);
 uint64_t util_monotonic_ms(void);
+/* "2026-12-06 23:30:00 UTC" for a Unix time; "-" for t <= 0. */
+void	 util_time_utc(int64_t t, char *out, size_t outsz);
 void	 util_hex(const void *, size_t, char *out);	/* out: 2n+1 */
 void	 util_lower(char *);
 int	 util_fd_nonblock(int);

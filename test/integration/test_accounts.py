@@ -1,14 +1,17 @@
 """Accounts and auth policies over real sockets: soft lock, per-client
 lock, hints, sender identity, host/domain match, daily limits, and the
 account commands that drive them."""
+import calendar
 import json
 import os
+import re
 import socket
+import subprocess
 import time
 
 import pytest
 
-from conftest import HOST, PASSWORD, USER, b64, plain_token, run
+from conftest import BIN, HOST, PASSWORD, USER, b64, plain_token, run
 
 
 def pctl(server, *args, input=None, check=True):
@@ -34,17 +37,38 @@ def try_auth(server, user, password, kind="smtps"):
 
 # --- soft lock ----------------------------------------------------------------
 
+LOCK_RE = re.compile(r"^4\.7\.0 Too many failed logins: this login is "
+                     r"temporarily locked until (\d{4}-\d\d-\d\d "
+                     r"\d\d:\d\d:\d\d) UTC; try again after that or ask "
+                     r"the server's administrator to unlock it$")
+
+
+def lock_time_of(line):
+    """The Unix time a 454 lock reply names (and the reply's exact form)."""
+    m = LOCK_RE.match(line)
+    assert m, line
+    return calendar.timegm(time.strptime(m.group(1), "%Y-%m-%d %H:%M:%S"))
+
+
+def utc(t):
+    return time.strftime("%Y-%m-%d %H:%M:%S UTC", time.gmtime(t))
+
+
 @pytest.mark.conf(auth_fail_limit=3, auth_fail_window="1m",
                   auth_lock_time="1h")
 def test_lockout_then_454_even_with_right_password_then_unlock(server):
     for _ in range(3):
         assert try_auth(server, USER, "wrong")[0] == 535
     code, lines = try_auth(server, USER, PASSWORD)
-    assert (code, lines) == (454, ["4.7.0 Temporary authentication failure"])
+    assert code == 454 and len(lines) == 1
+    until = lock_time_of(lines[0])
+    assert abs(until - (time.time() + 3600)) < 120
     out = pctl(server, "mailbox", "show", USER).stdout
-    assert "locked:         yes, until" in out
+    assert "locked:         yes, until %s" % utc(until) in out
     assert "wrong password" in out and "127.0.0.1" in out
-    assert "locked until" in out  # the refused right password is recorded
+    # the refused right password is recorded, with a date, not an epoch
+    assert "locked until %s (right password)" % utc(until) in out
+    assert not re.search(r"\b1[0-9]{9}\b", out), out
     js = json.loads(pctl(server, "mailbox", "show", USER, "--json").stdout)
     assert js["locked"] is True and js["locked_until"] > time.time()
     assert js["recent_failures"][0]["reason"].startswith("locked")
@@ -72,8 +96,13 @@ def test_unknown_users_are_answered_like_real_ones(server):
     for _ in range(3):
         real.append(try_auth(server, USER, "wrong"))
         ghost.append(try_auth(server, "ghost@example.test", "wrong"))
-    assert real == ghost
-    assert real[-1][0] == 454  # both locked, indistinguishably
+    # both locked, indistinguishably: the same codes and texts, and lock
+    # times as far apart as the attempts were (a second at most here)
+    assert [c for c, _ in real] == [c for c, _ in ghost]
+    assert real[:-1] == ghost[:-1]
+    assert real[-1][0] == ghost[-1][0] == 454
+    assert abs(lock_time_of(real[-1][1][0]) -
+               lock_time_of(ghost[-1][1][0])) <= 1
     server.wait_log("user=ghost@example.test reason=locked until")
 
 
@@ -100,7 +129,43 @@ def test_password_spraying_locks_the_client(server):
     data = s.recv(1000)
     assert data.startswith(b"421 4.7.0 ")
     assert b"Too many failed authentications" in data
+    m = re.search(rb"temporarily locked until (\S+ \S+) UTC", data)
+    assert m, data
+    until = calendar.timegm(time.strptime(m.group(1).decode(),
+                                          "%Y-%m-%d %H:%M:%S"))
+    assert abs(until - (time.time() + 3600)) < 120
     server.wait_log("locked after failed logins for many usernames")
+
+
+@pytest.mark.conf(auth_fail_limit=2, auth_fail_window="1m",
+                  auth_lock_time="1h")
+def test_lock_is_explained_the_same_everywhere(server):
+    """The 454 text, `check` and `explain` all say locked, until when,
+    and whose move it is; none of them blames the server's database."""
+    for _ in range(2):
+        assert try_auth(server, USER, "wrong")[0] == 535
+    code, lines = try_auth(server, USER, PASSWORD)
+    reply = "%d %s" % (code, lines[0])
+    until = utc(lock_time_of(lines[0]))
+    txt = run("explain", reply).stdout
+    assert "login temporarily locked" in txt.lower(), txt
+    prov = txt.split("Provider reply")[1].split("Enhanced code")[0]
+    assert "locked" in prov and "sender" in prov, txt
+    assert "database" not in prov and "unavailable" not in prov, txt
+    p = subprocess.run(
+        [BIN, "check", "%s:%d" % (HOST, server.ports["submission"]),
+         "--connect-to", "127.0.0.1", "--cafile", server.cafile,
+         "--user", USER, "--password-env", "PW", "--json"],
+        capture_output=True, text=True, timeout=60,
+        env=dict(os.environ, PW=PASSWORD))
+    res = json.loads(p.stdout)
+    auth = [st for st in res["steps"] if st["step"] == "auth"][0]
+    assert auth["reply"]["code"] == 454
+    assert until in auth["reply"]["text"]
+    assert "locked" in auth["note"] and "unlock" in auth["note"]
+    assert "store" not in auth["note"] and "database" not in auth["note"]
+    prov = auth["explanation"]["provider"]
+    assert prov["side"] == "sender" and "locked" in prov["title"].lower()
 
 
 def test_lock_survives_restart(unstarted):

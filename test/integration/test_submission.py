@@ -237,7 +237,8 @@ def test_store_failure_is_454(unstarted):
     d = srv.dialog("smtps")
     d.expect("EHLO c.example", 250)
     d.expect("AUTH PLAIN " + plain_token(), 454,
-             "4.7.0 Temporary authentication failure")
+             "4.7.0 Temporary authentication failure: the account store "
+             "is unavailable; try again later")
     d2 = srv.dialog("mx")
     d2.expect("EHLO c.example", 250)
     d2.expect("MAIL FROM:<a@example.org>", 250)
