@@ -17,6 +17,8 @@
 #include <resolv.h>
 
 #include <ctype.h>
+#include <errno.h>
+#include <poll.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -38,6 +40,7 @@ static const struct {
 	[STEP_CREDENTIALS] = { "credentials", 12 },
 	[STEP_DNS] = { "dns", 3 },
 	[STEP_CONNECT] = { "connect", 4 },
+	[STEP_PROBE] = { "probe", 6 },
 	[STEP_TLS] = { "tls", 5 },
 	[STEP_BANNER] = { "banner", 6 },
 	[STEP_EHLO] = { "ehlo", 7 },
@@ -58,6 +61,9 @@ struct run {
 	int			 esmtp_auth;	/* AUTH offered (now) */
 	int			 has_starttls;
 	char			 mechs[128];
+	int			 probed;	/* silent; no implicit TLS */
+	uint64_t		 connected;	/* first connection, ms */
+	uint64_t		 banner_deadline; /* its banner due, ms */
 };
 
 static void	step_begin(struct run *, enum check_step);
@@ -69,6 +75,13 @@ static int	do_credentials(struct run *);
 static int	do_dns(struct run *, struct sockaddr_storage *, socklen_t *);
 static int	do_connect(struct run *, struct sockaddr_storage *, socklen_t);
 static int	do_tls(struct run *, enum check_step);
+static int	tls_verdict(struct run *, enum check_step);
+static int	met_plaintext(const char *);
+static int	readable(int, uint64_t);
+static int	do_probe(struct run *, const struct sockaddr_storage *,
+		    socklen_t);
+static void	probe_failed(struct run *, struct smtp_client *);
+static const char *probe_why(const struct smtp_client *);
 static int	do_banner(struct run *);
 static int	do_ehlo(struct run *, enum check_step);
 static int	do_auth(struct run *);
@@ -88,6 +101,22 @@ int
 check_step_exit(enum check_step s)
 {
 	return (size_t)s < STEP_COUNT ? steps[s].exit_status : 1;
+}
+
+unsigned
+check_port(enum check_mode mode, unsigned port)
+{
+	if (port != 0)
+		return port;
+	return mode == CHECK_TLS ? 465 : 587;
+}
+
+enum check_mode
+check_mode_for_port(enum check_mode mode, unsigned port)
+{
+	if (mode != CHECK_AUTO)
+		return mode;
+	return port == 465 ? CHECK_TLS : CHECK_STARTTLS;
 }
 
 static void
@@ -289,14 +318,10 @@ static int
 do_tls(struct run *x, enum check_step s)
 {
 	struct check_result	*r = x->r;
-	struct sc_tls_info	*ti = &r->tls;
-	int			 warn = 0;
 
 	step_begin(x, s);
-	if (sc_tls(&x->c, x->ctx, r->host, ti) == -1) {
-		if (s == STEP_TLS && (strstr(x->c.err, "wrong version") ||
-		    strstr(x->c.err, "packet length") ||
-		    strstr(x->c.err, "record layer")))
+	if (sc_tls(&x->c, x->ctx, r->host, &r->tls) == -1) {
+		if (s == STEP_TLS && met_plaintext(x->c.err))
 			note(x, s, "The server answered in plaintext: port %u "
 			    "speaks plain SMTP or STARTTLS, not implicit TLS. "
 			    "Use --mode starttls (port 587), or port 465 for "
@@ -306,6 +331,26 @@ do_tls(struct run *x, enum check_step s)
 			    "waiting for plain SMTP; try --mode starttls.");
 		return step_end(x, s, STEP_FAILED, "%s", x->c.err);
 	}
+	return tls_verdict(x, s);
+}
+
+/* The handshake met an SMTP banner (OpenSSL's words for it). */
+static int
+met_plaintext(const char *err)
+{
+	return strstr(err, "wrong version") != NULL ||
+	    strstr(err, "packet length") != NULL ||
+	    strstr(err, "record layer") != NULL;
+}
+
+/* A handshake done: what the certificate means to strict clients. */
+static int
+tls_verdict(struct run *x, enum check_step s)
+{
+	struct check_result	*r = x->r;
+	struct sc_tls_info	*ti = &r->tls;
+	int			 warn = 0;
+
 	r->tls_active = 1;
 	if (!ti->name_matches) {
 		warn = 1;
@@ -380,8 +425,17 @@ do_banner(struct run *x)
 	size_t			 n;
 
 	step_begin(x, STEP_BANNER);
+	if (x->probed && !readable(x->c.fd, x->banner_deadline)) {
+		note(x, STEP_BANNER, "Silent in plaintext, and implicit TLS "
+		    "did not work either (see probe and tls): what listens on "
+		    "port %u is not a working SMTP server, or it is "
+		    "overloaded. Check the host and the port.", r->port);
+		x->c.status = SC_TIMEOUT;	/* no QUIT into the silence */
+		return step_end(x, STEP_BANNER, STEP_FAILED, "no banner within "
+		    "%u ms of the connect", x->o->timeout_ms);
+	}
 	if (sc_read_reply(&x->c, &rp) == -1) {
-		if (x->c.status == SC_TIMEOUT && !r->tls_active)
+		if (x->c.status == SC_TIMEOUT && !r->tls_active && !x->probed)
 			note(x, STEP_BANNER, "Connected, but the server said "
 			    "nothing: it is probably waiting for a TLS "
 			    "handshake (implicit TLS, port 465). Use --mode "
@@ -399,8 +453,121 @@ do_banner(struct run *x)
 	identify_software(rp.text, r->software, sizeof(r->software));
 	if (rp.code != 220)
 		return reply_failed(x, STEP_BANNER, &rp, "refused at connect");
-	return step_end(x, STEP_BANNER, STEP_OK, "220 %s -- answered by %s, "
-	    "%s", rp.text, r->banner_host, r->software);
+	if (x->probed)
+		note(x, STEP_BANNER, "The banner came %llu ms after the "
+		    "connect, in plaintext: port %u speaks SMTP without "
+		    "implicit TLS, and its server is only slow to greet. "
+		    "Clients that wait less may give up on it.",
+		    (unsigned long long)(util_monotonic_ms() - x->connected),
+		    r->port);
+	return step_end(x, STEP_BANNER, x->probed ? STEP_WARN : STEP_OK,
+	    "220 %s -- answered by %s, %s", rp.text, r->banner_host,
+	    r->software);
+}
+
+/* 1 once fd has something to read, an error or EOF before deadline. */
+static int
+readable(int fd, uint64_t deadline)
+{
+	struct pollfd	pfd;
+	uint64_t	now;
+	int		n;
+
+	pfd.fd = fd;
+	pfd.events = POLLIN;
+	for (;;) {
+		now = util_monotonic_ms();
+		n = poll(&pfd, 1, now < deadline ? (int)(deadline - now) : 0);
+		if (n != -1 || errno != EINTR)
+			return n != 0;
+	}
+}
+
+/*
+ * Auto mode on a port other than 465.  A plaintext SMTP server sends
+ * its 220 as soon as it accepts; an implicit-TLS one (RFC 8314 section
+ * 3.3) says nothing until the client's handshake.  So on CHECK_PROBE_MS
+ * of silence, connect again and try implicit TLS.  The first connection
+ * stays open and unwritten: a server that is only slow to greet (RFC
+ * 5321 section 4.5.3.2 allows minutes) still gets its chance, and sees
+ * no early traffic to refuse.  Returns 0 to go on, on the TLS
+ * connection if the handshake worked, else on the first.
+ */
+static int
+do_probe(struct run *x, const struct sockaddr_storage *ss, socklen_t sslen)
+{
+	struct check_result	*r = x->r;
+	struct smtp_client	 first;
+	unsigned		 t = x->o->timeout_ms, wait;
+
+	wait = t < CHECK_PROBE_MS ? t : CHECK_PROBE_MS;
+	step_begin(x, STEP_PROBE);
+	x->connected = x->t0;
+	x->banner_deadline = x->t0 + t;
+	if (readable(x->c.fd, x->t0 + wait)) {
+		r->step[STEP_PROBE].state = STEP_SKIPPED;
+		return 0;	/* it spoke: the banner step reads it */
+	}
+	x->probed = 1;
+	first = x->c;
+	sc_init(&x->c, t - wait > wait ? t - wait : wait);
+	note(x, STEP_PROBE, "A plaintext SMTP server greets at once; this "
+	    "one said nothing for %u ms, which is what an implicit-TLS port "
+	    "does while it waits for the client's handshake. So auto mode "
+	    "connected again to try implicit TLS, keeping the first "
+	    "connection open in case the server is only slow to greet.",
+	    wait);
+	if (sc_connect(&x->c, (const struct sockaddr *)ss, sslen) == -1) {
+		step_end(x, STEP_PROBE, STEP_WARN, "no banner within %u ms; a "
+		    "second connection, for implicit TLS, failed: %s", wait,
+		    x->c.err);
+		probe_failed(x, &first);
+		return 0;
+	}
+	step_end(x, STEP_PROBE, STEP_WARN, "no banner within %u ms in "
+	    "plaintext; connected again to [%s]:%u to try implicit TLS",
+	    wait, r->addr, r->port);
+	step_begin(x, STEP_TLS);
+	if (sc_tls(&x->c, x->ctx, r->host, &r->tls) == -1) {
+		note(x, STEP_TLS, "Implicit TLS did not work either%s; the "
+		    "check goes back to the first connection and waits for "
+		    "its banner.", probe_why(&x->c));
+		step_end(x, STEP_TLS, STEP_WARN, "%s", x->c.err);
+		probe_failed(x, &first);
+		return 0;
+	}
+	sc_close(&first);
+	x->c.timeout_ms = t;
+	x->probed = 0;
+	r->mode = CHECK_TLS;
+	r->tls_fallback = 1;
+	note(x, STEP_PROBE, "The handshake worked (next step): port %u "
+	    "speaks implicit TLS, as 465 does. In your mail client or "
+	    "sending platform choose SSL/TLS for this port, not STARTTLS.",
+	    r->port);
+	return tls_verdict(x, STEP_TLS);
+}
+
+/* Why the probe's handshake failed, as the end of a sentence. */
+static const char *
+probe_why(const struct smtp_client *c)
+{
+	if (met_plaintext(c->err))
+		return ": the server answered the handshake in plaintext";
+	if (c->status == SC_TIMEOUT)
+		return ": no answer to the handshake";
+	if (c->status == SC_CLOSED)
+		return ": the server closed the connection at the handshake";
+	return "";
+}
+
+/* Implicit TLS did not work: back to the first, silent connection. */
+static void
+probe_failed(struct run *x, struct smtp_client *first)
+{
+	sc_close(&x->c);
+	x->c = *first;
+	memset(&x->r->tls, 0, sizeof(x->r->tls));
 }
 
 static int
@@ -540,12 +707,19 @@ do_auth(struct run *x)
 		    rp.enhanced, rp.text, o->user);
 	hints = cred_hints(o->user, strlen(o->user)) |
 	    cred_hints(o->password, o->passlen);
-	if (rp.code == 454)
+	if (rp.code == 454 && strcasestr(rp.text, "locked") != NULL)
+		note(x, STEP_AUTH, "454 here means the login is locked for a "
+		    "while after repeated failed logins (the server's answer "
+		    "says until when); it is not a fault of the server. "
+		    "Correct the password in every program that logs in as "
+		    "this mailbox, then wait for that time or ask the "
+		    "server's administrator to unlock it.");
+	else if (rp.code == 454)
 		note(x, STEP_AUTH, "454 is temporary, not a wrong password: the "
-		    "mailbox is probably locked after repeated failed logins "
-		    "(or the server's account store is down). Wait for the "
-		    "lock to expire or ask the server's administrator to "
-		    "unlock it; retrying now keeps it locked.");
+		    "server could not check the credentials (its account "
+		    "store may be down, or the login is locked after failed "
+		    "logins; the answer's text says which). Try again later, "
+		    "and tell the server's administrator if it persists.");
 	else if (rp.code == 535 && hints)
 		note(x, STEP_AUTH, "The credentials contain hidden characters "
 		    "(see the credentials step): they are the likely cause.");
@@ -641,10 +815,8 @@ check_run(const struct check_opts *o, struct check_result *r)
 	x.r = r;
 	r->failed = -1;
 	util_strlcpy(r->host, o->host, sizeof(r->host));
-	r->mode = o->mode;
-	r->port = o->port ? o->port : o->mode == CHECK_TLS ? 465 : 587;
-	if (r->mode == CHECK_AUTO)
-		r->mode = r->port == 465 ? CHECK_TLS : CHECK_STARTTLS;
+	r->port = check_port(o->mode, o->port);
+	r->mode = check_mode_for_port(o->mode, r->port);
 	sc_init(&x.c, o->timeout_ms);
 	if ((x.ctx = sc_tls_ctx(o->cafile, err, sizeof(err))) == NULL) {
 		r->exit_status = 1;
@@ -654,7 +826,10 @@ check_run(const struct check_opts *o, struct check_result *r)
 	if (do_credentials(&x) == -1 || do_dns(&x, &ss, &sslen) == -1 ||
 	    do_connect(&x, &ss, sslen) == -1)
 		goto done;
-	if (r->mode == CHECK_TLS && do_tls(&x, STEP_TLS) == -1)
+	if (r->mode == CHECK_TLS) {
+		if (do_tls(&x, STEP_TLS) == -1)
+			goto done;
+	} else if (o->mode == CHECK_AUTO && do_probe(&x, &ss, sslen) == -1)
 		goto done;
 	if (do_banner(&x) == -1 || do_ehlo(&x, STEP_EHLO) == -1)
 		goto done;

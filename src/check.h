@@ -4,6 +4,11 @@
  * RCPT, DATA) and, when a step fails, says what the reply means, whose
  * side it is on, the likely causes and the fixes.  check_run() is
  * reentrant (the bulk mode runs several at once); printing is separate.
+ *
+ * Auto mode (the default) uses implicit TLS on port 465 and STARTTLS
+ * elsewhere; on another port, a server silent for CHECK_PROBE_MS after
+ * the connect is tried with implicit TLS on a second connection (the
+ * step "probe"), since that silence is what an implicit-TLS port does.
  */
 #ifndef POSTERN_CHECK_H
 #define POSTERN_CHECK_H
@@ -20,6 +25,7 @@ enum check_step {
 	STEP_CREDENTIALS,
 	STEP_DNS,
 	STEP_CONNECT,
+	STEP_PROBE,		/* auto: silence, so implicit TLS? */
 	STEP_TLS,		/* implicit TLS */
 	STEP_BANNER,
 	STEP_EHLO,
@@ -33,6 +39,9 @@ enum check_step {
 };
 
 enum step_state { STEP_SKIPPED, STEP_OK, STEP_WARN, STEP_FAILED };
+
+/* Auto mode: how long a plaintext server may stay silent (ms). */
+#define CHECK_PROBE_MS	3000
 
 struct check_opts {
 	char		 host[256];	/* "" = MX of the user's domain */
@@ -67,6 +76,8 @@ struct check_result {
 	char			 host[256];
 	unsigned		 port;
 	enum check_mode		 mode;		/* resolved */
+	int			 tls_fallback;	/* auto found implicit TLS
+						   on a port other than 465 */
 	char			 addr[64];	/* address connected to */
 	char			 banner_host[256];
 	char			 software[128];
@@ -80,6 +91,10 @@ struct check_result {
 };
 
 int	 check_run(const struct check_opts *, struct check_result *);
+/* Port 0 is 465 for CHECK_TLS, else 587. */
+unsigned check_port(enum check_mode, unsigned port);
+/* Auto is CHECK_TLS on 465 (RFC 8314), else CHECK_STARTTLS. */
+enum check_mode check_mode_for_port(enum check_mode, unsigned port);
 void	 check_print_text(const struct check_result *, int verbose);
 void	 check_print_json(const struct check_result *);
 const char *check_step_name(enum check_step);

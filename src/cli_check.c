@@ -8,6 +8,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -28,12 +29,34 @@
 
 static const char *state_tag[] = { "skip", "ok", "warn", "FAIL" };
 
+/* The command line, parsed. */
+struct check_cli {
+	struct check_opts	 o;
+	const char		*target;	/* HOST[:PORT] as given */
+	const char		*how;		/* password: "stdin", "env" */
+	const char		*env;
+	const char		*csvin;
+	const char		*csvout;
+	unsigned		 conc;
+	int			 json;
+	int			 verbose;
+};
+
 static void	json_entry(struct json *, const char *, const struct kb_entry *);
 static void	explain_step(const struct check_step_result *, int);
 static int	read_password(const char *, const char *, char *, size_t,
 		    size_t *);
 static int	bulk(const struct check_opts *, const char *, const char *,
 		    unsigned);
+static int	usage_error(const char *, ...)
+		    __attribute__((format(printf, 1, 2)));
+static int	parse_uint(const char *, unsigned long, unsigned long *);
+static int	parse_mode(const char *, enum check_mode *);
+static int	parse_target(struct check_cli *, const char *);
+static int	parse_valued(struct check_cli *, const char *, const char *);
+static int	is_valued(const char *);
+static int	unknown_option(const char *);
+static int	parse_args(struct check_cli *, int, char **);
 
 static void
 explain_step(const struct check_step_result *sr, int verbose)
@@ -58,6 +81,7 @@ check_print_text(const struct check_result *r, int verbose)
 	int				 s;
 
 	printf("postern check %s:%u (%s)\n", r->host, r->port,
+	    r->tls_fallback ? "implicit TLS, found by auto mode" :
 	    r->mode == CHECK_TLS ? "implicit TLS" : r->mode == CHECK_PLAIN ?
 	    "plain" : "STARTTLS");
 	for (s = 0; s < STEP_COUNT; s++) {
@@ -108,6 +132,7 @@ check_print_json(const struct check_result *r)
 	json_kint(&j, "port", r->port);
 	json_kstr(&j, "mode", r->mode == CHECK_TLS ? "tls" :
 	    r->mode == CHECK_PLAIN ? "plain" : "starttls");
+	json_kbool(&j, "implicit_tls_fallback", r->tls_fallback);
 	json_kstr(&j, "address", r->addr);
 	json_kstr(&j, "banner_host", r->banner_host);
 	json_kstr(&j, "software", r->software);
@@ -190,13 +215,21 @@ read_password(const char *how, const char *env, char *pw, size_t pwsz,
 			    "%s is not set\n", env);
 			return -1;
 		}
-		if ((n = strlen(v)) >= pwsz)
+		if ((n = strlen(v)) >= pwsz) {
+			fprintf(stderr, "postern check: the password in %s is "
+			    "too long (at most %zu bytes)\n", env, pwsz - 1);
 			return -1;
+		}
 		memcpy(pw, v, n + 1);
 	} else {
 		while ((c = getchar()) != EOF) {
-			if (n + 1 >= pwsz)
+			if (n + 1 >= pwsz) {
+				explicit_bzero(pw, pwsz);
+				fprintf(stderr, "postern check: the password "
+				    "on stdin is too long (at most %zu "
+				    "bytes)\n", pwsz - 1);
 				return -1;
+			}
 			pw[n++] = (char)c;
 		}
 		if (n > 0 && pw[n - 1] == '\n')
@@ -207,118 +240,229 @@ read_password(const char *how, const char *env, char *pw, size_t pwsz,
 	return 0;
 }
 
+/* A usage error: say what was wrong, before the usage text. */
+static int
+usage_error(const char *fmt, ...)
+{
+	va_list	ap;
+
+	fputs("postern: check: ", stderr);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+	return -1;
+}
+
+/* strtoul over the whole string, within [1, max]; 0 or -1. */
+static int
+parse_uint(const char *s, unsigned long max, unsigned long *v)
+{
+	char	*end;
+
+	if (s[0] < '0' || s[0] > '9')
+		return -1;
+	errno = 0;
+	*v = strtoul(s, &end, 10);
+	return *end != '\0' || errno != 0 || *v == 0 || *v > max ? -1 : 0;
+}
+
+static int
+parse_mode(const char *val, enum check_mode *mode)
+{
+	static const struct {
+		const char	*name;
+		enum check_mode	 mode;
+	} modes[] = {
+		{ "auto", CHECK_AUTO },
+		{ "starttls", CHECK_STARTTLS },
+		{ "tls", CHECK_TLS },
+		{ "plain", CHECK_PLAIN },
+	};
+	size_t	i;
+
+	for (i = 0; i < sizeof(modes) / sizeof(modes[0]); i++)
+		if (strcmp(val, modes[i].name) == 0) {
+			*mode = modes[i].mode;
+			return 0;
+		}
+	return usage_error("--mode '%s': the modes are auto, starttls, tls "
+	    "and plain", val);
+}
+
+/* HOST, HOST:PORT, [v6]:PORT or a bare IPv6 address. */
+static int
+parse_target(struct check_cli *c, const char *a)
+{
+	char		*colon, *end;
+	unsigned long	 v;
+
+	if (c->target != NULL)
+		return usage_error("unexpected argument '%s': the host is "
+		    "already '%s'", a, c->target);
+	c->target = a;
+	if (util_strlcpy(c->o.host, a, sizeof(c->o.host)) == -1)
+		return usage_error("host '%.40s...' is too long (at most %zu "
+		    "bytes)", a, sizeof(c->o.host) - 1);
+	if (c->o.host[0] == '[') {
+		if ((end = strchr(c->o.host, ']')) == NULL)
+			return usage_error("'%s': no ']' after the IPv6 "
+			    "address", a);
+		if (end[1] != '\0' && end[1] != ':')
+			return usage_error("'%s': after ']' only :PORT may "
+			    "follow", a);
+		colon = end[1] == ':' ? end + 1 : NULL;
+		*end = '\0';
+		/* the address moves left; the port stays where it is */
+		memmove(c->o.host, c->o.host + 1, strlen(c->o.host));
+	} else if ((colon = strrchr(c->o.host, ':')) != NULL &&
+	    strchr(c->o.host, ':') != colon)
+		colon = NULL;	/* bare IPv6 */
+	if (colon == NULL)
+		return 0;
+	*colon = '\0';
+	if (parse_uint(colon + 1, 65535, &v) == -1)
+		return usage_error("'%s': the port '%s' is not a number from "
+		    "1 to 65535", a, colon + 1);
+	c->o.port = (unsigned)v;
+	return 0;
+}
+
+/* An option with its value; 0, or -1 after saying what is wrong. */
+static int
+parse_valued(struct check_cli *c, const char *a, const char *val)
+{
+	unsigned long	v;
+
+	if (strcmp(a, "--user") == 0)
+		c->o.user = val;
+	else if (strcmp(a, "--password-env") == 0) {
+		c->how = "env";
+		c->env = val;
+	} else if (strcmp(a, "--from") == 0)
+		c->o.from = val;
+	else if (strcmp(a, "--to") == 0)
+		c->o.to = val;
+	else if (strcmp(a, "--ehlo") == 0)
+		c->o.ehlo = val;
+	else if (strcmp(a, "--cafile") == 0)
+		c->o.cafile = val;
+	else if (strcmp(a, "--connect-to") == 0)
+		c->o.connect_to = val;
+	else if (strcmp(a, "--csv") == 0)
+		c->csvin = val;
+	else if (strcmp(a, "--out") == 0)
+		c->csvout = val;
+	else if (strcmp(a, "--concurrency") == 0) {
+		if (parse_uint(val, BULK_THREADS, &v) == -1)
+			return usage_error("--concurrency '%s': not a number "
+			    "from 1 to %d", val, BULK_THREADS);
+		c->conc = (unsigned)v;
+	} else if (strcmp(a, "--timeout") == 0) {
+		if (parse_uint(val, 600, &v) == -1)
+			return usage_error("--timeout '%s': not a whole number "
+			    "of seconds from 1 to 600", val);
+		c->o.timeout_ms = (unsigned)v * 1000;
+	} else if (strcmp(a, "--mode") == 0)
+		return parse_mode(val, &c->o.mode);
+	return 0;
+}
+
+static int
+is_valued(const char *a)
+{
+	static const char *const valued[] = { "--user", "--password-env",
+	    "--from", "--to", "--ehlo", "--cafile", "--connect-to", "--csv",
+	    "--out", "--concurrency", "--timeout", "--mode", NULL };
+	size_t	i;
+
+	for (i = 0; valued[i] != NULL; i++)
+		if (strcmp(a, valued[i]) == 0)
+			return 1;
+	return 0;
+}
+
+/* An option that is not ours.  Never echo what may hold a password. */
+static int
+unknown_option(const char *a)
+{
+	char	name[32];
+	size_t	n = strcspn(a, "=");
+
+	if (strncmp(a, "--password", 10) == 0 && (a[10] == '\0' ||
+	    a[10] == '='))
+		return usage_error("there is no --password: a password on "
+		    "the command line can be read by other users (ps) and "
+		    "stays in the shell history; use --password-stdin or "
+		    "--password-env VAR");
+	if (a[n] == '=' && n < sizeof(name)) {
+		memcpy(name, a, n);
+		name[n] = '\0';
+		if (is_valued(name))
+			return usage_error("write '%s VALUE', with a space, "
+			    "not '%s=VALUE'", name, name);
+	}
+	return usage_error("unknown option '%.*s'", (int)n, a);
+}
+
+static int
+parse_args(struct check_cli *c, int argc, char **argv)
+{
+	const char	*a;
+	int		 i;
+
+	for (i = 0; i < argc; i++) {
+		a = argv[i];
+		if (strcmp(a, "--json") == 0)
+			c->json = 1;
+		else if (strcmp(a, "--verbose") == 0)
+			c->verbose = 1;
+		else if (strcmp(a, "--send") == 0)
+			c->o.send = 1;
+		else if (strcmp(a, "--clean") == 0)
+			c->o.clean = 1;
+		else if (strcmp(a, "--password-stdin") == 0)
+			c->how = "stdin";
+		else if (is_valued(a)) {
+			if (i + 1 >= argc)
+				return usage_error("%s needs a value", a);
+			if (parse_valued(c, a, argv[++i]) == -1)
+				return -1;
+		} else if (a[0] == '-')
+			return unknown_option(a);
+		else if (parse_target(c, a) == -1)
+			return -1;
+	}
+	return 0;
+}
+
 int
 cli_check(int argc, char **argv)
 {
-	struct check_opts	 o;
+	struct check_cli	 c;
 	struct check_result	*r;
-	char			 pw[PASSWORD_MAX + 1], *end, *colon;
-	const char		*how = NULL, *env = NULL, *csvin = NULL;
-	const char		*csvout = NULL;
-	unsigned long		 v;
-	unsigned		 conc = 4;
-	int			 i, json = 0, verbose = 0, rc;
+	char			 pw[PASSWORD_MAX + 1];
+	int			 rc;
 
-	memset(&o, 0, sizeof(o));
-	o.timeout_ms = 10000;
-	for (i = 0; i < argc; i++) {
-		const char *a = argv[i], *val = i + 1 < argc ? argv[i + 1] :
-		    NULL;
-
-		if (strcmp(a, "--json") == 0)
-			json = 1;
-		else if (strcmp(a, "--verbose") == 0)
-			verbose = 1;
-		else if (strcmp(a, "--send") == 0)
-			o.send = 1;
-		else if (strcmp(a, "--clean") == 0)
-			o.clean = 1;
-		else if (strcmp(a, "--password-stdin") == 0)
-			how = "stdin";
-		else if (a[0] == '-' && val == NULL)
-			goto usage;
-		else if (strcmp(a, "--user") == 0)
-			o.user = argv[++i];
-		else if (strcmp(a, "--password-env") == 0) {
-			how = "env";
-			env = argv[++i];
-		} else if (strcmp(a, "--from") == 0)
-			o.from = argv[++i];
-		else if (strcmp(a, "--to") == 0)
-			o.to = argv[++i];
-		else if (strcmp(a, "--ehlo") == 0)
-			o.ehlo = argv[++i];
-		else if (strcmp(a, "--cafile") == 0)
-			o.cafile = argv[++i];
-		else if (strcmp(a, "--connect-to") == 0)
-			o.connect_to = argv[++i];
-		else if (strcmp(a, "--csv") == 0)
-			csvin = argv[++i];
-		else if (strcmp(a, "--out") == 0)
-			csvout = argv[++i];
-		else if (strcmp(a, "--concurrency") == 0) {
-			v = strtoul(argv[++i], &end, 10);
-			if (*end || v == 0 || v > BULK_THREADS)
-				goto usage;
-			conc = (unsigned)v;
-		} else if (strcmp(a, "--timeout") == 0) {
-			v = strtoul(argv[++i], &end, 10);
-			if (*end || v == 0 || v > 600)
-				goto usage;
-			o.timeout_ms = (unsigned)v * 1000;
-		} else if (strcmp(a, "--mode") == 0) {
-			val = argv[++i];
-			if (strcmp(val, "auto") == 0)
-				o.mode = CHECK_AUTO;
-			else if (strcmp(val, "starttls") == 0)
-				o.mode = CHECK_STARTTLS;
-			else if (strcmp(val, "tls") == 0)
-				o.mode = CHECK_TLS;
-			else if (strcmp(val, "plain") == 0)
-				o.mode = CHECK_PLAIN;
-			else
-				goto usage;
-		} else if (a[0] == '-')
-			goto usage;
-		else if (o.host[0] == '\0') {
-			if (util_strlcpy(o.host, a, sizeof(o.host)) == -1)
-				goto usage;
-			/* HOST:PORT; [v6]:PORT */
-			if (o.host[0] == '[' && (end = strchr(o.host, ']'))) {
-				memmove(o.host, o.host + 1, strlen(o.host));
-				end--;
-				*end = '\0';
-				colon = end[1] == ':' ? end + 1 : NULL;
-			} else if ((colon = strrchr(o.host, ':')) != NULL &&
-			    strchr(o.host, ':') != colon)
-				colon = NULL;	/* bare IPv6 */
-			if (colon != NULL) {
-				*colon = '\0';
-				v = strtoul(colon + 1, &end, 10);
-				if (*end || v == 0 || v > 65535)
-					goto usage;
-				o.port = (unsigned)v;
-			}
-		} else
-			goto usage;
-	}
-	if (csvin != NULL)
-		return bulk(&o, csvin, csvout, conc);
-	if (read_password(how, env, pw, sizeof(pw), &o.passlen) == -1) {
-		fprintf(stderr, "postern check: no usable password (at most "
-		    "%d bytes)\n", PASSWORD_MAX);
+	memset(&c, 0, sizeof(c));
+	c.o.timeout_ms = 10000;
+	c.conc = 4;
+	if (parse_args(&c, argc, argv) == -1)
+		goto usage;
+	if (c.csvin != NULL)
+		return bulk(&c.o, c.csvin, c.csvout, c.conc);
+	if (read_password(c.how, c.env, pw, sizeof(pw), &c.o.passlen) == -1)
 		return 2;
-	}
-	if (how != NULL)
-		o.password = pw;
+	if (c.how != NULL)
+		c.o.password = pw;
 	if ((r = calloc(1, sizeof(*r))) == NULL)
 		return 1;
-	check_run(&o, r);
+	check_run(&c.o, r);
 	explicit_bzero(pw, sizeof(pw));
-	if (json)
+	if (c.json)
 		check_print_json(r);
 	else
-		check_print_text(r, verbose);
+		check_print_text(r, c.verbose);
 	rc = r->exit_status;
 	free(r);
 	return rc;

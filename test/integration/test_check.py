@@ -12,6 +12,7 @@ import subprocess
 import sys
 import tempfile
 import textwrap
+import threading
 import time
 
 import pytest
@@ -202,6 +203,198 @@ def test_text_output_and_password_stdin(server):
     assert "Zq9-not-the-password" not in p.stdout + p.stderr
 
 
+def test_auto_mode_finds_implicit_tls(server):
+    """Auto mode on the smtps port, which is not 465: no banner within
+    3 s, so implicit TLS on a second connection, which works.  Without
+    --timeout, the old behaviour waited the full 10 s and failed at the
+    banner; the bound below is that behaviour, not a speed goal."""
+    t0 = time.monotonic()
+    p = subprocess.run(
+        [BIN, "check", "%s:%d" % (HOST, server.ports["smtps"]),
+         "--connect-to", "127.0.0.1", "--cafile", server.cafile,
+         "--user", USER, "--password-env", "POSTERN_CHECK_PW"],
+        env=dict(os.environ, POSTERN_CHECK_PW=PASSWORD),
+        capture_output=True, text=True, timeout=60)
+    elapsed = time.monotonic() - t0
+    assert p.returncode == 0, p.stdout + p.stderr
+    assert elapsed < 9, elapsed
+    assert elapsed >= 2.5, elapsed          # it did wait for a banner
+    out = p.stdout
+    assert "(implicit TLS, found by auto mode)" in out
+    assert "warn probe" in out and "no banner within 3000 ms" in out
+    assert "speaks implicit TLS" in out
+    assert "choose SSL/TLS for this port, not STARTTLS" in out
+    assert "result: ok" in out
+    assert PASSWORD not in out + p.stderr
+
+    rc, res = check(server, "smtps", USER, PASSWORD)
+    assert rc == 0, res
+    assert res["mode"] == "tls" and res["implicit_tls_fallback"] is True
+    assert [s["step"] for s in res["steps"]] == [
+        "credentials", "dns", "connect", "probe", "tls", "banner", "ehlo",
+        "auth", "mail"]
+    probe = step(res, "probe")
+    assert probe["state"] == "warn" and probe["ms"] >= 2900
+    assert "implicit-TLS port" in probe["note"]
+    assert "SSL/TLS" in probe["note"]
+    assert step(res, "tls")["state"] == "ok"
+    assert step(res, "banner")["state"] == "ok"
+    assert res["tls"]["verified"] and res["software"] == "Postern"
+
+
+def test_auto_mode_no_probe_when_banner_comes(server):
+    rc, res = check(server, "submission", USER, PASSWORD)
+    assert rc == 0, res
+    assert res["implicit_tls_fallback"] is False
+    assert "probe" not in [s["step"] for s in res["steps"]]
+    assert step(res, "banner")["ms"] < 2000
+
+
+class FakeSMTP:
+    """A plaintext SMTP server on loopback that greets only after
+    `delay` seconds (None: never), and answers early client bytes (a TLS
+    ClientHello) with 554 and a close, as servers with a greeting pause
+    do.  Every connection gets a thread; `accepted` counts them."""
+
+    def __init__(self, delay):
+        self.delay = delay
+        self.accepted = 0
+        self.sock = socket.socket()
+        self.sock.bind(("127.0.0.1", 0))
+        self.sock.listen(8)
+        self.port = self.sock.getsockname()[1]
+        self.conns = []
+        threading.Thread(target=self.serve, daemon=True).start()
+
+    def serve(self):
+        while True:
+            try:
+                c, _ = self.sock.accept()
+            except OSError:
+                return
+            self.accepted += 1
+            self.conns.append(c)
+            threading.Thread(target=self.session, args=(c,),
+                             daemon=True).start()
+
+    def session(self, c):
+        try:
+            if self.delay is None:
+                c.settimeout(30)
+                while c.recv(1024):
+                    pass                # a black hole: reads, says nothing
+                return
+            c.settimeout(self.delay)
+            try:
+                if c.recv(1024):
+                    c.sendall(b"554 5.3.2 talked before the greeting\r\n")
+                    return
+            except socket.timeout:
+                pass
+            c.settimeout(30)
+            c.sendall(b"220 slow.example.test ESMTP slowpoke\r\n")
+            f = c.makefile("rb")
+            for line in f:
+                verb = line[:4].upper()
+                if verb == b"EHLO":
+                    c.sendall(b"250-slow.example.test\r\n250 8BITMIME\r\n")
+                elif verb == b"QUIT":
+                    c.sendall(b"221 bye\r\n")
+                    return
+                else:
+                    c.sendall(b"502 no\r\n")
+        except OSError:
+            pass
+        finally:
+            c.close()
+
+    def close(self):
+        self.sock.close()
+        for c in self.conns:
+            try:
+                c.close()
+            except OSError:
+                pass
+
+
+def test_auto_mode_slow_greeter_keeps_its_chance(server):
+    """Silent for 3.5 s, then a plaintext banner: the probe's second
+    connection is refused as early talk, and the first connection, kept
+    open and unwritten, still gets its banner."""
+    fake = FakeSMTP(3.5)
+    try:
+        t0 = time.monotonic()
+        rc, res = check(server, "submission", None, None, "--timeout", "10",
+                        port=fake.port, host="slow.example.test")
+        elapsed = time.monotonic() - t0
+    finally:
+        fake.close()
+    assert fake.accepted == 2
+    assert elapsed < 9, elapsed
+    assert rc == EXIT["starttls"], res       # it offers no STARTTLS
+    assert res["implicit_tls_fallback"] is False and res["mode"] == "starttls"
+    assert step(res, "probe")["state"] == "warn"
+    t = step(res, "tls")
+    assert t["state"] == "warn" and "plaintext" in t["note"]
+    b = step(res, "banner")
+    assert b["state"] == "warn" and "slow to greet" in b["note"]
+    assert res["banner_host"] == "slow.example.test"
+    assert step(res, "ehlo")["state"] == "ok"
+    assert res["failed_step"] == "starttls"
+
+
+def test_auto_mode_silent_server(server):
+    """Silent in plaintext and to a TLS handshake: the banner step fails
+    and says both were tried."""
+    fake = FakeSMTP(None)
+    try:
+        t0 = time.monotonic()
+        rc, res = check(server, "submission", None, None, "--timeout", "2",
+                        port=fake.port, host="silent.example.test")
+        elapsed = time.monotonic() - t0
+    finally:
+        fake.close()
+    assert rc == EXIT["banner"], res
+    assert elapsed < 9, elapsed
+    assert step(res, "probe")["state"] == "warn"
+    t = step(res, "tls")
+    assert t["state"] == "warn" and "no answer" in t["note"]
+    b = step(res, "banner")
+    assert b["state"] == "failed"
+    assert "implicit TLS did not work either" in b["note"]
+
+
+@pytest.mark.parametrize("args,reason", [
+    (["--password", "Zq9-secret"], "there is no --password"),
+    (["--password=Zq9-secret"], "there is no --password"),
+    (["--foo"], "unknown option '--foo'"),
+    (["--user"], "--user needs a value"),
+    (["--user=someone"], "write '--user VALUE', with a space"),
+    (["--mode", "ssl"], "--mode 'ssl': the modes are auto, starttls, tls "
+     "and plain"),
+    (["--timeout", "0"], "--timeout '0': not a whole number of seconds"),
+    (["--concurrency", "x", "--csv", "a.csv"],
+     "--concurrency 'x': not a number from 1 to 32"),
+    (["mail.example.test:70000"], "'mail.example.test:70000': the port "
+     "'70000' is not a number from 1 to 65535"),
+    (["mail.example.test:"], "the port '' is not a number"),
+    (["[::1]:x"], "the port 'x' is not a number"),
+    (["[::1"], "no ']' after the IPv6 address"),
+    (["a.example", "b.example"], "unexpected argument 'b.example': the "
+     "host is already 'a.example'"),
+])
+def test_usage_errors_say_why(args, reason):
+    p = subprocess.run([BIN, "check"] + args, capture_output=True, text=True,
+                       timeout=30)
+    assert p.returncode == 2, p.stderr
+    assert p.stdout == ""
+    lines = p.stderr.splitlines()
+    assert lines[0].startswith("postern: check: "), p.stderr
+    assert reason in lines[0], lines[0]
+    assert lines[1].startswith("usage: postern check"), p.stderr
+    assert "Zq9-secret" not in p.stderr
+
+
 def test_bulk_csv_never_locks(server):
     path = os.path.join(server.tmp, "acc.csv")
     run("-d", server.dir, "provision", "example.test", "--count", "4",
@@ -306,9 +499,11 @@ def test_foreign_tls_server_with_other_name(server, tmp_path):
                 break
             except OSError:
                 time.sleep(0.05)
-        rc, res = check(server, port=port, password=None, user=None,
-                        env=None, host="mail.example.test")
-        # STARTTLS mode against a TLS-only port: no banner
+        rc, res = check(server, "submission", None, None, "--mode",
+                        "starttls", port=port, host="mail.example.test")
+        # STARTTLS mode against a TLS-only port: no banner (auto mode
+        # would probe with a second connection, which this one-at-a-time
+        # server never accepts while the first is open)
         assert rc == EXIT["banner"]
         assert "waiting for a TLS handshake" in step(res, "banner")["note"]
         rc, res = check(server, "submission", None, None, "--mode", "tls",
