@@ -4,7 +4,9 @@
  * in test/data/bounces/ written in the formats of Postfix (RFC 3464,
  * CRLF), Gmail (DSN with base64 text and a folded diagnostic), Microsoft
  * (quoted-printable text, base64 DSN; and a text-only NDR), Exim, qmail
- * and Yahoo; then garbage, deep nesting and oversized input.
+ * and Yahoo; then garbage, deep nesting and oversized input.  Outlook.com's
+ * rate limits and block lists (issue 12) are explained by their own entry
+ * whether pasted whole, without the reply code, or as a log line.
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -26,6 +28,11 @@ struct reply_case {
 	const char	*phrases[4];	/* in this order in the output */
 };
 
+struct outlook_case {
+	const char	*reply;
+	const char	*key;		/* the provider entry */
+};
+
 struct bounce_case {
 	const char	*file;
 	const char	*format;
@@ -37,6 +44,7 @@ struct bounce_case {
 static void	test_replies(void **);
 static void	test_reply_json(void **);
 static void	test_reply_control_chars(void **);
+static void	test_reply_outlook(void **);
 static void	test_bounces(void **);
 static void	test_bounce_json(void **);
 static void	test_bounce_garbage(void **);
@@ -72,6 +80,48 @@ static const struct reply_case reply_cases[] = {
 	{ "5.8.1 odd", 1, { "class 5, permanent failure",
 	    "unassigned subject", "Not in the knowledge base", NULL } },
 	{ "hello there", 1, { "No SMTP reply code", NULL, NULL, NULL } },
+	{ "451 4.7.650 The mail server [192.0.2.1] has been temporarily rate "
+	    "limited due to IP reputation. For e-mail delivery information, "
+	    "see https://aka.ms/postmaster (S775)", 0, {
+	    "Provider reply [outlook-4.7.650]", "Whose side: sender",
+	    "SNDS", "Reply code [451]" } },
+};
+
+#define OL_650	"The mail server [192.0.2.1] has been temporarily rate " \
+	"limited due to IP reputation. For e-mail delivery information, " \
+	"see https://aka.ms/postmaster (S775)"
+#define OL_651	"The mail server [2001:db8::1] has been temporarily rate " \
+	"limited due to IP reputation. For e-mail delivery information, " \
+	"see https://postmaster.live.com (S3114)"
+#define OL_652	"The mail server [192.0.2.1] has exceeded the maximum " \
+	"number of connections. (S3115) " \
+	"[BN3PEPF0000B06D.namprd21.prod.outlook.com 2024-07-01T12:34:16Z]"
+#define OL_BL(id) "Unfortunately, messages from [192.0.2.1] weren't sent. " \
+	"Please contact your Internet service provider since part of " \
+	"their network is on our block list (" id "). You can also refer " \
+	"your provider to " \
+	"http://mail.live.com/mail/troubleshooting.aspx#errors. " \
+	"[DB3EUR04FT007.eop-eur04.prod.protection.outlook.com]"
+
+static const struct outlook_case outlook_cases[] = {
+	{ "451 4.7.650 " OL_650, "outlook-4.7.650" },
+	{ "4.7.650 " OL_650, "outlook-4.7.650" },
+	/* Exim's log line and Postfix's bounce quote the reply. */
+	{ "H=hotmail-com.olc.protection.outlook.com [52.101.73.17]: SMTP "
+	    "error from remote mail server after pipelined MAIL "
+	    "FROM:<a@example.com> SIZE=4169: 451 4.7.650 " OL_650
+	    " [Name=Protocol Filter Agent][AGT=PFA]", "outlook-4.7.650" },
+	{ "451 4.7.651 " OL_651, "outlook-4.7.651" },
+	{ "4.7.651 " OL_651, "outlook-4.7.651" },
+	{ "451 4.7.652 " OL_652, "outlook-4.7.652" },
+	{ "4.7.652 " OL_652, "outlook-4.7.652" },
+	{ "550 5.7.1 " OL_BL("S3140"), "outlook-s3140" },
+	{ "5.7.1 " OL_BL("S3140"), "outlook-s3140" },
+	{ "host outlook-com.olc.protection.outlook.com[52.101.68.20] said: "
+	    "550 5.7.1\n    " OL_BL("S3140") " (in reply to MAIL FROM "
+	    "command)", "outlook-s3140" },
+	{ "550 5.7.1 " OL_BL("S3150"), "outlook-s3150" },
+	{ "5.7.1 " OL_BL("S3150"), "outlook-s3150" },
 };
 
 static const struct bounce_case bounce_cases[] = {
@@ -219,6 +269,43 @@ test_reply_control_chars(void **state)
 	assert_null(strchr(out, '\x07'));
 	assert_non_null(strstr(out, "?[31mred? text"));
 	free(out);
+}
+
+/* Each text selects its entry, on the sender's side, with the fixes. */
+static void
+test_reply_outlook(void **state)
+{
+	static const char *const fixes[] = { "SNDS", "JMRP" };
+	const struct outlook_case *c;
+	char			 want[128], *out;
+	const char		*p;
+	size_t			 i, k;
+	int			 rc;
+
+	for (i = 0; i < sizeof(outlook_cases) / sizeof(outlook_cases[0]);
+	    i++) {
+		c = &outlook_cases[i];
+		out = run_reply(c->reply, 1, &rc);
+		if (rc != 0)
+			fail_msg("\"%s\": rc %d\n%s", c->reply, rc, out);
+		snprintf(want, sizeof(want), "\"kind\":\"provider\",\"key\":"
+		    "\"%s\",\"provider\":\"Outlook.com\"", c->key);
+		/* The provider entry comes first, and its side is sender. */
+		if ((p = strstr(out, "\"matches\":[{")) == NULL ||
+		    strncmp(p + strlen("\"matches\":[{"), want,
+		    strlen(want)) != 0)
+			fail_msg("\"%s\": no %s first in\n%s", c->reply,
+			    c->key, out);
+		p = strstr(p, "\"side\":");
+		assert_non_null(p);
+		if (strncmp(p, "\"side\":\"sender\"", 15) != 0)
+			fail_msg("\"%s\": %.24s", c->reply, p);
+		for (k = 0; k < sizeof(fixes) / sizeof(fixes[0]); k++)
+			if (strstr(out, fixes[k]) == NULL)
+				fail_msg("\"%s\": no %s in\n%s", c->reply,
+				    fixes[k], out);
+		free(out);
+	}
 }
 
 static void
@@ -388,6 +475,7 @@ main(void)
 		cmocka_unit_test(test_replies),
 		cmocka_unit_test(test_reply_json),
 		cmocka_unit_test(test_reply_control_chars),
+		cmocka_unit_test(test_reply_outlook),
 		cmocka_unit_test(test_bounces),
 		cmocka_unit_test(test_bounce_json),
 		cmocka_unit_test(test_bounce_garbage),

@@ -3,7 +3,8 @@
  * every basic reply code and every IANA enhanced status code is present;
  * a table of malformed texts is refused with the right line and reason;
  * lookups pick the provider entry, the enhanced code (exact class, then
- * X.) and the basic code.
+ * X.) and the basic code; Outlook.com's replies, parsed as a user pastes
+ * them (with and without the reply code), select their own entry.
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -31,6 +32,12 @@ struct lookup_case {
 	const char	*bas;
 };
 
+struct reply_case {
+	const char	*reply;		/* as pasted */
+	const char	*provider;	/* expected provider key */
+	enum kb_side	 side;
+};
+
 static void	test_embedded_loads(void **);
 static void	test_entries_complete(void **);
 static void	test_basic_coverage(void **);
@@ -38,6 +45,7 @@ static void	test_enhanced_coverage(void **);
 static void	test_parse_errors(void **);
 static void	test_good_text(void **);
 static void	test_lookup(void **);
+static void	test_lookup_outlook(void **);
 static void	test_side_names(void **);
 static const struct kb_entry *find(const char *);
 static int	reload(void **);
@@ -131,6 +139,55 @@ static const struct lookup_case lookups[] = {
 	{ 0, "2.1.5", NULL, NULL, "X.1.5", NULL },
 	{ 599, "5.9.9", "nothing", NULL, NULL, NULL },
 	{ 550, "bogus", "unauthenticated", NULL, NULL, "550" },
+	/* The bracketed identifier alone selects the block list entry. */
+	{ 0, NULL, "Unfortunately, messages from [192.0.2.1] weren't sent. "
+	    "Please contact your Internet service provider since part of "
+	    "their network is on our block list (S3140).", "outlook-s3140",
+	    NULL, NULL },
+	{ 550, NULL, "SC-001 (BAY004-MC4F49) Unfortunately, messages from "
+	    "[192.0.2.1] weren't sent. Please contact your Internet service "
+	    "provider since part of their network is on our block list.",
+	    "outlook-blocklist", NULL, "550" },
+	/* Another enhanced code: not the 4.7.650 entry. */
+	{ 451, "4.7.500", "The mail server [192.0.2.1] has been temporarily "
+	    "rate limited due to IP reputation.", NULL, NULL, "451" },
+};
+
+#define OUTLOOK_650	"The mail server [192.0.2.1] has been temporarily " \
+	"rate limited due to IP reputation. For e-mail delivery " \
+	"information, see https://aka.ms/postmaster (S775)"
+#define OUTLOOK_651	"The mail server [2001:db8::1] has been temporarily " \
+	"rate limited due to IP reputation. For e-mail delivery " \
+	"information, see https://postmaster.live.com (S3114)"
+#define OUTLOOK_652	"The mail server [192.0.2.1] has exceeded the " \
+	"maximum number of connections. (S3115) " \
+	"[BN3PEPF0000B06D.namprd21.prod.outlook.com]"
+#define OUTLOOK_BL(id)	"Unfortunately, messages from [192.0.2.1] weren't " \
+	"sent. Please contact your Internet service provider since part " \
+	"of their network is on our block list (" id "). You can also " \
+	"refer your provider to " \
+	"http://mail.live.com/mail/troubleshooting.aspx#errors. " \
+	"[DB3EUR04FT007.eop-eur04.prod.protection.outlook.com]"
+
+/* Outlook.com's replies, with and without the reply code (issue 12). */
+static const struct reply_case outlook_replies[] = {
+	{ "451 4.7.650 " OUTLOOK_650, "outlook-4.7.650", KB_SIDE_SENDER },
+	{ "4.7.650 " OUTLOOK_650, "outlook-4.7.650", KB_SIDE_SENDER },
+	{ "451 4.7.651 " OUTLOOK_651, "outlook-4.7.651", KB_SIDE_SENDER },
+	{ "4.7.651 " OUTLOOK_651, "outlook-4.7.651", KB_SIDE_SENDER },
+	{ "451 4.7.652 " OUTLOOK_652, "outlook-4.7.652", KB_SIDE_SENDER },
+	{ "4.7.652 " OUTLOOK_652, "outlook-4.7.652", KB_SIDE_SENDER },
+	{ "550 5.7.1 " OUTLOOK_BL("S3140"), "outlook-s3140", KB_SIDE_SENDER },
+	{ "5.7.1 " OUTLOOK_BL("S3140"), "outlook-s3140", KB_SIDE_SENDER },
+	{ "550 5.7.1 " OUTLOOK_BL("S3150"), "outlook-s3150", KB_SIDE_SENDER },
+	{ "5.7.1 " OUTLOOK_BL("S3150"), "outlook-s3150", KB_SIDE_SENDER },
+	{ "550 5.7.1 " OUTLOOK_BL("S3160"), "outlook-blocklist",
+	    KB_SIDE_SENDER },
+	/* The same as a multi-line reply (RFC 5321 §4.2.1). */
+	{ "451-4.7.650 The mail server [192.0.2.1] has been temporarily\n"
+	    "451-4.7.650 rate limited due to IP reputation. For e-mail\n"
+	    "451 4.7.650 delivery information, see https://aka.ms/postmaster "
+	    "(S775)", "outlook-4.7.650", KB_SIDE_SENDER },
 };
 
 static int
@@ -345,6 +402,34 @@ test_lookup(void **state)
 }
 
 static void
+test_lookup_outlook(void **state)
+{
+	const struct reply_case	*c;
+	struct reply		 r;
+	struct kb_match		 m;
+	size_t			 i;
+
+	for (i = 0; i < sizeof(outlook_replies) / sizeof(outlook_replies[0]);
+	    i++) {
+		c = &outlook_replies[i];
+		if (reply_parse_text(&r, c->reply) == -1)
+			fail_msg("case %zu: does not parse", i);
+		kb_lookup(r.code, r.enhanced[0] ? r.enhanced : NULL, c->reply,
+		    &m);
+		if (m.provider == NULL || strcmp(m.provider->key,
+		    c->provider) != 0)
+			fail_msg("case %zu: provider %s, want %s", i,
+			    m.provider ? m.provider->key : "(none)",
+			    c->provider);
+		assert_string_equal(m.provider->provider, "Outlook.com");
+		assert_int_equal(m.provider->side, c->side);
+		/* The basic code is still explained, after the provider. */
+		if (r.code != 0)
+			assert_non_null(m.basic);
+	}
+}
+
+static void
 test_side_names(void **state)
 {
 	assert_string_equal(kb_side_name(KB_SIDE_SENDER), "sender");
@@ -363,6 +448,7 @@ main(void)
 		cmocka_unit_test(test_enhanced_coverage),
 		cmocka_unit_test(test_parse_errors),
 		cmocka_unit_test(test_lookup),
+		cmocka_unit_test(test_lookup_outlook),
 		cmocka_unit_test(test_side_names),
 		/* Last: replaces the loaded set with a small one. */
 		cmocka_unit_test(test_good_text),
