@@ -69,7 +69,8 @@ integration: $(BUILD)/postern
 asan:
 	$(MAKE) BUILD=build-asan OPT=-O1 \
 	    EXTRA_CFLAGS="-fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all" \
-	    EXTRA_LDFLAGS="-fsanitize=address,undefined" unit integration
+	    EXTRA_LDFLAGS="-fsanitize=address,undefined" \
+	    POSTERN_TIME_SCALE=4 unit integration
 
 # The load generator links OpenSSL only, plus the two pure modules it
 # reuses (SMTP reply parser, base64).

@@ -2,7 +2,8 @@
 # `make run`: create a demo data directory on first use (self-signed
 # certificate, loopback listeners, the domain example.test and the mailbox
 # demo@example.test with a generated password, printed once), then run
-# the server in the foreground.  Ctrl-C stops it.
+# the server in the foreground.  Ctrl-C stops it.  The commands it prints
+# are the README's, with the password filled in.
 set -e
 BIN=$1
 DIR=$2
@@ -12,23 +13,34 @@ fi
 if [ ! -e "$DIR" ]; then
 	"$BIN" -d "$DIR" init --hostname localhost
 	"$BIN" -d "$DIR" domain add example.test
-	"$BIN" -d "$DIR" mailbox add demo@example.test --generate
+	PW=$("$BIN" -d "$DIR" mailbox add demo@example.test --generate |
+	    sed -n 's/^password: //p')
 	# A demo stays on this machine: mail to other domains waits in the
 	# queue (postern queue list) instead of going out over port 25.
 	printf '\n# demo: keep non-local mail queued (remove to deliver by MX)\n%s\n' \
 	    'relayhost = 127.0.0.1:9' >> "$DIR/postern.conf"
-	echo
-	echo "Submission: 127.0.0.1:2587 (STARTTLS), 127.0.0.1:2465 (TLS);"
-	echo "MX: 127.0.0.1:2525.  Log in as demo@example.test with the"
-	echo "password above, e.g.:"
-	echo "  swaks --server 127.0.0.1:2587 --tls --auth-user demo@example.test \\"
-	echo "    --auth-password 'PASSWORD' --from demo@example.test --to demo@example.test"
-	echo "Local mail lands in $DIR/mail/example.test/demo/Maildir/new/; mail"
-	echo "for other domains is queued (relayhost 127.0.0.1:9 refuses it):"
-	echo "  $BIN -d $DIR queue list"
-	echo
+	CA="$DIR/certs/localhost/fullchain.pem"
+	cat <<MSG
+
+Mailbox demo@example.test, password: $PW
+Submission: 127.0.0.1:2587 (STARTTLS), 127.0.0.1:2465 (implicit TLS);
+MX: 127.0.0.1:2525.  The certificate names localhost, 127.0.0.1 and ::1.
+Try, from another terminal:
+  swaks --server 127.0.0.1:2587 --tls --tls-verify \\
+    --tls-ca-path $CA \\
+    --auth-user demo@example.test --auth-password '$PW' \\
+    --from demo@example.test --to demo@example.test
+  PW='$PW' $BIN check 127.0.0.1:2587 \\
+    --cafile $CA --user demo@example.test --password-env PW
+  $BIN -d $DIR queue list
+  $BIN -d $DIR dns example.test
+Local mail lands in $DIR/mail/example.test/demo/Maildir/new/; mail for
+other domains stays queued (relayhost 127.0.0.1:9 refuses it).
+
+MSG
 else
 	echo "Using the existing $DIR (the demo password was printed when it was"
-	echo "created; remove $DIR to start over)."
+	echo "created; remove $DIR to start over, or set a new one with"
+	echo "  $BIN -d $DIR mailbox passwd demo@example.test --generate)"
 fi
 exec "$BIN" -d "$DIR" serve

@@ -186,6 +186,11 @@ text_rcpts(const struct spool_msg *m)
 	for (i = 0; i < m->env.nrcpt; i++) {
 		const struct spool_rcpt *r = &m->rs[i];
 
+		size_t ml = strlen(r->mta);
+		/* connection failures already start with the host's name */
+		int named = ml == 0 || (strncmp(r->reply, r->mta, ml) == 0 &&
+		    r->reply[ml] == ':');
+
 		cli_time(r->next, next, sizeof(next));
 		spool_printable(addr, sizeof(addr), m->env.rcpt[i].addr,
 		    strlen(m->env.rcpt[i].addr));
@@ -196,8 +201,7 @@ text_rcpts(const struct spool_msg *m)
 			    r->attempts == 1 ? "" : "s",
 			    r->state == SPOOL_R_PENDING ? ", next " : "",
 			    r->state == SPOOL_R_PENDING ? next : "",
-			    r->mta[0] ? r->mta : "", r->mta[0] ? ": " : "",
-			    r->reply);
+			    named ? "" : r->mta, named ? "" : ": ", r->reply);
 		printf("\n");
 	}
 }

@@ -22,6 +22,14 @@ import pytest
 BIN = os.environ.get("POSTERN_BIN") or os.path.join(
     os.path.dirname(__file__), "..", "..", "build", "postern")
 HOST = "mail.example.test"
+# Sanitizer builds run several times slower (make asan sets 4): every
+# wait for the server scales with it, so no test needs a fast machine.
+TIME_SCALE = float(os.environ.get("POSTERN_TIME_SCALE") or 1)
+
+
+def scaled(seconds):
+    return seconds * TIME_SCALE
+
 USER = "user@example.test"
 PASSWORD = "correct horse battery"
 
@@ -38,7 +46,7 @@ def free_port(family=socket.AF_INET, addr="127.0.0.1"):
 
 def run(*args, input=None, check=True):
     return subprocess.run([BIN, *args], input=input, capture_output=True,
-                          text=True, check=check, timeout=60)
+                          text=True, check=check, timeout=scaled(60))
 
 
 class Server:
@@ -93,7 +101,7 @@ class Server:
         return self
 
     def wait_ready(self, timeout=10):
-        deadline = time.time() + timeout
+        deadline = time.time() + scaled(timeout)
         while time.time() < deadline:
             if self.proc.poll() is not None:
                 raise AssertionError("server exited: %s" % self.log())
@@ -107,7 +115,7 @@ class Server:
             return f.read().decode("latin-1")
 
     def wait_log(self, text, timeout=5):
-        deadline = time.time() + timeout
+        deadline = time.time() + scaled(timeout)
         while time.time() < deadline:
             if text in self.log():
                 return
@@ -119,7 +127,7 @@ class Server:
             return self.proc.returncode if self.proc else 0
         self.proc.send_signal(sig)
         try:
-            return self.proc.wait(timeout)
+            return self.proc.wait(scaled(timeout))
         finally:
             if self.proc.poll() is None:
                 self.kill9()
@@ -260,7 +268,7 @@ class Dialog:
     def __init__(self, server, kind, tls=None, greet=True):
         self.server = server
         self.sock = socket.create_connection(
-            ("127.0.0.1", server.ports[kind]), timeout=10)
+            ("127.0.0.1", server.ports[kind]), timeout=scaled(10))
         if tls is None:
             tls = kind == "smtps"
         if tls:
@@ -327,7 +335,7 @@ class Dialog:
 
     def closed(self, timeout=5):
         """True once the server has closed the connection."""
-        self.sock.settimeout(timeout)
+        self.sock.settimeout(scaled(timeout))
         try:
             while True:
                 data = self.sock.recv(65536)

@@ -17,7 +17,7 @@ import time
 
 import pytest
 
-from conftest import BIN, HOST, PASSWORD, USER, free_port, run
+from conftest import BIN, HOST, PASSWORD, USER, free_port, run, scaled
 
 EXIT = {"ok": 0, "dns": 3, "connect": 4, "tls": 5, "starttls": 5,
         "banner": 6, "ehlo": 7, "auth": 8, "mail": 9, "rcpt": 10,
@@ -38,7 +38,7 @@ def check(server, kind="submission", user=USER, password=PASSWORD,
     if env:
         e.update(env)
     p = subprocess.run(args + list(extra), capture_output=True, text=True,
-                       env=e, timeout=60)
+                       env=e, timeout=scaled(60))
     assert password is None or password not in p.stdout + p.stderr
     res = json.loads(p.stdout)
     assert res["exit_status"] == p.returncode
@@ -194,7 +194,7 @@ def test_text_output_and_password_stdin(server):
          "--connect-to", "127.0.0.1", "--cafile", server.cafile,
          "--user", USER, "--password-stdin"],
         input="Zq9-not-the-password\n", capture_output=True, text=True,
-        timeout=60)
+        timeout=scaled(60))
     assert p.returncode == EXIT["auth"]
     assert "FAIL auth" in p.stdout
     out = p.stdout.lower()
@@ -214,7 +214,7 @@ def test_auto_mode_finds_implicit_tls(server):
          "--connect-to", "127.0.0.1", "--cafile", server.cafile,
          "--user", USER, "--password-env", "POSTERN_CHECK_PW"],
         env=dict(os.environ, POSTERN_CHECK_PW=PASSWORD),
-        capture_output=True, text=True, timeout=60)
+        capture_output=True, text=True, timeout=scaled(60))
     elapsed = time.monotonic() - t0
     assert p.returncode == 0, p.stdout + p.stderr
     assert elapsed < 9, elapsed
