@@ -5,7 +5,7 @@ set -e
 PKGS="build-essential pkg-config libssl-dev libsqlite3-dev libevent-dev
 libargon2-dev libcrypt-dev libcmocka-dev openssl python3 python3-pytest swaks curl
 msmtp iproute2 util-linux python3-aiosmtpd libc-ares-dev
-dnsmasq-base python3-dkim libnet-ssleay-perl"
+dnsmasq-base python3-dkim libnet-ssleay-perl python3-cryptography"
 missing=""
 for p in $PKGS; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" ||

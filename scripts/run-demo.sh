@@ -10,15 +10,32 @@ DIR=$2
 if [ "$(id -u)" -eq 0 ] && ! id postern >/dev/null 2>&1; then
 	useradd --system --no-create-home --shell /usr/sbin/nologin postern
 fi
-if [ ! -e "$DIR" ]; then
-	"$BIN" -d "$DIR" init --hostname localhost
-	"$BIN" -d "$DIR" domain add example.test
-	PW=$("$BIN" -d "$DIR" mailbox add demo@example.test --generate |
+# The server drops to the user postern, which must reach the data.  A
+# checkout under /root (mode 0700) is out of its reach: the data then
+# lives under /var/lib/postern-demo and $DIR is a link to it.
+DATA=$DIR
+if [ "$(id -u)" -eq 0 ] && { [ ! -e "$DIR" ] || [ -L "$DIR" ]; } &&
+    ! runuser -u postern -- test -x "$(pwd)"; then
+	mkdir -p -m 0755 /var/lib/postern-demo
+	DATA=/var/lib/postern-demo/$(pwd | cksum | cut -d' ' -f1)
+	if [ -L "$DIR" ] && [ ! -e "$DIR" ]; then
+		rm "$DIR"	# its data was removed
+	fi
+fi
+if [ ! -e "$DATA" ]; then
+	"$BIN" -d "$DATA" init --hostname localhost
+	"$BIN" -d "$DATA" domain add example.test
+	PW=$("$BIN" -d "$DATA" mailbox add demo@example.test --generate |
 	    sed -n 's/^password: //p')
 	# A demo stays on this machine: mail to other domains waits in the
 	# queue (postern queue list) instead of going out over port 25.
 	printf '\n# demo: keep non-local mail queued (remove to deliver by MX)\n%s\n' \
-	    'relayhost = 127.0.0.1:9' >> "$DIR/postern.conf"
+	    'relayhost = 127.0.0.1:9' >> "$DATA/postern.conf"
+	if [ "$DATA" != "$DIR" ]; then
+		ln -sfn "$DATA" "$DIR"
+		echo "The user postern cannot reach $(pwd), so the demo's data"
+		echo "is in $DATA, linked as $DIR."
+	fi
 	CA="$DIR/certs/localhost/fullchain.pem"
 	cat <<MSG
 
@@ -42,5 +59,6 @@ else
 	echo "Using the existing $DIR (the demo password was printed when it was"
 	echo "created; remove $DIR to start over, or set a new one with"
 	echo "  $BIN -d $DIR mailbox passwd demo@example.test --generate)"
+	[ -e "$DIR" ] || ln -sfn "$DATA" "$DIR"
 fi
 exec "$BIN" -d "$DIR" serve

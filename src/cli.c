@@ -101,10 +101,15 @@ cli_store(const char *datadir, int create)
 {
 	struct config	 cfg;
 	struct store	*st;
+	struct passwd	*pw;
 	char		 err[PATH_MAX + 256];
 
-	if (cli_load_config(datadir, &cfg) == -1 ||
-	    cli_become_user(&cfg) == -1)
+	if (cli_load_config(datadir, &cfg) == -1)
+		return NULL;
+	if (geteuid() == 0 && (pw = getpwnam(cfg.user)) != NULL &&
+	    cli_reachable(datadir, pw, 0) == -1)
+		return NULL;
+	if (cli_become_user(&cfg) == -1)
 		return NULL;
 	if ((st = store_open(datadir, create, err, sizeof(err))) == NULL)
 		fprintf(stderr, "postern: account store: %s\n", err);
@@ -146,6 +151,33 @@ cli_write_config(const char *path, const char *hostname)
 	return util_write_file_atomic(path, text, strlen(text), 0644);
 }
 
+/*
+ * The server drops to pw's user after binding: DIR (or, before init,
+ * the directory that will hold it) must be reachable by that user, or
+ * every open fails later with a bare "permission denied".  Says which
+ * directory is in the way and how to fix it.
+ */
+int
+cli_reachable(const char *datadir, const struct passwd *pw, int parent)
+{
+	char	 path[PATH_MAX], why[PATH_MAX + 64], *slash;
+	int	 rc;
+
+	if (util_strlcpy(path, datadir, sizeof(path)) == -1)
+		return 0;	/* too long: init says so */
+	if (parent && (slash = strrchr(path, '/')) != NULL)
+		*(slash == path ? slash + 1 : slash) = '\0';
+	if ((rc = util_user_can_reach(path, pw, why, sizeof(why))) != 0)
+		return 0;	/* reachable, or not ours to judge here */
+	fprintf(stderr, "postern: %s: the server runs as user %s, which "
+	    "cannot reach it: %s.\n"
+	    "  Use a DIR that user can reach (e.g. /var/lib/postern), or "
+	    "let it through:\n    chmod o+x %.*s\n", datadir, pw->pw_name,
+	    why, (int)(strstr(why, " is mode") ? strstr(why, " is mode") -
+	    why : 0), why);
+	return -1;
+}
+
 int
 cli_init(const char *datadir, int argc, char **argv)
 {
@@ -184,6 +216,8 @@ cli_init(const char *datadir, int argc, char **argv)
 		    "--no-create-home --shell /usr/sbin/nologin postern\n");
 		return 1;
 	}
+	if (pw != NULL && cli_reachable(datadir, pw, 1) == -1)
+		return 1;
 	if (util_snprintf(tmp, sizeof(tmp), "%s.init-%ld", datadir,
 	    (long)getpid()) == -1) {
 		fprintf(stderr, "postern: %s: path too long\n", datadir);

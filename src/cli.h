@@ -14,6 +14,7 @@
 #include <stdint.h>
 
 struct config;
+struct passwd;
 struct store;
 struct store_dkim_key;
 
@@ -36,6 +37,7 @@ int	cli_read_password(char *, size_t);
 /* Root only: 1 = act as the invoking root again, 0 = back to the
    server's user (see cli_store).  0 or -1. */
 int	cli_as_invoker(int on);
+int	cli_reachable(const char *datadir, const struct passwd *, int parent);
 /* "2026-11-27 23:07:15 UTC", or "-" for 0. */
 void	cli_time(int64_t, char *, size_t);
 /* Validate and lower-case an ASCII local@domain address. */

@@ -1,6 +1,7 @@
 /*
  * main: the postern binary.  Global options, then one subcommand.
  */
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -10,6 +11,7 @@
 #include "explain.h"
 #include "log.h"
 #include "proc.h"
+#include "util.h"
 
 #define POSTERN_VERSION	"0.1.0"
 
@@ -62,6 +64,7 @@ static int
 run(const char *unused, int argc, char **argv)
 {
 	const char	*datadir = getenv("POSTERN_DIR");
+	char		 absdir[PATH_MAX];
 	int		 i = 1;
 
 	if (datadir == NULL || *datadir == '\0')
@@ -75,6 +78,14 @@ run(const char *unused, int argc, char **argv)
 		usage();
 		return 2;
 	}
+	/*
+	 * One absolute, symlink-free DIR for every command: the server and
+	 * SQLite (which makes relative names absolute by getcwd) then look
+	 * up only what the unprivileged user can reach, whatever the
+	 * invoker's working directory or a symlinked DIR.
+	 */
+	if (util_abspath(datadir, absdir, sizeof(absdir)) == 0)
+		datadir = absdir;
 	if (strcmp(argv[i], "init") == 0)
 		return cli_init(datadir, argc - i - 1, argv + i + 1);
 	if (strcmp(argv[i], "serve") == 0 && argc == i + 1)

@@ -277,6 +277,14 @@ parent_serve(const char *datadir)
 		    P.cfg.user, P.cfg.user);
 		return 1;
 	}
+	if (P.pw != NULL && util_user_can_reach(datadir, P.pw, err,
+	    sizeof(err)) == 0) {
+		log_warnx("%s: the server runs as user %s, which cannot reach "
+		    "it: %s; use a DIR that user can reach (e.g. "
+		    "/var/lib/postern), or chmod o+x the directory in the way",
+		    datadir, P.pw->pw_name, err);
+		return 1;
+	}
 	if (parent_check_datadir(&P) == -1 || parent_listen(&P) == -1)
 		return 1;
 	if ((P.tls = tls_server_init(datadir, P.cfg.hostname, err,

@@ -199,8 +199,10 @@ sc_cert_info(struct smtp_client *c, const char *host, struct sc_tls_info *ti)
 		strftime(ti->not_after, sizeof(ti->not_after),
 		    "%Y-%m-%d %H:%M:%S UTC", &tm);
 	}
+	/* an address literal matches an IP SAN only (RFC 6125 §1.7.2) */
 	ti->name_matches = host != NULL && host[0] != '\0' &&
-	    X509_check_host(x, host, 0, 0, NULL) == 1;
+	    (X509_check_ip_asc(x, host, 0) == 1 ||
+	    X509_check_host(x, host, 0, 0, NULL) == 1);
 	v = SSL_get_verify_result(c->ssl);
 	ti->verified = v == X509_V_OK;
 	if (!ti->verified)

@@ -24,6 +24,9 @@
 
 #include "util.h"
 
+static int	util_may_search(const struct stat *, const struct passwd *,
+		    const gid_t *, int);
+
 int
 util_random(void *p, size_t n)
 {
@@ -290,4 +293,90 @@ util_read_line(FILE *fp, char *buf, size_t bufsz)
 		return UTIL_LINE_EOF;
 	buf[len] = '\0';
 	return UTIL_LINE_OK;
+}
+
+/* The kernel's rule for search permission on a directory (not root's). */
+static int
+util_may_search(const struct stat *sb, const struct passwd *pw,
+    const gid_t *groups, int ngroups)
+{
+	int	i;
+
+	if (sb->st_uid == pw->pw_uid)
+		return (sb->st_mode & S_IXUSR) != 0;
+	for (i = 0; i < ngroups; i++)
+		if (groups[i] == sb->st_gid)
+			return (sb->st_mode & S_IXGRP) != 0;
+	return (sb->st_mode & S_IXOTH) != 0;
+}
+
+int
+util_user_can_reach(const char *dir, const struct passwd *pw, char *why,
+    size_t whysz)
+{
+	struct passwd	*owner;
+	struct stat	 sb;
+	gid_t		 groups[64];
+	char		 path[PATH_MAX], *slash;
+	int		 ngroups = 64;
+
+	if (dir[0] != '/' || util_strlcpy(path, dir, sizeof(path)) == -1) {
+		errno = EINVAL;
+		return -1;
+	}
+	if (pw->pw_uid == 0)
+		return 1;
+	if (getgrouplist(pw->pw_name, pw->pw_gid, groups, &ngroups) == -1) {
+		groups[0] = pw->pw_gid;
+		ngroups = 1;
+	}
+	for (slash = path;; ) {
+		slash = strchr(slash + 1, '/');
+		if (slash != NULL)
+			*slash = '\0';
+		if (stat(path[0] ? path : "/", &sb) == -1)
+			return -1;
+		if (S_ISDIR(sb.st_mode) &&
+		    !util_may_search(&sb, pw, groups, ngroups)) {
+			owner = getpwuid(sb.st_uid);
+			if (owner != NULL)
+				(void)util_snprintf(why, whysz, "%s is mode %04o, "
+				    "owned by %s", path[0] ? path : "/",
+				    (unsigned)(sb.st_mode & 07777), owner->pw_name);
+			else
+				(void)util_snprintf(why, whysz, "%s is mode %04o, "
+				    "owned by uid %u", path[0] ? path : "/",
+				    (unsigned)(sb.st_mode & 07777),
+				    (unsigned)sb.st_uid);
+			return 0;
+		}
+		if (slash == NULL)
+			return 1;
+		*slash = '/';
+	}
+}
+
+int
+util_abspath(const char *path, char *out, size_t outsz)
+{
+	char	 buf[PATH_MAX], real[PATH_MAX], *base, *parent;
+
+	if (realpath(path, real) != NULL)
+		return util_strlcpy(out, real, outsz);
+	if (errno != ENOENT || util_strlcpy(buf, path, sizeof(buf)) == -1)
+		return -1;
+	/* dirname and basename of one copy each: they may modify it */
+	parent = buf;
+	if ((base = strrchr(buf, '/')) == NULL) {
+		parent = ".";
+		base = buf;
+	} else if (base == buf) {
+		parent = "/";
+		base++;
+	} else
+		*base++ = '\0';
+	if (*base == '\0' || realpath(parent, real) == NULL)
+		return -1;
+	return util_snprintf(out, outsz, "%s%s%s", real,
+	    strcmp(real, "/") == 0 ? "" : "/", base);
 }

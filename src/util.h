@@ -55,6 +55,22 @@ int	 util_fsync_dir(const char *dir);
  */
 int	 util_drop_privileges(const struct passwd *pw, const char *chroot_dir);
 
+/*
+ * 1 if the user (uid, its groups) can search every directory on the way
+ * to the absolute path dir, and dir itself; 0 with the first obstacle in
+ * why ("/root is mode 0700, owned by root"); -1 if a directory cannot be
+ * examined (errno).  What the kernel would check, done by stat(2), so a
+ * root process can ask before it drops to that user.
+ */
+int	 util_user_can_reach(const char *dir, const struct passwd *pw,
+	    char *why, size_t whysz);
+
+/*
+ * An absolute, symlink-free form of path: realpath(3) of path, or of its
+ * parent plus the last component when path does not exist yet.
+ */
+int	 util_abspath(const char *path, char *out, size_t outsz);
+
 enum util_line {
 	UTIL_LINE_OK,
 	UTIL_LINE_EOF,
