@@ -60,7 +60,7 @@ until grep -q "smtp: ready" /tmp/run.log; do
 	sleep 1
 done
 grep "password:" /tmp/run.log
-kill -TERM -- -$!
+kill -TERM -$!
 wait || true
 echo "fresh-check: make run served"
 # Second command.
