@@ -191,13 +191,22 @@ cli_init(const char *datadir, int argc, char **argv)
 	if (gethostname(host, sizeof(host)) == -1 || !smtp_valid_domain(host))
 		util_strlcpy(host, "localhost", sizeof(host));
 	for (i = 0; i < argc; i++) {
-		if (strcmp(argv[i], "--hostname") == 0 && i + 1 < argc)
+		if (strcmp(argv[i], "--hostname") == 0 && i + 1 < argc) {
 			util_strlcpy(host, argv[++i], sizeof(host));
-		else {
-			fprintf(stderr, "usage: postern -d DIR init "
-			    "[--hostname HOST]\n");
-			return 2;
+			continue;
 		}
+		if (strcmp(argv[i], "--hostname") == 0)
+			fprintf(stderr, "postern: init: --hostname needs a "
+			    "value\n");
+		else if (argv[i][0] == '-')
+			fprintf(stderr, "postern: init: unknown option "
+			    "'%.64s'\n", argv[i]);
+		else
+			fprintf(stderr, "postern: init: too many arguments "
+			    "('%.64s')\n", argv[i]);
+		fprintf(stderr, "usage: postern -d DIR init "
+		    "[--hostname HOST]\n");
+		return 2;
 	}
 	if (!smtp_valid_domain(host) || strlen(host) > CONFIG_HOST_MAX) {
 		fprintf(stderr, "postern: init: '%s' is not a valid host name\n",

@@ -2,9 +2,12 @@
  * cli_account: `postern domain|mailbox|alias ...`, the account commands.
  * Output is an aligned table (or key: value lines for show) by default and
  * JSON with --json.  Every error names the object and the reason and
- * exits 1; usage errors exit 2.  Passwords are read from stdin or
- * generated, never taken from the command line.
+ * exits 1; a usage error first says what was wrong ("postern: mailbox
+ * add: missing ADDRESS"), then shows the usage, and exits 2.  Passwords
+ * are read from stdin or generated, never taken from the command line,
+ * and no argument of a command that takes one is ever shown.
  */
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -29,11 +32,32 @@ struct table {
 	char	**cells;	/* nrows * ncols, row 0 is the header */
 };
 
+/*
+ * A subcommand: min to max positional arguments after its name (--json
+ * aside).  usage names them: upper-case words are placeholders, [...] is
+ * optional, " | " separates alternatives for the last words.  fn returns
+ * 2 after printing the reason of a usage error; run_cmd adds the usage.
+ */
 struct cmd {
 	const char	*name;
-	int		 nargs;		/* positional arguments after name */
+	int		 min;
+	int		 max;
+	unsigned	 flags;
 	const char	*usage;
 	int		(*fn)(struct store *, char **, int);
+};
+
+/* flags */
+#define CMD_SECRET	0x1	/* may hold a password: show no argument */
+
+#define USAGE_WORDS	16
+#define USAGE_ALTS	4
+
+/* The required words of one alternative of a usage string. */
+struct usage_alt {
+	const char	*w[USAGE_WORDS];
+	int		 len[USAGE_WORDS];
+	int		 n;
 };
 
 static void	table_init(struct table *, size_t);
@@ -44,9 +68,21 @@ static int	json_out(struct buf *, struct json *);
 static int	list_finish(struct store *, const char *, int, struct table *,
 		    struct json *, struct buf *);
 static int	store_fail(struct store *, const char *, const char *, int);
+static int	usage_error(const char *, const char *, const char *, ...)
+		    __attribute__((format(printf, 3, 4)));
+static void	group_usage(const char *, const struct cmd *, size_t);
+static int	usage_alts(const char *, struct usage_alt *, int);
+static int	alt_fits(const struct usage_alt *, int, char **, int);
+static int	say_missing(const char *, const struct cmd *, char **, int);
+static int	usage_names(const char *, const char *, size_t);
+static int	check_options(const char *, const struct cmd *, char **,
+		    int);
+static int	check_args(const char *, const struct cmd *, char **, int);
 static int	run_cmd(const char *, const struct cmd *, size_t, const char *,
 		    int, char **);
-static int	new_password(const char *, char *, size_t, char *, size_t);
+static int	password_how(const char *, const char *);
+static int	new_password(const char *, const char *, char *, size_t,
+		    char *, size_t);
 
 static void
 table_init(struct table *t, size_t ncols)
@@ -156,9 +192,198 @@ store_fail(struct store *st, const char *what, const char *name, int rc)
 	return 1;
 }
 
+/* "postern: GROUP[ NAME]: REASON", the first line of a usage error; 2. */
+static int
+usage_error(const char *group, const char *name, const char *fmt, ...)
+{
+	va_list	ap;
+
+	fprintf(stderr, "postern: %s%s%s: ", group, name ? " " : "",
+	    name ? name : "");
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+	return 2;
+}
+
+static void
+group_usage(const char *group, const struct cmd *cmds, size_t ncmds)
+{
+	size_t	c;
+
+	fprintf(stderr, "usage:\n");
+	for (c = 0; c < ncmds; c++)
+		fprintf(stderr, "  postern -d DIR %s %s %s\n", group,
+		    cmds[c].name, cmds[c].usage);
+}
+
+/*
+ * Split a usage string into its alternatives (at a lone "|") of required
+ * words (outside [...]).  Returns how many alternatives, at least 1.
+ */
+static int
+usage_alts(const char *u, struct usage_alt *alt, int max)
+{
+	size_t	n, i;
+	int	na = 1, depth = 0;
+
+	memset(alt, 0, sizeof(*alt) * (size_t)max);
+	while (*u != '\0') {
+		if ((n = strcspn(u, " ")) == 0) {
+			u++;
+			continue;
+		}
+		if (depth == 0 && n == 1 && *u == '|') {
+			if (na == max)
+				break;
+			na++;
+		} else if (depth == 0 && *u != '[' &&
+		    alt[na - 1].n < USAGE_WORDS) {
+			alt[na - 1].w[alt[na - 1].n] = u;
+			alt[na - 1].len[alt[na - 1].n++] = (int)n;
+		}
+		for (i = 0; i < n; i++)
+			depth += u[i] == '[' ? 1 : u[i] == ']' ? -1 : 0;
+		u += n;
+	}
+	return na;
+}
+
+/*
+ * 1 if the arguments before k match the literal words (lower case, no
+ * '|') of an alternative whose first word is at position s.
+ */
+static int
+alt_fits(const struct usage_alt *alt, int s, char **a, int k)
+{
+	const char	*w;
+	int		 p, len, i, lit;
+
+	for (p = s; p < k; p++) {
+		w = alt->w[p - s];
+		len = alt->len[p - s];
+		for (i = 0, lit = 1; i < len && lit; i++)
+			if (w[i] == '|' || (w[i] >= 'A' && w[i] <= 'Z'))
+				lit = 0;
+		if (lit && ((int)strlen(a[p]) != len ||
+		    strncmp(a[p], w, (size_t)len) != 0))
+			return 0;
+	}
+	return 1;
+}
+
+/*
+ * "missing X": the word of the row's usage at position k.  Alternatives
+ * end where the first one does (DOMAIN key VALUE | key VALUE); those the
+ * arguments given rule out are not named, unless all are.
+ */
+static int
+say_missing(const char *group, const struct cmd *c, char **a, int k)
+{
+	struct usage_alt	 alt[USAGE_ALTS];
+	const char		*pick[USAGE_ALTS];
+	int			 plen[USAGE_ALTS], na, np = 0, j, s, i, all;
+
+	na = usage_alts(c->usage, alt, USAGE_ALTS);
+	for (all = 0; all < 2 && np == 0; all++)
+		for (j = 0; j < na; j++) {
+			s = alt[0].n - alt[j].n;
+			if (s < 0 || k < s || k >= s + alt[j].n ||
+			    (!all && !alt_fits(&alt[j], s, a, k)))
+				continue;
+			for (i = 0; i < np; i++)
+				if (plen[i] == alt[j].len[k - s] &&
+				    strncmp(pick[i], alt[j].w[k - s],
+				    (size_t)plen[i]) == 0)
+					break;
+			if (i == np) {
+				pick[np] = alt[j].w[k - s];
+				plen[np++] = alt[j].len[k - s];
+			}
+		}
+	if (np == 0)
+		return usage_error(group, c->name, "missing an argument");
+	fprintf(stderr, "postern: %s %s: missing ", group, c->name);
+	for (i = 0; i < np; i++)
+		fprintf(stderr, "%s%.*s", i == 0 ? "" : i + 1 < np ? ", " :
+		    " or ", plen[i], pick[i]);
+	fputc('\n', stderr);
+	return 2;
+}
+
+/* 1 if the usage has the option o (n bytes) as a word or alternative. */
+static int
+usage_names(const char *u, const char *o, size_t n)
+{
+	const char	*p;
+
+	for (p = u; (p = strstr(p, o)) != NULL; p++)
+		if ((p == u || strchr(" [|", p[-1]) != NULL) &&
+		    (p[n] == '\0' || strchr(" ]|", p[n]) != NULL))
+			return 1;
+	return 0;
+}
+
+/*
+ * An argument "--x" the row's usage does not name is an unknown option.
+ * Shown up to any '=': what follows may be a password.
+ */
+static int
+check_options(const char *group, const struct cmd *c, char **a, int n)
+{
+	char	name[64];
+	size_t	len;
+	int	i;
+
+	for (i = 0; i < n; i++) {
+		if (strncmp(a[i], "--", 2) != 0)
+			continue;
+		len = strcspn(a[i], "=");
+		if (len < sizeof(name)) {
+			memcpy(name, a[i], len);
+			name[len] = '\0';
+			if (a[i][len] == '\0' && usage_names(c->usage, name,
+			    len))
+				continue;
+		}
+		if ((c->flags & CMD_SECRET) && strncmp(a[i], "--password",
+		    10) == 0 && (a[i][10] == '\0' || a[i][10] == '='))
+			return usage_error(group, c->name, "there is no "
+			    "--password: a password on the command line can "
+			    "be read by other users (ps); use "
+			    "--password-stdin or --generate");
+		return usage_error(group, c->name, "unknown option '%.*s%s'",
+		    (int)(len < 40 ? len : 40), a[i], a[i][len] == '=' ?
+		    "=..." : len > 40 ? "..." : "");
+	}
+	return 0;
+}
+
+/* Unknown options, then too few or too many arguments: 0 or 2. */
+static int
+check_args(const char *group, const struct cmd *c, char **a, int n)
+{
+	if (check_options(group, c, a, n) != 0)
+		return 2;
+	if (n < c->min)
+		return say_missing(group, c, a, n);
+	if (n <= c->max)
+		return 0;
+	if (c->flags & CMD_SECRET)
+		return usage_error(group, c->name, "too many arguments (not "
+		    "shown: one may be a password)");
+	if (n - c->max > 1)
+		return usage_error(group, c->name, "too many arguments "
+		    "('%.64s' and %d more)", a[c->max], n - c->max - 1);
+	return usage_error(group, c->name, "too many arguments ('%.64s')",
+	    a[c->max]);
+}
+
 /*
  * Parse "NAME ARGS... [--json]" against a table and run it with an open
- * store.
+ * store.  A usage error says what was wrong, then shows the usage: of the
+ * whole group when found here, of the subcommand when found by it.
  */
 static int
 run_cmd(const char *datadir, const struct cmd *cmds, size_t ncmds,
@@ -179,40 +404,61 @@ run_cmd(const char *datadir, const struct cmd *cmds, size_t ncmds,
 	for (c = 0; n > 0 && c < ncmds; c++)
 		if (strcmp(argv[0], cmds[c].name) == 0)
 			break;
-	if (n == 0 || c == ncmds || (cmds[c].nargs >= 0 &&
-	    n - 1 != cmds[c].nargs) || (cmds[c].nargs < 0 &&
-	    n - 1 > -cmds[c].nargs)) {
-		fprintf(stderr, "usage:\n");
+	if (n == 0 || c == ncmds) {
+		if (n == 0)
+			fprintf(stderr, "postern: %s: which subcommand? (",
+			    group);
+		else
+			fprintf(stderr, "postern: %s: unknown subcommand "
+			    "'%.64s' (", group, argv[0]);
 		for (c = 0; c < ncmds; c++)
-			fprintf(stderr, "  postern -d DIR %s %s %s\n", group,
-			    cmds[c].name, cmds[c].usage);
+			fprintf(stderr, "%s%s", c ? ", " : "", cmds[c].name);
+		fprintf(stderr, ")\n");
+		group_usage(group, cmds, ncmds);
+		return 2;
+	}
+	if (check_args(group, &cmds[c], argv + 1, n - 1) != 0) {
+		group_usage(group, cmds, ncmds);
 		return 2;
 	}
 	if ((st = cli_store(datadir, 0)) == NULL)
 		return 1;
 	rc = cmds[c].fn(st, argv + 1, json);
 	store_close(st);
+	if (rc == 2)
+		fprintf(stderr, "usage: postern -d DIR %s %s %s\n", group,
+		    cmds[c].name, cmds[c].usage);
 	return rc;
 }
 
-/* --password-stdin or --generate into pw; hash into hash. */
+/*
+ * 0 if how is --password-stdin or --generate, else a usage error (2) that
+ * does not show how: it may be the password itself.
+ */
 static int
-new_password(const char *how, char *pw, size_t pwsz, char *hash,
-    size_t hashsz)
+password_how(const char *cmd, const char *how)
 {
+	if (strcmp(how, "--generate") == 0 ||
+	    strcmp(how, "--password-stdin") == 0)
+		return 0;
+	return usage_error("mailbox", cmd, "a password is never taken from "
+	    "the command line; use --password-stdin or --generate");
+}
+
+/* --password-stdin or --generate into pw, its hash into hash; 0, -1, -2. */
+static int
+new_password(const char *cmd, const char *how, char *pw, size_t pwsz,
+    char *hash, size_t hashsz)
+{
+	if (password_how(cmd, how) != 0)
+		return -2;
 	if (strcmp(how, "--generate") == 0) {
 		if (password_generate(pw, pwsz, PASSWORD_GEN_LEN) == -1)
 			return -1;
-	} else if (strcmp(how, "--password-stdin") == 0) {
-		if (cli_read_password(pw, pwsz) == -1) {
-			fprintf(stderr, "postern: no password on stdin (or "
-			    "longer than %d bytes)\n", PASSWORD_IN_MAX);
-			return -1;
-		}
-	} else {
-		fprintf(stderr, "usage: expected --password-stdin or "
-		    "--generate, not %s\n", how);
-		return -2;
+	} else if (cli_read_password(pw, pwsz) == -1) {
+		fprintf(stderr, "postern: no password on stdin (or longer "
+		    "than %d bytes)\n", PASSWORD_IN_MAX);
+		return -1;
 	}
 	if (password_hash(pw, strlen(pw), hash, hashsz) == -1) {
 		fprintf(stderr, "postern: cannot hash password\n");
@@ -249,23 +495,22 @@ static int
 domain_add(struct store *st, char **a, int json)
 {
 	struct store_dkim_key	k[2];
-	const char		*choice = "rsa";
+	const char		*choice = a[1] != NULL ? a[2] : "rsa";
 	char			d[STORE_ADDR_MAX + 1];
 	size_t			c, i;
 
-	if (a[0] != NULL && a[1] != NULL && (strcmp(a[1], "--dkim") != 0 ||
-	    (choice = a[2]) == NULL))
-		choice = "";
-	for (c = 0; a[0] != NULL && c < sizeof(dkim_choices) /
-	    sizeof(dkim_choices[0]); c++)
+	if (a[1] != NULL && strcmp(a[1], "--dkim") != 0)
+		return usage_error("domain", "add", "too many arguments "
+		    "('%.64s')", a[1]);
+	if (choice == NULL)
+		return usage_error("domain", "add", "--dkim needs a value "
+		    "(rsa, ed25519, both, none)");
+	for (c = 0; c < sizeof(dkim_choices) / sizeof(dkim_choices[0]); c++)
 		if (strcmp(choice, dkim_choices[c].name) == 0)
 			break;
-	if (a[0] == NULL || c == sizeof(dkim_choices) /
-	    sizeof(dkim_choices[0])) {
-		fprintf(stderr, "usage: postern -d DIR domain add DOMAIN "
-		    "[--dkim rsa|ed25519|both|none]\n");
-		return 2;
-	}
+	if (c == sizeof(dkim_choices) / sizeof(dkim_choices[0]))
+		return usage_error("domain", "add", "--dkim '%.64s': not rsa, "
+		    "ed25519, both or none", choice);
 	if (!smtp_valid_domain(a[0]) ||
 	    util_strlcpy(d, a[0], sizeof(d)) == -1) {
 		fprintf(stderr, "postern: domain %s: not a valid domain name\n",
@@ -395,10 +640,12 @@ domain_remove(struct store *st, char **a, int json)
 {
 	struct store_domain	d;
 
+	if (a[1] != NULL && strcmp(a[1], "--force") != 0)
+		return usage_error("domain", "remove", "too many arguments "
+		    "('%.64s')", a[1]);
 	if (store_fail(st, "domain", a[0], store_domain_get(st, a[0], &d)))
 		return 1;
-	if (d.nmailboxes > 0 && (a[1] == NULL ||
-	    strcmp(a[1], "--force") != 0)) {
+	if (d.nmailboxes > 0 && a[1] == NULL) {
 		fprintf(stderr, "postern: domain %s: has %lld mailbox(es); "
 		    "add --force to remove them too\n", d.name,
 		    (long long)d.nmailboxes);
@@ -430,12 +677,12 @@ int
 cli_domain(const char *datadir, int argc, char **argv)
 {
 	static const struct cmd cmds[] = {
-		{ "add", -3, "DOMAIN [--dkim rsa|ed25519|both|none]",
+		{ "add", 1, 3, 0, "DOMAIN [--dkim rsa|ed25519|both|none]",
 		    domain_add },
-		{ "list", 0, "[--json]", domain_list },
-		{ "show", 1, "DOMAIN [--json]", domain_show },
-		{ "remove", -2, "DOMAIN [--force]", domain_remove },
-		{ "set", 3, "DOMAIN sender_policy mailbox|domain | "
+		{ "list", 0, 0, 0, "[--json]", domain_list },
+		{ "show", 1, 1, 0, "DOMAIN [--json]", domain_show },
+		{ "remove", 1, 2, 0, "DOMAIN [--force]", domain_remove },
+		{ "set", 3, 3, 0, "DOMAIN sender_policy mailbox|domain | "
 		    "require_host_match yes|no|default | submission_host HOST",
 		    domain_set },
 	};
@@ -453,12 +700,15 @@ mailbox_add(struct store *st, char **a, int json)
 	char	hash[PASSWORD_HASH_MAX + 1];
 	int	rc;
 
+	if (password_how("add", a[1]) != 0)
+		return 2;
 	if (cli_address(a[0], addr, sizeof(addr)) == -1) {
 		fprintf(stderr, "postern: mailbox %s: not a valid address "
 		    "(local@domain, ASCII)\n", a[0]);
 		return 1;
 	}
-	if ((rc = new_password(a[1], pw, sizeof(pw), hash, sizeof(hash))) < 0)
+	if ((rc = new_password("add", a[1], pw, sizeof(pw), hash,
+	    sizeof(hash))) < 0)
 		return rc == -2 ? 2 : 1;
 	rc = store_mailbox_add(st, addr, hash);
 	if (rc == STORE_NOTFOUND) {
@@ -481,7 +731,8 @@ mailbox_passwd(struct store *st, char **a, int json)
 	char	pw[PASSWORD_IN_MAX + 1], hash[PASSWORD_HASH_MAX + 1];
 	int	rc;
 
-	if ((rc = new_password(a[1], pw, sizeof(pw), hash, sizeof(hash))) < 0)
+	if ((rc = new_password("passwd", a[1], pw, sizeof(pw), hash,
+	    sizeof(hash))) < 0)
 		return rc == -2 ? 2 : 1;
 	rc = store_fail(st, "mailbox", a[0], store_mailbox_set_hash(st, a[0],
 	    hash));
@@ -725,12 +976,15 @@ mailbox_lock(struct store *st, char **a, int json)
 
 	config_defaults(&cfg);
 	span = cfg.auth_lock_time_ms / 1000;
-	if (a[1] != NULL && (strcmp(a[1], "--for") != 0 || a[2] == NULL ||
-	    parse_span(a[2], &span) == -1)) {
-		fprintf(stderr, "postern: mailbox lock ADDRESS [--for 30m|2h|"
-		    "7d]\n");
-		return 2;
-	}
+	if (a[1] != NULL && strcmp(a[1], "--for") != 0)
+		return usage_error("mailbox", "lock", "too many arguments "
+		    "('%.64s')", a[1]);
+	if (a[1] != NULL && a[2] == NULL)
+		return usage_error("mailbox", "lock", "--for needs a time "
+		    "(30m, 2h, 7d or seconds)");
+	if (a[1] != NULL && parse_span(a[2], &span) == -1)
+		return usage_error("mailbox", "lock", "--for '%.64s': not a "
+		    "time (30m, 2h, 7d or seconds)", a[2]);
 	if (a[1] == NULL)
 		span = 100LL * 365 * 86400;	/* until unlocked */
 	if (store_fail(st, "mailbox", a[0], store_mailbox_get(st, a[0], &mb)) ||
@@ -873,17 +1127,17 @@ int
 cli_mailbox(const char *datadir, int argc, char **argv)
 {
 	static const struct cmd cmds[] = {
-		{ "add", 2, "ADDRESS --password-stdin|--generate",
-		    mailbox_add },
-		{ "list", -1, "[DOMAIN] [--json]", mailbox_list },
-		{ "show", 1, "ADDRESS [--json]", mailbox_show },
-		{ "passwd", 2, "ADDRESS --password-stdin|--generate",
-		    mailbox_passwd },
-		{ "remove", 1, "ADDRESS", mailbox_remove },
-		{ "lock", -3, "ADDRESS [--for 30m|2h|7d]", mailbox_lock },
-		{ "unlock", 1, "ADDRESS", mailbox_unlock },
-		{ "set", 3, "ADDRESS daily_limit N", mailbox_set },
-		{ "import", -2, "DOVECOT-PASSWD-FILE [DOMAIN]",
+		{ "add", 2, 2, CMD_SECRET,
+		    "ADDRESS --password-stdin|--generate", mailbox_add },
+		{ "list", 0, 1, 0, "[DOMAIN] [--json]", mailbox_list },
+		{ "show", 1, 1, 0, "ADDRESS [--json]", mailbox_show },
+		{ "passwd", 2, 2, CMD_SECRET,
+		    "ADDRESS --password-stdin|--generate", mailbox_passwd },
+		{ "remove", 1, 1, 0, "ADDRESS", mailbox_remove },
+		{ "lock", 1, 3, 0, "ADDRESS [--for 30m|2h|7d]", mailbox_lock },
+		{ "unlock", 1, 1, 0, "ADDRESS", mailbox_unlock },
+		{ "set", 3, 3, 0, "ADDRESS daily_limit N", mailbox_set },
+		{ "import", 1, 2, 0, "DOVECOT-PASSWD-FILE [DOMAIN]",
 		    mailbox_import },
 	};
 
@@ -964,9 +1218,9 @@ int
 cli_alias(const char *datadir, int argc, char **argv)
 {
 	static const struct cmd cmds[] = {
-		{ "add", 2, "ALIAS MAILBOX", alias_add },
-		{ "list", -1, "[DOMAIN] [--json]", alias_list },
-		{ "remove", 1, "ALIAS", alias_remove },
+		{ "add", 2, 2, 0, "ALIAS MAILBOX", alias_add },
+		{ "list", 0, 1, 0, "[DOMAIN] [--json]", alias_list },
+		{ "remove", 1, 1, 0, "ALIAS", alias_remove },
 	};
 
 	return run_cmd(datadir, cmds, sizeof(cmds) / sizeof(cmds[0]),

@@ -12,9 +12,11 @@
  * published while mail signed with it is still in transit).
  *
  * Private keys go into the database only; no command prints them.
- * Errors name the domain or selector and exit 1; usage errors exit 2.
+ * Errors name the domain or selector and exit 1; a usage error first
+ * says what was wrong, then shows the usage, and exits 2.
  */
 #include <errno.h>
+#include <stdarg.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -45,8 +47,8 @@ enum {
 };
 
 struct opts {
-	const char	*pos[3];
-	int		 npos;
+	const char	*pos[3];	/* the first 3 positional arguments */
+	int		 npos;		/* all of them */
 	unsigned	 seen;
 	const char	*alg;
 	const char	*selector;
@@ -62,6 +64,7 @@ struct ctx {
 	struct opts	 o;
 	const char	*alg;		/* a= name from --alg */
 	unsigned	 bits;
+	long long	 time;		/* --time, else now */
 };
 
 struct cmd {
@@ -90,7 +93,12 @@ static const struct {
 static const char	*alg_name(const char *);
 static const char	*alg_short(const char *);
 static const char	*state_text(enum store_dkim_state);
-static int	 parse_opts(int, char **, struct opts *);
+static int	 usage(const struct cmd *, const char *, ...)
+		    __attribute__((format(printf, 2, 3)));
+static int	 bad_subcommand(const char *);
+static int	 parse_opts(const struct cmd *, int, char **, struct opts *);
+static int	 check_counts(const struct cmd *, const struct opts *);
+static int	 check_opts(const struct cmd *, struct ctx *);
 static int	 valid_selector(const char *);
 static int	 find_key(struct store *, const char *, const char *,
 		    struct store_dkim_key *);
@@ -130,37 +138,6 @@ state_text(enum store_dkim_state s)
 {
 	return s == STORE_DKIM_ACTIVE ? "active" : s == STORE_DKIM_PENDING ?
 	    "pending" : "retired";
-}
-
-/* Options (table above) anywhere; at most 3 positional arguments. */
-static int
-parse_opts(int argc, char **argv, struct opts *o)
-{
-	size_t	k;
-	int	i;
-
-	memset(o, 0, sizeof(*o));
-	for (i = 0; i < argc; i++) {
-		if (strcmp(argv[i], "--json") == 0) {
-			o->seen |= OPT_JSON;
-			continue;
-		}
-		if (strncmp(argv[i], "--", 2) != 0) {
-			if (o->npos == 3)
-				return -1;
-			o->pos[o->npos++] = argv[i];
-			continue;
-		}
-		for (k = 0; k < sizeof(opt_table) / sizeof(opt_table[0]); k++)
-			if (strcmp(argv[i], opt_table[k].name) == 0)
-				break;
-		if (k == sizeof(opt_table) / sizeof(opt_table[0]) ||
-		    i + 1 == argc || (o->seen & opt_table[k].flag))
-			return -1;
-		o->seen |= opt_table[k].flag;
-		*(const char **)((char *)o + opt_table[k].off) = argv[++i];
-	}
-	return 0;
 }
 
 /* DNS labels of letters, digits, '-' and '_', joined by dots. */
@@ -626,18 +603,9 @@ dkim_sign_cmd(struct ctx *c)
 	struct dkim_signer	*s = NULL;
 	struct buf		 key, msg, out;
 	FILE			*f;
-	char			 err[256], *end;
-	long long		 t = (long long)time(NULL);
+	char			 err[256];
 	int			 rc = 1;
 
-	if (c->o.time != NULL) {
-		errno = 0;
-		t = strtoll(c->o.time, &end, 10);
-		if (errno || end == c->o.time || *end != '\0' || t < 0) {
-			fprintf(stderr, "usage: --time takes unix seconds\n");
-			return 2;
-		}
-	}
 	buf_init(&msg, MESSAGE_MAX);
 	buf_init(&out, 64 * 1024);
 	if ((f = fopen(c->o.key, "r")) == NULL ||
@@ -657,8 +625,8 @@ dkim_sign_cmd(struct ctx *c)
 	else if (read_file(stdin, MESSAGE_MAX, &msg) == -1)
 		fprintf(stderr, "postern: dkim sign: reading the message: "
 		    "%s\n", strerror(errno));
-	else if (dkim_sign(s, msg.data ? msg.data : "", msg.len, t, &out, err,
-	    sizeof(err)) == -1)
+	else if (dkim_sign(s, msg.data ? msg.data : "", msg.len, c->time,
+	    &out, err, sizeof(err)) == -1)
 		fprintf(stderr, "postern: dkim sign: %s\n", err);
 	else if (fwrite(out.data, 1, out.len, stdout) != out.len ||
 	    fflush(stdout) == EOF)
@@ -689,21 +657,116 @@ static const struct cmd cmds[] = {
 };
 #define NCMDS	(sizeof(cmds) / sizeof(cmds[0]))
 
+/*
+ * A usage error: "postern: dkim[ SUBCOMMAND]: REASON", then the usage of
+ * every subcommand; 2.
+ */
 static int
-usage(const char *why)
+usage(const struct cmd *cmd, const char *fmt, ...)
 {
+	va_list	ap;
 	size_t	i;
 
-	if (why != NULL)
-		fprintf(stderr, "postern: dkim: %s\n", why);
-	fprintf(stderr, "usage:\n");
+	fprintf(stderr, "postern: dkim%s%s: ", cmd ? " " : "",
+	    cmd ? cmd->name : "");
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fprintf(stderr, "\nusage:\n");
 	for (i = 0; i < NCMDS; i++)
 		fprintf(stderr, "  postern -d DIR dkim %s %s\n", cmds[i].name,
 		    cmds[i].usage);
 	return 2;
 }
 
-/* Values of --alg and --bits, and what sign cannot do without. */
+/* No subcommand (name NULL) or an unknown one. */
+static int
+bad_subcommand(const char *name)
+{
+	char	names[128];
+	size_t	i, n = 0;
+
+	names[0] = '\0';
+	for (i = 0; i < NCMDS; i++) {
+		(void)util_snprintf(names + n, sizeof(names) - n, "%s%s",
+		    i ? ", " : "", cmds[i].name);
+		n = strlen(names);
+	}
+	if (name == NULL)
+		return usage(NULL, "which subcommand? (%s)", names);
+	return usage(NULL, "unknown subcommand '%.64s' (%s)", name, names);
+}
+
+/*
+ * Options (table above) anywhere, each at most once; the positional
+ * arguments are counted and the first 3 kept.  0, or a usage error.
+ */
+static int
+parse_opts(const struct cmd *cmd, int argc, char **argv, struct opts *o)
+{
+	size_t	k;
+	int	i;
+
+	memset(o, 0, sizeof(*o));
+	for (i = 0; i < argc; i++) {
+		if (strcmp(argv[i], "--json") == 0) {
+			o->seen |= OPT_JSON;
+			continue;
+		}
+		if (strncmp(argv[i], "--", 2) != 0) {
+			if (o->npos < 3)
+				o->pos[o->npos] = argv[i];
+			o->npos++;
+			continue;
+		}
+		for (k = 0; k < sizeof(opt_table) / sizeof(opt_table[0]); k++)
+			if (strcmp(argv[i], opt_table[k].name) == 0)
+				break;
+		if (k == sizeof(opt_table) / sizeof(opt_table[0]))
+			return usage(cmd, "unknown option '%.64s'", argv[i]);
+		if (o->seen & opt_table[k].flag)
+			return usage(cmd, "%s given twice", argv[i]);
+		if (i + 1 == argc)
+			return usage(cmd, "%s needs a value", argv[i]);
+		o->seen |= opt_table[k].flag;
+		*(const char **)((char *)o + opt_table[k].off) = argv[++i];
+	}
+	return 0;
+}
+
+/*
+ * Options the subcommand does not take, then too few positional
+ * arguments (named by the word of the usage where the first is missing)
+ * or too many.  0, or a usage error.
+ */
+static int
+check_counts(const struct cmd *cmd, const struct opts *o)
+{
+	const char	*u = cmd->usage;
+	size_t		 k, n;
+	int		 word;
+
+	if ((o->seen & ~cmd->allowed) & OPT_JSON)
+		return usage(cmd, "does not take --json");
+	for (k = 0; k < sizeof(opt_table) / sizeof(opt_table[0]); k++)
+		if ((o->seen & ~cmd->allowed) & opt_table[k].flag)
+			return usage(cmd, "does not take %s",
+			    opt_table[k].name);
+	if (o->npos > cmd->maxpos)
+		return usage(cmd, "too many arguments ('%.64s')",
+		    o->pos[cmd->maxpos]);
+	if (o->npos >= cmd->minpos)
+		return 0;
+	for (word = 0; *u != '\0'; u += n) {
+		u += strspn(u, " ");
+		n = strcspn(u, " ");
+		if (*u != '[' && word++ == o->npos)
+			return usage(cmd, "missing %.*s", (int)n, u);
+	}
+	return usage(cmd, "missing an argument");
+}
+
+/* Values of --alg, --bits and --time, and what sign cannot do without. */
 static int
 check_opts(const struct cmd *cmd, struct ctx *c)
 {
@@ -712,19 +775,36 @@ check_opts(const struct cmd *cmd, struct ctx *c)
 
 	c->alg = alg_name(c->o.alg ? c->o.alg : "rsa");
 	if (c->alg == NULL)
-		return usage("--alg takes rsa or ed25519");
+		return usage(cmd, "--alg '%.64s': not rsa or ed25519",
+		    c->o.alg);
 	if (c->o.bits != NULL) {
 		v = strtoul(c->o.bits, &end, 10);
-		if (end == c->o.bits || *end != '\0' || v > 65536)
-			return usage("--bits takes a number");
+		if (end == c->o.bits || *end != '\0' || v > 65536 ||
+		    c->o.bits[0] == '-')
+			return usage(cmd, "--bits '%.64s': not a number",
+			    c->o.bits);
 		if (strcmp(c->alg, "rsa-sha256") != 0)
-			return usage("--bits applies to RSA keys only");
+			return usage(cmd, "--bits applies to RSA keys only");
 		c->bits = (unsigned)v;
 	}
-	if (cmd->fn == dkim_sign_cmd && (c->o.domain == NULL ||
-	    c->o.selector == NULL || c->o.alg == NULL || c->o.key == NULL))
-		return usage("sign needs --domain, --selector, --alg and "
-		    "--key");
+	c->time = (long long)time(NULL);
+	if (c->o.time != NULL) {
+		errno = 0;
+		c->time = strtoll(c->o.time, &end, 10);
+		if (errno || end == c->o.time || *end != '\0' || c->time < 0)
+			return usage(cmd, "--time '%.64s': not unix seconds",
+			    c->o.time);
+	}
+	if (cmd->fn != dkim_sign_cmd)
+		return 0;
+	if (c->o.domain == NULL)
+		return usage(cmd, "missing --domain");
+	if (c->o.selector == NULL)
+		return usage(cmd, "missing --selector");
+	if (c->o.alg == NULL)
+		return usage(cmd, "missing --alg");
+	if (c->o.key == NULL)
+		return usage(cmd, "missing --key");
 	return 0;
 }
 
@@ -738,14 +818,16 @@ cli_dkim(const char *datadir, int argc, char **argv)
 
 	memset(&c, 0, sizeof(c));
 	c.datadir = datadir;
-	for (i = 0; argc > 0 && i < NCMDS; i++)
+	if (argc == 0)
+		return bad_subcommand(NULL);
+	for (i = 0; i < NCMDS; i++)
 		if (strcmp(argv[0], cmds[i].name) == 0)
 			cmd = &cmds[i];
-	if (cmd == NULL || parse_opts(argc - 1, argv + 1, &c.o) == -1 ||
-	    c.o.npos < cmd->minpos || c.o.npos > cmd->maxpos ||
-	    (c.o.seen & ~cmd->allowed) != 0)
-		return usage(NULL);
-	if ((rc = check_opts(cmd, &c)) != 0)
+	if (cmd == NULL)
+		return bad_subcommand(argv[0]);
+	if ((rc = parse_opts(cmd, argc - 1, argv + 1, &c.o)) != 0 ||
+	    (rc = check_counts(cmd, &c.o)) != 0 ||
+	    (rc = check_opts(cmd, &c)) != 0)
 		return rc;
 	if (cmd->store && (c.st = cli_store(datadir, 0)) == NULL)
 		return 1;

@@ -10,6 +10,7 @@
  * Exit: 0 explained, 1 not explained or unreadable, 2 usage.
  */
 #include <errno.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -18,14 +19,22 @@
 
 #define CLI_EXPLAIN_ARGS_MAX	65536
 
-static int	cli_explain_usage(void);
+static int	cli_explain_usage(const char *, ...)
+		    __attribute__((format(printf, 1, 2)));
 static int	cli_explain_read(const char *, struct buf *);
 
+/* A usage error: "postern: explain: REASON", then the usage; 2. */
 static int
-cli_explain_usage(void)
+cli_explain_usage(const char *fmt, ...)
 {
+	va_list	ap;
+
+	fputs("postern: explain: ", stderr);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
 	fprintf(stderr,
-	    "usage: postern explain [--json] REPLY...\n"
+	    "\nusage: postern explain [--json] REPLY...\n"
 	    "       postern explain [--json] --bounce FILE   (- for stdin)\n"
 	    "e.g.   postern explain 530\n"
 	    "       postern explain 550 5.7.26 Unauthenticated email ...\n");
@@ -73,18 +82,26 @@ cli_explain(int argc, char **argv)
 	for (i = 0; i < argc; i++) {
 		if (strcmp(argv[i], "--json") == 0)
 			json = 1;
-		else if (strcmp(argv[i], "--bounce") == 0 && i + 1 < argc)
+		else if (strcmp(argv[i], "--bounce") == 0 && i + 1 == argc)
+			return cli_explain_usage("--bounce needs a FILE (- for "
+			    "stdin)");
+		else if (strcmp(argv[i], "--bounce") == 0)
 			bounce = argv[++i];
 		else if (strcmp(argv[i], "--") == 0) {
 			i++;
 			break;
 		} else if (argv[i][0] == '-' && argv[i][1] != '\0')
-			return cli_explain_usage();
+			return cli_explain_usage("unknown option '%.64s'",
+			    argv[i]);
 		else
 			break;
 	}
-	if ((bounce != NULL && i < argc) || (bounce == NULL && i == argc))
-		return cli_explain_usage();
+	if (bounce != NULL && i < argc)
+		return cli_explain_usage("give a REPLY or --bounce FILE, not "
+		    "both ('%.64s')", argv[i]);
+	if (bounce == NULL && i == argc)
+		return cli_explain_usage("give an SMTP reply (e.g. 550 5.7.1 "
+		    "...) or --bounce FILE");
 	if (bounce != NULL) {
 		buf_init(&b, EXPLAIN_BOUNCE_MAX);
 		if (cli_explain_read(bounce, &b) == -1) {
@@ -102,8 +119,8 @@ cli_explain(int argc, char **argv)
 		if ((b.len > 0 && buf_append(&b, " ", 1) == -1) ||
 		    buf_appends(&b, argv[i]) == -1) {
 			buf_free(&b);
-			fprintf(stderr, "postern explain: reply too long\n");
-			return 2;
+			return cli_explain_usage("the reply is longer than %d "
+			    "bytes", CLI_EXPLAIN_ARGS_MAX);
 		}
 	rc = explain_reply_text(buf_str(&b), stdout, json);
 	buf_free(&b);

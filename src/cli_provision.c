@@ -25,6 +25,7 @@
 #include <libgen.h>
 #include <limits.h>
 #include <pthread.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -72,6 +73,10 @@ struct provision_opts {
 	int		 rotate;
 };
 
+static int	 provision_usage(const char *, ...)
+		    __attribute__((format(printf, 1, 2)));
+static int	 parse_count(const char *, const char *, unsigned long,
+		    unsigned long, unsigned long *);
 static int	 parse_opts(int, char **, struct provision_opts *);
 static struct account *make_accounts(const struct provision_opts *,
 		    size_t *);
@@ -82,17 +87,53 @@ static int	 hash_all(struct account *, size_t);
 static int	 write_csv_tmp(const char *, const struct buf *, char *,
 		    size_t);
 
+/* A usage error: "postern: provision: REASON", then the usage; 2. */
+static int
+provision_usage(const char *fmt, ...)
+{
+	va_list	ap;
+
+	fputs("postern: provision: ", stderr);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fprintf(stderr, "\nusage: postern -d DIR provision DOMAIN "
+	    "--count N | --names FILE --csv FILE\n"
+	    "         [--format generic|instantly|smartlead] "
+	    "[--prefix P] [--daily-limit N] [--rotate]\n");
+	return 2;
+}
+
+/* The value v of option opt, a whole number from min to max; 0 or 2. */
+static int
+parse_count(const char *opt, const char *v, unsigned long min,
+    unsigned long max, unsigned long *out)
+{
+	char	*end;
+
+	errno = 0;
+	*out = strtoul(v, &end, 10);
+	if (errno || end == v || *end != '\0' || v[0] == '-' || *out < min ||
+	    *out > max)
+		return provision_usage("%s needs a number from %lu to %lu, not "
+		    "'%.64s'", opt, min, max, v);
+	return 0;
+}
+
+/* DOMAIN first, then the options.  0, or a usage error (2). */
 static int
 parse_opts(int argc, char **argv, struct provision_opts *o)
 {
 	int	i;
-	char	*end;
 
 	memset(o, 0, sizeof(*o));
 	o->format = "generic";
 	o->prefix = "sender";
-	if (argc < 1 || argv[0][0] == '-')
-		return -1;
+	if (argc < 1)
+		return provision_usage("which domain? give it first");
+	if (argv[0][0] == '-')
+		return provision_usage("the domain comes first, before the "
+		    "options");
 	o->domain = argv[0];
 	for (i = 1; i < argc; i++) {
 		const char *v = i + 1 < argc ? argv[i + 1] : NULL;
@@ -101,13 +142,23 @@ parse_opts(int argc, char **argv, struct provision_opts *o)
 			o->rotate = 1;
 			continue;
 		}
+		if (argv[i][0] != '-')
+			return provision_usage("too many arguments ('%.64s')",
+			    argv[i]);
+		if (strcmp(argv[i], "--count") != 0 &&
+		    strcmp(argv[i], "--names") != 0 &&
+		    strcmp(argv[i], "--csv") != 0 &&
+		    strcmp(argv[i], "--format") != 0 &&
+		    strcmp(argv[i], "--prefix") != 0 &&
+		    strcmp(argv[i], "--daily-limit") != 0)
+			return provision_usage("unknown option '%.64s'",
+			    argv[i]);
 		if (v == NULL)
-			return -1;
+			return provision_usage("%s needs a value", argv[i]);
 		if (strcmp(argv[i], "--count") == 0) {
-			o->count = strtoul(v, &end, 10);
-			if (*end != '\0' || o->count == 0 ||
-			    o->count > PROVISION_MAX)
-				return -1;
+			if (parse_count("--count", v, 1, PROVISION_MAX,
+			    &o->count) != 0)
+				return 2;
 		} else if (strcmp(argv[i], "--names") == 0)
 			o->names = v;
 		else if (strcmp(argv[i], "--csv") == 0)
@@ -116,16 +167,18 @@ parse_opts(int argc, char **argv, struct provision_opts *o)
 			o->format = v;
 		else if (strcmp(argv[i], "--prefix") == 0)
 			o->prefix = v;
-		else if (strcmp(argv[i], "--daily-limit") == 0) {
-			o->daily_limit = strtoul(v, &end, 10);
-			if (*end != '\0' || o->daily_limit > 10000000)
-				return -1;
-		} else
-			return -1;
+		else if (parse_count("--daily-limit", v, 0, 10000000,
+		    &o->daily_limit) != 0)
+			return 2;
 		i++;
 	}
-	if ((o->count == 0) == (o->names == NULL) || o->csv == NULL)
-		return -1;
+	if (o->count != 0 && o->names != NULL)
+		return provision_usage("give --count or --names, not both");
+	if (o->count == 0 && o->names == NULL)
+		return provision_usage("missing --count N or --names FILE");
+	if (o->csv == NULL)
+		return provision_usage("missing --csv FILE (where the "
+		    "credentials go)");
 	return 0;
 }
 
@@ -338,18 +391,11 @@ cli_provision(const char *datadir, int argc, char **argv)
 	int				 rc = 1;
 
 	buf_init(&csv, 256 * 1024 * 1024);
-	if (parse_opts(argc, argv, &o) == -1) {
-		fprintf(stderr, "usage: postern -d DIR provision DOMAIN "
-		    "--count N | --names FILE --csv FILE\n"
-		    "         [--format generic|instantly|smartlead] "
-		    "[--prefix P] [--daily-limit N] [--rotate]\n");
+	if (parse_opts(argc, argv, &o) != 0)
 		return 2;
-	}
-	if ((fmt = provision_fmt_find(o.format)) == NULL) {
-		fprintf(stderr, "postern: provision: unknown format %s "
-		    "(generic, instantly, smartlead)\n", o.format);
-		return 2;
-	}
+	if ((fmt = provision_fmt_find(o.format)) == NULL)
+		return provision_usage("unknown format '%.64s' (generic, "
+		    "instantly, smartlead)", o.format);
 	if (util_strlcpy(domain, o.domain, sizeof(domain)) == -1 ||
 	    !smtp_valid_domain(domain)) {
 		fprintf(stderr, "postern: provision: %s is not a valid domain "

@@ -19,6 +19,7 @@
 #include <fcntl.h>
 #include <inttypes.h>
 #include <limits.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -47,6 +48,8 @@ static int	 qcli_show(struct qcli *, const char *);
 static int	 qcli_change(struct qcli *, const char *, const char *);
 static int	 qcli_offline(struct qcli *, const char *, const char *);
 static int	 qcli_online(struct qcli *, const char *, const char *);
+static int	 qcli_usage(const char *, const char *, ...)
+		    __attribute__((format(printf, 2, 3)));
 
 static int
 qcli_open(struct qcli *q, const char *datadir)
@@ -434,36 +437,69 @@ qcli_change(struct qcli *q, const char *verb, const char *id)
 	return 0;
 }
 
+/*
+ * A usage error: "postern: queue[ SUBCOMMAND]: REASON", then the usage;
+ * 2.
+ */
+static int
+qcli_usage(const char *verb, const char *fmt, ...)
+{
+	va_list	ap;
+
+	fprintf(stderr, "postern: queue%s%s: ", verb ? " " : "",
+	    verb ? verb : "");
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fprintf(stderr, "\nusage: postern [-d DIR] queue list [--json]\n"
+	    "       postern [-d DIR] queue show ID [--json]\n"
+	    "       postern [-d DIR] queue flush [ID]\n"
+	    "       postern [-d DIR] queue delete|hold|release ID\n");
+	return 2;
+}
+
 int
 cli_queue(const char *datadir, int argc, char **argv)
 {
-	static const char *changes[] = { "flush", "delete", "hold",
-	    "release" };
+	/* the subcommands, and whether each needs an ID (2 = optional) */
+	static const struct {
+		const char	*verb;
+		int		 id;
+	} verbs[] = {
+		{ "list", 0 }, { "show", 1 }, { "flush", 2 }, { "delete", 1 },
+		{ "hold", 1 }, { "release", 1 },
+	};
+	static const char *names = "list, show, flush, delete, hold, release";
 	struct qcli	 q;
-	const char	*verb = argc > 0 ? argv[0] : "";
-	const char	*id = "";
+	const char	*verb, *id = "";
+	size_t		 v;
 	int		 i, rc;
 
+	if (argc == 0)
+		return qcli_usage(NULL, "which subcommand? (%s)", names);
+	verb = argv[0];
+	for (v = 0; v < sizeof(verbs) / sizeof(verbs[0]); v++)
+		if (strcmp(verb, verbs[v].verb) == 0)
+			break;
+	if (v == sizeof(verbs) / sizeof(verbs[0]))
+		return qcli_usage(NULL, "unknown subcommand '%.64s' (%s)", verb,
+		    names);
 	memset(&q, 0, sizeof(q));
 	q.dirfd = -1;
 	for (i = 1; i < argc; i++) {
 		if (strcmp(argv[i], "--json") == 0)
 			q.json = 1;
-		else if (*id == '\0' && argv[i][0] != '-')
+		else if (argv[i][0] == '-')
+			return qcli_usage(verb, "unknown option '%.64s'",
+			    argv[i]);
+		else if (*id == '\0' && verbs[v].id != 0)
 			id = argv[i];
 		else
-			goto usage;
+			return qcli_usage(verb, "too many arguments ('%.64s')",
+			    argv[i]);
 	}
-	for (i = 0; i < 4; i++)
-		if (strcmp(verb, changes[i]) == 0)
-			break;
-	if (strcmp(verb, "list") != 0 && strcmp(verb, "show") != 0 &&
-	    i == 4)
-		goto usage;
-	if ((strcmp(verb, "show") == 0 || (i < 4 && i > 0)) && *id == '\0')
-		goto usage;
-	if (strcmp(verb, "list") == 0 && *id != '\0')
-		goto usage;
+	if (verbs[v].id == 1 && *id == '\0')
+		return qcli_usage(verb, "missing ID (see: postern queue list)");
 	if (qcli_open(&q, datadir) == -1)
 		return 1;
 	if (strcmp(verb, "list") == 0)
@@ -474,10 +510,4 @@ cli_queue(const char *datadir, int argc, char **argv)
 		rc = qcli_change(&q, verb, id);
 	close(q.dirfd);
 	return rc;
-usage:
-	fprintf(stderr, "usage: postern [-d DIR] queue list [--json]\n"
-	    "       postern [-d DIR] queue show ID [--json]\n"
-	    "       postern [-d DIR] queue flush [ID]\n"
-	    "       postern [-d DIR] queue delete|hold|release ID\n");
-	return 2;
 }

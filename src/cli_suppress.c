@@ -7,10 +7,12 @@
  * submission listeners refuse such recipients at RCPT with 550 5.1.1.
  *
  * Output is an aligned table by default and a JSON array with --json.
- * Every error names the entry or domain and the reason and exits 1;
- * usage errors exit 2.  A reason must be printable ASCII: it is shown to
- * mail clients in the 550 reply.
+ * Every error names the entry or domain and the reason and exits 1; a
+ * usage error first says what was wrong, then shows the usage, and exits
+ * 2.  A reason must be printable ASCII: it is shown to mail clients in
+ * the 550 reply.
  */
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -25,8 +27,8 @@
 #define SUPPRESS_REASON_DEF	"added by hand"
 
 struct suppress_args {
-	const char	*pos[2];	/* DOMAIN, ADDRESS */
-	int		 npos;
+	const char	*pos[3];	/* DOMAIN, ADDRESS, the first extra */
+	int		 npos;		/* at most 3 */
 	const char	*reason;
 	int		 json;
 };
@@ -37,8 +39,10 @@ struct suppress_list {
 	struct json			*j;
 };
 
-static int	suppress_parse(int, char **, struct suppress_args *);
-static int	suppress_usage(void);
+static int	suppress_parse(const char *, int, char **,
+		    struct suppress_args *);
+static int	suppress_usage(const char *, const char *, ...)
+		    __attribute__((format(printf, 2, 3)));
 static int	suppress_fail(struct store *, const char *, const char *,
 		    int);
 static int	suppress_row(const struct store_suppression *, void *);
@@ -48,19 +52,34 @@ static int	suppress_add(struct store *, const struct suppress_args *);
 static int	suppress_remove(struct store *, const struct suppress_args *);
 static int	suppress_reason_ok(const char *);
 
+/*
+ * A usage error: "postern: suppress[ SUBCOMMAND]: REASON", then the
+ * usage; 2.
+ */
 static int
-suppress_usage(void)
+suppress_usage(const char *cmd, const char *fmt, ...)
 {
-	fprintf(stderr, "usage:\n"
+	va_list	ap;
+
+	fprintf(stderr, "postern: suppress%s%s: ", cmd ? " " : "",
+	    cmd ? cmd : "");
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fprintf(stderr, "\nusage:\n"
 	    "  postern -d DIR suppress list [DOMAIN] [--json]\n"
 	    "  postern -d DIR suppress add DOMAIN ADDRESS [--reason TEXT]\n"
 	    "  postern -d DIR suppress remove DOMAIN ADDRESS\n");
 	return 2;
 }
 
-/* Positional arguments after the subcommand, --json and --reason TEXT. */
+/*
+ * Positional arguments after the subcommand, --json and --reason TEXT.
+ * 0, or a usage error.
+ */
 static int
-suppress_parse(int argc, char **argv, struct suppress_args *a)
+suppress_parse(const char *cmd, int argc, char **argv,
+    struct suppress_args *a)
 {
 	int	i;
 
@@ -68,11 +87,14 @@ suppress_parse(int argc, char **argv, struct suppress_args *a)
 	for (i = 0; i < argc; i++) {
 		if (strcmp(argv[i], "--json") == 0)
 			a->json = 1;
-		else if (strcmp(argv[i], "--reason") == 0 && i + 1 < argc)
+		else if (strcmp(argv[i], "--reason") == 0 && i + 1 == argc)
+			return suppress_usage(cmd, "--reason needs a value");
+		else if (strcmp(argv[i], "--reason") == 0)
 			a->reason = argv[++i];
-		else if (argv[i][0] == '-' || a->npos == 2)
-			return -1;
-		else
+		else if (argv[i][0] == '-')
+			return suppress_usage(cmd, "unknown option '%.64s'",
+			    argv[i]);
+		else if (a->npos < 3)
 			a->pos[a->npos++] = argv[i];
 	}
 	return 0;
@@ -283,20 +305,32 @@ cli_suppress(const char *datadir, int argc, char **argv)
 		{ "add",	2, 2, 0, 1, suppress_add },
 		{ "remove",	2, 2, 0, 0, suppress_remove },
 	};
+	static const char *posname[] = { "DOMAIN", "ADDRESS" };
 	struct suppress_args	 a;
 	struct store		*st;
 	size_t			 c;
 	int			 rc;
 
-	if (argc < 1 || suppress_parse(argc - 1, argv + 1, &a) == -1)
-		return suppress_usage();
+	if (argc < 1)
+		return suppress_usage(NULL, "which subcommand? (list, add, "
+		    "remove)");
 	for (c = 0; c < sizeof(cmds) / sizeof(cmds[0]); c++)
 		if (strcmp(argv[0], cmds[c].name) == 0)
 			break;
-	if (c == sizeof(cmds) / sizeof(cmds[0]) || a.npos < cmds[c].minpos ||
-	    a.npos > cmds[c].maxpos || (a.json && !cmds[c].json) ||
-	    (a.reason != NULL && !cmds[c].reason))
-		return suppress_usage();
+	if (c == sizeof(cmds) / sizeof(cmds[0]))
+		return suppress_usage(NULL, "unknown subcommand '%.64s' (list, "
+		    "add, remove)", argv[0]);
+	if ((rc = suppress_parse(argv[0], argc - 1, argv + 1, &a)) != 0)
+		return rc;
+	if (a.json && !cmds[c].json)
+		return suppress_usage(argv[0], "does not take --json");
+	if (a.reason != NULL && !cmds[c].reason)
+		return suppress_usage(argv[0], "does not take --reason");
+	if (a.npos < cmds[c].minpos)
+		return suppress_usage(argv[0], "missing %s", posname[a.npos]);
+	if (a.npos > cmds[c].maxpos)
+		return suppress_usage(argv[0], "too many arguments ('%.64s')",
+		    a.pos[cmds[c].maxpos]);
 	if ((st = cli_store(datadir, 0)) == NULL)
 		return 1;
 	rc = cmds[c].fn(st, &a);

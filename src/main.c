@@ -73,7 +73,12 @@ run(const char *unused, int argc, char **argv)
 	if (i + 1 < argc && strcmp(argv[i], "-d") == 0) {
 		datadir = argv[i + 1];
 		i += 2;
+	} else if (i + 1 == argc && strcmp(argv[i], "-d") == 0) {
+		fprintf(stderr, "postern: -d needs a DIR\n");
+		usage();
+		return 2;
 	}
+	/* no command at all asks for the usage: no reason to give */
 	if (i >= argc) {
 		usage();
 		return 2;
@@ -90,6 +95,12 @@ run(const char *unused, int argc, char **argv)
 		return cli_init(datadir, argc - i - 1, argv + i + 1);
 	if (strcmp(argv[i], "serve") == 0 && argc == i + 1)
 		return parent_serve(datadir);
+	if (strcmp(argv[i], "serve") == 0) {
+		fprintf(stderr, "postern: serve: too many arguments "
+		    "('%.64s')\n", argv[i + 1]);
+		usage();
+		return 2;
+	}
 	if (strcmp(argv[i], "domain") == 0)
 		return cli_domain(datadir, argc - i - 1, argv + i + 1);
 	if (strcmp(argv[i], "mailbox") == 0)
@@ -114,6 +125,7 @@ run(const char *unused, int argc, char **argv)
 		printf("postern %s\n", POSTERN_VERSION);
 		return 0;
 	}
+	fprintf(stderr, "postern: unknown command '%.64s'\n", argv[i]);
 	usage();
 	return 2;
 }
