@@ -428,9 +428,7 @@ def test_version():
 def test_no_arguments_is_usage():
     p = subprocess.run([BIN], capture_output=True, text=True, timeout=30)
     assert p.returncode == 2
-    lines = p.stderr.splitlines()
-    assert lines[0] == "postern: unknown command 'frobnicate'"
-    assert lines[1].startswith("usage: postern")
+    assert p.stderr.startswith("usage: postern")
     for cmd in ("init", "serve", "domain add", "mailbox add", "version"):
         assert cmd in p.stderr
     assert p.stdout == ""
@@ -439,4 +437,6 @@ def test_no_arguments_is_usage():
 def test_unknown_command_is_usage(tmp):
     p = run("-d", tmp, "frobnicate", check=False)
     assert p.returncode == 2
-    assert p.stderr.startswith("usage: postern")
+    lines = p.stderr.splitlines()
+    assert lines[0] == "postern: unknown command 'frobnicate'"
+    assert lines[1].startswith("usage: postern")
