@@ -225,10 +225,21 @@ smtp_signal(evutil_socket_t sig, short what, void *arg)
 {
 	struct session_ref	*r, *next;
 	struct timeval		 tv;
+	sigset_t		 stop;
 	size_t			 i;
 
 	if (smtp_srv.shutting_down)
 		return;
+	/*
+	 * Ctrl-C signals the whole process group, and the parent passes the
+	 * stop on too: the second signal must not kill a process that is
+	 * already draining or, once libevent has put the default action
+	 * back as its loop ends, exiting.  Blocked, it waits unseen.
+	 */
+	sigemptyset(&stop);
+	sigaddset(&stop, SIGTERM);
+	sigaddset(&stop, SIGINT);
+	sigprocmask(SIG_BLOCK, &stop, NULL);
 	log_info("smtp: signal %d, shutting down (%zu session(s))", (int)sig,
 	    smtp_srv.nsessions);
 	smtp_srv.shutting_down = 1;
