@@ -550,3 +550,37 @@ summary_noun(const struct summary *sm, const struct cred_finding *f)
 		return kinds[f->kind].noun;
 	}
 }
+
+void
+cred_login_hint(const char *user, size_t ulen, const char *pass, size_t plen,
+    char *out, size_t outsz)
+{
+	static const struct {
+		unsigned	 mask;
+		const char	*text;
+	} hints[] = {
+		{ CRED_HINT_LINE_BREAK, "the credentials contain a line "
+		    "break" },
+		{ CRED_HINT_INVISIBLE, "the credentials contain an invisible "
+		    "or non-ASCII look-alike character" },
+		{ CRED_HINT_SPACE, "the credentials start or end with "
+		    "whitespace" },
+	};
+	unsigned	found;
+	size_t		i;
+
+	if (outsz == 0)
+		return;
+	out[0] = '\0';
+	if (memchr(user, '@', ulen) == NULL) {
+		snprintf(out, outsz, "the username must be the full email "
+		    "address");
+		return;
+	}
+	found = cred_hints(user, ulen) | cred_hints(pass, plen);
+	for (i = 0; i < sizeof(hints) / sizeof(hints[0]); i++)
+		if (found & hints[i].mask) {
+			snprintf(out, outsz, "%s", hints[i].text);
+			return;
+		}
+}

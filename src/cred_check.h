@@ -67,6 +67,15 @@ int	cred_check(const char *s, size_t len, struct cred_report *r);
 
 unsigned cred_hints(const char *s, size_t len);
 
+/*
+ * The hint a failed login may carry (SMTP 535, IMAP NO): what the
+ * client's own input shows is wrong -- not a full address, a line break,
+ * an invisible character, surrounding space -- so it reveals nothing
+ * about which accounts exist.  "" if none.  out is always terminated.
+ */
+void	cred_login_hint(const char *user, size_t ulen, const char *pass,
+	    size_t plen, char *out, size_t outsz);
+
 /* Short id, e.g. "trailing-space"; "unknown" out of range. */
 const char *cred_kind_name(enum cred_kind);
 

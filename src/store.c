@@ -711,8 +711,9 @@ store_ip_lock_get(struct store *st, const char *client, int64_t now,
 }
 
 int
-store_auth_failure(struct store *st, const char *username,
-    const char *client, const char *reason, int counts, int64_t now,
+store_auth_failure(struct store *st, const char *protocol,
+    const char *username, const char *client, const char *reason,
+    int counts, int64_t now,
     const struct store_policy *p, int64_t *user_until, int64_t *ip_until)
 {
 	struct row_ctx	c;
@@ -726,9 +727,9 @@ store_auth_failure(struct store *st, const char *username,
 	if ((rc = store_tx_begin(st, &mine)) != STORE_OK)
 		return rc;
 	rc = store_sq(st, NULL, NULL, NULL,
-	    "INSERT INTO auth_failure(username, "
-	    "client, reason, counted, time) VALUES(?, ?, ?, ?, ?)", "sssii", u,
-	    client, reason, (int64_t)(counts != 0), now);
+	    "INSERT INTO auth_failure(username, client, reason, counted, "
+	    "time, protocol) VALUES(?, ?, ?, ?, ?, ?)", "sssiis", u, client,
+	    reason, (int64_t)(counts != 0), now, protocol);
 	if (rc == STORE_OK && !counts)
 		return store_tx_end(st, mine, rc);
 	if (rc == STORE_OK)	/* bounded: forget old failures a few at a time */
@@ -770,10 +771,11 @@ row_failure(const struct store_val *v, size_t n, void *arg)
 	struct row_ctx		*c = arg;
 	struct store_failure	 f;
 
-	if (n < 4 || store_col_str(&v[1], f.username,
+	if (n < 5 || store_col_str(&v[1], f.username,
 	    sizeof(f.username)) == -1 ||
 	    store_col_str(&v[2], f.client, sizeof(f.client)) == -1 ||
-	    store_col_str(&v[3], f.reason, sizeof(f.reason)) == -1) {
+	    store_col_str(&v[3], f.reason, sizeof(f.reason)) == -1 ||
+	    store_col_str(&v[4], f.protocol, sizeof(f.protocol)) == -1) {
 		c->rc = STORE_ERR;
 		return 1;
 	}
@@ -792,8 +794,8 @@ store_failure_list(struct store *st, const char *username, size_t max,
 	if (store_norm(st, username, u, sizeof(u)) == -1)
 		return STORE_NOTFOUND;
 	rc = store_sq(st, row_failure, &c, NULL,
-	    "SELECT time, username, client, "
-	    "reason FROM auth_failure WHERE username = ? ORDER BY time DESC, "
+	    "SELECT time, username, client, reason, protocol "
+	    "FROM auth_failure WHERE username = ? ORDER BY time DESC, "
 	    "id DESC LIMIT ?", "si", u, (int64_t)max);
 	return rc != STORE_OK ? rc : c.rc;
 }

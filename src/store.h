@@ -63,6 +63,7 @@ struct store_alias {
 
 struct store_failure {
 	int64_t		time;
+	char		protocol[8];		/* smtp, imap */
 	char		username[STORE_ADDR_MAX + 1];
 	char		client[STORE_CLIENT_MAX + 1];
 	char		reason[STORE_REASON_MAX + 1];
@@ -147,8 +148,9 @@ int	store_ip_lock_get(struct store *, const char *client, int64_t now,
  * after counted failures for ip_fail_limit distinct usernames.  The
  * resulting lock ends are returned (0 if none).
  */
-int	store_auth_failure(struct store *, const char *username,
-	    const char *client, const char *reason, int counts, int64_t now,
+int	store_auth_failure(struct store *, const char *protocol,
+	    const char *username, const char *client, const char *reason,
+	    int counts, int64_t now,
 	    const struct store_policy *, int64_t *user_locked_until,
 	    int64_t *ip_locked_until);
 /* Newest first, at most max. */

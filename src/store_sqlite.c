@@ -118,6 +118,9 @@ static const char *migrations[] = {
 	"  source TEXT NOT NULL,"		/* bounce, manual */
 	"  created INTEGER NOT NULL,"
 	"  UNIQUE(domain_id, address));",
+	/* 4: which protocol a failed login came over (smtp, imap) */
+	"ALTER TABLE auth_failure ADD COLUMN protocol TEXT NOT NULL"
+	"  DEFAULT 'smtp';",
 };
 #define SCHEMA_VERSION	(int)(sizeof(migrations) / sizeof(migrations[0]))
 

@@ -84,18 +84,18 @@ test_lockout_policy(void **state)
 	int64_t			 uu, iu, until, t = 1000000;
 
 	/* two failures, a success, two more: no lock (count restarts) */
-	store_auth_failure(st, "u@x.test", "192.0.2.1", "wrong", 1, t, &p,
+	store_auth_failure(st, "smtp", "u@x.test", "192.0.2.1", "wrong", 1, t, &p,
 	    &uu, &iu);
-	store_auth_failure(st, "u@x.test", "192.0.2.1", "wrong", 1, t + 1, &p,
+	store_auth_failure(st, "smtp", "u@x.test", "192.0.2.1", "wrong", 1, t + 1, &p,
 	    &uu, &iu);
 	assert_int_equal(store_lock_clear(st, "u@x.test", t + 2), STORE_OK);
-	store_auth_failure(st, "u@x.test", "192.0.2.1", "wrong", 1, t + 3, &p,
+	store_auth_failure(st, "smtp", "u@x.test", "192.0.2.1", "wrong", 1, t + 3, &p,
 	    &uu, &iu);
-	store_auth_failure(st, "u@x.test", "192.0.2.1", "wrong", 1, t + 4, &p,
+	store_auth_failure(st, "smtp", "u@x.test", "192.0.2.1", "wrong", 1, t + 4, &p,
 	    &uu, &iu);
 	assert_int_equal(uu, 0);
 	/* the third within the window locks, case-insensitively */
-	store_auth_failure(st, "U@X.TEST", "192.0.2.1", "wrong", 1, t + 5, &p,
+	store_auth_failure(st, "smtp", "U@X.TEST", "192.0.2.1", "wrong", 1, t + 5, &p,
 	    &uu, &iu);
 	assert_int_equal(uu, t + 5 + 1800);
 	assert_int_equal(store_lock_get(st, "u@x.test", t + 6, &until),
@@ -105,32 +105,32 @@ test_lockout_policy(void **state)
 	    STORE_OK);
 	assert_int_equal(until, 0);	/* expired */
 	/* attempts on a locked name are recorded but do not count */
-	store_auth_failure(st, "v@x.test", "192.0.2.2", "locked", 0, t, &p,
+	store_auth_failure(st, "smtp", "v@x.test", "192.0.2.2", "locked", 0, t, &p,
 	    &uu, &iu);
-	store_auth_failure(st, "v@x.test", "192.0.2.2", "locked", 0, t, &p,
+	store_auth_failure(st, "smtp", "v@x.test", "192.0.2.2", "locked", 0, t, &p,
 	    &uu, &iu);
-	store_auth_failure(st, "v@x.test", "192.0.2.2", "locked", 0, t, &p,
+	store_auth_failure(st, "smtp", "v@x.test", "192.0.2.2", "locked", 0, t, &p,
 	    &uu, &iu);
 	assert_int_equal(uu, 0);
 	/* failures outside the window do not count */
-	store_auth_failure(st, "w@x.test", "192.0.2.3", "wrong", 1, t, &p,
+	store_auth_failure(st, "smtp", "w@x.test", "192.0.2.3", "wrong", 1, t, &p,
 	    &uu, &iu);
-	store_auth_failure(st, "w@x.test", "192.0.2.3", "wrong", 1, t + 1000,
+	store_auth_failure(st, "smtp", "w@x.test", "192.0.2.3", "wrong", 1, t + 1000,
 	    &p, &uu, &iu);
-	store_auth_failure(st, "w@x.test", "192.0.2.3", "wrong", 1, t + 1001,
+	store_auth_failure(st, "smtp", "w@x.test", "192.0.2.3", "wrong", 1, t + 1001,
 	    &p, &uu, &iu);
 	assert_int_equal(uu, 0);
 	/* one client, four distinct usernames: the client is locked */
-	store_auth_failure(st, "a@y.test", "198.51.100.7", "wrong", 1, t, &p,
+	store_auth_failure(st, "smtp", "a@y.test", "198.51.100.7", "wrong", 1, t, &p,
 	    &uu, &iu);
-	store_auth_failure(st, "a@y.test", "198.51.100.7", "wrong", 1, t, &p,
+	store_auth_failure(st, "smtp", "a@y.test", "198.51.100.7", "wrong", 1, t, &p,
 	    &uu, &iu);
-	store_auth_failure(st, "b@y.test", "198.51.100.7", "wrong", 1, t, &p,
+	store_auth_failure(st, "smtp", "b@y.test", "198.51.100.7", "wrong", 1, t, &p,
 	    &uu, &iu);
-	store_auth_failure(st, "c@y.test", "198.51.100.7", "wrong", 1, t, &p,
+	store_auth_failure(st, "smtp", "c@y.test", "198.51.100.7", "wrong", 1, t, &p,
 	    &uu, &iu);
 	assert_int_equal(iu, 0);
-	store_auth_failure(st, "d@y.test", "198.51.100.7", "wrong", 1, t, &p,
+	store_auth_failure(st, "smtp", "d@y.test", "198.51.100.7", "wrong", 1, t, &p,
 	    &uu, &iu);
 	assert_int_equal(iu, t + 1800);
 	assert_int_equal(store_ip_lock_get(st, "198.51.100.7", t + 1, &until),
@@ -222,7 +222,7 @@ test_accounts_aliases_senders_sent(void **state)
 	    STORE_OK);
 	assert_int_equal(n, 2);
 	assert_int_equal(count_rows(st), 2);	/* 5000 and 5030 share one */
-	store_auth_failure(st, "a@ex.test", "192.0.2.1", "wrong", 1, 10,
+	store_auth_failure(st, "smtp", "a@ex.test", "192.0.2.1", "wrong", 1, 10,
 	    &(struct store_policy){ 5, 900, 1800, 10 }, &oldest, &oldest);
 	assert_int_equal(store_failure_list(st, "a@ex.test", 10,
 	    count_failure, &nf), STORE_OK);
@@ -309,7 +309,7 @@ test_lock_clear_writes_only_when_needed(void **state)
 	store_sq(st, count_row, &rows, NULL, "SELECT count(*) FROM auth_lock",
 	    "");
 	assert_int_equal(rows, 0);
-	store_auth_failure(st, "v@x.test", "192.0.2.1", "wrong", 1, t + 1, &p,
+	store_auth_failure(st, "smtp", "v@x.test", "192.0.2.1", "wrong", 1, t + 1, &p,
 	    &uu, &iu);
 	assert_int_equal(store_lock_clear(st, "v@x.test", t + 2), STORE_OK);
 	store_sq(st, count_row, &rows, NULL, "SELECT count(*) FROM auth_lock "
