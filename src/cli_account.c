@@ -826,13 +826,15 @@ failure_row(const struct store_failure *f, void *arg)
 	if (c->j != NULL) {
 		json_obj_begin(c->j);
 		json_kint(c->j, "time", f->time);
+		json_kstr(c->j, "protocol", f->protocol);
 		json_kstr(c->j, "client", f->client);
 		json_kstr(c->j, "reason", f->reason);
 		json_obj_end(c->j);
 		return 0;
 	}
 	cli_time(f->time, when, sizeof(when));
-	printf("  %s  %-15s  %s\n", when, f->client, f->reason);
+	printf("  %s  %-4s  %-15s  %s\n", when, f->protocol, f->client,
+	    f->reason);
 	return 0;
 }
 
