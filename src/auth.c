@@ -16,6 +16,10 @@
  * submission RCPT: the entry's reason goes back as stored, and the SMTP
  * process makes it safe before a client sees it.
  */
+#include <sys/socket.h>
+
+#include <errno.h>
+#include <poll.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdlib.h>
@@ -28,6 +32,7 @@
 #include "cred_check.h"
 #include "ipc.h"
 #include "log.h"
+#include "maildir.h"
 #include "password.h"
 #include "proc.h"
 #include "sasl.h"
@@ -40,12 +45,17 @@
 struct auth_job {
 	struct auth_job	*next;
 	struct ipc_msg	 msg;
+	int		 reply_fd;	/* a checkpassword helper, or -1 */
 };
+
+/* What a worker answers on: the helper connection of its job, or -1. */
+static __thread int auth_helper_fd = -1;
 
 static struct {
 	const struct config *cfg;
 	const char	*datadir;
 	int		 sock;
+	int		 imap_sock;	/* helpers' connections, or -1 */
 	pthread_mutex_t	 lock;		/* queue and done */
 	pthread_cond_t	 cond;
 	pthread_mutex_t	 send_lock;
@@ -72,6 +82,12 @@ static int	 auth_host_serves(const char *, const struct store_domain *);
 static void	 auth_reason(char *, size_t, const char *, const char *,
 		    const char *);
 static void	 auth_reply(struct ipc_msg *);
+static void	*auth_imap_accept(void *);
+static int	 auth_imap_request(int, struct ipc_msg *);
+static void	 auth_imap_answer(uint32_t, const char *, const char *,
+		    const char *, const char *, const char *, int64_t);
+static void	 auth_imap_reply(int, const char *);
+static int	 auth_enqueue(struct auth_job *);
 
 static void
 auth_reply(struct ipc_msg *m)
@@ -128,6 +144,7 @@ auth_verify(struct store *st, struct ipc_msg *req)
 	struct store_policy	 pol;
 	char			 mech[16], user[SASL_USER_MAX + 1];
 	char			 pass[SASL_PASS_MAX + 1], client[64], sni[256];
+	char			 proto[8] = "smtp", canon[STORE_ADDR_MAX + 1];
 	char			 reason[STORE_REASON_MAX + 1], hint[300];
 	char			 when[40];
 	const char		*at;
@@ -136,12 +153,13 @@ auth_verify(struct store *st, struct ipc_msg *req)
 	int64_t			 locked = 0, uu = 0, iu = 0;
 	int			 rc, found, ok, counts = 1, need;
 
-	hint[0] = '\0';
+	hint[0] = canon[0] = '\0';
 	if (ipc_get_str(req, mech, sizeof(mech)) == -1 ||
 	    ipc_get_str(req, user, sizeof(user)) == -1 ||
 	    ipc_get_str(req, pass, sizeof(pass)) == -1 ||
 	    ipc_get_str(req, client, sizeof(client)) == -1 ||
 	    ipc_get_str(req, sni, sizeof(sni)) == -1 ||
+	    ipc_get_str(req, proto, sizeof(proto)) == -1 ||
 	    ipc_get_end(req) == -1) {
 		log_warnx("auth: malformed request");
 		result = AUTH_RES_TEMPFAIL;
@@ -199,6 +217,7 @@ auth_verify(struct store *st, struct ipc_msg *req)
 		} else {
 			result = AUTH_RES_OK;
 			limit = mb.daily_limit;
+			util_strlcpy(canon, mb.address, sizeof(canon));
 			util_strlcpy(reason, "ok", sizeof(reason));
 			if (store_lock_clear(st, user, now) != STORE_OK)
 				log_warnx("auth: store: %s", store_errmsg(st));
@@ -207,8 +226,8 @@ auth_verify(struct store *st, struct ipc_msg *req)
 	} else
 		auth_reason(reason, sizeof(reason), found ? "wrong password" :
 		    "unknown user", user, pass);
-	if (store_auth_failure(st, user, client, reason, counts, now, &pol,
-	    &uu, &iu) != STORE_OK)
+	if (store_auth_failure(st, proto, user, client, reason, counts, now,
+	    &pol, &uu, &iu) != STORE_OK)
 		log_warnx("auth: store: %s", store_errmsg(st));
 	if (uu > 0)
 		log_info("auth: %s locked for %llds after %u failures", user,
@@ -223,6 +242,17 @@ storefail:
 	result = AUTH_RES_TEMPFAIL;
 	util_strlcpy(reason, "account store unavailable", sizeof(reason));
 reply:
+	if (auth_helper_fd != -1) {
+		/* IMAP: the 535 hints the SMTP process adds, added here */
+		if (result == AUTH_RES_FAIL && hint[0] == '\0')
+			cred_login_hint(user, strlen(user), pass, strlen(pass),
+			    hint, sizeof(hint));
+		explicit_bzero(pass, sizeof(pass));
+		explicit_bzero(req->data, req->len);
+		auth_imap_answer(result, user, canon, client, reason, hint,
+		    locked);
+		return;
+	}
 	explicit_bzero(pass, sizeof(pass));
 	explicit_bzero(req->data, req->len);
 	ipc_msg_init(&res, IPC_AUTH_RES, req->id);
@@ -232,6 +262,174 @@ reply:
 	ipc_put_u32(&res, limit);
 	ipc_put_u64(&res, (uint64_t)(locked > 0 ? locked : 0));
 	auth_reply(&res);
+}
+
+/*
+ * IMAP logins, through Dovecot's checkpassword helper
+ * (postern-checkpassword): one connection per login on A.imap_sock.
+ * The request is "PCHK1", service, client address, TLS server name,
+ * mechanism, username and password, each NUL-terminated; the answer is
+ * the helper's exit status, a tab, and the extra fields it hands Dovecot
+ * (tab-separated, no line break).  The login goes through auth_verify()
+ * like an SMTP AUTH: same lock, same counts, same credential cache.
+ */
+#define IMAP_REQ_MAX		1600	/* Dovecot sends at most 512 */
+#define IMAP_REQ_TIMEOUT_MS	5000
+#define CHKPW_OK		0	/* fields follow */
+#define CHKPW_FAIL		1	/* "Authentication failed." */
+#define CHKPW_TEMPFAIL		111	/* [UNAVAILABLE] temporary failure */
+
+static void
+auth_imap_reply(int fd, const char *text)
+{
+	if (util_write_all(fd, text, strlen(text)) == -1)
+		log_warn("auth: imap: reply");
+	close(fd);
+}
+
+/*
+ * Dovecot (2.3) tells the client a nologin reason after the RFC 5530
+ * code [CONTACTADMIN] ("NO [CONTACTADMIN] Too many failed logins: ...
+ * locked until ..."), so the texts carry no code of their own.  A plain
+ * wrong password is exit 1: "NO [AUTHENTICATIONFAILED] Authentication
+ * failed.", as Dovecot always says it.
+ */
+static void
+auth_imap_answer(uint32_t result, const char *user, const char *canon,
+    const char *client, const char *reason, const char *hint,
+    int64_t locked)
+{
+	char	out[1024], home[PATH_MAX], when[40], esc[300];
+	char	*slash;
+	int	fd = auth_helper_fd, rc = 0;
+
+	log_printable(esc, sizeof(esc), user, strlen(user));
+	if (result == AUTH_RES_OK) {
+		log_info("auth: imap login ok user=%s client=%s", esc, client);
+		if (maildir_path(A.datadir, canon, home, sizeof(home)) == -1 ||
+		    (slash = strrchr(home, '/')) == NULL) {
+			log_warnx("auth: imap: no mail path for %s", esc);
+			auth_imap_reply(fd, "111\t");
+			return;
+		}
+		*slash = '\0';		/* home = the Maildir's parent */
+		rc = util_snprintf(out, sizeof(out), "%d\tuser=%s\t"
+		    "userdb_home=%s\tuserdb_uid=%lu\tuserdb_gid=%lu",
+		    CHKPW_OK, canon, home, (unsigned long)getuid(),
+		    (unsigned long)getgid());
+	} else if (result == AUTH_RES_LOCKED) {
+		log_info("auth: imap login refused user=%s reason=%s "
+		    "client=%s", esc, reason, client);
+		util_time_utc(locked, when, sizeof(when));
+		rc = util_snprintf(out, sizeof(out), "%d\tnologin\treason="
+		    "Too many failed logins: this login is temporarily locked "
+		    "until %s; try again after that or ask the server's "
+		    "administrator to unlock it", CHKPW_OK, when);
+	} else if (result == AUTH_RES_FAIL) {
+		log_info("auth: imap login failed user=%s reason=%s client=%s",
+		    esc, reason, client);
+		if (hint[0] != '\0')
+			rc = util_snprintf(out, sizeof(out), "%d\tnologin\t"
+			    "reason=Authentication failed: %s", CHKPW_OK,
+			    hint);
+		else
+			rc = util_snprintf(out, sizeof(out), "%d\t",
+			    CHKPW_FAIL);
+	} else {
+		log_info("auth: imap login tempfail user=%s reason=%s "
+		    "client=%s", esc, reason, client);
+		rc = util_snprintf(out, sizeof(out), "%d\t", CHKPW_TEMPFAIL);
+	}
+	if (rc == -1 || strpbrk(out, "\n\r") != NULL)
+		util_strlcpy(out, "111\t", sizeof(out));
+	auth_imap_reply(fd, out);
+}
+
+/* Read one helper request (until its EOF) into an IPC_AUTH_REQ. */
+static int
+auth_imap_request(int fd, struct ipc_msg *m)
+{
+	char		 buf[IMAP_REQ_MAX];
+	const char	*f[7], *p, *end;
+	size_t		 len = 0, i;
+	ssize_t		 n;
+	struct pollfd	 pfd = { .fd = fd, .events = POLLIN };
+	uint64_t	 deadline = util_monotonic_ms() + IMAP_REQ_TIMEOUT_MS;
+	int		 rc = -1;
+
+	for (;;) {
+		uint64_t now = util_monotonic_ms();
+
+		if (now >= deadline || poll(&pfd, 1, (int)(deadline - now)) <= 0)
+			goto done;
+		if ((n = read(fd, buf + len, sizeof(buf) - len)) == -1) {
+			if (errno == EINTR || errno == EAGAIN)
+				continue;
+			goto done;
+		}
+		if (n == 0)
+			break;
+		if ((len += (size_t)n) == sizeof(buf))
+			goto done;	/* too long: not our helper */
+	}
+	/* seven NUL-terminated fields, nothing after them */
+	for (p = buf, end = buf + len, i = 0; i < 7 && p < end; i++) {
+		f[i] = p;
+		if ((p = memchr(p, '\0', (size_t)(end - p))) == NULL)
+			goto done;
+		p++;
+	}
+	if (i != 7 || p != end || strcmp(f[0], "PCHK1") != 0)
+		goto done;
+	ipc_msg_init(m, IPC_AUTH_REQ, 0);
+	if (ipc_put_str(m, f[4][0] ? f[4] : "PLAIN") == -1 ||
+	    ipc_put_str(m, f[5]) == -1 || ipc_put_str(m, f[6]) == -1 ||
+	    ipc_put_str(m, f[2]) == -1 || ipc_put_str(m, f[3]) == -1 ||
+	    ipc_put_str(m, "imap") == -1)
+		goto done;
+	rc = 0;
+done:
+	explicit_bzero(buf, sizeof(buf));
+	return rc;
+}
+
+static void *
+auth_imap_accept(void *arg)
+{
+	struct auth_job	*job;
+	int		 fd;
+
+	for (;;) {
+		if ((fd = accept4(A.imap_sock, NULL, NULL, SOCK_CLOEXEC)) ==
+		    -1) {
+			if (errno == EINTR || errno == ECONNABORTED)
+				continue;
+			if (errno == EINVAL)
+				break;		/* shut down: stopping */
+			log_warn("auth: imap: accept");
+			poll(NULL, 0, 100);
+			continue;
+		}
+		if ((job = calloc(1, sizeof(*job))) == NULL) {
+			auth_imap_reply(fd, "111\t");
+			continue;
+		}
+		job->msg.fd = -1;
+		job->reply_fd = fd;
+		if (auth_imap_request(fd, &job->msg) == -1) {
+			log_warnx("auth: imap: malformed helper request");
+			auth_imap_reply(fd, "111\t");
+			explicit_bzero(&job->msg, sizeof(job->msg));
+			free(job);
+			continue;
+		}
+		if (auth_enqueue(job) == -1) {
+			auth_imap_reply(fd, "111\t");
+			explicit_bzero(&job->msg, sizeof(job->msg));
+			free(job);
+		}
+	}
+	return NULL;
 }
 
 static void
@@ -494,10 +692,14 @@ auth_worker(void *arg)
 		if (st == NULL && (st = store_open(A.datadir, 0, err,
 		    sizeof(err))) == NULL)
 			log_warnx("auth: %s", err);
+		auth_helper_fd = job->reply_fd;
 		if (st != NULL)
 			auth_handle(st, &job->msg);
+		else if (job->reply_fd != -1)
+			auth_imap_reply(job->reply_fd, "111\t");
 		else
 			auth_unavailable(&job->msg);
+		auth_helper_fd = -1;
 		explicit_bzero(&job->msg, sizeof(job->msg));
 		free(job);
 	}
@@ -505,18 +707,55 @@ auth_worker(void *arg)
 	return NULL;
 }
 
-void
-auth_main(const struct config *cfg, const char *datadir, int sock)
+/*
+ * Queue a job for the workers; -1 when AUTH_QUEUE_MAX password checks
+ * already wait: every one costs an argon2id run, so past this backlog
+ * the excess is answered as a temporary failure at once rather than
+ * delay everyone's login for minutes.
+ */
+static int
+auth_enqueue(struct auth_job *job)
 {
-	pthread_t	*tids;
+	static int	warned;	/* under A.lock */
+	int		first;
+
+	job->next = NULL;
+	pthread_mutex_lock(&A.lock);
+	if (A.queued >= AUTH_QUEUE_MAX && job->msg.type == IPC_AUTH_REQ) {
+		first = warned++ == 0;
+		pthread_mutex_unlock(&A.lock);
+		if (first)
+			log_warnx("auth: %d password checks waiting; "
+			    "answering the excess as a temporary failure",
+			    AUTH_QUEUE_MAX);
+		return -1;
+	}
+	warned = 0;
+	A.queued++;
+	if (A.tail)
+		A.tail->next = job;
+	else
+		A.head = job;
+	A.tail = job;
+	pthread_cond_signal(&A.cond);
+	pthread_mutex_unlock(&A.lock);
+	return 0;
+}
+
+void
+auth_main(const struct config *cfg, const char *datadir, int sock,
+    int imap_sock)
+{
+	pthread_t	*tids, acceptor;
 	struct auth_job	*job;
 	unsigned	 i;
-	int		 r, warned = 0;
+	int		 r;
 
 	log_set_role("auth");
 	A.cfg = cfg;
 	A.datadir = datadir;
 	A.sock = sock;
+	A.imap_sock = imap_sock;
 	if (authcache_init(cfg->auth_cache_ttl_ms / 1000) == -1)
 		log_warnx("auth: no random key, credential cache off");
 	/* stop with the SMTP process (EOF), not with the terminal's ^C */
@@ -527,6 +766,9 @@ auth_main(const struct config *cfg, const char *datadir, int sock)
 	for (i = 0; i < cfg->auth_workers; i++)
 		if (pthread_create(&tids[i], NULL, auth_worker, NULL) != 0)
 			fatalx("auth: cannot start worker thread");
+	if (imap_sock != -1 && pthread_create(&acceptor, NULL,
+	    auth_imap_accept, NULL) != 0)
+		fatalx("auth: cannot start the imap helper thread");
 	for (;;) {
 		if ((job = malloc(sizeof(*job))) == NULL)
 			fatal("auth: malloc");
@@ -537,34 +779,16 @@ auth_main(const struct config *cfg, const char *datadir, int sock)
 				log_warn("auth: receive");
 			break;
 		}
-		job->next = NULL;
-		pthread_mutex_lock(&A.lock);
-		if (A.queued >= AUTH_QUEUE_MAX && job->msg.type ==
-		    IPC_AUTH_REQ) {
-			/*
-			 * Every password check costs an argon2id run: past
-			 * this backlog, answer 454 at once rather than let a
-			 * flood of bad logins delay everyone's for minutes.
-			 */
-			pthread_mutex_unlock(&A.lock);
-			if (!warned++)
-				log_warnx("auth: %d password checks waiting; "
-				    "answering the excess with 454",
-				    AUTH_QUEUE_MAX);
-			auth_unavailable(&job->msg);
+		job->reply_fd = -1;
+		if (auth_enqueue(job) == -1) {
+			auth_unavailable(&job->msg);	/* 454 */
 			explicit_bzero(&job->msg, sizeof(job->msg));
 			free(job);
-			continue;
 		}
-		warned = 0;
-		A.queued++;
-		if (A.tail)
-			A.tail->next = job;
-		else
-			A.head = job;
-		A.tail = job;
-		pthread_cond_signal(&A.cond);
-		pthread_mutex_unlock(&A.lock);
+	}
+	if (imap_sock != -1) {
+		shutdown(imap_sock, SHUT_RDWR);	/* wakes the acceptor */
+		pthread_join(acceptor, NULL);
 	}
 	pthread_mutex_lock(&A.lock);
 	A.done = 1;

@@ -137,6 +137,8 @@ static const struct config_key config_keys[] = {
 	{ "submission", parse_listener, LISTEN_SUBMISSION, 0, 0 },
 	{ "smtps", parse_listener, LISTEN_SMTPS, 0, 0 },
 	{ "mx", parse_listener, LISTEN_MX, 0, 0 },
+	{ "imap_listen", parse_listener, LISTEN_IMAP, 0, 0 },
+	{ "imaps_listen", parse_listener, LISTEN_IMAPS, 0, 0 },
 	{ "hostname", parse_hostname, OFF(hostname), 0, 0 },
 	{ "user", parse_user, OFF(user), 0, 0 },
 	{ "max_message_size", parse_size, OFF(max_message_size), KIB,
@@ -165,6 +167,10 @@ static const struct config_key config_keys[] = {
 	{ "auth_cache_ttl", parse_duration, OFF(auth_cache_ttl_ms), 0, DAY },
 	{ "imap_host", parse_opt_host, OFF(imap_host), 0, 0 },
 	{ "imap_port", parse_uint, OFF(imap_port), 1, 65535 },
+	{ "imap", parse_choice, OFF(imap), 0, 0 },
+	{ "dovecot", parse_text, OFF(dovecot), 1, PATH_MAX },
+	{ "imap_max_userip_connections", parse_uint,
+	    OFF(imap_max_userip_connections), 1, 100000 },
 	{ "delivery", parse_delivery, OFF(delivery), 0, 0 },
 	{ "delivery_workers", parse_uint, OFF(delivery_workers), 1, 256 },
 	{ "destination_concurrency", parse_uint,
@@ -254,6 +260,10 @@ config_defaults(struct config *cfg)
 	cfg->auth_cache_ttl_ms = 5 * MIN;
 	cfg->require_host_match = 0;
 	cfg->imap_port = 993;
+	snprintf(cfg->dovecot, sizeof(cfg->dovecot), "/usr/sbin/dovecot");
+	cfg->imap = access(cfg->dovecot, X_OK) == 0 ? IMAP_DOVECOT : IMAP_NONE;
+	/* a platform holds sync and warm-up sessions per mailbox and IP */
+	cfg->imap_max_userip_connections = 50;
 	cfg->delivery = DELIVERY_YES;
 	cfg->delivery_workers = 20;
 	cfg->destination_concurrency = 10;
@@ -622,6 +632,7 @@ static const struct {
 } choices[] = {
 	{ OFF(outbound_tls), { "none", "opportunistic", "required", NULL } },
 	{ OFF(relayhost_tls), { "starttls", "implicit", "none", NULL } },
+	{ OFF(imap), { "none", "dovecot", NULL } },
 };
 
 static int
@@ -639,9 +650,10 @@ parse_choice(struct config *c, const struct config_key *k, const char *val,
 				*(int *)(void *)((char *)c + k->off) = (int)w;
 				return 0;
 			}
-		errf(why, whysz, "'%s' is not one of %s, %s, %s",
+		errf(why, whysz, "'%s' is not one of %s, %s%s%s",
 		    show(shown, sizeof(shown), val), choices[i].words[0],
-		    choices[i].words[1], choices[i].words[2]);
+		    choices[i].words[1], choices[i].words[2] ? ", " : "",
+		    choices[i].words[2] ? choices[i].words[2] : "");
 		return -1;
 	}
 	errf(why, whysz, "internal: no choices");

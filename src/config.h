@@ -23,7 +23,15 @@ enum listen_kind {
 	LISTEN_SUBMISSION,	/* 587: STARTTLS, AUTH required */
 	LISTEN_SMTPS,		/* 465: implicit TLS, AUTH required */
 	LISTEN_MX,		/* 25: no AUTH, local domains only */
+	LISTEN_SMTP_COUNT,	/* the kinds the smtp process serves */
+	LISTEN_IMAP = LISTEN_SMTP_COUNT,	/* 143: STARTTLS (Dovecot) */
+	LISTEN_IMAPS,		/* 993: implicit TLS (Dovecot) */
 	LISTEN_KIND_COUNT,
+};
+
+enum imap_server {
+	IMAP_NONE,		/* no IMAP service */
+	IMAP_DOVECOT,		/* serve starts Dovecot on our accounts */
 };
 
 struct config_listen {
@@ -78,6 +86,9 @@ struct config {
 	int		require_host_match;	/* SNI must serve the domain */
 	char		imap_host[CONFIG_HOST_MAX + 1];	/* for provisioning */
 	unsigned	imap_port;
+	enum imap_server imap;		/* with an IMAP listener: Dovecot */
+	char		dovecot[PATH_MAX];	/* its binary */
+	unsigned	imap_max_userip_connections;
 	/* delivery (queue process) */
 	enum delivery_mode delivery;
 	unsigned	delivery_workers;	/* threads */

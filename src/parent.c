@@ -18,6 +18,7 @@
 #include <netinet/in.h>
 
 #include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <pwd.h>
 #include <signal.h>
@@ -27,6 +28,7 @@
 #include <unistd.h>
 
 #include "config.h"
+#include "imap.h"
 #include "log.h"
 #include "proc.h"
 #include "tls.h"
@@ -42,19 +44,21 @@
 #define SMTP_CHROOT	1
 #endif
 
-enum child { CHILD_AUTH, CHILD_QUEUE, CHILD_SMTP, CHILD_COUNT };
+enum child { CHILD_AUTH, CHILD_QUEUE, CHILD_SMTP, CHILD_IMAP, CHILD_COUNT };
 
-static const char *child_names[] = { "auth", "queue", "smtp" };
+static const char *child_names[] = { "auth", "queue", "smtp", "imap" };
 
 struct parent {
 	struct config		 cfg;
 	const char		*datadir;
 	struct passwd		*pw;
-	struct smtp_listener	 ls[LISTEN_KIND_COUNT * CONFIG_LISTEN_MAX];
+	struct smtp_listener	 ls[LISTEN_SMTP_COUNT * CONFIG_LISTEN_MAX];
 	size_t			 nls;
 	SSL_CTX			*tls;
 	int			 auth_sp[2];
 	int			 queue_sp[2];
+	int			 imap_fd;	/* Dovecot's login checks */
+	int			 imap_ctl[2];	/* closed: the supervisor stops */
 	pid_t			 pid[CHILD_COUNT];
 };
 
@@ -62,6 +66,7 @@ static int	parent_listen(struct parent *);
 static int	parent_check_datadir(struct parent *);
 static pid_t	parent_fork(struct parent *, enum child);
 static int	parent_wait(struct parent *);
+static void	parent_stop_imap(struct parent *);
 
 static int
 parent_listen(struct parent *p)
@@ -70,7 +75,7 @@ parent_listen(struct parent *p)
 	size_t				 k, i;
 	int				 fd, one = 1;
 
-	for (k = 0; k < LISTEN_KIND_COUNT; k++)
+	for (k = 0; k < LISTEN_SMTP_COUNT; k++)
 		for (i = 0; i < p->cfg.nlisten[k]; i++) {
 			cl = &p->cfg.listen[k][i];
 			fd = socket(cl->ss.ss_family, SOCK_STREAM |
@@ -180,19 +185,41 @@ parent_fork(struct parent *p, enum child which)
 		close(p->auth_sp[0]);
 		close(p->queue_sp[0]);
 	}
+	if (which != CHILD_AUTH && p->imap_fd != -1)
+		close(p->imap_fd);
+	if (p->imap_ctl[1] != -1) {
+		close(p->imap_ctl[1]);
+		if (which != CHILD_IMAP)
+			close(p->imap_ctl[0]);
+	}
+	if (which == CHILD_IMAP)	/* stays root: it runs Dovecot */
+		imap_main(&p->cfg, p->datadir, p->imap_ctl[0]);
 	if (p->pw != NULL && util_drop_privileges(p->pw,
 	    which == CHILD_SMTP && SMTP_CHROOT ? empty : NULL) == -1)
 		fatal("%s: cannot drop privileges to %s",
 		    child_names[which], p->pw->pw_name);
 	switch (which) {
 	case CHILD_AUTH:
-		auth_main(&p->cfg, p->datadir, p->auth_sp[1]);
+		auth_main(&p->cfg, p->datadir, p->auth_sp[1], p->imap_fd);
 	case CHILD_QUEUE:
 		queue_main(&p->cfg, p->datadir, p->queue_sp[1]);
 	case CHILD_SMTP:
 	default:
 		smtp_main(&p->cfg, p->tls, p->ls, p->nls, p->auth_sp[0],
 		    p->queue_sp[0]);
+	}
+}
+
+/*
+ * The IMAP supervisor keeps root's uid, which this process, once it has
+ * dropped privileges, may not signal: closing the pipe tells it to stop.
+ */
+static void
+parent_stop_imap(struct parent *p)
+{
+	if (p->imap_ctl[1] != -1) {
+		close(p->imap_ctl[1]);
+		p->imap_ctl[1] = -1;
 	}
 }
 
@@ -222,6 +249,7 @@ parent_wait(struct parent *p)
 			stopping = 1;
 			if (p->pid[CHILD_SMTP] > 0)
 				kill(p->pid[CHILD_SMTP], SIGTERM);
+			parent_stop_imap(p);
 			continue;
 		}
 		if (sig == SIGHUP) {
@@ -249,6 +277,9 @@ parent_wait(struct parent *p)
 			if (p->pid[CHILD_SMTP] > 0)
 				kill(p->pid[CHILD_SMTP], SIGTERM);
 		}
+		/* IMAP goes with SMTP: nothing else would stop it */
+		if (p->pid[CHILD_SMTP] == 0)
+			parent_stop_imap(p);
 	}
 	log_info("stopped%s", failed ? " after a failure" : "");
 	return failed ? 1 : 0;
@@ -292,6 +323,13 @@ parent_serve(const char *datadir)
 		log_warnx("%s", err);
 		return 1;
 	}
+	P.imap_fd = P.imap_ctl[0] = P.imap_ctl[1] = -1;
+	if (imap_enabled(&P.cfg) && ((P.imap_fd = imap_prepare(&P.cfg,
+	    datadir, P.pw, err, sizeof(err))) == -1 ||
+	    pipe2(P.imap_ctl, O_CLOEXEC) == -1)) {
+		log_warnx("%s", P.imap_fd == -1 ? err : "pipe");
+		return 1;
+	}
 	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0,
 	    P.auth_sp) == -1 || socketpair(AF_UNIX, SOCK_SEQPACKET |
 	    SOCK_CLOEXEC, 0, P.queue_sp) == -1)
@@ -306,6 +344,11 @@ parent_serve(const char *datadir)
 	P.pid[CHILD_AUTH] = parent_fork(&P, CHILD_AUTH);
 	P.pid[CHILD_QUEUE] = parent_fork(&P, CHILD_QUEUE);
 	P.pid[CHILD_SMTP] = parent_fork(&P, CHILD_SMTP);
+	if (P.imap_fd != -1) {
+		P.pid[CHILD_IMAP] = parent_fork(&P, CHILD_IMAP);
+		close(P.imap_fd);
+		close(P.imap_ctl[0]);
+	}
 	for (i = 0; i < P.nls; i++)
 		close(P.ls[i].fd);
 	close(P.auth_sp[0]);
@@ -315,9 +358,9 @@ parent_serve(const char *datadir)
 	SSL_CTX_free(P.tls);
 	if (P.pw != NULL && util_drop_privileges(P.pw, NULL) == -1)
 		fatal("cannot drop privileges to %s", P.pw->pw_name);
-	log_info("postern started: auth=%ld queue=%ld smtp=%ld",
+	log_info("postern started: auth=%ld queue=%ld smtp=%ld imap=%ld",
 	    (long)P.pid[CHILD_AUTH], (long)P.pid[CHILD_QUEUE],
-	    (long)P.pid[CHILD_SMTP]);
+	    (long)P.pid[CHILD_SMTP], (long)P.pid[CHILD_IMAP]);
 	rc = parent_wait(&P);
 	return rc;
 }

@@ -48,7 +48,9 @@ struct smtp_listener {
 };
 
 __attribute__((noreturn)) void auth_main(const struct config *,
-	    const char *datadir, int sock);
+	    const char *datadir, int sock, int imap_sock);
+__attribute__((noreturn)) void imap_main(const struct config *,
+	    const char *datadir, int ctl);
 __attribute__((noreturn)) void queue_main(const struct config *,
 	    const char *datadir, int sock);
 __attribute__((noreturn)) void smtp_main(const struct config *, SSL_CTX *,

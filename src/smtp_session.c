@@ -1166,6 +1166,7 @@ smtp_auth_status(struct smtp_session *s, enum sasl_status st,
 	    ipc_put_str(&m, s->sasl.pass) == -1 ||
 	    ipc_put_str(&m, s->client) == -1 ||
 	    ipc_put_str(&m, s->sni) == -1 ||
+	    ipc_put_str(&m, "smtp") == -1 ||
 	    ipc_chan_send(smtp_srv.auth, &m) == -1) {
 		explicit_bzero(&m.data, m.len);
 		smtp_reply(s, "454 4.7.0 Temporary authentication failure");
@@ -1188,34 +1189,8 @@ fail:
 static void
 smtp_auth_hint(struct smtp_session *s)
 {
-	static const struct {
-		unsigned	 mask;
-		const char	*text;
-	} hints[] = {
-		{ CRED_HINT_LINE_BREAK, "the credentials contain a line "
-		    "break" },
-		{ CRED_HINT_INVISIBLE, "the credentials contain an invisible "
-		    "or non-ASCII look-alike character" },
-		{ CRED_HINT_SPACE, "the credentials start or end with "
-		    "whitespace" },
-	};
-	unsigned	found;
-	size_t		i;
-
-	s->auth_hint[0] = '\0';
-	if (strchr(s->sasl.user, '@') == NULL) {
-		util_strlcpy(s->auth_hint, "the username must be the full "
-		    "email address", sizeof(s->auth_hint));
-		return;
-	}
-	found = cred_hints(s->sasl.user, s->sasl.userlen) |
-	    cred_hints(s->sasl.pass, s->sasl.passlen);
-	for (i = 0; i < sizeof(hints) / sizeof(hints[0]); i++)
-		if (found & hints[i].mask) {
-			util_strlcpy(s->auth_hint, hints[i].text,
-			    sizeof(s->auth_hint));
-			return;
-		}
+	cred_login_hint(s->sasl.user, s->sasl.userlen, s->sasl.pass,
+	    s->sasl.passlen, s->auth_hint, sizeof(s->auth_hint));
 }
 
 static void

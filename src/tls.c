@@ -40,6 +40,9 @@ static void	 tls_add_name(const char *, SSL_CTX *);
 static int	 tls_sni_cb(SSL *, int *, void *);
 static SSL_CTX	*tls_lookup(const char *);
 static void	 tls_errstr(char *, size_t, const char *);
+static void	 tls_each_name(X509 *, void (*)(void *, const char *), void *);
+static void	 tls_index_name(void *, const char *);
+static void	 tls_cert_name(void *, const char *);
 
 static void
 tls_errstr(char *err, size_t errsz, const char *what)
@@ -118,12 +121,13 @@ tls_add_name(const char *name, SSL_CTX *ctx)
 	tls_names[tls_nnames++].ctx = ctx;
 }
 
+/* fn(arg, name) for each DNS subjectAltName of x, else for its CN. */
 static void
-tls_index(SSL_CTX *ctx, const char *dirname)
+tls_each_name(X509 *x, void (*fn)(void *, const char *), void *arg)
 {
-	X509			*x = SSL_CTX_get0_certificate(ctx);
 	GENERAL_NAMES		*sans;
 	const GENERAL_NAME	*gn;
+	const ASN1_IA5STRING	*s;
 	char			 cn[256];
 	int			 i, n = 0;
 
@@ -132,19 +136,31 @@ tls_index(SSL_CTX *ctx, const char *dirname)
 		gn = sk_GENERAL_NAME_value(sans, i);
 		if (gn->type != GEN_DNS)
 			continue;
-		const ASN1_IA5STRING *s = gn->d.dNSName;
+		s = gn->d.dNSName;
 		if (s->length <= 0 || s->length >= (int)sizeof(cn) ||
 		    memchr(s->data, '\0', (size_t)s->length) != NULL)
 			continue;
 		memcpy(cn, s->data, (size_t)s->length);
 		cn[s->length] = '\0';
-		tls_add_name(cn, ctx);
+		fn(arg, cn);
 		n++;
 	}
 	GENERAL_NAMES_free(sans);
 	if (n == 0 && X509_NAME_get_text_by_NID(X509_get_subject_name(x),
 	    NID_commonName, cn, sizeof(cn)) > 0)
-		tls_add_name(cn, ctx);
+		fn(arg, cn);
+}
+
+static void
+tls_index_name(void *ctx, const char *name)
+{
+	tls_add_name(name, ctx);
+}
+
+static void
+tls_index(SSL_CTX *ctx, const char *dirname)
+{
+	tls_each_name(SSL_CTX_get0_certificate(ctx), tls_index_name, ctx);
 	tls_add_name(dirname, ctx);
 }
 
@@ -304,4 +320,51 @@ tls_describe(const SSL *ssl, char *out, size_t outsz)
 
 	snprintf(out, outsz, "%s cipher=%s bits=%d", SSL_get_version(ssl),
 	    SSL_get_cipher_name(ssl), bits);
+}
+
+struct tls_names_ctx {
+	void		(*fn)(void *, const char *, const char *);
+	void		*arg;
+	const char	*dirname;
+};
+
+static void
+tls_cert_name(void *arg, const char *name)
+{
+	struct tls_names_ctx	*c = arg;
+
+	c->fn(c->arg, c->dirname, name);
+}
+
+int
+tls_cert_names(const char *datadir,
+    void (*fn)(void *, const char *, const char *), void *arg)
+{
+	struct tls_names_ctx	 c = { fn, arg, NULL };
+	DIR			*d;
+	struct dirent		*de;
+	FILE			*f;
+	X509			*x;
+	char			 path[PATH_MAX];
+	int			 ndirs = 0;
+
+	if (util_snprintf(path, sizeof(path), "%s/certs", datadir) == -1 ||
+	    (d = opendir(path)) == NULL)
+		return -1;
+	while ((de = readdir(d)) != NULL) {
+		if (de->d_name[0] == '.' || util_snprintf(path, sizeof(path),
+		    "%s/certs/%s/fullchain.pem", datadir, de->d_name) == -1 ||
+		    (f = fopen(path, "re")) == NULL)
+			continue;
+		x = PEM_read_X509(f, NULL, NULL, NULL);
+		fclose(f);
+		if (x == NULL)
+			continue;
+		ndirs++;
+		c.dirname = de->d_name;
+		tls_each_name(x, tls_cert_name, &c);
+		X509_free(x);
+	}
+	closedir(d);
+	return ndirs;
 }

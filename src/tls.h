@@ -25,6 +25,16 @@ SSL_CTX	*tls_server_init(const char *datadir, const char *hostname,
 int	 tls_selfsigned(const char *dir, const char *hostname, char *err,
 	    size_t errsz);
 
+/*
+ * For each certificate directory under DATADIR/certs with a readable
+ * fullchain.pem: fn(arg, dirname, name) for each DNS name it carries
+ * (subjectAltName, else CN).  What Dovecot's per-name (SNI) sections are
+ * made of.  Returns the number of directories, or -1 if certs/ is
+ * unreadable.
+ */
+int	 tls_cert_names(const char *datadir,
+	    void (*fn)(void *, const char *, const char *), void *arg);
+
 /* "TLSv1.3 cipher=TLS_AES_256_GCM_SHA384 bits=256" for logs/headers. */
 void	 tls_describe(const SSL *, char *out, size_t outsz);
 

@@ -103,6 +103,7 @@ class Demo:
             except subprocess.TimeoutExpired:
                 os.killpg(self.proc.pid, signal.SIGKILL)
                 self.proc.wait()
+        self.final_log = self.log()
         self.out.close()
         shutil.rmtree(self.tmp, ignore_errors=True)
         return self.proc.returncode
@@ -115,7 +116,8 @@ def demo():
                     "(run as root: make test uses a private namespace)")
     d = Demo()
     yield d
-    assert d.stop() == 0
+    rc = d.stop()
+    assert rc == 0, d.final_log[-3000:]
 
 
 def test_demo_from_a_checkout_the_server_user_cannot_reach():
@@ -142,7 +144,8 @@ def test_demo_from_a_checkout_the_server_user_cannot_reach():
         assert r.returncode == 0, r.stdout + r.stderr
         assert len(delivered(d)) == 1
     finally:
-        assert d.stop() == 0
+        rc = d.stop()
+        assert rc == 0, d.final_log[-3000:]
         if real:
             shutil.rmtree(real, ignore_errors=True)
 
