@@ -41,7 +41,9 @@ if [ ! -e "$DATA" ]; then
 
 Mailbox demo@example.test, password: $PW
 Submission: 127.0.0.1:2587 (STARTTLS), 127.0.0.1:2465 (implicit TLS);
-MX: 127.0.0.1:2525.  The certificate names localhost, 127.0.0.1 and ::1.
+MX: 127.0.0.1:2525.  IMAP (Dovecot, same login): 127.0.0.1:2993
+(implicit TLS), 127.0.0.1:2143 (STARTTLS).
+The certificate names localhost, 127.0.0.1 and ::1.
 Try, from another terminal:
   swaks --server 127.0.0.1:2587 --tls --tls-verify \\
     --tls-ca-path $CA \\
@@ -49,6 +51,7 @@ Try, from another terminal:
     --from demo@example.test --to demo@example.test
   PW='$PW' $BIN check 127.0.0.1:2587 \\
     --cafile $CA --user demo@example.test --password-env PW
+  curl --cacert $CA --user 'demo@example.test:$PW' imaps://127.0.0.1:2993/
   $BIN -d $DIR queue list
   $BIN -d $DIR dns example.test
 Local mail lands in $DIR/mail/example.test/demo/Maildir/new/; mail for
