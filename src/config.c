@@ -632,7 +632,7 @@ static const struct {
 } choices[] = {
 	{ OFF(outbound_tls), { "none", "opportunistic", "required", NULL } },
 	{ OFF(relayhost_tls), { "starttls", "implicit", "none", NULL } },
-	{ OFF(imap), { "none", "dovecot", NULL } },
+	{ OFF(imap), { "none", "dovecot", "external", NULL } },
 };
 
 static int

@@ -32,6 +32,7 @@ enum listen_kind {
 enum imap_server {
 	IMAP_NONE,		/* no IMAP service */
 	IMAP_DOVECOT,		/* serve starts Dovecot on our accounts */
+	IMAP_EXTERNAL,		/* a system Dovecot uses our login socket */
 };
 
 struct config_listen {

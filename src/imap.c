@@ -174,6 +174,17 @@ imap_prepare(const struct config *cfg, const char *datadir,
 	return imap_socket(datadir, pw, err, errsz);
 }
 
+int
+imap_prepare_external(const char *datadir, char *err, size_t errsz)
+{
+	char	dir[PATH_MAX];
+
+	if (util_snprintf(dir, sizeof(dir), "%s/dovecot", datadir) == -1 ||
+	    imap_mkdir(dir, 0755, err, errsz) == -1)
+		return -1;
+	return imap_socket(datadir, NULL, err, errsz);
+}
+
 static int
 imap_mkdir(const char *dir, mode_t mode, char *err, size_t errsz)
 {

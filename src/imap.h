@@ -20,6 +20,12 @@ struct passwd;
 int	imap_enabled(const struct config *);
 
 /*
+ * imap = external: only the login-check socket, for a Dovecot that is
+ * not ours (docs/IMAP.md).  The socket, or -1 with the reason in err.
+ */
+int	imap_prepare_external(const char *datadir, char *err, size_t errsz);
+
+/*
  * Before the fork, with the privileges serve started with: check that
  * Dovecot and the helper are there, write DIR/dovecot/dovecot.conf, and
  * bind the login-check socket (returned).  pw: the unprivileged user

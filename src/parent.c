@@ -330,6 +330,11 @@ parent_serve(const char *datadir)
 		log_warnx("%s", P.imap_fd == -1 ? err : "pipe");
 		return 1;
 	}
+	if (P.cfg.imap == IMAP_EXTERNAL && (P.imap_fd =
+	    imap_prepare_external(datadir, err, sizeof(err))) == -1) {
+		log_warnx("%s", err);
+		return 1;
+	}
 	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0,
 	    P.auth_sp) == -1 || socketpair(AF_UNIX, SOCK_SEQPACKET |
 	    SOCK_CLOEXEC, 0, P.queue_sp) == -1)
@@ -344,11 +349,12 @@ parent_serve(const char *datadir)
 	P.pid[CHILD_AUTH] = parent_fork(&P, CHILD_AUTH);
 	P.pid[CHILD_QUEUE] = parent_fork(&P, CHILD_QUEUE);
 	P.pid[CHILD_SMTP] = parent_fork(&P, CHILD_SMTP);
-	if (P.imap_fd != -1) {
+	if (P.imap_ctl[0] != -1) {
 		P.pid[CHILD_IMAP] = parent_fork(&P, CHILD_IMAP);
-		close(P.imap_fd);
 		close(P.imap_ctl[0]);
 	}
+	if (P.imap_fd != -1)
+		close(P.imap_fd);
 	for (i = 0; i < P.nls; i++)
 		close(P.ls[i].fd);
 	close(P.auth_sp[0]);

@@ -439,3 +439,94 @@ def test_imap_none_starts_no_dovecot():
             socket.create_connection(("127.0.0.1", ports["imap"]), 2)
     finally:
         s.cleanup()
+
+
+def test_a_system_dovecot_uses_postern_accounts(tmp_path):
+    """imap = external: serve runs no Dovecot but answers on its login
+    socket; a Dovecot configured as docs/IMAP.md says logs in with
+    postern's accounts and lock."""
+    port = free_port()
+    srv = Server({"imap": "external", "delivery": "yes"})
+    srv.start()
+    dv = None
+    try:
+        sock = os.path.join(srv.dir, "dovecot", "auth-postern")
+        assert os.path.exists(sock) and dovecot_pids(srv) == []
+        helper = os.path.join(os.path.dirname(os.path.abspath(BIN)),
+                              "postern-checkpassword")
+        base = tmp_path / "dv"
+        base.mkdir()
+        os.chmod(tmp_path, 0o755)
+        os.chmod(base, 0o755)
+        uid = os.stat(os.path.join(srv.dir, "mail")).st_uid
+        gid = os.stat(os.path.join(srv.dir, "mail")).st_gid
+        cert = os.path.join(srv.dir, "certs", HOST)
+        conf = base / "dovecot.conf"
+        conf.write_text(f"""base_dir = {base}/run
+state_dir = {base}/state
+instance_name = system-test
+protocols = imap
+log_path = /dev/stderr
+ssl = required
+ssl_cert = <{cert}/fullchain.pem
+ssl_key = <{cert}/privkey.pem
+passdb {{
+  driver = checkpassword
+  args = {helper} {sock}
+}}
+userdb {{
+  driver = prefetch
+}}
+auth_username_chars =
+auth_username_format =
+mail_location = maildir:~/Maildir
+first_valid_uid = {uid}
+last_valid_uid = {uid}
+first_valid_gid = {gid}
+service anvil {{
+  unix_listener anvil-auth-penalty {{
+    mode = 0
+  }}
+}}
+service imap-login {{
+  inet_listener imap {{
+    port = 0
+  }}
+  inet_listener imaps {{
+    address = 127.0.0.1
+    port = {port}
+    ssl = yes
+  }}
+}}
+""")
+        dv = subprocess.Popen([DOVECOT, "-F", "-c", str(conf)],
+                              stdout=subprocess.DEVNULL,
+                              stderr=subprocess.DEVNULL,
+                              start_new_session=True)
+        srv.ports["imaps"] = port
+        srv.ports["imap"] = port
+        deadline = time.time() + scaled(20)
+        while True:
+            try:
+                socket.create_connection(("127.0.0.1", port), 1).close()
+                break
+            except OSError:
+                assert time.time() < deadline, "system Dovecot not up"
+                time.sleep(0.05)
+        send_mx(srv, "<sys-1@remote.example>")
+        wait_delivered(srv)
+        m = imaps(srv)
+        assert m.login(USER, PASSWORD)[0] == "OK"
+        m.select("INBOX")
+        assert len(m.search(None, "ALL")[1][0].split()) == 1
+        m.logout()
+        m = imaps(srv)
+        with pytest.raises(imaplib.IMAP4.error):
+            m.login(USER, "wrong")
+        srv.wait_log("imap login failed user=%s reason=wrong password" %
+                     USER)
+    finally:
+        if dv is not None:
+            os.killpg(dv.pid, signal.SIGKILL)
+            dv.wait()
+        srv.cleanup()
