@@ -158,6 +158,14 @@ static const struct good_case good[] = {
 	    OFF(max_errors), 10, NULL },
 	{ "empty file", "", F_UINT, OFF(max_errors), 10, NULL },
 	/* delivery */
+	GU("imap = none", imap, IMAP_NONE),
+	GU("imap = dovecot", imap, IMAP_DOVECOT),
+	GU("imap = external", imap, IMAP_EXTERNAL),
+	GL("imaps_listen = 127.0.0.1:993 [::1]:993", LISTEN_IMAPS, 2),
+	GU("imap_max_userip_connections = 200", imap_max_userip_connections,
+	    200),
+	GS("dovecot = /opt/dovecot/sbin/dovecot", dovecot,
+	    "/opt/dovecot/sbin/dovecot"),
 	GU("delivery = no", delivery, DELIVERY_NO),
 	GU("delivery = true", delivery, DELIVERY_YES),
 	GU("delivery = discard", delivery, DELIVERY_DISCARD),
@@ -373,6 +381,14 @@ static const struct bad_case bad[] = {
 	{ "same IPv6 address on two listeners",
 	    "smtps = [::1]:465\nmx = [0:0::1]:465\n", 2,
 	    "mx: '[0:0::1]:465' is also used by smtps" },
+	/* IMAP (Dovecot) */
+	{ "IMAP on an SMTP address",
+	    "submission = 127.0.0.1:587\nimaps_listen = 127.0.0.1:587\n", 2,
+	    "imaps_listen: '127.0.0.1:587' is also used by submission" },
+	B1("imap = courier", "imap: 'courier' is not one of none, dovecot, "
+	    "external"),
+	B1("imap_max_userip_connections = 0", "imap_max_userip_connections: "
+	    "'0' is not a number between 1 and 100000"),
 };
 
 struct listen_want {
