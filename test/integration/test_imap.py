@@ -16,6 +16,7 @@ import smtplib
 import socket
 import ssl
 import subprocess
+import sys
 import time
 
 import pytest
@@ -529,4 +530,72 @@ service imap-login {{
         if dv is not None:
             os.killpg(dv.pid, signal.SIGKILL)
             dv.wait()
+        srv.cleanup()
+
+
+def run_helper(sock, data, env=None):
+    helper = os.path.join(os.path.dirname(os.path.abspath(BIN)),
+                          "postern-checkpassword")
+    r4, w4 = os.pipe()
+    r3, w3 = os.pipe()
+    os.write(w3, data)
+    os.close(w3)
+    # as Dovecot runs it: the request on fd 3, the fields back on fd 4
+    p = subprocess.Popen([sys.executable, "-c",
+                          "import os, sys; os.dup2(int(sys.argv[1]), 3); "
+                          "os.dup2(int(sys.argv[2]), 4); "
+                          "os.execv(sys.argv[3], sys.argv[3:])",
+                          str(r3), str(w4), helper, sock, "/unused/reply"],
+                         pass_fds=(r3, w4), env=dict(env or {},
+                                                     SERVICE="imap"),
+                         stderr=subprocess.PIPE)
+    os.close(r3)
+    os.close(w4)
+    _, err = p.communicate(timeout=scaled(30))
+    out = os.read(r4, 4096)
+    os.close(r4)
+    return p.returncode, out.decode(), err.decode()
+
+
+def test_login_helper_and_socket_refuse_bad_input():
+    """The helper Dovecot runs, driven directly: good answers, and a
+    temporary failure (111) for anything malformed."""
+    srv = Server({"imap": "external"})
+    srv.start()
+    try:
+        sock = os.path.join(srv.dir, "dovecot", "auth-postern")
+        env = {"TCPREMOTEIP": "192.0.2.9", "AUTH_MECH": "PLAIN"}
+        rc, out, _ = run_helper(sock, USER.encode() + b"\0" +
+                                PASSWORD.encode() + b"\0\0", env)
+        assert rc == 0 and out.startswith("user=%s\tuserdb_home=" % USER), \
+            (rc, out, _)
+        assert out.endswith("/mail/example.test/user"
+                            "\tuserdb_uid=%d\tuserdb_gid=%d" % (
+                                os.stat(os.path.join(srv.dir, "mail")).st_uid,
+                                os.stat(os.path.join(srv.dir, "mail")).st_gid)
+                            ), out
+        rc, out, _ = run_helper(sock, USER.encode() + b"\0nope\0\0", env)
+        assert (rc, out) == (1, "")
+        srv.wait_log("imap login failed user=%s reason=wrong password "
+                     "client=192.0.2.9" % USER)
+        for bad in (b"", USER.encode(), b"x" * 5000,
+                    USER.encode() + b"\0" + b"p" * 3000):
+            rc, out, err = run_helper(sock, bad, env)
+            assert (rc, out) == (111, ""), (bad[:20], rc, out, err)
+            assert "postern-checkpassword: " in err
+        rc, _, err = run_helper(sock + ".missing", USER.encode() + b"\0"
+                                + PASSWORD.encode() + b"\0\0", env)
+        assert rc == 111 and "No such file" in err
+        # the socket itself: junk, a wrong magic, a truncated request
+        for junk in (b"hello", b"PCHK2\0imap\0\0\0\0u\0p\0",
+                     b"PCHK1\0imap\0\0\0", b"\0" * 1700):
+            with socket.socket(socket.AF_UNIX) as s:
+                s.settimeout(scaled(10))
+                s.connect(sock)
+                s.sendall(junk)
+                s.shutdown(socket.SHUT_WR)
+                assert s.recv(100) == b"111\t", junk[:20]
+        srv.wait_log("auth: imap: malformed helper request")
+        assert PASSWORD not in srv.log()
+    finally:
         srv.cleanup()
