@@ -77,6 +77,8 @@ struct imap_certs {
 static void	cf(struct buf *, const char *, ...)
 		    __attribute__((format(printf, 2, 3)));
 static int	imap_helper_path(char *, size_t);
+static int	imap_install_helper(const char *, char *, size_t, char *,
+		    size_t);
 static int	imap_write_config(const struct config *, const char *,
 		    const struct passwd *, const char *, char *, size_t);
 static void	imap_conf_users(struct buf *, const struct passwd *);
@@ -136,6 +138,58 @@ imap_helper_path(char *out, size_t outsz)
 	return util_snprintf(out, outsz, "%s/%s", self, IMAP_HELPER);
 }
 
+/*
+ * Dovecot's auth process runs the helper as its own user (dovecot), who
+ * may not reach the build or install directory (a clone under /root):
+ * a copy goes into DIR/dovecot/, beside the socket it talks to, at every
+ * start.  Those two must be reachable by that user, which is checked.
+ */
+static int
+imap_install_helper(const char *datadir, char *out, size_t outsz, char *err,
+    size_t errsz)
+{
+	struct passwd	 dvbuf, *dv = NULL;
+	struct stat	 sb;
+	char		 src[PATH_MAX], dir[PATH_MAX], why[PATH_MAX + 64];
+	char		 dvstr[1024];
+	char		*data = NULL;
+	ssize_t		 n;
+	int		 fd = -1, rc = -1;
+
+	if (imap_helper_path(src, sizeof(src)) == -1 ||
+	    (fd = open(src, O_RDONLY | O_CLOEXEC)) == -1 ||
+	    fstat(fd, &sb) == -1 || !S_ISREG(sb.st_mode) ||
+	    sb.st_size > 16 * 1024 * 1024) {
+		snprintf(err, errsz, "%s: the IMAP login helper is missing "
+		    "beside the postern binary (make builds it)", src);
+		goto done;
+	}
+	if ((data = malloc((size_t)sb.st_size + 1)) == NULL ||
+	    (n = read(fd, data, (size_t)sb.st_size)) != sb.st_size ||
+	    util_snprintf(out, outsz, "%s/dovecot/%s", datadir,
+	    IMAP_HELPER) == -1 || util_write_file_atomic(out, data,
+	    (size_t)sb.st_size, 0755) == -1) {
+		snprintf(err, errsz, "%s/dovecot/%s: cannot install the IMAP "
+		    "login helper: %s", datadir, IMAP_HELPER, strerror(errno));
+		goto done;
+	}
+	if (util_snprintf(dir, sizeof(dir), "%s/dovecot", datadir) != -1 &&
+	    geteuid() == 0 && getpwnam_r("dovecot", &dvbuf, dvstr,
+	    sizeof(dvstr), &dv) == 0 && dv != NULL &&
+	    util_user_can_reach(dir, dv, why, sizeof(why)) == 0) {
+		snprintf(err, errsz, "%s: Dovecot's user dovecot cannot reach "
+		    "it: %s; use a DIR it can reach (e.g. /var/lib/postern)",
+		    dir, why);
+		goto done;
+	}
+	rc = 0;
+done:
+	free(data);
+	if (fd != -1)
+		close(fd);
+	return rc;
+}
+
 int
 imap_prepare(const struct config *cfg, const char *datadir,
     const struct passwd *pw, char *err, size_t errsz)
@@ -149,20 +203,15 @@ imap_prepare(const struct config *cfg, const char *datadir,
 		    cfg->path);
 		return -1;
 	}
-	if (imap_helper_path(helper, sizeof(helper)) == -1 ||
-	    access(helper, X_OK) == -1) {
-		snprintf(err, errsz, "%s: the IMAP login helper is missing "
-		    "beside the postern binary (make builds it)", helper);
-		return -1;
-	}
-	if (strchr(helper, ' ') != NULL || strchr(datadir, ' ') != NULL) {
+	if (strchr(datadir, ' ') != NULL) {
 		snprintf(err, errsz, "%s: Dovecot's checkpassword cannot take "
-		    "a path with a space; move postern or DIR", strchr(helper,
-		    ' ') ? helper : datadir);
+		    "a path with a space; move DIR", datadir);
 		return -1;
 	}
 	if (util_snprintf(dir, sizeof(dir), "%s/dovecot", datadir) == -1 ||
 	    imap_mkdir(dir, 0755, err, errsz) == -1 ||
+	    imap_install_helper(datadir, helper, sizeof(helper), err,
+	    errsz) == -1 ||
 	    util_snprintf(dir, sizeof(dir), "%s/dovecot/run", datadir) ==
 	    -1 || imap_mkdir(dir, 0755, err, errsz) == -1 ||
 	    util_snprintf(dir, sizeof(dir), "%s/dovecot/state", datadir) ==

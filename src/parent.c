@@ -51,7 +51,9 @@ static const char *child_names[] = { "auth", "queue", "smtp", "imap" };
 struct parent {
 	struct config		 cfg;
 	const char		*datadir;
-	struct passwd		*pw;
+	struct passwd		*pw;		/* &pwbuf: no static storage */
+	struct passwd		 pwbuf;
+	char			 pwstr[2048];
 	struct smtp_listener	 ls[LISTEN_SMTP_COUNT * CONFIG_LISTEN_MAX];
 	size_t			 nls;
 	SSL_CTX			*tls;
@@ -302,7 +304,9 @@ parent_serve(const char *datadir)
 		return 1;
 	}
 	log_init("parent", P.cfg.log_level);
-	if (geteuid() == 0 && (P.pw = getpwnam(P.cfg.user)) == NULL) {
+	/* getpwnam_r: a later getpw*() elsewhere must not change it */
+	if (geteuid() == 0 && (getpwnam_r(P.cfg.user, &P.pwbuf, P.pwstr,
+	    sizeof(P.pwstr), &P.pw) != 0 || P.pw == NULL)) {
 		log_warnx("user %s does not exist; create it with: useradd "
 		    "--system --no-create-home --shell /usr/sbin/nologin %s",
 		    P.cfg.user, P.cfg.user);

@@ -314,8 +314,9 @@ int
 util_user_can_reach(const char *dir, const struct passwd *pw, char *why,
     size_t whysz)
 {
-	struct passwd	*owner;
+	struct passwd	 obuf, *owner = NULL;
 	struct stat	 sb;
+	char		 ostr[1024];
 	gid_t		 groups[64];
 	char		 path[PATH_MAX], *slash;
 	int		 ngroups = 64;
@@ -338,8 +339,9 @@ util_user_can_reach(const char *dir, const struct passwd *pw, char *why,
 			return -1;
 		if (S_ISDIR(sb.st_mode) &&
 		    !util_may_search(&sb, pw, groups, ngroups)) {
-			owner = getpwuid(sb.st_uid);
-			if (owner != NULL)
+			/* _r: the caller's pw may be getpw*()'s own */
+			if (getpwuid_r(sb.st_uid, &obuf, ostr, sizeof(ostr),
+			    &owner) == 0 && owner != NULL)
 				(void)util_snprintf(why, whysz, "%s is mode %04o, "
 				    "owned by %s", path[0] ? path : "/",
 				    (unsigned)(sb.st_mode & 07777), owner->pw_name);

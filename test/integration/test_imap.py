@@ -148,9 +148,20 @@ def wait_delivered(srv, n=1):
 
 
 def dovecot_pids(srv):
+    """This server's Dovecot masters (a master's fresh fork has its
+    command line for a moment: a process whose parent matches is not
+    counted)."""
     out = subprocess.run(["pgrep", "-f", "dovecot -F -c %s/dovecot/"
                           % srv.dir], capture_output=True, text=True)
-    return [int(p) for p in out.stdout.split()]
+    pids = [int(p) for p in out.stdout.split()]
+
+    def ppid(pid):
+        try:
+            with open("/proc/%d/stat" % pid) as f:
+                return int(f.read().rsplit(")", 1)[1].split()[1])
+        except OSError:
+            return None
+    return [p for p in pids if ppid(p) not in pids]
 
 
 # --- a platform's session ---------------------------------------------------
@@ -597,5 +608,34 @@ def test_login_helper_and_socket_refuse_bad_input():
                 assert s.recv(100) == b"111\t", junk[:20]
         srv.wait_log("auth: imap: malformed helper request")
         assert PASSWORD not in srv.log()
+    finally:
+        srv.cleanup()
+
+
+def test_postern_installed_where_dovecot_cannot_reach(tmp_path):
+    """A clone in /root (mode 0700): Dovecot's auth process, user dovecot,
+    cannot run the helper there, so serve runs a copy in DIR/dovecot."""
+    if os.geteuid() != 0:
+        pytest.skip("needs root (Dovecot's own users)")
+    private = tmp_path / "private"
+    private.mkdir(mode=0o700)
+    for name in ("postern", "postern-checkpassword"):
+        src = os.path.join(os.path.dirname(os.path.abspath(BIN)), name)
+        dst = private / name
+        dst.write_bytes(open(src, "rb").read())
+        os.chmod(dst, 0o755)
+    import conftest
+    saved = conftest.BIN
+    conftest.BIN = str(private / "postern")
+    try:
+        srv = start_imap_server()
+    finally:
+        conftest.BIN = saved
+    try:
+        copy = os.path.join(srv.dir, "dovecot", "postern-checkpassword")
+        assert os.stat(copy).st_mode & 0o777 == 0o755
+        m = imaps(srv)
+        assert m.login(USER, PASSWORD)[0] == "OK"
+        m.logout()
     finally:
         srv.cleanup()
