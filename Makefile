@@ -97,6 +97,8 @@ bench: deps all $(BUILD)/loadgen
 	$(PYTHON) bench/one_connection.py --count 200 --size 4096 --runs 3
 	$(PYTHON) bench/auth_rate.py --conc 4 --duration 10 --tries 200
 	$(PYTHON) bench/deliver.py --messages 2000 --size 4096
+	$(PYTHON) bench/imap.py --mailboxes 1000 --duration 10 \
+	    --poll-seconds 60
 	$(PYTHON) bench/run.py $(BENCH_ARGS)
 
 # libFuzzer on the parsers (needs clang: apt-get install clang).
