@@ -18,6 +18,7 @@
 #include "json.h"
 #include "passwd_file.h"
 #include "password.h"
+#include "provision_fmt.h"
 #include "smtp_parse.h"
 #include "store.h"
 #include "util.h"
@@ -816,6 +817,51 @@ struct show_ctx {
 	const char	*target;
 };
 
+/* DIR, for the postern.conf `mailbox show` reads the ports from. */
+static const char	*show_datadir;
+
+/*
+ * How the mailbox connects, as the provisioning CSV says it: SMTP always,
+ * IMAP when offered (provision_endpoints()), else null / "not offered".
+ */
+static void
+show_endpoints(const struct provision_endpoints *e, const char *addr,
+    struct json *j)
+{
+	if (j != NULL) {
+		json_key(j, "smtp");
+		json_obj_begin(j);
+		json_kstr(j, "host", e->smtp_host);
+		json_kint(j, "port", e->smtp_port);
+		json_kstr(j, "security", PROVISION_SMTP_SECURITY);
+		json_kstr(j, "username", addr);
+		json_obj_end(j);
+		json_key(j, "imap");
+		if (e->imap_host == NULL) {
+			json_null(j);
+			return;
+		}
+		json_obj_begin(j);
+		json_kstr(j, "host", e->imap_host);
+		json_kint(j, "port", e->imap_port);
+		json_kstr(j, "security", PROVISION_IMAP_SECURITY);
+		json_kstr(j, "username", addr);
+		json_kbool(j, "postern_accounts", e->imap_served);
+		json_obj_end(j);
+		return;
+	}
+	printf("smtp:           %s port %u, %s, username %s\n", e->smtp_host,
+	    e->smtp_port, PROVISION_SMTP_SECURITY, addr);
+	if (e->imap_host == NULL)
+		printf("imap:           not offered (imap = none, or no "
+		    "imap_listen/imaps_listen)\n");
+	else
+		printf("imap:           %s port %u, implicit TLS (%s), "
+		    "username %s%s\n", e->imap_host, e->imap_port,
+		    PROVISION_IMAP_SECURITY, addr, e->imap_served ? "" :
+		    " (imap_host: another server's accounts)");
+}
+
 static int
 failure_row(const struct store_failure *f, void *arg)
 {
@@ -860,21 +906,27 @@ alias_of_row(const struct store_alias *al, void *arg)
 static int
 mailbox_show(struct store *st, char **a, int json)
 {
-	struct store_mailbox	 mb;
-	struct store_domain	 d;
-	struct show_ctx		 c;
-	struct json		 j;
-	struct buf		 b;
-	char			 t1[40], t2[40];
-	uint64_t		 sent = 0;
-	int64_t			 now = (int64_t)(util_now_ms() / 1000), oldest;
-	int			 locked;
+	struct store_mailbox		 mb;
+	struct store_domain		 d;
+	struct show_ctx			 c;
+	struct config			 cfg;
+	struct provision_endpoints	 ep;
+	struct json			 j;
+	struct buf			 b;
+	char				 t1[40], t2[40];
+	uint64_t			 sent = 0;
+	int64_t				 now = (int64_t)(util_now_ms() / 1000),
+					 oldest;
+	int				 locked;
 
 	if (store_fail(st, "mailbox", a[0], store_mailbox_get(st, a[0], &mb)))
 		return 1;
 	if (store_domain_get(st, strrchr(mb.address, '@') + 1, &d) !=
 	    STORE_OK)
 		memset(&d, 0, sizeof(d));
+	if (cli_load_config(show_datadir, &cfg) == -1)
+		return 1;
+	provision_endpoints(&cfg, d.submission_host, &ep);
 	(void)store_sent_count(st, mb.address, now - 86400, &sent, &oldest);
 	locked = mb.locked_until > now;
 	memset(&c, 0, sizeof(c));
@@ -894,6 +946,7 @@ mailbox_show(struct store *st, char **a, int json)
 		json_kstr(&j, "sender_policy", d.sender_policy ==
 		    STORE_SENDER_DOMAIN ? "domain" : "mailbox");
 		json_kint(&j, "created", mb.created);
+		show_endpoints(&ep, mb.address, &j);
 		json_key(&j, "aliases");
 		json_arr_begin(&j);
 		store_alias_list(st, strrchr(mb.address, '@') + 1,
@@ -927,6 +980,7 @@ mailbox_show(struct store *st, char **a, int json)
 	printf("\naliases:        ");
 	store_alias_list(st, strrchr(mb.address, '@') + 1, alias_of_row, &c);
 	printf("%s\n", c.n == 0 ? "none" : "");
+	show_endpoints(&ep, mb.address, NULL);
 	printf("recent authentication failures (newest first):\n");
 	c.n = 0;
 	store_failure_list(st, mb.address, FAILURES_SHOWN, failure_row, &c);
@@ -1143,6 +1197,7 @@ cli_mailbox(const char *datadir, int argc, char **argv)
 		    mailbox_import },
 	};
 
+	show_datadir = datadir;
 	return run_cmd(datadir, cmds, sizeof(cmds) / sizeof(cmds[0]),
 	    "mailbox", argc, argv);
 }

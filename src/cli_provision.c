@@ -35,6 +35,7 @@
 #include "cli.h"
 #include "config.h"
 #include "dnsrec.h"
+#include "imap.h"
 #include "password.h"
 #include "provision_fmt.h"
 #include "smtp_parse.h"
@@ -86,6 +87,9 @@ static void	*hash_thread(void *);
 static int	 hash_all(struct account *, size_t);
 static int	 write_csv_tmp(const char *, const struct buf *, char *,
 		    size_t);
+static void	 endpoint_notes(const struct config *,
+		    const struct provision_endpoints *);
+static unsigned	 listen_port(const struct config *, enum listen_kind);
 
 /* A usage error: "postern: provision: REASON", then the usage; 2. */
 static int
@@ -372,12 +376,47 @@ write_csv_tmp(const char *path, const struct buf *b, char *tmp,
 	return close(fd);
 }
 
+/* The port of the first listener of a kind, or 0 if there is none. */
+static unsigned
+listen_port(const struct config *cfg, enum listen_kind k)
+{
+	const struct sockaddr_storage	*ss = &cfg->listen[k][0].ss;
+
+	if (cfg->nlisten[k] == 0)
+		return 0;
+	if (ss->ss_family == AF_INET6)
+		return ntohs(((const struct sockaddr_in6 *)(const void *)ss)->
+		    sin6_port);
+	return ntohs(((const struct sockaddr_in *)(const void *)ss)->sin_port);
+}
+
+/*
+ * The CSV promises STARTTLS on the SMTP port and implicit TLS on the
+ * IMAP port.  Say so when postern.conf has no listener of that kind: the
+ * ports written may be a proxy's, but more often the file would send a
+ * platform to a mode nobody serves.
+ */
+static void
+endpoint_notes(const struct config *cfg, const struct provision_endpoints *e)
+{
+	if (cfg->nlisten[LISTEN_SUBMISSION] == 0)
+		fprintf(stderr, "postern: provision: note: the CSV gives SMTP "
+		    "port %u with STARTTLS, but postern.conf has no "
+		    "'submission' listener\n", e->smtp_port);
+	if (imap_enabled(cfg) && cfg->nlisten[LISTEN_IMAPS] == 0)
+		fprintf(stderr, "postern: provision: note: the CSV gives IMAP "
+		    "port %u with implicit TLS, but postern.conf has no "
+		    "'imaps_listen' (only STARTTLS on imap_listen)\n",
+		    e->imap_port);
+}
+
 int
 cli_provision(const char *datadir, int argc, char **argv)
 {
 	struct provision_opts		 o;
 	const struct provision_fmt	*fmt;
 	struct provision_account	 pa;
+	struct provision_endpoints	 ep;
 	struct store_domain		 dom;
 	struct store_mailbox		 mb;
 	struct config			 cfg;
@@ -440,7 +479,9 @@ cli_provision(const char *datadir, int argc, char **argv)
 		    "passwords\n");
 		goto done;
 	}
-	if (provision_fmt_header(fmt, &csv) == -1)
+	provision_endpoints(&cfg, dom.submission_host, &ep);
+	endpoint_notes(&cfg, &ep);
+	if (provision_fmt_header(fmt, ep.imap_host != NULL, &csv) == -1)
 		goto nomem;
 	for (i = 0; i < n; i++) {
 		memset(&pa, 0, sizeof(pa));
@@ -448,11 +489,10 @@ cli_provision(const char *datadir, int argc, char **argv)
 		pa.first_name = acc[i].first;
 		pa.last_name = acc[i].last;
 		pa.password = acc[i].password;
-		pa.smtp_host = dom.submission_host[0] ? dom.submission_host :
-		    cfg.hostname;
-		pa.smtp_port = PROVISION_SMTP_PORT;
-		pa.imap_host = cfg.imap_host;
-		pa.imap_port = cfg.imap_host[0] ? cfg.imap_port : 0;
+		pa.smtp_host = ep.smtp_host;
+		pa.smtp_port = ep.smtp_port;
+		pa.imap_host = ep.imap_host;
+		pa.imap_port = ep.imap_host != NULL ? ep.imap_port : 0;
 		pa.daily_limit = (unsigned)o.daily_limit;
 		if (provision_fmt_row(fmt, &pa, &csv) == -1)
 			goto nomem;
@@ -644,6 +684,8 @@ cli_dns(const char *datadir, int argc, char **argv)
 	struct store		*st;
 	struct store_domain	 dom;
 	struct dnsrec_input	 in;
+	struct dnsrec_srv	 srv;
+	struct provision_endpoints ep;
 	struct dns_keys		 keys;
 	struct buf		 zone, json;
 	char			 addrs[DNSREC_MAX_ADDRS][64], err[DNSREC_ERR_MAX];
@@ -723,6 +765,19 @@ cli_dns(const char *datadir, int argc, char **argv)
 	in.naddrs = n;
 	in.dkim = keys.d;
 	in.ndkim = keys.n;
+	/*
+	 * RFC 6186 SRV records when IMAP is served on postern's accounts,
+	 * with the ports a provisioning CSV gives; _imap._tcp only with a
+	 * STARTTLS listener (imap_listen).
+	 */
+	provision_endpoints(&cfg, dom.submission_host, &ep);
+	if (ep.imap_served) {
+		srv.imap_host = cfg.imap_host[0] ? cfg.imap_host : NULL;
+		srv.submission_port = cfg.submission_port;
+		srv.imaps_port = cfg.imap_port;
+		srv.imap_port = listen_port(&cfg, LISTEN_IMAP);
+		in.srv = &srv;
+	}
 	if (dnsrec_check(&in, err, sizeof(err)) == -1) {
 		fprintf(stderr, "postern: dns: %s: %s\n", dom.name, err);
 		return 1;

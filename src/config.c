@@ -167,6 +167,7 @@ static const struct config_key config_keys[] = {
 	{ "auth_cache_ttl", parse_duration, OFF(auth_cache_ttl_ms), 0, DAY },
 	{ "imap_host", parse_opt_host, OFF(imap_host), 0, 0 },
 	{ "imap_port", parse_uint, OFF(imap_port), 1, 65535 },
+	{ "submission_port", parse_uint, OFF(submission_port), 1, 65535 },
 	{ "imap", parse_choice, OFF(imap), 0, 0 },
 	{ "dovecot", parse_text, OFF(dovecot), 1, PATH_MAX },
 	{ "imap_max_userip_connections", parse_uint,
@@ -260,6 +261,7 @@ config_defaults(struct config *cfg)
 	cfg->auth_cache_ttl_ms = 5 * MIN;
 	cfg->require_host_match = 0;
 	cfg->imap_port = 993;
+	cfg->submission_port = 587;
 	snprintf(cfg->dovecot, sizeof(cfg->dovecot), "/usr/sbin/dovecot");
 	cfg->imap = access(cfg->dovecot, X_OK) == 0 ? IMAP_DOVECOT : IMAP_NONE;
 	/* a platform holds sync and warm-up sessions per mailbox and IP */

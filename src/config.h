@@ -87,6 +87,7 @@ struct config {
 	int		require_host_match;	/* SNI must serve the domain */
 	char		imap_host[CONFIG_HOST_MAX + 1];	/* for provisioning */
 	unsigned	imap_port;
+	unsigned	submission_port;	/* for provisioning: 587 */
 	enum imap_server imap;		/* with an IMAP listener: Dovecot */
 	char		dovecot[PATH_MAX];	/* its binary */
 	unsigned	imap_max_userip_connections;

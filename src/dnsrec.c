@@ -26,6 +26,13 @@
  *    "v=DKIM1; k=rsa; p=...".  A 2048-bit RSA key does not fit one
  *    character-string (255 octets, RFC 1035 §3.3), so the value is split
  *    into 255-octet strings, which verifiers concatenate (§3.6.2.2).
+ *  - SRV (RFC 6186), only when the caller asks (IMAP is served on
+ *    postern's accounts): _submission._tcp (§3.1) at the MX host,
+ *    _imaps._tcp and _imap._tcp (§3.2) at the IMAP host.  Across the two
+ *    IMAP labels the lower priority wins (§3.4), and RFC 8314 has clients
+ *    prefer implicit TLS, so _imaps gets 0 and _imap 10.  Without a
+ *    STARTTLS IMAP listener _imap._tcp says "not offered" with the target
+ *    "." (RFC 2782), "SRV 0 0 0 .", so a client does not try 143 in vain.
  *
  * Output: zone lines are "NAME. TTL IN TYPE RDATA" with absolute names;
  * TXT strings escape '"' and '\' (RFC 1035 §5.1); a multi-string TXT is
@@ -60,6 +67,7 @@ struct norm {
 	char	addr[DNSREC_MAX_ADDRS][ADDR_TEXT_MAX];
 	int	family[DNSREC_MAX_ADDRS];
 	char	rua[NAME_MAX_DNS + 1];
+	char	imap_host[NAME_MAX_DNS + 1];	/* SRV target for IMAP */
 };
 
 struct out {
@@ -72,7 +80,9 @@ struct rr {
 	const char	*type;
 	const char	*name;		/* no trailing dot */
 	const char	*value;		/* host names without trailing dot */
-	unsigned	 priority;	/* MX only */
+	unsigned	 priority;	/* MX and SRV */
+	unsigned	 weight;	/* SRV only */
+	unsigned	 port;		/* SRV only */
 };
 
 /* Which RDATA shape a type has in the zone file. */
@@ -81,6 +91,7 @@ struct rr_kind {
 	int		 host_rdata;	/* value is a name: add the dot */
 	int		 txt;		/* quoted, chunked strings */
 	int		 has_priority;
+	int		 srv;		/* weight and port after priority */
 };
 
 static int	err_set(char *, size_t, const char *, const char *);
@@ -92,6 +103,8 @@ static int	check_b64(const char *);
 static int	check_dkim(const struct dnsrec_input *, const char *, char *,
 		    size_t);
 static int	check_rua(const char *, char *, size_t);
+static int	check_srv(const struct dnsrec_input *, struct norm *, char *,
+		    size_t);
 static int	normalise(const struct dnsrec_input *, struct norm *, char *,
 		    size_t);
 static const struct rr_kind *kind_of(const char *);
@@ -110,14 +123,22 @@ static int	emit_spf(struct out *, const struct norm *,
 static int	emit_dkim(struct out *, const struct norm *,
 		    const struct dnsrec_dkim *);
 static int	emit_dmarc(struct out *, const struct norm *);
+static int	emit_srv_one(struct out *, const char *, const char *,
+		    unsigned, unsigned, unsigned, const char *);
+static int	emit_srv(struct out *, const struct norm *,
+		    const struct dnsrec_srv *);
 static void	rollback(struct buf *, size_t);
 
 static const struct rr_kind rr_kinds[] = {
-	{ "MX",		1, 0, 1 },
-	{ "A",		0, 0, 0 },
-	{ "AAAA",	0, 0, 0 },
-	{ "TXT",	0, 1, 0 },
+	{ "MX",		1, 0, 1, 0 },
+	{ "A",		0, 0, 0, 0 },
+	{ "AAAA",	0, 0, 0, 0 },
+	{ "TXT",	0, 1, 0, 0 },
+	{ "SRV",	1, 0, 1, 1 },
 };
+
+/* The longest owner-name prefix we add to the domain. */
+static const char srv_longest[] = "_submission._tcp.";
 
 /* Key types RFC 6376 §3.6.1 and RFC 8463 define. */
 static const char *const dkim_key_types[] = { "rsa", "ed25519" };
@@ -284,6 +305,28 @@ check_rua(const char *rua, char *err, size_t errsz)
 	return 0;
 }
 
+/* SRV targets and ports; the IMAP target defaults to the MX host. */
+static int
+check_srv(const struct dnsrec_input *in, struct norm *nm, char *err,
+    size_t errsz)
+{
+	const struct dnsrec_srv	*sv = in->srv;
+
+	if (sv == NULL)
+		return 0;
+	if (strlen(nm->domain) + strlen(srv_longest) > NAME_MAX_DNS)
+		return err_set(err, errsz, "domain", "too long for SRV names");
+	if (sv->submission_port == 0 || sv->submission_port > 65535 ||
+	    sv->imaps_port == 0 || sv->imaps_port > 65535 ||
+	    sv->imap_port > 65535)
+		return err_set(err, errsz, "srv", "port out of range");
+	if (sv->imap_host == NULL)
+		return util_strlcpy(nm->imap_host, nm->host,
+		    sizeof(nm->imap_host));
+	return check_name(sv->imap_host, nm->imap_host, sizeof(nm->imap_host),
+	    2, "imap host", err, errsz);
+}
+
 static int
 normalise(const struct dnsrec_input *in, struct norm *nm, char *err,
     size_t errsz)
@@ -301,12 +344,16 @@ normalise(const struct dnsrec_input *in, struct norm *nm, char *err,
 		return err_set(err, errsz, "domain", "too long for _dmarc");
 	if (check_addrs(in, nm, err, errsz) == -1 ||
 	    check_dkim(in, nm->domain, err, errsz) == -1 ||
-	    check_rua(in->dmarc_rua, err, errsz) == -1)
+	    check_rua(in->dmarc_rua, err, errsz) == -1 ||
+	    check_srv(in, nm, err, errsz) == -1)
 		return -1;
 	if (in->dmarc_rua != NULL)
 		return util_strlcpy(nm->rua, in->dmarc_rua, sizeof(nm->rua));
-	return util_snprintf(nm->rua, sizeof(nm->rua), "dmarc-reports@%s",
-	    nm->domain);
+	if (util_snprintf(nm->rua, sizeof(nm->rua), "dmarc-reports@%s",
+	    nm->domain) == -1)
+		return err_set(err, errsz, "domain",
+		    "too long for dmarc-reports@");
+	return 0;
 }
 
 int
@@ -381,11 +428,13 @@ rr_zone(struct buf *b, const struct rr *r)
 		return -1;
 	if (k->has_priority && buf_appendf(b, "%u ", r->priority) == -1)
 		return -1;
+	if (k->srv && buf_appendf(b, "%u %u ", r->weight, r->port) == -1)
+		return -1;
 	if (k->txt) {
 		if (rr_zone_txt(b, r->value) == -1)
 			return -1;
-	} else if (buf_appendf(b, "%s%s", r->value,
-	    k->host_rdata ? "." : "") == -1)
+	} else if (buf_appendf(b, "%s%s", r->value, k->host_rdata &&
+	    strcmp(r->value, ".") != 0 ? "." : "") == -1)
 		return -1;
 	return buf_append(b, "\n", 1);
 }
@@ -424,6 +473,9 @@ rr_json(struct buf *b, const struct rr *r, size_t idx)
 		return -1;
 	if (k->has_priority &&
 	    buf_appendf(b, ", \"priority\": %u", r->priority) == -1)
+		return -1;
+	if (k->srv && buf_appendf(b, ", \"weight\": %u, \"port\": %u",
+	    r->weight, r->port) == -1)
 		return -1;
 	return buf_append(b, "}", 1);
 }
@@ -471,7 +523,8 @@ comment(struct out *o, const char *fmt, ...)
 static int
 emit_mx(struct out *o, const struct norm *nm)
 {
-	struct rr	r = { "MX", nm->domain, nm->host, DNSREC_MX_PRIORITY };
+	struct rr	r = { "MX", nm->domain, nm->host, DNSREC_MX_PRIORITY,
+			    0, 0 };
 
 	if (comment(o, "MX: mail for %s is delivered to %s (RFC 5321 "
 	    "5.1).", nm->domain, nm->host) == -1)
@@ -483,7 +536,7 @@ static int
 emit_addrs(struct out *o, const struct norm *nm,
     const struct dnsrec_input *in)
 {
-	struct rr	r;
+	struct rr	r = { NULL, NULL, NULL, 0, 0, 0 };
 	size_t		i, dl = strlen(nm->domain), hl = strlen(nm->host);
 	int		inzone;
 
@@ -502,7 +555,6 @@ emit_addrs(struct out *o, const struct norm *nm,
 		r.type = nm->family[i] == AF_INET ? "A" : "AAAA";
 		r.name = nm->host;
 		r.value = nm->addr[i];
-		r.priority = 0;
 		if (emit(o, &r) == -1)
 			return -1;
 	}
@@ -514,7 +566,7 @@ emit_spf(struct out *o, const struct norm *nm,
     const struct dnsrec_input *in)
 {
 	struct buf	v;
-	struct rr	r = { "TXT", nm->domain, NULL, 0 };
+	struct rr	r = { "TXT", nm->domain, NULL, 0, 0, 0 };
 	size_t		i;
 	int		rc = -1;
 
@@ -544,7 +596,7 @@ static int
 emit_dkim(struct out *o, const struct norm *nm, const struct dnsrec_dkim *d)
 {
 	struct buf	v, name;
-	struct rr	r = { "TXT", NULL, NULL, 0 };
+	struct rr	r = { "TXT", NULL, NULL, 0, 0, 0 };
 	const char	*kt = d->key_type ? d->key_type : "rsa";
 	int		rc = -1;
 
@@ -573,7 +625,7 @@ static int
 emit_dmarc(struct out *o, const struct norm *nm)
 {
 	char		name[NAME_MAX_DNS + 1], v[VALUE_MAX];
-	struct rr	r = { "TXT", name, v, 0 };
+	struct rr	r = { "TXT", name, v, 0, 0, 0 };
 
 	if (util_snprintf(name, sizeof(name), "_dmarc.%s", nm->domain) == -1 ||
 	    util_snprintf(v, sizeof(v), "v=DMARC1; p=none; rua=mailto:%s",
@@ -585,6 +637,41 @@ emit_dmarc(struct out *o, const struct norm *nm)
 	    "p=quarantine, then p=reject.", nm->rua) == -1)
 		return -1;
 	return emit(o, &r);
+}
+
+/* One SRV record, _SERVICE._tcp.DOMAIN, target "." when not offered. */
+static int
+emit_srv_one(struct out *o, const char *service, const char *domain,
+    unsigned prio, unsigned weight, unsigned port, const char *target)
+{
+	char		name[NAME_MAX_DNS + 1];
+	struct rr	r = { "SRV", name, target, prio, weight, port };
+
+	if (util_snprintf(name, sizeof(name), "_%s._tcp.%s", service,
+	    domain) == -1)
+		return -1;
+	return emit(o, &r);
+}
+
+static int
+emit_srv(struct out *o, const struct norm *nm, const struct dnsrec_srv *sv)
+{
+	if (comment(o, "\nSRV (RFC 6186): where mail clients find the "
+	    "services for @%s.\nSubmission with STARTTLS (3.1); %s",
+	    nm->domain, sv->imap_port != 0 ? "IMAP with implicit TLS and "
+	    "with STARTTLS (3.2),\nimplicit TLS first by its lower priority "
+	    "(3.4; RFC 8314)." : "IMAP with implicit TLS (3.2).\nIMAP with "
+	    "STARTTLS is not offered: target \".\" (RFC 2782).") == -1)
+		return -1;
+	if (emit_srv_one(o, "submission", nm->domain, 0, DNSREC_SRV_WEIGHT,
+	    sv->submission_port, nm->host) == -1 ||
+	    emit_srv_one(o, "imaps", nm->domain, 0, DNSREC_SRV_WEIGHT,
+	    sv->imaps_port, nm->imap_host) == -1)
+		return -1;
+	if (sv->imap_port == 0)
+		return emit_srv_one(o, "imap", nm->domain, 0, 0, 0, ".");
+	return emit_srv_one(o, "imap", nm->domain, DNSREC_SRV_IMAP_PRIO,
+	    DNSREC_SRV_WEIGHT, sv->imap_port, nm->imap_host);
 }
 
 static void
@@ -623,6 +710,7 @@ dnsrec_for_domain(const struct dnsrec_input *in, struct buf *zone,
 	    "SELECTOR._domainkey.%s once a key exists.", nm->domain) == -1)
 		goto done;
 	if (emit_dmarc(&o, nm) == -1 ||
+	    (in->srv != NULL && emit_srv(&o, nm, in->srv) == -1) ||
 	    (json != NULL && buf_appends(json, "\n]\n") == -1))
 		goto done;
 	rc = 0;

@@ -1,9 +1,11 @@
 /*
  * dnsrec: the DNS records an operator must publish before a domain can
- * send through postern: MX, the host's A/AAAA, SPF, DKIM and DMARC, as a
- * zone-file fragment and as JSON for DNS provider APIs.  Pure text
- * generation: nothing is looked up or published.  See dnsrec.c for the
- * policy choices (SPF ~all, DMARC p=none) and their reasons.
+ * send through postern: MX, the host's A/AAAA, SPF, DKIM and DMARC, and
+ * with IMAP the RFC 6186 SRV records mail clients locate the submission
+ * and IMAP services by, as a zone-file fragment and as JSON for DNS
+ * provider APIs.  Pure text generation: nothing is looked up or
+ * published.  See dnsrec.c for the policy choices (SPF ~all, DMARC
+ * p=none, implicit TLS preferred) and their reasons.
  */
 #ifndef POSTERN_DNSREC_H
 #define POSTERN_DNSREC_H
@@ -19,6 +21,8 @@
 #define DNSREC_MAX_DKIM		8
 #define DNSREC_KEY_MAX		2048	/* base64 chars: RSA 8192 fits */
 #define DNSREC_ERR_MAX		160
+#define DNSREC_SRV_WEIGHT	1	/* RFC 6186 §3 examples */
+#define DNSREC_SRV_IMAP_PRIO	10	/* STARTTLS after implicit TLS (0) */
 
 struct dnsrec_dkim {
 	const char	*selector;	/* e.g. "s1", "2024a.mail" */
@@ -26,6 +30,18 @@ struct dnsrec_dkim {
 	const char	*pubkey;	/* base64, no white space: the DER
 					 * SubjectPublicKeyInfo for rsa
 					 * (RFC 6376 §3.6.1 "p=") */
+};
+
+/*
+ * RFC 6186 SRV records: _submission._tcp (STARTTLS) at the MX host,
+ * _imaps._tcp (implicit TLS) and _imap._tcp (STARTTLS) at imap_host.
+ * imap_port 0 publishes _imap._tcp as "not offered" (target ".").
+ */
+struct dnsrec_srv {
+	const char	*imap_host;	/* NULL: the MX/submission host */
+	unsigned	 submission_port;	/* 1-65535 */
+	unsigned	 imaps_port;		/* 1-65535 */
+	unsigned	 imap_port;		/* 0: not offered */
 };
 
 struct dnsrec_input {
@@ -37,6 +53,7 @@ struct dnsrec_input {
 	size_t				 ndkim;
 	const char			*dmarc_rua;	/* NULL: dmarc-reports@
 							 * domain */
+	const struct dnsrec_srv		*srv;		/* NULL: no SRV */
 };
 
 /*
@@ -48,7 +65,9 @@ int	dnsrec_check(const struct dnsrec_input *, char *err, size_t errsz);
 /*
  * Append the records to zone (zone-file text with absolute names, TTL
  * 3600 and explanatory comments) and to json (an array of objects
- * {"type","name","value","ttl"[,"priority"]}).  Either buffer may be
+ * {"type","name","value","ttl"[,"priority"[,"weight","port"]]}: MX and
+ * SRV put the target host in "value", SRV's "not offered" target is
+ * ".").  Either buffer may be
  * NULL.  -1, with both buffers unchanged, if dnsrec_check() refuses the
  * input or a buffer is full.
  */

@@ -1,6 +1,7 @@
 /*
  * provision_fmt: CSV layouts for bulk-importing mailboxes into sending
- * platforms, and name-to-local-part folding.
+ * platforms, the connection settings they carry, and name-to-local-part
+ * folding.
  *
  * Every format is a row of formats[]: its name and, per column, the exact
  * header text and which account value goes there.  Rows are written with
@@ -8,14 +9,22 @@
  * written with CSV_F_NEUTRALIZE (a name such as "=cmd" gets a leading ');
  * credentials, hosts and addresses never are, because altering them would
  * break the login.  The SMTP columns describe postern's submission
- * service: port 587, STARTTLS (RFC 6409, RFC 3207), username = the full
- * address.
+ * service: port 587 (submission_port), STARTTLS (RFC 6409, RFC 3207),
+ * username = the full address.  The IMAP columns describe Dovecot as
+ * `postern serve` runs it: implicit TLS on 993 (imap_port; RFC 8314,
+ * and the only mode some platforms dial), the same username and password,
+ * and the host the certificate names.  provision_endpoints() picks the
+ * hosts and ports, for the CSV and for `mailbox show` alike.
  *
  * Header rows and sources
  *
  * generic (ours; lower_snake so scripts can address columns by name):
  *	email,smtp_host,smtp_port,security,username,password
- *   security is always "STARTTLS"; username is the full address.
+ *   and, only when the file carries IMAP (PROVISION_COL_IF_IMAP),
+ *	imap_host,imap_port,imap_security,imap_username,imap_password
+ *   security is always "STARTTLS", imap_security "SSL/TLS" (implicit);
+ *   both usernames are the full address.  Without IMAP the file keeps
+ *   its six columns, so scripts written before IMAP still read it.
  *
  * instantly (15 columns):
  *	Email,First Name,Last Name,IMAP Username,IMAP Password,IMAP Host,
@@ -58,14 +67,19 @@
  *   names, medium-high for the exact order of the trailing optional
  *   columns.  imap_user_name and imap_password mean "if different from
  *   SMTP"; we fill them with the same values when IMAP is configured,
- *   which is harmless.
+ *   which is harmless.  There is no TLS column: Smartlead's account
+ *   record has smtp_port_type (SSL, TLS, STARTTLS) and imap_port_type
+ *   (SSL, TLS), which its help centre ties to the port (465 SSL, 587
+ *   TLS/STARTTLS, 993 SSL), so the standard ports are what select the
+ *   right modes: keep submission_port 587 and imap_port 993 in
+ *   production.
  *
- * IMAP: postern is an outbound server and may have no IMAP service.  When
- * the account has no IMAP host and port, every IMAP cell is left empty
- * rather than filled with the SMTP host: a platform that requires IMAP
- * then refuses the row at import with a clear "missing IMAP" error,
- * instead of accepting it and failing later with a connection error
- * against a host that does not speak IMAP.
+ * IMAP off (imap = none, or dovecot without an IMAP listener, and no
+ * imap_host naming another server): the account has no IMAP host and
+ * port, and every IMAP cell is left empty rather than filled with the
+ * SMTP host: a platform that requires IMAP then refuses the row at import
+ * with a clear "missing IMAP" error, instead of accepting it and failing
+ * later with a connection error against a host that does not speak IMAP.
  *
  * Failure: provision_fmt_row() returns -1 and leaves the buffer unchanged
  * if email, password or smtp_host is missing or the buffer is full.
@@ -76,12 +90,15 @@
 #include <string.h>
 #include <strings.h>
 
+#include "config.h"
 #include "csv.h"
+#include "imap.h"
 #include "provision_fmt.h"
 #include "util.h"
 
 #define NUM_MAX		12	/* "4294967295" + NUL */
 #define COLS(a)		(a), sizeof(a) / sizeof((a)[0])
+#define IMAP_ONLY	PROVISION_COL_IF_IMAP
 
 struct fold_block {
 	uint32_t	 first;		/* first code point */
@@ -112,6 +129,7 @@ enum cell_kind {
 	CK_CONST,		/* cst */
 	CK_STR,			/* string member at off */
 	CK_IMAP_STR,		/* string member at off, if IMAP configured */
+	CK_IMAP_CONST,		/* cst, if IMAP configured */
 	CK_SMTP_PORT,		/* 0 means 587 */
 	CK_IMAP_PORT,		/* empty unless IMAP configured */
 	CK_NUM_OR_EMPTY,	/* unsigned member at off, empty when 0 */
@@ -129,7 +147,7 @@ struct val_spec {
 #define ACCT(m)		offsetof(struct provision_account, m)
 
 static const char	*nz(const char *);
-static int		 imap_configured(const struct provision_account *);
+static int		 col_in(const struct provision_col *, int);
 static const char	*acct_str(const struct provision_account *, size_t);
 static unsigned		 acct_num(const struct provision_account *, size_t);
 static void		 cell_num(struct cell *, unsigned, int);
@@ -147,56 +165,61 @@ static const char	*skip_space(const char *);
 static size_t		 word_len(const char *);
 
 static const struct provision_col generic_cols[] = {
-	{ "email",	PROVISION_V_EMAIL },
-	{ "smtp_host",	PROVISION_V_SMTP_HOST },
-	{ "smtp_port",	PROVISION_V_SMTP_PORT },
-	{ "security",	PROVISION_V_SMTP_SECURITY },
-	{ "username",	PROVISION_V_SMTP_USER },
-	{ "password",	PROVISION_V_SMTP_PASS },
+	{ "email",		PROVISION_V_EMAIL, 0 },
+	{ "smtp_host",		PROVISION_V_SMTP_HOST, 0 },
+	{ "smtp_port",		PROVISION_V_SMTP_PORT, 0 },
+	{ "security",		PROVISION_V_SMTP_SECURITY, 0 },
+	{ "username",		PROVISION_V_SMTP_USER, 0 },
+	{ "password",		PROVISION_V_SMTP_PASS, 0 },
+	{ "imap_host",		PROVISION_V_IMAP_HOST, IMAP_ONLY },
+	{ "imap_port",		PROVISION_V_IMAP_PORT, IMAP_ONLY },
+	{ "imap_security",	PROVISION_V_IMAP_SECURITY, IMAP_ONLY },
+	{ "imap_username",	PROVISION_V_IMAP_USER, IMAP_ONLY },
+	{ "imap_password",	PROVISION_V_IMAP_PASS, IMAP_ONLY },
 };
 
 static const struct provision_col instantly_cols[] = {
-	{ "Email",		PROVISION_V_EMAIL },
-	{ "First Name",		PROVISION_V_FIRST_NAME },
-	{ "Last Name",		PROVISION_V_LAST_NAME },
-	{ "IMAP Username",	PROVISION_V_IMAP_USER },
-	{ "IMAP Password",	PROVISION_V_IMAP_PASS },
-	{ "IMAP Host",		PROVISION_V_IMAP_HOST },
-	{ "IMAP Port",		PROVISION_V_IMAP_PORT },
-	{ "SMTP Username",	PROVISION_V_SMTP_USER },
-	{ "SMTP Password",	PROVISION_V_SMTP_PASS },
-	{ "SMTP Host",		PROVISION_V_SMTP_HOST },
-	{ "SMTP Port",		PROVISION_V_SMTP_PORT },
-	{ "Daily Limit",	PROVISION_V_DAILY_LIMIT },
-	{ "Warmup Enabled",	PROVISION_V_WARMUP },
-	{ "Warmup Limit",	PROVISION_V_EMPTY },
-	{ "Warmup Increment",	PROVISION_V_EMPTY },
+	{ "Email",		PROVISION_V_EMAIL, 0 },
+	{ "First Name",		PROVISION_V_FIRST_NAME, 0 },
+	{ "Last Name",		PROVISION_V_LAST_NAME, 0 },
+	{ "IMAP Username",	PROVISION_V_IMAP_USER, 0 },
+	{ "IMAP Password",	PROVISION_V_IMAP_PASS, 0 },
+	{ "IMAP Host",		PROVISION_V_IMAP_HOST, 0 },
+	{ "IMAP Port",		PROVISION_V_IMAP_PORT, 0 },
+	{ "SMTP Username",	PROVISION_V_SMTP_USER, 0 },
+	{ "SMTP Password",	PROVISION_V_SMTP_PASS, 0 },
+	{ "SMTP Host",		PROVISION_V_SMTP_HOST, 0 },
+	{ "SMTP Port",		PROVISION_V_SMTP_PORT, 0 },
+	{ "Daily Limit",	PROVISION_V_DAILY_LIMIT, 0 },
+	{ "Warmup Enabled",	PROVISION_V_WARMUP, 0 },
+	{ "Warmup Limit",	PROVISION_V_EMPTY, 0 },
+	{ "Warmup Increment",	PROVISION_V_EMPTY, 0 },
 };
 
 static const struct provision_col smartlead_cols[] = {
-	{ "from_name",			PROVISION_V_FROM_NAME },
-	{ "from_email",			PROVISION_V_EMAIL },
-	{ "user_name",			PROVISION_V_SMTP_USER },
-	{ "password",			PROVISION_V_SMTP_PASS },
-	{ "smtp_host",			PROVISION_V_SMTP_HOST },
-	{ "smtp_port",			PROVISION_V_SMTP_PORT },
-	{ "imap_host",			PROVISION_V_IMAP_HOST },
-	{ "imap_port",			PROVISION_V_IMAP_PORT },
-	{ "max_email_per_day",		PROVISION_V_DAILY_LIMIT },
-	{ "custom_tracking_url",	PROVISION_V_EMPTY },
-	{ "warmup_enabled",		PROVISION_V_WARMUP },
-	{ "total_warmup_per_day",	PROVISION_V_EMPTY },
-	{ "daily_rampup",		PROVISION_V_EMPTY },
-	{ "reply_rate_percentage",	PROVISION_V_EMPTY },
-	{ "bcc",			PROVISION_V_EMPTY },
-	{ "signature",			PROVISION_V_EMPTY },
-	{ "different_reply_to_address",	PROVISION_V_REPLY_TO },
-	{ "imap_user_name",		PROVISION_V_IMAP_USER },
-	{ "imap_password",		PROVISION_V_IMAP_PASS },
+	{ "from_name",			PROVISION_V_FROM_NAME, 0 },
+	{ "from_email",			PROVISION_V_EMAIL, 0 },
+	{ "user_name",			PROVISION_V_SMTP_USER, 0 },
+	{ "password",			PROVISION_V_SMTP_PASS, 0 },
+	{ "smtp_host",			PROVISION_V_SMTP_HOST, 0 },
+	{ "smtp_port",			PROVISION_V_SMTP_PORT, 0 },
+	{ "imap_host",			PROVISION_V_IMAP_HOST, 0 },
+	{ "imap_port",			PROVISION_V_IMAP_PORT, 0 },
+	{ "max_email_per_day",		PROVISION_V_DAILY_LIMIT, 0 },
+	{ "custom_tracking_url",	PROVISION_V_EMPTY, 0 },
+	{ "warmup_enabled",		PROVISION_V_WARMUP, 0 },
+	{ "total_warmup_per_day",	PROVISION_V_EMPTY, 0 },
+	{ "daily_rampup",		PROVISION_V_EMPTY, 0 },
+	{ "reply_rate_percentage",	PROVISION_V_EMPTY, 0 },
+	{ "bcc",			PROVISION_V_EMPTY, 0 },
+	{ "signature",			PROVISION_V_EMPTY, 0 },
+	{ "different_reply_to_address",	PROVISION_V_REPLY_TO, 0 },
+	{ "imap_user_name",		PROVISION_V_IMAP_USER, 0 },
+	{ "imap_password",		PROVISION_V_IMAP_PASS, 0 },
 };
 
 static const struct provision_fmt formats[] = {
-	{ "generic", "postern's own: SMTP submission credentials only",
+	{ "generic", "postern's own: SMTP submission, and IMAP when offered",
 	    COLS(generic_cols) },
 	{ "instantly", "Instantly bulk SMTP/IMAP account import",
 	    COLS(instantly_cols) },
@@ -215,7 +238,8 @@ static const struct val_spec val_specs[] = {
 					    CSV_F_NEUTRALIZE },
 	[PROVISION_V_SMTP_HOST] =	{ CK_STR, ACCT(smtp_host), NULL, 0 },
 	[PROVISION_V_SMTP_PORT] =	{ CK_SMTP_PORT, 0, NULL, 0 },
-	[PROVISION_V_SMTP_SECURITY] =	{ CK_CONST, 0, "STARTTLS", 0 },
+	[PROVISION_V_SMTP_SECURITY] =	{ CK_CONST, 0, PROVISION_SMTP_SECURITY,
+					    0 },
 	[PROVISION_V_SMTP_USER] =	{ CK_STR, ACCT(email), NULL, 0 },
 	[PROVISION_V_SMTP_PASS] =	{ CK_STR, ACCT(password), NULL, 0 },
 	[PROVISION_V_IMAP_HOST] =	{ CK_IMAP_STR, ACCT(imap_host), NULL,
@@ -224,6 +248,8 @@ static const struct val_spec val_specs[] = {
 	[PROVISION_V_IMAP_USER] =	{ CK_IMAP_STR, ACCT(email), NULL, 0 },
 	[PROVISION_V_IMAP_PASS] =	{ CK_IMAP_STR, ACCT(password), NULL,
 					    0 },
+	[PROVISION_V_IMAP_SECURITY] =	{ CK_IMAP_CONST, 0,
+					    PROVISION_IMAP_SECURITY, 0 },
 	[PROVISION_V_DAILY_LIMIT] =	{ CK_NUM_OR_EMPTY, ACCT(daily_limit),
 					    NULL, 0 },
 	[PROVISION_V_WARMUP] =		{ CK_WARMUP, 0, NULL, 0 },
@@ -240,6 +266,10 @@ static const char *const warmup_text[] = {
 };
 
 _Static_assert(sizeof(smartlead_cols) / sizeof(smartlead_cols[0]) <=
+    PROVISION_MAX_COLS, "PROVISION_MAX_COLS too small");
+_Static_assert(sizeof(instantly_cols) / sizeof(instantly_cols[0]) <=
+    PROVISION_MAX_COLS, "PROVISION_MAX_COLS too small");
+_Static_assert(sizeof(generic_cols) / sizeof(generic_cols[0]) <=
     PROVISION_MAX_COLS, "PROVISION_MAX_COLS too small");
 
 /*
@@ -316,16 +346,41 @@ provision_fmt_at(size_t i)
 }
 
 int
-provision_fmt_header(const struct provision_fmt *f, struct buf *b)
+provision_fmt_header(const struct provision_fmt *f, int imap, struct buf *b)
 {
 	const char	*hdr[PROVISION_MAX_COLS];
-	size_t		 i;
+	size_t		 i, n = 0;
 
 	if (f->ncols > PROVISION_MAX_COLS)
 		return -1;
 	for (i = 0; i < f->ncols; i++)
-		hdr[i] = f->cols[i].header;
-	return csv_row(b, hdr, f->ncols);
+		if (col_in(&f->cols[i], imap))
+			hdr[n++] = f->cols[i].header;
+	return csv_row(b, hdr, n);
+}
+
+void
+provision_endpoints(const struct config *cfg, const char *submission_host,
+    struct provision_endpoints *e)
+{
+	memset(e, 0, sizeof(*e));
+	e->smtp_host = nz(submission_host)[0] ? submission_host :
+	    cfg->hostname;
+	e->smtp_port = cfg->submission_port ? cfg->submission_port :
+	    PROVISION_SMTP_PORT;
+	e->imap_served = imap_enabled(cfg) || cfg->imap == IMAP_EXTERNAL;
+	/*
+	 * Dovecot serves postern's certificates (certs/NAME/, by SNI), so
+	 * without imap_host the name that certificate carries is the SMTP
+	 * host's; a system Dovecot (external) reaches our login socket, so
+	 * it runs here too.  imap_host alone, with IMAP off, names another
+	 * server.
+	 */
+	if (e->imap_served || cfg->imap_host[0] != '\0') {
+		e->imap_host = cfg->imap_host[0] ? cfg->imap_host :
+		    e->smtp_host;
+		e->imap_port = cfg->imap_port;
+	}
 }
 
 static const char *
@@ -334,11 +389,18 @@ nz(const char *s)
 	return s ? s : "";
 }
 
-static int
-imap_configured(const struct provision_account *a)
+int
+provision_fmt_has_imap(const struct provision_account *a)
 {
 	return a->imap_port != 0 && a->imap_host != NULL &&
 	    a->imap_host[0] != '\0';
+}
+
+/* Whether column c is in a file that does (imap) or does not carry IMAP. */
+static int
+col_in(const struct provision_col *c, int imap)
+{
+	return imap || !(c->flags & PROVISION_COL_IF_IMAP);
 }
 
 static const char *
@@ -384,7 +446,7 @@ cell_fill(struct cell *c, enum provision_val v,
     const struct provision_account *a, const char *fromname)
 {
 	const struct val_spec	*vs = &val_specs[v];
-	int			 imap = imap_configured(a);
+	int			 imap = provision_fmt_has_imap(a);
 
 	c->s = "";
 	c->flags = vs->flags;
@@ -399,6 +461,9 @@ cell_fill(struct cell *c, enum provision_val v,
 		break;
 	case CK_IMAP_STR:
 		c->s = imap ? acct_str(a, vs->off) : "";
+		break;
+	case CK_IMAP_CONST:
+		c->s = imap ? vs->cst : "";
 		break;
 	case CK_SMTP_PORT:
 		cell_num(c, a->smtp_port ? a->smtp_port : PROVISION_SMTP_PORT,
@@ -428,8 +493,8 @@ provision_fmt_row(const struct provision_fmt *f,
 	const char	*vals[PROVISION_MAX_COLS];
 	int		 flags[PROVISION_MAX_COLS];
 	struct buf	 scratch;
-	size_t		 i;
-	int		 rc = -1;
+	size_t		 i, n = 0;
+	int		 rc = -1, imap = provision_fmt_has_imap(a);
 
 	if (f->ncols > PROVISION_MAX_COLS || nz(a->email)[0] == '\0' ||
 	    nz(a->password)[0] == '\0' || nz(a->smtp_host)[0] == '\0')
@@ -440,11 +505,14 @@ provision_fmt_row(const struct provision_fmt *f,
 	for (i = 0; i < f->ncols; i++) {
 		if ((size_t)f->cols[i].val >= VAL_SPECS)
 			goto done;
-		cell_fill(&cells[i], f->cols[i].val, a, buf_str(&scratch));
-		vals[i] = cells[i].s;
-		flags[i] = cells[i].flags;
+		if (!col_in(&f->cols[i], imap))
+			continue;
+		cell_fill(&cells[n], f->cols[i].val, a, buf_str(&scratch));
+		vals[n] = cells[n].s;
+		flags[n] = cells[n].flags;
+		n++;
 	}
-	rc = csv_row_flags(b, vals, flags, f->ncols);
+	rc = csv_row_flags(b, vals, flags, n);
 done:
 	buf_free(&scratch);
 	return rc;

@@ -4,8 +4,10 @@
  * the zone text (every string at most 255 octets, all but the last
  * exactly 255, their concatenation the whole value); the JSON checked by
  * a small recursive-descent validator plus its record count and fields;
- * and a table of invalid inputs with their reasons, which must leave
- * both buffers untouched.
+ * the RFC 6186 SRV records (only when asked for, with the STARTTLS IMAP
+ * port or its "not offered" form, and their own invalid inputs); and a
+ * table of invalid inputs with their reasons, which must leave both
+ * buffers untouched.
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -46,6 +48,9 @@ static void	test_chunk_edges(void **);
 static void	test_json_wellformed(void **);
 static void	test_null_outputs(void **);
 static void	test_invalid(void **);
+static void	test_srv(void **);
+static void	test_srv_not_offered(void **);
+static void	test_srv_invalid(void **);
 static int	zone_txt_value(const char *, const char *, struct txt *);
 static void	jv_ws(const char **);
 static int	jv_value(const char **, int);
@@ -271,7 +276,7 @@ static void
 test_with_addrs(void **state)
 {
 	struct dnsrec_input	in = { "Example.COM.", "MAIL.example.com",
-	    addrs, 2, NULL, 0, NULL };
+	    addrs, 2, NULL, 0, NULL, NULL };
 	struct buf		zone, json;
 	const char		*z;
 
@@ -293,6 +298,7 @@ test_with_addrs(void **state)
 	assert_non_null(strstr(z, "No DKIM key given"));
 	assert_null(strstr(z, "No addresses given"));
 	assert_null(strstr(z, "zone that holds"));	/* host in zone */
+	assert_null(strstr(z, "SRV"));			/* not asked for */
 	/* Every non-comment, non-blank line is one absolute record. */
 	assert_int_equal(count(z, "\t3600\tIN\t"), 5);
 	assert_int_equal(count(buf_str(&json), "\"type\""), 5);
@@ -311,7 +317,7 @@ static void
 test_without_addrs(void **state)
 {
 	struct dnsrec_input	in = { "example.org", "mx.provider.net",
-	    NULL, 0, NULL, 0, "postmaster@example.org" };
+	    NULL, 0, NULL, 0, "postmaster@example.org", NULL };
 	struct buf		zone, json;
 	const char		*z;
 
@@ -346,7 +352,7 @@ test_dkim_2048(void **state)
 		    "lshQhqowtrbLDFw4rXAxZuE=" },
 	};
 	struct dnsrec_input	in = { "example.com", "mail.example.com",
-	    addrs, 1, dk, 2, NULL };
+	    addrs, 1, dk, 2, NULL, NULL };
 	struct buf		zone, json, want;
 	struct txt		t;
 	size_t			i;
@@ -392,7 +398,7 @@ test_chunk_edges(void **state)
 	static const size_t	 nstr[] = { 1, 2, 2, 3, 5 };
 	struct dnsrec_dkim	 dk = { "sel", "rsa", NULL };
 	struct dnsrec_input	 in = { "example.com", "mail.example.com",
-	    NULL, 0, &dk, 1, NULL };
+	    NULL, 0, &dk, 1, NULL, NULL };
 	struct buf		 zone;
 	struct txt		 t;
 	char			 key[1100];
@@ -424,7 +430,7 @@ test_json_wellformed(void **state)
 {
 	struct dnsrec_dkim	dk = { "s1", NULL, key2048 };
 	struct dnsrec_input	in = { "example.com", "mail.example.com",
-	    addrs, 2, &dk, 1, NULL };
+	    addrs, 2, &dk, 1, NULL, NULL };
 	struct buf		json;
 	const char		*j;
 
@@ -454,7 +460,7 @@ static void
 test_null_outputs(void **state)
 {
 	struct dnsrec_input	in = { "example.com", "mail.example.com",
-	    addrs, 2, NULL, 0, NULL };
+	    addrs, 2, NULL, 0, NULL, NULL };
 	struct buf		b;
 
 	assert_int_equal(dnsrec_for_domain(&in, NULL, NULL), 0);
@@ -527,6 +533,148 @@ test_invalid(void **state)
 	buf_free(&json);
 }
 
+/* _submission, _imaps and _imap, at the MX host; zone and JSON agree. */
+static void
+test_srv(void **state)
+{
+	struct dnsrec_srv	srv = { NULL, 587, 993, 143 };
+	struct dnsrec_input	in = { "Example.com", "mail.example.com",
+	    addrs, 1, NULL, 0, NULL, &srv };
+	struct buf		zone, json;
+	const char		*z, *j;
+
+	buf_init(&zone, 1 << 16);
+	buf_init(&json, 1 << 16);
+	assert_int_equal(dnsrec_check(&in, NULL, 0), 0);
+	assert_int_equal(dnsrec_for_domain(&in, &zone, &json), 0);
+	z = buf_str(&zone);
+	j = buf_str(&json);
+	assert_non_null(strstr(z, "\n_submission._tcp.example.com.\t3600\tIN"
+	    "\tSRV\t0 1 587 mail.example.com.\n"));
+	assert_non_null(strstr(z, "\n_imaps._tcp.example.com.\t3600\tIN\tSRV"
+	    "\t0 1 993 mail.example.com.\n"));
+	assert_non_null(strstr(z, "\n_imap._tcp.example.com.\t3600\tIN\tSRV"
+	    "\t10 1 143 mail.example.com.\n"));
+	assert_non_null(strstr(z, "; SRV (RFC 6186)"));
+	assert_null(strstr(z, "not offered"));
+	assert_int_equal(count(z, "\tIN\tSRV\t"), 3);
+	assert_int_equal(count(z, "\t3600\tIN\t"), 7);
+	assert_non_null(strstr(j, "{\"type\": \"SRV\", \"name\": "
+	    "\"_submission._tcp.example.com\", \"value\": "
+	    "\"mail.example.com\", \"ttl\": 3600, \"priority\": 0, "
+	    "\"weight\": 1, \"port\": 587}"));
+	assert_non_null(strstr(j, "\"name\": \"_imaps._tcp.example.com\", "
+	    "\"value\": \"mail.example.com\", \"ttl\": 3600, "
+	    "\"priority\": 0, \"weight\": 1, \"port\": 993}"));
+	assert_non_null(strstr(j, "\"name\": \"_imap._tcp.example.com\", "
+	    "\"value\": \"mail.example.com\", \"ttl\": 3600, "
+	    "\"priority\": 10, \"weight\": 1, \"port\": 143}"));
+	assert_int_equal(count(j, "\"type\""), 7);
+	assert_int_equal(count(j, "\"weight\""), 3);
+	assert_true(jv_valid(j));
+	buf_free(&zone);
+	buf_free(&json);
+}
+
+/* Another IMAP host; no STARTTLS listener: _imap._tcp says so. */
+static void
+test_srv_not_offered(void **state)
+{
+	struct dnsrec_srv	srv = { "IMAP.example.net.", 2587, 2993, 0 };
+	struct dnsrec_input	in = { "example.com", "mail.example.com",
+	    NULL, 0, NULL, 0, NULL, &srv };
+	struct buf		zone, json;
+	const char		*z, *j;
+
+	buf_init(&zone, 1 << 16);
+	buf_init(&json, 1 << 16);
+	assert_int_equal(dnsrec_for_domain(&in, &zone, &json), 0);
+	z = buf_str(&zone);
+	j = buf_str(&json);
+	assert_non_null(strstr(z, "\n_submission._tcp.example.com.\t3600\tIN"
+	    "\tSRV\t0 1 2587 mail.example.com.\n"));
+	assert_non_null(strstr(z, "\n_imaps._tcp.example.com.\t3600\tIN\tSRV"
+	    "\t0 1 2993 imap.example.net.\n"));
+	assert_non_null(strstr(z, "\n_imap._tcp.example.com.\t3600\tIN\tSRV"
+	    "\t0 0 0 .\n"));
+	assert_non_null(strstr(z, "not offered: target \".\" (RFC 2782)"));
+	assert_non_null(strstr(j, "\"name\": \"_imap._tcp.example.com\", "
+	    "\"value\": \".\", \"ttl\": 3600, \"priority\": 0, "
+	    "\"weight\": 0, \"port\": 0}"));
+	assert_true(jv_valid(j));
+	assert_null(strstr(z, "\n\n\n"));
+	buf_free(&zone);
+	buf_free(&json);
+}
+
+static void
+test_srv_invalid(void **state)
+{
+	static const struct {
+		struct dnsrec_srv	 srv;
+		const char		*domain;
+		const char		*err;
+	} cases[] = {
+		{ { NULL, 0, 993, 143 }, "example.com",
+		    "srv: port out of range" },
+		{ { NULL, 587, 0, 143 }, "example.com",
+		    "srv: port out of range" },
+		{ { NULL, 587, 65536, 143 }, "example.com",
+		    "srv: port out of range" },
+		{ { NULL, 587, 993, 65536 }, "example.com",
+		    "srv: port out of range" },
+		{ { "imap", 587, 993, 143 }, "example.com",
+		    "imap host: not a fully qualified name" },
+		{ { "im_ap.example.com", 587, 993, 143 }, "example.com",
+		    "imap host: only letters, digits, '-' and '.' allowed" },
+		{ { NULL, 587, 993, 143 }, NULL,
+		    "domain: too long for SRV names" },
+	};
+	struct dnsrec_input	 in;
+	struct buf		 zone;
+	char			 err[DNSREC_ERR_MAX], longdom[256];
+	size_t			 i;
+
+	/*
+	 * 3 labels of 63, one of 42, ".com": 238 octets.  That leaves room
+	 * for "dmarc-reports@" (14) but not for "_submission._tcp." (17).
+	 */
+	for (i = 0; i < 3; i++) {
+		memset(longdom + i * 64, 'a', 63);
+		longdom[i * 64 + 63] = '.';
+	}
+	memset(longdom + 192, 'b', 42);
+	memcpy(longdom + 234, ".com", 5);
+	assert_int_equal(strlen(longdom), 238);
+	buf_init(&zone, 1 << 16);
+	assert_int_equal(buf_appends(&zone, "z"), 0);
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		memset(&in, 0, sizeof(in));
+		in.domain = cases[i].domain ? cases[i].domain : longdom;
+		in.host = "mail.example.com";
+		in.srv = &cases[i].srv;
+		err[0] = '\0';
+		assert_int_equal(dnsrec_check(&in, err, sizeof(err)), -1);
+		if (strcmp(err, cases[i].err) != 0)
+			fail_msg("case %zu: got [%s] want [%s]", i, err,
+			    cases[i].err);
+		assert_int_equal(dnsrec_for_domain(&in, &zone, NULL), -1);
+		assert_string_equal(buf_str(&zone), "z");
+		/* The same domain without SRV is fine. */
+		in.srv = NULL;
+		if (dnsrec_check(&in, err, sizeof(err)) != 0)
+			fail_msg("case %zu without SRV: %s", i, err);
+	}
+	/* 2 octets more, and the report address no longer fits: say so. */
+	memcpy(longdom + 234, "bb.com", 7);
+	memset(&in, 0, sizeof(in));
+	in.domain = longdom;
+	in.host = "mail.example.com";
+	assert_int_equal(dnsrec_check(&in, err, sizeof(err)), -1);
+	assert_string_equal(err, "domain: too long for dmarc-reports@");
+	buf_free(&zone);
+}
+
 int
 main(void)
 {
@@ -538,6 +686,9 @@ main(void)
 		cmocka_unit_test(test_json_wellformed),
 		cmocka_unit_test(test_null_outputs),
 		cmocka_unit_test(test_invalid),
+		cmocka_unit_test(test_srv),
+		cmocka_unit_test(test_srv_not_offered),
+		cmocka_unit_test(test_srv_invalid),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -1,9 +1,12 @@
 /*
- * provision_fmt_test: the exact header row of every format, one full row
- * per format with and without IMAP, formula neutralisation of names but
- * never of credentials, refusal of incomplete accounts, the local-part
- * folding table (including every code point of Latin-1 Supplement and
- * Latin Extended-A), and the first/last name split.
+ * provision_fmt_test: the exact header row of every format with and
+ * without IMAP (generic gains its IMAP columns only with), one full row
+ * per format with and without IMAP, the endpoints every CSV and `mailbox
+ * show` give for each IMAP setting (dovecot with and without a listener,
+ * external, none, imap_host, submission_port), formula neutralisation of
+ * names but never of credentials, refusal of incomplete accounts, the
+ * local-part folding table (including every code point of Latin-1
+ * Supplement and Latin Extended-A), and the first/last name split.
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -15,12 +18,27 @@
 #include <cmocka.h>
 
 #include "buf.h"
+#include "config.h"
 #include "csv.h"
 #include "provision_fmt.h"
 
 struct header_case {
 	const char	*name;
+	int		 imap;
 	const char	*header;
+};
+
+struct endpoint_case {
+	enum imap_server	 imap;
+	size_t			 nimap;		/* imap_listen addresses */
+	size_t			 nimaps;	/* imaps_listen addresses */
+	const char		*imap_host;	/* postern.conf */
+	const char		*submission_host;	/* the domain's */
+	unsigned		 submission_port;	/* 0: default */
+	const char		*want_smtp;
+	unsigned		 want_smtp_port;
+	const char		*want_imap;	/* NULL: none offered */
+	int			 want_served;
 };
 
 struct row_case {
@@ -45,6 +63,7 @@ struct split_case {
 
 static void	test_headers(void **);
 static void	test_find(void **);
+static void	test_endpoints(void **);
 static void	test_rows(void **);
 static void	test_row_neutralize(void **);
 static void	test_row_refused(void **);
@@ -55,26 +74,60 @@ static void	test_local_part_long(void **);
 static void	test_split(void **);
 static void	account(struct provision_account *, int);
 
+#define INSTANTLY_HEADER \
+	"Email,First Name,Last Name,IMAP Username,IMAP Password," \
+	"IMAP Host,IMAP Port,SMTP Username,SMTP Password,SMTP Host," \
+	"SMTP Port,Daily Limit,Warmup Enabled,Warmup Limit," \
+	"Warmup Increment\r\n"
+#define SMARTLEAD_HEADER \
+	"from_name,from_email,user_name,password,smtp_host,smtp_port," \
+	"imap_host,imap_port,max_email_per_day,custom_tracking_url," \
+	"warmup_enabled,total_warmup_per_day,daily_rampup," \
+	"reply_rate_percentage,bcc,signature," \
+	"different_reply_to_address,imap_user_name,imap_password\r\n"
+
+/* The platforms' headers are fixed; generic grows IMAP columns. */
 static const struct header_case headers[] = {
-	{ "generic",
+	{ "generic", 0,
 	    "email,smtp_host,smtp_port,security,username,password\r\n" },
-	{ "instantly",
-	    "Email,First Name,Last Name,IMAP Username,IMAP Password,"
-	    "IMAP Host,IMAP Port,SMTP Username,SMTP Password,SMTP Host,"
-	    "SMTP Port,Daily Limit,Warmup Enabled,Warmup Limit,"
-	    "Warmup Increment\r\n" },
-	{ "smartlead",
-	    "from_name,from_email,user_name,password,smtp_host,smtp_port,"
-	    "imap_host,imap_port,max_email_per_day,custom_tracking_url,"
-	    "warmup_enabled,total_warmup_per_day,daily_rampup,"
-	    "reply_rate_percentage,bcc,signature,"
-	    "different_reply_to_address,imap_user_name,imap_password\r\n" },
+	{ "generic", 1,
+	    "email,smtp_host,smtp_port,security,username,password,"
+	    "imap_host,imap_port,imap_security,imap_username,"
+	    "imap_password\r\n" },
+	{ "instantly", 0, INSTANTLY_HEADER },
+	{ "instantly", 1, INSTANTLY_HEADER },
+	{ "smartlead", 0, SMARTLEAD_HEADER },
+	{ "smartlead", 1, SMARTLEAD_HEADER },
+};
+
+static const struct endpoint_case endpoint_cases[] = {
+	/* Our Dovecot with a listener: IMAP at the SMTP host, 993. */
+	{ IMAP_DOVECOT, 1, 1, "", NULL, 0,
+	    "mail.example.com", 587, "mail.example.com", 1 },
+	{ IMAP_DOVECOT, 0, 1, "", "smtp.example.org", 0,
+	    "smtp.example.org", 587, "smtp.example.org", 1 },
+	{ IMAP_DOVECOT, 1, 0, "imap.example.com", "smtp.example.org", 2587,
+	    "smtp.example.org", 2587, "imap.example.com", 1 },
+	/* Dovecot wanted but no IMAP listener: off, as today. */
+	{ IMAP_DOVECOT, 0, 0, "", NULL, 0,
+	    "mail.example.com", 587, NULL, 0 },
+	{ IMAP_DOVECOT, 0, 0, "imap.other.net", NULL, 0,
+	    "mail.example.com", 587, "imap.other.net", 0 },
+	/* A system Dovecot on our login socket, so on this host. */
+	{ IMAP_EXTERNAL, 0, 0, "", "", 0,
+	    "mail.example.com", 587, "mail.example.com", 1 },
+	/* No IMAP here: only a named other server. */
+	{ IMAP_NONE, 1, 1, "", NULL, 0,
+	    "mail.example.com", 587, NULL, 0 },
+	{ IMAP_NONE, 0, 0, "imap.other.net", NULL, 465,
+	    "mail.example.com", 465, "imap.other.net", 0 },
 };
 
 static const struct row_case rows[] = {
 	{ "generic", 1,
 	    "jose.nunez@example.com,mail.example.com,587,STARTTLS,"
-	    "jose.nunez@example.com,Zq8mN2pK7wXa3bCdEf4G\r\n" },
+	    "jose.nunez@example.com,Zq8mN2pK7wXa3bCdEf4G,imap.example.com,"
+	    "993,SSL/TLS,jose.nunez@example.com,Zq8mN2pK7wXa3bCdEf4G\r\n" },
 	{ "generic", 0,
 	    "jose.nunez@example.com,mail.example.com,587,STARTTLS,"
 	    "jose.nunez@example.com,Zq8mN2pK7wXa3bCdEf4G\r\n" },
@@ -172,10 +225,54 @@ test_headers(void **state)
 	for (i = 0; i < sizeof(headers) / sizeof(headers[0]); i++) {
 		assert_non_null(f = provision_fmt_find(headers[i].name));
 		buf_init(&b, 1 << 16);
-		assert_int_equal(provision_fmt_header(f, &b), 0);
+		assert_int_equal(provision_fmt_header(f, headers[i].imap, &b),
+		    0);
 		assert_string_equal(buf_str(&b), headers[i].header);
 		buf_free(&b);
 	}
+}
+
+static void
+test_endpoints(void **state)
+{
+	const struct endpoint_case	*c;
+	struct provision_endpoints	 e;
+	struct config			 cfg;
+	size_t				 i;
+
+	for (i = 0; i < sizeof(endpoint_cases) / sizeof(endpoint_cases[0]);
+	    i++) {
+		c = &endpoint_cases[i];
+		config_defaults(&cfg);
+		snprintf(cfg.hostname, sizeof(cfg.hostname),
+		    "mail.example.com");
+		cfg.imap = c->imap;
+		cfg.nlisten[LISTEN_IMAP] = c->nimap;
+		cfg.nlisten[LISTEN_IMAPS] = c->nimaps;
+		snprintf(cfg.imap_host, sizeof(cfg.imap_host), "%s",
+		    c->imap_host);
+		if (c->submission_port != 0)
+			cfg.submission_port = c->submission_port;
+		provision_endpoints(&cfg, c->submission_host, &e);
+		if (strcmp(e.smtp_host, c->want_smtp) != 0 ||
+		    e.smtp_port != c->want_smtp_port ||
+		    (e.imap_host == NULL) != (c->want_imap == NULL) ||
+		    (c->want_imap != NULL && (strcmp(e.imap_host,
+		    c->want_imap) != 0 || e.imap_port != 993)) ||
+		    e.imap_served != c->want_served)
+			fail_msg("case %zu: smtp %s:%u imap %s:%u served %d", i,
+			    e.smtp_host, e.smtp_port, e.imap_host ?
+			    e.imap_host : "(none)", e.imap_port,
+			    e.imap_served);
+	}
+	/* imap_port is what the CSV gives, whatever Dovecot listens on. */
+	config_defaults(&cfg);
+	cfg.imap = IMAP_DOVECOT;
+	cfg.nlisten[LISTEN_IMAPS] = 1;
+	cfg.imap_port = 2993;
+	provision_endpoints(&cfg, "smtp.example.org", &e);
+	assert_int_equal(e.imap_port, 2993);
+	assert_int_equal(e.smtp_port, PROVISION_SMTP_PORT);
 }
 
 static void
@@ -272,7 +369,7 @@ test_row_refused(void **state)
 	buf_free(&b);
 }
 
-/* Header and rows read back with the same number of fields. */
+/* Header and rows read back with the same number of fields, both ways. */
 static void
 test_row_reads_back(void **state)
 {
@@ -281,21 +378,27 @@ test_row_reads_back(void **state)
 	struct csv_reader		 r;
 	struct csv_record		 rec;
 	struct buf			 b;
-	size_t				 i;
+	size_t				 i, n;
+	int				 imap;
 
 	csv_record_init(&rec);
 	for (i = 0; (f = provision_fmt_at(i)) != NULL; i++) {
-		buf_init(&b, 1 << 16);
-		account(&a, 1);
-		assert_int_equal(provision_fmt_header(f, &b), 0);
-		assert_int_equal(provision_fmt_row(f, &a, &b), 0);
-		account(&a, 0);
-		assert_int_equal(provision_fmt_row(f, &a, &b), 0);
-		csv_reader_init(&r, b.data, b.len);
-		while (csv_read(&r, &rec) == 1)
-			assert_int_equal(rec.nfields, f->ncols);
-		assert_string_equal(r.err, "");
-		buf_free(&b);
+		for (imap = 0; imap <= 1; imap++) {
+			buf_init(&b, 1 << 16);
+			account(&a, imap);
+			assert_int_equal(provision_fmt_has_imap(&a), imap);
+			assert_int_equal(provision_fmt_header(f, imap, &b), 0);
+			assert_int_equal(provision_fmt_row(f, &a, &b), 0);
+			assert_int_equal(provision_fmt_row(f, &a, &b), 0);
+			csv_reader_init(&r, b.data, b.len);
+			for (n = 0; csv_read(&r, &rec) == 1; n++)
+				assert_int_equal(rec.nfields, imap ||
+				    strcmp(f->name, "generic") != 0 ?
+				    f->ncols : 6);
+			assert_int_equal(n, 3);
+			assert_string_equal(r.err, "");
+			buf_free(&b);
+		}
 	}
 	csv_record_free(&rec);
 }
@@ -408,6 +511,7 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_headers),
 		cmocka_unit_test(test_find),
+		cmocka_unit_test(test_endpoints),
 		cmocka_unit_test(test_rows),
 		cmocka_unit_test(test_row_neutralize),
 		cmocka_unit_test(test_row_refused),
