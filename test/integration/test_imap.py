@@ -10,13 +10,16 @@ it.  Those are the calls made here, with Python's imaplib.
 import base64
 import imaplib
 import os
+import pathlib
 import re
+import shutil
 import signal
 import smtplib
 import socket
 import ssl
 import subprocess
 import sys
+import tempfile
 import time
 
 import pytest
@@ -453,23 +456,28 @@ def test_imap_none_starts_no_dovecot():
         s.cleanup()
 
 
-def test_a_system_dovecot_uses_postern_accounts(tmp_path):
+def test_a_system_dovecot_uses_postern_accounts():
     """imap = external: serve runs no Dovecot but answers on its login
     socket; a Dovecot configured as docs/IMAP.md says logs in with
     postern's accounts and lock."""
     port = free_port()
+    base = None
     srv = Server({"imap": "external", "delivery": "yes"})
     srv.start()
     dv = None
     try:
         sock = os.path.join(srv.dir, "dovecot", "auth-postern")
         assert os.path.exists(sock) and dovecot_pids(srv) == []
-        helper = os.path.join(os.path.dirname(os.path.abspath(BIN)),
-                              "postern-checkpassword")
-        base = tmp_path / "dv"
-        base.mkdir()
-        os.chmod(tmp_path, 0o755)
+        # a directory Dovecot's users can reach (pytest's tmp_path is
+        # under a 0700 directory)
+        base = pathlib.Path(tempfile.mkdtemp(prefix="postern-sysdv-"))
         os.chmod(base, 0o755)
+        # installed where Dovecot's auth user may run it, as the docs say
+        helper = str(base / "postern-checkpassword")
+        with open(os.path.join(os.path.dirname(os.path.abspath(BIN)),
+                               "postern-checkpassword"), "rb") as f:
+            open(helper, "wb").write(f.read())
+        os.chmod(helper, 0o755)
         uid = os.stat(os.path.join(srv.dir, "mail")).st_uid
         gid = os.stat(os.path.join(srv.dir, "mail")).st_gid
         cert = os.path.join(srv.dir, "certs", HOST)
@@ -542,6 +550,8 @@ service imap-login {{
             os.killpg(dv.pid, signal.SIGKILL)
             dv.wait()
         srv.cleanup()
+        if base is not None:
+            shutil.rmtree(base, ignore_errors=True)
 
 
 def run_helper(sock, data, env=None):
