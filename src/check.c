@@ -865,5 +865,7 @@ done:
 		(void)sc_command(&x.c, "QUIT", &rp);
 	sc_close(&x.c);
 	SSL_CTX_free(x.ctx);
+	if (o->imap)
+		check_imap_run(o, r);
 	return r->exit_status;
 }

@@ -3,11 +3,14 @@
  * password (stdin or an environment variable, never the command line),
  * printing a check as text or JSON with its explanations, and the bulk
  * mode over a provisioning CSV with bounded concurrency, which never
- * retries a failed AUTH so it cannot lock a mailbox out.
+ * retries a failed AUTH so it cannot lock a mailbox out.  With --imap
+ * (or IMAP columns in the CSV) the IMAP leg of check_imap.c runs too,
+ * and the summary says when SMTP works but IMAP fails.
  */
 #include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -42,18 +45,47 @@ struct check_cli {
 	int			 verbose;
 };
 
+struct bulk_row;
+struct bulk_ctx;
+struct bulk_cols;
+
 static void	json_entry(struct json *, const char *, const struct kb_entry *);
+static void	json_tls(struct json *, const struct sc_tls_info *);
+static void	json_words(struct json *, const char *, const char *);
+static void	json_imap_steps(struct json *,
+		    const struct check_imap_result *);
+static void	json_imap(struct json *, const struct check_imap_result *);
+static const char *mode_name(enum check_mode);
+static const char *failed_step_name(const struct check_result *);
+static void	print_imap_text(const struct check_imap_result *);
 static void	explain_step(const struct check_step_result *, int);
 static int	read_password(const char *, const char *, char *, size_t,
 		    size_t *);
+static int	column(const struct csv_record *, const char *const *);
+static void	bulk_columns(const struct csv_record *, struct bulk_cols *);
+static const char *cell(const struct csv_record *, int);
+static enum check_mode security_mode(const char *);
+static void	bulk_fill(struct bulk_row *, const struct csv_record *,
+		    const struct bulk_cols *, const struct check_opts *);
+static void	*bulk_worker(void *);
+static int	bulk_read(const char *, const struct check_opts *,
+		    struct bulk_ctx *);
+static void	smtp_cells(const struct check_result *, char *, size_t,
+		    char *, size_t);
+static void	imap_cells(const struct check_imap_result *, char *, size_t,
+		    char *, size_t);
+static void	bulk_result(struct buf *, const struct bulk_row *, int);
+static int	bulk_summary(FILE *, const struct bulk_ctx *);
 static int	bulk(const struct check_opts *, const char *, const char *,
 		    unsigned);
 static int	usage_error(const char *, ...)
 		    __attribute__((format(printf, 1, 2)));
 static int	parse_uint(const char *, unsigned long, unsigned long *);
-static int	parse_mode(const char *, enum check_mode *);
+static int	parse_mode(const char *, const char *, enum check_mode *);
 static int	parse_target(struct check_cli *, const char *);
 static int	parse_valued(struct check_cli *, const char *, const char *);
+static int	parse_imap_valued(struct check_cli *, const char *,
+		    const char *);
 static int	is_valued(const char *);
 static int	unknown_option(const char *);
 static int	parse_args(struct check_cli *, int, char **);
@@ -98,12 +130,78 @@ check_print_text(const struct check_result *r, int verbose)
 	}
 	if (r->banner_host[0])
 		printf("answered by: %s (%s)\n", r->banner_host, r->software);
-	if (r->failed >= 0)
+	if (r->imap.enabled) {
+		print_imap_text(&r->imap);
+		printf("summary: %s\n", check_summary(r));
+	}
+	if (failed_step_name(r) != NULL)
 		printf("result: FAILED at %s (exit status %d)\n",
-		    check_step_name((enum check_step)r->failed),
-		    r->exit_status);
+		    failed_step_name(r), r->exit_status);
 	else
 		printf("result: ok\n");
+}
+
+const char *
+check_summary(const struct check_result *r)
+{
+	if (!r->imap.enabled)
+		return NULL;
+	if (r->failed < 0 && r->imap.failed >= 0)
+		return "SMTP works but IMAP fails: replies will go undetected "
+		    "(platforms call this a limited connection)";
+	if (r->failed >= 0 && r->imap.failed < 0)
+		return "IMAP works but SMTP fails: the mailbox cannot send";
+	if (r->failed >= 0)
+		return "both SMTP and IMAP fail";
+	return "SMTP and IMAP both work";
+}
+
+static const char *
+mode_name(enum check_mode mode)
+{
+	return mode == CHECK_TLS ? "implicit TLS" : mode == CHECK_PLAIN ?
+	    "plain" : "STARTTLS";
+}
+
+/* The first failed step, SMTP's before IMAP's, or NULL. */
+static const char *
+failed_step_name(const struct check_result *r)
+{
+	if (r->failed >= 0)
+		return check_step_name((enum check_step)r->failed);
+	if (r->imap.enabled && r->imap.failed >= 0)
+		return check_imap_step_name(
+		    (enum check_imap_step)r->imap.failed);
+	return NULL;
+}
+
+static void
+print_imap_text(const struct check_imap_result *ir)
+{
+	const struct check_imap_step_result	*sr;
+	struct kb_match				 m;
+	int					 s;
+
+	printf("IMAP %s:%u (%s)\n", ir->host, ir->port, mode_name(ir->mode));
+	for (s = 0; s < ISTEP_COUNT; s++) {
+		sr = &ir->step[s];
+		if (sr->state == STEP_SKIPPED)
+			continue;
+		printf("  %-4s %-19s %s (%llu ms)\n", state_tag[sr->state],
+		    check_imap_step_name((enum check_imap_step)s), sr->detail,
+		    (unsigned long long)sr->ms);
+		if (sr->note[0])
+			printf("      note: %s\n", sr->note);
+		if (sr->state != STEP_FAILED || sr->response[0] == '\0')
+			continue;
+		if (strstr(sr->detail, sr->response) == NULL)
+			printf("      server said: %s\n", sr->response);
+		kb_lookup(0, NULL, sr->response, &m);
+		if (m.provider != NULL)
+			explain_entry_text(stdout, 4, "IMAP reply", m.provider);
+	}
+	if (ir->software[0])
+		printf("IMAP answered by: %s\n", ir->software);
 }
 
 static void
@@ -138,20 +236,8 @@ check_print_json(const struct check_result *r)
 	json_kstr(&j, "software", r->software);
 	json_kstr(&j, "auth_before_tls", r->auth_before_tls);
 	json_kstr(&j, "auth_after_tls", r->auth_after_tls);
-	if (r->tls_active) {
-		json_key(&j, "tls");
-		json_obj_begin(&j);
-		json_kstr(&j, "version", r->tls.version);
-		json_kstr(&j, "cipher", r->tls.cipher);
-		json_kstr(&j, "subject", r->tls.subject);
-		json_kstr(&j, "san", r->tls.san);
-		json_kstr(&j, "issuer", r->tls.issuer);
-		json_kstr(&j, "not_after", r->tls.not_after);
-		json_kbool(&j, "name_matches", r->tls.name_matches);
-		json_kbool(&j, "verified", r->tls.verified);
-		json_kstr(&j, "verify_error", r->tls.verify_error);
-		json_obj_end(&j);
-	}
+	if (r->tls_active)
+		json_tls(&j, &r->tls);
 	json_key(&j, "steps");
 	json_arr_begin(&j);
 	for (s = 0; s < STEP_COUNT; s++) {
@@ -184,14 +270,116 @@ check_print_json(const struct check_result *r)
 		json_obj_end(&j);
 	}
 	json_arr_end(&j);
-	json_kstr(&j, "result", r->failed >= 0 ? "failed" : "ok");
-	json_kstr(&j, "failed_step", r->failed >= 0 ?
-	    check_step_name((enum check_step)r->failed) : "");
+	if (r->imap.enabled) {
+		json_imap(&j, &r->imap);
+		json_kstr(&j, "summary", check_summary(r));
+	}
+	json_kstr(&j, "result", failed_step_name(r) ? "failed" : "ok");
+	json_kstr(&j, "failed_step", failed_step_name(r) ?
+	    failed_step_name(r) : "");
 	json_kint(&j, "exit_status", r->exit_status);
 	json_obj_end(&j);
 	if (json_finish(&j) == 0)
 		printf("%s\n", buf_str(&b));
 	buf_free(&b);
+}
+
+static void
+json_tls(struct json *j, const struct sc_tls_info *t)
+{
+	json_key(j, "tls");
+	json_obj_begin(j);
+	json_kstr(j, "version", t->version);
+	json_kstr(j, "cipher", t->cipher);
+	json_kstr(j, "subject", t->subject);
+	json_kstr(j, "san", t->san);
+	json_kstr(j, "issuer", t->issuer);
+	json_kstr(j, "not_after", t->not_after);
+	json_kbool(j, "name_matches", t->name_matches);
+	json_kbool(j, "verified", t->verified);
+	json_kstr(j, "verify_error", t->verify_error);
+	json_obj_end(j);
+}
+
+/* A space-separated list as an array. */
+static void
+json_words(struct json *j, const char *k, const char *list)
+{
+	char		 w[64];
+	size_t		 n;
+
+	json_key(j, k);
+	json_arr_begin(j);
+	while (*list != '\0') {
+		n = strcspn(list, " ");
+		if (n > 0 && n < sizeof(w)) {
+			memcpy(w, list, n);
+			w[n] = '\0';
+			json_str(j, w);
+		}
+		list += n + (list[n] == ' ');
+	}
+	json_arr_end(j);
+}
+
+static void
+json_imap_steps(struct json *j, const struct check_imap_result *ir)
+{
+	const struct check_imap_step_result	*sr;
+	struct kb_match				 m;
+	int					 s;
+
+	json_key(j, "steps");
+	json_arr_begin(j);
+	for (s = 0; s < ISTEP_COUNT; s++) {
+		sr = &ir->step[s];
+		if (sr->state == STEP_SKIPPED)
+			continue;
+		json_obj_begin(j);
+		json_kstr(j, "step", check_imap_step_name(
+		    (enum check_imap_step)s));
+		json_kstr(j, "state", sr->state == STEP_OK ? "ok" :
+		    sr->state == STEP_WARN ? "warn" : "failed");
+		json_kint(j, "ms", (int64_t)sr->ms);
+		json_kstr(j, "detail", sr->detail);
+		json_kstr(j, "note", sr->note);
+		if (sr->response[0] != '\0') {
+			json_kstr(j, "response", sr->response);
+			kb_lookup(0, NULL, sr->response, &m);
+			json_key(j, "explanation");
+			json_obj_begin(j);
+			json_entry(j, "provider", m.provider);
+			json_obj_end(j);
+		}
+		json_obj_end(j);
+	}
+	json_arr_end(j);
+}
+
+static void
+json_imap(struct json *j, const struct check_imap_result *ir)
+{
+	json_key(j, "imap");
+	json_obj_begin(j);
+	json_kstr(j, "host", ir->host);
+	json_kint(j, "port", ir->port);
+	json_kstr(j, "mode", ir->mode == CHECK_TLS ? "tls" :
+	    ir->mode == CHECK_PLAIN ? "plain" : "starttls");
+	json_kstr(j, "address", ir->addr);
+	json_kstr(j, "software", ir->software);
+	if (ir->tls_active)
+		json_tls(j, &ir->tls);
+	json_words(j, "missing_capabilities", ir->missing);
+	json_kstr(j, "junk_folder", ir->junk);
+	json_kstr(j, "junk_found_by", ir->junk_by);
+	json_kint(j, "folders", ir->folders);
+	json_kstr(j, "namespace_prefix", ir->prefix);
+	json_imap_steps(j, ir);
+	json_kstr(j, "result", ir->failed >= 0 ? "failed" : "ok");
+	json_kstr(j, "failed_step", ir->failed >= 0 ? check_imap_step_name(
+	    (enum check_imap_step)ir->failed) : "");
+	json_kint(j, "exit_status", ir->exit_status);
+	json_obj_end(j);
 }
 
 /*
@@ -268,7 +456,7 @@ parse_uint(const char *s, unsigned long max, unsigned long *v)
 }
 
 static int
-parse_mode(const char *val, enum check_mode *mode)
+parse_mode(const char *opt, const char *val, enum check_mode *mode)
 {
 	static const struct {
 		const char	*name;
@@ -286,8 +474,8 @@ parse_mode(const char *val, enum check_mode *mode)
 			*mode = modes[i].mode;
 			return 0;
 		}
-	return usage_error("--mode '%s': the modes are auto, starttls, tls "
-	    "and plain", val);
+	return usage_error("%s '%s': the modes are auto, starttls, tls "
+	    "and plain", opt, val);
 }
 
 /* HOST, HOST:PORT, [v6]:PORT or a bare IPv6 address. */
@@ -364,7 +552,29 @@ parse_valued(struct check_cli *c, const char *a, const char *val)
 			    "of seconds from 1 to 600", val);
 		c->o.timeout_ms = (unsigned)v * 1000;
 	} else if (strcmp(a, "--mode") == 0)
-		return parse_mode(val, &c->o.mode);
+		return parse_mode(a, val, &c->o.mode);
+	else
+		return parse_imap_valued(c, a, val);
+	return 0;
+}
+
+/* The IMAP leg's options (check_imap.c). */
+static int
+parse_imap_valued(struct check_cli *c, const char *a, const char *val)
+{
+	unsigned long	v;
+
+	c->o.imap = 1;
+	if (strcmp(a, "--imap-mode") == 0)
+		return parse_mode(a, val, &c->o.imap_mode);
+	if (strcmp(a, "--imap-port") == 0) {
+		if (parse_uint(val, 65535, &v) == -1)
+			return usage_error("--imap-port '%s': not a number "
+			    "from 1 to 65535", val);
+		c->o.imap_port = (unsigned)v;
+	} else if (util_strlcpy(c->o.imap_host, val, sizeof(c->o.imap_host))
+	    == -1)
+		return usage_error("--imap-host '%.40s...' is too long", val);
 	return 0;
 }
 
@@ -373,7 +583,8 @@ is_valued(const char *a)
 {
 	static const char *const valued[] = { "--user", "--password-env",
 	    "--from", "--to", "--ehlo", "--cafile", "--connect-to", "--csv",
-	    "--out", "--concurrency", "--timeout", "--mode", NULL };
+	    "--out", "--concurrency", "--timeout", "--mode", "--imap-host",
+	    "--imap-port", "--imap-mode", NULL };
 	size_t	i;
 
 	for (i = 0; valued[i] != NULL; i++)
@@ -421,6 +632,8 @@ parse_args(struct check_cli *c, int argc, char **argv)
 			c->o.send = 1;
 		else if (strcmp(a, "--clean") == 0)
 			c->o.clean = 1;
+		else if (strcmp(a, "--imap") == 0)
+			c->o.imap = 1;
 		else if (strcmp(a, "--password-stdin") == 0)
 			c->how = "stdin";
 		else if (is_valued(a)) {
@@ -444,6 +657,8 @@ cli_check(int argc, char **argv)
 	char			 pw[PASSWORD_MAX + 1];
 	int			 rc;
 
+	/* a server that closes first must not kill us at SSL_write */
+	signal(SIGPIPE, SIG_IGN);
 	memset(&c, 0, sizeof(c));
 	c.o.timeout_ms = 10000;
 	c.conc = 4;
@@ -473,10 +688,15 @@ usage:
 	    "[--send] [--clean]\n"
 	    "         [--timeout SECONDS] [--cafile FILE] [--ehlo NAME] "
 	    "[--connect-to ADDR] [--json] [--verbose]\n"
+	    "         [--imap] [--imap-host HOST] [--imap-port N] "
+	    "[--imap-mode auto|tls|starttls|plain]\n"
 	    "       postern check --csv ACCOUNTS.csv [--out RESULTS.csv] "
 	    "[--concurrency N] [--timeout S]\n"
 	    "exit status: 0 ok, 3 dns, 4 connect, 5 tls/starttls, 6 banner, "
-	    "7 ehlo, 8 auth, 9 mail, 10 rcpt, 11 data, 2 usage\n");
+	    "7 ehlo, 8 auth, 9 mail, 10 rcpt, 11 data,\n"
+	    "             13 imap-connect, 14 imap-tls/starttls, 15 "
+	    "imap-greeting/capability, 16 imap-login,\n"
+	    "             17 imap-select/folders/namespace, 2 usage\n");
 	return 2;
 }
 
@@ -487,6 +707,12 @@ struct bulk_row {
 	char	pass[PASSWORD_MAX + 1];
 	char	host[256];
 	unsigned port;
+	int	imap;			/* the row has IMAP settings */
+	enum check_mode imap_mode;	/* from an imap_security column */
+	char	imap_user[256];		/* "" = the SMTP user */
+	char	imap_pass[PASSWORD_MAX + 1];
+	char	imap_host[256];
+	unsigned imap_port;
 	struct check_result *r;
 };
 
@@ -498,6 +724,30 @@ struct bulk_ctx {
 	pthread_mutex_t		 lock;
 };
 
+/* Column numbers (-1: absent) in the generic, instantly and smartlead
+   formats (provision_fmt.c). */
+struct bulk_cols {
+	int	user, pass, host, port;
+	int	iuser, ipass, ihost, iport, isec;
+};
+
+static const char *const user_cols[] = { "username", "smtp_username",
+    "smtp username", "user_name", "email", "from_email", NULL };
+static const char *const pass_cols[] = { "password", "smtp_password",
+    "smtp password", NULL };
+static const char *const host_cols[] = { "smtp_host", "smtp host", "host",
+    NULL };
+static const char *const port_cols[] = { "smtp_port", "smtp port", "port",
+    NULL };
+static const char *const iuser_cols[] = { "imap username",
+    "imap_user_name", "imap_username", NULL };
+static const char *const ipass_cols[] = { "imap password", "imap_password",
+    NULL };
+static const char *const ihost_cols[] = { "imap host", "imap_host", NULL };
+static const char *const iport_cols[] = { "imap port", "imap_port", NULL };
+static const char *const isec_cols[] = { "imap_security", "imap security",
+    NULL };
+
 static int
 column(const struct csv_record *h, const char *const *names)
 {
@@ -508,6 +758,69 @@ column(const struct csv_record *h, const char *const *names)
 			if (strcasecmp(h->field[i], names[k]) == 0)
 				return (int)i;
 	return -1;
+}
+
+static void
+bulk_columns(const struct csv_record *h, struct bulk_cols *c)
+{
+	c->user = column(h, user_cols);
+	c->pass = column(h, pass_cols);
+	c->host = column(h, host_cols);
+	c->port = column(h, port_cols);
+	c->iuser = column(h, iuser_cols);
+	c->ipass = column(h, ipass_cols);
+	c->ihost = column(h, ihost_cols);
+	c->iport = column(h, iport_cols);
+	c->isec = column(h, isec_cols);
+}
+
+/* "SSL/TLS", "STARTTLS", "none" (provision_fmt.c) as a mode. */
+static enum check_mode
+security_mode(const char *v)
+{
+	if (strcasestr(v, "starttls") != NULL)
+		return CHECK_STARTTLS;
+	if (strcasestr(v, "ssl") != NULL || strcasestr(v, "tls") != NULL)
+		return CHECK_TLS;
+	if (strcasecmp(v, "none") == 0 || strcasecmp(v, "plain") == 0)
+		return CHECK_PLAIN;
+	return CHECK_AUTO;
+}
+
+/* Field col of rec, "" if absent. */
+static const char *
+cell(const struct csv_record *rec, int col)
+{
+	return col >= 0 && (size_t)col < rec->nfields ? rec->field[col] : "";
+}
+
+/* One CSV row; the command line's host and ports win. */
+static void
+bulk_fill(struct bulk_row *row, const struct csv_record *rec,
+    const struct bulk_cols *c, const struct check_opts *base)
+{
+	util_strlcpy(row->user, cell(rec, c->user), sizeof(row->user));
+	util_strlcpy(row->pass, cell(rec, c->pass), sizeof(row->pass));
+	util_strlcpy(row->host, c->host >= 0 ? cell(rec, c->host) :
+	    base->host, sizeof(row->host));
+	row->port = c->port >= 0 ? (unsigned)strtoul(cell(rec, c->port), NULL,
+	    10) : base->port;
+	if (base->host[0] != '\0')
+		util_strlcpy(row->host, base->host, sizeof(row->host));
+	if (base->port != 0)
+		row->port = base->port;
+	/* IMAP cells (empty when provisioned without IMAP) */
+	util_strlcpy(row->imap_host, cell(rec, c->ihost),
+	    sizeof(row->imap_host));
+	row->imap_port = (unsigned)strtoul(cell(rec, c->iport), NULL, 10);
+	row->imap = base->imap || row->imap_host[0] != '\0' ||
+	    row->imap_port != 0;
+	row->imap_mode = base->imap_mode != CHECK_AUTO ? base->imap_mode :
+	    security_mode(cell(rec, c->isec));
+	util_strlcpy(row->imap_user, cell(rec, c->iuser),
+	    sizeof(row->imap_user));
+	util_strlcpy(row->imap_pass, cell(rec, c->ipass),
+	    sizeof(row->imap_pass));
 }
 
 static void *
@@ -536,99 +849,232 @@ bulk_worker(void *arg)
 		o.clean = 0;
 		o.send = 0;
 		o.to = NULL;
+		o.imap = row->imap;
+		o.imap_mode = row->imap_mode;
+		if (b->base->imap_host[0] == '\0')
+			util_strlcpy(o.imap_host, row->imap_host,
+			    sizeof(o.imap_host));
+		if (b->base->imap_port == 0)
+			o.imap_port = row->imap_port;
+		o.imap_user = row->imap_user[0] ? row->imap_user : NULL;
+		o.imap_password = row->imap_pass[0] ? row->imap_pass : NULL;
+		o.imap_passlen = strlen(row->imap_pass);
 		check_run(&o, row->r);
 		explicit_bzero(row->pass, sizeof(row->pass));
+		explicit_bzero(row->imap_pass, sizeof(row->imap_pass));
 	}
+}
+
+/* Read the CSV into b; 0, or the exit status after saying why. */
+static int
+bulk_read(const char *in, const struct check_opts *base, struct bulk_ctx *b)
+{
+	struct csv_reader	 rd;
+	struct csv_record	 rec, head;
+	struct bulk_cols	 cols;
+	struct bulk_row		*row;
+	struct buf		 data;
+	FILE			*f;
+	char			 chunk[65536];
+	size_t			 n;
+	int			 rc = 2;
+
+	buf_init(&data, 64 * 1024 * 1024);
+	csv_record_init(&head);
+	csv_record_init(&rec);
+	if ((f = fopen(in, "r")) == NULL) {
+		fprintf(stderr, "postern check: %s: %s\n", in, strerror(errno));
+		goto done;
+	}
+	while ((n = fread(chunk, 1, sizeof(chunk), f)) > 0)
+		if (buf_append(&data, chunk, n) == -1) {
+			fprintf(stderr, "postern check: %s: too large\n", in);
+			fclose(f);
+			goto done;
+		}
+	fclose(f);
+	csv_reader_init(&rd, data.data ? data.data : "", data.len);
+	if (csv_read(&rd, &head) != 1) {
+		fprintf(stderr, "postern check: %s: no header row\n", in);
+		goto done;
+	}
+	bulk_columns(&head, &cols);
+	if (cols.user < 0 || cols.pass < 0) {
+		fprintf(stderr, "postern check: %s: needs a username (or email) "
+		    "and a password column (generic, instantly or smartlead "
+		    "format)\n", in);
+		goto done;
+	}
+	while ((rc = csv_read(&rd, &rec)) == 1) {
+		if ((size_t)cols.user >= rec.nfields ||
+		    (size_t)cols.pass >= rec.nfields)
+			continue;
+		if (b->n == BULK_MAX || (row = reallocarray(b->rows, b->n + 1,
+		    sizeof(*b->rows))) == NULL) {
+			fprintf(stderr, "postern check: %s: too many rows\n",
+			    in);
+			rc = 2;
+			goto done;
+		}
+		b->rows = row;
+		row = &b->rows[b->n];
+		memset(row, 0, sizeof(*row));
+		bulk_fill(row, &rec, &cols, base);
+		if ((row->r = calloc(1, sizeof(*row->r))) == NULL) {
+			rc = 1;
+			goto done;
+		}
+		b->n++;
+	}
+	if (rc == -1)
+		fprintf(stderr, "postern check: %s: %s\n", in, rd.err);
+	rc = rc == -1 ? 2 : 0;
+done:
+	if (data.data != NULL)
+		explicit_bzero(data.data, data.len);
+	buf_free(&data);
+	csv_record_free(&rec);
+	csv_record_free(&head);
+	return rc;
+}
+
+/* The reply and explanation cells of an SMTP failure. */
+static void
+smtp_cells(const struct check_result *r, char *reply, size_t replysz,
+    char *expl, size_t explsz)
+{
+	const struct check_step_result	*sr = &r->step[r->failed];
+	const struct kb_entry		*e;
+	struct kb_match			 m;
+
+	if (sr->has_reply) {
+		snprintf(reply, replysz, "%d %s %s", sr->reply.code,
+		    sr->reply.enhanced, sr->reply.text);
+		kb_lookup(sr->reply.code, sr->reply.enhanced, sr->reply.text,
+		    &m);
+		e = m.provider ? m.provider : m.enhanced ? m.enhanced :
+		    m.basic;
+		if (e != NULL)
+			snprintf(expl, explsz, "%s: %s", e->title, e->meaning);
+	} else
+		util_strlcpy(reply, sr->detail, replysz);
+	if (sr->note[0])
+		snprintf(expl + strlen(expl), explsz - strlen(expl), "%s%s",
+		    expl[0] ? " " : "", sr->note);
+}
+
+/* The same for an IMAP failure. */
+static void
+imap_cells(const struct check_imap_result *ir, char *reply, size_t replysz,
+    char *expl, size_t explsz)
+{
+	const struct check_imap_step_result	*sr = &ir->step[ir->failed];
+	struct kb_match				 m;
+
+	util_strlcpy(reply, sr->response[0] ? sr->response : sr->detail,
+	    replysz);
+	if (sr->response[0] != '\0') {
+		kb_lookup(0, NULL, sr->response, &m);
+		if (m.provider != NULL)
+			snprintf(expl, explsz, "%s: %s", m.provider->title,
+			    m.provider->meaning);
+	}
+	if (sr->note[0])
+		snprintf(expl + strlen(expl), explsz - strlen(expl), "%s%s",
+		    expl[0] ? " " : "", sr->note);
+}
+
+/* One result row: SMTP's five cells, then IMAP's and the summary. */
+static void
+bulk_result(struct buf *res, const struct bulk_row *row, int imap)
+{
+	const struct check_result	*r = row->r;
+	const struct check_imap_result	*ir = &r->imap;
+	char				 reply[2][REPLY_TEXT_MAX + 32];
+	char				 expl[2][800];
+	const char			*cells[10];
+
+	memset(reply, 0, sizeof(reply));
+	memset(expl, 0, sizeof(expl));
+	if (r->failed >= 0)
+		smtp_cells(r, reply[0], sizeof(reply[0]), expl[0],
+		    sizeof(expl[0]));
+	if (ir->enabled && ir->failed >= 0)
+		imap_cells(ir, reply[1], sizeof(reply[1]), expl[1],
+		    sizeof(expl[1]));
+	cells[0] = row->user;
+	cells[1] = r->failed >= 0 ? "failed" : "ok";
+	cells[2] = r->failed >= 0 ?
+	    check_step_name((enum check_step)r->failed) : "";
+	cells[3] = reply[0];
+	cells[4] = expl[0];
+	cells[5] = !ir->enabled ? "" : ir->failed >= 0 ? "failed" : "ok";
+	cells[6] = ir->enabled && ir->failed >= 0 ? check_imap_step_name(
+	    (enum check_imap_step)ir->failed) : "";
+	cells[7] = reply[1];
+	cells[8] = expl[1];
+	cells[9] = ir->enabled ? check_summary(r) : "";
+	csv_row(res, cells, imap ? 10 : 5);
+}
+
+/* "checked N mailbox(es): ..." on out; 1 if every check passed. */
+static int
+bulk_summary(FILE *out, const struct bulk_ctx *b)
+{
+	size_t	by[STEP_COUNT] = { 0 }, iby[ISTEP_COUNT] = { 0 };
+	size_t	i, ok = 0, iok = 0, ichecked = 0, limited = 0;
+	const struct check_result *r;
+
+	for (i = 0; i < b->n; i++) {
+		r = b->rows[i].r;
+		if (r->failed >= 0)
+			by[r->failed]++;
+		else
+			ok++;
+		if (!r->imap.enabled)
+			continue;
+		ichecked++;
+		if (r->imap.failed >= 0)
+			iby[r->imap.failed]++;
+		else
+			iok++;
+		limited += r->failed < 0 && r->imap.failed >= 0;
+	}
+	fprintf(out, "checked %zu mailbox(es): %zu ok", b->n, ok);
+	for (i = 0; i < STEP_COUNT; i++)
+		if (by[i])
+			fprintf(out, ", %zu failed at %s", by[i],
+			    check_step_name((enum check_step)i));
+	if (ichecked > 0)
+		fprintf(out, "; IMAP of %zu: %zu ok", ichecked, iok);
+	for (i = 0; i < ISTEP_COUNT; i++)
+		if (iby[i])
+			fprintf(out, ", %zu failed at %s", iby[i],
+			    check_imap_step_name((enum check_imap_step)i));
+	if (limited > 0)
+		fprintf(out, "; %zu limited connection(s): SMTP works but IMAP "
+		    "fails, so replies will go undetected", limited);
+	fprintf(out, "\n");
+	return ok == b->n && iok == ichecked;
 }
 
 static int
 bulk(const struct check_opts *base, const char *in, const char *out,
     unsigned conc)
 {
-	static const char *const user_cols[] = { "username", "smtp_username",
-	    "smtp username", "user_name", "email", "from_email", NULL };
-	static const char *const pass_cols[] = { "password", "smtp_password",
-	    "smtp password", NULL };
-	static const char *const host_cols[] = { "smtp_host", "smtp host",
-	    "host", NULL };
-	static const char *const port_cols[] = { "smtp_port", "smtp port",
-	    "port", NULL };
-	struct csv_reader	 rd;
-	struct csv_record	 rec, head;
+	static const char *const hdr[] = { "mailbox", "result",
+	    "failed_step", "reply", "explanation", "imap_result",
+	    "imap_failed_step", "imap_reply", "imap_explanation", "summary" };
 	struct bulk_ctx		 b;
-	struct buf		 data, res;
+	struct buf		 res;
 	pthread_t		 t[BULK_THREADS];
-	FILE			*f;
-	char			 chunk[65536], explanation[600];
-	size_t			 n, i, nt, ok = 0, by_step[STEP_COUNT] = { 0 };
-	int			 cu, cp, ch, cport, rc, fd;
+	size_t			 i, nt;
+	int			 rc, fd, imap = 0;
 
-	buf_init(&data, 64 * 1024 * 1024);
-	if ((f = fopen(in, "r")) == NULL) {
-		fprintf(stderr, "postern check: %s: %s\n", in, strerror(errno));
-		return 2;
-	}
-	while ((n = fread(chunk, 1, sizeof(chunk), f)) > 0)
-		if (buf_append(&data, chunk, n) == -1) {
-			fprintf(stderr, "postern check: %s: too large\n", in);
-			fclose(f);
-			return 2;
-		}
-	fclose(f);
-	csv_reader_init(&rd, data.data ? data.data : "", data.len);
-	csv_record_init(&head);
-	csv_record_init(&rec);
-	if (csv_read(&rd, &head) != 1) {
-		fprintf(stderr, "postern check: %s: no header row\n", in);
-		return 2;
-	}
-	cu = column(&head, user_cols);
-	cp = column(&head, pass_cols);
-	ch = column(&head, host_cols);
-	cport = column(&head, port_cols);
-	if (cu < 0 || cp < 0) {
-		fprintf(stderr, "postern check: %s: needs a username (or email) "
-		    "and a password column (generic, instantly or smartlead "
-		    "format)\n", in);
-		return 2;
-	}
 	memset(&b, 0, sizeof(b));
 	b.base = base;
-	while ((rc = csv_read(&rd, &rec)) == 1) {
-		struct bulk_row	*row;
-
-		if (b.n == BULK_MAX || (row = reallocarray(b.rows, b.n + 1,
-		    sizeof(*b.rows))) == NULL) {
-			fprintf(stderr, "postern check: %s: too many rows\n",
-			    in);
-			return 2;
-		}
-		b.rows = row;
-		row = &b.rows[b.n];
-		memset(row, 0, sizeof(*row));
-		if ((size_t)cu >= rec.nfields || (size_t)cp >= rec.nfields)
-			continue;
-		util_strlcpy(row->user, rec.field[cu], sizeof(row->user));
-		util_strlcpy(row->pass, rec.field[cp], sizeof(row->pass));
-		util_strlcpy(row->host, ch >= 0 && (size_t)ch < rec.nfields ?
-		    rec.field[ch] : base->host, sizeof(row->host));
-		row->port = cport >= 0 && (size_t)cport < rec.nfields ?
-		    (unsigned)strtoul(rec.field[cport], NULL, 10) : base->port;
-		if (base->host[0] != '\0')	/* command line wins */
-			util_strlcpy(row->host, base->host, sizeof(row->host));
-		if (base->port != 0)
-			row->port = base->port;
-		if ((row->r = calloc(1, sizeof(*row->r))) == NULL)
-			return 1;
-		b.n++;
-	}
-	if (rc == -1) {
-		fprintf(stderr, "postern check: %s: %s\n", in, rd.err);
-		return 2;
-	}
-	explicit_bzero(data.data, data.len);
-	buf_free(&data);
-	csv_record_free(&rec);
+	if ((rc = bulk_read(in, base, &b)) != 0)
+		return rc;
 	pthread_mutex_init(&b.lock, NULL);
 	nt = conc < b.n ? conc : b.n;
 	for (i = 0; i < nt; i++)
@@ -639,51 +1085,12 @@ bulk(const struct check_opts *base, const char *in, const char *out,
 		bulk_worker(&b);
 	for (i = 0; i < nt; i++)
 		pthread_join(t[i], NULL);
+	for (i = 0; i < b.n; i++)
+		imap |= b.rows[i].imap;
 	buf_init(&res, 256 * 1024 * 1024);
-	{
-		const char *hdr[] = { "mailbox", "result", "failed_step",
-		    "reply", "explanation" };
-
-		csv_row(&res, hdr, 5);
-	}
-	for (i = 0; i < b.n; i++) {
-		struct check_result	*r = b.rows[i].r;
-		const struct check_step_result *sr = r->failed >= 0 ?
-		    &r->step[r->failed] : NULL;
-		struct kb_match		 m;
-		char			 reply[REPLY_TEXT_MAX + 32] = "";
-		const char		*cells[5];
-
-		explanation[0] = '\0';
-		if (sr != NULL && sr->has_reply) {
-			snprintf(reply, sizeof(reply), "%d %s %s",
-			    sr->reply.code, sr->reply.enhanced,
-			    sr->reply.text);
-			kb_lookup(sr->reply.code, sr->reply.enhanced,
-			    sr->reply.text, &m);
-			const struct kb_entry *e = m.provider ? m.provider :
-			    m.enhanced ? m.enhanced : m.basic;
-			if (e != NULL)
-				snprintf(explanation, sizeof(explanation),
-				    "%s: %s", e->title, e->meaning);
-		} else if (sr != NULL)
-			util_strlcpy(reply, sr->detail, sizeof(reply));
-		if (sr != NULL && sr->note[0])
-			snprintf(explanation + strlen(explanation),
-			    sizeof(explanation) - strlen(explanation), "%s%s",
-			    explanation[0] ? " " : "", sr->note);
-		cells[0] = b.rows[i].user;
-		cells[1] = r->failed >= 0 ? "failed" : "ok";
-		cells[2] = r->failed >= 0 ?
-		    check_step_name((enum check_step)r->failed) : "";
-		cells[3] = reply;
-		cells[4] = explanation;
-		csv_row(&res, cells, 5);
-		if (r->failed >= 0)
-			by_step[r->failed]++;
-		else
-			ok++;
-	}
+	csv_row(&res, hdr, imap ? 10 : 5);
+	for (i = 0; i < b.n; i++)
+		bulk_result(&res, &b.rows[i], imap);
 	if (out != NULL) {
 		if ((fd = open(out, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC,
 		    0600)) == -1 || util_write_all(fd, res.data, res.len) ==
@@ -694,17 +1101,10 @@ bulk(const struct check_opts *base, const char *in, const char *out,
 		}
 	} else
 		fwrite(res.data, 1, res.len, stdout);
-	fprintf(out ? stdout : stderr, "checked %zu mailbox(es): %zu ok",
-	    b.n, ok);
-	for (i = 0; i < STEP_COUNT; i++)
-		if (by_step[i])
-			fprintf(out ? stdout : stderr, ", %zu failed at %s",
-			    by_step[i], check_step_name((enum check_step)i));
-	fprintf(out ? stdout : stderr, "\n");
+	rc = bulk_summary(out ? stdout : stderr, &b) ? 0 : 1;
 	for (i = 0; i < b.n; i++)
 		free(b.rows[i].r);
 	free(b.rows);
 	buf_free(&res);
-	csv_record_free(&head);
-	return ok == b.n ? 0 : 1;
+	return rc;
 }

@@ -124,6 +124,9 @@ static int	ex_explain_text(FILE *, int, const struct reply *,
 static int	ex_explain_json(struct json *, const struct reply *,
 		    const char *);
 static int	ex_parse(struct reply *, const char *);
+static int	ex_imap_parse(struct reply *, const char *);
+static int	ex_explain_imap_text(FILE *, const struct reply *,
+		    const char *);
 static int	ex_json_out(FILE *, struct buf *, struct json *);
 static const char *ex_find_diag(const char *, size_t, size_t *);
 static int	ex_is_diag_at(const char *, size_t, size_t);
@@ -420,23 +423,87 @@ ex_parse(struct reply *r, const char *s)
 	return reply_parse_text(r, tmp);
 }
 
+/*
+ * An IMAP response line (RFC 9051 §7.1), with or without its tag: "a1
+ * NO [AUTHENTICATIONFAILED] text", "* BYE text", "NO text", or as
+ * clients quote it, "[ALERT] text" or "...: NO text".  Status words are
+ * taken in upper case only, so prose is not mistaken for one.  r gets
+ * code 0 and the text from the status word (or '[') on.  0 or -1.
+ */
+static int
+ex_imap_parse(struct reply *r, const char *s)
+{
+	static const char *const conds[] = { "OK", "NO", "BAD", "BYE",
+	    "PREAUTH" };
+	const char	*w[2], *p = s;
+	size_t		 i, k, n;
+
+	while (*p == ' ' || *p == '\t')
+		p++;
+	w[0] = p;
+	w[1] = p + strcspn(p, " ");
+	w[1] += *w[1] == ' ';
+	for (k = 0; k < 2 && w[k][0] != '\0'; k++) {
+		if (w[k][0] == '[' && isupper((unsigned char)w[k][1]))
+			break;
+		n = strcspn(w[k], " ");
+		for (i = 0; i < sizeof(conds) / sizeof(conds[0]); i++)
+			if (strlen(conds[i]) == n &&
+			    strncmp(w[k], conds[i], n) == 0)
+				break;
+		if (i < sizeof(conds) / sizeof(conds[0]))
+			break;
+	}
+	if (k == 2 || w[k][0] == '\0') {
+		if ((p = strstr(s, ": NO ")) == NULL &&
+		    (p = strstr(s, ": BAD ")) == NULL &&
+		    (p = strstr(s, ": BYE ")) == NULL)
+			return -1;
+		w[k = 0] = p + 2;
+	}
+	reply_init(r);
+	(void)util_strlcpy(r->text, w[k], sizeof(r->text));
+	return 0;
+}
+
+/* An IMAP response: no digits to explain, only its text. */
+static int
+ex_explain_imap_text(FILE *out, const struct reply *r, const char *all)
+{
+	struct kb_match	m;
+
+	kb_lookup(0, NULL, all, &m);
+	ex_wrap(out, 12, "IMAP:       ", r->text);
+	if (m.provider != NULL) {
+		explain_entry_text(out, 0, "IMAP response", m.provider);
+		return 1;
+	}
+	fputc('\n', out);
+	ex_wrap(out, 2, "", "An IMAP response, not in the knowledge base.");
+	return 0;
+}
+
 int
 explain_reply_text(const char *s, FILE *out, int json)
 {
 	struct reply	*r;
 	struct buf	 b;
 	struct json	 j;
-	int		 ok = 0, parsed;
+	int		 ok = 0, parsed, imap = 0;
 
 	if ((r = malloc(sizeof(*r))) == NULL)
 		return 1;
 	parsed = ex_parse(r, s) == 0;
+	if (!parsed)
+		parsed = imap = ex_imap_parse(r, s) == 0;
 	if (json) {
 		buf_init(&b, EX_JSON_MAX);
 		json_init(&j, &b);
 		json_obj_begin(&j);
 		json_kstr(&j, "input", s);
 		json_kbool(&j, "parsed", parsed);
+		if (imap)
+			json_kstr(&j, "protocol", "imap");
 		if (parsed)
 			ok = ex_explain_json(&j, r, s);
 		else
@@ -445,9 +512,12 @@ explain_reply_text(const char *s, FILE *out, int json)
 		if (ex_json_out(out, &b, &j) == -1)
 			ok = 0;
 		buf_free(&b);
-	} else if (!parsed)
+	} else if (imap)
+		ok = ex_explain_imap_text(out, r, s);
+	else if (!parsed)
 		ex_wrap(out, 0, "", "No SMTP reply code (such as 550 or "
-		    "5.7.1) found in the text.");
+		    "5.7.1) or IMAP response (such as \"a1 NO [...] ...\") "
+		    "found in the text.");
 	else
 		ok = ex_explain_text(out, 0, r, s);
 	free(r);

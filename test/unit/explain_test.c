@@ -7,6 +7,9 @@
  * and Yahoo; then garbage, deep nesting and oversized input.  Outlook.com's
  * rate limits and block lists (issue 12) are explained by their own entry
  * whether pasted whole, without the reply code, or as a log line.
+ * IMAP response lines (issue 20: Dovecot's, postern's lock and hint
+ * texts, Gmail's, Yahoo's, Microsoft's) are explained by their text,
+ * with or without a tag, and never take over an SMTP reply.
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -33,6 +36,11 @@ struct outlook_case {
 	const char	*key;		/* the provider entry */
 };
 
+struct imap_case {
+	const char	*line;
+	const char	*key;		/* the entry, or NULL: none */
+};
+
 struct bounce_case {
 	const char	*file;
 	const char	*format;
@@ -45,6 +53,8 @@ static void	test_replies(void **);
 static void	test_reply_json(void **);
 static void	test_reply_control_chars(void **);
 static void	test_reply_outlook(void **);
+static void	test_reply_imap(void **);
+static void	test_reply_imap_json(void **);
 static void	test_bounces(void **);
 static void	test_bounce_json(void **);
 static void	test_bounce_garbage(void **);
@@ -122,6 +132,51 @@ static const struct outlook_case outlook_cases[] = {
 	    "command)", "outlook-s3140" },
 	{ "550 5.7.1 " OL_BL("S3150"), "outlook-s3150" },
 	{ "5.7.1 " OL_BL("S3150"), "outlook-s3150" },
+};
+
+static const struct imap_case imap_cases[] = {
+	{ "a1 NO [AUTHENTICATIONFAILED] Authentication failed.",
+	    "imap-authenticationfailed" },
+	{ "[AUTHENTICATIONFAILED] Authentication failed.",	/* imaplib */
+	    "imap-authenticationfailed" },
+	{ "NO [CONTACTADMIN] Too many failed logins: this login is "
+	    "temporarily locked until 2030-01-01 00:00:00 UTC; try again after "
+	    "that or ask the server's administrator to unlock it",
+	    "postern-imap-locked" },
+	{ "a3 NO [CONTACTADMIN] Authentication failed: the username must be "
+	    "the full email address", "postern-imap-hint" },
+	{ "a2 NO [CONTACTADMIN] Account disabled", "imap-contactadmin" },
+	{ "a1 NO [UNAVAILABLE] Temporary authentication failure.",
+	    "imap-unavailable-auth" },
+	{ "b NO [PRIVACYREQUIRED] Plaintext authentication disallowed on "
+	    "non-secure (SSL/TLS) connections.", "imap-privacyrequired" },
+	{ "* BAD [ALERT] Plaintext authentication not allowed without SSL/TLS, "
+	    "but your client did it anyway.", "dovecot-plaintext-alert" },
+	{ "* BYE [UNAVAILABLE] Maximum number of connections from user+IP "
+	    "exceeded (mail_max_userip_connections=10)",
+	    "dovecot-userip-limit" },
+	{ "a5 NO Client tried to access nonexistent namespace. (Mailbox name "
+	    "should probably be prefixed with: INBOX.)",
+	    "dovecot-namespace-prefix" },
+	{ "create mailbox \"Warmbly\": imap: NO Client tried to access "
+	    "nonexistent namespace. (Mailbox name should probably be prefixed "
+	    "with: INBOX.)", "dovecot-namespace-prefix" },
+	{ "a6 NO [OVERQUOTA] Quota exceeded (mailbox for user is full)",
+	    "imap-overquota" },
+	{ "a7 NO [LIMIT] Mail size is larger than the maximum size allowed by "
+	    "server configuration", "dovecot-mail-size" },
+	{ "a0 NO [ALERT] Application-specific password required: "
+	    "https://support.google.com/accounts/answer/185833 (Failure)",
+	    "gmail-imap-app-password" },
+	{ "1 NO [AUTHENTICATIONFAILED] Invalid credentials (Failure)",
+	    "gmail-imap-invalid" },
+	{ "a0 NO [AUTHENTICATIONFAILED] LOGIN Invalid credentials",
+	    "yahoo-imap-invalid" },
+	{ "3 NO AUTHENTICATE failed.", "outlook-imap-authenticate-failed" },
+	{ "2 NO LOGIN failed.", "outlook-imap-login-failed" },
+	{ "a1 NO Basic authentication is disabled.",
+	    "microsoft-basic-auth-disabled" },
+	{ "a9 NO Something nobody has seen", NULL },
 };
 
 static const struct bounce_case bounce_cases[] = {
@@ -308,6 +363,65 @@ test_reply_outlook(void **state)
 	}
 }
 
+/* Each IMAP line selects its entry; an unknown one says so. */
+static void
+test_reply_imap(void **state)
+{
+	const struct imap_case	*c;
+	char			 want[128], *out;
+	size_t			 i;
+	int			 rc;
+
+	for (i = 0; i < sizeof(imap_cases) / sizeof(imap_cases[0]); i++) {
+		c = &imap_cases[i];
+		out = run_reply(c->line, 0, &rc);
+		if (rc != (c->key == NULL) || strncmp(out, "IMAP:       ", 12))
+			fail_msg("\"%s\": rc %d\n%s", c->line, rc, out);
+		if (c->key != NULL)
+			snprintf(want, sizeof(want), "IMAP response [%s]:",
+			    c->key);
+		else
+			snprintf(want, sizeof(want), "not in the knowledge "
+			    "base");
+		if (strstr(out, want) == NULL || strstr(out, "Digits:"))
+			fail_msg("\"%s\": no \"%s\" in\n%s", c->line, want,
+			    out);
+		free(out);
+	}
+	/* SMTP replies and prose are read as before */
+	out = run_reply("535 5.7.8 Authentication credentials invalid", 0,
+	    &rc);
+	assert_int_equal(rc, 0);
+	assert_non_null(strstr(out, "[submission-535]"));
+	assert_null(strstr(out, "IMAP"));
+	free(out);
+	out = run_reply("there is no reply here", 0, &rc);
+	assert_int_equal(rc, 1);
+	assert_non_null(strstr(out, "No SMTP reply code"));
+	free(out);
+}
+
+static void
+test_reply_imap_json(void **state)
+{
+	char	*out;
+	int	 rc;
+
+	out = run_reply("a1 NO [AUTHENTICATIONFAILED] Authentication failed.",
+	    1, &rc);
+	assert_int_equal(rc, 0);
+	assert_non_null(strstr(out, "\"parsed\":true,\"protocol\":\"imap\""));
+	assert_non_null(strstr(out, "\"code\":null"));
+	assert_non_null(strstr(out, "\"text\":\"NO [AUTHENTICATIONFAILED] "
+	    "Authentication failed.\""));
+	assert_non_null(strstr(out, "\"kind\":\"provider\",\"key\":"
+	    "\"imap-authenticationfailed\""));
+	free(out);
+	out = run_reply("550 5.7.1 blocked", 1, &rc);
+	assert_null(strstr(out, "protocol"));
+	free(out);
+}
+
 static void
 test_bounces(void **state)
 {
@@ -476,6 +590,8 @@ main(void)
 		cmocka_unit_test(test_reply_json),
 		cmocka_unit_test(test_reply_control_chars),
 		cmocka_unit_test(test_reply_outlook),
+		cmocka_unit_test(test_reply_imap),
+		cmocka_unit_test(test_reply_imap_json),
 		cmocka_unit_test(test_bounces),
 		cmocka_unit_test(test_bounce_json),
 		cmocka_unit_test(test_bounce_garbage),
