@@ -101,6 +101,7 @@ cli_explain(int argc, char **argv)
 		    "both ('%.64s')", argv[i]);
 	if (bounce == NULL && i == argc)
 		return cli_explain_usage("give an SMTP reply (e.g. 550 5.7.1 "
+		    "...), an IMAP response (e.g. NO [AUTHENTICATIONFAILED] "
 		    "...) or --bounce FILE");
 	if (bounce != NULL) {
 		buf_init(&b, EXPLAIN_BOUNCE_MAX);

@@ -169,7 +169,8 @@ CASES = [
      "usage: postern -d DIR provision DOMAIN"),
     # explain
     (["explain"], "postern: explain: give an SMTP reply "
-     "(e.g. 550 5.7.1 ...) or --bounce FILE",
+     "(e.g. 550 5.7.1 ...), an IMAP response (e.g. NO "
+     "[AUTHENTICATIONFAILED] ...) or --bounce FILE",
      "usage: postern explain [--json] REPLY..."),
     (["explain", "--frob"], "postern: explain: unknown option '--frob'",
      "usage: postern explain [--json] REPLY..."),
