@@ -61,7 +61,7 @@ class IMAP(imaplib.IMAP4):
                                         source_address=(self.source, 0))
 
 
-def start_imap_server(conf=None):
+def start_imap_server(conf=None, before_start=None):
     ports = {"imap": free_port(), "imaps": free_port()}
     settings = {"imap": "dovecot",
                 "imap_listen": "127.0.0.1:%d" % ports["imap"],
@@ -71,6 +71,8 @@ def start_imap_server(conf=None):
     settings.update(conf or {})
     srv = Server(settings)
     srv.ports.update(ports)
+    if before_start:
+        before_start(srv)
     srv.start()
     wait_imap(srv)
     return srv
@@ -647,5 +649,37 @@ def test_postern_installed_where_dovecot_cannot_reach(tmp_path):
         m = imaps(srv)
         assert m.login(USER, PASSWORD)[0] == "OK"
         m.logout()
+    finally:
+        srv.cleanup()
+
+
+def test_certificate_chosen_by_sni():
+    """Every certs/NAME/ pair serves IMAP too, chosen by the name the
+    client asks for; the hostname's is the default."""
+    other = "imap.other.test"
+
+    def add_cert(srv):
+        d = os.path.join(srv.dir, "certs", other)
+        os.mkdir(d)
+        subprocess.run(["openssl", "req", "-x509", "-newkey", "ec",
+                        "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes",
+                        "-days", "2", "-subj", "/CN=" + other,
+                        "-addext", "subjectAltName=DNS:" + other,
+                        "-keyout", os.path.join(d, "privkey.pem"),
+                        "-out", os.path.join(d, "fullchain.pem")],
+                       check=True, capture_output=True, timeout=60)
+        os.chmod(os.path.join(d, "privkey.pem"), 0o600)
+    srv = start_imap_server(before_start=add_cert)
+    try:
+        ctx = ssl.create_default_context(
+            cafile=os.path.join(srv.dir, "certs", other, "fullchain.pem"))
+        m = IMAPS(srv.ports["imaps"], ctx, name=other)
+        assert m.login(USER, PASSWORD)[0] == "OK"
+        m.logout()
+        m = imaps(srv)              # mail.example.test: the default pair
+        assert m.login(USER, PASSWORD)[0] == "OK"
+        m.logout()
+        with pytest.raises(ssl.SSLCertVerificationError):
+            IMAPS(srv.ports["imaps"], ctx, name="unknown.example.test")
     finally:
         srv.cleanup()
