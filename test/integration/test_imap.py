@@ -442,6 +442,12 @@ def test_no_dovecot_outlives_a_killed_serve():
             time.sleep(0.05)
         assert dovecot_pids(srv) == [], srv.log()[-3000:]
     finally:
+        # postern's own children outlive a killed parent (issue 14):
+        # take them down with the group so they do not pile up
+        try:
+            os.killpg(srv.proc.pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
         srv.cleanup()
 
 
