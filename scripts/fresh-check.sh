@@ -64,6 +64,8 @@ kill -TERM -$!
 wait || true
 echo "fresh-check: make run served"
 # Second command.
+t=$(date +%s)
 make test
+echo "fresh-check: make test passed in $(( $(date +%s) - t )) s"
 '
 echo "fresh-check: passed in $(( $(date +%s) - start )) s"
