@@ -27,7 +27,7 @@ UNIT_BINS := $(UNIT_SRCS:test/unit/%.c=$(BUILD)/test/%)
 
 PYTHON   := /usr/bin/python3
 
-.PHONY: all test unit integration asan deps run bench fuzz clean
+.PHONY: all test binaries unit integration asan deps run bench fuzz clean
 
 all: $(BUILD)/postern $(BUILD)/postern-checkpassword
 
@@ -60,10 +60,14 @@ $(BUILD)/test/%: test/unit/%.c $(LIBOBJS) | $(BUILD)/test
 $(BUILD)/obj $(BUILD)/test:
 	mkdir -p $@
 
-# The one test command README gives and .ci/run calls.
+# The one test command README gives and .ci/run calls.  Builds use both
+# cores; the tests then run one at a time.
 test: deps
+	$(MAKE) -j2 binaries
 	$(MAKE) unit integration
 	$(MAKE) asan
+
+binaries: $(BUILD)/postern $(BUILD)/postern-checkpassword $(UNIT_BINS)
 
 deps:
 	@sh scripts/deps.sh
@@ -76,11 +80,13 @@ integration: $(BUILD)/postern $(BUILD)/postern-checkpassword
 
 # Same suite under AddressSanitizer and UndefinedBehaviorSanitizer, in a
 # separate build directory so the two builds never mix objects.
-asan:
-	$(MAKE) BUILD=build-asan OPT=-O1 \
+ASAN_VARS := BUILD=build-asan OPT=-O1 \
 	    EXTRA_CFLAGS="-fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all" \
-	    EXTRA_LDFLAGS="-fsanitize=address,undefined" \
-	    POSTERN_TIME_SCALE=4 unit integration
+	    EXTRA_LDFLAGS="-fsanitize=address,undefined"
+
+asan:
+	$(MAKE) $(ASAN_VARS) -j2 binaries
+	$(MAKE) $(ASAN_VARS) POSTERN_TIME_SCALE=4 unit integration
 
 # The load generator links OpenSSL only, plus the two pure modules it
 # reuses (SMTP reply parser, base64).
