@@ -173,11 +173,19 @@ class Server:
         for name in os.listdir(q):
             if not name.endswith(".msg"):
                 continue
+            path = os.path.join(q, name)
             try:
-                with open(os.path.join(q, name), "rb") as f:
+                with open(path, "rb") as f:
+                    ino = os.fstat(f.fileno()).st_ino
                     data = f.read()
+                # delivered meanwhile: the spool pool renames the file
+                # away and empties it for reuse (spool_pool.c)
+                if os.stat(path).st_ino != ino:
+                    continue
             except FileNotFoundError:
                 continue        # delivered and removed meanwhile
+            if data[-60:].count(b" ") != 3 and not os.path.exists(path):
+                continue
             magic, version, off, length = data[-60:].split(b" ")
             assert magic == b"postern-trailer" and version == b"1", name
             off, length = int(off), int(length)
