@@ -707,6 +707,12 @@ imap_main(const struct config *cfg, const char *datadir, int ctl)
 		if (si.ssi_signo != SIGCHLD || pid <= 0 ||
 		    waitpid(pid, &status, WNOHANG) != pid)
 			continue;
+		/*
+		 * Its login and imap processes outlive a killed master for a
+		 * while, holding the listening sockets: clear the group, or
+		 * the next master cannot bind.
+		 */
+		kill(-pid, SIGKILL);
 		if (WIFSIGNALED(status))
 			log_warnx("imap: Dovecot killed by signal %d; restarting",
 			    WTERMSIG(status));
