@@ -360,13 +360,17 @@ class Dialog:
             pass
 
 
-@pytest.fixture
-def server(request):
+def conf_markers(request):
+    """The test's @pytest.mark.conf(...) settings, merged."""
     conf = {}
     for m in request.node.iter_markers("conf"):
         conf.update(m.kwargs)
-    srv = Server(conf).start()
-    yield srv
+    return conf
+
+
+def finish(srv):
+    """Stop a fixture's server: it must exit 0, and its log must hold no
+    password and no sanitizer report."""
     try:
         rc = srv.stop()
         assert rc == 0, "server exited %s\n%s" % (rc, srv.log())
@@ -378,12 +382,16 @@ def server(request):
 
 
 @pytest.fixture
+def server(request):
+    srv = Server(conf_markers(request)).start()
+    yield srv
+    finish(srv)
+
+
+@pytest.fixture
 def unstarted(request):
     """A configured data directory whose server the test starts itself."""
-    conf = {}
-    for m in request.node.iter_markers("conf"):
-        conf.update(m.kwargs)
-    srv = Server(conf)
+    srv = Server(conf_markers(request))
     yield srv
     srv.cleanup()
 

@@ -24,8 +24,8 @@ import time
 
 import pytest
 
-from conftest import (BIN, HOST, PASSWORD, USER, Server, free_port,
-                      plain_token, run, scaled)
+from conftest import (BIN, HOST, PASSWORD, USER, Server, conf_markers,
+                      finish, free_port, plain_token, run, scaled)
 
 DOVECOT = "/usr/sbin/dovecot"
 pytestmark = pytest.mark.skipif(not os.access(DOVECOT, os.X_OK),
@@ -95,18 +95,9 @@ def wait_imap(srv):
 
 @pytest.fixture
 def imap_server(request):
-    conf = {}
-    for m in request.node.iter_markers("conf"):
-        conf.update(m.kwargs)
-    srv = start_imap_server(conf)
+    srv = start_imap_server(conf_markers(request))
     yield srv
-    try:
-        assert srv.stop() == 0, srv.log()
-        log = srv.log()
-        assert PASSWORD not in log
-        assert "AddressSanitizer" not in log and "runtime error" not in log
-    finally:
-        srv.cleanup()
+    finish(srv)
 
 
 def imaps(srv, **kw):
