@@ -1,7 +1,9 @@
 #!/bin/sh
 # Run the integration tests against the postern binary given as $1.
 # As root, the tests run inside a fresh network namespace with only the
-# loopback interface up, so nothing they start can reach the network.
+# loopback interface up, so nothing they start can reach the network, and
+# in a private mount namespace, so the small file systems the disk-full
+# tests mount vanish with it whatever happens to the test.
 set -e
 cd "$(dirname "$0")/.."
 POSTERN_BIN=$1
@@ -10,8 +12,9 @@ PYTEST="/usr/bin/python3 -m pytest -q -p no:cacheprovider test/integration"
 if [ "$(id -u)" -eq 0 ]; then
 	id postern >/dev/null 2>&1 || useradd --system --no-create-home \
 	    --shell /usr/sbin/nologin postern
-	if unshare -n true 2>/dev/null; then
-		exec unshare -n sh -c "ip link set lo up && $PYTEST"
+	if unshare -n -m true 2>/dev/null; then
+		exec unshare -n -m --propagation private \
+		    sh -c "ip link set lo up && $PYTEST"
 	fi
 fi
 echo "integration: not isolated in a network namespace (needs root)" >&2
