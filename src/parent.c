@@ -8,6 +8,7 @@
  * sessions and exits; the queue and auth processes then see their
  * sockets close and exit after their last piece of work.  If any child
  * dies on its own, the others are stopped and serve exits non-zero.
+ * If this process dies, the children follow at once (lifeline.h).
  * When not started as root, the same processes run without the uid
  * switch (tests).
  */
@@ -29,6 +30,7 @@
 
 #include "config.h"
 #include "imap.h"
+#include "lifeline.h"
 #include "log.h"
 #include "proc.h"
 #include "tls.h"
@@ -61,6 +63,8 @@ struct parent {
 	int			 queue_sp[2];
 	int			 imap_fd;	/* Dovecot's login checks */
 	int			 imap_ctl[2];	/* closed: the supervisor stops */
+	int			 life[2];	/* [1] held by the parent only */
+	pid_t			 self;
 	pid_t			 pid[CHILD_COUNT];
 };
 
@@ -194,12 +198,18 @@ parent_fork(struct parent *p, enum child which)
 		if (which != CHILD_IMAP)
 			close(p->imap_ctl[0]);
 	}
-	if (which == CHILD_IMAP)	/* stays root: it runs Dovecot */
+	if (which == CHILD_IMAP) {	/* stays root: it runs Dovecot */
+		/* its own pipe and death signal stop it and Dovecot */
+		close(p->life[0]);
+		close(p->life[1]);
 		imap_main(&p->cfg, p->datadir, p->imap_ctl[0]);
+	}
 	if (p->pw != NULL && util_drop_privileges(p->pw,
 	    which == CHILD_SMTP && SMTP_CHROOT ? empty : NULL) == -1)
 		fatal("%s: cannot drop privileges to %s",
 		    child_names[which], p->pw->pw_name);
+	/* after the uid change, which would clear the death signal */
+	lifeline_watch(p->life, p->self, child_names[which]);
 	switch (which) {
 	case CHILD_AUTH:
 		auth_main(&p->cfg, p->datadir, p->auth_sp[1], p->imap_fd);
@@ -343,6 +353,9 @@ parent_serve(const char *datadir)
 	    P.auth_sp) == -1 || socketpair(AF_UNIX, SOCK_SEQPACKET |
 	    SOCK_CLOEXEC, 0, P.queue_sp) == -1)
 		fatal("socketpair");
+	if (lifeline_open(P.life) == -1)
+		fatal("pipe");
+	P.self = getpid();
 	/* smtp talks on [0] of each pair; auth and queue on [1] */
 	sigemptyset(&set);
 	sigaddset(&set, SIGTERM);
@@ -365,6 +378,7 @@ parent_serve(const char *datadir)
 	close(P.auth_sp[1]);
 	close(P.queue_sp[0]);
 	close(P.queue_sp[1]);
+	close(P.life[0]);	/* [1] stays open until this process ends */
 	SSL_CTX_free(P.tls);
 	if (P.pw != NULL && util_drop_privileges(P.pw, NULL) == -1)
 		fatal("cannot drop privileges to %s", P.pw->pw_name);

@@ -8,7 +8,8 @@
  *          durable (fsync, rename, directory fsync) before the SMTP
  *          process may say 250,
  *   smtp   the network-facing event loop; no store, no spool access.
- * Each child exits when its ipc peer closes; the parent waits for all.
+ * Each child exits when its ipc peer closes, and at once when the parent
+ * dies (lifeline.h); the parent waits for all.
  */
 #ifndef POSTERN_PROC_H
 #define POSTERN_PROC_H

@@ -26,6 +26,7 @@ import pytest
 
 from conftest import (BIN, HOST, PASSWORD, USER, Server, conf_markers,
                       finish, free_port, plain_token, run, scaled)
+from test_processes import children, wait_gone, wait_ports_free
 
 DOVECOT = "/usr/sbin/dovecot"
 pytestmark = pytest.mark.skipif(not os.access(DOVECOT, os.X_OK),
@@ -432,9 +433,33 @@ def test_no_dovecot_outlives_a_killed_serve():
         while time.time() < deadline and dovecot_pids(srv):
             time.sleep(0.05)
         assert dovecot_pids(srv) == [], srv.log()[-3000:]
+        # and postern's own children went with the parent (lifeline.h)
+        wait_gone(srv, 2)
+        print("ports free after %.3f s" % wait_ports_free(srv, 2))
     finally:
-        # postern's own children outlive a killed parent (issue 14):
-        # take them down with the group so they do not pile up
+        try:
+            os.killpg(srv.proc.pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+        srv.cleanup()
+
+
+def test_kill9_of_the_imap_supervisor_stops_the_server():
+    srv = start_imap_server()
+    try:
+        os.kill(children(srv)["imap"], signal.SIGKILL)
+        assert srv.proc.wait(scaled(10)) == 1, srv.log()[-3000:]
+        assert "imap process killed by signal 9" in srv.log()
+        deadline = time.time() + scaled(6)
+        while time.time() < deadline and dovecot_pids(srv):
+            time.sleep(0.05)
+        assert dovecot_pids(srv) == [], srv.log()[-3000:]
+        wait_gone(srv, 2)
+        # nobody postern runs may signal root's Dovecot now: its master
+        # got SIGTERM as its death signal, and its login processes close
+        # the IMAP ports on their own, about 2 s after the master went
+        print("ports free after %.3f s" % wait_ports_free(srv, 5))
+    finally:
         try:
             os.killpg(srv.proc.pid, signal.SIGKILL)
         except ProcessLookupError:
