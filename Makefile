@@ -27,7 +27,7 @@ UNIT_BINS := $(UNIT_SRCS:test/unit/%.c=$(BUILD)/test/%)
 
 PYTHON   := /usr/bin/python3
 
-.PHONY: all test binaries unit integration asan deps run bench fuzz clean
+.PHONY: all test binaries unit integration asan deps run bench soak fuzz clean
 
 all: $(BUILD)/postern $(BUILD)/postern-checkpassword
 
@@ -99,6 +99,13 @@ $(BUILD)/loadgen: bench/loadgen.c $(LOADGEN_OBJS)
 # Speed lives here, never in timed unit tests.  The matrix against
 # Postfix and chasquid takes about 15 minutes (BENCH_ARGS=--quick for a
 # small one); raw results go to build/bench.json.
+# The crash test's long form: 500 cycles of 250, kill -9 of the process
+# group, restart (docs/BENCHMARKS.md, "Crash soak").
+soak: deps $(BUILD)/postern $(BUILD)/postern-checkpassword
+	POSTERN_CRASH_CYCLES=500 sh scripts/integration.sh \
+	    $(abspath $(BUILD)/postern) -s \
+	    test/integration/test_crash.py::test_exactly_once_local_delivery_across_kills
+
 bench: deps all $(BUILD)/loadgen
 	$(PYTHON) bench/one_connection.py --count 200 --size 4096 --runs 3
 	$(PYTHON) bench/auth_rate.py --conc 4 --duration 10 --tries 200

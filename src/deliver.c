@@ -61,6 +61,7 @@ struct dmsg {
 	int64_t		 finish_retry;	/* a failed finish: not before */
 	struct buf	 dkim;		/* signature fields, once made */
 	int		 dkim_done;
+	int		 recovered;	/* found in the spool at start */
 };
 
 static struct {
@@ -87,7 +88,7 @@ static __thread struct store *tl_store;
 static struct store *deliver_store(void);
 static struct dest *dest_get(const char *, int, int);
 static void	dest_key(const char *, char *, size_t, int *, int *);
-static struct dmsg *dmsg_new(struct spool_msg *);
+static struct dmsg *dmsg_new(struct spool_msg *, int);
 static void	dmsg_free(struct dmsg *);
 static int	dmsg_complete(const struct dmsg *);
 static struct djob *job_pick(int64_t, int64_t *);
@@ -181,7 +182,7 @@ dest_key(const char *rcpt, char *name, size_t namesz, int *local,
 
 /* Track a loaded message: classify its recipients, then insert it. */
 static struct dmsg *
-dmsg_new(struct spool_msg *sm)
+dmsg_new(struct spool_msg *sm, int recovered)
 {
 	struct dmsg	*m;
 	size_t		 i, n = sm->env.nrcpt;
@@ -203,6 +204,7 @@ dmsg_new(struct spool_msg *sm)
 		return NULL;
 	}
 	m->sm = *sm;
+	m->recovered = recovered;
 	buf_init(&m->dkim, 64 * 1024);
 	for (i = 0; i < n; i++) {
 		if (i > 0 && strcasecmp(strrchr(sm->env.rcpt[i].addr, '@') ?
@@ -285,7 +287,7 @@ deliver_add(const struct envelope *env, uint64_t content_len)
 	sm.content_len = content_len;
 	for (i = 0; i < sm.env.nrcpt; i++)
 		sm.rs[i].state = SPOOL_R_PENDING;
-	if ((m = dmsg_new(&sm)) == NULL)
+	if ((m = dmsg_new(&sm, 0)) == NULL)
 		log_warnx("deliver: %s: cannot track; it will be delivered "
 		    "after a restart", env->id);
 }
@@ -302,6 +304,7 @@ job_take(struct djob *job, struct dmsg *m, struct dest *d, int64_t now)
 	/* not memset: a djob_msg is ~80 KiB, nearly all of it the result
 	   slots of recipients the message does not have */
 	jm->n = 0;
+	jm->maybe_done = m->recovered;
 	for (i = 0; i < m->sm.env.nrcpt && jm->n < DJOB_RCPT_MAX; i++) {
 		if (m->rdest[i] != d || m->busy[i] ||
 		    m->sm.rs[i].state != SPOOL_R_PENDING ||
@@ -309,6 +312,8 @@ job_take(struct djob *job, struct dmsg *m, struct dest *d, int64_t now)
 			continue;
 		m->busy[i] = 1;
 		jm->idx[jm->n++] = i;
+		if (m->sm.rs[i].attempts > 0)
+			jm->maybe_done = 1;
 	}
 	if (jm->n == 0)
 		return;
@@ -545,7 +550,8 @@ job_local_one(struct djob_msg *jm, size_t k, struct store *st)
 {
 	const struct env_rcpt	*r = &jm->env->rcpt[jm->idx[k]];
 	char			 mbox[STORE_ADDR_MAX + 1], path[PATH_MAX];
-	char			 name[256], err[256], why[600];
+	char			 name[NAME_MAX + 8], err[256], why[600];
+	char			 key[128];
 	struct buf		 pre;
 	int			 rc;
 
@@ -562,14 +568,29 @@ job_local_one(struct djob_msg *jm, size_t k, struct store *st)
 		    "account store unavailable");
 		return;
 	}
+	/*
+	 * Named by what a retry after a crash sees again (arrival time,
+	 * queue id, recipient index), so that retry finds this delivery
+	 * instead of making a second copy: the file is on disk before the
+	 * spool's record of it.
+	 */
+	(void)util_snprintf(key, sizeof(key), "%" PRIu64 ".Q%sR%zu",
+	    jm->env->created, jm->id, jm->idx[k]);
 	buf_init(&pre, 2048);
 	buf_appendf(&pre, "Return-Path: <%s>\r\nDelivered-To: %s\r\n",
 	    jm->env->sender, r->addr);
-	if (maildir_deliver(path, pre.data, pre.len, jm->fd, 0,
-	    jm->content_len, name, sizeof(name), err, sizeof(err)) == 0)
+	rc = maildir_deliver_once(path, key, jm->maybe_done, pre.data, pre.len,
+	    jm->fd, 0, jm->content_len, name, sizeof(name), err, sizeof(err));
+	if (rc == 0)
 		djob_result(jm, k, SPOOL_R_DONE, "2.0.0", "local",
 		    "delivered to the mailbox");
-	else {
+	else if (rc == 1) {
+		log_info("deliver: %s: <%s> already in the mailbox as %s "
+		    "(delivered before a restart or retry); not again",
+		    jm->id, r->addr, name);
+		djob_result(jm, k, SPOOL_R_DONE, "2.0.0", "local",
+		    "delivered to the mailbox");
+	} else {
 		int nospace = errno == ENOSPC || errno == EDQUOT;
 
 		(void)util_snprintf(why, sizeof(why), "%s: %s", mbox, err);
@@ -1182,7 +1203,9 @@ load_spool(void)
 			bad++;
 			continue;
 		}
-		if ((m = dmsg_new(&sm)) != NULL)
+		/* queued before this start: a try may have reached the
+		   mailbox just before a crash */
+		if ((m = dmsg_new(&sm, 1)) != NULL)
 			n++;
 	}
 	closedir(d);

@@ -43,6 +43,8 @@ struct djob_msg {
 	size_t			 idx[DJOB_RCPT_MAX];	/* recipient indices */
 	struct spool_rcpt	 res[DJOB_RCPT_MAX];	/* outcomes */
 	int			 answered;	/* a server gave a verdict */
+	int			 maybe_done;	/* an earlier try may have
+						   delivered (local: look) */
 	int			 recorded;	/* djob_msg_return() done */
 	struct dmsg		*owner;
 };

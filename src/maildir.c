@@ -15,6 +15,7 @@
 #include <sys/stat.h>
 #include <sys/time.h>
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -38,10 +39,14 @@ static int	maildir_mkdir(const char *);
 static int	maildir_mkdirs(const char *);
 static int	maildir_prepare(const char *, char *, size_t);
 static void	maildir_host(char *, size_t);
-static int	maildir_unique(char *, size_t, uint64_t);
+static int	maildir_unique(char *, size_t, const char *, uint64_t);
+static int	maildir_find(const char *, const char *, char *, size_t);
+static int	maildir_deliver_as(const char *, const char *, int,
+		    const char *, size_t, int, uint64_t, uint64_t, char *,
+		    size_t, char *, size_t);
 static int	maildir_copy(int, const char *, size_t, int, uint64_t,
 		    uint64_t);
-static int	maildir_write(const char *, const char *, size_t, int,
+static int	maildir_write(const char *, int, const char *, size_t, int,
 		    uint64_t, uint64_t, char *, size_t);
 static int	maildir_publish(const char *, const char *);
 static int	maildir_component(const char *, size_t, char *, size_t);
@@ -169,21 +174,74 @@ maildir_host(char *out, size_t outsz)
 	out[o] = '\0';
 }
 
-/* TIME.M<usec>P<pid>R<random hex>.HOST,S=<size> */
+/*
+ * TIME.M<usec>P<pid>R<random hex>.HOST,S=<size>, or KEY.HOST,S=<size>
+ * when the caller names the delivery (maildir_deliver_once).
+ */
 static int
-maildir_unique(char *out, size_t outsz, uint64_t size)
+maildir_unique(char *out, size_t outsz, const char *key, uint64_t size)
 {
 	char		host[4 * MAILDIR_HOST + 1];
 	struct timeval	tv;
+	int		r;
 
-	gettimeofday(&tv, NULL);
 	maildir_host(host, sizeof(host));
-	if (util_snprintf(out, outsz, "%lld.M%06ldP%ldR%016llx.%s,S=%llu",
-	    (long long)tv.tv_sec, (long)tv.tv_usec, (long)getpid(),
-	    (unsigned long long)util_random_u64(), host,
-	    (unsigned long long)size) == -1) {
+	if (key != NULL)
+		r = util_snprintf(out, outsz, "%s.%s,S=%llu", key, host,
+		    (unsigned long long)size);
+	else {
+		gettimeofday(&tv, NULL);
+		r = util_snprintf(out, outsz, "%lld.M%06ldP%ldR%016llx.%s,"
+		    "S=%llu", (long long)tv.tv_sec, (long)tv.tv_usec,
+		    (long)getpid(), (unsigned long long)util_random_u64(),
+		    host, (unsigned long long)size);
+	}
+	if (r == -1) {
 		errno = ENAMETOOLONG;
 		return -1;
+	}
+	return 0;
+}
+
+/*
+ * Is a file named "KEY." something in new/ or cur/?  A reader that saw
+ * the message moved it to cur/ and appended ":2,FLAGS"; the host part
+ * may differ if the machine was renamed.  1 (its name in found), 0, or
+ * -1 when a directory cannot be read (then nothing may be written: a
+ * second copy is what this check is for).
+ */
+static int
+maildir_find(const char *path, const char *key, char *found,
+    size_t foundsz)
+{
+	static const char *const where[] = { "new", "cur" };
+	char		 dir[PATH_MAX];
+	struct dirent	*de;
+	size_t		 klen = strlen(key), i;
+	DIR		*d;
+
+	for (i = 0; i < 2; i++) {
+		if (util_snprintf(dir, sizeof(dir), "%s/%s", path,
+		    where[i]) == -1) {
+			errno = ENAMETOOLONG;
+			return -1;
+		}
+		if ((d = opendir(dir)) == NULL)
+			return -1;
+		errno = 0;
+		while ((de = readdir(d)) != NULL)
+			if (strncmp(de->d_name, key, klen) == 0 &&
+			    de->d_name[klen] == '.') {
+				(void)util_snprintf(found, foundsz, "%s/%s",
+				    where[i], de->d_name);
+				closedir(d);
+				return 1;
+			}
+		if (errno != 0) {
+			closedir(d);
+			return -1;
+		}
+		closedir(d);
 	}
 	return 0;
 }
@@ -221,13 +279,18 @@ maildir_copy(int out, const char *prefix, size_t prefix_len, int in,
 
 /* tmp/UNIQUE, written and on disk; removed again on failure. */
 static int
-maildir_write(const char *tmp, const char *prefix, size_t prefix_len,
-    int in, uint64_t off, uint64_t len, char *err, size_t errsz)
+maildir_write(const char *tmp, int keyed, const char *prefix,
+    size_t prefix_len, int in, uint64_t off, uint64_t len, char *err,
+    size_t errsz)
 {
 	int	fd, saved;
 
 	fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC,
 	    0600);
+	/* a named delivery's own earlier try, cut short by a crash */
+	if (fd == -1 && errno == EEXIST && keyed && unlink(tmp) == 0)
+		fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW |
+		    O_CLOEXEC, 0600);
 	if (fd == -1) {
 		maildir_err(err, errsz, "create %s", tmp);
 		return -1;
@@ -274,39 +337,80 @@ maildir_deliver(const char *path, const char *prefix, size_t prefix_len,
     int fd, uint64_t off, uint64_t len, char *name, size_t namesz,
     char *err, size_t errsz)
 {
+	return maildir_deliver_as(path, NULL, 0, prefix, prefix_len, fd, off,
+	    len, name, namesz, err, errsz);
+}
+
+int
+maildir_deliver_once(const char *path, const char *key, int recheck,
+    const char *prefix, size_t prefix_len, int fd, uint64_t off,
+    uint64_t len, char *name, size_t namesz, char *err, size_t errsz)
+{
+	return maildir_deliver_as(path, key, recheck, prefix, prefix_len, fd,
+	    off, len, name, namesz, err, errsz);
+}
+
+static int
+maildir_deliver_as(const char *path, const char *key, int recheck,
+    const char *prefix, size_t prefix_len, int fd, uint64_t off,
+    uint64_t len, char *name, size_t namesz, char *err, size_t errsz)
+{
 	char	uniq[NAME_MAX + 1], tmp[PATH_MAX], dst[PATH_MAX];
-	char	newdir[PATH_MAX];
-	int	saved;
+	char	newdir[PATH_MAX], found[NAME_MAX + 8];
+	int	saved, r;
 
 	if (name != NULL && namesz > 0)
 		name[0] = '\0';
 	if (err != NULL && errsz > 0)
 		err[0] = '\0';
 	if ((prefix == NULL && prefix_len > 0) || off > INT64_MAX ||
-	    len > INT64_MAX - off || len > UINT64_MAX - prefix_len) {
+	    len > INT64_MAX - off || len > UINT64_MAX - prefix_len ||
+	    (key != NULL && (key[0] == '\0' || key[0] == '.' ||
+	    strpbrk(key, "/:") != NULL))) {
 		errno = EINVAL;
 		maildir_err(err, errsz, "maildir_deliver");
 		return -1;
 	}
 	if (maildir_prepare(path, err, errsz) == -1)
 		return -1;
-	if (maildir_unique(uniq, sizeof(uniq), prefix_len + len) == -1 ||
+	if (maildir_unique(uniq, sizeof(uniq), key, prefix_len + len) == -1 ||
 	    util_snprintf(tmp, sizeof(tmp), "%s/tmp/%s", path, uniq) == -1 ||
 	    util_snprintf(dst, sizeof(dst), "%s/new/%s", path, uniq) == -1 ||
 	    util_snprintf(newdir, sizeof(newdir), "%s/new", path) == -1 ||
-	    (name != NULL && strlen(uniq) >= namesz)) {
+	    (name != NULL && strlen(uniq) + (key != NULL ? 4 : 0) >=
+	    namesz)) {
 		errno = ENAMETOOLONG;
 		maildir_err(err, errsz, "%s: file name", path);
 		return -1;
 	}
-	if (maildir_write(tmp, prefix, prefix_len, fd, off, len, err,
-	    errsz) == -1)
+	if (key != NULL && recheck) {
+		if ((r = maildir_find(path, key, found, sizeof(found))) == -1) {
+			maildir_err(err, errsz, "%s: look for %s", path, key);
+			return -1;
+		}
+		if (r == 1) {
+			/* a crash between link(2) and unlink(2) left both */
+			(void)unlink(tmp);
+			if (name != NULL)
+				(void)util_strlcpy(name, found, namesz);
+			return 1;
+		}
+	}
+	if (maildir_write(tmp, key != NULL, prefix, prefix_len, fd, off, len,
+	    err, errsz) == -1)
 		return -1;
 	if (maildir_publish(tmp, dst) == -1) {
-		maildir_err(err, errsz, "link %s", dst);
 		saved = errno;
 		unlink(tmp);
 		errno = saved;
+		/* the same named delivery is already there, whole */
+		if (errno == EEXIST && key != NULL) {
+			if (name != NULL)
+				(void)util_snprintf(name, namesz, "new/%s",
+				    uniq);
+			return 1;
+		}
+		maildir_err(err, errsz, "link %s", dst);
 		return -1;
 	}
 	if (util_fsync_dir(newdir) == -1) {
@@ -317,7 +421,8 @@ maildir_deliver(const char *path, const char *prefix, size_t prefix_len,
 		return -1;
 	}
 	if (name != NULL)
-		(void)util_strlcpy(name, uniq, namesz);
+		(void)util_snprintf(name, namesz, "%s%s", key != NULL ?
+		    "new/" : "", uniq);
 	return 0;
 }
 

@@ -38,6 +38,28 @@ int	maildir_deliver(const char *path, const char *prefix,
 	    size_t namesz, char *err, size_t errsz);
 
 /*
+ * The same, at most once per key across crashes and retries: the file is
+ * named "KEY.HOST,S=<size>" (tmp/ and new/), so a delivery redone after
+ * a crash between the Maildir's fsync and the caller's durable record of
+ * it finds the first one.  KEY is "TIME.UNIQUE" chosen by the caller from
+ * what does not change between tries (postern: the message's arrival
+ * time, queue id and recipient index); it may not be empty, start with
+ * '.', or hold '/' or ':'.  Returns 1, writing nothing, when that
+ * delivery is already there:
+ *   - always, if new/ holds the exact name (link(2) refuses it);
+ *   - if recheck, also when new/ or cur/ holds any "KEY." name: a reader
+ *     moved it to cur/ and added flags (":2,S"), or the host changed.
+ *     This reads both directories, so the caller asks for it only when
+ *     an earlier try may have happened (after a restart, on a retry).
+ * A tmp/KEY... file left by a crashed try is replaced.  name gets the
+ * file's path relative to the Maildir ("new/..." or "cur/...").
+ * 0 delivered, 1 already delivered, -1 failure as above.
+ */
+int	maildir_deliver_once(const char *path, const char *key, int recheck,
+	    const char *prefix, size_t prefix_len, int fd, uint64_t off,
+	    uint64_t len, char *name, size_t namesz, char *err, size_t errsz);
+
+/*
  * DATADIR/mail/DOMAIN/LOCALPART/Maildir for address, lower-cased (ASCII),
  * into out.  -1 (errno EINVAL, or ENAMETOOLONG when out is too small) for
  * a local part or domain that is empty, longer than its RFC 5321 limit,

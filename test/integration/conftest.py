@@ -49,6 +49,31 @@ def run(*args, input=None, check=True):
                           text=True, check=check, timeout=scaled(60))
 
 
+def live_members(pgid):
+    """Pids of process group pgid that are alive.  A process counts
+    until all of its threads are zombies: a killed leader shows "Z" while
+    its other threads are still exiting and holding its files (sockets
+    included)."""
+    out = []
+    for name in os.listdir("/proc"):
+        if not name.isdigit():
+            continue
+        try:
+            tasks = os.listdir("/proc/%s/task" % name)
+            states = []
+            for tid in tasks:
+                with open("/proc/%s/task/%s/stat" % (name, tid)) as f:
+                    stat = f.read()
+                # pid (comm) state ppid pgrp ...: comm may hold spaces
+                fields = stat[stat.rindex(")") + 2:].split()
+                states.append(fields[0])
+        except OSError:
+            continue
+        if int(fields[2]) == pgid and any(st != "Z" for st in states):
+            out.append(int(name))
+    return out
+
+
 class Server:
     def __init__(self, conf):
         self.tmp = tempfile.mkdtemp(prefix="postern-test-")
@@ -136,14 +161,11 @@ class Server:
         """Kill the whole process tree at once, like a power cut."""
         os.killpg(self.proc.pid, signal.SIGKILL)
         self.proc.wait(5)
-        # children may outlive the parent by a moment
+        # children may outlive the parent by a moment; once dead, they
+        # wait as zombies until init reaps them, which is no concern
         deadline = time.time() + 5
-        while time.time() < deadline:
-            try:
-                os.killpg(self.proc.pid, 0)
-            except ProcessLookupError:
-                return
-            time.sleep(0.02)
+        while time.time() < deadline and live_members(self.proc.pid):
+            time.sleep(0.005)
 
     def queue_files(self):
         q = os.path.join(self.dir, "spool", "queue")

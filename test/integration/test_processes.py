@@ -14,25 +14,7 @@ import time
 
 import pytest
 
-from conftest import PASSWORD, USER, scaled
-
-
-def live_members(pgid):
-    """Pids in process group pgid that are not zombies."""
-    out = []
-    for name in os.listdir("/proc"):
-        if not name.isdigit():
-            continue
-        try:
-            with open("/proc/%s/stat" % name) as f:
-                stat = f.read()
-        except OSError:
-            continue
-        # pid (comm) state ppid pgrp ...: comm may hold spaces
-        fields = stat[stat.rindex(")") + 2:].split()
-        if fields[0] != "Z" and int(fields[2]) == pgid:
-            out.append(int(name))
-    return out
+from conftest import PASSWORD, USER, live_members, scaled
 
 
 def children(srv):

@@ -364,6 +364,131 @@ test_path_limits(void **state)
 	assert_int_equal(maildir_path("/d", NULL, out, sizeof(out)), -1);
 }
 
+/* A named delivery: written once, found again in new/ and in cur/. */
+static void
+test_once(void **state)
+{
+	struct fixture	*f = *state;
+	char		 md[PATH_MAX], p[PATH_MAX], q[PATH_MAX];
+	char		 name[300], err[256], size[32];
+	const char	*key = "1796600000.Q0123456789ABCDEF01R2";
+
+	PATHF(md, "%s/Maildir", f->root);
+	assert_int_equal(maildir_deliver_once(md, key, 0, PREFIX,
+	    strlen(PREFIX), f->src, RANGE_OFF, RANGE_LEN, name, sizeof(name),
+	    err, sizeof(err)), 0);
+	assert_int_equal(strncmp(name, "new/", 4), 0);
+	assert_int_equal(strncmp(name + 4, key, strlen(key)), 0);
+	assert_int_equal(name[4 + strlen(key)], '.');
+	snprintf(size, sizeof(size), ",S=%zu", strlen(PREFIX) + RANGE_LEN);
+	assert_string_equal(name + strlen(name) - strlen(size), size);
+	PATHF(p, "%s/new", md);
+	assert_int_equal(count_entries(p), 1);
+
+	/* the same name in new/: link(2) refuses it, even without recheck */
+	assert_int_equal(maildir_deliver_once(md, key, 0, PREFIX,
+	    strlen(PREFIX), f->src, RANGE_OFF, RANGE_LEN, name, sizeof(name),
+	    err, sizeof(err)), 1);
+	assert_int_equal(count_entries(p), 1);
+	PATHF(q, "%s/tmp", md);
+	assert_int_equal(count_entries(q), 0);
+
+	/* a reader moved it to cur/ and flagged it seen */
+	PATHF(p, "%s/%s", md, name);
+	PATHF(q, "%s/cur/%s:2,S", md, name + 4);
+	assert_int_equal(rename(p, q), 0);
+	assert_int_equal(maildir_deliver_once(md, key, 1, PREFIX,
+	    strlen(PREFIX), f->src, RANGE_OFF, RANGE_LEN, name, sizeof(name),
+	    err, sizeof(err)), 1);
+	assert_int_equal(strncmp(name, "cur/", 4), 0);
+	assert_non_null(strstr(name, ":2,S"));
+	PATHF(p, "%s/new", md);
+	assert_int_equal(count_entries(p), 0);
+
+	/* without recheck, cur/ is not read: the caller's promise that no
+	   earlier try can have happened */
+	assert_int_equal(maildir_deliver_once(md, key, 0, PREFIX,
+	    strlen(PREFIX), f->src, RANGE_OFF, RANGE_LEN, name, sizeof(name),
+	    err, sizeof(err)), 0);
+	assert_int_equal(count_entries(p), 1);
+}
+
+/* Another key, or a key that only shares a prefix, is not "found". */
+static void
+test_once_other_keys(void **state)
+{
+	struct fixture	*f = *state;
+	char		 md[PATH_MAX], p[PATH_MAX], name[300];
+
+	PATHF(md, "%s/Maildir", f->root);
+	assert_int_equal(maildir_deliver_once(md, "100.QAAR1", 0, NULL, 0,
+	    f->src, 0, 4, name, sizeof(name), NULL, 0), 0);
+	/* "100.QAAR1" must not match "100.QAAR10" nor the reverse */
+	assert_int_equal(maildir_deliver_once(md, "100.QAAR10", 1, NULL, 0,
+	    f->src, 0, 4, name, sizeof(name), NULL, 0), 0);
+	assert_int_equal(maildir_deliver_once(md, "100.QAAR", 1, NULL, 0,
+	    f->src, 0, 4, name, sizeof(name), NULL, 0), 0);
+	assert_int_equal(maildir_deliver_once(md, "100.QAAR1", 1, NULL, 0,
+	    f->src, 0, 4, name, sizeof(name), NULL, 0), 1);
+	PATHF(p, "%s/new", md);
+	assert_int_equal(count_entries(p), 3);
+	/* keys that would leave the directory or break the name */
+	assert_int_equal(maildir_deliver_once(md, "1/..", 1, NULL, 0,
+	    f->src, 0, 4, NULL, 0, NULL, 0), -1);
+	assert_int_equal(errno, EINVAL);
+	assert_int_equal(maildir_deliver_once(md, "1:2", 1, NULL, 0,
+	    f->src, 0, 4, NULL, 0, NULL, 0), -1);
+	assert_int_equal(maildir_deliver_once(md, "", 1, NULL, 0,
+	    f->src, 0, 4, NULL, 0, NULL, 0), -1);
+	assert_int_equal(maildir_deliver_once(md, ".x", 1, NULL, 0,
+	    f->src, 0, 4, NULL, 0, NULL, 0), -1);
+	assert_int_equal(count_entries(p), 3);
+}
+
+/* A crash between creating tmp/NAME and publishing it: the retry
+   replaces the leftover and delivers once. */
+static void
+test_once_leftover_tmp(void **state)
+{
+	struct fixture	*f = *state;
+	char		 md[PATH_MAX], p[PATH_MAX], name[300], host[PATH_MAX];
+	char		 got[64];
+	size_t		 n;
+	int		 fd;
+
+	PATHF(md, "%s/Maildir", f->root);
+	/* learn the full name, then fake a torn earlier try in tmp/ */
+	assert_int_equal(maildir_deliver_once(md, "7.QBBR0", 0, NULL, 0,
+	    f->src, 0, 4, name, sizeof(name), NULL, 0), 0);
+	PATHF(p, "%s/%s", md, name);
+	assert_int_equal(unlink(p), 0);
+	snprintf(host, sizeof(host), "%s", name + 4);
+	PATHF(p, "%s/tmp/%s", md, host);
+	assert_true((fd = open(p, O_WRONLY | O_CREAT | O_EXCL, 0600)) != -1);
+	assert_int_equal(write(fd, "torn", 4), 4);
+	close(fd);
+	assert_int_equal(maildir_deliver_once(md, "7.QBBR0", 1, NULL, 0,
+	    f->src, 0, 4, name, sizeof(name), NULL, 0), 0);
+	PATHF(p, "%s/tmp", md);
+	assert_int_equal(count_entries(p), 0);
+	PATHF(p, "%s/%s", md, name);
+	read_file(p, got, sizeof(got), &n);
+	assert_int_equal(n, 4);
+	assert_memory_equal(got, SOURCE, 4);
+
+	/* a crash between link(2) and unlink(2): in new/ and still in tmp/;
+	   the retry finds it delivered and removes the tmp/ name */
+	PATHF(p, "%s/%s", md, name);
+	PATHF(host, "%s/tmp/%s", md, name + 4);
+	assert_int_equal(link(p, host), 0);
+	assert_int_equal(maildir_deliver_once(md, "7.QBBR0", 1, NULL, 0,
+	    f->src, 0, 4, name, sizeof(name), NULL, 0), 1);
+	PATHF(p, "%s/tmp", md);
+	assert_int_equal(count_entries(p), 0);
+	PATHF(p, "%s/new", md);
+	assert_int_equal(count_entries(p), 1);
+}
+
 int
 main(void)
 {
@@ -379,6 +504,11 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_copy_failure, setup,
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_bad_args, setup,
+		    teardown),
+		cmocka_unit_test_setup_teardown(test_once, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_once_other_keys, setup,
+		    teardown),
+		cmocka_unit_test_setup_teardown(test_once_leftover_tmp, setup,
 		    teardown),
 		cmocka_unit_test(test_path_table),
 		cmocka_unit_test(test_path_limits),
