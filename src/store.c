@@ -321,9 +321,13 @@ store_domain_set(struct store *st, const char *domain, const char *key,
 
 /* --- mailboxes ---------------------------------------------------------- */
 
+/* locked_until: the later of the unfamiliar sources' lock and the lock
+   on every source, both of which an unfamiliar client is under */
 #define MAILBOX_COLS "m.address, m.password_hash, m.created, m.daily_limit, " \
-	"COALESCE((SELECT l.locked_until FROM auth_lock l WHERE " \
-	"l.username = m.address), 0)"
+	"COALESCE((SELECT CASE WHEN l.all_until > l.locked_until THEN " \
+	"l.all_until ELSE l.locked_until END FROM auth_lock l WHERE " \
+	"l.username = m.address), 0), COALESCE((SELECT l.all_until FROM " \
+	"auth_lock l WHERE l.username = m.address), 0)"
 
 static int
 row_mailbox(const struct store_val *v, size_t n, void *arg)
@@ -332,7 +336,7 @@ row_mailbox(const struct store_val *v, size_t n, void *arg)
 	struct store_mailbox	 mb;
 
 	memset(&mb, 0, sizeof(mb));
-	if (n < 5 || store_col_str(&v[0], mb.address,
+	if (n < 6 || store_col_str(&v[0], mb.address,
 	    sizeof(mb.address)) == -1 ||
 	    store_col_str(&v[1], mb.hash, sizeof(mb.hash)) == -1) {
 		c->rc = STORE_ERR;
@@ -342,6 +346,7 @@ row_mailbox(const struct store_val *v, size_t n, void *arg)
 	mb.daily_limit = v[3].i > 0 && v[3].i <= UINT32_MAX ?
 	    (uint32_t)v[3].i : 0;
 	mb.locked_until = v[4].i;
+	mb.all_locked_until = v[5].i;
 	c->found = 1;
 	if (c->arg == NULL) {
 		memcpy(c->out, &mb, sizeof(mb));
@@ -431,6 +436,9 @@ store_mailbox_remove(struct store *st, const char *address)
 		rc = store_sq(st, NULL, NULL, NULL,
 		    "DELETE FROM auth_lock WHERE "
 		    "username = ?", "s", a);
+	if (rc == STORE_OK)
+		rc = store_sq(st, NULL, NULL, NULL,
+		    "DELETE FROM auth_familiar WHERE username = ?", "s", a);
 	return store_tx_end(st, mine, rc);
 }
 
@@ -440,16 +448,21 @@ store_mailbox_set_hash(struct store *st, const char *address,
 {
 	char	a[STORE_ADDR_MAX + 1];
 	int64_t	n = 0;
-	int	rc;
+	int	rc, mine;
 
 	if (store_norm(st, address, a, sizeof(a)) == -1)
 		return STORE_NOTFOUND;
+	if ((rc = store_tx_begin(st, &mine)) != STORE_OK)
+		return rc;
 	rc = store_sq(st, NULL, NULL, &n,
 	    "UPDATE mailbox SET password_hash = ? "
 	    "WHERE address = ?", "ss", hash, a);
 	if (rc == STORE_OK && n == 0)
-		return STORE_NOTFOUND;
-	return rc;
+		rc = STORE_NOTFOUND;
+	if (rc == STORE_OK)
+		rc = store_sq(st, NULL, NULL, NULL,
+		    "DELETE FROM auth_familiar WHERE username = ?", "s", a);
+	return store_tx_end(st, mine, rc);
 }
 
 int
