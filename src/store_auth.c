@@ -201,7 +201,12 @@ source_lock(struct store *st, const char *u, const struct source_state *ss,
 	    "UPDATE SET locked_until = excluded.locked_until", "si", u, until);
 }
 
-/* A success: lift the source's lock, forget its failures until now. */
+/*
+ * A success: lift the source's lock, forget its failures of earlier
+ * seconds.  Times are whole seconds, so a failure in the same second as
+ * the success still counts: the other way round, the guesses that
+ * follow a success within its second would not count at all.
+ */
 static int
 source_forget(struct store *st, const char *u, const struct source_state *ss,
     int64_t now)
@@ -209,12 +214,12 @@ source_forget(struct store *st, const char *u, const struct source_state *ss,
 	if (ss->familiar)
 		return store_sq(st, NULL, NULL, NULL, "UPDATE auth_familiar "
 		    "SET last_login = ?, locked_until = 0, counted_from = ? "
-		    "WHERE username = ? AND network = ?", "iiss", now, now + 1,
-		    u, ss->network);
+		    "WHERE username = ? AND network = ?", "iiss", now, now, u,
+		    ss->network);
 	return store_sq(st, NULL, NULL, NULL, "INSERT INTO auth_lock(username, "
 	    "locked_until, counted_from) VALUES(?, 0, ?) ON CONFLICT(username) "
 	    "DO UPDATE SET locked_until = 0, counted_from = excluded."
-	    "counted_from", "si", u, now + 1);
+	    "counted_from", "si", u, now);
 }
 
 /*
@@ -234,7 +239,7 @@ familiar_add(struct store *st, const char *u, const char *network,
 	    "VALUES(?, ?, ?, 0, ?) ON CONFLICT(username, network) DO UPDATE "
 	    "SET last_login = excluded.last_login, locked_until = 0, "
 	    "counted_from = excluded.counted_from", "ssii", u, network, now,
-	    now + 1);
+	    now);
 	if (rc != STORE_OK)
 		return rc;
 	return store_sq(st, NULL, NULL, NULL, "DELETE FROM auth_familiar "
@@ -346,6 +351,7 @@ store_lock_clear(struct store *st, const char *username, int64_t now)
 		return STORE_INVALID;
 	if ((rc = store_tx_begin(st, &mine)) != STORE_OK)
 		return rc;
+	/* a clean slate: every failure up to the end of this second goes */
 	rc = store_sq(st, NULL, NULL, NULL, "INSERT INTO auth_lock(username, "
 	    "locked_until, counted_from, all_until) VALUES(?, 0, ?, 0) ON "
 	    "CONFLICT(username) DO UPDATE SET locked_until = 0, counted_from = "

@@ -374,13 +374,13 @@ test_login_writes_only_when_needed(void **state)
 	assert_int_equal(store_login_ok(st, "v@x.test", "192.0.2.1", t + 2,
 	    &p), STORE_OK);
 	store_sq(st, count_row, &rows, NULL, "SELECT count(*) FROM auth_lock "
-	    "WHERE counted_from = ?", "i", t + 3);
+	    "WHERE counted_from = ?", "i", t + 2);
 	assert_int_equal(rows, 1);
 	/* forgotten now: the next login changes nothing */
 	assert_int_equal(store_login_ok(st, "v@x.test", "192.0.2.1", t + 9,
 	    &p), STORE_OK);
 	store_sq(st, count_row, &rows, NULL, "SELECT count(*) FROM auth_lock "
-	    "WHERE counted_from = ?", "i", t + 3);
+	    "WHERE counted_from = ?", "i", t + 2);
 	assert_int_equal(rows, 1);
 	store_close(st);
 }
