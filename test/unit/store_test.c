@@ -486,7 +486,7 @@ test_success_forgets_its_own_source(void **state)
 	struct store		*st = open_store();
 	struct store_policy	 p = FAMILIAR(3, 0, 0);
 	const char		*u = "u@x.test";
-	int64_t			 t = 1000000;
+	int64_t			 t = 1000000, v, iu;
 
 	assert_int_equal(store_login_ok(st, u, "192.0.2.1", t, &p),
 	    STORE_OK);
@@ -509,6 +509,16 @@ test_success_forgets_its_own_source(void **state)
 	assert_int_equal(fail_n(st, u, "192.0.2.1", 2, t + 100, &p), 0);
 	assert_int_equal(fail_n(st, u, "198.51.100.9", 1, t + 110, &p),
 	    t + 110 + 1800);
+	/* guesses in the very second of a login count (times are seconds) */
+	assert_int_equal(store_login_ok(st, u, "192.0.2.7", t + 200, &p),
+	    STORE_OK);
+	assert_int_equal(store_auth_failure(st, "smtp", u, "192.0.2.7", "x",
+	    1, t + 200, &p, &v, &iu), STORE_OK);
+	assert_int_equal(store_auth_failure(st, "smtp", u, "192.0.2.7", "x",
+	    1, t + 200, &p, &v, &iu), STORE_OK);
+	assert_int_equal(store_auth_failure(st, "smtp", u, "192.0.2.7", "x",
+	    1, t + 200, &p, &v, &iu), STORE_OK);
+	assert_int_equal(v, t + 200 + 1800);
 	store_close(st);
 }
 
