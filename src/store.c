@@ -268,16 +268,23 @@ store_domain_remove(struct store *st, const char *domain)
 {
 	char	d[STORE_ADDR_MAX + 1];
 	int64_t	n = 0;
-	int	rc;
+	int	rc, mine;
 
 	if (store_norm(st, domain, d, sizeof(d)) == -1)
 		return STORE_NOTFOUND;
-	rc = store_sq(st, NULL, NULL, &n, "DELETE FROM domain WHERE name = ?",
-	    "s",
-	    d);
+	if ((rc = store_tx_begin(st, &mine)) != STORE_OK)
+		return rc;
+	/* its mailboxes go with it (ON DELETE CASCADE), and the networks
+	   they were familiar from: a mailbox made again starts afresh */
+	rc = store_sq(st, NULL, NULL, NULL, "DELETE FROM auth_familiar WHERE "
+	    "username IN (SELECT m.address FROM mailbox m JOIN domain d ON "
+	    "d.id = m.domain_id WHERE d.name = ?)", "s", d);
+	if (rc == STORE_OK)
+		rc = store_sq(st, NULL, NULL, &n,
+		    "DELETE FROM domain WHERE name = ?", "s", d);
 	if (rc == STORE_OK && n == 0)
-		return STORE_NOTFOUND;
-	return rc;
+		rc = STORE_NOTFOUND;
+	return store_tx_end(st, mine, rc);
 }
 
 int

@@ -141,6 +141,7 @@ int	store_domain_add(struct store *, const char *domain);
 int	store_domain_get(struct store *, const char *, struct store_domain *);
 int	store_domain_exists(struct store *, const char *domain);
 int	store_domain_list(struct store *, store_domain_cb, void *);
+/* With its mailboxes, aliases and their familiar networks. */
 int	store_domain_remove(struct store *, const char *domain);
 /* key: sender_policy (mailbox|domain), require_host_match
    (yes|no|default), submission_host (HOST or "" for the default) */

@@ -646,6 +646,16 @@ test_familiar_bounded(void **state)
 	assert_int_equal(store_mailbox_remove(st, u), STORE_OK);
 	assert_int_equal(table_rows(st, "SELECT count(*) FROM auth_familiar"),
 	    0);
+	/* and so does removing its domain */
+	assert_int_equal(store_mailbox_add(st, u, "h"), STORE_OK);
+	assert_int_equal(store_login_ok(st, u, "10.0.1.1", t + 5000 + 30 *
+	    DAYS, &p), STORE_OK);
+	assert_int_equal(table_rows(st, "SELECT count(*) FROM auth_familiar"),
+	    1);
+	assert_int_equal(store_domain_remove(st, "x.test"), STORE_OK);
+	assert_int_equal(table_rows(st, "SELECT count(*) FROM auth_familiar"),
+	    0);
+	assert_int_equal(store_domain_remove(st, "x.test"), STORE_NOTFOUND);
 	store_close(st);
 }
 
