@@ -358,8 +358,8 @@ store_lock_clear(struct store *st, const char *username, int64_t now)
 	    "excluded.counted_from, all_until = 0", "si", u, now + 1);
 	if (rc == STORE_OK)
 		rc = store_sq(st, NULL, NULL, NULL, "UPDATE auth_familiar SET "
-		    "locked_until = 0, counted_from = ? WHERE username = ?", "is",
-		    now + 1, u);
+		    "locked_until = 0, counted_from = ? WHERE username = ?",
+		    "is", now + 1, u);
 	return store_tx_end(st, mine, rc);
 }
 

@@ -202,11 +202,12 @@ util_addr_network(const char *addr, unsigned v4prefix, unsigned v6prefix,
 		prefix = bits;
 	if (prefix > bits)
 		return -1;
-	for (i = 0; i < bits / 8; i++) {
+	for (i = 0; i < bits / 8; i++) {		/* clear the host bits */
 		if (i * 8 >= prefix)
 			bytes[i] = 0;
 		else if (i * 8 + 8 > prefix)
-			bytes[i] &= (unsigned char)(0xff << (8 - (prefix - i * 8)));
+			bytes[i] &= (unsigned char)(0xff <<
+			    (8 - (prefix - i * 8)));
 	}
 	if (inet_ntop(af, bytes, text, sizeof(text)) == NULL)
 		return -1;
