@@ -12,6 +12,12 @@
  * for its log only, never to the client.  Passwords are wiped from every
  * buffer once verified.
  *
+ * Locks follow the familiar-client rule (store_auth.c): a client is
+ * judged by its network's own lock if that network logged in to the
+ * mailbox within auth_familiar_days, else by the lock all unfamiliar
+ * sources share; either answers 454 4.7.0, and the credential cache is
+ * only consulted when the client's lock does not hold.
+ *
  * The suppression list (store_suppress.c) is asked here too, at each
  * submission RCPT: the entry's reason goes back as stored, and the SMTP
  * process makes it safe before a client sees it.
@@ -81,6 +87,11 @@ static void	 auth_suppress(struct store *, struct ipc_msg *);
 static int	 auth_host_serves(const char *, const struct store_domain *);
 static void	 auth_reason(char *, size_t, const char *, const char *,
 		    const char *);
+static void	 auth_policy(struct store_policy *);
+static void	 auth_locked_reason(char *, size_t, int64_t, int,
+		    const struct store_source *);
+static void	 auth_log_lock(const char *, const char *,
+		    const struct store_source *, const struct store_policy *);
 static void	 auth_reply(struct ipc_msg *);
 static void	*auth_imap_accept(void *);
 static int	 auth_imap_request(int, struct ipc_msg *);
@@ -135,6 +146,66 @@ auth_reason(char *out, size_t outsz, const char *base, const char *user,
 		util_strlcpy(out + strlen(out), ")", outsz - strlen(out));
 }
 
+/* The lockout policy of postern.conf, as the store takes it. */
+static void
+auth_policy(struct store_policy *p)
+{
+	memset(p, 0, sizeof(*p));
+	p->fail_limit = A.cfg->auth_fail_limit;
+	p->fail_window = A.cfg->auth_fail_window_ms / 1000;
+	p->lock_time = A.cfg->auth_lock_time_ms / 1000;
+	p->ip_fail_limit = A.cfg->auth_ip_fail_limit;
+	p->familiar_time = (int64_t)A.cfg->auth_familiar_days * 86400;
+	p->familiar_v4 = A.cfg->auth_familiar_v4;
+	p->familiar_v6 = A.cfg->auth_familiar_v6;
+}
+
+/*
+ * Why a login was refused while locked, for the log and `mailbox show`:
+ * the end, whether the password was right, and which lock it was (the
+ * client sees the same 454 whichever it is).
+ */
+static void
+auth_locked_reason(char *out, size_t outsz, int64_t locked, int ok,
+    const struct store_source *src)
+{
+	const char	*which = "", *net = "";
+	char		 when[40];
+
+	if (src->all)
+		which = "; mailbox lock on every source";
+	else if (src->network[0] != '\0') {
+		which = "; own lock of familiar network ";
+		net = src->network;
+	} else if (A.cfg->auth_familiar_days > 0)
+		which = "; lock on unfamiliar sources";
+	util_time_utc(locked, when, sizeof(when));
+	(void)util_snprintf(out, outsz, "locked until %s%s%s%s", when,
+	    ok ? " (right password)" : "", which, net);
+}
+
+/* A failure just locked the username for the client's source. */
+static void
+auth_log_lock(const char *user, const char *client,
+    const struct store_source *src, const struct store_policy *p)
+{
+	char	esc[300];
+
+	log_printable(esc, sizeof(esc), user, strlen(user));
+	if (src->network[0] != '\0')
+		log_info("auth: %s locked for %llds for familiar network %s "
+		    "(client %s) after %u failures from it", esc,
+		    (long long)p->lock_time, src->network, client,
+		    p->fail_limit);
+	else if (p->familiar_time > 0)
+		log_info("auth: %s locked for %llds for unfamiliar sources "
+		    "after %u failures; familiar networks still log in", esc,
+		    (long long)p->lock_time, p->fail_limit);
+	else
+		log_info("auth: %s locked for %llds after %u failures", esc,
+		    (long long)p->lock_time, p->fail_limit);
+}
+
 static void
 auth_verify(struct store *st, struct ipc_msg *req)
 {
@@ -142,11 +213,11 @@ auth_verify(struct store *st, struct ipc_msg *req)
 	struct store_mailbox	 mb;
 	struct store_domain	 dom;
 	struct store_policy	 pol;
+	struct store_source	 src;
 	char			 mech[16], user[SASL_USER_MAX + 1];
 	char			 pass[SASL_PASS_MAX + 1], client[64], sni[256];
 	char			 proto[8] = "smtp", canon[STORE_ADDR_MAX + 1];
 	char			 reason[STORE_REASON_MAX + 1], hint[300];
-	char			 when[40];
 	const char		*at;
 	uint32_t		 result = AUTH_RES_FAIL, limit = 0;
 	int64_t			 now = (int64_t)(util_now_ms() / 1000);
@@ -166,16 +237,17 @@ auth_verify(struct store *st, struct ipc_msg *req)
 		util_strlcpy(reason, "malformed request", sizeof(reason));
 		goto reply;
 	}
-	pol.fail_limit = A.cfg->auth_fail_limit;
-	pol.fail_window = A.cfg->auth_fail_window_ms / 1000;
-	pol.lock_time = A.cfg->auth_lock_time_ms / 1000;
-	pol.ip_fail_limit = A.cfg->auth_ip_fail_limit;
+	auth_policy(&pol);
 	/* always verify once, known user or not: same cost, same timing */
 	rc = store_mailbox_get(st, user, &mb);
 	found = rc == STORE_OK;
-	if (rc == STORE_ERR ||
-	    store_lock_get(st, user, now, &locked) != STORE_OK)
+	/* the lock this client is under: its familiar network's own, else
+	   the unfamiliar sources' (store_auth.c); a cached credential is
+	   never looked at while it holds */
+	if (rc == STORE_ERR || store_source_lock(st, user, client, now, &pol,
+	    &src) != STORE_OK)
 		goto storefail;
+	locked = src.locked_until;
 	if (found && locked == 0 &&
 	    authcache_hit(user, pass, strlen(pass), mb.hash))
 		ok = 1;		/* verified recently against this very hash */
@@ -195,9 +267,7 @@ auth_verify(struct store *st, struct ipc_msg *req)
 	if (locked > 0) {
 		/* unknown addresses lock the same way: the answer is alike */
 		result = AUTH_RES_LOCKED;
-		util_time_utc(locked, when, sizeof(when));
-		snprintf(reason, sizeof(reason), "locked until %s%s", when,
-		    ok ? " (right password)" : "");
+		auth_locked_reason(reason, sizeof(reason), locked, ok, &src);
 		counts = 0;
 	} else if (ok) {
 		at = strrchr(user, '@');
@@ -219,7 +289,10 @@ auth_verify(struct store *st, struct ipc_msg *req)
 			limit = mb.daily_limit;
 			util_strlcpy(canon, mb.address, sizeof(canon));
 			util_strlcpy(reason, "ok", sizeof(reason));
-			if (store_lock_clear(st, user, now) != STORE_OK)
+			/* the network becomes familiar; only the failures
+			   of the lock that judged this login are forgotten */
+			if (store_login_ok(st, user, client, now, &pol) !=
+			    STORE_OK)
 				log_warnx("auth: store: %s", store_errmsg(st));
 			goto reply;
 		}
@@ -230,8 +303,7 @@ auth_verify(struct store *st, struct ipc_msg *req)
 	    &pol, &uu, &iu) != STORE_OK)
 		log_warnx("auth: store: %s", store_errmsg(st));
 	if (uu > 0)
-		log_info("auth: %s locked for %llds after %u failures", user,
-		    (long long)pol.lock_time, pol.fail_limit);
+		auth_log_lock(user, client, &src, &pol);
 	if (iu > 0)
 		log_info("auth: client %s locked for %llds: failures for %u "
 		    "usernames", client, (long long)pol.lock_time,
@@ -271,7 +343,9 @@ reply:
  * mechanism, username and password, each NUL-terminated; the answer is
  * the helper's exit status, a tab, and the extra fields it hands Dovecot
  * (tab-separated, no line break).  The login goes through auth_verify()
- * like an SMTP AUTH: same lock, same counts, same credential cache.
+ * like an SMTP AUTH: same lock, same counts, same credential cache, and
+ * a successful IMAP login makes its client's network familiar for SMTP
+ * too (the client address is Dovecot's, TCPREMOTEIP).
  */
 #define IMAP_REQ_MAX		1600	/* Dovecot sends at most 512 */
 #define IMAP_REQ_TIMEOUT_MS	5000

@@ -899,6 +899,113 @@ alias_of_row(const struct store_alias *al, void *arg)
 	return 0;
 }
 
+/* The familiar networks of a mailbox (at most STORE_FAMILIAR_MAX). */
+struct familiar_set {
+	struct store_familiar	f[STORE_FAMILIAR_MAX];
+	size_t			n;
+};
+
+/* One locked source, for show_source_locks(). */
+struct source_lock {
+	const char	*source;	/* "all", "unfamiliar" or a network */
+	int64_t		 until;
+};
+
+static int
+familiar_row(const struct store_familiar *f, void *arg)
+{
+	struct familiar_set	*fs = arg;
+
+	if (fs->n == STORE_FAMILIAR_MAX)
+		return 1;
+	fs->f[fs->n++] = *f;
+	return 0;
+}
+
+/*
+ * Which sources are locked, as a login is judged (store_auth.c): every
+ * source (mailbox lock), the unfamiliar sources, each familiar network.
+ * JSON: [{"source": "all" | "unfamiliar" | NETWORK, "locked_until"}];
+ * text: one "SOURCE: locked until TIME" per line, or "none".
+ */
+static void
+show_source_locks(const struct store_mailbox *mb,
+    const struct familiar_set *fs, int64_t now, struct json *j)
+{
+	struct source_lock	locks[STORE_FAMILIAR_MAX + 2];
+	char			when[40];
+	size_t			n = 0, i;
+
+	if (mb->all_locked_until > now)
+		locks[n++] = (struct source_lock){ "all",
+		    mb->all_locked_until };
+	if (mb->locked_until > now &&
+	    mb->locked_until > mb->all_locked_until)
+		locks[n++] = (struct source_lock){ "unfamiliar",
+		    mb->locked_until };
+	for (i = 0; i < fs->n; i++)
+		if (fs->f[i].locked_until > now)
+			locks[n++] = (struct source_lock){ fs->f[i].network,
+			    fs->f[i].locked_until };
+	if (j != NULL) {
+		json_key(j, "source_locks");
+		json_arr_begin(j);
+		for (i = 0; i < n; i++) {
+			json_obj_begin(j);
+			json_kstr(j, "source", locks[i].source);
+			json_kint(j, "locked_until", locks[i].until);
+			json_obj_end(j);
+		}
+		json_arr_end(j);
+		return;
+	}
+	printf("source locks:   %s", n == 0 ? "none\n" : "");
+	for (i = 0; i < n; i++) {
+		cli_time(locks[i].until, when, sizeof(when));
+		printf("%s%s: locked until %s%s\n", i > 0 ? "                " :
+		    "", strcmp(locks[i].source, "all") == 0 ? "all sources" :
+		    strcmp(locks[i].source, "unfamiliar") == 0 ?
+		    "unfamiliar sources" : locks[i].source, when,
+		    strcmp(locks[i].source, "all") == 0 ? " (mailbox lock)" :
+		    "");
+	}
+}
+
+/* The networks that logged in recently: they answer to their own lock. */
+static void
+show_familiar(const struct familiar_set *fs, unsigned days, struct json *j)
+{
+	char	when[40];
+	size_t	i;
+
+	if (j != NULL) {
+		json_kint(j, "familiar_days", days);
+		json_key(j, "familiar");
+		json_arr_begin(j);
+		for (i = 0; i < fs->n; i++) {
+			json_obj_begin(j);
+			json_kstr(j, "network", fs->f[i].network);
+			json_kint(j, "last_login", fs->f[i].last_login);
+			json_obj_end(j);
+		}
+		json_arr_end(j);
+		return;
+	}
+	if (days == 0) {
+		printf("familiar:       off (auth_familiar_days = 0: one lock "
+		    "for every source)\n");
+		return;
+	}
+	if (fs->n == 0)
+		printf("familiar:       none yet (a successful login makes its "
+		    "network familiar for %u days)\n", days);
+	for (i = 0; i < fs->n; i++) {
+		cli_time(fs->f[i].last_login, when, sizeof(when));
+		printf("%s%s, last login %s\n", i > 0 ? "                " :
+		    "familiar:       ", fs->f[i].network, when);
+	}
+}
+
 /*
  * Everything about authentication for one mailbox: lock state, the
  * recent failures with their reasons, and what it may send as.
@@ -911,6 +1018,7 @@ mailbox_show(struct store *st, char **a, int json)
 	struct show_ctx			 c;
 	struct config			 cfg;
 	struct provision_endpoints	 ep;
+	struct familiar_set		 fs;
 	struct json			 j;
 	struct buf			 b;
 	char				 t1[40], t2[40];
@@ -928,6 +1036,10 @@ mailbox_show(struct store *st, char **a, int json)
 		return 1;
 	provision_endpoints(&cfg, d.submission_host, &ep);
 	(void)store_sent_count(st, mb.address, now - 86400, &sent, &oldest);
+	fs.n = 0;
+	if (cfg.auth_familiar_days > 0)
+		(void)store_familiar_list(st, mb.address, now -
+		    (int64_t)cfg.auth_familiar_days * 86400, familiar_row, &fs);
 	locked = mb.locked_until > now;
 	memset(&c, 0, sizeof(c));
 	c.target = mb.address;
@@ -941,6 +1053,8 @@ mailbox_show(struct store *st, char **a, int json)
 		    password_scheme(mb.hash) : "unsupported");
 		json_kbool(&j, "locked", locked);
 		json_kint(&j, "locked_until", locked ? mb.locked_until : 0);
+		show_source_locks(&mb, &fs, now, &j);
+		show_familiar(&fs, cfg.auth_familiar_days, &j);
 		json_kint(&j, "daily_limit", mb.daily_limit);
 		json_kint(&j, "sent_24h", (int64_t)sent);
 		json_kstr(&j, "sender_policy", d.sender_policy ==
@@ -968,6 +1082,8 @@ mailbox_show(struct store *st, char **a, int json)
 	    password_scheme(mb.hash) : "UNSUPPORTED");
 	printf("locked:         %s%s\n", locked ? "yes, until " : "no",
 	    locked ? t2 : "");
+	show_source_locks(&mb, &fs, now, NULL);
+	show_familiar(&fs, cfg.auth_familiar_days, NULL);
 	if (mb.daily_limit)
 		printf("daily limit:    %u recipients (%llu sent in the last "
 		    "24 h)\n", mb.daily_limit, (unsigned long long)sent);
@@ -1048,8 +1164,9 @@ mailbox_lock(struct store *st, char **a, int json)
 	    now + span)))
 		return 1;
 	cli_time(now + span, when, sizeof(when));
-	printf("postern: mailbox %s locked until %s\n", mb.address,
-	    a[1] ? when : "unlocked");
+	printf("postern: mailbox %s locked until %s, for every source "
+	    "(familiar networks too)\n", mb.address, a[1] ? when :
+	    "unlocked");
 	return 0;
 }
 

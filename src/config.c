@@ -95,6 +95,8 @@ static int	parse_duration(struct config *, const struct config_key *,
 		    const char *, char *, size_t);
 static int	parse_mechanisms(struct config *, const struct config_key *,
 		    const char *, char *, size_t);
+static int	parse_prefixes(struct config *, const struct config_key *,
+		    const char *, char *, size_t);
 static int	parse_choice(struct config *, const struct config_key *,
 		    const char *, char *, size_t);
 static int	parse_endpoint(struct config *, const struct config_key *,
@@ -163,6 +165,10 @@ static const struct config_key config_keys[] = {
 	    7 * DAY },
 	{ "auth_ip_fail_limit", parse_uint, OFF(auth_ip_fail_limit), 0,
 	    100000 },
+	{ "auth_familiar_days", parse_uint, OFF(auth_familiar_days), 0, 365 },
+	/* no wider than /16 and /32: a cloud provider's other customers
+	   must not count as the owner's network */
+	{ "auth_familiar_prefix", parse_prefixes, 0, 0, 0 },
 	{ "require_host_match", parse_bool, OFF(require_host_match), 0, 0 },
 	{ "auth_cache_ttl", parse_duration, OFF(auth_cache_ttl_ms), 0, DAY },
 	{ "imap_host", parse_opt_host, OFF(imap_host), 0, 0 },
@@ -258,6 +264,9 @@ config_defaults(struct config *cfg)
 	cfg->auth_fail_window_ms = 15 * MIN;
 	cfg->auth_lock_time_ms = 30 * MIN;
 	cfg->auth_ip_fail_limit = 10;
+	cfg->auth_familiar_days = 30;
+	cfg->auth_familiar_v4 = 32;
+	cfg->auth_familiar_v6 = 128;
 	cfg->auth_cache_ttl_ms = 5 * MIN;
 	cfg->require_host_match = 0;
 	cfg->imap_port = 993;
@@ -806,6 +815,37 @@ parse_user(struct config *c, const struct config_key *k, const char *val,
 }
 
 /* A space-separated set of SASL mechanisms, case-insensitive. */
+/*
+ * auth_familiar_prefix: "V4,V6", the prefix lengths that cut a client
+ * address to the network the familiar-client rule remembers: 16 to 32
+ * for IPv4, 32 to 128 for IPv6 (blanks around the comma allowed).
+ */
+static int
+parse_prefixes(struct config *c, const struct config_key *k,
+    const char *val, char *why, size_t whysz)
+{
+	char		 shown[CONFIG_SHOW_MAX];
+	const char	*p;
+	uint64_t	 v4, v6;
+
+	if (parse_u64(val, &p, &v4) == -1)
+		goto bad;
+	p += strspn(p, BLANKS);
+	if (*p++ != ',')
+		goto bad;
+	p += strspn(p, BLANKS);
+	if (parse_u64(p, &p, &v6) == -1 || *p != '\0' || v4 < 16 ||
+	    v4 > 32 || v6 < 32 || v6 > 128)
+		goto bad;
+	c->auth_familiar_v4 = (unsigned)v4;
+	c->auth_familiar_v6 = (unsigned)v6;
+	return 0;
+bad:
+	errf(why, whysz, "'%s' is not IPV4,IPV6 prefix lengths (16 to 32, "
+	    "32 to 128; e.g. 24,64)", show(shown, sizeof(shown), val));
+	return -1;
+}
+
 static int
 parse_mechanisms(struct config *c, const struct config_key *k,
     const char *val, char *why, size_t whysz)

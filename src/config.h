@@ -83,6 +83,11 @@ struct config {
 	unsigned	auth_fail_window_ms;
 	unsigned	auth_lock_time_ms;
 	unsigned	auth_ip_fail_limit;	/* 0: no client lock */
+	/* familiar-client rule: networks that logged in within this many
+	   days answer only to their own lock (0: one lock for all) */
+	unsigned	auth_familiar_days;
+	unsigned	auth_familiar_v4;	/* network prefix lengths: */
+	unsigned	auth_familiar_v6;	/* 32, 128 the address itself */
 	unsigned	auth_cache_ttl_ms;	/* verified-credential cache */
 	int		require_host_match;	/* SNI must serve the domain */
 	char		imap_host[CONFIG_HOST_MAX + 1];	/* for provisioning */

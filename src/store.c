@@ -19,12 +19,9 @@
 #include "store_int.h"
 #include "util.h"
 
-#define FAILURE_KEEP	(30 * 86400)	/* forget failures after 30 days */
-
 static int	row_domain(const struct store_val *, size_t, void *);
 static int	row_mailbox(const struct store_val *, size_t, void *);
 static int	row_alias(const struct store_val *, size_t, void *);
-static int	row_failure(const struct store_val *, size_t, void *);
 static int	row_sent(const struct store_val *, size_t, void *);
 
 /*
@@ -271,16 +268,23 @@ store_domain_remove(struct store *st, const char *domain)
 {
 	char	d[STORE_ADDR_MAX + 1];
 	int64_t	n = 0;
-	int	rc;
+	int	rc, mine;
 
 	if (store_norm(st, domain, d, sizeof(d)) == -1)
 		return STORE_NOTFOUND;
-	rc = store_sq(st, NULL, NULL, &n, "DELETE FROM domain WHERE name = ?",
-	    "s",
-	    d);
+	if ((rc = store_tx_begin(st, &mine)) != STORE_OK)
+		return rc;
+	/* its mailboxes go with it (ON DELETE CASCADE), and the networks
+	   they were familiar from: a mailbox made again starts afresh */
+	rc = store_sq(st, NULL, NULL, NULL, "DELETE FROM auth_familiar WHERE "
+	    "username IN (SELECT m.address FROM mailbox m JOIN domain d ON "
+	    "d.id = m.domain_id WHERE d.name = ?)", "s", d);
+	if (rc == STORE_OK)
+		rc = store_sq(st, NULL, NULL, &n,
+		    "DELETE FROM domain WHERE name = ?", "s", d);
 	if (rc == STORE_OK && n == 0)
-		return STORE_NOTFOUND;
-	return rc;
+		rc = STORE_NOTFOUND;
+	return store_tx_end(st, mine, rc);
 }
 
 int
@@ -324,9 +328,13 @@ store_domain_set(struct store *st, const char *domain, const char *key,
 
 /* --- mailboxes ---------------------------------------------------------- */
 
+/* locked_until: the later of the unfamiliar sources' lock and the lock
+   on every source, both of which an unfamiliar client is under */
 #define MAILBOX_COLS "m.address, m.password_hash, m.created, m.daily_limit, " \
-	"COALESCE((SELECT l.locked_until FROM auth_lock l WHERE " \
-	"l.username = m.address), 0)"
+	"COALESCE((SELECT CASE WHEN l.all_until > l.locked_until THEN " \
+	"l.all_until ELSE l.locked_until END FROM auth_lock l WHERE " \
+	"l.username = m.address), 0), COALESCE((SELECT l.all_until FROM " \
+	"auth_lock l WHERE l.username = m.address), 0)"
 
 static int
 row_mailbox(const struct store_val *v, size_t n, void *arg)
@@ -335,7 +343,7 @@ row_mailbox(const struct store_val *v, size_t n, void *arg)
 	struct store_mailbox	 mb;
 
 	memset(&mb, 0, sizeof(mb));
-	if (n < 5 || store_col_str(&v[0], mb.address,
+	if (n < 6 || store_col_str(&v[0], mb.address,
 	    sizeof(mb.address)) == -1 ||
 	    store_col_str(&v[1], mb.hash, sizeof(mb.hash)) == -1) {
 		c->rc = STORE_ERR;
@@ -345,6 +353,7 @@ row_mailbox(const struct store_val *v, size_t n, void *arg)
 	mb.daily_limit = v[3].i > 0 && v[3].i <= UINT32_MAX ?
 	    (uint32_t)v[3].i : 0;
 	mb.locked_until = v[4].i;
+	mb.all_locked_until = v[5].i;
 	c->found = 1;
 	if (c->arg == NULL) {
 		memcpy(c->out, &mb, sizeof(mb));
@@ -434,6 +443,9 @@ store_mailbox_remove(struct store *st, const char *address)
 		rc = store_sq(st, NULL, NULL, NULL,
 		    "DELETE FROM auth_lock WHERE "
 		    "username = ?", "s", a);
+	if (rc == STORE_OK)
+		rc = store_sq(st, NULL, NULL, NULL,
+		    "DELETE FROM auth_familiar WHERE username = ?", "s", a);
 	return store_tx_end(st, mine, rc);
 }
 
@@ -443,16 +455,21 @@ store_mailbox_set_hash(struct store *st, const char *address,
 {
 	char	a[STORE_ADDR_MAX + 1];
 	int64_t	n = 0;
-	int	rc;
+	int	rc, mine;
 
 	if (store_norm(st, address, a, sizeof(a)) == -1)
 		return STORE_NOTFOUND;
+	if ((rc = store_tx_begin(st, &mine)) != STORE_OK)
+		return rc;
 	rc = store_sq(st, NULL, NULL, &n,
 	    "UPDATE mailbox SET password_hash = ? "
 	    "WHERE address = ?", "ss", hash, a);
 	if (rc == STORE_OK && n == 0)
-		return STORE_NOTFOUND;
-	return rc;
+		rc = STORE_NOTFOUND;
+	if (rc == STORE_OK)
+		rc = store_sq(st, NULL, NULL, NULL,
+		    "DELETE FROM auth_familiar WHERE username = ?", "s", a);
+	return store_tx_end(st, mine, rc);
 }
 
 int
@@ -632,172 +649,6 @@ store_sender_allowed(struct store *st, const char *user, const char *sender)
 	    STORE_OK)
 		return STORE_ERR;
 	return c.found ? STORE_OK : STORE_NOTFOUND;
-}
-
-/* --- locks and failures ------------------------------------------------- */
-
-int
-store_lock_get(struct store *st, const char *username, int64_t now,
-    int64_t *until)
-{
-	struct row_ctx	c;
-	char		u[STORE_ADDR_MAX + 1];
-
-	*until = 0;
-	c.out = until;
-	c.found = 0;
-	if (store_norm(st, username, u, sizeof(u)) == -1)
-		return STORE_OK;
-	if (store_sq(st, store_row_int, &c, NULL,
-	    "SELECT locked_until FROM auth_lock "
-	    "WHERE username = ? AND locked_until > ?", "si", u, now) !=
-	    STORE_OK)
-		return STORE_ERR;
-	return STORE_OK;
-}
-
-int
-store_lock_set(struct store *st, const char *username, int64_t until)
-{
-	char	u[STORE_ADDR_MAX + 1];
-
-	if (store_norm(st, username, u, sizeof(u)) == -1)
-		return STORE_INVALID;
-	return store_sq(st, NULL, NULL, NULL, "INSERT INTO auth_lock(username, "
-	    "locked_until) VALUES(?, ?) ON CONFLICT(username) DO UPDATE SET "
-	    "locked_until = excluded.locked_until", "si", u, until);
-}
-
-int
-store_lock_clear(struct store *st, const char *username, int64_t now)
-{
-	char		u[STORE_ADDR_MAX + 1];
-	struct row_ctx	c;
-	int64_t		n = 1;
-
-	if (store_norm(st, username, u, sizeof(u)) == -1)
-		return STORE_INVALID;
-	/* the common case, a login with nothing to forget, writes nothing:
-	   a write transaction per session was the auth process's main cost */
-	c.out = &n;
-	c.found = 0;
-	if (store_sq(st, store_row_int, &c, NULL, "SELECT "
-	    "EXISTS(SELECT 1 FROM auth_lock WHERE username = ? AND "
-	    "locked_until != 0) OR EXISTS(SELECT 1 FROM auth_failure WHERE "
-	    "username = ? AND counted = 1 AND time >= COALESCE((SELECT "
-	    "counted_from FROM auth_lock WHERE username = ?), 0))", "sss", u,
-	    u, u) == STORE_OK && c.found && n == 0)
-		return STORE_OK;
-	return store_sq(st, NULL, NULL, NULL, "INSERT INTO auth_lock(username, "
-	    "locked_until, counted_from) VALUES(?, 0, ?) ON CONFLICT(username) "
-	    "DO UPDATE SET locked_until = 0, counted_from = excluded."
-	    "counted_from", "si", u, now + 1);
-}
-
-int
-store_ip_lock_get(struct store *st, const char *client, int64_t now,
-    int64_t *until)
-{
-	struct row_ctx	c;
-
-	*until = 0;
-	c.out = until;
-	c.found = 0;
-	if (store_sq(st, store_row_int, &c, NULL,
-	    "SELECT locked_until FROM ip_lock WHERE "
-	    "client = ? AND locked_until > ?", "si", client, now) != STORE_OK)
-		return STORE_ERR;
-	return STORE_OK;
-}
-
-int
-store_auth_failure(struct store *st, const char *protocol,
-    const char *username, const char *client, const char *reason,
-    int counts, int64_t now,
-    const struct store_policy *p, int64_t *user_until, int64_t *ip_until)
-{
-	struct row_ctx	c;
-	char		u[STORE_ADDR_MAX + 1];
-	int64_t		n = 0, since = now - p->fail_window;
-	int		rc, mine;
-
-	*user_until = *ip_until = 0;
-	if (store_norm(st, username, u, sizeof(u)) == -1)
-		return STORE_INVALID;
-	if ((rc = store_tx_begin(st, &mine)) != STORE_OK)
-		return rc;
-	rc = store_sq(st, NULL, NULL, NULL,
-	    "INSERT INTO auth_failure(username, client, reason, counted, "
-	    "time, protocol) VALUES(?, ?, ?, ?, ?, ?)", "sssiis", u, client,
-	    reason, (int64_t)(counts != 0), now, protocol);
-	if (rc == STORE_OK && !counts)
-		return store_tx_end(st, mine, rc);
-	if (rc == STORE_OK)	/* bounded: forget old failures a few at a time */
-		rc = store_sq(st, NULL, NULL, NULL,
-		    "DELETE FROM auth_failure WHERE id "
-		    "IN (SELECT id FROM auth_failure WHERE time < ? LIMIT 100)",
-		    "i", now - FAILURE_KEEP);
-	c.out = &n;
-	c.found = 0;
-	if (rc == STORE_OK)
-		rc = store_sq(st, store_row_int, &c, NULL,
-		    "SELECT count(*) FROM "
-		    "auth_failure WHERE username = ? AND time > ? AND time >= "
-		    "COALESCE((SELECT counted_from FROM auth_lock WHERE "
-		    "username = ?), 0) AND counted = 1", "sis", u, since, u);
-	if (rc == STORE_OK && n >= p->fail_limit) {
-		*user_until = now + p->lock_time;
-		rc = store_lock_set(st, u, *user_until);
-	}
-	if (rc == STORE_OK)
-		rc = store_sq(st, store_row_int, &c, NULL,
-		    "SELECT count(DISTINCT username) "
-		    "FROM auth_failure WHERE client = ? AND time > ? AND "
-		    "counted = 1", "si", client, since);
-	if (rc == STORE_OK && p->ip_fail_limit > 0 && n >= p->ip_fail_limit) {
-		*ip_until = now + p->lock_time;
-		rc = store_sq(st, NULL, NULL, NULL,
-		    "INSERT INTO ip_lock(client, "
-		    "locked_until) VALUES(?, ?) ON CONFLICT(client) DO UPDATE "
-		    "SET locked_until = excluded.locked_until", "si", client,
-		    *ip_until);
-	}
-	return store_tx_end(st, mine, rc);
-}
-
-static int
-row_failure(const struct store_val *v, size_t n, void *arg)
-{
-	struct row_ctx		*c = arg;
-	struct store_failure	 f;
-
-	if (n < 5 || store_col_str(&v[1], f.username,
-	    sizeof(f.username)) == -1 ||
-	    store_col_str(&v[2], f.client, sizeof(f.client)) == -1 ||
-	    store_col_str(&v[3], f.reason, sizeof(f.reason)) == -1 ||
-	    store_col_str(&v[4], f.protocol, sizeof(f.protocol)) == -1) {
-		c->rc = STORE_ERR;
-		return 1;
-	}
-	f.time = v[0].i;
-	return ((store_failure_cb)c->out)(&f, c->arg);
-}
-
-int
-store_failure_list(struct store *st, const char *username, size_t max,
-    store_failure_cb cb, void *arg)
-{
-	struct row_ctx	c = { (void *)cb, arg, 0, STORE_OK };
-	char		u[STORE_ADDR_MAX + 1];
-	int		rc;
-
-	if (store_norm(st, username, u, sizeof(u)) == -1)
-		return STORE_NOTFOUND;
-	rc = store_sq(st, row_failure, &c, NULL,
-	    "SELECT time, username, client, reason, protocol "
-	    "FROM auth_failure WHERE username = ? ORDER BY time DESC, "
-	    "id DESC LIMIT ?", "si", u, (int64_t)max);
-	return rc != STORE_OK ? rc : c.rc;
 }
 
 /* --- sending ------------------------------------------------------------ */

@@ -53,7 +53,11 @@ struct store_mailbox {
 	char		hash[STORE_HASH_MAX + 1];
 	int64_t		created;
 	uint32_t	daily_limit;		/* recipients per 24 h, 0 none */
-	int64_t		locked_until;		/* 0 or unix time */
+	int64_t		locked_until;		/* for unfamiliar sources (the
+						   lock on all counts): 0 or
+						   unix time */
+	int64_t		all_locked_until;	/* for every source: 0 or
+						   unix time */
 };
 
 struct store_alias {
@@ -69,12 +73,46 @@ struct store_failure {
 	char		reason[STORE_REASON_MAX + 1];
 };
 
-/* Lockout policy (issue: soft lock), from postern.conf. */
+/* A network a mailbox logged in from (the familiar-client rule). */
+struct store_familiar {
+	char		network[STORE_CLIENT_MAX + 1];	/* 192.0.2.7,
+							   192.0.2.0/24 */
+	int64_t		last_login;	/* refreshed at most hourly */
+	int64_t		locked_until;	/* its own lock: 0 or unix time,
+					   maybe past */
+};
+
+/*
+ * Lockout policy (issue: soft lock), from postern.conf.  Fields left 0
+ * (a designated initialiser of the first four) give the plain lock: no
+ * familiar networks, the default bound on the failure history.
+ */
 struct store_policy {
 	unsigned	fail_limit;	/* failures per username in window */
 	int64_t		fail_window;
 	int64_t		lock_time;
 	unsigned	ip_fail_limit;	/* distinct usernames per client */
+	int64_t		familiar_time;	/* a login keeps its network
+					   familiar this long; 0: no rule */
+	unsigned	familiar_v4;	/* network prefix lengths; 0 (or
+					   32, 128): the address itself */
+	unsigned	familiar_v6;
+	int64_t		failures_max;	/* failure history kept, server-
+					   wide; 0: STORE_FAILURES_MAX */
+};
+
+#define STORE_FAMILIAR_MAX	32	/* networks per mailbox, LRU */
+#define STORE_FAMILIAR_REFRESH	3600	/* last_login granularity, s */
+#define STORE_FAILURES_MAX	100000	/* newest failures kept */
+
+/* Where a login comes from, as the lock sees it (store_source_lock). */
+struct store_source {
+	char		network[STORE_CLIENT_MAX + 1];	/* familiar network
+							   the client is in,
+							   "" if unfamiliar */
+	int64_t		locked_until;	/* the lock on this client, 0 none */
+	int		all;		/* that lock is the one on every
+					   source (mailbox lock) */
 };
 
 struct store;
@@ -83,6 +121,7 @@ typedef int	(*store_domain_cb)(const struct store_domain *, void *);
 typedef int	(*store_mailbox_cb)(const struct store_mailbox *, void *);
 typedef int	(*store_alias_cb)(const struct store_alias *, void *);
 typedef int	(*store_failure_cb)(const struct store_failure *, void *);
+typedef int	(*store_familiar_cb)(const struct store_familiar *, void *);
 
 /*
  * Open the store of a data directory.  create: make the database if it
@@ -102,6 +141,7 @@ int	store_domain_add(struct store *, const char *domain);
 int	store_domain_get(struct store *, const char *, struct store_domain *);
 int	store_domain_exists(struct store *, const char *domain);
 int	store_domain_list(struct store *, store_domain_cb, void *);
+/* With its mailboxes, aliases and their familiar networks. */
 int	store_domain_remove(struct store *, const char *domain);
 /* key: sender_policy (mailbox|domain), require_host_match
    (yes|no|default), submission_host (HOST or "" for the default) */
@@ -115,7 +155,13 @@ int	store_mailbox_get(struct store *, const char *address,
 /* domain NULL: all mailboxes */
 int	store_mailbox_list(struct store *, const char *domain,
 	    store_mailbox_cb, void *);
+/* Removing a mailbox forgets its locks and familiar networks. */
 int	store_mailbox_remove(struct store *, const char *address);
+/*
+ * A new password forgets the networks the old one logged in from: a
+ * login with the old password vouches for no one after a change (the
+ * caller lifts the locks, store_lock_clear).
+ */
 int	store_mailbox_set_hash(struct store *, const char *address,
 	    const char *hash);
 int	store_mailbox_set_limit(struct store *, const char *address,
@@ -132,21 +178,54 @@ int	store_address_exists(struct store *, const char *address);
 int	store_sender_allowed(struct store *, const char *user,
 	    const char *sender);
 
-/* Locks: username (known or not) and client address. */
+/*
+ * Login locks (store_auth.c), per username, known or not.  The
+ * familiar-client rule: a client whose network (policy prefix) logged in
+ * to the username within familiar_time is familiar, and answers only to
+ * its network's own lock; every other client shares the lock on
+ * unfamiliar sources.  A mailbox lock (store_lock_set) holds for every
+ * source.  With familiar_time 0 every client is unfamiliar: one lock per
+ * username, as before the rule.
+ */
+
+/* The lock unfamiliar sources are under (the mailbox lock included). */
 int	store_lock_get(struct store *, const char *username, int64_t now,
 	    int64_t *locked_until);
+/* The lock this client is under, and whether it is familiar. */
+int	store_source_lock(struct store *, const char *username,
+	    const char *client, int64_t now, const struct store_policy *,
+	    struct store_source *);
+/* The administrator's lock: every source, familiar or not. */
 int	store_lock_set(struct store *, const char *username,
 	    int64_t locked_until);
-/* Success or admin unlock: lift the lock, forget earlier failures. */
+/*
+ * Admin unlock, new password: lift every lock of the username and
+ * forget earlier failures (familiar networks stay familiar).
+ */
 int	store_lock_clear(struct store *, const char *username, int64_t now);
+/*
+ * A successful login from client.  Its network becomes (or stays)
+ * familiar, the least recently used beyond STORE_FAMILIAR_MAX and the
+ * expired are forgotten.  The failures of the lock it was judged by are
+ * forgotten: a familiar network's own, or, for a client that was not
+ * familiar yet, the unfamiliar sources' (today's rule).  A familiar
+ * login never touches the unfamiliar sources' count or lock: the owner
+ * logging in must not give an attacker fresh guesses.  Writes nothing
+ * when there is nothing to forget or refresh.
+ */
+int	store_login_ok(struct store *, const char *username,
+	    const char *client, int64_t now, const struct store_policy *);
 int	store_ip_lock_get(struct store *, const char *client, int64_t now,
 	    int64_t *locked_until);
 /*
  * Record a failed AUTH.  If it counts (a password guess, not an attempt
  * on a locked name or a host mismatch), apply the policy: lock the
- * username after fail_limit counted failures in the window, the client
- * after counted failures for ip_fail_limit distinct usernames.  The
- * resulting lock ends are returned (0 if none).
+ * client's source (its familiar network, else the unfamiliar sources)
+ * after fail_limit counted failures from that source in the window, the
+ * client after counted failures for ip_fail_limit distinct usernames.
+ * The resulting lock ends are returned (0 if none).  The history is
+ * bounded: failures older than 30 days go, and only the newest
+ * failures_max are kept; expired client locks go too.
  */
 int	store_auth_failure(struct store *, const char *protocol,
 	    const char *username, const char *client, const char *reason,
@@ -156,6 +235,9 @@ int	store_auth_failure(struct store *, const char *protocol,
 /* Newest first, at most max. */
 int	store_failure_list(struct store *, const char *username, size_t max,
 	    store_failure_cb, void *);
+/* Networks familiar since `since`, most recent login first. */
+int	store_familiar_list(struct store *, const char *username,
+	    int64_t since, store_familiar_cb, void *);
 
 /* Recipients sent by a mailbox since a time (and the time of the oldest
    such send, 0 if none), and recording more. */

@@ -1,8 +1,8 @@
 /*
- * store_int: what the store's modules share (store.c, store_dkim.c,
- * store_suppress.c), never included outside them.  Every statement still
- * goes through store_sq() and the backend's exec(); names are normalised
- * with store_norm() before any statement sees them.
+ * store_int: what the store's modules share (store.c, store_auth.c,
+ * store_dkim.c, store_suppress.c), never included outside them.  Every
+ * statement still goes through store_sq() and the backend's exec(); names
+ * are normalised with store_norm() before any statement sees them.
  */
 #ifndef POSTERN_STORE_INT_H
 #define POSTERN_STORE_INT_H

@@ -121,6 +121,30 @@ static const char *migrations[] = {
 	/* 4: which protocol a failed login came over (smtp, imap) */
 	"ALTER TABLE auth_failure ADD COLUMN protocol TEXT NOT NULL"
 	"  DEFAULT 'smtp';",
+	/*
+	 * 5: the familiar-client rule (store_auth.c).  The networks a
+	 * mailbox logged in from, each with a lock of its own; which lock
+	 * a failure counted toward ('' the unfamiliar sources'); the
+	 * administrator's lock on every source.  Every lock set before
+	 * this version held for every client, and still does.
+	 */
+	"CREATE TABLE auth_familiar ("
+	"  username TEXT NOT NULL,"
+	"  network TEXT NOT NULL,"
+	"  last_login INTEGER NOT NULL,"
+	"  locked_until INTEGER NOT NULL DEFAULT 0,"
+	"  counted_from INTEGER NOT NULL DEFAULT 0,"
+	"  PRIMARY KEY(username, network));"
+	"ALTER TABLE auth_failure ADD COLUMN source TEXT NOT NULL"
+	"  DEFAULT '';"
+	"CREATE INDEX auth_failure_source ON auth_failure(username, source,"
+	"  time);"
+	"ALTER TABLE auth_lock ADD COLUMN all_until INTEGER NOT NULL"
+	"  DEFAULT 0;"
+	"UPDATE auth_lock SET all_until = locked_until, locked_until = 0"
+	"  WHERE locked_until != 0;"
+	"CREATE INDEX auth_lock_until ON auth_lock(locked_until);"
+	"CREATE INDEX ip_lock_until ON ip_lock(locked_until);",
 };
 #define SCHEMA_VERSION	(int)(sizeof(migrations) / sizeof(migrations[0]))
 

@@ -173,6 +173,54 @@ util_addr_str(const struct sockaddr *sa, char *out, size_t outsz)
 }
 
 int
+util_addr_network(const char *addr, unsigned v4prefix, unsigned v6prefix,
+    char *out, size_t outsz)
+{
+	union {
+		struct in_addr	v4;
+		struct in6_addr	v6;
+		unsigned char	b[16];
+	}		 a;
+	unsigned char	*bytes = a.b;
+	char		 text[INET6_ADDRSTRLEN];
+	unsigned	 prefix, bits, i;
+	int		 af = AF_INET6;
+
+	if (outsz > 0)
+		out[0] = '\0';
+	if (inet_pton(AF_INET, addr, &a.v4) == 1)
+		af = AF_INET;
+	else if (inet_pton(AF_INET6, addr, &a.v6) != 1)
+		return -1;
+	else if (IN6_IS_ADDR_V4MAPPED(&a.v6)) {
+		af = AF_INET;
+		bytes = a.b + 12;
+	}
+	bits = af == AF_INET ? 32 : 128;
+	prefix = af == AF_INET ? v4prefix : v6prefix;
+	if (prefix == 0)
+		prefix = bits;
+	if (prefix > bits)
+		return -1;
+	for (i = 0; i < bits / 8; i++) {		/* clear the host bits */
+		if (i * 8 >= prefix)
+			bytes[i] = 0;
+		else if (i * 8 + 8 > prefix)
+			bytes[i] &= (unsigned char)(0xff <<
+			    (8 - (prefix - i * 8)));
+	}
+	if (inet_ntop(af, bytes, text, sizeof(text)) == NULL)
+		return -1;
+	if ((prefix == bits ? util_strlcpy(out, text, outsz) :
+	    util_snprintf(out, outsz, "%s/%u", text, prefix)) == -1) {
+		if (outsz > 0)
+			out[0] = '\0';
+		return -1;
+	}
+	return 0;
+}
+
+int
 util_write_all(int fd, const void *p, size_t n)
 {
 	const char	*c = p;

@@ -37,6 +37,18 @@ int	 util_snprintf(char *dst, size_t dstsz, const char *fmt, ...)
 void	 util_addr_str(const struct sockaddr *, char *out, size_t outsz);
 
 /*
+ * The network a numeric address (as util_addr_str writes it) lies in, at
+ * a prefix length for IPv4 and one for IPv6: "192.0.2.0/24",
+ * "2001:db8::/64"; at full length (or 0) the address alone, "192.0.2.7".
+ * An IPv4-mapped IPv6 address (::ffff:192.0.2.7, a dual-stack listener)
+ * is taken as the IPv4 address it maps.  -1 if addr is not a numeric
+ * address, a prefix is longer than the family's, or out is too small
+ * (out is then "").
+ */
+int	 util_addr_network(const char *addr, unsigned v4prefix,
+	    unsigned v6prefix, char *out, size_t outsz);
+
+/*
  * Write len bytes to path atomically: temp file in the same directory
  * (O_EXCL, mode), fsync, rename, fsync the directory.
  */

@@ -5,13 +5,15 @@ import calendar
 import json
 import os
 import re
+import smtplib
 import socket
 import subprocess
 import time
 
 import pytest
 
-from conftest import BIN, HOST, PASSWORD, USER, b64, plain_token, run
+from conftest import (BIN, HOST, PASSWORD, USER, b64, plain_token, run,
+                      scaled)
 
 
 def pctl(server, *args, input=None, check=True):
@@ -178,6 +180,125 @@ def test_lock_survives_restart(unstarted):
     pctl(srv, "mailbox", "unlock", USER)
     assert try_auth(srv, USER, PASSWORD)[0] == 235
     assert srv.stop() == 0
+
+
+# --- familiar clients ----------------------------------------------------------
+
+def auth_from(server, source, password=PASSWORD, user=USER):
+    """SMTP AUTH PLAIN on the submission port after STARTTLS, from a
+    given loopback address, as a platform's smtplib client does it: the
+    reply code.  One AUTH per call (smtplib's login() would try LOGIN
+    after a failed PLAIN: two failures)."""
+    with smtplib.SMTP("127.0.0.1", server.ports["submission"],
+                      source_address=(source, 0),
+                      timeout=scaled(20)) as s:
+        s.starttls(context=server.client_context(check_hostname=False))
+        s.ehlo("platform.example")
+        s.user, s.password = user, password
+        try:
+            return s.auth("PLAIN", s.auth_plain)[0]
+        except smtplib.SMTPAuthenticationError as e:
+            return e.smtp_code
+
+
+def show(server):
+    return (pctl(server, "mailbox", "show", USER).stdout,
+            json.loads(pctl(server, "mailbox", "show", USER,
+                            "--json").stdout))
+
+
+@pytest.mark.conf(auth_fail_limit=3, auth_fail_window="1m",
+                  auth_lock_time="1h")
+def test_failures_from_elsewhere_do_not_lock_a_familiar_client(server):
+    """The issue's case: the owner's platform logged in from 127.0.0.1;
+    an attacker's wrong passwords from 127.0.0.2 lock 127.0.0.2 (and any
+    other unfamiliar address), not the platform."""
+    assert auth_from(server, "127.0.0.1") == 235     # now familiar
+    for _ in range(3):
+        assert auth_from(server, "127.0.0.2", "guess") == 535
+    # the right password from the attacker's side: locked (and the
+    # credential the platform's login cached does not get it through)
+    assert auth_from(server, "127.0.0.2") == 454
+    assert auth_from(server, "127.0.0.3") == 454
+    assert auth_from(server, "127.0.0.1") == 235
+    # the owner's logins do not lift the attacker's lock
+    assert auth_from(server, "127.0.0.1") == 235
+    assert auth_from(server, "127.0.0.2") == 454
+    out, js = show(server)
+    m = re.search(r"^locked:         yes, until (.+ UTC)$", out, re.M)
+    assert m, out
+    assert ("source locks:   unfamiliar sources: locked until %s\n"
+            % m.group(1)) in out
+    assert re.search(r"^familiar:       127\.0\.0\.1, last login "
+                     r"\d{4}-\d\d-\d\d \d\d:\d\d:\d\d UTC$", out, re.M), out
+    assert js["locked"] is True
+    assert [l["source"] for l in js["source_locks"]] == ["unfamiliar"]
+    assert js["source_locks"][0]["locked_until"] == js["locked_until"]
+    assert [f["network"] for f in js["familiar"]] == ["127.0.0.1"]
+    assert abs(js["familiar"][0]["last_login"] - time.time()) < 120
+    assert js["familiar_days"] == 30
+    reasons = [f["reason"] for f in js["recent_failures"]]
+    assert reasons[0].startswith("locked until ")
+    assert "(right password); lock on unfamiliar sources" in reasons[0]
+    server.wait_log("locked for 3600s for unfamiliar sources after 3 "
+                    "failures; familiar networks still log in")
+    # the administrator's unlock lifts it for everyone
+    pctl(server, "mailbox", "unlock", USER)
+    assert auth_from(server, "127.0.0.2") == 235
+
+
+@pytest.mark.conf(auth_fail_limit=3, auth_fail_window="1m",
+                  auth_lock_time="1h", auth_familiar_days=0)
+def test_familiar_days_0_gives_the_plain_lock_back(server):
+    assert auth_from(server, "127.0.0.1") == 235
+    for _ in range(3):
+        assert auth_from(server, "127.0.0.2", "guess") == 535
+    assert auth_from(server, "127.0.0.2") == 454
+    assert auth_from(server, "127.0.0.1") == 454
+    out, js = show(server)
+    assert "familiar:       off (auth_familiar_days = 0" in out
+    assert js["familiar"] == [] and js["familiar_days"] == 0
+    assert "source locks:   unfamiliar sources: locked until" in out
+
+
+@pytest.mark.conf(auth_fail_limit=3, auth_fail_window="1m",
+                  auth_lock_time="1h")
+def test_a_familiar_clients_own_failures_lock_only_itself(server):
+    """A platform retrying a stale password from its familiar address
+    locks that address; a login from elsewhere still works."""
+    assert auth_from(server, "127.0.0.1") == 235
+    for _ in range(3):
+        assert auth_from(server, "127.0.0.1", "stale password") == 535
+    assert auth_from(server, "127.0.0.1") == 454
+    assert auth_from(server, "127.0.0.4") == 235
+    out, js = show(server)
+    assert "locked:         no\n" in out
+    assert re.search(r"^source locks:   127\.0\.0\.1: locked until "
+                     r".+ UTC$", out, re.M), out
+    assert [l["source"] for l in js["source_locks"]] == ["127.0.0.1"]
+    assert sorted(f["network"] for f in js["familiar"]) == ["127.0.0.1",
+                                                            "127.0.0.4"]
+    server.wait_log("locked for 3600s for familiar network 127.0.0.1 "
+                    "(client 127.0.0.1) after 3 failures from it")
+    # the mailbox lock holds for every source, familiar or not
+    pctl(server, "mailbox", "lock", USER, "--for", "1h")
+    assert auth_from(server, "127.0.0.4") == 454
+    out, js = show(server)
+    assert "source locks:   all sources: locked until" in out
+    assert js["source_locks"][0]["source"] == "all"
+
+
+@pytest.mark.conf(auth_fail_limit=2, auth_fail_window="1m",
+                  auth_lock_time="1h", auth_familiar_prefix="24,64")
+def test_familiar_prefix_widens_to_the_platforms_pool(server):
+    assert auth_from(server, "127.0.0.1") == 235
+    for _ in range(2):
+        assert auth_from(server, "127.0.1.9", "guess") == 535
+    assert auth_from(server, "127.0.1.9") == 454
+    assert auth_from(server, "127.0.0.77") == 235    # same /24
+    out, js = show(server)
+    assert [f["network"] for f in js["familiar"]] == ["127.0.0.0/24"]
+    assert "familiar:       127.0.0.0/24, last login" in out
 
 
 # --- hints in 535 -----------------------------------------------------------

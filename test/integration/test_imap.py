@@ -350,6 +350,40 @@ def test_imap_failures_lock_smtp_too_and_unlock_restores_both(imap_server):
     m.logout()
 
 
+def test_imap_login_makes_the_client_familiar(imap_server):
+    """IMAP logins go through the same check as SMTP AUTH: a platform
+    that logged in over IMAP from 127.0.0.1 keeps logging in, over IMAP
+    and SMTP, while failures from 127.0.0.2 lock every other address."""
+    srv = imap_server
+    m = imaps(srv)
+    assert m.login(USER, PASSWORD)[0] == "OK"
+    m.logout()
+    for i in range(3):          # auth_fail_limit = 3
+        with smtplib.SMTP_SSL("127.0.0.1", srv.ports["smtps"],
+                              source_address=("127.0.0.2", 0),
+                              context=srv.client_context(
+                                  check_hostname=False),
+                              timeout=scaled(20)) as s:
+            s.ehlo("c.example")
+            s.user, s.password = USER, "guess-%d" % i
+            with pytest.raises(smtplib.SMTPAuthenticationError) as e:
+                s.auth("PLAIN", s.auth_plain)
+            assert e.value.smtp_code == 535
+    # 127.0.0.2 is locked, over IMAP too ...
+    m = imaps(srv, source="127.0.0.2")
+    with pytest.raises(imaplib.IMAP4.error) as e:
+        m.login(USER, PASSWORD)
+    assert "temporarily locked until" in errtext(e), errtext(e)
+    # ... and 127.0.0.1, familiar by its IMAP login, is not
+    m = imaps(srv)
+    assert m.login(USER, PASSWORD)[0] == "OK"
+    m.logout()
+    assert smtp_auth(srv)[0] == 235
+    out = run("-d", srv.dir, "mailbox", "show", USER).stdout
+    assert "familiar:       127.0.0.1, last login" in out, out
+    assert "source locks:   unfamiliar sources: locked until" in out, out
+
+
 def test_hints_as_over_smtp(imap_server):
     """The 535 hints, over IMAP.  (A password with a line break never
     reaches postern: Dovecot refuses it first, with its plain

@@ -72,6 +72,9 @@ struct bad_case {
 	"user: '" v "' is not a valid user name"			\
 	" (1 to 32 of a-z 0-9 _ -, not starting with a digit or -)"
 #define MECH_SUP	" (PLAIN and LOGIN are supported)"
+#define PREFIX(v)							\
+	"auth_familiar_prefix: '" v "' is not IPV4,IPV6 prefix lengths"	\
+	" (16 to 32, 32 to 128; e.g. 24,64)"
 #define LEVEL(v)							\
 	"log_level: '" v "' is not one of error, warning, info, debug"
 #define NOTADDR(v)	"mx: '" v "': expected ADDRESS:PORT or [IPv6]:PORT"
@@ -131,6 +134,13 @@ static const struct good_case good[] = {
 	GU("shutdown_grace = 1h", shutdown_grace_ms, 3600000),
 	GU("auth_workers = 1", auth_workers, 1),
 	GU("auth_workers = 64", auth_workers, 64),
+	GU("auth_familiar_days = 0", auth_familiar_days, 0),
+	GU("auth_familiar_days = 365", auth_familiar_days, 365),
+	GU("auth_familiar_prefix = 24,64", auth_familiar_v4, 24),
+	GU("auth_familiar_prefix = 24,64", auth_familiar_v6, 64),
+	GU("auth_familiar_prefix = 16 , 32", auth_familiar_v4, 16),
+	GU("auth_familiar_prefix = 16 , 32", auth_familiar_v6, 32),
+	GU("auth_familiar_prefix = 32,128", auth_familiar_v6, 128),
 	{ NULL, "auth_mechanisms = PLAIN", F_MECH, 0, 2, NULL },
 	{ NULL, "auth_mechanisms = login", F_MECH, 0, 1, NULL },
 	{ NULL, "auth_mechanisms = plain LOGIN", F_MECH, 0, 3, NULL },
@@ -326,6 +336,21 @@ static const struct bad_case bad[] = {
 	B1("greet_delay = 2m", DUR("greet_delay", "2m", "0", "1m")),
 	B1("shutdown_grace = 2h", DUR("shutdown_grace", "2h", "0", "1h")),
 	B1("shutdown_grace = ten", DUR("shutdown_grace", "ten", "0", "1h")),
+
+	/* familiar-client rule */
+	B1("auth_familiar_days = 366", NUM("auth_familiar_days", "366", "0",
+	    "365")),
+	B1("auth_familiar_days = 30d", NUM("auth_familiar_days", "30d", "0",
+	    "365")),
+	B1("auth_familiar_prefix = 24", PREFIX("24")),
+	B1("auth_familiar_prefix = 15,64", PREFIX("15,64")),
+	B1("auth_familiar_prefix = 33,64", PREFIX("33,64")),
+	B1("auth_familiar_prefix = 24,31", PREFIX("24,31")),
+	B1("auth_familiar_prefix = 24,129", PREFIX("24,129")),
+	B1("auth_familiar_prefix = /24,/64", PREFIX("/24,/64")),
+	B1("auth_familiar_prefix = 24,64,", PREFIX("24,64,")),
+	B1("auth_familiar_prefix = 24;64", PREFIX("24;64")),
+	B1("auth_familiar_prefix =", PREFIX("")),
 
 	/* auth_mechanisms, log_level */
 	B1("auth_mechanisms =", "auth_mechanisms: '' names no mechanism"
@@ -666,6 +691,9 @@ test_defaults(void **state)
 	assert_int_equal(cfg.auth_plain, 1);
 	assert_int_equal(cfg.auth_login, 1);
 	assert_int_equal(cfg.log_level, LOG_LVL_INFO);
+	assert_int_equal(cfg.auth_familiar_days, 30);
+	assert_int_equal(cfg.auth_familiar_v4, 32);
+	assert_int_equal(cfg.auth_familiar_v6, 128);
 }
 
 static void
