@@ -456,49 +456,45 @@ def test_dovecot_is_restarted_and_stopped_with_serve(imap_server):
     assert dovecot_pids(srv) == []
 
 
-def test_no_dovecot_outlives_a_killed_serve():
-    srv = start_imap_server()
+def kill9_leaves_nothing(srv, pid, ports_within):
+    """SIGKILL to pid (of srv's processes); then no Dovecot master of
+    srv, no process of postern's group, and within ports_within seconds
+    nothing on srv's ports.  The group is killed and srv removed after.
+    Returns serve's exit status and its log."""
     try:
         assert len(dovecot_pids(srv)) == 1
-        os.kill(srv.proc.pid, signal.SIGKILL)    # serve's parent only
-        srv.proc.wait(5)
-        # the supervisor stops Dovecot: SIGTERM, then after 2 s SIGKILL
+        os.kill(pid, signal.SIGKILL)
+        rc = srv.proc.wait(scaled(10))
         deadline = time.time() + scaled(6)
         while time.time() < deadline and dovecot_pids(srv):
             time.sleep(0.05)
         assert dovecot_pids(srv) == [], srv.log()[-3000:]
-        # and postern's own children went with the parent (lifeline.h)
         wait_gone(srv, 2)
-        print("ports free after %.3f s" % wait_ports_free(srv, 2))
+        print("ports free after %.3f s" % wait_ports_free(srv,
+                                                         ports_within))
+        return rc, srv.log()
     finally:
         try:
             os.killpg(srv.proc.pid, signal.SIGKILL)
         except ProcessLookupError:
             pass
         srv.cleanup()
+
+
+def test_no_dovecot_outlives_a_killed_serve():
+    # serve's parent only: the supervisor stops Dovecot (SIGTERM, then
+    # after 2 s SIGKILL), postern's own children follow (lifeline.h)
+    srv = start_imap_server()
+    kill9_leaves_nothing(srv, srv.proc.pid, 2)
 
 
 def test_kill9_of_the_imap_supervisor_stops_the_server():
+    # nobody postern runs may signal root's Dovecot then: its master gets
+    # SIGTERM as its death signal, and its login processes close the IMAP
+    # ports on their own, about 2 s after the master went
     srv = start_imap_server()
-    try:
-        os.kill(children(srv)["imap"], signal.SIGKILL)
-        assert srv.proc.wait(scaled(10)) == 1, srv.log()[-3000:]
-        assert "imap process killed by signal 9" in srv.log()
-        deadline = time.time() + scaled(6)
-        while time.time() < deadline and dovecot_pids(srv):
-            time.sleep(0.05)
-        assert dovecot_pids(srv) == [], srv.log()[-3000:]
-        wait_gone(srv, 2)
-        # nobody postern runs may signal root's Dovecot now: its master
-        # got SIGTERM as its death signal, and its login processes close
-        # the IMAP ports on their own, about 2 s after the master went
-        print("ports free after %.3f s" % wait_ports_free(srv, 5))
-    finally:
-        try:
-            os.killpg(srv.proc.pid, signal.SIGKILL)
-        except ProcessLookupError:
-            pass
-        srv.cleanup()
+    rc, log = kill9_leaves_nothing(srv, children(srv)["imap"], 5)
+    assert rc == 1 and "imap process killed by signal 9" in log, log
 
 
 def test_imap_none_starts_no_dovecot():
