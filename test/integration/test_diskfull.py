@@ -12,7 +12,9 @@ queue process neither dies, nor spins, nor leaks descriptors or pool
 files; once space is freed the same message is accepted and delivered.
 
 Maildir full: the message stays queued, deferred with 4.3.1, is not
-bounced, and is delivered exactly once after space is freed.
+bounced, and is delivered exactly once after space is freed.  When the
+spool is full too, the failed write of the delivery state (ID.st) loses
+nothing: the message is tried again.
 """
 import glob
 import hashlib
@@ -144,7 +146,7 @@ def spool(request):
 @pytest.fixture
 def maildir(request):
     """An unstarted server whose DIR/mail is a small tmpfs, and whose
-    DIR/spool/queue is another (for a test that fills both)."""
+    DIR/spool/queue is another (for the test that fills both)."""
     require_root()
     srv = Server(settings(request))
     made = []
@@ -569,3 +571,124 @@ def test_maildir_full_defers_then_delivers_once(maildir):
     assert maildir_tmp(srv) == []
     assert srv.log().count("to=<%s> relay=local" % USER) == 2
     assert alive(queue) and pids(srv)["queue"] == queue
+
+
+def test_maildir_and_spool_full_state_write_fails_then_retried(maildir):
+    """The Maildir is full and so is the spool, so even the deferral
+    cannot be written to ID.st: the message stays queued and readable,
+    nothing is bounced, the queue does not spin; once there is room it
+    is tried again and delivered once."""
+    srv, mail, spoolfs = maildir
+    srv.settings["delivery"] = "no"
+    srv.write_conf()
+    srv.start()
+    msg = make_msg(8000, "both")
+    with session(srv) as s:
+        assert send(s, msg)[0] == 250
+    srv.stop()
+    mail.fill(0)
+    spoolfs.fill(0)
+    before = spool_state(srv)
+    srv.settings["delivery"] = "yes"
+    srv.write_conf()
+    srv.start()
+    queue = pids(srv)["queue"]
+    srv.wait_log("status=deferred dsn=4.3.1")
+    srv.wait_log("cannot record outcomes: No space left on device")
+    # the message as it was; no record fragment; still listed
+    files, listing = spool_state(srv)
+    assert {k: v for k, v in files.items() if not k.endswith(".st")} == \
+        before[0]
+    assert all(v == hashlib.sha256(b"").hexdigest()
+               for k, v in files.items() if k.endswith(".st"))
+    assert "1 message in the queue" in listing
+    assert alive(queue)
+    assert_not_spinning(queue)
+
+    # room in the spool again: the queue writes the deferral it kept
+    spoolfs.empty()
+    [m] = wait_for(lambda: [m for m in queue_json(srv)
+                            if m["recipients"][0]["attempts"] == 1],
+                   timeout=15, what="the kept deferral written", srv=srv)
+    assert m["recipients"][0]["status"] == "4.3.1"
+    srv.wait_log("queue: delivery state written")
+
+    run("-d", srv.dir, "queue", "flush")    # the Maildir is still full
+    wait_for(lambda: srv.log().count("status=deferred dsn=4.3.1") >= 2,
+             what="second attempt")
+    [m] = wait_for(lambda: [m for m in queue_json(srv)
+                            if m["recipients"][0]["attempts"] == 2],
+                   what="the deferral recorded")
+    assert m["recipients"][0]["status"] == "4.3.1"
+
+    mail.empty()
+    run("-d", srv.dir, "queue", "flush")
+    wait_for(lambda: delivered(srv, "both"), what="delivery")
+    wait_for(lambda: queue_json(srv) == [], what="queue empty")
+    assert len(delivered(srv, "both")) == 1
+    assert maildir_tmp(srv) == []
+    assert "status=bounced" not in srv.log()
+    assert alive(queue) and pids(srv)["queue"] == queue
+
+
+def test_unrecorded_outcome_survives_a_restart(spool):
+    """One recipient delivered, the other deferred (its Maildir full),
+    and the spool full, so neither outcome reaches ID.st.  Once the spool
+    has room again the queue writes what it kept; after a clean restart
+    the delivered recipient does not get the message a second time
+    (docs/DELIVERY.md: nothing is delivered twice after a clean stop)."""
+    srv, spoolfs = spool
+    other = "other@example.test"
+    run("-d", srv.dir, "mailbox", "add", other, "--password-stdin",
+        input=PASSWORD + "\n")
+    pw = pwd.getpwnam("postern")
+    parent = os.path.join(srv.dir, "mail", "example.test")
+    for d in (parent, os.path.join(parent, "other")):
+        os.makedirs(d, 0o700, exist_ok=True)
+        os.chown(d, pw.pw_uid, pw.pw_gid)
+    mail = SmallFS(os.path.join(parent, "other"), MAIL_FS)
+    try:
+        srv.settings["delivery"] = "no"
+        srv.write_conf()
+        srv.start()
+        msg = make_msg(8000, "split")
+        with session(srv) as s:
+            assert s.mail(USER)[0] == 250
+            assert s.rcpt(USER)[0] == 250
+            assert s.rcpt(other)[0] == 250
+            assert s.data(msg)[0] == 250
+        srv.stop()
+        mail.fill(0)
+        spoolfs.fill(0)
+        srv.settings["delivery"] = "yes"
+        srv.write_conf()
+        srv.start()
+        srv.wait_log("to=<%s> relay=local" % other)
+        srv.wait_log("cannot record outcomes: No space left on device")
+        assert len(delivered(srv, "split")) == 1
+        assert "status=deferred dsn=4.3.1" in srv.log()
+
+        spoolfs.empty()
+        assert srv.stop() == 0      # writes what it kept on the way out
+        [m] = queue_json(srv)
+        assert [r["state"] for r in m["recipients"]] == ["sent", "pending"]
+        srv.start()
+        run("-d", srv.dir, "queue", "flush")
+        # the deferred one is tried again; the delivered one is not
+        # (whatever the Maildir would do with a second copy)
+        wait_for(lambda: srv.log().count("to=<%s> relay=local" % other)
+                 >= 2, what="the second attempt", srv=srv)
+        assert srv.log().count("to=<%s> relay=local" % USER) == 1
+        assert len(delivered(srv, "split")) == 1
+
+        mail.empty()
+        run("-d", srv.dir, "queue", "flush")
+        wait_for(lambda: delivered(srv, "split", "other"),
+                 what="the other delivered")
+        wait_for(lambda: queue_json(srv) == [], what="queue empty")
+        assert len(delivered(srv, "split")) == 1
+        assert len(delivered(srv, "split", "other")) == 1
+        assert maildir_tmp(srv, "other") == []
+    finally:
+        srv.stop()
+        mail.unmount()
