@@ -23,11 +23,11 @@
  * when the SMTP process closes the socket, after the last commit.
  *
  * A full disk fails the step it hits (ENOSPC or EDQUOT from the create,
- * the smtp process's content write, the envelope, fsync or rename):
- * QUEUE_RES_NOSPACE, which the client sees as 452 4.3.1, and nothing of
- * the message stays.  Delivery state that could not be written then
- * (spool_log keeps it in memory) is written by the idle commit thread
- * every STATE_RETRY_S seconds, and at exit.
+ * the smtp process's content write, the envelope, fsync, rename or the
+ * directory fsync): QUEUE_RES_NOSPACE, which the client sees as 452
+ * 4.3.1, and nothing of the message stays.  Delivery state that could
+ * not be written then (spool_log keeps it in memory) is written by the
+ * idle commit thread every STATE_RETRY_S seconds, and at exit.
  */
 #include <sys/file.h>
 #include <sys/queue.h>
@@ -416,7 +416,7 @@ static void *
 queue_committer(void *arg)
 {
 	struct qmsg	*batch, *q, *next;
-	int		 dir_ok, err;
+	int		 dir_err, err;
 
 	while ((batch = queue_next_batch()) != NULL) {
 		for (q = batch; q != NULL; q = q->next)
@@ -424,15 +424,17 @@ queue_committer(void *arg)
 		for (q = batch; q != NULL; q = q->next)
 			if (q->err == 0)
 				q->err = queue_make_durable(q) == -1 ? errno : 0;
-		dir_ok = fsync(Q.dirfd) == 0;
-		if (!dir_ok)
+		dir_err = fsync(Q.dirfd) == 0 ? 0 : errno;
+		if (dir_err)
 			log_warn("queue: fsync %s", Q.dir);
 		for (q = batch; q != NULL; q = next) {
 			next = q->next;
 			err = q->err;
-			if (err == 0 && !dir_ok)
+			if (err == 0 && dir_err) {
 				queue_unlink_committed(q->env.id);
-			if (err == 0 && dir_ok) {
+				err = dir_err;
+			}
+			if (err == 0) {
 				char esc[SMTP_ADDR_MAX * 4 + 8];
 
 				log_info("queue: %s: queued from=<%s> nrcpt=%zu "
@@ -452,7 +454,7 @@ queue_committer(void *arg)
 		   asks the store, and no client should wait on that */
 		for (q = batch; q != NULL; q = next) {
 			next = q->next;
-			if (q->err == 0 && dir_ok)
+			if (q->err == 0 && !dir_err)
 				deliver_add(&q->env, q->content_len);
 			close(q->fd);
 			envelope_free(&q->env);
