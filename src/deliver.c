@@ -6,9 +6,10 @@
  *    thread that sets `finishing`;
  *  - rs[] in memory is what ID.st says, plus outcomes whose record is
  *    being written by the thread that produced them.
- * Failures: an outcome that cannot be recorded is logged and kept in
- * memory (it is retried or delivered again after a restart, never
- * lost); a bounce that cannot be queued leaves the message in place to
+ * Failures: an outcome that cannot be recorded (a full spool) is kept
+ * in memory and by spool_log() until a later write gets it on disk; only
+ * a crash before that repeats the delivery (a local one finds its copy,
+ * see maildir_deliver_once), nothing is lost; a bounce that cannot be queued leaves the message in place to
  * be finished again by the next housekeeping pass.
  */
 #include <sys/file.h>

@@ -21,6 +21,13 @@
  * message passes to the commit thread and is freed there.  Replies are
  * serialised by a mutex.  SIGINT/SIGTERM are ignored: the queue stops
  * when the SMTP process closes the socket, after the last commit.
+ *
+ * A full disk fails the step it hits (ENOSPC or EDQUOT from the create,
+ * the smtp process's content write, the envelope, fsync, rename or the
+ * directory fsync): QUEUE_RES_NOSPACE, which the client sees as 452
+ * 4.3.1, and nothing of the message stays.  Delivery state that could
+ * not be written then (spool_log keeps it in memory) is written by the
+ * idle commit thread every STATE_RETRY_S seconds, and at exit.
  */
 #include <sys/file.h>
 #include <sys/queue.h>
@@ -49,6 +56,7 @@
 
 #define QBUCKETS	1024
 #define ENV_FILE_MAX	(4 * 1024 * 1024)
+#define STATE_RETRY_S	5	/* delivery state not written: retry */
 
 struct qmsg {
 	LIST_ENTRY(qmsg)	 entry;		/* open table */
@@ -70,6 +78,7 @@ static struct {
 	pthread_mutex_t		 send_lock;
 	struct qmsg		*head, *tail;	/* to commit */
 	int			 done;
+	size_t			 kept_warned;	/* committer only */
 } Q = {
 	.lock = PTHREAD_MUTEX_INITIALIZER,
 	.cond = PTHREAD_COND_INITIALIZER,
@@ -84,6 +93,7 @@ static void	 queue_rcpt(struct ipc_msg *);
 static void	 queue_commit(struct ipc_msg *);
 static void	 queue_abort(struct ipc_msg *);
 static void	 queue_discard(struct qmsg *);
+static struct qmsg *queue_next_batch(void);
 static void	*queue_committer(void *);
 static void	 queue_unlink_committed(const char *);
 static int	 queue_make_durable(struct qmsg *);
@@ -363,35 +373,68 @@ queue_unlink_committed(const char *id)
 		unlinkat(Q.dirfd, name, 0);
 }
 
+/*
+ * The next batch to commit, or NULL when the queue stops.  Idle, it
+ * looks every STATE_RETRY_S seconds for delivery state that a full disk
+ * kept in memory (spool_log) and tries to write it.
+ */
+static struct qmsg *
+queue_next_batch(void)
+{
+	struct qmsg	*batch;
+	struct timespec	 ts;
+	size_t		 left;
+	int		 timedout = 0;
+
+	for (;;) {
+		pthread_mutex_lock(&Q.lock);
+		while (Q.head == NULL && !Q.done && !timedout) {
+			clock_gettime(CLOCK_REALTIME, &ts);
+			ts.tv_sec += STATE_RETRY_S;
+			timedout = pthread_cond_timedwait(&Q.cond, &Q.lock,
+			    &ts) == ETIMEDOUT;
+		}
+		batch = Q.head;
+		Q.head = Q.tail = NULL;
+		pthread_mutex_unlock(&Q.lock);
+		if (batch != NULL || !timedout)
+			return batch;
+		timedout = 0;
+		if (spool_log_kept() == 0)
+			continue;
+		if ((left = spool_log_retry(Q.dirfd)) == 0)
+			log_info("queue: delivery state written");
+		else if (left != Q.kept_warned)
+			log_warnx("queue: delivery state of %zu message(s) "
+			    "not written yet (disk full?); trying every %d s",
+			    left, STATE_RETRY_S);
+		Q.kept_warned = left;
+	}
+}
+
 static void *
 queue_committer(void *arg)
 {
 	struct qmsg	*batch, *q, *next;
-	int		 dir_ok, err;
+	int		 dir_err, err;
 
-	for (;;) {
-		pthread_mutex_lock(&Q.lock);
-		while (Q.head == NULL && !Q.done)
-			pthread_cond_wait(&Q.cond, &Q.lock);
-		batch = Q.head;
-		Q.head = Q.tail = NULL;
-		pthread_mutex_unlock(&Q.lock);
-		if (batch == NULL)
-			break;
+	while ((batch = queue_next_batch()) != NULL) {
 		for (q = batch; q != NULL; q = q->next)
 			q->err = queue_write_envelope(q) == -1 ? errno : 0;
 		for (q = batch; q != NULL; q = q->next)
 			if (q->err == 0)
 				q->err = queue_make_durable(q) == -1 ? errno : 0;
-		dir_ok = fsync(Q.dirfd) == 0;
-		if (!dir_ok)
+		dir_err = fsync(Q.dirfd) == 0 ? 0 : errno;
+		if (dir_err)
 			log_warn("queue: fsync %s", Q.dir);
 		for (q = batch; q != NULL; q = next) {
 			next = q->next;
 			err = q->err;
-			if (err == 0 && !dir_ok)
+			if (err == 0 && dir_err) {
 				queue_unlink_committed(q->env.id);
-			if (err == 0 && dir_ok) {
+				err = dir_err;
+			}
+			if (err == 0) {
 				char esc[SMTP_ADDR_MAX * 4 + 8];
 
 				log_info("queue: %s: queued from=<%s> nrcpt=%zu "
@@ -411,7 +454,7 @@ queue_committer(void *arg)
 		   asks the store, and no client should wait on that */
 		for (q = batch; q != NULL; q = next) {
 			next = q->next;
-			if (q->err == 0 && dir_ok)
+			if (q->err == 0 && !dir_err)
 				deliver_add(&q->env, q->content_len);
 			close(q->fd);
 			envelope_free(&q->env);
@@ -569,6 +612,10 @@ queue_main(const struct config *cfg, const char *datadir, int sock)
 	pthread_mutex_unlock(&Q.lock);
 	pthread_join(tid, NULL);
 	deliver_stop();
+	if (spool_log_retry(Q.dirfd) > 0)
+		log_warnx("queue: delivery state of %zu message(s) lost (disk "
+		    "full?): their last attempts may be made again",
+		    spool_log_kept());
 	/* messages never committed were never acknowledged */
 	for (i = 0; i < QBUCKETS; i++) {
 		struct qmsg *q;

@@ -3,12 +3,27 @@
  * envelope it points at, then the whole state log (bounded by
  * SPOOL_ST_MAX); every number and length in a record is checked before
  * use, and a malformed record makes the load fail rather than guess.
+ *
+ * Records an append could not write (a full disk, an I/O error) are kept
+ * in memory, per log, and written before anything else that log gets
+ * next, by spool_log() or spool_log_retry().  Dropping them would be
+ * wrong even though the caller keeps the state in memory and retries
+ * the message: the next append names only the recipients of its own
+ * attempt, so a delivery recorded nowhere would be made again after a
+ * restart.  Every write of kept records happens under K.lock, and so do
+ * spool_compact() and the removal of ID.st in spool_remove(), which
+ * both drop what is kept for the log: kept records never land after a
+ * snapshot that already holds them, nor recreate a removed log.  Order:
+ * a newer record for a recipient is made only by an attempt that began
+ * after the older one was recorded or kept (delivery marks a recipient
+ * busy until then), so it finds the older one kept and writes it first.
  */
 #include <sys/stat.h>
 
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -19,7 +34,25 @@
 
 #define ENV_MAX		(16 * 1024 * 1024)
 
+/* Records not written yet, per log; see the top of this file. */
+struct spool_kept {
+	struct spool_kept	*next;
+	char			 id[ENVELOPE_ID_MAX + 1];
+	struct buf		 recs;
+};
+
+static struct {
+	pthread_mutex_t		 lock;
+	struct spool_kept	*head;
+	size_t			 n;
+} K = { .lock = PTHREAD_MUTEX_INITIALIZER };
+
 static int	spool_read_envelope(int, struct spool_msg *, char *, size_t);
+static int	spool_append(int, const char *, const struct buf *,
+		    uint64_t *);
+static struct spool_kept **kept_find(const char *);
+static int	kept_add(const char *, const struct buf *);
+static void	kept_drop(struct spool_kept **);
 static int	spool_read_log(int, const char *, struct buf *);
 static int	spool_record(struct spool_msg *, const char *, size_t);
 static int	rec_num(const char **, const char *, int64_t *);
@@ -305,8 +338,9 @@ spool_log_trim(int fd, off_t *size)
 	return 0;
 }
 
-int
-spool_log(int dirfd, const char *id, const struct buf *b, uint64_t *size)
+/* One append to ID.st, all of b or nothing (see spool.h, spool_log). */
+static int
+spool_append(int dirfd, const char *id, const struct buf *b, uint64_t *size)
 {
 	char		name[ENVELOPE_ID_MAX + 8];
 	struct stat	sb;
@@ -344,6 +378,120 @@ done:
 	return rc;
 }
 
+/* The kept records of log id, as the link that points at them.  Locked. */
+static struct spool_kept **
+kept_find(const char *id)
+{
+	struct spool_kept	**kp;
+
+	for (kp = &K.head; *kp != NULL; kp = &(*kp)->next)
+		if (strcmp((*kp)->id, id) == 0)
+			return kp;
+	return NULL;
+}
+
+/* Keep b for log id, after what is kept already.  Locked.  0 or -1. */
+static int
+kept_add(const char *id, const struct buf *b)
+{
+	struct spool_kept	**kp, *k;
+
+	if ((kp = kept_find(id)) != NULL)
+		return buf_append(&(*kp)->recs, b->data, b->len);
+	if ((k = calloc(1, sizeof(*k))) == NULL)
+		return -1;
+	if (util_strlcpy(k->id, id, sizeof(k->id)) == -1) {
+		free(k);
+		return -1;
+	}
+	buf_init(&k->recs, SPOOL_KEPT_MAX);
+	if (buf_append(&k->recs, b->data, b->len) == -1) {
+		free(k);
+		return -1;
+	}
+	k->next = K.head;
+	K.head = k;
+	K.n++;
+	return 0;
+}
+
+static void
+kept_drop(struct spool_kept **kp)
+{
+	struct spool_kept	*k = *kp;
+
+	*kp = k->next;
+	buf_free(&k->recs);
+	free(k);
+	K.n--;
+}
+
+int
+spool_log(int dirfd, const char *id, const struct buf *b, uint64_t *size)
+{
+	struct spool_kept	**kp;
+	int			  rc, saved;
+
+	pthread_mutex_lock(&K.lock);
+	if ((kp = kept_find(id)) == NULL) {
+		pthread_mutex_unlock(&K.lock);
+		if (spool_append(dirfd, id, b, size) == 0)
+			return 0;
+		saved = errno;
+		pthread_mutex_lock(&K.lock);
+		(void)kept_add(id, b);	/* no memory: as before, lost */
+		pthread_mutex_unlock(&K.lock);
+		errno = saved;
+		return -1;
+	}
+	/* older records first, in the same write */
+	if (buf_append(&(*kp)->recs, b->data, b->len) == -1) {
+		pthread_mutex_unlock(&K.lock);
+		errno = ENOMEM;
+		return -1;
+	}
+	if ((rc = spool_append(dirfd, id, &(*kp)->recs, size)) == 0)
+		kept_drop(kp);
+	saved = errno;
+	pthread_mutex_unlock(&K.lock);
+	errno = saved;
+	return rc;
+}
+
+size_t
+spool_log_kept(void)
+{
+	size_t	n;
+
+	pthread_mutex_lock(&K.lock);
+	n = K.n;
+	pthread_mutex_unlock(&K.lock);
+	return n;
+}
+
+size_t
+spool_log_retry(int dirfd)
+{
+	struct spool_kept	**kp;
+	char			  name[ENVELOPE_ID_MAX + 8];
+	size_t			  n;
+
+	pthread_mutex_lock(&K.lock);
+	for (kp = &K.head; *kp != NULL; ) {
+		snprintf(name, sizeof(name), "%s.msg", (*kp)->id);
+		/* a message removed since needs no log */
+		if ((faccessat(dirfd, name, F_OK, 0) == -1 &&
+		    errno == ENOENT) ||
+		    spool_append(dirfd, (*kp)->id, &(*kp)->recs, NULL) == 0)
+			kept_drop(kp);
+		else
+			kp = &(*kp)->next;
+	}
+	n = K.n;
+	pthread_mutex_unlock(&K.lock);
+	return n;
+}
+
 int
 spool_snapshot(const struct spool_msg *m, struct buf *b)
 {
@@ -361,35 +509,50 @@ spool_snapshot(const struct spool_msg *m, struct buf *b)
 int
 spool_compact(int dirfd, const char *id, const struct buf *b)
 {
-	char	tmp[ENVELOPE_ID_MAX + 16], name[ENVELOPE_ID_MAX + 8];
-	int	fd, rc = -1;
+	struct spool_kept	**kp;
+	char			  tmp[ENVELOPE_ID_MAX + 16];
+	char			  name[ENVELOPE_ID_MAX + 8];
+	int			  fd, rc = -1, saved;
 
 	snprintf(tmp, sizeof(tmp), "%s.st.tmp", id);
 	snprintf(name, sizeof(name), "%s.st", id);
+	pthread_mutex_lock(&K.lock);
 	if ((fd = openat(dirfd, tmp, O_WRONLY | O_CREAT | O_TRUNC |
 	    O_CLOEXEC, 0600)) == -1)
-		return -1;
+		goto done;
 	if (util_write_all(fd, b->data, b->len) == 0 && fsync(fd) == 0 &&
 	    renameat(dirfd, tmp, dirfd, name) == 0 && fsync(dirfd) == 0)
 		rc = 0;
+	saved = errno;
 	close(fd);
 	if (rc == -1)
 		unlinkat(dirfd, tmp, 0);
+	/* the snapshot holds the whole state, the kept records too */
+	else if ((kp = kept_find(id)) != NULL)
+		kept_drop(kp);
+	errno = saved;
+done:
+	pthread_mutex_unlock(&K.lock);
 	return rc;
 }
 
 int
 spool_remove(int dirfd, const char *id, int sync)
 {
-	char	name[ENVELOPE_ID_MAX + 8];
-	int	rc = 0;
+	struct spool_kept	**kp;
+	char			  name[ENVELOPE_ID_MAX + 8];
+	int			  rc = 0;
 
 	snprintf(name, sizeof(name), "%s.msg", id);
 	if (spool_pool_put(dirfd, name) == -1 && errno != ENOENT)
 		rc = -1;
 	snprintf(name, sizeof(name), "%s.st", id);
+	pthread_mutex_lock(&K.lock);
+	if ((kp = kept_find(id)) != NULL)
+		kept_drop(kp);
 	if (unlinkat(dirfd, name, 0) == -1 && errno != ENOENT)
 		rc = -1;
+	pthread_mutex_unlock(&K.lock);
 	if (sync && fsync(dirfd) == -1)
 		rc = -1;
 	return rc;

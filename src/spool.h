@@ -26,7 +26,9 @@
  * with a snapshot (written aside, fsynced, renamed over it).
  * Every append is one write(2) on an O_APPEND descriptor followed by
  * fdatasync, so concurrent appenders (delivery threads, the CLI when the
- * server is stopped) never interleave inside a record.
+ * server is stopped) never interleave inside a record.  An append that
+ * fails (the disk is full) leaves nothing in the file; its records wait
+ * in memory, and go to the file, in order, before the next ones.
  */
 #ifndef POSTERN_SPOOL_H
 #define POSTERN_SPOOL_H
@@ -42,6 +44,7 @@
 #define SPOOL_REPLY_MAX		511
 #define SPOOL_ST_MAX		(64 * 1024 * 1024)	/* state log bound */
 #define SPOOL_COMPACT		(256 * 1024)	/* then write a snapshot */
+#define SPOOL_KEPT_MAX		(256 * 1024)	/* unwritten records per log */
 
 /* Recipient flags kept in the log. */
 #define SPOOL_F_HARD		0x01	/* hard bounce: suppress the address */
@@ -92,11 +95,21 @@ int	spool_apply(struct spool_msg *, const char *log, size_t n);
 int	spool_rec_rcpt(struct buf *b, size_t idx, const struct spool_rcpt *);
 /*
  * Append b to ID.st and make it durable (fdatasync; the directory too
- * when the file is new).  A failed write is cut off again.  0 or -1
- * with errno; *size (if not NULL) gets the log's size afterwards.
+ * when the file is new).  A failed write is cut off again, and its
+ * records are kept in memory (up to SPOOL_KEPT_MAX per log) to be
+ * written ahead of the next append to the same log or by
+ * spool_log_retry().  0, or -1 with errno when b is not on disk yet;
+ * *size (if not NULL) gets the log's size afterwards.
  */
 int	spool_log(int dirfd, const char *id, const struct buf *b,
 	    uint64_t *size);
+/* How many logs have records kept by a failed spool_log(). */
+size_t	spool_log_kept(void);
+/*
+ * Write the kept records (those of a message whose ID.msg is gone are
+ * dropped).  The number of logs still waiting for them.
+ */
+size_t	spool_log_retry(int dirfd);
 /* A snapshot of m's whole state as records (for spool_compact). */
 int	spool_snapshot(const struct spool_msg *m, struct buf *b);
 /* Replace ID.st with the records in b (written aside, renamed over). */

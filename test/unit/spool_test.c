@@ -2,7 +2,9 @@
  * spool_test: the delivery-state log (spool.h) round-trips through real
  * files, later records win, a record cut by a crash is ignored, and a
  * malformed or out-of-range record fails the load instead of being
- * guessed at; the pool of free files hands the same inode back, empty,
+ * guessed at; records an append could not write are kept and written
+ * first next time, unless a snapshot or the message's removal made them
+ * moot; the pool of free files hands the same inode back, empty,
  * and never adopts a name that shares its inode with a queued message.
  */
 #include <setjmp.h>
@@ -231,6 +233,98 @@ test_bad_records(void **state)
 	}
 }
 
+/* spool_log() that must fail: ID.st is a directory. */
+static void
+append_fails(struct fix *f, const char *text)
+{
+	struct buf	b;
+
+	buf_init(&b, 65536);
+	buf_appends(&b, text);
+	assert_int_equal(spool_log(f->dirfd, ID, &b, NULL), -1);
+	buf_free(&b);
+}
+
+/*
+ * A failed append (a full disk; here ID.st is a directory) is kept and
+ * written before the next append, in order: the later record wins.
+ */
+static void
+test_kept_written_first(void **state)
+{
+	struct fix		*f = *state;
+	struct spool_msg	 m;
+	char			 err[128];
+
+	assert_int_equal(mkdirat(f->dirfd, ID ".st", 0700), 0);
+	append_fails(f, "R 0 d 1 0 5 0 5:2.0.0 5:local 2:ok\n");
+	append_fails(f, "R 1 p 1 1800000000 5 0 5:4.3.1 5:local 4:full\n");
+	assert_int_equal(spool_log_kept(), 1);
+	assert_int_equal(unlinkat(f->dirfd, ID ".st", AT_REMOVEDIR), 0);
+	append(f, "R 1 p 2 1800000600 6 0 5:4.3.1 5:local 4:full\n");
+	assert_int_equal(spool_log_kept(), 0);
+	assert_int_equal(spool_load(f->dirfd, ID, &m, err, sizeof(err)), 0);
+	assert_int_equal(m.rs[0].state, SPOOL_R_DONE);
+	assert_int_equal(m.rs[1].attempts, 2);
+	assert_int_equal(m.rs[1].next, 1800000600);
+	assert_int_equal(m.rs[2].state, SPOOL_R_PENDING);
+	spool_msg_free(&m);
+}
+
+/* spool_log_retry() writes what was kept once it can. */
+static void
+test_kept_retry(void **state)
+{
+	struct fix		*f = *state;
+	struct spool_msg	 m;
+	char			 err[128];
+
+	assert_int_equal(mkdirat(f->dirfd, ID ".st", 0700), 0);
+	append_fails(f, "H 1\n");
+	assert_int_equal(spool_log_retry(f->dirfd), 1);
+	assert_int_equal(unlinkat(f->dirfd, ID ".st", AT_REMOVEDIR), 0);
+	assert_int_equal(spool_log_retry(f->dirfd), 0);
+	assert_int_equal(spool_log_kept(), 0);
+	assert_int_equal(spool_load(f->dirfd, ID, &m, err, sizeof(err)), 0);
+	assert_int_equal(m.hold, 1);
+	spool_msg_free(&m);
+}
+
+/*
+ * A snapshot holds everything, so it drops what was kept; so does the
+ * removal of the message, and a retry then recreates no log.
+ */
+static void
+test_kept_dropped(void **state)
+{
+	struct fix		*f = *state;
+	struct spool_msg	 m;
+	struct buf		 b;
+	char			 err[128];
+
+	assert_int_equal(mkdirat(f->dirfd, ID ".st", 0700), 0);
+	append_fails(f, "H 1\n");
+	assert_int_equal(unlinkat(f->dirfd, ID ".st", AT_REMOVEDIR), 0);
+	buf_init(&b, 65536);
+	buf_appends(&b, "R 2 d 1 0 5 0 5:2.0.0 0: 2:ok\n");
+	assert_int_equal(spool_compact(f->dirfd, ID, &b), 0);
+	buf_free(&b);
+	assert_int_equal(spool_log_kept(), 0);
+	assert_int_equal(spool_load(f->dirfd, ID, &m, err, sizeof(err)), 0);
+	assert_int_equal(m.hold, 0);
+	assert_int_equal(m.rs[2].state, SPOOL_R_DONE);
+	spool_msg_free(&m);
+
+	assert_int_equal(unlinkat(f->dirfd, ID ".st", 0), 0);
+	assert_int_equal(mkdirat(f->dirfd, ID ".st", 0700), 0);
+	append_fails(f, "H 1\n");
+	assert_int_equal(unlinkat(f->dirfd, ID ".st", AT_REMOVEDIR), 0);
+	assert_int_equal(spool_remove(f->dirfd, ID, 0), 0);
+	assert_int_equal(spool_log_kept(), 0);
+	assert_int_equal(spool_log_retry(f->dirfd), 0);
+	assert_int_equal(faccessat(f->dirfd, ID ".st", F_OK, 0), -1);
+}
+
 static void
 test_names(void **state)
 {
@@ -388,6 +482,12 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_bad_records, setup,
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_compact, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_kept_written_first, setup,
+		    teardown),
+		cmocka_unit_test_setup_teardown(test_kept_retry, setup,
+		    teardown),
+		cmocka_unit_test_setup_teardown(test_kept_dropped, setup,
+		    teardown),
 		cmocka_unit_test(test_names),
 		cmocka_unit_test_setup_teardown(test_pool_off, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_pool_reuse, setup,
