@@ -63,6 +63,7 @@ lifeline_watch(int fds[2], pid_t parent, const char *role)
 {
 	pthread_attr_t	attr;
 	pthread_t	tid;
+	sigset_t	all, old;
 
 	if (fds[1] != -1) {
 		close(fds[1]);
@@ -79,9 +80,18 @@ lifeline_watch(int fds[2], pid_t parent, const char *role)
 		    (long)parent);
 		_exit(1);
 	}
-	if (pthread_attr_init(&attr) != 0 ||
+	/*
+	 * The thread is born with every signal blocked: a process-directed
+	 * signal must go to the threads that expect it (the smtp process
+	 * blocks a second SIGTERM in its main thread while it drains, and
+	 * this thread must not take it with the default action).
+	 */
+	sigfillset(&all);
+	if (pthread_sigmask(SIG_SETMASK, &all, &old) != 0 ||
+	    pthread_attr_init(&attr) != 0 ||
 	    pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED) != 0 ||
 	    pthread_create(&tid, &attr, lifeline_thread, NULL) != 0)
 		fatalx("%s: cannot start the lifeline thread", role);
 	pthread_attr_destroy(&attr);
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
 }
