@@ -15,19 +15,23 @@ PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 WARN     := -Wall -Wextra -Werror -Wshadow -Wpointer-arith \
             -Wmissing-prototypes -Wstrict-prototypes -Wformat=2 \
             -Wno-unused-parameter
-CFLAGS   += -std=c17 -D_GNU_SOURCE $(OPT) -g $(WARN) $(PKG_CFLAGS) \
+CFLAGS   += -std=c17 -D_GNU_SOURCE $(OPT) -g $(WARN) -Isrc $(PKG_CFLAGS) \
             $(EXTRA_CFLAGS)
 LDLIBS   += $(PKG_LIBS) -lresolv -lpthread $(EXTRA_LDFLAGS)
 
-SRCS     := $(wildcard src/*.c)
+# One folder per part (docs/ARCHITECTURE.md); src/helper is built alone.
+PARTS    := lib core store queue smtpd server diag cli
+SRCS     := $(foreach p,$(PARTS),$(wildcard src/$(p)/*.c))
+HDRS     := $(foreach p,$(PARTS),$(wildcard src/$(p)/*.h))
 OBJS     := $(SRCS:src/%.c=$(BUILD)/obj/%.o) $(BUILD)/obj/kb_data.o
-LIBOBJS  := $(filter-out $(BUILD)/obj/main.o,$(OBJS))
+LIBOBJS  := $(filter-out $(BUILD)/obj/cli/main.o,$(OBJS))
 UNIT_SRCS := $(wildcard test/unit/*_test.c)
 UNIT_BINS := $(UNIT_SRCS:test/unit/%.c=$(BUILD)/test/%)
 
 PYTHON   := /usr/bin/python3
 
-.PHONY: all test binaries unit integration asan deps run bench soak fuzz clean
+.PHONY: all test binaries unit integration asan deps run bench soak fuzz \
+        clean layering
 
 all: $(BUILD)/postern $(BUILD)/postern-checkpassword
 
@@ -44,7 +48,8 @@ $(BUILD)/postern-checkpassword: src/helper/checkpassword.c | $(BUILD)/obj
 	    src/helper/checkpassword.c $(LDFLAGS) \
 	    $(subst address$(comma),,$(EXTRA_LDFLAGS))
 
-$(BUILD)/obj/%.o: src/%.c $(wildcard src/*.h) | $(BUILD)/obj
+$(BUILD)/obj/%.o: src/%.c $(HDRS) | $(BUILD)/obj
+	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -c -o $@ $<
 
 # kb/replies.kb, embedded in the binary as a generated C file (kb.h).
@@ -53,7 +58,7 @@ $(BUILD)/obj/kb_data.o: kb/replies.kb scripts/embed.sh | $(BUILD)/obj
 	$(CC) $(CFLAGS) -c -o $@ $(BUILD)/obj/kb_data.c
 
 $(BUILD)/test/%: test/unit/%.c $(LIBOBJS) | $(BUILD)/test
-	$(CC) $(CFLAGS) -Isrc $(shell pkg-config --cflags $(TESTPKGS)) \
+	$(CC) $(CFLAGS) $(shell pkg-config --cflags $(TESTPKGS)) \
 	    -o $@ $< $(LIBOBJS) $(LDFLAGS) $(LDLIBS) \
 	    $(shell pkg-config --libs $(TESTPKGS))
 
@@ -63,6 +68,7 @@ $(BUILD)/obj $(BUILD)/test:
 # The one test command README gives and .ci/run calls.  Builds use both
 # cores; the tests then run one at a time.
 test: deps
+	$(MAKE) layering
 	$(MAKE) -j2 binaries
 	$(MAKE) unit integration
 	$(MAKE) asan
@@ -90,15 +96,20 @@ asan:
 
 # The load generator links OpenSSL only, plus the two pure modules it
 # reuses (SMTP reply parser, base64).
-LOADGEN_OBJS := $(BUILD)/obj/reply.o $(BUILD)/obj/base64.o
+LOADGEN_OBJS := $(BUILD)/obj/core/reply.o $(BUILD)/obj/lib/base64.o
 
 $(BUILD)/loadgen: bench/loadgen.c $(LOADGEN_OBJS)
-	$(CC) $(CFLAGS) -Isrc -o $@ bench/loadgen.c $(LOADGEN_OBJS) \
+	$(CC) $(CFLAGS) -o $@ bench/loadgen.c $(LOADGEN_OBJS) \
 	    $(LDFLAGS) $(shell pkg-config --libs openssl) $(EXTRA_LDFLAGS)
 
 # Speed lives here, never in timed unit tests.  The matrix against
 # Postfix and chasquid takes about 15 minutes (BENCH_ARGS=--quick for a
 # small one); raw results go to build/bench.json.
+# The folder rules of docs/ARCHITECTURE.md, and a test of the check.
+layering:
+	$(PYTHON) scripts/layering.py src
+	$(PYTHON) scripts/layering.py --self-test src
+
 # The crash test's long form: 500 cycles of 250, kill -9 of the process
 # group, restart (docs/BENCHMARKS.md, "Crash soak").
 soak: deps $(BUILD)/postern $(BUILD)/postern-checkpassword

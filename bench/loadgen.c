@@ -65,8 +65,8 @@
 #include <openssl/err.h>
 #include <openssl/ssl.h>
 
-#include "base64.h"
-#include "reply.h"
+#include "lib/base64.h"
+#include "core/reply.h"
 
 #define LG_RBUF		1024	/* RFC 5321 4.5.3.1.5: reply lines <= 512 */
 #define LG_EVENTS	256

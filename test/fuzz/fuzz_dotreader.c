@@ -23,7 +23,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "dotreader.h"
+#include "core/dotreader.h"
 
 struct result {
 	char	*out;

@@ -22,8 +22,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "base64.h"
-#include "sasl.h"
+#include "lib/base64.h"
+#include "core/sasl.h"
 
 static int
 all_zero(const char *p, size_t n)

@@ -22,7 +22,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "smtp_parse.h"
+#include "core/smtp_parse.h"
 
 static void
 check_path(const struct smtp_path *p)

@@ -29,9 +29,9 @@ build() {	# name sources...
 	fi
 }
 
-build fuzz_smtp_parse "$top/src/smtp_parse.c"
-build fuzz_dotreader "$top/src/dotreader.c"
-build fuzz_sasl "$top/src/sasl.c" "$top/src/base64.c"
+build fuzz_smtp_parse "$top/src/core/smtp_parse.c"
+build fuzz_dotreader "$top/src/core/dotreader.c"
+build fuzz_sasl "$top/src/core/sasl.c" "$top/src/lib/base64.c"
 
 for name in fuzz_smtp_parse fuzz_dotreader fuzz_sasl; do
 	[ -x "$out/$name" ] || continue

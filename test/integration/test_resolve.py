@@ -1,4 +1,4 @@
-"""The resolver (src/resolve.c) against a local dnsmasq.
+"""The resolver (src/queue/resolve.c) against a local dnsmasq.
 
 The C side is the unit test binary build/test/resolve_test (built by
 `make unit`); with POSTERN_TEST_DNS set it runs its DNS cases against the

@@ -11,8 +11,8 @@
 
 #include <cmocka.h>
 
-#include "base64.h"
-#include "log.h"
+#include "lib/base64.h"
+#include "lib/log.h"
 
 struct vector {
 	const char	*plain;

@@ -17,7 +17,7 @@
 
 #include <cmocka.h>
 
-#include "check.h"
+#include "diag/check.h"
 
 struct parse_case {
 	const char	*line;

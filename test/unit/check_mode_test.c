@@ -15,7 +15,7 @@
 
 #include <cmocka.h>
 
-#include "check.h"
+#include "diag/check.h"
 
 struct mode_case {
 	enum check_mode	 mode;		/* as given */

@@ -23,7 +23,7 @@
 
 #include <cmocka.h>
 
-#include "config.h"
+#include "core/config.h"
 
 #define ERR_MAX		1024
 

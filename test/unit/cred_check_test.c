@@ -15,7 +15,7 @@
 
 #include <cmocka.h>
 
-#include "cred_check.h"
+#include "core/cred_check.h"
 
 #define MAXF	8
 

@@ -15,8 +15,8 @@
 
 #include <cmocka.h>
 
-#include "buf.h"
-#include "csv.h"
+#include "lib/buf.h"
+#include "lib/csv.h"
 
 #define MAXREC		4
 #define MAXF		5

@@ -22,9 +22,9 @@
 #include <openssl/sha.h>
 #include <openssl/x509.h>
 
-#include "base64.h"
-#include "buf.h"
-#include "dkim.h"
+#include "lib/base64.h"
+#include "lib/buf.h"
+#include "queue/dkim.h"
 
 #define S(x)	x, sizeof(x) - 1
 

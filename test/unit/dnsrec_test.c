@@ -19,8 +19,8 @@
 
 #include <cmocka.h>
 
-#include "buf.h"
-#include "dnsrec.h"
+#include "diag/dnsrec.h"
+#include "lib/buf.h"
 
 #define TXT_MAX_STRINGS	16
 

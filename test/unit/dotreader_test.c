@@ -18,7 +18,7 @@
 
 #include <cmocka.h>
 
-#include "dotreader.h"
+#include "core/dotreader.h"
 
 #define LINE_MAX_RFC	1000		/* RFC 5321 §4.5.3.1.6 */
 #define SIZE_BIG	(1 << 20)

@@ -20,8 +20,8 @@
 
 #include <cmocka.h>
 
-#include "dsn.h"
-#include "util.h"
+#include "lib/util.h"
+#include "queue/dsn.h"
 
 #define PYTHON	"/usr/bin/python3"
 #define NOW	1795821890	/* Fri, 27 Nov 2026 23:24:50 +0000 */

@@ -10,7 +10,7 @@
 
 #include <cmocka.h>
 
-#include "envelope.h"
+#include "queue/envelope.h"
 
 static void
 fill(struct envelope *e)

@@ -21,7 +21,7 @@
 
 #include <cmocka.h>
 
-#include "explain.h"
+#include "diag/explain.h"
 
 #define BOUNCE_DIR	"test/data/bounces/"
 

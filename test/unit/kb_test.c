@@ -15,8 +15,8 @@
 
 #include <cmocka.h>
 
-#include "kb.h"
-#include "reply.h"
+#include "core/reply.h"
+#include "diag/kb.h"
 
 struct bad_kb {
 	const char	*text;

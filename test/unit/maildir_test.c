@@ -24,8 +24,8 @@
 
 #include <cmocka.h>
 
-#include "maildir.h"
-#include "util.h"
+#include "lib/util.h"
+#include "queue/maildir.h"
 
 #define PREFIX	"Return-Path: <a@example.net>\r\n" \
 		"Delivered-To: b@example.org\r\n"

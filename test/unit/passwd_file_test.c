@@ -18,7 +18,7 @@
 
 #include <cmocka.h>
 
-#include "passwd_file.h"
+#include "cli/passwd_file.h"
 
 #define SHA512	"$6$hltZrkT7kj3gv16f$4OlmVevSI4jzUwyi3kIB14oHDDoW2paFNzbbJVk6" \
 		"cQRVlW4SX0/PL.uAZL2qv15vBVDSxUyLFv4bNzfVW03AT0"

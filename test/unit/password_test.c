@@ -18,7 +18,7 @@
 
 #include <cmocka.h>
 
-#include "password.h"
+#include "core/password.h"
 
 #define PW		"correct horse"
 #define PW_UTF8		"p\xc3\xa4ssw\xc3\xb6rd \xe2\x82\xac"

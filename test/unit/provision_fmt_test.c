@@ -17,10 +17,10 @@
 
 #include <cmocka.h>
 
-#include "buf.h"
-#include "config.h"
-#include "csv.h"
-#include "provision_fmt.h"
+#include "cli/provision_fmt.h"
+#include "core/config.h"
+#include "lib/buf.h"
+#include "lib/csv.h"
 
 struct header_case {
 	const char	*name;

@@ -12,7 +12,7 @@
 
 #include <cmocka.h>
 
-#include "reply.h"
+#include "core/reply.h"
 
 struct line_case {
 	const char	*line;

@@ -32,7 +32,7 @@
 
 #include <cmocka.h>
 
-#include "resolve.h"
+#include "queue/resolve.h"
 
 #define PORT		25
 #define LINE_MAX_TEST	4096

@@ -12,8 +12,8 @@
 
 #include <cmocka.h>
 
-#include "base64.h"
-#include "sasl.h"
+#include "core/sasl.h"
+#include "lib/base64.h"
 
 #define CHAL_USER	"VXNlcm5hbWU6"
 #define CHAL_PASS	"UGFzc3dvcmQ6"

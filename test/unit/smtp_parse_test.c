@@ -13,9 +13,9 @@
 
 #include <cmocka.h>
 
-#include "envelope.h"
-#include "log.h"
-#include "smtp_parse.h"
+#include "core/smtp_parse.h"
+#include "lib/log.h"
+#include "queue/envelope.h"
 
 #define ESC_MAX		1200
 

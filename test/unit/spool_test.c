@@ -22,9 +22,9 @@
 
 #include <cmocka.h>
 
-#include "envelope.h"
-#include "spool.h"
-#include "util.h"
+#include "lib/util.h"
+#include "queue/envelope.h"
+#include "queue/spool.h"
 
 #define ID	"0123456789ABCDEF01"
 

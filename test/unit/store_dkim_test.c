@@ -17,7 +17,7 @@
 
 #include <cmocka.h>
 
-#include "store.h"
+#include "store/store.h"
 #include "store_fixture.h"
 
 #define NKEYS_MAX	16

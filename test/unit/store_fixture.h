@@ -12,7 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 
-#include "store.h"
+#include "store/store.h"
 
 static char	store_fixture_dir[64];
 

@@ -17,7 +17,7 @@
 
 #include <cmocka.h>
 
-#include "store.h"
+#include "store/store.h"
 #include "store_fixture.h"
 
 #define LIST_MAX	8

@@ -17,9 +17,9 @@
 #include <cmocka.h>
 #include <sqlite3.h>
 
-#include "store.h"
+#include "store/store.h"
 #include "store_fixture.h"
-#include "store_int.h"
+#include "store/store_int.h"
 
 /* The plain lock (no familiar networks), and the familiar-client rule
    as postern.conf's defaults give it (30 days, exact addresses). */

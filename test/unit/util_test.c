@@ -11,7 +11,7 @@
 
 #include <cmocka.h>
 
-#include "util.h"
+#include "lib/util.h"
 
 struct net_case {
 	const char	*addr;

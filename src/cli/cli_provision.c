@@ -1,0 +1,801 @@
+/*
+ * cli_provision: `postern provision`, bulk creation of mailboxes with the
+ * CSV a sending platform imports, and `postern dns`, the records to
+ * publish for a domain.
+ *
+ * dns also lists the DKIM records of the domain's active and pending
+ * keys (retired ones are the operator's to unpublish after a few days).
+ *
+ * provision is all or nothing: every name is checked first (a name that
+ * exists is refused unless --rotate), passwords are generated and hashed
+ * on one thread per core (argon2id is slow on purpose), the CSV is
+ * written to a temporary file and fsync'd, the database changes are
+ * committed in one transaction, and only then is the CSV renamed into
+ * place (mode 0600).  If the commit fails, the temporary CSV is removed
+ * and nothing changed; if the final rename fails, the message names the
+ * temporary file, which holds the passwords now in force.
+ */
+#include <sys/stat.h>
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <libgen.h>
+#include <limits.h>
+#include <pthread.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cli/cli.h"
+#include "cli/provision_fmt.h"
+#include "core/config.h"
+#include "core/password.h"
+#include "core/smtp_parse.h"
+#include "diag/dnsrec.h"
+#include "lib/buf.h"
+#include "lib/util.h"
+#include "server/imap.h"
+#include "store/store.h"
+
+#define PROVISION_MAX		100000
+#define NAME_LINE_MAX		512
+#define HASH_THREADS_MAX	16
+
+struct account {
+	char	address[STORE_ADDR_MAX + 1];
+	char	first[128];
+	char	last[128];
+	char	password[PASSWORD_GEN_LEN + 1];
+	char	hash[PASSWORD_HASH_MAX + 1];
+	int	exists;
+};
+
+struct hash_work {
+	struct account	*acc;
+	size_t		 n;
+	size_t		 next;
+	int		 failed;
+	pthread_mutex_t	 lock;
+};
+
+struct provision_opts {
+	const char	*domain;
+	unsigned long	 count;
+	const char	*names;
+	const char	*csv;
+	const char	*format;
+	const char	*prefix;
+	unsigned long	 daily_limit;
+	int		 rotate;
+};
+
+static int	 provision_usage(const char *, ...)
+		    __attribute__((format(printf, 1, 2)));
+static int	 parse_count(const char *, const char *, unsigned long,
+		    unsigned long, unsigned long *);
+static int	 parse_opts(int, char **, struct provision_opts *);
+static struct account *make_accounts(const struct provision_opts *,
+		    size_t *);
+static int	 read_names(const char *, const char *, struct account **,
+		    size_t *);
+static void	*hash_thread(void *);
+static int	 hash_all(struct account *, size_t);
+static int	 write_csv_tmp(const char *, const struct buf *, char *,
+		    size_t);
+static void	 endpoint_notes(const struct config *,
+		    const struct provision_endpoints *);
+static unsigned	 listen_port(const struct config *, enum listen_kind);
+
+/* A usage error: "postern: provision: REASON", then the usage; 2. */
+static int
+provision_usage(const char *fmt, ...)
+{
+	va_list	ap;
+
+	fputs("postern: provision: ", stderr);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fprintf(stderr, "\nusage: postern -d DIR provision DOMAIN "
+	    "--count N | --names FILE --csv FILE\n"
+	    "         [--format generic|instantly|smartlead] "
+	    "[--prefix P] [--daily-limit N] [--rotate]\n");
+	return 2;
+}
+
+/* The value v of option opt, a whole number from min to max; 0 or 2. */
+static int
+parse_count(const char *opt, const char *v, unsigned long min,
+    unsigned long max, unsigned long *out)
+{
+	char	*end;
+
+	errno = 0;
+	*out = strtoul(v, &end, 10);
+	if (errno || end == v || *end != '\0' || v[0] == '-' || *out < min ||
+	    *out > max)
+		return provision_usage("%s needs a number from %lu to %lu, not "
+		    "'%.64s'", opt, min, max, v);
+	return 0;
+}
+
+/* DOMAIN first, then the options.  0, or a usage error (2). */
+static int
+parse_opts(int argc, char **argv, struct provision_opts *o)
+{
+	int	i;
+
+	memset(o, 0, sizeof(*o));
+	o->format = "generic";
+	o->prefix = "sender";
+	if (argc < 1)
+		return provision_usage("which domain? give it first");
+	if (argv[0][0] == '-')
+		return provision_usage("the domain comes first, before the "
+		    "options");
+	o->domain = argv[0];
+	for (i = 1; i < argc; i++) {
+		const char *v = i + 1 < argc ? argv[i + 1] : NULL;
+
+		if (strcmp(argv[i], "--rotate") == 0) {
+			o->rotate = 1;
+			continue;
+		}
+		if (argv[i][0] != '-')
+			return provision_usage("too many arguments ('%.64s')",
+			    argv[i]);
+		if (strcmp(argv[i], "--count") != 0 &&
+		    strcmp(argv[i], "--names") != 0 &&
+		    strcmp(argv[i], "--csv") != 0 &&
+		    strcmp(argv[i], "--format") != 0 &&
+		    strcmp(argv[i], "--prefix") != 0 &&
+		    strcmp(argv[i], "--daily-limit") != 0)
+			return provision_usage("unknown option '%.64s'",
+			    argv[i]);
+		if (v == NULL)
+			return provision_usage("%s needs a value", argv[i]);
+		if (strcmp(argv[i], "--count") == 0) {
+			if (parse_count("--count", v, 1, PROVISION_MAX,
+			    &o->count) != 0)
+				return 2;
+		} else if (strcmp(argv[i], "--names") == 0)
+			o->names = v;
+		else if (strcmp(argv[i], "--csv") == 0)
+			o->csv = v;
+		else if (strcmp(argv[i], "--format") == 0)
+			o->format = v;
+		else if (strcmp(argv[i], "--prefix") == 0)
+			o->prefix = v;
+		else if (parse_count("--daily-limit", v, 0, 10000000,
+		    &o->daily_limit) != 0)
+			return 2;
+		i++;
+	}
+	if (o->count != 0 && o->names != NULL)
+		return provision_usage("give --count or --names, not both");
+	if (o->count == 0 && o->names == NULL)
+		return provision_usage("missing --count N or --names FILE");
+	if (o->csv == NULL)
+		return provision_usage("missing --csv FILE (where the "
+		    "credentials go)");
+	return 0;
+}
+
+/* --count N: PREFIX01 .. PREFIXNN, zero-padded to the width of N. */
+static struct account *
+make_accounts(const struct provision_opts *o, size_t *n)
+{
+	struct account	*acc;
+	char		 local[SMTP_LOCAL_MAX + 1];
+	int		 width = snprintf(NULL, 0, "%lu", o->count);
+	size_t		 i;
+
+	if (width < 2)
+		width = 2;
+	if ((acc = calloc(o->count, sizeof(*acc))) == NULL)
+		return NULL;
+	for (i = 0; i < o->count; i++) {
+		if (util_snprintf(local, sizeof(local), "%s%0*zu", o->prefix,
+		    width, i + 1) == -1 ||
+		    util_snprintf(acc[i].address, sizeof(acc[i].address),
+		    "%s@%s", local, o->domain) == -1 ||
+		    cli_address(acc[i].address, acc[i].address,
+		    sizeof(acc[i].address)) == -1) {
+			fprintf(stderr, "postern: provision: prefix '%s' does "
+			    "not make valid addresses\n", o->prefix);
+			free(acc);
+			return NULL;
+		}
+	}
+	*n = o->count;
+	return acc;
+}
+
+/*
+ * --names FILE: one per line, a local part ("j.smith") or a name
+ * ("John Smith", which becomes john.smith with the names kept for the
+ * CSV).  Blank lines and lines starting with '#' are skipped.
+ */
+static int
+read_names(const char *path, const char *domain, struct account **out,
+    size_t *n)
+{
+	FILE		*f;
+	char		 line[NAME_LINE_MAX + 2], local[SMTP_LOCAL_MAX + 1];
+	struct account	*acc = NULL, *p;
+	size_t		 cap = 0, len, lineno = 0, i;
+
+	if ((f = fopen(path, "r")) == NULL) {
+		fprintf(stderr, "postern: %s: %s\n", path, strerror(errno));
+		return -1;
+	}
+	*n = 0;
+	while (fgets(line, sizeof(line), f) != NULL) {
+		lineno++;
+		len = strlen(line);
+		if (len > NAME_LINE_MAX) {
+			fprintf(stderr, "postern: %s:%zu: line too long\n",
+			    path, lineno);
+			goto fail;
+		}
+		while (len > 0 && (line[len - 1] == '\n' ||
+		    line[len - 1] == '\r' || line[len - 1] == ' '))
+			line[--len] = '\0';
+		if (len == 0 || line[0] == '#')
+			continue;
+		if (*n == cap) {
+			cap = cap ? cap * 2 : 64;
+			if (cap > PROVISION_MAX || (p = reallocarray(acc, cap,
+			    sizeof(*acc))) == NULL) {
+				fprintf(stderr, "postern: %s: too many names "
+				    "(at most %d)\n", path, PROVISION_MAX);
+				goto fail;
+			}
+			acc = p;
+		}
+		p = &acc[*n];
+		memset(p, 0, sizeof(*p));
+		if (strchr(line, ' ') != NULL) {
+			if (provision_split_name(line, p->first,
+			    sizeof(p->first), p->last, sizeof(p->last)) == -1 ||
+			    provision_local_part(line, local,
+			    sizeof(local)) == -1)
+				goto bad;
+		} else if (util_strlcpy(local, line, sizeof(local)) == -1)
+			goto bad;
+		if (util_snprintf(p->address, sizeof(p->address), "%s@%s",
+		    local, domain) == -1 || cli_address(p->address,
+		    p->address, sizeof(p->address)) == -1)
+			goto bad;
+		for (i = 0; i < *n; i++)
+			if (strcmp(acc[i].address, p->address) == 0) {
+				fprintf(stderr, "postern: %s:%zu: %s appears "
+				    "twice\n", path, lineno, p->address);
+				goto fail;
+			}
+		(*n)++;
+	}
+	if (ferror(f)) {
+		fprintf(stderr, "postern: %s: read error\n", path);
+		goto fail;
+	}
+	fclose(f);
+	if (*n == 0) {
+		fprintf(stderr, "postern: %s: no names\n", path);
+		free(acc);
+		return -1;
+	}
+	*out = acc;
+	return 0;
+bad:
+	fprintf(stderr, "postern: %s:%zu: '%s' does not make a valid address "
+	    "at %s\n", path, lineno, line, domain);
+fail:
+	fclose(f);
+	free(acc);
+	return -1;
+}
+
+static void *
+hash_thread(void *arg)
+{
+	struct hash_work	*w = arg;
+	struct account		*a;
+	size_t			 i;
+
+	for (;;) {
+		pthread_mutex_lock(&w->lock);
+		i = w->next++;
+		pthread_mutex_unlock(&w->lock);
+		if (i >= w->n)
+			return NULL;
+		a = &w->acc[i];
+		if (password_generate(a->password, sizeof(a->password),
+		    PASSWORD_GEN_LEN) == -1 || password_hash(a->password,
+		    strlen(a->password), a->hash, sizeof(a->hash)) == -1)
+			w->failed = 1;
+	}
+}
+
+static int
+hash_all(struct account *acc, size_t n)
+{
+	struct hash_work	 w;
+	pthread_t		 t[HASH_THREADS_MAX];
+	long			 cores = sysconf(_SC_NPROCESSORS_ONLN);
+	size_t			 nt, i;
+
+	nt = cores < 1 ? 1 : cores > HASH_THREADS_MAX ? HASH_THREADS_MAX :
+	    (size_t)cores;
+	if (nt > n)
+		nt = n;
+	w.acc = acc;
+	w.n = n;
+	w.next = 0;
+	w.failed = 0;
+	pthread_mutex_init(&w.lock, NULL);
+	for (i = 0; i < nt; i++)
+		if (pthread_create(&t[i], NULL, hash_thread, &w) != 0)
+			break;
+	if (i == 0)
+		hash_thread(&w);
+	nt = i;
+	for (i = 0; i < nt; i++)
+		pthread_join(t[i], NULL);
+	pthread_mutex_destroy(&w.lock);
+	return w.failed ? -1 : 0;
+}
+
+/* Write b to a fresh temp file beside path, mode 0600, fsync'd. */
+static int
+write_csv_tmp(const char *path, const struct buf *b, char *tmp,
+    size_t tmpsz)
+{
+	int	fd, saved;
+
+	if (util_snprintf(tmp, tmpsz, "%s.tmp%08x", path,
+	    (unsigned)util_random_u64()) == -1) {
+		errno = ENAMETOOLONG;
+		return -1;
+	}
+	if ((fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC,
+	    0600)) == -1)
+		return -1;
+	if (util_write_all(fd, b->data, b->len) == -1 || fsync(fd) == -1) {
+		saved = errno;
+		close(fd);
+		unlink(tmp);
+		errno = saved;
+		return -1;
+	}
+	return close(fd);
+}
+
+/* The port of the first listener of a kind, or 0 if there is none. */
+static unsigned
+listen_port(const struct config *cfg, enum listen_kind k)
+{
+	const struct sockaddr_storage	*ss = &cfg->listen[k][0].ss;
+
+	if (cfg->nlisten[k] == 0)
+		return 0;
+	if (ss->ss_family == AF_INET6)
+		return ntohs(((const struct sockaddr_in6 *)(const void *)ss)->
+		    sin6_port);
+	return ntohs(((const struct sockaddr_in *)(const void *)ss)->sin_port);
+}
+
+/*
+ * The CSV promises STARTTLS on the SMTP port and implicit TLS on the
+ * IMAP port.  Say so when postern.conf has no listener of that kind: the
+ * ports written may be a proxy's, but more often the file would send a
+ * platform to a mode nobody serves.
+ */
+static void
+endpoint_notes(const struct config *cfg, const struct provision_endpoints *e)
+{
+	if (cfg->nlisten[LISTEN_SUBMISSION] == 0)
+		fprintf(stderr, "postern: provision: note: the CSV gives SMTP "
+		    "port %u with STARTTLS, but postern.conf has no "
+		    "'submission' listener\n", e->smtp_port);
+	if (imap_enabled(cfg) && cfg->nlisten[LISTEN_IMAPS] == 0)
+		fprintf(stderr, "postern: provision: note: the CSV gives IMAP "
+		    "port %u with implicit TLS, but postern.conf has no "
+		    "'imaps_listen' (only STARTTLS on imap_listen)\n",
+		    e->imap_port);
+}
+
+int
+cli_provision(const char *datadir, int argc, char **argv)
+{
+	struct provision_opts		 o;
+	const struct provision_fmt	*fmt;
+	struct provision_account	 pa;
+	struct provision_endpoints	 ep;
+	struct store_domain		 dom;
+	struct store_mailbox		 mb;
+	struct config			 cfg;
+	struct account			*acc = NULL;
+	struct store			*st = NULL;
+	struct buf			 csv;
+	char				 tmp[PATH_MAX], dir[PATH_MAX];
+	char				 domain[STORE_ADDR_MAX + 1];
+	size_t				 n = 0, i, nexist = 0;
+	uint64_t			 t0 = util_monotonic_ms();
+	int				 rc = 1;
+
+	buf_init(&csv, 256 * 1024 * 1024);
+	if (parse_opts(argc, argv, &o) != 0)
+		return 2;
+	if ((fmt = provision_fmt_find(o.format)) == NULL)
+		return provision_usage("unknown format '%.64s' (generic, "
+		    "instantly, smartlead)", o.format);
+	if (util_strlcpy(domain, o.domain, sizeof(domain)) == -1 ||
+	    !smtp_valid_domain(domain)) {
+		fprintf(stderr, "postern: provision: %s is not a valid domain "
+		    "name\n", o.domain);
+		return 1;
+	}
+	util_lower(domain);
+	o.domain = domain;
+	if (cli_load_config(datadir, &cfg) == -1)
+		return 1;
+	acc = o.names ? (read_names(o.names, domain, &acc, &n) == 0 ? acc :
+	    NULL) : make_accounts(&o, &n);
+	if (acc == NULL)
+		return 1;
+	if ((st = cli_store(datadir, 0)) == NULL)
+		goto done;
+	if (store_domain_get(st, domain, &dom) != STORE_OK) {
+		fprintf(stderr, "postern: provision: domain %s is not "
+		    "configured (postern domain add %s)\n", domain, domain);
+		goto done;
+	}
+	for (i = 0; i < n; i++) {
+		if (store_mailbox_get(st, acc[i].address, &mb) == STORE_OK) {
+			acc[i].exists = 1;
+			nexist++;
+		} else if (store_address_exists(st, acc[i].address) ==
+		    STORE_OK) {
+			fprintf(stderr, "postern: provision: %s is an alias\n",
+			    acc[i].address);
+			goto done;
+		}
+	}
+	if (nexist > 0 && !o.rotate) {
+		fprintf(stderr, "postern: provision: %zu of these mailboxes "
+		    "already exist (first: %s); nothing changed. Add --rotate "
+		    "to give them new passwords\n", nexist,
+		    acc[0].exists ? acc[0].address : "see mailbox list");
+		goto done;
+	}
+	if (hash_all(acc, n) == -1) {
+		fprintf(stderr, "postern: provision: cannot generate or hash "
+		    "passwords\n");
+		goto done;
+	}
+	provision_endpoints(&cfg, dom.submission_host, &ep);
+	endpoint_notes(&cfg, &ep);
+	if (provision_fmt_header(fmt, ep.imap_host != NULL, &csv) == -1)
+		goto nomem;
+	for (i = 0; i < n; i++) {
+		memset(&pa, 0, sizeof(pa));
+		pa.email = acc[i].address;
+		pa.first_name = acc[i].first;
+		pa.last_name = acc[i].last;
+		pa.password = acc[i].password;
+		pa.smtp_host = ep.smtp_host;
+		pa.smtp_port = ep.smtp_port;
+		pa.imap_host = ep.imap_host;
+		pa.imap_port = ep.imap_host != NULL ? ep.imap_port : 0;
+		pa.daily_limit = (unsigned)o.daily_limit;
+		if (provision_fmt_row(fmt, &pa, &csv) == -1)
+			goto nomem;
+	}
+	/* the CSV is the operator's file, written with their rights */
+	if (cli_as_invoker(1) == -1 ||
+	    write_csv_tmp(o.csv, &csv, tmp, sizeof(tmp)) == -1) {
+		fprintf(stderr, "postern: provision: %s: %s\n", o.csv,
+		    strerror(errno));
+		goto done;
+	}
+	if (cli_as_invoker(0) == -1) {
+		unlink(tmp);
+		fprintf(stderr, "postern: provision: cannot switch back to the "
+		    "server's user\n");
+		goto done;
+	}
+	if (store_begin(st) != STORE_OK)
+		goto dberr;
+	for (i = 0; i < n; i++) {
+		int r = acc[i].exists ?
+		    store_mailbox_set_hash(st, acc[i].address, acc[i].hash) :
+		    store_mailbox_add(st, acc[i].address, acc[i].hash);
+
+		if (r == STORE_OK && acc[i].exists)
+			r = store_lock_clear(st, acc[i].address,
+			    util_now_ms() / 1000);
+		if (r == STORE_OK && o.daily_limit > 0)
+			r = store_mailbox_set_limit(st, acc[i].address,
+			    (uint32_t)o.daily_limit);
+		if (r != STORE_OK) {
+			store_rollback(st);
+			cli_as_invoker(1);
+			unlink(tmp);
+			fprintf(stderr, "postern: provision: mailbox %s: %s; "
+			    "nothing changed\n", acc[i].address,
+			    store_errmsg(st));
+			goto done;
+		}
+	}
+	if (store_commit(st) != STORE_OK) {
+		store_rollback(st);
+		cli_as_invoker(1);
+		unlink(tmp);
+		goto dberr;
+	}
+	cli_as_invoker(1);
+	util_strlcpy(dir, o.csv, sizeof(dir));
+	if (rename(tmp, o.csv) == -1 || util_fsync_dir(dirname(dir)) == -1) {
+		fprintf(stderr, "postern: provision: %s: %s; the new passwords "
+		    "are in %s\n", o.csv, strerror(errno), tmp);
+		goto done;
+	}
+	printf("postern: %zu mailbox(es) %s, %zu rotated, in %.1f s; "
+	    "credentials in %s (%s format, mode 0600)\n", n - nexist,
+	    "created", nexist, (double)(util_monotonic_ms() - t0) / 1000,
+	    o.csv, fmt->name);
+	rc = 0;
+	goto done;
+nomem:
+	fprintf(stderr, "postern: provision: out of memory\n");
+	goto done;
+dberr:
+	fprintf(stderr, "postern: provision: account store: %s; nothing "
+	    "changed\n", store_errmsg(st));
+done:
+	if (acc != NULL) {
+		explicit_bzero(acc, n * sizeof(*acc));
+		free(acc);
+	}
+	if (csv.data)
+		explicit_bzero(csv.data, csv.cap);
+	buf_free(&csv);
+	store_close(st);
+	return rc;
+}
+
+/* Specific, public-looking listener addresses: those are the host's. */
+static size_t
+config_addrs(const struct config *cfg, char addrs[][64], size_t max)
+{
+	const struct sockaddr_in	*in;
+	const struct sockaddr_in6	*in6;
+	size_t				 k, i, n = 0, j;
+	char				 a[64];
+
+	for (k = 0; k < LISTEN_KIND_COUNT; k++)
+		for (i = 0; i < cfg->nlisten[k] && n < max; i++) {
+			const struct config_listen *l = &cfg->listen[k][i];
+
+			if (l->ss.ss_family == AF_INET) {
+				in = (const void *)&l->ss;
+				if (in->sin_addr.s_addr == INADDR_ANY ||
+				    (ntohl(in->sin_addr.s_addr) >> 24) == 127)
+					continue;
+			} else {
+				in6 = (const void *)&l->ss;
+				if (IN6_IS_ADDR_UNSPECIFIED(&in6->sin6_addr) ||
+				    IN6_IS_ADDR_LOOPBACK(&in6->sin6_addr))
+					continue;
+			}
+			util_addr_str((const struct sockaddr *)&l->ss, a,
+			    sizeof(a));
+			for (j = 0; j < n && strcmp(addrs[j], a) != 0; j++)
+				;
+			if (j == n)
+				util_strlcpy(addrs[n++], a, sizeof(addrs[0]));
+		}
+	return n;
+}
+
+/* The public halves of the keys dns prints (dnsrec keeps pointers). */
+struct dns_keys {
+	struct dnsrec_dkim	d[DNSREC_MAX_DKIM];
+	char			selector[DNSREC_MAX_DKIM]
+				    [STORE_DKIM_SELECTOR_MAX + 1];
+	char			pub[DNSREC_MAX_DKIM][DNSREC_KEY_MAX + 1];
+	size_t			n;
+	size_t			skipped;
+};
+
+static int
+dns_key_row(const struct store_dkim_key *k, void *arg)
+{
+	struct dns_keys	*dk = arg;
+
+	if (k->state == STORE_DKIM_RETIRED)
+		return 0;
+	if (dk->n == DNSREC_MAX_DKIM ||
+	    util_strlcpy(dk->selector[dk->n], k->selector,
+	    sizeof(dk->selector[0])) == -1 ||
+	    util_strlcpy(dk->pub[dk->n], k->public_key,
+	    sizeof(dk->pub[0])) == -1) {
+		dk->skipped++;
+		return 0;
+	}
+	dk->d[dk->n].selector = dk->selector[dk->n];
+	dk->d[dk->n].key_type = strncmp(k->algorithm, "ed25519", 7) == 0 ?
+	    "ed25519" : "rsa";
+	dk->d[dk->n].pubkey = dk->pub[dk->n];
+	dk->n++;
+	return 0;
+}
+
+/*
+ * The host the MX and SPF records name: --host, else the domain's
+ * submission_host, else the server's hostname.  A demo or a fresh
+ * install often has a one-label hostname (localhost) that cannot appear
+ * in public DNS: then the records use mail.DOMAIN and say which setting
+ * gives the real name.  NULL (after saying why) for a bad --host.
+ */
+static const char *
+dns_host(const char *datadir, const struct config *cfg,
+    const struct store_domain *dom, const char *opt, char *out, size_t outsz)
+{
+	const char	*h;
+
+	if (opt != NULL) {
+		if (!smtp_valid_domain(opt) || strchr(opt, '.') == NULL) {
+			fprintf(stderr, "postern: dns: --host %s: not a fully "
+			    "qualified host name (e.g. mail.%s)\n", opt,
+			    dom->name);
+			return NULL;
+		}
+		return opt;
+	}
+	h = dom->submission_host[0] ? dom->submission_host : cfg->hostname;
+	if (strchr(h, '.') != NULL && strcmp(h, "localhost") != 0)
+		return h;
+	if (util_snprintf(out, outsz, "mail.%s", dom->name) == -1)
+		return h;	/* dnsrec_check says what is wrong */
+	fprintf(stderr, "postern: dns: note: the server's host name '%s' "
+	    "(%s) is not a public name, so these records use %s.\n"
+	    "  Give the real name with one of:\n"
+	    "    postern -d %s dns %s --host mail.%s\n"
+	    "    postern -d %s domain set %s submission_host mail.%s\n"
+	    "    hostname = mail.%s   (in %s/postern.conf, for every "
+	    "domain)\n", h, dom->submission_host[0] ?
+	    "the domain's submission_host" : "hostname in postern.conf", out,
+	    datadir, dom->name, dom->name, datadir, dom->name, dom->name,
+	    dom->name, datadir);
+	return out;
+}
+
+int
+cli_dns(const char *datadir, int argc, char **argv)
+{
+	struct config		 cfg;
+	struct store		*st;
+	struct store_domain	 dom;
+	struct dnsrec_input	 in;
+	struct dnsrec_srv	 srv;
+	struct provision_endpoints ep;
+	struct dns_keys		 keys;
+	struct buf		 zone, json;
+	char			 addrs[DNSREC_MAX_ADDRS][64], err[DNSREC_ERR_MAX];
+	char			 host[256];
+	const char		*ap[DNSREC_MAX_ADDRS], *opt_host = NULL;
+	unsigned char		 bin[16];
+	size_t			 n, i;
+	int			 want_json = 0, a, rc;
+
+	if (argc < 1 || argv[0][0] == '-') {
+		fprintf(stderr, "postern: dns: %s\n", argc < 1 ?
+		    "which domain? give it first" : "the domain comes first, "
+		    "before the options");
+		goto usage;
+	}
+	if (cli_load_config(datadir, &cfg) == -1)
+		return 1;
+	n = config_addrs(&cfg, addrs, DNSREC_MAX_ADDRS);
+	for (a = 1; a < argc; a++) {
+		if (strcmp(argv[a], "--json") == 0)
+			want_json = 1;
+		else if ((strcmp(argv[a], "--addr") == 0 ||
+		    strcmp(argv[a], "--host") == 0) && a + 1 >= argc) {
+			fprintf(stderr, "postern: dns: %s needs a value\n",
+			    argv[a]);
+			goto usage;
+		} else if (strcmp(argv[a], "--host") == 0)
+			opt_host = argv[++a];
+		else if (strcmp(argv[a], "--addr") == 0) {
+			if (inet_pton(AF_INET, argv[a + 1], bin) != 1 &&
+			    inet_pton(AF_INET6, argv[a + 1], bin) != 1) {
+				fprintf(stderr, "postern: dns: --addr %s: not "
+				    "an IPv4 or IPv6 address\n", argv[a + 1]);
+				goto usage;
+			}
+			if (n == DNSREC_MAX_ADDRS) {
+				fprintf(stderr, "postern: dns: at most %d "
+				    "addresses\n", DNSREC_MAX_ADDRS);
+				return 2;
+			}
+			util_strlcpy(addrs[n++], argv[++a], sizeof(addrs[0]));
+		} else {
+			fprintf(stderr, "postern: dns: unknown option '%s'\n",
+			    argv[a]);
+			goto usage;
+		}
+	}
+	if ((st = cli_store(datadir, 0)) == NULL)
+		return 1;
+	memset(&keys, 0, sizeof(keys));
+	rc = store_domain_get(st, argv[0], &dom);
+	if (rc == STORE_OK &&
+	    store_dkim_list(st, dom.name, dns_key_row, &keys) != STORE_OK) {
+		fprintf(stderr, "postern: dns: %s: DKIM keys: %s\n", dom.name,
+		    store_errmsg(st));
+		store_close(st);
+		return 1;
+	}
+	store_close(st);
+	if (keys.skipped > 0)
+		fprintf(stderr, "postern: dns: %s: %zu DKIM key(s) not shown "
+		    "(at most %d); remove old pending keys\n", dom.name,
+		    keys.skipped, DNSREC_MAX_DKIM);
+	if (rc != STORE_OK) {
+		fprintf(stderr, "postern: dns: domain %s is not configured\n",
+		    argv[0]);
+		return 1;
+	}
+	for (i = 0; i < n; i++)
+		ap[i] = addrs[i];
+	memset(&in, 0, sizeof(in));
+	in.domain = dom.name;
+	in.host = dns_host(datadir, &cfg, &dom, opt_host, host, sizeof(host));
+	if (in.host == NULL)
+		return 2;
+	in.addrs = ap;
+	in.naddrs = n;
+	in.dkim = keys.d;
+	in.ndkim = keys.n;
+	/*
+	 * RFC 6186 SRV records when IMAP is served on postern's accounts,
+	 * with the ports a provisioning CSV gives; _imap._tcp only with a
+	 * STARTTLS listener (imap_listen).
+	 */
+	provision_endpoints(&cfg, dom.submission_host, &ep);
+	if (ep.imap_served) {
+		srv.imap_host = cfg.imap_host[0] ? cfg.imap_host : NULL;
+		srv.submission_port = cfg.submission_port;
+		srv.imaps_port = cfg.imap_port;
+		srv.imap_port = listen_port(&cfg, LISTEN_IMAP);
+		in.srv = &srv;
+	}
+	if (dnsrec_check(&in, err, sizeof(err)) == -1) {
+		fprintf(stderr, "postern: dns: %s: %s\n", dom.name, err);
+		return 1;
+	}
+	buf_init(&zone, 1024 * 1024);
+	buf_init(&json, 1024 * 1024);
+	rc = dnsrec_for_domain(&in, &zone, &json);
+	if (rc == 0)
+		printf("%s%s", want_json ? buf_str(&json) : buf_str(&zone),
+		    want_json ? "\n" : "");
+	else
+		fprintf(stderr, "postern: dns: %s: cannot format records\n",
+		    dom.name);
+	buf_free(&zone);
+	buf_free(&json);
+	return rc == 0 ? 0 : 1;
+usage:
+	fprintf(stderr, "usage: postern -d DIR dns DOMAIN [--json] "
+	    "[--host HOST] [--addr IP]...\n");
+	return 2;
+}

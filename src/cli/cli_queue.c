@@ -1,0 +1,513 @@
+/*
+ * cli_queue: `postern queue list|show|flush|delete|hold|release`.
+ *
+ * list and show read the spool files (spool.h), so they work whether or
+ * not the server runs.  The changing commands depend on who owns the
+ * queue: the queue process holds an exclusive flock on
+ * DIR/spool/queue.lock for its whole life.  If we can take that lock the
+ * server is stopped and the command edits the files itself (under the
+ * lock, so a server starting meanwhile waits); otherwise it leaves the
+ * command in DIR/spool/cmd (written under a temporary name, then renamed,
+ * so it is read whole) and the running server applies it within a
+ * second.  Either way the effect is the same records in ID.st.
+ */
+#include <sys/file.h>
+#include <sys/stat.h>
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <limits.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cli/cli.h"
+#include "lib/json.h"
+#include "lib/util.h"
+#include "queue/spool.h"
+
+#define HEADER_SHOW_MAX	(64 * 1024)
+
+struct qcli {
+	const char	*datadir;
+	char		 qdir[PATH_MAX];
+	int		 dirfd;
+	int		 json;
+};
+
+static int	 qcli_open(struct qcli *, const char *);
+static int	 qcli_ids(struct qcli *, char ***, size_t *);
+static void	 qcli_free_ids(char **, size_t);
+static const char *qcli_state(const struct spool_msg *);
+static int	 qcli_list(struct qcli *);
+static int	 qcli_show(struct qcli *, const char *);
+static int	 qcli_change(struct qcli *, const char *, const char *);
+static int	 qcli_offline(struct qcli *, const char *, const char *);
+static int	 qcli_online(struct qcli *, const char *, const char *);
+static int	 qcli_usage(const char *, const char *, ...)
+		    __attribute__((format(printf, 2, 3)));
+
+static int
+qcli_open(struct qcli *q, const char *datadir)
+{
+	q->datadir = datadir;
+	if (cli_server_user(datadir) == -1)
+		return -1;
+	if (util_snprintf(q->qdir, sizeof(q->qdir), "%s/spool/queue",
+	    datadir) == -1 || (q->dirfd = open(q->qdir, O_RDONLY |
+	    O_DIRECTORY | O_CLOEXEC)) == -1) {
+		fprintf(stderr, "postern: %s: %s\n", q->qdir, strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
+static int
+cmp_str(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* Every ID.msg, sorted (ids sort by arrival). */
+static int
+qcli_ids(struct qcli *q, char ***out, size_t *n)
+{
+	struct dirent	*de;
+	char		 id[ENVELOPE_ID_MAX + 1], **v = NULL, **nv;
+	size_t		 cap = 0;
+	DIR		*d;
+	int		 fd;
+
+	*n = 0;
+	if ((fd = dup(q->dirfd)) == -1 || (d = fdopendir(fd)) == NULL)
+		return -1;
+	rewinddir(d);	/* the descriptor's offset is shared with q->dirfd */
+	while ((de = readdir(d)) != NULL) {
+		if (!spool_msg_name(de->d_name, id, sizeof(id)))
+			continue;
+		if (*n == cap) {
+			cap = cap ? cap * 2 : 64;
+			if ((nv = reallocarray(v, cap, sizeof(*v))) == NULL)
+				break;
+			v = nv;
+		}
+		if ((v[*n] = strdup(id)) == NULL)
+			break;
+		(*n)++;
+	}
+	closedir(d);
+	if (*n > 0)
+		qsort(v, *n, sizeof(*v), cmp_str);
+	*out = v;
+	return 0;
+}
+
+static void
+qcli_free_ids(char **v, size_t n)
+{
+	while (n > 0)
+		free(v[--n]);
+	free(v);
+}
+
+static const char *
+qcli_state(const struct spool_msg *m)
+{
+	size_t	i, pending = 0, tried = 0;
+
+	if (m->hold)
+		return "held";
+	for (i = 0; i < m->env.nrcpt; i++)
+		if (m->rs[i].state == SPOOL_R_PENDING) {
+			pending++;
+			tried += m->rs[i].attempts > 0;
+		}
+	if (pending == 0)
+		return "finishing";
+	return tried ? "deferred" : "active";
+}
+
+static const char *
+rstate_name(enum spool_rstate s)
+{
+	return s == SPOOL_R_DONE ? "sent" : s == SPOOL_R_FAILED ? "bounced" :
+	    "pending";
+}
+
+static void
+json_rcpts(struct json *j, const struct spool_msg *m)
+{
+	size_t	i;
+
+	json_key(j, "recipients");
+	json_arr_begin(j);
+	for (i = 0; i < m->env.nrcpt; i++) {
+		const struct spool_rcpt *r = &m->rs[i];
+
+		json_obj_begin(j);
+		json_kstr(j, "address", m->env.rcpt[i].addr);
+		json_kstr(j, "state", rstate_name(r->state));
+		json_kint(j, "attempts", r->attempts);
+		json_kint(j, "next_attempt", r->next);
+		json_kint(j, "last_attempt", r->last);
+		json_kstr(j, "status", r->status);
+		json_kstr(j, "relay", r->mta);
+		json_kstr(j, "reply", r->reply);
+		json_obj_end(j);
+	}
+	json_arr_end(j);
+}
+
+static void
+json_msg(struct json *j, const struct spool_msg *m)
+{
+	json_obj_begin(j);
+	json_kstr(j, "id", m->env.id);
+	json_kint(j, "arrival", (int64_t)m->env.created);
+	json_kint(j, "size", (int64_t)m->content_len);
+	json_kstr(j, "sender", m->env.sender);
+	json_kstr(j, "state", qcli_state(m));
+	json_kbool(j, "held", m->hold);
+	json_kstr(j, "auth_user", m->env.auth_user);
+	json_kstr(j, "client", m->env.client);
+	json_kstr(j, "listener", m->env.listener);
+	json_kstr(j, "envid", m->env.envid);
+	json_rcpts(j, m);
+	json_obj_end(j);
+}
+
+static void
+text_rcpts(const struct spool_msg *m)
+{
+	char	next[64], addr[SMTP_ADDR_MAX + 1];
+	size_t	i;
+
+	for (i = 0; i < m->env.nrcpt; i++) {
+		const struct spool_rcpt *r = &m->rs[i];
+
+		size_t ml = strlen(r->mta);
+		/* connection failures already start with the host's name */
+		int named = ml == 0 || (strncmp(r->reply, r->mta, ml) == 0 &&
+		    r->reply[ml] == ':');
+
+		cli_time(r->next, next, sizeof(next));
+		spool_printable(addr, sizeof(addr), m->env.rcpt[i].addr,
+		    strlen(m->env.rcpt[i].addr));
+		printf("    %-8s %s", rstate_name(r->state), addr);
+		if (r->attempts > 0)
+			printf("  (%" PRIu32 " attempt%s%s%s) %s%s%s",
+			    r->attempts,
+			    r->attempts == 1 ? "" : "s",
+			    r->state == SPOOL_R_PENDING ? ", next " : "",
+			    r->state == SPOOL_R_PENDING ? next : "",
+			    named ? "" : r->mta, named ? "" : ": ", r->reply);
+		printf("\n");
+	}
+}
+
+static int
+qcli_list(struct qcli *q)
+{
+	struct spool_msg	 m;
+	struct buf		 b;
+	struct json		 j;
+	char			**ids, err[256], when[64];
+	char			 from[SMTP_ADDR_MAX + 1];
+	size_t			 n, i, shown = 0;
+
+	if (qcli_ids(q, &ids, &n) == -1) {
+		fprintf(stderr, "postern: %s: %s\n", q->qdir, strerror(errno));
+		return 1;
+	}
+	buf_init(&b, 256 * 1024 * 1024);
+	json_init(&j, &b);
+	json_obj_begin(&j);
+	json_key(&j, "messages");
+	json_arr_begin(&j);
+	for (i = 0; i < n; i++) {
+		if (spool_load(q->dirfd, ids[i], &m, err, sizeof(err)) == -1) {
+			if (errno != ENOENT)
+				fprintf(stderr, "postern: %s: %s\n", ids[i],
+				    err);
+			continue;
+		}
+		shown++;
+		if (q->json)
+			json_msg(&j, &m);
+		else {
+			cli_time((int64_t)m.env.created, when, sizeof(when));
+			spool_printable(from, sizeof(from), m.env.sender,
+			    strlen(m.env.sender));
+			printf("%s %9" PRIu64 " %s <%s> %s\n", m.env.id,
+			    m.content_len, when, from, qcli_state(&m));
+			text_rcpts(&m);
+		}
+		spool_msg_free(&m);
+	}
+	json_arr_end(&j);
+	json_obj_end(&j);
+	if (q->json) {
+		if (json_finish(&j) == -1)
+			fprintf(stderr, "postern: queue too large for JSON\n");
+		else
+			printf("%s\n", buf_str(&b));
+	} else
+		printf("-- %zu message%s in the queue\n", shown,
+		    shown == 1 ? "" : "s");
+	buf_free(&b);
+	qcli_free_ids(ids, n);
+	return 0;
+}
+
+/* The header section of the content, for `show`. */
+static void
+show_header(struct qcli *q, const char *id, uint64_t content_len)
+{
+	char	 name[ENVELOPE_ID_MAX + 8], *h, *end;
+	size_t	 n = content_len < HEADER_SHOW_MAX ? content_len :
+	    HEADER_SHOW_MAX;
+	ssize_t	 r;
+	int	 fd;
+
+	snprintf(name, sizeof(name), "%s.msg", id);
+	if ((fd = openat(q->dirfd, name, O_RDONLY | O_CLOEXEC)) == -1 ||
+	    (h = malloc(n + 1)) == NULL) {
+		if (fd != -1)
+			close(fd);
+		return;
+	}
+	r = pread(fd, h, n, 0);
+	close(fd);
+	if (r > 0) {
+		h[r] = '\0';
+		if ((end = strstr(h, "\r\n\r\n")) != NULL)
+			end[2] = '\0';
+		/* remote text on the operator's terminal: no escapes */
+		for (end = h; *end; end++)
+			if (((unsigned char)*end < 0x20 && !strchr("\r\n\t",
+			    *end)) || *end == 0x7f)
+				*end = '?';
+		printf("\n%s", h);
+	}
+	free(h);
+}
+
+static int
+qcli_show(struct qcli *q, const char *id)
+{
+	struct spool_msg	m;
+	struct buf		b;
+	struct json		j;
+	char			err[256], when[64];
+
+	if (!spool_valid_id(id) ||
+	    spool_load(q->dirfd, id, &m, err, sizeof(err)) == -1) {
+		fprintf(stderr, "postern: queue: no message %s\n", id);
+		return 1;
+	}
+	if (q->json) {
+		buf_init(&b, 64 * 1024 * 1024);
+		json_init(&j, &b);
+		json_msg(&j, &m);
+		if (json_finish(&j) == 0)
+			printf("%s\n", buf_str(&b));
+		buf_free(&b);
+	} else {
+		cli_time((int64_t)m.env.created, when, sizeof(when));
+		spool_printable(m.env.sender, sizeof(m.env.sender),
+		    m.env.sender, strlen(m.env.sender));
+		spool_printable(m.env.helo, sizeof(m.env.helo), m.env.helo,
+		    strlen(m.env.helo));
+		printf("id:        %s\narrival:   %s\nsize:      %" PRIu64
+		    "\nsender:    <%s>\nauth:      %s\nclient:    %s\n"
+		    "listener:  %s\nstate:     %s\nrecipients:\n", m.env.id,
+		    when, m.content_len, m.env.sender,
+		    m.env.auth_user[0] ? m.env.auth_user : "-", m.env.client,
+		    m.env.listener, qcli_state(&m));
+		text_rcpts(&m);
+		show_header(q, id, m.content_len);
+	}
+	spool_msg_free(&m);
+	return 0;
+}
+
+/* The server is stopped (we hold its lock): edit the files. */
+static int
+qcli_offline(struct qcli *q, const char *verb, const char *id)
+{
+	struct spool_msg	m;
+	struct buf		b;
+	char			err[256];
+	size_t			i;
+	int			rc = 0;
+
+	if (strcmp(verb, "delete") == 0)
+		return spool_remove(q->dirfd, id, 1);
+	if (spool_load(q->dirfd, id, &m, err, sizeof(err)) == -1)
+		return -1;
+	buf_init(&b, 16 * 1024 * 1024);
+	if (strcmp(verb, "hold") == 0 || strcmp(verb, "release") == 0)
+		buf_appendf(&b, "H %d\n", strcmp(verb, "hold") == 0);
+	else {		/* flush: every pending recipient is due now */
+		for (i = 0; i < m.env.nrcpt; i++) {
+			if (m.rs[i].state != SPOOL_R_PENDING)
+				continue;
+			m.rs[i].next = 0;
+			spool_rec_rcpt(&b, i, &m.rs[i]);
+		}
+		if (m.hold)
+			buf_appends(&b, "H 0\n");
+	}
+	if (b.len > 0)
+		rc = spool_log(q->dirfd, id, &b, NULL);
+	buf_free(&b);
+	spool_msg_free(&m);
+	return rc;
+}
+
+/* The server runs: leave the command for it. */
+static int
+qcli_online(struct qcli *q, const char *verb, const char *id)
+{
+	char	tmp[PATH_MAX], path[PATH_MAX], line[128];
+	int	fd, n;
+
+	n = snprintf(line, sizeof(line), "%s %s\n", verb, id);
+	if (util_snprintf(tmp, sizeof(tmp), "%s/spool/cmd/.%ld.tmp",
+	    q->datadir, (long)getpid()) == -1 ||
+	    util_snprintf(path, sizeof(path), "%s/spool/cmd/%" PRIx64 "-%ld",
+	    q->datadir, util_now_ms(), (long)getpid()) == -1)
+		return -1;
+	if ((fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC,
+	    0600)) == -1)
+		return -1;
+	if (util_write_all(fd, line, (size_t)n) == -1 || fsync(fd) == -1 ||
+	    rename(tmp, path) == -1) {
+		close(fd);
+		unlink(tmp);
+		return -1;
+	}
+	close(fd);
+	return 0;
+}
+
+static int
+qcli_change(struct qcli *q, const char *verb, const char *id)
+{
+	char	**ids = NULL, lock[PATH_MAX], name[ENVELOPE_ID_MAX + 8];
+	size_t	  n = 0, i;
+	int	  lfd, online, rc = 0;
+
+	if (*id != '\0') {
+		snprintf(name, sizeof(name), "%s.msg", id);
+		if (!spool_valid_id(id) || faccessat(q->dirfd, name, F_OK, 0)) {
+			fprintf(stderr, "postern: queue %s: no message %s\n",
+			    verb, id);
+			return 1;
+		}
+	}
+	snprintf(lock, sizeof(lock), "%s/spool/queue.lock", q->datadir);
+	if ((lfd = open(lock, O_RDWR | O_CREAT | O_CLOEXEC, 0600)) == -1) {
+		fprintf(stderr, "postern: %s: %s\n", lock, strerror(errno));
+		return 1;
+	}
+	online = flock(lfd, LOCK_EX | LOCK_NB) == -1;
+	if (online)
+		rc = qcli_online(q, verb, id);
+	else if (*id != '\0')
+		rc = qcli_offline(q, verb, id);
+	else if (qcli_ids(q, &ids, &n) == 0) {
+		for (i = 0; i < n && rc == 0; i++)
+			rc = qcli_offline(q, verb, ids[i]);
+		qcli_free_ids(ids, n);
+	}
+	close(lfd);
+	if (rc == -1) {
+		fprintf(stderr, "postern: queue %s %s: %s\n", verb, id,
+		    strerror(errno));
+		return 1;
+	}
+	printf("postern: queue %s %s: %s\n", verb, *id ? id : "(all)",
+	    online ? "passed to the running server (applied within a "
+	    "second)" : "done (the server is not running)");
+	return 0;
+}
+
+/*
+ * A usage error: "postern: queue[ SUBCOMMAND]: REASON", then the usage;
+ * 2.
+ */
+static int
+qcli_usage(const char *verb, const char *fmt, ...)
+{
+	va_list	ap;
+
+	fprintf(stderr, "postern: queue%s%s: ", verb ? " " : "",
+	    verb ? verb : "");
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fprintf(stderr, "\nusage: postern [-d DIR] queue list [--json]\n"
+	    "       postern [-d DIR] queue show ID [--json]\n"
+	    "       postern [-d DIR] queue flush [ID]\n"
+	    "       postern [-d DIR] queue delete|hold|release ID\n");
+	return 2;
+}
+
+int
+cli_queue(const char *datadir, int argc, char **argv)
+{
+	/* the subcommands, and whether each needs an ID (2 = optional) */
+	static const struct {
+		const char	*verb;
+		int		 id;
+	} verbs[] = {
+		{ "list", 0 }, { "show", 1 }, { "flush", 2 }, { "delete", 1 },
+		{ "hold", 1 }, { "release", 1 },
+	};
+	static const char *names = "list, show, flush, delete, hold, release";
+	struct qcli	 q;
+	const char	*verb, *id = "";
+	size_t		 v;
+	int		 i, rc;
+
+	if (argc == 0)
+		return qcli_usage(NULL, "which subcommand? (%s)", names);
+	verb = argv[0];
+	for (v = 0; v < sizeof(verbs) / sizeof(verbs[0]); v++)
+		if (strcmp(verb, verbs[v].verb) == 0)
+			break;
+	if (v == sizeof(verbs) / sizeof(verbs[0]))
+		return qcli_usage(NULL, "unknown subcommand '%.64s' (%s)", verb,
+		    names);
+	memset(&q, 0, sizeof(q));
+	q.dirfd = -1;
+	for (i = 1; i < argc; i++) {
+		if (strcmp(argv[i], "--json") == 0)
+			q.json = 1;
+		else if (argv[i][0] == '-')
+			return qcli_usage(verb, "unknown option '%.64s'",
+			    argv[i]);
+		else if (*id == '\0' && verbs[v].id != 0)
+			id = argv[i];
+		else
+			return qcli_usage(verb, "too many arguments ('%.64s')",
+			    argv[i]);
+	}
+	if (verbs[v].id == 1 && *id == '\0')
+		return qcli_usage(verb, "missing ID (see: postern queue list)");
+	if (qcli_open(&q, datadir) == -1)
+		return 1;
+	if (strcmp(verb, "list") == 0)
+		rc = qcli_list(&q);
+	else if (strcmp(verb, "show") == 0)
+		rc = qcli_show(&q, id);
+	else
+		rc = qcli_change(&q, verb, id);
+	close(q.dirfd);
+	return rc;
+}

@@ -1,0 +1,153 @@
+/*
+ * provision_fmt: CSV layouts for importing provisioned mailboxes into
+ * cold-email sending platforms ("generic", "instantly", "smartlead"), the
+ * connection settings they and `mailbox show` give, and the name helpers
+ * that turn "First Last" into a mailbox local part.  See provision_fmt.c
+ * for the exact header rows and where they come from.
+ */
+#ifndef POSTERN_PROVISION_FMT_H
+#define POSTERN_PROVISION_FMT_H
+
+#include <stddef.h>
+
+#include "lib/buf.h"
+
+struct config;
+
+#define PROVISION_SMTP_PORT	587	/* RFC 6409 submission, STARTTLS */
+#define PROVISION_SMTP_SECURITY	"STARTTLS"	/* RFC 3207 */
+#define PROVISION_IMAP_SECURITY	"SSL/TLS"	/* implicit, RFC 8314 */
+#define PROVISION_LOCAL_MAX	64	/* RFC 5321 §4.5.3.1.1 */
+#define PROVISION_MAX_COLS	32
+
+/* Column flags. */
+#define PROVISION_COL_IF_IMAP	0x1	/* only in files that carry IMAP */
+
+/* What goes into one column. */
+enum provision_val {
+	PROVISION_V_EMPTY,	/* always empty: platform default */
+	PROVISION_V_EMAIL,
+	PROVISION_V_FIRST_NAME,
+	PROVISION_V_LAST_NAME,
+	PROVISION_V_FROM_NAME,	/* "First Last", trimmed */
+	PROVISION_V_SMTP_HOST,
+	PROVISION_V_SMTP_PORT,
+	PROVISION_V_SMTP_SECURITY,	/* PROVISION_SMTP_SECURITY */
+	PROVISION_V_SMTP_USER,	/* the full address */
+	PROVISION_V_SMTP_PASS,
+	PROVISION_V_IMAP_HOST,	/* empty unless IMAP is configured */
+	PROVISION_V_IMAP_PORT,
+	PROVISION_V_IMAP_USER,
+	PROVISION_V_IMAP_PASS,
+	PROVISION_V_IMAP_SECURITY,	/* PROVISION_IMAP_SECURITY */
+	PROVISION_V_DAILY_LIMIT,	/* empty when 0 */
+	PROVISION_V_WARMUP,	/* TRUE, FALSE or empty */
+	PROVISION_V_REPLY_TO,
+};
+
+enum provision_warmup {
+	PROVISION_WARMUP_DEFAULT,	/* leave the cell empty */
+	PROVISION_WARMUP_ON,
+	PROVISION_WARMUP_OFF,
+};
+
+struct provision_col {
+	const char		*header;
+	enum provision_val	 val;
+	unsigned		 flags;		/* PROVISION_COL_* */
+};
+
+struct provision_fmt {
+	const char			*name;
+	const char			*description;
+	const struct provision_col	*cols;
+	size_t				 ncols;
+};
+
+/*
+ * Where a mailbox connects, as every CSV and `mailbox show` say it: SMTP
+ * submission with STARTTLS on submission_port at the domain's
+ * submission_host, else the server's hostname (the names its certificates
+ * carry); IMAP with implicit TLS on imap_port at imap_host, else that same
+ * host.  IMAP is offered when a Dovecot logs in with postern's accounts
+ * (imap_enabled(), or imap = external: a system Dovecot on this host) or,
+ * failing that, when imap_host names another server; otherwise imap_host
+ * is NULL.  The strings point into the config and submission_host.
+ */
+struct provision_endpoints {
+	const char	*smtp_host;
+	unsigned	 smtp_port;
+	const char	*imap_host;	/* NULL: no IMAP to offer */
+	unsigned	 imap_port;
+	int		 imap_served;	/* on postern's accounts */
+};
+
+/*
+ * One mailbox.  Strings may be NULL, which is the same as "".  email,
+ * password and smtp_host are required.  smtp_port 0 means 587.  IMAP is
+ * "configured" only when imap_host is non-empty and imap_port non-zero;
+ * otherwise every IMAP cell is left empty and the PROVISION_COL_IF_IMAP
+ * columns are left out (see provision_fmt.c).
+ */
+struct provision_account {
+	const char		*email;
+	const char		*first_name;
+	const char		*last_name;
+	const char		*password;
+	const char		*smtp_host;
+	unsigned		 smtp_port;
+	const char		*imap_host;
+	unsigned		 imap_port;
+	unsigned		 daily_limit;	/* 0: leave empty */
+	enum provision_warmup	 warmup;
+	const char		*reply_to;	/* NULL or "": empty */
+};
+
+/* The format called name (case-insensitive), or NULL. */
+const struct provision_fmt *provision_fmt_find(const char *name);
+
+/* The i-th format, or NULL past the last: for listing them. */
+const struct provision_fmt *provision_fmt_at(size_t i);
+
+/*
+ * Append the header row (CRLF-terminated).  imap: the rows will carry
+ * IMAP (provision_fmt_has_imap()), so PROVISION_COL_IF_IMAP columns are
+ * in.  0 or -1.
+ */
+int	provision_fmt_header(const struct provision_fmt *, int imap,
+	    struct buf *);
+
+/* 1 if the account's row carries IMAP settings, else 0. */
+int	provision_fmt_has_imap(const struct provision_account *);
+
+/*
+ * Append one account's row.  -1, with the buffer unchanged, if a
+ * required value is missing or the buffer is full.
+ */
+int	provision_fmt_row(const struct provision_fmt *,
+	    const struct provision_account *, struct buf *);
+
+/* Fill e for a domain whose submission_host may be NULL or "". */
+void	provision_endpoints(const struct config *,
+	    const char *submission_host, struct provision_endpoints *e);
+
+/*
+ * "José Núñez" -> "jose.nunez": ASCII lower case, Latin-1 and Latin
+ * Extended-A letters folded, other non-ASCII dropped, apostrophes
+ * dropped, any other run of non-alphanumerics becomes one dot; only
+ * [a-z0-9.], no leading, trailing or double dot, at most 64 bytes (and
+ * outsz - 1).  Returns 0, or -1 (out = "") if nothing remains.
+ */
+int	provision_local_part(const char *first_last, char *out,
+	    size_t outsz);
+
+/*
+ * Split a full name at its first run of white space: "Mary Ann Smith" ->
+ * "Mary" / "Ann Smith".  White space is trimmed and collapsed; last may
+ * come back empty.  Returns 0, or -1 if the name is empty or a part does
+ * not fit.
+ */
+int	provision_split_name(const char *full, char *first, size_t firstsz,
+	    char *last, size_t lastsz);
+
+#endif

@@ -1,0 +1,138 @@
+/*
+ * config: postern.conf, "key = value" lines, '#' starts a comment line,
+ * blank lines ignored.  Every key is known and every value checked; the
+ * first bad line fails the load with "FILE:LINE: reason" and the server
+ * does not start.  Durations take an optional unit (ms, s, m, h; plain
+ * numbers are seconds); sizes an optional K, M or G (powers of 1024).
+ */
+#ifndef POSTERN_CONFIG_H
+#define POSTERN_CONFIG_H
+
+#include <sys/socket.h>
+
+#include <limits.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "lib/log.h"
+
+#define CONFIG_LISTEN_MAX	8	/* addresses per listener kind */
+#define CONFIG_HOST_MAX		253
+
+enum listen_kind {
+	LISTEN_SUBMISSION,	/* 587: STARTTLS, AUTH required */
+	LISTEN_SMTPS,		/* 465: implicit TLS, AUTH required */
+	LISTEN_MX,		/* 25: no AUTH, local domains only */
+	LISTEN_SMTP_COUNT,	/* the kinds the smtp process serves */
+	LISTEN_IMAP = LISTEN_SMTP_COUNT,	/* 143: STARTTLS (Dovecot) */
+	LISTEN_IMAPS,		/* 993: implicit TLS (Dovecot) */
+	LISTEN_KIND_COUNT,
+};
+
+enum imap_server {
+	IMAP_NONE,		/* no IMAP service */
+	IMAP_DOVECOT,		/* serve starts Dovecot on our accounts */
+	IMAP_EXTERNAL,		/* a system Dovecot uses our login socket */
+};
+
+struct config_listen {
+	struct sockaddr_storage	ss;
+	socklen_t		sslen;
+	char			text[64];	/* as written, for logs */
+};
+
+enum outbound_tls {
+	OUTBOUND_TLS_NONE,		/* never STARTTLS */
+	OUTBOUND_TLS_OPPORTUNISTIC,	/* when offered; no verification */
+	OUTBOUND_TLS_REQUIRED,		/* defer hosts that do not offer it */
+};
+
+enum delivery_mode {
+	DELIVERY_NO,			/* keep everything queued */
+	DELIVERY_YES,
+	DELIVERY_DISCARD,		/* drop as delivered (Postfix discard(8)) */
+};
+
+enum relay_tls {
+	RELAY_TLS_STARTTLS,		/* required STARTTLS */
+	RELAY_TLS_IMPLICIT,		/* TLS from the first byte (465) */
+	RELAY_TLS_NONE,			/* plaintext; AUTH then refused */
+};
+
+struct config {
+	char		path[PATH_MAX];
+	char		hostname[CONFIG_HOST_MAX + 1];
+	char		user[33];		/* unprivileged user (root) */
+	struct config_listen listen[LISTEN_KIND_COUNT][CONFIG_LISTEN_MAX];
+	size_t		nlisten[LISTEN_KIND_COUNT];
+	uint64_t	max_message_size;	/* SIZE, octets */
+	unsigned	max_recipients;		/* per message */
+	unsigned	max_errors;		/* per session, then 421 */
+	unsigned	max_sessions;		/* concurrent, all listeners */
+	unsigned	timeout_command_ms;	/* RFC 5321 §4.5.3.2.7: 5 min */
+	unsigned	timeout_data_ms;	/* per DATA block: 3 min */
+	unsigned	timeout_tls_ms;		/* TLS handshake */
+	unsigned	greet_delay_ms;		/* pregreet window */
+	unsigned	shutdown_grace_ms;	/* SIGTERM: finish sessions */
+	unsigned	auth_workers;		/* hashing threads */
+	int		auth_plain;		/* mechanisms offered */
+	int		auth_login;
+	enum log_level	log_level;
+	/* soft lock: per username, and per client for distinct usernames */
+	unsigned	auth_fail_limit;
+	unsigned	auth_fail_window_ms;
+	unsigned	auth_lock_time_ms;
+	unsigned	auth_ip_fail_limit;	/* 0: no client lock */
+	/* familiar-client rule: networks that logged in within this many
+	   days answer only to their own lock (0: one lock for all) */
+	unsigned	auth_familiar_days;
+	unsigned	auth_familiar_v4;	/* network prefix lengths: */
+	unsigned	auth_familiar_v6;	/* 32, 128 the address itself */
+	unsigned	auth_cache_ttl_ms;	/* verified-credential cache */
+	int		require_host_match;	/* SNI must serve the domain */
+	char		imap_host[CONFIG_HOST_MAX + 1];	/* for provisioning */
+	unsigned	imap_port;
+	unsigned	submission_port;	/* for provisioning: 587 */
+	enum imap_server imap;		/* with an IMAP listener: Dovecot */
+	char		dovecot[PATH_MAX];	/* its binary */
+	unsigned	imap_max_userip_connections;
+	/* delivery (queue process) */
+	enum delivery_mode delivery;
+	unsigned	delivery_workers;	/* threads */
+	unsigned	destination_concurrency; /* connections per domain */
+	unsigned	retry_min_ms;		/* first retry, then doubling */
+	unsigned	retry_max_ms;		/* to at most this */
+	unsigned	queue_lifetime_ms;	/* then bounce (4.4.7) */
+	unsigned	timeout_connect_ms;	/* outbound connect */
+	unsigned	timeout_outbound_ms;	/* outbound replies */
+	unsigned	outbound_port;		/* MX port: 25 but in tests */
+	enum outbound_tls outbound_tls;
+	char		dns_server[64];		/* ADDR[:PORT], "" = system */
+	char		relayhost[CONFIG_HOST_MAX + 1];	/* "" = MX */
+	unsigned	relayhost_port;
+	enum relay_tls	relayhost_tls;
+	char		relayhost_user[256];
+	char		relayhost_password_file[PATH_MAX];
+	int		relayhost_tls_verify;	/* certificate must verify */
+	char		relayhost_cafile[PATH_MAX];	/* "" = system CAs */
+};
+
+/* Fill in the built-in defaults (listeners empty). */
+void	config_defaults(struct config *);
+
+/*
+ * Load path over the defaults.  Returns 0, or -1 with "PATH:LINE: reason"
+ * (or "PATH: reason") in err.
+ */
+int	config_load(struct config *, const char *path, char *err,
+	    size_t errsz);
+
+/*
+ * Parse one listener value: whitespace-separated ADDR:PORT or [IPv6]:PORT
+ * items (numeric addresses only), or empty to disable.  Returns 0 or -1
+ * with the reason in err.
+ */
+int	config_parse_listen(const char *value, struct config_listen *out,
+	    size_t *nout, char *err, size_t errsz);
+
+#endif

@@ -1,0 +1,492 @@
+/*
+ * maildir: see maildir.h.  Delivery follows the Maildir protocol and the
+ * durable-write rule of STYLE §7: the file is created with O_EXCL in tmp/
+ * under a name no other delivery can pick, written, fsync'd and closed
+ * (close(2) can report ENOSPC or EDQUOT on network file systems), then
+ * hard-linked into new/ (link(2) refuses to replace a file, unlike
+ * rename(2), which is only the fallback for file systems without hard
+ * links) and new/ is fsync'd so the directory entry is on disk too.
+ *
+ * Every failure path goes through one label that closes and unlinks what
+ * was made and restores errno, so the caller sees the errno of the call
+ * that failed.  Directories this creates are made 0700 and their parent
+ * fsync'd; directories that already exist are left as they are.
+ */
+#include <sys/stat.h>
+#include <sys/time.h>
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "lib/util.h"
+#include "queue/maildir.h"
+
+#define MAILDIR_COPY	65536		/* pread/write chunk */
+#define MAILDIR_HOST	256		/* gethostname(2) result */
+
+static const char *const maildir_subdirs[] = { "tmp", "new", "cur" };
+
+static void	maildir_err(char *, size_t, const char *, ...)
+		    __attribute__((format(printf, 3, 4)));
+static int	maildir_fsync_parent(const char *);
+static int	maildir_mkdir(const char *);
+static int	maildir_mkdirs(const char *);
+static int	maildir_prepare(const char *, char *, size_t);
+static void	maildir_host(char *, size_t);
+static int	maildir_unique(char *, size_t, const char *, uint64_t);
+static int	maildir_find(const char *, const char *, char *, size_t);
+static int	maildir_deliver_as(const char *, const char *, int,
+		    const char *, size_t, int, uint64_t, uint64_t, char *,
+		    size_t, char *, size_t);
+static int	maildir_copy(int, const char *, size_t, int, uint64_t,
+		    uint64_t);
+static int	maildir_write(const char *, int, const char *, size_t, int,
+		    uint64_t, uint64_t, char *, size_t);
+static int	maildir_publish(const char *, const char *);
+static int	maildir_component(const char *, size_t, char *, size_t);
+static int	maildir_local(const char *, size_t, char *, size_t);
+
+/* The reason, with strerror(errno); errno is left as it was. */
+static void
+maildir_err(char *err, size_t errsz, const char *fmt, ...)
+{
+	char	what[PATH_MAX + 64];
+	va_list	ap;
+	int	saved = errno;
+
+	if (err == NULL || errsz == 0)
+		return;
+	va_start(ap, fmt);
+	(void)vsnprintf(what, sizeof(what), fmt, ap);
+	va_end(ap);
+	(void)snprintf(err, errsz, "%s: %s", what, strerror(saved));
+	errno = saved;
+}
+
+/* Directories. */
+
+static int
+maildir_fsync_parent(const char *dir)
+{
+	char	parent[PATH_MAX];
+	char	*slash;
+
+	if (util_strlcpy(parent, dir, sizeof(parent)) == -1) {
+		errno = ENAMETOOLONG;
+		return -1;
+	}
+	if ((slash = strrchr(parent, '/')) == NULL)
+		return util_fsync_dir(".");
+	if (slash == parent)
+		slash++;		/* "/x": the parent is "/" */
+	*slash = '\0';
+	return util_fsync_dir(parent);
+}
+
+/* One directory: made 0700 (parent fsync'd), or already a directory. */
+static int
+maildir_mkdir(const char *dir)
+{
+	struct stat	st;
+
+	if (mkdir(dir, 0700) == 0)
+		return maildir_fsync_parent(dir);
+	if (errno != EEXIST)
+		return -1;
+	if (stat(dir, &st) == -1)
+		return -1;
+	if (!S_ISDIR(st.st_mode)) {
+		errno = ENOTDIR;
+		return -1;
+	}
+	return 0;
+}
+
+/* mkdir -p: each missing component of path, then path. */
+static int
+maildir_mkdirs(const char *path)
+{
+	char	dir[PATH_MAX];
+	char	*p;
+
+	if (util_strlcpy(dir, path, sizeof(dir)) == -1) {
+		errno = ENAMETOOLONG;
+		return -1;
+	}
+	for (p = dir + 1; (p = strchr(p, '/')) != NULL; p++) {
+		*p = '\0';
+		if (maildir_mkdir(dir) == -1)
+			return -1;
+		*p = '/';
+	}
+	return maildir_mkdir(dir);
+}
+
+/* tmp/ new/ cur/; the Maildir and its parents only when missing. */
+static int
+maildir_prepare(const char *path, char *err, size_t errsz)
+{
+	char	sub[PATH_MAX];
+	size_t	i;
+
+	for (i = 0; i < 3; i++) {
+		if (util_snprintf(sub, sizeof(sub), "%s/%s", path,
+		    maildir_subdirs[i]) == -1) {
+			errno = ENAMETOOLONG;
+			maildir_err(err, errsz, "%s", path);
+			return -1;
+		}
+		if (maildir_mkdir(sub) == 0)
+			continue;
+		if (errno != ENOENT || maildir_mkdirs(sub) == -1) {
+			maildir_err(err, errsz, "mkdir %s", sub);
+			return -1;
+		}
+	}
+	return 0;
+}
+
+/* Unique names. */
+
+/* Host name with '/' and ':' escaped, as the Maildir convention asks. */
+static void
+maildir_host(char *out, size_t outsz)
+{
+	char	host[MAILDIR_HOST + 1];
+	size_t	i, o = 0;
+
+	if (gethostname(host, sizeof(host) - 1) == -1 || host[0] == '\0')
+		(void)util_strlcpy(host, "localhost", sizeof(host));
+	host[sizeof(host) - 1] = '\0';
+	for (i = 0; host[i] != '\0' && o + 5 < outsz; i++) {
+		if (host[i] == '/' || host[i] == ':') {
+			memcpy(out + o, host[i] == '/' ? "\\057" : "\\072", 4);
+			o += 4;
+		} else
+			out[o++] = host[i];
+	}
+	out[o] = '\0';
+}
+
+/*
+ * TIME.M<usec>P<pid>R<random hex>.HOST,S=<size>, or KEY.HOST,S=<size>
+ * when the caller names the delivery (maildir_deliver_once).
+ */
+static int
+maildir_unique(char *out, size_t outsz, const char *key, uint64_t size)
+{
+	char		host[4 * MAILDIR_HOST + 1];
+	struct timeval	tv;
+	int		r;
+
+	maildir_host(host, sizeof(host));
+	if (key != NULL)
+		r = util_snprintf(out, outsz, "%s.%s,S=%llu", key, host,
+		    (unsigned long long)size);
+	else {
+		gettimeofday(&tv, NULL);
+		r = util_snprintf(out, outsz, "%lld.M%06ldP%ldR%016llx.%s,"
+		    "S=%llu", (long long)tv.tv_sec, (long)tv.tv_usec,
+		    (long)getpid(), (unsigned long long)util_random_u64(),
+		    host, (unsigned long long)size);
+	}
+	if (r == -1) {
+		errno = ENAMETOOLONG;
+		return -1;
+	}
+	return 0;
+}
+
+/*
+ * Is a file named "KEY." something in new/ or cur/?  A reader that saw
+ * the message moved it to cur/ and appended ":2,FLAGS"; the host part
+ * may differ if the machine was renamed.  1 (its name in found), 0, or
+ * -1 when a directory cannot be read (then nothing may be written: a
+ * second copy is what this check is for).
+ */
+static int
+maildir_find(const char *path, const char *key, char *found,
+    size_t foundsz)
+{
+	static const char *const where[] = { "new", "cur" };
+	char		 dir[PATH_MAX];
+	struct dirent	*de;
+	size_t		 klen = strlen(key), i;
+	DIR		*d;
+
+	for (i = 0; i < 2; i++) {
+		if (util_snprintf(dir, sizeof(dir), "%s/%s", path,
+		    where[i]) == -1) {
+			errno = ENAMETOOLONG;
+			return -1;
+		}
+		if ((d = opendir(dir)) == NULL)
+			return -1;
+		errno = 0;
+		while ((de = readdir(d)) != NULL)
+			if (strncmp(de->d_name, key, klen) == 0 &&
+			    de->d_name[klen] == '.') {
+				(void)util_snprintf(found, foundsz, "%s/%s",
+				    where[i], de->d_name);
+				closedir(d);
+				return 1;
+			}
+		if (errno != 0) {
+			closedir(d);
+			return -1;
+		}
+		closedir(d);
+	}
+	return 0;
+}
+
+/* Writing. */
+
+/* prefix, then len bytes of in from off; EIO if in ends before that. */
+static int
+maildir_copy(int out, const char *prefix, size_t prefix_len, int in,
+    uint64_t off, uint64_t len)
+{
+	char	buf[MAILDIR_COPY];
+	ssize_t	n;
+	size_t	want;
+
+	if (prefix_len > 0 && util_write_all(out, prefix, prefix_len) == -1)
+		return -1;
+	while (len > 0) {
+		want = len < sizeof(buf) ? (size_t)len : sizeof(buf);
+		n = pread(in, buf, want, (off_t)off);
+		if (n == -1 && errno == EINTR)
+			continue;
+		if (n <= 0) {
+			if (n == 0)
+				errno = EIO;
+			return -1;
+		}
+		if (util_write_all(out, buf, (size_t)n) == -1)
+			return -1;
+		off += (uint64_t)n;
+		len -= (uint64_t)n;
+	}
+	return 0;
+}
+
+/* tmp/UNIQUE, written and on disk; removed again on failure. */
+static int
+maildir_write(const char *tmp, int keyed, const char *prefix,
+    size_t prefix_len, int in, uint64_t off, uint64_t len, char *err,
+    size_t errsz)
+{
+	int	fd, saved;
+
+	fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC,
+	    0600);
+	/* a named delivery's own earlier try, cut short by a crash */
+	if (fd == -1 && errno == EEXIST && keyed && unlink(tmp) == 0)
+		fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW |
+		    O_CLOEXEC, 0600);
+	if (fd == -1) {
+		maildir_err(err, errsz, "create %s", tmp);
+		return -1;
+	}
+	if (maildir_copy(fd, prefix, prefix_len, in, off, len) == -1 ||
+	    fsync(fd) == -1) {
+		maildir_err(err, errsz, "write %s", tmp);
+		saved = errno;
+		close(fd);
+		errno = saved;
+		goto fail;
+	}
+	if (close(fd) == -1) {
+		maildir_err(err, errsz, "close %s", tmp);
+		goto fail;
+	}
+	return 0;
+fail:
+	saved = errno;
+	unlink(tmp);
+	errno = saved;
+	return -1;
+}
+
+/* tmp -> new without replacing anything; rename where links fail. */
+static int
+maildir_publish(const char *tmp, const char *dst)
+{
+	int	saved;
+
+	if (link(tmp, dst) == 0) {
+		saved = errno;
+		(void)unlink(tmp);
+		errno = saved;
+		return 0;
+	}
+	if (errno != EPERM && errno != EOPNOTSUPP && errno != ENOSYS)
+		return -1;
+	return rename(tmp, dst);
+}
+
+int
+maildir_deliver(const char *path, const char *prefix, size_t prefix_len,
+    int fd, uint64_t off, uint64_t len, char *name, size_t namesz,
+    char *err, size_t errsz)
+{
+	return maildir_deliver_as(path, NULL, 0, prefix, prefix_len, fd, off,
+	    len, name, namesz, err, errsz);
+}
+
+int
+maildir_deliver_once(const char *path, const char *key, int recheck,
+    const char *prefix, size_t prefix_len, int fd, uint64_t off,
+    uint64_t len, char *name, size_t namesz, char *err, size_t errsz)
+{
+	return maildir_deliver_as(path, key, recheck, prefix, prefix_len, fd,
+	    off, len, name, namesz, err, errsz);
+}
+
+static int
+maildir_deliver_as(const char *path, const char *key, int recheck,
+    const char *prefix, size_t prefix_len, int fd, uint64_t off,
+    uint64_t len, char *name, size_t namesz, char *err, size_t errsz)
+{
+	char	uniq[NAME_MAX + 1], tmp[PATH_MAX], dst[PATH_MAX];
+	char	newdir[PATH_MAX], found[NAME_MAX + 8];
+	int	saved, r;
+
+	if (name != NULL && namesz > 0)
+		name[0] = '\0';
+	if (err != NULL && errsz > 0)
+		err[0] = '\0';
+	if ((prefix == NULL && prefix_len > 0) || off > INT64_MAX ||
+	    len > INT64_MAX - off || len > UINT64_MAX - prefix_len ||
+	    (key != NULL && (key[0] == '\0' || key[0] == '.' ||
+	    strpbrk(key, "/:") != NULL))) {
+		errno = EINVAL;
+		maildir_err(err, errsz, "maildir_deliver");
+		return -1;
+	}
+	if (maildir_prepare(path, err, errsz) == -1)
+		return -1;
+	if (maildir_unique(uniq, sizeof(uniq), key, prefix_len + len) == -1 ||
+	    util_snprintf(tmp, sizeof(tmp), "%s/tmp/%s", path, uniq) == -1 ||
+	    util_snprintf(dst, sizeof(dst), "%s/new/%s", path, uniq) == -1 ||
+	    util_snprintf(newdir, sizeof(newdir), "%s/new", path) == -1 ||
+	    (name != NULL && strlen(uniq) + (key != NULL ? 4 : 0) >=
+	    namesz)) {
+		errno = ENAMETOOLONG;
+		maildir_err(err, errsz, "%s: file name", path);
+		return -1;
+	}
+	if (key != NULL && recheck) {
+		if ((r = maildir_find(path, key, found, sizeof(found))) == -1) {
+			maildir_err(err, errsz, "%s: look for %s", path, key);
+			return -1;
+		}
+		if (r == 1) {
+			/* a crash between link(2) and unlink(2) left both */
+			(void)unlink(tmp);
+			if (name != NULL)
+				(void)util_strlcpy(name, found, namesz);
+			return 1;
+		}
+	}
+	if (maildir_write(tmp, key != NULL, prefix, prefix_len, fd, off, len,
+	    err, errsz) == -1)
+		return -1;
+	if (maildir_publish(tmp, dst) == -1) {
+		saved = errno;
+		unlink(tmp);
+		errno = saved;
+		/* the same named delivery is already there, whole */
+		if (errno == EEXIST && key != NULL) {
+			if (name != NULL)
+				(void)util_snprintf(name, namesz, "new/%s",
+				    uniq);
+			return 1;
+		}
+		maildir_err(err, errsz, "link %s", dst);
+		return -1;
+	}
+	if (util_fsync_dir(newdir) == -1) {
+		maildir_err(err, errsz, "fsync %s", newdir);
+		saved = errno;
+		unlink(dst);
+		errno = saved;
+		return -1;
+	}
+	if (name != NULL)
+		(void)util_snprintf(name, namesz, "%s%s", key != NULL ?
+		    "new/" : "", uniq);
+	return 0;
+}
+
+/* Paths. */
+
+/*
+ * One path component, lower-cased: not empty, not hidden (so not "."
+ * or ".."), and free of separators, quoting, spaces and controls.
+ * 8-bit bytes (UTF-8 addresses, RFC 6531) are kept.
+ */
+static int
+maildir_component(const char *s, size_t n, char *out, size_t outsz)
+{
+	size_t		i;
+	unsigned char	c;
+
+	if (n == 0 || n >= outsz || s[0] == '.')
+		return -1;
+	for (i = 0; i < n; i++) {
+		c = (unsigned char)s[i];
+		if (c <= ' ' || c == 0x7f || strchr("/\\@\"", c) != NULL)
+			return -1;
+		out[i] = (char)(c >= 'A' && c <= 'Z' ? c - 'A' + 'a' : c);
+	}
+	out[n] = '\0';
+	return 0;
+}
+
+/* A quoted local part loses its quotes if what is inside is safe. */
+static int
+maildir_local(const char *s, size_t n, char *out, size_t outsz)
+{
+	if (n >= 2 && s[0] == '"' && s[n - 1] == '"') {
+		s++;
+		n -= 2;
+	}
+	return maildir_component(s, n, out, outsz);
+}
+
+int
+maildir_path(const char *datadir, const char *address, char *out,
+    size_t outsz)
+{
+	char		 local[MAILDIR_LOCAL_MAX + 1];
+	char		 domain[MAILDIR_DOMAIN_MAX + 1];
+	const char	*at;
+
+	if (outsz > 0)
+		out[0] = '\0';
+	if (datadir == NULL || datadir[0] == '\0' || address == NULL ||
+	    (at = strrchr(address, '@')) == NULL ||
+	    maildir_local(address, (size_t)(at - address), local,
+	    sizeof(local)) == -1 ||
+	    maildir_component(at + 1, strlen(at + 1), domain,
+	    sizeof(domain)) == -1) {
+		errno = EINVAL;
+		return -1;
+	}
+	if (util_snprintf(out, outsz, "%s/mail/%s/%s/Maildir", datadir,
+	    domain, local) == -1) {
+		if (outsz > 0)
+			out[0] = '\0';
+		errno = ENAMETOOLONG;
+		return -1;
+	}
+	return 0;
+}

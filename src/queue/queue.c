@@ -1,0 +1,632 @@
+/*
+ * queue: the process that owns the spool, DATADIR/spool/queue.
+ *
+ * A message is born in IPC_Q_OPEN: the queue makes ID.tmp (a free file
+ * of the pool renamed, else created O_EXCL 0600; spool_pool.c) and
+ * passes the SMTP process a descriptor to write the content into;
+ * recipients follow in IPC_Q_RCPT.  IPC_Q_COMMIT hands it to the
+ * commit thread, which makes it durable in this order:
+ *   append the envelope and the trailer (envelope.h) to ID.tmp;
+ *   fsync(ID.tmp); rename to ID.msg;
+ * and then, once for the whole batch it took, fsyncs the directory before
+ * answering QUEUE_RES_OK to every message of the batch (group commit:
+ * concurrent sessions share one directory fsync).  One file per message:
+ * two renames and one fsync each (a create instead of the first rename
+ * when the pool is empty), which is what the spool's cost is made of
+ * (see docs/BENCHMARKS.md).  The rename to ID.msg is the
+ * commit point: at start, any .tmp is left over from a message that was
+ * never acknowledged and is removed.
+ *
+ * Threads: the main thread owns the table of open messages; a committed
+ * message passes to the commit thread and is freed there.  Replies are
+ * serialised by a mutex.  SIGINT/SIGTERM are ignored: the queue stops
+ * when the SMTP process closes the socket, after the last commit.
+ *
+ * A full disk fails the step it hits (ENOSPC or EDQUOT from the create,
+ * the smtp process's content write, the envelope, fsync, rename or the
+ * directory fsync): QUEUE_RES_NOSPACE, which the client sees as 452
+ * 4.3.1, and nothing of the message stays.  Delivery state that could
+ * not be written then (spool_log keeps it in memory) is written by the
+ * idle commit thread every STATE_RETRY_S seconds, and at exit.
+ */
+#include <sys/file.h>
+#include <sys/queue.h>
+#include <sys/stat.h>
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <limits.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "core/proc.h"
+#include "lib/buf.h"
+#include "lib/ipc.h"
+#include "lib/log.h"
+#include "lib/util.h"
+#include "queue/deliver.h"
+#include "queue/envelope.h"
+#include "queue/queue.h"
+#include "queue/spool.h"
+
+#define QBUCKETS	1024
+#define ENV_FILE_MAX	(4 * 1024 * 1024)
+#define STATE_RETRY_S	5	/* delivery state not written: retry */
+
+struct qmsg {
+	LIST_ENTRY(qmsg)	 entry;		/* open table */
+	struct qmsg		*next;		/* commit list */
+	uint64_t		 reqid;
+	int			 fd;
+	int			 err;		/* errno of a failed commit */
+	uint64_t		 content_len;	/* set at commit */
+	struct envelope		 env;
+};
+
+static struct {
+	int			 sock;
+	int			 dirfd;
+	char			 dir[PATH_MAX];
+	LIST_HEAD(, qmsg)	 open[QBUCKETS];
+	pthread_mutex_t		 lock;
+	pthread_cond_t		 cond;
+	pthread_mutex_t		 send_lock;
+	struct qmsg		*head, *tail;	/* to commit */
+	int			 done;
+	size_t			 kept_warned;	/* committer only */
+} Q = {
+	.lock = PTHREAD_MUTEX_INITIALIZER,
+	.cond = PTHREAD_COND_INITIALIZER,
+	.send_lock = PTHREAD_MUTEX_INITIALIZER,
+};
+
+static void	 queue_recover(void);
+static void	 queue_new_id(char *, size_t);
+static struct qmsg *queue_find(uint64_t, int);
+static void	 queue_open(struct ipc_msg *);
+static void	 queue_rcpt(struct ipc_msg *);
+static void	 queue_commit(struct ipc_msg *);
+static void	 queue_abort(struct ipc_msg *);
+static void	 queue_discard(struct qmsg *);
+static struct qmsg *queue_next_batch(void);
+static void	*queue_committer(void *);
+static void	 queue_unlink_committed(const char *);
+static int	 queue_make_durable(struct qmsg *);
+static int	 queue_write_envelope(struct qmsg *);
+static int	 queue_commit_failed(struct qmsg *);
+static void	 queue_reply(uint32_t, uint64_t, uint32_t, const char *, int);
+static int	 queue_path(char *, size_t, const char *, const char *);
+
+static int
+queue_path(char *out, size_t outsz, const char *id, const char *suffix)
+{
+	return util_snprintf(out, outsz, "%s.%s", id, suffix);
+}
+
+static void
+queue_reply(uint32_t type, uint64_t reqid, uint32_t result, const char *id,
+    int fd)
+{
+	struct ipc_msg	m;
+
+	ipc_msg_init(&m, type, reqid);
+	ipc_put_u32(&m, result);
+	ipc_put_str(&m, id);
+	m.fd = fd;
+	pthread_mutex_lock(&Q.send_lock);
+	if (ipc_send(Q.sock, &m) == -1)
+		log_warn("queue: reply");
+	pthread_mutex_unlock(&Q.send_lock);
+}
+
+/*
+ * Queue ids sort by arrival: 13 hex digits of microseconds since the
+ * epoch, then 5 random ones.  O_EXCL settles the rare collision.
+ */
+static void
+queue_new_id(char *out, size_t outsz)
+{
+	struct timespec	ts;
+	uint64_t	us;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	us = (uint64_t)ts.tv_sec * 1000000 + (uint64_t)ts.tv_nsec / 1000;
+	snprintf(out, outsz, "%013" PRIX64 "%05" PRIX64,
+	    (uint64_t)(us & 0xfffffffffffffULL),
+	    (uint64_t)(util_random_u64() & 0xfffffULL));
+}
+
+static struct qmsg *
+queue_find(uint64_t reqid, int unlink_it)
+{
+	struct qmsg	*q;
+
+	LIST_FOREACH(q, &Q.open[reqid % QBUCKETS], entry)
+		if (q->reqid == reqid) {
+			if (unlink_it)
+				LIST_REMOVE(q, entry);
+			return q;
+		}
+	return NULL;
+}
+
+static void
+queue_discard(struct qmsg *q)
+{
+	char	name[64];
+
+	if (q->fd != -1)
+		close(q->fd);
+	if (queue_path(name, sizeof(name), q->env.id, "tmp") == 0)
+		spool_pool_put(Q.dirfd, name);
+	envelope_free(&q->env);
+	free(q);
+}
+
+static void
+queue_open(struct ipc_msg *m)
+{
+	struct qmsg	*q;
+	char		 name[64];
+	int		 tries, fd = -1, dupfd;
+
+	if ((q = queue_find(m->id, 1)) != NULL) {
+		log_warnx("queue: request %" PRIx64 " reopened", m->id);
+		queue_discard(q);
+	}
+	if ((q = calloc(1, sizeof(*q))) == NULL) {
+		queue_reply(IPC_Q_OPENED, m->id, QUEUE_RES_TEMPFAIL, "", -1);
+		return;
+	}
+	envelope_init(&q->env);
+	q->reqid = m->id;
+	q->fd = -1;
+	if (ipc_get_str(m, q->env.sender, sizeof(q->env.sender)) == -1 ||
+	    ipc_get_str(m, q->env.helo, sizeof(q->env.helo)) == -1 ||
+	    ipc_get_str(m, q->env.client, sizeof(q->env.client)) == -1 ||
+	    ipc_get_str(m, q->env.auth_user, sizeof(q->env.auth_user)) == -1 ||
+	    ipc_get_str(m, q->env.listener, sizeof(q->env.listener)) == -1 ||
+	    ipc_get_u32(m, &q->env.flags) == -1 ||
+	    ipc_get_u32(m, &q->env.ret) == -1 ||
+	    ipc_get_str(m, q->env.envid, sizeof(q->env.envid)) == -1 ||
+	    ipc_get_end(m) == -1) {
+		log_warnx("queue: malformed open request");
+		free(q);
+		queue_reply(IPC_Q_OPENED, m->id, QUEUE_RES_TEMPFAIL, "", -1);
+		return;
+	}
+	for (tries = 0; tries < 10 && fd == -1; tries++) {
+		queue_new_id(q->env.id, sizeof(q->env.id));
+		queue_path(name, sizeof(name), q->env.id, "tmp");
+		fd = spool_pool_open(Q.dirfd, name);
+		if (fd == -1 && errno != EEXIST)
+			break;
+	}
+	if (fd == -1 || (dupfd = dup(fd)) == -1) {
+		int saved = errno;
+
+		log_warn("queue: create message file");
+		if (fd != -1) {
+			close(fd);
+			unlinkat(Q.dirfd, name, 0);
+		}
+		free(q);
+		queue_reply(IPC_Q_OPENED, m->id, saved == ENOSPC ||
+		    saved == EDQUOT ? QUEUE_RES_NOSPACE : QUEUE_RES_TEMPFAIL,
+		    "", -1);
+		return;
+	}
+	q->fd = fd;
+	q->env.created = util_now_ms() / 1000;
+	LIST_INSERT_HEAD(&Q.open[m->id % QBUCKETS], q, entry);
+	queue_reply(IPC_Q_OPENED, m->id, QUEUE_RES_OK, q->env.id, dupfd);
+	close(dupfd);
+}
+
+static void
+queue_rcpt(struct ipc_msg *m)
+{
+	struct qmsg	*q = queue_find(m->id, 0);
+	struct env_rcpt	 r;
+
+	if (q == NULL)
+		return;
+	if (ipc_get_str(m, r.addr, sizeof(r.addr)) == -1 ||
+	    ipc_get_u32(m, &r.notify) == -1 ||
+	    ipc_get_str(m, r.orcpt, sizeof(r.orcpt)) == -1 ||
+	    ipc_get_end(m) == -1 || envelope_add_rcpt(&q->env, r.addr) == -1) {
+		log_warnx("queue: %s: bad recipient, message dropped",
+		    q->env.id);
+		LIST_REMOVE(q, entry);
+		queue_discard(q);
+		return;
+	}
+	q->env.rcpt[q->env.nrcpt - 1].notify = r.notify;
+	memcpy(q->env.rcpt[q->env.nrcpt - 1].orcpt, r.orcpt, sizeof(r.orcpt));
+}
+
+static void
+queue_commit(struct ipc_msg *m)
+{
+	struct qmsg	*q = queue_find(m->id, 1);
+
+	if (q == NULL) {
+		queue_reply(IPC_Q_COMMITTED, m->id, QUEUE_RES_TEMPFAIL, "", -1);
+		return;
+	}
+	if (ipc_get_u64(m, &q->env.size) == -1 || ipc_get_end(m) == -1 ||
+	    q->env.nrcpt == 0) {
+		log_warnx("queue: %s: malformed commit", q->env.id);
+		queue_reply(IPC_Q_COMMITTED, m->id, QUEUE_RES_TEMPFAIL, "", -1);
+		queue_discard(q);
+		return;
+	}
+	q->next = NULL;
+	pthread_mutex_lock(&Q.lock);
+	if (Q.tail)
+		Q.tail->next = q;
+	else
+		Q.head = q;
+	Q.tail = q;
+	pthread_cond_signal(&Q.cond);
+	pthread_mutex_unlock(&Q.lock);
+}
+
+static void
+queue_abort(struct ipc_msg *m)
+{
+	struct qmsg	*q = queue_find(m->id, 1);
+
+	if (q != NULL) {
+		log_debug("queue: %s: aborted", q->env.id);
+		queue_discard(q);
+	}
+}
+
+/* A commit step failed: nothing of the message may survive. */
+static int
+queue_commit_failed(struct qmsg *q)
+{
+	char	name[64];
+	int	saved = errno ? errno : EIO;
+
+	log_warn("queue: %s: cannot make durable", q->env.id);
+	queue_path(name, sizeof(name), q->env.id, "tmp");
+	unlinkat(Q.dirfd, name, 0);
+	queue_path(name, sizeof(name), q->env.id, "msg");
+	unlinkat(Q.dirfd, name, 0);
+	errno = q->err = saved;
+	return -1;
+}
+
+/*
+ * Step 1 of the commit (see top): append envelope and trailer, and start
+ * writing the file out without waiting, so that the fsyncs of a batch
+ * wait for writes already in flight together rather than one by one.
+ */
+static int
+queue_write_envelope(struct qmsg *q)
+{
+	char		 trailer[ENVELOPE_TRAILER_LEN + 1];
+	struct buf	 b;
+	struct stat	 sb;
+	size_t		 off;
+	ssize_t		 w;
+	int		 rc = -1;
+
+	buf_init(&b, ENV_FILE_MAX);
+	if (fstat(q->fd, &sb) == -1)
+		goto done;
+	q->content_len = (uint64_t)sb.st_size;
+	if (envelope_format(&q->env, &b) == -1 ||
+	    envelope_trailer(trailer, (uint64_t)sb.st_size, b.len) == -1 ||
+	    buf_append(&b, trailer, ENVELOPE_TRAILER_LEN) == -1) {
+		errno = ENOMEM;
+		goto done;
+	}
+	for (off = 0; off < b.len; off += (size_t)w) {
+		w = pwrite(q->fd, b.data + off, b.len - off,
+		    sb.st_size + (off_t)off);
+		if (w == -1 && errno == EINTR) {
+			w = 0;
+			continue;
+		}
+		if (w <= 0)
+			goto done;
+	}
+	/* only a hint: fsync below is what makes it durable */
+	(void)sync_file_range(q->fd, 0, 0, SYNC_FILE_RANGE_WRITE);
+	rc = 0;
+done:
+	buf_free(&b);
+	return rc == 0 ? 0 : queue_commit_failed(q);
+}
+
+/* Step 2 of the commit; the directory fsync is batched. */
+static int
+queue_make_durable(struct qmsg *q)
+{
+	char	tmp[64], msg[64];
+
+	queue_path(tmp, sizeof(tmp), q->env.id, "tmp");
+	queue_path(msg, sizeof(msg), q->env.id, "msg");
+	if (fsync(q->fd) == -1 || renameat(Q.dirfd, tmp, Q.dirfd, msg) == -1)
+		return queue_commit_failed(q);
+	return 0;
+}
+
+/*
+ * The directory fsync failed: the client gets 451 and will send again,
+ * so the files must not survive to be delivered a second time.
+ */
+static void
+queue_unlink_committed(const char *id)
+{
+	char	name[64];
+
+	if (queue_path(name, sizeof(name), id, "msg") == 0)
+		unlinkat(Q.dirfd, name, 0);
+}
+
+/*
+ * The next batch to commit, or NULL when the queue stops.  Idle, it
+ * looks every STATE_RETRY_S seconds for delivery state that a full disk
+ * kept in memory (spool_log) and tries to write it.
+ */
+static struct qmsg *
+queue_next_batch(void)
+{
+	struct qmsg	*batch;
+	struct timespec	 ts;
+	size_t		 left;
+	int		 timedout = 0;
+
+	for (;;) {
+		pthread_mutex_lock(&Q.lock);
+		while (Q.head == NULL && !Q.done && !timedout) {
+			clock_gettime(CLOCK_REALTIME, &ts);
+			ts.tv_sec += STATE_RETRY_S;
+			timedout = pthread_cond_timedwait(&Q.cond, &Q.lock,
+			    &ts) == ETIMEDOUT;
+		}
+		batch = Q.head;
+		Q.head = Q.tail = NULL;
+		pthread_mutex_unlock(&Q.lock);
+		if (batch != NULL || !timedout)
+			return batch;
+		timedout = 0;
+		if (spool_log_kept() == 0)
+			continue;
+		if ((left = spool_log_retry(Q.dirfd)) == 0)
+			log_info("queue: delivery state written");
+		else if (left != Q.kept_warned)
+			log_warnx("queue: delivery state of %zu message(s) "
+			    "not written yet (disk full?); trying every %d s",
+			    left, STATE_RETRY_S);
+		Q.kept_warned = left;
+	}
+}
+
+static void *
+queue_committer(void *arg)
+{
+	struct qmsg	*batch, *q, *next;
+	int		 dir_err, err;
+
+	while ((batch = queue_next_batch()) != NULL) {
+		for (q = batch; q != NULL; q = q->next)
+			q->err = queue_write_envelope(q) == -1 ? errno : 0;
+		for (q = batch; q != NULL; q = q->next)
+			if (q->err == 0)
+				q->err = queue_make_durable(q) == -1 ? errno : 0;
+		dir_err = fsync(Q.dirfd) == 0 ? 0 : errno;
+		if (dir_err)
+			log_warn("queue: fsync %s", Q.dir);
+		for (q = batch; q != NULL; q = next) {
+			next = q->next;
+			err = q->err;
+			if (err == 0 && dir_err) {
+				queue_unlink_committed(q->env.id);
+				err = dir_err;
+			}
+			if (err == 0) {
+				char esc[SMTP_ADDR_MAX * 4 + 8];
+
+				log_info("queue: %s: queued from=<%s> nrcpt=%zu "
+				    "size=%" PRIu64, q->env.id,
+				    log_printable(esc, sizeof(esc),
+				    q->env.sender, strlen(q->env.sender)),
+				    q->env.nrcpt, q->env.size);
+				queue_reply(IPC_Q_COMMITTED, q->reqid,
+				    QUEUE_RES_OK, q->env.id, -1);
+			} else
+				queue_reply(IPC_Q_COMMITTED, q->reqid,
+				    err == ENOSPC || err == EDQUOT ?
+				    QUEUE_RES_NOSPACE : QUEUE_RES_TEMPFAIL,
+				    q->env.id, -1);
+		}
+		/* every 250 of the batch first: handing over to delivery
+		   asks the store, and no client should wait on that */
+		for (q = batch; q != NULL; q = next) {
+			next = q->next;
+			if (q->err == 0 && !dir_err)
+				deliver_add(&q->env, q->content_len);
+			close(q->fd);
+			envelope_free(&q->env);
+			free(q);
+		}
+	}
+	deliver_thread_done();
+	return NULL;
+}
+
+/*
+ * A message made here (a delivery notice): the same steps as a commit,
+ * on the calling thread, then handed to delivery.  0 or -1.
+ */
+int
+queue_inject(struct envelope *env, const char *content, size_t len)
+{
+	struct qmsg	 q;
+	char		 name[64];
+	int		 tries, rc = -1;
+
+	memset(&q, 0, sizeof(q));
+	q.fd = -1;
+	for (tries = 0; tries < 10 && q.fd == -1; tries++) {
+		queue_new_id(env->id, sizeof(env->id));
+		queue_path(name, sizeof(name), env->id, "tmp");
+		q.fd = spool_pool_open(Q.dirfd, name);
+		if (q.fd == -1 && errno != EEXIST)
+			return -1;
+	}
+	if (q.fd == -1)
+		return -1;
+	env->created = util_now_ms() / 1000;
+	env->size = len;
+	q.env = *env;		/* borrowed: not freed here */
+	if (util_write_all(q.fd, content, len) == -1) {
+		unlinkat(Q.dirfd, name, 0);
+		goto done;
+	}
+	if (queue_write_envelope(&q) == 0 && queue_make_durable(&q) == 0 &&
+	    fsync(Q.dirfd) == 0)
+		rc = 0;
+	else
+		queue_unlink_committed(env->id);
+done:
+	close(q.fd);
+	if (rc == 0)
+		deliver_add(env, q.content_len);
+	return rc;
+}
+
+/* Remove what no 250 ever covered; see the top of this file. */
+static void
+queue_recover(void)
+{
+	DIR		*d;
+	struct dirent	*de;
+	char		*dot;
+	size_t		 kept = 0, removed = 0;
+	int		 fd;
+
+	if ((fd = dup(Q.dirfd)) == -1 || (d = fdopendir(fd)) == NULL)
+		fatal("queue: %s", Q.dir);
+	while ((de = readdir(d)) != NULL) {
+		if (de->d_name[0] == '.' ||
+		    (dot = strrchr(de->d_name, '.')) == NULL)
+			continue;
+		if (strcmp(dot, ".msg") == 0) {
+			kept++;
+			continue;
+		}
+		if (strcmp(dot, ".st") == 0) {
+			char	msg[NAME_MAX + 1];
+
+			snprintf(msg, sizeof(msg), "%.*s.msg",
+			    (int)(dot - de->d_name), de->d_name);
+			if (faccessat(Q.dirfd, msg, F_OK, 0) == 0 ||
+			    errno != ENOENT)
+				continue;	/* state of a queued message */
+		} else if (strcmp(dot, ".tmp") != 0)
+			continue;
+		if (unlinkat(Q.dirfd, de->d_name, 0) == 0)
+			removed++;
+	}
+	closedir(d);
+	if (removed)
+		fsync(Q.dirfd);
+	log_info("queue: %zu message(s) in %s, %zu unacknowledged file(s) "
+	    "removed", kept, Q.dir, removed);
+}
+
+void
+queue_main(const struct config *cfg, const char *datadir, int sock)
+{
+	struct ipc_msg	*m;
+	pthread_t	 tid;
+	size_t		 i;
+	int		 r, lockfd;
+
+	log_set_role("queue");
+	signal(SIGINT, SIG_IGN);
+	signal(SIGTERM, SIG_IGN);
+	/* a peer that closes mid-DATA must not kill us: OpenSSL writes with
+	   write(2), not send(MSG_NOSIGNAL) */
+	signal(SIGPIPE, SIG_IGN);
+	Q.sock = sock;
+	for (i = 0; i < QBUCKETS; i++)
+		LIST_INIT(&Q.open[i]);
+	if (util_snprintf(Q.dir, sizeof(Q.dir), "%s/spool/queue",
+	    datadir) == -1)
+		fatalx("queue: path too long");
+	if ((Q.dirfd = open(Q.dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) == -1)
+		fatal("queue: %s", Q.dir);
+	/* held for life: `postern queue` acts on files only without it */
+	if ((lockfd = openat(Q.dirfd, "../queue.lock", O_RDWR | O_CREAT |
+	    O_CLOEXEC, 0600)) == -1 || flock(lockfd, LOCK_EX) == -1)
+		fatal("queue: lock %s/../queue.lock", Q.dir);
+	queue_recover();
+	if (spool_pool_start(Q.dirfd) == -1)
+		log_warn("queue: free-file pool off");
+	if (deliver_start(cfg, datadir, Q.dirfd, queue_inject) == -1)
+		fatalx("queue: cannot start delivery");
+	if (pthread_create(&tid, NULL, queue_committer, NULL) != 0)
+		fatalx("queue: cannot start commit thread");
+	if ((m = malloc(sizeof(*m))) == NULL)
+		fatal("queue: malloc");
+	while ((r = ipc_recv(sock, m)) == 1) {
+		if (m->fd != -1) {
+			close(m->fd);	/* the queue is never sent fds */
+			m->fd = -1;
+		}
+		switch (m->type) {
+		case IPC_Q_OPEN:
+			queue_open(m);
+			break;
+		case IPC_Q_RCPT:
+			queue_rcpt(m);
+			break;
+		case IPC_Q_COMMIT:
+			queue_commit(m);
+			break;
+		case IPC_Q_ABORT:
+			queue_abort(m);
+			break;
+		default:
+			log_warnx("queue: unexpected message type %u", m->type);
+			break;
+		}
+	}
+	if (r == -1)
+		log_warn("queue: receive");
+	pthread_mutex_lock(&Q.lock);
+	Q.done = 1;
+	pthread_cond_broadcast(&Q.cond);
+	pthread_mutex_unlock(&Q.lock);
+	pthread_join(tid, NULL);
+	deliver_stop();
+	if (spool_log_retry(Q.dirfd) > 0)
+		log_warnx("queue: delivery state of %zu message(s) lost (disk "
+		    "full?): their last attempts may be made again",
+		    spool_log_kept());
+	/* messages never committed were never acknowledged */
+	for (i = 0; i < QBUCKETS; i++) {
+		struct qmsg *q;
+
+		while ((q = LIST_FIRST(&Q.open[i])) != NULL) {
+			LIST_REMOVE(q, entry);
+			queue_discard(q);
+		}
+	}
+	free(m);
+	log_debug("queue: exiting");
+	exit(0);
+}

@@ -1,0 +1,876 @@
+/*
+ * auth: the process that owns the account store.  The main thread reads
+ * requests from the SMTP process and queues them; auth_workers threads,
+ * each with its own store handle, answer them, so a slow argon2id
+ * verification never stalls lookups behind it for long and never touches
+ * the SMTP event loop.  Replies carry the request id, so they may be sent
+ * out of order; a mutex serialises writes to the socket.
+ *
+ * Unknown users are verified against a dummy hash of the same cost, so
+ * the reply and its timing are the same as for a wrong password.  The
+ * reason ("unknown user", "wrong password") goes back to the SMTP process
+ * for its log only, never to the client.  Passwords are wiped from every
+ * buffer once verified.
+ *
+ * Locks follow the familiar-client rule (store_auth.c): a client is
+ * judged by its network's own lock if that network logged in to the
+ * mailbox within auth_familiar_days, else by the lock all unfamiliar
+ * sources share; either answers 454 4.7.0, and the credential cache is
+ * only consulted when the client's lock does not hold.
+ *
+ * The suppression list (store_suppress.c) is asked here too, at each
+ * submission RCPT: the entry's reason goes back as stored, and the SMTP
+ * process makes it safe before a client sees it.
+ */
+#include <sys/socket.h>
+
+#include <errno.h>
+#include <poll.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <stdio.h>
+#include <string.h>
+#include <strings.h>
+#include <unistd.h>
+
+#include "core/cred_check.h"
+#include "core/password.h"
+#include "core/proc.h"
+#include "core/sasl.h"
+#include "core/smtp_parse.h"
+#include "lib/ipc.h"
+#include "lib/log.h"
+#include "lib/util.h"
+#include "queue/maildir.h"
+#include "server/authcache.h"
+#include "store/store.h"
+
+#define AUTH_QUEUE_MAX	256	/* password checks waiting for a worker */
+
+struct auth_job {
+	struct auth_job	*next;
+	struct ipc_msg	 msg;
+	int		 reply_fd;	/* a checkpassword helper, or -1 */
+};
+
+/* What a worker answers on: the helper connection of its job, or -1. */
+static __thread int auth_helper_fd = -1;
+
+static struct {
+	const struct config *cfg;
+	const char	*datadir;
+	int		 sock;
+	int		 imap_sock;	/* helpers' connections, or -1 */
+	pthread_mutex_t	 lock;		/* queue and done */
+	pthread_cond_t	 cond;
+	pthread_mutex_t	 send_lock;
+	struct auth_job	*head, *tail;
+	size_t		 queued;
+	int		 done;
+} A = {
+	.lock = PTHREAD_MUTEX_INITIALIZER,
+	.cond = PTHREAD_COND_INITIALIZER,
+	.send_lock = PTHREAD_MUTEX_INITIALIZER,
+};
+
+static void	*auth_worker(void *);
+static void	 auth_handle(struct store *, struct ipc_msg *);
+static void	 auth_verify(struct store *, struct ipc_msg *);
+static void	 auth_rcpt(struct store *, struct ipc_msg *);
+static void	 auth_connect(struct store *, struct ipc_msg *);
+static void	 auth_unavailable(struct ipc_msg *);
+static void	 auth_sender(struct store *, struct ipc_msg *);
+static void	 auth_limit(struct store *, struct ipc_msg *);
+static void	 auth_sent(struct store *, struct ipc_msg *);
+static void	 auth_suppress(struct store *, struct ipc_msg *);
+static int	 auth_host_serves(const char *, const struct store_domain *);
+static void	 auth_reason(char *, size_t, const char *, const char *,
+		    const char *);
+static void	 auth_policy(struct store_policy *);
+static void	 auth_locked_reason(char *, size_t, int64_t, int,
+		    const struct store_source *);
+static void	 auth_log_lock(const char *, const char *,
+		    const struct store_source *, const struct store_policy *);
+static void	 auth_reply(struct ipc_msg *);
+static void	*auth_imap_accept(void *);
+static int	 auth_imap_request(int, struct ipc_msg *);
+static void	 auth_imap_answer(uint32_t, const char *, const char *,
+		    const char *, const char *, const char *, int64_t);
+static void	 auth_imap_reply(int, const char *);
+static int	 auth_enqueue(struct auth_job *);
+
+static void
+auth_reply(struct ipc_msg *m)
+{
+	pthread_mutex_lock(&A.send_lock);
+	if (ipc_send(A.sock, m) == -1)
+		log_warn("auth: reply");
+	pthread_mutex_unlock(&A.send_lock);
+}
+
+/* Does the TLS server name the client used serve the account's domain? */
+static int
+auth_host_serves(const char *sni, const struct store_domain *d)
+{
+	const char	*host = d->submission_host[0] ? d->submission_host :
+			    A.cfg->hostname;
+	size_t		 sl = strlen(sni), dl = strlen(d->name);
+
+	if (strcasecmp(sni, host) == 0 || strcasecmp(sni, d->name) == 0)
+		return 1;
+	/* a host inside the domain: mail.example.com for example.com */
+	return sl > dl + 1 && sni[sl - dl - 1] == '.' &&
+	    strcasecmp(sni + sl - dl, d->name) == 0;
+}
+
+/*
+ * Why a password failed, for the log and `mailbox show` only: the
+ * hygiene findings say what was wrong with it without showing it.
+ */
+static void
+auth_reason(char *out, size_t outsz, const char *base, const char *user,
+    const char *pass)
+{
+	char	ucheck[160], pcheck[160];
+	int	nu, np;
+
+	nu = cred_summary(user, strlen(user), ucheck, sizeof(ucheck));
+	np = cred_summary(pass, strlen(pass), pcheck, sizeof(pcheck));
+	(void)util_snprintf(out, outsz, "%s%s%s%s%s%s%s", base,
+	    nu > 0 || np > 0 ? " (" : "",
+	    nu > 0 ? "username: " : "", nu > 0 ? ucheck : "",
+	    nu > 0 && np > 0 ? "; " : "",
+	    np > 0 ? "password: " : "", np > 0 ? pcheck : "");
+	if (nu > 0 || np > 0)
+		util_strlcpy(out + strlen(out), ")", outsz - strlen(out));
+}
+
+/* The lockout policy of postern.conf, as the store takes it. */
+static void
+auth_policy(struct store_policy *p)
+{
+	memset(p, 0, sizeof(*p));
+	p->fail_limit = A.cfg->auth_fail_limit;
+	p->fail_window = A.cfg->auth_fail_window_ms / 1000;
+	p->lock_time = A.cfg->auth_lock_time_ms / 1000;
+	p->ip_fail_limit = A.cfg->auth_ip_fail_limit;
+	p->familiar_time = (int64_t)A.cfg->auth_familiar_days * 86400;
+	p->familiar_v4 = A.cfg->auth_familiar_v4;
+	p->familiar_v6 = A.cfg->auth_familiar_v6;
+}
+
+/*
+ * Why a login was refused while locked, for the log and `mailbox show`:
+ * the end, whether the password was right, and which lock it was (the
+ * client sees the same 454 whichever it is).
+ */
+static void
+auth_locked_reason(char *out, size_t outsz, int64_t locked, int ok,
+    const struct store_source *src)
+{
+	const char	*which = "", *net = "";
+	char		 when[40];
+
+	if (src->all)
+		which = "; mailbox lock on every source";
+	else if (src->network[0] != '\0') {
+		which = "; own lock of familiar network ";
+		net = src->network;
+	} else if (A.cfg->auth_familiar_days > 0)
+		which = "; lock on unfamiliar sources";
+	util_time_utc(locked, when, sizeof(when));
+	(void)util_snprintf(out, outsz, "locked until %s%s%s%s", when,
+	    ok ? " (right password)" : "", which, net);
+}
+
+/* A failure just locked the username for the client's source. */
+static void
+auth_log_lock(const char *user, const char *client,
+    const struct store_source *src, const struct store_policy *p)
+{
+	char	esc[300];
+
+	log_printable(esc, sizeof(esc), user, strlen(user));
+	if (src->network[0] != '\0')
+		log_info("auth: %s locked for %llds for familiar network %s "
+		    "(client %s) after %u failures from it", esc,
+		    (long long)p->lock_time, src->network, client,
+		    p->fail_limit);
+	else if (p->familiar_time > 0)
+		log_info("auth: %s locked for %llds for unfamiliar sources "
+		    "after %u failures; familiar networks still log in", esc,
+		    (long long)p->lock_time, p->fail_limit);
+	else
+		log_info("auth: %s locked for %llds after %u failures", esc,
+		    (long long)p->lock_time, p->fail_limit);
+}
+
+static void
+auth_verify(struct store *st, struct ipc_msg *req)
+{
+	struct ipc_msg		 res;
+	struct store_mailbox	 mb;
+	struct store_domain	 dom;
+	struct store_policy	 pol;
+	struct store_source	 src;
+	char			 mech[16], user[SASL_USER_MAX + 1];
+	char			 pass[SASL_PASS_MAX + 1], client[64], sni[256];
+	char			 proto[8] = "smtp", canon[STORE_ADDR_MAX + 1];
+	char			 reason[STORE_REASON_MAX + 1], hint[300];
+	const char		*at;
+	uint32_t		 result = AUTH_RES_FAIL, limit = 0;
+	int64_t			 now = (int64_t)(util_now_ms() / 1000);
+	int64_t			 locked = 0, uu = 0, iu = 0;
+	int			 rc, found, ok, counts = 1, need;
+
+	hint[0] = canon[0] = '\0';
+	if (ipc_get_str(req, mech, sizeof(mech)) == -1 ||
+	    ipc_get_str(req, user, sizeof(user)) == -1 ||
+	    ipc_get_str(req, pass, sizeof(pass)) == -1 ||
+	    ipc_get_str(req, client, sizeof(client)) == -1 ||
+	    ipc_get_str(req, sni, sizeof(sni)) == -1 ||
+	    ipc_get_str(req, proto, sizeof(proto)) == -1 ||
+	    ipc_get_end(req) == -1) {
+		log_warnx("auth: malformed request");
+		result = AUTH_RES_TEMPFAIL;
+		util_strlcpy(reason, "malformed request", sizeof(reason));
+		goto reply;
+	}
+	auth_policy(&pol);
+	/* always verify once, known user or not: same cost, same timing */
+	rc = store_mailbox_get(st, user, &mb);
+	found = rc == STORE_OK;
+	/* the lock this client is under: its familiar network's own, else
+	   the unfamiliar sources' (store_auth.c); a cached credential is
+	   never looked at while it holds */
+	if (rc == STORE_ERR || store_source_lock(st, user, client, now, &pol,
+	    &src) != STORE_OK)
+		goto storefail;
+	locked = src.locked_until;
+	if (found && locked == 0 &&
+	    authcache_hit(user, pass, strlen(pass), mb.hash))
+		ok = 1;		/* verified recently against this very hash */
+	else if (found) {
+		ok = password_verify(mb.hash, pass, strlen(pass));
+		if (ok == -1) {
+			log_warnx("auth: %s: unsupported password hash",
+			    user);
+			ok = 0;
+		}
+		if (ok == 1 && locked == 0)
+			authcache_put(user, pass, strlen(pass), mb.hash);
+	} else {
+		(void)password_verify_dummy(pass, strlen(pass));
+		ok = 0;
+	}
+	if (locked > 0) {
+		/* unknown addresses lock the same way: the answer is alike */
+		result = AUTH_RES_LOCKED;
+		auth_locked_reason(reason, sizeof(reason), locked, ok, &src);
+		counts = 0;
+	} else if (ok) {
+		at = strrchr(user, '@');
+		rc = at ? store_domain_get(st, at + 1, &dom) : STORE_NOTFOUND;
+		if (rc == STORE_ERR)
+			goto storefail;
+		need = rc == STORE_OK ? (dom.host_match == -1 ?
+		    A.cfg->require_host_match : dom.host_match) : 0;
+		if (need && sni[0] != '\0' && !auth_host_serves(sni, &dom)) {
+			(void)util_snprintf(reason, sizeof(reason), "host mismatch: "
+			    "server name %s does not serve %s", sni, dom.name);
+			(void)util_snprintf(hint, sizeof(hint), "SMTP host %s does not "
+			    "serve %s; use %s", sni, dom.name,
+			    dom.submission_host[0] ? dom.submission_host :
+			    A.cfg->hostname);
+			counts = 0;
+		} else {
+			result = AUTH_RES_OK;
+			limit = mb.daily_limit;
+			util_strlcpy(canon, mb.address, sizeof(canon));
+			util_strlcpy(reason, "ok", sizeof(reason));
+			/* the network becomes familiar; only the failures
+			   of the lock that judged this login are forgotten */
+			if (store_login_ok(st, user, client, now, &pol) !=
+			    STORE_OK)
+				log_warnx("auth: store: %s", store_errmsg(st));
+			goto reply;
+		}
+	} else
+		auth_reason(reason, sizeof(reason), found ? "wrong password" :
+		    "unknown user", user, pass);
+	if (store_auth_failure(st, proto, user, client, reason, counts, now,
+	    &pol, &uu, &iu) != STORE_OK)
+		log_warnx("auth: store: %s", store_errmsg(st));
+	if (uu > 0)
+		auth_log_lock(user, client, &src, &pol);
+	if (iu > 0)
+		log_info("auth: client %s locked for %llds: failures for %u "
+		    "usernames", client, (long long)pol.lock_time,
+		    pol.ip_fail_limit);
+	goto reply;
+storefail:
+	log_warnx("auth: store: %s", store_errmsg(st));
+	result = AUTH_RES_TEMPFAIL;
+	util_strlcpy(reason, "account store unavailable", sizeof(reason));
+reply:
+	if (auth_helper_fd != -1) {
+		/* IMAP: the 535 hints the SMTP process adds, added here */
+		if (result == AUTH_RES_FAIL && hint[0] == '\0')
+			cred_login_hint(user, strlen(user), pass, strlen(pass),
+			    hint, sizeof(hint));
+		explicit_bzero(pass, sizeof(pass));
+		explicit_bzero(req->data, req->len);
+		auth_imap_answer(result, user, canon, client, reason, hint,
+		    locked);
+		return;
+	}
+	explicit_bzero(pass, sizeof(pass));
+	explicit_bzero(req->data, req->len);
+	ipc_msg_init(&res, IPC_AUTH_RES, req->id);
+	ipc_put_u32(&res, result);
+	ipc_put_str(&res, reason);
+	ipc_put_str(&res, hint);
+	ipc_put_u32(&res, limit);
+	ipc_put_u64(&res, (uint64_t)(locked > 0 ? locked : 0));
+	auth_reply(&res);
+}
+
+/*
+ * IMAP logins, through Dovecot's checkpassword helper
+ * (postern-checkpassword): one connection per login on A.imap_sock.
+ * The request is "PCHK1", service, client address, TLS server name,
+ * mechanism, username and password, each NUL-terminated; the answer is
+ * the helper's exit status, a tab, and the extra fields it hands Dovecot
+ * (tab-separated, no line break).  The login goes through auth_verify()
+ * like an SMTP AUTH: same lock, same counts, same credential cache, and
+ * a successful IMAP login makes its client's network familiar for SMTP
+ * too (the client address is Dovecot's, TCPREMOTEIP).
+ */
+#define IMAP_REQ_MAX		1600	/* Dovecot sends at most 512 */
+#define IMAP_REQ_TIMEOUT_MS	5000
+#define CHKPW_OK		0	/* fields follow */
+#define CHKPW_FAIL		1	/* "Authentication failed." */
+#define CHKPW_TEMPFAIL		111	/* [UNAVAILABLE] temporary failure */
+
+static void
+auth_imap_reply(int fd, const char *text)
+{
+	if (util_write_all(fd, text, strlen(text)) == -1)
+		log_warn("auth: imap: reply");
+	close(fd);
+}
+
+/*
+ * Dovecot (2.3) tells the client a nologin reason after the RFC 5530
+ * code [CONTACTADMIN] ("NO [CONTACTADMIN] Too many failed logins: ...
+ * locked until ..."), so the texts carry no code of their own.  A plain
+ * wrong password is exit 1: "NO [AUTHENTICATIONFAILED] Authentication
+ * failed.", as Dovecot always says it.
+ */
+static void
+auth_imap_answer(uint32_t result, const char *user, const char *canon,
+    const char *client, const char *reason, const char *hint,
+    int64_t locked)
+{
+	char	out[1024], home[PATH_MAX], when[40], esc[300];
+	char	*slash;
+	int	fd = auth_helper_fd, rc = 0;
+
+	log_printable(esc, sizeof(esc), user, strlen(user));
+	if (result == AUTH_RES_OK) {
+		log_info("auth: imap login ok user=%s client=%s", esc, client);
+		if (maildir_path(A.datadir, canon, home, sizeof(home)) == -1 ||
+		    (slash = strrchr(home, '/')) == NULL) {
+			log_warnx("auth: imap: no mail path for %s", esc);
+			auth_imap_reply(fd, "111\t");
+			return;
+		}
+		*slash = '\0';		/* home = the Maildir's parent */
+		rc = util_snprintf(out, sizeof(out), "%d\tuser=%s\t"
+		    "userdb_home=%s\tuserdb_uid=%lu\tuserdb_gid=%lu",
+		    CHKPW_OK, canon, home, (unsigned long)getuid(),
+		    (unsigned long)getgid());
+	} else if (result == AUTH_RES_LOCKED) {
+		log_info("auth: imap login refused user=%s reason=%s "
+		    "client=%s", esc, reason, client);
+		util_time_utc(locked, when, sizeof(when));
+		rc = util_snprintf(out, sizeof(out), "%d\tnologin\treason="
+		    "Too many failed logins: this login is temporarily locked "
+		    "until %s; try again after that or ask the server's "
+		    "administrator to unlock it", CHKPW_OK, when);
+	} else if (result == AUTH_RES_FAIL) {
+		log_info("auth: imap login failed user=%s reason=%s client=%s",
+		    esc, reason, client);
+		if (hint[0] != '\0')
+			rc = util_snprintf(out, sizeof(out), "%d\tnologin\t"
+			    "reason=Authentication failed: %s", CHKPW_OK,
+			    hint);
+		else
+			rc = util_snprintf(out, sizeof(out), "%d\t",
+			    CHKPW_FAIL);
+	} else {
+		log_info("auth: imap login tempfail user=%s reason=%s "
+		    "client=%s", esc, reason, client);
+		rc = util_snprintf(out, sizeof(out), "%d\t", CHKPW_TEMPFAIL);
+	}
+	if (rc == -1 || strpbrk(out, "\n\r") != NULL)
+		util_strlcpy(out, "111\t", sizeof(out));
+	auth_imap_reply(fd, out);
+}
+
+/* Read one helper request (until its EOF) into an IPC_AUTH_REQ. */
+static int
+auth_imap_request(int fd, struct ipc_msg *m)
+{
+	char		 buf[IMAP_REQ_MAX];
+	const char	*f[7], *p, *end;
+	size_t		 len = 0, i;
+	ssize_t		 n;
+	struct pollfd	 pfd = { .fd = fd, .events = POLLIN };
+	uint64_t	 deadline = util_monotonic_ms() + IMAP_REQ_TIMEOUT_MS;
+	int		 rc = -1;
+
+	for (;;) {
+		uint64_t now = util_monotonic_ms();
+
+		if (now >= deadline || poll(&pfd, 1, (int)(deadline - now)) <= 0)
+			goto done;
+		if ((n = read(fd, buf + len, sizeof(buf) - len)) == -1) {
+			if (errno == EINTR || errno == EAGAIN)
+				continue;
+			goto done;
+		}
+		if (n == 0)
+			break;
+		if ((len += (size_t)n) == sizeof(buf))
+			goto done;	/* too long: not our helper */
+	}
+	/* seven NUL-terminated fields, nothing after them */
+	for (p = buf, end = buf + len, i = 0; i < 7 && p < end; i++) {
+		f[i] = p;
+		if ((p = memchr(p, '\0', (size_t)(end - p))) == NULL)
+			goto done;
+		p++;
+	}
+	if (i != 7 || p != end || strcmp(f[0], "PCHK1") != 0)
+		goto done;
+	ipc_msg_init(m, IPC_AUTH_REQ, 0);
+	if (ipc_put_str(m, f[4][0] ? f[4] : "PLAIN") == -1 ||
+	    ipc_put_str(m, f[5]) == -1 || ipc_put_str(m, f[6]) == -1 ||
+	    ipc_put_str(m, f[2]) == -1 || ipc_put_str(m, f[3]) == -1 ||
+	    ipc_put_str(m, "imap") == -1)
+		goto done;
+	rc = 0;
+done:
+	explicit_bzero(buf, sizeof(buf));
+	return rc;
+}
+
+static void *
+auth_imap_accept(void *arg)
+{
+	struct auth_job	*job;
+	int		 fd;
+
+	for (;;) {
+		if ((fd = accept4(A.imap_sock, NULL, NULL, SOCK_CLOEXEC)) ==
+		    -1) {
+			if (errno == EINTR || errno == ECONNABORTED)
+				continue;
+			if (errno == EINVAL)
+				break;		/* shut down: stopping */
+			log_warn("auth: imap: accept");
+			poll(NULL, 0, 100);
+			continue;
+		}
+		if ((job = calloc(1, sizeof(*job))) == NULL) {
+			auth_imap_reply(fd, "111\t");
+			continue;
+		}
+		job->msg.fd = -1;
+		job->reply_fd = fd;
+		if (auth_imap_request(fd, &job->msg) == -1) {
+			log_warnx("auth: imap: malformed helper request");
+			auth_imap_reply(fd, "111\t");
+			explicit_bzero(&job->msg, sizeof(job->msg));
+			free(job);
+			continue;
+		}
+		if (auth_enqueue(job) == -1) {
+			auth_imap_reply(fd, "111\t");
+			explicit_bzero(&job->msg, sizeof(job->msg));
+			free(job);
+		}
+	}
+	return NULL;
+}
+
+static void
+auth_connect(struct store *st, struct ipc_msg *req)
+{
+	struct ipc_msg	res;
+	char		client[64];
+	int64_t		until = 0;
+	uint32_t	result = 0;
+
+	if (ipc_get_str(req, client, sizeof(client)) == -1 ||
+	    ipc_get_end(req) == -1 ||
+	    store_ip_lock_get(st, client, (int64_t)(util_now_ms() / 1000),
+	    &until) != STORE_OK)
+		until = 0;	/* fail open: a broken store must not lock all */
+	result = until > 0;
+	ipc_msg_init(&res, IPC_CONNECT_RES, req->id);
+	ipc_put_u32(&res, result);
+	ipc_put_u64(&res, (uint64_t)until);
+	auth_reply(&res);
+}
+
+static void
+auth_sender(struct store *st, struct ipc_msg *req)
+{
+	struct ipc_msg	res;
+	char		user[SMTP_ADDR_MAX + 1], sender[SMTP_ADDR_MAX + 1];
+	const char	*at;
+	uint32_t	result, any = 1;
+	int		rc;
+
+	if (ipc_get_str(req, user, sizeof(user)) == -1 ||
+	    ipc_get_str(req, sender, sizeof(sender)) == -1 ||
+	    ipc_get_end(req) == -1)
+		rc = STORE_ERR;
+	else
+		rc = store_sender_allowed(st, user, sender);
+	result = rc == STORE_OK ? 0 : rc == STORE_NOTFOUND ? 1 : 2;
+	if (rc == STORE_ERR)
+		log_warnx("auth: store: %s", store_errmsg(st));
+	/* no suppressed address for the domain: RCPT need not ask (only a
+	   sure "none" skips the lookups) */
+	if (rc == STORE_OK && (at = strrchr(sender, '@')) != NULL &&
+	    store_suppress_any(st, at + 1) == STORE_NOTFOUND)
+		any = 0;
+	ipc_msg_init(&res, IPC_SENDER_RES, req->id);
+	ipc_put_u32(&res, result);
+	ipc_put_u32(&res, any);
+	auth_reply(&res);
+}
+
+static void
+auth_limit(struct store *st, struct ipc_msg *req)
+{
+	struct ipc_msg		res;
+	struct store_mailbox	mb;
+	char			user[SMTP_ADDR_MAX + 1];
+	uint64_t		n = 0;
+	uint32_t		result = 0;
+	int64_t			now = (int64_t)(util_now_ms() / 1000);
+	int64_t			oldest = 0;
+
+	mb.daily_limit = 0;
+	/* no limit, no count: the sum is only needed against a limit */
+	if (ipc_get_str(req, user, sizeof(user)) == -1 ||
+	    ipc_get_end(req) == -1 ||
+	    store_mailbox_get(st, user, &mb) != STORE_OK ||
+	    (mb.daily_limit > 0 && store_sent_count(st, user, now - 86400, &n,
+	    &oldest) != STORE_OK))
+		result = 1;
+	ipc_msg_init(&res, IPC_LIMIT_RES, req->id);
+	ipc_put_u32(&res, result);
+	ipc_put_u32(&res, mb.daily_limit);
+	ipc_put_u64(&res, n);
+	ipc_put_u64(&res, (uint64_t)(oldest > 0 ? oldest : 0));
+	auth_reply(&res);
+}
+
+static void
+auth_sent(struct store *st, struct ipc_msg *req)
+{
+	char		user[SMTP_ADDR_MAX + 1];
+	uint32_t	n;
+
+	if (ipc_get_str(req, user, sizeof(user)) == -1 ||
+	    ipc_get_u32(req, &n) == -1 || ipc_get_end(req) == -1)
+		return;
+	if (store_sent_add(st, user, n, (int64_t)(util_now_ms() / 1000)) !=
+	    STORE_OK)
+		log_warnx("auth: store: %s", store_errmsg(st));
+}
+
+/* Is rcpt suppressed for mail from domain?  0 no, 1 yes, 2 error. */
+static void
+auth_suppress(struct store *st, struct ipc_msg *req)
+{
+	struct ipc_msg			res;
+	struct store_suppression	sup;
+	char				domain[SMTP_DOMAIN_MAX + 1];
+	char				rcpt[SMTP_ADDR_MAX + 1];
+	uint32_t			result = 2;
+	int				rc;
+
+	if (ipc_get_str(req, domain, sizeof(domain)) == -1 ||
+	    ipc_get_str(req, rcpt, sizeof(rcpt)) == -1 ||
+	    ipc_get_end(req) == -1)
+		log_warnx("auth: malformed suppression request");
+	else if ((rc = store_suppress_get(st, domain, rcpt, &sup)) ==
+	    STORE_OK)
+		result = 1;
+	else if (rc == STORE_NOTFOUND)
+		result = 0;
+	else
+		log_warnx("auth: store: %s", store_errmsg(st));
+	ipc_msg_init(&res, IPC_SUPPRESS_RES, req->id);
+	ipc_put_u32(&res, result);
+	if (result == 1) {
+		ipc_put_str(&res, sup.domain);
+		ipc_put_str(&res, sup.reason);
+		ipc_put_str(&res, sup.source);
+		ipc_put_u64(&res, (uint64_t)(sup.created > 0 ?
+		    sup.created : 0));
+	}
+	auth_reply(&res);
+}
+
+static void
+auth_rcpt(struct store *st, struct ipc_msg *req)
+{
+	struct ipc_msg	 res;
+	char		 addr[SMTP_ADDR_MAX + 1], *at;
+	uint32_t	 result;
+	int		 rc;
+
+	if (ipc_get_str(req, addr, sizeof(addr)) == -1 ||
+	    ipc_get_end(req) == -1) {
+		log_warnx("auth: malformed recipient request");
+		result = RCPT_RES_TEMPFAIL;
+		goto reply;
+	}
+	if ((at = strrchr(addr, '@')) == NULL) {
+		/* bare <postmaster>, RFC 5321 §4.1.1.3 */
+		result = RCPT_RES_OK;
+		goto reply;
+	}
+	rc = store_domain_exists(st, at + 1);
+	if (rc == STORE_NOTFOUND) {
+		result = RCPT_RES_RELAY;
+		goto reply;
+	}
+	if (rc == STORE_OK) {
+		*at = '\0';
+		if (strcasecmp(addr, "postmaster") == 0) {
+			result = RCPT_RES_OK;
+			goto reply;
+		}
+		*at = '@';
+		rc = store_address_exists(st, addr);
+	}
+	result = rc == STORE_OK ? RCPT_RES_OK : rc == STORE_NOTFOUND ?
+	    RCPT_RES_UNKNOWN : RCPT_RES_TEMPFAIL;
+	if (result == RCPT_RES_TEMPFAIL)
+		log_warnx("auth: store: %s", store_errmsg(st));
+reply:
+	ipc_msg_init(&res, IPC_RCPT_RES, req->id);
+	ipc_put_u32(&res, result);
+	auth_reply(&res);
+}
+
+/* No store: answer every request that expects one, as a temporary
+   failure (a lock check fails open: a broken store must not lock out
+   every client). */
+static void
+auth_unavailable(struct ipc_msg *req)
+{
+	static const struct {
+		uint32_t	req, res, result;
+	} table[] = {
+		{ IPC_AUTH_REQ, IPC_AUTH_RES, AUTH_RES_TEMPFAIL },
+		{ IPC_RCPT_REQ, IPC_RCPT_RES, RCPT_RES_TEMPFAIL },
+		{ IPC_CONNECT_REQ, IPC_CONNECT_RES, 0 },
+		{ IPC_SENDER_REQ, IPC_SENDER_RES, 2 },
+		{ IPC_LIMIT_REQ, IPC_LIMIT_RES, 1 },
+		{ IPC_SUPPRESS_REQ, IPC_SUPPRESS_RES, 2 },
+	};
+	struct ipc_msg	res;
+	size_t		i;
+
+	for (i = 0; i < sizeof(table) / sizeof(table[0]); i++) {
+		if (table[i].req != req->type)
+			continue;
+		ipc_msg_init(&res, table[i].res, req->id);
+		ipc_put_u32(&res, table[i].result);
+		if (req->type == IPC_AUTH_REQ) {
+			ipc_put_str(&res, "account store unavailable");
+			ipc_put_str(&res, "");
+			ipc_put_u32(&res, 0);
+			ipc_put_u64(&res, 0);
+		} else if (req->type == IPC_CONNECT_REQ)
+			ipc_put_u64(&res, 0);
+		else if (req->type == IPC_LIMIT_REQ) {
+			ipc_put_u32(&res, 0);
+			ipc_put_u64(&res, 0);
+			ipc_put_u64(&res, 0);
+		}
+		auth_reply(&res);
+	}
+}
+
+static void
+auth_handle(struct store *st, struct ipc_msg *m)
+{
+	static const struct {
+		uint32_t	 type;
+		void		(*fn)(struct store *, struct ipc_msg *);
+	} handlers[] = {
+		{ IPC_AUTH_REQ, auth_verify },
+		{ IPC_RCPT_REQ, auth_rcpt },
+		{ IPC_CONNECT_REQ, auth_connect },
+		{ IPC_SENDER_REQ, auth_sender },
+		{ IPC_LIMIT_REQ, auth_limit },
+		{ IPC_SENT, auth_sent },
+		{ IPC_SUPPRESS_REQ, auth_suppress },
+	};
+	size_t	i;
+
+	if (m->fd != -1) {
+		close(m->fd);	/* auth is never sent descriptors */
+		m->fd = -1;
+	}
+	for (i = 0; i < sizeof(handlers) / sizeof(handlers[0]); i++)
+		if (handlers[i].type == m->type) {
+			handlers[i].fn(st, m);
+			return;
+		}
+	log_warnx("auth: unexpected message type %u", m->type);
+}
+
+static void *
+auth_worker(void *arg)
+{
+	struct store	*st;
+	struct auth_job	*job;
+	char		 err[512];
+
+	if ((st = store_open(A.datadir, 0, err, sizeof(err))) == NULL)
+		log_warnx("auth: %s", err);
+	for (;;) {
+		pthread_mutex_lock(&A.lock);
+		while (A.head == NULL && !A.done)
+			pthread_cond_wait(&A.cond, &A.lock);
+		if ((job = A.head) == NULL) {
+			pthread_mutex_unlock(&A.lock);
+			break;
+		}
+		if ((A.head = job->next) == NULL)
+			A.tail = NULL;
+		A.queued--;
+		pthread_mutex_unlock(&A.lock);
+		if (st == NULL && (st = store_open(A.datadir, 0, err,
+		    sizeof(err))) == NULL)
+			log_warnx("auth: %s", err);
+		auth_helper_fd = job->reply_fd;
+		if (st != NULL)
+			auth_handle(st, &job->msg);
+		else if (job->reply_fd != -1)
+			auth_imap_reply(job->reply_fd, "111\t");
+		else
+			auth_unavailable(&job->msg);
+		auth_helper_fd = -1;
+		explicit_bzero(&job->msg, sizeof(job->msg));
+		free(job);
+	}
+	store_close(st);
+	return NULL;
+}
+
+/*
+ * Queue a job for the workers; -1 when AUTH_QUEUE_MAX password checks
+ * already wait: every one costs an argon2id run, so past this backlog
+ * the excess is answered as a temporary failure at once rather than
+ * delay everyone's login for minutes.
+ */
+static int
+auth_enqueue(struct auth_job *job)
+{
+	static int	warned;	/* under A.lock */
+	int		first;
+
+	job->next = NULL;
+	pthread_mutex_lock(&A.lock);
+	if (A.queued >= AUTH_QUEUE_MAX && job->msg.type == IPC_AUTH_REQ) {
+		first = warned++ == 0;
+		pthread_mutex_unlock(&A.lock);
+		if (first)
+			log_warnx("auth: %d password checks waiting; "
+			    "answering the excess as a temporary failure",
+			    AUTH_QUEUE_MAX);
+		return -1;
+	}
+	warned = 0;
+	A.queued++;
+	if (A.tail)
+		A.tail->next = job;
+	else
+		A.head = job;
+	A.tail = job;
+	pthread_cond_signal(&A.cond);
+	pthread_mutex_unlock(&A.lock);
+	return 0;
+}
+
+void
+auth_main(const struct config *cfg, const char *datadir, int sock,
+    int imap_sock)
+{
+	pthread_t	*tids, acceptor;
+	struct auth_job	*job;
+	unsigned	 i;
+	int		 r;
+
+	log_set_role("auth");
+	A.cfg = cfg;
+	A.datadir = datadir;
+	A.sock = sock;
+	A.imap_sock = imap_sock;
+	if (authcache_init(cfg->auth_cache_ttl_ms / 1000) == -1)
+		log_warnx("auth: no random key, credential cache off");
+	/* stop with the SMTP process (EOF), not with the terminal's ^C */
+	signal(SIGINT, SIG_IGN);
+	signal(SIGTERM, SIG_IGN);
+	if ((tids = calloc(cfg->auth_workers, sizeof(*tids))) == NULL)
+		fatal("auth: calloc");
+	for (i = 0; i < cfg->auth_workers; i++)
+		if (pthread_create(&tids[i], NULL, auth_worker, NULL) != 0)
+			fatalx("auth: cannot start worker thread");
+	if (imap_sock != -1 && pthread_create(&acceptor, NULL,
+	    auth_imap_accept, NULL) != 0)
+		fatalx("auth: cannot start the imap helper thread");
+	for (;;) {
+		if ((job = malloc(sizeof(*job))) == NULL)
+			fatal("auth: malloc");
+		r = ipc_recv(sock, &job->msg);
+		if (r <= 0) {
+			free(job);
+			if (r == -1)
+				log_warn("auth: receive");
+			break;
+		}
+		job->reply_fd = -1;
+		if (auth_enqueue(job) == -1) {
+			auth_unavailable(&job->msg);	/* 454 */
+			explicit_bzero(&job->msg, sizeof(job->msg));
+			free(job);
+		}
+	}
+	if (imap_sock != -1) {
+		shutdown(imap_sock, SHUT_RDWR);	/* wakes the acceptor */
+		pthread_join(acceptor, NULL);
+	}
+	pthread_mutex_lock(&A.lock);
+	A.done = 1;
+	pthread_cond_broadcast(&A.cond);
+	pthread_mutex_unlock(&A.lock);
+	for (i = 0; i < cfg->auth_workers; i++)
+		pthread_join(tids[i], NULL);
+	free(tids);
+	log_debug("auth: exiting");
+	exit(0);
+}

@@ -1,0 +1,390 @@
+/*
+ * parent: the small privileged process behind `postern serve`.  It reads
+ * the configuration, binds every listener and loads the TLS keys while it
+ * may (root), then forks the auth, queue and smtp processes, each of
+ * which drops to the unprivileged user (the smtp process also chroots
+ * into DATADIR/empty), and drops privileges itself.  Afterwards it only
+ * waits: SIGTERM/SIGINT are passed to the smtp process, which drains its
+ * sessions and exits; the queue and auth processes then see their
+ * sockets close and exit after their last piece of work.  If any child
+ * dies on its own, the others are stopped and serve exits non-zero.
+ * If this process dies, the children follow at once (lifeline.h).
+ * When not started as root, the same processes run without the uid
+ * switch (tests).
+ */
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+
+#include <netinet/in.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <pwd.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "core/config.h"
+#include "core/proc.h"
+#include "core/tls.h"
+#include "lib/lifeline.h"
+#include "lib/log.h"
+#include "lib/util.h"
+#include "server/imap.h"
+
+/*
+ * LeakSanitizer reads /proc/PID/task when the process exits, which the
+ * chroot hides; sanitizer builds (tests only) skip the chroot.
+ */
+#if defined(__SANITIZE_ADDRESS__)
+#define SMTP_CHROOT	0
+#else
+#define SMTP_CHROOT	1
+#endif
+
+enum child { CHILD_AUTH, CHILD_QUEUE, CHILD_SMTP, CHILD_IMAP, CHILD_COUNT };
+
+static const char *child_names[] = { "auth", "queue", "smtp", "imap" };
+
+struct parent {
+	struct config		 cfg;
+	const char		*datadir;
+	struct passwd		*pw;		/* &pwbuf: no static storage */
+	struct passwd		 pwbuf;
+	char			 pwstr[2048];
+	struct smtp_listener	 ls[LISTEN_SMTP_COUNT * CONFIG_LISTEN_MAX];
+	size_t			 nls;
+	SSL_CTX			*tls;
+	int			 auth_sp[2];
+	int			 queue_sp[2];
+	int			 imap_fd;	/* Dovecot's login checks */
+	int			 imap_ctl[2];	/* closed: the supervisor stops */
+	int			 life[2];	/* [1] held by the parent only */
+	pid_t			 self;
+	pid_t			 pid[CHILD_COUNT];
+};
+
+static int	parent_listen(struct parent *);
+static int	parent_check_datadir(struct parent *);
+static pid_t	parent_fork(struct parent *, enum child);
+static int	parent_wait(struct parent *);
+static void	parent_stop_imap(struct parent *);
+
+static int
+parent_listen(struct parent *p)
+{
+	const struct config_listen	*cl;
+	size_t				 k, i;
+	int				 fd, one = 1;
+
+	for (k = 0; k < LISTEN_SMTP_COUNT; k++)
+		for (i = 0; i < p->cfg.nlisten[k]; i++) {
+			cl = &p->cfg.listen[k][i];
+			fd = socket(cl->ss.ss_family, SOCK_STREAM |
+			    SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+			if (fd == -1 || setsockopt(fd, SOL_SOCKET,
+			    SO_REUSEADDR, &one, sizeof(one)) == -1 ||
+			    (cl->ss.ss_family == AF_INET6 && setsockopt(fd,
+			    IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof(one)) ==
+			    -1) || bind(fd, (const struct sockaddr *)&cl->ss,
+			    cl->sslen) == -1 || listen(fd, 1024) == -1) {
+				log_warn("cannot listen on %s (%s)", cl->text,
+				    k == LISTEN_SUBMISSION ? "submission" :
+				    k == LISTEN_SMTPS ? "smtps" : "mx");
+				if (fd != -1)
+					close(fd);
+				return -1;
+			}
+			p->ls[p->nls].fd = fd;
+			p->ls[p->nls].kind = (enum listen_kind)k;
+			util_strlcpy(p->ls[p->nls].text, cl->text,
+			    sizeof(p->ls[0].text));
+			p->nls++;
+			log_info("listening on %s (%s)", cl->text,
+			    k == LISTEN_SUBMISSION ? "submission" :
+			    k == LISTEN_SMTPS ? "smtps" : "mx");
+		}
+	if (p->nls == 0) {
+		log_warnx("%s: no listener configured (submission, smtps, mx)",
+		    p->cfg.path);
+		return -1;
+	}
+	return 0;
+}
+
+/* Directories added after a data directory may have been made. */
+static int
+parent_make_dirs(struct parent *p)
+{
+	static const char *dirs[] = { "mail", "spool/cmd" };
+	char	path[PATH_MAX];
+	size_t	i;
+
+	for (i = 0; i < sizeof(dirs) / sizeof(dirs[0]); i++) {
+		snprintf(path, sizeof(path), "%s/%s", p->datadir, dirs[i]);
+		if (mkdir(path, 0700) == -1) {
+			if (errno == EEXIST)
+				continue;
+			log_warn("%s", path);
+			return -1;
+		}
+		if (p->pw != NULL && chown(path, p->pw->pw_uid,
+		    p->pw->pw_gid) == -1) {
+			log_warn("chown %s", path);
+			return -1;
+		}
+	}
+	return 0;
+}
+
+static int
+parent_check_datadir(struct parent *p)
+{
+	static const char *need[] = { "db/postern.db", "spool/queue",
+	    "empty" };
+	char		path[PATH_MAX];
+	struct stat	sb;
+	size_t		i;
+
+	for (i = 0; i < sizeof(need) / sizeof(need[0]); i++) {
+		snprintf(path, sizeof(path), "%s/%s", p->datadir, need[i]);
+		if (stat(path, &sb) == -1) {
+			log_warn("%s", path);
+			log_warnx("%s is not a complete postern data directory; "
+			    "create one with: postern -d DIR init", p->datadir);
+			return -1;
+		}
+	}
+	return parent_make_dirs(p);
+}
+
+static pid_t
+parent_fork(struct parent *p, enum child which)
+{
+	char		empty[PATH_MAX];
+	sigset_t	none;
+	pid_t		pid;
+	size_t		i;
+
+	if ((pid = fork()) == -1)
+		fatal("fork");
+	if (pid > 0)
+		return pid;
+	sigemptyset(&none);
+	sigprocmask(SIG_SETMASK, &none, NULL);
+	snprintf(empty, sizeof(empty), "%s/empty", p->datadir);
+	if (which != CHILD_SMTP) {
+		for (i = 0; i < p->nls; i++)
+			close(p->ls[i].fd);
+		SSL_CTX_free(p->tls);	/* only smtp holds keys */
+	}
+	/* smtp keeps [0] of both pairs, auth and queue their own [1] */
+	if (which != CHILD_AUTH)
+		close(p->auth_sp[1]);
+	if (which != CHILD_QUEUE)
+		close(p->queue_sp[1]);
+	if (which != CHILD_SMTP) {
+		close(p->auth_sp[0]);
+		close(p->queue_sp[0]);
+	}
+	if (which != CHILD_AUTH && p->imap_fd != -1)
+		close(p->imap_fd);
+	if (p->imap_ctl[1] != -1) {
+		close(p->imap_ctl[1]);
+		if (which != CHILD_IMAP)
+			close(p->imap_ctl[0]);
+	}
+	if (which == CHILD_IMAP) {	/* stays root: it runs Dovecot */
+		/* its own pipe and death signal stop it and Dovecot */
+		close(p->life[0]);
+		close(p->life[1]);
+		imap_main(&p->cfg, p->datadir, p->imap_ctl[0]);
+	}
+	if (p->pw != NULL && util_drop_privileges(p->pw,
+	    which == CHILD_SMTP && SMTP_CHROOT ? empty : NULL) == -1)
+		fatal("%s: cannot drop privileges to %s",
+		    child_names[which], p->pw->pw_name);
+	/* after the uid change, which would clear the death signal */
+	lifeline_watch(p->life, p->self, child_names[which]);
+	switch (which) {
+	case CHILD_AUTH:
+		auth_main(&p->cfg, p->datadir, p->auth_sp[1], p->imap_fd);
+	case CHILD_QUEUE:
+		queue_main(&p->cfg, p->datadir, p->queue_sp[1]);
+	case CHILD_SMTP:
+	default:
+		smtp_main(&p->cfg, p->tls, p->ls, p->nls, p->auth_sp[0],
+		    p->queue_sp[0]);
+	}
+}
+
+/*
+ * The IMAP supervisor keeps root's uid, which this process, once it has
+ * dropped privileges, may not signal: closing the pipe tells it to stop.
+ */
+static void
+parent_stop_imap(struct parent *p)
+{
+	if (p->imap_ctl[1] != -1) {
+		close(p->imap_ctl[1]);
+		p->imap_ctl[1] = -1;
+	}
+}
+
+static int
+parent_wait(struct parent *p)
+{
+	sigset_t	set;
+	int		sig, status, failed = 0, stopping = 0, alive, i;
+	pid_t		pid;
+
+	sigemptyset(&set);
+	sigaddset(&set, SIGTERM);
+	sigaddset(&set, SIGINT);
+	sigaddset(&set, SIGCHLD);
+	sigaddset(&set, SIGHUP);
+	for (;;) {
+		alive = 0;
+		for (i = 0; i < CHILD_COUNT; i++)
+			alive += p->pid[i] > 0;
+		if (alive == 0)
+			break;
+		if (sigwait(&set, &sig) != 0)
+			continue;
+		if (sig == SIGTERM || sig == SIGINT) {
+			if (!stopping)
+				log_info("signal %d: stopping", sig);
+			stopping = 1;
+			if (p->pid[CHILD_SMTP] > 0)
+				kill(p->pid[CHILD_SMTP], SIGTERM);
+			parent_stop_imap(p);
+			continue;
+		}
+		if (sig == SIGHUP) {
+			log_info("SIGHUP ignored: restart to reload");
+			continue;
+		}
+		while ((pid = waitpid(-1, &status, WNOHANG)) > 0) {
+			for (i = 0; i < CHILD_COUNT; i++)
+				if (p->pid[i] == pid)
+					break;
+			if (i == CHILD_COUNT)
+				continue;
+			p->pid[i] = 0;
+			if (WIFEXITED(status) && WEXITSTATUS(status) == 0 &&
+			    (stopping || i != CHILD_SMTP))
+				continue;
+			if (WIFSIGNALED(status))
+				log_warnx("%s process killed by signal %d",
+				    child_names[i], WTERMSIG(status));
+			else
+				log_warnx("%s process exited with status %d",
+				    child_names[i], WEXITSTATUS(status));
+			failed = 1;
+			/* one process gone means the server is broken */
+			if (p->pid[CHILD_SMTP] > 0)
+				kill(p->pid[CHILD_SMTP], SIGTERM);
+		}
+		/* IMAP goes with SMTP: nothing else would stop it */
+		if (p->pid[CHILD_SMTP] == 0)
+			parent_stop_imap(p);
+	}
+	log_info("stopped%s", failed ? " after a failure" : "");
+	return failed ? 1 : 0;
+}
+
+int
+parent_serve(const char *datadir)
+{
+	static struct parent	 P;
+	char			 err[PATH_MAX + 256], conf[PATH_MAX];
+	sigset_t		 set;
+	size_t			 i;
+	int			 rc;
+
+	P.datadir = datadir;
+	config_defaults(&P.cfg);
+	snprintf(conf, sizeof(conf), "%s/postern.conf", datadir);
+	if (config_load(&P.cfg, conf, err, sizeof(err)) == -1) {
+		fprintf(stderr, "postern: %s\n", err);
+		return 1;
+	}
+	log_init("parent", P.cfg.log_level);
+	/* getpwnam_r: a later getpw*() elsewhere must not change it */
+	if (geteuid() == 0 && (getpwnam_r(P.cfg.user, &P.pwbuf, P.pwstr,
+	    sizeof(P.pwstr), &P.pw) != 0 || P.pw == NULL)) {
+		log_warnx("user %s does not exist; create it with: useradd "
+		    "--system --no-create-home --shell /usr/sbin/nologin %s",
+		    P.cfg.user, P.cfg.user);
+		return 1;
+	}
+	if (P.pw != NULL && util_user_can_reach(datadir, P.pw, err,
+	    sizeof(err)) == 0) {
+		log_warnx("%s: the server runs as user %s, which cannot reach "
+		    "it: %s; use a DIR that user can reach (e.g. "
+		    "/var/lib/postern), or chmod o+x the directory in the way",
+		    datadir, P.pw->pw_name, err);
+		return 1;
+	}
+	if (parent_check_datadir(&P) == -1 || parent_listen(&P) == -1)
+		return 1;
+	if ((P.tls = tls_server_init(datadir, P.cfg.hostname, err,
+	    sizeof(err))) == NULL) {
+		log_warnx("%s", err);
+		return 1;
+	}
+	P.imap_fd = P.imap_ctl[0] = P.imap_ctl[1] = -1;
+	if (imap_enabled(&P.cfg) && ((P.imap_fd = imap_prepare(&P.cfg,
+	    datadir, P.pw, err, sizeof(err))) == -1 ||
+	    pipe2(P.imap_ctl, O_CLOEXEC) == -1)) {
+		log_warnx("%s", P.imap_fd == -1 ? err : "pipe");
+		return 1;
+	}
+	if (P.cfg.imap == IMAP_EXTERNAL && (P.imap_fd =
+	    imap_prepare_external(datadir, err, sizeof(err))) == -1) {
+		log_warnx("%s", err);
+		return 1;
+	}
+	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0,
+	    P.auth_sp) == -1 || socketpair(AF_UNIX, SOCK_SEQPACKET |
+	    SOCK_CLOEXEC, 0, P.queue_sp) == -1)
+		fatal("socketpair");
+	if (lifeline_open(P.life) == -1)
+		fatal("pipe");
+	P.self = getpid();
+	/* smtp talks on [0] of each pair; auth and queue on [1] */
+	sigemptyset(&set);
+	sigaddset(&set, SIGTERM);
+	sigaddset(&set, SIGINT);
+	sigaddset(&set, SIGCHLD);
+	sigaddset(&set, SIGHUP);
+	sigprocmask(SIG_BLOCK, &set, NULL);
+	P.pid[CHILD_AUTH] = parent_fork(&P, CHILD_AUTH);
+	P.pid[CHILD_QUEUE] = parent_fork(&P, CHILD_QUEUE);
+	P.pid[CHILD_SMTP] = parent_fork(&P, CHILD_SMTP);
+	if (P.imap_ctl[0] != -1) {
+		P.pid[CHILD_IMAP] = parent_fork(&P, CHILD_IMAP);
+		close(P.imap_ctl[0]);
+	}
+	if (P.imap_fd != -1)
+		close(P.imap_fd);
+	for (i = 0; i < P.nls; i++)
+		close(P.ls[i].fd);
+	close(P.auth_sp[0]);
+	close(P.auth_sp[1]);
+	close(P.queue_sp[0]);
+	close(P.queue_sp[1]);
+	close(P.life[0]);	/* [1] stays open until this process ends */
+	SSL_CTX_free(P.tls);
+	if (P.pw != NULL && util_drop_privileges(P.pw, NULL) == -1)
+		fatal("cannot drop privileges to %s", P.pw->pw_name);
+	log_info("postern started: auth=%ld queue=%ld smtp=%ld imap=%ld",
+	    (long)P.pid[CHILD_AUTH], (long)P.pid[CHILD_QUEUE],
+	    (long)P.pid[CHILD_SMTP], (long)P.pid[CHILD_IMAP]);
+	rc = parent_wait(&P);
+	return rc;
+}

@@ -1,0 +1,48 @@
+/*
+ * store_int: what the store's modules share (store.c, store_auth.c,
+ * store_dkim.c, store_suppress.c), never included outside them.  Every
+ * statement still goes through store_sq() and the backend's exec(); names
+ * are normalised with store_norm() before any statement sees them.
+ */
+#ifndef POSTERN_STORE_INT_H
+#define POSTERN_STORE_INT_H
+
+#include "store/store.h"
+
+#define STORE_ARGS_MAX	8
+
+struct store {
+	const struct store_ops	*ops;
+	void			*impl;
+	int			 in_tx;
+	char			 err[512];
+};
+
+/* For row callbacks that fill one struct or call a user callback. */
+struct row_ctx {
+	void	*out;		/* struct to fill, or the user callback */
+	void	*arg;
+	int	 found;
+	int	 rc;
+};
+
+/*
+ * Run sql with arguments described by fmt: 's' a string, 'i' an int64_t.
+ * Returns the backend's result.
+ */
+int	store_sq(struct store *, store_row_fn, void *, int64_t *,
+	    const char *sql, const char *fmt, ...);
+/* Copy and lower-case a name; -1 (message set) if it does not fit. */
+int	store_norm(struct store *, const char *, char *, size_t);
+/* The part after the last '@', or "". */
+const char *store_domain_of(const char *);
+/* Copy a text column (NULL gives ""); -1 if it does not fit. */
+int	store_col_str(const struct store_val *, char *, size_t);
+/* Row callback: the first column as int64 into *(int64_t *)ctx->out. */
+int	store_row_int(const struct store_val *, size_t, void *);
+/* Open a transaction unless the caller holds one; *mine says which. */
+int	store_tx_begin(struct store *, int *mine);
+/* Commit or roll back a transaction of our own; returns rc. */
+int	store_tx_end(struct store *, int mine, int rc);
+
+#endif
