@@ -19,7 +19,6 @@
 #include <ctype.h>
 #include <errno.h>
 #include <poll.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -33,10 +32,10 @@
 #include "lib/json.h"
 #include "lib/util.h"
 
-static const struct {
-	const char	*name;
-	int		 exit_status;
-} steps[STEP_COUNT] = {
+static const struct step_layout layout =
+    STEP_LAYOUT(struct check_step_result);
+
+static const struct step_def steps[STEP_COUNT] = {
 	[STEP_CREDENTIALS] = { "credentials", 12 },
 	[STEP_DNS] = { "dns", 3 },
 	[STEP_CONNECT] = { "connect", 4 },
@@ -55,9 +54,9 @@ static const struct {
 struct run {
 	const struct check_opts	*o;
 	struct check_result	*r;
+	struct steps		 st;		/* records r->step[] */
 	struct smtp_client	 c;
 	SSL_CTX			*ctx;
-	uint64_t		 t0;
 	int			 esmtp_auth;	/* AUTH offered (now) */
 	int			 has_starttls;
 	char			 mechs[128];
@@ -66,17 +65,11 @@ struct run {
 	uint64_t		 banner_deadline; /* its banner due, ms */
 };
 
-static void	step_begin(struct run *, enum check_step);
-static int	step_end(struct run *, enum check_step, enum step_state,
-		    const char *, ...) __attribute__((format(printf, 4, 5)));
-static void	note(struct run *, enum check_step, const char *, ...)
-		    __attribute__((format(printf, 3, 4)));
 static int	do_credentials(struct run *);
 static int	do_dns(struct run *, struct sockaddr_storage *, socklen_t *);
 static int	do_connect(struct run *, struct sockaddr_storage *, socklen_t);
 static int	do_tls(struct run *, enum check_step);
 static int	tls_verdict(struct run *, enum check_step);
-static int	met_plaintext(const char *);
 static int	readable(int, uint64_t);
 static int	do_probe(struct run *, const struct sockaddr_storage *,
 		    socklen_t);
@@ -94,13 +87,13 @@ static int	mx_lookup(const char *, char *, size_t);
 const char *
 check_step_name(enum check_step s)
 {
-	return (size_t)s < STEP_COUNT ? steps[s].name : "?";
+	return step_name(steps, STEP_COUNT, (int)s);
 }
 
 int
 check_step_exit(enum check_step s)
 {
-	return (size_t)s < STEP_COUNT ? steps[s].exit_status : 1;
+	return step_exit(steps, STEP_COUNT, (int)s);
 }
 
 unsigned
@@ -119,49 +112,6 @@ check_mode_for_port(enum check_mode mode, unsigned port)
 	return port == 465 ? CHECK_TLS : CHECK_STARTTLS;
 }
 
-static void
-step_begin(struct run *x, enum check_step s)
-{
-	x->t0 = util_monotonic_ms();
-	x->r->step[s].state = STEP_OK;
-}
-
-static int
-step_end(struct run *x, enum check_step s, enum step_state st,
-    const char *fmt, ...)
-{
-	struct check_step_result	*sr = &x->r->step[s];
-	va_list				 ap;
-
-	sr->state = st;
-	sr->ms = util_monotonic_ms() - x->t0;
-	va_start(ap, fmt);
-	vsnprintf(sr->detail, sizeof(sr->detail), fmt, ap);
-	va_end(ap);
-	if (st == STEP_FAILED) {
-		x->r->failed = (int)s;
-		x->r->exit_status = steps[s].exit_status;
-		return -1;
-	}
-	return 0;
-}
-
-static void
-note(struct run *x, enum check_step s, const char *fmt, ...)
-{
-	struct check_step_result	*sr = &x->r->step[s];
-	size_t				 n = strlen(sr->note);
-	va_list				 ap;
-
-	if (n > 0 && n + 2 < sizeof(sr->note)) {
-		memcpy(sr->note + n, " ", 2);
-		n++;
-	}
-	va_start(ap, fmt);
-	vsnprintf(sr->note + n, sizeof(sr->note) - n, fmt, ap);
-	va_end(ap);
-}
-
 /* A server reply that ends the check: keep it for the explanation. */
 static int
 reply_failed(struct run *x, enum check_step s, const struct reply *rp,
@@ -171,7 +121,7 @@ reply_failed(struct run *x, enum check_step s, const struct reply *rp,
 
 	sr->reply = *rp;
 	sr->has_reply = 1;
-	return step_end(x, s, STEP_FAILED, "%s: %d %s%s%s", what, rp->code,
+	return step_end(&x->st, s, STEP_FAILED, "%s: %d %s%s%s", what, rp->code,
 	    rp->enhanced, rp->enhanced[0] ? " " : "", rp->text);
 }
 
@@ -183,31 +133,32 @@ do_credentials(struct run *x)
 	char			 su[200], sp[200];
 	int			 nu, np;
 
-	step_begin(x, STEP_CREDENTIALS);
+	step_begin(&x->st, STEP_CREDENTIALS);
 	if (o->user == NULL || o->user[0] == '\0')
-		return step_end(x, STEP_CREDENTIALS, STEP_OK, "no username "
-		    "given: AUTH will be skipped");
+		return step_end(&x->st, STEP_CREDENTIALS, STEP_OK, "no "
+		    "username given: AUTH will be skipped");
 	nu = cred_summary(o->user, strlen(o->user), su, sizeof(su));
 	np = o->password ? cred_summary(o->password, o->passlen, sp,
 	    sizeof(sp)) : 0;
 	if (strchr(o->user, '@') == NULL)
-		note(x, STEP_CREDENTIALS, "The username is not a full email "
-		    "address; most submission servers (postern included) "
-		    "expect user@domain as the username.");
+		step_note(&x->st, STEP_CREDENTIALS, "The username is not a "
+		    "full email address; most submission servers (postern "
+		    "included) expect user@domain as the username.");
 	if (nu > 0)
-		note(x, STEP_CREDENTIALS, "Username: %s.", su);
+		step_note(&x->st, STEP_CREDENTIALS, "Username: %s.", su);
 	if (np > 0)
-		note(x, STEP_CREDENTIALS, "Password: %s.", sp);
+		step_note(&x->st, STEP_CREDENTIALS, "Password: %s.", sp);
 	if (nu > 0 || np > 0)
-		note(x, STEP_CREDENTIALS, "Characters like these usually come "
-		    "from copying out of a spreadsheet, a document or a chat; "
-		    "if AUTH fails they are the likely cause (try --clean).");
+		step_note(&x->st, STEP_CREDENTIALS, "Characters like these "
+		    "usually come from copying out of a spreadsheet, a "
+		    "document or a chat; if AUTH fails they are the likely "
+		    "cause (try --clean).");
 	if (x->r->step[STEP_CREDENTIALS].note[0] != '\0')
-		return step_end(x, STEP_CREDENTIALS, STEP_WARN, "%s",
+		return step_end(&x->st, STEP_CREDENTIALS, STEP_WARN, "%s",
 		    nu > 0 || np > 0 ? "hidden or unusual characters found" :
 		    "username is not an email address");
-	return step_end(x, STEP_CREDENTIALS, STEP_OK, "no hidden characters "
-	    "in the username or password");
+	return step_end(&x->st, STEP_CREDENTIALS, STEP_OK, "no hidden "
+	    "characters in the username or password");
 }
 
 /* MX of a domain, best preference first, via the system resolver. */
@@ -246,17 +197,17 @@ do_dns(struct run *x, struct sockaddr_storage *ss, socklen_t *sslen)
 	const char		*dom;
 	int			 rc, n = 0;
 
-	step_begin(x, STEP_DNS);
+	step_begin(&x->st, STEP_DNS);
 	if (r->host[0] == '\0') {
 		dom = x->o->user ? strrchr(x->o->user, '@') : NULL;
 		if (dom == NULL || mx_lookup(dom + 1, r->host,
 		    sizeof(r->host)) == -1)
-			return step_end(x, STEP_DNS, STEP_FAILED, "no host "
-			    "given and no MX found for %s", dom ? dom + 1 :
+			return step_end(&x->st, STEP_DNS, STEP_FAILED, "no "
+			    "host given and no MX found for %s", dom ? dom + 1 :
 			    "the username's domain");
-		note(x, STEP_DNS, "No host given: using the MX of %s, %s. An "
-		    "MX receives mail; for sending, use your provider's "
-		    "submission host.", dom + 1, r->host);
+		step_note(&x->st, STEP_DNS, "No host given: using the MX of "
+		    "%s, %s. An MX receives mail; for sending, use your "
+		    "provider's submission host.", dom + 1, r->host);
 	}
 	memset(&hints, 0, sizeof(hints));
 	hints.ai_socktype = SOCK_STREAM;
@@ -265,16 +216,17 @@ do_dns(struct run *x, struct sockaddr_storage *ss, socklen_t *sslen)
 		hints.ai_flags = AI_NUMERICHOST;
 		rc = getaddrinfo(x->o->connect_to, port, &hints, &res);
 		if (rc != 0)
-			return step_end(x, STEP_DNS, STEP_FAILED, "--connect-to "
-			    "%s: %s", x->o->connect_to, gai_strerror(rc));
-		note(x, STEP_DNS, "Not resolved: connecting to %s as asked; "
-		    "%s is still the name TLS checks.", x->o->connect_to,
+			return step_end(&x->st, STEP_DNS, STEP_FAILED,
+			    "--connect-to %s: %s", x->o->connect_to,
+			    gai_strerror(rc));
+		step_note(&x->st, STEP_DNS, "Not resolved: connecting to %s as "
+		    "asked; %s is still the name TLS checks.", x->o->connect_to,
 		    r->host);
 	} else
 		rc = getaddrinfo(r->host, port, &hints, &res);
 	if (rc != 0)
-		return step_end(x, STEP_DNS, STEP_FAILED, "%s does not resolve: "
-		    "%s", r->host, gai_strerror(rc));
+		return step_end(&x->st, STEP_DNS, STEP_FAILED, "%s does not "
+		    "resolve: %s", r->host, gai_strerror(rc));
 	for (ai = res; ai != NULL; ai = ai->ai_next) {
 		util_addr_str(ai->ai_addr, a, sizeof(a));
 		if (n++ == 0) {
@@ -290,7 +242,7 @@ do_dns(struct run *x, struct sockaddr_storage *ss, socklen_t *sslen)
 		}
 	}
 	freeaddrinfo(res);
-	return step_end(x, STEP_DNS, STEP_OK, "%s -> %s", r->host, all);
+	return step_end(&x->st, STEP_DNS, STEP_OK, "%s -> %s", r->host, all);
 }
 
 static int
@@ -298,20 +250,22 @@ do_connect(struct run *x, struct sockaddr_storage *ss, socklen_t sslen)
 {
 	struct check_result	*r = x->r;
 
-	step_begin(x, STEP_CONNECT);
+	step_begin(&x->st, STEP_CONNECT);
 	if (sc_connect(&x->c, (struct sockaddr *)ss, sslen) == 0)
-		return step_end(x, STEP_CONNECT, STEP_OK, "[%s]:%u", r->addr,
-		    r->port);
+		return step_end(&x->st, STEP_CONNECT, STEP_OK, "[%s]:%u",
+		    r->addr, r->port);
 	if (x->c.status == SC_REFUSED)
-		note(x, STEP_CONNECT, "Nothing listens on port %u of %s. Check "
-		    "the port: submission is 587 (STARTTLS) or 465 (implicit "
-		    "TLS); 25 is for server-to-server mail.", r->port, r->host);
+		step_note(&x->st, STEP_CONNECT, "Nothing listens on port %u of "
+		    "%s. Check the port: submission is 587 (STARTTLS) or 465 "
+		    "(implicit TLS); 25 is for server-to-server mail.", r->port,
+		    r->host);
 	else if (x->c.status == SC_TIMEOUT)
-		note(x, STEP_CONNECT, "The port never answered: packets are "
-		    "dropped on the way, usually by a firewall. Many cloud and "
-		    "home networks block outgoing 25, and some 465/587.");
-	return step_end(x, STEP_CONNECT, STEP_FAILED, "[%s]:%u: %s", r->addr,
-	    r->port, x->c.err);
+		step_note(&x->st, STEP_CONNECT, "The port never answered: "
+		    "packets are dropped on the way, usually by a firewall. "
+		    "Many cloud and home networks block outgoing 25, and some "
+		    "465/587.");
+	return step_end(&x->st, STEP_CONNECT, STEP_FAILED, "[%s]:%u: %s",
+	    r->addr, r->port, x->c.err);
 }
 
 static int
@@ -319,28 +273,20 @@ do_tls(struct run *x, enum check_step s)
 {
 	struct check_result	*r = x->r;
 
-	step_begin(x, s);
+	step_begin(&x->st, s);
 	if (sc_tls(&x->c, x->ctx, r->host, &r->tls) == -1) {
-		if (s == STEP_TLS && met_plaintext(x->c.err))
-			note(x, s, "The server answered in plaintext: port %u "
-			    "speaks plain SMTP or STARTTLS, not implicit TLS. "
-			    "Use --mode starttls (port 587), or port 465 for "
-			    "implicit TLS.", r->port);
+		if (s == STEP_TLS && step_met_plaintext(x->c.err))
+			step_note(&x->st, s, "The server answered in "
+			    "plaintext: port %u speaks plain SMTP or STARTTLS, "
+			    "not implicit TLS. Use --mode starttls (port 587), "
+			    "or port 465 for implicit TLS.", r->port);
 		else if (s == STEP_TLS && x->c.status == SC_TIMEOUT)
-			note(x, s, "No TLS answer: the server is probably "
-			    "waiting for plain SMTP; try --mode starttls.");
-		return step_end(x, s, STEP_FAILED, "%s", x->c.err);
+			step_note(&x->st, s, "No TLS answer: the server is "
+			    "probably waiting for plain SMTP; try --mode "
+			    "starttls.");
+		return step_end(&x->st, s, STEP_FAILED, "%s", x->c.err);
 	}
 	return tls_verdict(x, s);
-}
-
-/* The handshake met an SMTP banner (OpenSSL's words for it). */
-static int
-met_plaintext(const char *err)
-{
-	return strstr(err, "wrong version") != NULL ||
-	    strstr(err, "packet length") != NULL ||
-	    strstr(err, "record layer") != NULL;
 }
 
 /* A handshake done: what the certificate means to strict clients. */
@@ -354,28 +300,29 @@ tls_verdict(struct run *x, enum check_step s)
 	r->tls_active = 1;
 	if (!ti->name_matches) {
 		warn = 1;
-		note(x, s, "The certificate is for %s%s%s, not %s: clients that "
-		    "check names will refuse it, and platforms report this as "
-		    "the SMTP host not matching. Use the host the certificate "
-		    "names.", ti->san[0] ? ti->san : ti->subject,
-		    ti->san[0] ? "" : " (CN)", "", r->host);
+		step_note(&x->st, s, "The certificate is for %s%s%s, not %s: "
+		    "clients that check names will refuse it, and platforms "
+		    "report this as the SMTP host not matching. Use the host "
+		    "the certificate names.", ti->san[0] ? ti->san :
+		    ti->subject, ti->san[0] ? "" : " (CN)", "", r->host);
 	}
 	if (!ti->verified) {
 		warn = 1;
-		note(x, s, "The certificate is not trusted (%s): a self-signed "
-		    "or private CA certificate. Strict clients refuse it.",
-		    ti->verify_error);
+		step_note(&x->st, s, "The certificate is not trusted (%s): a "
+		    "self-signed or private CA certificate. Strict clients "
+		    "refuse it.", ti->verify_error);
 	}
 	if (ti->expires > 0 && ti->expires < (int64_t)time(NULL) + 14 * 86400) {
 		warn = 1;
-		note(x, s, "The certificate expires %s%s.", ti->expires <
-		    (int64_t)time(NULL) ? "-- it EXPIRED on " : "soon: ",
-		    ti->not_after);
+		step_note(&x->st, s, "The certificate expires %s%s.",
+		    ti->expires < (int64_t)time(NULL) ? "-- it EXPIRED on " :
+		    "soon: ", ti->not_after);
 	}
-	return step_end(x, s, warn ? STEP_WARN : STEP_OK, "%s %s; certificate "
-	    "%s (%s), issuer %s, expires %s; name %s", ti->version, ti->cipher,
-	    ti->subject, ti->san[0] ? ti->san : "no SAN", ti->issuer,
-	    ti->not_after, ti->name_matches ? "matches" : "DOES NOT match");
+	return step_end(&x->st, s, warn ? STEP_WARN : STEP_OK, "%s %s; "
+	    "certificate %s (%s), issuer %s, expires %s; name %s", ti->version,
+	    ti->cipher, ti->subject, ti->san[0] ? ti->san : "no SAN",
+	    ti->issuer, ti->not_after,
+	    ti->name_matches ? "matches" : "DOES NOT match");
 }
 
 /* Banner and EHLO name the software more often than not. */
@@ -424,26 +371,27 @@ do_banner(struct run *x)
 	struct reply		 rp;
 	size_t			 n;
 
-	step_begin(x, STEP_BANNER);
+	step_begin(&x->st, STEP_BANNER);
 	if (x->probed && !readable(x->c.fd, x->banner_deadline)) {
-		note(x, STEP_BANNER, "Silent in plaintext, and implicit TLS "
-		    "did not work either (see probe and tls): what listens on "
-		    "port %u is not a working SMTP server, or it is "
-		    "overloaded. Check the host and the port.", r->port);
+		step_note(&x->st, STEP_BANNER, "Silent in plaintext, and "
+		    "implicit TLS did not work either (see probe and tls): "
+		    "what listens on port %u is not a working SMTP server, or "
+		    "it is overloaded. Check the host and the port.", r->port);
 		x->c.status = SC_TIMEOUT;	/* no QUIT into the silence */
-		return step_end(x, STEP_BANNER, STEP_FAILED, "no banner within "
-		    "%u ms of the connect", x->o->timeout_ms);
+		return step_end(&x->st, STEP_BANNER, STEP_FAILED, "no banner "
+		    "within %u ms of the connect", x->o->timeout_ms);
 	}
 	if (sc_read_reply(&x->c, &rp) == -1) {
 		if (x->c.status == SC_TIMEOUT && !r->tls_active && !x->probed)
-			note(x, STEP_BANNER, "Connected, but the server said "
-			    "nothing: it is probably waiting for a TLS "
-			    "handshake (implicit TLS, port 465). Use --mode "
-			    "tls.");
+			step_note(&x->st, STEP_BANNER, "Connected, but the "
+			    "server said nothing: it is probably waiting for a "
+			    "TLS handshake (implicit TLS, port 465). Use "
+			    "--mode tls.");
 		else if (x->c.status == SC_PROTOCOL)
-			note(x, STEP_BANNER, "What answered does not speak "
-			    "SMTP: check the host and the port.");
-		return step_end(x, STEP_BANNER, STEP_FAILED, "%s", x->c.err);
+			step_note(&x->st, STEP_BANNER, "What answered does not "
+			    "speak SMTP: check the host and the port.");
+		return step_end(&x->st, STEP_BANNER, STEP_FAILED, "%s",
+		    x->c.err);
 	}
 	n = strcspn(rp.text, " \n");
 	if (n >= sizeof(r->banner_host))
@@ -454,13 +402,13 @@ do_banner(struct run *x)
 	if (rp.code != 220)
 		return reply_failed(x, STEP_BANNER, &rp, "refused at connect");
 	if (x->probed)
-		note(x, STEP_BANNER, "The banner came %llu ms after the "
-		    "connect, in plaintext: port %u speaks SMTP without "
+		step_note(&x->st, STEP_BANNER, "The banner came %llu ms after "
+		    "the connect, in plaintext: port %u speaks SMTP without "
 		    "implicit TLS, and its server is only slow to greet. "
 		    "Clients that wait less may give up on it.",
 		    (unsigned long long)(util_monotonic_ms() - x->connected),
 		    r->port);
-	return step_end(x, STEP_BANNER, x->probed ? STEP_WARN : STEP_OK,
+	return step_end(&x->st, STEP_BANNER, x->probed ? STEP_WARN : STEP_OK,
 	    "220 %s -- answered by %s, %s", rp.text, r->banner_host,
 	    r->software);
 }
@@ -501,38 +449,37 @@ do_probe(struct run *x, const struct sockaddr_storage *ss, socklen_t sslen)
 	unsigned		 t = x->o->timeout_ms, wait;
 
 	wait = t < CHECK_PROBE_MS ? t : CHECK_PROBE_MS;
-	step_begin(x, STEP_PROBE);
-	x->connected = x->t0;
-	x->banner_deadline = x->t0 + t;
-	if (readable(x->c.fd, x->t0 + wait)) {
+	step_begin(&x->st, STEP_PROBE);
+	x->connected = x->st.t0;
+	x->banner_deadline = x->st.t0 + t;
+	if (readable(x->c.fd, x->st.t0 + wait)) {
 		r->step[STEP_PROBE].state = STEP_SKIPPED;
 		return 0;	/* it spoke: the banner step reads it */
 	}
 	x->probed = 1;
 	first = x->c;
 	sc_init(&x->c, t - wait > wait ? t - wait : wait);
-	note(x, STEP_PROBE, "A plaintext SMTP server greets at once; this "
-	    "one said nothing for %u ms, which is what an implicit-TLS port "
-	    "does while it waits for the client's handshake. So auto mode "
-	    "connected again to try implicit TLS, keeping the first "
-	    "connection open in case the server is only slow to greet.",
-	    wait);
+	step_note(&x->st, STEP_PROBE, "A plaintext SMTP server greets at once; "
+	    "this one said nothing for %u ms, which is what an implicit-TLS "
+	    "port does while it waits for the client's handshake. So auto mode "
+	    "connected again to try implicit TLS, keeping the first connection "
+	    "open in case the server is only slow to greet.", wait);
 	if (sc_connect(&x->c, (const struct sockaddr *)ss, sslen) == -1) {
-		step_end(x, STEP_PROBE, STEP_WARN, "no banner within %u ms; a "
-		    "second connection, for implicit TLS, failed: %s", wait,
-		    x->c.err);
+		step_end(&x->st, STEP_PROBE, STEP_WARN, "no banner within %u "
+		    "ms; a second connection, for implicit TLS, failed: %s",
+		    wait, x->c.err);
 		probe_failed(x, &first);
 		return 0;
 	}
-	step_end(x, STEP_PROBE, STEP_WARN, "no banner within %u ms in "
+	step_end(&x->st, STEP_PROBE, STEP_WARN, "no banner within %u ms in "
 	    "plaintext; connected again to [%s]:%u to try implicit TLS",
 	    wait, r->addr, r->port);
-	step_begin(x, STEP_TLS);
+	step_begin(&x->st, STEP_TLS);
 	if (sc_tls(&x->c, x->ctx, r->host, &r->tls) == -1) {
-		note(x, STEP_TLS, "Implicit TLS did not work either%s; the "
-		    "check goes back to the first connection and waits for "
-		    "its banner.", probe_why(&x->c));
-		step_end(x, STEP_TLS, STEP_WARN, "%s", x->c.err);
+		step_note(&x->st, STEP_TLS, "Implicit TLS did not work "
+		    "either%s; the check goes back to the first connection and "
+		    "waits for its banner.", probe_why(&x->c));
+		step_end(&x->st, STEP_TLS, STEP_WARN, "%s", x->c.err);
 		probe_failed(x, &first);
 		return 0;
 	}
@@ -541,8 +488,8 @@ do_probe(struct run *x, const struct sockaddr_storage *ss, socklen_t sslen)
 	x->probed = 0;
 	r->mode = CHECK_TLS;
 	r->tls_fallback = 1;
-	note(x, STEP_PROBE, "The handshake worked (next step): port %u "
-	    "speaks implicit TLS, as 465 does. In your mail client or "
+	step_note(&x->st, STEP_PROBE, "The handshake worked (next step): port "
+	    "%u speaks implicit TLS, as 465 does. In your mail client or "
 	    "sending platform choose SSL/TLS for this port, not STARTTLS.",
 	    r->port);
 	return tls_verdict(x, STEP_TLS);
@@ -552,7 +499,7 @@ do_probe(struct run *x, const struct sockaddr_storage *ss, socklen_t sslen)
 static const char *
 probe_why(const struct smtp_client *c)
 {
-	if (met_plaintext(c->err))
+	if (step_met_plaintext(c->err))
 		return ": the server answered the handshake in plaintext";
 	if (c->status == SC_TIMEOUT)
 		return ": no answer to the handshake";
@@ -576,12 +523,13 @@ do_ehlo(struct run *x, enum check_step s)
 	struct check_result	*r = x->r;
 	struct reply		 rp;
 	char			 line[300], exts[512] = "", *p, *nl;
-	const char		*name = x->o->ehlo ? x->o->ehlo : "check.postern";
+	const char		*name = x->o->ehlo ? x->o->ehlo :
+	    "check.postern";
 
-	step_begin(x, s);
+	step_begin(&x->st, s);
 	snprintf(line, sizeof(line), "EHLO %s", name);
 	if (sc_command(&x->c, line, &rp) == -1)
-		return step_end(x, s, STEP_FAILED, "%s", x->c.err);
+		return step_end(&x->st, s, STEP_FAILED, "%s", x->c.err);
 	if (rp.code != 250)
 		return reply_failed(x, s, &rp, "EHLO refused");
 	x->esmtp_auth = 0;
@@ -622,13 +570,13 @@ do_ehlo(struct run *x, enum check_step s)
 	    x->esmtp_auth ? x->mechs : "(none)", sizeof(r->auth_before_tls));
 	if (s == STEP_EHLO && !r->tls_active && !x->esmtp_auth &&
 	    x->has_starttls)
-		note(x, s, "AUTH is offered only after STARTTLS, as it should "
-		    "be: a client that does not start TLS first gets 530 or "
-		    "538.");
+		step_note(&x->st, s, "AUTH is offered only after STARTTLS, as "
+		    "it should be: a client that does not start TLS first gets "
+		    "530 or 538.");
 	if (s == STEP_EHLO && !r->tls_active && x->esmtp_auth)
-		note(x, s, "AUTH is offered without TLS: passwords would "
-		    "cross the network readable by anyone on the path.");
-	return step_end(x, s, STEP_OK, "%s", exts[0] ? exts : "(no "
+		step_note(&x->st, s, "AUTH is offered without TLS: passwords "
+		    "would cross the network readable by anyone on the path.");
+	return step_end(&x->st, s, STEP_OK, "%s", exts[0] ? exts : "(no "
 	    "extensions)");
 }
 
@@ -682,47 +630,49 @@ do_auth(struct run *x)
 	char			 clean[1100];
 	int			 hints, cl;
 
-	step_begin(x, STEP_AUTH);
+	step_begin(&x->st, STEP_AUTH);
 	if (o->user == NULL || o->password == NULL)
-		return step_end(x, STEP_AUTH, STEP_WARN, "skipped: no username "
-		    "or password given");
+		return step_end(&x->st, STEP_AUTH, STEP_WARN, "skipped: no "
+		    "username or password given");
 	if (!x->esmtp_auth) {
 		if (!r->tls_active && x->has_starttls)
-			note(x, STEP_AUTH, "AUTH is not offered on this "
-			    "plaintext connection; use STARTTLS (--mode "
+			step_note(&x->st, STEP_AUTH, "AUTH is not offered on "
+			    "this plaintext connection; use STARTTLS (--mode "
 			    "starttls).");
 		else
-			note(x, STEP_AUTH, "This server offers no AUTH%s: it "
-			    "looks like a receiving server (an MX, port 25 "
-			    "style), not a submission server. Use your "
+			step_note(&x->st, STEP_AUTH, "This server offers no "
+			    "AUTH%s: it looks like a receiving server (an MX, "
+			    "port 25 style), not a submission server. Use your "
 			    "provider's submission host on port 587 or 465.",
 			    r->tls_active ? ", even over TLS" : " at all");
-		return step_end(x, STEP_AUTH, STEP_FAILED, "AUTH not offered "
-		    "(EHLO listed no AUTH mechanism)");
+		return step_end(&x->st, STEP_AUTH, STEP_FAILED, "AUTH not "
+		    "offered (EHLO listed no AUTH mechanism)");
 	}
 	if (auth_exchange(x, o->user, o->password, o->passlen, &rp) == -1)
-		return step_end(x, STEP_AUTH, STEP_FAILED, "%s", x->c.err);
+		return step_end(&x->st, STEP_AUTH, STEP_FAILED, "%s", x->c.err);
 	if (rp.code == 235)
-		return step_end(x, STEP_AUTH, STEP_OK, "235 %s %s as %s",
+		return step_end(&x->st, STEP_AUTH, STEP_OK, "235 %s %s as %s",
 		    rp.enhanced, rp.text, o->user);
 	hints = cred_hints(o->user, strlen(o->user)) |
 	    cred_hints(o->password, o->passlen);
 	if (rp.code == 454 && strcasestr(rp.text, "locked") != NULL)
-		note(x, STEP_AUTH, "454 here means the login is locked for a "
-		    "while after repeated failed logins (the server's answer "
-		    "says until when); it is not a fault of the server. "
-		    "Correct the password in every program that logs in as "
-		    "this mailbox, then wait for that time or ask the "
-		    "server's administrator to unlock it.");
+		step_note(&x->st, STEP_AUTH, "454 here means the login is "
+		    "locked for a while after repeated failed logins (the "
+		    "server's answer says until when); it is not a fault of "
+		    "the server. Correct the password in every program that "
+		    "logs in as this mailbox, then wait for that time or ask "
+		    "the server's administrator to unlock it.");
 	else if (rp.code == 454)
-		note(x, STEP_AUTH, "454 is temporary, not a wrong password: the "
-		    "server could not check the credentials (its account "
-		    "store may be down, or the login is locked after failed "
-		    "logins; the answer's text says which). Try again later, "
-		    "and tell the server's administrator if it persists.");
+		step_note(&x->st, STEP_AUTH, "454 is temporary, not a wrong "
+		    "password: the server could not check the credentials (its "
+		    "account store may be down, or the login is locked after "
+		    "failed logins; the answer's text says which). Try again "
+		    "later, and tell the server's administrator if it "
+		    "persists.");
 	else if (rp.code == 535 && hints)
-		note(x, STEP_AUTH, "The credentials contain hidden characters "
-		    "(see the credentials step): they are the likely cause.");
+		step_note(&x->st, STEP_AUTH, "The credentials contain hidden "
+		    "characters (see the credentials step): they are the "
+		    "likely cause.");
 	if (rp.code == 535 && o->clean && !o->no_retry && hints &&
 	    (cl = cred_clean(o->password, o->passlen, clean,
 	    sizeof(clean))) >= 0) {
@@ -736,15 +686,16 @@ do_auth(struct run *x)
 		if (auth_exchange(x, cu, clean, (size_t)cl, &rp2) == 0 &&
 		    rp2.code == 235) {
 			explicit_bzero(clean, sizeof(clean));
-			note(x, STEP_AUTH, "Retried once with the hidden "
-			    "characters removed (--clean): that worked. Fix "
-			    "the stored password in your sending platform.");
-			return step_end(x, STEP_AUTH, STEP_WARN, "235 after "
-			    "cleaning the credentials");
+			step_note(&x->st, STEP_AUTH, "Retried once with the "
+			    "hidden characters removed (--clean): that worked. "
+			    "Fix the stored password in your sending "
+			    "platform.");
+			return step_end(&x->st, STEP_AUTH, STEP_WARN, "235 "
+			    "after cleaning the credentials");
 		}
 		explicit_bzero(clean, sizeof(clean));
-		note(x, STEP_AUTH, "Retried once with the hidden characters "
-		    "removed (--clean): still refused.");
+		step_note(&x->st, STEP_AUTH, "Retried once with the hidden "
+		    "characters removed (--clean): still refused.");
 	}
 	return reply_failed(x, STEP_AUTH, &rp, "AUTH refused");
 }
@@ -764,39 +715,39 @@ do_envelope(struct run *x)
 	    "submission connection end to end.\r\n"
 	    ".\r\n";
 
-	step_begin(x, STEP_MAIL);
+	step_begin(&x->st, STEP_MAIL);
 	snprintf(line, sizeof(line), "MAIL FROM:<%s>", from ? from : "");
 	if (sc_command(&x->c, line, &rp) == -1)
-		return step_end(x, STEP_MAIL, STEP_FAILED, "%s", x->c.err);
+		return step_end(&x->st, STEP_MAIL, STEP_FAILED, "%s", x->c.err);
 	if (rp.code != 250)
 		return reply_failed(x, STEP_MAIL, &rp, "MAIL FROM refused");
-	step_end(x, STEP_MAIL, STEP_OK, "250 for <%s>", from ? from : "");
+	step_end(&x->st, STEP_MAIL, STEP_OK, "250 for <%s>", from ? from : "");
 	if (o->to == NULL) {
 		sc_command(&x->c, "RSET", &rp);
 		return 0;
 	}
-	step_begin(x, STEP_RCPT);
+	step_begin(&x->st, STEP_RCPT);
 	snprintf(line, sizeof(line), "RCPT TO:<%s>", o->to);
 	if (sc_command(&x->c, line, &rp) == -1)
-		return step_end(x, STEP_RCPT, STEP_FAILED, "%s", x->c.err);
+		return step_end(&x->st, STEP_RCPT, STEP_FAILED, "%s", x->c.err);
 	if (rp.code != 250 && rp.code != 251)
 		return reply_failed(x, STEP_RCPT, &rp, "RCPT TO refused");
-	step_end(x, STEP_RCPT, STEP_OK, "%d for <%s>", rp.code, o->to);
+	step_end(&x->st, STEP_RCPT, STEP_OK, "%d for <%s>", rp.code, o->to);
 	if (!o->send) {
 		sc_command(&x->c, "RSET", &rp);
 		return 0;
 	}
-	step_begin(x, STEP_DATA);
+	step_begin(&x->st, STEP_DATA);
 	if (sc_command(&x->c, "DATA", &rp) == -1)
-		return step_end(x, STEP_DATA, STEP_FAILED, "%s", x->c.err);
+		return step_end(&x->st, STEP_DATA, STEP_FAILED, "%s", x->c.err);
 	if (rp.code != 354)
 		return reply_failed(x, STEP_DATA, &rp, "DATA refused");
 	if (sc_write(&x->c, body, sizeof(body) - 1) == -1 ||
 	    sc_read_reply(&x->c, &rp) == -1)
-		return step_end(x, STEP_DATA, STEP_FAILED, "%s", x->c.err);
+		return step_end(&x->st, STEP_DATA, STEP_FAILED, "%s", x->c.err);
 	if (rp.code != 250)
 		return reply_failed(x, STEP_DATA, &rp, "message refused");
-	return step_end(x, STEP_DATA, STEP_OK, "250 %s %s", rp.enhanced,
+	return step_end(&x->st, STEP_DATA, STEP_OK, "250 %s %s", rp.enhanced,
 	    rp.text);
 }
 
@@ -813,6 +764,8 @@ check_run(const struct check_opts *o, struct check_result *r)
 	memset(&x, 0, sizeof(x));
 	x.o = o;
 	x.r = r;
+	step_init(&x.st, &layout, r->step, steps, STEP_COUNT, &r->failed,
+	    &r->exit_status);
 	r->failed = -1;
 	util_strlcpy(r->host, o->host, sizeof(r->host));
 	r->port = check_port(o->mode, o->port);
@@ -820,7 +773,7 @@ check_run(const struct check_opts *o, struct check_result *r)
 	sc_init(&x.c, o->timeout_ms);
 	if ((x.ctx = sc_tls_ctx(o->cafile, err, sizeof(err))) == NULL) {
 		r->exit_status = 1;
-		step_end(&x, STEP_TLS, STEP_FAILED, "%s", err);
+		step_end(&x.st, STEP_TLS, STEP_FAILED, "%s", err);
 		return r->exit_status;
 	}
 	if (do_credentials(&x) == -1 || do_dns(&x, &ss, &sslen) == -1 ||
@@ -834,22 +787,23 @@ check_run(const struct check_opts *o, struct check_result *r)
 	if (do_banner(&x) == -1 || do_ehlo(&x, STEP_EHLO) == -1)
 		goto done;
 	if (r->mode == CHECK_STARTTLS) {
-		step_begin(&x, STEP_STARTTLS);
+		step_begin(&x.st, STEP_STARTTLS);
 		if (!x.has_starttls) {
-			note(&x, STEP_STARTTLS, "The server does not offer "
-			    "STARTTLS: credentials would travel in plaintext. "
-			    "If this is port 465, use --mode tls.");
-			step_end(&x, STEP_STARTTLS, STEP_FAILED, "STARTTLS not "
-			    "offered");
+			step_note(&x.st, STEP_STARTTLS, "The server does not "
+			    "offer STARTTLS: credentials would travel in "
+			    "plaintext. If this is port 465, use --mode tls.");
+			step_end(&x.st, STEP_STARTTLS, STEP_FAILED, "STARTTLS "
+			    "not offered");
 			goto done;
 		}
 		if (sc_command(&x.c, "STARTTLS", &rp) == -1) {
-			step_end(&x, STEP_STARTTLS, STEP_FAILED, "%s",
+			step_end(&x.st, STEP_STARTTLS, STEP_FAILED, "%s",
 			    x.c.err);
 			goto done;
 		}
 		if (rp.code != 220) {
-			reply_failed(&x, STEP_STARTTLS, &rp, "STARTTLS refused");
+			reply_failed(&x, STEP_STARTTLS, &rp, "STARTTLS "
+			    "refused");
 			goto done;
 		}
 		if (do_tls(&x, STEP_STARTTLS) == -1 ||
