@@ -1,0 +1,629 @@
+/*
+ * explain_bounce: explain every recipient of a bounce message (RFC 3464
+ * DSN, or the common non-standard bounces of qmail, Exim, Gmail,
+ * Microsoft, Yahoo), as text or JSON; each recipient's reply is
+ * explained by explain.c (explain_int.h).
+ *
+ * A bounce is read as a MIME message (RFC 2045/2046; base64 and
+ * quoted-printable parts are decoded).  The message/delivery-status part
+ * of a multipart/report (RFC 3464 §2) gives the recipients; when there is
+ * none, the human-readable text is searched: recipient lines ("<a@b>:",
+ * an address alone on a line, "delivered to a@b") and diagnostics ("550
+ * 5.1.1 ..." at the start of a line or after ':', a quote, '(' or ';').
+ * The returned original message is never searched.
+ *
+ * Invariants: input is bounded (EXPLAIN_BOUNCE_MAX), MIME nesting is
+ * bounded (EX_DEPTH_MAX), every copy goes through struct buf or a checked
+ * bounded copy, and text from the input is printed with control
+ * characters replaced, so a bounce cannot drive the terminal.
+ *
+ * Failure: garbage gives "no recipients found" (exit 1), never a crash;
+ * an oversized input or a failed allocation gives -1.
+ */
+#include <ctype.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "core/reply.h"
+#include "diag/explain.h"
+#include "diag/explain_int.h"
+#include "lib/buf.h"
+#include "lib/json.h"
+#include "lib/util.h"
+
+#define EX_DEPTH_MAX	8		/* MIME nesting */
+#define EX_HDR_MAX	4096		/* one unfolded header value */
+#define EX_DIAG_MAX	2048		/* one recipient's diagnostic */
+#define EX_TEXT_MAX	(EXPLAIN_BOUNCE_MAX + 64)
+#define EX_ADDR_MAX	320
+
+struct ex_rcpt {
+	char		addr[EX_ADDR_MAX];
+	char		action[32];
+	char		status[16];
+	char		remote_mta[256];
+	char		diag[EX_DIAG_MAX];
+};
+
+struct ex_bounce {
+	const char	*format;
+	struct ex_rcpt	*rcpts;		/* EXPLAIN_RCPT_MAX */
+	size_t		 n;
+	struct buf	 human;		/* text/plain parts */
+	struct buf	 dsn;		/* message/delivery-status parts */
+	char		 fmtbuf[96];
+	int		 error;
+};
+
+static const struct {
+	const char	*needle;
+	const char	*format;
+} ex_formats[] = {
+	{ "This is the qmail-send program", "qmail" },
+	{ "created automatically by mail delivery software", "Exim" },
+	{ "Delivery has failed to these recipients", "Microsoft" },
+	{ "Diagnostic information for administrators", "Microsoft" },
+	{ "Your message wasn't delivered", "Gmail" },
+	{ "unable to deliver your message to the following", "Yahoo" },
+	{ "This is the mail system at host", "Postfix" },
+};
+
+static size_t	ex_addr_len(const char *, size_t);
+static const char *ex_memcasestr(const char *, size_t, const char *);
+static int	ex_header(const char *, size_t, const char *, struct buf *);
+static int	ex_param(const char *, const char *, char *, size_t);
+static void	ex_decode(const char *, size_t, const char *, struct buf *);
+static void	ex_mime(struct ex_bounce *, const char *, size_t, int);
+static void	ex_multipart(struct ex_bounce *, const char *, size_t,
+		    const char *, int);
+static void	ex_dsn(struct ex_bounce *);
+static int	ex_blank(const char *, size_t, size_t);
+static void	ex_dsn_field(struct ex_rcpt *, const char *, const char *);
+static void	ex_heuristic(struct ex_bounce *);
+static struct ex_rcpt *ex_rcpt_get(struct ex_bounce *, const char *,
+		    size_t);
+static int	ex_recipient_line(const char *, size_t, size_t *, size_t *);
+static int	ex_bounce_print(struct ex_bounce *, FILE *, int);
+static void	ex_rcpt_reply(const struct ex_rcpt *, struct reply *);
+
+/* ---- text scanning -------------------------------------------------- */
+
+static const char *
+ex_memcasestr(const char *s, size_t n, const char *needle)
+{
+	size_t	k = strlen(needle), i;
+
+	for (i = 0; k <= n && i <= n - k; i++)
+		if (strncasecmp(s + i, needle, k) == 0)
+			return s + i;
+	return NULL;
+}
+
+/* Length of an address local@domain.tld at s, or 0. */
+static size_t
+ex_addr_len(const char *s, size_t n)
+{
+	static const char	 lchars[] = "!#$%&'*+/=?^_`{|}~.-";
+	size_t			 i = 0, at, dots = 0;
+
+	while (i < n && (isalnum((unsigned char)s[i]) ||
+	    (s[i] != '\0' && strchr(lchars, s[i]) != NULL)))
+		i++;
+	if (i == 0 || i >= n || s[i] != '@' || i > 64)
+		return 0;
+	at = ++i;
+	while (i < n && (isalnum((unsigned char)s[i]) || s[i] == '-' ||
+	    s[i] == '.')) {
+		dots += s[i] == '.';
+		i++;
+	}
+	while (i > at && s[i - 1] == '.') {
+		i--;
+		dots--;
+	}
+	if (i == at || dots == 0 || i >= EX_ADDR_MAX)
+		return 0;
+	return i;
+}
+
+/*
+ * A recipient line of a human-readable bounce: "<a@b>:", "a@b:" with
+ * text after it, an address alone on a line (Exim), "a@b<mailto:...>"
+ * (Microsoft), or "... delivered to a@b ..." (Gmail).  1 with the
+ * address's offset and length in the line.
+ */
+static int
+ex_recipient_line(const char *s, size_t n, size_t *off, size_t *len)
+{
+	const char	*p;
+	size_t		 i = 0, a;
+
+	while (i < n && (s[i] == ' ' || s[i] == '\t'))
+		i++;
+	if (i < n && s[i] == '<')
+		i++;
+	if ((a = ex_addr_len(s + i, n - i)) > 0) {
+		*off = i;
+		*len = a;
+		i += a;
+		if (i < n && s[i] == '>')
+			i++;
+		if (i == n || s[i] == ':' || explain_istarts(s + i, n - i,
+		    "<mailto:"))
+			return 1;
+		while (i < n && isspace((unsigned char)s[i]))
+			i++;
+		if (i == n)
+			return 1;
+	}
+	if ((p = ex_memcasestr(s, n, "delivered to ")) != NULL) {
+		i = (size_t)(p - s) + strlen("delivered to ");
+		if (i < n && s[i] == '<')
+			i++;
+		if ((a = ex_addr_len(s + i, n - i)) > 0) {
+			*off = i;
+			*len = a;
+			return 1;
+		}
+	}
+	return 0;
+}
+
+/* ---- MIME ----------------------------------------------------------- */
+
+/* The unfolded value of header name in the header block h. */
+static int
+ex_header(const char *h, size_t n, const char *name, struct buf *out)
+{
+	size_t	i = 0, e, k = strlen(name);
+	int	found = 0;
+
+	buf_reset(out);
+	while (i < n) {
+		e = explain_line_end(h, n, i);
+		if (found && (h[i] == ' ' || h[i] == '\t')) {
+			(void)buf_append(out, " ", 1);
+			(void)buf_append(out, h + i, e - i);
+		} else if (found)
+			break;
+		else if (e - i > k && strncasecmp(h + i, name, k) == 0 &&
+		    h[i + k] == ':') {
+			found = 1;
+			(void)buf_append(out, h + i + k + 1, e - i - k - 1);
+		}
+		i = e + 1;
+	}
+	return found;
+}
+
+/* A parameter of a MIME header value ("boundary"); 1 if found. */
+static int
+ex_param(const char *v, const char *name, char *out, size_t outsz)
+{
+	const char	*p = v;
+	size_t		 k = strlen(name), n;
+
+	while ((p = strchr(p, ';')) != NULL) {
+		for (p++; *p == ' ' || *p == '\t'; p++)
+			;
+		if (strncasecmp(p, name, k) != 0 || p[k] != '=')
+			continue;
+		p += k + 1;
+		if (*p == '"') {
+			p++;
+			n = strcspn(p, "\"");
+		} else
+			n = strcspn(p, "; \t");
+		if (n == 0 || n >= outsz)
+			return 0;
+		memcpy(out, p, n);
+		out[n] = '\0';
+		return 1;
+	}
+	return 0;
+}
+
+/* Decode a body per its Content-Transfer-Encoding (lenient). */
+static void
+ex_decode(const char *s, size_t n, const char *cte, struct buf *out)
+{
+	static const char	b64[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+				    "abcdefghijklmnopqrstuvwxyz0123456789+/";
+	unsigned		acc = 0;
+	int			bits = 0, hi, lo;
+	const char		*c;
+	char			 ch;
+	size_t			 i;
+
+	if (ex_memcasestr(cte, strlen(cte), "base64") != NULL) {
+		for (i = 0; i < n && s[i] != '='; i++) {
+			if (s[i] == '\0' || (c = strchr(b64, s[i])) == NULL)
+				continue;
+			acc = (acc << 6) | (unsigned)(c - b64);
+			if ((bits += 6) >= 8) {
+				bits -= 8;
+				ch = (char)((acc >> bits) & 0xff);
+				(void)buf_append(out, &ch, 1);
+			}
+		}
+		return;
+	}
+	if (ex_memcasestr(cte, strlen(cte), "quoted-printable") == NULL) {
+		(void)buf_append(out, s, n);
+		return;
+	}
+	for (i = 0; i < n; i++) {
+		if (s[i] != '=') {
+			(void)buf_append(out, s + i, 1);
+			continue;
+		}
+		if (i + 1 < n && s[i + 1] == '\n') {
+			i++;
+			continue;
+		}
+		if (i + 2 < n && isxdigit((unsigned char)s[i + 1]) &&
+		    isxdigit((unsigned char)s[i + 2])) {
+			hi = isdigit((unsigned char)s[i + 1]) ? s[i + 1] - '0' :
+			    tolower((unsigned char)s[i + 1]) - 'a' + 10;
+			lo = isdigit((unsigned char)s[i + 2]) ? s[i + 2] - '0' :
+			    tolower((unsigned char)s[i + 2]) - 'a' + 10;
+			ch = (char)(hi * 16 + lo);
+			(void)buf_append(out, &ch, 1);
+			i += 2;
+			continue;
+		}
+		(void)buf_append(out, s + i, 1);
+	}
+}
+
+/* One MIME entity (headers, blank line, body) with LF line ends. */
+static void
+ex_mime(struct ex_bounce *b, const char *s, size_t n, int depth)
+{
+	struct buf	 ct, cte, body;
+	const char	*sep, *bd, *t;
+	size_t		 hlen, tlen;
+	char		 boundary[256];
+
+	if (depth > EX_DEPTH_MAX)
+		return;
+	if (n > 0 && s[0] == '\n') {
+		hlen = 0;
+		bd = s + 1;
+	} else if ((sep = ex_memcasestr(s, n, "\n\n")) != NULL) {
+		hlen = (size_t)(sep - s) + 1;
+		bd = sep + 2;
+	} else {
+		hlen = n;
+		bd = s + n;
+	}
+	buf_init(&ct, EX_HDR_MAX);
+	buf_init(&cte, EX_HDR_MAX);
+	buf_init(&body, EX_TEXT_MAX);
+	if (!ex_header(s, hlen, "Content-Type", &ct))
+		(void)buf_appends(&ct, "text/plain");
+	(void)ex_header(s, hlen, "Content-Transfer-Encoding", &cte);
+	for (t = buf_str(&ct); *t == ' ' || *t == '\t'; t++)
+		;
+	tlen = strlen(t);
+	if (explain_istarts(t, tlen, "multipart/")) {
+		if (ex_param(t, "boundary", boundary, sizeof(boundary)))
+			ex_multipart(b, bd, (size_t)(s + n - bd), boundary,
+			    depth);
+	} else if (explain_istarts(t, tlen, "message/delivery-status") ||
+	    explain_istarts(t, tlen, "message/global-delivery-status")) {
+		ex_decode(bd, (size_t)(s + n - bd), buf_str(&cte), &body);
+		if (buf_append(&b->dsn, body.data, body.len) == -1 ||
+		    buf_append(&b->dsn, "\n\n", 2) == -1)
+			b->error = 1;
+	} else if (explain_istarts(t, tlen, "text/plain")) {
+		ex_decode(bd, (size_t)(s + n - bd), buf_str(&cte), &body);
+		if (buf_append(&b->human, body.data, body.len) == -1 ||
+		    buf_append(&b->human, "\n\n", 2) == -1)
+			b->error = 1;
+	}
+	/* message/rfc822, text/rfc822-headers, html...: not searched. */
+	buf_free(&ct);
+	buf_free(&cte);
+	buf_free(&body);
+}
+
+/* The parts between "--boundary" lines (RFC 2046 §5.1.1). */
+static void
+ex_multipart(struct ex_bounce *b, const char *s, size_t n,
+    const char *boundary, int depth)
+{
+	size_t	i = 0, e, blen = strlen(boundary), start = 0;
+	int	in = 0;
+
+	while (i < n) {
+		e = explain_line_end(s, n, i);
+		if (e - i >= blen + 2 && s[i] == '-' && s[i + 1] == '-' &&
+		    memcmp(s + i + 2, boundary, blen) == 0) {
+			/* The LF before a delimiter belongs to it. */
+			if (in)
+				ex_mime(b, s + start, i > start ?
+				    i - start - 1 : 0, depth + 1);
+			if (e - i >= blen + 4 && s[i + blen + 2] == '-' &&
+			    s[i + blen + 3] == '-')
+				return;
+			in = 1;
+			start = e + 1;
+		}
+		i = e + 1;
+	}
+	if (in && start < n)
+		ex_mime(b, s + start, n - start, depth + 1);
+}
+
+/* ---- recipients ----------------------------------------------------- */
+
+static struct ex_rcpt *
+ex_rcpt_get(struct ex_bounce *b, const char *addr, size_t n)
+{
+	size_t	i;
+
+	if (n >= EX_ADDR_MAX)
+		n = EX_ADDR_MAX - 1;
+	for (i = 0; n > 0 && i < b->n; i++)
+		if (strlen(b->rcpts[i].addr) == n &&
+		    strncasecmp(b->rcpts[i].addr, addr, n) == 0)
+			return &b->rcpts[i];
+	if (b->n == EXPLAIN_RCPT_MAX)
+		return NULL;
+	memset(&b->rcpts[b->n], 0, sizeof(b->rcpts[b->n]));
+	memcpy(b->rcpts[b->n].addr, addr, n);
+	return &b->rcpts[b->n++];
+}
+
+/* One DSN field "Name: type; value" of a per-recipient group. */
+static void
+ex_dsn_field(struct ex_rcpt *r, const char *name, const char *v)
+{
+	const char	*semi;
+	size_t		 n;
+
+	while (*v == ' ' || *v == '\t')
+		v++;
+	if (strcasecmp(name, "Action") == 0)
+		(void)util_strlcpy(r->action, v, sizeof(r->action));
+	else if (strcasecmp(name, "Status") == 0) {
+		n = strcspn(v, " \t(");
+		if (n < sizeof(r->status)) {
+			memcpy(r->status, v, n);
+			r->status[n] = '\0';
+		}
+	} else if (strcasecmp(name, "Remote-MTA") == 0)
+		(void)util_strlcpy(r->remote_mta, v, sizeof(r->remote_mta));
+	else if (strcasecmp(name, "Diagnostic-Code") == 0) {
+		/* "smtp; 550 ...": the type (RFC 3464 §2.3.6) goes. */
+		if ((semi = strchr(v, ';')) != NULL && (size_t)(semi - v) < 20)
+			for (v = semi + 1; *v == ' ' || *v == '\t'; v++)
+				;
+		explain_diag_collect(v, strlen(v), r->diag, sizeof(r->diag));
+		if (r->diag[0] == '\0')
+			(void)util_strlcpy(r->diag, v, sizeof(r->diag));
+	}
+}
+
+/* The per-recipient groups of the delivery-status text (RFC 3464 §2). */
+static void
+ex_dsn(struct ex_bounce *b)
+{
+	static const char *const names[] = { "Final-Recipient",
+	    "Original-Recipient", "Action", "Status", "Remote-MTA",
+	    "Diagnostic-Code" };
+	const char	*s = buf_str(&b->dsn), *g, *v;
+	size_t		 n = b->dsn.len, i = 0, k, glen, a, off;
+	struct ex_rcpt	*r;
+	struct buf	 val;
+
+	buf_init(&val, EX_DIAG_MAX);
+	while (i < n) {
+		/* A group runs up to a blank line (RFC 3464 §2.1). */
+		while (i < n && ex_blank(s, n, i))
+			i = explain_line_end(s, n, i) + 1;
+		for (g = s + i; i < n && !ex_blank(s, n, i); )
+			i = explain_line_end(s, n, i) + 1;
+		glen = (size_t)(s + (i < n ? i : n) - g);
+		r = NULL;
+		for (k = 0; k < 2 && r == NULL && glen > 0; k++) {
+			if (!ex_header(g, glen, names[k], &val))
+				continue;
+			if ((v = strchr(buf_str(&val), ';')) == NULL)
+				v = buf_str(&val);
+			else
+				v++;
+			while (*v == ' ' || *v == '\t' || *v == '<')
+				v++;
+			off = strcspn(v, "> \t");
+			if ((a = ex_addr_len(v, off)) == 0)
+				a = off;
+			r = ex_rcpt_get(b, v, a);
+		}
+		for (k = 2; r != NULL && k < 6; k++)
+			if (ex_header(g, glen, names[k], &val))
+				ex_dsn_field(r, names[k], buf_str(&val));
+	}
+	buf_free(&val);
+}
+
+/* Is the line at i empty or white space only? */
+static int
+ex_blank(const char *s, size_t n, size_t i)
+{
+	size_t	e = explain_line_end(s, n, i);
+
+	for (; i < e; i++)
+		if (s[i] != ' ' && s[i] != '\t')
+			return 0;
+	return 1;
+}
+
+/* Recipients and diagnostics from the human-readable text. */
+static void
+ex_heuristic(struct ex_bounce *b)
+{
+	const char	*s = buf_str(&b->human), *d;
+	size_t		 n = b->human.len, i = 0, e, k, off, alen, dlen;
+	struct ex_rcpt	*cur = NULL;
+	char		 addr[EX_ADDR_MAX];
+
+	while (i < n) {
+		e = explain_line_end(s, n, i);
+		for (k = i; k < e && (s[k] == ' ' || s[k] == '\t'); k++)
+			;
+		if (explain_original_at(s + k, e - k))
+			return;
+		if (k == e) {
+			i = e + 1;
+			continue;
+		}
+		if (ex_recipient_line(s + i, e - i, &off, &alen)) {
+			if (alen >= sizeof(addr))
+				alen = sizeof(addr) - 1;
+			memcpy(addr, s + i + off, alen);
+			addr[alen] = '\0';
+			cur = ex_rcpt_get(b, addr, alen);
+			k = i + off + alen;
+		}
+		if ((d = explain_find_diag(s + k, e - k, &dlen)) != NULL) {
+			if (cur == NULL)
+				cur = ex_rcpt_get(b, "", 0);
+			if (cur != NULL && cur->diag[0] == '\0')
+				explain_diag_collect(d, (size_t)(s + n - d),
+				    cur->diag, sizeof(cur->diag));
+		}
+		i = e + 1;
+	}
+}
+
+/* The reply of a recipient: its diagnostic, with Status as fallback. */
+static void
+ex_rcpt_reply(const struct ex_rcpt *r, struct reply *rep)
+{
+	if (r->diag[0] == '\0' || explain_parse(rep, r->diag) == -1) {
+		reply_init(rep);
+		(void)util_strlcpy(rep->text, r->diag, sizeof(rep->text));
+	}
+	if (rep->enhanced[0] == '\0' && reply_valid_enhanced(r->status))
+		(void)util_strlcpy(rep->enhanced, r->status,
+		    sizeof(rep->enhanced));
+}
+
+static int
+ex_bounce_print(struct ex_bounce *b, FILE *out, int json)
+{
+	struct reply	*rep;
+	struct buf	 jb;
+	struct json	 j;
+	const struct ex_rcpt *r;
+	size_t		 i;
+	int		 any = 0;
+
+	if ((rep = malloc(sizeof(*rep))) == NULL)
+		return -1;
+	buf_init(&jb, EX_JSON_MAX);
+	json_init(&j, &jb);
+	if (json) {
+		json_obj_begin(&j);
+		json_kstr(&j, "format", b->format);
+		json_key(&j, "recipients");
+		json_arr_begin(&j);
+	} else
+		fprintf(out, "Bounce: %s, %zu recipient%s found\n", b->format,
+		    b->n, b->n == 1 ? "" : "s");
+	for (i = 0; i < b->n; i++) {
+		r = &b->rcpts[i];
+		ex_rcpt_reply(r, rep);
+		if (json) {
+			json_obj_begin(&j);
+			json_kstr(&j, "recipient", r->addr);
+			json_kstr(&j, "action", r->action);
+			json_kstr(&j, "status", r->status);
+			json_kstr(&j, "remote_mta", r->remote_mta);
+			json_kstr(&j, "diagnostic", r->diag);
+			any |= explain_out_json(&j, rep, r->diag);
+			json_obj_end(&j);
+			continue;
+		}
+		fprintf(out, "\nRecipient: ");
+		explain_wrap(out, 11, "", r->addr[0] ? r->addr : "(not found)");
+		if (r->action[0])
+			explain_wrap(out, 14, "  Action:     ", r->action);
+		if (r->status[0])
+			explain_wrap(out, 14, "  Status:     ", r->status);
+		if (r->remote_mta[0])
+			explain_wrap(out, 14, "  Remote MTA: ", r->remote_mta);
+		explain_wrap(out, 14, "  Diagnostic: ", r->diag[0] ? r->diag :
+		    "(none found)");
+		if (rep->code != 0 || rep->enhanced[0] != '\0')
+			any |= explain_out_text(out, 2, rep, r->diag);
+	}
+	if (json) {
+		json_arr_end(&j);
+		json_kbool(&j, "explained", any);
+		json_obj_end(&j);
+		(void)explain_json_flush(out, &jb, &j);
+	} else if (b->n == 0)
+		fprintf(out, "No recipient or diagnostic found.\n");
+	buf_free(&jb);
+	free(rep);
+	return any ? 0 : 1;
+}
+
+int
+explain_bounce(const char *data, size_t len, FILE *out, int json)
+{
+	struct ex_bounce	 b;
+	struct buf		 norm;
+	const char		*s;
+	size_t			 i, f, nformats;
+	int			 rc;
+
+	nformats = sizeof(ex_formats) / sizeof(ex_formats[0]);
+	if (len > EXPLAIN_BOUNCE_MAX)
+		return -1;
+	memset(&b, 0, sizeof(b));
+	buf_init(&norm, EX_TEXT_MAX);
+	buf_init(&b.human, EX_TEXT_MAX);
+	buf_init(&b.dsn, EX_TEXT_MAX);
+	if ((b.rcpts = calloc(EXPLAIN_RCPT_MAX, sizeof(*b.rcpts))) == NULL)
+		return -1;
+	/* CRLF to LF; NUL bytes to spaces so C strings stay whole. */
+	for (i = 0; i < len && !b.error; i++) {
+		if (data[i] == '\r' && i + 1 < len && data[i + 1] == '\n')
+			continue;
+		if (buf_append(&norm, data[i] ? &data[i] : " ", 1) == -1)
+			b.error = 1;
+	}
+	if (!b.error)
+		ex_mime(&b, buf_str(&norm), norm.len, 0);
+	b.format = "unrecognised text";
+	s = buf_str(&b.human);
+	for (f = 0; f < nformats; f++)
+		if (ex_memcasestr(s, b.human.len, ex_formats[f].needle)) {
+			b.format = ex_formats[f].format;
+			break;
+		}
+	if (b.dsn.len > 0) {
+		ex_dsn(&b);
+		if (b.n > 0) {
+			(void)util_snprintf(b.fmtbuf, sizeof(b.fmtbuf),
+			    "RFC 3464 delivery status notification%s%s%s",
+			    f < nformats ? " (" : "", f < nformats ?
+			    b.format : "", f < nformats ? ")" : "");
+			b.format = b.fmtbuf;
+		}
+	}
+	if (b.n == 0)
+		ex_heuristic(&b);
+	rc = b.error ? -1 : ex_bounce_print(&b, out, json);
+	buf_free(&norm);
+	buf_free(&b.human);
+	buf_free(&b.dsn);
+	free(b.rcpts);
+	return rc;
+}
