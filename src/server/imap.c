@@ -74,6 +74,19 @@ struct imap_certs {
 	const char	*datadir;
 };
 
+/* The supervisor, between two events. */
+struct imap_sup {
+	const struct config	*cfg;
+	char			 conf[PATH_MAX]; /* dovecot.conf */
+	int			 sfd;		/* signalfd */
+	int			 logfd;		/* Dovecot's stderr or -1 */
+	pid_t			 pid;		/* its master, or -1 */
+	uint64_t		 started;	/* its last start, ms */
+	uint64_t		 restart_at;	/* its next start, ms */
+	uint64_t		 delay;		/* after its next death */
+	struct buf		 lines;		/* its log, a line at a time */
+};
+
 static void	cf(struct buf *, const char *, ...)
 		    __attribute__((format(printf, 2, 3)));
 static int	imap_helper_path(char *, size_t);
@@ -95,7 +108,13 @@ static int	imap_check_config(const struct config *, const char *, char *,
 static int	imap_mkdir(const char *, mode_t, char *, size_t);
 static pid_t	imap_start(const char *, const char *, int *);
 static void	imap_log_lines(struct buf *, int);
-static void	imap_stop(pid_t, int, struct buf *);
+static void	imap_log_read(struct imap_sup *);
+static void	imap_stop(struct imap_sup *);
+static void	imap_exit(struct imap_sup *) __attribute__((noreturn));
+static int	imap_signals(void);
+static void	imap_start_due(struct imap_sup *);
+static void	imap_died(struct imap_sup *, int);
+static void	imap_signal(struct imap_sup *);
 
 static int	cf_failed;	/* an append did not fit: no config */
 
@@ -593,61 +612,86 @@ imap_log_lines(struct buf *b, int final)
 	}
 }
 
+/* Dovecot's log pipe: what came into lines; at EOF or error, closed. */
+static void
+imap_log_read(struct imap_sup *s)
+{
+	char	chunk[4096];
+	ssize_t	n;
+
+	if ((n = read(s->logfd, chunk, sizeof(chunk))) > 0) {
+		if (buf_append(&s->lines, chunk, (size_t)n) == -1)
+			buf_reset(&s->lines);
+		imap_log_lines(&s->lines, 0);
+	} else if (n == 0 || errno != EINTR) {
+		imap_log_lines(&s->lines, 1);
+		close(s->logfd);
+		s->logfd = -1;
+	}
+}
+
 /*
  * SIGTERM lets Dovecot close its sessions; its master then waits for
  * its helper processes, three to six seconds for nothing, so past
  * IMAP_STOP_MS the whole group is killed (Maildir and Dovecot's indexes
- * are made to survive that).  Its last log lines are still read.
+ * are made to survive that).  Until then the supervisor sleeps in poll
+ * on its signalfd (SIGCHLD: Dovecot is gone) and the log pipe, whose
+ * last lines are still read.
  */
 static void
-imap_stop(pid_t pid, int logfd, struct buf *lines)
+imap_stop(struct imap_sup *s)
 {
-	uint64_t	deadline = util_monotonic_ms() + IMAP_STOP_MS;
-	struct pollfd	pfd = { .fd = logfd, .events = POLLIN };
-	char		chunk[4096];
-	ssize_t		n;
-	int		status;
+	uint64_t		 deadline = util_monotonic_ms() + IMAP_STOP_MS;
+	uint64_t		 now;
+	struct pollfd		 pfd[2];
+	struct signalfd_siginfo	 si;
+	int			 status;
 
-	if (pid <= 0)
+	if (s->pid <= 0)
 		return;
-	kill(pid, SIGTERM);
-	while (waitpid(pid, &status, WNOHANG) == 0) {
-		if (util_monotonic_ms() >= deadline) {
+	kill(s->pid, SIGTERM);
+	while (waitpid(s->pid, &status, WNOHANG) == 0) {
+		if ((now = util_monotonic_ms()) >= deadline) {
 			log_debug("imap: Dovecot still stopping after %d ms; "
 			    "killing it", IMAP_STOP_MS);
-			kill(-pid, SIGKILL);
-			(void)waitpid(pid, &status, 0);
+			kill(-s->pid, SIGKILL);
+			(void)waitpid(s->pid, &status, 0);
 			break;
 		}
-		if (logfd != -1 && poll(&pfd, 1, 50) == 1 &&
-		    (n = read(logfd, chunk, sizeof(chunk))) > 0) {
-			if (buf_append(lines, chunk, (size_t)n) == -1)
-				buf_reset(lines);
-			imap_log_lines(lines, 0);
-		} else if (logfd == -1 || pfd.revents & POLLHUP)
-			poll(NULL, 0, 50);
+		pfd[0].fd = s->sfd;
+		pfd[0].events = POLLIN;
+		pfd[1].fd = s->logfd;
+		pfd[1].events = POLLIN;
+		pfd[0].revents = pfd[1].revents = 0;
+		if (poll(pfd, s->logfd != -1 ? 2 : 1, (int)(deadline - now)) ==
+		    -1 && errno != EINTR)
+			deadline = now;	/* cannot wait: kill it */
+		/* a signal, SIGCHLD or not: waitpid() above tells */
+		if (pfd[0].revents & POLLIN)
+			(void)read(s->sfd, &si, sizeof(si));
+		if (s->logfd != -1 && (pfd[1].revents & (POLLIN | POLLHUP)))
+			imap_log_read(s);
 	}
-	kill(-pid, SIGKILL);	/* nothing of it may linger */
-	imap_log_lines(lines, 1);
+	kill(-s->pid, SIGKILL);	/* nothing of it may linger */
+	imap_log_lines(&s->lines, 1);
 }
 
-void
-imap_main(const struct config *cfg, const char *datadir, int ctl)
+/* serve stops (ctl), or SIGTERM/SIGINT: stop Dovecot and leave. */
+static void
+imap_exit(struct imap_sup *s)
 {
-	struct pollfd		 pfd[3];
-	struct signalfd_siginfo	 si;
-	struct buf		 lines;
-	sigset_t		 set;
-	char			 conf[PATH_MAX], chunk[4096];
-	uint64_t		 started = 0, restart_at = 0, delay;
-	pid_t			 pid = -1;
-	ssize_t			 n;
-	int			 sfd, logfd = -1, status;
+	imap_stop(s);
+	log_info("imap: Dovecot stopped");
+	exit(0);
+}
 
-	log_set_role("imap");
-	(void)prctl(PR_SET_PDEATHSIG, SIGTERM);
-	if (getppid() == 1)
-		exit(0);	/* serve is already gone */
+/* The signals the supervisor takes, blocked and read from a signalfd. */
+static int
+imap_signals(void)
+{
+	sigset_t	set;
+	int		sfd;
+
 	sigemptyset(&set);
 	sigaddset(&set, SIGTERM);
 	sigaddset(&set, SIGINT);
@@ -656,75 +700,100 @@ imap_main(const struct config *cfg, const char *datadir, int ctl)
 	sigprocmask(SIG_BLOCK, &set, NULL);
 	if ((sfd = signalfd(-1, &set, SFD_CLOEXEC)) == -1)
 		fatal("imap: signalfd");
-	if (util_snprintf(conf, sizeof(conf), "%s/dovecot/dovecot.conf",
+	return sfd;
+}
+
+/* Start Dovecot when it is not running and its restart is due. */
+static void
+imap_start_due(struct imap_sup *s)
+{
+	if (s->pid != -1 || util_monotonic_ms() < s->restart_at)
+		return;
+	if ((s->pid = imap_start(s->cfg->dovecot, s->conf, &s->logfd)) > 0)
+		log_info("imap: Dovecot started (pid %ld)", (long)s->pid);
+	s->started = util_monotonic_ms();
+	if (s->pid == -1)
+		s->restart_at = s->started + s->delay;
+}
+
+/* Dovecot died (status from waitpid): clear its group, plan a restart. */
+static void
+imap_died(struct imap_sup *s, int status)
+{
+	/*
+	 * Its login and imap processes outlive a killed master for a
+	 * while, holding the listening sockets: clear the group, or the
+	 * next master cannot bind.
+	 */
+	kill(-s->pid, SIGKILL);
+	if (WIFSIGNALED(status))
+		log_warnx("imap: Dovecot killed by signal %d; restarting",
+		    WTERMSIG(status));
+	else
+		log_warnx("imap: Dovecot exited with status %d; restarting",
+		    WEXITSTATUS(status));
+	/* a Dovecot that keeps dying gets retried less and less */
+	if (util_monotonic_ms() - s->started >= IMAP_STABLE_MS)
+		s->delay = IMAP_RESTART_MS;
+	s->restart_at = util_monotonic_ms() + s->delay;
+	s->delay = s->delay * 2 > IMAP_RESTART_MAX_MS ? IMAP_RESTART_MAX_MS :
+	    s->delay * 2;
+	s->pid = -1;
+}
+
+/* A signal on the signalfd: stop, or reap Dovecot. */
+static void
+imap_signal(struct imap_sup *s)
+{
+	struct signalfd_siginfo	si;
+	int			status;
+
+	if (read(s->sfd, &si, sizeof(si)) != sizeof(si))
+		return;
+	if (si.ssi_signo == SIGTERM || si.ssi_signo == SIGINT)
+		imap_exit(s);
+	if (si.ssi_signo == SIGCHLD && s->pid > 0 &&
+	    waitpid(s->pid, &status, WNOHANG) == s->pid)
+		imap_died(s, status);
+}
+
+void
+imap_main(const struct config *cfg, const char *datadir, int ctl)
+{
+	struct imap_sup	s;
+	struct pollfd	pfd[3];
+
+	log_set_role("imap");
+	(void)prctl(PR_SET_PDEATHSIG, SIGTERM);
+	if (getppid() == 1)
+		exit(0);	/* serve is already gone */
+	memset(&s, 0, sizeof(s));
+	s.cfg = cfg;
+	s.sfd = imap_signals();
+	s.logfd = -1;
+	s.pid = -1;
+	s.delay = IMAP_RESTART_MS;
+	if (util_snprintf(s.conf, sizeof(s.conf), "%s/dovecot/dovecot.conf",
 	    datadir) == -1)
 		fatalx("imap: path too long");
-	buf_init(&lines, 4 * IMAP_LINE_MAX);
-	delay = IMAP_RESTART_MS;
+	buf_init(&s.lines, 4 * IMAP_LINE_MAX);
 	for (;;) {
-		if (pid == -1 && util_monotonic_ms() >= restart_at) {
-			if ((pid = imap_start(cfg->dovecot, conf, &logfd)) > 0)
-				log_info("imap: Dovecot started (pid %ld)",
-				    (long)pid);
-			started = util_monotonic_ms();
-			if (pid == -1)
-				restart_at = started + delay;
-		}
-		pfd[0].fd = sfd;
+		imap_start_due(&s);
+		pfd[0].fd = s.sfd;
 		pfd[0].events = POLLIN;
 		pfd[1].fd = ctl;	/* EOF: serve stops, or died */
 		pfd[1].events = POLLIN;
-		pfd[2].fd = logfd;
+		pfd[2].fd = s.logfd;
 		pfd[2].events = POLLIN;
 		pfd[0].revents = pfd[1].revents = pfd[2].revents = 0;
-		if (poll(pfd, logfd != -1 ? 3 : 2, pid == -1 ? 200 : -1) ==
+		if (poll(pfd, s.logfd != -1 ? 3 : 2, s.pid == -1 ? 200 : -1) ==
 		    -1 && errno != EINTR)
 			fatal("imap: poll");
-		if (pfd[1].revents & (POLLIN | POLLHUP | POLLERR)) {
-			imap_stop(pid, logfd, &lines);
-			log_info("imap: Dovecot stopped");
-			exit(0);
-		}
-		if (logfd != -1 && (pfd[2].revents & (POLLIN | POLLHUP))) {
-			if ((n = read(logfd, chunk, sizeof(chunk))) > 0) {
-				if (buf_append(&lines, chunk, (size_t)n) == -1)
-					buf_reset(&lines);
-				imap_log_lines(&lines, 0);
-			} else if (n == 0 || errno != EINTR) {
-				imap_log_lines(&lines, 1);
-				close(logfd);
-				logfd = -1;
-			}
-		}
-		if (!(pfd[0].revents & POLLIN) ||
-		    read(sfd, &si, sizeof(si)) != sizeof(si))
-			continue;
-		if (si.ssi_signo == SIGTERM || si.ssi_signo == SIGINT) {
-			imap_stop(pid, logfd, &lines);
-			log_info("imap: Dovecot stopped");
-			exit(0);
-		}
-		if (si.ssi_signo != SIGCHLD || pid <= 0 ||
-		    waitpid(pid, &status, WNOHANG) != pid)
-			continue;
-		/*
-		 * Its login and imap processes outlive a killed master for a
-		 * while, holding the listening sockets: clear the group, or
-		 * the next master cannot bind.
-		 */
-		kill(-pid, SIGKILL);
-		if (WIFSIGNALED(status))
-			log_warnx("imap: Dovecot killed by signal %d; restarting",
-			    WTERMSIG(status));
-		else
-			log_warnx("imap: Dovecot exited with status %d; "
-			    "restarting", WEXITSTATUS(status));
-		/* a Dovecot that keeps dying gets retried less and less */
-		if (util_monotonic_ms() - started >= IMAP_STABLE_MS)
-			delay = IMAP_RESTART_MS;
-		restart_at = util_monotonic_ms() + delay;
-		delay = delay * 2 > IMAP_RESTART_MAX_MS ? IMAP_RESTART_MAX_MS :
-		    delay * 2;
-		pid = -1;
+		if (pfd[1].revents & (POLLIN | POLLHUP | POLLERR))
+			imap_exit(&s);
+		if (s.logfd != -1 && (pfd[2].revents & (POLLIN | POLLHUP)))
+			imap_log_read(&s);
+		if (pfd[0].revents & POLLIN)
+			imap_signal(&s);
 	}
 }
