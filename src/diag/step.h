@@ -53,7 +53,7 @@ struct steps {
 	size_t			 count;
 	int			*failed;	/* the failed step, or -1 */
 	int			*exit_status;
-	uint64_t		 t0;		/* the current step's start */
+	uint64_t		 t0;		/* this step's start */
 };
 
 /* A recorder of count steps into records (zeroed t0, no failure yet). */
