@@ -51,6 +51,7 @@
 
 #include "core/cred_check.h"
 #include "core/dotreader.h"
+#include "core/replies.h"
 #include "core/sasl.h"
 #include "core/smtp_parse.h"
 #include "core/tls.h"
@@ -60,7 +61,6 @@
 #include "store/store.h"
 
 #define SMTP_CMD_LINE_MAX	512	/* RFC 5321 §4.5.3.1.4, with CRLF */
-#define SMTP_REPLY_MAX		512	/* RFC 5321 §4.5.3.1.5, with CRLF */
 #define SMTP_AUTH_LINE_MAX	12288	/* RFC 4954 §4 */
 /* RFC 3461 §4: ENVID adds 100 octets to MAIL, ORCPT 500 to RCPT; and
    room for the RET and NOTIFY keywords */
@@ -271,25 +271,23 @@ smtp_enter_state(struct smtp_session *s, enum smtp_state st)
 	s->state = st;
 }
 
+/* The one writer of reply lines; replies_vformat() keeps them short. */
 static void
 smtp_vreply(struct smtp_session *s, const char *fmt, va_list ap)
 {
 	struct evbuffer	*out = bufferevent_get_output(s->bev);
-	char		 line[1024];
-	int		 n;
+	char		 line[REPLY_LINE_MAX];
+	size_t		 n;
 
-	n = vsnprintf(line, sizeof(line), fmt, ap);
-	if (n < 0)
+	if (replies_vformat(line, sizeof(line), fmt, ap) < 0)
 		return;
-	if ((size_t)n >= sizeof(line) - 2)
-		n = sizeof(line) - 3;
+	n = strlen(line);
 	if (log_debug_enabled())
-		log_debug("sess=%s >>> %.*s", s->idstr, n, line);
+		log_debug("sess=%s >>> %s", s->idstr, line);
 	if (line[0] == '4' || line[0] == '5')
 		s->nerrors++;
-	line[n++] = '\r';
-	line[n++] = '\n';
-	evbuffer_add(out, line, (size_t)n);
+	evbuffer_add(out, line, n);
+	evbuffer_add(out, "\r\n", 2);
 }
 
 static void
@@ -304,7 +302,7 @@ smtp_reply(struct smtp_session *s, const char *fmt, ...)
 	    s->state != SMTP_CLOSING) {
 		log_info("sess=%s too many errors (%u), closing", s->idstr,
 		    s->nerrors);
-		smtp_reply_close(s, "421 4.7.0 %s Error: too many errors",
+		smtp_reply_close(s, RPL_TOO_MANY_ERRORS,
 		    smtp_srv.cfg->hostname);
 	}
 }
@@ -411,8 +409,7 @@ smtp_session_new(int fd, const struct sockaddr *sa, socklen_t salen,
 	    smtp_srv.shutting_down) {
 		log_warnx("sess=%s too many sessions (%zu), refused", s->idstr,
 		    smtp_srv.nsessions - 1);
-		smtp_reply_close(s, "421 4.7.0 %s Error: too many connections,"
-		    " try again later", cfg->hostname);
+		smtp_reply_close(s, RPL_TOO_MANY_SESSIONS, cfg->hostname);
 		return;
 	}
 	if (cfg->greet_delay_ms == 0) {
@@ -485,9 +482,7 @@ smtp_connect_result(struct smtp_session *s, struct ipc_msg *m)
 		log_info("sess=%s client [%s] locked after failed logins for "
 		    "many usernames, refused", s->idstr, s->client);
 		util_time_utc((int64_t)until, when, sizeof(when));
-		smtp_reply_close(s, "421 4.7.0 %s Too many failed "
-		    "authentications from [%s]: this address is temporarily "
-		    "locked until %s; try again after that",
+		smtp_reply_close(s, RPL_CLIENT_LOCKED,
 		    smtp_srv.cfg->hostname, s->client, when);
 		return;
 	}
@@ -498,7 +493,7 @@ static void
 smtp_banner(struct smtp_session *s)
 {
 	smtp_enter_state(s, SMTP_CMD);
-	smtp_reply(s, "220 %s ESMTP Postern", smtp_srv.cfg->hostname);
+	smtp_reply(s, RPL_GREETING, smtp_srv.cfg->hostname);
 	smtp_process(s);
 }
 
@@ -575,8 +570,7 @@ smtp_readcb(struct bufferevent *bev, void *arg)
 			return;
 		log_info("sess=%s client talked before the greeting",
 		    s->idstr);
-		smtp_reply_close(s, "554 5.5.1 %s Error: talked before the "
-		    "greeting", smtp_srv.cfg->hostname);
+		smtp_reply_close(s, RPL_PREGREET, smtp_srv.cfg->hostname);
 		return;
 	}
 	smtp_process(s);
@@ -652,7 +646,7 @@ smtp_eventcb(struct bufferevent *bev, short what, void *arg)
 			smtp_free(s);
 			return;
 		}
-		smtp_reply_close(s, "421 4.4.2 %s Error: timeout exceeded",
+		smtp_reply_close(s, RPL_TIMEOUT,
 		    smtp_srv.cfg->hostname);
 		/* the write side may be what timed out: bound the close */
 		smtp_set_timeout(s, 5000);
@@ -764,7 +758,7 @@ smtp_session_shutdown(struct smtp_session *s)
 		break;
 	case SMTP_CMD:
 	case SMTP_AUTH_INPUT:
-		smtp_reply_close(s, "421 4.3.2 %s Service shutting down",
+		smtp_reply_close(s, RPL_SHUTDOWN,
 		    smtp_srv.cfg->hostname);
 		break;
 	case SMTP_WAIT:
@@ -798,8 +792,7 @@ smtp_process(struct smtp_session *s)
 		if (s->state != SMTP_CMD && s->state != SMTP_AUTH_INPUT)
 			return;
 		if (s->quit_after && s->state == SMTP_CMD) {
-			smtp_reply_close(s, "421 4.3.2 %s Service shutting "
-			    "down", smtp_srv.cfg->hostname);
+			smtp_reply_close(s, RPL_SHUTDOWN, smtp_srv.cfg->hostname);
 			return;
 		}
 		if (evbuffer_get_length(out) > SMTP_OUT_MAX) {
@@ -879,14 +872,13 @@ smtp_read_line(struct smtp_session *s, char *line, size_t linesz)
 	evbuffer_remove(in, line, n);
 	s->ncommands++;
 	if (n < 2 || line[n - 2] != '\r') {
-		smtp_reply(s, "500 5.5.2 Error: line must end with CRLF, "
-		    "bare LF received");
+		smtp_reply(s, RPL_BARE_LF_CMD);
 		return -1;
 	}
 	n -= 2;
 	line[n] = '\0';
 	if (memchr(line, '\0', n) != NULL || memchr(line, '\r', n) != NULL) {
-		smtp_reply(s, "500 5.5.2 Error: NUL or bare CR in command");
+		smtp_reply(s, RPL_NUL_OR_CR);
 		return -1;
 	}
 	return 1;
@@ -897,11 +889,9 @@ too_long:
 			sasl_clear(&s->sasl);
 			smtp_enter_state(s, SMTP_CMD);
 		}
-		smtp_reply(s, "500 5.5.6 Authentication exchange line is too "
-		    "long");
+		smtp_reply(s, RPL_AUTH_LINE_LONG);
 	} else
-		smtp_reply(s, "500 5.5.2 Error: line too long (limit %zu "
-		    "octets)", limit);
+		smtp_reply(s, RPL_LINE_LONG, limit);
 	return -1;
 }
 
@@ -933,24 +923,24 @@ smtp_dispatch(struct smtp_session *s, char *line)
 		log_debug("sess=%s <<< (unrecognised, %zu octets)", s->idstr,
 		    n);
 	if (c == NULL) {
-		smtp_reply(s, "500 5.5.1 Error: command not recognized");
+		smtp_reply(s, RPL_UNKNOWN_CMD);
 		return;
 	}
 	if ((c->flags & CMD_NEEDS_HELO) && s->helo[0] == '\0') {
-		smtp_reply(s, "503 5.5.1 Error: send HELO/EHLO first");
+		smtp_reply(s, RPL_NEED_HELO);
 		return;
 	}
 	if ((c->flags & CMD_NO_ARGS) && args[0] != '\0') {
-		smtp_reply(s, "501 5.5.4 Syntax: %s (no parameters)", c->name);
+		smtp_reply(s, RPL_NO_PARAMS, c->name);
 		return;
 	}
 	if ((c->flags & CMD_NEEDS_ARGS) && args[0] == '\0') {
-		smtp_reply(s, "501 5.5.4 Syntax: %s requires a parameter",
+		smtp_reply(s, RPL_NEED_PARAM,
 		    c->name);
 		return;
 	}
 	if ((c->flags & CMD_NOT_IN_TX) && s->tx != NULL) {
-		smtp_reply(s, "503 5.5.1 Error: MAIL transaction in progress");
+		smtp_reply(s, RPL_IN_TX);
 		return;
 	}
 	c->fn(s, args);
@@ -1019,8 +1009,7 @@ smtp_helo_common(struct smtp_session *s, char *args)
 	if (!smtp_valid_helo(args) || strlen(args) >= sizeof(s->helo)) {
 		log_info("sess=%s bad HELO/EHLO argument %s", s->idstr,
 		    smtp_printable(args, esc, sizeof(esc)));
-		smtp_reply(s, "501 5.5.4 Syntax: EHLO hostname (a domain "
-		    "name or an address literal)");
+		smtp_reply(s, RPL_BAD_HELO);
 		return -1;
 	}
 	smtp_tx_free(s);	/* HELO/EHLO resets, RFC 5321 §4.1.4 */
@@ -1034,7 +1023,7 @@ cmd_helo(struct smtp_session *s, char *args)
 	if (smtp_helo_common(s, args) == -1)
 		return;
 	s->esmtp = 0;
-	smtp_reply(s, "250 %s", smtp_srv.cfg->hostname);
+	smtp_reply(s, RPL_HELO, smtp_srv.cfg->hostname);
 }
 
 static void
@@ -1062,9 +1051,9 @@ cmd_ehlo(struct smtp_session *s, char *args)
 	ext[n++] = "8BITMIME";
 	ext[n++] = "SMTPUTF8";
 	ext[n++] = "DSN";		/* RFC 3461 */
-	smtp_reply(s, "250-%s", cfg->hostname);
+	smtp_reply(s, RPL_EHLO_FIRST, cfg->hostname);
 	for (i = 0; i < n; i++)
-		smtp_reply(s, "250%c%s", i + 1 == n ? ' ' : '-', ext[i]);
+		smtp_reply(s, RPL_EHLO_LINE, i + 1 == n ? ' ' : '-', ext[i]);
 }
 
 /* STARTTLS ------------------------------------------------------------- */
@@ -1073,10 +1062,10 @@ static void
 cmd_starttls(struct smtp_session *s, char *args)
 {
 	if (s->kind == LISTEN_SMTPS || s->ssl != NULL) {
-		smtp_reply(s, "503 5.5.1 Error: TLS already active");
+		smtp_reply(s, RPL_TLS_ACTIVE);
 		return;
 	}
-	smtp_reply(s, "220 2.0.0 Ready to start TLS");
+	smtp_reply(s, RPL_TLS_READY);
 	/* nothing after STARTTLS in this read may be acted on */
 	smtp_enter_state(s, SMTP_STARTTLS);
 	bufferevent_disable(s->bev, EV_READ);
@@ -1095,12 +1084,11 @@ cmd_auth(struct smtp_session *s, char *args)
 	enum sasl_status	 st;
 
 	if (s->kind == LISTEN_MX) {
-		smtp_reply(s, "503 5.5.1 Error: authentication not enabled "
-		    "on this port (use submission)");
+		smtp_reply(s, RPL_AUTH_NOT_HERE);
 		return;
 	}
 	if (s->authed) {
-		smtp_reply(s, "503 5.5.1 Error: already authenticated");
+		smtp_reply(s, RPL_AUTH_TWICE);
 		return;
 	}
 	if ((sp = strchr(args, ' ')) != NULL) {
@@ -1111,14 +1099,13 @@ cmd_auth(struct smtp_session *s, char *args)
 	if (sasl_mech_parse(args, &mech) == -1 ||
 	    (mech == SASL_MECH_PLAIN && !cfg->auth_plain) ||
 	    (mech == SASL_MECH_LOGIN && !cfg->auth_login)) {
-		smtp_reply(s, "504 5.5.4 Unrecognized authentication type");
+		smtp_reply(s, RPL_AUTH_MECH);
 		return;
 	}
 	if (s->ssl == NULL) {
 		log_info("sess=%s AUTH %s refused before STARTTLS", s->idstr,
 		    sasl_mech_name(mech));
-		smtp_reply(s, "538 5.7.11 Encryption required for requested "
-		    "authentication mechanism");
+		smtp_reply(s, RPL_AUTH_ENCRYPT);
 		return;
 	}
 	s->auth_mech = mech;
@@ -1136,26 +1123,25 @@ smtp_auth_status(struct smtp_session *s, enum sasl_status st,
 	switch (st) {
 	case SASL_CONTINUE:
 		smtp_enter_state(s, SMTP_AUTH_INPUT);
-		smtp_reply(s, "334 %s", chal);
+		smtp_reply(s, RPL_AUTH_CHALLENGE, chal);
 		return;
 	case SASL_DONE:
 		break;
 	case SASL_ERR_BASE64:
-		smtp_reply(s, "501 5.5.2 Cannot decode response (invalid "
-		    "base64)");
+		smtp_reply(s, RPL_AUTH_BASE64);
 		goto fail;
 	case SASL_ERR_CANCEL:
-		smtp_reply(s, "501 5.7.0 Authentication cancelled");
+		smtp_reply(s, RPL_AUTH_CANCEL);
 		goto fail;
 	case SASL_ERR_SYNTAX:
-		smtp_reply(s, "501 5.5.2 Malformed authentication response");
+		smtp_reply(s, RPL_AUTH_SYNTAX);
 		goto fail;
 	case SASL_ERR_AUTHZ:
 		log_info("sess=%s auth failed mech=%s user=%s reason=%s",
 		    s->idstr, sasl_mech_name(s->auth_mech),
 		    smtp_printable(s->sasl.user, esc, sizeof(esc)),
 		    "authorization identity differs from user");
-		smtp_reply(s, "535 5.7.8 Authentication credentials invalid");
+		smtp_reply(s, RPL_AUTH_INVALID);
 		goto fail;
 	}
 	util_strlcpy(s->auth_user, s->sasl.user, sizeof(s->auth_user));
@@ -1169,7 +1155,7 @@ smtp_auth_status(struct smtp_session *s, enum sasl_status st,
 	    ipc_put_str(&m, "smtp") == -1 ||
 	    ipc_chan_send(smtp_srv.auth, &m) == -1) {
 		explicit_bzero(&m.data, m.len);
-		smtp_reply(s, "454 4.7.0 Temporary authentication failure");
+		smtp_reply(s, RPL_AUTH_TEMP);
 		goto fail;
 	}
 	explicit_bzero(&m.data, m.len);
@@ -1214,7 +1200,7 @@ smtp_auth_result(struct smtp_session *s, struct ipc_msg *m)
 		s->daily_limit = limit;
 		log_info("sess=%s auth ok mech=%s user=%s", s->idstr,
 		    sasl_mech_name(s->auth_mech), esc);
-		smtp_reply(s, "235 2.7.0 Authentication successful");
+		smtp_reply(s, RPL_AUTH_OK);
 		break;
 	case AUTH_RES_FAIL:
 		log_info("sess=%s auth failed mech=%s user=%s reason=%s "
@@ -1223,7 +1209,7 @@ smtp_auth_result(struct smtp_session *s, struct ipc_msg *m)
 		s->auth_user[0] = '\0';
 		if (hint[0] == '\0')
 			util_strlcpy(hint, s->auth_hint, sizeof(hint));
-		smtp_reply(s, "535 5.7.8 Authentication credentials invalid%s%s",
+		smtp_reply(s, RPL_AUTH_INVALID "%s%s",
 		    hint[0] ? ": " : "", hint);
 		break;
 	case AUTH_RES_LOCKED:
@@ -1237,17 +1223,14 @@ smtp_auth_result(struct smtp_session *s, struct ipc_msg *m)
 		    reason, s->client);
 		s->auth_user[0] = '\0';
 		util_time_utc((int64_t)until, when, sizeof(when));
-		smtp_reply(s, "454 4.7.0 Too many failed logins: this login "
-		    "is temporarily locked until %s; try again after that or "
-		    "ask the server's administrator to unlock it", when);
+		smtp_reply(s, RPL_AUTH_LOCKED, when);
 		break;
 	default:
 		log_info("sess=%s auth tempfail mech=%s user=%s reason=%s "
 		    "client=%s", s->idstr, sasl_mech_name(s->auth_mech), esc,
 		    reason, s->client);
 		s->auth_user[0] = '\0';
-		smtp_reply(s, "454 4.7.0 Temporary authentication failure: "
-		    "the account store is unavailable; try again later");
+		smtp_reply(s, RPL_AUTH_STORE_DOWN);
 		break;
 	}
 	s->auth_hint[0] = '\0';
@@ -1271,23 +1254,22 @@ cmd_mail(struct smtp_session *s, char *args)
 	enum smtp_parse_err	 e;
 
 	if (s->tx != NULL) {
-		smtp_reply(s, "503 5.5.1 Error: nested MAIL command");
+		smtp_reply(s, RPL_NESTED_MAIL);
 		return;
 	}
 	if (s->kind != LISTEN_MX && !s->authed) {
 		if (s->kind == LISTEN_SUBMISSION && s->ssl == NULL)
-			smtp_reply(s, "530 5.7.0 Must issue a STARTTLS command "
-			    "first");
+			smtp_reply(s, RPL_NEED_STARTTLS);
 		else
-			smtp_reply(s, "530 5.7.0 Authentication required");
+			smtp_reply(s, RPL_NEED_AUTH);
 		return;
 	}
 	if (strncasecmp(args, "FROM:", 5) != 0) {
-		smtp_reply(s, "501 5.5.4 Syntax: MAIL FROM:<address>");
+		smtp_reply(s, RPL_MAIL_SYNTAX);
 		return;
 	}
 	if ((tx = calloc(1, sizeof(*tx))) == NULL) {
-		smtp_reply(s, "451 4.3.0 Error: out of memory");
+		smtp_reply(s, RPL_NO_MEMORY);
 		return;
 	}
 	tx->fd = -1;
@@ -1296,14 +1278,13 @@ cmd_mail(struct smtp_session *s, char *args)
 	case SMTP_PARSE_OK:
 		break;
 	case SMTP_PARSE_SYNTAX:
-		smtp_reply(s, "501 5.1.7 Bad sender address syntax");
+		smtp_reply(s, RPL_SENDER_SYNTAX);
 		goto fail;
 	case SMTP_PARSE_TOO_LONG:
-		smtp_reply(s, "501 5.1.7 Sender address too long");
+		smtp_reply(s, RPL_SENDER_LONG);
 		goto fail;
 	case SMTP_PARSE_UTF8:
-		smtp_reply(s, "553 5.6.7 Non-ASCII sender address requires "
-		    "SMTPUTF8");
+		smtp_reply(s, RPL_SENDER_UTF8);
 		goto fail;
 	case SMTP_PARSE_PARAM_UNKNOWN:
 	case SMTP_PARSE_PARAM_SYNTAX:
@@ -1312,8 +1293,7 @@ cmd_mail(struct smtp_session *s, char *args)
 	}
 	if (tx->params.has_size &&
 	    tx->params.size > smtp_srv.cfg->max_message_size) {
-		smtp_reply(s, "552 5.3.4 Message size exceeds fixed limit of "
-		    "%" PRIu64 " octets", smtp_srv.cfg->max_message_size);
+		smtp_reply(s, RPL_TOO_BIG, smtp_srv.cfg->max_message_size);
 		goto fail;
 	}
 	s->tx = tx;
@@ -1330,11 +1310,11 @@ cmd_mail(struct smtp_session *s, char *args)
 			smtp_park(s, WAIT_SENDER);
 			return;
 		}
-		smtp_reply(s, "451 4.3.0 Error: temporary lookup failure");
+		smtp_reply(s, RPL_LOOKUP_TEMP);
 		smtp_tx_free(s);
 		return;
 	}
-	smtp_reply(s, "250 2.1.0 Ok");
+	smtp_reply(s, RPL_MAIL_OK);
 	return;
 fail:
 	free(tx);
@@ -1350,17 +1330,16 @@ smtp_sender_result(struct smtp_session *s, struct ipc_msg *m)
 		result = 2;
 	s->tx->no_suppressed = result == 0 && any == 0;
 	if (result == 0)
-		smtp_reply(s, "250 2.1.0 Ok");
+		smtp_reply(s, RPL_MAIL_OK);
 	else if (result == 1) {
 		smtp_printable(s->tx->sender.addr, esc, sizeof(esc));
 		smtp_printable(s->auth_user, uesc, sizeof(uesc));
 		log_info("sess=%s sender <%s> refused: not owned by user %s",
 		    s->idstr, esc, uesc);
-		smtp_reply(s, "553 5.7.1 <%s>: Sender address rejected: not "
-		    "owned by user %s", esc, uesc);
+		smtp_reply(s, RPL_NOT_OWNER, esc, uesc);
 		smtp_tx_free(s);
 	} else {
-		smtp_reply(s, "451 4.3.0 Error: temporary lookup failure");
+		smtp_reply(s, RPL_LOOKUP_TEMP);
 		smtp_tx_free(s);
 	}
 	smtp_resume(s);
@@ -1379,7 +1358,7 @@ smtp_limit_result(struct smtp_session *s, struct ipc_msg *m)
 	if (ipc_get_u32(m, &result) == -1 || ipc_get_u32(m, &limit) == -1 ||
 	    ipc_get_u64(m, &sent) == -1 || ipc_get_u64(m, &oldest) == -1 ||
 	    result != 0) {
-		smtp_reply(s, "451 4.3.0 Error: temporary lookup failure");
+		smtp_reply(s, RPL_LOOKUP_TEMP);
 		smtp_resume(s);
 		return;
 	}
@@ -1391,8 +1370,7 @@ smtp_limit_result(struct smtp_session *s, struct ipc_msg *m)
 		smtp_printable(s->auth_user, uesc, sizeof(uesc));
 		log_info("sess=%s daily limit %u reached for %s", s->idstr,
 		    limit, uesc);
-		smtp_reply(s, "451 4.7.1 Daily sending limit of %u recipients "
-		    "reached for %s; it resets at %s", limit, uesc, when);
+		smtp_reply(s, RPL_DAILY_LIMIT, limit, uesc, when);
 	} else
 		smtp_rcpt_accept(s);
 	smtp_resume(s);
@@ -1407,16 +1385,16 @@ cmd_rcpt(struct smtp_session *s, char *args)
 	enum smtp_parse_err	 e;
 
 	if (tx == NULL) {
-		smtp_reply(s, "503 5.5.1 Error: need MAIL command");
+		smtp_reply(s, RPL_NEED_MAIL);
 		return;
 	}
 	if (strncasecmp(args, "TO:", 3) != 0) {
-		smtp_reply(s, "501 5.5.4 Syntax: RCPT TO:<address>");
+		smtp_reply(s, RPL_RCPT_SYNTAX);
 		return;
 	}
 	tx->rcpt_tried++;
 	if (tx->nrcpt >= smtp_srv.cfg->max_recipients) {
-		smtp_reply(s, "452 4.5.3 Error: too many recipients");
+		smtp_reply(s, RPL_TOO_MANY_RCPT);
 		return;
 	}
 	e = smtp_parse_rcpt(args, tx->params.smtputf8, &tx->pending,
@@ -1425,14 +1403,13 @@ cmd_rcpt(struct smtp_session *s, char *args)
 	case SMTP_PARSE_OK:
 		break;
 	case SMTP_PARSE_SYNTAX:
-		smtp_reply(s, "501 5.1.3 Bad recipient address syntax");
+		smtp_reply(s, RPL_RCPT_BAD);
 		return;
 	case SMTP_PARSE_TOO_LONG:
-		smtp_reply(s, "501 5.1.3 Recipient address too long");
+		smtp_reply(s, RPL_RCPT_LONG);
 		return;
 	case SMTP_PARSE_UTF8:
-		smtp_reply(s, "553 5.6.7 Non-ASCII recipient address requires "
-		    "SMTPUTF8");
+		smtp_reply(s, RPL_RCPT_UTF8);
 		return;
 	case SMTP_PARSE_PARAM_UNKNOWN:
 	case SMTP_PARSE_PARAM_SYNTAX:
@@ -1448,7 +1425,7 @@ cmd_rcpt(struct smtp_session *s, char *args)
 	ipc_msg_init(&m, IPC_RCPT_REQ, s->id);
 	if (ipc_put_str(&m, tx->pending.addr) == -1 ||
 	    ipc_chan_send(smtp_srv.auth, &m) == -1) {
-		smtp_reply(s, "451 4.3.0 Error: temporary lookup failure");
+		smtp_reply(s, RPL_LOOKUP_TEMP);
 		return;
 	}
 	smtp_park(s, WAIT_RCPT);
@@ -1462,14 +1439,14 @@ smtp_rcpt_accept(struct smtp_session *s)
 
 	p = reallocarray(tx->rcpt, tx->nrcpt + 1, sizeof(*tx->rcpt));
 	if (p == NULL) {
-		smtp_reply(s, "452 4.3.1 Error: out of memory");
+		smtp_reply(s, RPL_RCPT_NO_MEMORY);
 		return;
 	}
 	tx->rcpt = p;
 	memcpy(tx->rcpt[tx->nrcpt].addr, tx->pending.addr,
 	    sizeof(tx->rcpt[0].addr));
 	tx->rcpt[tx->nrcpt++].dsn = tx->pending_dsn;
-	smtp_reply(s, "250 2.1.5 Ok");
+	smtp_reply(s, RPL_RCPT_OK);
 }
 
 /* Submission: the daily limit, if the mailbox has one, else accept. */
@@ -1485,7 +1462,7 @@ smtp_rcpt_limit(struct smtp_session *s)
 	ipc_msg_init(&m, IPC_LIMIT_REQ, s->id);
 	if (ipc_put_str(&m, s->auth_user) == -1 ||
 	    ipc_chan_send(smtp_srv.auth, &m) == -1) {
-		smtp_reply(s, "451 4.3.0 Error: temporary lookup failure");
+		smtp_reply(s, RPL_LOOKUP_TEMP);
 		return;
 	}
 	smtp_park(s, WAIT_LIMIT);
@@ -1516,7 +1493,7 @@ smtp_suppress_check(struct smtp_session *s)
 	if (ipc_put_str(&m, from) == -1 ||
 	    ipc_put_str(&m, tx->pending.addr) == -1 ||
 	    ipc_chan_send(smtp_srv.auth, &m) == -1) {
-		smtp_reply(s, "451 4.3.0 Error: temporary lookup failure");
+		smtp_reply(s, RPL_LOOKUP_TEMP);
 		return;
 	}
 	smtp_park(s, WAIT_SUPPRESS);
@@ -1538,8 +1515,7 @@ smtp_suppress_result(struct smtp_session *s, struct ipc_msg *m)
 		smtp_suppressed(s, m);
 	else {
 		smtp_printable(s->tx->pending.addr, esc, sizeof(esc));
-		smtp_reply(s, "451 4.3.0 <%s>: Temporary lookup failure, try "
-		    "again later", esc);
+		smtp_reply(s, RPL_RCPT_TEMP, esc);
 	}
 	smtp_resume(s);
 }
@@ -1556,7 +1532,7 @@ smtp_suppressed(struct smtp_session *s, struct ipc_msg *m)
 	char		 dom[STORE_ADDR_MAX + 1], raw[STORE_ADDR_MAX + 1];
 	char		 reason[STORE_REASON_MAX + 1];
 	char		 why[STORE_REASON_MAX + 4];
-	char		 source[16], when[32], esc[300], line[SMTP_REPLY_MAX];
+	char		 source[16], when[32], esc[300], line[REPLY_LINE_MAX];
 	const char	*how;
 	uint64_t	 created;
 	time_t		 t;
@@ -1568,7 +1544,7 @@ smtp_suppressed(struct smtp_session *s, struct ipc_msg *m)
 	    ipc_get_str(m, reason, sizeof(reason)) == -1 ||
 	    ipc_get_str(m, source, sizeof(source)) == -1 ||
 	    ipc_get_u64(m, &created) == -1 || ipc_get_end(m) == -1) {
-		smtp_reply(s, "451 4.3.0 Error: temporary lookup failure");
+		smtp_reply(s, RPL_LOOKUP_TEMP);
 		return;
 	}
 	smtp_safe_text(dom, sizeof(dom), raw);
@@ -1582,13 +1558,10 @@ smtp_suppressed(struct smtp_session *s, struct ipc_msg *m)
 	log_info("sess=%s recipient <%s> suppressed for %s (%s)", s->idstr,
 	    esc, dom, source);
 	/* the reply without the reason, to see how much of it fits */
-	n = snprintf(line, sizeof(line), "550 5.1.1 <%s>: recipient "
-	    "suppressed for %s: %s %s; after fixing, run: postern suppress "
-	    "remove %s %s", esc, dom, how, when, dom, esc);
+	n = replies_format(line, sizeof(line), RPL_SUPPRESSED, esc, dom, how,
+	    when, "", "", "", dom, esc);
 	if (n < 0 || (size_t)n + 2 > sizeof(line)) {
-		smtp_reply(s, "550 5.1.1 Recipient suppressed for mail from "
-		    "this domain: it may not be mailed again (see postern "
-		    "suppress list)");
+		smtp_reply(s, RPL_SUPPRESSED_SHORT);
 		return;
 	}
 	room = sizeof(line) - 2 - (size_t)n;	/* CRLF */
@@ -1597,8 +1570,7 @@ smtp_suppressed(struct smtp_session *s, struct ipc_msg *m)
 		smtp_safe_text(why, room - 3 < sizeof(why) ? room - 3 :
 		    sizeof(why), reason);
 	}
-	smtp_reply(s, "550 5.1.1 <%s>: recipient suppressed for %s: %s "
-	    "%s%s%s%s; after fixing, run: postern suppress remove %s %s", esc,
+	smtp_reply(s, RPL_SUPPRESSED, esc,
 	    dom, how, when, why[0] ? " (" : "", why, why[0] ? ")" : "", dom,
 	    esc);
 }
@@ -1655,19 +1627,18 @@ smtp_param_error(struct smtp_session *s, enum smtp_parse_err e,
 	tok[len] = '\0';
 	smtp_printable(tok, esc, sizeof(esc));
 	if (e == SMTP_PARSE_PARAM_UNKNOWN) {
-		smtp_reply(s, "555 5.5.4 Unsupported parameter %s", esc);
+		smtp_reply(s, RPL_PARAM_UNKNOWN, esc);
 		return;
 	}
 	klen = strcspn(bad, "= ");
 	for (i = 0; i < sizeof(dsn) / sizeof(dsn[0]); i++)
 		if (strlen(dsn[i].kw) == klen &&
 		    strncasecmp(bad, dsn[i].kw, klen) == 0) {
-			smtp_reply(s, "501 5.5.4 Bad DSN parameter %s: "
-			    "expected %s, given once (RFC 3461)", esc,
+			smtp_reply(s, RPL_PARAM_DSN, esc,
 			    dsn[i].want);
 			return;
 		}
-	smtp_reply(s, "501 5.5.4 Bad parameter %s", esc);
+	smtp_reply(s, RPL_PARAM_BAD, esc);
 }
 
 static void
@@ -1687,16 +1658,14 @@ smtp_rcpt_result(struct smtp_session *s, struct ipc_msg *m)
 	case RCPT_RES_RELAY:
 		log_info("sess=%s relay denied to=<%s> client=%s", s->idstr,
 		    esc, s->client);
-		smtp_reply(s, "554 5.7.1 <%s>: Relay access denied", esc);
+		smtp_reply(s, RPL_RELAY_DENIED, esc);
 		break;
 	case RCPT_RES_UNKNOWN:
 		log_info("sess=%s unknown recipient to=<%s>", s->idstr, esc);
-		smtp_reply(s, "550 5.1.1 <%s>: Recipient address rejected: "
-		    "no such mailbox here", esc);
+		smtp_reply(s, RPL_NO_MAILBOX, esc);
 		break;
 	default:
-		smtp_reply(s, "451 4.3.0 <%s>: Temporary lookup failure, try "
-		    "again later", esc);
+		smtp_reply(s, RPL_RCPT_TEMP, esc);
 		break;
 	}
 	smtp_resume(s);
@@ -1714,15 +1683,15 @@ cmd_data(struct smtp_session *s, char *args)
 	int		 ok;
 
 	if (tx == NULL) {
-		smtp_reply(s, "503 5.5.1 Error: need MAIL command");
+		smtp_reply(s, RPL_NEED_MAIL);
 		return;
 	}
 	if (tx->nrcpt == 0) {
 		/* RFC 2920 §3.1: all pipelined RCPTs failed */
 		if (tx->rcpt_tried > 0)
-			smtp_reply(s, "554 5.5.1 Error: no valid recipients");
+			smtp_reply(s, RPL_NO_VALID_RCPT);
 		else
-			smtp_reply(s, "503 5.5.1 Error: need RCPT command");
+			smtp_reply(s, RPL_NEED_RCPT);
 		return;
 	}
 	if (tx->params.smtputf8)
@@ -1749,7 +1718,7 @@ cmd_data(struct smtp_session *s, char *args)
 		    ipc_chan_send(smtp_srv.queue, &m) == 0;
 	}
 	if (!ok) {
-		smtp_reply(s, "451 4.3.0 Error: queue unavailable");
+		smtp_reply(s, RPL_QUEUE_DOWN);
 		smtp_tx_free(s);
 		return;
 	}
@@ -1771,8 +1740,8 @@ smtp_queue_opened(struct smtp_session *s, struct ipc_msg *m)
 			close(m->fd);
 		m->fd = -1;
 		smtp_reply(s, result == QUEUE_RES_NOSPACE ?
-		    "452 4.3.1 Insufficient system storage" :
-		    "451 4.3.0 Error: queue file write error");
+		    RPL_NO_SPACE :
+		    RPL_QUEUE_WRITE);
 		smtp_resume(s);
 		return;
 	}
@@ -1780,8 +1749,8 @@ smtp_queue_opened(struct smtp_session *s, struct ipc_msg *m)
 	if (smtp_write_received(s) == -1) {
 		smtp_reply(s, tx->write_errno == ENOSPC ||
 		    tx->write_errno == EDQUOT ?
-		    "452 4.3.1 Insufficient system storage" :
-		    "451 4.3.0 Error: queue file write error");
+		    RPL_NO_SPACE :
+		    RPL_QUEUE_WRITE);
 		smtp_tx_free(s);
 		smtp_resume(s);
 		return;
@@ -1790,7 +1759,7 @@ smtp_queue_opened(struct smtp_session *s, struct ipc_msg *m)
 	s->wait = WAIT_NONE;
 	smtp_enter_state(s, SMTP_DATA);
 	smtp_set_timeout(s, smtp_srv.cfg->timeout_data_ms);
-	smtp_reply(s, "354 End data with <CR><LF>.<CR><LF>");
+	smtp_reply(s, RPL_DATA_GO);
 	smtp_process(s);
 }
 
@@ -1873,24 +1842,21 @@ smtp_data_end(struct smtp_session *s)
 	if (f & (DOT_BARE_LF | DOT_BARE_CR)) {
 		log_info("sess=%s id=%s rejected: bare %s in message content",
 		    s->idstr, tx->msgid, f & DOT_BARE_LF ? "LF" : "CR");
-		smtp_reply(s, "550 5.6.11 Message contains bare %s; lines must "
-		    "end with CRLF (RFC 5321 section 2.3.8)",
+		smtp_reply(s, RPL_BARE_EOL,
 		    f & DOT_BARE_LF ? "LF" : "CR");
 	} else if (f & DOT_LINE_TOO_LONG) {
 		log_info("sess=%s id=%s rejected: line over %d octets",
 		    s->idstr, tx->msgid, SMTP_TEXT_LINE_MAX);
-		smtp_reply(s, "500 5.5.2 Message has a line longer than %d "
-		    "octets (RFC 5321 section 4.5.3.1.6)", SMTP_TEXT_LINE_MAX);
+		smtp_reply(s, RPL_DATA_LINE_LONG, SMTP_TEXT_LINE_MAX);
 	} else if (f & DOT_TOO_BIG) {
 		log_info("sess=%s id=%s rejected: over %" PRIu64 " octets",
 		    s->idstr, tx->msgid, smtp_srv.cfg->max_message_size);
-		smtp_reply(s, "552 5.3.4 Message size exceeds fixed limit of "
-		    "%" PRIu64 " octets", smtp_srv.cfg->max_message_size);
+		smtp_reply(s, RPL_TOO_BIG, smtp_srv.cfg->max_message_size);
 	} else if (tx->write_errno) {
 		smtp_reply(s, tx->write_errno == ENOSPC ||
 		    tx->write_errno == EDQUOT ?
-		    "452 4.3.1 Insufficient system storage" :
-		    "451 4.3.0 Error: queue file write error");
+		    RPL_NO_SPACE :
+		    RPL_QUEUE_WRITE);
 	} else {
 		close(tx->fd);
 		tx->fd = -1;
@@ -1901,7 +1867,7 @@ smtp_data_end(struct smtp_session *s)
 			smtp_park(s, WAIT_QUEUE_COMMIT);
 			return;
 		}
-		smtp_reply(s, "451 4.3.0 Error: queue unavailable");
+		smtp_reply(s, RPL_QUEUE_DOWN);
 	}
 	smtp_tx_free(s);
 }
@@ -1923,7 +1889,7 @@ smtp_queue_committed(struct smtp_session *s, struct ipc_msg *m)
 		    tx->nrcpt, tx->dot.size, s->authed ? " user=" : "",
 		    s->authed ? smtp_printable(s->auth_user, uesc,
 		    sizeof(uesc)) : "");
-		smtp_reply(s, "250 2.0.0 Ok: queued as %s", tx->msgid);
+		smtp_reply(s, RPL_QUEUED, tx->msgid);
 		if (s->authed) {
 			struct ipc_msg	sm;
 
@@ -1934,8 +1900,8 @@ smtp_queue_committed(struct smtp_session *s, struct ipc_msg *m)
 		}
 	} else
 		smtp_reply(s, result == QUEUE_RES_NOSPACE ?
-		    "452 4.3.1 Insufficient system storage" :
-		    "451 4.3.0 Error: queue file write error");
+		    RPL_NO_SPACE :
+		    RPL_QUEUE_WRITE);
 	smtp_tx_free(s);
 	smtp_resume(s);
 }
@@ -1946,40 +1912,37 @@ static void
 cmd_rset(struct smtp_session *s, char *args)
 {
 	smtp_tx_free(s);
-	smtp_reply(s, "250 2.0.0 Ok");
+	smtp_reply(s, RPL_OK);
 }
 
 static void
 cmd_noop(struct smtp_session *s, char *args)
 {
-	smtp_reply(s, "250 2.0.0 Ok");
+	smtp_reply(s, RPL_OK);
 }
 
 static void
 cmd_quit(struct smtp_session *s, char *args)
 {
-	smtp_reply_close(s, "221 2.0.0 Bye");
+	smtp_reply_close(s, RPL_BYE);
 }
 
 static void
 cmd_vrfy(struct smtp_session *s, char *args)
 {
 	/* RFC 5321 §3.5.3: do not reveal which addresses exist */
-	smtp_reply(s, "252 2.5.2 Cannot VRFY user, but will accept message "
-	    "and attempt delivery");
+	smtp_reply(s, RPL_VRFY);
 }
 
 static void
 cmd_expn(struct smtp_session *s, char *args)
 {
-	smtp_reply(s, "502 5.5.1 Error: EXPN not supported");
+	smtp_reply(s, RPL_EXPN);
 }
 
 static void
 cmd_help(struct smtp_session *s, char *args)
 {
-	smtp_reply(s, "214-2.0.0 Commands: HELO EHLO STARTTLS AUTH MAIL RCPT "
-	    "DATA RSET NOOP QUIT VRFY HELP");
-	smtp_reply(s, "214 2.0.0 See RFC 5321; postern documentation in "
-	    "docs/PROTOCOL.md");
+	smtp_reply(s, RPL_HELP_1);
+	smtp_reply(s, RPL_HELP_2);
 }
