@@ -49,7 +49,6 @@
 
 #include <openssl/err.h>
 
-#include "core/cred_check.h"
 #include "core/dotreader.h"
 #include "core/replies.h"
 #include "core/sasl.h"
@@ -142,7 +141,6 @@ struct smtp_session {
 	char			 helo[256];	/* "" until HELO/EHLO */
 	int			 authed;
 	char			 auth_user[SASL_USER_MAX + 1];
-	char			 auth_hint[160];	/* for a 535 */
 	uint32_t		 daily_limit;	/* of the authed mailbox */
 	enum sasl_mech		 auth_mech;
 	struct sasl		 sasl;
@@ -188,7 +186,6 @@ static void	smtp_banner(struct smtp_session *);
 static void	smtp_connect_result(struct smtp_session *, struct ipc_msg *);
 static void	smtp_sender_result(struct smtp_session *, struct ipc_msg *);
 static void	smtp_limit_result(struct smtp_session *, struct ipc_msg *);
-static void	smtp_auth_hint(struct smtp_session *);
 static void	smtp_greet_timer(evutil_socket_t, short, void *);
 static void	smtp_readcb(struct bufferevent *, void *);
 static void	smtp_writecb(struct bufferevent *, void *);
@@ -1145,7 +1142,6 @@ smtp_auth_status(struct smtp_session *s, enum sasl_status st,
 		goto fail;
 	}
 	util_strlcpy(s->auth_user, s->sasl.user, sizeof(s->auth_user));
-	smtp_auth_hint(s);
 	ipc_msg_init(&m, IPC_AUTH_REQ, s->id);
 	if (ipc_put_str(&m, sasl_mech_name(s->auth_mech)) == -1 ||
 	    ipc_put_str(&m, s->sasl.user) == -1 ||
@@ -1165,18 +1161,6 @@ smtp_auth_status(struct smtp_session *s, enum sasl_status st,
 fail:
 	sasl_clear(&s->sasl);
 	smtp_enter_state(s, SMTP_CMD);
-}
-
-/*
- * Hints for a 535 that reveal nothing about which accounts exist: they
- * follow from what the client itself sent (RFC 4954 §6 leaves the text
- * free).  Computed before the password is wiped.
- */
-static void
-smtp_auth_hint(struct smtp_session *s)
-{
-	cred_login_hint(s->sasl.user, s->sasl.userlen, s->sasl.pass,
-	    s->sasl.passlen, s->auth_hint, sizeof(s->auth_hint));
 }
 
 static void
@@ -1207,8 +1191,7 @@ smtp_auth_result(struct smtp_session *s, struct ipc_msg *m)
 		    "client=%s", s->idstr, sasl_mech_name(s->auth_mech), esc,
 		    reason, s->client);
 		s->auth_user[0] = '\0';
-		if (hint[0] == '\0')
-			util_strlcpy(hint, s->auth_hint, sizeof(hint));
+		/* the hint comes made by the auth process (auth_hint()) */
 		smtp_reply(s, RPL_AUTH_INVALID "%s%s",
 		    hint[0] ? ": " : "", hint);
 		break;
@@ -1233,7 +1216,6 @@ smtp_auth_result(struct smtp_session *s, struct ipc_msg *m)
 		smtp_reply(s, RPL_AUTH_STORE_DOWN);
 		break;
 	}
-	s->auth_hint[0] = '\0';
 	smtp_resume(s);
 }
 
