@@ -56,7 +56,8 @@
 #include "core/tls.h"
 #include "lib/log.h"
 #include "lib/util.h"
-#include "smtpd/smtp.h"
+#include "smtpd/sessions.h"
+#include "smtpd/smtp_session.h"
 #include "store/store.h"
 
 #define SMTP_CMD_LINE_MAX	512	/* RFC 5321 §4.5.3.1.4, with CRLF */
@@ -68,6 +69,10 @@
 #define SMTP_OUT_MAX		(256 * 1024)	/* stop reading past this */
 #define SMTP_IN_HIGH		(128 * 1024)	/* read high watermark */
 #define SMTP_DATA_CHUNK		16384
+
+/* what smtp.c handed over (smtp_session.h), and the next session's id */
+static struct smtp_env	*smtpd_env;
+static uint64_t		 next_id;
 
 enum smtp_state {
 	SMTP_GREETING,		/* connected, banner not sent yet */
@@ -168,6 +173,9 @@ struct smtp_cmd {
 #define CMD_NEEDS_ARGS	0x04	/* 501 5.5.4 if none */
 #define CMD_NOT_IN_TX	0x08	/* 503 5.5.1 during a transaction */
 
+static void	smtp_session_ipc(struct smtp_session *, struct ipc_msg *);
+static void	smtp_session_shutdown(void *);
+static void	smtp_session_expire_one(void *);
 static void	smtp_enter_state(struct smtp_session *, enum smtp_state);
 static void	smtp_reply(struct smtp_session *, const char *, ...)
 		    __attribute__((format(printf, 2, 3)));
@@ -295,12 +303,12 @@ smtp_reply(struct smtp_session *s, const char *fmt, ...)
 	va_start(ap, fmt);
 	smtp_vreply(s, fmt, ap);
 	va_end(ap);
-	if (s->nerrors >= smtp_srv.cfg->max_errors &&
+	if (s->nerrors >= smtpd_env->cfg->max_errors &&
 	    s->state != SMTP_CLOSING) {
 		log_info("sess=%s too many errors (%u), closing", s->idstr,
 		    s->nerrors);
 		smtp_reply_close(s, RPL_TOO_MANY_ERRORS,
-		    smtp_srv.cfg->hostname);
+		    smtpd_env->cfg->hostname);
 	}
 }
 
@@ -323,8 +331,7 @@ smtp_reply_close(struct smtp_session *s, const char *fmt, ...)
 static void
 smtp_free_deferred(evutil_socket_t fd, short what, void *arg)
 {
-	struct smtp_session	*s = smtp_session_lookup((uint64_t)(uintptr_t)
-				    arg);
+	struct smtp_session	*s = sessions_find((uint64_t)(uintptr_t)arg);
 
 	if (s != NULL && s->state == SMTP_CLOSING)
 		smtp_free(s);
@@ -344,7 +351,7 @@ smtp_close_quiet(struct smtp_session *s)
 	bufferevent_disable(s->bev, EV_READ);
 	bufferevent_enable(s->bev, EV_WRITE);
 	if (evbuffer_get_length(bufferevent_get_output(s->bev)) == 0)
-		event_base_once(smtp_srv.base, -1, EV_TIMEOUT,
+		event_base_once(smtpd_env->base, -1, EV_TIMEOUT,
 		    smtp_free_deferred, (void *)(uintptr_t)s->id, &now);
 }
 
@@ -352,7 +359,7 @@ void
 smtp_session_new(int fd, const struct sockaddr *sa, socklen_t salen,
     const struct smtp_listener *l)
 {
-	const struct config	*cfg = smtp_srv.cfg;
+	const struct config	*cfg = smtpd_env->cfg;
 	struct smtp_session	*s;
 	struct timeval		 tv;
 	int			 one = 1;
@@ -368,7 +375,7 @@ smtp_session_new(int fd, const struct sockaddr *sa, socklen_t salen,
 	 * client's delayed ACK would add 40 ms to every pipelined group.
 	 */
 	(void)setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
-	s->id = smtp_srv.next_id++;
+	s->id = next_id++;
 	snprintf(s->idstr, sizeof(s->idstr), "%012" PRIx64, s->id);
 	s->listener = l;
 	s->kind = l->kind;
@@ -380,13 +387,13 @@ smtp_session_new(int fd, const struct sockaddr *sa, socklen_t salen,
 	else if (sa->sa_family == AF_INET6)
 		s->client_port = ntohs(((const struct sockaddr_in6 *)
 		    (const void *)sa)->sin6_port);
-	smtp_session_register(s, s->id);
+	sessions_add(s->id, s);
 	log_info("sess=%s connect from [%s]:%u to %s %s", s->idstr,
 	    s->client, s->client_port, smtp_listen_name(s->kind), l->text);
 	if (s->kind == LISTEN_SMTPS) {
 		/* no plaintext reply is possible before the handshake */
-		if (smtp_srv.nsessions > cfg->max_sessions ||
-		    smtp_srv.shutting_down) {
+		if (sessions_count() > cfg->max_sessions ||
+		    smtpd_env->shutting_down) {
 			log_warnx("sess=%s too many sessions, closed", s->idstr);
 			smtp_free(s);
 			return;
@@ -394,7 +401,7 @@ smtp_session_new(int fd, const struct sockaddr *sa, socklen_t salen,
 		smtp_start_tls(s);
 		return;
 	}
-	s->bev = bufferevent_socket_new(smtp_srv.base, fd,
+	s->bev = bufferevent_socket_new(smtpd_env->base, fd,
 	    BEV_OPT_DEFER_CALLBACKS);
 	if (s->bev == NULL) {
 		log_warnx("sess=%s cannot create buffer", s->idstr);
@@ -402,10 +409,10 @@ smtp_session_new(int fd, const struct sockaddr *sa, socklen_t salen,
 		return;
 	}
 	smtp_setup_bev(s);
-	if (smtp_srv.nsessions > cfg->max_sessions ||
-	    smtp_srv.shutting_down) {
+	if (sessions_count() > cfg->max_sessions ||
+	    smtpd_env->shutting_down) {
 		log_warnx("sess=%s too many sessions (%zu), refused", s->idstr,
-		    smtp_srv.nsessions - 1);
+		    sessions_count() - 1);
 		smtp_reply_close(s, RPL_TOO_MANY_SESSIONS, cfg->hostname);
 		return;
 	}
@@ -416,7 +423,7 @@ smtp_session_new(int fd, const struct sockaddr *sa, socklen_t salen,
 	/* pregreet window: a client that talks now is not a real client */
 	tv.tv_sec = cfg->greet_delay_ms / 1000;
 	tv.tv_usec = (cfg->greet_delay_ms % 1000) * 1000;
-	s->ev_greet = evtimer_new(smtp_srv.base, smtp_greet_timer, s);
+	s->ev_greet = evtimer_new(smtpd_env->base, smtp_greet_timer, s);
 	if (s->ev_greet == NULL || evtimer_add(s->ev_greet, &tv) == -1)
 		smtp_greet(s);
 }
@@ -427,7 +434,7 @@ smtp_setup_bev(struct smtp_session *s)
 	bufferevent_setcb(s->bev, smtp_readcb, smtp_writecb, smtp_eventcb, s);
 	bufferevent_setwatermark(s->bev, EV_READ, 0, SMTP_IN_HIGH);
 	smtp_set_timeout(s, s->state == SMTP_TLS_HANDSHAKE ?
-	    smtp_srv.cfg->timeout_tls_ms : smtp_srv.cfg->timeout_command_ms);
+	    smtpd_env->cfg->timeout_tls_ms : smtpd_env->cfg->timeout_command_ms);
 	bufferevent_enable(s->bev, EV_READ | EV_WRITE);
 }
 
@@ -458,7 +465,7 @@ smtp_greet(struct smtp_session *s)
 	/* a client locked for password spraying gets 421 instead */
 	ipc_msg_init(&m, IPC_CONNECT_REQ, s->id);
 	if (ipc_put_str(&m, s->client) == -1 ||
-	    ipc_chan_send(smtp_srv.auth, &m) == -1) {
+	    ipc_chan_send(smtpd_env->auth, &m) == -1) {
 		smtp_banner(s);
 		return;
 	}
@@ -480,7 +487,7 @@ smtp_connect_result(struct smtp_session *s, struct ipc_msg *m)
 		    "many usernames, refused", s->idstr, s->client);
 		util_time_utc((int64_t)until, when, sizeof(when));
 		smtp_reply_close(s, RPL_CLIENT_LOCKED,
-		    smtp_srv.cfg->hostname, s->client, when);
+		    smtpd_env->cfg->hostname, s->client, when);
 		return;
 	}
 	smtp_banner(s);
@@ -490,20 +497,20 @@ static void
 smtp_banner(struct smtp_session *s)
 {
 	smtp_enter_state(s, SMTP_CMD);
-	smtp_reply(s, RPL_GREETING, smtp_srv.cfg->hostname);
+	smtp_reply(s, RPL_GREETING, smtpd_env->cfg->hostname);
 	smtp_process(s);
 }
 
 static void
 smtp_start_tls(struct smtp_session *s)
 {
-	if ((s->ssl = SSL_new(smtp_srv.tls)) == NULL) {
+	if ((s->ssl = SSL_new(smtpd_env->tls)) == NULL) {
 		log_warnx("sess=%s SSL_new failed", s->idstr);
 		smtp_free(s);
 		return;
 	}
 	smtp_enter_state(s, SMTP_TLS_HANDSHAKE);
-	s->bev = bufferevent_openssl_socket_new(smtp_srv.base, s->fd, s->ssl,
+	s->bev = bufferevent_openssl_socket_new(smtpd_env->base, s->fd, s->ssl,
 	    BUFFEREVENT_SSL_ACCEPTING,
 	    BEV_OPT_DEFER_CALLBACKS | BEV_OPT_CLOSE_ON_FREE);
 	if (s->bev == NULL) {
@@ -532,18 +539,18 @@ smtp_tls_done(struct smtp_session *s)
 		util_strlcpy(s->sni, sni, sizeof(s->sni));
 	log_info("sess=%s tls %s sni=%s", s->idstr, s->tls_info,
 	    s->sni[0] ? smtp_printable(s->sni, esc, sizeof(esc)) : "-");
-	smtp_set_timeout(s, smtp_srv.cfg->timeout_command_ms);
+	smtp_set_timeout(s, smtpd_env->cfg->timeout_command_ms);
 	if (s->kind == LISTEN_SMTPS) {
 		smtp_enter_state(s, SMTP_GREETING);
-		if (smtp_srv.cfg->greet_delay_ms == 0)
+		if (smtpd_env->cfg->greet_delay_ms == 0)
 			smtp_greet(s);
 		else {
 			struct timeval tv;
 
-			tv.tv_sec = smtp_srv.cfg->greet_delay_ms / 1000;
-			tv.tv_usec = (smtp_srv.cfg->greet_delay_ms % 1000) *
+			tv.tv_sec = smtpd_env->cfg->greet_delay_ms / 1000;
+			tv.tv_usec = (smtpd_env->cfg->greet_delay_ms % 1000) *
 			    1000;
-			s->ev_greet = evtimer_new(smtp_srv.base,
+			s->ev_greet = evtimer_new(smtpd_env->base,
 			    smtp_greet_timer, s);
 			if (s->ev_greet == NULL ||
 			    evtimer_add(s->ev_greet, &tv) == -1)
@@ -563,11 +570,11 @@ smtp_readcb(struct bufferevent *bev, void *arg)
 
 	if (s->state == SMTP_GREETING) {
 		/* without a pregreet window, early input just waits */
-		if (smtp_srv.cfg->greet_delay_ms == 0)
+		if (smtpd_env->cfg->greet_delay_ms == 0)
 			return;
 		log_info("sess=%s client talked before the greeting",
 		    s->idstr);
-		smtp_reply_close(s, RPL_PREGREET, smtp_srv.cfg->hostname);
+		smtp_reply_close(s, RPL_PREGREET, smtpd_env->cfg->hostname);
 		return;
 	}
 	smtp_process(s);
@@ -644,7 +651,7 @@ smtp_eventcb(struct bufferevent *bev, short what, void *arg)
 			return;
 		}
 		smtp_reply_close(s, RPL_TIMEOUT,
-		    smtp_srv.cfg->hostname);
+		    smtpd_env->cfg->hostname);
 		/* the write side may be what timed out: bound the close */
 		smtp_set_timeout(s, 5000);
 		return;
@@ -689,7 +696,7 @@ smtp_tx_free(struct smtp_session *s)
 		struct ipc_msg	m;
 
 		ipc_msg_init(&m, IPC_Q_ABORT, s->id);
-		ipc_chan_send(smtp_srv.queue, &m);
+		ipc_chan_send(smtpd_env->queue, &m);
 	}
 	free(tx->rcpt);
 	free(tx);
@@ -726,27 +733,82 @@ smtp_free(struct smtp_session *s)
 	    "messages=%u duration=%" PRIu64 ".%03" PRIu64 "s", s->idstr,
 	    s->client, s->ncommands, s->nerrors, s->nmessages,
 	    elapsed / 1000, elapsed % 1000);
-	smtp_session_unregister(s, s->id);
+	sessions_remove(s->id);
 	explicit_bzero(s, sizeof(*s));
 	free(s);
-	smtp_server_session_gone();
+	if (smtpd_env->shutting_down && sessions_count() == 0)
+		smtpd_env->idle();
 }
 
-int
-smtp_session_committing(const struct smtp_session *s)
+const char *
+smtp_listen_name(enum listen_kind k)
 {
-	return s->wait == WAIT_QUEUE_COMMIT;
-}
+	static const char *names[] = { "submission", "smtps", "mx" };
 
-void
-smtp_session_kill(struct smtp_session *s)
-{
-	smtp_free(s);
+	return (size_t)k < sizeof(names) / sizeof(names[0]) ? names[k] : "?";
 }
 
 void
-smtp_session_shutdown(struct smtp_session *s)
+smtp_session_init(struct smtp_env *env)
 {
+	smtpd_env = env;
+	next_id = util_random_u64() & 0xffffffffffffULL;
+	sessions_init();
+}
+
+size_t
+smtp_session_count(void)
+{
+	return sessions_count();
+}
+
+void
+smtp_session_route(struct ipc_msg *m)
+{
+	struct smtp_session	*s = sessions_find(m->id);
+	struct ipc_msg		 a;
+
+	if (s != NULL) {
+		smtp_session_ipc(s, m);
+		return;
+	}
+	/* the client left while we waited: drop the answer */
+	if (m->fd != -1)
+		close(m->fd);
+	if (m->type == IPC_Q_OPENED) {
+		ipc_msg_init(&a, IPC_Q_ABORT, m->id);
+		ipc_chan_send(smtpd_env->queue, &a);
+	}
+}
+
+/* Grace is over: a session committing a message keeps its chance. */
+static void
+smtp_session_expire_one(void *arg)
+{
+	struct smtp_session	*s = arg;
+
+	if (s->wait != WAIT_QUEUE_COMMIT)
+		smtp_free(s);
+}
+
+size_t
+smtp_session_expire(void)
+{
+	sessions_foreach(smtp_session_expire_one);
+	return sessions_count();
+}
+
+void
+smtp_session_shutdown_all(void)
+{
+	sessions_foreach(smtp_session_shutdown);
+}
+
+static void
+smtp_session_shutdown(void *arg)
+{
+	struct smtp_session	*s = arg;
+
 	switch (s->state) {
 	case SMTP_GREETING:
 	case SMTP_TLS_HANDSHAKE:
@@ -756,7 +818,7 @@ smtp_session_shutdown(struct smtp_session *s)
 	case SMTP_CMD:
 	case SMTP_AUTH_INPUT:
 		smtp_reply_close(s, RPL_SHUTDOWN,
-		    smtp_srv.cfg->hostname);
+		    smtpd_env->cfg->hostname);
 		break;
 	case SMTP_WAIT:
 	case SMTP_DATA:
@@ -789,7 +851,7 @@ smtp_process(struct smtp_session *s)
 		if (s->state != SMTP_CMD && s->state != SMTP_AUTH_INPUT)
 			return;
 		if (s->quit_after && s->state == SMTP_CMD) {
-			smtp_reply_close(s, RPL_SHUTDOWN, smtp_srv.cfg->hostname);
+			smtp_reply_close(s, RPL_SHUTDOWN, smtpd_env->cfg->hostname);
 			return;
 		}
 		if (evbuffer_get_length(out) > SMTP_OUT_MAX) {
@@ -960,7 +1022,7 @@ smtp_resume(struct smtp_session *s)
 	smtp_process(s);
 }
 
-void
+static void
 smtp_session_ipc(struct smtp_session *s, struct ipc_msg *m)
 {
 	static const struct {
@@ -1020,13 +1082,13 @@ cmd_helo(struct smtp_session *s, char *args)
 	if (smtp_helo_common(s, args) == -1)
 		return;
 	s->esmtp = 0;
-	smtp_reply(s, RPL_HELO, smtp_srv.cfg->hostname);
+	smtp_reply(s, RPL_HELO, smtpd_env->cfg->hostname);
 }
 
 static void
 cmd_ehlo(struct smtp_session *s, char *args)
 {
-	const struct config	*cfg = smtp_srv.cfg;
+	const struct config	*cfg = smtpd_env->cfg;
 	const char		*ext[10];
 	char			 size[32], auth[32];
 	size_t			 n = 0, i;
@@ -1074,7 +1136,7 @@ cmd_starttls(struct smtp_session *s, char *args)
 static void
 cmd_auth(struct smtp_session *s, char *args)
 {
-	const struct config	*cfg = smtp_srv.cfg;
+	const struct config	*cfg = smtpd_env->cfg;
 	char			*initial, *sp;
 	const char		*chal = NULL;
 	enum sasl_mech		 mech;
@@ -1149,7 +1211,7 @@ smtp_auth_status(struct smtp_session *s, enum sasl_status st,
 	    ipc_put_str(&m, s->client) == -1 ||
 	    ipc_put_str(&m, s->sni) == -1 ||
 	    ipc_put_str(&m, "smtp") == -1 ||
-	    ipc_chan_send(smtp_srv.auth, &m) == -1) {
+	    ipc_chan_send(smtpd_env->auth, &m) == -1) {
 		explicit_bzero(&m.data, m.len);
 		smtp_reply(s, RPL_AUTH_TEMP);
 		goto fail;
@@ -1274,8 +1336,8 @@ cmd_mail(struct smtp_session *s, char *args)
 		goto fail;
 	}
 	if (tx->params.has_size &&
-	    tx->params.size > smtp_srv.cfg->max_message_size) {
-		smtp_reply(s, RPL_TOO_BIG, smtp_srv.cfg->max_message_size);
+	    tx->params.size > smtpd_env->cfg->max_message_size) {
+		smtp_reply(s, RPL_TOO_BIG, smtpd_env->cfg->max_message_size);
 		goto fail;
 	}
 	s->tx = tx;
@@ -1288,7 +1350,7 @@ cmd_mail(struct smtp_session *s, char *args)
 		ipc_msg_init(&m, IPC_SENDER_REQ, s->id);
 		if (ipc_put_str(&m, s->auth_user) == 0 &&
 		    ipc_put_str(&m, tx->sender.addr) == 0 &&
-		    ipc_chan_send(smtp_srv.auth, &m) == 0) {
+		    ipc_chan_send(smtpd_env->auth, &m) == 0) {
 			smtp_park(s, WAIT_SENDER);
 			return;
 		}
@@ -1375,7 +1437,7 @@ cmd_rcpt(struct smtp_session *s, char *args)
 		return;
 	}
 	tx->rcpt_tried++;
-	if (tx->nrcpt >= smtp_srv.cfg->max_recipients) {
+	if (tx->nrcpt >= smtpd_env->cfg->max_recipients) {
 		smtp_reply(s, RPL_TOO_MANY_RCPT);
 		return;
 	}
@@ -1406,7 +1468,7 @@ cmd_rcpt(struct smtp_session *s, char *args)
 	/* the MX takes mail for local domains only: ask the store */
 	ipc_msg_init(&m, IPC_RCPT_REQ, s->id);
 	if (ipc_put_str(&m, tx->pending.addr) == -1 ||
-	    ipc_chan_send(smtp_srv.auth, &m) == -1) {
+	    ipc_chan_send(smtpd_env->auth, &m) == -1) {
 		smtp_reply(s, RPL_LOOKUP_TEMP);
 		return;
 	}
@@ -1443,7 +1505,7 @@ smtp_rcpt_limit(struct smtp_session *s)
 	}
 	ipc_msg_init(&m, IPC_LIMIT_REQ, s->id);
 	if (ipc_put_str(&m, s->auth_user) == -1 ||
-	    ipc_chan_send(smtp_srv.auth, &m) == -1) {
+	    ipc_chan_send(smtpd_env->auth, &m) == -1) {
 		smtp_reply(s, RPL_LOOKUP_TEMP);
 		return;
 	}
@@ -1474,7 +1536,7 @@ smtp_suppress_check(struct smtp_session *s)
 	ipc_msg_init(&m, IPC_SUPPRESS_REQ, s->id);
 	if (ipc_put_str(&m, from) == -1 ||
 	    ipc_put_str(&m, tx->pending.addr) == -1 ||
-	    ipc_chan_send(smtp_srv.auth, &m) == -1) {
+	    ipc_chan_send(smtpd_env->auth, &m) == -1) {
 		smtp_reply(s, RPL_LOOKUP_TEMP);
 		return;
 	}
@@ -1689,7 +1751,7 @@ cmd_data(struct smtp_session *s, char *args)
 	    ipc_put_u32(&m, flags) == 0 &&
 	    ipc_put_u32(&m, tx->params.ret) == 0 &&	/* DSN RET */
 	    ipc_put_str(&m, tx->params.envid) == 0 &&	/* DSN ENVID */
-	    ipc_chan_send(smtp_srv.queue, &m) == 0;
+	    ipc_chan_send(smtpd_env->queue, &m) == 0;
 	tx->queue_open = ok;
 	for (i = 0; ok && i < tx->nrcpt; i++) {
 		ipc_msg_init(&m, IPC_Q_RCPT, s->id);
@@ -1697,7 +1759,7 @@ cmd_data(struct smtp_session *s, char *args)
 		ok = ipc_put_str(&m, tx->rcpt[i].addr) == 0 &&
 		    ipc_put_u32(&m, tx->rcpt[i].dsn.notify) == 0 &&
 		    ipc_put_str(&m, tx->rcpt[i].dsn.orcpt) == 0 &&
-		    ipc_chan_send(smtp_srv.queue, &m) == 0;
+		    ipc_chan_send(smtpd_env->queue, &m) == 0;
 	}
 	if (!ok) {
 		smtp_reply(s, RPL_QUEUE_DOWN);
@@ -1737,10 +1799,10 @@ smtp_queue_opened(struct smtp_session *s, struct ipc_msg *m)
 		smtp_resume(s);
 		return;
 	}
-	dot_init(&tx->dot, SMTP_TEXT_LINE_MAX, smtp_srv.cfg->max_message_size);
+	dot_init(&tx->dot, SMTP_TEXT_LINE_MAX, smtpd_env->cfg->max_message_size);
 	s->wait = WAIT_NONE;
 	smtp_enter_state(s, SMTP_DATA);
-	smtp_set_timeout(s, smtp_srv.cfg->timeout_data_ms);
+	smtp_set_timeout(s, smtpd_env->cfg->timeout_data_ms);
 	smtp_reply(s, RPL_DATA_GO);
 	smtp_process(s);
 }
@@ -1765,7 +1827,7 @@ smtp_write_received(struct smtp_session *s)
 		    tx->rcpt[0].addr);
 	if (util_snprintf(hdr, sizeof(hdr), "Received: from %s ([%s])\r\n"
 	    "\tby %s (Postern) with %s id %s%s%s;\r\n\t%s\r\n", s->helo,
-	    s->client, smtp_srv.cfg->hostname, proto, tx->msgid, tlsc, forc,
+	    s->client, smtpd_env->cfg->hostname, proto, tx->msgid, tlsc, forc,
 	    date) == -1) {
 		tx->write_errno = EOVERFLOW;
 		return -1;
@@ -1819,7 +1881,7 @@ smtp_data_end(struct smtp_session *s)
 	struct ipc_msg	 m;
 	unsigned	 f = tx->dot.flags;
 
-	smtp_set_timeout(s, smtp_srv.cfg->timeout_command_ms);
+	smtp_set_timeout(s, smtpd_env->cfg->timeout_command_ms);
 	smtp_enter_state(s, SMTP_CMD);
 	if (f & (DOT_BARE_LF | DOT_BARE_CR)) {
 		log_info("sess=%s id=%s rejected: bare %s in message content",
@@ -1832,8 +1894,8 @@ smtp_data_end(struct smtp_session *s)
 		smtp_reply(s, RPL_DATA_LINE_LONG, SMTP_TEXT_LINE_MAX);
 	} else if (f & DOT_TOO_BIG) {
 		log_info("sess=%s id=%s rejected: over %" PRIu64 " octets",
-		    s->idstr, tx->msgid, smtp_srv.cfg->max_message_size);
-		smtp_reply(s, RPL_TOO_BIG, smtp_srv.cfg->max_message_size);
+		    s->idstr, tx->msgid, smtpd_env->cfg->max_message_size);
+		smtp_reply(s, RPL_TOO_BIG, smtpd_env->cfg->max_message_size);
 	} else if (tx->write_errno) {
 		smtp_reply(s, tx->write_errno == ENOSPC ||
 		    tx->write_errno == EDQUOT ?
@@ -1844,7 +1906,7 @@ smtp_data_end(struct smtp_session *s)
 		tx->fd = -1;
 		ipc_msg_init(&m, IPC_Q_COMMIT, s->id);
 		ipc_put_u64(&m, tx->dot.size);
-		if (ipc_chan_send(smtp_srv.queue, &m) == 0) {
+		if (ipc_chan_send(smtpd_env->queue, &m) == 0) {
 			tx->queue_open = 0;	/* the queue's now */
 			smtp_park(s, WAIT_QUEUE_COMMIT);
 			return;
@@ -1878,7 +1940,7 @@ smtp_queue_committed(struct smtp_session *s, struct ipc_msg *m)
 			ipc_msg_init(&sm, IPC_SENT, s->id);
 			if (ipc_put_str(&sm, s->auth_user) == 0 &&
 			    ipc_put_u32(&sm, (uint32_t)tx->nrcpt) == 0)
-				ipc_chan_send(smtp_srv.auth, &sm);
+				ipc_chan_send(smtpd_env->auth, &sm);
 		}
 	} else
 		smtp_reply(s, result == QUEUE_RES_NOSPACE ?
