@@ -37,6 +37,7 @@
 #include "core/cred_check.h"
 #include "core/password.h"
 #include "core/proc.h"
+#include "core/replies.h"
 #include "core/sasl.h"
 #include "core/smtp_parse.h"
 #include "lib/ipc.h"
@@ -76,7 +77,19 @@ static struct {
 
 static void	*auth_worker(void *);
 static void	 auth_handle(struct store *, struct ipc_msg *);
+struct auth_login;
 static void	 auth_verify(struct store *, struct ipc_msg *);
+static int	 auth_login_parse(struct ipc_msg *, struct auth_login *);
+static int	 auth_password_ok(const struct auth_login *,
+		    const struct store_mailbox *);
+static void	 auth_hint(struct auth_login *, const struct store_domain *);
+static int	 auth_login_ok(struct store *, struct auth_login *,
+		    const struct store_mailbox *, const struct store_policy *,
+		    int64_t);
+static void	 auth_login_failed(struct store *, const struct auth_login *,
+		    int, const struct store_source *,
+		    const struct store_policy *, int64_t);
+static void	 auth_login_answer(struct ipc_msg *, struct auth_login *);
 static void	 auth_rcpt(struct store *, struct ipc_msg *);
 static void	 auth_connect(struct store *, struct ipc_msg *);
 static void	 auth_unavailable(struct ipc_msg *);
@@ -206,134 +219,219 @@ auth_log_lock(const char *user, const char *client,
 		    (long long)p->lock_time, p->fail_limit);
 }
 
+/* A login as auth_verify() takes it apart, and what it decides. */
+struct auth_login {
+	char		 mech[16], user[SASL_USER_MAX + 1];
+	char		 pass[SASL_PASS_MAX + 1], client[64], sni[256];
+	char		 proto[8];
+	uint32_t	 result;	/* AUTH_RES_* */
+	uint32_t	 limit;		/* daily limit of the mailbox */
+	int64_t		 locked;	/* the client's lock, or 0 */
+	char		 canon[STORE_ADDR_MAX + 1];
+	char		 reason[STORE_REASON_MAX + 1];	/* for logs only */
+	char		 hint[300];	/* for the client, after a 535 */
+};
+
+/* How a refused login counts toward the locks (store_auth_failure). */
+#define AUTH_DONE	0	/* accepted: nothing to count */
+#define AUTH_COUNTS	1	/* a failure that counts */
+#define AUTH_NOCOUNT	2	/* recorded, but does not count */
+
+static int
+auth_login_parse(struct ipc_msg *req, struct auth_login *l)
+{
+	if (ipc_get_str(req, l->mech, sizeof(l->mech)) == -1 ||
+	    ipc_get_str(req, l->user, sizeof(l->user)) == -1 ||
+	    ipc_get_str(req, l->pass, sizeof(l->pass)) == -1 ||
+	    ipc_get_str(req, l->client, sizeof(l->client)) == -1 ||
+	    ipc_get_str(req, l->sni, sizeof(l->sni)) == -1 ||
+	    ipc_get_str(req, l->proto, sizeof(l->proto)) == -1 ||
+	    ipc_get_end(req) == -1)
+		return -1;
+	return 0;
+}
+
+/*
+ * Verify once, known user or not: same cost, same timing.  mb is NULL
+ * for an unknown user.  1 if the password is right, else 0.
+ */
+static int
+auth_password_ok(const struct auth_login *l, const struct store_mailbox *mb)
+{
+	size_t	plen = strlen(l->pass);
+	int	ok;
+
+	if (mb == NULL) {
+		(void)password_verify_dummy(l->pass, plen);
+		return 0;
+	}
+	if (l->locked == 0 && authcache_hit(l->user, l->pass, plen, mb->hash))
+		return 1;	/* verified recently against this very hash */
+	ok = password_verify(mb->hash, l->pass, plen);
+	if (ok == -1) {
+		log_warnx("auth: %s: unsupported password hash", l->user);
+		ok = 0;
+	}
+	if (ok == 1 && l->locked == 0)
+		authcache_put(l->user, l->pass, plen, mb->hash);
+	return ok;
+}
+
+/*
+ * The text a refused login adds for the client, after "535 5.7.8
+ * Authentication credentials invalid: " over SMTP and "Authentication
+ * failed: " over IMAP; the one place both protocols' hints are made.
+ * With d, the server name the client used does not serve the domain d;
+ * without, a hint that follows from what the client itself sent
+ * (cred_login_hint), so it reveals nothing about which accounts exist
+ * (RFC 4954 §6 leaves the text free).
+ */
+static void
+auth_hint(struct auth_login *l, const struct store_domain *d)
+{
+	if (d != NULL)
+		(void)util_snprintf(l->hint, sizeof(l->hint), "SMTP host %s "
+		    "does not serve %s; use %s", l->sni, d->name,
+		    d->submission_host[0] ? d->submission_host :
+		    A.cfg->hostname);
+	else if (l->hint[0] == '\0')
+		cred_login_hint(l->user, strlen(l->user), l->pass,
+		    strlen(l->pass), l->hint, sizeof(l->hint));
+}
+
+/*
+ * The right password: accepted, unless the account's domain wants the
+ * server name the client used to serve it.  -1 if the store failed.
+ */
+static int
+auth_login_ok(struct store *st, struct auth_login *l,
+    const struct store_mailbox *mb, const struct store_policy *pol,
+    int64_t now)
+{
+	struct store_domain	 dom;
+	const char		*at = strrchr(l->user, '@');
+	int			 rc, need;
+
+	rc = at ? store_domain_get(st, at + 1, &dom) : STORE_NOTFOUND;
+	if (rc == STORE_ERR)
+		return -1;
+	need = rc == STORE_OK ? (dom.host_match == -1 ?
+	    A.cfg->require_host_match : dom.host_match) : 0;
+	if (need && l->sni[0] != '\0' && !auth_host_serves(l->sni, &dom)) {
+		(void)util_snprintf(l->reason, sizeof(l->reason), "host "
+		    "mismatch: server name %s does not serve %s", l->sni,
+		    dom.name);
+		auth_hint(l, &dom);
+		return AUTH_NOCOUNT;
+	}
+	l->result = AUTH_RES_OK;
+	l->limit = mb->daily_limit;
+	util_strlcpy(l->canon, mb->address, sizeof(l->canon));
+	util_strlcpy(l->reason, "ok", sizeof(l->reason));
+	/* the network becomes familiar; only the failures of the lock that
+	   judged this login are forgotten */
+	if (store_login_ok(st, l->user, l->client, now, pol) != STORE_OK)
+		log_warnx("auth: store: %s", store_errmsg(st));
+	return AUTH_DONE;
+}
+
+/* Record a refused login, and log the locks it set off. */
+static void
+auth_login_failed(struct store *st, const struct auth_login *l, int counts,
+    const struct store_source *src, const struct store_policy *pol,
+    int64_t now)
+{
+	int64_t	uu = 0, iu = 0;
+
+	if (store_auth_failure(st, l->proto, l->user, l->client, l->reason,
+	    counts, now, pol, &uu, &iu) != STORE_OK)
+		log_warnx("auth: store: %s", store_errmsg(st));
+	if (uu > 0)
+		auth_log_lock(l->user, l->client, src, pol);
+	if (iu > 0)
+		log_info("auth: client %s locked for %llds: failures for %u "
+		    "usernames", l->client, (long long)pol->lock_time,
+		    pol->ip_fail_limit);
+}
+
+/* Answer the SMTP process, or the IMAP helper this worker serves. */
+static void
+auth_login_answer(struct ipc_msg *req, struct auth_login *l)
+{
+	struct ipc_msg	res;
+
+	if (l->result == AUTH_RES_FAIL)
+		auth_hint(l, NULL);
+	explicit_bzero(l->pass, sizeof(l->pass));
+	explicit_bzero(req->data, req->len);
+	if (auth_helper_fd != -1) {
+		auth_imap_answer(l->result, l->user, l->canon, l->client,
+		    l->reason, l->hint, l->locked);
+		return;
+	}
+	ipc_msg_init(&res, IPC_AUTH_RES, req->id);
+	ipc_put_u32(&res, l->result);
+	ipc_put_str(&res, l->reason);
+	ipc_put_str(&res, l->hint);
+	ipc_put_u32(&res, l->limit);
+	ipc_put_u64(&res, (uint64_t)(l->locked > 0 ? l->locked : 0));
+	auth_reply(&res);
+}
+
 static void
 auth_verify(struct store *st, struct ipc_msg *req)
 {
-	struct ipc_msg		 res;
+	struct auth_login	 l;
 	struct store_mailbox	 mb;
-	struct store_domain	 dom;
 	struct store_policy	 pol;
 	struct store_source	 src;
-	char			 mech[16], user[SASL_USER_MAX + 1];
-	char			 pass[SASL_PASS_MAX + 1], client[64], sni[256];
-	char			 proto[8] = "smtp", canon[STORE_ADDR_MAX + 1];
-	char			 reason[STORE_REASON_MAX + 1], hint[300];
-	const char		*at;
-	uint32_t		 result = AUTH_RES_FAIL, limit = 0;
 	int64_t			 now = (int64_t)(util_now_ms() / 1000);
-	int64_t			 locked = 0, uu = 0, iu = 0;
-	int			 rc, found, ok, counts = 1, need;
+	int			 rc, found, ok;
 
-	hint[0] = canon[0] = '\0';
-	if (ipc_get_str(req, mech, sizeof(mech)) == -1 ||
-	    ipc_get_str(req, user, sizeof(user)) == -1 ||
-	    ipc_get_str(req, pass, sizeof(pass)) == -1 ||
-	    ipc_get_str(req, client, sizeof(client)) == -1 ||
-	    ipc_get_str(req, sni, sizeof(sni)) == -1 ||
-	    ipc_get_str(req, proto, sizeof(proto)) == -1 ||
-	    ipc_get_end(req) == -1) {
+	memset(&l, 0, sizeof(l));
+	util_strlcpy(l.proto, "smtp", sizeof(l.proto));
+	l.result = AUTH_RES_FAIL;
+	if (auth_login_parse(req, &l) == -1) {
 		log_warnx("auth: malformed request");
-		result = AUTH_RES_TEMPFAIL;
-		util_strlcpy(reason, "malformed request", sizeof(reason));
+		l.result = AUTH_RES_TEMPFAIL;
+		util_strlcpy(l.reason, "malformed request", sizeof(l.reason));
 		goto reply;
 	}
 	auth_policy(&pol);
-	/* always verify once, known user or not: same cost, same timing */
-	rc = store_mailbox_get(st, user, &mb);
+	rc = store_mailbox_get(st, l.user, &mb);
 	found = rc == STORE_OK;
 	/* the lock this client is under: its familiar network's own, else
 	   the unfamiliar sources' (store_auth.c); a cached credential is
 	   never looked at while it holds */
-	if (rc == STORE_ERR || store_source_lock(st, user, client, now, &pol,
-	    &src) != STORE_OK)
+	if (rc == STORE_ERR || store_source_lock(st, l.user, l.client, now,
+	    &pol, &src) != STORE_OK)
 		goto storefail;
-	locked = src.locked_until;
-	if (found && locked == 0 &&
-	    authcache_hit(user, pass, strlen(pass), mb.hash))
-		ok = 1;		/* verified recently against this very hash */
-	else if (found) {
-		ok = password_verify(mb.hash, pass, strlen(pass));
-		if (ok == -1) {
-			log_warnx("auth: %s: unsupported password hash",
-			    user);
-			ok = 0;
-		}
-		if (ok == 1 && locked == 0)
-			authcache_put(user, pass, strlen(pass), mb.hash);
-	} else {
-		(void)password_verify_dummy(pass, strlen(pass));
-		ok = 0;
-	}
-	if (locked > 0) {
+	l.locked = src.locked_until;
+	ok = auth_password_ok(&l, found ? &mb : NULL);
+	if (l.locked > 0) {
 		/* unknown addresses lock the same way: the answer is alike */
-		result = AUTH_RES_LOCKED;
-		auth_locked_reason(reason, sizeof(reason), locked, ok, &src);
-		counts = 0;
+		l.result = AUTH_RES_LOCKED;
+		auth_locked_reason(l.reason, sizeof(l.reason), l.locked, ok,
+		    &src);
+		rc = AUTH_NOCOUNT;
 	} else if (ok) {
-		at = strrchr(user, '@');
-		rc = at ? store_domain_get(st, at + 1, &dom) : STORE_NOTFOUND;
-		if (rc == STORE_ERR)
+		if ((rc = auth_login_ok(st, &l, &mb, &pol, now)) == -1)
 			goto storefail;
-		need = rc == STORE_OK ? (dom.host_match == -1 ?
-		    A.cfg->require_host_match : dom.host_match) : 0;
-		if (need && sni[0] != '\0' && !auth_host_serves(sni, &dom)) {
-			(void)util_snprintf(reason, sizeof(reason), "host mismatch: "
-			    "server name %s does not serve %s", sni, dom.name);
-			(void)util_snprintf(hint, sizeof(hint), "SMTP host %s does not "
-			    "serve %s; use %s", sni, dom.name,
-			    dom.submission_host[0] ? dom.submission_host :
-			    A.cfg->hostname);
-			counts = 0;
-		} else {
-			result = AUTH_RES_OK;
-			limit = mb.daily_limit;
-			util_strlcpy(canon, mb.address, sizeof(canon));
-			util_strlcpy(reason, "ok", sizeof(reason));
-			/* the network becomes familiar; only the failures
-			   of the lock that judged this login are forgotten */
-			if (store_login_ok(st, user, client, now, &pol) !=
-			    STORE_OK)
-				log_warnx("auth: store: %s", store_errmsg(st));
-			goto reply;
-		}
-	} else
-		auth_reason(reason, sizeof(reason), found ? "wrong password" :
-		    "unknown user", user, pass);
-	if (store_auth_failure(st, proto, user, client, reason, counts, now,
-	    &pol, &uu, &iu) != STORE_OK)
-		log_warnx("auth: store: %s", store_errmsg(st));
-	if (uu > 0)
-		auth_log_lock(user, client, &src, &pol);
-	if (iu > 0)
-		log_info("auth: client %s locked for %llds: failures for %u "
-		    "usernames", client, (long long)pol.lock_time,
-		    pol.ip_fail_limit);
+	} else {
+		auth_reason(l.reason, sizeof(l.reason), found ?
+		    "wrong password" : "unknown user", l.user, l.pass);
+		rc = AUTH_COUNTS;
+	}
+	if (rc != AUTH_DONE)
+		auth_login_failed(st, &l, rc == AUTH_COUNTS, &src, &pol, now);
 	goto reply;
 storefail:
 	log_warnx("auth: store: %s", store_errmsg(st));
-	result = AUTH_RES_TEMPFAIL;
-	util_strlcpy(reason, "account store unavailable", sizeof(reason));
+	l.result = AUTH_RES_TEMPFAIL;
+	util_strlcpy(l.reason, "account store unavailable", sizeof(l.reason));
 reply:
-	if (auth_helper_fd != -1) {
-		/* IMAP: the 535 hints the SMTP process adds, added here */
-		if (result == AUTH_RES_FAIL && hint[0] == '\0')
-			cred_login_hint(user, strlen(user), pass, strlen(pass),
-			    hint, sizeof(hint));
-		explicit_bzero(pass, sizeof(pass));
-		explicit_bzero(req->data, req->len);
-		auth_imap_answer(result, user, canon, client, reason, hint,
-		    locked);
-		return;
-	}
-	explicit_bzero(pass, sizeof(pass));
-	explicit_bzero(req->data, req->len);
-	ipc_msg_init(&res, IPC_AUTH_RES, req->id);
-	ipc_put_u32(&res, result);
-	ipc_put_str(&res, reason);
-	ipc_put_str(&res, hint);
-	ipc_put_u32(&res, limit);
-	ipc_put_u64(&res, (uint64_t)(locked > 0 ? locked : 0));
-	auth_reply(&res);
+	auth_login_answer(req, &l);
+	explicit_bzero(&l, sizeof(l));
 }
 
 /*
@@ -396,9 +494,7 @@ auth_imap_answer(uint32_t result, const char *user, const char *canon,
 		    "client=%s", esc, reason, client);
 		util_time_utc(locked, when, sizeof(when));
 		rc = util_snprintf(out, sizeof(out), "%d\tnologin\treason="
-		    "Too many failed logins: this login is temporarily locked "
-		    "until %s; try again after that or ask the server's "
-		    "administrator to unlock it", CHKPW_OK, when);
+		    RPL_LOCKED_TEXT, CHKPW_OK, when);
 	} else if (result == AUTH_RES_FAIL) {
 		log_info("auth: imap login failed user=%s reason=%s client=%s",
 		    esc, reason, client);

@@ -11,14 +11,15 @@
  * 250 only once the queue made it durable) unless shutdown_grace runs
  * out, in which case it is dropped without a 250 and nothing it sent is
  * kept -- except a message already handed to the queue for commit,
- * which gets five more seconds to be acknowledged.  The loop ends when the last session is gone; closing the ipc
- * sockets then lets the queue and auth processes finish and exit.
+ * which gets five more seconds to be acknowledged.  The loop ends when
+ * the last session is gone; closing the ipc sockets then lets the queue
+ * and auth processes finish and exit.  The sessions live in
+ * smtp_session.c, which this file calls and which never calls back by
+ * name (smtp_session.h).
  */
-#include <sys/queue.h>
 #include <sys/socket.h>
 
 #include <errno.h>
-#include <inttypes.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
@@ -27,20 +28,9 @@
 #include <event2/event.h>
 
 #include "lib/log.h"
-#include "lib/util.h"
-#include "smtpd/smtp.h"
+#include "smtpd/smtp_session.h"
 
-#define SESSION_BUCKETS	4096
-
-struct smtp_server smtp_srv;
-
-struct session_ref {
-	LIST_ENTRY(session_ref)	 entry;
-	uint64_t		 id;
-	struct smtp_session	*s;
-};
-
-static LIST_HEAD(, session_ref)	 sessions[SESSION_BUCKETS];
+static struct smtp_env		 env;
 static struct smtp_listener	*listeners;
 static struct event		**ev_accept;
 static size_t			 nlisteners;
@@ -49,6 +39,7 @@ static struct event		*ev_grace;
 static void	smtp_accept(evutil_socket_t, short, void *);
 static void	smtp_ipc_dispatch(struct ipc_msg *, void *);
 static void	smtp_ipc_closed(void *);
+static void	smtp_idle(void);
 static void	smtp_signal(evutil_socket_t, short, void *);
 static void	smtp_grace_expired(evutil_socket_t, short, void *);
 static void	smtp_hard_stop(evutil_socket_t, short, void *);
@@ -57,77 +48,17 @@ static void	smtp_accept_resume(evutil_socket_t, short, void *);
 
 static const struct timeval one_second = { 1, 0 };
 
-const char *
-smtp_listen_name(enum listen_kind k)
-{
-	static const char *names[] = { "submission", "smtps", "mx" };
-
-	return (size_t)k < sizeof(names) / sizeof(names[0]) ? names[k] : "?";
-}
-
-void
-smtp_session_register(struct smtp_session *s, uint64_t id)
-{
-	struct session_ref	*r;
-
-	if ((r = malloc(sizeof(*r))) == NULL)
-		fatal("smtp: malloc");
-	r->id = id;
-	r->s = s;
-	LIST_INSERT_HEAD(&sessions[id % SESSION_BUCKETS], r, entry);
-	smtp_srv.nsessions++;
-}
-
-void
-smtp_session_unregister(struct smtp_session *s, uint64_t id)
-{
-	struct session_ref	*r;
-
-	LIST_FOREACH(r, &sessions[id % SESSION_BUCKETS], entry)
-		if (r->id == id) {
-			LIST_REMOVE(r, entry);
-			free(r);
-			smtp_srv.nsessions--;
-			return;
-		}
-}
-
-void
-smtp_server_session_gone(void)
-{
-	if (smtp_srv.shutting_down && smtp_srv.nsessions == 0)
-		event_base_loopexit(smtp_srv.base, NULL);
-}
-
-struct smtp_session *
-smtp_session_lookup(uint64_t id)
-{
-	struct session_ref	*r;
-
-	LIST_FOREACH(r, &sessions[id % SESSION_BUCKETS], entry)
-		if (r->id == id)
-			return r->s;
-	return NULL;
-}
-
 static void
 smtp_ipc_dispatch(struct ipc_msg *m, void *arg)
 {
-	struct smtp_session	*s = smtp_session_lookup(m->id);
+	smtp_session_route(m);
+}
 
-	if (s == NULL) {
-		/* the client left while we waited: drop the answer */
-		if (m->fd != -1)
-			close(m->fd);
-		if (m->type == IPC_Q_OPENED) {
-			struct ipc_msg	a;
-
-			ipc_msg_init(&a, IPC_Q_ABORT, m->id);
-			ipc_chan_send(smtp_srv.queue, &a);
-		}
-		return;
-	}
-	smtp_session_ipc(s, m);
+/* The last session went while shutting down: the loop may end. */
+static void
+smtp_idle(void)
+{
+	event_base_loopexit(env.base, NULL);
 }
 
 static void
@@ -152,7 +83,7 @@ smtp_accept_pause(int pause)
 static void
 smtp_accept_resume(evutil_socket_t fd, short what, void *arg)
 {
-	if (!smtp_srv.shutting_down)
+	if (!env.shutting_down)
 		smtp_accept_pause(0);
 }
 
@@ -174,7 +105,7 @@ smtp_accept(evutil_socket_t lfd, short what, void *arg)
 				log_warn("smtp: accept on %s", l->text);
 				/* out of descriptors: back off for a second */
 				smtp_accept_pause(1);
-				event_base_once(smtp_srv.base, -1, EV_TIMEOUT,
+				event_base_once(env.base, -1, EV_TIMEOUT,
 				    smtp_accept_resume, NULL, &one_second);
 			} else if (errno != EAGAIN && errno != EWOULDBLOCK &&
 			    errno != ECONNABORTED && errno != EINTR)
@@ -189,46 +120,37 @@ static void
 smtp_hard_stop(evutil_socket_t fd, short what, void *arg)
 {
 	log_warnx("smtp: %zu session(s) still waiting for the queue, "
-	    "stopping anyway", smtp_srv.nsessions);
-	event_base_loopexit(smtp_srv.base, NULL);
+	    "stopping anyway", smtp_session_count());
+	event_base_loopexit(env.base, NULL);
 }
 
 static void
 smtp_grace_expired(evutil_socket_t fd, short what, void *arg)
 {
 	static const struct timeval	 last = { 5, 0 };
-	struct session_ref		*r, *next;
-	size_t				 i;
 
 	log_info("smtp: shutdown grace expired, dropping %zu session(s)",
-	    smtp_srv.nsessions);
+	    smtp_session_count());
 	/*
 	 * A session whose message is being committed keeps its chance to
 	 * say 250: dropping it now would keep the message unacknowledged
 	 * and the client would send it again.
 	 */
-	for (i = 0; i < SESSION_BUCKETS; i++)
-		for (r = LIST_FIRST(&sessions[i]); r != NULL; r = next) {
-			next = LIST_NEXT(r, entry);
-			if (!smtp_session_committing(r->s))
-				smtp_session_kill(r->s);
-		}
-	if (smtp_srv.nsessions == 0)
-		event_base_loopexit(smtp_srv.base, NULL);
+	if (smtp_session_expire() == 0)
+		event_base_loopexit(env.base, NULL);
 	else
-		event_base_once(smtp_srv.base, -1, EV_TIMEOUT, smtp_hard_stop,
+		event_base_once(env.base, -1, EV_TIMEOUT, smtp_hard_stop,
 		    NULL, &last);
 }
 
 static void
 smtp_signal(evutil_socket_t sig, short what, void *arg)
 {
-	struct session_ref	*r, *next;
 	struct timeval		 tv;
 	sigset_t		 stop;
 	size_t			 i;
 
-	if (smtp_srv.shutting_down)
+	if (env.shutting_down)
 		return;
 	/*
 	 * Ctrl-C signals the whole process group, and the parent passes the
@@ -241,22 +163,19 @@ smtp_signal(evutil_socket_t sig, short what, void *arg)
 	sigaddset(&stop, SIGINT);
 	sigprocmask(SIG_BLOCK, &stop, NULL);
 	log_info("smtp: signal %d, shutting down (%zu session(s))", (int)sig,
-	    smtp_srv.nsessions);
-	smtp_srv.shutting_down = 1;
+	    smtp_session_count());
+	env.shutting_down = 1;
 	for (i = 0; i < nlisteners; i++) {
 		event_del(ev_accept[i]);
 		close(listeners[i].fd);
 	}
-	tv.tv_sec = smtp_srv.cfg->shutdown_grace_ms / 1000;
-	tv.tv_usec = (smtp_srv.cfg->shutdown_grace_ms % 1000) * 1000;
-	ev_grace = evtimer_new(smtp_srv.base, smtp_grace_expired, NULL);
+	tv.tv_sec = env.cfg->shutdown_grace_ms / 1000;
+	tv.tv_usec = (env.cfg->shutdown_grace_ms % 1000) * 1000;
+	ev_grace = evtimer_new(env.base, smtp_grace_expired, NULL);
 	evtimer_add(ev_grace, &tv);
-	for (i = 0; i < SESSION_BUCKETS; i++)
-		for (r = LIST_FIRST(&sessions[i]); r != NULL; r = next) {
-			next = LIST_NEXT(r, entry);
-			smtp_session_shutdown(r->s);
-		}
-	smtp_server_session_gone();
+	smtp_session_shutdown_all();
+	if (smtp_session_count() == 0)
+		event_base_loopexit(env.base, NULL);
 }
 
 void
@@ -268,39 +187,38 @@ smtp_main(const struct config *cfg, SSL_CTX *tls, struct smtp_listener *ls,
 
 	log_set_role("smtp");
 	signal(SIGPIPE, SIG_IGN);
-	memset(&smtp_srv, 0, sizeof(smtp_srv));
-	smtp_srv.cfg = cfg;
-	smtp_srv.tls = tls;
-	smtp_srv.next_id = util_random_u64() & 0xffffffffffffULL;
-	for (i = 0; i < SESSION_BUCKETS; i++)
-		LIST_INIT(&sessions[i]);
-	if ((smtp_srv.base = event_base_new()) == NULL)
+	memset(&env, 0, sizeof(env));
+	env.cfg = cfg;
+	env.tls = tls;
+	env.idle = smtp_idle;
+	if ((env.base = event_base_new()) == NULL)
 		fatalx("smtp: event_base_new");
-	smtp_srv.auth = ipc_chan_new(smtp_srv.base, auth_sock, "auth",
+	env.auth = ipc_chan_new(env.base, auth_sock, "auth",
 	    smtp_ipc_dispatch, smtp_ipc_closed, "auth");
-	smtp_srv.queue = ipc_chan_new(smtp_srv.base, queue_sock, "queue",
+	env.queue = ipc_chan_new(env.base, queue_sock, "queue",
 	    smtp_ipc_dispatch, smtp_ipc_closed, "queue");
-	if (smtp_srv.auth == NULL || smtp_srv.queue == NULL)
+	if (env.auth == NULL || env.queue == NULL)
 		fatalx("smtp: ipc set-up failed");
+	smtp_session_init(&env);
 	listeners = ls;
 	nlisteners = nls;
 	if ((ev_accept = calloc(nls, sizeof(*ev_accept))) == NULL)
 		fatal("smtp: calloc");
 	for (i = 0; i < nls; i++) {
-		ev_accept[i] = event_new(smtp_srv.base, ls[i].fd,
+		ev_accept[i] = event_new(env.base, ls[i].fd,
 		    EV_READ | EV_PERSIST, smtp_accept, &ls[i]);
 		if (ev_accept[i] == NULL || event_add(ev_accept[i], NULL) == -1)
 			fatalx("smtp: cannot watch %s", ls[i].text);
 	}
-	ev_term = evsignal_new(smtp_srv.base, SIGTERM, smtp_signal, NULL);
-	ev_int = evsignal_new(smtp_srv.base, SIGINT, smtp_signal, NULL);
+	ev_term = evsignal_new(env.base, SIGTERM, smtp_signal, NULL);
+	ev_int = evsignal_new(env.base, SIGINT, smtp_signal, NULL);
 	if (ev_term == NULL || ev_int == NULL || evsignal_add(ev_term, NULL) ||
 	    evsignal_add(ev_int, NULL))
 		fatalx("smtp: cannot install signal handlers");
 	log_info("smtp: ready");
-	event_base_dispatch(smtp_srv.base);
-	ipc_chan_free(smtp_srv.auth);
-	ipc_chan_free(smtp_srv.queue);
+	event_base_dispatch(env.base);
+	ipc_chan_free(env.auth);
+	ipc_chan_free(env.queue);
 	close(auth_sock);
 	close(queue_sock);
 	for (i = 0; i < nls; i++)
@@ -310,7 +228,7 @@ smtp_main(const struct config *cfg, SSL_CTX *tls, struct smtp_listener *ls,
 		event_free(ev_grace);
 	event_free(ev_term);
 	event_free(ev_int);
-	event_base_free(smtp_srv.base);
+	event_base_free(env.base);
 	SSL_CTX_free(tls);
 	log_info("smtp: stopped");
 	exit(0);

@@ -4,7 +4,9 @@
  * a table of malformed texts is refused with the right line and reason;
  * lookups pick the provider entry, the enhanced code (exact class, then
  * X.) and the basic code; Outlook.com's replies, parsed as a user pastes
- * them (with and without the reply code), select their own entry.
+ * them (with and without the reply code), select their own entry; every
+ * reply of the server (core/replies.h) that names an entry is recognised
+ * by it, and every other one has its basic code explained.
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -15,6 +17,7 @@
 
 #include <cmocka.h>
 
+#include "core/replies.h"
 #include "core/reply.h"
 #include "diag/kb.h"
 
@@ -47,6 +50,8 @@ static void	test_good_text(void **);
 static void	test_lookup(void **);
 static void	test_lookup_outlook(void **);
 static void	test_side_names(void **);
+static void	test_server_replies(void **);
+static void	sample_reply(const char *, char *, size_t);
 static const struct kb_entry *find(const char *);
 static int	reload(void **);
 
@@ -438,6 +443,58 @@ test_side_names(void **state)
 	assert_non_null(strstr(kb_side_text(KB_SIDE_RECIPIENT), "recipient"));
 }
 
+/* A reply format with each conversion filled in: "x", " " or "1". */
+static void
+sample_reply(const char *fmt, char *out, size_t outsz)
+{
+	size_t	n = 0;
+
+	for (; *fmt != '\0' && n + 2 < outsz; fmt++) {
+		if (*fmt != '%') {
+			out[n++] = *fmt;
+			continue;
+		}
+		fmt += strspn(fmt + 1, "-+ #0123456789.hlzjt") + 1;
+		if (*fmt == '%')
+			out[n++] = '%';
+		else
+			out[n++] = *fmt == 's' ? 'x' : *fmt == 'c' ? ' ' :
+			    '1';
+	}
+	out[n] = '\0';
+}
+
+static void
+test_server_replies(void **state)
+{
+	const struct reply_row	*row;
+	struct kb_match		 m;
+	struct reply		 r;
+	char			 line[REPLY_LINE_MAX];
+	size_t			 i;
+
+	assert_true(replies_count > 70);
+	for (i = 0; i < replies_count; i++) {
+		row = &replies[i];
+		sample_reply(row->format, line, sizeof(line));
+		if (reply_parse_text(&r, line) == -1 || r.code == 0)
+			fail_msg("%s: not a reply: %s", row->name, line);
+		if (r.enhanced[0] != '\0' && r.enhanced[0] != line[0])
+			fail_msg("%s: class of %s differs from %d", row->name,
+			    r.enhanced, r.code);
+		kb_lookup(r.code, r.enhanced, r.text, &m);
+		if (m.basic == NULL)
+			fail_msg("%s: no entry for %d", row->name, r.code);
+		if (row->kb == NULL)
+			continue;
+		if (m.provider == NULL ||
+		    strcmp(m.provider->key, row->kb) != 0)
+			fail_msg("%s: \"%s\" is explained by %s, not %s",
+			    row->name, line, m.provider ? m.provider->key :
+			    "no entry", row->kb);
+	}
+}
+
 int
 main(void)
 {
@@ -450,6 +507,7 @@ main(void)
 		cmocka_unit_test(test_lookup),
 		cmocka_unit_test(test_lookup_outlook),
 		cmocka_unit_test(test_side_names),
+		cmocka_unit_test(test_server_replies),
 		/* Last: replaces the loaded set with a small one. */
 		cmocka_unit_test(test_good_text),
 	};

@@ -12,6 +12,7 @@
 
 #include <cmocka.h>
 
+#include "core/replies.h"
 #include "core/reply.h"
 
 struct line_case {
@@ -36,6 +37,7 @@ static void	test_mismatch(void **);
 static void	test_valid_enhanced(void **);
 static void	test_parse_text(void **);
 static void	test_long_text(void **);
+static void	test_format_limit(void **);
 
 static const struct line_case line_cases[] = {
 	{ "250 2.0.0 Ok", 1, 250, "2.0.0", "Ok" },
@@ -221,11 +223,35 @@ test_long_text(void **state)
 	assert_int_equal(r.nlines, 3);
 }
 
+/* RFC 5321 §4.5.3.1.5: a reply line is cut to 510 octets plus CRLF. */
+static void
+test_format_limit(void **state)
+{
+	char	line[1024], arg[700], small[8];
+	int	n;
+
+	memset(arg, 'a', sizeof(arg) - 1);
+	arg[sizeof(arg) - 1] = '\0';
+	n = replies_format(line, sizeof(line), RPL_PARAM_BAD, arg);
+	assert_int_equal(n, (int)strlen("501 5.5.4 Bad parameter ") + 699);
+	assert_int_equal(strlen(line), REPLY_LINE_MAX - 2);
+	assert_memory_equal(line, "501 5.5.4 Bad parameter aaa", 27);
+	n = replies_format(line, sizeof(line), RPL_AUTH_INVALID "%s%s", ": ",
+	    "hint");
+	assert_int_equal(n, (int)strlen(line));
+	assert_string_equal(line, "535 5.7.8 Authentication credentials "
+	    "invalid: hint");
+	n = replies_format(small, sizeof(small), RPL_OK);
+	assert_int_equal(n, 12);
+	assert_string_equal(small, "250 2.0");
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_single_lines),
+		cmocka_unit_test(test_format_limit),
 		cmocka_unit_test(test_multi_line),
 		cmocka_unit_test(test_mismatch),
 		cmocka_unit_test(test_valid_enhanced),
