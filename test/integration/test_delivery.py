@@ -17,7 +17,8 @@ import time
 
 import pytest
 
-from conftest import BIN, HOST, PASSWORD, USER, Server, free_port, run
+from conftest import (BIN, HOST, PASSWORD, USER, Server, free_port, run,
+                      scaled)
 from dnsfix import Zone
 from sinks import Sink
 
@@ -157,13 +158,16 @@ def test_defer_then_retry(dns, mkserver):
     dns.a("mx.slow.test", "127.0.0.2")
     rules = {"bob@slow.test": ["451 4.2.0 greylisted, try later", "250"]}
     with Sink("127.0.0.2", sink_port(), rules=rules) as sink:
-        srv = mkserver(dns)
+        # time to read the queue before the retry, on a loaded machine too
+        wait = int(scaled(2))
+        srv = mkserver(dns, retry_min="%ds" % wait,
+                       retry_max="%ds" % (wait + 1))
         submit(srv, ["bob@slow.test"])
         srv.wait_log("status=deferred")
         q = queue_json(srv)
         assert q and q[0]["recipients"][0]["state"] == "pending"
         assert "greylisted" in q[0]["recipients"][0]["reply"]
-        wait_for(lambda: sink.messages, what="retry", timeout=20)
+        wait_for(lambda: sink.messages, what="retry", timeout=20 + wait)
         srv.wait_log("attempts=2 status=sent")
         wait_for(lambda: not srv.queued(), what="queue empty")
 
