@@ -267,14 +267,13 @@ qcli_list(struct qcli *q)
 static void
 show_header(struct qcli *q, const char *id, uint64_t content_len)
 {
-	char	 name[ENVELOPE_ID_MAX + 8], *h, *end;
+	char	*h, *end;
 	size_t	 n = content_len < HEADER_SHOW_MAX ? content_len :
 	    HEADER_SHOW_MAX;
 	ssize_t	 r;
 	int	 fd;
 
-	snprintf(name, sizeof(name), "%s.msg", id);
-	if ((fd = openat(q->dirfd, name, O_RDONLY | O_CLOEXEC)) == -1 ||
+	if ((fd = spool_open_msg(q->dirfd, id)) == -1 ||
 	    (h = malloc(n + 1)) == NULL) {
 		if (fd != -1)
 			close(fd);
@@ -351,7 +350,7 @@ qcli_offline(struct qcli *q, const char *verb, const char *id)
 		return -1;
 	buf_init(&b, 16 * 1024 * 1024);
 	if (strcmp(verb, "hold") == 0 || strcmp(verb, "release") == 0)
-		buf_appendf(&b, "H %d\n", strcmp(verb, "hold") == 0);
+		spool_rec_hold(&b, strcmp(verb, "hold") == 0);
 	else {		/* flush: every pending recipient is due now */
 		for (i = 0; i < m.env.nrcpt; i++) {
 			if (m.rs[i].state != SPOOL_R_PENDING)
@@ -360,7 +359,7 @@ qcli_offline(struct qcli *q, const char *verb, const char *id)
 			spool_rec_rcpt(&b, i, &m.rs[i]);
 		}
 		if (m.hold)
-			buf_appends(&b, "H 0\n");
+			spool_rec_hold(&b, 0);
 	}
 	if (b.len > 0)
 		rc = spool_log(q->dirfd, id, &b, NULL);
@@ -398,13 +397,12 @@ qcli_online(struct qcli *q, const char *verb, const char *id)
 static int
 qcli_change(struct qcli *q, const char *verb, const char *id)
 {
-	char	**ids = NULL, lock[PATH_MAX], name[ENVELOPE_ID_MAX + 8];
+	char	**ids = NULL, lock[PATH_MAX];
 	size_t	  n = 0, i;
 	int	  lfd, online, rc = 0;
 
 	if (*id != '\0') {
-		snprintf(name, sizeof(name), "%s.msg", id);
-		if (!spool_valid_id(id) || faccessat(q->dirfd, name, F_OK, 0)) {
+		if (!spool_valid_id(id) || spool_msg_access(q->dirfd, id)) {
 			fprintf(stderr, "postern: queue %s: no message %s\n",
 			    verb, id);
 			return 1;

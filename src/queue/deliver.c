@@ -418,14 +418,12 @@ djob_result_all(struct djob *job, enum spool_rstate st, const char *status,
 static void
 job_open(struct djob *job)
 {
-	char	name[ENVELOPE_ID_MAX + 8];
 	size_t	i;
 
 	for (i = 0; i < job->nmsg; i++) {
 		struct djob_msg *jm = &job->msg[i];
 
-		snprintf(name, sizeof(name), "%s.msg", jm->id);
-		jm->fd = openat(D.dirfd, name, O_RDONLY | O_CLOEXEC);
+		jm->fd = spool_open_msg(D.dirfd, jm->id);
 		if (jm->fd == -1) {
 			size_t k;
 
@@ -915,7 +913,6 @@ finish_bounce(struct dmsg *m)
 	const char		*map = NULL;
 	size_t			 n;
 	int			 fd = -1, rc = -1;
-	char			 name[ENVELOPE_ID_MAX + 8];
 
 	if (sm->env.sender[0] == '\0')
 		return 0;	/* never bounce a bounce (RFC 5321 §6.1) */
@@ -925,8 +922,7 @@ finish_bounce(struct dmsg *m)
 		free(dr);
 		return 0;
 	}
-	snprintf(name, sizeof(name), "%s.msg", sm->env.id);
-	if ((fd = openat(D.dirfd, name, O_RDONLY | O_CLOEXEC)) == -1 ||
+	if ((fd = spool_open_msg(D.dirfd, sm->env.id)) == -1 ||
 	    (sm->content_len > 0 && (map = mmap(NULL, sm->content_len,
 	    PROT_READ, MAP_PRIVATE, fd, 0)) == MAP_FAILED)) {
 		map = NULL;
@@ -950,7 +946,7 @@ finish_bounce(struct dmsg *m)
 	    envelope_add_rcpt(&env, sm->env.sender) == 0 &&
 	    D.inject(&env, out.data, out.len) == 0) {
 		buf_init(&rec, 16);
-		buf_appends(&rec, "B\n");
+		spool_rec_bounced(&rec);
 		if (spool_log(D.dirfd, sm->env.id, &rec, NULL) == -1)
 			log_warn("deliver: %s: record bounce", sm->env.id);
 		buf_free(&rec);
@@ -1058,7 +1054,6 @@ keeper_command(const char *verb, const char *id)
 	struct buf	 rec;
 	size_t		 i;
 	int		 hold = -1, found = 0;
-	char		 name[ENVELOPE_ID_MAX + 8];
 
 	if (*id != '\0' && !spool_valid_id(id)) {
 		log_warnx("deliver: operator command with a bad queue id");
@@ -1088,9 +1083,8 @@ keeper_command(const char *verb, const char *id)
 	if (!found && !D.running)
 		hold = strcmp(verb, "hold") == 0 ? 1 :
 		    strcmp(verb, "release") == 0 ? 0 : -1;
-	snprintf(name, sizeof(name), "%s.msg", id);
 	if (*id && !found && !D.running && strcmp(verb, "flush") != 0 &&
-	    faccessat(D.dirfd, name, F_OK, 0) == 0) {
+	    spool_msg_access(D.dirfd, id) == 0) {
 		/* delivery = no: nothing is tracked, act on the files */
 		found = 1;
 		if (strcmp(verb, "delete") == 0 &&
@@ -1104,7 +1098,7 @@ keeper_command(const char *verb, const char *id)
 		log_info("deliver: operator: %s %s", verb, *id ? id : "all");
 	/* written under the lock: the message cannot be removed meanwhile */
 	if (hold != -1 && found && *id) {
-		buf_appendf(&rec, "H %d\n", hold);
+		spool_rec_hold(&rec, hold);
 		if (spool_log(D.dirfd, id, &rec, NULL) == -1)
 			log_warn("deliver: %s: record hold", id);
 	}
