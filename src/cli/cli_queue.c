@@ -7,9 +7,9 @@
  * DIR/spool/queue.lock for its whole life.  If we can take that lock the
  * server is stopped and the command edits the files itself (under the
  * lock, so a server starting meanwhile waits); otherwise it leaves the
- * command in DIR/spool/cmd (written under a temporary name, then renamed,
- * so it is read whole) and the running server applies it within a
- * second.  Either way the effect is the same records in ID.st.
+ * command on the server's command channel (control.h) and the running
+ * server applies it within a second.  Either way the effect is the same
+ * records in ID.st.
  */
 #include <sys/file.h>
 #include <sys/stat.h>
@@ -28,6 +28,7 @@
 #include "cli/cli.h"
 #include "lib/json.h"
 #include "lib/util.h"
+#include "queue/control.h"
 #include "queue/spool.h"
 
 #define HEADER_SHOW_MAX	(64 * 1024)
@@ -47,7 +48,6 @@ static int	 qcli_list(struct qcli *);
 static int	 qcli_show(struct qcli *, const char *);
 static int	 qcli_change(struct qcli *, const char *, const char *);
 static int	 qcli_offline(struct qcli *, const char *, const char *);
-static int	 qcli_online(struct qcli *, const char *, const char *);
 static int	 qcli_usage(const char *, const char *, ...)
 		    __attribute__((format(printf, 2, 3)));
 
@@ -267,14 +267,13 @@ qcli_list(struct qcli *q)
 static void
 show_header(struct qcli *q, const char *id, uint64_t content_len)
 {
-	char	 name[ENVELOPE_ID_MAX + 8], *h, *end;
+	char	*h, *end;
 	size_t	 n = content_len < HEADER_SHOW_MAX ? content_len :
 	    HEADER_SHOW_MAX;
 	ssize_t	 r;
 	int	 fd;
 
-	snprintf(name, sizeof(name), "%s.msg", id);
-	if ((fd = openat(q->dirfd, name, O_RDONLY | O_CLOEXEC)) == -1 ||
+	if ((fd = spool_open_msg(q->dirfd, id)) == -1 ||
 	    (h = malloc(n + 1)) == NULL) {
 		if (fd != -1)
 			close(fd);
@@ -351,7 +350,7 @@ qcli_offline(struct qcli *q, const char *verb, const char *id)
 		return -1;
 	buf_init(&b, 16 * 1024 * 1024);
 	if (strcmp(verb, "hold") == 0 || strcmp(verb, "release") == 0)
-		buf_appendf(&b, "H %d\n", strcmp(verb, "hold") == 0);
+		spool_rec_hold(&b, strcmp(verb, "hold") == 0);
 	else {		/* flush: every pending recipient is due now */
 		for (i = 0; i < m.env.nrcpt; i++) {
 			if (m.rs[i].state != SPOOL_R_PENDING)
@@ -360,7 +359,7 @@ qcli_offline(struct qcli *q, const char *verb, const char *id)
 			spool_rec_rcpt(&b, i, &m.rs[i]);
 		}
 		if (m.hold)
-			buf_appends(&b, "H 0\n");
+			spool_rec_hold(&b, 0);
 	}
 	if (b.len > 0)
 		rc = spool_log(q->dirfd, id, &b, NULL);
@@ -369,42 +368,15 @@ qcli_offline(struct qcli *q, const char *verb, const char *id)
 	return rc;
 }
 
-/* The server runs: leave the command for it. */
-static int
-qcli_online(struct qcli *q, const char *verb, const char *id)
-{
-	char	tmp[PATH_MAX], path[PATH_MAX], line[128];
-	int	fd, n;
-
-	n = snprintf(line, sizeof(line), "%s %s\n", verb, id);
-	if (util_snprintf(tmp, sizeof(tmp), "%s/spool/cmd/.%ld.tmp",
-	    q->datadir, (long)getpid()) == -1 ||
-	    util_snprintf(path, sizeof(path), "%s/spool/cmd/%" PRIx64 "-%ld",
-	    q->datadir, util_now_ms(), (long)getpid()) == -1)
-		return -1;
-	if ((fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC,
-	    0600)) == -1)
-		return -1;
-	if (util_write_all(fd, line, (size_t)n) == -1 || fsync(fd) == -1 ||
-	    rename(tmp, path) == -1) {
-		close(fd);
-		unlink(tmp);
-		return -1;
-	}
-	close(fd);
-	return 0;
-}
-
 static int
 qcli_change(struct qcli *q, const char *verb, const char *id)
 {
-	char	**ids = NULL, lock[PATH_MAX], name[ENVELOPE_ID_MAX + 8];
+	char	**ids = NULL, lock[PATH_MAX];
 	size_t	  n = 0, i;
 	int	  lfd, online, rc = 0;
 
 	if (*id != '\0') {
-		snprintf(name, sizeof(name), "%s.msg", id);
-		if (!spool_valid_id(id) || faccessat(q->dirfd, name, F_OK, 0)) {
+		if (!spool_valid_id(id) || spool_msg_access(q->dirfd, id)) {
 			fprintf(stderr, "postern: queue %s: no message %s\n",
 			    verb, id);
 			return 1;
@@ -416,8 +388,8 @@ qcli_change(struct qcli *q, const char *verb, const char *id)
 		return 1;
 	}
 	online = flock(lfd, LOCK_EX | LOCK_NB) == -1;
-	if (online)
-		rc = qcli_online(q, verb, id);
+	if (online)	/* leave the command for it (control.h) */
+		rc = control_send(q->datadir, verb, id);
 	else if (*id != '\0')
 		rc = qcli_offline(q, verb, id);
 	else if (qcli_ids(q, &ids, &n) == 0) {

@@ -1,5 +1,12 @@
 /*
- * deliver: see deliver.h.  Invariants, all under D.lock:
+ * deliver: see deliver.h.  This file is the scheduler: the messages in
+ * memory, picking jobs and taking them back, the worker and keeper
+ * threads.  The jobs' work is done by modules it calls, each through its
+ * own header and none calling back but through djob.h: dest.c (the
+ * destinations), mta.c and local.c (remote and local delivery), sign.c
+ * (DKIM), finish.c (suppression and delivery notices) and control.c
+ * (the operator's command files; what a command does is decided here,
+ * in keeper_command).  Invariants, all under D.lock:
  *  - a recipient is in at most one job (busy[i]);
  *  - a message with jobs in flight (inflight > 0) is never freed, and
  *    is finished (bounce, suppression, removal) exactly once, by the
@@ -9,17 +16,15 @@
  * Failures: an outcome that cannot be recorded (a full spool) is kept
  * in memory and by spool_log() until a later write gets it on disk; only
  * a crash before that repeats the delivery (a local one finds its copy,
- * see maildir_deliver_once), nothing is lost; a bounce that cannot be queued leaves the message in place to
- * be finished again by the next housekeeping pass.
+ * see maildir_deliver_once), nothing is lost; a bounce that cannot be
+ * queued leaves the message in place to be finished again by the next
+ * housekeeping pass.
  */
-#include <sys/file.h>
-#include <sys/mman.h>
 #include <sys/queue.h>
 #include <sys/stat.h>
 
 #include <dirent.h>
 #include <errno.h>
-#include <fcntl.h>
 #include <inttypes.h>
 #include <limits.h>
 #include <pthread.h>
@@ -33,30 +38,22 @@
 #include "core/config.h"
 #include "lib/log.h"
 #include "lib/util.h"
+#include "queue/control.h"
 #include "queue/deliver.h"
+#include "queue/dest.h"
 #include "queue/djob.h"
-#include "queue/dkim.h"
-#include "queue/dsn.h"
-#include "queue/maildir.h"
+#include "queue/finish.h"
+#include "queue/local.h"
 #include "queue/mta.h"
+#include "queue/sign.h"
 #include "store/store.h"
-
-#define DEST_BUCKETS	256
-#define CMD_MAX		256
-#define ORIGINAL_MAX	(10 * 1024 * 1024)	/* RET=FULL bound */
-
-struct dest {
-	LIST_ENTRY(dest) entry;
-	char		 name[256];	/* domain, "" local, "[relay]" */
-	int		 local, relay;
-	unsigned	 active;
-};
 
 struct dmsg {
 	TAILQ_ENTRY(dmsg) entry;
 	struct spool_msg sm;
 	struct dest	**rdest;	/* per recipient */
 	uint8_t		*busy;		/* per recipient: in a job */
+	uint8_t		*local;		/* per recipient: delivered here */
 	unsigned	 inflight;	/* jobs */
 	int		 deleted, finishing;
 	int		 suppressed;	/* finish_suppress() done */
@@ -74,7 +71,6 @@ static struct {
 	pthread_mutex_t		 lock;
 	pthread_cond_t		 cond;
 	TAILQ_HEAD(, dmsg)	 msgs;
-	LIST_HEAD(, dest)	 dests[DEST_BUCKETS];
 	pthread_t		*workers;
 	pthread_t		 keeper;
 	size_t			 nworkers;
@@ -89,25 +85,21 @@ static struct {
 static __thread struct store *tl_store;
 
 static struct store *deliver_store(void);
-static struct dest *dest_get(const char *, int, int);
-static void	dest_key(const char *, char *, size_t, int *, int *);
+static struct dmsg *dmsg_alloc(size_t);
 static struct dmsg *dmsg_new(struct spool_msg *, int);
 static void	dmsg_free(struct dmsg *);
 static int	dmsg_complete(const struct dmsg *);
 static struct djob *job_pick(int64_t, int64_t *);
 static void	job_run(struct mta_ctx *, struct djob *);
 static void	job_return(struct djob *);
-static void	job_local(struct djob *);
 static void	job_dkim(struct djob_msg *);
 static void	outcome_apply(struct dmsg *, size_t, struct spool_rcpt *,
 		    int64_t);
 static void	finish(struct dmsg *);
-static int	finish_bounce(struct dmsg *);
-static void	finish_suppress(struct dmsg *);
 static void	*worker_main(void *);
 static void	*keeper_main(void *);
-static void	keeper_commands(void);
 static void	keeper_finish(void);
+static void	keeper_command(const char *, const char *, void *);
 static void	load_spool(void);
 
 static int64_t
@@ -127,61 +119,27 @@ deliver_store(void)
 	return tl_store;
 }
 
-/* --- destinations ------------------------------------------------------ */
-
-static unsigned
-dest_hash(const char *s)
-{
-	unsigned	h = 5381;
-
-	while (*s)
-		h = h * 33 + (unsigned char)*s++;
-	return h % DEST_BUCKETS;
-}
-
-static struct dest *
-dest_get(const char *name, int local, int relay)
-{
-	struct dest	*d;
-	unsigned	 h = dest_hash(name);
-
-	LIST_FOREACH(d, &D.dests[h], entry)
-		if (strcmp(d->name, name) == 0)
-			return d;
-	if ((d = calloc(1, sizeof(*d))) == NULL)
-		return NULL;
-	util_strlcpy(d->name, name, sizeof(d->name));
-	d->local = local;
-	d->relay = relay;
-	LIST_INSERT_HEAD(&D.dests[h], d, entry);
-	return d;
-}
-
-/* Local domain, relayhost or the recipient's own domain.  Not locked:
-   it asks the store. */
-static void
-dest_key(const char *rcpt, char *name, size_t namesz, int *local,
-    int *relay)
-{
-	const char	*at = strrchr(rcpt, '@');
-	char		 dom[256];
-	struct store	*st = deliver_store();
-
-	util_strlcpy(dom, at ? at + 1 : D.cfg->hostname, sizeof(dom));
-	util_lower(dom);
-	*local = *relay = 0;
-	if (at == NULL || (st != NULL &&
-	    store_domain_exists(st, dom) == STORE_OK)) {
-		*local = 1;
-		name[0] = '\0';
-	} else if (D.cfg->relayhost[0] != '\0') {
-		*relay = 1;
-		util_strlcpy(name, "[relay]", namesz);
-	} else
-		util_strlcpy(name, dom, namesz);
-}
-
 /* --- messages ----------------------------------------------------------- */
+
+/* A message's tracking for n recipients, zeroed; NULL if out of memory. */
+static struct dmsg *
+dmsg_alloc(size_t n)
+{
+	struct dmsg	*m;
+
+	if ((m = calloc(1, sizeof(*m))) == NULL)
+		return NULL;
+	if ((m->rdest = calloc(n, sizeof(*m->rdest))) == NULL ||
+	    (m->busy = calloc(n, 1)) == NULL ||
+	    (m->local = calloc(n, 1)) == NULL) {
+		free(m->rdest);
+		free(m->busy);
+		free(m);
+		return NULL;
+	}
+	buf_init(&m->dkim, 64 * 1024);
+	return m;
+}
 
 /* Track a loaded message: classify its recipients, then insert it. */
 static struct dmsg *
@@ -189,26 +147,19 @@ dmsg_new(struct spool_msg *sm, int recovered)
 {
 	struct dmsg	*m;
 	size_t		 i, n = sm->env.nrcpt;
-	char		(*names)[256] = NULL;
+	char		(*names)[256];
 	int		*kind = NULL, local, relay;
 
-	if ((m = calloc(1, sizeof(*m))) == NULL ||
-	    (m->rdest = calloc(n, sizeof(*m->rdest))) == NULL ||
-	    (m->busy = calloc(n, 1)) == NULL ||
-	    (names = calloc(n, sizeof(*names))) == NULL ||
-	    (kind = calloc(n, sizeof(*kind))) == NULL) {
-		if (m != NULL) {
-			free(m->rdest);
-			free(m->busy);
-		}
-		free(m);
+	if ((names = calloc(n, sizeof(*names))) == NULL ||
+	    (kind = calloc(n, sizeof(*kind))) == NULL ||
+	    (m = dmsg_alloc(n)) == NULL) {
 		free(names);
+		free(kind);
 		spool_msg_free(sm);
 		return NULL;
 	}
 	m->sm = *sm;
 	m->recovered = recovered;
-	buf_init(&m->dkim, 64 * 1024);
 	for (i = 0; i < n; i++) {
 		if (i > 0 && strcasecmp(strrchr(sm->env.rcpt[i].addr, '@') ?
 		    strrchr(sm->env.rcpt[i].addr, '@') : "",
@@ -218,17 +169,19 @@ dmsg_new(struct spool_msg *sm, int recovered)
 			kind[i] = kind[i - 1];
 			continue;
 		}
-		dest_key(sm->env.rcpt[i].addr, names[i], sizeof(names[i]),
-		    &local, &relay);
+		dest_key(D.cfg, deliver_store(), sm->env.rcpt[i].addr,
+		    names[i], sizeof(names[i]), &local, &relay);
 		kind[i] = local | relay << 1;
 	}
 	pthread_mutex_lock(&D.lock);
-	for (i = 0; i < n && m != NULL; i++)
+	for (i = 0; i < n && m != NULL; i++) {
+		m->local[i] = kind[i] & 1;
 		if ((m->rdest[i] = dest_get(names[i], kind[i] & 1,
 		    kind[i] >> 1)) == NULL) {
 			dmsg_free(m);
 			m = NULL;
 		}
+	}
 	if (m != NULL)
 		TAILQ_INSERT_TAIL(&D.msgs, m, entry);
 	pthread_cond_signal(&D.cond);	/* see worker_main() */
@@ -245,6 +198,7 @@ dmsg_free(struct dmsg *m)
 	buf_free(&m->dkim);
 	free(m->rdest);
 	free(m->busy);
+	free(m->local);
 	free(m);
 }
 
@@ -390,42 +344,15 @@ job_pick(int64_t now, int64_t *wake)
 
 /* --- running jobs ------------------------------------------------------- */
 
-void
-djob_result(struct djob_msg *jm, size_t k, enum spool_rstate st,
-    const char *status, const char *mta, const char *reply)
-{
-	struct spool_rcpt	*r = &jm->res[k];
-
-	r->state = st;
-	util_strlcpy(r->status, status, sizeof(r->status));
-	util_strlcpy(r->mta, mta ? mta : "", sizeof(r->mta));
-	spool_printable(r->reply, sizeof(r->reply), reply, strlen(reply));
-}
-
-void
-djob_result_all(struct djob *job, enum spool_rstate st, const char *status,
-    const char *mta, const char *reply, int only_unanswered)
-{
-	size_t	i, k;
-
-	for (i = 0; i < job->nmsg; i++)
-		for (k = 0; k < job->msg[i].n; k++)
-			if (!only_unanswered || job->msg[i].res[k].state == 0)
-				djob_result(&job->msg[i], k, st, status, mta,
-				    reply);
-}
-
 static void
 job_open(struct djob *job)
 {
-	char	name[ENVELOPE_ID_MAX + 8];
 	size_t	i;
 
 	for (i = 0; i < job->nmsg; i++) {
 		struct djob_msg *jm = &job->msg[i];
 
-		snprintf(name, sizeof(name), "%s.msg", jm->id);
-		jm->fd = openat(D.dirfd, name, O_RDONLY | O_CLOEXEC);
+		jm->fd = spool_open_msg(D.dirfd, jm->id);
 		if (jm->fd == -1) {
 			size_t k;
 
@@ -468,7 +395,7 @@ job_run(struct mta_ctx *ctx, struct djob *job)
 	}
 	job_open(job);
 	if (job->local)
-		job_local(job);
+		local_run(job, deliver_store(), D.datadir);
 	else {
 		for (i = 0; i < job->nmsg; i++)
 			if (job->msg[i].fd != -1)
@@ -482,40 +409,16 @@ job_run(struct mta_ctx *ctx, struct djob *job)
 	}
 }
 
-struct dkim_ctx {
-	const char	*msg;
-	size_t		 len;
-	struct buf	*out;
-	const char	*id;
-};
-
-static int
-dkim_one(const struct store_dkim_key *k, void *arg)
-{
-	struct dkim_ctx		*c = arg;
-	struct dkim_signer	*s;
-	char			 err[256];
-
-	s = dkim_signer_new(k->domain, k->selector, k->algorithm,
-	    k->private_key, err, sizeof(err));
-	if (s == NULL || dkim_sign(s, c->msg, c->len, now_s(), c->out, err,
-	    sizeof(err)) == -1)
-		log_warnx("deliver: %s: DKIM %s (%s): %s", c->id, k->domain,
-		    k->selector, err);
-	if (s != NULL)
-		dkim_signer_free(s);
-	return 0;
-}
-
-/* Sign once per message with the sender domain's active keys. */
+/*
+ * Sign once per message (sign.h); every later job of the message sends
+ * the same signatures.  Not locked while signing: two jobs of a message
+ * may both sign it, the first to finish is kept.
+ */
 static void
 job_dkim(struct djob_msg *jm)
 {
 	struct dmsg	*m = jm->owner;
 	struct buf	 sig;
-	struct dkim_ctx	 c;
-	const char	*at = strrchr(jm->env->sender, '@'), *map;
-	struct store	*st = deliver_store();
 	int		 done;
 
 	pthread_mutex_lock(&D.lock);
@@ -523,20 +426,14 @@ job_dkim(struct djob_msg *jm)
 	if (done && m->dkim.len > 0)
 		buf_append(&jm->prefix, m->dkim.data, m->dkim.len);
 	pthread_mutex_unlock(&D.lock);
-	if (done || at == NULL || st == NULL || jm->content_len == 0)
-		return;
-	map = mmap(NULL, jm->content_len, PROT_READ, MAP_PRIVATE, jm->fd, 0);
-	if (map == MAP_FAILED)
+	if (done)
 		return;
 	buf_init(&sig, 64 * 1024);
-	c.msg = map;
-	c.len = jm->content_len;
-	c.out = &sig;
-	c.id = jm->id;
-	if (store_dkim_active(st, at + 1, dkim_one, &c) != STORE_OK)
-		log_warnx("deliver: %s: DKIM keys: %s", jm->id,
-		    store_errmsg(st));
-	munmap((void *)(uintptr_t)map, jm->content_len);
+	if (sign_message(deliver_store(), jm->id, jm->env->sender, jm->fd,
+	    jm->content_len, now_s(), &sig) == -1) {
+		buf_free(&sig);
+		return;
+	}
 	if (sig.len > 0)
 		buf_append(&jm->prefix, sig.data, sig.len);
 	pthread_mutex_lock(&D.lock);
@@ -545,78 +442,6 @@ job_dkim(struct djob_msg *jm)
 	m->dkim_done = 1;
 	pthread_mutex_unlock(&D.lock);
 	buf_free(&sig);
-}
-
-/* Maildir delivery (RFC 5321 §4.4: Return-Path added at final delivery). */
-static void
-job_local_one(struct djob_msg *jm, size_t k, struct store *st)
-{
-	const struct env_rcpt	*r = &jm->env->rcpt[jm->idx[k]];
-	char			 mbox[STORE_ADDR_MAX + 1], path[PATH_MAX];
-	char			 name[NAME_MAX + 8], err[256], why[600];
-	char			 key[128];
-	struct buf		 pre;
-	int			 rc;
-
-	rc = st ? store_resolve_local(st, r->addr, mbox, sizeof(mbox)) :
-	    STORE_ERR;
-	if (rc == STORE_NOTFOUND) {
-		djob_result(jm, k, SPOOL_R_FAILED, "5.1.1", "local",
-		    "550 5.1.1 no such local mailbox");
-		return;
-	}
-	if (rc != STORE_OK || maildir_path(D.datadir, mbox, path,
-	    sizeof(path)) == -1) {
-		djob_result(jm, k, SPOOL_R_PENDING, "4.3.0", "local",
-		    "account store unavailable");
-		return;
-	}
-	/*
-	 * Named by what a retry after a crash sees again (arrival time,
-	 * queue id, recipient index), so that retry finds this delivery
-	 * instead of making a second copy: the file is on disk before the
-	 * spool's record of it.
-	 */
-	(void)util_snprintf(key, sizeof(key), "%" PRIu64 ".Q%sR%zu",
-	    jm->env->created, jm->id, jm->idx[k]);
-	buf_init(&pre, 2048);
-	buf_appendf(&pre, "Return-Path: <%s>\r\nDelivered-To: %s\r\n",
-	    jm->env->sender, r->addr);
-	rc = maildir_deliver_once(path, key, jm->maybe_done, pre.data, pre.len,
-	    jm->fd, 0, jm->content_len, name, sizeof(name), err, sizeof(err));
-	if (rc == 0)
-		djob_result(jm, k, SPOOL_R_DONE, "2.0.0", "local",
-		    "delivered to the mailbox");
-	else if (rc == 1) {
-		log_info("deliver: %s: <%s> already in the mailbox as %s "
-		    "(delivered before a restart or retry); not again",
-		    jm->id, r->addr, name);
-		djob_result(jm, k, SPOOL_R_DONE, "2.0.0", "local",
-		    "delivered to the mailbox");
-	} else {
-		int nospace = errno == ENOSPC || errno == EDQUOT;
-
-		(void)util_snprintf(why, sizeof(why), "%s: %s", mbox, err);
-		djob_result(jm, k, SPOOL_R_PENDING, nospace ? "4.3.1" :
-		    "4.3.0", "local", why);
-	}
-	buf_free(&pre);
-}
-
-static void
-job_local(struct djob *job)
-{
-	struct store	*st = deliver_store();
-	size_t		 i, k;
-
-	for (i = 0; i < job->nmsg; i++) {
-		if (job->msg[i].answered)
-			continue;
-		for (k = 0; k < job->msg[i].n; k++)
-			job_local_one(&job->msg[i], k, st);
-		job->msg[i].answered = 1;
-		djob_msg_return(&job->msg[i]);
-	}
 }
 
 /* --- outcomes ----------------------------------------------------------- */
@@ -783,42 +608,20 @@ job_return(struct djob *job)
 
 /* --- finishing: bounce, suppression, removal ---------------------------- */
 
-static int
-wants_notice(const struct env_rcpt *r, const struct spool_rcpt *s)
-{
-	if (r->notify & DSN_NOTIFY_NEVER)
-		return 0;
-	if (s->state == SPOOL_R_FAILED)
-		return r->notify == 0 || (r->notify & DSN_NOTIFY_FAILURE);
-	return s->state == SPOOL_R_DONE && !(s->flags & SPOOL_F_DSN_PASSED) &&
-	    (r->notify & DSN_NOTIFY_SUCCESS);
-}
-
-static int
-needs_notice(const struct dmsg *m)
-{
-	size_t	i;
-
-	if (m->sm.env.sender[0] == '\0')
-		return 0;
-	for (i = 0; i < m->sm.env.nrcpt; i++)
-		if (wants_notice(&m->sm.env.rcpt[i], &m->sm.rs[i]))
-			return 1;
-	return 0;
-}
-
 static void
 finish(struct dmsg *m)
 {
 	int	ok = 1;
 
 	if (m->finishing == 1 && !m->suppressed) {
-		finish_suppress(m);
+		finish_suppress(deliver_store(), &m->sm, m->local, now_s());
 		m->suppressed = 1;
 	}
-	if (m->finishing == 1 && !m->sm.bounced && needs_notice(m)) {
+	if (m->finishing == 1 && !m->sm.bounced &&
+	    finish_needs_notice(&m->sm)) {
 		snapshot(m);	/* every outcome on disk first */
-		ok = finish_bounce(m) == 0;
+		ok = finish_bounce(&m->sm, m->local, D.dirfd, D.cfg->hostname,
+		    D.inject, now_s()) == 0;
 	}
 	if (!ok) {
 		pthread_mutex_lock(&D.lock);
@@ -837,139 +640,6 @@ finish(struct dmsg *m)
 		TAILQ_REMOVE(&D.msgs, m, entry);
 	pthread_mutex_unlock(&D.lock);
 	dmsg_free(m);
-}
-
-/*
- * Hard bounces protect the sender's domain: only what mta.c flagged, a
- * RCPT refused as a bad mailbox or domain (5.1.1, 5.1.2, 5.1.10, 5.2.1),
- * a domain that does not exist or has a null MX.  Never a refusal of
- * MAIL FROM or of the content: those say nothing about the recipient.
- */
-static int
-hard_bounce(const struct spool_rcpt *s)
-{
-	return s->state == SPOOL_R_FAILED && (s->flags & SPOOL_F_HARD);
-}
-
-static void
-finish_suppress(struct dmsg *m)
-{
-	const char	*at = strrchr(m->sm.env.sender, '@');
-	struct store	*st = deliver_store();
-	size_t		 i;
-	int		 rc;
-
-	if (at == NULL || st == NULL ||
-	    store_domain_exists(st, at + 1) != STORE_OK)
-		return;
-	for (i = 0; i < m->sm.env.nrcpt; i++) {
-		if (!hard_bounce(&m->sm.rs[i]) || m->rdest[i]->local)
-			continue;
-		rc = store_suppress_add(st, at + 1, m->sm.env.rcpt[i].addr,
-		    m->sm.rs[i].reply, "bounce", now_s());
-		if (rc != STORE_OK)
-			log_warnx("deliver: %s: suppress %s: %s",
-			    m->sm.env.id, m->sm.env.rcpt[i].addr,
-			    store_errmsg(st));
-		else
-			log_info("deliver: %s: %s added to the suppression "
-			    "list of %s", m->sm.env.id,
-			    m->sm.env.rcpt[i].addr, at + 1);
-	}
-}
-
-static size_t
-bounce_rcpts(struct dmsg *m, struct dsn_rcpt *out)
-{
-	size_t	i, n = 0;
-
-	for (i = 0; i < m->sm.env.nrcpt; i++) {
-		const struct spool_rcpt *s = &m->sm.rs[i];
-
-		if (!wants_notice(&m->sm.env.rcpt[i], s))
-			continue;
-		memset(&out[n], 0, sizeof(out[n]));
-		out[n].rcpt = m->sm.env.rcpt[i].addr;
-		out[n].orcpt = m->sm.env.rcpt[i].orcpt;
-		out[n].action = s->state == SPOOL_R_FAILED ? DSN_FAILED :
-		    m->rdest[i]->local ? DSN_DELIVERED : DSN_RELAYED;
-		out[n].status = s->status;
-		out[n].remote_mta = s->mta[0] && strcmp(s->mta, "local") ?
-		    s->mta : NULL;
-		out[n].diagnostic = s->reply;
-		out[n].last_attempt = s->last;
-		n++;
-	}
-	return n;
-}
-
-/* Build the RFC 3464 report and queue it to the sender. */
-static int
-finish_bounce(struct dmsg *m)
-{
-	struct spool_msg	*sm = &m->sm;
-	struct dsn_rcpt		*dr;
-	struct dsn_info		 di;
-	struct envelope		 env;
-	struct buf		 out, rec;
-	const char		*map = NULL;
-	size_t			 n;
-	int			 fd = -1, rc = -1;
-	char			 name[ENVELOPE_ID_MAX + 8];
-
-	if (sm->env.sender[0] == '\0')
-		return 0;	/* never bounce a bounce (RFC 5321 §6.1) */
-	if ((dr = calloc(sm->env.nrcpt, sizeof(*dr))) == NULL)
-		return -1;
-	if ((n = bounce_rcpts(m, dr)) == 0) {
-		free(dr);
-		return 0;
-	}
-	snprintf(name, sizeof(name), "%s.msg", sm->env.id);
-	if ((fd = openat(D.dirfd, name, O_RDONLY | O_CLOEXEC)) == -1 ||
-	    (sm->content_len > 0 && (map = mmap(NULL, sm->content_len,
-	    PROT_READ, MAP_PRIVATE, fd, 0)) == MAP_FAILED)) {
-		map = NULL;
-		goto done;
-	}
-	memset(&di, 0, sizeof(di));
-	di.reporting_mta = D.cfg->hostname;
-	di.queue_id = sm->env.id;
-	di.envid = sm->env.envid;
-	di.original_sender = sm->env.sender;
-	di.arrival = (int64_t)sm->env.created;
-	di.ret_full = sm->env.ret == DSN_RET_FULL;
-	di.original = map ? map : "";
-	di.original_len = sm->content_len;
-	di.max_original = ORIGINAL_MAX;
-	buf_init(&out, 2 * ORIGINAL_MAX);
-	envelope_init(&env);
-	util_strlcpy(env.listener, "bounce", sizeof(env.listener));
-	util_strlcpy(env.helo, D.cfg->hostname, sizeof(env.helo));
-	if (dsn_build(&di, dr, n, now_s(), &out) == 0 &&
-	    envelope_add_rcpt(&env, sm->env.sender) == 0 &&
-	    D.inject(&env, out.data, out.len) == 0) {
-		buf_init(&rec, 16);
-		buf_appends(&rec, "B\n");
-		if (spool_log(D.dirfd, sm->env.id, &rec, NULL) == -1)
-			log_warn("deliver: %s: record bounce", sm->env.id);
-		buf_free(&rec);
-		log_info("deliver: %s: notice %s sent to <%s> for %zu "
-		    "recipient(s)", sm->env.id, env.id, sm->env.sender, n);
-		sm->bounced = 1;
-		rc = 0;
-	} else
-		log_warnx("deliver: %s: cannot queue the delivery notice",
-		    sm->env.id);
-	envelope_free(&env);
-	buf_free(&out);
-done:
-	if (map != NULL)
-		munmap((void *)(uintptr_t)map, sm->content_len);
-	if (fd != -1)
-		close(fd);
-	free(dr);
-	return rc;
 }
 
 /* --- threads ------------------------------------------------------------ */
@@ -1052,13 +722,12 @@ keeper_finish(void)
 
 /* One operator command: "hold ID", "release ID", "delete ID", "flush [ID]". */
 static void
-keeper_command(const char *verb, const char *id)
+keeper_command(const char *verb, const char *id, void *arg)
 {
 	struct dmsg	*m;
 	struct buf	 rec;
 	size_t		 i;
 	int		 hold = -1, found = 0;
-	char		 name[ENVELOPE_ID_MAX + 8];
 
 	if (*id != '\0' && !spool_valid_id(id)) {
 		log_warnx("deliver: operator command with a bad queue id");
@@ -1088,9 +757,8 @@ keeper_command(const char *verb, const char *id)
 	if (!found && !D.running)
 		hold = strcmp(verb, "hold") == 0 ? 1 :
 		    strcmp(verb, "release") == 0 ? 0 : -1;
-	snprintf(name, sizeof(name), "%s.msg", id);
 	if (*id && !found && !D.running && strcmp(verb, "flush") != 0 &&
-	    faccessat(D.dirfd, name, F_OK, 0) == 0) {
+	    spool_msg_access(D.dirfd, id) == 0) {
 		/* delivery = no: nothing is tracked, act on the files */
 		found = 1;
 		if (strcmp(verb, "delete") == 0 &&
@@ -1104,54 +772,13 @@ keeper_command(const char *verb, const char *id)
 		log_info("deliver: operator: %s %s", verb, *id ? id : "all");
 	/* written under the lock: the message cannot be removed meanwhile */
 	if (hold != -1 && found && *id) {
-		buf_appendf(&rec, "H %d\n", hold);
+		spool_rec_hold(&rec, hold);
 		if (spool_log(D.dirfd, id, &rec, NULL) == -1)
 			log_warn("deliver: %s: record hold", id);
 	}
 	pthread_cond_broadcast(&D.cond);
 	pthread_mutex_unlock(&D.lock);
 	buf_free(&rec);
-}
-
-static int
-cmd_cmp(const struct dirent **a, const struct dirent **b)
-{
-	return strcmp((*a)->d_name, (*b)->d_name);
-}
-
-static int
-cmd_visible(const struct dirent *de)
-{
-	return de->d_name[0] != '.';
-}
-
-/* DIR/spool/cmd: one command per file, written by `postern queue`;
-   applied in the order of their names (they start with the time). */
-static void
-keeper_commands(void)
-{
-	struct dirent	**v;
-	char		  path[PATH_MAX], line[CMD_MAX], verb[16];
-	char		  id[ENVELOPE_ID_MAX + 1];
-	FILE		 *fp;
-	int		  n, i;
-
-	if ((n = scandir(D.cmddir, &v, cmd_visible, cmd_cmp)) <= 0)
-		return;
-	for (i = 0; i < n; i++) {
-		if (util_snprintf(path, sizeof(path), "%s/%s", D.cmddir,
-		    v[i]->d_name) != -1 && (fp = fopen(path, "re")) != NULL) {
-			while (fgets(line, sizeof(line), fp) != NULL) {
-				id[0] = '\0';
-				if (sscanf(line, "%15s %32s", verb, id) >= 1)
-					keeper_command(verb, id);
-			}
-			fclose(fp);
-			unlink(path);
-		}
-		free(v[i]);
-	}
-	free(v);
 }
 
 static void *
@@ -1161,7 +788,7 @@ keeper_main(void *arg)
 	int		stop;
 
 	for (;;) {
-		keeper_commands();
+		control_read(D.cmddir, keeper_command, NULL);
 		keeper_finish();
 		pthread_mutex_lock(&D.lock);
 		if (!D.stopping) {
@@ -1247,10 +874,7 @@ deliver_start(const struct config *cfg, const char *datadir, int dirfd,
 	D.dirfd = dirfd;
 	D.inject = inject;
 	TAILQ_INIT(&D.msgs);
-	for (i = 0; i < DEST_BUCKETS; i++)
-		LIST_INIT(&D.dests[i]);
-	if (util_snprintf(D.cmddir, sizeof(D.cmddir), "%s/spool/cmd",
-	    datadir) == -1)
+	if (control_dir(datadir, D.cmddir, sizeof(D.cmddir)) == -1)
 		return -1;
 	(void)mkdir(D.cmddir, 0700);
 	if (read_relay_password() == -1)
@@ -1304,7 +928,6 @@ deliver_stop(void)
 {
 	struct dmsg	*m;
 	size_t		 i;
-	struct dest	*d;
 
 	if (!D.keeping)
 		return;
@@ -1320,11 +943,7 @@ deliver_stop(void)
 		TAILQ_REMOVE(&D.msgs, m, entry);
 		dmsg_free(m);
 	}
-	for (i = 0; i < DEST_BUCKETS; i++)
-		while ((d = LIST_FIRST(&D.dests[i])) != NULL) {
-			LIST_REMOVE(d, entry);
-			free(d);
-		}
+	dest_clear();
 	explicit_bzero(D.relay_pass, sizeof(D.relay_pass));
 	D.running = 0;
 }

@@ -24,15 +24,16 @@
 #include <stdint.h>
 
 #include "queue/envelope.h"
+#include "queue/finish.h"
 
 struct config;
 
 /*
  * How delivery queues a message of its own (a bounce): the queue's
- * queue_inject(), handed in so that this side never calls up by name.
+ * queue_inject(), handed in so that this side never calls up by name;
+ * finish.c, which queues the bounces, defines its type.
  */
-typedef int	(*deliver_inject_fn)(struct envelope *, const char *content,
-		    size_t len);
+typedef finish_inject_fn deliver_inject_fn;
 
 /* Load the spool and start the workers.  0 or -1. */
 int	deliver_start(const struct config *, const char *datadir, int dirfd,

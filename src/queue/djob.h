@@ -1,7 +1,7 @@
 /*
  * djob: a delivery job, as the scheduler (deliver.c) hands it to the
- * code that carries it out (mta.c for remote destinations, local
- * delivery) and as that code reports each recipient's outcome back.
+ * code that carries it out (mta.c for remote destinations, local.c for
+ * Maildirs) and as that code reports each recipient's outcome back.
  * This header is the whole contract between the two sides: the runners
  * include it, never deliver.h, so nothing calls back up by name.
  */
@@ -58,7 +58,7 @@ int	deliver_stopping(void);
  */
 void	djob_msg_return(struct djob_msg *);
 
-/* Outcome helpers shared by mta.c and local delivery. */
+/* Outcome helpers shared by mta.c and local.c (djob.c). */
 void	djob_result(struct djob_msg *, size_t k, enum spool_rstate,
 	    const char *status, const char *mta, const char *reply);
 void	djob_result_all(struct djob *, enum spool_rstate, const char *status,

@@ -1,5 +1,5 @@
 /*
- * mta: outbound SMTP for one delivery job (deliver.h), on a worker
+ * mta: outbound SMTP for one delivery job (djob.h), on a worker
  * thread, through the blocking client of smtp_client.h.  It resolves the
  * destination (MX per RFC 5321 §5.1, or the relayhost), tries the hosts
  * in order until one gives a verdict for every message, and carries all

@@ -101,13 +101,6 @@ static int	 queue_make_durable(struct qmsg *);
 static int	 queue_write_envelope(struct qmsg *);
 static int	 queue_commit_failed(struct qmsg *);
 static void	 queue_reply(uint32_t, uint64_t, uint32_t, const char *, int);
-static int	 queue_path(char *, size_t, const char *, const char *);
-
-static int
-queue_path(char *out, size_t outsz, const char *id, const char *suffix)
-{
-	return util_snprintf(out, outsz, "%s.%s", id, suffix);
-}
 
 static void
 queue_reply(uint32_t type, uint64_t reqid, uint32_t result, const char *id,
@@ -159,11 +152,11 @@ queue_find(uint64_t reqid, int unlink_it)
 static void
 queue_discard(struct qmsg *q)
 {
-	char	name[64];
+	char	name[SPOOL_NAME_MAX];
 
 	if (q->fd != -1)
 		close(q->fd);
-	if (queue_path(name, sizeof(name), q->env.id, "tmp") == 0)
+	if (spool_path(q->env.id, SPOOL_TMP, name, sizeof(name)) == 0)
 		spool_pool_put(Q.dirfd, name);
 	envelope_free(&q->env);
 	free(q);
@@ -173,7 +166,7 @@ static void
 queue_open(struct ipc_msg *m)
 {
 	struct qmsg	*q;
-	char		 name[64];
+	char		 name[SPOOL_NAME_MAX];
 	int		 tries, fd = -1, dupfd;
 
 	if ((q = queue_find(m->id, 1)) != NULL) {
@@ -203,7 +196,7 @@ queue_open(struct ipc_msg *m)
 	}
 	for (tries = 0; tries < 10 && fd == -1; tries++) {
 		queue_new_id(q->env.id, sizeof(q->env.id));
-		queue_path(name, sizeof(name), q->env.id, "tmp");
+		spool_path(q->env.id, SPOOL_TMP, name, sizeof(name));
 		fd = spool_pool_open(Q.dirfd, name);
 		if (fd == -1 && errno != EEXIST)
 			break;
@@ -293,13 +286,13 @@ queue_abort(struct ipc_msg *m)
 static int
 queue_commit_failed(struct qmsg *q)
 {
-	char	name[64];
+	char	name[SPOOL_NAME_MAX];
 	int	saved = errno ? errno : EIO;
 
 	log_warn("queue: %s: cannot make durable", q->env.id);
-	queue_path(name, sizeof(name), q->env.id, "tmp");
+	spool_path(q->env.id, SPOOL_TMP, name, sizeof(name));
 	unlinkat(Q.dirfd, name, 0);
-	queue_path(name, sizeof(name), q->env.id, "msg");
+	spool_path(q->env.id, SPOOL_MSG, name, sizeof(name));
 	unlinkat(Q.dirfd, name, 0);
 	errno = q->err = saved;
 	return -1;
@@ -352,10 +345,10 @@ done:
 static int
 queue_make_durable(struct qmsg *q)
 {
-	char	tmp[64], msg[64];
+	char	tmp[SPOOL_NAME_MAX], msg[SPOOL_NAME_MAX];
 
-	queue_path(tmp, sizeof(tmp), q->env.id, "tmp");
-	queue_path(msg, sizeof(msg), q->env.id, "msg");
+	spool_path(q->env.id, SPOOL_TMP, tmp, sizeof(tmp));
+	spool_path(q->env.id, SPOOL_MSG, msg, sizeof(msg));
 	if (fsync(q->fd) == -1 || renameat(Q.dirfd, tmp, Q.dirfd, msg) == -1)
 		return queue_commit_failed(q);
 	return 0;
@@ -368,9 +361,9 @@ queue_make_durable(struct qmsg *q)
 static void
 queue_unlink_committed(const char *id)
 {
-	char	name[64];
+	char	name[SPOOL_NAME_MAX];
 
-	if (queue_path(name, sizeof(name), id, "msg") == 0)
+	if (spool_path(id, SPOOL_MSG, name, sizeof(name)) == 0)
 		unlinkat(Q.dirfd, name, 0);
 }
 
@@ -474,14 +467,14 @@ int
 queue_inject(struct envelope *env, const char *content, size_t len)
 {
 	struct qmsg	 q;
-	char		 name[64];
+	char		 name[SPOOL_NAME_MAX];
 	int		 tries, rc = -1;
 
 	memset(&q, 0, sizeof(q));
 	q.fd = -1;
 	for (tries = 0; tries < 10 && q.fd == -1; tries++) {
 		queue_new_id(env->id, sizeof(env->id));
-		queue_path(name, sizeof(name), env->id, "tmp");
+		spool_path(env->id, SPOOL_TMP, name, sizeof(name));
 		q.fd = spool_pool_open(Q.dirfd, name);
 		if (q.fd == -1 && errno != EEXIST)
 			return -1;
@@ -513,29 +506,23 @@ queue_recover(void)
 {
 	DIR		*d;
 	struct dirent	*de;
-	char		*dot;
+	char		 id[NAME_MAX + 1];
 	size_t		 kept = 0, removed = 0;
-	int		 fd;
+	int		 fd, kind;
 
 	if ((fd = dup(Q.dirfd)) == -1 || (d = fdopendir(fd)) == NULL)
 		fatal("queue: %s", Q.dir);
 	while ((de = readdir(d)) != NULL) {
-		if (de->d_name[0] == '.' ||
-		    (dot = strrchr(de->d_name, '.')) == NULL)
-			continue;
-		if (strcmp(dot, ".msg") == 0) {
+		kind = spool_file_kind(de->d_name, id, sizeof(id));
+		if (kind == SPOOL_MSG) {
 			kept++;
 			continue;
 		}
-		if (strcmp(dot, ".st") == 0) {
-			char	msg[NAME_MAX + 1];
-
-			snprintf(msg, sizeof(msg), "%.*s.msg",
-			    (int)(dot - de->d_name), de->d_name);
-			if (faccessat(Q.dirfd, msg, F_OK, 0) == 0 ||
+		if (kind == SPOOL_ST) {
+			if (spool_msg_access(Q.dirfd, id) == 0 ||
 			    errno != ENOENT)
 				continue;	/* state of a queued message */
-		} else if (strcmp(dot, ".tmp") != 0)
+		} else if (kind != SPOOL_TMP)
 			continue;
 		if (unlinkat(Q.dirfd, de->d_name, 0) == 0)
 			removed++;

@@ -58,6 +58,14 @@ static int	spool_record(struct spool_msg *, const char *, size_t);
 static int	rec_num(const char **, const char *, int64_t *);
 static int	rec_str(const char **, const char *, char *, size_t);
 
+/* The suffixes, by enum spool_file. */
+static const char *const suffix[] = {
+	[SPOOL_MSG] = ".msg",
+	[SPOOL_ST] = ".st",
+	[SPOOL_TMP] = ".tmp",
+	[SPOOL_ST_TMP] = ".st.tmp",
+};
+
 int
 spool_valid_id(const char *id)
 {
@@ -70,12 +78,60 @@ spool_msg_name(const char *name, char *id, size_t idsz)
 	size_t	len = strlen(name);
 
 	if (len <= 4 || len - 4 > ENVELOPE_ID_MAX ||
-	    strcmp(name + len - 4, ".msg") != 0 || name[0] == '.' ||
+	    strcmp(name + len - 4, suffix[SPOOL_MSG]) != 0 || name[0] == '.' ||
 	    len - 4 >= idsz)
 		return 0;
 	memcpy(id, name, len - 4);
 	id[len - 4] = '\0';
 	return 1;
+}
+
+int
+spool_path(const char *id, enum spool_file kind, char *out, size_t outsz)
+{
+	return util_snprintf(out, outsz, "%s%s", id, suffix[kind]);
+}
+
+int
+spool_file_kind(const char *name, char *id, size_t idsz)
+{
+	const char	*dot = strrchr(name, '.');
+	int		 k;
+
+	if (name[0] == '.' || dot == NULL)
+		return -1;
+	for (k = SPOOL_MSG; k <= SPOOL_TMP; k++)
+		if (strcmp(dot, suffix[k]) == 0)
+			break;
+	if (k > SPOOL_TMP || (size_t)(dot - name) >= idsz)
+		return -1;
+	memcpy(id, name, (size_t)(dot - name));
+	id[dot - name] = '\0';
+	return k;
+}
+
+int
+spool_open_msg(int dirfd, const char *id)
+{
+	char	name[SPOOL_NAME_MAX];
+
+	if (spool_path(id, SPOOL_MSG, name, sizeof(name)) == -1) {
+		errno = ENAMETOOLONG;
+		return -1;
+	}
+	return openat(dirfd, name, O_RDONLY | O_CLOEXEC);
+}
+
+int
+spool_msg_access(int dirfd, const char *id)
+{
+	char	name[SPOOL_NAME_MAX];
+
+	if (spool_path(id, SPOOL_MSG, name, sizeof(name)) == -1) {
+		errno = ENAMETOOLONG;
+		return -1;
+	}
+	return faccessat(dirfd, name, F_OK, 0);
 }
 
 void
@@ -130,11 +186,11 @@ spool_read_envelope(int fd, struct spool_msg *m, char *err, size_t errsz)
 static int
 spool_read_log(int dirfd, const char *id, struct buf *b)
 {
-	char	name[ENVELOPE_ID_MAX + 8], chunk[8192];
+	char	name[SPOOL_NAME_MAX], chunk[8192];
 	ssize_t	r;
 	int	fd;
 
-	snprintf(name, sizeof(name), "%s.st", id);
+	(void)spool_path(id, SPOOL_ST, name, sizeof(name));
 	if ((fd = openat(dirfd, name, O_RDONLY | O_CLOEXEC)) == -1)
 		return errno == ENOENT ? 0 : -1;
 	while ((r = read(fd, chunk, sizeof(chunk))) > 0)
@@ -151,13 +207,13 @@ int
 spool_load(int dirfd, const char *id, struct spool_msg *m, char *err,
     size_t errsz)
 {
-	char		name[ENVELOPE_ID_MAX + 8];
+	char		name[SPOOL_NAME_MAX];
 	struct buf	log;
 	int		fd, rc = -1;
 
 	memset(m, 0, sizeof(*m));
 	envelope_init(&m->env);
-	snprintf(name, sizeof(name), "%s.msg", id);
+	(void)spool_path(id, SPOOL_MSG, name, sizeof(name));
 	if ((fd = openat(dirfd, name, O_RDONLY | O_CLOEXEC)) == -1) {
 		snprintf(err, errsz, "%s: %s", name, strerror(errno));
 		return -1;
@@ -311,6 +367,18 @@ spool_rec_rcpt(struct buf *b, size_t idx, const struct spool_rcpt *r)
 	    strlen(reply), reply);
 }
 
+int
+spool_rec_hold(struct buf *b, int hold)
+{
+	return buf_appendf(b, "H %d\n", hold ? 1 : 0);
+}
+
+int
+spool_rec_bounced(struct buf *b)
+{
+	return buf_appends(b, "B\n");
+}
+
 /*
  * A log that does not end in a newline ends in a record cut by a crash
  * or a full disk: cut it back to the last whole record.
@@ -342,12 +410,12 @@ spool_log_trim(int fd, off_t *size)
 static int
 spool_append(int dirfd, const char *id, const struct buf *b, uint64_t *size)
 {
-	char		name[ENVELOPE_ID_MAX + 8];
+	char		name[SPOOL_NAME_MAX];
 	struct stat	sb;
 	off_t		old;
 	int		fd, created = 0, rc = -1, saved;
 
-	snprintf(name, sizeof(name), "%s.st", id);
+	(void)spool_path(id, SPOOL_ST, name, sizeof(name));
 	fd = openat(dirfd, name, O_RDWR | O_APPEND | O_CLOEXEC);
 	if (fd == -1 && errno == ENOENT) {
 		fd = openat(dirfd, name, O_RDWR | O_APPEND | O_CREAT |
@@ -473,14 +541,12 @@ size_t
 spool_log_retry(int dirfd)
 {
 	struct spool_kept	**kp;
-	char			  name[ENVELOPE_ID_MAX + 8];
 	size_t			  n;
 
 	pthread_mutex_lock(&K.lock);
 	for (kp = &K.head; *kp != NULL; ) {
-		snprintf(name, sizeof(name), "%s.msg", (*kp)->id);
 		/* a message removed since needs no log */
-		if ((faccessat(dirfd, name, F_OK, 0) == -1 &&
+		if ((spool_msg_access(dirfd, (*kp)->id) == -1 &&
 		    errno == ENOENT) ||
 		    spool_append(dirfd, (*kp)->id, &(*kp)->recs, NULL) == 0)
 			kept_drop(kp);
@@ -500,8 +566,8 @@ spool_snapshot(const struct spool_msg *m, struct buf *b)
 	for (i = 0; i < m->env.nrcpt; i++)
 		if (spool_rec_rcpt(b, i, &m->rs[i]) == -1)
 			return -1;
-	if ((m->hold && buf_appends(b, "H 1\n") == -1) ||
-	    (m->bounced && buf_appends(b, "B\n") == -1))
+	if ((m->hold && spool_rec_hold(b, 1) == -1) ||
+	    (m->bounced && spool_rec_bounced(b) == -1))
 		return -1;
 	return 0;
 }
@@ -510,12 +576,12 @@ int
 spool_compact(int dirfd, const char *id, const struct buf *b)
 {
 	struct spool_kept	**kp;
-	char			  tmp[ENVELOPE_ID_MAX + 16];
-	char			  name[ENVELOPE_ID_MAX + 8];
+	char			  tmp[SPOOL_NAME_MAX];
+	char			  name[SPOOL_NAME_MAX];
 	int			  fd, rc = -1, saved;
 
-	snprintf(tmp, sizeof(tmp), "%s.st.tmp", id);
-	snprintf(name, sizeof(name), "%s.st", id);
+	(void)spool_path(id, SPOOL_ST_TMP, tmp, sizeof(tmp));
+	(void)spool_path(id, SPOOL_ST, name, sizeof(name));
 	pthread_mutex_lock(&K.lock);
 	if ((fd = openat(dirfd, tmp, O_WRONLY | O_CREAT | O_TRUNC |
 	    O_CLOEXEC, 0600)) == -1)
@@ -540,13 +606,13 @@ int
 spool_remove(int dirfd, const char *id, int sync)
 {
 	struct spool_kept	**kp;
-	char			  name[ENVELOPE_ID_MAX + 8];
+	char			  name[SPOOL_NAME_MAX];
 	int			  rc = 0;
 
-	snprintf(name, sizeof(name), "%s.msg", id);
+	(void)spool_path(id, SPOOL_MSG, name, sizeof(name));
 	if (spool_pool_put(dirfd, name) == -1 && errno != ENOENT)
 		rc = -1;
-	snprintf(name, sizeof(name), "%s.st", id);
+	(void)spool_path(id, SPOOL_ST, name, sizeof(name));
 	pthread_mutex_lock(&K.lock);
 	if ((kp = kept_find(id)) != NULL)
 		kept_drop(kp);

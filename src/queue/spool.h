@@ -76,10 +76,35 @@ struct spool_msg {
 	struct spool_rcpt *rs;		/* env.nrcpt entries */
 };
 
+/*
+ * The files of a message.  This module alone spells their names: every
+ * other module asks spool_path() or opens them through the functions
+ * below.
+ */
+enum spool_file {
+	SPOOL_MSG,	/* ID.msg: content, envelope, trailer */
+	SPOOL_ST,	/* ID.st: the state log */
+	SPOOL_TMP,	/* ID.tmp: a message being received (queue.c) */
+	SPOOL_ST_TMP,	/* ID.st.tmp: a snapshot being written */
+};
+#define SPOOL_NAME_MAX	(ENVELOPE_ID_MAX + 8)	/* longest name, NUL too */
+
 /* Is id a queue id (18 upper-case hex digits, queue.c)?  1 or 0. */
 int	spool_valid_id(const char *id);
 /* "ID.msg" names only: 1 if name is one, with the id copied out. */
 int	spool_msg_name(const char *name, char *id, size_t idsz);
+/* The name of id's file of that kind, in out.  0, or -1 if too long. */
+int	spool_path(const char *id, enum spool_file, char *out, size_t outsz);
+/*
+ * Which kind of spool file name is, by its last suffix (".st.tmp" is a
+ * SPOOL_TMP), with what precedes the suffix copied to id; -1 for a
+ * hidden name or one that is no spool file.
+ */
+int	spool_file_kind(const char *name, char *id, size_t idsz);
+/* Open ID.msg read-only.  The descriptor, or -1 with errno. */
+int	spool_open_msg(int dirfd, const char *id);
+/* 0 if ID.msg exists, else -1 with errno (ENOENT: the message is gone). */
+int	spool_msg_access(int dirfd, const char *id);
 
 /*
  * Load ID.msg and ID.st from the queue directory.  0, or -1 with the
@@ -91,8 +116,11 @@ void	spool_msg_free(struct spool_msg *);
 /* Apply the records of a state log (n bytes) to a loaded message. */
 int	spool_apply(struct spool_msg *, const char *log, size_t n);
 
-/* Append a recipient record for rs to b. */
+/* Append a record to b: a recipient's state (R), held or released (H),
+   the bounce queued (B).  0 or -1. */
 int	spool_rec_rcpt(struct buf *b, size_t idx, const struct spool_rcpt *);
+int	spool_rec_hold(struct buf *b, int hold);
+int	spool_rec_bounced(struct buf *b);
 /*
  * Append b to ID.st and make it durable (fdatasync; the directory too
  * when the file is new).  A failed write is cut off again, and its

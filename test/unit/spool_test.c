@@ -338,6 +338,53 @@ test_names(void **state)
 	assert_int_equal(spool_msg_name(".x.msg", id, sizeof(id)), 0);
 }
 
+/* The one place that spells the files' names, and reads them back. */
+static void
+test_paths(void **state)
+{
+	static const struct {
+		enum spool_file	 kind;
+		const char	*name;
+		int		 back;	/* spool_file_kind() of it */
+	} t[] = {
+		{ SPOOL_MSG, ID ".msg", SPOOL_MSG },
+		{ SPOOL_ST, ID ".st", SPOOL_ST },
+		{ SPOOL_TMP, ID ".tmp", SPOOL_TMP },
+		{ SPOOL_ST_TMP, ID ".st.tmp", SPOOL_TMP },
+	};
+	char	name[SPOOL_NAME_MAX], id[ENVELOPE_ID_MAX + 8];
+	size_t	i;
+
+	for (i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
+		assert_int_equal(spool_path(ID, t[i].kind, name, sizeof(name)),
+		    0);
+		assert_string_equal(name, t[i].name);
+		assert_int_equal(spool_file_kind(name, id, sizeof(id)),
+		    t[i].back);
+	}
+	assert_int_equal(spool_path(ID, SPOOL_MSG, name, 8), -1);
+	assert_int_equal(spool_file_kind(".x.msg", id, sizeof(id)), -1);
+	assert_int_equal(spool_file_kind("00000001.free", id, sizeof(id)), -1);
+	assert_int_equal(spool_file_kind("noext", id, sizeof(id)), -1);
+	assert_int_equal(spool_file_kind(ID ".msg", id, 4), -1);
+	assert_int_equal(spool_file_kind(ID ".st", id, sizeof(id)), SPOOL_ST);
+	assert_string_equal(id, ID);
+}
+
+static void
+test_records(void **state)
+{
+	struct buf	b;
+
+	buf_init(&b, 1024);
+	assert_int_equal(spool_rec_hold(&b, 1), 0);
+	assert_int_equal(spool_rec_hold(&b, 0), 0);
+	assert_int_equal(spool_rec_bounced(&b), 0);
+	assert_int_equal(b.len, 10);
+	assert_memory_equal(b.data, "H 1\nH 0\nB\n", 10);
+	buf_free(&b);
+}
+
 static ino_t
 ino_of(int dirfd, const char *name)
 {
@@ -489,6 +536,8 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_kept_dropped, setup,
 		    teardown),
 		cmocka_unit_test(test_names),
+		cmocka_unit_test(test_paths),
+		cmocka_unit_test(test_records),
 		cmocka_unit_test_setup_teardown(test_pool_off, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_pool_reuse, setup,
 		    teardown),

@@ -1,0 +1,40 @@
+/*
+ * dest: the destinations of the scheduler (deliver.c): local Maildir
+ * delivery, the relayhost, or a remote domain.  A recipient belongs to
+ * one destination for the life of its message; at most
+ * destination_concurrency jobs run per destination (dest.active).
+ * Destinations are made on first use and freed together by
+ * dest_clear() when delivery stops.
+ * Threads: the table is not locked here; dest_get() and dest_clear()
+ * are called under the scheduler's lock.  dest_key() takes no lock: it
+ * asks the account store.
+ */
+#ifndef POSTERN_DEST_H
+#define POSTERN_DEST_H
+
+#include <stddef.h>
+#include <sys/queue.h>
+
+struct config;
+struct store;
+
+struct dest {
+	LIST_ENTRY(dest) entry;
+	char		 name[256];	/* domain, "" local, "[relay]" */
+	int		 local, relay;
+	unsigned	 active;	/* jobs running */
+};
+
+/*
+ * The destination of rcpt: local (one of our domains, or no domain),
+ * "[relay]" when a relayhost is set, else the recipient's domain, in
+ * lower case.  st may be NULL (the store is unavailable: not local).
+ */
+void	dest_key(const struct config *, struct store *st, const char *rcpt,
+	    char *name, size_t namesz, int *local, int *relay);
+/* The destination called name, made if new; NULL if out of memory. */
+struct dest *dest_get(const char *name, int local, int relay);
+/* Free every destination. */
+void	dest_clear(void);
+
+#endif

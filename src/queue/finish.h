@@ -1,0 +1,43 @@
+/*
+ * finish: what becomes of a message once no recipient is pending, before
+ * the scheduler (deliver.c) removes it:
+ *  - hard bounces of remote recipients go on the suppression list of the
+ *    sender's domain, when that domain is ours (store_suppress_add);
+ *  - the delivery status notification (RFC 3464, built by dsn.h) goes to
+ *    the sender for the recipients that asked for one (RFC 3461 NOTIFY;
+ *    failures by default), queued through the queue's inject function,
+ *    and a B record in ID.st says so, so that a crash before the removal
+ *    does not send it twice.
+ * A message from the null sender never gets a notice (RFC 5321 §6.1).
+ * local[i] says whether recipient i was delivered locally (no
+ * suppression; action "delivered" rather than "relayed").
+ */
+#ifndef POSTERN_FINISH_H
+#define POSTERN_FINISH_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "queue/envelope.h"
+#include "queue/spool.h"
+
+struct store;
+
+/* How the scheduler queues a message of its own: queue_inject(). */
+typedef int	(*finish_inject_fn)(struct envelope *, const char *content,
+		    size_t len);
+
+/* Does a recipient of sm want a notice?  1 or 0. */
+int	finish_needs_notice(const struct spool_msg *sm);
+/* Add sm's hard-bounced remote recipients to the suppression list. */
+void	finish_suppress(struct store *, const struct spool_msg *sm,
+	    const uint8_t *local, int64_t now);
+/*
+ * Queue the notice for sm (ID.msg in dirfd; hostname reports it) and
+ * record it (sm->bounced).  0 when it is queued or none is due, -1 when
+ * it could not be: the caller tries again later.
+ */
+int	finish_bounce(struct spool_msg *sm, const uint8_t *local, int dirfd,
+	    const char *hostname, finish_inject_fn, int64_t now);
+
+#endif
