@@ -28,6 +28,9 @@
 
 static int	 cli_become_user(const struct config *);
 static int	 cli_write_config(const char *, const char *);
+static int	 init_options(int, char **, char *, size_t);
+static int	 init_tree(const char *, const struct passwd *);
+static int	 init_files(const char *, const char *);
 
 int
 cli_load_config(const char *datadir, struct config *cfg)
@@ -190,15 +193,58 @@ cli_init(const char *datadir, int argc, char **argv)
 	struct passwd	*pw = NULL;
 	struct store	*st;
 	struct stat	 sb;
-	char		 host[CONFIG_HOST_MAX + 1], tmp[PATH_MAX], path[PATH_MAX];
-	char		 err[PATH_MAX + 256];
-	int		 i;
+	char		 host[CONFIG_HOST_MAX + 1], tmp[PATH_MAX];
+	int		 rc;
 
-	if (gethostname(host, sizeof(host)) == -1 || !smtp_valid_domain(host))
-		util_strlcpy(host, "localhost", sizeof(host));
+	if ((rc = init_options(argc, argv, host, sizeof(host))) != 0)
+		return rc;
+	if (stat(datadir, &sb) == 0) {
+		fprintf(stderr, "postern: %s already exists; leaving it "
+		    "untouched (remove it first to start over)\n", datadir);
+		return 1;
+	}
+	if (geteuid() == 0 && (pw = getpwnam("postern")) == NULL) {
+		fprintf(stderr, "postern: running as root, but user postern "
+		    "does not exist; create it with: useradd --system "
+		    "--no-create-home --shell /usr/sbin/nologin postern\n");
+		return 1;
+	}
+	if (pw != NULL && cli_reachable(datadir, pw, 1) == -1)
+		return 1;
+	if (util_snprintf(tmp, sizeof(tmp), "%s.init-%ld", datadir,
+	    (long)getpid()) == -1) {
+		fprintf(stderr, "postern: %s: path too long\n", datadir);
+		return 1;
+	}
+	if (init_tree(tmp, pw) == -1 || init_files(tmp, host) == -1)
+		goto fail;
+	if (rename(tmp, datadir) == -1) {
+		fprintf(stderr, "postern: %s: %s\n", datadir, strerror(errno));
+		goto fail;
+	}
+	if ((st = cli_store(datadir, 1)) == NULL)
+		return 1;
+	store_close(st);
+	printf("postern: created %s for host %s (self-signed certificate in "
+	    "%s/certs/%s)\n", datadir, host, datadir, host);
+	return 0;
+fail:
+	fprintf(stderr, "postern: init failed; partial directory left at %s\n",
+	    tmp);
+	return 1;
+}
+
+/* --hostname HOST, else this machine's name: 0, or 2 after the usage. */
+static int
+init_options(int argc, char **argv, char *host, size_t hostsz)
+{
+	int	i;
+
+	if (gethostname(host, hostsz) == -1 || !smtp_valid_domain(host))
+		util_strlcpy(host, "localhost", hostsz);
 	for (i = 0; i < argc; i++) {
 		if (strcmp(argv[i], "--hostname") == 0 && i + 1 < argc) {
-			util_strlcpy(host, argv[++i], sizeof(host));
+			util_strlcpy(host, argv[++i], hostsz);
 			continue;
 		}
 		if (strcmp(argv[i], "--hostname") == 0)
@@ -220,65 +266,68 @@ cli_init(const char *datadir, int argc, char **argv)
 		return 2;
 	}
 	util_lower(host);
-	if (stat(datadir, &sb) == 0) {
-		fprintf(stderr, "postern: %s already exists; leaving it "
-		    "untouched (remove it first to start over)\n", datadir);
-		return 1;
+	return 0;
+}
+
+/*
+ * The directories of DIR, in creation order: the server's user owns
+ * those only it may read (own), root the rest.
+ */
+static const struct {
+	const char	*sub;
+	mode_t		 mode;
+	int		 own;
+} init_dirs[] = {
+	{ "", 0755, 0 },
+	{ "/certs", 0755, 0 },
+	{ "/db", 0700, 1 },
+	{ "/spool", 0700, 1 },
+	{ "/spool/queue", 0700, 1 },
+	{ "/spool/cmd", 0700, 1 },
+	{ "/mail", 0700, 1 },
+	{ "/empty", 0755, 0 },
+};
+
+/* The directories under tmp.  0, or -1 after saying why. */
+static int
+init_tree(const char *tmp, const struct passwd *pw)
+{
+	char	path[PATH_MAX];
+	size_t	i;
+
+	for (i = 0; i < sizeof(init_dirs) / sizeof(init_dirs[0]); i++) {
+		mode_t	mode = init_dirs[i].mode;
+
+		if (util_snprintf(path, sizeof(path), "%s%s", tmp,
+		    init_dirs[i].sub) == -1 || mkdir(path, mode) == -1 ||
+		    chmod(path, mode) == -1 || (init_dirs[i].own && pw &&
+		    chown(path, pw->pw_uid, pw->pw_gid) == -1)) {
+			fprintf(stderr, "postern: %s: %s\n", path,
+			    strerror(errno));
+			return -1;
+		}
 	}
-	if (geteuid() == 0 && (pw = getpwnam("postern")) == NULL) {
-		fprintf(stderr, "postern: running as root, but user postern "
-		    "does not exist; create it with: useradd --system "
-		    "--no-create-home --shell /usr/sbin/nologin postern\n");
-		return 1;
-	}
-	if (pw != NULL && cli_reachable(datadir, pw, 1) == -1)
-		return 1;
-	if (util_snprintf(tmp, sizeof(tmp), "%s.init-%ld", datadir,
-	    (long)getpid()) == -1) {
-		fprintf(stderr, "postern: %s: path too long\n", datadir);
-		return 1;
-	}
-#define MK(sub, mode, own) do {						\
-	if (util_snprintf(path, sizeof(path), "%s%s", tmp, sub) == -1 ||	\
-	    mkdir(path, mode) == -1 || chmod(path, mode) == -1 ||	\
-	    (own && pw && chown(path, pw->pw_uid, pw->pw_gid) == -1)) {	\
-		fprintf(stderr, "postern: %s: %s\n", path, strerror(errno)); \
-		goto fail;						\
-	}								\
-} while (0)
-	MK("", 0755, 0);
-	MK("/certs", 0755, 0);
-	MK("/db", 0700, 1);
-	MK("/spool", 0700, 1);
-	MK("/spool/queue", 0700, 1);
-	MK("/spool/cmd", 0700, 1);
-	MK("/mail", 0700, 1);
-	MK("/empty", 0755, 0);
-#undef MK
+	return 0;
+}
+
+/* postern.conf and the self-signed certificate.  0, or -1 after saying
+   why. */
+static int
+init_files(const char *tmp, const char *host)
+{
+	char	path[PATH_MAX], err[PATH_MAX + 256];
+
 	if (util_snprintf(path, sizeof(path), "%s/postern.conf", tmp) == -1 ||
 	    cli_write_config(path, host) == -1) {
 		fprintf(stderr, "postern: %s: %s\n", path, strerror(errno));
-		goto fail;
+		return -1;
 	}
 	if (util_snprintf(path, sizeof(path), "%s/certs/%s", tmp, host) == -1 ||
 	    tls_selfsigned(path, host, err, sizeof(err)) == -1) {
 		fprintf(stderr, "postern: %s\n", err);
-		goto fail;
+		return -1;
 	}
-	if (rename(tmp, datadir) == -1) {
-		fprintf(stderr, "postern: %s: %s\n", datadir, strerror(errno));
-		goto fail;
-	}
-	if ((st = cli_store(datadir, 1)) == NULL)
-		return 1;
-	store_close(st);
-	printf("postern: created %s for host %s (self-signed certificate in "
-	    "%s/certs/%s)\n", datadir, host, datadir, host);
 	return 0;
-fail:
-	fprintf(stderr, "postern: init failed; partial directory left at %s\n",
-	    tmp);
-	return 1;
 }
 
 /*

@@ -74,6 +74,21 @@ struct provision_opts {
 	int		 rotate;
 };
 
+/* One run of provision, from the options to the renamed CSV. */
+struct provision_run {
+	struct provision_opts		 o;
+	const struct provision_fmt	*fmt;
+	struct config			 cfg;
+	struct store_domain		 dom;
+	struct account			*acc;
+	size_t				 n;
+	size_t				 nexist;	/* --rotate */
+	struct store			*st;
+	struct buf			 csv;
+	char				 tmp[PATH_MAX];
+	char				 domain[STORE_ADDR_MAX + 1];
+};
+
 static int	 provision_usage(const char *, ...)
 		    __attribute__((format(printf, 1, 2)));
 static int	 parse_count(const char *, const char *, unsigned long,
@@ -90,6 +105,16 @@ static int	 write_csv_tmp(const char *, const struct buf *, char *,
 static void	 endpoint_notes(const struct config *,
 		    const struct provision_endpoints *);
 static unsigned	 listen_port(const struct config *, enum listen_kind);
+static int	 setup(const char *, int, char **, struct provision_run *);
+static int	 prepare(const char *, struct provision_run *);
+static int	 check_existing(struct provision_run *);
+static int	 build_csv(struct provision_run *,
+		    const struct provision_endpoints *);
+static int	 apply(struct provision_run *);
+static int	 commit_accounts(struct provision_run *);
+static int	 store_account(struct store *, const struct account *,
+		    unsigned long);
+static int	 place_csv(struct provision_run *);
 
 /* A usage error: "postern: provision: REASON", then the usage; 2. */
 static int
@@ -410,164 +435,242 @@ endpoint_notes(const struct config *cfg, const struct provision_endpoints *e)
 		    e->imap_port);
 }
 
+/*
+ * cli_provision() in steps: setup() reads the options, the config and
+ * the names; check_existing(), hash_all() and build_csv() prepare
+ * everything in memory; write_tmp(), commit_accounts() and place_csv()
+ * then change the disk in the order the top of this file gives.
+ */
 int
 cli_provision(const char *datadir, int argc, char **argv)
 {
-	struct provision_opts		 o;
-	const struct provision_fmt	*fmt;
-	struct provision_account	 pa;
-	struct provision_endpoints	 ep;
-	struct store_domain		 dom;
-	struct store_mailbox		 mb;
-	struct config			 cfg;
-	struct account			*acc = NULL;
-	struct store			*st = NULL;
-	struct buf			 csv;
-	char				 tmp[PATH_MAX], dir[PATH_MAX];
-	char				 domain[STORE_ADDR_MAX + 1];
-	size_t				 n = 0, i, nexist = 0;
-	uint64_t			 t0 = util_monotonic_ms();
-	int				 rc = 1;
+	struct provision_run	*r;
+	uint64_t		 t0 = util_monotonic_ms();
+	int			 rc;
 
-	buf_init(&csv, 256 * 1024 * 1024);
-	if (parse_opts(argc, argv, &o) != 0)
+	if ((r = calloc(1, sizeof(*r))) == NULL) {
+		fprintf(stderr, "postern: provision: out of memory\n");
+		return 1;
+	}
+	buf_init(&r->csv, 256 * 1024 * 1024);
+	rc = setup(datadir, argc, argv, r);
+	if (rc == 0 && (prepare(datadir, r) == -1 || apply(r) == -1))
+		rc = 1;
+	if (rc == 0)
+		printf("postern: %zu mailbox(es) %s, %zu rotated, in %.1f s; "
+		    "credentials in %s (%s format, mode 0600)\n",
+		    r->n - r->nexist, "created", r->nexist,
+		    (double)(util_monotonic_ms() - t0) / 1000, r->o.csv,
+		    r->fmt->name);
+	if (r->acc != NULL) {
+		explicit_bzero(r->acc, r->n * sizeof(*r->acc));
+		free(r->acc);
+	}
+	if (r->csv.data)
+		explicit_bzero(r->csv.data, r->csv.cap);
+	buf_free(&r->csv);
+	store_close(r->st);
+	free(r);
+	return rc;
+}
+
+/* Options, format, domain, config and the accounts: 0, 1 or 2 (usage). */
+static int
+setup(const char *datadir, int argc, char **argv, struct provision_run *r)
+{
+	if (parse_opts(argc, argv, &r->o) != 0)
 		return 2;
-	if ((fmt = provision_fmt_find(o.format)) == NULL)
+	if ((r->fmt = provision_fmt_find(r->o.format)) == NULL)
 		return provision_usage("unknown format '%.64s' (generic, "
-		    "instantly, smartlead)", o.format);
-	if (util_strlcpy(domain, o.domain, sizeof(domain)) == -1 ||
-	    !smtp_valid_domain(domain)) {
+		    "instantly, smartlead)", r->o.format);
+	if (util_strlcpy(r->domain, r->o.domain, sizeof(r->domain)) == -1 ||
+	    !smtp_valid_domain(r->domain)) {
 		fprintf(stderr, "postern: provision: %s is not a valid domain "
-		    "name\n", o.domain);
+		    "name\n", r->o.domain);
 		return 1;
 	}
-	util_lower(domain);
-	o.domain = domain;
-	if (cli_load_config(datadir, &cfg) == -1)
+	util_lower(r->domain);
+	r->o.domain = r->domain;
+	if (cli_load_config(datadir, &r->cfg) == -1)
 		return 1;
-	acc = o.names ? (read_names(o.names, domain, &acc, &n) == 0 ? acc :
-	    NULL) : make_accounts(&o, &n);
-	if (acc == NULL)
-		return 1;
-	if ((st = cli_store(datadir, 0)) == NULL)
-		goto done;
-	if (store_domain_get(st, domain, &dom) != STORE_OK) {
+	if (r->o.names == NULL)
+		r->acc = make_accounts(&r->o, &r->n);
+	else if (read_names(r->o.names, r->domain, &r->acc, &r->n) == -1)
+		r->acc = NULL;
+	return r->acc == NULL ? 1 : 0;
+}
+
+/* Everything in memory: checks, hashes and the CSV.  0 or -1. */
+static int
+prepare(const char *datadir, struct provision_run *r)
+{
+	struct provision_endpoints	ep;
+
+	if ((r->st = cli_store(datadir, 0)) == NULL)
+		return -1;
+	if (store_domain_get(r->st, r->domain, &r->dom) != STORE_OK) {
 		fprintf(stderr, "postern: provision: domain %s is not "
-		    "configured (postern domain add %s)\n", domain, domain);
-		goto done;
+		    "configured (postern domain add %s)\n", r->domain,
+		    r->domain);
+		return -1;
 	}
-	for (i = 0; i < n; i++) {
-		if (store_mailbox_get(st, acc[i].address, &mb) == STORE_OK) {
-			acc[i].exists = 1;
-			nexist++;
-		} else if (store_address_exists(st, acc[i].address) ==
-		    STORE_OK) {
-			fprintf(stderr, "postern: provision: %s is an alias\n",
-			    acc[i].address);
-			goto done;
-		}
-	}
-	if (nexist > 0 && !o.rotate) {
-		fprintf(stderr, "postern: provision: %zu of these mailboxes "
-		    "already exist (first: %s); nothing changed. Add --rotate "
-		    "to give them new passwords\n", nexist,
-		    acc[0].exists ? acc[0].address : "see mailbox list");
-		goto done;
-	}
-	if (hash_all(acc, n) == -1) {
+	if (check_existing(r) == -1)
+		return -1;
+	if (hash_all(r->acc, r->n) == -1) {
 		fprintf(stderr, "postern: provision: cannot generate or hash "
 		    "passwords\n");
-		goto done;
+		return -1;
 	}
-	provision_endpoints(&cfg, dom.submission_host, &ep);
-	endpoint_notes(&cfg, &ep);
-	if (provision_fmt_header(fmt, ep.imap_host != NULL, &csv) == -1)
-		goto nomem;
-	for (i = 0; i < n; i++) {
-		memset(&pa, 0, sizeof(pa));
-		pa.email = acc[i].address;
-		pa.first_name = acc[i].first;
-		pa.last_name = acc[i].last;
-		pa.password = acc[i].password;
-		pa.smtp_host = ep.smtp_host;
-		pa.smtp_port = ep.smtp_port;
-		pa.imap_host = ep.imap_host;
-		pa.imap_port = ep.imap_host != NULL ? ep.imap_port : 0;
-		pa.daily_limit = (unsigned)o.daily_limit;
-		if (provision_fmt_row(fmt, &pa, &csv) == -1)
-			goto nomem;
+	provision_endpoints(&r->cfg, r->dom.submission_host, &ep);
+	endpoint_notes(&r->cfg, &ep);
+	if (build_csv(r, &ep) == -1) {
+		fprintf(stderr, "postern: provision: out of memory\n");
+		return -1;
 	}
-	/* the CSV is the operator's file, written with their rights */
-	if (cli_as_invoker(1) == -1 ||
-	    write_csv_tmp(o.csv, &csv, tmp, sizeof(tmp)) == -1) {
-		fprintf(stderr, "postern: provision: %s: %s\n", o.csv,
-		    strerror(errno));
-		goto done;
-	}
-	if (cli_as_invoker(0) == -1) {
-		unlink(tmp);
-		fprintf(stderr, "postern: provision: cannot switch back to the "
-		    "server's user\n");
-		goto done;
-	}
-	if (store_begin(st) != STORE_OK)
-		goto dberr;
-	for (i = 0; i < n; i++) {
-		int r = acc[i].exists ?
-		    store_mailbox_set_hash(st, acc[i].address, acc[i].hash) :
-		    store_mailbox_add(st, acc[i].address, acc[i].hash);
+	return 0;
+}
 
-		if (r == STORE_OK && acc[i].exists)
-			r = store_lock_clear(st, acc[i].address,
-			    util_now_ms() / 1000);
-		if (r == STORE_OK && o.daily_limit > 0)
-			r = store_mailbox_set_limit(st, acc[i].address,
-			    (uint32_t)o.daily_limit);
-		if (r != STORE_OK) {
-			store_rollback(st);
-			cli_as_invoker(1);
-			unlink(tmp);
-			fprintf(stderr, "postern: provision: mailbox %s: %s; "
-			    "nothing changed\n", acc[i].address,
-			    store_errmsg(st));
-			goto done;
+/* Mark the mailboxes that exist; refuse aliases, and existing without
+   --rotate.  0 or -1. */
+static int
+check_existing(struct provision_run *r)
+{
+	struct store_mailbox	mb;
+	size_t			i;
+
+	for (i = 0; i < r->n; i++) {
+		if (store_mailbox_get(r->st, r->acc[i].address, &mb) ==
+		    STORE_OK) {
+			r->acc[i].exists = 1;
+			r->nexist++;
+		} else if (store_address_exists(r->st, r->acc[i].address) ==
+		    STORE_OK) {
+			fprintf(stderr, "postern: provision: %s is an alias\n",
+			    r->acc[i].address);
+			return -1;
 		}
 	}
-	if (store_commit(st) != STORE_OK) {
-		store_rollback(st);
+	if (r->nexist > 0 && !r->o.rotate) {
+		fprintf(stderr, "postern: provision: %zu of these mailboxes "
+		    "already exist (first: %s); nothing changed. Add --rotate "
+		    "to give them new passwords\n", r->nexist,
+		    r->acc[0].exists ? r->acc[0].address : "see mailbox list");
+		return -1;
+	}
+	return 0;
+}
+
+/* The CSV in r->csv, one row per account.  0 or -1 (out of memory). */
+static int
+build_csv(struct provision_run *r, const struct provision_endpoints *ep)
+{
+	struct provision_account	pa;
+	size_t				i;
+
+	if (provision_fmt_header(r->fmt, ep->imap_host != NULL, &r->csv) == -1)
+		return -1;
+	for (i = 0; i < r->n; i++) {
+		memset(&pa, 0, sizeof(pa));
+		pa.email = r->acc[i].address;
+		pa.first_name = r->acc[i].first;
+		pa.last_name = r->acc[i].last;
+		pa.password = r->acc[i].password;
+		pa.smtp_host = ep->smtp_host;
+		pa.smtp_port = ep->smtp_port;
+		pa.imap_host = ep->imap_host;
+		pa.imap_port = ep->imap_host != NULL ? ep->imap_port : 0;
+		pa.daily_limit = (unsigned)r->o.daily_limit;
+		if (provision_fmt_row(r->fmt, &pa, &r->csv) == -1)
+			return -1;
+	}
+	return 0;
+}
+
+/* The disk: temporary CSV, one transaction, then the rename.  0 or -1. */
+static int
+apply(struct provision_run *r)
+{
+	/* the CSV is the operator's file, written with their rights */
+	if (cli_as_invoker(1) == -1 ||
+	    write_csv_tmp(r->o.csv, &r->csv, r->tmp, sizeof(r->tmp)) == -1) {
+		fprintf(stderr, "postern: provision: %s: %s\n", r->o.csv,
+		    strerror(errno));
+		return -1;
+	}
+	if (cli_as_invoker(0) == -1) {
+		unlink(r->tmp);
+		fprintf(stderr, "postern: provision: cannot switch back to the "
+		    "server's user\n");
+		return -1;
+	}
+	if (commit_accounts(r) == -1) {
 		cli_as_invoker(1);
-		unlink(tmp);
-		goto dberr;
+		unlink(r->tmp);
+		return -1;
 	}
 	cli_as_invoker(1);
-	util_strlcpy(dir, o.csv, sizeof(dir));
-	if (rename(tmp, o.csv) == -1 || util_fsync_dir(dirname(dir)) == -1) {
-		fprintf(stderr, "postern: provision: %s: %s; the new passwords "
-		    "are in %s\n", o.csv, strerror(errno), tmp);
-		goto done;
+	return place_csv(r);
+}
+
+/* Every mailbox added or given its new hash, in one transaction. */
+static int
+commit_accounts(struct provision_run *r)
+{
+	size_t	i;
+
+	if (store_begin(r->st) != STORE_OK)
+		goto dberr;
+	for (i = 0; i < r->n; i++) {
+		if (store_account(r->st, &r->acc[i], r->o.daily_limit) ==
+		    STORE_OK)
+			continue;
+		store_rollback(r->st);
+		fprintf(stderr, "postern: provision: mailbox %s: %s; "
+		    "nothing changed\n", r->acc[i].address,
+		    store_errmsg(r->st));
+		return -1;
 	}
-	printf("postern: %zu mailbox(es) %s, %zu rotated, in %.1f s; "
-	    "credentials in %s (%s format, mode 0600)\n", n - nexist,
-	    "created", nexist, (double)(util_monotonic_ms() - t0) / 1000,
-	    o.csv, fmt->name);
-	rc = 0;
-	goto done;
-nomem:
-	fprintf(stderr, "postern: provision: out of memory\n");
-	goto done;
+	if (store_commit(r->st) == STORE_OK)
+		return 0;
+	store_rollback(r->st);
 dberr:
 	fprintf(stderr, "postern: provision: account store: %s; nothing "
-	    "changed\n", store_errmsg(st));
-done:
-	if (acc != NULL) {
-		explicit_bzero(acc, n * sizeof(*acc));
-		free(acc);
+	    "changed\n", store_errmsg(r->st));
+	return -1;
+}
+
+/* One account's rows: the mailbox, a cleared lock, the daily limit. */
+static int
+store_account(struct store *st, const struct account *a,
+    unsigned long daily_limit)
+{
+	int	r;
+
+	r = a->exists ? store_mailbox_set_hash(st, a->address, a->hash) :
+	    store_mailbox_add(st, a->address, a->hash);
+
+	if (r == STORE_OK && a->exists)
+		r = store_lock_clear(st, a->address, util_now_ms() / 1000);
+	if (r == STORE_OK && daily_limit > 0)
+		r = store_mailbox_set_limit(st, a->address,
+		    (uint32_t)daily_limit);
+	return r;
+}
+
+/* The temporary CSV becomes the operator's file. */
+static int
+place_csv(struct provision_run *r)
+{
+	char	dir[PATH_MAX];
+
+	util_strlcpy(dir, r->o.csv, sizeof(dir));
+	if (rename(r->tmp, r->o.csv) == -1 ||
+	    util_fsync_dir(dirname(dir)) == -1) {
+		fprintf(stderr, "postern: provision: %s: %s; the new passwords "
+		    "are in %s\n", r->o.csv, strerror(errno), r->tmp);
+		return -1;
 	}
-	if (csv.data)
-		explicit_bzero(csv.data, csv.cap);
-	buf_free(&csv);
-	store_close(st);
-	return rc;
+	return 0;
 }
 
 /* Specific, public-looking listener addresses: those are the host's. */
@@ -604,6 +707,14 @@ config_addrs(const struct config *cfg, char addrs[][64], size_t max)
 	return n;
 }
 
+/* The options of dns: --addr adds to the listeners' addresses. */
+struct dns_opts {
+	char		 addrs[DNSREC_MAX_ADDRS][64];
+	size_t		 n;
+	const char	*host;		/* --host */
+	int		 json;
+};
+
 /* The public halves of the keys dns prints (dnsrec keeps pointers). */
 struct dns_keys {
 	struct dnsrec_dkim	d[DNSREC_MAX_DKIM];
@@ -636,6 +747,13 @@ dns_key_row(const struct store_dkim_key *k, void *arg)
 	dk->n++;
 	return 0;
 }
+
+static int	 dns_usage(void);
+static int	 dns_opts(int, char **, struct dns_opts *);
+static int	 dns_addr(struct dns_opts *, const char *);
+static int	 dns_load(const char *, const char *, struct store_domain *,
+		    struct dns_keys *);
+static int	 dns_print(const struct dnsrec_input *, int);
 
 /*
  * The host the MX and SPF records name: --host, else the domain's
@@ -677,92 +795,49 @@ dns_host(const char *datadir, const struct config *cfg,
 	return out;
 }
 
+/*
+ * cli_dns() in steps: dns_opts() reads the options after the domain,
+ * dns_load() the domain and its DKIM keys, dns_print() checks the
+ * records' input and prints them.
+ */
 int
 cli_dns(const char *datadir, int argc, char **argv)
 {
+	struct dns_opts		 o;
 	struct config		 cfg;
-	struct store		*st;
 	struct store_domain	 dom;
 	struct dnsrec_input	 in;
 	struct dnsrec_srv	 srv;
 	struct provision_endpoints ep;
 	struct dns_keys		 keys;
-	struct buf		 zone, json;
-	char			 addrs[DNSREC_MAX_ADDRS][64], err[DNSREC_ERR_MAX];
 	char			 host[256];
-	const char		*ap[DNSREC_MAX_ADDRS], *opt_host = NULL;
-	unsigned char		 bin[16];
-	size_t			 n, i;
-	int			 want_json = 0, a, rc;
+	const char		*ap[DNSREC_MAX_ADDRS];
+	size_t			 i;
+	int			 rc;
 
 	if (argc < 1 || argv[0][0] == '-') {
 		fprintf(stderr, "postern: dns: %s\n", argc < 1 ?
 		    "which domain? give it first" : "the domain comes first, "
 		    "before the options");
-		goto usage;
+		return dns_usage();
 	}
 	if (cli_load_config(datadir, &cfg) == -1)
 		return 1;
-	n = config_addrs(&cfg, addrs, DNSREC_MAX_ADDRS);
-	for (a = 1; a < argc; a++) {
-		if (strcmp(argv[a], "--json") == 0)
-			want_json = 1;
-		else if ((strcmp(argv[a], "--addr") == 0 ||
-		    strcmp(argv[a], "--host") == 0) && a + 1 >= argc) {
-			fprintf(stderr, "postern: dns: %s needs a value\n",
-			    argv[a]);
-			goto usage;
-		} else if (strcmp(argv[a], "--host") == 0)
-			opt_host = argv[++a];
-		else if (strcmp(argv[a], "--addr") == 0) {
-			if (inet_pton(AF_INET, argv[a + 1], bin) != 1 &&
-			    inet_pton(AF_INET6, argv[a + 1], bin) != 1) {
-				fprintf(stderr, "postern: dns: --addr %s: not "
-				    "an IPv4 or IPv6 address\n", argv[a + 1]);
-				goto usage;
-			}
-			if (n == DNSREC_MAX_ADDRS) {
-				fprintf(stderr, "postern: dns: at most %d "
-				    "addresses\n", DNSREC_MAX_ADDRS);
-				return 2;
-			}
-			util_strlcpy(addrs[n++], argv[++a], sizeof(addrs[0]));
-		} else {
-			fprintf(stderr, "postern: dns: unknown option '%s'\n",
-			    argv[a]);
-			goto usage;
-		}
-	}
-	if ((st = cli_store(datadir, 0)) == NULL)
+	memset(&o, 0, sizeof(o));
+	o.n = config_addrs(&cfg, o.addrs, DNSREC_MAX_ADDRS);
+	if ((rc = dns_opts(argc, argv, &o)) != 0)
+		return rc;
+	if (dns_load(datadir, argv[0], &dom, &keys) == -1)
 		return 1;
-	memset(&keys, 0, sizeof(keys));
-	rc = store_domain_get(st, argv[0], &dom);
-	if (rc == STORE_OK &&
-	    store_dkim_list(st, dom.name, dns_key_row, &keys) != STORE_OK) {
-		fprintf(stderr, "postern: dns: %s: DKIM keys: %s\n", dom.name,
-		    store_errmsg(st));
-		store_close(st);
-		return 1;
-	}
-	store_close(st);
-	if (keys.skipped > 0)
-		fprintf(stderr, "postern: dns: %s: %zu DKIM key(s) not shown "
-		    "(at most %d); remove old pending keys\n", dom.name,
-		    keys.skipped, DNSREC_MAX_DKIM);
-	if (rc != STORE_OK) {
-		fprintf(stderr, "postern: dns: domain %s is not configured\n",
-		    argv[0]);
-		return 1;
-	}
-	for (i = 0; i < n; i++)
-		ap[i] = addrs[i];
+	for (i = 0; i < o.n; i++)
+		ap[i] = o.addrs[i];
 	memset(&in, 0, sizeof(in));
 	in.domain = dom.name;
-	in.host = dns_host(datadir, &cfg, &dom, opt_host, host, sizeof(host));
+	in.host = dns_host(datadir, &cfg, &dom, o.host, host, sizeof(host));
 	if (in.host == NULL)
 		return 2;
 	in.addrs = ap;
-	in.naddrs = n;
+	in.naddrs = o.n;
 	in.dkim = keys.d;
 	in.ndkim = keys.n;
 	/*
@@ -778,24 +853,121 @@ cli_dns(const char *datadir, int argc, char **argv)
 		srv.imap_port = listen_port(&cfg, LISTEN_IMAP);
 		in.srv = &srv;
 	}
-	if (dnsrec_check(&in, err, sizeof(err)) == -1) {
-		fprintf(stderr, "postern: dns: %s: %s\n", dom.name, err);
+	return dns_print(&in, o.json);
+}
+
+static int
+dns_usage(void)
+{
+	fprintf(stderr, "usage: postern -d DIR dns DOMAIN [--json] "
+	    "[--host HOST] [--addr IP]...\n");
+	return 2;
+}
+
+/* The options after the domain: 0, or 2 after saying why. */
+static int
+dns_opts(int argc, char **argv, struct dns_opts *o)
+{
+	int	a;
+
+	for (a = 1; a < argc; a++) {
+		if (strcmp(argv[a], "--json") == 0)
+			o->json = 1;
+		else if ((strcmp(argv[a], "--addr") == 0 ||
+		    strcmp(argv[a], "--host") == 0) && a + 1 >= argc) {
+			fprintf(stderr, "postern: dns: %s needs a value\n",
+			    argv[a]);
+			return dns_usage();
+		} else if (strcmp(argv[a], "--host") == 0)
+			o->host = argv[++a];
+		else if (strcmp(argv[a], "--addr") == 0) {
+			if (dns_addr(o, argv[++a]) != 0)
+				return 2;
+		} else {
+			fprintf(stderr, "postern: dns: unknown option '%s'\n",
+			    argv[a]);
+			return dns_usage();
+		}
+	}
+	return 0;
+}
+
+/* One --addr: 0, or 2 after saying why. */
+static int
+dns_addr(struct dns_opts *o, const char *addr)
+{
+	unsigned char	bin[16];
+
+	if (inet_pton(AF_INET, addr, bin) != 1 &&
+	    inet_pton(AF_INET6, addr, bin) != 1) {
+		fprintf(stderr, "postern: dns: --addr %s: not an IPv4 or IPv6 "
+		    "address\n", addr);
+		return dns_usage();
+	}
+	if (o->n == DNSREC_MAX_ADDRS) {
+		fprintf(stderr, "postern: dns: at most %d addresses\n",
+		    DNSREC_MAX_ADDRS);
+		return 2;
+	}
+	util_strlcpy(o->addrs[o->n++], addr, sizeof(o->addrs[0]));
+	return 0;
+}
+
+/* The domain and its active and pending DKIM keys.  0, or -1 after
+   saying why. */
+static int
+dns_load(const char *datadir, const char *name, struct store_domain *dom,
+    struct dns_keys *keys)
+{
+	struct store	*st;
+	int		 rc;
+
+	if ((st = cli_store(datadir, 0)) == NULL)
+		return -1;
+	memset(keys, 0, sizeof(*keys));
+	rc = store_domain_get(st, name, dom);
+	if (rc == STORE_OK &&
+	    store_dkim_list(st, dom->name, dns_key_row, keys) != STORE_OK) {
+		fprintf(stderr, "postern: dns: %s: DKIM keys: %s\n", dom->name,
+		    store_errmsg(st));
+		store_close(st);
+		return -1;
+	}
+	store_close(st);
+	if (keys->skipped > 0)
+		fprintf(stderr, "postern: dns: %s: %zu DKIM key(s) not shown "
+		    "(at most %d); remove old pending keys\n", dom->name,
+		    keys->skipped, DNSREC_MAX_DKIM);
+	if (rc != STORE_OK) {
+		fprintf(stderr, "postern: dns: domain %s is not configured\n",
+		    name);
+		return -1;
+	}
+	return 0;
+}
+
+/* Check the input and print the zone lines or the JSON: 0 or 1. */
+static int
+dns_print(const struct dnsrec_input *in, int want_json)
+{
+	struct buf	zone, json;
+	char		err[DNSREC_ERR_MAX];
+	int		rc;
+
+	if (dnsrec_check(in, err, sizeof(err)) == -1) {
+		fprintf(stderr, "postern: dns: %s: %s\n", in->domain, err);
 		return 1;
 	}
 	buf_init(&zone, 1024 * 1024);
 	buf_init(&json, 1024 * 1024);
-	rc = dnsrec_for_domain(&in, &zone, &json);
+	rc = dnsrec_for_domain(in, &zone, &json);
 	if (rc == 0)
 		printf("%s%s", want_json ? buf_str(&json) : buf_str(&zone),
 		    want_json ? "\n" : "");
 	else
 		fprintf(stderr, "postern: dns: %s: cannot format records\n",
-		    dom.name);
+		    in->domain);
 	buf_free(&zone);
 	buf_free(&json);
 	return rc == 0 ? 0 : 1;
-usage:
-	fprintf(stderr, "usage: postern -d DIR dns DOMAIN [--json] "
-	    "[--host HOST] [--addr IP]...\n");
-	return 2;
 }

@@ -1,5 +1,6 @@
 /*
- * main: the postern binary.  Global options, then one subcommand.
+ * main: the postern binary.  Global options, then one subcommand, found
+ * in commands[], which also gives the usage text.
  */
 #include <limits.h>
 #include <stdio.h>
@@ -15,42 +16,82 @@
 
 #define POSTERN_VERSION	"0.1.0"
 
+#define CMD_NO_ARGS	0x01	/* takes no arguments (serve) */
+
+/*
+ * One row per subcommand, in the order of the usage text: its name, its
+ * handler, its lines of the usage text and its flags.  Every handler gets
+ * the absolute DIR, the arguments after its name and their count.
+ */
+struct command {
+	const char	*name;
+	int		(*run)(const char *, int, char **);
+	const char	*help;
+	int		 flags;
+};
+
+static int	cmd_serve(const char *, int, char **);
+static int	cmd_check(const char *, int, char **);
+static int	cmd_explain(const char *, int, char **);
+static int	cmd_version(const char *, int, char **);
+static const struct command *command_find(const char *);
 static void	usage(void);
+static int	run(int, char **);
+
+static const struct command commands[] = {
+	{ "init", cli_init,
+	    "  init [--hostname HOST]      create DIR with config, database "
+	    "and certificate\n", 0 },
+	{ "serve", cmd_serve,
+	    "  serve                       run the server in the foreground\n",
+	    CMD_NO_ARGS },
+	{ "domain", cli_domain,
+	    "  domain add|list|show|remove|set ...   local domains\n", 0 },
+	{ "mailbox", cli_mailbox,
+	    "  mailbox add|list|show|passwd|remove|lock|unlock|set|import ..."
+	    "\n", 0 },
+	{ "alias", cli_alias, "  alias add|list|remove ...\n", 0 },
+	{ "suppress", cli_suppress,
+	    "  suppress list|add|remove ...   recipients not to mail again\n",
+	    0 },
+	{ "provision", cli_provision,
+	    "  provision DOMAIN --count N | --names FILE --csv FILE "
+	    "[--format F]\n", 0 },
+	{ "dns", cli_dns,
+	    "  dns DOMAIN [--json]         records to publish\n", 0 },
+	{ "queue", cli_queue,
+	    "  queue list|show|flush|delete|hold|release [ID] [--json]\n", 0 },
+	{ "dkim", cli_dkim,
+	    "  dkim list|add|rotate|activate|remove|sign ...  DKIM keys and "
+	    "signing\n", 0 },
+	{ "check", cmd_check,
+	    "  check [HOST[:PORT]] --user U --password-stdin ...  test a "
+	    "submission\n"
+	    "                              connection step by step\n", 0 },
+	{ "explain", cmd_explain,
+	    "  explain REPLY | --bounce FILE   what an SMTP reply or bounce "
+	    "means\n", 0 },
+	{ "version", cmd_version, "  version\n", 0 },
+};
+#define NCOMMANDS	(sizeof(commands) / sizeof(commands[0]))
 
 static void
 usage(void)
 {
+	size_t	i;
+
+	fprintf(stderr, "usage: postern [-d DIR] COMMAND [ARGS]\n");
+	for (i = 0; i < NCOMMANDS; i++)
+		fputs(commands[i].help, stderr);
 	fprintf(stderr,
-	    "usage: postern [-d DIR] COMMAND [ARGS]\n"
-	    "  init [--hostname HOST]      create DIR with config, database "
-	    "and certificate\n"
-	    "  serve                       run the server in the foreground\n"
-	    "  domain add|list|show|remove|set ...   local domains\n"
-	    "  mailbox add|list|show|passwd|remove|lock|unlock|set|import ...\n"
-	    "  alias add|list|remove ...\n"
-	    "  suppress list|add|remove ...   recipients not to mail again\n"
-	    "  provision DOMAIN --count N | --names FILE --csv FILE "
-	    "[--format F]\n"
-	    "  dns DOMAIN [--json]         records to publish\n"
-	    "  queue list|show|flush|delete|hold|release [ID] [--json]\n"
-	    "  dkim list|add|rotate|activate|remove|sign ...  DKIM keys and "
-	    "signing\n"
-	    "  check [HOST[:PORT]] --user U --password-stdin ...  test a "
-	    "submission\n"
-	    "                              connection step by step\n"
-	    "  explain REPLY | --bounce FILE   what an SMTP reply or bounce "
-	    "means\n"
-	    "  version\n"
 	    "Run a command without arguments for its usage.\n"
 	    "DIR defaults to $POSTERN_DIR, else /var/lib/postern.\n");
 }
 
-static int	run(const char *, int, char **);
-
 int
 main(int argc, char **argv)
 {
-	int	rc = run(NULL, argc, argv);
+	int	rc = run(argc, argv);
 
 	/*
 	 * Back to the invoking root before exit: LeakSanitizer (test
@@ -61,11 +102,12 @@ main(int argc, char **argv)
 }
 
 static int
-run(const char *unused, int argc, char **argv)
+run(int argc, char **argv)
 {
-	const char	*datadir = getenv("POSTERN_DIR");
-	char		 absdir[PATH_MAX];
-	int		 i = 1;
+	const struct command	*cmd;
+	const char		*datadir = getenv("POSTERN_DIR");
+	char			 absdir[PATH_MAX];
+	int			 i = 1;
 
 	if (datadir == NULL || *datadir == '\0')
 		datadir = "/var/lib/postern";
@@ -91,41 +133,53 @@ run(const char *unused, int argc, char **argv)
 	 */
 	if (util_abspath(datadir, absdir, sizeof(absdir)) == 0)
 		datadir = absdir;
-	if (strcmp(argv[i], "init") == 0)
-		return cli_init(datadir, argc - i - 1, argv + i + 1);
-	if (strcmp(argv[i], "serve") == 0 && argc == i + 1)
-		return parent_serve(datadir);
-	if (strcmp(argv[i], "serve") == 0) {
-		fprintf(stderr, "postern: serve: too many arguments "
-		    "('%.64s')\n", argv[i + 1]);
+	if ((cmd = command_find(argv[i])) == NULL) {
+		fprintf(stderr, "postern: unknown command '%.64s'\n", argv[i]);
 		usage();
 		return 2;
 	}
-	if (strcmp(argv[i], "domain") == 0)
-		return cli_domain(datadir, argc - i - 1, argv + i + 1);
-	if (strcmp(argv[i], "mailbox") == 0)
-		return cli_mailbox(datadir, argc - i - 1, argv + i + 1);
-	if (strcmp(argv[i], "alias") == 0)
-		return cli_alias(datadir, argc - i - 1, argv + i + 1);
-	if (strcmp(argv[i], "provision") == 0)
-		return cli_provision(datadir, argc - i - 1, argv + i + 1);
-	if (strcmp(argv[i], "queue") == 0)
-		return cli_queue(datadir, argc - i - 1, argv + i + 1);
-	if (strcmp(argv[i], "suppress") == 0)
-		return cli_suppress(datadir, argc - i - 1, argv + i + 1);
-	if (strcmp(argv[i], "dns") == 0)
-		return cli_dns(datadir, argc - i - 1, argv + i + 1);
-	if (strcmp(argv[i], "dkim") == 0)
-		return cli_dkim(datadir, argc - i - 1, argv + i + 1);
-	if (strcmp(argv[i], "check") == 0)
-		return cli_check(argc - i - 1, argv + i + 1);
-	if (strcmp(argv[i], "explain") == 0)
-		return cli_explain(argc - i - 1, argv + i + 1);
-	if (strcmp(argv[i], "version") == 0) {
-		printf("postern %s\n", POSTERN_VERSION);
-		return 0;
+	if ((cmd->flags & CMD_NO_ARGS) && argc > i + 1) {
+		fprintf(stderr, "postern: %s: too many arguments ('%.64s')\n",
+		    cmd->name, argv[i + 1]);
+		usage();
+		return 2;
 	}
-	fprintf(stderr, "postern: unknown command '%.64s'\n", argv[i]);
-	usage();
-	return 2;
+	return cmd->run(datadir, argc - i - 1, argv + i + 1);
+}
+
+static const struct command *
+command_find(const char *name)
+{
+	size_t	i;
+
+	for (i = 0; i < NCOMMANDS; i++)
+		if (strcmp(name, commands[i].name) == 0)
+			return &commands[i];
+	return NULL;
+}
+
+static int
+cmd_serve(const char *datadir, int argc, char **argv)
+{
+	return parent_serve(datadir);
+}
+
+/* check and explain talk to the network or read input, not DIR. */
+static int
+cmd_check(const char *datadir, int argc, char **argv)
+{
+	return cli_check(argc, argv);
+}
+
+static int
+cmd_explain(const char *datadir, int argc, char **argv)
+{
+	return cli_explain(argc, argv);
+}
+
+static int
+cmd_version(const char *datadir, int argc, char **argv)
+{
+	printf("postern %s\n", POSTERN_VERSION);
+	return 0;
 }

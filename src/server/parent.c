@@ -73,6 +73,9 @@ static int	parent_check_datadir(struct parent *);
 static pid_t	parent_fork(struct parent *, enum child);
 static int	parent_wait(struct parent *);
 static void	parent_stop_imap(struct parent *);
+static int	parent_load(struct parent *);
+static int	parent_prepare(struct parent *);
+static void	parent_start(struct parent *);
 
 static int
 parent_listen(struct parent *p)
@@ -301,61 +304,96 @@ int
 parent_serve(const char *datadir)
 {
 	static struct parent	 P;
-	char			 err[PATH_MAX + 256], conf[PATH_MAX];
-	sigset_t		 set;
-	size_t			 i;
-	int			 rc;
 
 	P.datadir = datadir;
-	config_defaults(&P.cfg);
-	snprintf(conf, sizeof(conf), "%s/postern.conf", datadir);
-	if (config_load(&P.cfg, conf, err, sizeof(err)) == -1) {
-		fprintf(stderr, "postern: %s\n", err);
+	if (parent_load(&P) == -1 || parent_prepare(&P) == -1)
 		return 1;
+	parent_start(&P);
+	return parent_wait(&P);
+}
+
+/* postern.conf, the logs' level and the server's user.  0 or -1. */
+static int
+parent_load(struct parent *p)
+{
+	char	err[PATH_MAX + 256], conf[PATH_MAX];
+
+	config_defaults(&p->cfg);
+	snprintf(conf, sizeof(conf), "%s/postern.conf", p->datadir);
+	if (config_load(&p->cfg, conf, err, sizeof(err)) == -1) {
+		fprintf(stderr, "postern: %s\n", err);
+		return -1;
 	}
-	log_init("parent", P.cfg.log_level);
+	log_init("parent", p->cfg.log_level);
 	/* getpwnam_r: a later getpw*() elsewhere must not change it */
-	if (geteuid() == 0 && (getpwnam_r(P.cfg.user, &P.pwbuf, P.pwstr,
-	    sizeof(P.pwstr), &P.pw) != 0 || P.pw == NULL)) {
+	if (geteuid() == 0 && (getpwnam_r(p->cfg.user, &p->pwbuf, p->pwstr,
+	    sizeof(p->pwstr), &p->pw) != 0 || p->pw == NULL)) {
 		log_warnx("user %s does not exist; create it with: useradd "
 		    "--system --no-create-home --shell /usr/sbin/nologin %s",
-		    P.cfg.user, P.cfg.user);
-		return 1;
+		    p->cfg.user, p->cfg.user);
+		return -1;
 	}
-	if (P.pw != NULL && util_user_can_reach(datadir, P.pw, err,
+	if (p->pw != NULL && util_user_can_reach(p->datadir, p->pw, err,
 	    sizeof(err)) == 0) {
 		log_warnx("%s: the server runs as user %s, which cannot reach "
 		    "it: %s; use a DIR that user can reach (e.g. "
 		    "/var/lib/postern), or chmod o+x the directory in the way",
-		    datadir, P.pw->pw_name, err);
-		return 1;
+		    p->datadir, p->pw->pw_name, err);
+		return -1;
 	}
-	if (parent_check_datadir(&P) == -1 || parent_listen(&P) == -1)
-		return 1;
-	if ((P.tls = tls_server_init(datadir, P.cfg.hostname, err,
+	return 0;
+}
+
+/*
+ * What needs root, before any fork: DIR, the listeners, the TLS keys,
+ * the IMAP socket, the children's socketpairs and the lifeline.  0 or
+ * -1 after logging why.
+ */
+static int
+parent_prepare(struct parent *p)
+{
+	char	err[PATH_MAX + 256];
+
+	if (parent_check_datadir(p) == -1 || parent_listen(p) == -1)
+		return -1;
+	if ((p->tls = tls_server_init(p->datadir, p->cfg.hostname, err,
 	    sizeof(err))) == NULL) {
 		log_warnx("%s", err);
-		return 1;
+		return -1;
 	}
-	P.imap_fd = P.imap_ctl[0] = P.imap_ctl[1] = -1;
-	if (imap_enabled(&P.cfg) && ((P.imap_fd = imap_prepare(&P.cfg,
-	    datadir, P.pw, err, sizeof(err))) == -1 ||
-	    pipe2(P.imap_ctl, O_CLOEXEC) == -1)) {
-		log_warnx("%s", P.imap_fd == -1 ? err : "pipe");
-		return 1;
+	p->imap_fd = p->imap_ctl[0] = p->imap_ctl[1] = -1;
+	if (imap_enabled(&p->cfg) && ((p->imap_fd = imap_prepare(&p->cfg,
+	    p->datadir, p->pw, err, sizeof(err))) == -1 ||
+	    pipe2(p->imap_ctl, O_CLOEXEC) == -1)) {
+		log_warnx("%s", p->imap_fd == -1 ? err : "pipe");
+		return -1;
 	}
-	if (P.cfg.imap == IMAP_EXTERNAL && (P.imap_fd =
-	    imap_prepare_external(datadir, err, sizeof(err))) == -1) {
+	if (p->cfg.imap == IMAP_EXTERNAL && (p->imap_fd =
+	    imap_prepare_external(p->datadir, err, sizeof(err))) == -1) {
 		log_warnx("%s", err);
-		return 1;
+		return -1;
 	}
 	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0,
-	    P.auth_sp) == -1 || socketpair(AF_UNIX, SOCK_SEQPACKET |
-	    SOCK_CLOEXEC, 0, P.queue_sp) == -1)
+	    p->auth_sp) == -1 || socketpair(AF_UNIX, SOCK_SEQPACKET |
+	    SOCK_CLOEXEC, 0, p->queue_sp) == -1)
 		fatal("socketpair");
-	if (lifeline_open(P.life) == -1)
+	if (lifeline_open(p->life) == -1)
 		fatal("pipe");
-	P.self = getpid();
+	p->self = getpid();
+	return 0;
+}
+
+/*
+ * Fork the children with the signals blocked (parent_wait takes them
+ * with sigwait), close what only they need, and drop to the server's
+ * user.
+ */
+static void
+parent_start(struct parent *p)
+{
+	sigset_t	set;
+	size_t		i;
+
 	/* smtp talks on [0] of each pair; auth and queue on [1] */
 	sigemptyset(&set);
 	sigaddset(&set, SIGTERM);
@@ -363,28 +401,26 @@ parent_serve(const char *datadir)
 	sigaddset(&set, SIGCHLD);
 	sigaddset(&set, SIGHUP);
 	sigprocmask(SIG_BLOCK, &set, NULL);
-	P.pid[CHILD_AUTH] = parent_fork(&P, CHILD_AUTH);
-	P.pid[CHILD_QUEUE] = parent_fork(&P, CHILD_QUEUE);
-	P.pid[CHILD_SMTP] = parent_fork(&P, CHILD_SMTP);
-	if (P.imap_ctl[0] != -1) {
-		P.pid[CHILD_IMAP] = parent_fork(&P, CHILD_IMAP);
-		close(P.imap_ctl[0]);
+	p->pid[CHILD_AUTH] = parent_fork(p, CHILD_AUTH);
+	p->pid[CHILD_QUEUE] = parent_fork(p, CHILD_QUEUE);
+	p->pid[CHILD_SMTP] = parent_fork(p, CHILD_SMTP);
+	if (p->imap_ctl[0] != -1) {
+		p->pid[CHILD_IMAP] = parent_fork(p, CHILD_IMAP);
+		close(p->imap_ctl[0]);
 	}
-	if (P.imap_fd != -1)
-		close(P.imap_fd);
-	for (i = 0; i < P.nls; i++)
-		close(P.ls[i].fd);
-	close(P.auth_sp[0]);
-	close(P.auth_sp[1]);
-	close(P.queue_sp[0]);
-	close(P.queue_sp[1]);
-	close(P.life[0]);	/* [1] stays open until this process ends */
-	SSL_CTX_free(P.tls);
-	if (P.pw != NULL && util_drop_privileges(P.pw, NULL) == -1)
-		fatal("cannot drop privileges to %s", P.pw->pw_name);
+	if (p->imap_fd != -1)
+		close(p->imap_fd);
+	for (i = 0; i < p->nls; i++)
+		close(p->ls[i].fd);
+	close(p->auth_sp[0]);
+	close(p->auth_sp[1]);
+	close(p->queue_sp[0]);
+	close(p->queue_sp[1]);
+	close(p->life[0]);	/* [1] stays open until this process ends */
+	SSL_CTX_free(p->tls);
+	if (p->pw != NULL && util_drop_privileges(p->pw, NULL) == -1)
+		fatal("cannot drop privileges to %s", p->pw->pw_name);
 	log_info("postern started: auth=%ld queue=%ld smtp=%ld imap=%ld",
-	    (long)P.pid[CHILD_AUTH], (long)P.pid[CHILD_QUEUE],
-	    (long)P.pid[CHILD_SMTP], (long)P.pid[CHILD_IMAP]);
-	rc = parent_wait(&P);
-	return rc;
+	    (long)p->pid[CHILD_AUTH], (long)p->pid[CHILD_QUEUE],
+	    (long)p->pid[CHILD_SMTP], (long)p->pid[CHILD_IMAP]);
 }

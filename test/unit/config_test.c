@@ -24,6 +24,7 @@
 #include <cmocka.h>
 
 #include "core/config.h"
+#include "core/config_int.h"
 
 #define ERR_MAX		1024
 
@@ -462,6 +463,8 @@ static void	 test_listen_good(void **);
 static void	 test_listen_bad_keeps_out(void **);
 static void	 test_listen_max(void **);
 static void	 test_defaults(void **);
+static void	 test_defaults_parse(void **);
+static void	 test_defaults_more(void **);
 static void	 test_missing_file(void **);
 static void	 test_directory(void **);
 static void	 test_path_stored(void **);
@@ -696,6 +699,67 @@ test_defaults(void **state)
 	assert_int_equal(cfg.auth_familiar_v6, 128);
 }
 
+/* Every row's default passes its own parser, and every key has one. */
+static void
+test_defaults_parse(void **state)
+{
+	struct config	cfg;
+	char		why[256];
+	size_t		i;
+
+	assert_true(config_nkeys > 0);
+	for (i = 0; i < config_nkeys; i++) {
+		config_defaults(&cfg);
+		assert_true(config_keys[i].def != NULL ||
+		    config_keys[i].def_fn != NULL);
+		why[0] = '\0';
+		if (config_key_default(&cfg, &config_keys[i], why,
+		    sizeof(why)) == -1)
+			fail_msg("default of %s: %s", config_keys[i].name, why);
+	}
+}
+
+/* The values config_defaults() gave before the defaults moved into rows. */
+static void
+test_defaults_more(void **state)
+{
+	struct config	cfg;
+
+	memset(&cfg, 0xa5, sizeof(cfg));
+	config_defaults(&cfg);
+	assert_int_equal(cfg.auth_fail_limit, 5);
+	assert_int_equal(cfg.auth_fail_window_ms, 900000);
+	assert_int_equal(cfg.auth_lock_time_ms, 1800000);
+	assert_int_equal(cfg.auth_ip_fail_limit, 10);
+	assert_int_equal(cfg.auth_cache_ttl_ms, 300000);
+	assert_int_equal(cfg.require_host_match, 0);
+	assert_string_equal(cfg.imap_host, "");
+	assert_int_equal(cfg.imap_port, 993);
+	assert_int_equal(cfg.submission_port, 587);
+	assert_string_equal(cfg.dovecot, "/usr/sbin/dovecot");
+	assert_int_equal(cfg.imap, access("/usr/sbin/dovecot", X_OK) == 0 ?
+	    IMAP_DOVECOT : IMAP_NONE);
+	assert_int_equal(cfg.imap_max_userip_connections, 50);
+	assert_int_equal(cfg.delivery, DELIVERY_YES);
+	assert_int_equal(cfg.delivery_workers, 20);
+	assert_int_equal(cfg.destination_concurrency, 10);
+	assert_int_equal(cfg.retry_min_ms, 300000);
+	assert_int_equal(cfg.retry_max_ms, 3600000);
+	assert_int_equal(cfg.queue_lifetime_ms, 5 * 86400000U);
+	assert_int_equal(cfg.timeout_connect_ms, 30000);
+	assert_int_equal(cfg.timeout_outbound_ms, 300000);
+	assert_int_equal(cfg.outbound_port, 25);
+	assert_int_equal(cfg.outbound_tls, OUTBOUND_TLS_OPPORTUNISTIC);
+	assert_string_equal(cfg.dns_server, "");
+	assert_string_equal(cfg.relayhost, "");
+	assert_int_equal(cfg.relayhost_port, 587);
+	assert_int_equal(cfg.relayhost_tls, RELAY_TLS_STARTTLS);
+	assert_string_equal(cfg.relayhost_user, "");
+	assert_string_equal(cfg.relayhost_password_file, "");
+	assert_int_equal(cfg.relayhost_tls_verify, 1);
+	assert_string_equal(cfg.relayhost_cafile, "");
+}
+
 static void
 test_missing_file(void **state)
 {
@@ -912,6 +976,8 @@ main(void)
 		cmocka_unit_test(test_listen_bad_keeps_out),
 		cmocka_unit_test(test_listen_max),
 		cmocka_unit_test(test_defaults),
+		cmocka_unit_test(test_defaults_parse),
+		cmocka_unit_test(test_defaults_more),
 		cmocka_unit_test(test_missing_file),
 		cmocka_unit_test(test_directory),
 		cmocka_unit_test(test_path_stored),

@@ -1,0 +1,59 @@
+/*
+ * config_int: the private half of config, shared by the file reader
+ * (config.c) and the key table with its value parsers (config_keys.c).
+ *
+ * Each row of config_keys[] holds a key's name, its parser, the field it
+ * sets, its bounds and its default.  The default is written as the value
+ * a file would give and goes through the row's own parser, so a default
+ * is checked exactly like a configured value; config_defaults() applies
+ * every row.  A default that depends on the machine (the host name,
+ * whether Dovecot is installed) comes from the row's def_fn instead,
+ * applied after every plain default.
+ */
+#ifndef POSTERN_CONFIG_INT_H
+#define POSTERN_CONFIG_INT_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "core/config.h"
+
+#define CONFIG_SHOW_MAX	80		/* bytes of a quoted value in errors */
+#define CONFIG_BLANKS	" \t"
+#define CONFIG_KEYS_MAX	64		/* rows of config_keys[] */
+
+struct config_key;
+
+typedef int	(*config_parser)(struct config *, const struct config_key *,
+		    const char *, char *, size_t);
+
+/* The default of a row that depends on the machine, into buf. */
+typedef const char *(*config_default_fn)(const struct config *, char *,
+		    size_t);
+
+struct config_key {
+	const char		*name;
+	config_parser		 parse;
+	size_t			 off;	/* offsetof() the field it sets */
+	uint64_t		 min;
+	uint64_t		 max;
+	const char		*def;	/* the default, as in a file */
+	config_default_fn	 def_fn; /* or computed (def is NULL) */
+};
+
+extern const struct config_key	config_keys[];
+extern const size_t		config_nkeys;
+
+/*
+ * Set k's field of c to the row's default, through the row's parser.
+ * Returns 0, or -1 with the reason in why (a bug in the table).
+ */
+int	config_key_default(struct config *c, const struct config_key *k,
+	    char *why, size_t whysz);
+
+/* A value made safe and short (CONFIG_SHOW_MAX) for an error message. */
+const char *config_show(char *, size_t, const char *);
+void	config_errf(char *, size_t, const char *, ...)
+	    __attribute__((format(printf, 3, 4)));
+
+#endif

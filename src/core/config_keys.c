@@ -1,0 +1,931 @@
+/*
+ * config_keys: the keys of postern.conf, see config.h and config_int.h.
+ *
+ * One table, config_keys[], lists every key with its parser, bounds and
+ * default; config.c reads the file and hands each value to its row's
+ * parser, and config_defaults() hands each row its default.  Parsers
+ * accept exactly their syntax (no signs, no trailing junk, no silent
+ * clamping) and explain a refusal in a reason string that config_load()
+ * prefixes with "PATH:LINE: key: ".
+ *
+ * Invariants:
+ *  - Every default is the text a file would hold and passes the row's
+ *    own parser (config_test walks the table); a value and its bounds
+ *    sit on one row, so they cannot drift apart.
+ *  - A listener address may appear once across all listener keys (bind
+ *    would fail on the second).
+ *  - Values quoted in errors pass through log_printable(), so a control
+ *    character in the file cannot garble the message.
+ *
+ * Failure: every function returns 0 or -1 and writes the reason to err;
+ * nothing here logs or exits.
+ */
+#include <sys/socket.h>
+
+#include <netinet/in.h>
+#include <arpa/inet.h>
+
+#include <errno.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <unistd.h>
+
+#include "core/config.h"
+#include "core/config_int.h"
+#include "lib/log.h"
+#include "lib/util.h"
+
+#define USER_MAX	32
+#define LABEL_MAX	63		/* RFC 1035 §2.3.4 */
+#define KIB		1024ULL
+#define MIB		(1024 * KIB)
+#define GIB		(1024 * MIB)
+#define SEC		1000ULL		/* durations are kept in ms */
+#define MIN		(60 * SEC)
+#define HOUR		(60 * MIN)
+#define DAY		(24 * HOUR)
+#define DOVECOT		"/usr/sbin/dovecot"
+
+/* Units: the suffix, its multiplier; the first row is the bare number. */
+struct config_unit {
+	const char	*suffix;
+	uint64_t	 mult;
+};
+
+static int	parse_hostname(struct config *, const struct config_key *,
+		    const char *, char *, size_t);
+static int	parse_user(struct config *, const struct config_key *,
+		    const char *, char *, size_t);
+static int	parse_listener(struct config *, const struct config_key *,
+		    const char *, char *, size_t);
+static int	parse_size(struct config *, const struct config_key *,
+		    const char *, char *, size_t);
+static int	parse_bool(struct config *, const struct config_key *,
+		    const char *, char *, size_t);
+static int	parse_delivery(struct config *, const struct config_key *,
+		    const char *, char *, size_t);
+static int	parse_opt_host(struct config *, const struct config_key *,
+		    const char *, char *, size_t);
+static int	parse_uint(struct config *, const struct config_key *,
+		    const char *, char *, size_t);
+static int	parse_duration(struct config *, const struct config_key *,
+		    const char *, char *, size_t);
+static int	parse_mechanisms(struct config *, const struct config_key *,
+		    const char *, char *, size_t);
+static int	parse_prefixes(struct config *, const struct config_key *,
+		    const char *, char *, size_t);
+static int	parse_choice(struct config *, const struct config_key *,
+		    const char *, char *, size_t);
+static int	parse_endpoint(struct config *, const struct config_key *,
+		    const char *, char *, size_t);
+static int	parse_relayhost(struct config *, const struct config_key *,
+		    const char *, char *, size_t);
+static int	parse_text(struct config *, const struct config_key *,
+		    const char *, char *, size_t);
+static int	parse_log_level(struct config *, const struct config_key *,
+		    const char *, char *, size_t);
+static int	parse_u64(const char *, const char **, uint64_t *);
+static int	parse_unit(const char *, const struct config_unit *, size_t,
+		    uint64_t *);
+static void	unit_text(char *, size_t, uint64_t,
+		    const struct config_unit *, size_t);
+static const char *domain_check(const char *);
+static int	user_check(const char *);
+static int	listen_item(const char *, size_t, struct config_listen *,
+		    char *, size_t);
+static const char *listen_split(char *, char **, char **, int *);
+static int	listen_addr(struct config_listen *, int, const char *,
+		    in_port_t);
+static int	listen_port(const char *, in_port_t *);
+static int	listen_equal(const struct config_listen *,
+		    const struct config_listen *);
+static int	listen_clash(const struct config *, enum listen_kind,
+		    char *, size_t);
+static const char *default_hostname(const struct config *, char *, size_t);
+static const char *default_imap(const struct config *, char *, size_t);
+
+#define OFF(f)	offsetof(struct config, f)
+
+/*
+ * Listener keys come first, in enum listen_kind order: off is the kind.
+ * Columns: name, parser, field, min, max, default, computed default.
+ */
+const struct config_key config_keys[] = {
+	{ "submission", parse_listener, LISTEN_SUBMISSION, 0, 0, "", NULL },
+	{ "smtps", parse_listener, LISTEN_SMTPS, 0, 0, "", NULL },
+	{ "mx", parse_listener, LISTEN_MX, 0, 0, "", NULL },
+	{ "imap_listen", parse_listener, LISTEN_IMAP, 0, 0, "", NULL },
+	{ "imaps_listen", parse_listener, LISTEN_IMAPS, 0, 0, "", NULL },
+	{ "hostname", parse_hostname, OFF(hostname), 0, 0, NULL,
+	    default_hostname },
+	{ "user", parse_user, OFF(user), 0, 0, "postern", NULL },
+	{ "max_message_size", parse_size, OFF(max_message_size), KIB,
+	    2 * GIB, "35M", NULL },
+	{ "max_recipients", parse_uint, OFF(max_recipients), 1, 10000, "100",
+	    NULL },
+	{ "max_errors", parse_uint, OFF(max_errors), 1, 1000, "10", NULL },
+	{ "max_sessions", parse_uint, OFF(max_sessions), 1, 1000000, "10000",
+	    NULL },
+	/* 100ms minimum so tests can use short timeouts */
+	{ "timeout_command", parse_duration, OFF(timeout_command_ms), 100,
+	    HOUR, "300s", NULL },
+	{ "timeout_data", parse_duration, OFF(timeout_data_ms), 100, HOUR,
+	    "180s", NULL },
+	{ "timeout_tls", parse_duration, OFF(timeout_tls_ms), 100, HOUR,
+	    "60s", NULL },
+	{ "greet_delay", parse_duration, OFF(greet_delay_ms), 0, MIN, "0",
+	    NULL },
+	{ "shutdown_grace", parse_duration, OFF(shutdown_grace_ms), 0, HOUR,
+	    "10s", NULL },
+	{ "auth_workers", parse_uint, OFF(auth_workers), 1, 64, "2", NULL },
+	{ "auth_mechanisms", parse_mechanisms, 0, 0, 0, "PLAIN LOGIN", NULL },
+	{ "log_level", parse_log_level, OFF(log_level), 0, 0, "info", NULL },
+	{ "auth_fail_limit", parse_uint, OFF(auth_fail_limit), 1, 1000, "5",
+	    NULL },
+	{ "auth_fail_window", parse_duration, OFF(auth_fail_window_ms), SEC,
+	    DAY, "15m", NULL },
+	{ "auth_lock_time", parse_duration, OFF(auth_lock_time_ms), SEC,
+	    7 * DAY, "30m", NULL },
+	{ "auth_ip_fail_limit", parse_uint, OFF(auth_ip_fail_limit), 0,
+	    100000, "10", NULL },
+	{ "auth_familiar_days", parse_uint, OFF(auth_familiar_days), 0, 365,
+	    "30", NULL },
+	/* no wider than /16 and /32: a cloud provider's other customers
+	   must not count as the owner's network */
+	{ "auth_familiar_prefix", parse_prefixes, 0, 0, 0, "32,128", NULL },
+	{ "require_host_match", parse_bool, OFF(require_host_match), 0, 0,
+	    "no", NULL },
+	{ "auth_cache_ttl", parse_duration, OFF(auth_cache_ttl_ms), 0, DAY,
+	    "5m", NULL },
+	{ "imap_host", parse_opt_host, OFF(imap_host), 0, 0, "", NULL },
+	{ "imap_port", parse_uint, OFF(imap_port), 1, 65535, "993", NULL },
+	{ "submission_port", parse_uint, OFF(submission_port), 1, 65535,
+	    "587", NULL },
+	/* dovecot when its binary (the dovecot key) is installed */
+	{ "imap", parse_choice, OFF(imap), 0, 0, NULL, default_imap },
+	{ "dovecot", parse_text, OFF(dovecot), 1, PATH_MAX, DOVECOT, NULL },
+	/* a platform holds sync and warm-up sessions per mailbox and IP */
+	{ "imap_max_userip_connections", parse_uint,
+	    OFF(imap_max_userip_connections), 1, 100000, "50", NULL },
+	{ "delivery", parse_delivery, OFF(delivery), 0, 0, "yes", NULL },
+	{ "delivery_workers", parse_uint, OFF(delivery_workers), 1, 256, "20",
+	    NULL },
+	{ "destination_concurrency", parse_uint,
+	    OFF(destination_concurrency), 1, 1000, "10", NULL },
+	{ "retry_min", parse_duration, OFF(retry_min_ms), 100, DAY, "5m",
+	    NULL },
+	{ "retry_max", parse_duration, OFF(retry_max_ms), 100, 7 * DAY, "1h",
+	    NULL },
+	{ "queue_lifetime", parse_duration, OFF(queue_lifetime_ms), SEC,
+	    30 * DAY, "5d", NULL },
+	{ "timeout_connect", parse_duration, OFF(timeout_connect_ms), 100,
+	    HOUR, "30s", NULL },
+	{ "timeout_outbound", parse_duration, OFF(timeout_outbound_ms), 100,
+	    HOUR, "300s", NULL },
+	{ "outbound_port", parse_uint, OFF(outbound_port), 1, 65535, "25",
+	    NULL },
+	{ "outbound_tls", parse_choice, OFF(outbound_tls), 0, 0,
+	    "opportunistic", NULL },
+	{ "dns_server", parse_endpoint, OFF(dns_server), 0, 0, "", NULL },
+	/* empty: deliver by MX; relayhost_port then 587 */
+	{ "relayhost", parse_relayhost, 0, 0, 0, "", NULL },
+	{ "relayhost_tls", parse_choice, OFF(relayhost_tls), 0, 0, "starttls",
+	    NULL },
+	{ "relayhost_user", parse_text, OFF(relayhost_user), 0,
+	    sizeof(((struct config *)0)->relayhost_user), "", NULL },
+	{ "relayhost_password_file", parse_text,
+	    OFF(relayhost_password_file), 0, PATH_MAX, "", NULL },
+	{ "relayhost_tls_verify", parse_bool, OFF(relayhost_tls_verify), 0,
+	    0, "yes", NULL },
+	{ "relayhost_cafile", parse_text, OFF(relayhost_cafile), 0, PATH_MAX,
+	    "", NULL },
+};
+#define NKEYS	(sizeof(config_keys) / sizeof(config_keys[0]))
+const size_t config_nkeys = NKEYS;
+_Static_assert(NKEYS <= CONFIG_KEYS_MAX, "raise CONFIG_KEYS_MAX");
+
+/* Row 0 is the bare number; then the largest unit first, for unit_text(). */
+static const struct config_unit size_units[] = {
+	{ "", 1 }, { "G", GIB }, { "M", MIB }, { "K", KIB },
+	{ "g", GIB }, { "m", MIB }, { "k", KIB },
+};
+static const struct config_unit duration_units[] = {
+	{ "", SEC }, { "d", DAY }, { "h", HOUR }, { "m", MIN }, { "s", SEC },
+	{ "ms", 1 },
+};
+#define NSIZE		(sizeof(size_units) / sizeof(size_units[0]))
+#define NSIZE_SHOWN	4	/* size_units[] rows that unit_text uses */
+#define NDURATION	(sizeof(duration_units) / sizeof(duration_units[0]))
+
+static const struct {
+	const char	*name;
+	size_t		 off;
+} mechanisms[] = {
+	{ "PLAIN", OFF(auth_plain) },
+	{ "LOGIN", OFF(auth_login) },
+};
+#define NMECH	(sizeof(mechanisms) / sizeof(mechanisms[0]))
+
+int
+config_key_default(struct config *c, const struct config_key *k, char *why,
+    size_t whysz)
+{
+	char		 buf[256];
+	const char	*def = k->def;
+
+	if (def == NULL && k->def_fn != NULL)
+		def = k->def_fn(c, buf, sizeof(buf));
+	if (def == NULL) {
+		config_errf(why, whysz, "%s: no default", k->name);
+		return -1;
+	}
+	return k->parse(c, k, def, why, whysz);
+}
+
+/* This machine's name when it is a valid domain name, else localhost. */
+static const char *
+default_hostname(const struct config *c, char *buf, size_t bufsz)
+{
+	if (gethostname(buf, bufsz) == -1)
+		buf[0] = '\0';
+	buf[bufsz - 1] = '\0';
+	return domain_check(buf) == NULL ? buf : "localhost";
+}
+
+/* Serve IMAP with Dovecot when its binary is there. */
+static const char *
+default_imap(const struct config *c, char *buf, size_t bufsz)
+{
+	return access(c->dovecot, X_OK) == 0 ? "dovecot" : "none";
+}
+
+/*
+ * Digits only: no sign, no blanks, no base prefix.  *end is left at the
+ * first non-digit.  Returns -1 without digits or on overflow.
+ */
+static int
+parse_u64(const char *s, const char **end, uint64_t *v)
+{
+	uint64_t	n = 0, d;
+	const char	*p;
+
+	for (p = s; *p >= '0' && *p <= '9'; p++) {
+		d = (uint64_t)(*p - '0');
+		if (n > (UINT64_MAX - d) / 10)
+			return -1;
+		n = n * 10 + d;
+	}
+	*end = p;
+	*v = n;
+	return p == s ? -1 : 0;
+}
+
+/* A number with one of the suffixes in units[], scaled by its mult. */
+static int
+parse_unit(const char *s, const struct config_unit *units, size_t nunits,
+    uint64_t *v)
+{
+	const char	*end;
+	uint64_t	 n;
+	size_t		 i;
+
+	if (parse_u64(s, &end, &n) == -1)
+		return -1;
+	for (i = 0; i < nunits; i++) {
+		if (strcmp(end, units[i].suffix) != 0)
+			continue;
+		if (n > UINT64_MAX / units[i].mult)
+			return -1;
+		*v = n * units[i].mult;
+		return 0;
+	}
+	return -1;
+}
+
+/* v in the largest unit of units[1..n) that divides it, for messages. */
+static void
+unit_text(char *buf, size_t bufsz, uint64_t v, const struct config_unit *units,
+    size_t nunits)
+{
+	size_t	i;
+
+	for (i = 1; v != 0 && i < nunits; i++) {
+		if (v % units[i].mult == 0) {
+			snprintf(buf, bufsz, "%ju%s",
+			    (uintmax_t)(v / units[i].mult), units[i].suffix);
+			return;
+		}
+	}
+	snprintf(buf, bufsz, "%ju", (uintmax_t)v);
+}
+
+static int
+parse_uint(struct config *c, const struct config_key *k, const char *val,
+    char *why, size_t whysz)
+{
+	char		 shown[CONFIG_SHOW_MAX];
+	const char	*end;
+	uint64_t	 v;
+
+	if (parse_u64(val, &end, &v) == -1 || *end != '\0' || v < k->min ||
+	    v > k->max) {
+		config_errf(why, whysz,
+		    "'%s' is not a number between %ju and %ju",
+		    config_show(shown, sizeof(shown), val), (uintmax_t)k->min,
+		    (uintmax_t)k->max);
+		return -1;
+	}
+	*(unsigned *)(void *)((char *)c + k->off) = (unsigned)v;
+	return 0;
+}
+
+/* RFC 1870 SIZE: octets, with an optional K, M or G (powers of 1024). */
+static int
+parse_size(struct config *c, const struct config_key *k, const char *val,
+    char *why, size_t whysz)
+{
+	char		shown[CONFIG_SHOW_MAX], lo[32], hi[32];
+	uint64_t	v;
+
+	if (parse_unit(val, size_units, NSIZE, &v) == -1 || v < k->min ||
+	    v > k->max) {
+		unit_text(lo, sizeof(lo), k->min, size_units, NSIZE_SHOWN);
+		unit_text(hi, sizeof(hi), k->max, size_units, NSIZE_SHOWN);
+		config_errf(why, whysz, "'%s' is not a size between %s and %s "
+		    "(octets, or a number with K, M or G)",
+		    config_show(shown, sizeof(shown), val), lo, hi);
+		return -1;
+	}
+	*(uint64_t *)(void *)((char *)c + k->off) = v;
+	return 0;
+}
+
+/* A number with an optional ms, s, m or h; a plain number is seconds. */
+static int
+parse_duration(struct config *c, const struct config_key *k,
+    const char *val, char *why, size_t whysz)
+{
+	char		shown[CONFIG_SHOW_MAX], lo[32], hi[32];
+	uint64_t	v;
+
+	if (parse_unit(val, duration_units, NDURATION, &v) == -1 ||
+	    v < k->min || v > k->max) {
+		unit_text(lo, sizeof(lo), k->min, duration_units, NDURATION);
+		unit_text(hi, sizeof(hi), k->max, duration_units, NDURATION);
+		config_errf(why, whysz,
+		    "'%s' is not a duration between %s and %s "
+		    "(a number with ms, s, m, h or d; plain is seconds)",
+		    config_show(shown, sizeof(shown), val), lo, hi);
+		return -1;
+	}
+	*(unsigned *)(void *)((char *)c + k->off) = (unsigned)v;
+	return 0;
+}
+
+/*
+ * A domain name as in RFC 1035 §2.3.1 (letters, digits and hyphens,
+ * RFC 1123 §2.1 allows a leading digit), at most 253 octets, labels of
+ * 1..63.  Returns NULL, or why not.
+ */
+static const char *
+domain_check(const char *s)
+{
+	size_t	len, n;
+
+	if (*s == '\0')
+		return "empty";
+	if (strlen(s) > CONFIG_HOST_MAX)
+		return "longer than 253 characters";
+	for (; ; s += len + 1) {
+		len = strcspn(s, ".");
+		if (len == 0)
+			return "empty label";
+		if (len > LABEL_MAX)
+			return "label longer than 63 characters";
+		n = strspn(s, "abcdefghijklmnopqrstuvwxyz"
+		    "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-");
+		if (n < len)
+			return "only letters, digits, '-' and '.' are allowed";
+		if (s[0] == '-' || s[len - 1] == '-')
+			return "a label starts or ends with '-'";
+		if (s[len] == '\0')
+			return NULL;
+	}
+}
+
+static int
+parse_hostname(struct config *c, const struct config_key *k,
+    const char *val, char *why, size_t whysz)
+{
+	char		 shown[CONFIG_SHOW_MAX];
+	const char	*bad;
+
+	if ((bad = domain_check(val)) != NULL) {
+		config_errf(why, whysz, "'%s' is not a valid domain name: %s",
+		    config_show(shown, sizeof(shown), val), bad);
+		return -1;
+	}
+	snprintf(c->hostname, sizeof(c->hostname), "%s", val);
+	return 0;
+}
+
+static int
+parse_bool(struct config *c, const struct config_key *k, const char *val,
+    char *why, size_t whysz)
+{
+	char	shown[CONFIG_SHOW_MAX];
+	int	*out = (int *)(void *)((char *)c + k->off);
+
+	if (strcmp(val, "yes") == 0 || strcmp(val, "true") == 0)
+		*out = 1;
+	else if (strcmp(val, "no") == 0 || strcmp(val, "false") == 0)
+		*out = 0;
+	else {
+		config_errf(why, whysz, "'%s' is not yes or no",
+		    config_show(shown, sizeof(shown), val));
+		return -1;
+	}
+	return 0;
+}
+
+/* yes | no (as a boolean) | discard */
+static int
+parse_delivery(struct config *c, const struct config_key *k, const char *val,
+    char *why, size_t whysz)
+{
+	char	shown[CONFIG_SHOW_MAX];
+	int	on;
+
+	if (strcmp(val, "discard") == 0) {
+		c->delivery = DELIVERY_DISCARD;
+		return 0;
+	}
+	if (parse_bool(c, k, val, why, whysz) == -1) {
+		config_errf(why, whysz, "'%s' is not yes, no or discard",
+		    config_show(shown, sizeof(shown), val));
+		return -1;
+	}
+	on = *(int *)(void *)((char *)c + k->off);
+	c->delivery = on ? DELIVERY_YES : DELIVERY_NO;
+	return 0;
+}
+
+/* Keyword values of the enum keys, in enum order. */
+static const struct {
+	size_t		 off;
+	const char	*words[4];
+} choices[] = {
+	{ OFF(outbound_tls), { "none", "opportunistic", "required", NULL } },
+	{ OFF(relayhost_tls), { "starttls", "implicit", "none", NULL } },
+	{ OFF(imap), { "none", "dovecot", "external", NULL } },
+};
+
+static int
+parse_choice(struct config *c, const struct config_key *k, const char *val,
+    char *why, size_t whysz)
+{
+	char	shown[CONFIG_SHOW_MAX];
+	size_t	i, w;
+
+	for (i = 0; i < sizeof(choices) / sizeof(choices[0]); i++) {
+		if (choices[i].off != k->off)
+			continue;
+		for (w = 0; choices[i].words[w] != NULL; w++)
+			if (strcmp(val, choices[i].words[w]) == 0) {
+				*(int *)(void *)((char *)c + k->off) = (int)w;
+				return 0;
+			}
+		config_errf(why, whysz, "'%s' is not one of %s, %s%s%s",
+		    config_show(shown, sizeof(shown), val), choices[i].words[0],
+		    choices[i].words[1], choices[i].words[2] ? ", " : "",
+		    choices[i].words[2] ? choices[i].words[2] : "");
+		return -1;
+	}
+	config_errf(why, whysz, "internal: no choices");
+	return -1;
+}
+
+/* Free text without control characters, bounded by k->max. */
+static int
+parse_text(struct config *c, const struct config_key *k, const char *val,
+    char *why, size_t whysz)
+{
+	const char	*p;
+
+	for (p = val; *p; p++)
+		if ((unsigned char)*p < 0x20 || *p == 0x7f) {
+			config_errf(why, whysz, "control character in value");
+			return -1;
+		}
+	if (util_strlcpy((char *)c + k->off, val, k->max) == -1) {
+		config_errf(why, whysz, "value too long");
+		return -1;
+	}
+	return 0;
+}
+
+/* A numeric ADDR, ADDR:PORT or [IPv6]:PORT, or empty (the system's). */
+static int
+parse_endpoint(struct config *c, const struct config_key *k,
+    const char *val, char *why, size_t whysz)
+{
+	struct config_listen	l;
+	char			tmp[80], shown[CONFIG_SHOW_MAX];
+	size_t			n = 0;
+
+	if (*val != '\0') {
+		if (strchr(val, ':') == NULL || (val[0] != '[' &&
+		    strchr(val, ':') != strrchr(val, ':')))
+			snprintf(tmp, sizeof(tmp), strchr(val, ':') ?
+			    "[%s]:53" : "%s:53", val);
+		else
+			snprintf(tmp, sizeof(tmp), "%s", val);
+		if (config_parse_listen(tmp, &l, &n, why, whysz) == -1 ||
+		    n != 1) {
+			config_errf(why, whysz,
+			    "'%s' is not ADDR[:PORT] with a "
+			    "numeric address",
+			    config_show(shown, sizeof(shown), val));
+			return -1;
+		}
+	}
+	if (util_strlcpy((char *)c + k->off, val, 64) == -1) {
+		config_errf(why, whysz, "value too long");
+		return -1;
+	}
+	return 0;
+}
+
+/* HOST[:PORT] or [HOST]:PORT; empty: deliver by MX. */
+static int
+parse_relayhost(struct config *c, const struct config_key *k,
+    const char *val, char *why, size_t whysz)
+{
+	char		 host[CONFIG_HOST_MAX + 3], shown[CONFIG_SHOW_MAX];
+	const char	*colon, *bad;
+	size_t		 hlen;
+	unsigned long	 port = 587;
+	char		*end;
+
+	c->relayhost[0] = '\0';
+	if (*val == '\0') {
+		c->relayhost_port = (unsigned)port;
+		return 0;
+	}
+	colon = strrchr(val, ':');
+	if (val[0] == '[') {
+		const char *rb = strchr(val, ']');
+
+		if (rb == NULL || (rb[1] != '\0' && rb[1] != ':'))
+			goto bad;
+		hlen = (size_t)(rb - val - 1);
+		colon = rb[1] == ':' ? rb + 1 : NULL;
+		val++;
+	} else
+		hlen = colon ? (size_t)(colon - val) : strlen(val);
+	if (hlen == 0 || hlen >= sizeof(host))
+		goto bad;
+	memcpy(host, val, hlen);
+	host[hlen] = '\0';
+	if (colon != NULL) {
+		errno = 0;
+		port = strtoul(colon + 1, &end, 10);
+		if (colon[1] == '\0' || *end != '\0' || port == 0 ||
+		    port > 65535)
+			goto bad;
+	}
+	if ((bad = domain_check(host)) != NULL &&
+	    strspn(host, "0123456789.:abcdefABCDEF") != hlen)
+		goto bad;
+	memcpy(c->relayhost, host, hlen + 1);
+	c->relayhost_port = (unsigned)port;
+	return 0;
+bad:
+	config_errf(why, whysz, "'%s' is not HOST[:PORT]",
+	    config_show(shown, sizeof(shown), val));
+	return -1;
+}
+
+/* A host name, or empty for none. */
+static int
+parse_opt_host(struct config *c, const struct config_key *k,
+    const char *val, char *why, size_t whysz)
+{
+	char		 shown[CONFIG_SHOW_MAX];
+	const char	*bad;
+	char		*out = (char *)c + k->off;
+
+	if (*val != '\0' && (bad = domain_check(val)) != NULL) {
+		config_errf(why, whysz, "'%s' is not a valid host name: %s",
+		    config_show(shown, sizeof(shown), val), bad);
+		return -1;
+	}
+	snprintf(out, CONFIG_HOST_MAX + 1, "%s", val);
+	return 0;
+}
+
+/* The portable subset of user names: [a-z_][a-z0-9_-]*, 1..32. */
+static int
+user_check(const char *s)
+{
+	size_t	len = strlen(s);
+
+	if (len == 0 || len > USER_MAX || strchr("0123456789-", *s) != NULL)
+		return -1;
+	return strspn(s, "abcdefghijklmnopqrstuvwxyz0123456789_-") == len ?
+	    0 : -1;
+}
+
+static int
+parse_user(struct config *c, const struct config_key *k, const char *val,
+    char *why, size_t whysz)
+{
+	char	shown[CONFIG_SHOW_MAX];
+
+	if (user_check(val) == -1) {
+		config_errf(why, whysz, "'%s' is not a valid user name "
+		    "(1 to 32 of a-z 0-9 _ -, not starting with a digit or -)",
+		    config_show(shown, sizeof(shown), val));
+		return -1;
+	}
+	snprintf(c->user, sizeof(c->user), "%s", val);
+	return 0;
+}
+
+/* A space-separated set of SASL mechanisms, case-insensitive. */
+/*
+ * auth_familiar_prefix: "V4,V6", the prefix lengths that cut a client
+ * address to the network the familiar-client rule remembers: 16 to 32
+ * for IPv4, 32 to 128 for IPv6 (blanks around the comma allowed).
+ */
+static int
+parse_prefixes(struct config *c, const struct config_key *k,
+    const char *val, char *why, size_t whysz)
+{
+	char		 shown[CONFIG_SHOW_MAX];
+	const char	*p;
+	uint64_t	 v4, v6;
+
+	if (parse_u64(val, &p, &v4) == -1)
+		goto bad;
+	p += strspn(p, CONFIG_BLANKS);
+	if (*p++ != ',')
+		goto bad;
+	p += strspn(p, CONFIG_BLANKS);
+	if (parse_u64(p, &p, &v6) == -1 || *p != '\0' || v4 < 16 ||
+	    v4 > 32 || v6 < 32 || v6 > 128)
+		goto bad;
+	c->auth_familiar_v4 = (unsigned)v4;
+	c->auth_familiar_v6 = (unsigned)v6;
+	return 0;
+bad:
+	config_errf(why, whysz,
+	    "'%s' is not IPV4,IPV6 prefix lengths (16 to 32, "
+	    "32 to 128; e.g. 24,64)", config_show(shown, sizeof(shown), val));
+	return -1;
+}
+
+static int
+parse_mechanisms(struct config *c, const struct config_key *k,
+    const char *val, char *why, size_t whysz)
+{
+	char		 shown[CONFIG_SHOW_MAX], word[CONFIG_SHOW_MAX];
+	const char	*p;
+	int		 on[NMECH] = { 0 }, any = 0;
+	size_t		 len, i;
+
+	for (p = val + strspn(val, CONFIG_BLANKS); *p;
+	    p += strspn(p, CONFIG_BLANKS)) {
+		len = strcspn(p, CONFIG_BLANKS);
+		for (i = 0; i < NMECH; i++)
+			if (strlen(mechanisms[i].name) == len &&
+			    strncasecmp(p, mechanisms[i].name, len) == 0)
+				break;
+		log_printable(word, sizeof(word), p, len);
+		if (i == NMECH) {
+			config_errf(why, whysz, "unknown mechanism '%s' "
+			    "(PLAIN and LOGIN are supported)", word);
+			return -1;
+		}
+		if (on[i]) {
+			config_errf(why, whysz, "'%s' is listed twice", word);
+			return -1;
+		}
+		on[i] = any = 1;
+		p += len;
+	}
+	if (!any) {
+		config_errf(why, whysz, "'%s' names no mechanism "
+		    "(PLAIN and LOGIN are supported)",
+		    config_show(shown, sizeof(shown), val));
+		return -1;
+	}
+	for (i = 0; i < NMECH; i++)
+		*(int *)(void *)((char *)c + mechanisms[i].off) = on[i];
+	return 0;
+}
+
+static int
+parse_log_level(struct config *c, const struct config_key *k,
+    const char *val, char *why, size_t whysz)
+{
+	char	shown[CONFIG_SHOW_MAX];
+
+	if (log_level_parse(val, &c->log_level) == -1) {
+		config_errf(why, whysz,
+		    "'%s' is not one of error, warning, info, "
+		    "debug", config_show(shown, sizeof(shown), val));
+		return -1;
+	}
+	return 0;
+}
+
+/* k->off is the enum listen_kind; see config_keys[]. */
+static int
+parse_listener(struct config *c, const struct config_key *k,
+    const char *val, char *why, size_t whysz)
+{
+	enum listen_kind	kind = (enum listen_kind)k->off;
+
+	if (config_parse_listen(val, c->listen[kind], &c->nlisten[kind], why,
+	    whysz) == -1)
+		return -1;
+	return listen_clash(c, kind, why, whysz);
+}
+
+/* An address given for kind must not be used by another listener. */
+static int
+listen_clash(const struct config *c, enum listen_kind kind, char *why,
+    size_t whysz)
+{
+	size_t	i, j;
+	int	other;
+
+	for (i = 0; i < c->nlisten[kind]; i++) {
+		for (other = 0; other < LISTEN_KIND_COUNT; other++) {
+			if (other == (int)kind)
+				continue;
+			for (j = 0; j < c->nlisten[other]; j++) {
+				if (!listen_equal(&c->listen[kind][i],
+				    &c->listen[other][j]))
+					continue;
+				config_errf(why, whysz,
+				    "'%s' is also used by %s",
+				    c->listen[kind][i].text,
+				    config_keys[other].name);
+				return -1;
+			}
+		}
+	}
+	return 0;
+}
+
+int
+config_parse_listen(const char *value, struct config_listen *out,
+    size_t *nout, char *err, size_t errsz)
+{
+	struct config_listen	 tmp[CONFIG_LISTEN_MAX];
+	size_t			 n = 0, len, i;
+
+	for (value += strspn(value, CONFIG_BLANKS); *value;
+	    value += strspn(value, CONFIG_BLANKS)) {
+		len = strcspn(value, CONFIG_BLANKS);
+		if (n == CONFIG_LISTEN_MAX) {
+			config_errf(err, errsz, "more than %d addresses",
+			    CONFIG_LISTEN_MAX);
+			return -1;
+		}
+		if (listen_item(value, len, &tmp[n], err, errsz) == -1)
+			return -1;
+		for (i = 0; i < n; i++) {
+			if (listen_equal(&tmp[i], &tmp[n])) {
+				config_errf(err, errsz, "'%s' is listed twice",
+				    tmp[n].text);
+				return -1;
+			}
+		}
+		n++;
+		value += len;
+	}
+	if (n > 0)
+		memcpy(out, tmp, n * sizeof(tmp[0]));
+	*nout = n;
+	return 0;
+}
+
+/* One "A.B.C.D:PORT" or "[IPv6]:PORT"; numeric only, no name lookup. */
+static int
+listen_item(const char *s, size_t len, struct config_listen *l, char *err,
+    size_t errsz)
+{
+	char		 item[sizeof(l->text)], shown[CONFIG_SHOW_MAX];
+	char		 hshown[CONFIG_SHOW_MAX], *host, *ps;
+	const char	*why;
+	in_port_t	 port;
+	int		 v6;
+
+	memset(l, 0, sizeof(*l));
+	if (len >= sizeof(item)) {
+		log_printable(shown, sizeof(shown), s, len);
+		config_errf(err, errsz,
+		    "'%s' is too long for an address", shown);
+		return -1;
+	}
+	memcpy(item, s, len);
+	item[len] = '\0';
+	memcpy(l->text, item, len + 1);
+	config_show(shown, sizeof(shown), item);
+	if ((why = listen_split(item, &host, &ps, &v6)) != NULL) {
+		config_errf(err, errsz, "'%s': %s", shown, why);
+		return -1;
+	}
+	if (listen_port(ps, &port) == -1) {
+		config_errf(err, errsz,
+		    "'%s': port is not a number between 1 and "
+		    "65535", shown);
+		return -1;
+	}
+	if (listen_addr(l, v6, host, port) == -1) {
+		config_errf(err, errsz,
+		    "'%s': '%s' is not a numeric %s address",
+		    shown, config_show(hshown, sizeof(hshown), host),
+		    v6 ? "IPv6" : "IPv4");
+		return -1;
+	}
+	return 0;
+}
+
+/*
+ * Split item in place into host and port strings; *v6 tells whether the
+ * host was in brackets.  Returns NULL, or why not.
+ */
+static const char *
+listen_split(char *item, char **host, char **port, int *v6)
+{
+	char	*sep;
+
+	if (strchr(item, ',') != NULL)
+		return "separate addresses with blanks, not commas";
+	if ((*v6 = item[0] == '[')) {
+		if ((sep = strchr(item, ']')) == NULL || sep[1] != ':')
+			return "expected ADDRESS:PORT or [IPv6]:PORT";
+		*sep++ = '\0';
+		*host = item + 1;
+	} else {
+		if ((sep = strrchr(item, ':')) == NULL)
+			return "expected ADDRESS:PORT or [IPv6]:PORT";
+		*host = item;
+	}
+	*sep = '\0';
+	*port = sep + 1;
+	if (!*v6 && strchr(*host, ':') != NULL)
+		return "write an IPv6 address as [ADDRESS]:PORT";
+	return NULL;
+}
+
+/* Fill l's sockaddr from a numeric host (inet_pton, no DNS). */
+static int
+listen_addr(struct config_listen *l, int v6, const char *host,
+    in_port_t port)
+{
+	struct sockaddr_in	*sin = (struct sockaddr_in *)&l->ss;
+	struct sockaddr_in6	*sin6 = (struct sockaddr_in6 *)&l->ss;
+
+	if (v6) {
+		if (inet_pton(AF_INET6, host, &sin6->sin6_addr) != 1)
+			return -1;
+		sin6->sin6_family = AF_INET6;
+		sin6->sin6_port = htons(port);
+		l->sslen = sizeof(*sin6);
+	} else {
+		if (inet_pton(AF_INET, host, &sin->sin_addr) != 1)
+			return -1;
+		sin->sin_family = AF_INET;
+		sin->sin_port = htons(port);
+		l->sslen = sizeof(*sin);
+	}
+	return 0;
+}
+
+static int
+listen_port(const char *s, in_port_t *port)
+{
+	const char	*end;
+	uint64_t	 v;
+
+	if (parse_u64(s, &end, &v) == -1 || *end != '\0' || v < 1 ||
+	    v > 65535)
+		return -1;
+	*port = (in_port_t)v;
+	return 0;
+}
+
+static int
+listen_equal(const struct config_listen *a, const struct config_listen *b)
+{
+	return a->sslen == b->sslen && memcmp(&a->ss, &b->ss, a->sslen) == 0;
+}
