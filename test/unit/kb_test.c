@@ -51,6 +51,7 @@ static void	test_lookup(void **);
 static void	test_lookup_outlook(void **);
 static void	test_side_names(void **);
 static void	test_server_replies(void **);
+static void	test_every_reply_listed(void **);
 static void	sample_reply(const char *, char *, size_t);
 static const struct kb_entry *find(const char *);
 static int	reload(void **);
@@ -495,6 +496,42 @@ test_server_replies(void **state)
 	}
 }
 
+/*
+ * Every RPL_ macro of replies.h is a row of replies[] (so the test above
+ * sees it), but the fragments that are not whole replies.  Read from
+ * the source, as `make unit` runs from the top of the tree.
+ */
+static void
+test_every_reply_listed(void **state)
+{
+	static const char *const fragments[] = { "RPL_LOCKED_TEXT" };
+	char	 line[512], name[128];
+	size_t	 i, seen = 0;
+	int	 found;
+	FILE	*f;
+
+	f = fopen("src/core/replies.h", "r");
+	if (f == NULL)
+		fail_msg("src/core/replies.h: run from the top of the tree");
+	while (fgets(line, sizeof(line), f) != NULL) {
+		if (sscanf(line, "#define %127[A-Z0-9_]", name) != 1 ||
+		    strncmp(name, "RPL_", 4) != 0)
+			continue;
+		seen++;
+		found = 0;
+		for (i = 0; i < sizeof(fragments) / sizeof(fragments[0]); i++)
+			found |= strcmp(name, fragments[i]) == 0;
+		for (i = 0; i < replies_count && !found; i++)
+			found = strcmp(name, replies[i].name) == 0;
+		if (!found)
+			fail_msg("%s is not in replies[] (core/replies.c)",
+			    name);
+	}
+	fclose(f);
+	assert_int_equal(seen, replies_count +
+	    sizeof(fragments) / sizeof(fragments[0]));
+}
+
 int
 main(void)
 {
@@ -508,6 +545,7 @@ main(void)
 		cmocka_unit_test(test_lookup_outlook),
 		cmocka_unit_test(test_side_names),
 		cmocka_unit_test(test_server_replies),
+		cmocka_unit_test(test_every_reply_listed),
 		/* Last: replaces the loaded set with a small one. */
 		cmocka_unit_test(test_good_text),
 	};
