@@ -18,6 +18,7 @@
 
 #define CONFIG_LISTEN_MAX	8	/* addresses per listener kind */
 #define CONFIG_HOST_MAX		253
+#define CONFIG_TRUSTED_MAX	32	/* auth_trusted_clients ranges */
 
 enum listen_kind {
 	LISTEN_SUBMISSION,	/* 587: STARTTLS, AUTH required */
@@ -88,6 +89,13 @@ struct config {
 	unsigned	auth_familiar_days;
 	unsigned	auth_familiar_v4;	/* network prefix lengths: */
 	unsigned	auth_familiar_v6;	/* 32, 128 the address itself */
+	/* platform ranges never client-locked (auth_trusted_clients) */
+	struct config_net {
+		int		af;		/* AF_INET, AF_INET6 */
+		unsigned char	addr[16];	/* network bytes, host bits 0 */
+		unsigned	prefix;
+	}		auth_trusted[CONFIG_TRUSTED_MAX];
+	size_t		auth_trusted_n;
 	unsigned	auth_cache_ttl_ms;	/* verified-credential cache */
 	int		require_host_match;	/* SNI must serve the domain */
 	char		imap_host[CONFIG_HOST_MAX + 1];	/* for provisioning */
@@ -134,5 +142,11 @@ int	config_load(struct config *, const char *path, char *err,
  */
 int	config_parse_listen(const char *value, struct config_listen *out,
 	    size_t *nout, char *err, size_t errsz);
+
+/*
+ * Is the numeric client address inside one of auth_trusted_clients?
+ * (an IPv4-mapped IPv6 address is taken as its IPv4 address)  1 or 0.
+ */
+int	config_trusted_client(const struct config *, const char *addr);
 
 #endif

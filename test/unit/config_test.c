@@ -76,6 +76,10 @@ struct bad_case {
 #define PREFIX(v)							\
 	"auth_familiar_prefix: '" v "' is not IPV4,IPV6 prefix lengths"	\
 	" (16 to 32, 32 to 128; e.g. 24,64)"
+#define TRUSTED(v)							\
+	"auth_trusted_clients: '" v "' is not a list of ADDRESS/PREFIX"	\
+	" ranges (IPv4 /0..32, IPv6 /0..128; e.g. 192.0.2.0/24,"	\
+	" 2001:db8::/32)"
 #define LEVEL(v)							\
 	"log_level: '" v "' is not one of error, warning, info, debug"
 #define NOTADDR(v)	"mx: '" v "': expected ADDRESS:PORT or [IPv6]:PORT"
@@ -344,6 +348,14 @@ static const struct bad_case bad[] = {
 	B1("auth_familiar_days = 30d", NUM("auth_familiar_days", "30d", "0",
 	    "365")),
 	B1("auth_familiar_prefix = 24", PREFIX("24")),
+	B1("auth_trusted_clients = 192.0.2.0/33", TRUSTED("192.0.2.0/33")),
+	B1("auth_trusted_clients = 10.0.0.0/8, 2001:db8::/129",
+	    TRUSTED("10.0.0.0/8, 2001:db8::/129")),
+	B1("auth_trusted_clients = example.org/24",
+	    TRUSTED("example.org/24")),
+	B1("auth_trusted_clients = 192.0.2.0/", TRUSTED("192.0.2.0/")),
+	B1("auth_trusted_clients = 192.0.2.0/-1", TRUSTED("192.0.2.0/-1")),
+	B1("auth_trusted_clients = 192.0.2/24", TRUSTED("192.0.2/24")),
 	B1("auth_familiar_prefix = 15,64", PREFIX("15,64")),
 	B1("auth_familiar_prefix = 33,64", PREFIX("33,64")),
 	B1("auth_familiar_prefix = 24,31", PREFIX("24,31")),
@@ -474,6 +486,7 @@ static void	 test_line_length(void **);
 static void	 test_nul_byte(void **);
 static void	 test_hostname_lengths(void **);
 static void	 test_small_err_buffer(void **);
+static void	 test_trusted_clients(void **);
 
 /* Write len bytes of text to a new temp file; returns its malloc'd path. */
 static char *
@@ -968,6 +981,46 @@ test_small_err_buffer(void **state)
 	assert_string_equal(err, "");
 }
 
+
+/* auth_trusted_clients: parsed ranges, and which clients fall inside. */
+static void
+test_trusted_clients(void **state)
+{
+	static const char text[] = "auth_trusted_clients = 192.0.2.0/24,"
+	    " 198.51.100.7 2001:db8:a::/48,,203.0.113.129/25\n";
+	static const struct {
+		const char	*addr;
+		int		 in;
+	} cases[] = {
+		{ "192.0.2.0", 1 }, { "192.0.2.255", 1 }, { "192.0.3.0", 0 },
+		{ "198.51.100.7", 1 }, { "198.51.100.8", 0 },
+		{ "203.0.113.128", 1 }, { "203.0.113.127", 0 },
+		{ "::ffff:192.0.2.9", 1 }, { "::ffff:192.0.3.9", 0 },
+		{ "2001:db8:a:ffff::1", 1 }, { "2001:db8:b::1", 0 },
+		{ "::1", 0 }, { "not an address", 0 }, { "", 0 },
+	};
+	struct config	cfg;
+	char		path[PATH_MAX], err[512];
+	size_t		i;
+
+	config_defaults(&cfg);
+	assert_int_equal(cfg.auth_trusted_n, 0);
+	assert_int_equal(config_trusted_client(&cfg, "192.0.2.1"), 0);
+	assert_int_equal(load_text(&cfg, text, sizeof(text) - 1, path, err,
+	    sizeof(err)), 0);
+	assert_int_equal(cfg.auth_trusted_n, 4);
+	assert_int_equal(cfg.auth_trusted[3].prefix, 25);
+	assert_int_equal(cfg.auth_trusted[3].addr[3], 128);	/* host bits */
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
+		assert_int_equal(config_trusted_client(&cfg, cases[i].addr),
+		    cases[i].in);
+	/* a /0 takes in its whole family, no more */
+	assert_int_equal(load_text(&cfg, "auth_trusted_clients = ::/0\n", 28,
+	    path, err, sizeof(err)), 0);
+	assert_int_equal(config_trusted_client(&cfg, "2001:db8::1"), 1);
+	assert_int_equal(config_trusted_client(&cfg, "192.0.2.1"), 0);
+}
+
 int
 main(void)
 {
@@ -987,6 +1040,7 @@ main(void)
 		cmocka_unit_test(test_nul_byte),
 		cmocka_unit_test(test_hostname_lengths),
 		cmocka_unit_test(test_small_err_buffer),
+		cmocka_unit_test(test_trusted_clients),
 	};
 	size_t			 ng = sizeof(good) / sizeof(good[0]);
 	size_t			 nb = sizeof(bad) / sizeof(bad[0]);
