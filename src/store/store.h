@@ -215,14 +215,28 @@ int	store_lock_clear(struct store *, const char *username, int64_t now);
  */
 int	store_login_ok(struct store *, const char *username,
 	    const char *client, int64_t now, const struct store_policy *);
+/*
+ * The client lock (password spraying), if it holds.  It never refuses a
+ * login to a mailbox for which the client is familiar: the caller asks
+ * only for the others.
+ */
 int	store_ip_lock_get(struct store *, const char *client, int64_t now,
 	    int64_t *locked_until);
+/*
+ * Is the client's network familiar to any mailbox (logged in to it
+ * within familiar_time)?  Such a client is not refused at connect time
+ * while client-locked: the connection cannot know the mailbox yet.
+ */
+int	store_client_familiar(struct store *, const char *client,
+	    int64_t now, const struct store_policy *, int *familiar);
 /*
  * Record a failed AUTH.  If it counts (a password guess, not an attempt
  * on a locked name or a host mismatch), apply the policy: lock the
  * client's source (its familiar network, else the unfamiliar sources)
  * after fail_limit counted failures from that source in the window, the
- * client after counted failures for ip_fail_limit distinct usernames.
+ * client after counted failures for ip_fail_limit distinct usernames
+ * from unfamiliar sources (a failure on a mailbox the client is familiar
+ * to never counts toward it; ip_fail_limit 0: no client lock).
  * The resulting lock ends are returned (0 if none).  The history is
  * bounded: failures older than 30 days go, and only the newest
  * failures_max are kept; expired client locks go too.

@@ -23,7 +23,16 @@
  *    make a client familiar.
  *  - Every failure counts toward exactly one username lock, its source's
  *    (auth_failure.source: the familiar network, '' for the unfamiliar
- *    sources), and toward the client's distinct-username count.
+ *    sources).  Only a failure from an unfamiliar source counts toward
+ *    the client's distinct-username count: a platform that logs in to
+ *    hundreds of mailboxes and fails on a few of them (a user changed a
+ *    password) is not spraying, while an address guessing names it has
+ *    never logged in to is.  The caller turns the client count off
+ *    (ip_fail_limit 0) for auth_trusted_clients.
+ *  - A client lock never refuses a login to a mailbox for which the
+ *    client is familiar (auth.c asks store_ip_lock_get only for the
+ *    others), and the connect-time check refuses only a locked client
+ *    familiar to no mailbox (store_client_familiar).
  *  - The unfamiliar sources' count and lock change only through their own
  *    failures, a success of a client that was not yet familiar, admin
  *    unlock or a new password: a familiar login never lifts them, or the
@@ -408,6 +417,29 @@ store_ip_lock_get(struct store *st, const char *client, int64_t now,
 }
 
 int
+store_client_familiar(struct store *st, const char *client, int64_t now,
+    const struct store_policy *p, int *familiar)
+{
+	struct row_ctx	c;
+	char		network[STORE_CLIENT_MAX + 1];
+	int64_t		n = 0;
+
+	*familiar = 0;
+	if (p->familiar_time <= 0 || client == NULL ||
+	    util_addr_network(client, p->familiar_v4, p->familiar_v6,
+	    network, sizeof(network)) == -1 || network[0] == '\0')
+		return STORE_OK;
+	c.out = &n;
+	c.found = 0;
+	if (store_sq(st, store_row_int, &c, NULL, "SELECT EXISTS(SELECT 1 "
+	    "FROM auth_familiar WHERE network = ? AND last_login >= ?)", "si",
+	    network, now - p->familiar_time) != STORE_OK)
+		return STORE_ERR;
+	*familiar = n != 0;
+	return STORE_OK;
+}
+
+int
 store_auth_failure(struct store *st, const char *protocol,
     const char *username, const char *client, const char *reason,
     int counts, int64_t now,
@@ -441,13 +473,16 @@ store_auth_failure(struct store *st, const char *protocol,
 		*user_until = now + p->lock_time;
 		rc = source_lock(st, u, &ss, *user_until);
 	}
+	if (rc != STORE_OK || p->ip_fail_limit == 0 || ss.familiar)
+		return store_tx_end(st, mine, rc);
+	/* spraying: unfamiliar usernames only, familiar ones never count */
 	c.out = &n;
 	c.found = 0;
 	if (rc == STORE_OK)
 		rc = store_sq(st, store_row_int, &c, NULL,
 		    "SELECT count(DISTINCT username) "
 		    "FROM auth_failure WHERE client = ? AND time > ? AND "
-		    "counted = 1", "si", client, since);
+		    "counted = 1 AND source = ''", "si", client, since);
 	if (rc == STORE_OK && p->ip_fail_limit > 0 && n >= p->ip_fail_limit) {
 		*ip_until = now + p->lock_time;
 		rc = store_sq(st, NULL, NULL, NULL,

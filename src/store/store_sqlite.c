@@ -145,6 +145,10 @@ static const char *migrations[] = {
 	"  WHERE locked_until != 0;"
 	"CREATE INDEX auth_lock_until ON auth_lock(locked_until);"
 	"CREATE INDEX ip_lock_until ON ip_lock(locked_until);",
+	/* 6: a locked client familiar to some mailbox is let in at
+	   connect time (store_client_familiar) */
+	"CREATE INDEX auth_familiar_network ON auth_familiar(network,"
+	"  last_login);",
 };
 #define SCHEMA_VERSION	(int)(sizeof(migrations) / sizeof(migrations[0]))
 

@@ -757,6 +757,79 @@ test_migration_keeps_locks(void **state)
 	store_close(st);
 }
 
+
+/*
+ * Issue 21: a platform that logged in to many mailboxes and fails on a
+ * few (stale passwords) is not spraying: failures on mailboxes it is
+ * familiar to never count toward the client lock, failures on names it
+ * never logged in to do; store_client_familiar tells the connect-time
+ * check that a locked client still has mailboxes to log in to.
+ */
+static void
+test_familiar_not_spraying(void **state)
+{
+	struct store_policy	 p = FAMILIAR(3, 0, 0);
+	struct store		*st = open_store();
+	int64_t			 t = 1000000, uu, iu, until;
+	char			 name[64];
+	int			 i, fam;
+
+	p.ip_fail_limit = 5;
+	assert_int_equal(store_domain_add(st, "x.test"), STORE_OK);
+	for (i = 0; i < 20; i++) {
+		snprintf(name, sizeof(name), "m%d@x.test", i);
+		assert_int_equal(store_mailbox_add(st, name, "h"), STORE_OK);
+		assert_int_equal(store_login_ok(st, name, "203.0.113.5", t, &p),
+		    STORE_OK);
+	}
+	assert_int_equal(store_client_familiar(st, "203.0.113.5", t + 1, &p,
+	    &fam), STORE_OK);
+	assert_int_equal(fam, 1);
+	assert_int_equal(store_client_familiar(st, "203.0.113.6", t + 1, &p,
+	    &fam), STORE_OK);
+	assert_int_equal(fam, 0);
+	/* twenty familiar mailboxes fail once each: no client lock */
+	for (i = 0; i < 20; i++) {
+		snprintf(name, sizeof(name), "m%d@x.test", i);
+		assert_int_equal(store_auth_failure(st, "smtp", name,
+		    "203.0.113.5", "wrong", 1, t + 10, &p, &uu, &iu),
+		    STORE_OK);
+		assert_int_equal(iu, 0);
+	}
+	assert_int_equal(store_ip_lock_get(st, "203.0.113.5", t + 11, &until),
+	    STORE_OK);
+	assert_int_equal(until, 0);
+	/* ...but they still count against each network's own lock */
+	for (i = 0; i < 2; i++)
+		store_auth_failure(st, "smtp", "m0@x.test", "203.0.113.5",
+		    "wrong", 1, t + 20, &p, &uu, &iu);
+	assert_int_equal(uu, t + 20 + 1800);
+	assert_int_equal(iu, 0);
+	/* five names it never logged in to: locked */
+	for (i = 0; i < 5; i++) {
+		snprintf(name, sizeof(name), "stale%d@x.test", i);
+		store_auth_failure(st, "smtp", name, "203.0.113.5", "wrong", 1,
+		    t + 30, &p, &uu, &iu);
+		assert_int_equal(iu, i < 4 ? 0 : t + 30 + 1800);
+	}
+	/* familiarity expires: then it is just an address */
+	assert_int_equal(store_client_familiar(st, "203.0.113.5",
+	    t + 31 * DAYS, &p, &fam), STORE_OK);
+	assert_int_equal(fam, 0);
+	/* ip_fail_limit 0 (a trusted client): never client-locked */
+	p.ip_fail_limit = 0;
+	for (i = 0; i < 10; i++) {
+		snprintf(name, sizeof(name), "u%d@x.test", i);
+		store_auth_failure(st, "smtp", name, "198.51.100.9", "wrong", 1,
+		    t, &p, &uu, &iu);
+		assert_int_equal(iu, 0);
+	}
+	assert_int_equal(store_ip_lock_get(st, "198.51.100.9", t + 1, &until),
+	    STORE_OK);
+	assert_int_equal(until, 0);
+	store_close(st);
+}
+
 int
 main(void)
 {
@@ -784,6 +857,8 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_failure_history_bounded,
 		    store_fixture_setup, store_fixture_teardown),
 		cmocka_unit_test_setup_teardown(test_migration_keeps_locks,
+		    store_fixture_setup, store_fixture_teardown),
+		cmocka_unit_test_setup_teardown(test_familiar_not_spraying,
 		    store_fixture_setup, store_fixture_teardown),
 	};
 
