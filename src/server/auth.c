@@ -18,6 +18,15 @@
  * sources share; either answers 454 4.7.0, and the credential cache is
  * only consulted when the client's lock does not hold.
  *
+ * The client lock (auth_ip_fail_limit, password spraying) never refuses
+ * a login to a mailbox for which the client is familiar: that login is
+ * judged by the mailbox's own locks alone.  So it is checked here, where
+ * the mailbox is known, for the unfamiliar logins (454 4.7.0, SMTP and
+ * IMAP alike); the connect-time check (auth_connect) refuses with 421
+ * only a locked client familiar to no mailbox, which has nothing left
+ * to log in to.  auth_trusted_clients are never client-locked and their
+ * failures never count toward it; the per-mailbox locks still apply.
+ *
  * The suppression list (store_suppress.c) is asked here too, at each
  * submission RCPT: the entry's reason goes back as stored, and the SMTP
  * process makes it safe before a client sees it.
@@ -34,6 +43,7 @@
 #include <strings.h>
 #include <unistd.h>
 
+#include "core/config.h"
 #include "core/cred_check.h"
 #include "core/password.h"
 #include "core/proc.h"
@@ -101,8 +111,10 @@ static int	 auth_host_serves(const char *, const struct store_domain *);
 static void	 auth_reason(char *, size_t, const char *, const char *,
 		    const char *);
 static void	 auth_policy(struct store_policy *);
-static void	 auth_locked_reason(char *, size_t, int64_t, int,
+static void	 auth_locked_reason(char *, size_t, int64_t, int, int,
 		    const struct store_source *);
+static int	 auth_client_lock(struct store *, const char *,
+		    const struct store_source *, int64_t, int64_t *);
 static void	 auth_log_lock(const char *, const char *,
 		    const struct store_source *, const struct store_policy *);
 static void	 auth_reply(struct ipc_msg *);
@@ -180,12 +192,14 @@ auth_policy(struct store_policy *p)
  */
 static void
 auth_locked_reason(char *out, size_t outsz, int64_t locked, int ok,
-    const struct store_source *src)
+    int client, const struct store_source *src)
 {
 	const char	*which = "", *net = "";
 	char		 when[40];
 
-	if (src->all)
+	if (client)
+		which = "; client lock: failures for many usernames";
+	else if (src->all)
 		which = "; mailbox lock on every source";
 	else if (src->network[0] != '\0') {
 		which = "; own lock of familiar network ";
@@ -195,6 +209,21 @@ auth_locked_reason(char *out, size_t outsz, int64_t locked, int ok,
 	util_time_utc(locked, when, sizeof(when));
 	(void)util_snprintf(out, outsz, "locked until %s%s%s%s", when,
 	    ok ? " (right password)" : "", which, net);
+}
+
+/*
+ * The client lock a login is under, if any: none for a trusted client
+ * or for a mailbox the client is familiar to (src->network is set only
+ * then).  STORE_OK or STORE_ERR.
+ */
+static int
+auth_client_lock(struct store *st, const char *client,
+    const struct store_source *src, int64_t now, int64_t *until)
+{
+	*until = 0;
+	if (src->network[0] != '\0' || config_trusted_client(A.cfg, client))
+		return STORE_OK;
+	return store_ip_lock_get(st, client, now, until);
 }
 
 /* A failure just locked the username for the client's source. */
@@ -386,6 +415,7 @@ auth_verify(struct store *st, struct ipc_msg *req)
 	struct store_policy	 pol;
 	struct store_source	 src;
 	int64_t			 now = (int64_t)(util_now_ms() / 1000);
+	int64_t			 client_until = 0;
 	int			 rc, found, ok;
 
 	memset(&l, 0, sizeof(l));
@@ -398,6 +428,8 @@ auth_verify(struct store *st, struct ipc_msg *req)
 		goto reply;
 	}
 	auth_policy(&pol);
+	if (config_trusted_client(A.cfg, l.client))
+		pol.ip_fail_limit = 0;	/* never counted, never locked */
 	rc = store_mailbox_get(st, l.user, &mb);
 	found = rc == STORE_OK;
 	/* the lock this client is under: its familiar network's own, else
@@ -407,12 +439,19 @@ auth_verify(struct store *st, struct ipc_msg *req)
 	    &pol, &src) != STORE_OK)
 		goto storefail;
 	l.locked = src.locked_until;
+	/* the client lock, unless the client is familiar to this mailbox */
+	if (l.locked == 0) {
+		if (auth_client_lock(st, l.client, &src, now, &client_until) !=
+		    STORE_OK)
+			goto storefail;
+		l.locked = client_until;
+	}
 	ok = auth_password_ok(&l, found ? &mb : NULL);
 	if (l.locked > 0) {
 		/* unknown addresses lock the same way: the answer is alike */
 		l.result = AUTH_RES_LOCKED;
 		auth_locked_reason(l.reason, sizeof(l.reason), l.locked, ok,
-		    &src);
+		    client_until > 0, &src);
 		rc = AUTH_NOCOUNT;
 	} else if (ok) {
 		if ((rc = auth_login_ok(st, &l, &mb, &pol, now)) == -1)
@@ -602,18 +641,30 @@ auth_imap_accept(void *arg)
 	return NULL;
 }
 
+/*
+ * At connect time the mailbox is not known yet, so the client lock is
+ * only applied to a client familiar to no mailbox: one that is familiar
+ * somewhere is let in, and auth_verify() applies the lock to its logins
+ * to the other mailboxes (454 there instead of 421 here).  A trusted
+ * client is never refused.
+ */
 static void
 auth_connect(struct store *st, struct ipc_msg *req)
 {
-	struct ipc_msg	res;
-	char		client[64];
-	int64_t		until = 0;
-	uint32_t	result = 0;
+	struct ipc_msg		res;
+	struct store_policy	pol;
+	char			client[64];
+	int64_t			until = 0;
+	int64_t			now = (int64_t)(util_now_ms() / 1000);
+	uint32_t		result = 0;
+	int			familiar = 0;
 
+	auth_policy(&pol);
 	if (ipc_get_str(req, client, sizeof(client)) == -1 ||
-	    ipc_get_end(req) == -1 ||
-	    store_ip_lock_get(st, client, (int64_t)(util_now_ms() / 1000),
-	    &until) != STORE_OK)
+	    ipc_get_end(req) == -1 || config_trusted_client(A.cfg, client) ||
+	    store_ip_lock_get(st, client, now, &until) != STORE_OK ||
+	    (until > 0 && store_client_familiar(st, client, now, &pol,
+	    &familiar) != STORE_OK) || familiar)
 		until = 0;	/* fail open: a broken store must not lock all */
 	result = until > 0;
 	ipc_msg_init(&res, IPC_CONNECT_RES, req->id);

@@ -510,3 +510,95 @@ def test_credential_cache_never_outlives_a_change(server):
 def test_credential_cache_can_be_turned_off(server):
     assert try_auth(server, USER, PASSWORD)[0] == 235
     assert try_auth(server, USER, PASSWORD)[0] == 235
+
+
+# --- platform egress addresses (issue 21) -----------------------------------
+
+def import_mailboxes(server, names):
+    """Provision many mailboxes with PASSWORD in one `mailbox import`
+    (one transaction, one hash: far faster than a `mailbox add` each)."""
+    import sqlite3
+    db = sqlite3.connect(os.path.join(server.dir, "db", "postern.db"))
+    try:
+        (h,) = db.execute("SELECT password_hash FROM mailbox WHERE "
+                          "address = ?", (USER,)).fetchone()
+    finally:
+        db.close()
+    path = os.path.join(server.dir, "platform.passwd")
+    with open(path, "w") as f:
+        f.writelines("%s:%s\n" % (n, h) for n in names)
+    pctl(server, "mailbox", "import", path)
+
+
+def connect_code(server, source):
+    """The first reply a client at source gets: 220, or 421 if locked."""
+    with socket.create_connection(("127.0.0.1", server.ports["submission"]),
+                                  timeout=scaled(20),
+                                  source_address=(source, 0)) as s:
+        return int(s.recv(1000)[:3])
+
+
+@pytest.mark.conf(auth_fail_limit=3, auth_fail_window="5m",
+                  auth_lock_time="1h", auth_ip_fail_limit=10)
+def test_a_platform_failing_on_stale_mailboxes_still_serves_its_own(server):
+    """The issue's case: an address that logged in to 100 mailboxes and
+    then fails on 15 it never logged in to is client-locked for those
+    (and any other it does not know), but still logs in to the 100; its
+    failures on a familiar mailbox do not count toward the client lock."""
+    ours = ["p%d@example.test" % i for i in range(100)]
+    stale = ["s%d@example.test" % i for i in range(15)]
+    import_mailboxes(server, ours + stale)
+    deadline = time.monotonic() + scaled(60)
+    for n in ours:
+        assert auth_from(server, "127.0.0.5", user=n) == 235
+    # a stale password on five of its own: per-mailbox only
+    for n in ours[:5]:
+        assert auth_from(server, "127.0.0.5", "stale", user=n) == 535
+    codes = [auth_from(server, "127.0.0.5", "stale", user=n) for n in stale]
+    assert codes == [535] * 10 + [454] * 5, codes
+    server.wait_log("client 127.0.0.5 locked for 3600s: failures for 10 "
+                    "usernames")
+    # familiar to some mailbox: let in at connect, locked per login
+    assert connect_code(server, "127.0.0.5") == 220
+    assert auth_from(server, "127.0.0.5", user=stale[0]) == 454
+    assert auth_from(server, "127.0.0.5", user="nobody@example.test") == 454
+    for n in ours:
+        assert auth_from(server, "127.0.0.5", user=n) == 235
+    assert time.monotonic() < deadline
+    out = pctl(server, "mailbox", "show", stale[0], "--json").stdout
+    reasons = [f["reason"] for f in json.loads(out)["recent_failures"]]
+    assert "(right password); client lock: failures for many usernames" \
+        in reasons[0], reasons
+
+
+@pytest.mark.conf(auth_fail_limit=3, auth_fail_window="5m",
+                  auth_lock_time="1h", auth_ip_fail_limit=10)
+def test_an_unknown_address_spraying_is_locked_at_connect(server):
+    assert auth_from(server, "127.0.0.1") == 235     # someone else's
+    for i in range(10):
+        assert auth_from(server, "127.0.0.6", "guess",
+                         user="n%d@example.test" % i) == 535
+    # familiar to no mailbox: refused before any AUTH, for the rest
+    for _ in range(5):
+        assert connect_code(server, "127.0.0.6") == 421
+    assert auth_from(server, "127.0.0.1") == 235
+    server.wait_log("client [127.0.0.6] locked after failed logins")
+
+
+@pytest.mark.conf(auth_fail_limit=3, auth_fail_window="5m",
+                  auth_lock_time="1h", auth_ip_fail_limit=10,
+                  auth_trusted_clients="127.0.0.0/30, ::1/128")
+def test_trusted_clients_are_never_client_locked(server):
+    for i in range(15):
+        assert auth_from(server, "127.0.0.2", "guess",
+                         user="n%d@example.test" % i) == 535
+    assert connect_code(server, "127.0.0.2") == 220
+    # the per-mailbox lock still applies to them
+    for _ in range(3):
+        assert auth_from(server, "127.0.0.2", "guess") == 535
+    assert auth_from(server, "127.0.0.2") == 454
+    # outside the range: the same guesses lock the client
+    for i in range(10):
+        assert auth_from(server, "127.0.0.9", "guess",
+                         user="n%d@example.test" % i) == 535
+    assert connect_code(server, "127.0.0.9") == 421
