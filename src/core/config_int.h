@@ -51,6 +51,14 @@ extern const size_t		config_nkeys;
 int	config_key_default(struct config *c, const struct config_key *k,
 	    char *why, size_t whysz);
 
+/* Digits only, into v; end at the first non-digit.  0, or -1 on none
+   or overflow. */
+int	config_parse_u64(const char *s, const char **end, uint64_t *v);
+
+/* The listener keys' parser (config_listen.c); k->off is the kind. */
+int	config_parse_listener(struct config *, const struct config_key *,
+	    const char *, char *, size_t);
+
 /* A value made safe and short (CONFIG_SHOW_MAX) for an error message. */
 const char *config_show(char *, size_t, const char *);
 void	config_errf(char *, size_t, const char *, ...)
