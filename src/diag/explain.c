@@ -87,7 +87,8 @@ static int	ex_explain_imap_text(FILE *, const struct reply *,
 		    const char *);
 static int	ex_is_diag_at(const char *, size_t, size_t);
 static void	ex_platform_text(FILE *, const struct platform_text *);
-static void	ex_platform_json(struct json *, const struct platform_text *);
+static void	ex_platform_json(struct json *,
+		    const struct platform_text *);
 
 /* ---- output helpers ------------------------------------------------- */
 
