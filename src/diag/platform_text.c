@@ -22,13 +22,13 @@
 
 #include "diag/platform_text.h"
 
-#define PT_NODEMAILER	"nodemailer/nodemailer lib/smtp-connection/" \
-			"index.js (the texts); research/platforms.md §1c " \
-			"(Instantly reports them)"
-#define PT_SMARTLEAD	"Smartlead API and help centre " \
-			"(research/platforms.md §2c)"
-#define PT_INSTANTLY	"Instantly API v2, Account status and " \
-			"warmup_status (research/platforms.md §1b)"
+#define PT_NODEMAILER	"nodemailer lib/smtp-connection/index.js (the " \
+			"texts); Instantly API v2, Account.status_message " \
+			"(their shape)"
+#define PT_SMARTLEAD	"Smartlead API docs, email accounts; Smartlead " \
+			"help centre, \"Connection Timed Out\""
+#define PT_INSTANTLY	"Instantly API v2, Account schema: status and " \
+			"warmup_status"
 #define PT_CHECK_SMTP	"Run `postern check HOST:587 --user ADDRESS " \
 			"--password-stdin`: it walks the same steps and " \
 			"names the one that fails."
@@ -856,7 +856,7 @@ static const struct platform_text pt_rows[] = {
 		    "The IMAP connection or login failed; the response after "
 		    "the colon, if any, says which.",
 		.side = KB_SIDE_SENDER,
-		.sources = "docs/IMAP.md; research/platforms.md §2c",
+		.sources = "docs/IMAP.md; Smartlead docs, IMAP connection errors",
 		.patterns = {
 		    "imap connection failed",
 		},
