@@ -15,6 +15,11 @@
  * copy, and text from the input is printed with control characters
  * replaced, so a reply cannot drive the terminal.
  *
+ * A pasted platform error ("Invalid login: 535 5.7.8 ...", "Greeting
+ * never received", "Spam Folder Unknown"; platform_text.h) is explained
+ * first by its wording, then by the SMTP reply or IMAP response it
+ * carries, if any.
+ *
  * Failure: text without a reply gives "not explained" (exit 1), never a
  * crash; a failed allocation gives "not explained" too.
  */
@@ -28,6 +33,7 @@
 #include "diag/explain.h"
 #include "diag/explain_int.h"
 #include "diag/kb.h"
+#include "diag/platform_text.h"
 #include "lib/buf.h"
 #include "lib/json.h"
 #include "lib/util.h"
@@ -80,6 +86,9 @@ static int	ex_imap_parse(struct reply *, const char *);
 static int	ex_explain_imap_text(FILE *, const struct reply *,
 		    const char *);
 static int	ex_is_diag_at(const char *, size_t, size_t);
+static void	ex_platform_text(FILE *, const struct platform_text *);
+static void	ex_platform_json(struct json *,
+		    const struct platform_text *);
 
 /* ---- output helpers ------------------------------------------------- */
 
@@ -413,16 +422,39 @@ ex_explain_imap_text(FILE *out, const struct reply *r, const char *all)
 	return 0;
 }
 
+/* A platform's text: who shows it, the layer, then its entry. */
+static void
+ex_platform_text(FILE *out, const struct platform_text *p)
+{
+	explain_wrap(out, 12, "Platform:   ", p->client);
+	explain_wrap(out, 12, "Layer:      ", p->layer);
+	explain_entry_text(out, 0, "Platform text", &p->entry);
+}
+
+static void
+ex_platform_json(struct json *j, const struct platform_text *p)
+{
+	json_key(j, "platform");
+	json_obj_begin(j);
+	json_kstr(j, "client", p->client);
+	json_kstr(j, "layer", p->layer);
+	json_key(j, "entry");
+	explain_entry_json(j, "platform", &p->entry);
+	json_obj_end(j);
+}
+
 int
 explain_reply_text(const char *s, FILE *out, int json)
 {
-	struct reply	*r;
-	struct buf	 b;
-	struct json	 j;
-	int		 ok = 0, parsed, imap = 0;
+	const struct platform_text	*pt;
+	struct reply			*r;
+	struct buf			 b;
+	struct json			 j;
+	int				 ok = 0, parsed, imap = 0;
 
 	if ((r = malloc(sizeof(*r))) == NULL)
 		return 1;
+	pt = platform_text_find(s);
 	parsed = explain_parse(r, s) == 0;
 	if (!parsed)
 		parsed = imap = ex_imap_parse(r, s) == 0;
@@ -431,6 +463,8 @@ explain_reply_text(const char *s, FILE *out, int json)
 		json_init(&j, &b);
 		json_obj_begin(&j);
 		json_kstr(&j, "input", s);
+		if (pt != NULL)
+			ex_platform_json(&j, pt);
 		json_kbool(&j, "parsed", parsed);
 		if (imap)
 			json_kstr(&j, "protocol", "imap");
@@ -438,18 +472,32 @@ explain_reply_text(const char *s, FILE *out, int json)
 			ok = explain_out_json(&j, r, s);
 		else
 			json_kbool(&j, "explained", 0);
+		if (pt != NULL) {
+			ok = 1;
+			json_kbool(&j, "platform_explained", 1);
+		}
 		json_obj_end(&j);
 		if (explain_json_flush(out, &b, &j) == -1)
 			ok = 0;
 		buf_free(&b);
-	} else if (imap)
-		ok = ex_explain_imap_text(out, r, s);
-	else if (!parsed)
+		free(r);
+		return ok ? 0 : 1;
+	}
+	if (pt != NULL) {
+		ex_platform_text(out, pt);
+		if (parsed)
+			fprintf(out, "\nThe %s it carries:\n\n", imap ?
+			    "IMAP response" : "SMTP reply");
+		ok = 1;
+	}
+	if (imap)
+		ok |= ex_explain_imap_text(out, r, s);
+	else if (parsed)
+		ok |= explain_out_text(out, 0, r, s);
+	else if (pt == NULL)
 		explain_wrap(out, 0, "", "No SMTP reply code (such as 550 or "
 		    "5.7.1) or IMAP response (such as \"a1 NO [...] ...\") "
 		    "found in the text.");
-	else
-		ok = explain_out_text(out, 0, r, s);
 	free(r);
 	return ok ? 0 : 1;
 }

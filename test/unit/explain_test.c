@@ -10,6 +10,9 @@
  * IMAP response lines (issue 20: Dovecot's, postern's lock and hint
  * texts, Gmail's, Yahoo's, Microsoft's) are explained by their text,
  * with or without a tag, and never take over an SMTP reply.
+ * The platforms' error texts (issue 21: nodemailer's as Instantly
+ * reports them, Instantly's account states, Smartlead's bodies, IMAP
+ * tools') are explained by their wording and the reply they carry.
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -22,6 +25,7 @@
 #include <cmocka.h>
 
 #include "diag/explain.h"
+#include "diag/platform_text.h"
 
 #define BOUNCE_DIR	"test/data/bounces/"
 
@@ -60,6 +64,9 @@ static void	test_bounce_json(void **);
 static void	test_bounce_garbage(void **);
 static void	test_bounce_limits(void **);
 static void	test_cli_usage(void **);
+static void	test_platform_texts(void **);
+static void	test_platform_rows(void **);
+static void	test_platform_json(void **);
 static char	*run_reply(const char *, int, int *);
 static char	*run_bounce(const char *, size_t, int, int *);
 static char	*read_file(const char *, size_t *);
@@ -253,6 +260,60 @@ read_file(const char *name, size_t *len)
 	*len = (size_t)n;
 	return data;
 }
+
+/* Whole lines as the platforms show them: row, then what must follow. */
+static const struct reply_case platform_cases[] = {
+	{ "Error: Invalid login: 535 5.7.8 Authentication credentials "
+	    "invalid", 0, { "Layer:      SMTP AUTH",
+	    "[nodemailer-invalid-login]", "The SMTP reply it carries",
+	    "Reply:      535 5.7.8" } },
+	{ "Greeting never received", 0, { "[nodemailer-greeting]",
+	    "Implicit TLS", "Use 587 with STARTTLS", NULL } },
+	{ "Mail command failed: 530 5.7.0 Must issue a STARTTLS command "
+	    "first", 0, { "[nodemailer-mail-failed]", "530: MAIL before AUTH",
+	    "Reply:      530 5.7.0", NULL } },
+	{ "Error initiating TLS - Error: write EPROTO error:1408F10B:SSL "
+	    "routines:ssl3_get_record:wrong version number", 0, {
+	    "[tls-wrong-version]", "Use 465 (SMTP) or 993 (IMAP)", NULL,
+	    NULL } },
+	{ "Error initiating TLS - Hostname/IP does not match certificate's "
+	    "altnames", 0, { "[tls-altnames]", "certs/NAME/", NULL, NULL } },
+	{ "Error initiating TLS - self signed certificate", 0, {
+	    "[nodemailer-tls]", "fullchain.pem", NULL, NULL } },
+	{ "Invalid login sequence while waiting for \"334 VXNlcm5hbWU6\"", 0,
+	    { "[nodemailer-login-sequence]", NULL, NULL, NULL } },
+	{ "Can't send mail - all recipients were rejected: 451 4.7.1 Daily "
+	    "sending limit of 50 recipients reached", 0, {
+	    "[nodemailer-all-rcpts]", "Reply:      451 4.7.1",
+	    "submission-451-daily-limit", NULL } },
+	{ "Recipient command failed: 550 5.1.1 no such user", 0, {
+	    "[nodemailer-rcpt-failed]", "Reply:      550 5.1.1", NULL, NULL } },
+	{ "error: data command failed: 550-5.4.5 daily user sending limit "
+	    "exceeded", 0, { "[nodemailer-data-failed]", "Reply:      550",
+	    NULL, NULL } },
+	{ "Connection timeout", 0, { "[nodemailer-timeout]",
+	    "Whose side: network", NULL, NULL } },
+	{ "Connection closed unexpectedly", 0, { "[nodemailer-closed]", NULL,
+	    NULL, NULL } },
+	{ "connect ECONNREFUSED 192.0.2.1:587", 0, { "[node-econnrefused]",
+	    "postern serve", NULL, NULL } },
+	{ "status -1 Connection Error", 0, { "[instantly-connection-error]",
+	    "e_message", NULL, NULL } },
+	{ "warmup_status -2 \"Spam Folder Unknown\"", 0, {
+	    "[instantly-spam-folder]", "\\Junk", "--imap", NULL } },
+	{ "{\"ok\": false, \"message\": \"SMTP connection failed\", "
+	    "\"error\": \"Invalid credentials\"}", 0, {
+	    "[smartlead-credentials]", "full email address", NULL, NULL } },
+	{ "SMTP connection failed", 0, { "[smartlead-smtp-failed]", NULL,
+	    NULL, NULL } },
+	{ "Connection Timed Out", 0, { "Platform:   Smartlead",
+	    "[smartlead-timed-out]", "port to 587", NULL } },
+	{ "IMAP connection failed: NO [AUTHENTICATIONFAILED] "
+	    "Authentication failed.", 0, { "[imap-connection-failed]",
+	    "The IMAP response it carries", "IMAP:       NO", NULL } },
+	{ "Your account has a limited connection", 0, {
+	    "[limited-connection]", "replies", "--imap", NULL } },
+};
 
 static void
 assert_in_order(const char *out, const char *const *phrases, size_t n,
@@ -597,7 +658,91 @@ main(void)
 		cmocka_unit_test(test_bounce_garbage),
 		cmocka_unit_test(test_bounce_limits),
 		cmocka_unit_test(test_cli_usage),
+		cmocka_unit_test(test_platform_texts),
+		cmocka_unit_test(test_platform_rows),
+		cmocka_unit_test(test_platform_json),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
+}
+
+/* Each family of platform texts, pasted whole, gives its row and fix. */
+static void
+test_platform_texts(void **state)
+{
+	size_t	 i;
+	char	*out;
+	int	 rc;
+
+	(void)state;
+	for (i = 0; i < sizeof(platform_cases) / sizeof(platform_cases[0]);
+	    i++) {
+		out = run_reply(platform_cases[i].reply, 0, &rc);
+		assert_int_equal(rc, platform_cases[i].rc);
+		assert_in_order(out, platform_cases[i].phrases, 4,
+		    platform_cases[i].reply);
+		assert_non_null(strstr(out, "What to do:"));
+		free(out);
+	}
+	/* An SMTP reply or IMAP response alone stays as it was. */
+	out = run_reply("535 5.7.8 Authentication credentials invalid", 0,
+	    &rc);
+	assert_null(strstr(out, "Platform"));
+	free(out);
+	out = run_reply("a1 NO [AUTHENTICATIONFAILED] Invalid credentials "
+	    "(Failure)", 0, &rc);
+	assert_null(strstr(out, "Platform"));
+	free(out);
+}
+
+/*
+ * Every row is complete, and its first pattern finds that row (or one
+ * listed before it on purpose): no row is hidden by an earlier one.
+ */
+static void
+test_platform_rows(void **state)
+{
+	const struct platform_text	*p;
+	size_t				 i;
+	char				 line[256];
+
+	(void)state;
+	assert_true(platform_text_count() >= 20);
+	assert_null(platform_text_at(platform_text_count()));
+	for (i = 0; (p = platform_text_at(i)) != NULL; i++) {
+		assert_non_null(p->layer);
+		assert_true(p->entry.npatterns >= 1);
+		assert_true(p->entry.ncauses >= 1 &&
+		    p->entry.ncauses <= KB_LIST_MAX);
+		assert_true(p->entry.nfixes >= 1 &&
+		    p->entry.nfixes <= KB_LIST_MAX);
+		snprintf(line, sizeof(line), "x: %s  %s: y",
+		    p->entry.patterns[0], p->entry.npatterns > 1 ?
+		    p->entry.patterns[1] : "");
+		assert_ptr_equal(platform_text_find(line), p);
+	}
+	assert_null(platform_text_find("hello there"));
+	assert_null(platform_text_find("550 5.1.1 User unknown"));
+	/* Case and runs of white space do not matter. */
+	assert_non_null(platform_text_find("GREETING   never\treceived"));
+}
+
+static void
+test_platform_json(void **state)
+{
+	char	*out;
+	int	 rc;
+
+	(void)state;
+	out = run_reply("Invalid login: 535 5.7.8 Error: authentication "
+	    "failed", 1, &rc);
+	assert_int_equal(rc, 0);
+	assert_non_null(strstr(out, "\"platform\":{\"client\":"));
+	assert_non_null(strstr(out, "\"layer\":\"SMTP AUTH\""));
+	assert_non_null(strstr(out, "\"code\":535"));
+	free(out);
+	out = run_reply("Greeting never received", 1, &rc);
+	assert_int_equal(rc, 0);
+	assert_non_null(strstr(out, "\"platform_explained\":true"));
+	free(out);
 }
