@@ -43,19 +43,31 @@ DNSMASQ = "/usr/sbin/dnsmasq"
 LOCALHOST = "127.0.0.1"
 
 
+def bind_pair():
+    """A UDP and a TCP socket bound to the same port on 127.0.0.1 (DNS
+    answers on both).  The port the kernel picks for UDP may be a TCP
+    client's local port at that moment: then another is taken."""
+    for _ in range(50):
+        u = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        u.bind((LOCALHOST, 0))
+        t = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        t.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            t.bind((LOCALHOST, u.getsockname()[1]))
+            return u, t
+        except OSError:
+            u.close()
+            t.close()
+    raise RuntimeError("no port free for both UDP and TCP")
+
+
 def free_port():
     """A port free for both UDP and TCP on 127.0.0.1 (dnsmasq uses both)."""
-    for _ in range(50):
-        with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as u:
-            u.bind((LOCALHOST, 0))
-            port = u.getsockname()[1]
-            with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as t:
-                try:
-                    t.bind((LOCALHOST, port))
-                except OSError:
-                    continue
-                return port
-    raise RuntimeError("no free port")
+    u, t = bind_pair()
+    port = u.getsockname()[1]
+    u.close()
+    t.close()
+    return port
 
 
 def build_query(name, qtype, tid=None):
@@ -89,22 +101,8 @@ class _Responder:
     another (a bound UDP socket nobody reads, so no ICMP either)."""
 
     def __init__(self):
-        # the UDP port the kernel picks may be a TCP client's local port
-        # at that moment: then take another
-        for _ in range(50):
-            self.udp = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-            self.udp.bind((LOCALHOST, 0))
-            self.port = self.udp.getsockname()[1]
-            self.tcp = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-            self.tcp.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-            try:
-                self.tcp.bind((LOCALHOST, self.port))
-                break
-            except OSError:
-                self.udp.close()
-                self.tcp.close()
-        else:
-            raise OSError("no port free for both UDP and TCP")
+        self.udp, self.tcp = bind_pair()
+        self.port = self.udp.getsockname()[1]
         self.tcp.listen(8)
         self.silent = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
         self.silent.bind((LOCALHOST, 0))
