@@ -41,9 +41,6 @@ static int	maildir_prepare(const char *, char *, size_t);
 static void	maildir_host(char *, size_t);
 static int	maildir_unique(char *, size_t, const char *, uint64_t);
 static int	maildir_find(const char *, const char *, char *, size_t);
-static int	maildir_deliver_as(const char *, const char *, int,
-		    const char *, size_t, int, uint64_t, uint64_t, char *,
-		    size_t, char *, size_t);
 static int	maildir_copy(int, const char *, size_t, int, uint64_t,
 		    uint64_t);
 static int	maildir_write(const char *, int, const char *, size_t, int,
@@ -337,21 +334,12 @@ maildir_deliver(const char *path, const char *prefix, size_t prefix_len,
     int fd, uint64_t off, uint64_t len, char *name, size_t namesz,
     char *err, size_t errsz)
 {
-	return maildir_deliver_as(path, NULL, 0, prefix, prefix_len, fd, off,
-	    len, name, namesz, err, errsz);
+	return maildir_deliver_once(path, NULL, 0, prefix, prefix_len, fd,
+	    off, len, name, namesz, err, errsz);
 }
 
 int
 maildir_deliver_once(const char *path, const char *key, int recheck,
-    const char *prefix, size_t prefix_len, int fd, uint64_t off,
-    uint64_t len, char *name, size_t namesz, char *err, size_t errsz)
-{
-	return maildir_deliver_as(path, key, recheck, prefix, prefix_len, fd,
-	    off, len, name, namesz, err, errsz);
-}
-
-static int
-maildir_deliver_as(const char *path, const char *key, int recheck,
     const char *prefix, size_t prefix_len, int fd, uint64_t off,
     uint64_t len, char *name, size_t namesz, char *err, size_t errsz)
 {

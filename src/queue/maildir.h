@@ -52,7 +52,8 @@ int	maildir_deliver(const char *path, const char *prefix,
  *     This reads both directories, so the caller asks for it only when
  *     an earlier try may have happened (after a restart, on a retry).
  * A tmp/KEY... file left by a crashed try is replaced.  name gets the
- * file's path relative to the Maildir ("new/..." or "cur/...").
+ * file's path relative to the Maildir ("new/..." or "cur/...").  A NULL
+ * key is maildir_deliver(): a random name, no search.
  * 0 delivered, 1 already delivered, -1 failure as above.
  */
 int	maildir_deliver_once(const char *path, const char *key, int recheck,
