@@ -43,6 +43,9 @@ enum provision_val {
 	PROVISION_V_DAILY_LIMIT,	/* empty when 0 */
 	PROVISION_V_WARMUP,	/* TRUE, FALSE or empty */
 	PROVISION_V_REPLY_TO,
+	PROVISION_V_WARMUP_LIMIT,	/* empty when 0 */
+	PROVISION_V_WARMUP_INCREMENT,	/* empty when 0 and not enabled */
+	PROVISION_V_COUNT
 };
 
 enum provision_warmup {
@@ -100,6 +103,8 @@ struct provision_account {
 	unsigned		 imap_port;
 	unsigned		 daily_limit;	/* 0: leave empty */
 	enum provision_warmup	 warmup;
+	unsigned		 warmup_limit;	/* 0: platform default */
+	unsigned		 warmup_increment; /* 0: platform default */
 	const char		*reply_to;	/* NULL or "": empty */
 };
 
@@ -140,6 +145,27 @@ void	provision_endpoints(const struct config *,
  */
 int	provision_local_part(const char *first_last, char *out,
 	    size_t outsz);
+
+/*
+ * First and last name for an address provisioned without names, from its
+ * local part: split at '.', '_', '-' and '+', each word capitalised;
+ * the first word is the first name, the others (joined by a space) the
+ * last name: "john.smith" -> "John" / "Smith", "sender07" -> "Sender07"
+ * / "".  Returns 0, or -1 if the local part is empty or a part does not
+ * fit.
+ */
+int	provision_names_from_local(const char *address, char *first,
+	    size_t firstsz, char *last, size_t lastsz);
+
+/*
+ * Which column of a CSV header holds each value: map[v] is the column
+ * index of provision_val v, or -1.  Headers are matched, ignoring case,
+ * against every format's header texts (so a file written by any format
+ * of formats[] reads back), plus the aliases platforms' own exports use.
+ * Returns the number of values found.
+ */
+int	provision_fmt_columns(const char *const *header, size_t n,
+	    int map[PROVISION_V_COUNT]);
 
 /*
  * Split a full name at its first run of white space: "Mary Ann Smith" ->
