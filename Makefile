@@ -4,7 +4,7 @@
 # a demo server in ./data.
 
 PKGS     := openssl sqlite3 libevent_core libevent_openssl libargon2 libxcrypt \
-            libcares
+            libcares libcurl jansson
 TESTPKGS := cmocka
 
 CC       ?= cc

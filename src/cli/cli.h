@@ -23,6 +23,7 @@ int	cli_domain(const char *datadir, int argc, char **argv);
 int	cli_mailbox(const char *datadir, int argc, char **argv);
 int	cli_alias(const char *datadir, int argc, char **argv);
 int	cli_provision(const char *datadir, int argc, char **argv);
+int	cli_push(const char *datadir, int argc, char **argv);
 int	cli_dns(const char *datadir, int argc, char **argv);
 int	cli_queue(const char *datadir, int argc, char **argv);
 int	cli_dkim(const char *datadir, int argc, char **argv);

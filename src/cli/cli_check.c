@@ -186,7 +186,7 @@ json_entry(struct json *j, const char *k, const struct kb_entry *e)
 {
 	json_key(j, k);
 	if (e == NULL)
-		json_null(j);
+		json_write_null(j);
 	else
 		explain_entry_json(j, k, e);
 }

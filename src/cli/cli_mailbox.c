@@ -215,7 +215,7 @@ show_endpoints(const struct provision_endpoints *e, const char *addr,
 		json_obj_end(j);
 		json_key(j, "imap");
 		if (e->imap_host == NULL) {
-			json_null(j);
+			json_write_null(j);
 			return;
 		}
 		json_obj_begin(j);

@@ -57,6 +57,11 @@ static const struct command commands[] = {
 	{ "provision", cli_provision,
 	    "  provision DOMAIN --count N | --names FILE --csv FILE "
 	    "[--format F]\n", 0 },
+	{ "push", cli_push,
+	    "  push instantly|smartlead --csv FILE | --mailbox ADDR "
+	    "--new-password\n"
+	    "                              create the accounts on a sending "
+	    "platform\n", 0 },
 	{ "dns", cli_dns,
 	    "  dns DOMAIN [--json]         records to publish\n", 0 },
 	{ "queue", cli_queue,

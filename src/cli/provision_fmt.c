@@ -699,3 +699,22 @@ provision_split_name(const char *full, char *first, size_t firstsz,
 	}
 	return 0;
 }
+
+const char *
+provision_fmt_value(const struct provision_account *a, enum provision_val v,
+    char *out, size_t outsz)
+{
+	struct cell	 c;
+	struct buf	 scratch;
+	int		 rc = -1;
+
+	if ((size_t)v >= VAL_SPECS)
+		return NULL;
+	buf_init(&scratch, CSV_MAX_FIELD);
+	if (from_name(a, &scratch) == 0) {
+		cell_fill(&c, v, a, buf_str(&scratch));
+		rc = util_strlcpy(out, c.s, outsz);
+	}
+	buf_free(&scratch);
+	return rc == -1 ? NULL : out;
+}

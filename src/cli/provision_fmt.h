@@ -176,4 +176,12 @@ int	provision_fmt_columns(const char *const *header, size_t n,
 int	provision_split_name(const char *full, char *first, size_t firstsz,
 	    char *last, size_t lastsz);
 
+/*
+ * The text value v of account a has in a CSV cell ("" when the cell would
+ * be empty), copied into out; for the platforms' APIs (push.c).  NULL if
+ * v is unknown or the text does not fit.
+ */
+const char *provision_fmt_value(const struct provision_account *,
+	    enum provision_val, char *out, size_t outsz);
+
 #endif

@@ -195,7 +195,7 @@ ex_digits_json(struct json *j, int code, const char *enhanced)
 		json_kstr(j, "second_digit", ex_second_text[code / 10 % 10]);
 		json_obj_end(j);
 	} else
-		json_null(j);
+		json_write_null(j);
 	json_key(j, "subject");
 	if (enhanced[0] != '\0') {
 		sub[0] = enhanced[2];
@@ -205,7 +205,7 @@ ex_digits_json(struct json *j, int code, const char *enhanced)
 		json_kstr(j, "meaning", ex_subject(enhanced));
 		json_obj_end(j);
 	} else
-		json_null(j);
+		json_write_null(j);
 }
 
 void
@@ -313,12 +313,12 @@ explain_out_json(struct json *j, const struct reply *r, const char *all)
 	if (r->code != 0)
 		json_int(j, r->code);
 	else
-		json_null(j);
+		json_write_null(j);
 	json_key(j, "enhanced");
 	if (r->enhanced[0] != '\0')
 		json_str(j, r->enhanced);
 	else
-		json_null(j);
+		json_write_null(j);
 	json_kstr(j, "text", r->text);
 	json_obj_end(j);
 	ex_digits_json(j, r->code, r->enhanced);

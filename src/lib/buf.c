@@ -2,6 +2,7 @@
  * buf: see buf.h.  Growth doubles the allocation, capped at max + 1 so a
  * bounded buffer never holds more than its bound.
  */
+#include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -108,4 +109,28 @@ const char *
 buf_str(const struct buf *b)
 {
 	return b->data ? b->data : "";
+}
+
+int
+buf_read_file(struct buf *b, const char *path)
+{
+	FILE	*f;
+	char	 chunk[65536];
+	size_t	 n;
+	int	 rc = 0;
+
+	if ((f = fopen(path, "r")) == NULL)
+		return -1;
+	while (rc == 0 && (n = fread(chunk, 1, sizeof(chunk), f)) > 0)
+		if (buf_append(b, chunk, n) == -1) {
+			errno = EFBIG;
+			rc = -1;
+		}
+	if (rc == 0 && ferror(f)) {
+		errno = EIO;
+		rc = -1;
+	}
+	explicit_bzero(chunk, sizeof(chunk));
+	fclose(f);
+	return rc;
 }

@@ -25,5 +25,8 @@ int	 buf_appendf(struct buf *, const char *, ...)
 	    __attribute__((format(printf, 2, 3)));
 void	 buf_consume(struct buf *, size_t);
 const char *buf_str(const struct buf *);
+/* Append a whole file (it may hold secrets: the read chunks are wiped).
+   0, or -1 with errno (EFBIG past the bound). */
+int	 buf_read_file(struct buf *, const char *path);
 
 #endif

@@ -170,7 +170,7 @@ json_bool(struct json *j, int v)
 }
 
 void
-json_null(struct json *j)
+json_write_null(struct json *j)
 {
 	json_sep(j);
 	json_raw(j, "null", 4);

@@ -32,7 +32,7 @@ void	json_key(struct json *, const char *);
 void	json_str(struct json *, const char *);
 void	json_int(struct json *, int64_t);
 void	json_bool(struct json *, int);
-void	json_null(struct json *);
+void	json_write_null(struct json *);
 /* Key + value shorthands. */
 void	json_kstr(struct json *, const char *, const char *);
 void	json_kint(struct json *, const char *, int64_t);

@@ -1,0 +1,667 @@
+/*
+ * push: the calls of `postern push` (push.h): options and key, then per
+ * account the existence check, the create (or update, or delete and
+ * create), and at the end warm-up for the accounts created.  Every
+ * request goes through call(), which puts the key in, retries and
+ * takes it out of anything the platform says back.
+ */
+#include <ctype.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <jansson.h>
+
+#include "cli/push_int.h"
+#include "lib/http_client.h"
+#include "lib/util.h"
+
+#define PUSH_USER_AGENT	"postern-push/1 (+https://postern.email)"
+#define LIST_PAGES_MAX	1000
+
+static int	usage(const char *, const char *);
+static int	key_clean(char *, const char *);
+static int	fill(const struct push_opts *, const char *, struct buf *);
+static long	retry_delay(const struct http_response *, unsigned);
+static int	transient(const struct http_response *);
+static int	call(struct push_state *, const char *, const char *,
+		    const char *, const struct buf *, struct http_response *);
+static int	key_refused(struct push_state *, const struct http_response *);
+static void	said(struct push_state *, struct push_item *,
+		    const struct http_response *, const char *);
+static int	list_existing(struct push_state *);
+static int	exists_one(struct push_state *, struct push_item *, int *);
+static int	create(struct push_state *, struct push_item *, long long,
+		    enum push_outcome);
+static void	read_created(struct push_state *, struct push_item *,
+		    const char *);
+static void	conn_words(struct push_item *);
+static void	push_one(struct push_state *, struct push_item *);
+static void	warmup(struct push_state *);
+static void	progress(const struct push_state *, size_t);
+
+static int
+usage(const char *what, const char *opt)
+{
+	fprintf(stderr, "postern: push: %s %s\n", opt, what);
+	return -1;
+}
+
+int
+push_option(struct push_opts *o, int argc, char **argv, int *i)
+{
+	const char	*a = argv[*i], *v = *i + 1 < argc ? argv[*i + 1] : NULL;
+	const char	**dst = NULL;
+
+	if (strcmp(a, "--update") == 0 || strcmp(a, "--replace") == 0) {
+		if (o->mode != PUSH_CREATE)
+			return usage("cannot go with --update", "--replace");
+		o->mode = a[2] == 'u' ? PUSH_UPDATE : PUSH_REPLACE;
+		return 1;
+	}
+	if (strcmp(a, "--dry-run") == 0 || strcmp(a, "--no-check") == 0) {
+		*(a[2] == 'd' ? &o->dry_run : &o->no_check) = 1;
+		return 1;
+	}
+	if (strcmp(a, "--key-file") == 0)
+		dst = &o->key_file;
+	else if (strcmp(a, "--base-url") == 0)
+		dst = &o->base_url;
+	else if (strcmp(a, "--ca-file") == 0)
+		dst = &o->ca_file;
+	else if (strcmp(a, "--check-ca-file") == 0)
+		dst = &o->check_ca_file;
+	else
+		return 0;
+	if (v == NULL)
+		return usage("needs a value", a);
+	*dst = v;
+	(*i)++;
+	return 1;
+}
+
+int
+push_check_opts(const struct push_opts *o)
+{
+	const struct push_platform	*p = o->p;
+
+	if (o->mode == PUSH_UPDATE && p->update_id_key == NULL) {
+		fprintf(stderr, "postern: push: %s cannot change an existing "
+		    "account's password through its API; use --replace (the "
+		    "account is deleted and created again)\n", p->title);
+		return 2;
+	}
+	if (o->base_url != NULL && !http_url_allowed(o->base_url)) {
+		fprintf(stderr, "postern: push: --base-url must be https:// "
+		    "(plain http:// only to a loopback address), not "
+		    "'%.100s'\n", o->base_url);
+		return 2;
+	}
+	return 0;
+}
+
+/* Trim the line end; refuse what cannot be a key.  0 or -1. */
+static int
+key_clean(char *k, const char *from)
+{
+	size_t	n = strlen(k), i;
+
+	while (n > 0 && (k[n - 1] == '\n' || k[n - 1] == '\r' ||
+	    k[n - 1] == ' ' || k[n - 1] == '\t'))
+		k[--n] = '\0';
+	if (n == 0) {
+		fprintf(stderr, "postern: push: the API key in %s is empty\n",
+		    from);
+		return -1;
+	}
+	for (i = 0; i < n; i++)
+		if ((unsigned char)k[i] <= ' ' || (unsigned char)k[i] >= 0x7f) {
+			fprintf(stderr, "postern: push: the API key in %s has "
+			    "%s at position %zu (a key is one word of visible "
+			    "ASCII; paste it again)\n", from,
+			    k[i] == ' ' ? "a space" : "an invisible or "
+			    "non-ASCII character", i + 1);
+			explicit_bzero(k, n);
+			return -1;
+		}
+	return 0;
+}
+
+int
+push_load_key(struct push_opts *o)
+{
+	const char	*env = getenv("POSTERN_PUSH_KEY");
+	FILE		*f;
+	char		 from[300];
+	int		 ok;
+
+	if (o->key_file != NULL) {
+		if ((f = fopen(o->key_file, "r")) == NULL) {
+			fprintf(stderr, "postern: push: %s: %s\n", o->key_file,
+			    strerror(errno));
+			return -1;
+		}
+		ok = fgets(o->key, sizeof(o->key), f) != NULL;
+		fclose(f);
+		if (ok && strchr(o->key, '\n') == NULL &&
+		    strlen(o->key) == sizeof(o->key) - 1) {
+			fprintf(stderr, "postern: push: %s: the key is longer "
+			    "than %d bytes\n", o->key_file, PUSH_KEY_MAX);
+			return -1;
+		}
+		(void)util_snprintf(from, sizeof(from), "%s", o->key_file);
+	} else if (env != NULL) {
+		if (util_strlcpy(o->key, env, sizeof(o->key)) == -1) {
+			fprintf(stderr, "postern: push: POSTERN_PUSH_KEY is "
+			    "longer than %d bytes\n", PUSH_KEY_MAX);
+			return -1;
+		}
+		(void)util_strlcpy(from, "POSTERN_PUSH_KEY", sizeof(from));
+	} else if (o->dry_run)
+		return 0;
+	else {
+		fprintf(stderr, "postern: push: no API key: give --key-file "
+		    "FILE or set POSTERN_PUSH_KEY (never on the command "
+		    "line)\n");
+		return -1;
+	}
+	return key_clean(o->key, from);
+}
+
+void
+push_scrub(const struct push_opts *o, char *s)
+{
+	size_t	klen = strlen(o->key);
+	char	*p;
+
+	while (klen > 0 && (p = strstr(s, o->key)) != NULL) {
+		memcpy(p, "****", 4);
+		memmove(p + 4, p + klen, strlen(p + klen) + 1);
+	}
+	for (p = s; *p != '\0'; p++)
+		if ((unsigned char)*p < ' ' || *p == 0x7f)
+			*p = ' ';
+}
+
+/* t with PUSH_KEY_MARK replaced by the key (URL-encoded in a URL). */
+static int
+fill(const struct push_opts *o, const char *t, struct buf *out)
+{
+	const char	*m = strstr(t, PUSH_KEY_MARK);
+
+	buf_init(out, 8192);
+	if (m == NULL)
+		return buf_appends(out, t);
+	if (buf_append(out, t, (size_t)(m - t)) == -1 ||
+	    (strncmp(t, "http", 4) == 0 ? push_encode(out, o->key) :
+	    buf_appends(out, o->key)) == -1 ||
+	    buf_appends(out, m + strlen(PUSH_KEY_MARK)) == -1)
+		return -1;
+	return 0;
+}
+
+/* 429, 5xx, or no answer for a reason that may pass (http_client.h). */
+static int
+transient(const struct http_response *r)
+{
+	return r->status == 0 ? r->may_pass : r->status == 429 ||
+	    r->status >= 500;
+}
+
+/* Seconds before try number attempt + 1. */
+static long
+retry_delay(const struct http_response *r, unsigned attempt)
+{
+	long	d = r->retry_after >= 0 ? r->retry_after : 1L << attempt;
+
+	return d > PUSH_RETRY_MAX_S ? PUSH_RETRY_MAX_S : d;
+}
+
+/*
+ * One request, retried while transient.  0 with an HTTP answer in r
+ * (any status), -1 without one (r->error says why, scrubbed).
+ */
+static int
+call(struct push_state *s, const char *method, const char *url_t,
+    const char *email, const struct buf *body, struct http_response *r)
+{
+	struct http_request	 req;
+	struct buf		 url, hdr;
+	char			 kh[128];
+	const char		*k = push_key_header(s->o->p, kh, sizeof(kh));
+	unsigned		 attempt;
+	int			 rc = -1;
+
+	memset(&req, 0, sizeof(req));
+	buf_init(&hdr, 0);
+	if (fill(s->o, url_t, &url) == -1 || (k != NULL &&
+	    fill(s->o, k, &hdr) == -1)) {
+		buf_free(&url);
+		buf_free(&hdr);
+		memset(r, 0, sizeof(*r));
+		util_strlcpy(r->error, "URL too long", sizeof(r->error));
+		return -1;
+	}
+	req.method = method;
+	req.url = buf_str(&url);
+	req.user_agent = PUSH_USER_AGENT;
+	req.ca_file = s->o->ca_file;
+	req.headers[req.nheaders++] = "Accept: application/json";
+	if (k != NULL)
+		req.headers[req.nheaders++] = buf_str(&hdr);
+	if (body != NULL) {
+		req.headers[req.nheaders++] = "Content-Type: application/json";
+		req.body = buf_str(body);
+		req.bodylen = body->len;
+	}
+	for (attempt = 0; attempt < PUSH_ATTEMPTS; attempt++) {
+		if (attempt > 0) {
+			http_response_free(r);
+			s->retries++;
+		}
+		rc = http_request(&req, r);
+		if (!transient(r) || attempt + 1 == PUSH_ATTEMPTS)
+			break;
+		sleep((unsigned)retry_delay(r, attempt));
+	}
+	push_scrub(s->o, r->error);
+	explicit_bzero(url.data, url.cap);
+	if (hdr.data != NULL)
+		explicit_bzero(hdr.data, hdr.cap);
+	buf_free(&url);
+	buf_free(&hdr);
+	(void)email;
+	return rc;
+}
+
+/* 401/402/403 concern the key or the workspace, not one account. */
+static int
+key_refused(struct push_state *s, const struct http_response *r)
+{
+	char	words[PUSH_TEXT_MAX];
+
+	if (r->status != 401 && r->status != 402 && r->status != 403)
+		return 0;
+	push_error_text(s->o->p, buf_str(&r->body), words, sizeof(words));
+	push_scrub(s->o, words);
+	(void)util_snprintf(s->refused, sizeof(s->refused), "%s refused the "
+	    "API key: HTTP %ld: %s", s->o->p->title, r->status, words);
+	s->key_refused = 1;
+	return 1;
+}
+
+/* The platform's words for a failure, after prefix. */
+static void
+said(struct push_state *s, struct push_item *it,
+    const struct http_response *r, const char *prefix)
+{
+	char	words[PUSH_TEXT_MAX];
+
+	if (r->status == 0)
+		(void)util_strlcpy(words, r->error, sizeof(words));
+	else
+		push_error_text(s->o->p, buf_str(&r->body), words,
+		    sizeof(words));
+	push_scrub(s->o, words);
+	it->status = r->status;
+	if (r->status == 0)
+		(void)util_snprintf(it->said, sizeof(it->said), "%s%s",
+		    prefix, words);
+	else
+		(void)util_snprintf(it->said, sizeof(it->said), "%sHTTP %ld: "
+		    "%s", prefix, r->status, words);
+}
+
+/* PUSH_EXISTS_LIST: every account of the workspace, page by page. */
+static int
+list_existing(struct push_state *s)
+{
+	const struct push_platform	*p = s->o->p;
+	struct http_response		 r;
+	struct buf			 url;
+	char				 q[64];
+	json_t				*root, *v, *e, *id;
+	size_t				 page, i, n;
+	void				*grown;
+
+	for (page = 0; page < LIST_PAGES_MAX; page++) {
+		(void)util_snprintf(q, sizeof(q), "offset=%zu&limit=%zu",
+		    page * p->list_page, p->list_page);
+		if (push_url(p, s->base, p->exists_path, NULL, q, &url) == -1)
+			return -1;
+		(void)call(s, "GET", buf_str(&url), NULL, NULL, &r);
+		buf_free(&url);
+		if (r.status != 200) {
+			if (!key_refused(s, &r)) {
+				struct push_item tmp = { .status = 0 };
+
+				said(s, &tmp, &r, "cannot list the existing "
+				    "accounts: ");
+				(void)util_strlcpy(s->refused, tmp.said,
+				    sizeof(s->refused));
+				s->key_refused = 1;
+			}
+			http_response_free(&r);
+			return -1;
+		}
+		root = json_loads(buf_str(&r.body), JSON_REJECT_DUPLICATES,
+		    NULL);
+		http_response_free(&r);
+		v = json_is_array(root) ? root : push_json_path(root, "data");
+		n = json_is_array(v) ? json_array_size(v) : 0;
+		if (n > 0 && (grown = reallocarray(s->listed, s->nlisted + n,
+		    sizeof(*s->listed))) != NULL)
+			s->listed = grown;
+		else
+			n = 0;
+		json_array_foreach(v, i, e) {
+			if (i >= n)
+				break;
+			id = json_object_get(e, p->list_id_key);
+			if (util_strlcpy(s->listed[s->nlisted].email,
+			    json_string_value(json_object_get(e,
+			    p->list_email_key)) ? json_string_value(
+			    json_object_get(e, p->list_email_key)) : "",
+			    sizeof(s->listed->email)) == -1)
+				continue;
+			s->listed[s->nlisted++].id = json_is_integer(id) ?
+			    (long long)json_integer_value(id) : -1;
+		}
+		json_decref(root);
+		if (n < p->list_page)
+			return 0;
+	}
+	return 0;
+}
+
+/* PUSH_EXISTS_GET for one account: 0 with *exists set, or -1. */
+static int
+exists_one(struct push_state *s, struct push_item *it, int *exists)
+{
+	const struct push_platform	*p = s->o->p;
+	struct http_response		 r;
+	struct buf			 url;
+	int				 rc = -1;
+
+	if (push_url(p, s->base, p->exists_path, it->a->email, NULL,
+	    &url) == -1)
+		return -1;
+	(void)call(s, "GET", buf_str(&url), it->a->email, NULL, &r);
+	buf_free(&url);
+	if (r.status == 200 || r.status == 404) {
+		*exists = r.status == 200;
+		rc = 0;
+	} else if (!key_refused(s, &r))
+		said(s, it, &r, "cannot tell whether the account exists: ");
+	http_response_free(&r);
+	return rc;
+}
+
+/* The platform's words about its own SMTP/IMAP test, if any. */
+static void
+conn_words(struct push_item *it)
+{
+	if (strcasestr(it->said, "connection") == NULL &&
+	    strcasestr(it->said, "credentials") == NULL)
+		return;
+	if (strcasestr(it->said, "IMAP") != NULL)
+		it->imap_ok = 0;
+	else
+		it->smtp_ok = 0;
+}
+
+static void
+read_created(struct push_state *s, struct push_item *it, const char *body)
+{
+	const struct push_platform	*p = s->o->p;
+	json_t				*root, *v;
+
+	root = json_loads(body, JSON_REJECT_DUPLICATES, NULL);
+	if (json_is_integer(v = push_json_path(root, p->id_key)))
+		it->id = (long long)json_integer_value(v);
+	if (json_is_boolean(v = push_json_path(root, p->smtp_ok_key)))
+		it->smtp_ok = json_is_true(v);
+	if (json_is_boolean(v = push_json_path(root, p->imap_ok_key)))
+		it->imap_ok = json_is_true(v);
+	if (json_is_integer(v = push_json_path(root, p->status_key))) {
+		it->conn_status = (long)json_integer_value(v);
+		if (it->conn_status < 0)
+			it->smtp_ok = 0;
+	}
+	if (json_is_string(v = push_json_path(root, p->status_text_key))) {
+		(void)util_snprintf(it->said, sizeof(it->said), "%s",
+		    json_string_value(v));
+		push_scrub(s->o, it->said);
+	}
+	json_decref(root);
+}
+
+/* POST the account (id >= 0: an update).  0 or -1 (it->said says). */
+static int
+create(struct push_state *s, struct push_item *it, long long id,
+    enum push_outcome ok)
+{
+	const struct push_platform	*p = s->o->p;
+	struct http_response		 r;
+	struct buf			 url, body;
+	json_t				*root = NULL;
+	int				 rc = -1;
+
+	buf_init(&body, 64 * 1024);
+	if (push_url(p, s->base, p->create_path, NULL, NULL, &url) == -1 ||
+	    push_body(p, it->a, id, 0, &body) == -1) {
+		buf_free(&url);
+		buf_free(&body);
+		(void)util_strlcpy(it->said, "a value does not fit the request",
+		    sizeof(it->said));
+		return -1;
+	}
+	(void)call(s, "POST", buf_str(&url), it->a->email, &body, &r);
+	explicit_bzero(body.data, body.cap);
+	buf_free(&body);
+	buf_free(&url);
+	it->status = r.status;
+	if (r.status >= 200 && r.status < 300 && p->ok_key != NULL)
+		root = json_loads(buf_str(&r.body), 0, NULL);
+	if (r.status >= 200 && r.status < 300 && (p->ok_key == NULL ||
+	    json_is_true(push_json_path(root, p->ok_key)))) {
+		it->outcome = ok;
+		read_created(s, it, buf_str(&r.body));
+		rc = 0;
+	} else if (!key_refused(s, &r)) {
+		said(s, it, &r, "");
+		conn_words(it);
+	}
+	json_decref(root);
+	http_response_free(&r);
+	return rc;
+}
+
+static void
+push_one(struct push_state *s, struct push_item *it)
+{
+	const struct push_platform	*p = s->o->p;
+	struct http_response		 r;
+	struct buf			 url;
+	size_t				 i;
+	int				 exists = 0;
+
+	it->id = -1;
+	if (p->exists == PUSH_EXISTS_GET) {
+		if (exists_one(s, it, &exists) == -1)
+			goto failed;
+	} else
+		for (i = 0; i < s->nlisted && !exists; i++)
+			if (strcasecmp(s->listed[i].email, it->a->email) == 0) {
+				exists = 1;
+				it->id = s->listed[i].id;
+			}
+	if (!exists) {
+		if (create(s, it, -1, PUSH_O_CREATED) == -1)
+			goto failed;
+		return;
+	}
+	if (s->o->mode == PUSH_CREATE) {
+		it->outcome = PUSH_O_SKIPPED;
+		(void)util_snprintf(it->said, sizeof(it->said), "already on "
+		    "%s (--%s to give it this password)", p->title,
+		    p->update_id_key ? "update" : "replace");
+		return;
+	}
+	if (p->delete_path == NULL || (s->o->mode == PUSH_UPDATE &&
+	    p->update_id_key != NULL)) {
+		if (create(s, it, it->id, PUSH_O_UPDATED) == -1)
+			goto failed;
+		return;
+	}
+	if (push_url(p, s->base, p->delete_path, it->a->email, NULL,
+	    &url) == -1)
+		goto failed;
+	(void)call(s, "DELETE", buf_str(&url), it->a->email, NULL, &r);
+	buf_free(&url);
+	if (r.status < 200 || r.status >= 300) {
+		if (!key_refused(s, &r))
+			said(s, it, &r, "cannot delete the old account: ");
+		http_response_free(&r);
+		goto failed;
+	}
+	http_response_free(&r);
+	if (create(s, it, -1, PUSH_O_REPLACED) == 0)
+		return;
+	(void)util_snprintf(it->said + strlen(it->said), sizeof(it->said) -
+	    strlen(it->said), " (the old account was deleted from %s and "
+	    "is not there now)", p->title);
+failed:
+	it->outcome = s->key_refused ? PUSH_O_NOT_TRIED : PUSH_O_FAILED;
+	if (s->key_refused)
+		(void)util_strlcpy(it->said, s->refused, sizeof(it->said));
+}
+
+/* Switch warm-up on for the accounts created with it asked for. */
+static void
+warmup(struct push_state *s)
+{
+	const struct push_platform	*p = s->o->p;
+	const char			**emails;
+	struct push_item		**who;
+	struct http_response		 r;
+	struct buf			 url, body;
+	size_t				 i, k, n;
+
+	if (p->warmup_path == NULL || s->key_refused ||
+	    (emails = calloc(p->warmup_batch, sizeof(*emails))) == NULL)
+		return;
+	if ((who = calloc(p->warmup_batch, sizeof(*who))) == NULL) {
+		free(emails);
+		return;
+	}
+	for (i = 0; i < s->n; ) {
+		for (n = 0; i < s->n && n < p->warmup_batch; i++)
+			if (s->items[i].a->warmup == PROVISION_WARMUP_ON &&
+			    (s->items[i].outcome == PUSH_O_CREATED ||
+			    s->items[i].outcome == PUSH_O_REPLACED)) {
+				who[n] = &s->items[i];
+				emails[n++] = s->items[i].a->email;
+			}
+		if (n == 0)
+			break;
+		buf_init(&body, 1024 * 1024);
+		if (push_url(p, s->base, p->warmup_path, NULL, NULL,
+		    &url) == 0 && push_warmup_body(p, emails, n, &body) == 0)
+			(void)call(s, "POST", buf_str(&url), NULL, &body, &r);
+		else {
+			memset(&r, 0, sizeof(r));
+			(void)util_strlcpy(r.error, "request too long",
+			    sizeof(r.error));
+		}
+		for (k = 0; k < n; k++) {
+			who[k]->warmup = r.status >= 200 && r.status < 300;
+			if (!who[k]->warmup)
+				push_error_text(p, r.status ? buf_str(&r.body) :
+				    r.error, who[k]->warmup_said,
+				    sizeof(who[k]->warmup_said));
+			push_scrub(s->o, who[k]->warmup_said);
+		}
+		http_response_free(&r);
+		buf_free(&url);
+		buf_free(&body);
+	}
+	free(emails);
+	free(who);
+}
+
+static void
+progress(const struct push_state *s, size_t done)
+{
+	char	bar[41];
+	size_t	fill_n = s->n ? done * 40 / s->n : 40;
+
+	if (!s->progress)
+		return;
+	memset(bar, '#', fill_n);
+	memset(bar + fill_n, '.', 40 - fill_n);
+	bar[40] = '\0';
+	fprintf(stderr, "\r%s [%s] %zu/%zu", s->o->p->name, bar, done, s->n);
+	if (done == s->n)
+		fprintf(stderr, "\r%*s\r", 60 + (int)strlen(s->o->p->name), "");
+	fflush(stderr);
+}
+
+int
+push_run(const struct push_opts *o, const struct provision_account *a,
+    size_t n)
+{
+	struct push_state	s;
+	size_t			i;
+	int			rc;
+
+	memset(&s, 0, sizeof(s));
+	s.o = o;
+	s.base = o->base_url ? o->base_url : o->p->base_url;
+	s.n = n;
+	s.progress = !o->json && !o->dry_run && n > 1 && isatty(2);
+	if ((s.items = calloc(n ? n : 1, sizeof(*s.items))) == NULL) {
+		fprintf(stderr, "postern: push: out of memory\n");
+		return 1;
+	}
+	for (i = 0; i < n; i++) {
+		s.items[i].a = &a[i];
+		s.items[i].smtp_ok = s.items[i].imap_ok = s.items[i].warmup =
+		    -1;
+	}
+	if (o->dry_run)
+		rc = push_show(&s);
+	else {
+		if (http_client_init() == -1) {
+			fprintf(stderr, "postern: push: libcurl setup failed\n");
+			free(s.items);
+			return 1;
+		}
+		if (o->p->exists == PUSH_EXISTS_LIST)
+			(void)list_existing(&s);
+		for (i = 0; i < n; i++) {
+			progress(&s, i);
+			if (s.key_refused) {
+				s.items[i].outcome = PUSH_O_NOT_TRIED;
+				(void)util_strlcpy(s.items[i].said, s.refused,
+				    sizeof(s.items[i].said));
+			} else
+				push_one(&s, &s.items[i]);
+		}
+		progress(&s, n);
+		warmup(&s);
+		http_client_cleanup();
+		if (!o->no_check)
+			push_checks(&s);
+		rc = push_report(&s);
+	}
+	for (i = 0; i < n; i++)
+		free(s.items[i].check);
+	free(s.items);
+	free(s.listed);
+	return rc;
+}
