@@ -1,7 +1,8 @@
 /*
  * cli_check_bulk: `postern check --csv`, see cli_check_bulk.h.  The
- * columns are found by name (the formats of provision_fmt.c and the
- * platforms' own), rows run on at most CHECK_BULK_THREADS threads, and with
+ * columns are found by name with provision_fmt_columns() (the header
+ * texts of every format `postern provision` writes, and the platforms'
+ * own), rows run on at most CHECK_BULK_THREADS threads, and with
  * IMAP columns the IMAP leg runs too, so the summary says when SMTP
  * works but IMAP fails.
  */
@@ -16,6 +17,7 @@
 #include <unistd.h>
 
 #include "cli/cli_check_bulk.h"
+#include "cli/provision_fmt.h"
 #include "diag/check.h"
 #include "diag/explain.h"
 #include "diag/kb.h"
@@ -30,7 +32,6 @@ struct bulk_row;
 struct bulk_ctx;
 struct bulk_cols;
 
-static int	column(const struct csv_record *, const char *const *);
 static void	bulk_columns(const struct csv_record *, struct bulk_cols *);
 static const char *cell(const struct csv_record *, int);
 static enum check_mode security_mode(const char *);
@@ -68,54 +69,34 @@ struct bulk_ctx {
 	pthread_mutex_t		 lock;
 };
 
-/* Column numbers (-1: absent) in the generic, instantly and smartlead
-   formats (provision_fmt.c). */
+/* Column numbers (-1: absent), from provision_fmt_columns(). */
 struct bulk_cols {
 	int	user, pass, host, port;
 	int	iuser, ipass, ihost, iport, isec;
 };
 
-static const char *const user_cols[] = { "username", "smtp_username",
-    "smtp username", "user_name", "email", "from_email", NULL };
-static const char *const pass_cols[] = { "password", "smtp_password",
-    "smtp password", NULL };
-static const char *const host_cols[] = { "smtp_host", "smtp host", "host",
-    NULL };
-static const char *const port_cols[] = { "smtp_port", "smtp port", "port",
-    NULL };
-static const char *const iuser_cols[] = { "imap username",
-    "imap_user_name", "imap_username", NULL };
-static const char *const ipass_cols[] = { "imap password", "imap_password",
-    NULL };
-static const char *const ihost_cols[] = { "imap host", "imap_host", NULL };
-static const char *const iport_cols[] = { "imap port", "imap_port", NULL };
-static const char *const isec_cols[] = { "imap_security", "imap security",
-    NULL };
-
-static int
-column(const struct csv_record *h, const char *const *names)
-{
-	size_t	i, k;
-
-	for (k = 0; names[k] != NULL; k++)
-		for (i = 0; i < h->nfields; i++)
-			if (strcasecmp(h->field[i], names[k]) == 0)
-				return (int)i;
-	return -1;
-}
-
+/*
+ * The login is the SMTP username column, else the address column (the
+ * username is the full address in every format, and some exports carry
+ * only the address).
+ */
 static void
 bulk_columns(const struct csv_record *h, struct bulk_cols *c)
 {
-	c->user = column(h, user_cols);
-	c->pass = column(h, pass_cols);
-	c->host = column(h, host_cols);
-	c->port = column(h, port_cols);
-	c->iuser = column(h, iuser_cols);
-	c->ipass = column(h, ipass_cols);
-	c->ihost = column(h, ihost_cols);
-	c->iport = column(h, iport_cols);
-	c->isec = column(h, isec_cols);
+	int	map[PROVISION_V_COUNT];
+
+	provision_fmt_columns((const char *const *)h->field, h->nfields,
+	    map);
+	c->user = map[PROVISION_V_SMTP_USER] >= 0 ?
+	    map[PROVISION_V_SMTP_USER] : map[PROVISION_V_EMAIL];
+	c->pass = map[PROVISION_V_SMTP_PASS];
+	c->host = map[PROVISION_V_SMTP_HOST];
+	c->port = map[PROVISION_V_SMTP_PORT];
+	c->iuser = map[PROVISION_V_IMAP_USER];
+	c->ipass = map[PROVISION_V_IMAP_PASS];
+	c->ihost = map[PROVISION_V_IMAP_HOST];
+	c->iport = map[PROVISION_V_IMAP_PORT];
+	c->isec = map[PROVISION_V_IMAP_SECURITY];
 }
 
 /* "SSL/TLS", "STARTTLS", "none" (provision_fmt.c) as a mode. */
@@ -245,8 +226,8 @@ bulk_read(const char *in, const struct check_opts *base, struct bulk_ctx *b)
 	bulk_columns(&head, &cols);
 	if (cols.user < 0 || cols.pass < 0) {
 		fprintf(stderr, "postern check: %s: needs a username (or email) "
-		    "and a password column (generic, instantly or smartlead "
-		    "format)\n", in);
+		    "and a password column (any format of postern provision "
+		    "--format)\n", in);
 		goto done;
 	}
 	while ((rc = csv_read(&rd, &rec)) == 1) {

@@ -1,10 +1,6 @@
 /*
  * cli_provision: `postern provision`, bulk creation of mailboxes with the
- * CSV a sending platform imports, and `postern dns`, the records to
- * publish for a domain.
- *
- * dns also lists the DKIM records of the domain's active and pending
- * keys (retired ones are the operator's to unpublish after a few days).
+ * CSV a sending platform imports (`postern dns` is in cli_dns.c).
  *
  * provision is all or nothing: every name is checked first (a name that
  * exists is refused unless --rotate), passwords are generated and hashed
@@ -17,15 +13,13 @@
  */
 #include <sys/stat.h>
 
-#include <arpa/inet.h>
-#include <netinet/in.h>
-
 #include <errno.h>
 #include <fcntl.h>
 #include <libgen.h>
 #include <limits.h>
 #include <pthread.h>
 #include <stdarg.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -36,7 +30,6 @@
 #include "core/config.h"
 #include "core/password.h"
 #include "core/smtp_parse.h"
-#include "diag/dnsrec.h"
 #include "lib/buf.h"
 #include "lib/util.h"
 #include "server/imap.h"
@@ -71,7 +64,45 @@ struct provision_opts {
 	const char	*format;
 	const char	*prefix;
 	unsigned long	 daily_limit;
+	unsigned long	 warmup_limit;		/* 0: platform default */
+	unsigned long	 warmup_increment;	/* INCREMENT_UNSET: none */
+	int		 warmup;		/* enum provision_warmup */
 	int		 rotate;
+};
+
+#define INCREMENT_UNSET	ULONG_MAX	/* --warmup-increment not given */
+
+/* How an option's value reaches struct provision_opts. */
+enum popt_kind {
+	POPT_FLAG,		/* no value: the int at off becomes flag */
+	POPT_STR,		/* the const char * at off */
+	POPT_NUM,		/* the unsigned long at off, min..max */
+};
+
+struct popt {
+	const char	*name;
+	enum popt_kind	 kind;
+	size_t		 off;
+	unsigned long	 min, max;	/* POPT_NUM */
+	int		 flag;		/* POPT_FLAG */
+};
+
+#define POFF(m)	offsetof(struct provision_opts, m)
+
+static const struct popt popts[] = {
+	{ "--count", POPT_NUM, POFF(count), 1, PROVISION_MAX, 0 },
+	{ "--names", POPT_STR, POFF(names), 0, 0, 0 },
+	{ "--csv", POPT_STR, POFF(csv), 0, 0, 0 },
+	{ "--format", POPT_STR, POFF(format), 0, 0, 0 },
+	{ "--prefix", POPT_STR, POFF(prefix), 0, 0, 0 },
+	{ "--daily-limit", POPT_NUM, POFF(daily_limit), 0, 10000000, 0 },
+	{ "--warmup-limit", POPT_NUM, POFF(warmup_limit), 1, 1000, 0 },
+	{ "--warmup-increment", POPT_NUM, POFF(warmup_increment), 0, 100,
+	    0 },
+	{ "--rotate", POPT_FLAG, POFF(rotate), 0, 0, 1 },
+	{ "--warmup", POPT_FLAG, POFF(warmup), 0, 0, PROVISION_WARMUP_ON },
+	{ "--no-warmup", POPT_FLAG, POFF(warmup), 0, 0,
+	    PROVISION_WARMUP_OFF },
 };
 
 /* One run of provision, from the options to the renamed CSV. */
@@ -94,6 +125,11 @@ static int	 provision_usage(const char *, ...)
 static int	 parse_count(const char *, const char *, unsigned long,
 		    unsigned long, unsigned long *);
 static int	 parse_opts(int, char **, struct provision_opts *);
+static int	 set_opt(const struct popt *, const char *,
+		    struct provision_opts *);
+static int	 check_opts(const struct provision_opts *);
+static void	 format_list(char *, size_t, const char *);
+static int	 fmt_has(const struct provision_fmt *, enum provision_val);
 static struct account *make_accounts(const struct provision_opts *,
 		    size_t *);
 static int	 read_names(const char *, const char *, struct account **,
@@ -104,7 +140,6 @@ static int	 write_csv_tmp(const char *, const struct buf *, char *,
 		    size_t);
 static void	 endpoint_notes(const struct config *,
 		    const struct provision_endpoints *);
-static unsigned	 listen_port(const struct config *, enum listen_kind);
 static int	 setup(const char *, int, char **, struct provision_run *);
 static int	 prepare(const char *, struct provision_run *);
 static int	 check_existing(struct provision_run *);
@@ -122,15 +157,47 @@ provision_usage(const char *fmt, ...)
 {
 	va_list	ap;
 
+	char	formats[256];
+
 	fputs("postern: provision: ", stderr);
 	va_start(ap, fmt);
 	vfprintf(stderr, fmt, ap);
 	va_end(ap);
+	format_list(formats, sizeof(formats), "|");
 	fprintf(stderr, "\nusage: postern -d DIR provision DOMAIN "
 	    "--count N | --names FILE --csv FILE\n"
-	    "         [--format generic|instantly|smartlead] "
-	    "[--prefix P] [--daily-limit N] [--rotate]\n");
+	    "         [--format %s]\n"
+	    "         [--prefix P] [--daily-limit N] [--rotate]\n"
+	    "         [--warmup [--warmup-increment N] | --no-warmup] "
+	    "[--warmup-limit N]\n", formats);
 	return 2;
+}
+
+/* The formats' names, joined by sep ("generic|instantly|..."). */
+static void
+format_list(char *out, size_t outsz, const char *sep)
+{
+	const struct provision_fmt	*f;
+	size_t				 i, len;
+
+	out[0] = '\0';
+	for (i = 0; (f = provision_fmt_at(i)) != NULL; i++) {
+		len = strlen(out);
+		(void)util_snprintf(out + len, outsz - len, "%s%s",
+		    i > 0 ? sep : "", f->name);
+	}
+}
+
+/* 1 if format f has a column for value v. */
+static int
+fmt_has(const struct provision_fmt *f, enum provision_val v)
+{
+	size_t	i;
+
+	for (i = 0; i < f->ncols; i++)
+		if (f->cols[i].val == v)
+			return 1;
+	return 0;
 }
 
 /* The value v of option opt, a whole number from min to max; 0 or 2. */
@@ -149,15 +216,18 @@ parse_count(const char *opt, const char *v, unsigned long min,
 	return 0;
 }
 
-/* DOMAIN first, then the options.  0, or a usage error (2). */
+/* DOMAIN first, then the options (popts[]).  0, or a usage error (2). */
 static int
 parse_opts(int argc, char **argv, struct provision_opts *o)
 {
-	int	i;
+	const struct popt	*po;
+	size_t			 k;
+	int			 i;
 
 	memset(o, 0, sizeof(*o));
 	o->format = "generic";
 	o->prefix = "sender";
+	o->warmup_increment = INCREMENT_UNSET;
 	if (argc < 1)
 		return provision_usage("which domain? give it first");
 	if (argv[0][0] == '-')
@@ -165,42 +235,54 @@ parse_opts(int argc, char **argv, struct provision_opts *o)
 		    "options");
 	o->domain = argv[0];
 	for (i = 1; i < argc; i++) {
-		const char *v = i + 1 < argc ? argv[i + 1] : NULL;
-
-		if (strcmp(argv[i], "--rotate") == 0) {
-			o->rotate = 1;
-			continue;
-		}
 		if (argv[i][0] != '-')
 			return provision_usage("too many arguments ('%.64s')",
 			    argv[i]);
-		if (strcmp(argv[i], "--count") != 0 &&
-		    strcmp(argv[i], "--names") != 0 &&
-		    strcmp(argv[i], "--csv") != 0 &&
-		    strcmp(argv[i], "--format") != 0 &&
-		    strcmp(argv[i], "--prefix") != 0 &&
-		    strcmp(argv[i], "--daily-limit") != 0)
+		for (k = 0; k < sizeof(popts) / sizeof(popts[0]) &&
+		    strcmp(argv[i], popts[k].name) != 0; k++)
+			;
+		if (k == sizeof(popts) / sizeof(popts[0]))
 			return provision_usage("unknown option '%.64s'",
 			    argv[i]);
-		if (v == NULL)
+		po = &popts[k];
+		if (po->kind != POPT_FLAG && i + 1 >= argc)
 			return provision_usage("%s needs a value", argv[i]);
-		if (strcmp(argv[i], "--count") == 0) {
-			if (parse_count("--count", v, 1, PROVISION_MAX,
-			    &o->count) != 0)
-				return 2;
-		} else if (strcmp(argv[i], "--names") == 0)
-			o->names = v;
-		else if (strcmp(argv[i], "--csv") == 0)
-			o->csv = v;
-		else if (strcmp(argv[i], "--format") == 0)
-			o->format = v;
-		else if (strcmp(argv[i], "--prefix") == 0)
-			o->prefix = v;
-		else if (parse_count("--daily-limit", v, 0, 10000000,
-		    &o->daily_limit) != 0)
+		if (set_opt(po, po->kind == POPT_FLAG ? NULL : argv[++i],
+		    o) != 0)
 			return 2;
-		i++;
 	}
+	return check_opts(o);
+}
+
+/* One option's value into o: 0, or a usage error (2). */
+static int
+set_opt(const struct popt *po, const char *v, struct provision_opts *o)
+{
+	void	*p = (char *)o + po->off;
+	int	*flag = p;
+
+	switch (po->kind) {
+	case POPT_FLAG:
+		/* --warmup then --no-warmup: say so rather than pick one */
+		if (*flag != 0 && *flag != po->flag)
+			return provision_usage("%s contradicts an option "
+			    "before it", po->name);
+		*flag = po->flag;
+		return 0;
+	case POPT_STR:
+		*(const char **)p = v;
+		return 0;
+	case POPT_NUM:
+		return parse_count(po->name, v, po->min, po->max,
+		    (unsigned long *)p);
+	}
+	return 2;
+}
+
+/* What the options say together: 0, or a usage error (2). */
+static int
+check_opts(const struct provision_opts *o)
+{
 	if (o->count != 0 && o->names != NULL)
 		return provision_usage("give --count or --names, not both");
 	if (o->count == 0 && o->names == NULL)
@@ -208,6 +290,9 @@ parse_opts(int argc, char **argv, struct provision_opts *o)
 	if (o->csv == NULL)
 		return provision_usage("missing --csv FILE (where the "
 		    "credentials go)");
+	if (o->warmup_increment != INCREMENT_UNSET &&
+	    o->warmup != PROVISION_WARMUP_ON)
+		return provision_usage("--warmup-increment needs --warmup");
 	return 0;
 }
 
@@ -401,20 +486,6 @@ write_csv_tmp(const char *path, const struct buf *b, char *tmp,
 	return close(fd);
 }
 
-/* The port of the first listener of a kind, or 0 if there is none. */
-static unsigned
-listen_port(const struct config *cfg, enum listen_kind k)
-{
-	const struct sockaddr_storage	*ss = &cfg->listen[k][0].ss;
-
-	if (cfg->nlisten[k] == 0)
-		return 0;
-	if (ss->ss_family == AF_INET6)
-		return ntohs(((const struct sockaddr_in6 *)(const void *)ss)->
-		    sin6_port);
-	return ntohs(((const struct sockaddr_in *)(const void *)ss)->sin_port);
-}
-
 /*
  * The CSV promises STARTTLS on the SMTP port and implicit TLS on the
  * IMAP port.  Say so when postern.conf has no listener of that kind: the
@@ -478,11 +549,20 @@ cli_provision(const char *datadir, int argc, char **argv)
 static int
 setup(const char *datadir, int argc, char **argv, struct provision_run *r)
 {
+	char	formats[256];
+
 	if (parse_opts(argc, argv, &r->o) != 0)
 		return 2;
-	if ((r->fmt = provision_fmt_find(r->o.format)) == NULL)
-		return provision_usage("unknown format '%.64s' (generic, "
-		    "instantly, smartlead)", r->o.format);
+	if ((r->fmt = provision_fmt_find(r->o.format)) == NULL) {
+		format_list(formats, sizeof(formats), ", ");
+		return provision_usage("unknown format '%.64s' (%s)",
+		    r->o.format, formats);
+	}
+	if ((r->o.warmup != PROVISION_WARMUP_DEFAULT ||
+	    r->o.warmup_limit != 0) && !fmt_has(r->fmt, PROVISION_V_WARMUP))
+		fprintf(stderr, "postern: provision: note: the %s format has "
+		    "no warm-up columns; the warm-up options change nothing\n",
+		    r->fmt->name);
 	if (util_strlcpy(r->domain, r->o.domain, sizeof(r->domain)) == -1 ||
 	    !smtp_valid_domain(r->domain)) {
 		fprintf(stderr, "postern: provision: %s is not a valid domain "
@@ -565,11 +645,22 @@ static int
 build_csv(struct provision_run *r, const struct provision_endpoints *ep)
 {
 	struct provision_account	pa;
+	struct account			*a;
 	size_t				i;
+	int				names;
 
+	names = fmt_has(r->fmt, PROVISION_V_FIRST_NAME) ||
+	    fmt_has(r->fmt, PROVISION_V_LAST_NAME) ||
+	    fmt_has(r->fmt, PROVISION_V_FROM_NAME);
 	if (provision_fmt_header(r->fmt, ep->imap_host != NULL, &r->csv) == -1)
 		return -1;
 	for (i = 0; i < r->n; i++) {
+		a = &r->acc[i];
+		/* No name given (--count, or a bare local part): derive one,
+		   which stays empty if the local part has no word. */
+		if (names && a->first[0] == '\0' && a->last[0] == '\0')
+			(void)provision_names_from_local(a->address, a->first,
+			    sizeof(a->first), a->last, sizeof(a->last));
 		memset(&pa, 0, sizeof(pa));
 		pa.email = r->acc[i].address;
 		pa.first_name = r->acc[i].first;
@@ -580,6 +671,10 @@ build_csv(struct provision_run *r, const struct provision_endpoints *ep)
 		pa.imap_host = ep->imap_host;
 		pa.imap_port = ep->imap_host != NULL ? ep->imap_port : 0;
 		pa.daily_limit = (unsigned)r->o.daily_limit;
+		pa.warmup = (enum provision_warmup)r->o.warmup;
+		pa.warmup_limit = (unsigned)r->o.warmup_limit;
+		pa.warmup_increment = r->o.warmup_increment ==
+		    INCREMENT_UNSET ? 0 : (unsigned)r->o.warmup_increment;
 		if (provision_fmt_row(r->fmt, &pa, &r->csv) == -1)
 			return -1;
 	}
@@ -671,303 +766,4 @@ place_csv(struct provision_run *r)
 		return -1;
 	}
 	return 0;
-}
-
-/* Specific, public-looking listener addresses: those are the host's. */
-static size_t
-config_addrs(const struct config *cfg, char addrs[][64], size_t max)
-{
-	const struct sockaddr_in	*in;
-	const struct sockaddr_in6	*in6;
-	size_t				 k, i, n = 0, j;
-	char				 a[64];
-
-	for (k = 0; k < LISTEN_KIND_COUNT; k++)
-		for (i = 0; i < cfg->nlisten[k] && n < max; i++) {
-			const struct config_listen *l = &cfg->listen[k][i];
-
-			if (l->ss.ss_family == AF_INET) {
-				in = (const void *)&l->ss;
-				if (in->sin_addr.s_addr == INADDR_ANY ||
-				    (ntohl(in->sin_addr.s_addr) >> 24) == 127)
-					continue;
-			} else {
-				in6 = (const void *)&l->ss;
-				if (IN6_IS_ADDR_UNSPECIFIED(&in6->sin6_addr) ||
-				    IN6_IS_ADDR_LOOPBACK(&in6->sin6_addr))
-					continue;
-			}
-			util_addr_str((const struct sockaddr *)&l->ss, a,
-			    sizeof(a));
-			for (j = 0; j < n && strcmp(addrs[j], a) != 0; j++)
-				;
-			if (j == n)
-				util_strlcpy(addrs[n++], a, sizeof(addrs[0]));
-		}
-	return n;
-}
-
-/* The options of dns: --addr adds to the listeners' addresses. */
-struct dns_opts {
-	char		 addrs[DNSREC_MAX_ADDRS][64];
-	size_t		 n;
-	const char	*host;		/* --host */
-	int		 json;
-};
-
-/* The public halves of the keys dns prints (dnsrec keeps pointers). */
-struct dns_keys {
-	struct dnsrec_dkim	d[DNSREC_MAX_DKIM];
-	char			selector[DNSREC_MAX_DKIM]
-				    [STORE_DKIM_SELECTOR_MAX + 1];
-	char			pub[DNSREC_MAX_DKIM][DNSREC_KEY_MAX + 1];
-	size_t			n;
-	size_t			skipped;
-};
-
-static int
-dns_key_row(const struct store_dkim_key *k, void *arg)
-{
-	struct dns_keys	*dk = arg;
-
-	if (k->state == STORE_DKIM_RETIRED)
-		return 0;
-	if (dk->n == DNSREC_MAX_DKIM ||
-	    util_strlcpy(dk->selector[dk->n], k->selector,
-	    sizeof(dk->selector[0])) == -1 ||
-	    util_strlcpy(dk->pub[dk->n], k->public_key,
-	    sizeof(dk->pub[0])) == -1) {
-		dk->skipped++;
-		return 0;
-	}
-	dk->d[dk->n].selector = dk->selector[dk->n];
-	dk->d[dk->n].key_type = strncmp(k->algorithm, "ed25519", 7) == 0 ?
-	    "ed25519" : "rsa";
-	dk->d[dk->n].pubkey = dk->pub[dk->n];
-	dk->n++;
-	return 0;
-}
-
-static int	 dns_usage(void);
-static int	 dns_opts(int, char **, struct dns_opts *);
-static int	 dns_addr(struct dns_opts *, const char *);
-static int	 dns_load(const char *, const char *, struct store_domain *,
-		    struct dns_keys *);
-static int	 dns_print(const struct dnsrec_input *, int);
-
-/*
- * The host the MX and SPF records name: --host, else the domain's
- * submission_host, else the server's hostname.  A demo or a fresh
- * install often has a one-label hostname (localhost) that cannot appear
- * in public DNS: then the records use mail.DOMAIN and say which setting
- * gives the real name.  NULL (after saying why) for a bad --host.
- */
-static const char *
-dns_host(const char *datadir, const struct config *cfg,
-    const struct store_domain *dom, const char *opt, char *out, size_t outsz)
-{
-	const char	*h;
-
-	if (opt != NULL) {
-		if (!smtp_valid_domain(opt) || strchr(opt, '.') == NULL) {
-			fprintf(stderr, "postern: dns: --host %s: not a fully "
-			    "qualified host name (e.g. mail.%s)\n", opt,
-			    dom->name);
-			return NULL;
-		}
-		return opt;
-	}
-	h = dom->submission_host[0] ? dom->submission_host : cfg->hostname;
-	if (strchr(h, '.') != NULL && strcmp(h, "localhost") != 0)
-		return h;
-	if (util_snprintf(out, outsz, "mail.%s", dom->name) == -1)
-		return h;	/* dnsrec_check says what is wrong */
-	fprintf(stderr, "postern: dns: note: the server's host name '%s' "
-	    "(%s) is not a public name, so these records use %s.\n"
-	    "  Give the real name with one of:\n"
-	    "    postern -d %s dns %s --host mail.%s\n"
-	    "    postern -d %s domain set %s submission_host mail.%s\n"
-	    "    hostname = mail.%s   (in %s/postern.conf, for every "
-	    "domain)\n", h, dom->submission_host[0] ?
-	    "the domain's submission_host" : "hostname in postern.conf", out,
-	    datadir, dom->name, dom->name, datadir, dom->name, dom->name,
-	    dom->name, datadir);
-	return out;
-}
-
-/*
- * cli_dns() in steps: dns_opts() reads the options after the domain,
- * dns_load() the domain and its DKIM keys, dns_print() checks the
- * records' input and prints them.
- */
-int
-cli_dns(const char *datadir, int argc, char **argv)
-{
-	struct dns_opts		 o;
-	struct config		 cfg;
-	struct store_domain	 dom;
-	struct dnsrec_input	 in;
-	struct dnsrec_srv	 srv;
-	struct provision_endpoints ep;
-	struct dns_keys		 keys;
-	char			 host[256];
-	const char		*ap[DNSREC_MAX_ADDRS];
-	size_t			 i;
-	int			 rc;
-
-	if (argc < 1 || argv[0][0] == '-') {
-		fprintf(stderr, "postern: dns: %s\n", argc < 1 ?
-		    "which domain? give it first" : "the domain comes first, "
-		    "before the options");
-		return dns_usage();
-	}
-	if (cli_load_config(datadir, &cfg) == -1)
-		return 1;
-	memset(&o, 0, sizeof(o));
-	o.n = config_addrs(&cfg, o.addrs, DNSREC_MAX_ADDRS);
-	if ((rc = dns_opts(argc, argv, &o)) != 0)
-		return rc;
-	if (dns_load(datadir, argv[0], &dom, &keys) == -1)
-		return 1;
-	for (i = 0; i < o.n; i++)
-		ap[i] = o.addrs[i];
-	memset(&in, 0, sizeof(in));
-	in.domain = dom.name;
-	in.host = dns_host(datadir, &cfg, &dom, o.host, host, sizeof(host));
-	if (in.host == NULL)
-		return 2;
-	in.addrs = ap;
-	in.naddrs = o.n;
-	in.dkim = keys.d;
-	in.ndkim = keys.n;
-	/*
-	 * RFC 6186 SRV records when IMAP is served on postern's accounts,
-	 * with the ports a provisioning CSV gives; _imap._tcp only with a
-	 * STARTTLS listener (imap_listen).
-	 */
-	provision_endpoints(&cfg, dom.submission_host, &ep);
-	if (ep.imap_served) {
-		srv.imap_host = cfg.imap_host[0] ? cfg.imap_host : NULL;
-		srv.submission_port = cfg.submission_port;
-		srv.imaps_port = cfg.imap_port;
-		srv.imap_port = listen_port(&cfg, LISTEN_IMAP);
-		in.srv = &srv;
-	}
-	return dns_print(&in, o.json);
-}
-
-static int
-dns_usage(void)
-{
-	fprintf(stderr, "usage: postern -d DIR dns DOMAIN [--json] "
-	    "[--host HOST] [--addr IP]...\n");
-	return 2;
-}
-
-/* The options after the domain: 0, or 2 after saying why. */
-static int
-dns_opts(int argc, char **argv, struct dns_opts *o)
-{
-	int	a;
-
-	for (a = 1; a < argc; a++) {
-		if (strcmp(argv[a], "--json") == 0)
-			o->json = 1;
-		else if ((strcmp(argv[a], "--addr") == 0 ||
-		    strcmp(argv[a], "--host") == 0) && a + 1 >= argc) {
-			fprintf(stderr, "postern: dns: %s needs a value\n",
-			    argv[a]);
-			return dns_usage();
-		} else if (strcmp(argv[a], "--host") == 0)
-			o->host = argv[++a];
-		else if (strcmp(argv[a], "--addr") == 0) {
-			if (dns_addr(o, argv[++a]) != 0)
-				return 2;
-		} else {
-			fprintf(stderr, "postern: dns: unknown option '%s'\n",
-			    argv[a]);
-			return dns_usage();
-		}
-	}
-	return 0;
-}
-
-/* One --addr: 0, or 2 after saying why. */
-static int
-dns_addr(struct dns_opts *o, const char *addr)
-{
-	unsigned char	bin[16];
-
-	if (inet_pton(AF_INET, addr, bin) != 1 &&
-	    inet_pton(AF_INET6, addr, bin) != 1) {
-		fprintf(stderr, "postern: dns: --addr %s: not an IPv4 or IPv6 "
-		    "address\n", addr);
-		return dns_usage();
-	}
-	if (o->n == DNSREC_MAX_ADDRS) {
-		fprintf(stderr, "postern: dns: at most %d addresses\n",
-		    DNSREC_MAX_ADDRS);
-		return 2;
-	}
-	util_strlcpy(o->addrs[o->n++], addr, sizeof(o->addrs[0]));
-	return 0;
-}
-
-/* The domain and its active and pending DKIM keys.  0, or -1 after
-   saying why. */
-static int
-dns_load(const char *datadir, const char *name, struct store_domain *dom,
-    struct dns_keys *keys)
-{
-	struct store	*st;
-	int		 rc;
-
-	if ((st = cli_store(datadir, 0)) == NULL)
-		return -1;
-	memset(keys, 0, sizeof(*keys));
-	rc = store_domain_get(st, name, dom);
-	if (rc == STORE_OK &&
-	    store_dkim_list(st, dom->name, dns_key_row, keys) != STORE_OK) {
-		fprintf(stderr, "postern: dns: %s: DKIM keys: %s\n", dom->name,
-		    store_errmsg(st));
-		store_close(st);
-		return -1;
-	}
-	store_close(st);
-	if (keys->skipped > 0)
-		fprintf(stderr, "postern: dns: %s: %zu DKIM key(s) not shown "
-		    "(at most %d); remove old pending keys\n", dom->name,
-		    keys->skipped, DNSREC_MAX_DKIM);
-	if (rc != STORE_OK) {
-		fprintf(stderr, "postern: dns: domain %s is not configured\n",
-		    name);
-		return -1;
-	}
-	return 0;
-}
-
-/* Check the input and print the zone lines or the JSON: 0 or 1. */
-static int
-dns_print(const struct dnsrec_input *in, int want_json)
-{
-	struct buf	zone, json;
-	char		err[DNSREC_ERR_MAX];
-	int		rc;
-
-	if (dnsrec_check(in, err, sizeof(err)) == -1) {
-		fprintf(stderr, "postern: dns: %s: %s\n", in->domain, err);
-		return 1;
-	}
-	buf_init(&zone, 1024 * 1024);
-	buf_init(&json, 1024 * 1024);
-	rc = dnsrec_for_domain(in, &zone, &json);
-	if (rc == 0)
-		printf("%s%s", want_json ? buf_str(&json) : buf_str(&zone),
-		    want_json ? "\n" : "");
-	else
-		fprintf(stderr, "postern: dns: %s: cannot format records\n",
-		    in->domain);
-	buf_free(&zone);
-	buf_free(&json);
-	return rc == 0 ? 0 : 1;
 }

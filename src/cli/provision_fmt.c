@@ -1,7 +1,8 @@
 /*
  * provision_fmt: CSV layouts for bulk-importing mailboxes into sending
- * platforms, the connection settings they carry, and name-to-local-part
- * folding.
+ * platforms, the connection settings they carry, and reading a CSV header
+ * back into values (provision_fmt_columns()).  The name helpers declared
+ * beside these live in provision_names.c.
  *
  * Every format is a row of formats[]: its name and, per column, the exact
  * header text and which account value goes there.  Rows are written with
@@ -42,8 +43,9 @@
  *   last_name, imap_username/password/host/port, smtp_username/password/
  *   host/port, warmup limit).  Confidence: medium-high for the order and
  *   spelling of the first eleven, medium for the four trailing ones.
- *   Warmup Limit and Warmup Increment are left empty so Instantly applies
- *   its defaults; Warmup Enabled is TRUE/FALSE or empty.
+ *   Warmup Enabled is TRUE/FALSE or empty; Warmup Limit and Warmup
+ *   Increment carry warmup_limit and warmup_increment, or stay empty
+ *   (0) so Instantly applies its defaults.
  *
  * smartlead (19 columns):
  *	from_name,from_email,user_name,password,smtp_host,smtp_port,
@@ -72,7 +74,60 @@
  *   (SSL, TLS), which its help centre ties to the port (465 SSL, 587
  *   TLS/STARTTLS, 993 SSL), so the standard ports are what select the
  *   right modes: keep submission_port 587 and imap_port 993 in
- *   production.
+ *   production.  total_warmup_per_day and daily_rampup carry
+ *   warmup_limit and warmup_increment (empty when 0), as Instantly's
+ *   warm-up columns do.
+ *
+ * lemlist (11 columns):
+ *	email,firstName,lastName,smtpUsername,smtpPassword,smtpHost,
+ *	smtpPort,imapUsername,imapPassword,imapHost,imapPort
+ *   Sources: lemlist documents no bulk CSV; its API "connect email
+ *   account" (https://developer.lemlist.com/api-reference/endpoints/
+ *   email-accounts/connect-email-account) takes sender_name,
+ *   sender_email, smtp_host/port/login/password and imap_host/port/
+ *   login/password, plus smtp_secure/imap_secure booleans.  The header
+ *   above is the one a third-party exporter writes for lemlist
+ *   (BreazyLabs/OutreachEmailMCP, src/export/accounts-csv.ts), camelCase
+ *   like lemlist's own UI exports.  Confidence: medium for the field set
+ *   (it matches the API), low-medium for spelling and order.  No TLS
+ *   column: lemlist's API flags mean "SSL/TLS" and the standard ports
+ *   select the modes, as for Smartlead.
+ *
+ * reply (Reply.io, 11 columns):
+ *	Email,First Name,Last Name,SMTP Host,SMTP Port,SMTP Login,
+ *	SMTP Password,IMAP Host,IMAP Port,IMAP Login,IMAP Password
+ *   Sources: the same third-party exporter (its "replyio" layout).
+ *   Reply.io's API (v1 POST /v1/EmailAccounts; v4 POST
+ *   /v4/email-accounts) has Email, SenderName, SmtpHost, SmtpPort,
+ *   SmtpPassword, ImapHost, ImapPort, ImapPassword and no username: the
+ *   login is the address, which is what the Login columns carry.
+ *   Confidence: medium for the field set, low-medium for the header
+ *   text.
+ *
+ * woodpecker (10 columns):
+ *	SMTP email,SMTP login,SMTP password,SMTP server,SMTP port,
+ *	SMTP from name,IMAP email,IMAP password,IMAP server,IMAP port
+ *   Sources: Woodpecker's help centre, "Bulk adding mailboxes to
+ *   Woodpecker" (https://docs.woodpecker.co/en/articles/9791673), lists
+ *   these mandatory columns in this order.  The article spells the sixth
+ *   "SMPT from name", a typo: we write "SMTP from name", which matches
+ *   the API field smtp_from_name (https://developers.woodpecker.co/docs/
+ *   mailboxes/post-mailboxes); if an import insists on the typo, rename
+ *   that header cell.  IMAP email is the IMAP login (the address).
+ *   Confidence: high for the names and order (official), medium for
+ *   the case Woodpecker expects.
+ *
+ * Every format writes postern's real ports and modes: SMTP on
+ * submission_port with STARTTLS, IMAP on imap_port with implicit TLS
+ * (provision_endpoints()); none of the three new ones has a TLS column.
+ *
+ * Reading back: provision_fmt_columns() maps a header cell, trimmed and
+ * ignoring case, to the value that header text carries in formats[] (the
+ * formats in their order, so a text two formats used for different values
+ * would mean what the first says; none does today, which the unit test
+ * checks), else to header_aliases[], names seen in platforms' own exports
+ * and in older postern code.  A column whose text means nothing, or
+ * PROVISION_V_EMPTY, is ignored; the first column with a value wins.
  *
  * IMAP off (imap = none, or dovecot without an IMAP listener, and no
  * imap_host naming another server): the account has no IMAP host and
@@ -84,8 +139,8 @@
  * Failure: provision_fmt_row() returns -1 and leaves the buffer unchanged
  * if email, password or smtp_host is missing or the buffer is full.
  */
+#include <limits.h>
 #include <stddef.h>
-#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 #include <strings.h>
@@ -99,23 +154,6 @@
 #define NUM_MAX		12	/* "4294967295" + NUL */
 #define COLS(a)		(a), sizeof(a) / sizeof((a)[0])
 #define IMAP_ONLY	PROVISION_COL_IF_IMAP
-
-struct fold_block {
-	uint32_t	 first;		/* first code point */
-	const char	*map;		/* one ASCII letter per code point */
-};
-
-struct fold_multi {
-	uint32_t	 cp;
-	const char	*ascii;
-};
-
-enum fold_class {
-	FOLD_LETTERS,		/* contributes ASCII letters or digits */
-	FOLD_SEP,		/* ends a word */
-	FOLD_JOIN,		/* vanishes without ending the word */
-	FOLD_DROP,		/* vanishes (unknown non-ASCII, bad UTF-8) */
-};
 
 struct cell {
 	const char	*s;
@@ -155,14 +193,9 @@ static int		 from_name(const struct provision_account *,
 			    struct buf *);
 static void		 cell_fill(struct cell *, enum provision_val,
 			    const struct provision_account *, const char *);
-static int		 utf8_next(const unsigned char **, uint32_t *);
-static enum fold_class	 fold_char(uint32_t, char *, const char **,
-			    size_t *);
-static void		 lp_append(char *, size_t *, size_t, const char *,
-			    size_t);
-static int		 is_space(char);
-static const char	*skip_space(const char *);
-static size_t		 word_len(const char *);
+static int		 col_match(const struct provision_col *, size_t,
+			    const char *, size_t, enum provision_val *);
+static enum provision_val header_val(const char *);
 
 static const struct provision_col generic_cols[] = {
 	{ "email",		PROVISION_V_EMAIL, 0 },
@@ -192,8 +225,8 @@ static const struct provision_col instantly_cols[] = {
 	{ "SMTP Port",		PROVISION_V_SMTP_PORT, 0 },
 	{ "Daily Limit",	PROVISION_V_DAILY_LIMIT, 0 },
 	{ "Warmup Enabled",	PROVISION_V_WARMUP, 0 },
-	{ "Warmup Limit",	PROVISION_V_EMPTY, 0 },
-	{ "Warmup Increment",	PROVISION_V_EMPTY, 0 },
+	{ "Warmup Limit",	PROVISION_V_WARMUP_LIMIT, 0 },
+	{ "Warmup Increment",	PROVISION_V_WARMUP_INCREMENT, 0 },
 };
 
 static const struct provision_col smartlead_cols[] = {
@@ -208,14 +241,74 @@ static const struct provision_col smartlead_cols[] = {
 	{ "max_email_per_day",		PROVISION_V_DAILY_LIMIT, 0 },
 	{ "custom_tracking_url",	PROVISION_V_EMPTY, 0 },
 	{ "warmup_enabled",		PROVISION_V_WARMUP, 0 },
-	{ "total_warmup_per_day",	PROVISION_V_EMPTY, 0 },
-	{ "daily_rampup",		PROVISION_V_EMPTY, 0 },
+	{ "total_warmup_per_day",	PROVISION_V_WARMUP_LIMIT, 0 },
+	{ "daily_rampup",		PROVISION_V_WARMUP_INCREMENT, 0 },
 	{ "reply_rate_percentage",	PROVISION_V_EMPTY, 0 },
 	{ "bcc",			PROVISION_V_EMPTY, 0 },
 	{ "signature",			PROVISION_V_EMPTY, 0 },
 	{ "different_reply_to_address",	PROVISION_V_REPLY_TO, 0 },
 	{ "imap_user_name",		PROVISION_V_IMAP_USER, 0 },
 	{ "imap_password",		PROVISION_V_IMAP_PASS, 0 },
+};
+
+static const struct provision_col lemlist_cols[] = {
+	{ "email",		PROVISION_V_EMAIL, 0 },
+	{ "firstName",		PROVISION_V_FIRST_NAME, 0 },
+	{ "lastName",		PROVISION_V_LAST_NAME, 0 },
+	{ "smtpUsername",	PROVISION_V_SMTP_USER, 0 },
+	{ "smtpPassword",	PROVISION_V_SMTP_PASS, 0 },
+	{ "smtpHost",		PROVISION_V_SMTP_HOST, 0 },
+	{ "smtpPort",		PROVISION_V_SMTP_PORT, 0 },
+	{ "imapUsername",	PROVISION_V_IMAP_USER, 0 },
+	{ "imapPassword",	PROVISION_V_IMAP_PASS, 0 },
+	{ "imapHost",		PROVISION_V_IMAP_HOST, 0 },
+	{ "imapPort",		PROVISION_V_IMAP_PORT, 0 },
+};
+
+static const struct provision_col reply_cols[] = {
+	{ "Email",		PROVISION_V_EMAIL, 0 },
+	{ "First Name",		PROVISION_V_FIRST_NAME, 0 },
+	{ "Last Name",		PROVISION_V_LAST_NAME, 0 },
+	{ "SMTP Host",		PROVISION_V_SMTP_HOST, 0 },
+	{ "SMTP Port",		PROVISION_V_SMTP_PORT, 0 },
+	{ "SMTP Login",		PROVISION_V_SMTP_USER, 0 },
+	{ "SMTP Password",	PROVISION_V_SMTP_PASS, 0 },
+	{ "IMAP Host",		PROVISION_V_IMAP_HOST, 0 },
+	{ "IMAP Port",		PROVISION_V_IMAP_PORT, 0 },
+	{ "IMAP Login",		PROVISION_V_IMAP_USER, 0 },
+	{ "IMAP Password",	PROVISION_V_IMAP_PASS, 0 },
+};
+
+/* "SMTP from name": the official article's "SMPT" is a typo (see top). */
+static const struct provision_col woodpecker_cols[] = {
+	{ "SMTP email",		PROVISION_V_EMAIL, 0 },
+	{ "SMTP login",		PROVISION_V_SMTP_USER, 0 },
+	{ "SMTP password",	PROVISION_V_SMTP_PASS, 0 },
+	{ "SMTP server",	PROVISION_V_SMTP_HOST, 0 },
+	{ "SMTP port",		PROVISION_V_SMTP_PORT, 0 },
+	{ "SMTP from name",	PROVISION_V_FROM_NAME, 0 },
+	{ "IMAP email",		PROVISION_V_IMAP_USER, 0 },
+	{ "IMAP password",	PROVISION_V_IMAP_PASS, 0 },
+	{ "IMAP server",	PROVISION_V_IMAP_HOST, 0 },
+	{ "IMAP port",		PROVISION_V_IMAP_PORT, 0 },
+};
+
+/*
+ * Header texts that platforms' own exports use, and the lists `check
+ * --csv` kept before it read headers through provision_fmt_columns().
+ * Some are a format's text too, with the same value: harmless.
+ */
+static const struct provision_col header_aliases[] = {
+	{ "username",		PROVISION_V_SMTP_USER, 0 },
+	{ "smtp_username",	PROVISION_V_SMTP_USER, 0 },
+	{ "smtp username",	PROVISION_V_SMTP_USER, 0 },
+	{ "user_name",		PROVISION_V_SMTP_USER, 0 },
+	{ "smtp_password",	PROVISION_V_SMTP_PASS, 0 },
+	{ "host",		PROVISION_V_SMTP_HOST, 0 },
+	{ "port",		PROVISION_V_SMTP_PORT, 0 },
+	{ "from_email",		PROVISION_V_EMAIL, 0 },
+	{ "imap_user_name",	PROVISION_V_IMAP_USER, 0 },
+	{ "imap security",	PROVISION_V_IMAP_SECURITY, 0 },
 };
 
 static const struct provision_fmt formats[] = {
@@ -225,6 +318,12 @@ static const struct provision_fmt formats[] = {
 	    COLS(instantly_cols) },
 	{ "smartlead", "Smartlead bulk SMTP account upload",
 	    COLS(smartlead_cols) },
+	{ "lemlist", "lemlist email accounts (third-party layout)",
+	    COLS(lemlist_cols) },
+	{ "reply", "Reply.io email accounts (third-party layout)",
+	    COLS(reply_cols) },
+	{ "woodpecker", "Woodpecker \"Add in bulk\" mailboxes",
+	    COLS(woodpecker_cols) },
 };
 
 static const struct val_spec val_specs[] = {
@@ -254,6 +353,10 @@ static const struct val_spec val_specs[] = {
 					    NULL, 0 },
 	[PROVISION_V_WARMUP] =		{ CK_WARMUP, 0, NULL, 0 },
 	[PROVISION_V_REPLY_TO] =	{ CK_STR, ACCT(reply_to), NULL, 0 },
+	[PROVISION_V_WARMUP_LIMIT] =	{ CK_NUM_OR_EMPTY, ACCT(warmup_limit),
+					    NULL, 0 },
+	[PROVISION_V_WARMUP_INCREMENT] = { CK_NUM_OR_EMPTY,
+					    ACCT(warmup_increment), NULL, 0 },
 };
 
 #define VAL_SPECS	(sizeof(val_specs) / sizeof(val_specs[0]))
@@ -271,58 +374,14 @@ _Static_assert(sizeof(instantly_cols) / sizeof(instantly_cols[0]) <=
     PROVISION_MAX_COLS, "PROVISION_MAX_COLS too small");
 _Static_assert(sizeof(generic_cols) / sizeof(generic_cols[0]) <=
     PROVISION_MAX_COLS, "PROVISION_MAX_COLS too small");
-
-/*
- * Folding of U+00C0..U+017F to ASCII.  '?' marks a letter folded to two
- * ASCII letters (fold_multi[]), '_' one that is dropped (× and ÷).
- * Umlauts fold to the bare vowel ("Müller" -> "muller"), the most common
- * choice for addresses outside German-speaking countries.
- */
-static const char latin1_map[] =
-    "aaaaaa?ceeeeiiii"		/* U+00C0 */
-    "dnooooo_ouuuuy??"		/* U+00D0 */
-    "aaaaaa?ceeeeiiii"		/* U+00E0 */
-    "dnooooo_ouuuuy?y";		/* U+00F0 */
-static const char latin_ext_a_map[] =
-    "aaaaaacccccccc"		/* U+0100 Ā..č */
-    "dddd"			/* U+010E Ď..đ */
-    "eeeeeeeeee"		/* U+0112 Ē..ě */
-    "gggggggg"			/* U+011C Ĝ..ģ */
-    "hhhh"			/* U+0124 Ĥ..ħ */
-    "iiiiiiiiii"		/* U+0128 Ĩ..ı */
-    "??"			/* U+0132 Ĳ ĳ */
-    "jjkkk"			/* U+0134 Ĵ..ĸ */
-    "llllllllll"		/* U+0139 Ĺ..ł */
-    "nnnnnnnnn"			/* U+0143 Ń..ŋ */
-    "oooooo"			/* U+014C Ō..ő */
-    "??"			/* U+0152 Œ œ */
-    "rrrrrr"			/* U+0154 Ŕ..ř */
-    "ssssssss"			/* U+015A Ś..š */
-    "tttttt"			/* U+0162 Ţ..ŧ */
-    "uuuuuuuuuuuu"		/* U+0168 Ũ..ų */
-    "wwyyy"			/* U+0174 Ŵ..Ÿ */
-    "zzzzzzs";			/* U+0179 Ź..ſ */
-
-_Static_assert(sizeof(latin1_map) == 64 + 1, "latin1_map size");
-_Static_assert(sizeof(latin_ext_a_map) == 128 + 1, "latin_ext_a_map size");
-
-static const struct fold_block fold_blocks[] = {
-	{ 0x00c0, latin1_map },
-	{ 0x0100, latin_ext_a_map },
-};
-
-static const struct fold_multi fold_multis[] = {
-	{ 0x00c6, "ae" }, { 0x00e6, "ae" },	/* Æ æ */
-	{ 0x00de, "th" }, { 0x00fe, "th" },	/* Þ þ */
-	{ 0x00df, "ss" },			/* ß */
-	{ 0x0132, "ij" }, { 0x0133, "ij" },	/* Ĳ ĳ */
-	{ 0x0152, "oe" }, { 0x0153, "oe" },	/* Œ œ */
-};
-
-/* Apostrophes join: "O'Brien" -> "obrien", not "o.brien". */
-static const uint32_t fold_joiners[] = {
-	'\'', 0x2019, 0x02bc,			/* ' ’ ʼ */
-};
+_Static_assert(sizeof(lemlist_cols) / sizeof(lemlist_cols[0]) <=
+    PROVISION_MAX_COLS, "PROVISION_MAX_COLS too small");
+_Static_assert(sizeof(reply_cols) / sizeof(reply_cols[0]) <=
+    PROVISION_MAX_COLS, "PROVISION_MAX_COLS too small");
+_Static_assert(sizeof(woodpecker_cols) / sizeof(woodpecker_cols[0]) <=
+    PROVISION_MAX_COLS, "PROVISION_MAX_COLS too small");
+_Static_assert(sizeof(val_specs) / sizeof(val_specs[0]) ==
+    PROVISION_V_COUNT, "a provision_val without a val_specs row");
 
 const struct provision_fmt *
 provision_fmt_find(const char *name)
@@ -518,186 +577,69 @@ done:
 	return rc;
 }
 
-/* Decode one UTF-8 sequence (RFC 3629); -1 and one byte skipped if bad. */
+/* The value of the first of cols whose header is the n bytes at h. */
 static int
-utf8_next(const unsigned char **pp, uint32_t *cp)
+col_match(const struct provision_col *cols, size_t ncols, const char *h,
+    size_t n, enum provision_val *v)
 {
-	const unsigned char	*p = *pp;
-	uint32_t		 c = p[0], min;
-	int			 n, i;
+	size_t	i;
 
-	*pp = p + 1;
-	if (c < 0x80) {
-		*cp = c;
-		return 0;
-	}
-	if ((c & 0xe0) == 0xc0) {
-		n = 1, c &= 0x1f, min = 0x80;
-	} else if ((c & 0xf0) == 0xe0) {
-		n = 2, c &= 0x0f, min = 0x800;
-	} else if ((c & 0xf8) == 0xf0) {
-		n = 3, c &= 0x07, min = 0x10000;
-	} else
-		return -1;
-	/* A NUL is not a continuation byte, so this stops at the end. */
-	for (i = 1; i <= n; i++) {
-		if ((p[i] & 0xc0) != 0x80)
-			return -1;
-		c = (c << 6) | (p[i] & 0x3f);
-	}
-	if (c < min || c > 0x10ffff || (c >= 0xd800 && c <= 0xdfff))
-		return -1;
-	*cp = c;
-	*pp = p + n + 1;
+	for (i = 0; i < ncols; i++)
+		if (strlen(cols[i].header) == n &&
+		    strncasecmp(cols[i].header, h, n) == 0) {
+			*v = cols[i].val;
+			return 1;
+		}
 	return 0;
 }
 
 /*
- * Classify code point cp; for FOLD_LETTERS set *s and *n to its ASCII
- * letters (tmp holds a lower-cased ASCII character).
+ * The value a header cell names: trimmed of blanks and of the UTF-8 byte
+ * order mark spreadsheets put before the first cell; formats[] first, in
+ * their order, then header_aliases[].  PROVISION_V_EMPTY if none.
  */
-static enum fold_class
-fold_char(uint32_t cp, char *tmp, const char **s, size_t *n)
+static enum provision_val
+header_val(const char *h)
 {
-	const struct fold_block	*fb;
-	size_t			 i, j, idx;
+	enum provision_val	 v = PROVISION_V_EMPTY;
+	size_t			 i, n;
 
-	for (i = 0; i < sizeof(fold_joiners) / sizeof(fold_joiners[0]); i++)
-		if (cp == fold_joiners[i])
-			return FOLD_JOIN;
-	if (cp < 0x80) {
-		if (!((cp >= 'a' && cp <= 'z') || (cp >= 'A' && cp <= 'Z') ||
-		    (cp >= '0' && cp <= '9')))
-			return FOLD_SEP;
-		tmp[0] = (char)(cp >= 'A' && cp <= 'Z' ? cp + 32 : cp);
-		*s = tmp;
-		*n = 1;
-		return FOLD_LETTERS;
-	}
-	if (cp == 0x00a0)			/* no-break space */
-		return FOLD_SEP;
-	for (i = 0; i < sizeof(fold_blocks) / sizeof(fold_blocks[0]); i++) {
-		fb = &fold_blocks[i];
-		if (cp < fb->first || cp - fb->first >= strlen(fb->map))
-			continue;
-		idx = cp - fb->first;
-		if (fb->map[idx] == '_')
-			return FOLD_DROP;
-		*s = &fb->map[idx];
-		*n = 1;
-		if (fb->map[idx] != '?')
-			return FOLD_LETTERS;
-		for (j = 0; j < sizeof(fold_multis) / sizeof(fold_multis[0]);
-		    j++)
-			if (fold_multis[j].cp == cp) {
-				*s = fold_multis[j].ascii;
-				*n = strlen(*s);
-				return FOLD_LETTERS;
-			}
-		return FOLD_DROP;
-	}
-	return FOLD_DROP;
-}
-
-/* Append up to n bytes of s without passing max. */
-static void
-lp_append(char *out, size_t *len, size_t max, const char *s, size_t n)
-{
-	while (n-- > 0 && *len < max)
-		out[(*len)++] = *s++;
-	out[*len] = '\0';
+	if (strncmp(h, "\xef\xbb\xbf", 3) == 0)
+		h += 3;
+	while (*h == ' ' || *h == '\t')
+		h++;
+	n = strlen(h);
+	while (n > 0 && (h[n - 1] == ' ' || h[n - 1] == '\t' ||
+	    h[n - 1] == '\r' || h[n - 1] == '\n'))
+		n--;
+	for (i = 0; i < sizeof(formats) / sizeof(formats[0]); i++)
+		if (col_match(formats[i].cols, formats[i].ncols, h, n, &v))
+			return v;
+	(void)col_match(COLS(header_aliases), h, n, &v);
+	return v;
 }
 
 int
-provision_local_part(const char *first_last, char *out, size_t outsz)
+provision_fmt_columns(const char *const *header, size_t n,
+    int map[PROVISION_V_COUNT])
 {
-	const unsigned char	*p = (const unsigned char *)nz(first_last);
-	const char		*s = NULL;
-	char			 tmp[1];
-	size_t			 len = 0, max, n = 0;
-	uint32_t		 cp;
-	int			 sep = 0;
+	enum provision_val	v;
+	size_t			i;
+	int			found = 0;
 
-	if (outsz == 0)
-		return -1;
-	max = outsz - 1 < PROVISION_LOCAL_MAX ? outsz - 1 :
-	    PROVISION_LOCAL_MAX;
-	out[0] = '\0';
-	while (*p != '\0' && len < max) {
-		if (utf8_next(&p, &cp) == -1)
+	for (i = 0; i < PROVISION_V_COUNT; i++)
+		map[i] = -1;
+	for (i = 0; i < n && i <= INT_MAX; i++) {
+		if (header[i] == NULL)
 			continue;
-		switch (fold_char(cp, tmp, &s, &n)) {
-		case FOLD_SEP:
-			sep = 1;
-			break;
-		case FOLD_LETTERS:
-			/* The dot goes in only before a word that has text. */
-			if (sep && len > 0)
-				lp_append(out, &len, max, ".", 1);
-			sep = 0;
-			lp_append(out, &len, max, s, n);
-			break;
-		case FOLD_JOIN:
-		case FOLD_DROP:
-			break;
-		}
+		v = header_val(header[i]);
+		if (v == PROVISION_V_EMPTY || v >= PROVISION_V_COUNT ||
+		    map[v] != -1)
+			continue;
+		map[v] = (int)i;
+		found++;
 	}
-	if (len > 0 && out[len - 1] == '.')
-		out[--len] = '\0';
-	return len > 0 ? 0 : -1;
-}
-
-static int
-is_space(char c)
-{
-	return c != '\0' && strchr(" \t\r\n\v\f", c) != NULL;
-}
-
-static const char *
-skip_space(const char *p)
-{
-	while (is_space(*p))
-		p++;
-	return p;
-}
-
-static size_t
-word_len(const char *p)
-{
-	size_t	n = 0;
-
-	while (p[n] != '\0' && !is_space(p[n]))
-		n++;
-	return n;
-}
-
-int
-provision_split_name(const char *full, char *first, size_t firstsz,
-    char *last, size_t lastsz)
-{
-	const char	*p = skip_space(nz(full));
-	size_t		 n, len = 0;
-
-	if (firstsz == 0 || lastsz == 0)
-		return -1;
-	first[0] = last[0] = '\0';
-	if ((n = word_len(p)) == 0 || n >= firstsz)
-		return -1;
-	memcpy(first, p, n);
-	first[n] = '\0';
-	for (p = skip_space(p + n); (n = word_len(p)) > 0;
-	    p = skip_space(p + n)) {
-		if (len + (len > 0) + n >= lastsz) {
-			first[0] = last[0] = '\0';
-			return -1;
-		}
-		if (len > 0)
-			last[len++] = ' ';
-		memcpy(last + len, p, n);
-		len += n;
-		last[len] = '\0';
-	}
-	return 0;
+	return found;
 }
 
 const char *

@@ -137,6 +137,11 @@ void	provision_endpoints(const struct config *,
 	    const char *submission_host, struct provision_endpoints *e);
 
 /*
+ * Names: provision_local_part(), provision_names_from_local() and
+ * provision_split_name() are in provision_names.c.
+ */
+
+/*
  * "José Núñez" -> "jose.nunez": ASCII lower case, Latin-1 and Latin
  * Extended-A letters folded, other non-ASCII dropped, apostrophes
  * dropped, any other run of non-alphanumerics becomes one dot; only

@@ -6,7 +6,9 @@
  * external, none, imap_host, submission_port), formula neutralisation of
  * names but never of credentials, refusal of incomplete accounts, the
  * local-part folding table (including every code point of Latin-1
- * Supplement and Latin Extended-A), and the first/last name split.
+ * Supplement and Latin Extended-A), the first/last name split, names
+ * from a local part, warm-up cells, and reading every format's header
+ * back with provision_fmt_columns().
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -61,6 +63,15 @@ struct split_case {
 	const char	*last;
 };
 
+struct names_case {
+	const char	*in;
+	size_t		 firstsz;
+	size_t		 lastsz;
+	int		 rc;
+	const char	*first;
+	const char	*last;
+};
+
 static void	test_headers(void **);
 static void	test_find(void **);
 static void	test_endpoints(void **);
@@ -72,6 +83,11 @@ static void	test_local_part(void **);
 static void	test_local_part_blocks(void **);
 static void	test_local_part_long(void **);
 static void	test_split(void **);
+static void	test_names_from_local(void **);
+static void	test_names_from_local_long(void **);
+static void	test_row_warmup(void **);
+static void	test_columns_every_format(void **);
+static void	test_columns_aliases(void **);
 static void	account(struct provision_account *, int);
 
 #define INSTANTLY_HEADER \
@@ -85,6 +101,16 @@ static void	account(struct provision_account *, int);
 	"warmup_enabled,total_warmup_per_day,daily_rampup," \
 	"reply_rate_percentage,bcc,signature," \
 	"different_reply_to_address,imap_user_name,imap_password\r\n"
+#define LEMLIST_HEADER \
+	"email,firstName,lastName,smtpUsername,smtpPassword,smtpHost," \
+	"smtpPort,imapUsername,imapPassword,imapHost,imapPort\r\n"
+#define REPLY_HEADER \
+	"Email,First Name,Last Name,SMTP Host,SMTP Port,SMTP Login," \
+	"SMTP Password,IMAP Host,IMAP Port,IMAP Login,IMAP Password\r\n"
+/* "SMTP from name": Woodpecker's article misspells it "SMPT". */
+#define WOODPECKER_HEADER \
+	"SMTP email,SMTP login,SMTP password,SMTP server,SMTP port," \
+	"SMTP from name,IMAP email,IMAP password,IMAP server,IMAP port\r\n"
 
 /* The platforms' headers are fixed; generic grows IMAP columns. */
 static const struct header_case headers[] = {
@@ -98,6 +124,12 @@ static const struct header_case headers[] = {
 	{ "instantly", 1, INSTANTLY_HEADER },
 	{ "smartlead", 0, SMARTLEAD_HEADER },
 	{ "smartlead", 1, SMARTLEAD_HEADER },
+	{ "lemlist", 0, LEMLIST_HEADER },
+	{ "lemlist", 1, LEMLIST_HEADER },
+	{ "reply", 0, REPLY_HEADER },
+	{ "reply", 1, REPLY_HEADER },
+	{ "woodpecker", 0, WOODPECKER_HEADER },
+	{ "woodpecker", 1, WOODPECKER_HEADER },
 };
 
 static const struct endpoint_case endpoint_cases[] = {
@@ -148,6 +180,29 @@ static const struct row_case rows[] = {
 	{ "smartlead", 0,
 	    "José Núñez,jose.nunez@example.com,jose.nunez@example.com,"
 	    "Zq8mN2pK7wXa3bCdEf4G,mail.example.com,587,,,,,,,,,,,,,\r\n" },
+	{ "lemlist", 1,
+	    "jose.nunez@example.com,José,Núñez,jose.nunez@example.com,"
+	    "Zq8mN2pK7wXa3bCdEf4G,mail.example.com,587,"
+	    "jose.nunez@example.com,Zq8mN2pK7wXa3bCdEf4G,imap.example.com,"
+	    "993\r\n" },
+	{ "lemlist", 0,
+	    "jose.nunez@example.com,José,Núñez,jose.nunez@example.com,"
+	    "Zq8mN2pK7wXa3bCdEf4G,mail.example.com,587,,,,\r\n" },
+	{ "reply", 1,
+	    "jose.nunez@example.com,José,Núñez,mail.example.com,587,"
+	    "jose.nunez@example.com,Zq8mN2pK7wXa3bCdEf4G,imap.example.com,"
+	    "993,jose.nunez@example.com,Zq8mN2pK7wXa3bCdEf4G\r\n" },
+	{ "reply", 0,
+	    "jose.nunez@example.com,José,Núñez,mail.example.com,587,"
+	    "jose.nunez@example.com,Zq8mN2pK7wXa3bCdEf4G,,,,\r\n" },
+	{ "woodpecker", 1,
+	    "jose.nunez@example.com,jose.nunez@example.com,"
+	    "Zq8mN2pK7wXa3bCdEf4G,mail.example.com,587,José Núñez,"
+	    "jose.nunez@example.com,Zq8mN2pK7wXa3bCdEf4G,imap.example.com,"
+	    "993\r\n" },
+	{ "woodpecker", 0,
+	    "jose.nunez@example.com,jose.nunez@example.com,"
+	    "Zq8mN2pK7wXa3bCdEf4G,mail.example.com,587,José Núñez,,,,\r\n" },
 };
 
 static const struct lp_case lp_cases[] = {
@@ -194,6 +249,27 @@ static const struct split_case split_cases[] = {
 	{ "", -1, "", "" },
 	{ "   ", -1, "", "" },
 	{ NULL, -1, "", "" },
+};
+
+static const struct names_case names_cases[] = {
+	{ "john.smith@example.com", 32, 32, 0, "John", "Smith" },
+	{ "john.smith", 32, 32, 0, "John", "Smith" },
+	{ "sender07@example.test", 32, 32, 0, "Sender07", "" },
+	{ "a..b", 32, 32, 0, "A", "B" },
+	{ "JEAN-luc_de+la@x.test", 32, 32, 0, "Jean", "Luc De La" },
+	{ "mary.o'neil@x.test", 32, 32, 0, "Mary", "O'neil" },
+	{ ".anna.@x.test", 32, 32, 0, "Anna", "" },
+	{ "\"a@b\"@x.test", 32, 32, 0, "\"a@b\"", "" },
+	{ "07x.y", 32, 32, 0, "07x", "Y" },
+	{ "", 32, 32, -1, "", "" },
+	{ NULL, 32, 32, -1, "", "" },
+	{ "@example.com", 32, 32, -1, "", "" },
+	{ "._-+@x.test", 32, 32, -1, "", "" },
+	/* Exactly fits, then one byte short on either side. */
+	{ "abc.de", 4, 3, 0, "Abc", "De" },
+	{ "abcd.de", 4, 3, -1, "", "" },
+	{ "abc.de.f", 4, 5, 0, "Abc", "De F" },
+	{ "abc.de.fg", 4, 5, -1, "", "" },
 };
 
 static void
@@ -284,13 +360,17 @@ test_find(void **state)
 	    provision_fmt_find("instantly"));
 	assert_ptr_equal(provision_fmt_find("SMARTLEAD"),
 	    provision_fmt_find("smartlead"));
-	assert_null(provision_fmt_find("lemlist"));
+	assert_ptr_equal(provision_fmt_find("Woodpecker"),
+	    provision_fmt_find("woodpecker"));
+	assert_non_null(provision_fmt_find("lemlist"));
+	assert_non_null(provision_fmt_find("reply"));
+	assert_null(provision_fmt_find("excel"));
 	assert_null(provision_fmt_find(""));
 	assert_null(provision_fmt_find(NULL));
 	for (i = 0; provision_fmt_at(i) != NULL; i++)
 		assert_ptr_equal(provision_fmt_find(provision_fmt_at(i)->name),
 		    provision_fmt_at(i));
-	assert_int_equal(i, 3);
+	assert_int_equal(i, 6);
 }
 
 static void
@@ -505,6 +585,177 @@ test_split(void **state)
 	assert_string_equal(last, "Bert");
 }
 
+static void
+test_names_from_local(void **state)
+{
+	const struct names_case	*c;
+	char			 first[64], last[64];
+	size_t			 i;
+	int			 rc;
+
+	for (i = 0; i < sizeof(names_cases) / sizeof(names_cases[0]); i++) {
+		c = &names_cases[i];
+		memset(first, 'Z', sizeof(first));
+		memset(last, 'Z', sizeof(last));
+		rc = provision_names_from_local(c->in, first, c->firstsz, last,
+		    c->lastsz);
+		if (rc != c->rc || strcmp(first, c->first) != 0 ||
+		    strcmp(last, c->last) != 0)
+			fail_msg("[%s]: rc %d [%s] [%s]", c->in ? c->in :
+			    "(null)", rc, first, last);
+	}
+	assert_int_equal(provision_names_from_local("a.b", first, 0, last,
+	    sizeof(last)), -1);
+	assert_int_equal(provision_names_from_local("a.b", first,
+	    sizeof(first), last, 0), -1);
+}
+
+/* A 64-byte local part: one long first name, or many short words. */
+static void
+test_names_from_local_long(void **state)
+{
+	char	in[PROVISION_LOCAL_MAX + 16], first[PROVISION_LOCAL_MAX + 1];
+	char	last[PROVISION_LOCAL_MAX + 1];
+	size_t	i;
+
+	memset(in, 'q', PROVISION_LOCAL_MAX);
+	strcpy(in + PROVISION_LOCAL_MAX, "@example.com");
+	assert_int_equal(provision_names_from_local(in, first, sizeof(first),
+	    last, sizeof(last)), 0);
+	assert_int_equal(strlen(first), PROVISION_LOCAL_MAX);
+	assert_int_equal(first[0], 'Q');
+	assert_int_equal(first[1], 'q');
+	assert_string_equal(last, "");
+	assert_int_equal(provision_names_from_local(in, first,
+	    PROVISION_LOCAL_MAX, last, sizeof(last)), -1);
+	assert_string_equal(first, "");
+	for (i = 0; i < PROVISION_LOCAL_MAX; i++)
+		in[i] = i % 2 ? '.' : 'x';
+	assert_int_equal(provision_names_from_local(in, first, sizeof(first),
+	    last, sizeof(last)), 0);
+	assert_string_equal(first, "X");
+	assert_int_equal(strlen(last), 31 * 2 - 1);
+	for (i = 0; last[i] != '\0'; i++)
+		assert_int_equal(last[i], i % 2 ? ' ' : 'X');
+}
+
+/* Warm-up limit and increment fill the platforms' warm-up columns. */
+static void
+test_row_warmup(void **state)
+{
+	struct provision_account	a;
+	struct buf			b;
+
+	account(&a, 1);
+	a.warmup_limit = 20;
+	a.warmup_increment = 2;
+	a.daily_limit = 40;
+	buf_init(&b, 1 << 16);
+	assert_int_equal(provision_fmt_row(provision_fmt_find("instantly"),
+	    &a, &b), 0);
+	assert_string_equal(buf_str(&b),
+	    "jose.nunez@example.com,José,Núñez,jose.nunez@example.com,"
+	    "Zq8mN2pK7wXa3bCdEf4G,imap.example.com,993,"
+	    "jose.nunez@example.com,Zq8mN2pK7wXa3bCdEf4G,mail.example.com,"
+	    "587,40,TRUE,20,2\r\n");
+	buf_reset(&b);
+	a.warmup = PROVISION_WARMUP_OFF;
+	a.warmup_increment = 0;
+	assert_int_equal(provision_fmt_row(provision_fmt_find("smartlead"),
+	    &a, &b), 0);
+	assert_string_equal(buf_str(&b),
+	    "José Núñez,jose.nunez@example.com,jose.nunez@example.com,"
+	    "Zq8mN2pK7wXa3bCdEf4G,mail.example.com,587,imap.example.com,"
+	    "993,40,,FALSE,20,,,,,replies@example.com,jose.nunez@example.com,"
+	    "Zq8mN2pK7wXa3bCdEf4G\r\n");
+	buf_free(&b);
+}
+
+/*
+ * Every format's header, with and without IMAP, reads back: each column
+ * that carries a value is found at the first column with that value (so
+ * no two formats give one header text different values), and the login
+ * values are always there.
+ */
+static void
+test_columns_every_format(void **state)
+{
+	const struct provision_fmt	*f;
+	const char			*hdr[PROVISION_MAX_COLS];
+	enum provision_val		 vals[PROVISION_MAX_COLS];
+	int				 map[PROVISION_V_COUNT], distinct;
+	size_t				 i, j, n, k;
+	int				 imap, has_imap_host;
+	static const enum provision_val	 need[] = { PROVISION_V_EMAIL,
+	    PROVISION_V_SMTP_USER, PROVISION_V_SMTP_PASS,
+	    PROVISION_V_SMTP_HOST, PROVISION_V_SMTP_PORT };
+
+	for (i = 0; (f = provision_fmt_at(i)) != NULL; i++)
+		for (imap = 0; imap <= 1; imap++) {
+			n = 0;
+			distinct = 0;
+			has_imap_host = 0;
+			for (j = 0; j < f->ncols; j++) {
+				if (!imap && (f->cols[j].flags &
+				    PROVISION_COL_IF_IMAP))
+					continue;
+				for (k = 0; k < n && vals[k] !=
+				    f->cols[j].val; k++)
+					;
+				distinct += k == n && f->cols[j].val !=
+				    PROVISION_V_EMPTY;
+				has_imap_host |= f->cols[j].val ==
+				    PROVISION_V_IMAP_HOST;
+				vals[n] = f->cols[j].val;
+				hdr[n++] = f->cols[j].header;
+			}
+			assert_int_equal(provision_fmt_columns(hdr, n, map),
+			    distinct);
+			for (j = 0; j < n; j++) {
+				if (vals[j] == PROVISION_V_EMPTY)
+					continue;
+				for (k = 0; vals[k] != vals[j]; k++)
+					;
+				if (map[vals[j]] != (int)k)
+					fail_msg("%s imap=%d: '%s' at %d, not "
+					    "%zu", f->name, imap, hdr[j],
+					    map[vals[j]], k);
+			}
+			for (k = 0; k < sizeof(need) / sizeof(need[0]); k++)
+				if (map[need[k]] < 0)
+					fail_msg("%s: value %d not found",
+					    f->name, (int)need[k]);
+			assert_true((map[PROVISION_V_IMAP_HOST] >= 0) ==
+			    has_imap_host);
+			assert_int_equal(map[PROVISION_V_EMPTY], -1);
+		}
+}
+
+/* Platforms' own header texts, case, blanks, a BOM and duplicates. */
+static void
+test_columns_aliases(void **state)
+{
+	static const char *const hdr[] = { "\xef\xbb\xbf" "From_Email",
+	    " Username ", "SMTP_PASSWORD", "Host", "PORT", "junk", NULL,
+	    "imap security", "email", "custom_tracking_url", "IMAP_USER_NAME",
+	    "smtp username", "" };
+	int	map[PROVISION_V_COUNT];
+
+	assert_int_equal(provision_fmt_columns(hdr, sizeof(hdr) /
+	    sizeof(hdr[0]), map), 7);
+	assert_int_equal(map[PROVISION_V_EMAIL], 0);
+	assert_int_equal(map[PROVISION_V_SMTP_USER], 1);
+	assert_int_equal(map[PROVISION_V_SMTP_PASS], 2);
+	assert_int_equal(map[PROVISION_V_SMTP_HOST], 3);
+	assert_int_equal(map[PROVISION_V_SMTP_PORT], 4);
+	assert_int_equal(map[PROVISION_V_IMAP_SECURITY], 7);
+	assert_int_equal(map[PROVISION_V_IMAP_USER], 10);
+	assert_int_equal(map[PROVISION_V_IMAP_HOST], -1);
+	assert_int_equal(map[PROVISION_V_EMPTY], -1);
+	assert_int_equal(provision_fmt_columns(hdr, 0, map), 0);
+	assert_int_equal(map[PROVISION_V_EMAIL], -1);
+}
+
 int
 main(void)
 {
@@ -520,6 +771,11 @@ main(void)
 		cmocka_unit_test(test_local_part_blocks),
 		cmocka_unit_test(test_local_part_long),
 		cmocka_unit_test(test_split),
+		cmocka_unit_test(test_names_from_local),
+		cmocka_unit_test(test_names_from_local_long),
+		cmocka_unit_test(test_row_warmup),
+		cmocka_unit_test(test_columns_every_format),
+		cmocka_unit_test(test_columns_aliases),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
