@@ -161,7 +161,7 @@ CASES = [
      "usage: postern -d DIR provision DOMAIN"),
     (["provision", "example.test", "--count", "2", "--csv", "@csv",
       "--format", "excel"], "postern: provision: unknown format 'excel' "
-     "(generic, instantly, smartlead)",
+     "(generic, instantly, smartlead, lemlist, reply, woodpecker)",
      "usage: postern -d DIR provision DOMAIN"),
     (["provision", "example.test", "--count", "2", "--names", "n.txt",
       "--csv", "@csv"],
