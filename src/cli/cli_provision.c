@@ -27,6 +27,7 @@
 
 #include "cli/cli.h"
 #include "cli/provision_fmt.h"
+#include "cli/push.h"
 #include "core/config.h"
 #include "core/password.h"
 #include "core/smtp_parse.h"
@@ -68,6 +69,8 @@ struct provision_opts {
 	unsigned long	 warmup_increment;	/* INCREMENT_UNSET: none */
 	int		 warmup;		/* enum provision_warmup */
 	int		 rotate;
+	const char	*push;			/* --push PLATFORM */
+	struct push_opts pusho;
 };
 
 #define INCREMENT_UNSET	ULONG_MAX	/* --warmup-increment not given */
@@ -99,6 +102,7 @@ static const struct popt popts[] = {
 	{ "--warmup-limit", POPT_NUM, POFF(warmup_limit), 1, 1000, 0 },
 	{ "--warmup-increment", POPT_NUM, POFF(warmup_increment), 0, 100,
 	    0 },
+	{ "--push", POPT_STR, POFF(push), 0, 0, 0 },
 	{ "--rotate", POPT_FLAG, POFF(rotate), 0, 0, 1 },
 	{ "--warmup", POPT_FLAG, POFF(warmup), 0, 0, PROVISION_WARMUP_ON },
 	{ "--no-warmup", POPT_FLAG, POFF(warmup), 0, 0,
@@ -114,6 +118,7 @@ struct provision_run {
 	struct account			*acc;
 	size_t				 n;
 	size_t				 nexist;	/* --rotate */
+	struct provision_account	*pa;		/* for --push */
 	struct store			*st;
 	struct buf			 csv;
 	char				 tmp[PATH_MAX];
@@ -127,7 +132,8 @@ static int	 parse_count(const char *, const char *, unsigned long,
 static int	 parse_opts(int, char **, struct provision_opts *);
 static int	 set_opt(const struct popt *, const char *,
 		    struct provision_opts *);
-static int	 check_opts(const struct provision_opts *);
+static int	 check_opts(struct provision_opts *);
+static int	 check_push(struct provision_opts *);
 static void	 format_list(char *, size_t, const char *);
 static int	 fmt_has(const struct provision_fmt *, enum provision_val);
 static struct account *make_accounts(const struct provision_opts *,
@@ -169,7 +175,9 @@ provision_usage(const char *fmt, ...)
 	    "         [--format %s]\n"
 	    "         [--prefix P] [--daily-limit N] [--rotate]\n"
 	    "         [--warmup [--warmup-increment N] | --no-warmup] "
-	    "[--warmup-limit N]\n", formats);
+	    "[--warmup-limit N]\n"
+	    "         [--push instantly|smartlead [--key-file FILE] "
+	    "[push's options]]\n", formats);
 	return 2;
 }
 
@@ -235,6 +243,11 @@ parse_opts(int argc, char **argv, struct provision_opts *o)
 		    "options");
 	o->domain = argv[0];
 	for (i = 1; i < argc; i++) {
+		if ((k = (size_t)push_option(&o->pusho, argc, argv, &i)) != 0) {
+			if (k != 1)
+				return 2;
+			continue;
+		}
 		if (argv[i][0] != '-')
 			return provision_usage("too many arguments ('%.64s')",
 			    argv[i]);
@@ -281,7 +294,7 @@ set_opt(const struct popt *po, const char *v, struct provision_opts *o)
 
 /* What the options say together: 0, or a usage error (2). */
 static int
-check_opts(const struct provision_opts *o)
+check_opts(struct provision_opts *o)
 {
 	if (o->count != 0 && o->names != NULL)
 		return provision_usage("give --count or --names, not both");
@@ -293,7 +306,25 @@ check_opts(const struct provision_opts *o)
 	if (o->warmup_increment != INCREMENT_UNSET &&
 	    o->warmup != PROVISION_WARMUP_ON)
 		return provision_usage("--warmup-increment needs --warmup");
-	return 0;
+	return o->push != NULL || o->pusho.given ? check_push(o) : 0;
+}
+
+/* --push PLATFORM and push's options (push.h).  0, or usage (2). */
+static int
+check_push(struct provision_opts *o)
+{
+	if (o->push == NULL)
+		return provision_usage("the push options go with --push "
+		    "PLATFORM");
+	if ((o->pusho.p = push_platform_find(o->push)) == NULL)
+		return provision_usage("unknown platform '%.64s' for --push",
+		    o->push);
+	if (o->pusho.dry_run || o->pusho.mode != PUSH_CREATE)
+		return provision_usage("--dry-run, --update and --replace are "
+		    "options of `postern push`; provision --rotate replaces");
+	if (o->rotate)
+		o->pusho.mode = PUSH_REPLACE;
+	return push_check_opts(&o->pusho);
 }
 
 /* --count N: PREFIX01 .. PREFIXNN, zero-padded to the width of N. */
@@ -533,6 +564,14 @@ cli_provision(const char *datadir, int argc, char **argv)
 		    r->n - r->nexist, "created", r->nexist,
 		    (double)(util_monotonic_ms() - t0) / 1000, r->o.csv,
 		    r->fmt->name);
+	if (rc == 0 && r->o.push != NULL &&
+	    (rc = push_run(&r->o.pusho, r->pa, r->n)) != 0)
+		printf("postern: provision: the mailboxes exist and %s holds "
+		    "their passwords; once the cause is fixed, run: postern "
+		    "push %s --csv %s --key-file ...\n", r->o.csv,
+		    r->o.pusho.p->name, r->o.csv);
+	explicit_bzero(r->o.pusho.key, sizeof(r->o.pusho.key));
+	free(r->pa);
 	if (r->acc != NULL) {
 		explicit_bzero(r->acc, r->n * sizeof(*r->acc));
 		free(r->acc);
@@ -571,7 +610,8 @@ setup(const char *datadir, int argc, char **argv, struct provision_run *r)
 	}
 	util_lower(r->domain);
 	r->o.domain = r->domain;
-	if (cli_load_config(datadir, &r->cfg) == -1)
+	if (cli_load_config(datadir, &r->cfg) == -1 ||
+	    (r->o.push != NULL && push_load_key(&r->o.pusho) == -1))
 		return 1;
 	if (r->o.names == NULL)
 		r->acc = make_accounts(&r->o, &r->n);
@@ -603,6 +643,12 @@ prepare(const char *datadir, struct provision_run *r)
 	}
 	provision_endpoints(&r->cfg, r->dom.submission_host, &ep);
 	endpoint_notes(&r->cfg, &ep);
+	if (r->o.push != NULL && ep.imap_host == NULL) {
+		fprintf(stderr, "postern: provision: %s reads replies over "
+		    "IMAP, and this server offers none (imap = none): set "
+		    "imap = dovecot, or imap_host\n", r->o.pusho.p->title);
+		return -1;
+	}
 	if (build_csv(r, &ep) == -1) {
 		fprintf(stderr, "postern: provision: out of memory\n");
 		return -1;
@@ -651,7 +697,9 @@ build_csv(struct provision_run *r, const struct provision_endpoints *ep)
 
 	names = fmt_has(r->fmt, PROVISION_V_FIRST_NAME) ||
 	    fmt_has(r->fmt, PROVISION_V_LAST_NAME) ||
-	    fmt_has(r->fmt, PROVISION_V_FROM_NAME);
+	    fmt_has(r->fmt, PROVISION_V_FROM_NAME) || r->o.push != NULL;
+	if ((r->pa = calloc(r->n, sizeof(*r->pa))) == NULL)
+		return -1;
 	if (provision_fmt_header(r->fmt, ep->imap_host != NULL, &r->csv) == -1)
 		return -1;
 	for (i = 0; i < r->n; i++) {
@@ -677,6 +725,7 @@ build_csv(struct provision_run *r, const struct provision_endpoints *ep)
 		    INCREMENT_UNSET ? 0 : (unsigned)r->o.warmup_increment;
 		if (provision_fmt_row(r->fmt, &pa, &r->csv) == -1)
 			return -1;
+		r->pa[i] = pa;
 	}
 	return 0;
 }

@@ -429,6 +429,13 @@ cli_push(const char *datadir, int argc, char **argv)
 		goto done;
 	if (c->mailbox != NULL && c->o.mode == PUSH_CREATE)
 		c->o.mode = PUSH_REPLACE;	/* the account is there */
+	/* the CA files given are the operator's, like the key file */
+	if (cli_as_invoker(1) == -1) {
+		fprintf(stderr, "postern: push: cannot switch back to the "
+		    "invoking user\n");
+		rc = 1;
+		goto done;
+	}
 	rc = push_run(&c->o, c->pa, c->n);
 	if (rc != 0 && c->mailbox != NULL && !c->o.dry_run)
 		printf("postern: push: %s's new password is in force on this "

@@ -56,7 +56,9 @@ push_option(struct push_opts *o, int argc, char **argv, int *i)
 {
 	const char	*a = argv[*i], *v = *i + 1 < argc ? argv[*i + 1] : NULL;
 	const char	**dst = NULL;
+	int		  was = o->given;
 
+	o->given = 1;
 	if (strcmp(a, "--update") == 0 || strcmp(a, "--replace") == 0) {
 		if (o->mode != PUSH_CREATE)
 			return usage("cannot go with --update", "--replace");
@@ -75,8 +77,12 @@ push_option(struct push_opts *o, int argc, char **argv, int *i)
 		dst = &o->ca_file;
 	else if (strcmp(a, "--check-ca-file") == 0)
 		dst = &o->check_ca_file;
-	else
+	else if (strcmp(a, "--check-connect") == 0)
+		dst = &o->check_connect;
+	else {
+		o->given = was;
 		return 0;
+	}
 	if (v == NULL)
 		return usage("needs a value", a);
 	*dst = v;
@@ -278,12 +284,24 @@ call(struct push_state *s, const char *method, const char *url_t,
 	return rc;
 }
 
-/* 401/402/403 concern the key or the workspace, not one account. */
+/*
+ * What every later call would meet too stops the run: 401/402/403 (the
+ * key or the workspace) and no answer at all after the retries (the
+ * endpoint, its certificate, the network).
+ */
 static int
 key_refused(struct push_state *s, const struct http_response *r)
 {
 	char	words[PUSH_TEXT_MAX];
 
+	if (r->status == 0) {
+		(void)util_snprintf(s->refused, sizeof(s->refused), "no "
+		    "answer from %s at %s: %s", s->o->p->title, s->base,
+		    r->error);
+		push_scrub(s->o, s->refused);
+		s->key_refused = 1;
+		return 1;
+	}
 	if (r->status != 401 && r->status != 402 && r->status != 403)
 		return 0;
 	push_error_text(s->o->p, buf_str(&r->body), words, sizeof(words));

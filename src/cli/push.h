@@ -42,11 +42,15 @@ struct push_opts {
 	int				 json;
 	int				 no_check;	/* no postern check */
 	const char			*check_ca_file;
+	const char			*check_connect;	/* numeric address
+							   for the check */
+	int				 given;		/* any option taken */
 };
 
 /*
  * An option of push's own at argv[*i] (--key-file, --base-url,
- * --ca-file, --update, --replace, --dry-run, --no-check): taken, *i
+ * --ca-file, --check-ca-file, --check-connect, --update, --replace,
+ * --dry-run, --no-check): taken, *i
  * moved past its value, 1; not one, 0; a usage error printed, -1.
  * "--json" is left to the caller.
  */

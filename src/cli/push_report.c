@@ -128,6 +128,7 @@ check_one(const struct push_state *s, struct push_item *it)
 	o.passlen = strlen(a->password);
 	o.timeout_ms = 10000;
 	o.cafile = s->o->check_ca_file;
+	o.connect_to = s->o->check_connect;
 	o.no_retry = 1;			/* never risk a lockout */
 	o.imap = provision_fmt_has_imap(a);
 	if (o.imap) {
