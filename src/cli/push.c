@@ -28,8 +28,11 @@ static int	key_clean(char *, const char *);
 static int	fill(const struct push_opts *, const char *, struct buf *);
 static long	retry_delay(const struct http_response *, unsigned);
 static int	transient(const struct http_response *);
-static int	call(struct push_state *, const char *, const char *,
-		    const char *, const struct buf *, struct http_response *);
+static int	call(struct push_state *, const char *, const char *, int,
+		    const struct buf *, struct http_response *);
+static int	found_now(struct push_state *, struct push_item *);
+static void	post(struct push_state *, struct push_item *, const char *,
+		    const struct buf *, long long, struct http_response *);
 static int	key_refused(struct push_state *, const struct http_response *);
 static void	said(struct push_state *, struct push_item *,
 		    const struct http_response *, const char *);
@@ -228,12 +231,14 @@ retry_delay(const struct http_response *r, unsigned attempt)
 }
 
 /*
- * One request, retried while transient.  0 with an HTTP answer in r
- * (any status), -1 without one (r->error says why, scrubbed).
+ * One request, retried while transient; once: only a 429 is retried (a
+ * create is not idempotent: after a 5xx or a lost answer the account may
+ * exist, post() looks).  0 with an HTTP answer in r (any status), -1
+ * without one (r->error says why, scrubbed).
  */
 static int
-call(struct push_state *s, const char *method, const char *url_t,
-    const char *email, const struct buf *body, struct http_response *r)
+call(struct push_state *s, const char *method, const char *url_t, int once,
+    const struct buf *body, struct http_response *r)
 {
 	struct http_request	 req;
 	struct buf		 url, hdr;
@@ -270,7 +275,8 @@ call(struct push_state *s, const char *method, const char *url_t,
 			s->retries++;
 		}
 		rc = http_request(&req, r);
-		if (!transient(r) || attempt + 1 == PUSH_ATTEMPTS)
+		if (!transient(r) || attempt + 1 == PUSH_ATTEMPTS ||
+		    (once && r->status != 429))
 			break;
 		sleep((unsigned)retry_delay(r, attempt));
 	}
@@ -280,7 +286,6 @@ call(struct push_state *s, const char *method, const char *url_t,
 		explicit_bzero(hdr.data, hdr.cap);
 	buf_free(&url);
 	buf_free(&hdr);
-	(void)email;
 	return rc;
 }
 
@@ -351,7 +356,7 @@ list_existing(struct push_state *s)
 		    page * p->list_page, p->list_page);
 		if (push_url(p, s->base, p->exists_path, NULL, q, &url) == -1)
 			return -1;
-		(void)call(s, "GET", buf_str(&url), NULL, NULL, &r);
+		(void)call(s, "GET", buf_str(&url), 0, NULL, &r);
 		buf_free(&url);
 		if (r.status != 200) {
 			if (!key_refused(s, &r)) {
@@ -408,7 +413,7 @@ exists_one(struct push_state *s, struct push_item *it, int *exists)
 	if (push_url(p, s->base, p->exists_path, it->a->email, NULL,
 	    &url) == -1)
 		return -1;
-	(void)call(s, "GET", buf_str(&url), it->a->email, NULL, &r);
+	(void)call(s, "GET", buf_str(&url), 0, NULL, &r);
 	buf_free(&url);
 	if (r.status == 200 || r.status == 404) {
 		*exists = r.status == 200;
@@ -458,6 +463,61 @@ read_created(struct push_state *s, struct push_item *it, const char *body)
 	json_decref(root);
 }
 
+/* Whether the account is on the platform now (after a lost answer). */
+static int
+found_now(struct push_state *s, struct push_item *it)
+{
+	size_t	i;
+	int	exists = 0;
+
+	if (s->o->p->exists == PUSH_EXISTS_GET)
+		return exists_one(s, it, &exists) == 0 && exists;
+	free(s->listed);
+	s->listed = NULL;
+	s->nlisted = 0;
+	if (list_existing(s) == -1)
+		return 0;
+	for (i = 0; i < s->nlisted; i++)
+		if (strcasecmp(s->listed[i].email, it->a->email) == 0) {
+			it->id = s->listed[i].id;
+			return 1;
+		}
+	return 0;
+}
+
+/*
+ * The create (or update) POST.  After a 5xx or no answer a create looks
+ * before it posts again: the first may have made the account, and a
+ * second would meet "already exists".  r gets the last answer, or a
+ * made-up 200 when the account was found.
+ */
+static void
+post(struct push_state *s, struct push_item *it, const char *url,
+    const struct buf *body, long long id, struct http_response *r)
+{
+	unsigned	attempt;
+
+	for (attempt = 0;; attempt++) {
+		(void)call(s, "POST", url, id < 0, body, r);
+		if (!(r->status >= 500 || (r->status == 0 && r->may_pass)) ||
+		    attempt + 1 == PUSH_ATTEMPTS)
+			return;
+		sleep((unsigned)retry_delay(r, attempt));
+		s->retries++;
+		if (id < 0 && !s->key_refused && found_now(s, it)) {
+			http_response_free(r);
+			memset(r, 0, sizeof(*r));
+			buf_init(&r->body, 16);
+			r->status = 200;
+			it->found_late = 1;
+			return;
+		}
+		http_response_free(r);
+		if (s->key_refused)
+			return;
+	}
+}
+
 /* POST the account (id >= 0: an update).  0 or -1 (it->said says). */
 static int
 create(struct push_state *s, struct push_item *it, long long id,
@@ -478,15 +538,16 @@ create(struct push_state *s, struct push_item *it, long long id,
 		    sizeof(it->said));
 		return -1;
 	}
-	(void)call(s, "POST", buf_str(&url), it->a->email, &body, &r);
+	post(s, it, buf_str(&url), &body, id, &r);
 	explicit_bzero(body.data, body.cap);
 	buf_free(&body);
 	buf_free(&url);
 	it->status = r.status;
 	if (r.status >= 200 && r.status < 300 && p->ok_key != NULL)
 		root = json_loads(buf_str(&r.body), 0, NULL);
-	if (r.status >= 200 && r.status < 300 && (p->ok_key == NULL ||
-	    json_is_true(push_json_path(root, p->ok_key)))) {
+	if (it->found_late || (r.status >= 200 && r.status < 300 &&
+	    (p->ok_key == NULL || json_is_true(push_json_path(root,
+	    p->ok_key))))) {
 		it->outcome = ok;
 		read_created(s, it, buf_str(&r.body));
 		rc = 0;
@@ -539,7 +600,7 @@ push_one(struct push_state *s, struct push_item *it)
 	if (push_url(p, s->base, p->delete_path, it->a->email, NULL,
 	    &url) == -1)
 		goto failed;
-	(void)call(s, "DELETE", buf_str(&url), it->a->email, NULL, &r);
+	(void)call(s, "DELETE", buf_str(&url), 0, NULL, &r);
 	buf_free(&url);
 	if (r.status < 200 || r.status >= 300) {
 		if (!key_refused(s, &r))
@@ -590,7 +651,7 @@ warmup(struct push_state *s)
 		buf_init(&body, 1024 * 1024);
 		if (push_url(p, s->base, p->warmup_path, NULL, NULL,
 		    &url) == 0 && push_warmup_body(p, emails, n, &body) == 0)
-			(void)call(s, "POST", buf_str(&url), NULL, &body, &r);
+			(void)call(s, "POST", buf_str(&url), 0, &body, &r);
 		else {
 			memset(&r, 0, sizeof(r));
 			(void)util_strlcpy(r.error, "request too long",

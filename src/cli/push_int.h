@@ -29,6 +29,9 @@ struct push_item {
 	long				 conn_status;	/* the platform's
 							   account status */
 	int				 warmup;	/* -1 not asked, 0, 1 */
+	int				 found_late;	/* its create's answer
+							   was lost, but the
+							   account is there */
 	char				 said[PUSH_TEXT_MAX];
 	char				 warmup_said[PUSH_TEXT_MAX];
 	struct check_result		*check;

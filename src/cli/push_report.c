@@ -176,6 +176,9 @@ print_item(const struct push_state *s, const struct push_item *it)
 	printf("\n");
 	if (it->said[0] != '\0')
 		printf("    %s says: %s\n", title, it->said);
+	if (it->found_late)
+		printf("    the answer to the create was lost; the account was "
+		    "found on %s afterwards\n", title);
 	if (it->smtp_ok >= 0 || it->imap_ok >= 0)
 		printf("    %s's test: SMTP %s, IMAP %s\n", title,
 		    test_word(it->smtp_ok), test_word(it->imap_ok));

@@ -92,6 +92,7 @@ class Platforms:
         self.retry_after = "1"
         self.reject = {}            # email -> (status, body) on create
         self.fail_warmup = False
+        self.lose = 0               # creates made but answered 502
         self.smtp_test = False
         self.lock = threading.Lock()
         ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
@@ -219,7 +220,13 @@ class Platforms:
                     "response": reply,
                     "e_message": "Invalid login: " + reply}})
         self.instantly[body["email"]] = acct
-        return 200, acct
+        return self.lost_answer() or (200, acct)
+
+    def lost_answer(self):
+        if self.lose > 0:
+            self.lose -= 1
+            return 502, {"message": "Bad Gateway"}
+        return None
 
     # --- Smartlead ------------------------------------------------------
 
@@ -268,11 +275,11 @@ class Platforms:
             old = {"id": self.next_id}
         old.update({k: v for k, v in body.items() if k != "password"})
         self.smartlead[body["from_email"]] = old
-        return 200, {"ok": True, "message": "Email account added "
+        return self.lost_answer() or (200, {"ok": True, "message": "Email account added "
                      "successfully", "data": {
                          "id": old["id"], "from_email": body["from_email"],
                          "is_smtp_success": True, "is_imap_success": True,
-                         "warmup_details": {"status": "ACTIVE"}}}
+                         "warmup_details": {"status": "ACTIVE"}}})
 
     # --- HTTP -----------------------------------------------------------
 

@@ -199,6 +199,23 @@ def test_smartlead_one_of_three_fails_and_update(data, api, tmp_path):
         "updated", "created", "updated"]
 
 
+@pytest.mark.parametrize("platform", ["instantly", "smartlead"])
+def test_lost_answer_to_a_create_is_not_a_second_account(data, api,
+                                                         tmp_path, platform):
+    """The platform made the account but its answer was a 502: push
+    looks before posting again, and finds it."""
+    csv = provision(data, tmp_path, platform)
+    api.lose, api.retry_after = 1, "0"
+    r = push(data, api, tmp_path, platform, "--csv", csv)
+    assert r.returncode == 0, r.stdout + r.stderr
+    posts = api.calls("POST")
+    assert len(posts) == 3, posts
+    assert "the answer to the create was lost; the account was found" \
+        in r.stdout
+    assert len(getattr(api, platform)) == 3
+    assert "3 created" in r.stdout
+
+
 def test_dry_run_shows_requests_with_secrets_masked(data, api, tmp_path):
     csv = provision(data, tmp_path, "smartlead")
     pw = passwords(csv)
