@@ -9,6 +9,8 @@
 #include <string.h>
 
 #include "cli/push_int.h"
+#include "diag/explain.h"
+#include "diag/platform_text.h"
 #include "lib/json.h"
 #include "lib/util.h"
 
@@ -168,7 +170,8 @@ test_word(int ok)
 static void
 print_item(const struct push_state *s, const struct push_item *it)
 {
-	const char	*title = s->o->p->title;
+	const char			*title = s->o->p->title;
+	const struct platform_text	*pt;
 
 	printf("%-40s %-10s", it->a->email, push_outcome_name(it->outcome));
 	if (it->id >= 0)
@@ -176,6 +179,9 @@ print_item(const struct push_state *s, const struct push_item *it)
 	printf("\n");
 	if (it->said[0] != '\0')
 		printf("    %s says: %s\n", title, it->said);
+	if (failed(it) && (pt = platform_text_find(it->said)) != NULL)
+		explain_entry_text(stdout, 4, "What those words mean",
+		    &pt->entry);
 	if (it->found_late)
 		printf("    the answer to the create was lost; the account was "
 		    "found on %s afterwards\n", title);
