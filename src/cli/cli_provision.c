@@ -229,8 +229,9 @@ static int
 parse_opts(int argc, char **argv, struct provision_opts *o)
 {
 	const struct popt	*po;
+	const char		*why = NULL;
 	size_t			 k;
-	int			 i;
+	int			 i, rc;
 
 	memset(o, 0, sizeof(*o));
 	o->format = "generic";
@@ -243,9 +244,10 @@ parse_opts(int argc, char **argv, struct provision_opts *o)
 		    "options");
 	o->domain = argv[0];
 	for (i = 1; i < argc; i++) {
-		if ((k = (size_t)push_option(&o->pusho, argc, argv, &i)) != 0) {
-			if (k != 1)
-				return 2;
+		if ((rc = push_option(&o->pusho, argc, argv, &i, &why)) != 0) {
+			if (rc < 0)
+				return provision_usage(rc == -2 ? "%s needs a "
+				    "value" : "%s", why);
 			continue;
 		}
 		if (argv[i][0] != '-')
@@ -313,6 +315,8 @@ check_opts(struct provision_opts *o)
 static int
 check_push(struct provision_opts *o)
 {
+	const char	*why;
+
 	if (o->push == NULL)
 		return provision_usage("the push options go with --push "
 		    "PLATFORM");
@@ -324,7 +328,9 @@ check_push(struct provision_opts *o)
 		    "options of `postern push`; provision --rotate replaces");
 	if (o->rotate)
 		o->pusho.mode = PUSH_REPLACE;
-	return push_check_opts(&o->pusho);
+	if ((why = push_check_opts(&o->pusho)) != NULL)
+		return provision_usage("%s", why);
+	return 0;
 }
 
 /* --count N: PREFIX01 .. PREFIXNN, zero-padded to the width of N. */

@@ -118,9 +118,10 @@ parse(struct push_cli *c, int argc, char **argv)
 {
 	static const char *const nums[] = { "--daily-limit", "--warmup-limit",
 	    "--warmup-increment" };
-	long	*dst[] = { &c->daily_limit, &c->warmup_limit,
+	long		*dst[] = { &c->daily_limit, &c->warmup_limit,
 	    &c->warmup_increment };
-	int	 i, k, rc;
+	const char	*why = NULL;
+	int		 i, k, rc;
 
 	if (argc < 1 || (c->o.p = push_platform_find(argv[0])) == NULL)
 		return push_usage(argc < 1 ? "which platform?" :
@@ -128,9 +129,10 @@ parse(struct push_cli *c, int argc, char **argv)
 	for (i = 1; i < argc; i++) {
 		const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
 
-		if ((rc = push_option(&c->o, argc, argv, &i)) != 0) {
-			if (rc == -1)
-				return push_usage("bad option");
+		if ((rc = push_option(&c->o, argc, argv, &i, &why)) != 0) {
+			if (rc < 0)
+				return push_usage(rc == -2 ? "%s needs a value" :
+				    "%s", why);
 			continue;
 		}
 		for (k = 0; k < 3 && strcmp(a, nums[k]) != 0; k++)
@@ -160,9 +162,11 @@ parse(struct push_cli *c, int argc, char **argv)
 	if (c->mailbox != NULL && !c->new_password)
 		return push_usage("--mailbox needs --new-password (postern "
 		    "keeps only hashes: a push needs a password in clear)");
-	if (c->warmup_increment > 0 && c->warmup == 0)
+	if (c->warmup_increment > 0 && c->warmup != 1)
 		return push_usage("--warmup-increment goes with --warmup");
-	return push_check_opts(&c->o);
+	if ((why = push_check_opts(&c->o)) != NULL)
+		return push_usage("%s", why);
+	return 0;
 }
 
 static const char *

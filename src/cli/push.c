@@ -23,7 +23,6 @@
 #define PUSH_USER_AGENT	"postern-push/1 (+https://postern.email)"
 #define LIST_PAGES_MAX	1000
 
-static int	usage(const char *, const char *);
 static int	key_clean(char *, const char *);
 static int	fill(const struct push_opts *, const char *, struct buf *);
 static long	retry_delay(const struct http_response *, unsigned);
@@ -47,15 +46,9 @@ static void	push_one(struct push_state *, struct push_item *);
 static void	warmup(struct push_state *);
 static void	progress(const struct push_state *, size_t);
 
-static int
-usage(const char *what, const char *opt)
-{
-	fprintf(stderr, "postern: push: %s %s\n", opt, what);
-	return -1;
-}
-
 int
-push_option(struct push_opts *o, int argc, char **argv, int *i)
+push_option(struct push_opts *o, int argc, char **argv, int *i,
+    const char **why)
 {
 	const char	*a = argv[*i], *v = *i + 1 < argc ? argv[*i + 1] : NULL;
 	const char	**dst = NULL;
@@ -63,8 +56,10 @@ push_option(struct push_opts *o, int argc, char **argv, int *i)
 
 	o->given = 1;
 	if (strcmp(a, "--update") == 0 || strcmp(a, "--replace") == 0) {
-		if (o->mode != PUSH_CREATE)
-			return usage("cannot go with --update", "--replace");
+		if (o->mode != PUSH_CREATE) {
+			*why = "--update and --replace do not go together";
+			return -1;
+		}
 		o->mode = a[2] == 'u' ? PUSH_UPDATE : PUSH_REPLACE;
 		return 1;
 	}
@@ -86,31 +81,27 @@ push_option(struct push_opts *o, int argc, char **argv, int *i)
 		o->given = was;
 		return 0;
 	}
-	if (v == NULL)
-		return usage("needs a value", a);
+	if (v == NULL) {
+		*why = a;
+		return -2;
+	}
 	*dst = v;
 	(*i)++;
 	return 1;
 }
 
-int
+const char *
 push_check_opts(const struct push_opts *o)
 {
-	const struct push_platform	*p = o->p;
-
-	if (o->mode == PUSH_UPDATE && p->update_id_key == NULL) {
-		fprintf(stderr, "postern: push: %s cannot change an existing "
-		    "account's password through its API; use --replace (the "
-		    "account is deleted and created again)\n", p->title);
-		return 2;
-	}
-	if (o->base_url != NULL && !http_url_allowed(o->base_url)) {
-		fprintf(stderr, "postern: push: --base-url must be https:// "
-		    "(plain http:// only to a loopback address), not "
-		    "'%.100s'\n", o->base_url);
-		return 2;
-	}
-	return 0;
+	if (o->mode == PUSH_UPDATE && o->p->update_id_key == NULL)
+		return o->p->exists == PUSH_EXISTS_GET ? "--update: this "
+		    "platform cannot change an existing account's password "
+		    "through its API; use --replace (delete and create again)" :
+		    "--update: this platform cannot update accounts";
+	if (o->base_url != NULL && !http_url_allowed(o->base_url))
+		return "--base-url must be https:// (plain http:// only to a "
+		    "loopback address)";
+	return NULL;
 }
 
 /* Trim the line end; refuse what cannot be a key.  0 or -1. */

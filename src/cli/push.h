@@ -50,11 +50,12 @@ struct push_opts {
 /*
  * An option of push's own at argv[*i] (--key-file, --base-url,
  * --ca-file, --check-ca-file, --check-connect, --update, --replace,
- * --dry-run, --no-check): taken, *i
- * moved past its value, 1; not one, 0; a usage error printed, -1.
- * "--json" is left to the caller.
+ * --dry-run, --no-check): taken, *i moved past its value, 1; not one,
+ * 0; -1 with *why the reason, or -2 with *why the option that needs a
+ * value.  "--json" is left to the caller.
  */
-int	push_option(struct push_opts *, int argc, char **argv, int *i);
+int	push_option(struct push_opts *, int argc, char **argv, int *i,
+	    const char **why);
 
 /*
  * The key from --key-file, else $POSTERN_PUSH_KEY: one line, trailing
@@ -64,8 +65,9 @@ int	push_option(struct push_opts *, int argc, char **argv, int *i);
  */
 int	push_load_key(struct push_opts *);
 
-/* Checks that need the whole set of options: 0, or 2 after saying why. */
-int	push_check_opts(const struct push_opts *);
+/* Checks that need the whole set of options: NULL, or the reason of a
+   usage error. */
+const char *push_check_opts(const struct push_opts *);
 
 /* Push the accounts; returns the exit status (0, or 1 if any failed). */
 int	push_run(const struct push_opts *,

@@ -167,6 +167,56 @@ CASES = [
       "--csv", "@csv"],
      "postern: provision: give --count or --names, not both",
      "usage: postern -d DIR provision DOMAIN"),
+    (["provision", "example.test", "--count", "2", "--csv", "@csv",
+      "--key-file", "k"],
+     "postern: provision: the push options go with --push PLATFORM",
+     "usage: postern -d DIR provision DOMAIN"),
+    (["provision", "example.test", "--count", "2", "--csv", "@csv",
+      "--push", "mailchimp"],
+     "postern: provision: unknown platform 'mailchimp' for --push",
+     "[--push instantly|smartlead"),
+    (["provision", "example.test", "--count", "2", "--csv", "@csv",
+      "--push", "instantly", "--dry-run"],
+     "postern: provision: --dry-run, --update and --replace are options "
+     "of `postern push`; provision --rotate replaces",
+     "usage: postern -d DIR provision DOMAIN"),
+    # push
+    (["push"], "postern: push: which platform?",
+     "usage: postern -d DIR push PLATFORM"),
+    (["push", "mailchimp", "--csv", "@csv"],
+     "postern: push: unknown platform 'mailchimp'", "PLATFORM: instantly "
+     "smartlead"),
+    (["push", "instantly"],
+     "postern: push: give --csv FILE or --mailbox ADDRESS",
+     "usage: postern -d DIR push PLATFORM"),
+    (["push", "instantly", "--csv", "@csv", "--mailbox", USER,
+      "--new-password"],
+     "postern: push: give --csv FILE or --mailbox ADDRESS",
+     "usage: postern -d DIR push PLATFORM"),
+    (["push", "instantly", "--csv", "@csv", "--key-file"],
+     "postern: push: --key-file needs a value",
+     "usage: postern -d DIR push PLATFORM"),
+    (["push", "smartlead", "--mailbox", USER],
+     "postern: push: --mailbox needs --new-password (postern keeps only "
+     "hashes: a push needs a password in clear)",
+     "usage: postern -d DIR push PLATFORM"),
+    (["push", "instantly", "--csv", "@csv", "--update"],
+     "postern: push: --update: this platform cannot change an existing "
+     "account's password through its API; use --replace (delete and "
+     "create again)", "[--update | --replace]"),
+    (["push", "instantly", "--csv", "@csv", "--update", "--replace"],
+     "postern: push: --update and --replace do not go together",
+     "usage: postern -d DIR push PLATFORM"),
+    (["push", "instantly", "--csv", "@csv", "--base-url",
+      "http://api.instantly.ai"],
+     "postern: push: --base-url must be https:// (plain http:// only to "
+     "a loopback address)", "[--base-url URL]"),
+    (["push", "smartlead", "--csv", "@csv", "--warmup-increment", "6"],
+     "postern: push: --warmup-increment goes with --warmup",
+     "usage: postern -d DIR push PLATFORM"),
+    (["push", "smartlead", "--csv", "@csv", "--daily-limit", "-1"],
+     "postern: push: --daily-limit needs a number from 1 to 10000000",
+     "usage: postern -d DIR push PLATFORM"),
     # explain
     (["explain"], "postern: explain: give an SMTP reply "
      "(e.g. 550 5.7.1 ...), an IMAP response (e.g. NO "
@@ -235,7 +285,7 @@ def test_enough_cases():
     commands = {a[1] if a[0] == NEW else a[0] for a, _, _ in CASES}
     assert commands >= {"frob", "serve", "init", "domain", "mailbox",
                         "alias", "dkim", "suppress", "queue", "provision",
-                        "explain"}
+                        "push", "explain"}
 
 
 def test_refused_domain_add_makes_nothing(datadir, tmp):
