@@ -97,6 +97,9 @@ struct config {
 	}		auth_trusted[CONFIG_TRUSTED_MAX];
 	size_t		auth_trusted_n;
 	unsigned	auth_cache_ttl_ms;	/* verified-credential cache */
+	/* a warm-up ramp's daily target when the mailbox has no
+	   daily_limit (core/warmup.h) */
+	unsigned	warmup_target;
 	int		require_host_match;	/* SNI must serve the domain */
 	char		imap_host[CONFIG_HOST_MAX + 1];	/* for provisioning */
 	unsigned	imap_port;

@@ -153,6 +153,10 @@ const struct config_key config_keys[] = {
 	    "no", NULL },
 	{ "auth_cache_ttl", parse_duration, OFF(auth_cache_ttl_ms), 0, DAY,
 	    "5m", NULL },
+	/* practitioners' 30-50 a day for a warmed-up cold mailbox
+	   (docs/ACCOUNTS.md, "Warm-up ramp") */
+	{ "warmup_target", parse_uint, OFF(warmup_target), 1, 100000, "50",
+	    NULL },
 	{ "imap_host", parse_opt_host, OFF(imap_host), 0, 0, "", NULL },
 	{ "imap_port", parse_uint, OFF(imap_port), 1, 65535, "993", NULL },
 	{ "submission_port", parse_uint, OFF(submission_port), 1, 65535,

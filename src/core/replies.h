@@ -116,6 +116,11 @@
 	"owned by user %s"
 #define RPL_DAILY_LIMIT	"451 4.7.1 Daily sending limit of %u recipients " \
 	"reached for %s; it resets at %s"
+/* the warm-up ramp (core/warmup.h): day N of T, recipients since 00:00
+   UTC (this transaction's included) of today's allowance */
+#define RPL_WARMUP	"451 4.7.1 warm-up day %" PRId64 " of %" PRId64 \
+	": %" PRIu64 " of %" PRIu32 " recipients sent today; more at " \
+	"00:00 UTC"
 #define RPL_RCPT_SYNTAX	"501 5.5.4 Syntax: RCPT TO:<address>"
 #define RPL_TOO_MANY_RCPT "452 4.5.3 Error: too many recipients"
 #define RPL_RCPT_BAD	"501 5.1.3 Bad recipient address syntax"

@@ -50,6 +50,7 @@
 #include "core/replies.h"
 #include "core/sasl.h"
 #include "core/smtp_parse.h"
+#include "lib/clock.h"
 #include "lib/ipc.h"
 #include "lib/log.h"
 #include "lib/util.h"
@@ -251,6 +252,7 @@ struct auth_login {
 	char		 proto[8];
 	uint32_t	 result;	/* AUTH_RES_* */
 	uint32_t	 limit;		/* daily limit of the mailbox */
+	uint32_t	 warmup;	/* its warm-up ramp is on */
 	int64_t		 locked;	/* the client's lock, or 0 */
 	char		 canon[STORE_ADDR_MAX + 1];
 	char		 reason[STORE_REASON_MAX + 1];	/* for logs only */
@@ -334,6 +336,7 @@ auth_login_ok(struct store *st, struct auth_login *l,
     int64_t now)
 {
 	struct store_domain	 dom;
+	struct store_warmup	 w;
 	const char		*at = strrchr(l->user, '@');
 	int			 rc, need;
 
@@ -351,6 +354,9 @@ auth_login_ok(struct store *st, struct auth_login *l,
 	}
 	l->result = AUTH_RES_OK;
 	l->limit = mb->daily_limit;
+	/* RCPT asks about the ramp only for sessions that have one */
+	l->warmup = store_warmup_get(st, mb->address, &w) != STORE_OK ||
+	    w.start_day != 0;
 	util_strlcpy(l->canon, mb->address, sizeof(l->canon));
 	util_strlcpy(l->reason, "ok", sizeof(l->reason));
 	/* the network becomes familiar; only the failures of the lock that
@@ -401,6 +407,7 @@ auth_login_answer(struct ipc_msg *req, struct auth_login *l)
 	ipc_put_str(&res, l->hint);
 	ipc_put_u32(&res, l->limit);
 	ipc_put_u64(&res, (uint64_t)(l->locked > 0 ? l->locked : 0));
+	ipc_put_u32(&res, l->warmup);
 	auth_reply(&res);
 }
 
@@ -570,6 +577,33 @@ auth_sender(struct store *st, struct ipc_msg *req)
 	auth_reply(&res);
 }
 
+/*
+ * The warm-up ramp's part of a limit answer: on, active, day, total,
+ * allowance, recipients sent today.  A store error fails the question
+ * (451 4.3.0), as for the daily limit.
+ */
+static int
+auth_warmup_put(struct store *st, const char *user, int64_t now,
+    struct ipc_msg *res)
+{
+	struct store_warmup_status	ws;
+
+	if (store_warmup_status(st, user, now, A.cfg->warmup_target, &ws) !=
+	    STORE_OK)
+		return -1;
+	ipc_put_u32(res, (uint32_t)ws.active);
+	ipc_put_u64(res, (uint64_t)ws.day);
+	ipc_put_u64(res, (uint64_t)ws.total);
+	ipc_put_u32(res, ws.allowance);
+	ipc_put_u64(res, ws.sent_today);
+	return 0;
+}
+
+/*
+ * RCPT of a session with a daily limit or a warm-up ramp.  The time is
+ * the ramp's clock (lib/clock.h), like the sent records it counts
+ * (auth_sent): the same as util_now_ms() outside tests.
+ */
 static void
 auth_limit(struct store *st, struct ipc_msg *req)
 {
@@ -578,7 +612,7 @@ auth_limit(struct store *st, struct ipc_msg *req)
 	char			user[SMTP_ADDR_MAX + 1];
 	uint64_t		n = 0;
 	uint32_t		result = 0;
-	int64_t			now = (int64_t)(util_now_ms() / 1000);
+	int64_t			now = clock_now();
 	int64_t			oldest = 0;
 
 	mb.daily_limit = 0;
@@ -594,6 +628,11 @@ auth_limit(struct store *st, struct ipc_msg *req)
 	ipc_put_u32(&res, mb.daily_limit);
 	ipc_put_u64(&res, n);
 	ipc_put_u64(&res, (uint64_t)(oldest > 0 ? oldest : 0));
+	if (result == 0 && auth_warmup_put(st, user, now, &res) == -1) {
+		log_warnx("auth: store: %s", store_errmsg(st));
+		ipc_msg_init(&res, IPC_LIMIT_RES, req->id);
+		ipc_put_u32(&res, 1);
+	}
 	auth_reply(&res);
 }
 
@@ -606,8 +645,7 @@ auth_sent(struct store *st, struct ipc_msg *req)
 	if (ipc_get_str(req, user, sizeof(user)) == -1 ||
 	    ipc_get_u32(req, &n) == -1 || ipc_get_end(req) == -1)
 		return;
-	if (store_sent_add(st, user, n, (int64_t)(util_now_ms() / 1000)) !=
-	    STORE_OK)
+	if (store_sent_add(st, user, n, clock_now()) != STORE_OK)
 		log_warnx("auth: store: %s", store_errmsg(st));
 }
 
@@ -717,6 +755,7 @@ auth_unavailable(struct ipc_msg *req)
 			ipc_put_str(&res, "");
 			ipc_put_u32(&res, 0);
 			ipc_put_u64(&res, 0);
+			ipc_put_u32(&res, 0);
 		} else if (req->type == IPC_CONNECT_REQ)
 			ipc_put_u64(&res, 0);
 		else if (req->type == IPC_LIMIT_REQ) {

@@ -109,7 +109,7 @@ fail:
 void
 smtp_auth_result(struct smtp_session *s, struct ipc_msg *m)
 {
-	uint32_t	result, limit = 0;
+	uint32_t	result, limit = 0, warmup = 0;
 	uint64_t	until = 0;
 	char		reason[STORE_REASON_MAX + 1] = "malformed answer";
 	char		hint[300] = "", esc[300], when[40];
@@ -118,13 +118,15 @@ smtp_auth_result(struct smtp_session *s, struct ipc_msg *m)
 	    ipc_get_str(m, reason, sizeof(reason)) == -1 ||
 	    ipc_get_str(m, hint, sizeof(hint)) == -1 ||
 	    ipc_get_u32(m, &limit) == -1 ||
-	    ipc_get_u64(m, &until) == -1)
+	    ipc_get_u64(m, &until) == -1 ||
+	    ipc_get_u32(m, &warmup) == -1)
 		result = AUTH_RES_TEMPFAIL;
 	smtp_printable(s->auth_user, esc, sizeof(esc));
 	switch (result) {
 	case AUTH_RES_OK:
 		s->authed = 1;
 		s->daily_limit = limit;
+		s->warmup = warmup;
 		log_info("sess=%s auth ok mech=%s user=%s", s->idstr,
 		    sasl_mech_name(s->auth_mech), esc);
 		smtp_reply(s, RPL_AUTH_OK);

@@ -3,8 +3,9 @@
  * process one question at a time while the session is parked: at MAIL,
  * may the user send as this sender (WAIT_SENDER); at each RCPT, is the
  * recipient on the sending domain's suppression list (WAIT_SUPPRESS),
- * then would it pass the mailbox's daily limit (WAIT_LIMIT).  A question
- * that cannot be asked or answered gives 451 4.3.0: the client retries.
+ * then would it pass the mailbox's warm-up allowance for today or its
+ * daily limit (WAIT_LIMIT, one question for both).  A question that
+ * cannot be asked or answered gives 451 4.3.0: the client retries.
  */
 #include <errno.h>
 #include <inttypes.h>
@@ -24,6 +25,7 @@
 static void	smtp_suppressed(struct smtp_session *, struct ipc_msg *);
 static void	smtp_safe_text(char *, size_t, const char *);
 static void	smtp_rcpt_limit(struct smtp_session *);
+static int	smtp_warmup_refused(struct smtp_session *, struct ipc_msg *);
 
 /* MAIL from a logged-in user: the sender must be the mailbox or one it
    may use. */
@@ -199,13 +201,14 @@ smtp_safe_text(char *dst, size_t dstsz, const char *src)
 		memcpy(dst + n - 3, "...", 3);
 }
 
-/* Submission: the daily limit, if the mailbox has one, else accept. */
+/* Submission: the daily limit and the warm-up ramp, if the mailbox has
+   either (as at login), else accept. */
 static void
 smtp_rcpt_limit(struct smtp_session *s)
 {
 	struct ipc_msg	m;
 
-	if (s->daily_limit == 0) {
+	if (s->daily_limit == 0 && s->warmup == 0) {
 		smtp_rcpt_accept(s);
 		return;
 	}
@@ -216,6 +219,39 @@ smtp_rcpt_limit(struct smtp_session *s)
 		return;
 	}
 	smtp_park(s, WAIT_LIMIT);
+}
+
+/*
+ * The warm-up ramp: recipients since 00:00 UTC of the auth process's
+ * clock, this transaction's accepted ones included, against today's
+ * allowance; across sessions, since the count is the mailbox's.  1 if
+ * the recipient got an answer (451 4.7.1, or 4.3.0 for a bad message).
+ */
+static int
+smtp_warmup_refused(struct smtp_session *s, struct ipc_msg *m)
+{
+	uint32_t	active, allowance;
+	uint64_t	day, total, sent;
+	char		uesc[300];
+
+	if (ipc_get_u32(m, &active) == -1 || ipc_get_u64(m, &day) == -1 ||
+	    ipc_get_u64(m, &total) == -1 ||
+	    ipc_get_u32(m, &allowance) == -1 ||
+	    ipc_get_u64(m, &sent) == -1 || ipc_get_end(m) == -1 ||
+	    day > INT64_MAX || total > INT64_MAX) {
+		smtp_reply(s, RPL_LOOKUP_TEMP);
+		return 1;
+	}
+	sent += s->tx->nrcpt;
+	if (!active || sent < allowance)
+		return 0;
+	smtp_printable(s->auth_user, uesc, sizeof(uesc));
+	log_info("sess=%s warm-up day %" PRIu64 " of %" PRIu64 ": %" PRIu64
+	    " of %u recipients today for %s", s->idstr, day, total, sent,
+	    allowance, uesc);
+	smtp_reply(s, RPL_WARMUP, (int64_t)day, (int64_t)total, sent,
+	    allowance);
+	return 1;
 }
 
 /* Daily limit: recipients accepted in the last 24 h, across sessions. */
@@ -235,7 +271,9 @@ smtp_limit_result(struct smtp_session *s, struct ipc_msg *m)
 		smtp_resume(s);
 		return;
 	}
-	if (limit > 0 && sent + s->tx->nrcpt >= limit) {
+	if (smtp_warmup_refused(s, m))
+		;	/* answered */
+	else if (limit > 0 && sent + s->tx->nrcpt >= limit) {
 		t = (time_t)(oldest > 0 ? oldest + 86400 :
 		    util_now_ms() / 1000 + 86400);
 		gmtime_r(&t, &tm);

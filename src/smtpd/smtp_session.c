@@ -545,6 +545,7 @@ smtp_reset(struct smtp_session *s)
 	s->esmtp = 0;
 	s->authed = 0;
 	s->daily_limit = 0;
+	s->warmup = 0;
 	s->auth_user[0] = '\0';
 	sasl_clear(&s->sasl);
 }

@@ -110,6 +110,7 @@ struct smtp_session {
 	int			 authed;
 	char			 auth_user[SASL_USER_MAX + 1];
 	uint32_t		 daily_limit;	/* of the authed mailbox */
+	uint32_t		 warmup;	/* its warm-up ramp is on */
 	enum sasl_mech		 auth_mech;
 	struct sasl		 sasl;
 	struct smtp_tx		*tx;

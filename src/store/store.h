@@ -332,6 +332,62 @@ int	store_suppress_any(struct store *, const char *domain);
 int	store_suppress_list(struct store *, const char *domain,
 	    store_suppression_cb, void *);
 
+/* --- warm-up ramp (store_warmup.c) ------------------------------------ */
+
+/*
+ * A mailbox's warm-up ramp as stored (schema v7).  Days are unix days
+ * (lib/clock.h clock_day: days since 1970-01-01 UTC).  The arithmetic
+ * is core/warmup.h's; the counts are the sent records above, counted
+ * since 00:00 UTC of the caller's `now`, so the ramp counts recipients.
+ */
+struct store_warmup {
+	int64_t		start_day;	/* 0: warm-up off */
+	uint32_t	first;		/* allowance on day 1 */
+	uint32_t	step;		/* more each day */
+	int64_t		frozen_until;	/* last freeze: unix time, 0 none */
+	uint32_t	held;		/* the allowance it held, 0 never */
+	int64_t		resume_day;	/* the unix day it ends on */
+	uint32_t	downs;		/* step-downs so far */
+	uint32_t	daily_limit;	/* the mailbox's, 0 none */
+};
+
+/* Where a ramp stands at `now` (store_warmup_status). */
+struct store_warmup_status {
+	struct store_warmup w;
+	int		on;		/* warm-up on (start_day != 0) */
+	int		active;		/* the ramp limits today */
+	int		frozen;		/* now < frozen_until */
+	int64_t		day;		/* ramp day today, 1 = start day */
+	int64_t		total;		/* the day it reaches its target */
+	uint32_t	target;		/* daily_limit, else the default */
+	uint32_t	allowance;	/* recipients today */
+	uint64_t	sent_today;	/* recipients since 00:00 UTC */
+};
+
+int	store_warmup_get(struct store *, const char *address,
+	    struct store_warmup *);
+/* Start (or restart) the ramp on now's day, forgetting any freeze;
+   first or step 0 keep the stored value. */
+int	store_warmup_start(struct store *, const char *address, int64_t now,
+	    uint32_t first, uint32_t step);
+int	store_warmup_stop(struct store *, const char *address);
+/* key: "first" or "step", value >= 1 (INVALID otherwise). */
+int	store_warmup_param(struct store *, const char *address,
+	    const char *key, uint32_t value);
+/* The ramp at now; target: daily_limit, else default_target. */
+int	store_warmup_status(struct store *, const char *address, int64_t now,
+	    uint32_t default_target, struct store_warmup_status *);
+/*
+ * A reputation signal: hold the ramp at today's allowance stepped down
+ * by a quarter until now + duration (a later freeze already running is
+ * kept), then climb again from there.  A second freeze while frozen
+ * steps down again.  INVALID when warm-up is off.  out (may be NULL):
+ * the status after.
+ */
+int	store_warmup_freeze(struct store *, const char *address, int64_t now,
+	    int64_t duration, uint32_t default_target,
+	    struct store_warmup_status *out);
+
 /* --- for backends only ------------------------------------------------ */
 
 enum store_type { STORE_T_NULL, STORE_T_INT, STORE_T_TEXT };

@@ -149,6 +149,26 @@ static const char *migrations[] = {
 	   connect time (store_client_familiar) */
 	"CREATE INDEX auth_familiar_network ON auth_familiar(network,"
 	"  last_login);",
+	/*
+	 * 7: the warm-up ramp (store_warmup.c, core/warmup.h): the unix
+	 * day it started (0: off), its first day's allowance and daily
+	 * step, and the last freeze: until when, the allowance it held
+	 * (0: never frozen), the ramp day it ends on, how many step-downs.
+	 */
+	"ALTER TABLE mailbox ADD COLUMN warmup_start INTEGER NOT NULL"
+	"  DEFAULT 0;"
+	"ALTER TABLE mailbox ADD COLUMN warmup_first INTEGER NOT NULL"
+	"  DEFAULT 5;"
+	"ALTER TABLE mailbox ADD COLUMN warmup_step INTEGER NOT NULL"
+	"  DEFAULT 2;"
+	"ALTER TABLE mailbox ADD COLUMN warmup_frozen_until INTEGER NOT NULL"
+	"  DEFAULT 0;"
+	"ALTER TABLE mailbox ADD COLUMN warmup_held INTEGER NOT NULL"
+	"  DEFAULT 0;"
+	"ALTER TABLE mailbox ADD COLUMN warmup_resume INTEGER NOT NULL"
+	"  DEFAULT 0;"
+	"ALTER TABLE mailbox ADD COLUMN warmup_downs INTEGER NOT NULL"
+	"  DEFAULT 0;",
 };
 #define SCHEMA_VERSION	(int)(sizeof(migrations) / sizeof(migrations[0]))
 
