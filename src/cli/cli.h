@@ -14,6 +14,7 @@
 #include <stdint.h>
 
 struct config;
+struct json;
 struct passwd;
 struct store;
 struct store_dkim_key;
@@ -54,5 +55,12 @@ int	cli_address(const char *in, char *out, size_t outsz);
 int	cli_dkim_create(struct store *, const char *domain, const char *alg,
 	    unsigned rsa_bits, const char *selector,
 	    struct store_dkim_key *out);
+
+/* The warm-up ramp in `mailbox` (cli_warmup.c). */
+int	cli_warmup_set(struct store *, const char *addr, const char *key,
+	    const char *value);
+void	cli_warmup_show(struct store *, const char *addr,
+	    const struct config *, struct json *);
+int	cli_warmup_freeze(struct store *, const char *datadir, char **a);
 
 #endif

@@ -471,6 +471,7 @@ show_json(struct store *st, const struct show_facts *f)
 	show_familiar(&f->fs, f->cfg.auth_familiar_days, &j);
 	json_kint(&j, "daily_limit", mb->daily_limit);
 	json_kint(&j, "sent_24h", (int64_t)f->sent);
+	cli_warmup_show(st, mb->address, &f->cfg, &j);
 	json_kstr(&j, "sender_policy", f->d.sender_policy ==
 	    STORE_SENDER_DOMAIN ? "domain" : "mailbox");
 	json_kint(&j, "created", mb->created);
@@ -512,6 +513,7 @@ show_text(struct store *st, const struct show_facts *f)
 	else
 		printf("daily limit:    none (%llu sent in the last 24 h)\n",
 		    (unsigned long long)f->sent);
+	cli_warmup_show(st, mb->address, &f->cfg, NULL);
 	printf("may send as:    %s%s", f->d.sender_policy ==
 	    STORE_SENDER_DOMAIN ? "any address @" : mb->address,
 	    f->d.sender_policy == STORE_SENDER_DOMAIN ? f->d.name : "");
@@ -619,9 +621,13 @@ mailbox_set(struct store *st, char **a, int json)
 	char		*end;
 	unsigned long	 v;
 
+	if (strcmp(a[1], "warmup") == 0 || strcmp(a[1], "warmup_first") ==
+	    0 || strcmp(a[1], "warmup_step") == 0)
+		return cli_warmup_set(st, a[0], a[1], a[2]);
 	if (strcmp(a[1], "daily_limit") != 0) {
 		fprintf(stderr, "postern: mailbox %s: unknown setting %s "
-		    "(daily_limit)\n", a[0], a[1]);
+		    "(daily_limit, warmup, warmup_first, warmup_step)\n", a[0],
+		    a[1]);
 		return 1;
 	}
 	v = strtoul(a[2], &end, 10);
@@ -636,6 +642,12 @@ mailbox_set(struct store *st, char **a, int json)
 		return 1;
 	printf("postern: mailbox %s: daily_limit = %lu\n", a[0], v);
 	return 0;
+}
+
+static int
+mailbox_freeze(struct store *st, char **a, int json)
+{
+	return cli_warmup_freeze(st, show_datadir, a);
 }
 
 struct import_ctx {
@@ -741,7 +753,10 @@ cli_mailbox(const char *datadir, int argc, char **argv)
 		{ "remove", 1, 1, 0, "ADDRESS", mailbox_remove },
 		{ "lock", 1, 3, 0, "ADDRESS [--for 30m|2h|7d]", mailbox_lock },
 		{ "unlock", 1, 1, 0, "ADDRESS", mailbox_unlock },
-		{ "set", 3, 3, 0, "ADDRESS daily_limit N", mailbox_set },
+		{ "set", 3, 3, 0, "ADDRESS daily_limit N | warmup on|off | "
+		    "warmup_first N | warmup_step N", mailbox_set },
+		{ "warmup-freeze", 1, 3, 0, "ADDRESS [--days N]",
+		    mailbox_freeze },
 		{ "import", 1, 2, 0, "DOVECOT-PASSWD-FILE [DOMAIN]",
 		    mailbox_import },
 	};

@@ -32,6 +32,7 @@
 #include "core/password.h"
 #include "core/smtp_parse.h"
 #include "lib/buf.h"
+#include "lib/clock.h"
 #include "lib/util.h"
 #include "server/imap.h"
 #include "store/store.h"
@@ -154,7 +155,7 @@ static int	 build_csv(struct provision_run *,
 static int	 apply(struct provision_run *);
 static int	 commit_accounts(struct provision_run *);
 static int	 store_account(struct store *, const struct account *,
-		    unsigned long);
+		    const struct provision_opts *);
 static int	 place_csv(struct provision_run *);
 
 /* A usage error: "postern: provision: REASON", then the usage; 2. */
@@ -771,8 +772,7 @@ commit_accounts(struct provision_run *r)
 	if (store_begin(r->st) != STORE_OK)
 		goto dberr;
 	for (i = 0; i < r->n; i++) {
-		if (store_account(r->st, &r->acc[i], r->o.daily_limit) ==
-		    STORE_OK)
+		if (store_account(r->st, &r->acc[i], &r->o) == STORE_OK)
 			continue;
 		store_rollback(r->st);
 		fprintf(stderr, "postern: provision: mailbox %s: %s; "
@@ -789,12 +789,18 @@ dberr:
 	return -1;
 }
 
-/* One account's rows: the mailbox, a cleared lock, the daily limit. */
+/*
+ * One account's rows: the mailbox, a cleared lock, the daily limit, and
+ * for a mailbox made with --warmup the server's ramp, from today, with
+ * --warmup-increment as its step when given (0, like an empty cell, is
+ * the default step): the numbers the CSV's warm-up columns carry.
+ */
 static int
 store_account(struct store *st, const struct account *a,
-    unsigned long daily_limit)
+    const struct provision_opts *o)
 {
-	int	r;
+	unsigned long	daily_limit = o->daily_limit;
+	int		r;
 
 	r = a->exists ? store_mailbox_set_hash(st, a->address, a->hash) :
 	    store_mailbox_add(st, a->address, a->hash);
@@ -804,6 +810,10 @@ store_account(struct store *st, const struct account *a,
 	if (r == STORE_OK && daily_limit > 0)
 		r = store_mailbox_set_limit(st, a->address,
 		    (uint32_t)daily_limit);
+	if (r == STORE_OK && !a->exists && o->warmup == PROVISION_WARMUP_ON)
+		r = store_warmup_start(st, a->address, clock_now(), 0,
+		    o->warmup_increment == INCREMENT_UNSET ? 0 :
+		    (uint32_t)o->warmup_increment);
 	return r;
 }
 

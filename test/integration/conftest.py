@@ -75,7 +75,10 @@ def live_members(pgid):
 
 
 class Server:
-    def __init__(self, conf):
+    def __init__(self, conf, env=None):
+        # env: variables added to the server's environment (e.g. the
+        # POSTERN_TEST_CLOCK hook of lib/clock.h); None adds nothing
+        self.env = dict(env) if env else None
         self.tmp = tempfile.mkdtemp(prefix="postern-test-")
         os.chmod(self.tmp, 0o755)  # the server's user must reach DIR
         self.dir = os.path.join(self.tmp, "data")
@@ -117,10 +120,11 @@ class Server:
         self.logf = open(self.logpath, "ab")
         self.logf.seek(0, 2)
         self.log_start = self.logf.tell()  # readiness of this run only
+        env = dict(os.environ, **self.env) if self.env else None
         self.proc = subprocess.Popen([BIN, "-d", self.dir, "serve"],
                                      stdout=self.logf, stderr=self.logf,
                                      stdin=subprocess.DEVNULL,
-                                     start_new_session=True)
+                                     start_new_session=True, env=env)
         if wait:
             self.wait_ready()
         return self
