@@ -72,7 +72,8 @@ CASES = [
      "postern: mailbox add: unknown option '--frob'",
      "  postern -d DIR mailbox add ADDRESS"),
     (["mailbox", "frob"], "postern: mailbox: unknown subcommand 'frob' "
-     "(add, list, show, passwd, remove, lock, unlock, set, import)",
+     "(add, list, show, passwd, remove, lock, unlock, set, warmup-freeze, "
+     "import)",
      "  postern -d DIR mailbox import DOVECOT-PASSWD-FILE"),
     (["mailbox", "lock"], "postern: mailbox lock: missing ADDRESS",
      "  postern -d DIR mailbox lock ADDRESS"),
@@ -80,7 +81,8 @@ CASES = [
      "postern: mailbox lock: --for 'soon': not a time "
      "(30m, 2h, 7d or seconds)",
      "usage: postern -d DIR mailbox lock ADDRESS [--for 30m|2h|7d]"),
-    (["mailbox", "set", USER], "postern: mailbox set: missing daily_limit",
+    (["mailbox", "set", USER], "postern: mailbox set: missing daily_limit, "
+     "warmup, warmup_first or warmup_step",
      "  postern -d DIR mailbox set ADDRESS daily_limit N"),
     (["mailbox", "import"],
      "postern: mailbox import: missing DOVECOT-PASSWD-FILE",
