@@ -11,11 +11,13 @@ a real midnight still sees the days it asked for.
 import json
 import os
 import smtplib
+import subprocess
 import time
 
 import pytest
 
-from conftest import PASSWORD, USER, Server, conf_markers, finish, run
+from conftest import (BIN, PASSWORD, USER, Server, conf_markers, finish,
+                      scaled)
 
 DAY = 86400
 
@@ -49,13 +51,11 @@ def ramp(request):
     finish(srv)
 
 
-def _ctl(self, *args, check=True):
-    env = dict(os.environ, POSTERN_TEST_CLOCK=self.clock.path)
-    import subprocess
-    from conftest import BIN, scaled
-    return subprocess.run([BIN, "-d", self.dir, *args], capture_output=True,
+def _ctl(srv, *args, check=True):
+    """postern -d DIR ARGS under the server's fake clock."""
+    return subprocess.run([BIN, "-d", srv.dir, *args], capture_output=True,
                           text=True, check=check, timeout=scaled(60),
-                          env=env)
+                          env=dict(os.environ, **srv.env))
 
 
 Server.ctl = _ctl
