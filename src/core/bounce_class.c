@@ -278,7 +278,15 @@ static const struct bc_text bc_text[] = {
 	{ "dkim", BOUNCE_AUTHFAILURE, 0, NULL },
 	{ "is not allowed to send mail", BOUNCE_AUTHFAILURE, 0, NULL },
 	{ "is not allowed to send from", BOUNCE_AUTHFAILURE, 0, NULL },
+	/* the envelope sender, before the words of bad recipients */
+	{ "sender address rejected", BOUNCE_REJECTED, 0, NULL },
+	{ "sender rejected", BOUNCE_REJECTED, 0, NULL },
+	{ "sender verify failed", BOUNCE_REJECTED, 0, NULL },
+	{ "invalid sender", BOUNCE_REJECTED, 0, NULL },
+	{ "sender domain", BOUNCE_REJECTED, 0, NULL },
+	{ "domain of sender", BOUNCE_REJECTED, 0, NULL },
 	/* the address itself */
+	{ "address rejected", BOUNCE_USERUNKNOWN, 0, NULL },
 	{ "user unknown", BOUNCE_USERUNKNOWN, 0, NULL },
 	{ "unknown user", BOUNCE_USERUNKNOWN, 0, NULL },
 	{ "no such user", BOUNCE_USERUNKNOWN, 0, NULL },
@@ -318,6 +326,10 @@ static const struct bc_text bc_text[] = {
 	{ "bad destination mailbox", BOUNCE_USERUNKNOWN, 0, NULL },
 	{ "non-existent", BOUNCE_USERUNKNOWN, 0, NULL },
 	{ "nonexistent", BOUNCE_USERUNKNOWN, 0, NULL },
+	{ "user not exist", BOUNCE_USERUNKNOWN, 0, NULL },
+	{ "invalid final delivery userid", BOUNCE_USERUNKNOWN, 0, NULL },
+	{ "check if address is correct", BOUNCE_USERUNKNOWN, 0, NULL },
+	{ "could not be delivered to mobile", BOUNCE_USERUNKNOWN, 0, NULL },
 	{ "host unknown", BOUNCE_HOSTUNKNOWN, 0, NULL },
 	{ "unknown host", BOUNCE_HOSTUNKNOWN, 0, NULL },
 	{ "host not found", BOUNCE_HOSTUNKNOWN, 0, NULL },
@@ -330,6 +342,7 @@ static const struct bc_text bc_text[] = {
 	{ "name or service not known", BOUNCE_HOSTUNKNOWN, 0, NULL },
 	{ "recipient domain must exist", BOUNCE_HOSTUNKNOWN, 0, NULL },
 	{ "null mx", BOUNCE_NOTACCEPT, 0, NULL },
+	{ "no mx record found", BOUNCE_NOTACCEPT, 0, NULL },
 	{ "does not accept mail", BOUNCE_NOTACCEPT, 0, NULL },
 	{ "not accepting mail", BOUNCE_NOTACCEPT, BC_PERM, NULL },
 	{ "mail receiving disabled", BOUNCE_NOTACCEPT, 0, NULL },
@@ -344,12 +357,6 @@ static const struct bc_text bc_text[] = {
 	{ "content rejected", BOUNCE_SPAMDETECTED, 0, NULL },
 	{ "message filtered", BOUNCE_SPAMDETECTED, 0, NULL },
 	{ "policy", BOUNCE_POLICYVIOLATION, 0, NULL },
-	{ "sender address rejected", BOUNCE_REJECTED, 0, NULL },
-	{ "sender rejected", BOUNCE_REJECTED, 0, NULL },
-	{ "sender verify failed", BOUNCE_REJECTED, 0, NULL },
-	{ "invalid sender", BOUNCE_REJECTED, 0, NULL },
-	{ "sender domain", BOUNCE_REJECTED, 0, NULL },
-	{ "domain of sender", BOUNCE_REJECTED, 0, NULL },
 	{ "sender is", BOUNCE_REJECTED, 0, NULL },
 	{ "mail from", BOUNCE_REJECTED, 0, NULL },
 	{ "rate limit", BOUNCE_RATELIMITED, 0, NULL },
@@ -379,7 +386,12 @@ static const struct bc_text bc_text[] = {
 	{ "expired", BOUNCE_EXPIRED, 0, NULL },
 	{ "retry timeout exceeded", BOUNCE_EXPIRED, 0, NULL },
 	{ "gave up after", BOUNCE_EXPIRED, 0, NULL },
-	{ "giving up on", BOUNCE_EXPIRED, 0, NULL },
+	{ "giving up", BOUNCE_EXPIRED, 0, NULL },
+	{ "after multiple retries", BOUNCE_EXPIRED, 0, NULL },
+	{ "was aborted after", BOUNCE_EXPIRED, 0, NULL },
+	{ "did not accept our requests to connect", BOUNCE_EXPIRED, 0,
+	    NULL },
+	{ "warning message only", BOUNCE_EXPIRED, 0, NULL },
 	{ "in the queue too long", BOUNCE_EXPIRED, 0, NULL },
 	{ "could not be delivered for", BOUNCE_EXPIRED, 0, NULL },
 	{ "has been delayed", BOUNCE_EXPIRED, 0, NULL },
@@ -423,6 +435,7 @@ static int	bc_code_match(const char *, int, enum bounce_reason *,
 		    const char **);
 static enum bounce_reason bc_fallback(int, const char *, const char **);
 static void	bc_lower(const char *, char *, size_t);
+static int	bc_after_data(const char *);
 
 static void
 bc_lower(const char *s, char *out, size_t outsz)
@@ -432,6 +445,15 @@ bc_lower(const char *s, char *out, size_t outsz)
 	for (i = 0; s != NULL && s[i] != '\0' && i + 1 < outsz; i++)
 		out[i] = (char)tolower((unsigned char)s[i]);
 	out[i] = '\0';
+}
+
+/* The text says the refusal came at the end of DATA (Postfix, Exim). */
+static int
+bc_after_data(const char *lt)
+{
+	return strstr(lt, "end of data") != NULL ||
+	    strstr(lt, "after end of data") != NULL ||
+	    strstr(lt, "in reply to data command") != NULL;
 }
 
 static int
@@ -533,6 +555,9 @@ bounce_classify(int code, const char *enhanced, const char *text,
 	    !bc_text_match(lt, 0, mx, code, &r, &rule) &&
 	    !bc_code_match(enh, 0, &r, &rule))
 		r = bc_fallback(code, enh, &rule);
+	/* Sisimai's rule: a recipient refused after DATA was filtered */
+	if (r == BOUNCE_USERUNKNOWN && bc_after_data(lt))
+		r = BOUNCE_FILTERED;
 	out->reason = r;
 	out->fault = bc_info[r].fault;
 	out->hard = bc_info[r].hard;

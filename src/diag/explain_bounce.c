@@ -86,6 +86,10 @@ static int	ex_blank(const char *, size_t, size_t);
 static void	ex_dsn_field(struct ex_rcpt *, const char *, const char *);
 static void	ex_heuristic(struct ex_bounce *);
 static void	ex_prose(struct ex_bounce *);
+static void	ex_prose_class_json(struct json *, const struct ex_bounce *,
+		    struct reply *);
+static void	ex_prose_class_text(FILE *, const struct ex_bounce *,
+		    struct reply *);
 static struct ex_rcpt *ex_rcpt_get(struct ex_bounce *, const char *,
 		    size_t);
 static int	ex_recipient_line(const char *, size_t, size_t *, size_t *);
@@ -597,6 +601,26 @@ ex_rcpt_class_json(struct json *j, const struct ex_bounce *b,
 	    r->remote_mta);
 }
 
+/* No recipient found: the bounce's prose alone, as a 5xx failure. */
+static void
+ex_prose_class_json(struct json *j, const struct ex_bounce *b,
+    struct reply *rep)
+{
+	reply_init(rep);
+	rep->code = 550;
+	if (b->prose[0] != '\0')
+		explain_class_json(j, rep, b->prose, NULL);
+}
+
+static void
+ex_prose_class_text(FILE *out, const struct ex_bounce *b, struct reply *rep)
+{
+	reply_init(rep);
+	rep->code = 550;
+	if (b->prose[0] != '\0')
+		explain_class_text(out, 0, rep, b->prose, NULL);
+}
+
 static int
 ex_bounce_print(struct ex_bounce *b, FILE *out, int json)
 {
@@ -650,11 +674,15 @@ ex_bounce_print(struct ex_bounce *b, FILE *out, int json)
 	}
 	if (json) {
 		json_arr_end(&j);
+		if (b->n == 0)
+			ex_prose_class_json(&j, b, rep);
 		json_kbool(&j, "explained", any);
 		json_obj_end(&j);
 		(void)explain_json_flush(out, &jb, &j);
-	} else if (b->n == 0)
+	} else if (b->n == 0) {
 		fprintf(out, "No recipient or diagnostic found.\n");
+		ex_prose_class_text(out, b, rep);
+	}
 	buf_free(&jb);
 	free(rep);
 	return any ? 0 : 1;
