@@ -187,8 +187,9 @@ static const struct bc_code bc_code[] = {
 static const struct bc_text bc_text[] = {
 	/* providers: Google */
 	{ "4.7.28", BOUNCE_RATELIMITED, BC_PROVIDER, NULL },
-	{ "unusual rate of unsolicited mail", BOUNCE_BLOCKED, BC_PROVIDER,
-	    NULL },
+	/* 5xx: the IP is blocked; as 421 4.7.28 it is a rate limit */
+	{ "unusual rate of unsolicited mail", BOUNCE_BLOCKED,
+	    BC_PROVIDER | BC_PERM, NULL },
 	{ "likely unsolicited mail", BOUNCE_SPAMDETECTED, BC_PROVIDER, NULL },
 	{ "account that you tried to reach is disabled", BOUNCE_SUSPEND,
 	    BC_PROVIDER, NULL },
