@@ -29,6 +29,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "core/bounce_class.h"
 #include "core/reply.h"
 #include "diag/explain.h"
 #include "diag/explain_int.h"
@@ -335,6 +336,50 @@ explain_out_json(struct json *j, const struct reply *r, const char *all)
 	return m.provider || m.enhanced || m.basic;
 }
 
+/*
+ * The reason, fault and hard/soft of a failure (core/bounce_class.h),
+ * classified on the whole text all; mx names the answering host.
+ * Nothing for a reply that is not a failure.
+ */
+static int
+ex_is_failure(const struct reply *r)
+{
+	return r->code >= 400 || r->enhanced[0] == '4' ||
+	    r->enhanced[0] == '5';
+}
+
+void
+explain_class_text(FILE *out, int in, const struct reply *r,
+    const char *all, const char *mx)
+{
+	struct bounce_class	c;
+	char			line[160];
+
+	if (!ex_is_failure(r))
+		return;
+	bounce_classify(r->code, r->enhanced, all, mx, &c);
+	(void)util_snprintf(line, sizeof(line), "%s, %s, fault: %s%s",
+	    bounce_reason_name(c.reason), c.hard ? "hard" : "soft",
+	    bounce_fault_name(c.fault), bounce_suppress(&c) ?
+	    " (the address goes to the suppression list)" : "");
+	fprintf(out, "%*sBounce:     %s\n", in, "", line);
+}
+
+void
+explain_class_json(struct json *j, const struct reply *r, const char *all,
+    const char *mx)
+{
+	struct bounce_class	c;
+
+	if (!ex_is_failure(r))
+		return;
+	bounce_classify(r->code, r->enhanced, all, mx, &c);
+	json_kstr(j, "reason", bounce_reason_name(c.reason));
+	json_kstr(j, "fault", bounce_fault_name(c.fault));
+	json_kbool(j, "hard", c.hard);
+	json_kbool(j, "suppress", bounce_suppress(&c));
+}
+
 int
 explain_json_flush(FILE *out, struct buf *b, struct json *j)
 {
@@ -468,9 +513,11 @@ explain_reply_text(const char *s, FILE *out, int json)
 		json_kbool(&j, "parsed", parsed);
 		if (imap)
 			json_kstr(&j, "protocol", "imap");
-		if (parsed)
+		if (parsed) {
 			ok = explain_out_json(&j, r, s);
-		else
+			if (!imap)
+				explain_class_json(&j, r, s, NULL);
+		} else
 			json_kbool(&j, "explained", 0);
 		if (pt != NULL) {
 			ok = 1;
@@ -492,8 +539,10 @@ explain_reply_text(const char *s, FILE *out, int json)
 	}
 	if (imap)
 		ok |= ex_explain_imap_text(out, r, s);
-	else if (parsed)
+	else if (parsed) {
+		explain_class_text(out, 0, r, s, NULL);
 		ok |= explain_out_text(out, 0, r, s);
+	}
 	else if (pt == NULL)
 		explain_wrap(out, 0, "", "No SMTP reply code (such as 550 or "
 		    "5.7.1) or IMAP response (such as \"a1 NO [...] ...\") "

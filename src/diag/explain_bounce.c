@@ -26,6 +26,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "core/bounce_class.h"
 #include "core/reply.h"
 #include "diag/explain.h"
 #include "diag/explain_int.h"
@@ -54,6 +55,8 @@ struct ex_bounce {
 	struct buf	 human;		/* text/plain parts */
 	struct buf	 dsn;		/* message/delivery-status parts */
 	char		 fmtbuf[96];
+	char		 prose[EX_DIAG_MAX];	/* human text before the
+						   returned message */
 	int		 error;
 };
 
@@ -82,11 +85,23 @@ static void	ex_dsn(struct ex_bounce *);
 static int	ex_blank(const char *, size_t, size_t);
 static void	ex_dsn_field(struct ex_rcpt *, const char *, const char *);
 static void	ex_heuristic(struct ex_bounce *);
+static void	ex_prose(struct ex_bounce *);
+static void	ex_prose_class_json(struct json *, const struct ex_bounce *,
+		    struct reply *);
+static void	ex_prose_class_text(FILE *, const struct ex_bounce *,
+		    struct reply *);
 static struct ex_rcpt *ex_rcpt_get(struct ex_bounce *, const char *,
 		    size_t);
 static int	ex_recipient_line(const char *, size_t, size_t *, size_t *);
 static int	ex_bounce_print(struct ex_bounce *, FILE *, int);
 static void	ex_rcpt_reply(const struct ex_rcpt *, struct reply *);
+static void	ex_rcpt_class_reply(const struct reply *, struct reply *);
+static const char *ex_rcpt_class_text_of(const struct ex_bounce *,
+		    const struct reply *, const struct ex_rcpt *);
+static void	ex_rcpt_class_text(FILE *, const struct ex_bounce *,
+		    const struct reply *, const struct ex_rcpt *);
+static void	ex_rcpt_class_json(struct json *, const struct ex_bounce *,
+		    const struct reply *, const struct ex_rcpt *);
 
 /* ---- text scanning -------------------------------------------------- */
 
@@ -500,6 +515,27 @@ ex_heuristic(struct ex_bounce *b)
 	}
 }
 
+/* The human text up to the returned message, on one line, to b->prose. */
+static void
+ex_prose(struct ex_bounce *b)
+{
+	const char	*s = buf_str(&b->human);
+	size_t		 n = b->human.len, i = 0, e, k, o = 0;
+
+	while (i < n && o + 2 < sizeof(b->prose)) {
+		e = explain_line_end(s, n, i);
+		for (k = i; k < e && (s[k] == ' ' || s[k] == '\t'); k++)
+			;
+		if (explain_original_at(s + k, e - k))
+			break;
+		for (; k < e && o + 2 < sizeof(b->prose); k++)
+			b->prose[o++] = (unsigned char)s[k] < ' ' ? ' ' : s[k];
+		b->prose[o++] = ' ';
+		i = e + 1;
+	}
+	b->prose[o] = '\0';
+}
+
 /* The reply of a recipient: its diagnostic, with Status as fallback. */
 static void
 ex_rcpt_reply(const struct ex_rcpt *r, struct reply *rep)
@@ -511,6 +547,78 @@ ex_rcpt_reply(const struct ex_rcpt *r, struct reply *rep)
 	if (rep->enhanced[0] == '\0' && reply_valid_enhanced(r->status))
 		(void)util_strlcpy(rep->enhanced, r->status,
 		    sizeof(rep->enhanced));
+}
+
+/*
+ * A recipient of a bounce failed, or was delayed, whatever its digits
+ * say: without a code it is classified on its text as a 5xx.
+ */
+static void
+ex_rcpt_class_reply(const struct reply *rep, struct reply *c)
+{
+	*c = *rep;
+	if (c->code == 0 && c->enhanced[0] == '\0')
+		c->code = 550;
+}
+
+/*
+ * The text a recipient is classified on: its diagnostic, or, when that
+ * says nothing the classifier knows (many MTAs put the reason in the
+ * prose, not beside the address), the human-readable part of the bounce
+ * up to the returned message.
+ */
+static const char *
+ex_rcpt_class_text_of(const struct ex_bounce *b, const struct reply *c,
+    const struct ex_rcpt *r)
+{
+	struct bounce_class	bc;
+
+	bounce_classify(c->code, c->enhanced, r->diag, r->remote_mta, &bc);
+	if (bc.reason != BOUNCE_UNDEFINED || b->human.len == 0)
+		return r->diag;
+	return b->prose;
+}
+
+static void
+ex_rcpt_class_text(FILE *out, const struct ex_bounce *b,
+    const struct reply *rep, const struct ex_rcpt *r)
+{
+	struct reply	c;
+
+	ex_rcpt_class_reply(rep, &c);
+	explain_class_text(out, 2, &c, ex_rcpt_class_text_of(b, &c, r),
+	    r->remote_mta);
+}
+
+static void
+ex_rcpt_class_json(struct json *j, const struct ex_bounce *b,
+    const struct reply *rep, const struct ex_rcpt *r)
+{
+	struct reply	c;
+
+	ex_rcpt_class_reply(rep, &c);
+	explain_class_json(j, &c, ex_rcpt_class_text_of(b, &c, r),
+	    r->remote_mta);
+}
+
+/* No recipient found: the bounce's prose alone, as a 5xx failure. */
+static void
+ex_prose_class_json(struct json *j, const struct ex_bounce *b,
+    struct reply *rep)
+{
+	reply_init(rep);
+	rep->code = 550;
+	if (b->prose[0] != '\0')
+		explain_class_json(j, rep, b->prose, NULL);
+}
+
+static void
+ex_prose_class_text(FILE *out, const struct ex_bounce *b, struct reply *rep)
+{
+	reply_init(rep);
+	rep->code = 550;
+	if (b->prose[0] != '\0')
+		explain_class_text(out, 0, rep, b->prose, NULL);
 }
 
 static int
@@ -545,6 +653,7 @@ ex_bounce_print(struct ex_bounce *b, FILE *out, int json)
 			json_kstr(&j, "status", r->status);
 			json_kstr(&j, "remote_mta", r->remote_mta);
 			json_kstr(&j, "diagnostic", r->diag);
+			ex_rcpt_class_json(&j, b, rep, r);
 			any |= explain_out_json(&j, rep, r->diag);
 			json_obj_end(&j);
 			continue;
@@ -559,16 +668,21 @@ ex_bounce_print(struct ex_bounce *b, FILE *out, int json)
 			explain_wrap(out, 14, "  Remote MTA: ", r->remote_mta);
 		explain_wrap(out, 14, "  Diagnostic: ", r->diag[0] ? r->diag :
 		    "(none found)");
+		ex_rcpt_class_text(out, b, rep, r);
 		if (rep->code != 0 || rep->enhanced[0] != '\0')
 			any |= explain_out_text(out, 2, rep, r->diag);
 	}
 	if (json) {
 		json_arr_end(&j);
+		if (b->n == 0)
+			ex_prose_class_json(&j, b, rep);
 		json_kbool(&j, "explained", any);
 		json_obj_end(&j);
 		(void)explain_json_flush(out, &jb, &j);
-	} else if (b->n == 0)
+	} else if (b->n == 0) {
 		fprintf(out, "No recipient or diagnostic found.\n");
+		ex_prose_class_text(out, b, rep);
+	}
 	buf_free(&jb);
 	free(rep);
 	return any ? 0 : 1;
@@ -620,6 +734,7 @@ explain_bounce(const char *data, size_t len, FILE *out, int json)
 	}
 	if (b.n == 0)
 		ex_heuristic(&b);
+	ex_prose(&b);
 	rc = b.error ? -1 : ex_bounce_print(&b, out, json);
 	buf_free(&norm);
 	buf_free(&b.human);

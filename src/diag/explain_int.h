@@ -21,6 +21,11 @@ void	explain_wrap(FILE *, int indent, const char *prefix, const char *);
 int	explain_out_text(FILE *, int indent, const struct reply *,
 	    const char *all);
 int	explain_out_json(struct json *, const struct reply *, const char *);
+/* Reason, fault and hard/soft of a failed reply (bounce_class.h). */
+void	explain_class_text(FILE *, int indent, const struct reply *,
+	    const char *all, const char *mx);
+void	explain_class_json(struct json *, const struct reply *,
+	    const char *all, const char *mx);
 /* The finished JSON document of b and a newline to out; 0 or -1. */
 int	explain_json_flush(FILE *, struct buf *, struct json *);
 /* A reply as typed, or the first diagnostic in free text.  0 or -1. */

@@ -35,6 +35,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "core/bounce_class.h"
 #include "core/config.h"
 #include "lib/log.h"
 #include "lib/util.h"
@@ -485,6 +486,9 @@ outcome_apply(struct dmsg *m, size_t idx, struct spool_rcpt *res,
 	*r = *res;
 }
 
+static void	log_failure(const char *, const char *,
+		    const struct spool_rcpt *);
+
 static void
 log_outcome(const struct djob_msg *jm, size_t k, int64_t now)
 {
@@ -497,6 +501,21 @@ log_outcome(const struct djob_msg *jm, size_t k, int64_t now)
 	    jm->env->rcpt[jm->idx[k]].addr, r->mta[0] ? r->mta : "none",
 	    now - (int64_t)jm->env->created, r->attempts, what, r->status,
 	    r->reply);
+	if (r->state == SPOOL_R_FAILED)
+		log_failure(jm->id, jm->env->rcpt[jm->idx[k]].addr, r);
+}
+
+/* A final failure: why, and whose fault (core/bounce_class.h). */
+static void
+log_failure(const char *id, const char *addr, const struct spool_rcpt *r)
+{
+	struct bounce_class	c;
+
+	finish_classify(r, &c);
+	log_info("deliver: %s: %s failed: reason=%s fault=%s %s%s", id,
+	    addr, bounce_reason_name(c.reason), bounce_fault_name(c.fault),
+	    c.hard ? "hard" : "soft", r->flags & SPOOL_F_HARD ?
+	    " suppress" : "");
 }
 
 /* Will m be complete once this job (its last in flight) returns?  Locked. */

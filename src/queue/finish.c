@@ -12,6 +12,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "core/bounce_class.h"
 #include "lib/buf.h"
 #include "lib/log.h"
 #include "lib/util.h"
@@ -28,6 +29,18 @@ static size_t	bounce_rcpts(const struct spool_msg *, const uint8_t *,
 static int	bounce_queue(struct spool_msg *, const struct dsn_rcpt *,
 		    size_t, const char *, const char *, finish_inject_fn,
 		    int64_t);
+
+void
+finish_classify(const struct spool_rcpt *s, struct bounce_class *c)
+{
+	const char	*t = s->reply;
+	int		 code = 0;
+
+	if (t[0] >= '2' && t[0] <= '5' && t[1] >= '0' && t[1] <= '9' &&
+	    t[2] >= '0' && t[2] <= '9' && (t[3] == ' ' || t[3] == '\0'))
+		code = (t[0] - '0') * 100 + (t[1] - '0') * 10 + (t[2] - '0');
+	bounce_classify(code, s->status, t, s->mta, c);
+}
 
 static int
 wants_notice(const struct env_rcpt *r, const struct spool_rcpt *s)
@@ -55,9 +68,12 @@ finish_needs_notice(const struct spool_msg *sm)
 
 /*
  * Hard bounces protect the sender's domain: only what mta.c flagged, a
- * RCPT refused as a bad mailbox or domain (5.1.1, 5.1.2, 5.1.10, 5.2.1),
- * a domain that does not exist or has a null MX.  Never a refusal of
- * MAIL FROM or of the content: those say nothing about the recipient.
+ * RCPT refused as a bad mailbox or domain (the classifier's hard
+ * recipient faults: userunknown, hostunknown, hasmoved, notaccept, e.g.
+ * 5.1.1, 5.1.2, 5.1.6, 5.1.10, "no such user"), a domain that does not
+ * exist or has a null MX.  Never a refusal of MAIL FROM or of the
+ * content, nor a block of the sender (5.7.x, reputation,
+ * authentication): those say nothing about the recipient.
  */
 static int
 hard_bounce(const struct spool_rcpt *s)
@@ -87,8 +103,8 @@ finish_suppress(struct store *st, const struct spool_msg *sm,
 			    store_errmsg(st));
 		else
 			log_info("deliver: %s: %s added to the suppression "
-			    "list of %s", sm->env.id,
-			    sm->env.rcpt[i].addr, at + 1);
+			    "list of %s (%s)", sm->env.id,
+			    sm->env.rcpt[i].addr, at + 1, sm->rs[i].status);
 	}
 }
 

@@ -22,10 +22,19 @@
 #include "queue/spool.h"
 
 struct store;
+struct bounce_class;
 
 /* How the scheduler queues a message of its own: queue_inject(). */
 typedef int	(*finish_inject_fn)(struct envelope *, const char *content,
 		    size_t len);
+
+/*
+ * Why recipient s failed and whose fault it is (core/bounce_class.h),
+ * from what its state record keeps: the status, the reply ("550 5.1.1
+ * ..." or our own words) and the host that answered.  Nothing new is
+ * stored in the spool: the record already holds all three.
+ */
+void	finish_classify(const struct spool_rcpt *s, struct bounce_class *);
 
 /* Does a recipient of sm want a notice?  1 or 0. */
 int	finish_needs_notice(const struct spool_msg *sm);

@@ -19,6 +19,7 @@
 #include <strings.h>
 #include <unistd.h>
 
+#include "core/bounce_class.h"
 #include "core/config.h"
 #include "core/proc.h"
 #include "core/reply.h"
@@ -59,6 +60,7 @@ static int	mta_body(struct mta_conn *, struct djob_msg *);
 static int	mta_cmd(struct mta_conn *, const char *, struct reply *);
 static void	mta_transport_err(struct mta_conn *, const char *);
 static void	mta_reply_text(char *, size_t, const struct reply *);
+static int	mta_hard_reply(const struct reply *, const char *);
 static void	mta_outcome(struct djob_msg *, size_t,
 		    const struct reply *, struct mta_conn *, enum mta_stage);
 static int	mta_complete(const struct djob *);
@@ -454,18 +456,19 @@ done:
 	return rc;
 }
 
-/* Statuses that say the recipient's address is bad (RFC 3463). */
+/*
+ * Does the refusal say the recipient's address is bad for good?  The
+ * classifier (core/bounce_class.h) reads the code and the text: "550
+ * 5.1.1" and "550 no such user" are, "550 5.7.1 ... blocked" (the
+ * sender is refused) and "550 5.2.1 account disabled" are not.
+ */
 static int
-mta_hard_status(const char *st)
+mta_hard_reply(const struct reply *r, const char *host)
 {
-	static const char *hard[] = { "5.1.1", "5.1.2", "5.1.3", "5.1.10",
-	    "5.2.1" };
-	size_t	i;
+	struct bounce_class	c;
 
-	for (i = 0; i < sizeof(hard) / sizeof(hard[0]); i++)
-		if (strcmp(st, hard[i]) == 0)
-			return 1;
-	return 0;
+	bounce_classify(r->code, r->enhanced, r->text, host, &c);
+	return bounce_suppress(&c);
 }
 
 /* The outcome a reply at a stage gives recipient k of m. */
@@ -494,7 +497,7 @@ mta_outcome(struct djob_msg *m, size_t k, const struct reply *r,
 		m->res[k].flags |= SPOOL_F_DSN_PASSED;
 	/* only a refused RCPT speaks about the address, not MAIL or DATA */
 	if (s == SPOOL_R_FAILED && stage == MTA_STAGE_RCPT &&
-	    mta_hard_status(st))
+	    mta_hard_reply(r, cn->host))
 		m->res[k].flags |= SPOOL_F_HARD;
 }
 

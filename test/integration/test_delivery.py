@@ -220,6 +220,38 @@ def test_reject_bounces_with_dsn_and_suppresses(dns, mkserver):
         assert code == 550 and b"5.1.1" in text and b"bounced" in text
 
 
+def test_sender_block_is_not_suppressed(dns, mkserver):
+    """Issue 24 item 2: a 5.7.1 block names the sender, not the
+    recipient: it bounces, is logged as the sender's fault and stays off
+    the suppression list; a 5.1.1 beside it is suppressed."""
+    dns.mx("mixed.test", "mx.mixed.test", 10)
+    dns.a("mx.mixed.test", "127.0.0.2")
+    rules = {
+        "gone@mixed.test": ["550 5.1.1 <gone@mixed.test>: no such user"],
+        "real@mixed.test": ["550 5.7.1 [127.0.0.1] Our system has "
+                            "detected an unusual rate of unsolicited mail "
+                            "originating from your IP address. To protect "
+                            "our users from spam, mail sent from your IP "
+                            "address has been blocked."],
+    }
+    with Sink("127.0.0.2", sink_port(), rules=rules) as sink:
+        srv = mkserver(dns)
+        submit(srv, ["gone@mixed.test", "real@mixed.test", "ok@mixed.test"],
+               rcpt_options=())
+        wait_for(lambda: maildir_files(srv, USER), what="bounce")
+        assert sink.rcpts() == ["ok@mixed.test"]
+        wait_for(lambda: "real@mixed.test failed:" in srv.log(),
+                 what="failure log")
+        log = srv.log()
+        assert "gone@mixed.test failed: reason=userunknown " \
+            "fault=recipient hard suppress" in log, log
+        assert "real@mixed.test failed: reason=blocked fault=sender " \
+            "soft" in log, log
+        r = run("-d", srv.dir, "suppress", "list", "example.test", "--json")
+        assert "gone@mixed.test" in r.stdout
+        assert "real@mixed.test" not in r.stdout
+
+
 def test_null_mx_bounces_at_once(dns, mkserver):
     dns.null_mx("nomail.test")
     srv = mkserver(dns)

@@ -1,0 +1,165 @@
+/*
+ * bounce_class_test: the classifier's rows (core/bounce_class.c) on the
+ * replies issue 24 names: a bad mailbox is the recipient's fault and
+ * suppressed; Gmail, Microsoft and Yahoo sender blocks are the sender's
+ * and never suppressed; mailbox full and disabled accounts are the
+ * recipient's but soft; texts decide where the code is generic.
+ */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "core/bounce_class.h"
+
+struct bc_case {
+	int		 code;
+	const char	*enhanced;
+	const char	*text;
+	const char	*mx;
+	const char	*reason;
+	const char	*fault;
+	int		 hard;
+	int		 suppress;
+};
+
+static const struct bc_case cases[] = {
+	{ 550, "5.1.1", "<gone@x.test>: Recipient address rejected: User "
+	    "unknown in virtual mailbox table", NULL, "userunknown",
+	    "recipient", 1, 1 },
+	{ 550, "", "No such user here", NULL, "userunknown", "recipient",
+	    1, 1 },
+	{ 550, "5.0.0", "<a@b.test>... User unknown", NULL, "userunknown",
+	    "recipient", 1, 1 },
+	{ 550, "5.1.2", "Host unknown", NULL, "hostunknown", "recipient",
+	    1, 1 },
+	{ 550, "5.1.6", "mailbox has moved", NULL, "hasmoved", "recipient",
+	    1, 1 },
+	{ 556, "5.1.10", "Recipient address has null MX", NULL,
+	    "notaccept", "recipient", 1, 1 },
+	{ 552, "5.2.2", "The email account that you tried to reach is over "
+	    "quota", "gmail-smtp-in.l.google.com", "mailboxfull",
+	    "recipient", 0, 0 },
+	{ 552, "", "Requested mail action aborted: exceeded storage "
+	    "allocation", NULL, "mailboxfull", "recipient", 0, 0 },
+	{ 550, "5.2.1", "The email account that you tried to reach is "
+	    "disabled", "gmail-smtp-in.l.google.com", "suspend",
+	    "recipient", 0, 0 },
+	{ 550, "5.7.1", "Our system has detected that this message is "
+	    "likely unsolicited mail", "gmail-smtp-in.l.google.com",
+	    "spamdetected", "sender", 0, 0 },
+	{ 550, "5.7.1", "[192.0.2.1] The IP you're using to send mail is "
+	    "not authorized ... blocked", "aspmx.l.google.com", "blocked",
+	    "sender", 0, 0 },
+	{ 421, "4.7.28", "Gmail has detected an unusual rate of unsolicited "
+	    "mail from your DKIM domain", "gmail-smtp-in.l.google.com",
+	    "ratelimited", "sender", 0, 0 },
+	{ 550, "5.7.26", "Unauthenticated email from a.test is not "
+	    "accepted due to domain's DMARC policy", NULL, "authfailure",
+	    "sender", 0, 0 },
+	{ 550, "5.7.708", "Service unavailable. Access denied, traffic not "
+	    "accepted from this IP", "x.mail.protection.outlook.com",
+	    "blocked", "sender", 0, 0 },
+	{ 550, "5.7.1", "Unfortunately, messages from [192.0.2.1] weren't "
+	    "sent ... part of their network is on our block list (S3150)",
+	    "outlook-com.olc.protection.outlook.com", "blocked", "sender",
+	    0, 0 },
+	{ 451, "4.7.650", "The mail server [192.0.2.1] has been temporarily "
+	    "rate limited due to IP reputation (S775)", NULL,
+	    "badreputation", "sender", 0, 0 },
+	{ 421, "4.7.0", "[TSS04] Messages from 192.0.2.1 temporarily "
+	    "deferred due to unexpected volume or user complaints",
+	    "mta5.am0.yahoodns.net", "badreputation", "sender", 0, 0 },
+	{ 554, "", "30 Sorry, your message to a@yahoo.test cannot be "
+	    "delivered. [TSS09]", NULL, "blocked", "sender", 0, 0 },
+	{ 553, "5.7.1", "[BL21] Connections will not be accepted from "
+	    "192.0.2.1, because the ip is in Spamhaus's list", NULL,
+	    "blocked", "sender", 0, 0 },
+	{ 554, "5.7.1", "<x.test[192.0.2.1]>: Client host rejected: Access "
+	    "denied", NULL, "blocked", "sender", 0, 0 },
+	{ 553, "5.1.8", "<s@nowhere.test>: Sender address rejected: "
+	    "Domain not found", NULL, "rejected", "sender", 0, 0 },
+	{ 554, "5.7.1", "<a@b.test>: Relay access denied", NULL,
+	    "norelaying", "unknown", 0, 0 },
+	{ 552, "5.3.4", "Message size exceeds fixed limit", NULL,
+	    "mesgtoobig", "sender", 0, 0 },
+	{ 450, "4.4.7", "gave up after 120 hours in the queue", NULL,
+	    "expired", "unknown", 0, 0 },
+	{ 550, "", "<a@b.test>: User unknown (in reply to end of DATA "
+	    "command)", NULL, "filtered", "unknown", 0, 0 },
+	{ 451, "", "nothing we know", NULL, "undefined", "unknown", 0, 0 },
+	{ 550, "5.7.1", "Delivery not authorized", NULL, "filtered",
+	    "unknown", 0, 0 },
+	{ 550, "5.7.1", "", NULL, "securityerror", "sender", 0, 0 },
+	/* a 4xx "does not accept mail" is not final */
+	{ 450, "", "host does not accept mail", NULL, "notaccept",
+	    "recipient", 0, 0 },
+};
+
+static void
+test_cases(void **state)
+{
+	struct bounce_class	c;
+	size_t			i;
+
+	(void)state;
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		const struct bc_case *t = &cases[i];
+
+		bounce_classify(t->code, t->enhanced, t->text, t->mx, &c);
+		if (strcmp(bounce_reason_name(c.reason), t->reason) != 0 ||
+		    strcmp(bounce_fault_name(c.fault), t->fault) != 0 ||
+		    c.hard != t->hard || bounce_suppress(&c) != t->suppress)
+			fail_msg("case %zu \"%s\": got %s/%s/%d (rule %s)", i,
+			    t->text, bounce_reason_name(c.reason),
+			    bounce_fault_name(c.fault), c.hard, c.rule);
+	}
+}
+
+/* Provider rows with a host suffix apply to that provider only. */
+static void
+test_provider_host(void **state)
+{
+	struct bounce_class	c;
+
+	(void)state;
+	bounce_classify(550, "5.7.1", "message blocked by the recipient's "
+	    "rules", "mx.example.test", &c);
+	assert_string_equal(bounce_reason_name(c.reason), "blocked");
+	bounce_classify(550, "5.7.1", "blocked", "alt1.aspmx.l.google.com.",
+	    &c);
+	assert_string_equal(c.rule, "blocked");
+	assert_int_equal(c.fault, BOUNCE_FAULT_SENDER);
+}
+
+/* NULL and empty inputs, and out-of-range enums, are safe. */
+static void
+test_edges(void **state)
+{
+	struct bounce_class	c;
+
+	(void)state;
+	bounce_classify(0, NULL, NULL, NULL, &c);
+	assert_int_equal(c.reason, BOUNCE_UNDEFINED);
+	bounce_classify(0, "5.1.1", NULL, NULL, &c);
+	assert_int_equal(c.reason, BOUNCE_USERUNKNOWN);
+	assert_true(bounce_suppress(&c));
+	assert_string_equal(bounce_reason_name(BOUNCE_NREASONS), "undefined");
+	assert_string_equal(bounce_fault_name((enum bounce_fault)7),
+	    "unknown");
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_cases),
+		cmocka_unit_test(test_provider_host),
+		cmocka_unit_test(test_edges),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
