@@ -35,6 +35,7 @@ static void	post(struct push_state *, struct push_item *, const char *,
 static int	key_refused(struct push_state *, const struct http_response *);
 static void	said(struct push_state *, struct push_item *,
 		    const struct http_response *, const char *);
+static long	list_page(struct push_state *, const char *);
 static int	list_existing(struct push_state *);
 static int	exists_one(struct push_state *, struct push_item *, int *);
 static int	create(struct push_state *, struct push_item *, long long,
@@ -330,17 +331,54 @@ said(struct push_state *s, struct push_item *it,
 		    "%s", prefix, r->status, words);
 }
 
-/* PUSH_EXISTS_LIST: every account of the workspace, page by page. */
+/* One page of the account list appended; its length, or -1. */
+static long
+list_page(struct push_state *s, const char *body)
+{
+	const struct push_platform	*p = s->o->p;
+	json_t				*root, *v, *id;
+	const char			*email;
+	size_t				 i, n;
+	void				*grown;
+
+	root = json_loads(body, JSON_REJECT_DUPLICATES, NULL);
+	v = json_is_array(root) ? root : push_json_path(root, "data");
+	n = json_is_array(v) ? json_array_size(v) : 0;
+	if (n > 0 && (grown = reallocarray(s->listed, s->nlisted + n,
+	    sizeof(*s->listed))) == NULL) {
+		json_decref(root);
+		return -1;
+	}
+	if (n > 0)
+		s->listed = grown;
+	for (i = 0; i < n; i++) {
+		email = json_string_value(json_object_get(json_array_get(v, i),
+		    p->list_email_key));
+		id = json_object_get(json_array_get(v, i), p->list_id_key);
+		if (email == NULL || util_strlcpy(s->listed[s->nlisted].email,
+		    email, sizeof(s->listed->email)) == -1)
+			continue;
+		s->listed[s->nlisted++].id = json_is_integer(id) ?
+		    (long long)json_integer_value(id) : -1;
+	}
+	json_decref(root);
+	return (long)n;
+}
+
+/*
+ * PUSH_EXISTS_LIST: every account of the workspace, page by page.  Not
+ * knowing them stops the run: a create of an account that exists would
+ * fail, or worse, make a second one.
+ */
 static int
 list_existing(struct push_state *s)
 {
 	const struct push_platform	*p = s->o->p;
 	struct http_response		 r;
 	struct buf			 url;
-	char				 q[64];
-	json_t				*root, *v, *e, *id;
-	size_t				 page, i, n;
-	void				*grown;
+	char				 q[64], words[PUSH_TEXT_MAX];
+	size_t				 page;
+	long				 n = 0;
 
 	for (page = 0; page < LIST_PAGES_MAX; page++) {
 		(void)util_snprintf(q, sizeof(q), "offset=%zu&limit=%zu",
@@ -349,44 +387,26 @@ list_existing(struct push_state *s)
 			return -1;
 		(void)call(s, "GET", buf_str(&url), 0, NULL, &r);
 		buf_free(&url);
-		if (r.status != 200) {
-			if (!key_refused(s, &r)) {
-				struct push_item tmp = { .status = 0 };
-
-				said(s, &tmp, &r, "cannot list the existing "
-				    "accounts: ");
-				(void)util_strlcpy(s->refused, tmp.said,
+		if (r.status == 200)
+			n = list_page(s, buf_str(&r.body));
+		else if (!key_refused(s, &r)) {
+			push_error_text(p, buf_str(&r.body), words,
+			    sizeof(words));
+			(void)util_snprintf(s->refused, sizeof(s->refused),
+			    "cannot list the accounts on %s: HTTP %ld: %s",
+			    p->title, r.status, words);
+			push_scrub(s->o, s->refused);
+			s->key_refused = 1;
+		}
+		http_response_free(&r);
+		if (s->key_refused || n < 0) {
+			if (n < 0)
+				(void)util_strlcpy(s->refused, "out of memory",
 				    sizeof(s->refused));
-				s->key_refused = 1;
-			}
-			http_response_free(&r);
+			s->key_refused = 1;
 			return -1;
 		}
-		root = json_loads(buf_str(&r.body), JSON_REJECT_DUPLICATES,
-		    NULL);
-		http_response_free(&r);
-		v = json_is_array(root) ? root : push_json_path(root, "data");
-		n = json_is_array(v) ? json_array_size(v) : 0;
-		if (n > 0 && (grown = reallocarray(s->listed, s->nlisted + n,
-		    sizeof(*s->listed))) != NULL)
-			s->listed = grown;
-		else
-			n = 0;
-		json_array_foreach(v, i, e) {
-			if (i >= n)
-				break;
-			id = json_object_get(e, p->list_id_key);
-			if (util_strlcpy(s->listed[s->nlisted].email,
-			    json_string_value(json_object_get(e,
-			    p->list_email_key)) ? json_string_value(
-			    json_object_get(e, p->list_email_key)) : "",
-			    sizeof(s->listed->email)) == -1)
-				continue;
-			s->listed[s->nlisted++].id = json_is_integer(id) ?
-			    (long long)json_integer_value(id) : -1;
-		}
-		json_decref(root);
-		if (n < p->list_page)
+		if ((size_t)n < p->list_page)
 			return 0;
 	}
 	return 0;

@@ -139,14 +139,19 @@ def test_instantly_existing_account_skipped_then_replaced(data, api,
     assert "3 replaced" in r.stdout
 
 
-def test_refused_key_is_reported_once_and_stops(data, api, tmp_path):
-    csv = provision(data, tmp_path, "instantly")
-    r = push(data, api, tmp_path, "instantly", "--csv", csv,
+@pytest.mark.parametrize("platform,words", [
+    ("instantly", "Instantly refused the API key: HTTP 401: Unauthorized: "
+     "Invalid API key"),
+    ("smartlead", "Smartlead refused the API key: HTTP 401: Invalid API "
+     "Key")])
+def test_refused_key_is_reported_once_and_stops(data, api, tmp_path,
+                                                platform, words):
+    csv = provision(data, tmp_path, platform)
+    r = push(data, api, tmp_path, platform, "--csv", csv,
              key="sk_live_wrong")
     assert r.returncode == 1
     assert len(api.requests) == 1
-    assert ("Instantly refused the API key: HTTP 401: Unauthorized: "
-            "Invalid API key") in r.stdout
+    assert words in r.stdout
     assert line_of(r.stdout, EMAILS[0]).split()[1] == "not-tried"
     assert "sk_live_wrong" not in r.stdout + r.stderr
 
