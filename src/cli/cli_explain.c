@@ -37,7 +37,9 @@ cli_explain_usage(const char *fmt, ...)
 	    "\nusage: postern explain [--json] REPLY...\n"
 	    "       postern explain [--json] --bounce FILE   (- for stdin)\n"
 	    "e.g.   postern explain 530\n"
-	    "       postern explain 550 5.7.26 Unauthenticated email ...\n");
+	    "       postern explain 550 5.7.26 Unauthenticated email ...\n"
+	    "       postern explain 'Error: Invalid login: 535 5.7.8 ...'   "
+	    "(a platform's whole line)\n");
 	return 2;
 }
 
@@ -102,7 +104,7 @@ cli_explain(int argc, char **argv)
 	if (bounce == NULL && i == argc)
 		return cli_explain_usage("give an SMTP reply (e.g. 550 5.7.1 "
 		    "...), an IMAP response (e.g. NO [AUTHENTICATIONFAILED] "
-		    "...) or --bounce FILE");
+		    "...), a platform's error line or --bounce FILE");
 	if (bounce != NULL) {
 		buf_init(&b, EXPLAIN_BOUNCE_MAX);
 		if (cli_explain_read(bounce, &b) == -1) {

@@ -83,6 +83,7 @@ static void	ex_put(FILE *, const char *, size_t);
 static const char *ex_subject(const char *);
 static void	ex_digits_text(FILE *, int, int, const char *);
 static void	ex_digits_json(struct json *, int, const char *);
+static const char *ex_imap_at(const char *);
 static int	ex_imap_parse(struct reply *, const char *);
 static int	ex_explain_imap_text(FILE *, const struct reply *,
 		    const char *);
@@ -413,12 +414,16 @@ explain_parse(struct reply *r, const char *s)
  * taken in upper case only, so prose is not mistaken for one.  r gets
  * code 0 and the text from the status word (or '[') on.  0 or -1.
  */
-static int
-ex_imap_parse(struct reply *r, const char *s)
+/*
+ * The status word of an IMAP response at p: "NO ...", "[CODE] ..." or
+ * the same after a tag ("a1 NO ..."); NULL if p holds none.
+ */
+static const char *
+ex_imap_at(const char *p)
 {
 	static const char *const conds[] = { "OK", "NO", "BAD", "BYE",
 	    "PREAUTH" };
-	const char	*w[2], *p = s;
+	const char	*w[2];
 	size_t		 i, k, n;
 
 	while (*p == ' ' || *p == '\t')
@@ -428,24 +433,32 @@ ex_imap_parse(struct reply *r, const char *s)
 	w[1] += *w[1] == ' ';
 	for (k = 0; k < 2 && w[k][0] != '\0'; k++) {
 		if (w[k][0] == '[' && isupper((unsigned char)w[k][1]))
-			break;
+			return w[k];
 		n = strcspn(w[k], " ");
 		for (i = 0; i < sizeof(conds) / sizeof(conds[0]); i++)
 			if (strlen(conds[i]) == n &&
 			    strncmp(w[k], conds[i], n) == 0)
-				break;
-		if (i < sizeof(conds) / sizeof(conds[0]))
-			break;
+				return w[k];
 	}
-	if (k == 2 || w[k][0] == '\0') {
-		if ((p = strstr(s, ": NO ")) == NULL &&
-		    (p = strstr(s, ": BAD ")) == NULL &&
-		    (p = strstr(s, ": BYE ")) == NULL)
-			return -1;
-		w[k = 0] = p + 2;
-	}
+	return NULL;
+}
+
+/*
+ * An IMAP response at the start of s, or after a ": " as platforms
+ * quote one ("IMAP connection failed: a1 NO [AUTHENTICATIONFAILED]
+ * ...").  0 with its text in r, or -1.
+ */
+static int
+ex_imap_parse(struct reply *r, const char *s)
+{
+	const char	*p = ex_imap_at(s), *c = s;
+
+	while (p == NULL && (c = strstr(c, ": ")) != NULL)
+		p = ex_imap_at(c += 2);
+	if (p == NULL)
+		return -1;
 	reply_init(r);
-	(void)util_strlcpy(r->text, w[k], sizeof(r->text));
+	(void)util_strlcpy(r->text, p, sizeof(r->text));
 	return 0;
 }
 

@@ -82,6 +82,11 @@ def test_imap_tools():
     assert "[imap-connection-failed]" in out
     assert "The IMAP response it carries" in out
     assert "IMAP:       NO [AUTHENTICATIONFAILED]" in out
+    # the response as the client saw it, with its tag
+    out, f = explain("IMAP connection failed: A1 NO [AUTHENTICATIONFAILED] "
+                     "Authentication failed.")
+    assert "IMAP:       NO [AUTHENTICATIONFAILED]" in out
+    assert "[imap-authenticationfailed]" in out
     out, f = explain("Mailbox has a limited connection")
     assert "SMTP works but IMAP does not" in f
     assert "postern check HOST --imap" in f

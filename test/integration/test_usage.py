@@ -222,7 +222,8 @@ CASES = [
     # explain
     (["explain"], "postern: explain: give an SMTP reply "
      "(e.g. 550 5.7.1 ...), an IMAP response (e.g. NO "
-     "[AUTHENTICATIONFAILED] ...) or --bounce FILE",
+     "[AUTHENTICATIONFAILED] ...), a platform's error line or --bounce "
+     "FILE",
      "usage: postern explain [--json] REPLY..."),
     (["explain", "--frob"], "postern: explain: unknown option '--frob'",
      "usage: postern explain [--json] REPLY..."),
