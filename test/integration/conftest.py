@@ -234,6 +234,15 @@ class Server:
     def dialog(self, kind="submission", tls=None, greet=True):
         return Dialog(self, kind, tls=tls, greet=greet)
 
+    def auth_ok(self, user, password):
+        """Whether AUTH PLAIN with these credentials gets 235 on the
+        implicit-TLS port."""
+        d = self.dialog("smtps")
+        d.expect("EHLO c.example", 250)
+        code, _ = d.cmd("AUTH PLAIN " + plain_token(user, password))
+        d.close()
+        return code == 235
+
     def cleanup(self):
         try:
             self.stop()

@@ -16,21 +16,13 @@ with warnings.catch_warnings():
     warnings.simplefilter("ignore", DeprecationWarning)
     import crypt  # Debian's Python 3.11 still has it; fine for test data
 
-from conftest import TIME_SCALE, HOST, USER, plain_token, run
+from conftest import TIME_SCALE, HOST, USER, run
 
 UNAMBIGUOUS = set("ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnpqrstuvwxyz23456789")
 
 
 def pctl(server, *args, input=None, check=True):
     return run("-d", server.dir, *args, input=input, check=check)
-
-
-def auth_ok(server, user, password):
-    d = server.dialog("smtps")
-    d.expect("EHLO c.example", 250)
-    code, _ = d.cmd("AUTH PLAIN " + plain_token(user, password))
-    d.close()
-    return code == 235
 
 
 def read_csv(path):
@@ -67,7 +59,7 @@ def test_provision_1000_then_log_in_with_50_sampled(server):
         assert set(row["password"]) <= UNAMBIGUOUS
     assert len({row["password"] for row in rows}) == n
     for row in random.Random(7).sample(rows, 50):
-        assert auth_ok(server, row["username"], row["password"]), row["email"]
+        assert server.auth_ok(row["username"], row["password"]), row["email"]
     lst = json.loads(pctl(server, "mailbox", "list", "example.test",
                           "--json").stdout)
     assert len(lst) == n + 1
@@ -87,8 +79,8 @@ def test_rerun_is_refused_unless_rotate(server):
     assert [r["email"] for r in second] == [r["email"] for r in first]
     for old, new in zip(first, second):
         assert old["password"] != new["password"]
-        assert not auth_ok(server, old["email"], old["password"])
-        assert auth_ok(server, new["email"], new["password"])
+        assert not server.auth_ok(old["email"], old["password"])
+        assert server.auth_ok(new["email"], new["password"])
 
 
 def test_names_file_and_platform_formats(server):
@@ -107,7 +99,7 @@ def test_names_file_and_platform_formats(server):
     assert rows[0]["SMTP Username"] == "jose.nunez@example.test"
     assert rows[0]["Daily Limit"] == "40"
     for r in rows:
-        assert auth_ok(server, r["SMTP Username"], r["SMTP Password"])
+        assert server.auth_ok(r["SMTP Username"], r["SMTP Password"])
     js = json.loads(pctl(server, "mailbox", "show", "ann.lee@example.test",
                          "--json").stdout)
     assert js["daily_limit"] == 40
@@ -118,7 +110,7 @@ def test_names_file_and_platform_formats(server):
     assert rows[0]["from_email"] == "sl01@example.test"
     assert rows[0]["user_name"] == "sl01@example.test"
     assert rows[0]["smtp_host"] == HOST and rows[0]["smtp_port"] == "587"
-    assert auth_ok(server, rows[1]["user_name"], rows[1]["password"])
+    assert server.auth_ok(rows[1]["user_name"], rows[1]["password"])
 
 
 def test_provision_errors_change_nothing(server):
@@ -177,10 +169,10 @@ def test_import_dovecot_passwd_file(server):
             f.write("%s:%s:1000:1000::/home/x::\n" % (user, h))
     r = pctl(server, "mailbox", "import", path, "example.test")
     assert "imported 3 mailbox(es)" in r.stdout
-    assert auth_ok(server, "yes@example.test", "pw-yescrypt")
-    assert auth_ok(server, "bf@example.test", "pw-bcrypt")
-    assert auth_ok(server, "sha@example.test", "pw-sha512")
-    assert not auth_ok(server, "sha@example.test", "pw-sha51")
+    assert server.auth_ok("yes@example.test", "pw-yescrypt")
+    assert server.auth_ok("bf@example.test", "pw-bcrypt")
+    assert server.auth_ok("sha@example.test", "pw-sha512")
+    assert not server.auth_ok("sha@example.test", "pw-sha51")
     out = pctl(server, "mailbox", "show", "bf@example.test").stdout
     assert "bcrypt" in out
     bad = os.path.join(server.tmp, "bad")

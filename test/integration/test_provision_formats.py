@@ -9,7 +9,7 @@ import subprocess
 
 import pytest
 
-from conftest import BIN, HOST, plain_token, run
+from conftest import BIN, HOST, run
 
 IMAP_HOST = "imap.example.test"
 
@@ -32,14 +32,6 @@ PASSWORD_COLUMN = {"lemlist": "smtpPassword", "reply": "SMTP Password",
 
 def pctl(server, *args, check=True):
     return run("-d", server.dir, *args, check=check)
-
-
-def auth_ok(server, user, password):
-    d = server.dialog("smtps")
-    d.expect("EHLO c.example", 250)
-    code, _ = d.cmd("AUTH PLAIN " + plain_token(user, password))
-    d.close()
-    return code == 235
 
 
 def read(path):
@@ -87,7 +79,7 @@ def test_new_formats(server, fmt):
         # --count gives no names: the first name comes from the local part
         first = "%s%02d" % (prefix.capitalize(), i + 1)
         assert row == expected(fmt, email, password, first)
-        assert auth_ok(server, email, password), row
+        assert server.auth_ok(email, password), row
 
 
 def test_instantly_warmup_and_names(server):
@@ -113,7 +105,7 @@ def test_instantly_warmup_and_names(server):
         assert row["Warmup Enabled"] == "TRUE"
         assert row["Warmup Limit"] == "20"
         assert row["Warmup Increment"] == "2"
-        assert auth_ok(server, email, row["SMTP Password"])
+        assert server.auth_ok(email, row["SMTP Password"])
     js = json.loads(pctl(server, "mailbox", "show", "sender01@example.test",
                          "--json").stdout)
     assert js["daily_limit"] == 40

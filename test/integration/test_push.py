@@ -11,7 +11,7 @@ import subprocess
 
 import pytest
 
-from conftest import BIN, HOST, plain_token, run, scaled
+from conftest import BIN, HOST, run, scaled
 from platforms import Platforms
 
 KEY = "sk_live_Pu5hTestKey0123456789abcdef"
@@ -327,14 +327,6 @@ def test_instantly_connection_error_status(server, api, tmp_path):
     assert out[1]["smtp_test"] == "unknown" and "check" not in out[1]
 
 
-def auth_ok(server, user, password):
-    d = server.dialog("smtps")
-    d.expect("EHLO c.example", 250)
-    code, _ = d.cmd("AUTH PLAIN " + plain_token(user, password))
-    d.close()
-    return code == 235
-
-
 def test_rotation_pushes_the_new_password(server, api, tmp_path):
     submission_port(server)
     provision(server, tmp_path, "instantly")
@@ -347,7 +339,7 @@ def test_rotation_pushes_the_new_password(server, api, tmp_path):
     new = api.requests[-1].json["smtp_password"]
     assert new not in r.stdout + r.stderr
     assert api.instantly[EMAILS[0]]["status"] == 1   # the platform's test
-    assert auth_ok(server, EMAILS[0], new)
+    assert server.auth_ok(EMAILS[0], new)
     # the platform fails: the new password is shown once, to type in
     api.reject[EMAILS[0]] = api.instantly_error(400, "Bad Request",
                                                 "boom")
@@ -360,8 +352,8 @@ def test_rotation_pushes_the_new_password(server, api, tmp_path):
     newer = shown[0].rsplit(" ", 1)[1]
     assert r.stdout.count(newer) == 1
     assert "HTTP 400: Bad Request: boom" in r.stdout
-    assert auth_ok(server, EMAILS[0], newer)
-    assert not auth_ok(server, EMAILS[0], new)
+    assert server.auth_ok(EMAILS[0], newer)
+    assert not server.auth_ok(EMAILS[0], new)
 
 
 def test_provision_push(data, api, tmp_path):
