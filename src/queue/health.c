@@ -23,6 +23,7 @@ static struct {
 	uint32_t	warmup_target;
 } H = { HEALTH_WINDOW, HEALTH_RATE, 86400, WARMUP_TARGET };
 
+static int	health_is_block(enum bounce_reason);
 static enum store_health_kind	health_kind(const struct spool_rcpt *,
 				    char *, size_t);
 static void	health_judge_mailbox(struct store *, const char *, int64_t);
@@ -36,6 +37,20 @@ health_configure(const struct config *cfg)
 	H.rate = cfg->health_bounce_rate;
 	H.pause = cfg->health_pause_time_ms / 1000;
 	H.warmup_target = cfg->warmup_target;
+}
+
+/*
+ * A sender fault that says the provider refuses the sender itself (its
+ * IP, domain, reputation, authentication, or its mail as spam): the
+ * providers rule counts these.  A message too big, a syntax error or a
+ * rate limit is the sender's fault too but no block.
+ */
+static int
+health_is_block(enum bounce_reason r)
+{
+	return r == BOUNCE_REJECTED || r == BOUNCE_BLOCKED ||
+	    r == BOUNCE_BADREPUTATION || r == BOUNCE_REQUIREPTR ||
+	    r == BOUNCE_AUTHFAILURE || r == BOUNCE_SPAMDETECTED;
 }
 
 /* What a finished recipient counts as; provider: who refused it. */
@@ -60,7 +75,8 @@ health_kind(const struct spool_rcpt *s, char *provider, size_t providersz)
 	if (c.fault != BOUNCE_FAULT_SENDER)
 		return STORE_HEALTH_FAILED;
 	health_provider_of(s->mta, provider, providersz);
-	return STORE_HEALTH_SENDER;
+	return health_is_block(c.reason) ? STORE_HEALTH_BLOCKED :
+	    STORE_HEALTH_SENDER;
 }
 
 void

@@ -2,7 +2,8 @@
  * health (queue): the sending health of the mailbox that submitted a
  * finished message.  Each recipient's final outcome is counted in the
  * store (store_health_outcome: delivered, recipient hard bounce, sender
- * fault by provider, other failure; deferred if it was deferred first),
+ * fault by provider -- a block or not --, other failure; deferred if it
+ * was deferred first),
  * then the mailbox's last outcomes are judged (core/health.h); a mailbox
  * that trips is paused for health_pause_time, its warm-up ramp frozen
  * (store_warmup_freeze), and the pause logged, with the domain pause

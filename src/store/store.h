@@ -407,7 +407,9 @@ enum store_health_kind {
 	STORE_HEALTH_DELIVERED,
 	STORE_HEALTH_BOUNCED,	/* recipient hard bounce */
 	STORE_HEALTH_SENDER,	/* refused for the sender's fault */
-	STORE_HEALTH_FAILED	/* any other final failure */
+	STORE_HEALTH_FAILED,	/* any other final failure */
+	STORE_HEALTH_BLOCKED	/* the sender's fault, and a block: what
+				   the providers rule counts */
 };
 
 struct store_health_day {
@@ -444,7 +446,8 @@ int	store_health_submitted(struct store *, const char *address,
 /*
  * One recipient's final outcome: today's counters (deferred too, if it
  * was deferred before) and the window; provider names who refused a
- * STORE_HEALTH_SENDER outcome ("" unknown).
+ * STORE_HEALTH_SENDER or _BLOCKED outcome ("" unknown): both count as
+ * sender-fault rejections of that provider.
  */
 int	store_health_outcome(struct store *, const char *address,
 	    int64_t now, enum store_health_kind, int deferred,

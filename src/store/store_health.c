@@ -72,7 +72,7 @@ store_health_outcome(struct store *st, const char *address, int64_t now,
     enum store_health_kind kind, int deferred, const char *provider)
 {
 	static const char *const cols[] = { "delivered", "bounced",
-	    "sender_fault", NULL };
+	    "sender_fault", NULL, "sender_fault" };
 	char	a[STORE_ADDR_MAX + 1];
 	int64_t	day = clock_day(now), n = 0;
 	int	rc, mine;
@@ -90,8 +90,8 @@ store_health_outcome(struct store *st, const char *address, int64_t now,
 		rc = health_bump(st, a, day, cols[kind], 1);
 	if (rc == STORE_OK && deferred)
 		rc = health_bump(st, a, day, "deferred", 1);
-	if (rc == STORE_OK && kind == STORE_HEALTH_SENDER && provider &&
-	    provider[0] != '\0')
+	if (rc == STORE_OK && (kind == STORE_HEALTH_SENDER ||
+	    kind == STORE_HEALTH_BLOCKED) && provider && provider[0] != '\0')
 		rc = store_sq(st, NULL, NULL, NULL, "INSERT INTO "
 		    "health_provider(mailbox_id, day, provider, rejected) "
 		    "SELECT id, ?, ?, 1 FROM mailbox WHERE address = ? "
@@ -125,7 +125,7 @@ row_window(const struct store_val *v, size_t n, void *arg)
 	w->known++;
 	if (v[0].i == STORE_HEALTH_BOUNCED)
 		w->bounced++;
-	if (v[0].i != STORE_HEALTH_SENDER || (p = v[1].s) == NULL ||
+	if (v[0].i != STORE_HEALTH_BLOCKED || (p = v[1].s) == NULL ||
 	    p[0] == '\0')
 		return 0;
 	for (i = 0; i < w->nblocked && i < HEALTH_BLOCKED_MAX; i++)

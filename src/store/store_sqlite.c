@@ -175,7 +175,8 @@ static const char *migrations[] = {
 	 * feedback loop feeds them), sender-fault rejections per provider
 	 * per day, the last outcomes the pause rules judge (kind: 0
 	 * delivered, 1 recipient hard bounce, 2 sender fault, 3 other
-	 * failure), and the pause: until when, why, the last outcome
+	 * failure, 4 sender fault that is a block), and the pause: until
+	 * when, why, the last outcome
 	 * before it (older ones no longer count), how many pauses.
 	 */
 	"ALTER TABLE mailbox ADD COLUMN health_paused_until INTEGER NOT NULL"

@@ -91,7 +91,7 @@ test_counters(void **state)
 	outcome(st, "m@a.test", T0, STORE_HEALTH_DELIVERED, 1, "");
 	outcome(st, "m@a.test", T0, STORE_HEALTH_BOUNCED, 0, "");
 	outcome(st, "m@a.test", T0, STORE_HEALTH_SENDER, 0, "google.com");
-	outcome(st, "m@a.test", T0 + DAY, STORE_HEALTH_SENDER, 1,
+	outcome(st, "m@a.test", T0 + DAY, STORE_HEALTH_BLOCKED, 1,
 	    "google.com");
 	outcome(st, "m@a.test", T0 + DAY, STORE_HEALTH_SENDER, 0,
 	    "google.com");
@@ -145,22 +145,24 @@ test_window(void **state)
 		outcome(st, "m@a.test", T0, STORE_HEALTH_BOUNCED, 0, "");
 	for (i = 0; i < 10; i++)
 		outcome(st, "m@a.test", T0, STORE_HEALTH_DELIVERED, 0, "");
-	outcome(st, "m@a.test", T0, STORE_HEALTH_SENDER, 0, "google.com");
-	outcome(st, "m@a.test", T0, STORE_HEALTH_SENDER, 0, "google.com");
+	outcome(st, "m@a.test", T0, STORE_HEALTH_BLOCKED, 0, "google.com");
+	outcome(st, "m@a.test", T0, STORE_HEALTH_BLOCKED, 0, "google.com");
+	/* a sender fault that is no block: not in the providers rule */
+	outcome(st, "m@a.test", T0, STORE_HEALTH_SENDER, 0, "yahoo.com");
 	outcome(st, "n@a.test", T0, STORE_HEALTH_BOUNCED, 0, "");
 	assert_int_equal(store_health_window(st, "m@a.test", 50, &w),
 	    STORE_OK);
-	assert_int_equal(w.known, 15);
+	assert_int_equal(w.known, 16);
 	assert_int_equal(w.bounced, 3);
 	assert_int_equal(w.nblocked, 1);
 	assert_string_equal(w.blocked[0], "google.com");
-	/* the newest 12 only: the bounces fell out */
-	assert_int_equal(store_health_window(st, "m@a.test", 12, &w),
+	/* the newest 13 only: the bounces fell out */
+	assert_int_equal(store_health_window(st, "m@a.test", 13, &w),
 	    STORE_OK);
-	assert_int_equal(w.known, 12);
+	assert_int_equal(w.known, 13);
 	assert_int_equal(w.bounced, 0);
-	outcome(st, "m@a.test", T0, STORE_HEALTH_SENDER, 0, "outlook.com");
-	outcome(st, "m@a.test", T0, STORE_HEALTH_SENDER, 0, "yahoo.com");
+	outcome(st, "m@a.test", T0, STORE_HEALTH_BLOCKED, 0, "outlook.com");
+	outcome(st, "m@a.test", T0, STORE_HEALTH_BLOCKED, 0, "yahoo.com");
 	assert_int_equal(store_health_window(st, "m@a.test", 50, &w),
 	    STORE_OK);
 	assert_int_equal(w.nblocked, 3);
