@@ -563,6 +563,8 @@ auth_sender(struct store *st, struct ipc_msg *req)
 	    ipc_get_str(req, sender, sizeof(sender)) == -1 ||
 	    ipc_get_end(req) == -1)
 		rc = STORE_ERR;
+	else if (sender[0] == '\0')
+		rc = STORE_OK;	/* <>: asked for the pause only */
 	else
 		rc = store_sender_allowed(st, user, sender);
 	result = rc == STORE_OK ? 0 : rc == STORE_NOTFOUND ? 1 : 2;

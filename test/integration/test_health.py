@@ -99,10 +99,10 @@ def submit(srv, rcpts):
         c.sendmail(USER, rcpts, b"Subject: health\r\n\r\nhello\r\n")
 
 
-def mail_from(srv):
+def mail_from(srv, sender=USER):
     """The reply to MAIL FROM of a fresh session: (code, text)."""
     with client(srv) as c:
-        code, text = c.mail(USER)
+        code, text = c.mail(sender)
         if code == 250:
             c.rset()
         return code, text.decode()
@@ -191,9 +191,13 @@ def test_resume_ends_the_pause_at_once(dns, mkserver):
         why = "2 of the last 4 recipients did not exist (50% > 25%)"
         assert mail_from(srv) == (451, paused_text(js["paused_until"],
                                                    why))
+        # the null sender is no way around it
+        assert mail_from(srv, "") == (451, paused_text(js["paused_until"],
+                                                       why))
         r = ctl(srv, "mailbox", "resume", USER)
         assert r.stdout == "postern: mailbox %s resumed\n" % USER
         assert mail_from(srv) == (250, "2.1.0 Ok")
+        assert mail_from(srv, "") == (250, "2.1.0 Ok")
         # the window started again: one more bounce is 25%, not more
         submit(srv, ["gone2@hard.test", "b@hard.test"])
         wait_for(lambda: stats(srv)["totals"]["bounced"] == 3,
