@@ -590,8 +590,10 @@ auth_sender(struct store *st, struct ipc_msg *req)
  * domain, may not start a transaction.  Put result 3 with the pause
  * (scope 0 mailbox, 1 domain; until; the mailbox's reason, or the
  * domain's counts) and return 1; 0 if not paused.  The clock is the
- * one the pause was set by (lib/clock.h).  A store error lets the mail
- * through: health is advice, and the store's failure is logged.
+ * one the pause was set by (lib/clock.h).  A pause that ended by itself
+ * is logged here, at the first MAIL after its end.  A store error lets
+ * the mail through: health is advice, and the store's failure is
+ * logged.
  */
 static int
 auth_paused(struct store *st, const char *user, struct ipc_msg *res,
@@ -603,6 +605,10 @@ auth_paused(struct store *st, const char *user, struct ipc_msg *res,
 		log_warnx("auth: health: %s", store_errmsg(st));
 		return 0;
 	}
+	if (p.paused_until != 0 && !p.paused && store_health_expire(st, user,
+	    p.paused_until) == STORE_OK)
+		log_info("auth: health: mailbox %s: pause ended at %lld", user,
+		    (long long)p.paused_until);
 	if (!p.paused && !p.domain)
 		return 0;
 	ipc_put_u32(res, 3);

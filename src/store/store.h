@@ -462,6 +462,13 @@ int	store_health_pause(struct store *, const char *address,
 int	store_health_resume(struct store *, const char *address);
 int	store_health_status(struct store *, const char *address, int64_t now,
 	    struct store_health_pause *);
+/*
+ * Forget a pause that ended by itself (paused_until == until, which the
+ * caller saw pass): OK if this call forgot it (log it then), NOTFOUND if
+ * it was gone already, so only one caller logs the end.
+ */
+int	store_health_expire(struct store *, const char *address,
+	    int64_t until);
 /* Days >= from_day with any count, oldest first. */
 int	store_health_days(struct store *, const char *address,
 	    int64_t from_day, store_health_day_cb, void *);

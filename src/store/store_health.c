@@ -188,6 +188,22 @@ store_health_resume(struct store *st, const char *address)
 	return rc == STORE_OK && n == 0 ? STORE_NOTFOUND : rc;
 }
 
+int
+store_health_expire(struct store *st, const char *address, int64_t until)
+{
+	char	a[STORE_ADDR_MAX + 1];
+	int64_t	n = 0;
+	int	rc;
+
+	if (store_norm(st, address, a, sizeof(a)) == -1)
+		return STORE_NOTFOUND;
+	rc = store_sq(st, NULL, NULL, &n, "UPDATE mailbox SET "
+	    "health_paused_until = 0 WHERE address = ? AND "
+	    "health_paused_until = ? AND health_paused_until != 0", "si", a,
+	    until);
+	return rc == STORE_OK && n == 0 ? STORE_NOTFOUND : rc;
+}
+
 static int
 row_pause(const struct store_val *v, size_t n, void *arg)
 {

@@ -181,6 +181,7 @@ def test_bounce_rate_pauses_and_expires(dns, mkserver):
         srv.clock.set(until - int(time.time()) + 1)
         assert mail_from(srv) == (250, "2.1.0 Ok")
         assert not stats(srv)["paused"]
+        srv.wait_log("health: mailbox %s: pause ended at %d" % (USER, until))
 
 
 def test_resume_ends_the_pause_at_once(dns, mkserver):

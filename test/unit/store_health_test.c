@@ -213,12 +213,26 @@ test_pause(void **state)
 	assert_int_equal(store_health_status(st, "m@a.test", T0 + DAY, &p),
 	    STORE_OK);
 	assert_false(p.paused);
+	/* the first to see it ended forgets it; the pause count stays */
+	assert_int_equal(store_health_expire(st, "m@a.test", T0 + 5),
+	    STORE_NOTFOUND);
+	assert_int_equal(store_health_expire(st, "m@a.test", T0 + DAY),
+	    STORE_OK);
+	assert_int_equal(store_health_expire(st, "m@a.test", T0 + DAY),
+	    STORE_NOTFOUND);
+	assert_int_equal(store_health_status(st, "m@a.test", T0, &p),
+	    STORE_OK);
+	assert_false(p.paused);
+	assert_int_equal(p.paused_until, 0);
+	assert_int_equal(p.pauses, 1);
+	assert_int_equal(store_health_pause(st, "m@a.test", T0 + DAY,
+	    "again"), STORE_OK);
 	/* resume ends it at once */
 	assert_int_equal(store_health_resume(st, "m@a.test"), STORE_OK);
 	assert_int_equal(store_health_status(st, "m@a.test", T0, &p),
 	    STORE_OK);
 	assert_false(p.paused);
-	assert_int_equal(p.pauses, 1);
+	assert_int_equal(p.pauses, 2);
 	assert_int_equal(store_health_pause(st, "x@a.test", T0, "x"),
 	    STORE_NOTFOUND);
 	assert_int_equal(store_health_resume(st, "x@a.test"),
