@@ -92,7 +92,10 @@ health_record(struct store *st, const struct spool_msg *sm,
 
 	if (st == NULL || user[0] == '\0')
 		return;
-	for (i = 0; i < sm->env.nrcpt; i++) {
+	/* one transaction for the message: one sync, not one a recipient */
+	if ((rc = store_begin(st)) != STORE_OK)
+		goto fail;
+	for (i = 0; i < sm->env.nrcpt && rc == STORE_OK; i++) {
 		const struct spool_rcpt *s = &sm->rs[i];
 
 		if (s->state == SPOOL_R_PENDING)
@@ -102,14 +105,17 @@ health_record(struct store *st, const struct spool_msg *sm,
 			provider[0] = '\0';
 		rc = store_health_outcome(st, user, now, kind,
 		    s->attempts > 1, provider);
+	}
+	if (rc != STORE_OK || (rc = store_commit(st)) != STORE_OK) {
+		store_rollback(st);
 		if (rc == STORE_NOTFOUND)
 			return;		/* not a mailbox (any more) */
-		if (rc != STORE_OK) {
-			log_warnx("health: %s: %s", user, store_errmsg(st));
-			return;
-		}
+		goto fail;
 	}
 	health_judge_mailbox(st, user, now);
+	return;
+fail:
+	log_warnx("health: %s: %s", user, store_errmsg(st));
 }
 
 /* Judge the mailbox's last outcomes, unless it is paused already. */
