@@ -62,5 +62,10 @@ int	cli_warmup_set(struct store *, const char *addr, const char *key,
 void	cli_warmup_show(struct store *, const char *addr,
 	    const struct config *, struct json *);
 int	cli_warmup_freeze(struct store *, const char *datadir, char **a);
+/* Sending health (cli_health.c): `stats`, `mailbox show`'s last 7 days
+   (with j, its "health" member), `mailbox resume ADDRESS|DOMAIN`. */
+int	cli_stats(const char *datadir, int argc, char **argv);
+void	cli_health_show(struct store *, const char *addr, struct json *j);
+int	cli_health_resume(struct store *, char **a);
 
 #endif

@@ -472,6 +472,7 @@ show_json(struct store *st, const struct show_facts *f)
 	json_kint(&j, "daily_limit", mb->daily_limit);
 	json_kint(&j, "sent_24h", (int64_t)f->sent);
 	cli_warmup_show(st, mb->address, &f->cfg, &j);
+	cli_health_show(st, mb->address, &j);
 	json_kstr(&j, "sender_policy", f->d.sender_policy ==
 	    STORE_SENDER_DOMAIN ? "domain" : "mailbox");
 	json_kint(&j, "created", mb->created);
@@ -526,6 +527,7 @@ show_text(struct store *st, const struct show_facts *f)
 	store_failure_list(st, mb->address, FAILURES_SHOWN, failure_row, &c);
 	if (c.n == 0)
 		printf("  none\n");
+	cli_health_show(st, mb->address, NULL);
 	return 0;
 }
 
@@ -650,6 +652,13 @@ mailbox_freeze(struct store *st, char **a, int json)
 	return cli_warmup_freeze(st, show_datadir, a);
 }
 
+/* End a pause for sending health now (cli_health.c). */
+static int
+mailbox_resume(struct store *st, char **a, int json)
+{
+	return cli_health_resume(st, a);
+}
+
 struct import_ctx {
 	struct store	*st;
 	const char	*path;
@@ -757,6 +766,7 @@ cli_mailbox(const char *datadir, int argc, char **argv)
 		    "warmup_first N | warmup_step N", mailbox_set },
 		{ "warmup-freeze", 1, 3, 0, "ADDRESS [--days N]",
 		    mailbox_freeze },
+		{ "resume", 1, 1, 0, "ADDRESS|DOMAIN", mailbox_resume },
 		{ "import", 1, 2, 0, "DOVECOT-PASSWD-FILE [DOMAIN]",
 		    mailbox_import },
 	};

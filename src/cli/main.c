@@ -48,8 +48,8 @@ static const struct command commands[] = {
 	{ "domain", cli_domain,
 	    "  domain add|list|show|remove|set ...   local domains\n", 0 },
 	{ "mailbox", cli_mailbox,
-	    "  mailbox add|list|show|passwd|remove|lock|unlock|set|import ..."
-	    "\n", 0 },
+	    "  mailbox add|list|show|passwd|remove|lock|unlock|set|resume|"
+	    "import ...\n", 0 },
 	{ "alias", cli_alias, "  alias add|list|remove ...\n", 0 },
 	{ "suppress", cli_suppress,
 	    "  suppress list|add|remove ...   recipients not to mail again\n",
@@ -62,6 +62,9 @@ static const struct command commands[] = {
 	    "--new-password\n"
 	    "                              create the accounts on a sending "
 	    "platform\n", 0 },
+	{ "stats", cli_stats,
+	    "  stats [DOMAIN|ADDRESS] [--days N] [--json]   sending health "
+	    "per mailbox\n", 0 },
 	{ "dns", cli_dns,
 	    "  dns DOMAIN [--json]         records to publish\n", 0 },
 	{ "queue", cli_queue,

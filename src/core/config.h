@@ -100,6 +100,11 @@ struct config {
 	/* a warm-up ramp's daily target when the mailbox has no
 	   daily_limit (core/warmup.h) */
 	unsigned	warmup_target;
+	/* sending health (core/health.h): outcomes judged, the bounce
+	   rate that pauses (per mille), how long a pause lasts */
+	unsigned	health_window;
+	unsigned	health_bounce_rate;
+	unsigned	health_pause_time_ms;
 	int		require_host_match;	/* SNI must serve the domain */
 	char		imap_host[CONFIG_HOST_MAX + 1];	/* for provisioning */
 	unsigned	imap_port;

@@ -36,6 +36,7 @@
 
 #include "core/config.h"
 #include "core/config_int.h"
+#include "core/health.h"
 #include "lib/log.h"
 #include "lib/util.h"
 
@@ -69,6 +70,8 @@ static int	parse_delivery(struct config *, const struct config_key *,
 static int	parse_opt_host(struct config *, const struct config_key *,
 		    const char *, char *, size_t);
 static int	parse_uint(struct config *, const struct config_key *,
+		    const char *, char *, size_t);
+static int	parse_percent(struct config *, const struct config_key *,
 		    const char *, char *, size_t);
 static int	parse_duration(struct config *, const struct config_key *,
 		    const char *, char *, size_t);
@@ -157,6 +160,15 @@ const struct config_key config_keys[] = {
 	   (docs/ACCOUNTS.md, "Warm-up ramp") */
 	{ "warmup_target", parse_uint, OFF(warmup_target), 1, 100000, "50",
 	    NULL },
+	/* sending health (core/health.h, docs/ACCOUNTS.md, "Sending
+	   health and auto-pause"): the last 50 recipients, 5 % of them
+	   unknown, a day's pause */
+	{ "health_window", parse_uint, OFF(health_window), 1,
+	    HEALTH_WINDOW_MAX, "50", NULL },
+	{ "health_bounce_rate", parse_percent, OFF(health_bounce_rate), 1,
+	    1000, "5%", NULL },
+	{ "health_pause_time", parse_duration, OFF(health_pause_time_ms),
+	    60 * SEC, 7 * DAY, "24h", NULL },
 	{ "imap_host", parse_opt_host, OFF(imap_host), 0, 0, "", NULL },
 	{ "imap_port", parse_uint, OFF(imap_port), 1, 65535, "993", NULL },
 	{ "submission_port", parse_uint, OFF(submission_port), 1, 65535,
@@ -358,6 +370,39 @@ parse_size(struct config *c, const struct config_key *k, const char *val,
 	}
 	*(uint64_t *)(void *)((char *)c + k->off) = v;
 	return 0;
+}
+
+/*
+ * A percentage with at most one decimal and an optional '%' ("5%",
+ * "2.5"), kept in per mille; min and max are per mille too.
+ */
+static int
+parse_percent(struct config *c, const struct config_key *k, const char *val,
+    char *why, size_t whysz)
+{
+	char		 shown[CONFIG_SHOW_MAX];
+	const char	*end;
+	uint64_t	 v, tenth = 0;
+
+	if (config_parse_u64(val, &end, &v) == -1 || v > 1000)
+		goto bad;
+	if (*end == '.' && end[1] >= '0' && end[1] <= '9') {
+		tenth = (uint64_t)(end[1] - '0');
+		end += 2;
+	}
+	if (*end == '%')
+		end++;
+	v = v * 10 + tenth;
+	if (*end != '\0' || v < k->min || v > k->max)
+		goto bad;
+	*(unsigned *)(void *)((char *)c + k->off) = (unsigned)v;
+	return 0;
+bad:
+	config_errf(why, whysz, "'%s' is not a percentage between %ju.%ju%% "
+	    "and %ju%%", config_show(shown, sizeof(shown), val),
+	    (uintmax_t)k->min / 10, (uintmax_t)k->min % 10,
+	    (uintmax_t)k->max / 10);
+	return -1;
 }
 
 /* A number with an optional ms, s, m or h; a plain number is seconds. */

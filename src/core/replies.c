@@ -72,6 +72,8 @@ const struct reply_row replies[] = {
 	ROW(RPL_NOT_OWNER, "submission-553-not-owned"),
 	ROW(RPL_DAILY_LIMIT, "submission-451-daily-limit"),
 	ROW(RPL_WARMUP, "submission-451-warmup"),
+	ROW(RPL_HEALTH_PAUSED, "submission-451-health-paused"),
+	ROW(RPL_HEALTH_DOMAIN_PAUSED, "submission-451-health-paused"),
 	ROW(RPL_RCPT_SYNTAX, NULL),
 	ROW(RPL_TOO_MANY_RCPT, NULL),
 	ROW(RPL_RCPT_BAD, NULL),

@@ -121,6 +121,12 @@
 #define RPL_WARMUP	"451 4.7.1 warm-up day %" PRId64 " of %" PRId64 \
 	": %" PRIu64 " of %" PRIu32 " recipients sent today; more at " \
 	"00:00 UTC"
+/* sending health (core/health.h): until when, what tripped, how to
+   resume; the domain's pause says how many of its mailboxes are paused */
+#define RPL_HEALTH_PAUSED "451 4.7.1 mailbox paused until %s: %s; " \
+	"postern mailbox resume %s"
+#define RPL_HEALTH_DOMAIN_PAUSED "451 4.7.1 domain paused until %s: %u " \
+	"of the %u mailboxes of %s are paused; postern mailbox resume %s"
 #define RPL_RCPT_SYNTAX	"501 5.5.4 Syntax: RCPT TO:<address>"
 #define RPL_TOO_MANY_RCPT "452 4.5.3 Error: too many recipients"
 #define RPL_RCPT_BAD	"501 5.1.3 Bad recipient address syntax"

@@ -1,5 +1,6 @@
 /*
- * clock: the time the warm-up ramp reads, with a hook for tests.
+ * clock: the time the warm-up ramp and the sending-health pauses read,
+ * with a hook for tests.
  *
  * clock_now() is time(NULL) in unix seconds.  TEST HOOK: when the
  * environment variable POSTERN_TEST_CLOCK names a file, the integer in
@@ -8,7 +9,8 @@
  * variable is never set in production; without it the function reads
  * nothing and costs a getenv().  A file that cannot be read or does not
  * hold an integer adds nothing.  Only the ramp (and the send counts it
- * reads) use this clock; everything else keeps util_now_ms().
+ * reads) and sending health (its days and pauses) use this clock;
+ * everything else keeps util_now_ms().
  */
 #ifndef POSTERN_CLOCK_H
 #define POSTERN_CLOCK_H

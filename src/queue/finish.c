@@ -18,6 +18,7 @@
 #include "lib/util.h"
 #include "queue/dsn.h"
 #include "queue/finish.h"
+#include "queue/health.h"
 #include "store/store.h"
 
 #define ORIGINAL_MAX	(10 * 1024 * 1024)	/* RET=FULL bound */
@@ -89,6 +90,7 @@ finish_suppress(struct store *st, const struct spool_msg *sm,
 	size_t		 i;
 	int		 rc;
 
+	health_record(st, sm, local);	/* the mailbox's counts and pause */
 	if (at == NULL || st == NULL ||
 	    store_domain_exists(st, at + 1) != STORE_OK)
 		return;

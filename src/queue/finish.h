@@ -1,6 +1,9 @@
 /*
  * finish: what becomes of a message once no recipient is pending, before
  * the scheduler (deliver.c) removes it:
+ *  - each recipient's final outcome counts toward the sending health of
+ *    the mailbox that submitted it (queue/health.h: counters, window,
+ *    auto-pause);
  *  - hard bounces of remote recipients go on the suppression list of the
  *    sender's domain, when that domain is ours (store_suppress_add);
  *  - the delivery status notification (RFC 3464, built by dsn.h) goes to
@@ -38,7 +41,8 @@ void	finish_classify(const struct spool_rcpt *s, struct bounce_class *);
 
 /* Does a recipient of sm want a notice?  1 or 0. */
 int	finish_needs_notice(const struct spool_msg *sm);
-/* Add sm's hard-bounced remote recipients to the suppression list. */
+/* Count sm's outcomes for its mailbox's health, and add its
+   hard-bounced remote recipients to the suppression list. */
 void	finish_suppress(struct store *, const struct spool_msg *sm,
 	    const uint8_t *local, int64_t now);
 /*

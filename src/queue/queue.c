@@ -52,6 +52,7 @@
 #include "lib/util.h"
 #include "queue/deliver.h"
 #include "queue/envelope.h"
+#include "queue/health.h"
 #include "queue/queue.h"
 #include "queue/spool.h"
 
@@ -563,6 +564,7 @@ queue_main(const struct config *cfg, const char *datadir, int sock)
 	queue_recover();
 	if (spool_pool_start(Q.dirfd) == -1)
 		log_warn("queue: free-file pool off");
+	health_configure(cfg);
 	if (deliver_start(cfg, datadir, Q.dirfd, queue_inject) == -1)
 		fatalx("queue: cannot start delivery");
 	if (pthread_create(&tid, NULL, queue_committer, NULL) != 0)

@@ -105,6 +105,8 @@ static void	 auth_rcpt(struct store *, struct ipc_msg *);
 static void	 auth_connect(struct store *, struct ipc_msg *);
 static void	 auth_unavailable(struct ipc_msg *);
 static void	 auth_sender(struct store *, struct ipc_msg *);
+static int	 auth_paused(struct store *, const char *, struct ipc_msg *,
+		    uint32_t);
 static void	 auth_limit(struct store *, struct ipc_msg *);
 static void	 auth_sent(struct store *, struct ipc_msg *);
 static void	 auth_suppress(struct store *, struct ipc_msg *);
@@ -561,6 +563,8 @@ auth_sender(struct store *st, struct ipc_msg *req)
 	    ipc_get_str(req, sender, sizeof(sender)) == -1 ||
 	    ipc_get_end(req) == -1)
 		rc = STORE_ERR;
+	else if (sender[0] == '\0')
+		rc = STORE_OK;	/* <>: asked for the pause only */
 	else
 		rc = store_sender_allowed(st, user, sender);
 	result = rc == STORE_OK ? 0 : rc == STORE_NOTFOUND ? 1 : 2;
@@ -572,9 +576,50 @@ auth_sender(struct store *st, struct ipc_msg *req)
 	    store_suppress_any(st, at + 1) == STORE_NOTFOUND)
 		any = 0;
 	ipc_msg_init(&res, IPC_SENDER_RES, req->id);
-	ipc_put_u32(&res, result);
-	ipc_put_u32(&res, any);
+	if (result == 0 && auth_paused(st, user, &res, any) == 1)
+		;	/* 3: paused, with what tripped */
+	else {
+		ipc_put_u32(&res, result);
+		ipc_put_u32(&res, any);
+	}
 	auth_reply(&res);
+}
+
+/*
+ * Sending health (store_health.c): a paused mailbox, or one of a paused
+ * domain, may not start a transaction.  Put result 3 with the pause
+ * (scope 0 mailbox, 1 domain; until; the mailbox's reason, or the
+ * domain's counts) and return 1; 0 if not paused.  The clock is the
+ * one the pause was set by (lib/clock.h).  A pause that ended by itself
+ * is logged here, at the first MAIL after its end.  A store error lets
+ * the mail through: health is advice, and the store's failure is
+ * logged.
+ */
+static int
+auth_paused(struct store *st, const char *user, struct ipc_msg *res,
+    uint32_t any)
+{
+	struct store_health_pause	p;
+
+	if (store_health_status(st, user, clock_now(), &p) != STORE_OK) {
+		log_warnx("auth: health: %s", store_errmsg(st));
+		return 0;
+	}
+	if (p.paused_until != 0 && !p.paused && store_health_expire(st, user,
+	    p.paused_until) == STORE_OK)
+		log_info("auth: health: mailbox %s: pause ended at %lld", user,
+		    (long long)p.paused_until);
+	if (!p.paused && !p.domain)
+		return 0;
+	ipc_put_u32(res, 3);
+	ipc_put_u32(res, any);
+	ipc_put_u32(res, p.paused ? 0 : 1);
+	ipc_put_u64(res, (uint64_t)(p.paused ? p.paused_until :
+	    p.domain_until));
+	ipc_put_str(res, p.reason);
+	ipc_put_u32(res, p.dom_paused);
+	ipc_put_u32(res, p.dom_total);
+	return 1;
 }
 
 /*
@@ -647,6 +692,8 @@ auth_sent(struct store *st, struct ipc_msg *req)
 		return;
 	if (store_sent_add(st, user, n, clock_now()) != STORE_OK)
 		log_warnx("auth: store: %s", store_errmsg(st));
+	if (store_health_submitted(st, user, clock_now(), n) == STORE_ERR)
+		log_warnx("auth: health: %s", store_errmsg(st));
 }
 
 /* Is rcpt suppressed for mail from domain?  0 no, 1 yes, 2 error. */

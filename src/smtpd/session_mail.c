@@ -75,7 +75,8 @@ cmd_mail(struct smtp_session *s, char *args)
 	s->tx = tx;
 	log_debug("sess=%s from=<%s>", s->idstr,
 	    smtp_printable(tx->sender.addr, esc, sizeof(esc)));
-	if (s->authed && !tx->sender.null)
+	/* the null sender too: a paused mailbox must not send with <> */
+	if (s->authed)
 		smtp_sender_check(s);
 	else
 		smtp_reply(s, RPL_MAIL_OK);

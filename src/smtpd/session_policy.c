@@ -1,7 +1,8 @@
 /*
  * session_policy: what a logged-in user may send, asked of the auth
  * process one question at a time while the session is parked: at MAIL,
- * may the user send as this sender (WAIT_SENDER); at each RCPT, is the
+ * may the user send as this sender, and is its mailbox or domain not
+ * paused for its sending health (WAIT_SENDER); at each RCPT, is the
  * recipient on the sending domain's suppression list (WAIT_SUPPRESS),
  * then would it pass the mailbox's warm-up allowance for today or its
  * daily limit (WAIT_LIMIT, one question for both).  A question that
@@ -23,6 +24,7 @@
 #include "store/store.h"
 
 static void	smtp_suppressed(struct smtp_session *, struct ipc_msg *);
+static void	smtp_paused(struct smtp_session *, struct ipc_msg *);
 static void	smtp_safe_text(char *, size_t, const char *);
 static void	smtp_rcpt_limit(struct smtp_session *);
 static int	smtp_warmup_refused(struct smtp_session *, struct ipc_msg *);
@@ -56,7 +58,10 @@ smtp_sender_result(struct smtp_session *s, struct ipc_msg *m)
 	s->tx->no_suppressed = result == 0 && any == 0;
 	if (result == 0)
 		smtp_reply(s, RPL_MAIL_OK);
-	else if (result == 1) {
+	else if (result == 3) {
+		smtp_paused(s, m);
+		smtp_tx_free(s);
+	} else if (result == 1) {
 		smtp_printable(s->tx->sender.addr, esc, sizeof(esc));
 		smtp_printable(s->auth_user, uesc, sizeof(uesc));
 		log_info("sess=%s sender <%s> refused: not owned by user %s",
@@ -68,6 +73,50 @@ smtp_sender_result(struct smtp_session *s, struct ipc_msg *m)
 		smtp_tx_free(s);
 	}
 	smtp_resume(s);
+}
+
+/*
+ * The mailbox, or its domain, is paused for its sending health
+ * (core/health.h): 451 4.7.1 with until when, what tripped and the
+ * command that resumes it.  The reason is the queue process's own text,
+ * kept in the store; it is still made safe and cut to fit.
+ */
+static void
+smtp_paused(struct smtp_session *s, struct ipc_msg *m)
+{
+	uint32_t	 scope, npaused, ntotal;
+	uint64_t	 until;
+	char		 raw[HEALTH_REASON_MAX + 1], why[HEALTH_REASON_MAX + 1];
+	char		 when[32], uesc[300];
+	const char	*dom;
+	time_t		 t;
+	struct tm	 tm;
+
+	if (ipc_get_u32(m, &scope) == -1 || ipc_get_u64(m, &until) == -1 ||
+	    ipc_get_str(m, raw, sizeof(raw)) == -1 ||
+	    ipc_get_u32(m, &npaused) == -1 || ipc_get_u32(m, &ntotal) == -1 ||
+	    ipc_get_end(m) == -1) {
+		smtp_reply(s, RPL_LOOKUP_TEMP);
+		return;
+	}
+	/* the minute shown is never before the end: rounded up */
+	t = (time_t)(until > INT64_MAX - 59 ? until : (until + 59) / 60 * 60);
+	if (gmtime_r(&t, &tm) == NULL ||
+	    strftime(when, sizeof(when), "%Y-%m-%d %H:%M UTC", &tm) == 0)
+		util_strlcpy(when, "later", sizeof(when));
+	smtp_safe_text(why, sizeof(why), raw);
+	smtp_printable(s->auth_user, uesc, sizeof(uesc));
+	if ((dom = strrchr(uesc, '@')) != NULL)
+		dom++;
+	else
+		dom = uesc;
+	log_info("sess=%s sender refused: %s %s paused until %s", s->idstr,
+	    scope ? "domain" : "mailbox", scope ? dom : uesc, when);
+	if (scope == 0)
+		smtp_reply(s, RPL_HEALTH_PAUSED, when, why, uesc);
+	else
+		smtp_reply(s, RPL_HEALTH_DOMAIN_PAUSED, when, npaused, ntotal,
+		    dom, dom);
 }
 
 /*

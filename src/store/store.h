@@ -20,6 +20,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "core/health.h"
+
 #define STORE_ADDR_MAX		254
 #define STORE_HASH_MAX		255
 #define STORE_REASON_MAX	255
@@ -387,6 +389,91 @@ int	store_warmup_status(struct store *, const char *address, int64_t now,
 int	store_warmup_freeze(struct store *, const char *address, int64_t now,
 	    int64_t duration, uint32_t default_target,
 	    struct store_warmup_status *out);
+
+/* --- sending health (store_health.c) --------------------------------- */
+
+/*
+ * Counters per mailbox per UTC day (schema v8), all in recipients, and
+ * the last final outcomes the pause rules judge (core/health.h).  Days
+ * are unix days (lib/clock.h clock_day).  The caller passes the time
+ * (clock_now(), so tests can move it).  Counters older than
+ * STORE_HEALTH_DAYS days and outcomes beyond the newest
+ * STORE_HEALTH_OUTCOMES of a mailbox are forgotten.
+ */
+#define STORE_HEALTH_DAYS	90
+#define STORE_HEALTH_OUTCOMES	HEALTH_WINDOW_MAX
+
+enum store_health_kind {
+	STORE_HEALTH_DELIVERED,
+	STORE_HEALTH_BOUNCED,	/* recipient hard bounce */
+	STORE_HEALTH_SENDER,	/* refused for the sender's fault */
+	STORE_HEALTH_FAILED,	/* any other final failure */
+	STORE_HEALTH_BLOCKED	/* the sender's fault, and a block: what
+				   the providers rule counts */
+};
+
+struct store_health_day {
+	int64_t		day;
+	uint64_t	submitted;	/* accepted on submission */
+	uint64_t	delivered;
+	uint64_t	deferred;	/* finished after a deferral */
+	uint64_t	bounced;	/* recipient hard bounces */
+	uint64_t	sender_fault;	/* sender-fault rejections */
+	uint64_t	complaints;	/* 0: no feedback loop yet */
+};
+
+/* A mailbox's pause, and its domain's, at `now`. */
+struct store_health_pause {
+	int64_t		paused_until;	/* the mailbox's: 0 never, maybe
+					   past */
+	char		reason[HEALTH_REASON_MAX + 1];
+	uint32_t	pauses;		/* how many so far */
+	int		paused;		/* now < paused_until */
+	uint32_t	dom_paused;	/* the domain's mailboxes paused */
+	uint32_t	dom_total;
+	int		domain;		/* the domain pause holds */
+	int64_t		domain_until;	/* when it ends, if it holds */
+};
+
+typedef int	(*store_health_day_cb)(const struct store_health_day *,
+		    void *);
+typedef int	(*store_health_provider_cb)(int64_t day, const char *provider,
+		    uint64_t rejected, void *);
+
+/* n recipients accepted on submission. */
+int	store_health_submitted(struct store *, const char *address,
+	    int64_t now, uint32_t n);
+/*
+ * One recipient's final outcome: today's counters (deferred too, if it
+ * was deferred before) and the window; provider names who refused a
+ * STORE_HEALTH_SENDER or _BLOCKED outcome ("" unknown): both count as
+ * sender-fault rejections of that provider.
+ */
+int	store_health_outcome(struct store *, const char *address,
+	    int64_t now, enum store_health_kind, int deferred,
+	    const char *provider);
+/* The last `window` outcomes since the last pause or resume. */
+int	store_health_window(struct store *, const char *address,
+	    uint32_t window, struct health_window *);
+/* Pause until `until` for reason; older outcomes stop counting. */
+int	store_health_pause(struct store *, const char *address,
+	    int64_t until, const char *reason);
+/* End a pause now (NOTFOUND: no mailbox); older outcomes stop counting. */
+int	store_health_resume(struct store *, const char *address);
+int	store_health_status(struct store *, const char *address, int64_t now,
+	    struct store_health_pause *);
+/*
+ * Forget a pause that ended by itself (paused_until == until, which the
+ * caller saw pass): OK if this call forgot it (log it then), NOTFOUND if
+ * it was gone already, so only one caller logs the end.
+ */
+int	store_health_expire(struct store *, const char *address,
+	    int64_t until);
+/* Days >= from_day with any count, oldest first. */
+int	store_health_days(struct store *, const char *address,
+	    int64_t from_day, store_health_day_cb, void *);
+int	store_health_providers(struct store *, const char *address,
+	    int64_t from_day, store_health_provider_cb, void *);
 
 /* --- for backends only ------------------------------------------------ */
 

@@ -169,6 +169,50 @@ static const char *migrations[] = {
 	"  DEFAULT 0;"
 	"ALTER TABLE mailbox ADD COLUMN warmup_downs INTEGER NOT NULL"
 	"  DEFAULT 0;",
+	/*
+	 * 8: sending health (store_health.c, core/health.h).  Counters per
+	 * mailbox per UTC day (recipients; complaints stay 0 until a
+	 * feedback loop feeds them), sender-fault rejections per provider
+	 * per day, the last outcomes the pause rules judge (kind: 0
+	 * delivered, 1 recipient hard bounce, 2 sender fault, 3 other
+	 * failure, 4 sender fault that is a block), and the pause: until
+	 * when, why, the last outcome
+	 * before it (older ones no longer count), how many pauses.
+	 */
+	"ALTER TABLE mailbox ADD COLUMN health_paused_until INTEGER NOT NULL"
+	"  DEFAULT 0;"
+	"ALTER TABLE mailbox ADD COLUMN health_reason TEXT NOT NULL"
+	"  DEFAULT '';"
+	"ALTER TABLE mailbox ADD COLUMN health_from INTEGER NOT NULL"
+	"  DEFAULT 0;"
+	"ALTER TABLE mailbox ADD COLUMN health_pauses INTEGER NOT NULL"
+	"  DEFAULT 0;"
+	"CREATE TABLE health_day ("
+	"  mailbox_id INTEGER NOT NULL REFERENCES mailbox(id)"
+	"    ON DELETE CASCADE,"
+	"  day INTEGER NOT NULL,"
+	"  submitted INTEGER NOT NULL DEFAULT 0,"
+	"  delivered INTEGER NOT NULL DEFAULT 0,"
+	"  deferred INTEGER NOT NULL DEFAULT 0,"
+	"  bounced INTEGER NOT NULL DEFAULT 0,"
+	"  sender_fault INTEGER NOT NULL DEFAULT 0,"
+	"  complaints INTEGER NOT NULL DEFAULT 0,"
+	"  PRIMARY KEY(mailbox_id, day));"
+	"CREATE TABLE health_provider ("
+	"  mailbox_id INTEGER NOT NULL REFERENCES mailbox(id)"
+	"    ON DELETE CASCADE,"
+	"  day INTEGER NOT NULL,"
+	"  provider TEXT NOT NULL,"
+	"  rejected INTEGER NOT NULL DEFAULT 0,"
+	"  PRIMARY KEY(mailbox_id, day, provider));"
+	"CREATE TABLE health_outcome ("
+	"  id INTEGER PRIMARY KEY,"
+	"  mailbox_id INTEGER NOT NULL REFERENCES mailbox(id)"
+	"    ON DELETE CASCADE,"
+	"  kind INTEGER NOT NULL,"
+	"  provider TEXT NOT NULL DEFAULT '');"
+	"CREATE INDEX health_outcome_mailbox ON health_outcome(mailbox_id,"
+	"  id);",
 };
 #define SCHEMA_VERSION	(int)(sizeof(migrations) / sizeof(migrations[0]))
 

@@ -73,8 +73,15 @@ CASES = [
      "  postern -d DIR mailbox add ADDRESS"),
     (["mailbox", "frob"], "postern: mailbox: unknown subcommand 'frob' "
      "(add, list, show, passwd, remove, lock, unlock, set, warmup-freeze, "
-     "import)",
+     "resume, import)",
      "  postern -d DIR mailbox import DOVECOT-PASSWD-FILE"),
+    (["mailbox", "resume"], "postern: mailbox resume: missing "
+     "ADDRESS|DOMAIN", "  postern -d DIR mailbox resume ADDRESS|DOMAIN"),
+    (["stats", "--days", "0"], "postern: stats: --days takes 1 to 90",
+     "postern -d DIR stats [DOMAIN|ADDRESS] [--days N] [--json]"),
+    (["stats", "a.test", "b.test"],
+     "postern: stats: one DOMAIN or ADDRESS at most",
+     "postern -d DIR stats [DOMAIN|ADDRESS] [--days N] [--json]"),
     (["mailbox", "lock"], "postern: mailbox lock: missing ADDRESS",
      "  postern -d DIR mailbox lock ADDRESS"),
     (["mailbox", "lock", USER, "--for", "soon"],

@@ -172,6 +172,15 @@ static const struct good_case good[] = {
 	{ "comment lines only", "#\n# max_errors = 0\n", F_UINT,
 	    OFF(max_errors), 10, NULL },
 	{ "empty file", "", F_UINT, OFF(max_errors), 10, NULL },
+	/* sending health: percentages in per mille */
+	GU("health_bounce_rate = 5%", health_bounce_rate, 50),
+	GU("health_bounce_rate = 2.5", health_bounce_rate, 25),
+	GU("health_bounce_rate = 100%", health_bounce_rate, 1000),
+	GU("health_window = 10", health_window, 10),
+	GU("health_pause_time = 2h", health_pause_time_ms, 7200000),
+	{ "health defaults", "", F_UINT, OFF(health_bounce_rate), 50, NULL },
+	{ "health window default", "", F_UINT, OFF(health_window), 50,
+	    NULL },
 	/* delivery */
 	GU("imap = none", imap, IMAP_NONE),
 	GU("imap = dovecot", imap, IMAP_DOVECOT),
@@ -311,6 +320,14 @@ static const struct bad_case bad[] = {
 	    "4294967297", "1", "10000")),
 	B1("max_errors = 0", NUM("max_errors", "0", "1", "1000")),
 	B1("max_errors = 1001", NUM("max_errors", "1001", "1", "1000")),
+	B1("health_bounce_rate = 0", "health_bounce_rate: '0' is not a "
+	    "percentage between 0.1% and 100%"),
+	B1("health_bounce_rate = 5%%", "health_bounce_rate: '5%%' is not a "
+	    "percentage between 0.1% and 100%"),
+	B1("health_bounce_rate = 101", "health_bounce_rate: '101' is not a "
+	    "percentage between 0.1% and 100%"),
+	B1("health_window = 1001", NUM("health_window", "1001", "1",
+	    "1000")),
 	B1("max_sessions = 0", NUM("max_sessions", "0", "1", "1000000")),
 	B1("max_sessions = 1000001", NUM("max_sessions", "1000001", "1",
 	    "1000000")),

@@ -1,0 +1,167 @@
+/*
+ * health (queue): see health.h.  The settings are copied once at start;
+ * several delivery threads may record at once, each with its own store
+ * handle: a pause decided twice at the same moment writes the same
+ * pause twice, which is harmless.
+ */
+#include <inttypes.h>
+#include <string.h>
+
+#include "core/bounce_class.h"
+#include "core/config.h"
+#include "core/health.h"
+#include "core/warmup.h"
+#include "lib/clock.h"
+#include "lib/log.h"
+#include "queue/health.h"
+#include "store/store.h"
+
+static struct {
+	uint32_t	window;
+	uint32_t	rate;		/* per mille */
+	int64_t		pause;		/* seconds */
+	uint32_t	warmup_target;
+} H = { HEALTH_WINDOW, HEALTH_RATE, 86400, WARMUP_TARGET };
+
+static int	health_is_block(enum bounce_reason);
+static enum store_health_kind	health_kind(const struct spool_rcpt *,
+				    char *, size_t);
+static void	health_judge_mailbox(struct store *, const char *, int64_t);
+static void	health_pause(struct store *, const char *, int64_t,
+		    const char *);
+
+void
+health_configure(const struct config *cfg)
+{
+	H.window = cfg->health_window;
+	H.rate = cfg->health_bounce_rate;
+	H.pause = cfg->health_pause_time_ms / 1000;
+	H.warmup_target = cfg->warmup_target;
+}
+
+/*
+ * A sender fault that says the provider refuses the sender itself (its
+ * IP, domain, reputation, authentication, or its mail as spam): the
+ * providers rule counts these.  A message too big, a syntax error or a
+ * rate limit is the sender's fault too but no block.
+ */
+static int
+health_is_block(enum bounce_reason r)
+{
+	return r == BOUNCE_REJECTED || r == BOUNCE_BLOCKED ||
+	    r == BOUNCE_BADREPUTATION || r == BOUNCE_REQUIREPTR ||
+	    r == BOUNCE_AUTHFAILURE || r == BOUNCE_SPAMDETECTED;
+}
+
+/* What a finished recipient counts as; provider: who refused it. */
+static enum store_health_kind
+health_kind(const struct spool_rcpt *s, char *provider, size_t providersz)
+{
+	struct bounce_class	 c;
+	const char		*t;
+	int			 code = 0;
+
+	provider[0] = '\0';
+	if (s->state == SPOOL_R_DONE)
+		return STORE_HEALTH_DELIVERED;
+	if (s->flags & SPOOL_F_HARD)
+		return STORE_HEALTH_BOUNCED;
+	/* as finish_classify() does; finish.c calls this module */
+	t = s->reply;
+	if (t[0] >= '2' && t[0] <= '5' && t[1] >= '0' && t[1] <= '9' &&
+	    t[2] >= '0' && t[2] <= '9' && (t[3] == ' ' || t[3] == '\0'))
+		code = (t[0] - '0') * 100 + (t[1] - '0') * 10 + (t[2] - '0');
+	bounce_classify(code, s->status, t, s->mta, &c);
+	if (c.fault != BOUNCE_FAULT_SENDER)
+		return STORE_HEALTH_FAILED;
+	health_provider_of(s->mta, provider, providersz);
+	return health_is_block(c.reason) ? STORE_HEALTH_BLOCKED :
+	    STORE_HEALTH_SENDER;
+}
+
+void
+health_record(struct store *st, const struct spool_msg *sm,
+    const uint8_t *local)
+{
+	const char		*user = sm->env.auth_user;
+	char			 provider[HEALTH_PROVIDER_MAX + 1];
+	enum store_health_kind	 kind;
+	int64_t			 now = clock_now();
+	size_t			 i;
+	int			 rc;
+
+	if (st == NULL || user[0] == '\0')
+		return;
+	/* one transaction for the message: one sync, not one a recipient */
+	if ((rc = store_begin(st)) != STORE_OK)
+		goto fail;
+	for (i = 0; i < sm->env.nrcpt && rc == STORE_OK; i++) {
+		const struct spool_rcpt *s = &sm->rs[i];
+
+		if (s->state == SPOOL_R_PENDING)
+			continue;
+		kind = health_kind(s, provider, sizeof(provider));
+		if (local[i])
+			provider[0] = '\0';
+		rc = store_health_outcome(st, user, now, kind,
+		    s->attempts > 1, provider);
+	}
+	if (rc != STORE_OK || (rc = store_commit(st)) != STORE_OK) {
+		store_rollback(st);
+		if (rc == STORE_NOTFOUND)
+			return;		/* not a mailbox (any more) */
+		goto fail;
+	}
+	health_judge_mailbox(st, user, now);
+	return;
+fail:
+	log_warnx("health: %s: %s", user, store_errmsg(st));
+}
+
+/* Judge the mailbox's last outcomes, unless it is paused already. */
+static void
+health_judge_mailbox(struct store *st, const char *user, int64_t now)
+{
+	struct store_health_pause	p;
+	struct health_window		w;
+	char				reason[HEALTH_REASON_MAX + 1];
+
+	if (store_health_status(st, user, now, &p) != STORE_OK ||
+	    store_health_window(st, user, H.window, &w) != STORE_OK) {
+		log_warnx("health: %s: %s", user, store_errmsg(st));
+		return;
+	}
+	if (p.paused || health_judge(&w, H.window, H.rate, reason,
+	    sizeof(reason)) == HEALTH_OK)
+		return;
+	health_pause(st, user, now, reason);
+}
+
+static void
+health_pause(struct store *st, const char *user, int64_t now,
+    const char *reason)
+{
+	struct store_health_pause	p;
+	int				rc;
+
+	if (store_health_pause(st, user, now + H.pause, reason) !=
+	    STORE_OK) {
+		log_warnx("health: %s: pause: %s", user, store_errmsg(st));
+		return;
+	}
+	log_info("health: mailbox %s paused until %" PRId64 " (%" PRId64
+	    "s): %s", user, now + H.pause, H.pause, reason);
+	rc = store_warmup_freeze(st, user, now, WARMUP_FREEZE_DAYS * 86400,
+	    H.warmup_target, NULL);
+	if (rc == STORE_OK)
+		log_info("health: %s: warm-up frozen for %d days", user,
+		    WARMUP_FREEZE_DAYS);
+	else if (rc != STORE_INVALID)	/* INVALID: warm-up is off */
+		log_warnx("health: %s: warm-up freeze: %s", user,
+		    store_errmsg(st));
+	if (store_health_status(st, user, now, &p) == STORE_OK &&
+	    p.domain && p.dom_paused == health_domain_need(p.dom_total))
+		log_info("health: domain of %s paused until %" PRId64 ": %u "
+		    "of its %u mailboxes are paused", user, p.domain_until,
+		    p.dom_paused, p.dom_total);
+}

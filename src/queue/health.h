@@ -1,0 +1,34 @@
+/*
+ * health (queue): the sending health of the mailbox that submitted a
+ * finished message.  Each recipient's final outcome is counted in the
+ * store (store_health_outcome: delivered, recipient hard bounce, sender
+ * fault by provider -- a block or not --, other failure; deferred if it
+ * was deferred first),
+ * then the mailbox's last outcomes are judged (core/health.h); a mailbox
+ * that trips is paused for health_pause_time, its warm-up ramp frozen
+ * (store_warmup_freeze), and the pause logged, with the domain pause
+ * when it is the one that tips the domain.
+ *
+ * Only mail submitted by a logged-in mailbox counts (the envelope's
+ * auth_user).  The clock is lib/clock.h's, so tests can move it.  A
+ * store failure is logged and the outcome lost: health is advice, never
+ * a reason to hold a message.
+ */
+#ifndef POSTERN_QUEUE_HEALTH_H
+#define POSTERN_QUEUE_HEALTH_H
+
+#include <stdint.h>
+
+#include "queue/spool.h"
+
+struct config;
+struct store;
+
+/* The settings (health_*, warmup_target); before the first record. */
+void	health_configure(const struct config *);
+/* Count sm's outcomes and judge its mailbox (local[i]: delivered
+   locally). */
+void	health_record(struct store *, const struct spool_msg *sm,
+	    const uint8_t *local);
+
+#endif

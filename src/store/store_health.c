@@ -1,0 +1,322 @@
+/*
+ * store_health: a mailbox's sending health in the store (store.h, schema
+ * v8 in store_sqlite.c): counters per UTC day, sender-fault rejections
+ * per provider, the last outcomes and the pause.  The rules that decide
+ * a pause are core/health.c's; this file only counts and remembers.
+ *
+ * The caller passes the time (lib/clock.h clock_now() in the queue, the
+ * auth process and the CLI).  An outcome and its counters are written in
+ * one transaction.  An unknown mailbox (a sender that is not one of
+ * ours, or was removed meanwhile) changes nothing and gives NOTFOUND.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "lib/clock.h"
+#include "store/store.h"
+#include "store/store_int.h"
+
+#define MAILBOX_ID	"(SELECT id FROM mailbox WHERE address = ?)"
+
+static int	health_bump(struct store *, const char *, int64_t,
+		    const char *, int64_t);
+static int	row_window(const struct store_val *, size_t, void *);
+static int	row_pause(const struct store_val *, size_t, void *);
+static int	row_day(const struct store_val *, size_t, void *);
+static int	row_provider(const struct store_val *, size_t, void *);
+static uint64_t	col_u64(const struct store_val *);
+
+static uint64_t
+col_u64(const struct store_val *v)
+{
+	return v->type == STORE_T_INT && v->i > 0 ? (uint64_t)v->i : 0;
+}
+
+/* Add n to one counter column of (mailbox a, day): col is ours. */
+static int
+health_bump(struct store *st, const char *a, int64_t day, const char *col,
+    int64_t n)
+{
+	char	sql[256];
+
+	snprintf(sql, sizeof(sql), "INSERT INTO health_day(mailbox_id, day, "
+	    "%s) SELECT id, ?, ? FROM mailbox WHERE address = ? "
+	    "ON CONFLICT(mailbox_id, day) DO UPDATE SET %s = %s + "
+	    "excluded.%s", col, col, col, col);
+	return store_sq(st, NULL, NULL, NULL, sql, "iis", day, n, a);
+}
+
+int
+store_health_submitted(struct store *st, const char *address, int64_t now,
+    uint32_t n)
+{
+	char	a[STORE_ADDR_MAX + 1];
+	int64_t	found = 0;
+	int	rc, mine;
+
+	if (store_norm(st, address, a, sizeof(a)) == -1)
+		return STORE_NOTFOUND;
+	if ((rc = store_tx_begin(st, &mine)) != STORE_OK)
+		return rc;
+	rc = store_sq(st, NULL, NULL, &found, "UPDATE mailbox SET id = id "
+	    "WHERE address = ?", "s", a);
+	if (rc == STORE_OK && found == 0)
+		rc = STORE_NOTFOUND;
+	if (rc == STORE_OK)
+		rc = health_bump(st, a, clock_day(now), "submitted", n);
+	return store_tx_end(st, mine, rc);
+}
+
+int
+store_health_outcome(struct store *st, const char *address, int64_t now,
+    enum store_health_kind kind, int deferred, const char *provider)
+{
+	static const char *const cols[] = { "delivered", "bounced",
+	    "sender_fault", NULL, "sender_fault" };
+	char	a[STORE_ADDR_MAX + 1];
+	int64_t	day = clock_day(now), n = 0;
+	int	rc, mine;
+
+	if (store_norm(st, address, a, sizeof(a)) == -1)
+		return STORE_NOTFOUND;
+	if ((rc = store_tx_begin(st, &mine)) != STORE_OK)
+		return rc;
+	rc = store_sq(st, NULL, NULL, &n, "INSERT INTO health_outcome("
+	    "mailbox_id, kind, provider) SELECT id, ?, ? FROM mailbox WHERE "
+	    "address = ?", "iss", (int64_t)kind, provider ? provider : "", a);
+	if (rc == STORE_OK && n == 0)
+		rc = STORE_NOTFOUND;
+	if (rc == STORE_OK && cols[kind] != NULL)
+		rc = health_bump(st, a, day, cols[kind], 1);
+	if (rc == STORE_OK && deferred)
+		rc = health_bump(st, a, day, "deferred", 1);
+	if (rc == STORE_OK && (kind == STORE_HEALTH_SENDER ||
+	    kind == STORE_HEALTH_BLOCKED) && provider && provider[0] != '\0')
+		rc = store_sq(st, NULL, NULL, NULL, "INSERT INTO "
+		    "health_provider(mailbox_id, day, provider, rejected) "
+		    "SELECT id, ?, ?, 1 FROM mailbox WHERE address = ? "
+		    "ON CONFLICT(mailbox_id, day, provider) DO UPDATE SET "
+		    "rejected = rejected + 1", "iss", day, provider, a);
+	if (rc == STORE_OK)
+		rc = store_sq(st, NULL, NULL, NULL, "DELETE FROM "
+		    "health_outcome WHERE mailbox_id = " MAILBOX_ID " AND "
+		    "id <= (SELECT id FROM health_outcome WHERE mailbox_id = "
+		    MAILBOX_ID " ORDER BY id DESC LIMIT 1 OFFSET ?)", "ssi",
+		    a, a, (int64_t)STORE_HEALTH_OUTCOMES);
+	if (rc == STORE_OK)
+		rc = store_sq(st, NULL, NULL, NULL, "DELETE FROM health_day "
+		    "WHERE day < ?", "i", day - STORE_HEALTH_DAYS);
+	if (rc == STORE_OK)
+		rc = store_sq(st, NULL, NULL, NULL, "DELETE FROM "
+		    "health_provider WHERE day < ?", "i",
+		    day - STORE_HEALTH_DAYS);
+	return store_tx_end(st, mine, rc);
+}
+
+static int
+row_window(const struct store_val *v, size_t n, void *arg)
+{
+	struct health_window	*w = arg;
+	const char		*p;
+	uint32_t		 i;
+
+	if (n < 2)
+		return 1;
+	w->known++;
+	if (v[0].i == STORE_HEALTH_BOUNCED)
+		w->bounced++;
+	if (v[0].i != STORE_HEALTH_BLOCKED || (p = v[1].s) == NULL ||
+	    p[0] == '\0')
+		return 0;
+	for (i = 0; i < w->nblocked && i < HEALTH_BLOCKED_MAX; i++)
+		if (strcmp(w->blocked[i], p) == 0)
+			return 0;
+	if (w->nblocked >= HEALTH_BLOCKED_MAX)
+		return 0;	/* enough to judge; counted up to the max */
+	snprintf(w->blocked[w->nblocked], sizeof(w->blocked[0]), "%s", p);
+	w->nblocked++;
+	return 0;
+}
+
+int
+store_health_window(struct store *st, const char *address, uint32_t window,
+    struct health_window *w)
+{
+	char	a[STORE_ADDR_MAX + 1];
+
+	memset(w, 0, sizeof(*w));
+	if (store_norm(st, address, a, sizeof(a)) == -1)
+		return STORE_NOTFOUND;
+	return store_sq(st, row_window, w, NULL, "SELECT o.kind, o.provider "
+	    "FROM health_outcome o JOIN mailbox m ON o.mailbox_id = m.id "
+	    "WHERE m.address = ? AND o.id > m.health_from "
+	    "ORDER BY o.id DESC LIMIT ?", "si", a, (int64_t)window);
+}
+
+/* Pause or resume: a mailbox row's pause, older outcomes forgotten. */
+int
+store_health_pause(struct store *st, const char *address, int64_t until,
+    const char *reason)
+{
+	char	a[STORE_ADDR_MAX + 1];
+	int64_t	n = 0;
+	int	rc;
+
+	if (store_norm(st, address, a, sizeof(a)) == -1)
+		return STORE_NOTFOUND;
+	rc = store_sq(st, NULL, NULL, &n, "UPDATE mailbox SET "
+	    "health_paused_until = ?, health_reason = ?, "
+	    "health_pauses = health_pauses + 1, health_from = "
+	    "(SELECT coalesce(max(id), 0) FROM health_outcome) "
+	    "WHERE address = ?", "iss", until, reason, a);
+	return rc == STORE_OK && n == 0 ? STORE_NOTFOUND : rc;
+}
+
+int
+store_health_resume(struct store *st, const char *address)
+{
+	char	a[STORE_ADDR_MAX + 1];
+	int64_t	n = 0;
+	int	rc;
+
+	if (store_norm(st, address, a, sizeof(a)) == -1)
+		return STORE_NOTFOUND;
+	rc = store_sq(st, NULL, NULL, &n, "UPDATE mailbox SET "
+	    "health_paused_until = 0, health_from = "
+	    "(SELECT coalesce(max(id), 0) FROM health_outcome) "
+	    "WHERE address = ?", "s", a);
+	return rc == STORE_OK && n == 0 ? STORE_NOTFOUND : rc;
+}
+
+int
+store_health_expire(struct store *st, const char *address, int64_t until)
+{
+	char	a[STORE_ADDR_MAX + 1];
+	int64_t	n = 0;
+	int	rc;
+
+	if (store_norm(st, address, a, sizeof(a)) == -1)
+		return STORE_NOTFOUND;
+	rc = store_sq(st, NULL, NULL, &n, "UPDATE mailbox SET "
+	    "health_paused_until = 0 WHERE address = ? AND "
+	    "health_paused_until = ? AND health_paused_until != 0", "si", a,
+	    until);
+	return rc == STORE_OK && n == 0 ? STORE_NOTFOUND : rc;
+}
+
+static int
+row_pause(const struct store_val *v, size_t n, void *arg)
+{
+	struct row_ctx			*c = arg;
+	struct store_health_pause	*p = c->out;
+
+	if (n < 5) {
+		c->rc = STORE_ERR;
+		return 1;
+	}
+	p->paused_until = v[0].i;
+	if (store_col_str(&v[1], p->reason, sizeof(p->reason)) == -1)
+		p->reason[0] = '\0';
+	p->pauses = (uint32_t)col_u64(&v[2]);
+	p->dom_total = (uint32_t)col_u64(&v[3]);
+	p->dom_paused = (uint32_t)col_u64(&v[4]);
+	c->found = 1;
+	return 1;
+}
+
+int
+store_health_status(struct store *st, const char *address, int64_t now,
+    struct store_health_pause *p)
+{
+	struct row_ctx	c = { p, NULL, 0, STORE_OK };
+	char		a[STORE_ADDR_MAX + 1];
+	int64_t		until = 0;
+	struct row_ctx	u = { &until, NULL, 0, STORE_OK };
+	int		rc;
+
+	memset(p, 0, sizeof(*p));
+	if (store_norm(st, address, a, sizeof(a)) == -1)
+		return STORE_NOTFOUND;
+	rc = store_sq(st, row_pause, &c, NULL, "SELECT m.health_paused_until, "
+	    "m.health_reason, m.health_pauses, "
+	    "(SELECT count(*) FROM mailbox d WHERE d.domain_id = m.domain_id),"
+	    " (SELECT count(*) FROM mailbox d WHERE d.domain_id = m.domain_id"
+	    " AND d.health_paused_until > ?) "
+	    "FROM mailbox m WHERE m.address = ?", "is", now, a);
+	if (rc != STORE_OK || c.rc != STORE_OK)
+		return STORE_ERR;
+	if (!c.found)
+		return STORE_NOTFOUND;
+	p->paused = now < p->paused_until;
+	p->domain = health_domain_paused(p->dom_paused, p->dom_total);
+	if (!p->domain)
+		return STORE_OK;
+	/* it ends when the paused drop below the need: the (paused -
+	   need + 1)th pause to end */
+	rc = store_sq(st, store_row_int, &u, NULL, "SELECT "
+	    "health_paused_until FROM mailbox WHERE domain_id = (SELECT "
+	    "domain_id FROM mailbox WHERE address = ?) AND "
+	    "health_paused_until > ? ORDER BY health_paused_until "
+	    "LIMIT 1 OFFSET ?", "sii", a, now,
+	    (int64_t)(p->dom_paused - health_domain_need(p->dom_total)));
+	p->domain_until = until;
+	return rc;
+}
+
+static int
+row_day(const struct store_val *v, size_t n, void *arg)
+{
+	struct row_ctx		*c = arg;
+	struct store_health_day	 d;
+
+	if (n < 7)
+		return 1;
+	d.day = v[0].i;
+	d.submitted = col_u64(&v[1]);
+	d.delivered = col_u64(&v[2]);
+	d.deferred = col_u64(&v[3]);
+	d.bounced = col_u64(&v[4]);
+	d.sender_fault = col_u64(&v[5]);
+	d.complaints = col_u64(&v[6]);
+	return ((store_health_day_cb)c->out)(&d, c->arg);
+}
+
+int
+store_health_days(struct store *st, const char *address, int64_t from_day,
+    store_health_day_cb cb, void *arg)
+{
+	struct row_ctx	c = { (void *)cb, arg, 0, STORE_OK };
+	char		a[STORE_ADDR_MAX + 1];
+
+	if (store_norm(st, address, a, sizeof(a)) == -1)
+		return STORE_NOTFOUND;
+	return store_sq(st, row_day, &c, NULL, "SELECT day, submitted, "
+	    "delivered, deferred, bounced, sender_fault, complaints FROM "
+	    "health_day WHERE mailbox_id = " MAILBOX_ID " AND day >= ? "
+	    "ORDER BY day", "si", a, from_day);
+}
+
+static int
+row_provider(const struct store_val *v, size_t n, void *arg)
+{
+	struct row_ctx	*c = arg;
+
+	if (n < 3 || v[1].s == NULL)
+		return 1;
+	return ((store_health_provider_cb)c->out)(v[0].i, v[1].s,
+	    col_u64(&v[2]), c->arg);
+}
+
+int
+store_health_providers(struct store *st, const char *address,
+    int64_t from_day, store_health_provider_cb cb, void *arg)
+{
+	struct row_ctx	c = { (void *)cb, arg, 0, STORE_OK };
+	char		a[STORE_ADDR_MAX + 1];
+
+	if (store_norm(st, address, a, sizeof(a)) == -1)
+		return STORE_NOTFOUND;
+	return store_sq(st, row_provider, &c, NULL, "SELECT day, provider, "
+	    "rejected FROM health_provider WHERE mailbox_id = " MAILBOX_ID
+	    " AND day >= ? ORDER BY day, provider", "si", a, from_day);
+}

@@ -1,0 +1,299 @@
+/*
+ * store_health_test: sending health in a real SQLite store at exact
+ * times: counters per UTC day (submitted, delivered, deferred, bounced,
+ * sender fault by provider), the window (newest outcomes only, distinct
+ * providers, nothing from before a pause or a resume), the pause and
+ * its expiry, the domain pause (more than half, at least 3, and when it
+ * ends), unknown mailboxes, and the counters going with the mailbox.
+ */
+#include <sys/stat.h>
+
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "store/store.h"
+#include "store_fixture.h"
+
+#define DAY	86400
+#define T0	(1796601600 + 3600)	/* 2026-12-07 01:00 UTC */
+#define D0	(T0 / DAY)
+
+static struct store *
+open_store(void)
+{
+	struct store	*st = store_fixture_open();
+	const char	*mbs[] = { "m@a.test", "n@a.test", "o@a.test",
+	    "p@a.test", "q@a.test" };
+	size_t		 i;
+
+	assert_int_equal(store_domain_add(st, "a.test"), STORE_OK);
+	for (i = 0; i < sizeof(mbs) / sizeof(mbs[0]); i++)
+		assert_int_equal(store_mailbox_add(st, mbs[i], "$argon2id$x"),
+		    STORE_OK);
+	return st;
+}
+
+struct days {
+	struct store_health_day	d[8];
+	size_t			n;
+	char			prov[128];
+};
+
+static int
+day_cb(const struct store_health_day *d, void *arg)
+{
+	struct days	*x = arg;
+
+	if (x->n < 8)
+		x->d[x->n++] = *d;
+	return 0;
+}
+
+static int
+prov_cb(int64_t day, const char *p, uint64_t n, void *arg)
+{
+	struct days	*x = arg;
+	size_t		 l = strlen(x->prov);
+
+	snprintf(x->prov + l, sizeof(x->prov) - l, "%lld:%s=%llu ",
+	    (long long)(day - D0), p, (unsigned long long)n);
+	return 0;
+}
+
+static void
+outcome(struct store *st, const char *a, int64_t t, enum store_health_kind k,
+    int deferred, const char *p)
+{
+	assert_int_equal(store_health_outcome(st, a, t, k, deferred, p),
+	    STORE_OK);
+}
+
+static void
+test_counters(void **state)
+{
+	struct store	*st = open_store();
+	struct days	 x;
+
+	(void)state;
+	memset(&x, 0, sizeof(x));
+	assert_int_equal(store_health_submitted(st, "M@a.test", T0, 3),
+	    STORE_OK);
+	assert_int_equal(store_health_submitted(st, "m@a.test", T0 + DAY, 2),
+	    STORE_OK);
+	outcome(st, "m@a.test", T0, STORE_HEALTH_DELIVERED, 1, "");
+	outcome(st, "m@a.test", T0, STORE_HEALTH_BOUNCED, 0, "");
+	outcome(st, "m@a.test", T0, STORE_HEALTH_SENDER, 0, "google.com");
+	outcome(st, "m@a.test", T0 + DAY, STORE_HEALTH_BLOCKED, 1,
+	    "google.com");
+	outcome(st, "m@a.test", T0 + DAY, STORE_HEALTH_SENDER, 0,
+	    "google.com");
+	outcome(st, "m@a.test", T0 + DAY, STORE_HEALTH_FAILED, 0, "");
+	assert_int_equal(store_health_days(st, "m@a.test", D0, day_cb, &x),
+	    STORE_OK);
+	assert_int_equal(x.n, 2);
+	assert_int_equal(x.d[0].day, D0);
+	assert_int_equal(x.d[0].submitted, 3);
+	assert_int_equal(x.d[0].delivered, 1);
+	assert_int_equal(x.d[0].deferred, 1);
+	assert_int_equal(x.d[0].bounced, 1);
+	assert_int_equal(x.d[0].sender_fault, 1);
+	assert_int_equal(x.d[0].complaints, 0);
+	assert_int_equal(x.d[1].submitted, 2);
+	assert_int_equal(x.d[1].delivered, 0);
+	assert_int_equal(x.d[1].deferred, 1);
+	assert_int_equal(x.d[1].sender_fault, 2);
+	assert_int_equal(store_health_providers(st, "m@a.test", D0, prov_cb,
+	    &x), STORE_OK);
+	assert_string_equal(x.prov, "0:google.com=1 1:google.com=2 ");
+	x.n = 0;
+	assert_int_equal(store_health_days(st, "m@a.test", D0 + 1, day_cb,
+	    &x), STORE_OK);
+	assert_int_equal(x.n, 1);
+	/* not a mailbox: nothing counted */
+	assert_int_equal(store_health_submitted(st, "x@a.test", T0, 1),
+	    STORE_NOTFOUND);
+	assert_int_equal(store_health_outcome(st, "x@b.test", T0,
+	    STORE_HEALTH_DELIVERED, 0, ""), STORE_NOTFOUND);
+	/* the counters go with the mailbox */
+	assert_int_equal(store_mailbox_remove(st, "m@a.test"), STORE_OK);
+	assert_int_equal(store_mailbox_add(st, "m@a.test", "$argon2id$x"),
+	    STORE_OK);
+	x.n = 0;
+	assert_int_equal(store_health_days(st, "m@a.test", D0, day_cb, &x),
+	    STORE_OK);
+	assert_int_equal(x.n, 0);
+	store_close(st);
+}
+
+static void
+test_window(void **state)
+{
+	struct store		*st = open_store();
+	struct health_window	 w;
+	int			 i;
+
+	(void)state;
+	for (i = 0; i < 3; i++)
+		outcome(st, "m@a.test", T0, STORE_HEALTH_BOUNCED, 0, "");
+	for (i = 0; i < 10; i++)
+		outcome(st, "m@a.test", T0, STORE_HEALTH_DELIVERED, 0, "");
+	outcome(st, "m@a.test", T0, STORE_HEALTH_BLOCKED, 0, "google.com");
+	outcome(st, "m@a.test", T0, STORE_HEALTH_BLOCKED, 0, "google.com");
+	/* a sender fault that is no block: not in the providers rule */
+	outcome(st, "m@a.test", T0, STORE_HEALTH_SENDER, 0, "yahoo.com");
+	outcome(st, "n@a.test", T0, STORE_HEALTH_BOUNCED, 0, "");
+	assert_int_equal(store_health_window(st, "m@a.test", 50, &w),
+	    STORE_OK);
+	assert_int_equal(w.known, 16);
+	assert_int_equal(w.bounced, 3);
+	assert_int_equal(w.nblocked, 1);
+	assert_string_equal(w.blocked[0], "google.com");
+	/* the newest 13 only: the bounces fell out */
+	assert_int_equal(store_health_window(st, "m@a.test", 13, &w),
+	    STORE_OK);
+	assert_int_equal(w.known, 13);
+	assert_int_equal(w.bounced, 0);
+	outcome(st, "m@a.test", T0, STORE_HEALTH_BLOCKED, 0, "outlook.com");
+	outcome(st, "m@a.test", T0, STORE_HEALTH_BLOCKED, 0, "yahoo.com");
+	assert_int_equal(store_health_window(st, "m@a.test", 50, &w),
+	    STORE_OK);
+	assert_int_equal(w.nblocked, 3);
+	assert_int_equal(health_judge(&w, 50, 50, NULL, 0), HEALTH_BOUNCES);
+	/* a pause starts a new window; so does a resume */
+	assert_int_equal(store_health_pause(st, "m@a.test", T0 + DAY, "x"),
+	    STORE_OK);
+	assert_int_equal(store_health_window(st, "m@a.test", 50, &w),
+	    STORE_OK);
+	assert_int_equal(w.known, 0);
+	outcome(st, "m@a.test", T0, STORE_HEALTH_BOUNCED, 0, "");
+	assert_int_equal(store_health_window(st, "m@a.test", 50, &w),
+	    STORE_OK);
+	assert_int_equal(w.bounced, 1);
+	assert_int_equal(store_health_resume(st, "m@a.test"), STORE_OK);
+	assert_int_equal(store_health_window(st, "m@a.test", 50, &w),
+	    STORE_OK);
+	assert_int_equal(w.known, 0);
+	assert_int_equal(store_health_window(st, "n@a.test", 50, &w),
+	    STORE_OK);
+	assert_int_equal(w.bounced, 1);
+	store_close(st);
+}
+
+static void
+test_pause(void **state)
+{
+	struct store			*st = open_store();
+	struct store_health_pause	 p;
+
+	(void)state;
+	assert_int_equal(store_health_status(st, "m@a.test", T0, &p),
+	    STORE_OK);
+	assert_false(p.paused);
+	assert_int_equal(p.pauses, 0);
+	assert_int_equal(p.dom_total, 5);
+	assert_int_equal(store_health_pause(st, "m@a.test", T0 + DAY,
+	    "4 of the last 50"), STORE_OK);
+	assert_int_equal(store_health_status(st, "M@a.test", T0, &p),
+	    STORE_OK);
+	assert_true(p.paused);
+	assert_int_equal(p.paused_until, T0 + DAY);
+	assert_string_equal(p.reason, "4 of the last 50");
+	assert_int_equal(p.pauses, 1);
+	assert_int_equal(p.dom_paused, 1);
+	assert_false(p.domain);
+	/* it ends by itself */
+	assert_int_equal(store_health_status(st, "m@a.test", T0 + DAY, &p),
+	    STORE_OK);
+	assert_false(p.paused);
+	/* the first to see it ended forgets it; the pause count stays */
+	assert_int_equal(store_health_expire(st, "m@a.test", T0 + 5),
+	    STORE_NOTFOUND);
+	assert_int_equal(store_health_expire(st, "m@a.test", T0 + DAY),
+	    STORE_OK);
+	assert_int_equal(store_health_expire(st, "m@a.test", T0 + DAY),
+	    STORE_NOTFOUND);
+	assert_int_equal(store_health_status(st, "m@a.test", T0, &p),
+	    STORE_OK);
+	assert_false(p.paused);
+	assert_int_equal(p.paused_until, 0);
+	assert_int_equal(p.pauses, 1);
+	assert_int_equal(store_health_pause(st, "m@a.test", T0 + DAY,
+	    "again"), STORE_OK);
+	/* resume ends it at once */
+	assert_int_equal(store_health_resume(st, "m@a.test"), STORE_OK);
+	assert_int_equal(store_health_status(st, "m@a.test", T0, &p),
+	    STORE_OK);
+	assert_false(p.paused);
+	assert_int_equal(p.pauses, 2);
+	assert_int_equal(store_health_pause(st, "x@a.test", T0, "x"),
+	    STORE_NOTFOUND);
+	assert_int_equal(store_health_resume(st, "x@a.test"),
+	    STORE_NOTFOUND);
+	assert_int_equal(store_health_status(st, "x@a.test", T0, &p),
+	    STORE_NOTFOUND);
+	store_close(st);
+}
+
+static void
+test_domain_pause(void **state)
+{
+	struct store			*st = open_store();
+	struct store_health_pause	 p;
+
+	(void)state;
+	/* 5 mailboxes: 3 paused is most of them */
+	assert_int_equal(store_health_pause(st, "m@a.test", T0 + 300, "x"),
+	    STORE_OK);
+	assert_int_equal(store_health_pause(st, "n@a.test", T0 + 100, "x"),
+	    STORE_OK);
+	assert_int_equal(store_health_status(st, "q@a.test", T0, &p),
+	    STORE_OK);
+	assert_false(p.domain);
+	assert_int_equal(store_health_pause(st, "o@a.test", T0 + 200, "x"),
+	    STORE_OK);
+	assert_int_equal(store_health_status(st, "q@a.test", T0, &p),
+	    STORE_OK);
+	assert_false(p.paused);
+	assert_true(p.domain);
+	assert_int_equal(p.dom_paused, 3);
+	/* the first pause to end ends it */
+	assert_int_equal(p.domain_until, T0 + 100);
+	assert_int_equal(store_health_pause(st, "p@a.test", T0 + 400, "x"),
+	    STORE_OK);
+	assert_int_equal(store_health_status(st, "q@a.test", T0, &p),
+	    STORE_OK);
+	assert_int_equal(p.domain_until, T0 + 200);
+	assert_int_equal(store_health_status(st, "q@a.test", T0 + 200, &p),
+	    STORE_OK);
+	assert_false(p.domain);
+	assert_int_equal(store_health_resume(st, "p@a.test"), STORE_OK);
+	assert_int_equal(store_health_status(st, "q@a.test", T0, &p),
+	    STORE_OK);
+	assert_int_equal(p.domain_until, T0 + 100);
+	store_close(st);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(test_counters,
+		    store_fixture_setup, store_fixture_teardown),
+		cmocka_unit_test_setup_teardown(test_window,
+		    store_fixture_setup, store_fixture_teardown),
+		cmocka_unit_test_setup_teardown(test_pause,
+		    store_fixture_setup, store_fixture_teardown),
+		cmocka_unit_test_setup_teardown(test_domain_pause,
+		    store_fixture_setup, store_fixture_teardown),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
