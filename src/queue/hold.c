@@ -85,6 +85,12 @@ hold_parse(char *line, struct hold *h)
 }
 
 int
+hold_any(void)
+{
+	return __atomic_load_n(&H.n, __ATOMIC_RELAXED) != 0;
+}
+
+int
 hold_read(const char *datadir, struct hold *out, size_t max, size_t *n)
 {
 	char	 path[PATH_MAX], line[1024];

@@ -57,6 +57,8 @@ const char *hold_kind_name(enum hold_kind);
 /* Connections allowed at now; -1 once the hold is over. */
 int	hold_allowed(const struct hold *, int64_t now);
 
+/* Is any hold kept?  A hint without the lock, for the fast path. */
+int	hold_any(void);
 /* Read DIR/spool/holds (queue process, at start).  0 or -1. */
 int	hold_load(const char *datadir);
 /*
