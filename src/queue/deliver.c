@@ -890,26 +890,6 @@ load_spool(void)
 	    ", some unreadable (see above)" : "");
 }
 
-static int
-read_relay_password(void)
-{
-	FILE	*fp;
-	size_t	 len;
-
-	if (D.cfg->relayhost_password_file[0] == '\0')
-		return 0;
-	if ((fp = fopen(D.cfg->relayhost_password_file, "re")) == NULL) {
-		log_warn("deliver: %s", D.cfg->relayhost_password_file);
-		return -1;
-	}
-	if (fgets(D.relay_pass, sizeof(D.relay_pass), fp) == NULL)
-		D.relay_pass[0] = '\0';
-	fclose(fp);
-	len = strcspn(D.relay_pass, "\r\n");
-	D.relay_pass[len] = '\0';
-	return 0;
-}
-
 int
 deliver_start(const struct config *cfg, const char *datadir, int dirfd,
     deliver_inject_fn inject)
@@ -925,7 +905,7 @@ deliver_start(const struct config *cfg, const char *datadir, int dirfd,
 	    provider_load(datadir) == -1 || hold_load(datadir) == -1)
 		return -1;
 	(void)mkdir(D.cmddir, 0700);
-	if (read_relay_password() == -1)
+	if (mta_relay_password(cfg, D.relay_pass, sizeof(D.relay_pass)) == -1)
 		return -1;
 	if (pthread_create(&D.keeper, NULL, keeper_main, NULL) != 0)
 		return -1;

@@ -92,6 +92,25 @@ mta_init(struct mta_ctx *ctx, const struct config *cfg, char *err,
 	return 0;
 }
 
+int
+mta_relay_password(const struct config *cfg, char *out, size_t outsz)
+{
+	FILE	*fp;
+
+	out[0] = '\0';
+	if (cfg->relayhost_password_file[0] == '\0')
+		return 0;
+	if ((fp = fopen(cfg->relayhost_password_file, "re")) == NULL) {
+		log_warn("deliver: %s", cfg->relayhost_password_file);
+		return -1;
+	}
+	if (fgets(out, (int)outsz, fp) == NULL)
+		out[0] = '\0';
+	fclose(fp);
+	out[strcspn(out, "\r\n")] = '\0';
+	return 0;
+}
+
 void
 mta_free(struct mta_ctx *ctx)
 {
