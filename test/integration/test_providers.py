@@ -210,6 +210,12 @@ def test_gmail_text_without_scope_holds_all_three(dns, mkserver):
         scopes = sorted((h["scope"], h["value"]) for h in queue_holds(srv))
         assert [s for s, _ in scopes] == ["dkim", "ip", "spf"]
         assert ("ip", "127.0.0.1") in scopes
+        text = run("-d", srv.dir, "queue", "holds").stdout
+        assert "google ip=127.0.0.1: no connection until " in text
+        assert "421 4.7.28 Try again later" in text
+        assert text.endswith("-- 3 holds\n")
+        listing = run("-d", srv.dir, "queue", "list").stdout
+        assert "-- 3 holds on providers (postern queue holds)" in listing
 
 
 def yahoo_run(dns, mkserver, providers, n=45):
