@@ -1,5 +1,6 @@
 /*
- * cli_queue: `postern queue list|show|flush|delete|hold|release`.
+ * cli_queue: `postern queue list|show|flush|delete|hold|release|holds`
+ * (holds: cli_holds.c).
  *
  * list and show read the spool files (spool.h), so they work whether or
  * not the server runs.  The changing commands depend on who owns the
@@ -26,6 +27,7 @@
 #include <unistd.h>
 
 #include "cli/cli.h"
+#include "cli/cli_holds.h"
 #include "lib/json.h"
 #include "lib/util.h"
 #include "queue/control.h"
@@ -255,9 +257,11 @@ qcli_list(struct qcli *q)
 			fprintf(stderr, "postern: queue too large for JSON\n");
 		else
 			printf("%s\n", buf_str(&b));
-	} else
+	} else {
 		printf("-- %zu message%s in the queue\n", shown,
 		    shown == 1 ? "" : "s");
+		cli_holds_footer(q->datadir);
+	}
 	buf_free(&b);
 	qcli_free_ids(ids, n);
 	return 0;
@@ -426,7 +430,8 @@ qcli_usage(const char *verb, const char *fmt, ...)
 	fprintf(stderr, "\nusage: postern [-d DIR] queue list [--json]\n"
 	    "       postern [-d DIR] queue show ID [--json]\n"
 	    "       postern [-d DIR] queue flush [ID]\n"
-	    "       postern [-d DIR] queue delete|hold|release ID\n");
+	    "       postern [-d DIR] queue delete|hold|release ID\n"
+	    "       postern [-d DIR] queue holds [--json]\n");
 	return 2;
 }
 
@@ -439,9 +444,10 @@ cli_queue(const char *datadir, int argc, char **argv)
 		int		 id;
 	} verbs[] = {
 		{ "list", 0 }, { "show", 1 }, { "flush", 2 }, { "delete", 1 },
-		{ "hold", 1 }, { "release", 1 },
+		{ "hold", 1 }, { "release", 1 }, { "holds", 0 },
 	};
-	static const char *names = "list, show, flush, delete, hold, release";
+	static const char *names = "list, show, flush, delete, hold, release, "
+	    "holds";
 	struct qcli	 q;
 	const char	*verb, *id = "";
 	size_t		 v;
@@ -472,6 +478,8 @@ cli_queue(const char *datadir, int argc, char **argv)
 	}
 	if (verbs[v].id == 1 && *id == '\0')
 		return qcli_usage(verb, "missing ID (see: postern queue list)");
+	if (strcmp(verb, "holds") == 0)
+		return cli_holds(datadir, q.json);
 	if (qcli_open(&q, datadir) == -1)
 		return 1;
 	if (strcmp(verb, "list") == 0)

@@ -44,8 +44,11 @@
 #include "queue/dest.h"
 #include "queue/djob.h"
 #include "queue/finish.h"
+#include "queue/hold.h"
 #include "queue/local.h"
 #include "queue/mta.h"
+#include "queue/provider.h"
+#include "queue/shape.h"
 #include "queue/sign.h"
 #include "store/store.h"
 
@@ -90,6 +93,7 @@ static struct dmsg *dmsg_alloc(size_t);
 static struct dmsg *dmsg_new(struct spool_msg *, int);
 static void	dmsg_free(struct dmsg *);
 static int	dmsg_complete(const struct dmsg *);
+static int	dest_ready(const struct dmsg *, const struct dest *);
 static struct djob *job_pick(int64_t, int64_t *);
 static void	job_run(struct mta_ctx *, struct djob *);
 static void	job_return(struct djob *);
@@ -259,6 +263,8 @@ job_take(struct djob *job, struct dmsg *m, struct dest *d, int64_t now)
 	struct djob_msg	*jm = &job->msg[job->nmsg];
 	size_t		 i;
 
+	if (!dest_ready(m, d))
+		return;
 	/* not memset: a djob_msg is ~80 KiB, nearly all of it the result
 	   slots of recipients the message does not have */
 	jm->n = 0;
@@ -275,6 +281,7 @@ job_take(struct djob *job, struct dmsg *m, struct dest *d, int64_t now)
 	}
 	if (jm->n == 0)
 		return;
+	jm->skip = 0;
 	memset(jm->res, 0, jm->n * sizeof(jm->res[0]));
 	memset(&jm->prefix, 0, sizeof(jm->prefix));
 	jm->answered = jm->recorded = 0;
@@ -285,6 +292,15 @@ job_take(struct djob *job, struct dmsg *m, struct dest *d, int64_t now)
 	jm->owner = m;
 	m->inflight++;
 	job->nmsg++;
+}
+
+/* The provider's connection cap and the message's holds (shape.h).
+   Locked. */
+static int
+dest_ready(const struct dmsg *m, const struct dest *d)
+{
+	return d->prov < 0 || shape_ready(d->prov, m->dkim.data, m->dkim.len,
+	    m->sm.env.sender);
 }
 
 static int
@@ -319,7 +335,8 @@ job_pick(int64_t now, int64_t *wake)
 				continue;
 			}
 			if (m->rdest[i]->active <
-			    D.cfg->destination_concurrency)
+			    D.cfg->destination_concurrency &&
+			    dest_ready(m, m->rdest[i]))
 				d = m->rdest[i];
 		}
 		if (d != NULL) {
@@ -335,6 +352,7 @@ job_pick(int64_t now, int64_t *wake)
 	util_strlcpy(job->dest, d->name, sizeof(job->dest));
 	job->local = d->local;
 	job->relay = d->relay;
+	job->provider = d->prov;
 	for (m = start; m != NULL && job->nmsg < DJOB_MSG_MAX;
 	    m = TAILQ_NEXT(m, entry))
 		if (dmsg_eligible(m))
@@ -575,6 +593,13 @@ djob_msg_return(struct djob_msg *jm)
 	if (jm->recorded || jm->n == 0)
 		return;
 	jm->recorded = 1;
+	if (jm->skip != 0) {	/* not tried (shape.h): no attempt counted */
+		pthread_mutex_lock(&D.lock);
+		for (k = 0; k < jm->n; k++)
+			m->sm.rs[jm->idx[k]].next = jm->skip;
+		pthread_mutex_unlock(&D.lock);
+		goto back;
+	}
 	buf_init(&rec, 1024 * 1024);
 	pthread_mutex_lock(&D.lock);
 	for (k = 0; k < jm->n; k++) {
@@ -593,6 +618,7 @@ djob_msg_return(struct djob_msg *jm)
 	buf_free(&rec);
 	if (!skip && logsize > SPOOL_COMPACT)
 		snapshot(m);
+back:
 	pthread_mutex_lock(&D.lock);
 	for (k = 0; k < jm->n; k++)
 		m->busy[jm->idx[k]] = 0;
@@ -619,6 +645,8 @@ job_return(struct djob *job)
 		djob_msg_return(&job->msg[i]);
 	pthread_mutex_lock(&D.lock);
 	d = dest_get(job->dest, job->local, job->relay);
+	if (d != NULL && job->provider >= 0)
+		d->prov = job->provider;	/* what its MX said */
 	if (d != NULL && d->active > 0)
 		d->active--;
 	pthread_cond_signal(&D.cond);
@@ -862,26 +890,6 @@ load_spool(void)
 	    ", some unreadable (see above)" : "");
 }
 
-static int
-read_relay_password(void)
-{
-	FILE	*fp;
-	size_t	 len;
-
-	if (D.cfg->relayhost_password_file[0] == '\0')
-		return 0;
-	if ((fp = fopen(D.cfg->relayhost_password_file, "re")) == NULL) {
-		log_warn("deliver: %s", D.cfg->relayhost_password_file);
-		return -1;
-	}
-	if (fgets(D.relay_pass, sizeof(D.relay_pass), fp) == NULL)
-		D.relay_pass[0] = '\0';
-	fclose(fp);
-	len = strcspn(D.relay_pass, "\r\n");
-	D.relay_pass[len] = '\0';
-	return 0;
-}
-
 int
 deliver_start(const struct config *cfg, const char *datadir, int dirfd,
     deliver_inject_fn inject)
@@ -893,10 +901,11 @@ deliver_start(const struct config *cfg, const char *datadir, int dirfd,
 	D.dirfd = dirfd;
 	D.inject = inject;
 	TAILQ_INIT(&D.msgs);
-	if (control_dir(datadir, D.cmddir, sizeof(D.cmddir)) == -1)
+	if (control_dir(datadir, D.cmddir, sizeof(D.cmddir)) == -1 ||
+	    provider_load(datadir) == -1 || hold_load(datadir) == -1)
 		return -1;
 	(void)mkdir(D.cmddir, 0700);
-	if (read_relay_password() == -1)
+	if (mta_relay_password(cfg, D.relay_pass, sizeof(D.relay_pass)) == -1)
 		return -1;
 	if (pthread_create(&D.keeper, NULL, keeper_main, NULL) != 0)
 		return -1;

@@ -39,6 +39,7 @@ dest_get(const char *name, int local, int relay)
 	util_strlcpy(d->name, name, sizeof(d->name));
 	d->local = local;
 	d->relay = relay;
+	d->prov = -1;
 	LIST_INSERT_HEAD(&dests[h], d, entry);
 	return d;
 }

@@ -23,6 +23,8 @@ struct dest {
 	char		 name[256];	/* domain, "" local, "[relay]" */
 	int		 local, relay;
 	unsigned	 active;	/* jobs running */
+	int		 prov;		/* provider.h, once an MX told it;
+					   -1 before, and for local, relay */
 };
 
 /*

@@ -29,7 +29,7 @@ djob_result_all(struct djob *job, enum spool_rstate st, const char *status,
 	size_t	i, k;
 
 	for (i = 0; i < job->nmsg; i++)
-		for (k = 0; k < job->msg[i].n; k++)
+		for (k = 0; k < job->msg[i].n && !job->msg[i].skip; k++)
 			if (!only_unanswered || job->msg[i].res[k].state == 0)
 				djob_result(&job->msg[i], k, st, status, mta,
 				    reply);

@@ -34,6 +34,9 @@ struct djob_msg {
 	int			 maybe_done;	/* an earlier try may have
 						   delivered (local: look) */
 	int			 recorded;	/* djob_msg_return() done */
+	int64_t			 skip;		/* not tried (a hold, a cap):
+						   put back, due again at
+						   this time (seconds) */
 	struct dmsg		*owner;
 };
 
@@ -41,6 +44,7 @@ struct djob {
 	char		 dest[256];	/* domain, or "" for local */
 	int		 local;
 	int		 relay;
+	int		 provider;	/* provider.h; -1 not known */
 	size_t		 nmsg;
 	struct djob_msg	 msg[DJOB_MSG_MAX];
 	char		 last_err[SPOOL_REPLY_MAX + 1];	/* why the last host

@@ -29,12 +29,15 @@
 #include "lib/util.h"
 #include "queue/djob.h"
 #include "queue/mta.h"
+#include "queue/provider.h"
 #include "queue/resolve.h"
+#include "queue/shape.h"
 
 #define MTA_LINE_MAX	2048
 #define MTA_CHUNK	65536
 
-enum mta_try { MTA_DONE, MTA_NEXT, MTA_PLAIN };
+/* MTA_MORE: the same address again, on a new connection */
+enum mta_try { MTA_DONE, MTA_NEXT, MTA_PLAIN, MTA_MORE };
 enum mta_stage { MTA_STAGE_MAIL, MTA_STAGE_RCPT, MTA_STAGE_DATA };
 
 struct mta_conn {
@@ -45,6 +48,7 @@ struct mta_conn {
 	int			 pipelining, dsn, eightbit, smtputf8;
 	int			 starttls, auth_plain, auth_login;
 	uint64_t		 size_max;	/* 0: not announced */
+	struct shape_conn	 sh;		/* provider limits, holds */
 	char			 err[SPOOL_REPLY_MAX + 1];	/* last failure */
 };
 
@@ -52,6 +56,7 @@ static void	mta_resolved(struct mta_ctx *, struct djob *,
 		    struct resolve_result *);
 static enum mta_try mta_try(struct mta_ctx *, struct djob *,
 		    const struct resolve_host *, size_t, int);
+static enum mta_try mta_send(struct mta_conn *, struct djob *);
 static int	mta_greet(struct mta_conn *, int);
 static int	mta_ehlo(struct mta_conn *);
 static int	mta_auth(struct mta_conn *);
@@ -84,6 +89,25 @@ mta_init(struct mta_ctx *ctx, const struct config *cfg, char *err,
 		SSL_CTX_free(ctx->tls);
 		return -1;
 	}
+	return 0;
+}
+
+int
+mta_relay_password(const struct config *cfg, char *out, size_t outsz)
+{
+	FILE	*fp;
+
+	out[0] = '\0';
+	if (cfg->relayhost_password_file[0] == '\0')
+		return 0;
+	if ((fp = fopen(cfg->relayhost_password_file, "re")) == NULL) {
+		log_warn("deliver: %s", cfg->relayhost_password_file);
+		return -1;
+	}
+	if (fgets(out, (int)outsz, fp) == NULL)
+		out[0] = '\0';
+	fclose(fp);
+	out[strcspn(out, "\r\n")] = '\0';
 	return 0;
 }
 
@@ -154,12 +178,19 @@ mta_resolved(struct mta_ctx *ctx, struct djob *job, struct resolve_result *rr)
 	case RESOLVE_OK:
 		break;
 	}
+	/* Gmail: shape "based on the MX record domain" */
+	job->provider = job->relay || rr->nhost == 0 ? -1 :
+	    provider_find(rr->host[0].name);
 	for (h = 0; h < rr->nhost && !mta_complete(job); h++)
 		for (a = 0; a < rr->host[h].naddr && !mta_complete(job) &&
 		    !deliver_stopping(); a++) {
-			t = mta_try(ctx, job, &rr->host[h], a, 1);
-			if (t == MTA_PLAIN)
-				t = mta_try(ctx, job, &rr->host[h], a, 0);
+			do {
+				t = mta_try(ctx, job, &rr->host[h], a, 1);
+				if (t == MTA_PLAIN)
+					t = mta_try(ctx, job, &rr->host[h], a,
+					    0);
+			} while (t == MTA_MORE && !mta_complete(job) &&
+			    !deliver_stopping());
 			if (t == MTA_NEXT && job->last_err[0] != '\0') {
 				util_strlcpy(last, job->last_err,
 				    sizeof(last));
@@ -185,7 +216,7 @@ mta_complete(const struct djob *job)
 	size_t	i, k;
 
 	for (i = 0; i < job->nmsg; i++)
-		for (k = 0; k < job->msg[i].n; k++)
+		for (k = 0; k < job->msg[i].n && !job->msg[i].skip; k++)
 			if (job->msg[i].res[k].state == 0)
 				return 0;
 	return 1;
@@ -195,7 +226,9 @@ mta_complete(const struct djob *job)
  * One connection to one address.  MTA_DONE: every message got a verdict;
  * MTA_NEXT: try the next address (the reason is left in job->last_err);
  * MTA_PLAIN: TLS failed, opportunistic mode, try this address again
- * without it.
+ * without it; MTA_MORE: messages are left for a new connection to it.
+ * Messages the provider's limits or holds keep back are marked
+ * (shape.h) and count as done here.
  */
 static enum mta_try
 mta_try(struct mta_ctx *ctx, struct djob *job, const struct resolve_host *rh,
@@ -205,10 +238,14 @@ mta_try(struct mta_ctx *ctx, struct djob *job, const struct resolve_host *rh,
 	char		 addr[64];
 	enum mta_try	 rc = MTA_NEXT;
 	int		 g;
-	size_t		 i;
 
 	if ((cn = calloc(1, sizeof(*cn))) == NULL)
 		return MTA_NEXT;
+	cn->sh.prov = job->provider;
+	if (!shape_open(&cn->sh, job)) {
+		free(cn);	/* nothing may go now: put back, untried */
+		return MTA_DONE;
+	}
 	cn->ctx = ctx;
 	cn->host = rh->name;
 	util_addr_str((const struct sockaddr *)&rh->addr[a], addr,
@@ -220,29 +257,51 @@ mta_try(struct mta_ctx *ctx, struct djob *job, const struct resolve_host *rh,
 		mta_transport_err(cn, "connect");
 		goto done;
 	}
+	shape_local_addr(&cn->sh, cn->c.fd);
 	cn->c.timeout_ms = ctx->cfg->timeout_outbound_ms;
 	if ((g = mta_greet(cn, tls_ok)) != 0) {
 		rc = g == 2 ? MTA_PLAIN : MTA_NEXT;
 		goto done;
 	}
-	for (i = 0; i < job->nmsg; i++) {
-		if (job->msg[i].answered)
-			continue;
-		if (deliver_stopping())
-			break;	/* SIGTERM: the rest waits for the restart */
-		if (mta_message(cn, &job->msg[i]) == -1)
-			goto done;
-	}
-	rc = MTA_DONE;
+	if ((rc = mta_send(cn, job)) == MTA_NEXT)
+		goto done;
 	(void)sc_command(&cn->c, "QUIT", &(struct reply){ 0 });
 done:
 	sc_close(&cn->c);
-	if (rc != MTA_DONE) {
+	shape_close(&cn->sh);
+	if (rc == MTA_NEXT || rc == MTA_PLAIN) {
 		util_strlcpy(job->last_err, cn->err, sizeof(job->last_err));
 		util_strlcpy(job->last_mta, cn->mta, sizeof(job->last_mta));
 	}
 	free(cn);
 	return rc;
+}
+
+/*
+ * The job's messages over one connection, at most the provider's number
+ * per connection (then MTA_MORE: a new one).  A peer that closes after
+ * some messages without an error (Yahoo, after its count) is connected
+ * to again for the rest; what it answered is not sent again.
+ */
+static enum mta_try
+mta_send(struct mta_conn *cn, struct djob *job)
+{
+	size_t	i;
+
+	for (i = 0; i < job->nmsg; i++) {
+		if (job->msg[i].answered)
+			continue;
+		if (deliver_stopping())
+			break;	/* SIGTERM: the rest waits for the restart */
+		if (shape_full(&cn->sh))
+			return MTA_MORE;
+		if (!shape_msg(&cn->sh, &job->msg[i]))
+			continue;
+		if (mta_message(cn, &job->msg[i]) == -1)
+			return !job->msg[i].answered && cn->sh.sent > 1 ?
+			    MTA_MORE : MTA_NEXT;
+	}
+	return MTA_DONE;
 }
 
 static void
@@ -284,6 +343,7 @@ mta_greet(struct mta_conn *cn, int tls_ok)
 	}
 	if (r.code != 220) {
 		mta_reply_text(cn->err, sizeof(cn->err), &r);
+		shape_reply(&cn->sh, NULL, r.code, r.enhanced, r.text);
 		return 1;
 	}
 	if (mta_ehlo(cn) == -1)
@@ -481,6 +541,7 @@ mta_outcome(struct djob_msg *m, size_t k, const struct reply *r,
 	enum spool_rstate	 s;
 
 	mta_reply_text(text, sizeof(text), r);
+	shape_reply(&cn->sh, m, r->code, r->enhanced, r->text);
 	if (r->code >= 200 && r->code < 300)
 		s = SPOOL_R_DONE;
 	else if (r->code >= 500 && !(stage == MTA_STAGE_RCPT &&

@@ -33,6 +33,10 @@ struct mta_ctx {
 int	mta_init(struct mta_ctx *, const struct config *, char *err,
 	    size_t errsz);
 void	mta_free(struct mta_ctx *);
+/* The first line of relayhost_password_file into out ("" without the
+   key); 0, or -1 (logged) when the file cannot be read.  Read once, by
+   deliver_start(); the workers get a copy in their mta_ctx. */
+int	mta_relay_password(const struct config *, char *out, size_t outsz);
 void	mta_run(struct mta_ctx *, struct djob *);
 
 #endif

@@ -298,10 +298,13 @@ class Zone:
     time .addr is read (the server's config needs it), so a test can set
     up its records before starting postern.
         z = Zone(); z.mx("d.test", "mx.d.test", 10); z.a("mx.d.test", ip)
-        ... dns_server = z.addr ...; z.stop()"""
+        ... dns_server = z.addr ...; z.stop()
+    zones: the zones answered locally, e.g. ("test", "google.com") to
+    give a test domain an MX under a provider's real suffix."""
 
-    def __init__(self):
+    def __init__(self, zones=("test",)):
         self.records = []
+        self.zones = list(zones)
         self.server = None
 
     def mx(self, domain, target, pref):
@@ -326,7 +329,7 @@ class Zone:
     @property
     def addr(self):
         if self.server is None:
-            self.server = DnsServer(self.records).start()
+            self.server = DnsServer(self.records, self.zones).start()
         return self.server.addr
 
     def stop(self):

@@ -1,0 +1,379 @@
+/*
+ * hold: see hold.h.  A fixed table; a hold is found by (provider, kind,
+ * value), a connection's slots by id, so a hold lifted while carried is
+ * simply not found again at release.
+ */
+#include <ctype.h>
+#include <inttypes.h>
+#include <limits.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "lib/buf.h"
+#include "lib/log.h"
+#include "lib/util.h"
+#include "queue/hold.h"
+#include "queue/provider.h"
+#include "queue/spool.h"
+
+static struct {
+	pthread_mutex_t	 lock;
+	struct hold	 h[HOLD_MAX];
+	size_t		 n;
+	unsigned	 next_id;
+	char		 path[PATH_MAX];
+} H = { .lock = PTHREAD_MUTEX_INITIALIZER, .next_id = 1 };
+
+static const char *const kinds[] = { "ip", "dkim", "spf" };
+
+static void	hold_save(void);
+static int	hold_set(int, enum hold_kind, const char *,
+		    const struct provider_rule *, const char *, int64_t);
+static int	hold_parse(char *, struct hold *);
+static int	slot_ok(struct hold *, const struct hold_ticket *, int64_t);
+
+const char *
+hold_kind_name(enum hold_kind k)
+{
+	return kinds[k];
+}
+
+int
+hold_allowed(const struct hold *h, int64_t now)
+{
+	int64_t	a;
+
+	if (now < h->until)
+		return 0;
+	a = (int64_t)h->start + (now - h->until) / (h->step > 0 ? h->step : 1);
+	return a >= (int64_t)h->end ? -1 : (int)a;
+}
+
+/* One line: PROVIDER KIND VALUE SINCE UNTIL START STEP END WHY... */
+static int
+hold_parse(char *line, struct hold *h)
+{
+	char		 prov[32], kind[8], value[256];
+	long long	 since, until, step;
+	unsigned	 start, end;
+	int		 off = 0;
+	size_t		 k;
+
+	memset(h, 0, sizeof(*h));
+	line[strcspn(line, "\r\n")] = '\0';
+	if (sscanf(line, "%31s %7s %255s %lld %lld %u %lld %u %n", prov, kind,
+	    value, &since, &until, &start, &step, &end, &off) != 8 ||
+	    off == 0)
+		return -1;
+	for (k = 0; k < 3 && strcmp(kinds[k], kind) != 0; k++)
+		;
+	if (k == 3)
+		return -1;
+	util_strlcpy(h->provider, prov, sizeof(h->provider));
+	h->kind = (enum hold_kind)k;
+	util_strlcpy(h->value, value, sizeof(h->value));
+	h->since = since;
+	h->until = until;
+	h->start = start;
+	h->step = step;
+	h->end = end;
+	util_strlcpy(h->why, line + off, sizeof(h->why));
+	return 0;
+}
+
+int
+hold_any(void)
+{
+	return __atomic_load_n(&H.n, __ATOMIC_RELAXED) != 0;
+}
+
+int
+hold_read(const char *datadir, struct hold *out, size_t max, size_t *n)
+{
+	char	 path[PATH_MAX], line[1024];
+	FILE	*fp;
+
+	*n = 0;
+	if (util_snprintf(path, sizeof(path), "%s/%s", datadir,
+	    HOLD_FILE) == -1)
+		return -1;
+	if ((fp = fopen(path, "re")) == NULL)
+		return 0;	/* no holds */
+	while (*n < max && fgets(line, sizeof(line), fp) != NULL)
+		if (line[0] != '#' && hold_parse(line, &out[*n]) == 0)
+			(*n)++;
+	fclose(fp);
+	return 0;
+}
+
+int
+hold_load(const char *datadir)
+{
+	size_t	i;
+
+	if (util_snprintf(H.path, sizeof(H.path), "%s/%s", datadir,
+	    HOLD_FILE) == -1)
+		return -1;
+	pthread_mutex_lock(&H.lock);
+	(void)hold_read(datadir, H.h, HOLD_MAX, &H.n);
+	for (i = 0; i < H.n; i++) {
+		H.h[i].id = H.next_id++;
+		log_info("deliver: hold %s %s=%s kept from before the start",
+		    H.h[i].provider, kinds[H.h[i].kind], H.h[i].value);
+	}
+	pthread_mutex_unlock(&H.lock);
+	return 0;
+}
+
+/* The whole table, atomically.  Locked. */
+static void
+hold_save(void)
+{
+	struct buf	b;
+	size_t		i;
+
+	if (H.path[0] == '\0')
+		return;
+	buf_init(&b, 1024 * 1024);
+	buf_appends(&b, "# postern holds: PROVIDER KIND VALUE SINCE UNTIL "
+	    "START STEP END REPLY\n");
+	for (i = 0; i < H.n; i++)
+		buf_appendf(&b, "%s %s %s %" PRId64 " %" PRId64 " %u %" PRId64
+		    " %u %s\n", H.h[i].provider, kinds[H.h[i].kind],
+		    H.h[i].value, H.h[i].since, H.h[i].until, H.h[i].start,
+		    H.h[i].step, H.h[i].end, H.h[i].why);
+	if (util_write_file_atomic(H.path, b.data, b.len, 0600) == -1)
+		log_warn("deliver: write %s (the holds stay in memory)",
+		    H.path);
+	buf_free(&b);
+}
+
+/* Is this hold's slot open to the ticket?  Lifts it when over.  Locked. */
+static int
+slot_ok(struct hold *h, const struct hold_ticket *t, int64_t now)
+{
+	size_t	k;
+	int	a = hold_allowed(h, now);
+
+	if (a > 0 && (unsigned)a != h->shown) {
+		h->shown = (unsigned)a;
+		log_info("deliver: hold %s %s=%s: %d connection%s now",
+		    h->provider, kinds[h->kind], h->value, a, a > 1 ? "s" : "");
+	}
+	if (a <= 0)
+		return a;	/* over, or paused: even for a holder */
+	for (k = 0; t != NULL && k < t->n; k++)
+		if (t->id[k] == h->id)
+			return 1;
+	return h->active < (unsigned)a;
+}
+
+static int
+hold_applies(const struct hold *h, const char *prov, const char *dkim,
+    const char *spf)
+{
+	if (strcmp(h->provider, prov) != 0)
+		return 0;
+	return h->kind == HOLD_IP ||
+	    (h->kind == HOLD_DKIM && strcasecmp(h->value, dkim) == 0) ||
+	    (h->kind == HOLD_SPF && strcasecmp(h->value, spf) == 0);
+}
+
+int
+hold_admit(int p, const char *dkim, const char *spf, int64_t now,
+    struct hold_ticket *t)
+{
+	const struct provider	*pv = provider_get(p);
+	size_t			 i, k;
+	int			 ok = 1, lifted = 0, r;
+
+	if (pv == NULL)
+		return 1;
+	pthread_mutex_lock(&H.lock);
+	for (i = 0; i < H.n; i++) {
+		if (!hold_applies(&H.h[i], pv->name, dkim, spf))
+			continue;
+		if ((r = slot_ok(&H.h[i], t, now)) == -1) {
+			log_info("deliver: hold %s %s=%s lifted", pv->name,
+			    kinds[H.h[i].kind], H.h[i].value);
+			H.h[i--] = H.h[--H.n];
+			lifted = 1;
+		} else if (r == 0)
+			ok = 0;
+	}
+	for (i = 0; ok && t != NULL && i < H.n; i++) {
+		if (!hold_applies(&H.h[i], pv->name, dkim, spf))
+			continue;
+		for (k = 0; k < t->n && t->id[k] != H.h[i].id; k++)
+			;
+		if (k == t->n && t->n < HOLD_TICKET_MAX) {
+			t->id[t->n++] = H.h[i].id;
+			H.h[i].active++;
+		}
+	}
+	if (lifted)
+		hold_save();
+	pthread_mutex_unlock(&H.lock);
+	return ok;
+}
+
+void
+hold_release(struct hold_ticket *t)
+{
+	size_t	i, k;
+
+	pthread_mutex_lock(&H.lock);
+	for (k = 0; k < t->n; k++)
+		for (i = 0; i < H.n; i++)
+			if (H.h[i].id == t->id[k] && H.h[i].active > 0)
+				H.h[i].active--;
+	pthread_mutex_unlock(&H.lock);
+	t->n = 0;
+}
+
+/* Create or restart the hold (p, kind, value); 1 if it changed.
+   Locked. */
+static int
+hold_set(int p, enum hold_kind kind, const char *value,
+    const struct provider_rule *r, const char *why, int64_t now)
+{
+	const struct provider	*pv = provider_get(p);
+	struct hold		*h = NULL;
+	char			 until[64];
+	size_t			 i;
+
+	for (i = 0; i < H.n && h == NULL; i++)
+		if (strcmp(H.h[i].provider, pv->name) == 0 &&
+		    H.h[i].kind == kind && strcasecmp(H.h[i].value, value) == 0)
+			h = &H.h[i];
+	if (h == NULL) {
+		if (H.n == HOLD_MAX) {
+			log_warnx("deliver: too many holds; %s %s=%s not held",
+			    pv->name, kinds[kind], value);
+			return 0;
+		}
+		h = &H.h[H.n++];
+		memset(h, 0, sizeof(*h));
+		h->id = H.next_id++;
+		util_strlcpy(h->provider, pv->name, sizeof(h->provider));
+		h->kind = kind;
+		util_strlcpy(h->value, value, sizeof(h->value));
+		util_lower(h->value);
+	} else if (h->since == now && h->until == now + r->pause)
+		return 0;	/* the same reply again, as for each RCPT */
+	h->since = now;
+	h->until = now + r->pause;
+	h->start = r->start;
+	h->step = r->step;
+	h->end = pv->max_conn > r->start ? pv->max_conn : r->start + 1;
+	h->shown = 0;
+	spool_printable(h->why, sizeof(h->why), why, strlen(why));
+	util_time_utc(h->until, until, sizeof(until));
+	log_info("deliver: hold %s %s=%s until %s, then %u connection%s, one "
+	    "more every %" PRId64 "s up to %u (%s)", pv->name, kinds[kind],
+	    h->value, until, h->start, h->start == 1 ? "" : "s", h->step,
+	    h->end, h->why);
+	return 1;
+}
+
+/* The word after "name" in text (a domain), or "" if none. */
+static void
+named(const char *text, const char *name, char *out, size_t outsz)
+{
+	const char	*p = strcasestr(text, name);
+	size_t		 n = 0;
+
+	out[0] = '\0';
+	if (p == NULL)
+		return;
+	for (p += strlen(name); *p == ' ' || *p == '['; p++)
+		;
+	while ((isalnum((unsigned char)p[n]) || p[n] == '.' || p[n] == '-') &&
+	    n + 1 < outsz)
+		n++;
+	while (n > 0 && p[n - 1] == '.')
+		n--;
+	memcpy(out, p, n);
+	out[n] = '\0';
+}
+
+void
+hold_observe(int p, int code, const char *enhanced, const char *text,
+    const char *ip, const char *dkim, const char *spf, int64_t now)
+{
+	const struct provider_rule	*r;
+	char				 why[600], d[256], s[256];
+	int				 by_ip, changed = 0;
+
+	if ((r = provider_rule_match(p, code, enhanced, text)) == NULL ||
+	    r->off)
+		return;
+	(void)util_snprintf(why, sizeof(why), "%d %s %s", code, enhanced,
+	    text);
+	d[0] = s[0] = '\0';
+	by_ip = r->scope == RULE_SCOPE_IP;
+	if (r->scope == RULE_SCOPE_TEXT) {
+		if (strcasestr(text, "DKIM domain") != NULL) {
+			named(text, "DKIM domain", d, sizeof(d));
+			util_strlcpy(d, d[0] ? d : dkim, sizeof(d));
+		}
+		if (strcasestr(text, "SPF domain") != NULL) {
+			named(text, "SPF domain", s, sizeof(s));
+			util_strlcpy(s, s[0] ? s : spf, sizeof(s));
+		}
+		by_ip = strcasestr(text, "your IP") != NULL ||
+		    strcasestr(text, "IP address") != NULL ||
+		    strcasestr(text, "IP netblock") != NULL;
+		if (!by_ip && d[0] == '\0' && s[0] == '\0') {
+			/* Google: "assume that all three are affected" */
+			by_ip = 1;
+			util_strlcpy(d, dkim, sizeof(d));
+			util_strlcpy(s, spf, sizeof(s));
+		}
+	}
+	pthread_mutex_lock(&H.lock);
+	if (by_ip)
+		changed |= hold_set(p, HOLD_IP, ip[0] ? ip : "*", r, why, now);
+	if (d[0])
+		changed |= hold_set(p, HOLD_DKIM, d, r, why, now);
+	if (s[0])
+		changed |= hold_set(p, HOLD_SPF, s, r, why, now);
+	if (changed)
+		hold_save();
+	pthread_mutex_unlock(&H.lock);
+}
+
+void
+hold_msg_spf(const char *sender, char *out, size_t outsz)
+{
+	const char	*at = strrchr(sender, '@');
+
+	util_strlcpy(out, at ? at + 1 : "", outsz);
+	util_lower(out);
+}
+
+void
+hold_msg_dkim(const char *sig, size_t siglen, const char *sender, char *out,
+    size_t outsz)
+{
+	const char	*p, *end = sig + siglen;
+	size_t		 n;
+
+	for (p = sig; sig != NULL && p + 2 < end; p++) {
+		if (p[0] != 'd' || p[1] != '=' || (p > sig &&
+		    p[-1] != ';' && p[-1] != ' ' && p[-1] != '\t'))
+			continue;
+		p += 2;
+		for (n = 0; p + n < end && n + 1 < outsz && p[n] != ';' &&
+		    p[n] != ' ' && p[n] != '\r' && p[n] != '\n'; n++)
+			;
+		memcpy(out, p, n);
+		out[n] = '\0';
+		util_lower(out);
+		return;
+	}
+	hold_msg_spf(sender, out, outsz);
+}
