@@ -42,6 +42,7 @@
 #include "queue/control.h"
 #include "queue/deliver.h"
 #include "queue/dest.h"
+#include "queue/tstore.h"
 #include "queue/djob.h"
 #include "queue/finish.h"
 #include "queue/hold.h"
@@ -86,9 +87,7 @@ static struct {
 	.cond = PTHREAD_COND_INITIALIZER,
 };
 
-static __thread struct store *tl_store;
 
-static struct store *deliver_store(void);
 static struct dmsg *dmsg_alloc(size_t);
 static struct dmsg *dmsg_new(struct spool_msg *, int);
 static void	dmsg_free(struct dmsg *);
@@ -113,16 +112,6 @@ now_s(void)
 	return (int64_t)(util_now_ms() / 1000);
 }
 
-static struct store *
-deliver_store(void)
-{
-	char	err[256];
-
-	if (tl_store == NULL &&
-	    (tl_store = store_open(D.datadir, 0, err, sizeof(err))) == NULL)
-		log_warnx("deliver: store: %s", err);
-	return tl_store;
-}
 
 /* --- messages ----------------------------------------------------------- */
 
@@ -174,7 +163,7 @@ dmsg_new(struct spool_msg *sm, int recovered)
 			kind[i] = kind[i - 1];
 			continue;
 		}
-		dest_key(D.cfg, deliver_store(), sm->env.rcpt[i].addr,
+		dest_key(D.cfg, tstore_get(), sm->env.rcpt[i].addr,
 		    names[i], sizeof(names[i]), &local, &relay);
 		kind[i] = local | relay << 1;
 	}
@@ -414,7 +403,7 @@ job_run(struct mta_ctx *ctx, struct djob *job)
 	}
 	job_open(job);
 	if (job->local)
-		local_run(job, deliver_store(), D.datadir);
+		local_run(job, tstore_get(), D.datadir);
 	else {
 		for (i = 0; i < job->nmsg; i++)
 			if (job->msg[i].fd != -1)
@@ -448,7 +437,7 @@ job_dkim(struct djob_msg *jm)
 	if (done)
 		return;
 	buf_init(&sig, 64 * 1024);
-	if (sign_message(deliver_store(), jm->id, jm->env->sender, jm->fd,
+	if (sign_message(tstore_get(), jm->id, jm->env->sender, jm->fd,
 	    jm->content_len, now_s(), &sig) == -1) {
 		buf_free(&sig);
 		return;
@@ -661,7 +650,7 @@ finish(struct dmsg *m)
 	int	ok = 1;
 
 	if (m->finishing == 1 && !m->suppressed) {
-		finish_suppress(deliver_store(), &m->sm, m->local, now_s());
+		finish_suppress(tstore_get(), &m->sm, m->local, now_s());
 		m->suppressed = 1;
 	}
 	if (m->finishing == 1 && !m->sm.bounced &&
@@ -731,8 +720,7 @@ worker_main(void *arg)
 	}
 	pthread_mutex_unlock(&D.lock);
 	mta_free(&ctx);
-	if (tl_store != NULL)
-		store_close(tl_store);
+	tstore_close();
 	return NULL;
 }
 
@@ -849,8 +837,7 @@ keeper_main(void *arg)
 		if (stop)
 			break;
 	}
-	if (tl_store != NULL)
-		store_close(tl_store);
+	tstore_close();
 	return NULL;
 }
 
@@ -898,6 +885,7 @@ deliver_start(const struct config *cfg, const char *datadir, int dirfd,
 
 	D.cfg = cfg;
 	D.datadir = datadir;
+	tstore_init(datadir);
 	D.dirfd = dirfd;
 	D.inject = inject;
 	TAILQ_INIT(&D.msgs);
@@ -935,9 +923,7 @@ deliver_start(const struct config *cfg, const char *datadir, int dirfd,
 void
 deliver_thread_done(void)
 {
-	if (tl_store != NULL)
-		store_close(tl_store);
-	tl_store = NULL;
+	tstore_close();
 }
 
 int

@@ -165,3 +165,23 @@ health_pause(struct store *st, const char *user, int64_t now,
 		    "of its %u mailboxes are paused", user, p.domain_until,
 		    p.dom_paused, p.dom_total);
 }
+
+void
+health_signal(struct store *st, const char *user, int64_t now,
+    const char *why)
+{
+	struct store_warmup_status	w;
+
+	if (st == NULL || user == NULL || user[0] == '\0' ||
+	    store_warmup_status(st, user, now, H.warmup_target, &w) !=
+	    STORE_OK || !w.on || w.frozen)
+		return;
+	if (store_warmup_freeze(st, user, now, WARMUP_FREEZE_DAYS * 86400,
+	    H.warmup_target, &w) != STORE_OK) {
+		log_warnx("health: %s: warm-up freeze: %s", user,
+		    store_errmsg(st));
+		return;
+	}
+	log_info("health: %s: warm-up frozen for %d days at %u a day: %.200s",
+	    user, WARMUP_FREEZE_DAYS, w.allowance, why);
+}

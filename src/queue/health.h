@@ -30,5 +30,13 @@ void	health_configure(const struct config *);
    locally). */
 void	health_record(struct store *, const struct spool_msg *sm,
 	    const uint8_t *local);
+/*
+ * A receiver throttled or refused user's mail for reputation (a hold
+ * rule matched, hold.c; why: the reply): the mailbox's warm-up ramp
+ * freezes.  Once: more such replies while it is frozen do not step it
+ * down again, or one burst of 421s would take it to its floor.
+ */
+void	health_signal(struct store *, const char *user, int64_t now,
+	    const char *why);
 
 #endif

@@ -300,7 +300,7 @@ named(const char *text, const char *name, char *out, size_t outsz)
 	out[n] = '\0';
 }
 
-void
+int
 hold_observe(int p, int code, const char *enhanced, const char *text,
     const char *ip, const char *dkim, const char *spf, int64_t now)
 {
@@ -310,7 +310,7 @@ hold_observe(int p, int code, const char *enhanced, const char *text,
 
 	if ((r = provider_rule_match(p, code, enhanced, text)) == NULL ||
 	    r->off)
-		return;
+		return 0;
 	(void)util_snprintf(why, sizeof(why), "%d %s %s", code, enhanced,
 	    text);
 	d[0] = s[0] = '\0';
@@ -344,6 +344,7 @@ hold_observe(int p, int code, const char *enhanced, const char *text,
 	if (changed)
 		hold_save();
 	pthread_mutex_unlock(&H.lock);
+	return 1;
 }
 
 void

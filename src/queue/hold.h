@@ -70,8 +70,9 @@ int	hold_admit(int p, const char *dkim, const char *spf, int64_t now,
 	    struct hold_ticket *);
 void	hold_release(struct hold_ticket *);
 /* A reply from provider p to a message (dkim, spf; "" if none), sent
-   from local address ip: apply the first matching rule. */
-void	hold_observe(int p, int code, const char *enhanced, const char *text,
+   from local address ip: apply the first matching rule.  1 if one did
+   (the reply is a throttling or reputation signal), else 0. */
+int	hold_observe(int p, int code, const char *enhanced, const char *text,
 	    const char *ip, const char *dkim, const char *spf, int64_t now);
 /* A message's DKIM domain: d= of its first signature (sig), else the
    sender's domain. */

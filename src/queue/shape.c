@@ -12,8 +12,10 @@
 #include "lib/clock.h"
 #include "lib/util.h"
 #include "queue/djob.h"
+#include "queue/health.h"
 #include "queue/provider.h"
 #include "queue/shape.h"
+#include "queue/tstore.h"
 
 static void	scopes(const struct djob_msg *, char *, char *, size_t);
 static void	mark(struct djob_msg *);
@@ -127,14 +129,19 @@ void
 shape_reply(struct shape_conn *sc, const struct djob_msg *jm, int code,
     const char *enhanced, const char *text)
 {
-	char	dkim[256] = "", spf[256] = "";
+	char	dkim[256] = "", spf[256] = "", why[600];
+	int64_t	now = clock_now();
 
 	if (sc->prov < 0 || code < 400)
 		return;
 	if (jm != NULL)
 		scopes(jm, dkim, spf, sizeof(dkim));
-	hold_observe(sc->prov, code, enhanced, text, sc->ip, dkim, spf,
-	    clock_now());
+	if (hold_observe(sc->prov, code, enhanced, text, sc->ip, dkim, spf,
+	    now) && jm != NULL) {
+		(void)util_snprintf(why, sizeof(why), "%d %s %s", code,
+		    enhanced, text);
+		health_signal(tstore_get(), jm->env->auth_user, now, why);
+	}
 }
 
 void

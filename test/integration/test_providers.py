@@ -298,3 +298,39 @@ def test_bad_providers_conf_fails_the_start(dns, mkserver):
                    wait=False)
     assert srv.proc.wait(timeout=15) != 0
     assert "providers.conf line 1: provider google: bad" in srv.log()
+
+
+def warmup_of(srv, addr):
+    env = dict(os.environ, POSTERN_TEST_CLOCK=srv.clock.path)
+    import subprocess
+    from conftest import BIN
+    r = subprocess.run([BIN, "-d", srv.dir, "mailbox", "show", addr,
+                        "--json"], capture_output=True, text=True, env=env,
+                       check=True)
+    return json.loads(r.stdout)["warmup"]
+
+
+def test_gmail_421_freezes_the_senders_ramp_once(dns, mkserver):
+    """A 4.7.28 for a mailbox's mail freezes its warm-up ramp (issue 24:
+    adverse signals freeze it and step it down by a quarter); the 421
+    that meets the next try while it is frozen does not step it down
+    again."""
+    doms = google_domains(dns, 1)
+    with Sink("127.0.0.2", sink_port(), script=[DKIM_421, DKIM_421]):
+        srv = mkserver(dns, senders=("alice@a.test", "bob@b.test"))
+        run("-d", srv.dir, "mailbox", "set", "alice@a.test", "warmup", "on")
+        assert warmup_of(srv, "alice@a.test")["allowance"] == 5
+        submit_many(srv, "alice@a.test", ["first@" + doms[0]])
+        srv.wait_log("alice@a.test: warm-up frozen for 3 days at 3 a day")
+        w = warmup_of(srv, "alice@a.test")
+        assert (w["allowance"], w["step_downs"]) == (3, 1)
+        assert w["frozen_until"] > 0
+        # after the hold, the retry meets the second 421: no second step
+        srv.clock.set(600 + 1)
+        wait_for(lambda: srv.log().count("hold google dkim=a.test until")
+                 == 2, 20, "the second 421")
+        w = warmup_of(srv, "alice@a.test")
+        assert (w["allowance"], w["step_downs"]) == (3, 1)
+        assert srv.log().count("warm-up frozen") == 1
+        # bob has no ramp: his mail is held the same, nothing to freeze
+        assert "bob@b.test: warm-up" not in srv.log()
