@@ -42,6 +42,8 @@ struct dsn_parts {
 	struct buf	 status;	/* part 2 body */
 	struct buf	 orig;		/* part 3 body */
 	int		 full;		/* part 3 is message/rfc822 */
+	int		 global;	/* RFC 6533: a non-ASCII address,
+					   diagnostic or original header */
 	char		 boundary[64];
 };
 
@@ -148,8 +150,10 @@ static int	dsn_text(struct buf *, const struct dsn_info *,
 static int	dsn_text_rcpt(struct buf *, const struct dsn_rcpt *);
 static int	dsn_text_what(struct buf *, const struct dsn_rcpt *);
 static int	dsn_status(struct buf *, const struct dsn_info *,
-		    const struct dsn_rcpt *, size_t);
-static int	dsn_status_rcpt(struct buf *, const struct dsn_rcpt *);
+		    const struct dsn_rcpt *, size_t, int);
+static int	dsn_status_rcpt(struct buf *, const struct dsn_rcpt *, int);
+static int	dsn_global(const struct dsn_info *, const struct dsn_rcpt *,
+		    size_t);
 static int	dsn_orcpt(struct buf *, const char *);
 static int	dsn_diagnostic(struct buf *, const char *);
 static size_t	dsn_header_len(const char *, size_t, size_t *);
@@ -485,7 +489,7 @@ dsn_text_what(struct buf *b, const struct dsn_rcpt *r)
 
 static int
 dsn_status(struct buf *b, const struct dsn_info *info,
-    const struct dsn_rcpt *r, size_t n)
+    const struct dsn_rcpt *r, size_t n, int global)
 {
 	char	text[DSN_XTEXT_MAX], date[64];
 	size_t	i;
@@ -505,18 +509,24 @@ dsn_status(struct buf *b, const struct dsn_info *info,
 		return -1;
 	for (i = 0; i < n; i++)
 		if (buf_appends(b, "\r\n") == -1 ||
-		    dsn_status_rcpt(b, &r[i]) == -1)
+		    dsn_status_rcpt(b, &r[i], global) == -1)
 			return -1;
 	return 0;
 }
 
+/*
+ * A recipient's fields.  In a global report (RFC 6533 §3) an address
+ * with non-ASCII characters is of type utf-8 and written as it is.
+ */
 static int
-dsn_status_rcpt(struct buf *b, const struct dsn_rcpt *r)
+dsn_status_rcpt(struct buf *b, const struct dsn_rcpt *r, int global)
 {
-	char	date[64];
+	char		 date[64];
+	const char	*type = global && dsn_has_8bit(r->rcpt,
+	    strlen(r->rcpt)) ? "utf-8" : "rfc822";
 
 	if ((r->orcpt != NULL && dsn_orcpt(b, r->orcpt) == -1) ||
-	    dsn_field(b, "Final-Recipient", "rfc822; %s", r->rcpt) == -1 ||
+	    dsn_field(b, "Final-Recipient", "%s; %s", type, r->rcpt) == -1 ||
 	    dsn_field(b, "Action", "%s", dsn_actions[r->action].name) == -1 ||
 	    dsn_field(b, "Status", "%s", r->status) == -1)
 		return -1;
@@ -747,11 +757,13 @@ dsn_assemble(struct buf *out, const struct dsn_info *info,
 	if (dsn_header(out, info, r, n, now, pt) == -1 ||
 	    dsn_part(out, pt->boundary, charset, "Notification",
 	    &pt->text) == -1 ||
-	    dsn_part(out, pt->boundary, "message/delivery-status",
+	    dsn_part(out, pt->boundary, pt->global ?
+	    "message/global-delivery-status" : "message/delivery-status",
 	    "Delivery report", &pt->status) == -1 ||
-	    dsn_part(out, pt->boundary, pt->full ? "message/rfc822" :
-	    "text/rfc822-headers", pt->full ? "Original message" :
-	    "Original message header", &pt->orig) == -1)
+	    dsn_part(out, pt->boundary, pt->full ? (pt->global ?
+	    "message/global" : "message/rfc822") : pt->global ?
+	    "message/global-headers" : "text/rfc822-headers", pt->full ?
+	    "Original message" : "Original message header", &pt->orig) == -1)
 		return -1;
 	return buf_appendf(out, "--%s--\r\n", pt->boundary);
 }
@@ -771,8 +783,9 @@ dsn_build(const struct dsn_info *info, const struct dsn_rcpt *r, size_t n,
 	buf_init(&pt.text, out->max);
 	buf_init(&pt.status, out->max);
 	buf_init(&pt.orig, out->max);
+	pt.global = dsn_global(info, r, n);
 	if (dsn_text(&pt.text, info, r, n) == 0 &&
-	    dsn_status(&pt.status, info, r, n) == 0 &&
+	    dsn_status(&pt.status, info, r, n, pt.global) == 0 &&
 	    dsn_original(&pt, info) == 0 && dsn_boundary(&pt) == 0 &&
 	    dsn_assemble(out, info, r, n, now, &pt) == 0)
 		rc = 0;
@@ -784,6 +797,34 @@ dsn_build(const struct dsn_info *info, const struct dsn_rcpt *r, size_t n,
 	buf_free(&pt.status);
 	buf_free(&pt.orig);
 	return rc;
+}
+
+/*
+ * RFC 6533: a report about internationalized mail is a global one
+ * (message/global-delivery-status, the original as message/global or
+ * message/global-headers) when the sender, a recipient, a diagnostic or
+ * the original's header holds non-ASCII characters.
+ */
+static int
+dsn_global(const struct dsn_info *info, const struct dsn_rcpt *r, size_t n)
+{
+	const char	*hdr_end;
+	size_t		 i, hlen;
+
+	if (dsn_has_8bit(info->original_sender,
+	    strlen(info->original_sender)))
+		return 1;
+	for (i = 0; i < n; i++)
+		if (dsn_has_8bit(r[i].rcpt, strlen(r[i].rcpt)) ||
+		    (r[i].diagnostic != NULL && dsn_has_8bit(r[i].diagnostic,
+		    strlen(r[i].diagnostic))))
+			return 1;
+	if (info->original == NULL)
+		return 0;
+	hdr_end = memmem(info->original, info->original_len, "\r\n\r\n", 4);
+	hlen = hdr_end ? (size_t)(hdr_end - info->original) :
+	    info->original_len;
+	return dsn_has_8bit(info->original, hlen);
 }
 
 /* xtext, RFC 3461 §4. */

@@ -526,6 +526,50 @@ test_8bit(void **state)
 	buf_free(&b);
 }
 
+/* RFC 6533: non-ASCII addresses make a global report; ASCII ones not. */
+static void
+test_global(void **state)
+{
+	static const char	 orig[] = "Subject: hi\r\n\r\nbody\r\n";
+	struct dsn_info		 info;
+	struct dsn_rcpt		 r;
+	struct buf		 b;
+	struct msg		 g;
+
+	(void)state;
+	fill_info(&info, orig, 0);
+	memset(&r, 0, sizeof(r));
+	r.rcpt = "bob@example.org";
+	r.action = DSN_DELAYED;
+	r.status = "4.4.1";
+	r.will_retry_until = NOW + 86400;
+	buf_init(&b, 1 << 20);
+	assert_int_equal(dsn_build(&info, &r, 1, NOW, &b), 0);
+	parse(b.data, b.len, &g);
+	assert_non_null(memmem(g.part[1].hdr, g.part[1].hlen,
+	    "message/delivery-status", 23));
+	assert_non_null(memmem(g.part[2].hdr, g.part[2].hlen,
+	    "text/rfc822-headers", 19));
+	assert_non_null(strstr(g.status, "Final-Recipient: rfc822; "
+	    "bob@example.org"));
+	assert_non_null(strstr(g.status, "Action: delayed"));
+	assert_non_null(strstr(g.status, "Will-Retry-Until: "));
+	msg_free(&g);
+	buf_reset(&b);
+	info.original_sender = "\xc3\xa9lise@exemple.fr";
+	r.rcpt = "jos\xc3\xa9@example.org";
+	assert_int_equal(dsn_build(&info, &r, 1, NOW, &b), 0);
+	parse(b.data, b.len, &g);
+	assert_non_null(memmem(g.part[1].hdr, g.part[1].hlen,
+	    "message/global-delivery-status", 30));
+	assert_non_null(memmem(g.part[2].hdr, g.part[2].hlen,
+	    "message/global-headers", 22));
+	assert_non_null(strstr(g.status, "Final-Recipient: utf-8; "
+	    "jos\xc3\xa9@example.org"));
+	msg_free(&g);
+	buf_free(&b);
+}
+
 /* Boundary collisions, forced through the random seam. */
 
 static unsigned char	fixed_byte;
@@ -850,6 +894,7 @@ main(void)
 		cmocka_unit_test(test_injection),
 		cmocka_unit_test(test_folding),
 		cmocka_unit_test(test_8bit),
+		cmocka_unit_test(test_global),
 		cmocka_unit_test(test_boundary_collision),
 		cmocka_unit_test(test_bad_args),
 		cmocka_unit_test(test_bound),
