@@ -119,6 +119,7 @@ struct config {
 	unsigned	retry_min_ms;		/* first retry, then doubling */
 	unsigned	retry_max_ms;		/* to at most this */
 	unsigned	queue_lifetime_ms;	/* then bounce (4.4.7) */
+	unsigned	delay_warning_ms;	/* a delay notice; 0 none */
 	unsigned	timeout_connect_ms;	/* outbound connect */
 	unsigned	timeout_outbound_ms;	/* outbound replies */
 	unsigned	outbound_port;		/* MX port: 25 but in tests */

@@ -190,6 +190,8 @@ const struct config_key config_keys[] = {
 	    NULL },
 	{ "queue_lifetime", parse_duration, OFF(queue_lifetime_ms), SEC,
 	    30 * DAY, "5d", NULL },
+	{ "delay_warning_time", parse_duration, OFF(delay_warning_ms), 0,
+	    30 * DAY, "4h", NULL },
 	{ "timeout_connect", parse_duration, OFF(timeout_connect_ms), 100,
 	    HOUR, "30s", NULL },
 	{ "timeout_outbound", parse_duration, OFF(timeout_outbound_ms), 100,

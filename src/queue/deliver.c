@@ -35,13 +35,13 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "core/bounce_class.h"
 #include "core/config.h"
 #include "lib/log.h"
 #include "lib/util.h"
 #include "queue/control.h"
 #include "queue/deliver.h"
 #include "queue/dest.h"
+#include "queue/outcome.h"
 #include "queue/tstore.h"
 #include "queue/djob.h"
 #include "queue/finish.h"
@@ -104,6 +104,7 @@ static void	*worker_main(void *);
 static void	*keeper_main(void *);
 static void	keeper_finish(void);
 static void	keeper_command(const char *, const char *, void *);
+static void	keeper_delays(void);
 static void	load_spool(void);
 
 static int64_t
@@ -493,38 +494,6 @@ outcome_apply(struct dmsg *m, size_t idx, struct spool_rcpt *res,
 	*r = *res;
 }
 
-static void	log_failure(const char *, const char *,
-		    const struct spool_rcpt *);
-
-static void
-log_outcome(const struct djob_msg *jm, size_t k, int64_t now)
-{
-	const struct spool_rcpt	*r = &jm->res[k];
-	const char		*what = r->state == SPOOL_R_DONE ? "sent" :
-	    r->state == SPOOL_R_FAILED ? "bounced" : "deferred";
-
-	log_info("deliver: %s: to=<%s> relay=%s delay=%" PRId64 "s "
-	    "attempts=%" PRIu32 " status=%s dsn=%s (%s)", jm->id,
-	    jm->env->rcpt[jm->idx[k]].addr, r->mta[0] ? r->mta : "none",
-	    now - (int64_t)jm->env->created, r->attempts, what, r->status,
-	    r->reply);
-	if (r->state == SPOOL_R_FAILED)
-		log_failure(jm->id, jm->env->rcpt[jm->idx[k]].addr, r);
-}
-
-/* A final failure: why, and whose fault (core/bounce_class.h). */
-static void
-log_failure(const char *id, const char *addr, const struct spool_rcpt *r)
-{
-	struct bounce_class	c;
-
-	finish_classify(r, &c);
-	log_info("deliver: %s: %s failed: reason=%s fault=%s %s%s", id,
-	    addr, bounce_reason_name(c.reason), bounce_fault_name(c.fault),
-	    c.hard ? "hard" : "soft", r->flags & SPOOL_F_HARD ?
-	    " suppress" : "");
-}
-
 /* Will m be complete once this job (its last in flight) returns?  Locked. */
 static int
 last_job(const struct dmsg *m)
@@ -601,7 +570,7 @@ djob_msg_return(struct djob_msg *jm)
 	skip = last_job(m);
 	pthread_mutex_unlock(&D.lock);
 	for (k = 0; k < jm->n; k++)
-		log_outcome(jm, k, now);
+		outcome_log(jm, k, now);
 	if (!skip && spool_log(D.dirfd, jm->id, &rec, &logsize) == -1)
 		log_warn("deliver: %s: cannot record outcomes", jm->id);
 	buf_free(&rec);
@@ -755,6 +724,70 @@ keeper_finish(void)
 		finish(list[i]);
 }
 
+/* "W 1" or "W 0" on disk and in memory.  0 or -1. */
+static int
+delay_record(struct dmsg *m, int warned)
+{
+	struct buf	rec;
+	int		rc;
+
+	buf_init(&rec, 16);
+	spool_rec_warned(&rec, warned);
+	rc = spool_log(D.dirfd, m->sm.env.id, &rec, NULL);
+	buf_free(&rec);
+	if (rc == -1)
+		log_warn("deliver: %s: record delay notice", m->sm.env.id);
+	if (!warned) {
+		pthread_mutex_lock(&D.lock);
+		m->sm.warned = 0;
+		pthread_mutex_unlock(&D.lock);
+	}
+	return rc;
+}
+
+/*
+ * Messages waiting longer than delay_warning_time get one delay notice
+ * each.  A message is pinned (inflight) while its notice is made, so
+ * no job return finishes and frees it meanwhile, and the notice works
+ * on a copy of its recipients' states, which delivery goes on changing.
+ * "W 1" is on disk before the notice is queued: a crash loses one
+ * rather than sending two.
+ */
+static void
+keeper_delays(void)
+{
+	struct dmsg		*m, *list[16];
+	struct spool_rcpt	*rs[16];
+	size_t			 n = 0, i;
+	int64_t			 now = now_s();
+
+	pthread_mutex_lock(&D.lock);
+	TAILQ_FOREACH(m, &D.msgs, entry) {
+		if (n == 16)
+			break;
+		if (m->finishing || m->deleted || !finish_delay_due(&m->sm,
+		    now, (int64_t)D.cfg->delay_warning_ms / 1000) ||
+		    (rs[n] = calloc(m->sm.env.nrcpt, sizeof(*rs[n]))) == NULL)
+			continue;
+		memcpy(rs[n], m->sm.rs, m->sm.env.nrcpt * sizeof(*rs[n]));
+		m->sm.warned = 1;
+		m->inflight++;
+		list[n++] = m;
+	}
+	pthread_mutex_unlock(&D.lock);
+	for (i = 0; i < n; i++) {
+		m = list[i];
+		if (delay_record(m, 1) == -1 || finish_delay(&m->sm, rs[i],
+		    D.dirfd, D.cfg->hostname, D.inject, now, m->sm.env.created +
+		    D.cfg->queue_lifetime_ms / 1000) == -1)
+			(void)delay_record(m, 0);	/* try again later */
+		free(rs[i]);
+		pthread_mutex_lock(&D.lock);
+		m->inflight--;
+		pthread_mutex_unlock(&D.lock);
+	}
+}
+
 /* One operator command: "hold ID", "release ID", "delete ID", "flush [ID]". */
 static void
 keeper_command(const char *verb, const char *id, void *arg)
@@ -824,6 +857,8 @@ keeper_main(void *arg)
 
 	for (;;) {
 		control_read(D.cmddir, keeper_command, NULL);
+		if (D.cfg->delay_warning_ms > 0)
+			keeper_delays();
 		keeper_finish();
 		pthread_mutex_lock(&D.lock);
 		if (!D.stopping) {

@@ -27,9 +27,14 @@ static int	wants_notice(const struct env_rcpt *, const struct spool_rcpt *);
 static int	hard_bounce(const struct spool_rcpt *);
 static size_t	bounce_rcpts(const struct spool_msg *, const uint8_t *,
 		    struct dsn_rcpt *);
-static int	bounce_queue(struct spool_msg *, const struct dsn_rcpt *,
+static int	bounce_queue(const struct spool_msg *, const struct dsn_rcpt *,
 		    size_t, const char *, const char *, finish_inject_fn,
-		    int64_t);
+		    int64_t, int);
+static int	notice(const struct spool_msg *, const struct dsn_rcpt *,
+		    size_t, int, const char *, finish_inject_fn, int64_t,
+		    int);
+static int	wants_delay(const struct env_rcpt *,
+		    const struct spool_rcpt *);
 
 void
 finish_classify(const struct spool_rcpt *s, struct bounce_class *c)
@@ -139,9 +144,9 @@ bounce_rcpts(const struct spool_msg *sm, const uint8_t *local,
 /* Build the RFC 3464 report for the n recipients in dr and queue it to
    the sender; original is the content (NULL: none).  0 or -1. */
 static int
-bounce_queue(struct spool_msg *sm, const struct dsn_rcpt *dr, size_t n,
+bounce_queue(const struct spool_msg *sm, const struct dsn_rcpt *dr, size_t n,
     const char *original, const char *hostname, finish_inject_fn inject,
-    int64_t now)
+    int64_t now, int full)
 {
 	struct dsn_info	 di;
 	struct envelope	 env;
@@ -154,7 +159,7 @@ bounce_queue(struct spool_msg *sm, const struct dsn_rcpt *dr, size_t n,
 	di.envid = sm->env.envid;
 	di.original_sender = sm->env.sender;
 	di.arrival = (int64_t)sm->env.created;
-	di.ret_full = sm->env.ret == DSN_RET_FULL;
+	di.ret_full = full;
 	di.original = original ? original : "";
 	di.original_len = sm->content_len;
 	di.max_original = ORIGINAL_MAX;
@@ -176,15 +181,39 @@ bounce_queue(struct spool_msg *sm, const struct dsn_rcpt *dr, size_t n,
 	return rc;
 }
 
+/*
+ * Queue the notice for the n recipients in dr, the original mapped from
+ * ID.msg (whole when full, else its header).  0 or -1.
+ */
+static int
+notice(const struct spool_msg *sm, const struct dsn_rcpt *dr, size_t n,
+    int dirfd, const char *hostname, finish_inject_fn inject, int64_t now,
+    int full)
+{
+	const char	*map = NULL;
+	int		 fd, rc = -1;
+
+	if ((fd = spool_open_msg(dirfd, sm->env.id)) == -1)
+		return -1;
+	if (sm->content_len > 0 && (map = mmap(NULL, sm->content_len,
+	    PROT_READ, MAP_PRIVATE, fd, 0)) == MAP_FAILED)
+		map = NULL;
+	else
+		rc = bounce_queue(sm, dr, n, map, hostname, inject, now, full);
+	if (map != NULL)
+		munmap((void *)(uintptr_t)map, sm->content_len);
+	close(fd);
+	return rc;
+}
+
 int
 finish_bounce(struct spool_msg *sm, const uint8_t *local, int dirfd,
     const char *hostname, finish_inject_fn inject, int64_t now)
 {
 	struct dsn_rcpt	*dr;
 	struct buf	 rec;
-	const char	*map = NULL;
 	size_t		 n;
-	int		 fd = -1, rc = -1;
+	int		 rc;
 
 	if (sm->env.sender[0] == '\0')
 		return 0;	/* never bounce a bounce (RFC 5321 §6.1) */
@@ -194,13 +223,8 @@ finish_bounce(struct spool_msg *sm, const uint8_t *local, int dirfd,
 		free(dr);
 		return 0;
 	}
-	if ((fd = spool_open_msg(dirfd, sm->env.id)) == -1 ||
-	    (sm->content_len > 0 && (map = mmap(NULL, sm->content_len,
-	    PROT_READ, MAP_PRIVATE, fd, 0)) == MAP_FAILED)) {
-		map = NULL;
-		goto done;
-	}
-	if ((rc = bounce_queue(sm, dr, n, map, hostname, inject, now)) == 0) {
+	if ((rc = notice(sm, dr, n, dirfd, hostname, inject, now,
+	    sm->env.ret == DSN_RET_FULL)) == 0) {
 		buf_init(&rec, 16);
 		spool_rec_bounced(&rec);
 		if (spool_log(dirfd, sm->env.id, &rec, NULL) == -1)
@@ -208,11 +232,59 @@ finish_bounce(struct spool_msg *sm, const uint8_t *local, int dirfd,
 		buf_free(&rec);
 		sm->bounced = 1;
 	}
-done:
-	if (map != NULL)
-		munmap((void *)(uintptr_t)map, sm->content_len);
-	if (fd != -1)
-		close(fd);
+	free(dr);
+	return rc;
+}
+
+/* RFC 3461 §4.1: NOTIFY=DELAY asks for it; no NOTIFY leaves it to us. */
+static int
+wants_delay(const struct env_rcpt *r, const struct spool_rcpt *s)
+{
+	return s->state == SPOOL_R_PENDING && !(r->notify &
+	    DSN_NOTIFY_NEVER) && (r->notify == 0 ||
+	    (r->notify & DSN_NOTIFY_DELAY));
+}
+
+int
+finish_delay_due(const struct spool_msg *sm, int64_t now, int64_t warn)
+{
+	size_t	i;
+
+	if (warn <= 0 || sm->warned || sm->env.sender[0] == '\0' ||
+	    now - (int64_t)sm->env.created < warn)
+		return 0;
+	for (i = 0; i < sm->env.nrcpt; i++)
+		if (wants_delay(&sm->env.rcpt[i], &sm->rs[i]))
+			return 1;
+	return 0;
+}
+
+int
+finish_delay(const struct spool_msg *sm, const struct spool_rcpt *rs,
+    int dirfd, const char *hostname, finish_inject_fn inject, int64_t now,
+    int64_t retry_until)
+{
+	struct dsn_rcpt	*dr;
+	size_t		 i, n = 0;
+	int		 rc = 0;
+
+	if ((dr = calloc(sm->env.nrcpt, sizeof(*dr))) == NULL)
+		return -1;
+	for (i = 0; i < sm->env.nrcpt; i++) {
+		if (!wants_delay(&sm->env.rcpt[i], &rs[i]))
+			continue;
+		dr[n].rcpt = sm->env.rcpt[i].addr;
+		dr[n].orcpt = sm->env.rcpt[i].orcpt;
+		dr[n].action = DSN_DELAYED;
+		dr[n].status = rs[i].status[0] ? rs[i].status : "4.0.0";
+		dr[n].remote_mta = rs[i].mta[0] && strcmp(rs[i].mta,
+		    "local") ? rs[i].mta : NULL;
+		dr[n].diagnostic = rs[i].reply;
+		dr[n].last_attempt = rs[i].last;
+		dr[n++].will_retry_until = retry_until;
+	}
+	if (n > 0)
+		rc = notice(sm, dr, n, dirfd, hostname, inject, now, 0);
 	free(dr);
 	return rc;
 }

@@ -53,4 +53,20 @@ void	finish_suppress(struct store *, const struct spool_msg *sm,
 int	finish_bounce(struct spool_msg *sm, const uint8_t *local, int dirfd,
 	    const char *hostname, finish_inject_fn, int64_t now);
 
+/*
+ * Delay notices (RFC 3464 Action: delayed): is one due for sm at now,
+ * warn seconds after its arrival (not sent before, never to <>, and a
+ * pending recipient whose NOTIFY allows DELAY: absent NOTIFY does)?
+ * 1 or 0.
+ */
+int	finish_delay_due(const struct spool_msg *sm, int64_t now, int64_t warn);
+/*
+ * Queue the delay notice for the pending recipients of sm, whose states
+ * are rs (the caller's copy: delivery goes on meanwhile), with the
+ * original's header; retry_until: when the queue gives up.  0 or -1.
+ */
+int	finish_delay(const struct spool_msg *sm, const struct spool_rcpt *rs,
+	    int dirfd, const char *hostname, finish_inject_fn, int64_t now,
+	    int64_t retry_until);
+
 #endif

@@ -320,9 +320,9 @@ spool_record(struct spool_msg *m, const char *p, size_t n)
 		m->bounced = 1;
 		return 0;
 	}
-	if (n == 3 && p[0] == 'H' && p[1] == ' ' && (p[2] == '0' ||
-	    p[2] == '1')) {
-		m->hold = p[2] == '1';
+	if (n == 3 && (p[0] == 'H' || p[0] == 'W') && p[1] == ' ' &&
+	    (p[2] == '0' || p[2] == '1')) {
+		*(p[0] == 'H' ? &m->hold : &m->warned) = p[2] == '1';
 		return 0;
 	}
 	if (n < 4 || p[0] != 'R' || p[1] != ' ')
@@ -377,6 +377,12 @@ int
 spool_rec_bounced(struct buf *b)
 {
 	return buf_appends(b, "B\n");
+}
+
+int
+spool_rec_warned(struct buf *b, int warned)
+{
+	return buf_appendf(b, "W %d\n", warned ? 1 : 0);
 }
 
 /*
@@ -567,7 +573,8 @@ spool_snapshot(const struct spool_msg *m, struct buf *b)
 		if (spool_rec_rcpt(b, i, &m->rs[i]) == -1)
 			return -1;
 	if ((m->hold && spool_rec_hold(b, 1) == -1) ||
-	    (m->bounced && spool_rec_bounced(b) == -1))
+	    (m->bounced && spool_rec_bounced(b) == -1) ||
+	    (m->warned && spool_rec_warned(b, 1) == -1))
 		return -1;
 	return 0;
 }

@@ -18,6 +18,9 @@
  *	H 1 | H 0	held / released
  *	B		the bounce for this message is queued (do not send
  *			another after a crash)
+ *	W 1 | W 0	a delay notice is (being) sent / was not: written
+ *			before the notice is queued, so a crash can lose
+ *			one but never send two
  *
  * Later records win.  A last line without its newline is a record cut by
  * a crash (or a full disk) and is ignored; the attempt it described will
@@ -73,6 +76,7 @@ struct spool_msg {
 	uint64_t	 content_len;	/* = where the envelope starts */
 	int		 hold;
 	int		 bounced;
+	int		 warned;	/* delay notice sent (W 1) */
 	struct spool_rcpt *rs;		/* env.nrcpt entries */
 };
 
@@ -121,6 +125,7 @@ int	spool_apply(struct spool_msg *, const char *log, size_t n);
 int	spool_rec_rcpt(struct buf *b, size_t idx, const struct spool_rcpt *);
 int	spool_rec_hold(struct buf *b, int hold);
 int	spool_rec_bounced(struct buf *b);
+int	spool_rec_warned(struct buf *b, int warned);
 /*
  * Append b to ID.st and make it durable (fdatasync; the directory too
  * when the file is new).  A failed write is cut off again, and its

@@ -612,3 +612,59 @@ def test_discard_frees_files_and_reuses_them():
         assert {ino for ino, _ in free_files(srv).values()} == inodes
     finally:
         srv.cleanup()
+
+
+def delivery_status(path):
+    """The type of a DSN's report part, ASCII (RFC 3464) or global (RFC
+    6533), and the whole file as UTF-8 text (the report's fields are in
+    it as written)."""
+    with open(path, "rb") as f:
+        raw = f.read()
+    msg = email.message_from_bytes(raw, policy=email.policy.SMTPUTF8)
+    for p in msg.walk():
+        if p.get_content_type() in ("message/delivery-status",
+                                    "message/global-delivery-status"):
+            return p.get_content_type(), msg, raw.decode("utf-8")
+    raise AssertionError("no delivery-status part")
+
+
+def test_delay_notice_once_per_message(dns, mkserver):
+    """delay_warning_time: one `Action: delayed` DSN per message still
+    pending (issue 23), none for a recipient whose NOTIFY leaves DELAY
+    out, never a second one, not after a restart either; a non-ASCII
+    recipient makes the notice an RFC 6533 global report."""
+    dns.mx("slow.test", "mx.slow.test", 10)
+    dns.a("mx.slow.test", "127.0.0.2")
+    with Sink("127.0.0.2", sink_port(), rules={"*": ["451 4.3.2 not now"]}):
+        srv = mkserver(dns, delay_warning_time="2s")
+        submit(srv, ["bob@slow.test"], subject="plain")
+        submit(srv, ["carol@slow.test"], subject="no-delay",
+               rcpt_options=["NOTIFY=FAILURE"])
+        submit(srv, ["jos\u00e9@slow.test"], subject="utf8",
+               mail_options=["SMTPUTF8"])
+        files = wait_for(lambda: len(maildir_files(srv, USER)) >= 2,
+                         20, "two delay notices")
+        time.sleep(scaled(4))       # more retries: no second notice
+        srv.stop()
+        srv.start()
+        time.sleep(scaled(3))
+        files = maildir_files(srv, USER)
+        assert len(files) == 2, files
+        got = {}
+        for f in files:
+            ctype, msg, status = delivery_status(f)
+            got[ctype] = (msg, status)
+        msg, status = got["message/delivery-status"]
+        assert "Final-Recipient: rfc822; bob@slow.test" in status
+        assert "Action: delayed" in status
+        assert "Status: 4.3.2" in status
+        assert "Will-Retry-Until:" in status
+        assert "451 4.3.2 not now" in status
+        assert "carol" not in status
+        assert msg["Subject"].startswith("Delayed Mail")
+        msg, status = got["message/global-delivery-status"]
+        assert "Final-Recipient: utf-8; jos\u00e9@slow.test" in status
+        assert "Action: delayed" in status
+        # all three still queued, retried, and counted once in the log
+        assert len(queue_json(srv)) == 3
+        assert srv.log().count("notice") == 2, srv.log()
