@@ -408,13 +408,6 @@ explain_parse(struct reply *r, const char *s)
 }
 
 /*
- * An IMAP response line (RFC 9051 §7.1), with or without its tag: "a1
- * NO [AUTHENTICATIONFAILED] text", "* BYE text", "NO text", or as
- * clients quote it, "[ALERT] text" or "...: NO text".  Status words are
- * taken in upper case only, so prose is not mistaken for one.  r gets
- * code 0 and the text from the status word (or '[') on.  0 or -1.
- */
-/*
  * The status word of an IMAP response at p: "NO ...", "[CODE] ..." or
  * the same after a tag ("a1 NO ..."); NULL if p holds none.
  */
@@ -444,9 +437,12 @@ ex_imap_at(const char *p)
 }
 
 /*
- * An IMAP response at the start of s, or after a ": " as platforms
- * quote one ("IMAP connection failed: a1 NO [AUTHENTICATIONFAILED]
- * ...").  0 with its text in r, or -1.
+ * An IMAP response line (RFC 9051 §7.1), with or without its tag: "a1
+ * NO [AUTHENTICATIONFAILED] text", "* BYE text", "NO text", or as
+ * clients quote it, "[ALERT] text", or after a ": " as platforms do
+ * ("IMAP connection failed: a1 NO [AUTHENTICATIONFAILED] ...").  Status
+ * words are taken in upper case only, so prose is not mistaken for one.
+ * r gets code 0 and the text from the status word (or '[') on.  0 or -1.
  */
 static int
 ex_imap_parse(struct reply *r, const char *s)
