@@ -14,6 +14,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "cli/cli_holds.h"
 #include "diag/explain.h"
 #include "lib/buf.h"
 
@@ -75,7 +76,7 @@ cli_explain_read(const char *path, struct buf *b)
 }
 
 int
-cli_explain(int argc, char **argv)
+cli_explain(const char *datadir, int argc, char **argv)
 {
 	struct buf	 b;
 	const char	*bounce = NULL;
@@ -126,6 +127,8 @@ cli_explain(int argc, char **argv)
 			    "bytes", CLI_EXPLAIN_ARGS_MAX);
 		}
 	rc = explain_reply_text(buf_str(&b), stdout, json);
+	if (!json && datadir != NULL)
+		cli_holds_explain(datadir, buf_str(&b));
 	buf_free(&b);
 	return rc;
 }

@@ -7,6 +7,7 @@
  */
 #include <inttypes.h>
 #include <stdio.h>
+#include <string.h>
 
 #include "cli/cli.h"
 #include "cli/cli_holds.h"
@@ -14,7 +15,9 @@
 #include "lib/clock.h"
 #include "lib/json.h"
 #include "lib/util.h"
+#include "core/reply.h"
 #include "queue/hold.h"
+#include "queue/provider.h"
 
 static void	hold_text(const struct hold *, int64_t);
 static void	hold_json(struct json *, const struct hold *, int64_t);
@@ -107,4 +110,44 @@ cli_holds_footer(const char *datadir)
 	if (hold_read(datadir, h, HOLD_MAX, &n) == 0 && n > 0)
 		printf("-- %zu hold%s on providers (postern queue holds)\n", n,
 		    n == 1 ? "" : "s");
+}
+
+/*
+ * After `postern explain` of a reply: what postern's delivery does when
+ * a provider answers it (the first rule of providers.conf and the
+ * shipped table that matches, as the queue picks it), and the holds in
+ * force now for that provider in DIR, if DIR is readable.
+ */
+void
+cli_holds_explain(const char *datadir, const char *text)
+{
+	static struct hold		 h[HOLD_MAX];
+	const struct provider_rule	*r;
+	struct reply			 rp;
+	size_t				 p, i, n = 0;
+	int				 any = 0;
+
+	if (reply_parse_text(&rp, text) == -1 || provider_load(datadir) == -1)
+		return;
+	for (p = 0; p < provider_count(); p++) {
+		if ((r = provider_rule_match((int)p, rp.code, rp.enhanced,
+		    rp.text)) == NULL || r->off)
+			continue;
+		printf("%sFrom %s, postern's delivery takes this reply as a "
+		    "throttle: it holds %s for %" PRId64 " s, then allows %u "
+		    "connection%s, one more every %" PRId64 " s "
+		    "(docs/DELIVERABILITY.md).\n", any++ ? "" : "\n",
+		    provider_get((int)p)->name, r->scope == RULE_SCOPE_IP ?
+		    "the sending IP" : "the scope the text names (IP, DKIM "
+		    "or SPF domain; all three if it names none)", r->pause,
+		    r->start, r->start == 1 ? "" : "s", r->step);
+		if (n == 0 && hold_read(datadir, h, HOLD_MAX, &n) == -1)
+			n = 0;
+		for (i = 0; i < n; i++)
+			if (strcmp(h[i].provider, provider_get((int)p)->name) ==
+			    0) {
+				printf("  held now: ");
+				hold_text(&h[i], clock_now());
+			}
+	}
 }

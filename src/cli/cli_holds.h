@@ -9,5 +9,7 @@
 
 int	cli_holds(const char *datadir, int json);
 void	cli_holds_footer(const char *datadir);
+/* What the delivery does with a provider's reply, and its holds now. */
+void	cli_holds_explain(const char *datadir, const char *reply);
 
 #endif

@@ -182,7 +182,7 @@ cmd_check(const char *datadir, int argc, char **argv)
 static int
 cmd_explain(const char *datadir, int argc, char **argv)
 {
-	return cli_explain(argc, argv);
+	return cli_explain(datadir, argc, argv);
 }
 
 static int

@@ -33,7 +33,7 @@ int	explain_bounce(const char *data, size_t len, FILE *out, int json);
  * stdin).  argv[0] is the first argument after "explain".  Exit status:
  * 0 explained, 1 not explained or unreadable, 2 usage.
  */
-int	cli_explain(int argc, char **argv);
+int	cli_explain(const char *datadir, int argc, char **argv);
 
 struct json;
 struct kb_entry;

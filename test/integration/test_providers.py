@@ -216,6 +216,12 @@ def test_gmail_text_without_scope_holds_all_three(dns, mkserver):
         assert text.endswith("-- 3 holds\n")
         listing = run("-d", srv.dir, "queue", "list").stdout
         assert "-- 3 holds on providers (postern queue holds)" in listing
+        # explain of the same reply says what delivery does, and holds
+        out = run("-d", srv.dir, "explain", reply).stdout
+        assert ("From google, postern's delivery takes this reply as a "
+                "throttle") in out
+        assert out.count("  held now: google ") == 3
+        assert "held now: google ip=127.0.0.1: no connection until" in out
 
 
 def yahoo_run(dns, mkserver, providers, n=45):

@@ -637,10 +637,10 @@ test_cli_usage(void **state)
 	char	*both[] = { "--bounce", "x.eml", "530", NULL };
 	char	*missing[] = { "--bounce", "/nonexistent/bounce.eml", NULL };
 
-	assert_int_equal(cli_explain(0, none), 2);
-	assert_int_equal(cli_explain(1, bad), 2);
-	assert_int_equal(cli_explain(3, both), 2);
-	assert_int_equal(cli_explain(2, missing), 1);
+	assert_int_equal(cli_explain(NULL, 0, none), 2);
+	assert_int_equal(cli_explain(NULL, 1, bad), 2);
+	assert_int_equal(cli_explain(NULL, 3, both), 2);
+	assert_int_equal(cli_explain(NULL, 2, missing), 1);
 }
 
 int
