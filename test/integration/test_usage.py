@@ -142,10 +142,10 @@ CASES = [
      "  postern -d DIR suppress add DOMAIN ADDRESS"),
     # queue
     (["queue"], "postern: queue: which subcommand? "
-     "(list, show, flush, delete, hold, release)",
+     "(list, show, flush, delete, hold, release, holds)",
      "usage: postern [-d DIR] queue list [--json]"),
     (["queue", "frob"], "postern: queue: unknown subcommand 'frob' "
-     "(list, show, flush, delete, hold, release)",
+     "(list, show, flush, delete, hold, release, holds)",
      "usage: postern [-d DIR] queue list [--json]"),
     (["queue", "show"], "postern: queue show: missing ID "
      "(see: postern queue list)", "postern [-d DIR] queue show ID"),
