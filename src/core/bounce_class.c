@@ -226,6 +226,18 @@ static const struct bc_text bc_text[] = {
 	{ "resolver.rst.notauthorized", BOUNCE_FILTERED, BC_PROVIDER, NULL },
 	{ "recipient address rejected: access denied", BOUNCE_USERUNKNOWN,
 	    BC_PROVIDER, NULL },
+	/* Yahoo's unknown user, said at the end of DATA */
+	{ "doesn't have a yahoo.com account", BOUNCE_USERUNKNOWN,
+	    BC_PROVIDER, NULL },
+	/* Facebook RCP-P2: the recipient's own settings */
+	{ "refused due to recipient preferences", BOUNCE_FILTERED,
+	    BC_PROVIDER, NULL },
+	/*
+	 * KDDI (ezweb.ne.jp, au.com; Sisimai's Rhost::KDDI): its filter
+	 * answers "550 : User unknown", with the address left out; an
+	 * unknown user gets "550 <a@b>: User unknown".
+	 */
+	{ " : user unknown", BOUNCE_FILTERED, BC_PROVIDER, NULL },
 	/* Yahoo */
 	{ "[tss04]", BOUNCE_BADREPUTATION, BC_PROVIDER, NULL },
 	{ "[tss09]", BOUNCE_BLOCKED, BC_PROVIDER, NULL },
@@ -437,6 +449,13 @@ static int	bc_code_match(const char *, int, enum bounce_reason *,
 static enum bounce_reason bc_fallback(int, const char *, const char **);
 static void	bc_lower(const char *, char *, size_t);
 static int	bc_after_data(const char *);
+static size_t	bc_ws_at(const char *, size_t, size_t, const char *);
+static int	bc_ws_find(const char *, size_t, const char *);
+static enum bounce_cmd bc_cmd_word(const char *, size_t);
+static enum bounce_cmd bc_cmd_transcript(const char *, size_t);
+static enum bounce_reason bc_by_command(enum bounce_reason,
+		    enum bounce_cmd, const char *, const char *, const char *,
+		    const char **);
 
 static void
 bc_lower(const char *s, char *out, size_t outsz)
@@ -455,6 +474,190 @@ bc_after_data(const char *lt)
 	return strstr(lt, "end of data") != NULL ||
 	    strstr(lt, "after end of data") != NULL ||
 	    strstr(lt, "in reply to data command") != NULL;
+}
+
+/*
+ * s (n bytes) has needle at i, in any case, a space of needle matching
+ * any run of white space (bounces fold "end of DATA\n    command").
+ */
+static size_t
+bc_ws_at(const char *s, size_t n, size_t i, const char *needle)
+{
+	size_t	j = i;
+
+	for (; *needle != '\0'; needle++) {
+		if (*needle == ' ') {
+			if (j >= n || !isspace((unsigned char)s[j]))
+				return 0;
+			while (j < n && isspace((unsigned char)s[j]))
+				j++;
+		} else if (j >= n || tolower((unsigned char)s[j]) != *needle)
+			return 0;
+		else
+			j++;
+	}
+	return j - i;
+}
+
+static int
+bc_ws_find(const char *s, size_t n, const char *needle)
+{
+	size_t	i;
+
+	for (i = 0; i < n; i++)
+		if (bc_ws_at(s, n, i, needle) > 0)
+			return 1;
+	return 0;
+}
+
+/* The command of a transcript line's verb (">>> RCPT To:<a@b>"). */
+static enum bounce_cmd
+bc_cmd_word(const char *s, size_t n)
+{
+	static const struct {
+		const char	*word;
+		enum bounce_cmd	 cmd;
+	} words[] = {
+		{ "data", BOUNCE_CMD_DATA }, { ".", BOUNCE_CMD_DATA },
+		{ "rcpt", BOUNCE_CMD_RCPT }, { "mail", BOUNCE_CMD_MAIL },
+		{ "helo", BOUNCE_CMD_CONN }, { "ehlo", BOUNCE_CMD_CONN },
+		{ "starttls", BOUNCE_CMD_CONN }, { "auth", BOUNCE_CMD_CONN },
+	};
+	size_t	i, k;
+
+	while (n > 0 && (*s == ' ' || *s == '\t')) {
+		s++;
+		n--;
+	}
+	for (i = 0; i < NELEM(words); i++) {
+		k = strlen(words[i].word);
+		if (n >= k && strncasecmp(s, words[i].word, k) == 0 &&
+		    (n == k || !isalpha((unsigned char)s[k])))
+			return words[i].cmd;
+	}
+	return BOUNCE_CMD_UNKNOWN;
+}
+
+/*
+ * A session transcript (Sendmail, Courier, Sisimai's X-* MTAs): the
+ * last ">>> COMMAND" line before the first "<<< 4xx/5xx" reply, or
+ * the line under an "SMTP command" heading (mFILTER).  With PIPELINING
+ * (RFC 2920) Sendmail writes ">>> DATA" once for RCPT and DATA sent
+ * together: when another "<<<" reply follows the failure before the
+ * next ">>>" (the DATA reply, "554 no valid recipients"), the failure
+ * answered RCPT.
+ */
+static enum bounce_cmd
+bc_cmd_transcript(const char *s, size_t n)
+{
+	enum bounce_cmd	 last = BOUNCE_CMD_UNKNOWN;
+	size_t		 i = 0, e, k;
+	int		 failed = 0, sent, got;
+
+	while (i < n) {
+		for (e = i; e < n && s[e] != '\n'; e++)
+			;
+		for (k = i; k < e && (s[k] == ' ' || s[k] == '\t'); k++)
+			;
+		sent = e - k > 4 && strncmp(s + k, ">>> ", 4) == 0;
+		got = e - k > 4 && strncmp(s + k, "<<< ", 4) == 0;
+		if (failed && (sent || got))
+			return got && last == BOUNCE_CMD_DATA ?
+			    BOUNCE_CMD_RCPT : last;
+		if (sent)
+			last = bc_cmd_word(s + k + 4, e - k - 4);
+		else if (got && (s[k + 4] == '4' || s[k + 4] == '5') &&
+		    last != BOUNCE_CMD_UNKNOWN)
+			failed = 1;
+		else if (!failed && e - k >= 12 && e + 1 < n &&
+		    strncasecmp(s + e - 12, "smtp command", 12) == 0 &&
+		    (last = bc_cmd_word(s + e + 1, n - e - 1)) !=
+		    BOUNCE_CMD_UNKNOWN)
+			return last;
+		i = e + 1;
+	}
+	return failed ? last : BOUNCE_CMD_UNKNOWN;
+}
+
+enum bounce_cmd
+bounce_command(const char *s, size_t n)
+{
+	static const struct {
+		const char	*needle;	/* lower case */
+		enum bounce_cmd	 cmd;
+	} rows[] = {
+		/* Postfix */
+		{ "in reply to end of data command", BOUNCE_CMD_DATA },
+		{ "in reply to data command", BOUNCE_CMD_DATA },
+		{ "in reply to rcpt to command", BOUNCE_CMD_RCPT },
+		{ "in reply to mail from command", BOUNCE_CMD_MAIL },
+		{ "in reply to helo command", BOUNCE_CMD_CONN },
+		{ "in reply to ehlo command", BOUNCE_CMD_CONN },
+		/* Exim */
+		{ "after end of data", BOUNCE_CMD_DATA },
+		{ "server after data", BOUNCE_CMD_DATA },
+		{ "after rcpt to:", BOUNCE_CMD_RCPT },
+		{ "after pipelined rcpt to:", BOUNCE_CMD_RCPT },
+		{ "after mail from:", BOUNCE_CMD_MAIL },
+		{ "after pipelined mail from:", BOUNCE_CMD_MAIL },
+		{ "after initial connection", BOUNCE_CMD_CONN },
+		{ "after ehlo", BOUNCE_CMD_CONN },
+		{ "after helo", BOUNCE_CMD_CONN },
+		/* qmail-remote */
+		{ "but sender was rejected", BOUNCE_CMD_MAIL },
+		{ "but my name was rejected", BOUNCE_CMD_CONN },
+		{ "but greeting failed", BOUNCE_CMD_CONN },
+	};
+	enum bounce_cmd	 c;
+	size_t		 i;
+
+	if (s == NULL)
+		return BOUNCE_CMD_UNKNOWN;
+	if ((c = bc_cmd_transcript(s, n)) != BOUNCE_CMD_UNKNOWN)
+		return c;
+	for (i = 0; i < NELEM(rows); i++)
+		if (bc_ws_find(s, n, rows[i].needle))
+			return rows[i].cmd;
+	return BOUNCE_CMD_UNKNOWN;
+}
+
+/*
+ * What the command changes (Sisimai's Reason::UserUnknown and
+ * Reason::Filtered): a user-unknown text answering DATA, after RCPT was
+ * accepted, is a filter, unless an X.1.x code says the mailbox is bad;
+ * answering MAIL FROM it is the envelope sender that does not exist.
+ * NTT Docomo (Sisimai's Rhost::NTTDocomo) answers the end of DATA with
+ * "550 Unknown user" and 5.0.0 when the recipient refuses the sender
+ * (its "receiving rejection" setting): rejected.  Provider rows and
+ * strong codes (step 1, 2) are not overruled.
+ */
+static enum bounce_reason
+bc_by_command(enum bounce_reason r, enum bounce_cmd cmd, const char *enh,
+    const char *lt, const char *mx, const char **rule)
+{
+	if (cmd == BOUNCE_CMD_ANY) {
+		if (r == BOUNCE_USERUNKNOWN && bc_after_data(lt)) {
+			*rule = "user unknown after DATA";
+			return BOUNCE_FILTERED;
+		}
+		return r;
+	}
+	if (cmd == BOUNCE_CMD_UNKNOWN)
+		cmd = bounce_command(lt, strlen(lt));
+	if (cmd == BOUNCE_CMD_DATA && r == BOUNCE_USERUNKNOWN &&
+	    (enh == NULL || strncmp(enh + 1, ".1.", 3) != 0)) {
+		*rule = "user unknown after DATA";
+		if (bc_host_ends(mx, ".docomo.ne.jp") && enh != NULL &&
+		    strcmp(enh, "5.0.0") == 0)
+			return BOUNCE_REJECTED;
+		return BOUNCE_FILTERED;
+	}
+	if (cmd == BOUNCE_CMD_MAIL && (r == BOUNCE_USERUNKNOWN ||
+	    r == BOUNCE_HOSTUNKNOWN)) {
+		*rule = "unknown address after MAIL FROM";
+		return BOUNCE_REJECTED;
+	}
+	return r;
 }
 
 static int
@@ -543,6 +746,13 @@ void
 bounce_classify(int code, const char *enhanced, const char *text,
     const char *mx, struct bounce_class *out)
 {
+	bounce_classify_cmd(code, enhanced, text, mx, BOUNCE_CMD_ANY, out);
+}
+
+void
+bounce_classify_cmd(int code, const char *enhanced, const char *text,
+    const char *mx, enum bounce_cmd cmd, struct bounce_class *out)
+{
 	char			 lt[BC_TEXT_MAX];
 	const char		*enh = enhanced && *enhanced ? enhanced : NULL;
 	enum bounce_reason	 r;
@@ -552,13 +762,12 @@ bounce_classify(int code, const char *enhanced, const char *text,
 	if (code == 0 && enh != NULL)
 		code = (enh[0] - '0') * 100 + 50;
 	if (!bc_text_match(lt, 1, mx, code, &r, &rule) &&
-	    !bc_code_match(enh, 1, &r, &rule) &&
-	    !bc_text_match(lt, 0, mx, code, &r, &rule) &&
-	    !bc_code_match(enh, 0, &r, &rule))
-		r = bc_fallback(code, enh, &rule);
-	/* Sisimai's rule: a recipient refused after DATA was filtered */
-	if (r == BOUNCE_USERUNKNOWN && bc_after_data(lt))
-		r = BOUNCE_FILTERED;
+	    !bc_code_match(enh, 1, &r, &rule)) {
+		if (!bc_text_match(lt, 0, mx, code, &r, &rule) &&
+		    !bc_code_match(enh, 0, &r, &rule))
+			r = bc_fallback(code, enh, &rule);
+		r = bc_by_command(r, cmd, enh, lt, mx, &rule);
+	}
 	out->reason = r;
 	out->fault = bc_info[r].fault;
 	out->hard = bc_info[r].hard;
@@ -580,6 +789,17 @@ bounce_reason_name(enum bounce_reason r)
 	if ((unsigned)r >= BOUNCE_NREASONS)
 		return "undefined";
 	return bc_info[r].name;
+}
+
+const char *
+bounce_cmd_name(enum bounce_cmd c)
+{
+	static const char *const names[] = { "", "", "CONNECT", "MAIL",
+	    "RCPT", "DATA" };
+
+	if ((unsigned)c >= NELEM(names))
+		return "";
+	return names[c];
 }
 
 const char *

@@ -152,6 +152,105 @@ test_edges(void **state)
 	    "unknown");
 }
 
+struct bc_cmd_case {
+	int		 code;
+	const char	*enhanced;
+	const char	*text;
+	const char	*mx;
+	enum bounce_cmd	 cmd;
+	const char	*reason;
+};
+
+/* The failed command a bounce names changes what a text means. */
+static const struct bc_cmd_case cmd_cases[] = {
+	/* after DATA, RCPT had been accepted: a filter */
+	{ 550, "5.0.0", "Unknown user kijitora@example.jp", NULL,
+	    BOUNCE_CMD_DATA, "filtered" },
+	/* ... unless an X.1.x code says the mailbox is bad */
+	{ 550, "5.1.1", "<a@b.test>: User unknown", NULL, BOUNCE_CMD_DATA,
+	    "userunknown" },
+	/* at RCPT, as the queue sees it, it stays a bad mailbox */
+	{ 550, "5.0.0", "Unknown user a@b.test", NULL, BOUNCE_CMD_RCPT,
+	    "userunknown" },
+	{ 550, "", "No such user here", NULL, BOUNCE_CMD_ANY,
+	    "userunknown" },
+	/* at MAIL FROM the unknown address is the sender's */
+	{ 553, "5.1.0", "neko.example.com does not exist", NULL,
+	    BOUNCE_CMD_MAIL, "rejected" },
+	/* the command found in the text when the caller knows none */
+	{ 550, "", "Unknown user a@b.test (in reply to end of DATA "
+	    "command)", NULL, BOUNCE_CMD_UNKNOWN, "filtered" },
+	/* NTT Docomo's refusal of a sender at the end of DATA */
+	{ 550, "5.0.0", "Unknown user a@docomo.test", "mfsmax.docomo.ne.jp",
+	    BOUNCE_CMD_DATA, "rejected" },
+	{ 550, "5.2.0", "Unknown user a@docomo.test", "mfsmax.docomo.ne.jp",
+	    BOUNCE_CMD_DATA, "filtered" },
+	/* KDDI's filter leaves the address out */
+	{ 550, "", "550 : User unknown", NULL, BOUNCE_CMD_RCPT, "filtered" },
+	/* providers decide whatever the command */
+	{ 554, "", "delivery error: dd This user doesn't have a yahoo.com "
+	    "account", NULL, BOUNCE_CMD_DATA, "userunknown" },
+	{ 550, "5.1.1", "RCP-P2 Refused due to recipient preferences", NULL,
+	    BOUNCE_CMD_RCPT, "filtered" },
+};
+
+static void
+test_command(void **state)
+{
+	struct bounce_class	c;
+	size_t			i;
+
+	(void)state;
+	for (i = 0; i < sizeof(cmd_cases) / sizeof(cmd_cases[0]); i++) {
+		const struct bc_cmd_case *t = &cmd_cases[i];
+
+		bounce_classify_cmd(t->code, t->enhanced, t->text, t->mx,
+		    t->cmd, &c);
+		if (strcmp(bounce_reason_name(c.reason), t->reason) != 0)
+			fail_msg("cmd case %zu \"%s\": got %s (rule %s)", i,
+			    t->text, bounce_reason_name(c.reason), c.rule);
+	}
+}
+
+/* bounce_command: where bounces say which command failed. */
+static void
+test_command_text(void **state)
+{
+	static const struct {
+		const char	*text;
+		enum bounce_cmd	 cmd;
+	} rows[] = {
+		{ "550 Unknown user (in reply to end of DATA\n    command)",
+		    BOUNCE_CMD_DATA },
+		{ "said: 550 5.1.1 unknown (in reply to RCPT TO command)",
+		    BOUNCE_CMD_RCPT },
+		{ "SMTP error from remote mail server after RCPT TO:<a@b>:\n"
+		    "550 no", BOUNCE_CMD_RCPT },
+		{ "SMTP error from remote mail server after end of data:",
+		    BOUNCE_CMD_DATA },
+		{ "SMTP error from remote mail server after MAIL FROM:<s@x> "
+		    "SIZE=1:", BOUNCE_CMD_MAIL },
+		{ "Connected to 192.0.2.1 but sender was rejected.",
+		    BOUNCE_CMD_MAIL },
+		{ ">>> MAIL From:<s@x>\n<<< 250 ok\n>>> DATA\n"
+		    "<<< 550 Unknown user a@b\n", BOUNCE_CMD_DATA },
+		/* PIPELINING: the DATA reply follows the RCPT failure */
+		{ ">>> DATA\n<<< 550 5.1.1 <a@b>... User Unknown\n"
+		    "<<< 503 5.0.0 Need RCPT (recipient)\n", BOUNCE_CMD_RCPT },
+		{ "-------SMTP command\nDATA\n", BOUNCE_CMD_DATA },
+		{ "550 5.1.1 user unknown", BOUNCE_CMD_UNKNOWN },
+	};
+	size_t	i;
+
+	(void)state;
+	for (i = 0; i < sizeof(rows) / sizeof(rows[0]); i++)
+		if (bounce_command(rows[i].text, strlen(rows[i].text)) !=
+		    rows[i].cmd)
+			fail_msg("command row %zu", i);
+	assert_int_equal(bounce_command(NULL, 0), BOUNCE_CMD_UNKNOWN);
+	assert_string_equal(bounce_cmd_name(BOUNCE_CMD_DATA), "DATA");
+}
+
 int
 main(void)
 {
@@ -159,6 +258,8 @@ main(void)
 		cmocka_unit_test(test_cases),
 		cmocka_unit_test(test_provider_host),
 		cmocka_unit_test(test_edges),
+		cmocka_unit_test(test_command),
+		cmocka_unit_test(test_command_text),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
