@@ -123,7 +123,6 @@ static const struct bc_code bc_code[] = {
 	{ "5.1.1",	BOUNCE_USERUNKNOWN,	BC_STRONG },
 	{ "4.1.1",	BOUNCE_USERUNKNOWN,	BC_STRONG },
 	{ "5.1.2",	BOUNCE_HOSTUNKNOWN,	BC_STRONG },
-	{ "5.1.3",	BOUNCE_USERUNKNOWN,	BC_STRONG },
 	{ "5.1.6",	BOUNCE_HASMOVED,	BC_STRONG },
 	{ "4.1.6",	BOUNCE_HASMOVED,	BC_STRONG },
 	{ "5.1.7",	BOUNCE_REJECTED,	BC_STRONG },
@@ -135,6 +134,7 @@ static const struct bc_code bc_code[] = {
 	{ "5.2.3",	BOUNCE_EXCEEDLIMIT,	BC_STRONG },
 	{ "5.3.4",	BOUNCE_MESGTOOBIG,	BC_STRONG },
 	{ "4.3.1",	BOUNCE_SYSTEMFULL,	BC_STRONG },
+	{ "4.4.5",	BOUNCE_SYSTEMFULL,	BC_STRONG },
 	{ "5.3.1",	BOUNCE_SYSTEMFULL,	BC_STRONG },
 	{ "4.4.7",	BOUNCE_EXPIRED,		BC_STRONG },
 	{ "5.4.7",	BOUNCE_EXPIRED,		BC_STRONG },
@@ -170,7 +170,7 @@ static const struct bc_code bc_code[] = {
 	{ "5.1.4",	BOUNCE_FILTERED,	0 },
 	{ "4.4.1",	BOUNCE_EXPIRED,		0 },
 	{ "4.4.2",	BOUNCE_NETWORKERROR,	0 },
-	{ "4.4.5",	BOUNCE_SYSTEMFULL,	0 },
+	{ "5.1.3",	BOUNCE_USERUNKNOWN,	0 },
 	{ "5.4.4",	BOUNCE_HOSTUNKNOWN,	0 },
 	{ "5.3.2",	BOUNCE_NOTACCEPT,	0 },
 	{ "4.3.2",	BOUNCE_TOOMANYCONN,	0 },
@@ -246,6 +246,13 @@ static const struct bc_text bc_text[] = {
 	{ "[bl23]", BOUNCE_BLOCKED, BC_PROVIDER, NULL },
 	{ "[ts01]", BOUNCE_BLOCKED, BC_PROVIDER, NULL },
 	{ "[ts03]", BOUNCE_BLOCKED, BC_PROVIDER, NULL },
+	/* Google Groups: the sender may not post to the group */
+	{ "groups.google.com/support", BOUNCE_REJECTED, BC_PROVIDER, NULL },
+	/* GoDaddy IB607 (Sisimai's Rhost::GoDaddy), whatever its 5.1.1 */
+	{ "sent to too many recipients", BOUNCE_RATELIMITED, BC_PROVIDER,
+	    NULL },
+	/* a local delivery agent's own failure, whatever it goes on to say */
+	{ "procmail:", BOUNCE_MAILERERROR, 0, NULL },
 	/* the recipient's mailbox */
 	{ "over quota", BOUNCE_MAILBOXFULL, 0, NULL },
 	{ "quota exceeded", BOUNCE_MAILBOXFULL, 0, NULL },
@@ -276,6 +283,9 @@ static const struct bc_text bc_text[] = {
 	{ "mailbox is inactive", BOUNCE_SUSPEND, 0, NULL },
 	{ "deactivated", BOUNCE_SUSPEND, 0, NULL },
 	{ "mailbox is frozen", BOUNCE_SUSPEND, 0, NULL },
+	{ "account is blocked", BOUNCE_SUSPEND, 0, NULL },
+	{ "temporary locked", BOUNCE_SUSPEND, 0, NULL },
+	{ "temporarily locked", BOUNCE_SUSPEND, 0, NULL },
 	{ "no longer accepts mail", BOUNCE_SUSPEND, 0, NULL },
 	{ "has moved", BOUNCE_HASMOVED, 0, NULL },
 	{ "relay access denied", BOUNCE_NORELAYING, 0, NULL },
@@ -299,7 +309,6 @@ static const struct bc_text bc_text[] = {
 	{ "sender domain", BOUNCE_REJECTED, 0, NULL },
 	{ "domain of sender", BOUNCE_REJECTED, 0, NULL },
 	/* the address itself */
-	{ "address rejected", BOUNCE_USERUNKNOWN, 0, NULL },
 	{ "user unknown", BOUNCE_USERUNKNOWN, 0, NULL },
 	{ "unknown user", BOUNCE_USERUNKNOWN, 0, NULL },
 	{ "no such user", BOUNCE_USERUNKNOWN, 0, NULL },
@@ -343,6 +352,7 @@ static const struct bc_text bc_text[] = {
 	{ "invalid final delivery userid", BOUNCE_USERUNKNOWN, 0, NULL },
 	{ "check if address is correct", BOUNCE_USERUNKNOWN, 0, NULL },
 	{ "could not be delivered to mobile", BOUNCE_USERUNKNOWN, 0, NULL },
+	{ "address couldn't be found", BOUNCE_USERUNKNOWN, 0, NULL },
 	{ "host unknown", BOUNCE_HOSTUNKNOWN, 0, NULL },
 	{ "unknown host", BOUNCE_HOSTUNKNOWN, 0, NULL },
 	{ "host not found", BOUNCE_HOSTUNKNOWN, 0, NULL },
@@ -354,8 +364,12 @@ static const struct bc_text bc_text[] = {
 	{ "domain name not found", BOUNCE_HOSTUNKNOWN, 0, NULL },
 	{ "name or service not known", BOUNCE_HOSTUNKNOWN, 0, NULL },
 	{ "recipient domain must exist", BOUNCE_HOSTUNKNOWN, 0, NULL },
+	{ "domain is not reachable", BOUNCE_HOSTUNKNOWN, 0, NULL },
 	{ "null mx", BOUNCE_NOTACCEPT, 0, NULL },
 	{ "no mx record found", BOUNCE_NOTACCEPT, 0, NULL },
+	{ "no mx found", BOUNCE_NOTACCEPT, 0, NULL },
+	{ "couldn't find a mail exchanger", BOUNCE_NOTACCEPT, 0, NULL },
+	{ "indicated no smtp service", BOUNCE_NOTACCEPT, 0, NULL },
 	{ "does not accept mail", BOUNCE_NOTACCEPT, 0, NULL },
 	{ "not accepting mail", BOUNCE_NOTACCEPT, BC_PERM, NULL },
 	{ "mail receiving disabled", BOUNCE_NOTACCEPT, 0, NULL },
@@ -368,7 +382,6 @@ static const struct bc_text bc_text[] = {
 	{ "spam", BOUNCE_SPAMDETECTED, 0, NULL },
 	{ "unsolicited", BOUNCE_SPAMDETECTED, 0, NULL },
 	{ "content rejected", BOUNCE_SPAMDETECTED, 0, NULL },
-	{ "message filtered", BOUNCE_SPAMDETECTED, 0, NULL },
 	{ "policy", BOUNCE_POLICYVIOLATION, 0, NULL },
 	{ "sender is", BOUNCE_REJECTED, 0, NULL },
 	{ "mail from", BOUNCE_REJECTED, 0, NULL },
@@ -391,6 +404,8 @@ static const struct bc_text bc_text[] = {
 	{ "authentication required", BOUNCE_SECURITYERROR, 0, NULL },
 	{ "authentication failed", BOUNCE_SECURITYERROR, 0, NULL },
 	{ "starttls", BOUNCE_SECURITYERROR, 0, NULL },
+	{ "smtp authentication", BOUNCE_SECURITYERROR, 0, NULL },
+	{ "message filtered", BOUNCE_FILTERED, 0, NULL },
 	{ "refuse", BOUNCE_FILTERED, 0, NULL },
 	{ "not authorized", BOUNCE_FILTERED, 0, NULL },
 	{ "header", BOUNCE_CONTENTERROR, 0, NULL },
@@ -427,6 +442,12 @@ static const struct bc_text bc_text[] = {
 	{ "unknown mailer error", BOUNCE_MAILERERROR, 0, NULL },
 	{ "command died", BOUNCE_MAILERERROR, 0, NULL },
 	{ "exit status", BOUNCE_MAILERERROR, 0, NULL },
+	/*
+	 * Postfix's "Recipient address rejected:" heads any reason (access
+	 * denied, not authorized, system error, locked): the words after
+	 * it decide first.
+	 */
+	{ "address rejected", BOUNCE_USERUNKNOWN, 0, NULL },
 };
 
 /* Subject digits when no row decided (RFC 3463 §3). */
