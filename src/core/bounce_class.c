@@ -11,7 +11,10 @@
  *	cause better than their codes do, whatever the code: Gmail
  *	"550 5.7.1 ... blocked" and 4.7.28, Microsoft "5.7.708", "S3150",
  *	"RP-001", "4.7.650 ... (S775)", Yahoo "[TSS04]", "[TSS09]",
- *	"[BL21]".  Sources: the providers' pages as captured in
+ *	"[BL21]", "doesn't have a yahoo.com account"; Google Groups' refusal
+ *	of a poster, GoDaddy's per-hour limit (IB607, sent with 5.1.1),
+ *	Facebook's RCP-P2 "recipient preferences", KDDI's filter (ezweb.ne.jp,
+ *	au.com: "550 : User unknown" with the address left out).  Sources: the providers' pages as captured in
  *	azumakuniyuki/feb-2024-no-auth-no-entry and Sisimai's Rhost/ modules
  *	(see /work/shared/research/deliverability.md §3.2, §5.1).
  *   2. an enhanced status code that is specific (bc_code[] with
@@ -28,6 +31,25 @@
  *   5. the class and subject digits (X.7.* security, X.4.* network...)
  *	and then the basic code (552 mailbox full, 556 null MX).
  *   6. undefined.
+ *   7. the SMTP command that failed, when the caller knows it
+ *	(bounce_classify_cmd; bounce_command() finds it in a bounce's text)
+ *	and steps 3-6 decided: a user-unknown text after DATA is
+ *	"filtered" (RCPT had been accepted; Sisimai's Reason::Filtered)
+ *	unless an X.1.x code says the mailbox is bad; after MAIL FROM an
+ *	unknown address or domain is the sender's ("rejected").  NTT
+ *	Docomo's "Unknown user" with 5.0.0 after DATA is its recipients'
+ *	refusal of a sender (Sisimai's Rhost::NTTDocomo): "rejected".
+ *	bounce_classify() (the queue's own replies: RCPT refused is RCPT)
+ *	keeps the one rule it always had: "end of DATA" in the text.
+ *
+ * Texts are matched in lower case with white space runs made one space,
+ * as bounces fold long replies.  Some rows are placed for what they
+ * contain: "spamhaus" before "spam"; Postfix's "Recipient address
+ * rejected:" last, since it heads any reason; a bare "access denied"
+ * after the blocks ("Client host rejected: Access denied").  Codes: 5.1.3
+ * (address syntax) is weak, because hosts send it with block-list texts;
+ * 4.4.5 (the receiving system's congestion) is strong, so "insufficient
+ * disk space" with it is the system's, not the mailbox's.
  *
  * Fault: recipient for the address's own problems (userunknown,
  * hostunknown, hasmoved, notaccept, mailboxfull, suspend); sender for
@@ -379,6 +401,8 @@ static const struct bc_text bc_text[] = {
 	{ "cannot find your hostname", BOUNCE_REQUIREPTR, 0, NULL },
 	{ "reputation", BOUNCE_BADREPUTATION, 0, NULL },
 	{ "virus", BOUNCE_VIRUSDETECTED, 0, NULL },
+	/* before "spam", which it contains */
+	{ "spamhaus", BOUNCE_BLOCKED, 0, NULL },
 	{ "spam", BOUNCE_SPAMDETECTED, 0, NULL },
 	{ "unsolicited", BOUNCE_SPAMDETECTED, 0, NULL },
 	{ "content rejected", BOUNCE_SPAMDETECTED, 0, NULL },
@@ -394,7 +418,6 @@ static const struct bc_text bc_text[] = {
 	{ "blacklist", BOUNCE_BLOCKED, 0, NULL },
 	{ "blocklist", BOUNCE_BLOCKED, 0, NULL },
 	{ "block list", BOUNCE_BLOCKED, 0, NULL },
-	{ "spamhaus", BOUNCE_BLOCKED, 0, NULL },
 	{ "dnsbl", BOUNCE_BLOCKED, 0, NULL },
 	{ "rbl", BOUNCE_BLOCKED, 0, NULL },
 	{ "client host rejected", BOUNCE_BLOCKED, 0, NULL },
@@ -405,6 +428,13 @@ static const struct bc_text bc_text[] = {
 	{ "authentication failed", BOUNCE_SECURITYERROR, 0, NULL },
 	{ "starttls", BOUNCE_SECURITYERROR, 0, NULL },
 	{ "smtp authentication", BOUNCE_SECURITYERROR, 0, NULL },
+	/*
+	 * A bare "Access denied" (Sendmail's access map, Exchange Online's
+	 * "All recipient addresses rejected : Access denied") refuses the
+	 * sender; Microsoft's "Recipient address rejected: Access denied"
+	 * is a provider row above, "Client host rejected" a row above.
+	 */
+	{ "access denied", BOUNCE_REJECTED, 0, NULL },
 	{ "message filtered", BOUNCE_FILTERED, 0, NULL },
 	{ "refuse", BOUNCE_FILTERED, 0, NULL },
 	{ "not authorized", BOUNCE_FILTERED, 0, NULL },
@@ -476,18 +506,23 @@ static enum bounce_cmd bc_cmd_word(const char *, size_t);
 static enum bounce_cmd bc_cmd_transcript(const char *, size_t);
 static enum bounce_reason bc_by_command(enum bounce_reason,
 		    enum bounce_cmd, const char *, const char *, const char *,
-		    const char **);
+		    const char *, const char **);
 
 static void
 bc_lower(const char *s, char *out, size_t outsz)
 {
-	size_t	i;
+	size_t	i, o = 0;
 
-	for (i = 0; s != NULL && s[i] != '\0' && i + 1 < outsz; i++)
-		out[i] = (char)tolower((unsigned char)s[i]);
-	out[i] = '\0';
+	for (i = 0; s != NULL && s[i] != '\0' && o + 1 < outsz; i++) {
+		if (isspace((unsigned char)s[i])) {
+			if (o > 0 && out[o - 1] == ' ')
+				continue;
+			out[o++] = ' ';
+		} else
+			out[o++] = (char)tolower((unsigned char)s[i]);
+	}
+	out[o] = '\0';
 }
-
 /* The text says the refusal came at the end of DATA (Postfix, Exim). */
 static int
 bc_after_data(const char *lt)
@@ -654,7 +689,7 @@ bounce_command(const char *s, size_t n)
  */
 static enum bounce_reason
 bc_by_command(enum bounce_reason r, enum bounce_cmd cmd, const char *enh,
-    const char *lt, const char *mx, const char **rule)
+    const char *text, const char *lt, const char *mx, const char **rule)
 {
 	if (cmd == BOUNCE_CMD_ANY) {
 		if (r == BOUNCE_USERUNKNOWN && bc_after_data(lt)) {
@@ -664,7 +699,7 @@ bc_by_command(enum bounce_reason r, enum bounce_cmd cmd, const char *enh,
 		return r;
 	}
 	if (cmd == BOUNCE_CMD_UNKNOWN)
-		cmd = bounce_command(lt, strlen(lt));
+		cmd = bounce_command(text, strlen(text));
 	if (cmd == BOUNCE_CMD_DATA && r == BOUNCE_USERUNKNOWN &&
 	    (enh == NULL || strncmp(enh + 1, ".1.", 3) != 0)) {
 		*rule = "user unknown after DATA";
@@ -787,7 +822,8 @@ bounce_classify_cmd(int code, const char *enhanced, const char *text,
 		if (!bc_text_match(lt, 0, mx, code, &r, &rule) &&
 		    !bc_code_match(enh, 0, &r, &rule))
 			r = bc_fallback(code, enh, &rule);
-		r = bc_by_command(r, cmd, enh, lt, mx, &rule);
+		r = bc_by_command(r, cmd, enh, text != NULL ? text : "", lt,
+		    mx, &rule);
 	}
 	out->reason = r;
 	out->fault = bc_info[r].fault;

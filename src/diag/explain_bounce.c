@@ -5,10 +5,12 @@
  * explained by explain.c (explain_int.h).
  *
  * A bounce is read as a MIME message (RFC 2045/2046; base64 and
- * quoted-printable parts are decoded); explain_bounce_scan.c finds the
- * recipients, their diagnostics and the SMTP command that failed, which
- * the classifier is given (bounce_classify_cmd: a "user unknown" after
- * DATA is a filter).
+ * quoted-printable parts are decoded; a multipart whose boundary
+ * parameter is missing or never used takes its first "--word" line as
+ * the boundary, as some MTAs get it wrong); explain_bounce_scan.c finds
+ * the recipients, their diagnostics and the SMTP command that failed,
+ * which the classifier is given (bounce_classify_cmd: a "user unknown"
+ * after DATA is a filter).
  *
  * Invariants: input is bounded (EXPLAIN_BOUNCE_MAX), MIME nesting is
  * bounded (EX_DEPTH_MAX), every copy goes through struct buf or a checked
@@ -47,6 +49,8 @@ static const struct {
 };
 
 static int	ex_param(const char *, const char *, char *, size_t);
+static int	ex_boundary(const char *, size_t, const char *, char *,
+		    size_t);
 static void	ex_decode(const char *, size_t, const char *, struct buf *);
 static void	ex_mime(struct ex_bounce *, const char *, size_t, int);
 static void	ex_multipart(struct ex_bounce *, const char *, size_t,
@@ -115,6 +119,41 @@ ex_param(const char *v, const char *name, char *out, size_t outsz)
 		memcpy(out, p, n);
 		out[n] = '\0';
 		return 1;
+	}
+	return 0;
+}
+
+/*
+ * The boundary of a multipart body: its "boundary" parameter, or, when
+ * that is missing (a parameter on an unfolded line) or never used in the
+ * body (some MTAs write one and use another), the first line of the body
+ * that looks like a delimiter, "--" and a word.  1 if found.
+ */
+static int
+ex_boundary(const char *body, size_t n, const char *ct, char *out,
+    size_t outsz)
+{
+	size_t	i = 0, e, k;
+
+	if (ex_param(ct, "boundary", out, outsz)) {
+		k = strlen(out);
+		for (i = 0; i + k + 2 <= n; i = e + 1) {
+			e = explain_line_end(body, n, i);
+			if (body[i] == '-' && body[i + 1] == '-' &&
+			    strncmp(body + i + 2, out, k) == 0)
+				return 1;
+		}
+	}
+	for (i = 0; i < n; i = e + 1) {
+		e = explain_line_end(body, n, i);
+		for (k = i + 2; k < e && !isspace((unsigned char)body[k]); k++)
+			;
+		if (e - i > 3 && e - i - 2 < outsz && k == e &&
+		    body[i] == '-' && body[i + 1] == '-') {
+			memcpy(out, body + i + 2, e - i - 2);
+			out[e - i - 2] = '\0';
+			return 1;
+		}
 	}
 	return 0;
 }
@@ -203,7 +242,8 @@ ex_mime(struct ex_bounce *b, const char *s, size_t n, int depth)
 		;
 	tlen = strlen(t);
 	if (explain_istarts(t, tlen, "multipart/")) {
-		if (ex_param(t, "boundary", boundary, sizeof(boundary)))
+		if (ex_boundary(bd, (size_t)(s + n - bd), t, boundary,
+		    sizeof(boundary)))
 			ex_multipart(b, bd, (size_t)(s + n - bd), boundary,
 			    depth);
 	} else if (explain_istarts(t, tlen, "message/delivery-status") ||

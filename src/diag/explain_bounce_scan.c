@@ -7,6 +7,14 @@
  * lines ("<a@b>:", an address alone on a line, "delivered to a@b") and
  * diagnostics ("550 5.1.1 ..." at the start of a line or after ':', a
  * quote, '(' or ';').  The returned original message is never searched.
+ *
+ * A recipient of the delivery-status part without a Diagnostic-Code
+ * (OpenSMTPD, some Exim and qmail set-ups put it only in the prose) gets
+ * the text beside its address in the prose ("a@b: 550 ...", or the lines
+ * under an address alone on its line).  The failed command is read
+ * (bounce_command) from the recipient's Diagnostic-Code before
+ * explain_diag_collect() drops Postfix's "(in reply to ... command)",
+ * else from the prose, transcripts included.
  */
 #include <ctype.h>
 #include <stdio.h>

@@ -94,6 +94,38 @@ static const struct bc_case cases[] = {
 	{ 550, "5.7.1", "Delivery not authorized", NULL, "filtered",
 	    "unknown", 0, 0 },
 	{ 550, "5.7.1", "", NULL, "securityerror", "sender", 0, 0 },
+	/* null MX in Exim's, qmail's and OpenSMTPD's words */
+	{ 550, "", "an MX or SRV record indicated no SMTP service", NULL,
+	    "notaccept", "recipient", 1, 1 },
+	{ 550, "", "Sorry, I couldn't find a mail exchanger or IP address. "
+	    "(#5.4.4)", NULL, "notaccept", "recipient", 1, 1 },
+	/* Postfix's "Recipient address rejected:" heads other reasons */
+	{ 554, "5.3.0", "<a@b.test>: Recipient address rejected: Internal "
+	    "system error", NULL, "systemerror", "unknown", 0, 0 },
+	{ 550, "5.7.1", "<a@b.test>: Recipient address rejected: User "
+	    "a@b.test temporary locked", NULL, "suspend", "recipient", 0, 0 },
+	/* 5.1.3 is weak: the block list decides; "spamhaus" is no spam */
+	{ 553, "5.1.3", "http://www.spamhaus.org/query/bl?ip=192.0.2.1",
+	    NULL, "blocked", "sender", 0, 0 },
+	/* folded text still matches a provider row */
+	{ 550, "5.4.1", "[a@b.test]: Recipient\n     address rejected: "
+	    "Access denied [X.prod.protection.outlook.com]", NULL,
+	    "userunknown", "recipient", 1, 1 },
+	{ 550, "5.7.1", "Access denied", NULL, "rejected", "sender", 0, 0 },
+	{ 452, "4.4.5", "Insufficient disk space; try again later", NULL,
+	    "systemfull", "unknown", 0, 0 },
+	{ 550, "", "Please turn on SMTP Authentication in your mail client",
+	    NULL, "securityerror", "sender", 0, 0 },
+	{ 550, "5.2.0", "Message Filtered", NULL, "filtered", "unknown", 0,
+	    0 },
+	{ 550, "", "because the address couldn't be found", NULL,
+	    "userunknown", "recipient", 1, 1 },
+	{ 550, "", "you may not have permission to post messages to the "
+	    "group ... https://groups.google.com/support/", NULL, "rejected",
+	    "sender", 0, 0 },
+	{ 550, "5.1.1", "<a@b.test> - 192.0.2.1 has sent to too many "
+	    "recipients this hour. IB607", NULL, "ratelimited", "sender", 0,
+	    0 },
 	/* a 4xx "does not accept mail" is not final */
 	{ 450, "", "host does not accept mail", NULL, "notaccept",
 	    "recipient", 0, 0 },
