@@ -14,7 +14,8 @@
  *	"[BL21]", "doesn't have a yahoo.com account"; Google Groups' refusal
  *	of a poster, GoDaddy's per-hour limit (IB607, sent with 5.1.1),
  *	Facebook's RCP-P2 "recipient preferences", KDDI's filter (ezweb.ne.jp,
- *	au.com: "550 : User unknown" with the address left out).  Sources: the providers' pages as captured in
+ *	au.com: "550 : User unknown" with the address left out).
+ *	Sources: the providers' pages as captured in
  *	azumakuniyuki/feb-2024-no-auth-no-entry and Sisimai's Rhost/ modules
  *	(see /work/shared/research/deliverability.md §3.2, §5.1).
  *   2. an enhanced status code that is specific (bc_code[] with
