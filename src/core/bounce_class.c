@@ -283,6 +283,7 @@ static const struct bc_text bc_text[] = {
 	{ "mailbox full", BOUNCE_MAILBOXFULL, 0, NULL },
 	{ "mailbox is full", BOUNCE_MAILBOXFULL, 0, NULL },
 	{ "mailbox size limit", BOUNCE_MAILBOXFULL, 0, NULL },
+	{ "mailbox exceeded", BOUNCE_MAILBOXFULL, 0, NULL },
 	{ "mailfolder is full", BOUNCE_MAILBOXFULL, 0, NULL },
 	{ "full mailbox", BOUNCE_MAILBOXFULL, 0, NULL },
 	{ "disk quota", BOUNCE_MAILBOXFULL, 0, NULL },

@@ -77,6 +77,9 @@ static const char *const ex_original_markers[] = {
 	"----- Message header follows -----",
 	"------- Returned message",
 	"--- The header of the original message is following",
+	"Message headers follow",	/* DragonFly Mail Agent */
+	"-------original message",	/* mFILTER */
+	"-------original mail info",
 };
 
 static void	ex_put(FILE *, const char *, size_t);

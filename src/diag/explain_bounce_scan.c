@@ -33,6 +33,7 @@ static int	ex_blank(const char *, size_t, size_t);
 static void	ex_dsn_field(struct ex_rcpt *, const char *, const char *);
 static int	exb_recipient_line(const char *, size_t, size_t *, size_t *);
 static void	ex_fill_one(const struct ex_bounce *, struct ex_rcpt *);
+static int	ex_words_before(const char *, size_t);
 
 const char *
 exb_memcasestr(const char *s, size_t n, const char *needle)
@@ -75,14 +76,17 @@ exb_addr_len(const char *s, size_t n)
 /*
  * A recipient line of a human-readable bounce: "<a@b>:", "a@b:" with
  * text after it, an address alone on a line (Exim), "a@b<mailto:...>"
- * (Microsoft), or "... delivered to a@b ..." (Gmail).  1 with the
+ * (Microsoft), "... delivered to a@b ..." (Gmail) or "error delivering
+ * your mail to <a@b>" (DragonFly).  1 with the
  * address's offset and length in the line.
  */
 static int
 exb_recipient_line(const char *s, size_t n, size_t *off, size_t *len)
 {
+	static const char *const via[] = { "delivered to ",
+	    "delivering your mail to " };	/* Gmail, DragonFly */
 	const char	*p;
-	size_t		 i = 0, a;
+	size_t		 i = 0, a, k;
 
 	while (i < n && (s[i] == ' ' || s[i] == '\t'))
 		i++;
@@ -102,8 +106,10 @@ exb_recipient_line(const char *s, size_t n, size_t *off, size_t *len)
 		if (i == n)
 			return 1;
 	}
-	if ((p = exb_memcasestr(s, n, "delivered to ")) != NULL) {
-		i = (size_t)(p - s) + strlen("delivered to ");
+	for (k = 0; k < sizeof(via) / sizeof(via[0]); k++) {
+		if ((p = exb_memcasestr(s, n, via[k])) == NULL)
+			continue;
+		i = (size_t)(p - s) + strlen(via[k]);
 		if (i < n && s[i] == '<')
 			i++;
 		if ((a = exb_addr_len(s + i, n - i)) > 0) {
@@ -287,12 +293,24 @@ exb_prose(struct ex_bounce *b)
 	b->human_len = i < n ? i : n;
 }
 
+/* Is there a letter in the n bytes before an address on its line? */
+static int
+ex_words_before(const char *s, size_t n)
+{
+	size_t	i;
+
+	for (i = 0; i < n; i++)
+		if (isalpha((unsigned char)s[i]))
+			return 1;
+	return 0;
+}
+
 /*
  * The diagnostic the text gives for recipient r, which the
  * delivery-status part named without one (OpenSMTPD and others put it
  * only in the prose): on the address's own line after "a@b:" or
  * "<a@b>:", or on the lines under an address alone on its line (Exim,
- * qmail).
+ * qmail) or the paragraph after it (DragonFly).
  */
 static void
 ex_fill_one(const struct ex_bounce *b, struct ex_rcpt *r)
@@ -311,12 +329,17 @@ ex_fill_one(const struct ex_bounce *b, struct ex_rcpt *r)
 		k = i + off + alen;
 		if (k < e && s[k] == '>')
 			k++;
-		if (k < e && s[k] == ':')
+		while (k < e && (ispunct((unsigned char)s[k]) ||
+		    s[k] == ' ' || s[k] == '\t'))
 			k++;
-		while (k < e && (s[k] == ' ' || s[k] == '\t'))
-			k++;
-		if (k == e)
-			k = e + 1;
+		/*
+		 * Nothing beside it: the lines under it, or, after a
+		 * sentence naming it ("error delivering your mail to
+		 * <a@b>."), the next paragraph.
+		 */
+		if (k == e && (k = e + 1) < n && ex_blank(s, n, k) &&
+		    ex_words_before(s + i, off))
+			k = explain_line_end(s, n, k) + 1;
 		if (k < n)
 			explain_diag_collect(s + k, n - k, r->diag,
 			    sizeof(r->diag));

@@ -126,6 +126,8 @@ static const struct bc_case cases[] = {
 	{ 550, "5.1.1", "<a@b.test> - 192.0.2.1 has sent to too many "
 	    "recipients this hour. IB607", NULL, "ratelimited", "sender", 0,
 	    0 },
+	{ 550, "", "The number of messages in recipient's mailbox exceeded "
+	    "the local limit.", NULL, "mailboxfull", "recipient", 0, 0 },
 	/* a 4xx "does not accept mail" is not final */
 	{ 450, "", "host does not accept mail", NULL, "notaccept",
 	    "recipient", 0, 0 },
