@@ -47,7 +47,12 @@
  * as bounces fold long replies.  Some rows are placed for what they
  * contain: "spamhaus" before "spam"; Postfix's "Recipient address
  * rejected:" last, since it heads any reason; a bare "access denied"
- * after the blocks ("Client host rejected: Access denied").  Codes: 5.1.3
+ * after the blocks ("Client host rejected: Access denied").  Bare words
+ * that bounces also use in advice or in passing are replaced by what
+ * they say of the failure: "spf" by "spf check", "spf fail", "pass
+ * spf"... ("set up SPF records" closes Google's spam refusals), "header"
+ * by "header error", "invalid header"... (a returned message's headers
+ * are mentioned in passing).  Codes: 5.1.3
  * (address syntax) is weak, because hosts send it with block-list texts;
  * 4.4.5 (the receiving system's congestion) is strong, so "insufficient
  * disk space" with it is the system's, not the mailbox's.
@@ -229,6 +234,8 @@ static const struct bc_text bc_text[] = {
 	{ "rfc 5322 compliant", BOUNCE_NOTCOMPLIANTRFC, BC_PROVIDER, NULL },
 	{ "multiple from headers", BOUNCE_NOTCOMPLIANTRFC, BC_PROVIDER,
 	    NULL },
+	{ "multiple addresses in from: header", BOUNCE_NOTCOMPLIANTRFC,
+	    BC_PROVIDER, NULL },
 	{ "blocked", BOUNCE_BLOCKED, BC_PROVIDER, ".google.com" },
 	/* Microsoft */
 	{ "5.7.708", BOUNCE_BLOCKED, BC_PROVIDER, NULL },
@@ -320,7 +327,22 @@ static const struct bc_text bc_text[] = {
 	{ "not allowed to relay", BOUNCE_NORELAYING, 0, NULL },
 	{ "relaying mail to", BOUNCE_NORELAYING, 0, NULL },
 	{ "no relaying", BOUNCE_NORELAYING, 0, NULL },
-	{ "spf", BOUNCE_AUTHFAILURE, 0, NULL },
+	/*
+	 * SPF by what it says of the check, not the bare word: bounces
+	 * advise "set up SPF records" when refusing for other reasons.
+	 */
+	{ "spf check", BOUNCE_AUTHFAILURE, 0, NULL },
+	{ "spf fail", BOUNCE_AUTHFAILURE, 0, NULL },
+	{ "spf=fail", BOUNCE_AUTHFAILURE, 0, NULL },
+	{ "spf: fail", BOUNCE_AUTHFAILURE, 0, NULL },
+	{ "spf softfail", BOUNCE_AUTHFAILURE, 0, NULL },
+	{ "spf validation", BOUNCE_AUTHFAILURE, 0, NULL },
+	{ "spf verification", BOUNCE_AUTHFAILURE, 0, NULL },
+	{ "pass spf", BOUNCE_AUTHFAILURE, 0, NULL },
+	{ "spf policy", BOUNCE_AUTHFAILURE, 0, NULL },
+	{ "by spf", BOUNCE_AUTHFAILURE, 0, NULL },
+	{ "due to spf", BOUNCE_AUTHFAILURE, 0, NULL },
+	{ "sender policy framework", BOUNCE_AUTHFAILURE, 0, NULL },
 	{ "dmarc", BOUNCE_AUTHFAILURE, 0, NULL },
 	{ "dkim", BOUNCE_AUTHFAILURE, 0, NULL },
 	{ "is not allowed to send mail", BOUNCE_AUTHFAILURE, 0, NULL },
@@ -440,7 +462,12 @@ static const struct bc_text bc_text[] = {
 	{ "message filtered", BOUNCE_FILTERED, 0, NULL },
 	{ "refuse", BOUNCE_FILTERED, 0, NULL },
 	{ "not authorized", BOUNCE_FILTERED, 0, NULL },
-	{ "header", BOUNCE_CONTENTERROR, 0, NULL },
+	/* a header's fault, not any mention of headers */
+	{ "header error", BOUNCE_CONTENTERROR, 0, NULL },
+	{ "invalid header", BOUNCE_CONTENTERROR, 0, NULL },
+	{ "header is not", BOUNCE_CONTENTERROR, 0, NULL },
+	{ "headers are not", BOUNCE_CONTENTERROR, 0, NULL },
+	{ "header are not", BOUNCE_CONTENTERROR, 0, NULL },
 	/* the path */
 	{ "delivery time expired", BOUNCE_EXPIRED, 0, NULL },
 	{ "expired", BOUNCE_EXPIRED, 0, NULL },

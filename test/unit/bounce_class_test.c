@@ -128,6 +128,14 @@ static const struct bc_case cases[] = {
 	    0 },
 	{ 550, "", "The number of messages in recipient's mailbox exceeded "
 	    "the local limit.", NULL, "mailboxfull", "recipient", 0, 0 },
+	/* advice about SPF does not make a spam refusal an SPF failure */
+	{ 550, "", "Your email to group a@b.test was rejected due to spam "
+	    "classification. * Set up SPF records for your sending domain",
+	    NULL, "spamdetected", "sender", 0, 0 },
+	{ 550, "5.7.1", "SPF check failed for 192.0.2.1", NULL,
+	    "authfailure", "sender", 0, 0 },
+	{ 550, "", "Message headers follow", NULL, "undefined", "unknown",
+	    0, 0 },
 	/* a 4xx "does not accept mail" is not final */
 	{ 450, "", "host does not accept mail", NULL, "notaccept",
 	    "recipient", 0, 0 },
