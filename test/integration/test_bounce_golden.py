@@ -6,8 +6,8 @@ against the reason and hard/soft Sisimai's own tests expect
 (docs/DELIVERY.md, "Bounce attribution").
 
 Prints the agreement rates.  The target of issue 24 is 95 % on
-hard/soft and on fault; it is not met yet (measured: reason 73.7 %,
-hard/soft 91.3 %, fault 89.0 % on 300 samples; before the failed SMTP
+hard/soft and on fault; it is not met yet (measured: reason 74.3 %,
+hard/soft 91.3 %, fault 89.3 % on 300 samples; before the failed SMTP
 command was read: 60.3 %, 83.3 %, 76.3 %), so test_golden_target_95 is
 a strict xfail that turns into a failure the day the target is reached
 (then drop the mark), and test_golden_agreement holds the measured
@@ -30,7 +30,7 @@ from conftest import run
 HERE = os.path.dirname(os.path.abspath(__file__))
 CORPUS = os.path.join(HERE, "..", "data", "bounces", "sisimai")
 TARGET = 0.95
-FLOORS = {"reason": 0.72, "hard": 0.90, "fault": 0.88}
+FLOORS = {"reason": 0.73, "hard": 0.90, "fault": 0.88}
 _RATES = {}
 
 
