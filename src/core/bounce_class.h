@@ -8,6 +8,8 @@
 #ifndef POSTERN_BOUNCE_CLASS_H
 #define POSTERN_BOUNCE_CLASS_H
 
+#include <stddef.h>
+
 enum bounce_reason {
 	BOUNCE_UNDEFINED,
 	BOUNCE_USERUNKNOWN,
@@ -49,6 +51,21 @@ enum bounce_fault {
 	BOUNCE_FAULT_SENDER
 };
 
+/*
+ * The SMTP command a failure answered.  BOUNCE_CMD_ANY: the caller does
+ * not say (the queue's own replies; only a text that says "end of DATA"
+ * moves a user-unknown to filtered).  BOUNCE_CMD_UNKNOWN: a bounce that
+ * names no command (bounce_command() found none).
+ */
+enum bounce_cmd {
+	BOUNCE_CMD_ANY,
+	BOUNCE_CMD_UNKNOWN,
+	BOUNCE_CMD_CONN,	/* greeting, HELO/EHLO, STARTTLS, AUTH */
+	BOUNCE_CMD_MAIL,
+	BOUNCE_CMD_RCPT,
+	BOUNCE_CMD_DATA		/* DATA or the end of the message */
+};
+
 struct bounce_class {
 	enum bounce_reason	 reason;
 	enum bounce_fault	 fault;
@@ -64,10 +81,23 @@ struct bounce_class {
 void	bounce_classify(int code, const char *enhanced, const char *text,
 	    const char *mx, struct bounce_class *out);
 
+/* The same, knowing the command the failure answered. */
+void	bounce_classify_cmd(int code, const char *enhanced, const char *text,
+	    const char *mx, enum bounce_cmd cmd, struct bounce_class *out);
+
+/*
+ * The command a bounce's text (n bytes, any case) says failed: Postfix
+ * "in reply to end of DATA command", Exim "SMTP error from remote mail
+ * server after RCPT TO:", Sendmail/Courier transcripts (">>> DATA" then
+ * "<<< 550"), qmail "but sender was rejected"; BOUNCE_CMD_UNKNOWN if none.
+ */
+enum bounce_cmd	bounce_command(const char *text, size_t n);
+
 /* Suppress the address?  A hard failure the recipient is at fault for. */
 int	bounce_suppress(const struct bounce_class *);
 
 const char	*bounce_reason_name(enum bounce_reason);
 const char	*bounce_fault_name(enum bounce_fault);
+const char	*bounce_cmd_name(enum bounce_cmd);
 
 #endif

@@ -77,6 +77,9 @@ static const char *const ex_original_markers[] = {
 	"----- Message header follows -----",
 	"------- Returned message",
 	"--- The header of the original message is following",
+	"Message headers follow",	/* DragonFly Mail Agent */
+	"-------original message",	/* mFILTER */
+	"-------original mail info",
 };
 
 static void	ex_put(FILE *, const char *, size_t);
@@ -351,14 +354,15 @@ ex_is_failure(const struct reply *r)
 
 void
 explain_class_text(FILE *out, int in, const struct reply *r,
-    const char *all, const char *mx)
+    const char *all, const char *mx, int cmd)
 {
 	struct bounce_class	c;
 	char			line[160];
 
 	if (!ex_is_failure(r))
 		return;
-	bounce_classify(r->code, r->enhanced, all, mx, &c);
+	bounce_classify_cmd(r->code, r->enhanced, all, mx,
+	    (enum bounce_cmd)cmd, &c);
 	(void)util_snprintf(line, sizeof(line), "%s, %s, fault: %s%s",
 	    bounce_reason_name(c.reason), c.hard ? "hard" : "soft",
 	    bounce_fault_name(c.fault), bounce_suppress(&c) ?
@@ -368,13 +372,14 @@ explain_class_text(FILE *out, int in, const struct reply *r,
 
 void
 explain_class_json(struct json *j, const struct reply *r, const char *all,
-    const char *mx)
+    const char *mx, int cmd)
 {
 	struct bounce_class	c;
 
 	if (!ex_is_failure(r))
 		return;
-	bounce_classify(r->code, r->enhanced, all, mx, &c);
+	bounce_classify_cmd(r->code, r->enhanced, all, mx,
+	    (enum bounce_cmd)cmd, &c);
 	json_kstr(j, "reason", bounce_reason_name(c.reason));
 	json_kstr(j, "fault", bounce_fault_name(c.fault));
 	json_kbool(j, "hard", c.hard);
@@ -525,7 +530,8 @@ explain_reply_text(const char *s, FILE *out, int json)
 		if (parsed) {
 			ok = explain_out_json(&j, r, s);
 			if (!imap)
-				explain_class_json(&j, r, s, NULL);
+				explain_class_json(&j, r, s, NULL,
+				    BOUNCE_CMD_ANY);
 		} else
 			json_kbool(&j, "explained", 0);
 		if (pt != NULL) {
@@ -549,7 +555,7 @@ explain_reply_text(const char *s, FILE *out, int json)
 	if (imap)
 		ok |= ex_explain_imap_text(out, r, s);
 	else if (parsed) {
-		explain_class_text(out, 0, r, s, NULL);
+		explain_class_text(out, 0, r, s, NULL, BOUNCE_CMD_ANY);
 		ok |= explain_out_text(out, 0, r, s);
 	}
 	else if (pt == NULL)

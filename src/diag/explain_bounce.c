@@ -5,12 +5,12 @@
  * explained by explain.c (explain_int.h).
  *
  * A bounce is read as a MIME message (RFC 2045/2046; base64 and
- * quoted-printable parts are decoded).  The message/delivery-status part
- * of a multipart/report (RFC 3464 §2) gives the recipients; when there is
- * none, the human-readable text is searched: recipient lines ("<a@b>:",
- * an address alone on a line, "delivered to a@b") and diagnostics ("550
- * 5.1.1 ..." at the start of a line or after ':', a quote, '(' or ';').
- * The returned original message is never searched.
+ * quoted-printable parts are decoded; a multipart whose boundary
+ * parameter is missing or never used takes its first "--word" line as
+ * the boundary, as some MTAs get it wrong); explain_bounce_scan.c finds
+ * the recipients, their diagnostics and the SMTP command that failed,
+ * which the classifier is given (bounce_classify_cmd: a "user unknown"
+ * after DATA is a filter).
  *
  * Invariants: input is bounded (EXPLAIN_BOUNCE_MAX), MIME nesting is
  * bounded (EX_DEPTH_MAX), every copy goes through struct buf or a checked
@@ -29,36 +29,11 @@
 #include "core/bounce_class.h"
 #include "core/reply.h"
 #include "diag/explain.h"
+#include "diag/explain_bounce_int.h"
 #include "diag/explain_int.h"
 #include "lib/buf.h"
 #include "lib/json.h"
 #include "lib/util.h"
-
-#define EX_DEPTH_MAX	8		/* MIME nesting */
-#define EX_HDR_MAX	4096		/* one unfolded header value */
-#define EX_DIAG_MAX	2048		/* one recipient's diagnostic */
-#define EX_TEXT_MAX	(EXPLAIN_BOUNCE_MAX + 64)
-#define EX_ADDR_MAX	320
-
-struct ex_rcpt {
-	char		addr[EX_ADDR_MAX];
-	char		action[32];
-	char		status[16];
-	char		remote_mta[256];
-	char		diag[EX_DIAG_MAX];
-};
-
-struct ex_bounce {
-	const char	*format;
-	struct ex_rcpt	*rcpts;		/* EXPLAIN_RCPT_MAX */
-	size_t		 n;
-	struct buf	 human;		/* text/plain parts */
-	struct buf	 dsn;		/* message/delivery-status parts */
-	char		 fmtbuf[96];
-	char		 prose[EX_DIAG_MAX];	/* human text before the
-						   returned message */
-	int		 error;
-};
 
 static const struct {
 	const char	*needle;
@@ -73,26 +48,17 @@ static const struct {
 	{ "This is the mail system at host", "Postfix" },
 };
 
-static size_t	ex_addr_len(const char *, size_t);
-static const char *ex_memcasestr(const char *, size_t, const char *);
-static int	ex_header(const char *, size_t, const char *, struct buf *);
 static int	ex_param(const char *, const char *, char *, size_t);
+static int	ex_boundary(const char *, size_t, const char *, char *,
+		    size_t);
 static void	ex_decode(const char *, size_t, const char *, struct buf *);
 static void	ex_mime(struct ex_bounce *, const char *, size_t, int);
 static void	ex_multipart(struct ex_bounce *, const char *, size_t,
 		    const char *, int);
-static void	ex_dsn(struct ex_bounce *);
-static int	ex_blank(const char *, size_t, size_t);
-static void	ex_dsn_field(struct ex_rcpt *, const char *, const char *);
-static void	ex_heuristic(struct ex_bounce *);
-static void	ex_prose(struct ex_bounce *);
 static void	ex_prose_class_json(struct json *, const struct ex_bounce *,
 		    struct reply *);
 static void	ex_prose_class_text(FILE *, const struct ex_bounce *,
 		    struct reply *);
-static struct ex_rcpt *ex_rcpt_get(struct ex_bounce *, const char *,
-		    size_t);
-static int	ex_recipient_line(const char *, size_t, size_t *, size_t *);
 static int	ex_bounce_print(struct ex_bounce *, FILE *, int);
 static void	ex_rcpt_reply(const struct ex_rcpt *, struct reply *);
 static void	ex_rcpt_class_reply(const struct reply *, struct reply *);
@@ -103,94 +69,11 @@ static void	ex_rcpt_class_text(FILE *, const struct ex_bounce *,
 static void	ex_rcpt_class_json(struct json *, const struct ex_bounce *,
 		    const struct reply *, const struct ex_rcpt *);
 
-/* ---- text scanning -------------------------------------------------- */
-
-static const char *
-ex_memcasestr(const char *s, size_t n, const char *needle)
-{
-	size_t	k = strlen(needle), i;
-
-	for (i = 0; k <= n && i <= n - k; i++)
-		if (strncasecmp(s + i, needle, k) == 0)
-			return s + i;
-	return NULL;
-}
-
-/* Length of an address local@domain.tld at s, or 0. */
-static size_t
-ex_addr_len(const char *s, size_t n)
-{
-	static const char	 lchars[] = "!#$%&'*+/=?^_`{|}~.-";
-	size_t			 i = 0, at, dots = 0;
-
-	while (i < n && (isalnum((unsigned char)s[i]) ||
-	    (s[i] != '\0' && strchr(lchars, s[i]) != NULL)))
-		i++;
-	if (i == 0 || i >= n || s[i] != '@' || i > 64)
-		return 0;
-	at = ++i;
-	while (i < n && (isalnum((unsigned char)s[i]) || s[i] == '-' ||
-	    s[i] == '.')) {
-		dots += s[i] == '.';
-		i++;
-	}
-	while (i > at && s[i - 1] == '.') {
-		i--;
-		dots--;
-	}
-	if (i == at || dots == 0 || i >= EX_ADDR_MAX)
-		return 0;
-	return i;
-}
-
-/*
- * A recipient line of a human-readable bounce: "<a@b>:", "a@b:" with
- * text after it, an address alone on a line (Exim), "a@b<mailto:...>"
- * (Microsoft), or "... delivered to a@b ..." (Gmail).  1 with the
- * address's offset and length in the line.
- */
-static int
-ex_recipient_line(const char *s, size_t n, size_t *off, size_t *len)
-{
-	const char	*p;
-	size_t		 i = 0, a;
-
-	while (i < n && (s[i] == ' ' || s[i] == '\t'))
-		i++;
-	if (i < n && s[i] == '<')
-		i++;
-	if ((a = ex_addr_len(s + i, n - i)) > 0) {
-		*off = i;
-		*len = a;
-		i += a;
-		if (i < n && s[i] == '>')
-			i++;
-		if (i == n || s[i] == ':' || explain_istarts(s + i, n - i,
-		    "<mailto:"))
-			return 1;
-		while (i < n && isspace((unsigned char)s[i]))
-			i++;
-		if (i == n)
-			return 1;
-	}
-	if ((p = ex_memcasestr(s, n, "delivered to ")) != NULL) {
-		i = (size_t)(p - s) + strlen("delivered to ");
-		if (i < n && s[i] == '<')
-			i++;
-		if ((a = ex_addr_len(s + i, n - i)) > 0) {
-			*off = i;
-			*len = a;
-			return 1;
-		}
-	}
-	return 0;
-}
-
 /* ---- MIME ----------------------------------------------------------- */
 
 /* The unfolded value of header name in the header block h. */
-static int
-ex_header(const char *h, size_t n, const char *name, struct buf *out)
+int
+exb_header(const char *h, size_t n, const char *name, struct buf *out)
 {
 	size_t	i = 0, e, k = strlen(name);
 	int	found = 0;
@@ -240,6 +123,41 @@ ex_param(const char *v, const char *name, char *out, size_t outsz)
 	return 0;
 }
 
+/*
+ * The boundary of a multipart body: its "boundary" parameter, or, when
+ * that is missing (a parameter on an unfolded line) or never used in the
+ * body (some MTAs write one and use another), the first line of the body
+ * that looks like a delimiter, "--" and a word.  1 if found.
+ */
+static int
+ex_boundary(const char *body, size_t n, const char *ct, char *out,
+    size_t outsz)
+{
+	size_t	i = 0, e, k;
+
+	if (ex_param(ct, "boundary", out, outsz)) {
+		k = strlen(out);
+		for (i = 0; i + k + 2 <= n; i = e + 1) {
+			e = explain_line_end(body, n, i);
+			if (body[i] == '-' && body[i + 1] == '-' &&
+			    strncmp(body + i + 2, out, k) == 0)
+				return 1;
+		}
+	}
+	for (i = 0; i < n; i = e + 1) {
+		e = explain_line_end(body, n, i);
+		for (k = i + 2; k < e && !isspace((unsigned char)body[k]); k++)
+			;
+		if (e - i > 3 && e - i - 2 < outsz && k == e &&
+		    body[i] == '-' && body[i + 1] == '-') {
+			memcpy(out, body + i + 2, e - i - 2);
+			out[e - i - 2] = '\0';
+			return 1;
+		}
+	}
+	return 0;
+}
+
 /* Decode a body per its Content-Transfer-Encoding (lenient). */
 static void
 ex_decode(const char *s, size_t n, const char *cte, struct buf *out)
@@ -252,7 +170,7 @@ ex_decode(const char *s, size_t n, const char *cte, struct buf *out)
 	char			 ch;
 	size_t			 i;
 
-	if (ex_memcasestr(cte, strlen(cte), "base64") != NULL) {
+	if (exb_memcasestr(cte, strlen(cte), "base64") != NULL) {
 		for (i = 0; i < n && s[i] != '='; i++) {
 			if (s[i] == '\0' || (c = strchr(b64, s[i])) == NULL)
 				continue;
@@ -265,7 +183,7 @@ ex_decode(const char *s, size_t n, const char *cte, struct buf *out)
 		}
 		return;
 	}
-	if (ex_memcasestr(cte, strlen(cte), "quoted-printable") == NULL) {
+	if (exb_memcasestr(cte, strlen(cte), "quoted-printable") == NULL) {
 		(void)buf_append(out, s, n);
 		return;
 	}
@@ -307,7 +225,7 @@ ex_mime(struct ex_bounce *b, const char *s, size_t n, int depth)
 	if (n > 0 && s[0] == '\n') {
 		hlen = 0;
 		bd = s + 1;
-	} else if ((sep = ex_memcasestr(s, n, "\n\n")) != NULL) {
+	} else if ((sep = exb_memcasestr(s, n, "\n\n")) != NULL) {
 		hlen = (size_t)(sep - s) + 1;
 		bd = sep + 2;
 	} else {
@@ -317,14 +235,15 @@ ex_mime(struct ex_bounce *b, const char *s, size_t n, int depth)
 	buf_init(&ct, EX_HDR_MAX);
 	buf_init(&cte, EX_HDR_MAX);
 	buf_init(&body, EX_TEXT_MAX);
-	if (!ex_header(s, hlen, "Content-Type", &ct))
+	if (!exb_header(s, hlen, "Content-Type", &ct))
 		(void)buf_appends(&ct, "text/plain");
-	(void)ex_header(s, hlen, "Content-Transfer-Encoding", &cte);
+	(void)exb_header(s, hlen, "Content-Transfer-Encoding", &cte);
 	for (t = buf_str(&ct); *t == ' ' || *t == '\t'; t++)
 		;
 	tlen = strlen(t);
 	if (explain_istarts(t, tlen, "multipart/")) {
-		if (ex_param(t, "boundary", boundary, sizeof(boundary)))
+		if (ex_boundary(bd, (size_t)(s + n - bd), t, boundary,
+		    sizeof(boundary)))
 			ex_multipart(b, bd, (size_t)(s + n - bd), boundary,
 			    depth);
 	} else if (explain_istarts(t, tlen, "message/delivery-status") ||
@@ -373,169 +292,6 @@ ex_multipart(struct ex_bounce *b, const char *s, size_t n,
 		ex_mime(b, s + start, n - start, depth + 1);
 }
 
-/* ---- recipients ----------------------------------------------------- */
-
-static struct ex_rcpt *
-ex_rcpt_get(struct ex_bounce *b, const char *addr, size_t n)
-{
-	size_t	i;
-
-	if (n >= EX_ADDR_MAX)
-		n = EX_ADDR_MAX - 1;
-	for (i = 0; n > 0 && i < b->n; i++)
-		if (strlen(b->rcpts[i].addr) == n &&
-		    strncasecmp(b->rcpts[i].addr, addr, n) == 0)
-			return &b->rcpts[i];
-	if (b->n == EXPLAIN_RCPT_MAX)
-		return NULL;
-	memset(&b->rcpts[b->n], 0, sizeof(b->rcpts[b->n]));
-	memcpy(b->rcpts[b->n].addr, addr, n);
-	return &b->rcpts[b->n++];
-}
-
-/* One DSN field "Name: type; value" of a per-recipient group. */
-static void
-ex_dsn_field(struct ex_rcpt *r, const char *name, const char *v)
-{
-	const char	*semi;
-	size_t		 n;
-
-	while (*v == ' ' || *v == '\t')
-		v++;
-	if (strcasecmp(name, "Action") == 0)
-		(void)util_strlcpy(r->action, v, sizeof(r->action));
-	else if (strcasecmp(name, "Status") == 0) {
-		n = strcspn(v, " \t(");
-		if (n < sizeof(r->status)) {
-			memcpy(r->status, v, n);
-			r->status[n] = '\0';
-		}
-	} else if (strcasecmp(name, "Remote-MTA") == 0)
-		(void)util_strlcpy(r->remote_mta, v, sizeof(r->remote_mta));
-	else if (strcasecmp(name, "Diagnostic-Code") == 0) {
-		/* "smtp; 550 ...": the type (RFC 3464 §2.3.6) goes. */
-		if ((semi = strchr(v, ';')) != NULL && (size_t)(semi - v) < 20)
-			for (v = semi + 1; *v == ' ' || *v == '\t'; v++)
-				;
-		explain_diag_collect(v, strlen(v), r->diag, sizeof(r->diag));
-		if (r->diag[0] == '\0')
-			(void)util_strlcpy(r->diag, v, sizeof(r->diag));
-	}
-}
-
-/* The per-recipient groups of the delivery-status text (RFC 3464 §2). */
-static void
-ex_dsn(struct ex_bounce *b)
-{
-	static const char *const names[] = { "Final-Recipient",
-	    "Original-Recipient", "Action", "Status", "Remote-MTA",
-	    "Diagnostic-Code" };
-	const char	*s = buf_str(&b->dsn), *g, *v;
-	size_t		 n = b->dsn.len, i = 0, k, glen, a, off;
-	struct ex_rcpt	*r;
-	struct buf	 val;
-
-	buf_init(&val, EX_DIAG_MAX);
-	while (i < n) {
-		/* A group runs up to a blank line (RFC 3464 §2.1). */
-		while (i < n && ex_blank(s, n, i))
-			i = explain_line_end(s, n, i) + 1;
-		for (g = s + i; i < n && !ex_blank(s, n, i); )
-			i = explain_line_end(s, n, i) + 1;
-		glen = (size_t)(s + (i < n ? i : n) - g);
-		r = NULL;
-		for (k = 0; k < 2 && r == NULL && glen > 0; k++) {
-			if (!ex_header(g, glen, names[k], &val))
-				continue;
-			if ((v = strchr(buf_str(&val), ';')) == NULL)
-				v = buf_str(&val);
-			else
-				v++;
-			while (*v == ' ' || *v == '\t' || *v == '<')
-				v++;
-			off = strcspn(v, "> \t");
-			if ((a = ex_addr_len(v, off)) == 0)
-				a = off;
-			r = ex_rcpt_get(b, v, a);
-		}
-		for (k = 2; r != NULL && k < 6; k++)
-			if (ex_header(g, glen, names[k], &val))
-				ex_dsn_field(r, names[k], buf_str(&val));
-	}
-	buf_free(&val);
-}
-
-/* Is the line at i empty or white space only? */
-static int
-ex_blank(const char *s, size_t n, size_t i)
-{
-	size_t	e = explain_line_end(s, n, i);
-
-	for (; i < e; i++)
-		if (s[i] != ' ' && s[i] != '\t')
-			return 0;
-	return 1;
-}
-
-/* Recipients and diagnostics from the human-readable text. */
-static void
-ex_heuristic(struct ex_bounce *b)
-{
-	const char	*s = buf_str(&b->human), *d;
-	size_t		 n = b->human.len, i = 0, e, k, off, alen, dlen;
-	struct ex_rcpt	*cur = NULL;
-	char		 addr[EX_ADDR_MAX];
-
-	while (i < n) {
-		e = explain_line_end(s, n, i);
-		for (k = i; k < e && (s[k] == ' ' || s[k] == '\t'); k++)
-			;
-		if (explain_original_at(s + k, e - k))
-			return;
-		if (k == e) {
-			i = e + 1;
-			continue;
-		}
-		if (ex_recipient_line(s + i, e - i, &off, &alen)) {
-			if (alen >= sizeof(addr))
-				alen = sizeof(addr) - 1;
-			memcpy(addr, s + i + off, alen);
-			addr[alen] = '\0';
-			cur = ex_rcpt_get(b, addr, alen);
-			k = i + off + alen;
-		}
-		if ((d = explain_find_diag(s + k, e - k, &dlen)) != NULL) {
-			if (cur == NULL)
-				cur = ex_rcpt_get(b, "", 0);
-			if (cur != NULL && cur->diag[0] == '\0')
-				explain_diag_collect(d, (size_t)(s + n - d),
-				    cur->diag, sizeof(cur->diag));
-		}
-		i = e + 1;
-	}
-}
-
-/* The human text up to the returned message, on one line, to b->prose. */
-static void
-ex_prose(struct ex_bounce *b)
-{
-	const char	*s = buf_str(&b->human);
-	size_t		 n = b->human.len, i = 0, e, k, o = 0;
-
-	while (i < n && o + 2 < sizeof(b->prose)) {
-		e = explain_line_end(s, n, i);
-		for (k = i; k < e && (s[k] == ' ' || s[k] == '\t'); k++)
-			;
-		if (explain_original_at(s + k, e - k))
-			break;
-		for (; k < e && o + 2 < sizeof(b->prose); k++)
-			b->prose[o++] = (unsigned char)s[k] < ' ' ? ' ' : s[k];
-		b->prose[o++] = ' ';
-		i = e + 1;
-	}
-	b->prose[o] = '\0';
-}
-
 /* The reply of a recipient: its diagnostic, with Status as fallback. */
 static void
 ex_rcpt_reply(const struct ex_rcpt *r, struct reply *rep)
@@ -573,7 +329,8 @@ ex_rcpt_class_text_of(const struct ex_bounce *b, const struct reply *c,
 {
 	struct bounce_class	bc;
 
-	bounce_classify(c->code, c->enhanced, r->diag, r->remote_mta, &bc);
+	bounce_classify_cmd(c->code, c->enhanced, r->diag, r->remote_mta,
+	    (enum bounce_cmd)r->cmd, &bc);
 	if (bc.reason != BOUNCE_UNDEFINED || b->human.len == 0)
 		return r->diag;
 	return b->prose;
@@ -587,7 +344,7 @@ ex_rcpt_class_text(FILE *out, const struct ex_bounce *b,
 
 	ex_rcpt_class_reply(rep, &c);
 	explain_class_text(out, 2, &c, ex_rcpt_class_text_of(b, &c, r),
-	    r->remote_mta);
+	    r->remote_mta, r->cmd);
 }
 
 static void
@@ -598,7 +355,7 @@ ex_rcpt_class_json(struct json *j, const struct ex_bounce *b,
 
 	ex_rcpt_class_reply(rep, &c);
 	explain_class_json(j, &c, ex_rcpt_class_text_of(b, &c, r),
-	    r->remote_mta);
+	    r->remote_mta, r->cmd);
 }
 
 /* No recipient found: the bounce's prose alone, as a 5xx failure. */
@@ -609,7 +366,7 @@ ex_prose_class_json(struct json *j, const struct ex_bounce *b,
 	reply_init(rep);
 	rep->code = 550;
 	if (b->prose[0] != '\0')
-		explain_class_json(j, rep, b->prose, NULL);
+		explain_class_json(j, rep, b->prose, NULL, b->cmd);
 }
 
 static void
@@ -618,7 +375,7 @@ ex_prose_class_text(FILE *out, const struct ex_bounce *b, struct reply *rep)
 	reply_init(rep);
 	rep->code = 550;
 	if (b->prose[0] != '\0')
-		explain_class_text(out, 0, rep, b->prose, NULL);
+		explain_class_text(out, 0, rep, b->prose, NULL, b->cmd);
 }
 
 static int
@@ -718,12 +475,12 @@ explain_bounce(const char *data, size_t len, FILE *out, int json)
 	b.format = "unrecognised text";
 	s = buf_str(&b.human);
 	for (f = 0; f < nformats; f++)
-		if (ex_memcasestr(s, b.human.len, ex_formats[f].needle)) {
+		if (exb_memcasestr(s, b.human.len, ex_formats[f].needle)) {
 			b.format = ex_formats[f].format;
 			break;
 		}
 	if (b.dsn.len > 0) {
-		ex_dsn(&b);
+		exb_dsn(&b);
 		if (b.n > 0) {
 			(void)util_snprintf(b.fmtbuf, sizeof(b.fmtbuf),
 			    "RFC 3464 delivery status notification%s%s%s",
@@ -732,9 +489,11 @@ explain_bounce(const char *data, size_t len, FILE *out, int json)
 			b.format = b.fmtbuf;
 		}
 	}
+	exb_prose(&b);
 	if (b.n == 0)
-		ex_heuristic(&b);
-	ex_prose(&b);
+		exb_heuristic(&b);
+	exb_fill(&b);
+	exb_command(&b);
 	rc = b.error ? -1 : ex_bounce_print(&b, out, json);
 	buf_free(&norm);
 	buf_free(&b.human);

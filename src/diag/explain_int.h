@@ -21,11 +21,14 @@ void	explain_wrap(FILE *, int indent, const char *prefix, const char *);
 int	explain_out_text(FILE *, int indent, const struct reply *,
 	    const char *all);
 int	explain_out_json(struct json *, const struct reply *, const char *);
-/* Reason, fault and hard/soft of a failed reply (bounce_class.h). */
+/*
+ * Reason, fault and hard/soft of a failed reply (bounce_class.h); cmd is
+ * an enum bounce_cmd: the command a bounce says failed.
+ */
 void	explain_class_text(FILE *, int indent, const struct reply *,
-	    const char *all, const char *mx);
+	    const char *all, const char *mx, int cmd);
 void	explain_class_json(struct json *, const struct reply *,
-	    const char *all, const char *mx);
+	    const char *all, const char *mx, int cmd);
 /* The finished JSON document of b and a newline to out; 0 or -1. */
 int	explain_json_flush(FILE *, struct buf *, struct json *);
 /* A reply as typed, or the first diagnostic in free text.  0 or -1. */

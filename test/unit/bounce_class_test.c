@@ -94,6 +94,48 @@ static const struct bc_case cases[] = {
 	{ 550, "5.7.1", "Delivery not authorized", NULL, "filtered",
 	    "unknown", 0, 0 },
 	{ 550, "5.7.1", "", NULL, "securityerror", "sender", 0, 0 },
+	/* null MX in Exim's, qmail's and OpenSMTPD's words */
+	{ 550, "", "an MX or SRV record indicated no SMTP service", NULL,
+	    "notaccept", "recipient", 1, 1 },
+	{ 550, "", "Sorry, I couldn't find a mail exchanger or IP address. "
+	    "(#5.4.4)", NULL, "notaccept", "recipient", 1, 1 },
+	/* Postfix's "Recipient address rejected:" heads other reasons */
+	{ 554, "5.3.0", "<a@b.test>: Recipient address rejected: Internal "
+	    "system error", NULL, "systemerror", "unknown", 0, 0 },
+	{ 550, "5.7.1", "<a@b.test>: Recipient address rejected: User "
+	    "a@b.test temporary locked", NULL, "suspend", "recipient", 0, 0 },
+	/* 5.1.3 is weak: the block list decides; "spamhaus" is no spam */
+	{ 553, "5.1.3", "http://www.spamhaus.org/query/bl?ip=192.0.2.1",
+	    NULL, "blocked", "sender", 0, 0 },
+	/* folded text still matches a provider row */
+	{ 550, "5.4.1", "[a@b.test]: Recipient\n     address rejected: "
+	    "Access denied [X.prod.protection.outlook.com]", NULL,
+	    "userunknown", "recipient", 1, 1 },
+	{ 550, "5.7.1", "Access denied", NULL, "rejected", "sender", 0, 0 },
+	{ 452, "4.4.5", "Insufficient disk space; try again later", NULL,
+	    "systemfull", "unknown", 0, 0 },
+	{ 550, "", "Please turn on SMTP Authentication in your mail client",
+	    NULL, "securityerror", "sender", 0, 0 },
+	{ 550, "5.2.0", "Message Filtered", NULL, "filtered", "unknown", 0,
+	    0 },
+	{ 550, "", "because the address couldn't be found", NULL,
+	    "userunknown", "recipient", 1, 1 },
+	{ 550, "", "you may not have permission to post messages to the "
+	    "group ... https://groups.google.com/support/", NULL, "rejected",
+	    "sender", 0, 0 },
+	{ 550, "5.1.1", "<a@b.test> - 192.0.2.1 has sent to too many "
+	    "recipients this hour. IB607", NULL, "ratelimited", "sender", 0,
+	    0 },
+	{ 550, "", "The number of messages in recipient's mailbox exceeded "
+	    "the local limit.", NULL, "mailboxfull", "recipient", 0, 0 },
+	/* advice about SPF does not make a spam refusal an SPF failure */
+	{ 550, "", "Your email to group a@b.test was rejected due to spam "
+	    "classification. * Set up SPF records for your sending domain",
+	    NULL, "spamdetected", "sender", 0, 0 },
+	{ 550, "5.7.1", "SPF check failed for 192.0.2.1", NULL,
+	    "authfailure", "sender", 0, 0 },
+	{ 550, "", "Message headers follow", NULL, "undefined", "unknown",
+	    0, 0 },
 	/* a 4xx "does not accept mail" is not final */
 	{ 450, "", "host does not accept mail", NULL, "notaccept",
 	    "recipient", 0, 0 },
@@ -152,6 +194,105 @@ test_edges(void **state)
 	    "unknown");
 }
 
+struct bc_cmd_case {
+	int		 code;
+	const char	*enhanced;
+	const char	*text;
+	const char	*mx;
+	enum bounce_cmd	 cmd;
+	const char	*reason;
+};
+
+/* The failed command a bounce names changes what a text means. */
+static const struct bc_cmd_case cmd_cases[] = {
+	/* after DATA, RCPT had been accepted: a filter */
+	{ 550, "5.0.0", "Unknown user kijitora@example.jp", NULL,
+	    BOUNCE_CMD_DATA, "filtered" },
+	/* ... unless an X.1.x code says the mailbox is bad */
+	{ 550, "5.1.1", "<a@b.test>: User unknown", NULL, BOUNCE_CMD_DATA,
+	    "userunknown" },
+	/* at RCPT, as the queue sees it, it stays a bad mailbox */
+	{ 550, "5.0.0", "Unknown user a@b.test", NULL, BOUNCE_CMD_RCPT,
+	    "userunknown" },
+	{ 550, "", "No such user here", NULL, BOUNCE_CMD_ANY,
+	    "userunknown" },
+	/* at MAIL FROM the unknown address is the sender's */
+	{ 553, "5.1.0", "neko.example.com does not exist", NULL,
+	    BOUNCE_CMD_MAIL, "rejected" },
+	/* the command found in the text when the caller knows none */
+	{ 550, "", "Unknown user a@b.test (in reply to end of DATA "
+	    "command)", NULL, BOUNCE_CMD_UNKNOWN, "filtered" },
+	/* NTT Docomo's refusal of a sender at the end of DATA */
+	{ 550, "5.0.0", "Unknown user a@docomo.test", "mfsmax.docomo.ne.jp",
+	    BOUNCE_CMD_DATA, "rejected" },
+	{ 550, "5.2.0", "Unknown user a@docomo.test", "mfsmax.docomo.ne.jp",
+	    BOUNCE_CMD_DATA, "filtered" },
+	/* KDDI's filter leaves the address out */
+	{ 550, "", "550 : User unknown", NULL, BOUNCE_CMD_RCPT, "filtered" },
+	/* providers decide whatever the command */
+	{ 554, "", "delivery error: dd This user doesn't have a yahoo.com "
+	    "account", NULL, BOUNCE_CMD_DATA, "userunknown" },
+	{ 550, "5.1.1", "RCP-P2 Refused due to recipient preferences", NULL,
+	    BOUNCE_CMD_RCPT, "filtered" },
+};
+
+static void
+test_command(void **state)
+{
+	struct bounce_class	c;
+	size_t			i;
+
+	(void)state;
+	for (i = 0; i < sizeof(cmd_cases) / sizeof(cmd_cases[0]); i++) {
+		const struct bc_cmd_case *t = &cmd_cases[i];
+
+		bounce_classify_cmd(t->code, t->enhanced, t->text, t->mx,
+		    t->cmd, &c);
+		if (strcmp(bounce_reason_name(c.reason), t->reason) != 0)
+			fail_msg("cmd case %zu \"%s\": got %s (rule %s)", i,
+			    t->text, bounce_reason_name(c.reason), c.rule);
+	}
+}
+
+/* bounce_command: where bounces say which command failed. */
+static void
+test_command_text(void **state)
+{
+	static const struct {
+		const char	*text;
+		enum bounce_cmd	 cmd;
+	} rows[] = {
+		{ "550 Unknown user (in reply to end of DATA\n    command)",
+		    BOUNCE_CMD_DATA },
+		{ "said: 550 5.1.1 unknown (in reply to RCPT TO command)",
+		    BOUNCE_CMD_RCPT },
+		{ "SMTP error from remote mail server after RCPT TO:<a@b>:\n"
+		    "550 no", BOUNCE_CMD_RCPT },
+		{ "SMTP error from remote mail server after end of data:",
+		    BOUNCE_CMD_DATA },
+		{ "SMTP error from remote mail server after MAIL FROM:<s@x> "
+		    "SIZE=1:", BOUNCE_CMD_MAIL },
+		{ "Connected to 192.0.2.1 but sender was rejected.",
+		    BOUNCE_CMD_MAIL },
+		{ ">>> MAIL From:<s@x>\n<<< 250 ok\n>>> DATA\n"
+		    "<<< 550 Unknown user a@b\n", BOUNCE_CMD_DATA },
+		/* PIPELINING: the DATA reply follows the RCPT failure */
+		{ ">>> DATA\n<<< 550 5.1.1 <a@b>... User Unknown\n"
+		    "<<< 503 5.0.0 Need RCPT (recipient)\n", BOUNCE_CMD_RCPT },
+		{ "-------SMTP command\nDATA\n", BOUNCE_CMD_DATA },
+		{ "550 5.1.1 user unknown", BOUNCE_CMD_UNKNOWN },
+	};
+	size_t	i;
+
+	(void)state;
+	for (i = 0; i < sizeof(rows) / sizeof(rows[0]); i++)
+		if (bounce_command(rows[i].text, strlen(rows[i].text)) !=
+		    rows[i].cmd)
+			fail_msg("command row %zu", i);
+	assert_int_equal(bounce_command(NULL, 0), BOUNCE_CMD_UNKNOWN);
+	assert_string_equal(bounce_cmd_name(BOUNCE_CMD_DATA), "DATA");
+}
+
 int
 main(void)
 {
@@ -159,6 +300,8 @@ main(void)
 		cmocka_unit_test(test_cases),
 		cmocka_unit_test(test_provider_host),
 		cmocka_unit_test(test_edges),
+		cmocka_unit_test(test_command),
+		cmocka_unit_test(test_command_text),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
