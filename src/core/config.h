@@ -19,6 +19,7 @@
 #define CONFIG_LISTEN_MAX	8	/* addresses per listener kind */
 #define CONFIG_HOST_MAX		253
 #define CONFIG_TRUSTED_MAX	32	/* auth_trusted_clients ranges */
+#define CONFIG_KEYS_MAX		64	/* rows of the key table */
 
 enum listen_kind {
 	LISTEN_SUBMISSION,	/* 587: STARTTLS, AUTH required */
@@ -156,5 +157,24 @@ int	config_parse_listen(const char *value, struct config_listen *out,
  * (an IPv4-mapped IPv6 address is taken as its IPv4 address)  1 or 0.
  */
 int	config_trusted_client(const struct config *, const char *addr);
+
+/*
+ * postern.conf as written, one value text per key (NULL: absent), read
+ * without checking (config_load checks): what a reload compares to name
+ * the keys that changed, since none of them applies without a restart.
+ */
+struct config_text {
+	char	*val[CONFIG_KEYS_MAX];
+};
+
+int	config_text_load(struct config_text *, const char *path);
+void	config_text_free(struct config_text *);
+
+/*
+ * The name of the next key, from row *i on, whose text differs between
+ * a and b (*i moves past it), or NULL when there is none left.
+ */
+const char *config_text_diff(const struct config_text *,
+	    const struct config_text *, size_t *i);
 
 #endif

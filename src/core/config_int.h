@@ -20,7 +20,6 @@
 
 #define CONFIG_SHOW_MAX	80		/* bytes of a quoted value in errors */
 #define CONFIG_BLANKS	" \t"
-#define CONFIG_KEYS_MAX	64		/* rows of config_keys[] */
 
 struct config_key;
 

@@ -1,0 +1,186 @@
+"""Reload and readiness (docs/CONFIG.md, "Reload"; src/lib/sdnotify.h).
+
+SIGHUP makes the server read DIR/certs again: a connection made after
+the reload gets the new certificate (compared by SHA-256 fingerprint),
+while a TLS session opened before it keeps its own and still completes a
+transaction.  postern.conf keys all need a restart: the reload names the
+ones that changed.  With $NOTIFY_SOCKET the server speaks systemd's
+readiness protocol: READY=1 only once the ports accept, RELOADING=1 and
+READY=1 around a reload, STOPPING=1 at a stop.
+"""
+import hashlib
+import os
+import signal
+import socket
+import ssl
+import subprocess
+import tempfile
+import time
+
+import pytest
+
+from conftest import HOST, USER, Server, finish, scaled
+
+
+def fingerprint_pem(path):
+    with open(path) as f:
+        pem = f.read()
+    start = pem.index("-----BEGIN CERTIFICATE-----")
+    end = pem.index("-----END CERTIFICATE-----") + 25
+    return hashlib.sha256(ssl.PEM_cert_to_DER_cert(pem[start:end])).hexdigest()
+
+
+def peer_fingerprint(sock):
+    return hashlib.sha256(sock.getpeercert(binary_form=True)).hexdigest()
+
+
+def no_verify():
+    ctx = ssl.create_default_context()
+    ctx.check_hostname = False
+    ctx.verify_mode = ssl.CERT_NONE
+    return ctx
+
+
+def smtps_fingerprint(srv):
+    raw = socket.create_connection(("127.0.0.1", srv.ports["smtps"]),
+                                   timeout=scaled(10))
+    with no_verify().wrap_socket(raw, server_hostname=HOST) as s:
+        return peer_fingerprint(s)
+
+
+def starttls_fingerprint(srv):
+    with socket.create_connection(("127.0.0.1", srv.ports["submission"]),
+                                  timeout=scaled(10)) as raw:
+        f = raw.makefile("rb")
+        assert f.readline().startswith(b"220")
+        raw.sendall(b"EHLO c.example\r\n")
+        while f.readline()[3:4] == b"-":
+            pass
+        raw.sendall(b"STARTTLS\r\n")
+        assert f.readline().startswith(b"220")
+        with no_verify().wrap_socket(raw, server_hostname=HOST) as s:
+            return peer_fingerprint(s)
+
+
+def new_certificate(srv):
+    """Replace certs/HOST with a fresh self-signed pair, as a renewal
+    does (root-only key, files renamed into place)."""
+    d = os.path.join(srv.dir, "certs", HOST)
+    tmp = tempfile.mkdtemp(dir=srv.tmp)
+    subprocess.run(
+        ["openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt",
+         "ec_paramgen_curve:P-256", "-nodes", "-days", "30",
+         "-subj", "/CN=" + HOST,
+         "-addext", "subjectAltName=DNS:%s,IP:127.0.0.1" % HOST,
+         "-keyout", os.path.join(tmp, "privkey.pem"),
+         "-out", os.path.join(tmp, "fullchain.pem")],
+        check=True, capture_output=True)
+    os.chmod(os.path.join(tmp, "privkey.pem"), 0o600)
+    for name in ("privkey.pem", "fullchain.pem"):
+        os.rename(os.path.join(tmp, name), os.path.join(d, name))
+    return fingerprint_pem(os.path.join(d, "fullchain.pem"))
+
+
+def sighup(srv, expect):
+    n = srv.log().count(expect)
+    srv.proc.send_signal(signal.SIGHUP)
+    deadline = time.time() + scaled(10)
+    while srv.log().count(expect) == n:
+        assert time.time() < deadline, srv.log()
+        time.sleep(0.02)
+
+
+def test_new_certificate_for_new_sessions_open_session_kept(server):
+    old = fingerprint_pem(server.cafile)
+    assert smtps_fingerprint(server) == old
+    d = server.dialog("smtps")          # verifies with the old CA file
+    code, _ = d.login()
+    assert code == 235
+    assert peer_fingerprint(d.sock) == old
+
+    new = new_certificate(server)
+    assert new != old
+    sighup(server, "reload: certificates for")
+    assert "reload: certificates for 1 names" in server.log(), server.log()
+
+    assert smtps_fingerprint(server) == new
+    assert starttls_fingerprint(server) == new
+    # the session opened before the reload: same TLS session, and a
+    # whole transaction still goes through
+    d.expect("MAIL FROM:<%s>" % USER, 250)
+    d.expect("RCPT TO:<%s>" % USER, 250)
+    d.expect("DATA", 354)
+    d.send("Subject: across a reload\r\n\r\nbody\r\n.\r\n")
+    code, lines = d.reply()
+    assert code == 250, lines
+    assert peer_fingerprint(d.sock) == old
+    d.expect("QUIT", 221)
+    d.close()
+    assert len(server.queued()) == 1
+
+
+def test_unusable_certificate_keeps_the_current_one(server):
+    old = fingerprint_pem(server.cafile)
+    with open(os.path.join(server.dir, "certs", HOST, "fullchain.pem"),
+              "w") as f:
+        f.write("not a certificate\n")
+    sighup(server, "reload: no usable certificate")
+    assert "reload: certs/%s skipped" % HOST in server.log()
+    assert smtps_fingerprint(server) == old
+
+
+def test_changed_keys_are_named(server):
+    server.settings["max_errors"] = "3"
+    server.settings["timeout_tls"] = "30s"
+    server.write_conf()
+    sighup(server, "reload: certificates for")
+    log = server.log()
+    assert "reload: max_errors changed in postern.conf: restart to apply" \
+        in log, log
+    assert "reload: timeout_tls changed" in log
+    assert "reload: hostname changed" not in log
+
+
+def test_bad_config_is_reported_and_not_applied(server):
+    server.write_conf(["no_such_key = 1"])
+    sighup(server, "reload: certificates for")
+    assert "unknown key 'no_such_key'" in server.log()
+    assert smtps_fingerprint(server) == fingerprint_pem(server.cafile)
+
+
+@pytest.mark.parametrize("abstract", [False, True])
+def test_sd_notify_ready_reload_stop(abstract):
+    tmp = tempfile.mkdtemp(prefix="postern-notify-")
+    sock = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+    if abstract:
+        name = "@postern-test-%d" % os.getpid()
+        sock.bind("\0" + name[1:])
+    else:
+        name = os.path.join(tmp, "notify")
+        sock.bind(name)
+    sock.settimeout(scaled(10))
+    srv = Server({}, env={"NOTIFY_SOCKET": name})
+    try:
+        srv.start(wait=False)
+        msg = sock.recv(4096).decode()
+        assert msg.startswith("READY=1\n"), msg
+        assert "STATUS=accepting mail on 3 listener(s)" in msg
+        # at READY=1 every port answers with its banner
+        for kind in ("submission", "mx"):
+            with socket.create_connection(
+                    ("127.0.0.1", srv.ports[kind]), timeout=5) as c:
+                assert c.recv(512).startswith(b"220 ")
+        assert "smtp: ready" in srv.log()
+        srv.proc.send_signal(signal.SIGHUP)
+        msg = sock.recv(4096).decode()
+        assert msg.startswith("RELOADING=1\nMONOTONIC_USEC="), msg
+        msg = sock.recv(4096).decode()
+        assert msg.startswith("READY=1\nSTATUS=reloaded: 1 certificate"), msg
+        assert "reload: certificates for" in srv.log()
+        srv.proc.send_signal(signal.SIGTERM)
+        assert sock.recv(4096).decode() == "STOPPING=1"
+    finally:
+        finish(srv)
+        sock.close()
+        os.system("rm -rf " + tmp)
+
