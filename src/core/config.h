@@ -13,6 +13,7 @@
 #include <limits.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #include "lib/log.h"
 
@@ -157,6 +158,12 @@ int	config_parse_listen(const char *value, struct config_listen *out,
  * (an IPv4-mapped IPv6 address is taken as its IPv4 address)  1 or 0.
  */
 int	config_trusted_client(const struct config *, const char *addr);
+
+/*
+ * postern.conf(5) in man(7) source, from the key table (config_man.c).
+ * 0, or -1 when f reports an error.
+ */
+int	config_man(FILE *f, const char *version, const char *date);
 
 /*
  * postern.conf as written, one value text per key (NULL: absent), read

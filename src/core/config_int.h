@@ -30,6 +30,22 @@ typedef int	(*config_parser)(struct config *, const struct config_key *,
 typedef const char *(*config_default_fn)(const struct config *, char *,
 		    size_t);
 
+/* The sections of postern.conf(5), in their order there. */
+enum config_group {
+	CG_LISTEN,
+	CG_SERVER,
+	CG_SMTP,
+	CG_AUTH,
+	CG_SENDING,
+	CG_IMAP,
+	CG_PROVISION,
+	CG_DELIVERY,
+	CG_RELAY,
+	CG_COUNT
+};
+
+extern const char *const config_group_titles[CG_COUNT];
+
 struct config_key {
 	const char		*name;
 	config_parser		 parse;
@@ -38,6 +54,8 @@ struct config_key {
 	uint64_t		 max;
 	const char		*def;	/* the default, as in a file */
 	config_default_fn	 def_fn; /* or computed (def is NULL) */
+	enum config_group	 group;	/* its section in postern.conf(5) */
+	const char		*doc;	/* one line for the manual page */
 };
 
 extern const struct config_key	config_keys[];
@@ -56,6 +74,12 @@ int	config_parse_u64(const char *s, const char **end, uint64_t *v);
 
 /* The listener keys' parser (config_listen.c); k->off is the kind. */
 int	config_parse_listener(struct config *, const struct config_key *,
+	    const char *, char *, size_t);
+
+/* auth_familiar_prefix and auth_trusted_clients (config_net.c). */
+int	config_parse_prefixes(struct config *, const struct config_key *,
+	    const char *, char *, size_t);
+int	config_parse_trusted(struct config *, const struct config_key *,
 	    const char *, char *, size_t);
 
 /* A value made safe and short (CONFIG_SHOW_MAX) for an error message. */
