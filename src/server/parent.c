@@ -250,8 +250,8 @@ parent_fork(struct parent *p, enum child which)
 }
 
 /*
- * The IMAP supervisor keeps root's uid, which this process, once it has
- * dropped privileges, may not signal: closing the pipe tells it to stop.
+ * Closing the pipe tells the IMAP supervisor to stop: the same end of
+ * file it sees when this process dies, so there is one way to stop.
  */
 static void
 parent_stop_imap(struct parent *p)
@@ -486,6 +486,8 @@ parent_reload(struct parent *p)
 	log_info("SIGHUP: reloading");
 	sdnotify_reloading();
 	parent_reload_conf(p);
+	if (p->pid[CHILD_IMAP] > 0)	/* root, like this process */
+		kill(p->pid[CHILD_IMAP], SIGHUP);
 	if ((pairs = tls_read_pairs(p->datadir, parent_send_pair, p)) == -1)
 		log_warn("reload: %s/certs", p->datadir);
 	ipc_msg_init(&p->msg, IPC_TLS_END, 0);

@@ -119,6 +119,48 @@ def test_new_certificate_for_new_sessions_open_session_kept(server):
     assert len(server.queued()) == 1
 
 
+def imaps_fingerprint(port):
+    raw = socket.create_connection(("127.0.0.1", port), timeout=scaled(10))
+    with no_verify().wrap_socket(raw, server_hostname=HOST) as s:
+        return peer_fingerprint(s)
+
+
+@pytest.mark.skipif(not os.path.exists("/usr/sbin/dovecot"),
+                    reason="Dovecot is not installed (dovecot-imapd)")
+def test_dovecot_gets_the_new_certificate_too(free_imaps):
+    srv = Server({"imaps_listen": "127.0.0.1:%d" % free_imaps,
+                  "imap": "dovecot"}).start()
+    try:
+        deadline = time.time() + scaled(10)
+        while True:
+            try:
+                old = imaps_fingerprint(free_imaps)
+                break
+            except OSError:
+                assert time.time() < deadline, srv.log()
+                time.sleep(0.1)
+        assert old == fingerprint_pem(srv.cafile)
+        new = new_certificate(srv)
+        sighup(srv, "imap: reload: Dovecot")
+        deadline = time.time() + scaled(10)
+        while True:
+            try:
+                if imaps_fingerprint(free_imaps) == new:
+                    break
+            except OSError:
+                pass
+            assert time.time() < deadline, srv.log()
+            time.sleep(0.1)
+    finally:
+        finish(srv)
+
+
+@pytest.fixture
+def free_imaps():
+    from conftest import free_port
+    return free_port()
+
+
 def test_unusable_certificate_keeps_the_current_one(server):
     old = fingerprint_pem(server.cafile)
     with open(os.path.join(server.dir, "certs", HOST, "fullchain.pem"),
