@@ -110,7 +110,8 @@ const char *const config_group_titles[CG_COUNT] = {
  * group and description (postern.conf(5), written by `postern manpage`).
  */
 const struct config_key config_keys[] = {
-	{ "submission", config_parse_listener, LISTEN_SUBMISSION, 0, 0, "", NULL,
+	{ "submission", config_parse_listener, LISTEN_SUBMISSION, 0, 0, "",
+	    NULL,
 	    CG_LISTEN,
 	    "listeners for submission with STARTTLS and AUTH (port 587)" },
 	{ "smtps", config_parse_listener, LISTEN_SMTPS, 0, 0, "", NULL,
@@ -207,7 +208,8 @@ const struct config_key config_keys[] = {
 	    "(0..365)" },
 	/* no wider than /16 and /32: a cloud provider's other customers
 	   must not count as the owner's network */
-	{ "auth_familiar_prefix", config_parse_prefixes, 0, 0, 0, "32,128", NULL,
+	{ "auth_familiar_prefix", config_parse_prefixes, 0, 0, 0, "32,128",
+	    NULL,
 	    CG_AUTH,
 	    "IPV4,IPV6 prefix lengths that widen a familiar address to its "
 	    "network" },

@@ -50,11 +50,12 @@ static const char man_tail[] =
     ".SH FILES\n"
     ".TP\n"
     ".I DIR/postern.conf\n"
-    "this file; \\fIDIR\\fR is \\fB/var/lib/postern\\fR unless \\fB\\-d\\fR or\n"
-    "\\fBPOSTERN_DIR\\fR says otherwise.\n"
+    "this file; \\fIDIR\\fR is \\fB/var/lib/postern\\fR unless\n"
+    "\\fB\\-d\\fR or \\fBPOSTERN_DIR\\fR says otherwise.\n"
     ".TP\n"
     ".I DIR/certs/NAME/fullchain.pem\\fR, \\fIprivkey.pem\n"
-    "a certificate and its key; \\fINAME\\fR = \\fBhostname\\fR is the default.\n"
+    "a certificate and its key; \\fINAME\\fR = \\fBhostname\\fR is the\n"
+    "default.\n"
     ".SH SEE ALSO\n"
     ".BR postern (8)\n";
 

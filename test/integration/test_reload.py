@@ -10,6 +10,7 @@ READY=1 around a reload, STOPPING=1 at a stop.
 """
 import hashlib
 import os
+import shutil
 import signal
 import socket
 import ssl
@@ -224,5 +225,5 @@ def test_sd_notify_ready_reload_stop(abstract):
     finally:
         finish(srv)
         sock.close()
-        os.system("rm -rf " + tmp)
+        shutil.rmtree(tmp, ignore_errors=True)
 

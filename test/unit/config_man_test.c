@@ -59,7 +59,8 @@ test_every_key_in_page(void **state)
 	size_t	 i;
 
 	for (i = 0; i < config_nkeys; i++) {
-		snprintf(want, sizeof(want), ".TP\n.B %s\n", config_keys[i].name);
+		snprintf(want, sizeof(want), ".TP\n.B %s\n",
+		    config_keys[i].name);
 		if (strstr(page, want) == NULL)
 			fail_msg("%s missing from postern.conf(5)",
 			    config_keys[i].name);
