@@ -256,3 +256,22 @@ config_text_diff(const struct config_text *a, const struct config_text *b,
 	}
 	return NULL;
 }
+
+int
+config_reload_value(const struct config *c, size_t key, uint32_t *v)
+{
+	if (key >= config_nkeys || !(config_keys[key].flags & CONFIG_RELOAD))
+		return -1;
+	*v = *(const unsigned *)(const void *)((const char *)c +
+	    config_keys[key].off);
+	return 0;
+}
+
+int
+config_reload_set(struct config *c, size_t key, uint32_t v)
+{
+	if (key >= config_nkeys || !(config_keys[key].flags & CONFIG_RELOAD))
+		return -1;
+	*(unsigned *)(void *)((char *)c + config_keys[key].off) = v;
+	return 0;
+}

@@ -184,4 +184,14 @@ void	config_text_free(struct config_text *);
 const char *config_text_diff(const struct config_text *,
 	    const struct config_text *, size_t *i);
 
+/*
+ * The keys a reload applies without a restart (smtp limits and
+ * timeouts, read at the start of each session or command), by row
+ * number 0..CONFIG_KEYS_MAX-1: read one from c (0, or -1 when the row is
+ * not such a key), or set it (0 or -1 likewise; the value was checked
+ * by config_load in the process that read the file).
+ */
+int	config_reload_value(const struct config *c, size_t key, uint32_t *v);
+int	config_reload_set(struct config *c, size_t key, uint32_t v);
+
 #endif

@@ -55,8 +55,16 @@ struct config_key {
 	const char		*def;	/* the default, as in a file */
 	config_default_fn	 def_fn; /* or computed (def is NULL) */
 	enum config_group	 group;	/* its section in postern.conf(5) */
+	int			 flags;	/* CONFIG_RELOAD */
 	const char		*doc;	/* one line for the manual page */
 };
+
+/*
+ * A reload (SIGHUP) applies the key: its field is an unsigned that only
+ * the smtp process reads, at the start of a session or a command, so a
+ * new value needs no restart (parse_uint or parse_duration rows only).
+ */
+#define CONFIG_RELOAD	0x01
 
 extern const struct config_key	config_keys[];
 extern const size_t		config_nkeys;

@@ -14,6 +14,7 @@
 #include "lib/roff.h"
 
 static void	man_key(FILE *, const struct config_key *);
+static void	man_reload_keys(FILE *);
 
 static const char man_head[] =
     ".SH NAME\n"
@@ -37,16 +38,21 @@ static const char man_head[] =
     "empty value disables that listener.\n"
     ".SH KEYS\n";
 
-static const char man_tail[] =
+static const char man_reload[] =
     ".SH RELOAD\n"
     "On SIGHUP (\\fBsystemctl reload postern\\fR) the server reads the\n"
     "certificates in \\fIDIR/certs\\fR again: sessions that start after the\n"
     "reload get the new ones, open sessions keep theirs; Dovecot reloads\n"
-    "them too.  No key of this\n"
-    "file changes without a restart: each process took its copy at start.\n"
-    "A reload reads the file again only to check it and to log, by name,\n"
-    "each key that changed (\"reload: KEY changed in postern.conf: restart\n"
-    "to apply it\").\n"
+    "them too.  It reads this file again as well.  These keys take their\n"
+    "new value for sessions and commands that start after the reload:\n";
+
+static const char man_restart[] =
+    "Every other key needs a restart (each process took its copy at\n"
+    "start); the reload logs each one that changed (\"reload: KEY changed\n"
+    "in postern.conf: restart to apply it\").  A file that does not parse\n"
+    "is logged and nothing of it is applied.\n";
+
+static const char man_tail[] =
     ".SH FILES\n"
     ".TP\n"
     ".I DIR/postern.conf\n"
@@ -77,6 +83,30 @@ man_key(FILE *f, const struct config_key *k)
 		fputs("\\fR", f);
 	}
 	fputs(".\n", f);
+	if (k->flags & CONFIG_RELOAD)
+		fputs(".br\nA reload (SIGHUP) applies it.\n", f);
+}
+
+/* The RELOAD section: its list of keys is the table's. */
+static void
+man_reload_keys(FILE *f)
+{
+	size_t	i, n = 0, last = 0;
+
+	for (i = 0; i < config_nkeys; i++)
+		if (config_keys[i].flags & CONFIG_RELOAD) {
+			n++;
+			last = i;
+		}
+	fputs(man_reload, f);
+	for (i = 0; i < config_nkeys; i++)
+		if (config_keys[i].flags & CONFIG_RELOAD) {
+			fputs(".BR ", f);
+			roff_text(f, config_keys[i].name);
+			fputs(i == last ? " .\n" : " ,\n", f);
+		}
+	fputs(n > 0 ? ".PP\n" : "", f);
+	fputs(man_restart, f);
 }
 
 int
@@ -93,6 +123,7 @@ config_man(FILE *f, const char *version, const char *date)
 			if (config_keys[i].group == g)
 				man_key(f, &config_keys[i]);
 	}
+	man_reload_keys(f);
 	fputs(man_tail, f);
 	return fflush(f) == 0 && !ferror(f) ? 0 : -1;
 }

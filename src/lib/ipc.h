@@ -47,6 +47,8 @@ enum ipc_type {
 	IPC_TLS_END,		/* parent -> smtp: the last pair was sent */
 	IPC_TLS_DONE,		/* smtp -> parent: names now served (0:
 				   nothing loaded, the old set stays) */
+	IPC_CONF,		/* parent -> smtp: reload: the keys that
+				   apply without a restart, (row, value)* */
 	IPC_TYPE_MAX
 };
 

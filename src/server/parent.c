@@ -16,9 +16,10 @@
  * accepts sessions (every child is forked by then); RELOADING=1, then
  * READY=1 when the smtp process has the new certificates; STOPPING=1.
  *
- * Reload (SIGHUP): postern.conf is read again only to name, in the log,
- * the keys that changed (each needs a restart: docs/CONFIG.md); the
- * certificates are read again and sent to the smtp process
+ * Reload (SIGHUP): postern.conf is read again; the smtp limits and
+ * timeouts go to the smtp process (IPC_CONF), every other key that
+ * changed is named in the log as needing a restart (docs/CONFIG.md);
+ * the certificates are read again and sent to the smtp process
  * (IPC_TLS_PAIR), which swaps its contexts for new sessions only.
  * If this process dies, the children follow at once (lifeline.h).
  * When not started as root, the same processes run without the uid
@@ -517,8 +518,10 @@ parent_send_pair(void *arg, const char *name, const char *chain,
 }
 
 /*
- * No key of postern.conf applies without a restart: each process took
- * its copy at fork.  A bad file is reported the way serve would.
+ * The smtp limits and timeouts (CONFIG_RELOAD rows) go to the smtp
+ * process, which applies them to new sessions and commands; any other
+ * key that changed is named: each process took its copy at fork.  A bad
+ * file is reported the way serve would, and nothing is applied.
  */
 static void
 parent_reload_conf(struct parent *p)
@@ -527,6 +530,7 @@ parent_reload_conf(struct parent *p)
 	struct config_text	 t;
 	const char		*key;
 	char			 err[PATH_MAX + 256];
+	uint32_t		 v;
 	size_t			 i = 0;
 
 	config_defaults(&c);
@@ -539,9 +543,23 @@ parent_reload_conf(struct parent *p)
 		log_warn("reload: %s", p->cfg.path);
 		return;
 	}
-	while ((key = config_text_diff(&p->text, &t, &i)) != NULL)
-		log_warnx("reload: %s changed in postern.conf: restart to "
-		    "apply it", key);
+	while ((key = config_text_diff(&p->text, &t, &i)) != NULL) {
+		if (config_reload_value(&c, i - 1, &v) == 0)
+			log_info("reload: %s changed in postern.conf: applied "
+			    "to new sessions", key);
+		else
+			log_warnx("reload: %s changed in postern.conf: "
+			    "restart to apply it", key);
+	}
 	config_text_free(&p->text);
 	p->text = t;
+	ipc_msg_init(&p->msg, IPC_CONF, 0);
+	for (i = 0; i < CONFIG_KEYS_MAX; i++)
+		if (config_reload_value(&c, i, &v) == 0) {
+			(void)config_reload_set(&p->cfg, i, v);
+			(void)ipc_put_u32(&p->msg, (uint32_t)i);
+			(void)ipc_put_u32(&p->msg, v);
+		}
+	if (ipc_send(p->ctl_sp[0], &p->msg) == -1)
+		log_warn("reload: sending the configuration");
 }

@@ -39,6 +39,8 @@
 #include "smtpd/smtp_session.h"
 
 static struct smtp_env		 env;
+static struct config		 cfg_copy;	/* env.cfg: a reload sets
+						   some keys (IPC_CONF) */
 static struct smtp_listener	*listeners;
 static struct event		**ev_accept;
 static size_t			 nlisteners;
@@ -51,6 +53,7 @@ static void	smtp_ipc_closed(void *);
 static void	smtp_ctl_dispatch(struct ipc_msg *, void *);
 static void	smtp_tls_pair(struct ipc_msg *);
 static void	smtp_tls_end(void);
+static void	smtp_conf(struct ipc_msg *);
 static void	smtp_idle(void);
 static void	smtp_signal(evutil_socket_t, short, void *);
 static void	smtp_grace_expired(evutil_socket_t, short, void *);
@@ -82,13 +85,30 @@ smtp_ipc_closed(void *arg)
 static void
 smtp_ctl_dispatch(struct ipc_msg *m, void *arg)
 {
-	if (m->type == IPC_TLS_PAIR)
+	if (m->type == IPC_CONF)
+		smtp_conf(m);
+	else if (m->type == IPC_TLS_PAIR)
 		smtp_tls_pair(m);
 	else if (m->type == IPC_TLS_END)
 		smtp_tls_end();
 	else
 		log_warnx("smtp: unexpected message %u from the parent",
 		    (unsigned)m->type);
+}
+
+/* The keys a reload applies: sessions read them as they go. */
+static void
+smtp_conf(struct ipc_msg *m)
+{
+	uint32_t	key, v;
+
+	while (m->pos < m->len) {
+		if (ipc_get_u32(m, &key) == -1 || ipc_get_u32(m, &v) == -1 ||
+		    config_reload_set(&cfg_copy, key, v) == -1) {
+			log_warnx("reload: malformed configuration message");
+			return;
+		}
+	}
 }
 
 /* One certificate directory of a reload into the table being built. */
@@ -255,7 +275,8 @@ smtp_main(const struct config *cfg, SSL_CTX *tls, struct smtp_listener *ls,
 	signal(SIGPIPE, SIG_IGN);
 	signal(SIGHUP, SIG_IGN);
 	memset(&env, 0, sizeof(env));
-	env.cfg = cfg;
+	cfg_copy = *cfg;
+	env.cfg = &cfg_copy;
 	env.tls = tls;
 	env.idle = smtp_idle;
 	if ((env.base = event_base_new()) == NULL)

@@ -134,6 +134,25 @@ def test_config_md_lists_the_keys_of_the_table(installed):
             sorted(set(md) - set(man)), sorted(set(man) - set(md))))
 
 
+def test_config_md_names_the_keys_a_reload_applies(installed):
+    with open(os.path.join(ROOT, "docs", "CONFIG.md")) as f:
+        md = f.read()
+    para = md[md.index("* **postern.conf** is read again."):]
+    para = para[:para.index("Every other key")]
+    with open(os.path.join(installed,
+                           "usr/share/man/man5/postern.conf.5")) as f:
+        page = f.read()
+    flagged = re.findall(r"^\.TP\n\.B ([a-z_0-9]+)\n[^\n]*\n"
+                         r"\.br\nDefault: [^\n]*\n"
+                         r"\.br\nA reload \(SIGHUP\) applies it\.$",
+                         page, re.M)
+    assert len(flagged) >= 8
+    assert sorted(re.findall(r"`([a-z_0-9]+)`", para)) == sorted(flagged)
+    section = page[page.index(".SH RELOAD"):page.index(".SH FILES")]
+    assert sorted(re.findall(r"^\.BR ([a-z_0-9]+) ", section, re.M)) == \
+        sorted(flagged)
+
+
 def test_every_key_is_accepted(installed, tmp_path):
     """Each key of postern.conf(5) is one the parser knows."""
     conf = tmp_path / "postern.conf"

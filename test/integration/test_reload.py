@@ -3,8 +3,8 @@
 SIGHUP makes the server read DIR/certs again: a connection made after
 the reload gets the new certificate (compared by SHA-256 fingerprint),
 while a TLS session opened before it keeps its own and still completes a
-transaction.  postern.conf keys all need a restart: the reload names the
-ones that changed.  With $NOTIFY_SOCKET the server speaks systemd's
+transaction.  postern.conf keys: the smtp limits and timeouts apply
+at once, the reload names every other one that changed (restart).  With $NOTIFY_SOCKET the server speaks systemd's
 readiness protocol: READY=1 only once the ports accept, RELOADING=1 and
 READY=1 around a reload, STOPPING=1 at a stop.
 """
@@ -172,16 +172,42 @@ def test_unusable_certificate_keeps_the_current_one(server):
     assert smtps_fingerprint(server) == old
 
 
-def test_changed_keys_are_named(server):
+def errors_until_421(srv):
+    """Bad commands a new session may send before its 421."""
+    d = srv.dialog("mx")
+    n = 0
+    while True:
+        code, _ = d.cmd("FROB")
+        if code == 421:
+            d.close()
+            return n
+        assert code == 500, code
+        n += 1
+
+
+def test_smtp_limits_apply_other_keys_named(server):
+    """max_errors applies to new sessions at once (500 replies before
+    the 421: as many as max_errors); delivery_workers needs a restart
+    and the log says so."""
+    assert errors_until_421(server) == 10
     server.settings["max_errors"] = "3"
     server.settings["timeout_tls"] = "30s"
+    server.settings["delivery_workers"] = "7"
     server.write_conf()
     sighup(server, "reload: certificates for")
     log = server.log()
-    assert "reload: max_errors changed in postern.conf: restart to apply" \
-        in log, log
-    assert "reload: timeout_tls changed" in log
+    assert "reload: max_errors changed in postern.conf: applied to new " \
+        "sessions" in log, log
+    assert "reload: timeout_tls changed in postern.conf: applied" in log
+    assert "reload: delivery_workers changed in postern.conf: restart " \
+        "to apply it" in log
     assert "reload: hostname changed" not in log
+    assert errors_until_421(server) == 3
+    # back to the default by removing the line
+    del server.settings["max_errors"]
+    server.write_conf()
+    sighup(server, "reload: certificates for")
+    assert errors_until_421(server) == 10
 
 
 def test_bad_config_is_reported_and_not_applied(server):

@@ -22,6 +22,7 @@ static void	 test_rows_documented(void **);
 static void	 test_every_key_in_page(void **);
 static void	 test_groups_in_order(void **);
 static void	 test_text_diff(void **);
+static void	 test_reload_keys(void **);
 
 static char *
 man_text(void)
@@ -138,6 +139,56 @@ test_text_diff(void **state)
 	config_text_free(&b);
 }
 
+/*
+ * A CONFIG_RELOAD row's value read back as the unsigned the reload
+ * sends (its field must be one: parse_uint or parse_duration, in ms),
+ * and set on another config; other rows refused.
+ */
+static void
+test_reload_keys(void **state)
+{
+	struct config	 c, d;
+	char		 path[] = "/tmp/config_man_testXXXXXX", line[128];
+	char		 err[512];
+	uint32_t	 v;
+	size_t		 i, n = 0;
+	FILE		*f;
+	int		 fd;
+
+	assert_true((fd = mkstemp(path)) != -1);
+	assert_non_null(f = fdopen(fd, "w"));
+	for (i = 0; i < config_nkeys; i++)
+		if (config_keys[i].flags & CONFIG_RELOAD) {
+			/* 7 is inside every reloadable row's bounds, as a
+			   number and as 7 s */
+			snprintf(line, sizeof(line), "%s = 7\n",
+			    config_keys[i].name);
+			fputs(line, f);
+		}
+	fclose(f);
+	config_defaults(&c);
+	assert_int_equal(config_load(&c, path, err, sizeof(err)), 0);
+	unlink(path);
+	config_defaults(&d);
+	for (i = 0; i < CONFIG_KEYS_MAX; i++) {
+		if (i >= config_nkeys || !(config_keys[i].flags &
+		    CONFIG_RELOAD)) {
+			assert_int_equal(config_reload_value(&c, i, &v), -1);
+			assert_int_equal(config_reload_set(&d, i, 1), -1);
+			continue;
+		}
+		n++;
+		assert_int_equal(config_reload_value(&c, i, &v), 0);
+		assert_true(v == 7 || v == 7000);
+		assert_int_equal(config_reload_set(&d, i, v), 0);
+	}
+	assert_true(n >= 8);
+	assert_int_equal(d.max_errors, 7);
+	assert_int_equal(d.timeout_tls_ms, 7000);
+	assert_int_equal(d.shutdown_grace_ms, 7000);
+	assert_int_equal(d.max_message_size, c.max_message_size);
+}
+
 int
 main(void)
 {
@@ -146,6 +197,7 @@ main(void)
 		cmocka_unit_test(test_every_key_in_page),
 		cmocka_unit_test(test_groups_in_order),
 		cmocka_unit_test(test_text_diff),
+		cmocka_unit_test(test_reload_keys),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
