@@ -31,9 +31,44 @@ UNIT_BINS := $(UNIT_SRCS:test/unit/%.c=$(BUILD)/test/%)
 PYTHON   := /usr/bin/python3
 
 .PHONY: all test binaries unit integration asan deps run bench soak fuzz \
-        clean layering
+        clean layering man install
 
-all: $(BUILD)/postern $(BUILD)/postern-checkpassword
+all: $(BUILD)/postern $(BUILD)/postern-checkpassword man
+
+# Install paths (docs/INSTALL.md).  postern-checkpassword goes beside
+# postern: the IMAP supervisor looks for it in the directory of the
+# running binary (server/imap.c).  The knowledge base is inside the
+# binary (kb.h).
+PREFIX   ?= /usr/local
+BINDIR   ?= $(PREFIX)/bin
+MANDIR   ?= $(PREFIX)/share/man
+UNITDIR  ?= $(PREFIX)/lib/systemd/system
+MANPAGES := $(BUILD)/man/postern.conf.5 $(BUILD)/man/postern.8
+
+# The manual pages come from the tables the code uses: the config key
+# table (postern.conf(5)) and the command table (postern(8)).
+man: $(MANPAGES)
+
+$(BUILD)/man/postern.conf.5: $(BUILD)/postern
+	@mkdir -p $(dir $@)
+	$(BUILD)/postern manpage 5 > $@.tmp && mv $@.tmp $@
+
+$(BUILD)/man/postern.8: $(BUILD)/postern
+	@mkdir -p $(dir $@)
+	$(BUILD)/postern manpage 8 > $@.tmp && mv $@.tmp $@
+
+# The unit names the installed binary: written at each install, since
+# BINDIR may differ from the last one.
+install: $(BUILD)/postern $(BUILD)/postern-checkpassword $(MANPAGES)
+	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man5 \
+	    $(DESTDIR)$(MANDIR)/man8 $(DESTDIR)$(UNITDIR)
+	install -m 755 $(BUILD)/postern $(BUILD)/postern-checkpassword \
+	    $(DESTDIR)$(BINDIR)/
+	install -m 644 $(BUILD)/man/postern.conf.5 $(DESTDIR)$(MANDIR)/man5/
+	install -m 644 $(BUILD)/man/postern.8 $(DESTDIR)$(MANDIR)/man8/
+	sed 's|@BINDIR@|$(BINDIR)|g' dist/postern.service.in \
+	    > $(DESTDIR)$(UNITDIR)/postern.service
+	chmod 644 $(DESTDIR)$(UNITDIR)/postern.service
 
 $(BUILD)/postern: $(OBJS)
 	$(CC) $(CFLAGS) -o $@ $(OBJS) $(LDFLAGS) $(LDLIBS)

@@ -12,6 +12,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 struct config;
 struct json;
@@ -20,6 +21,10 @@ struct store;
 struct store_dkim_key;
 
 int	cli_init(const char *datadir, int argc, char **argv);
+
+/* postern(8) from the usage texts of the command table (cli_man.c). */
+int	cli_man8(FILE *, const char *const *helps, size_t n,
+	    const char *version, const char *date);
 int	cli_domain(const char *datadir, int argc, char **argv);
 int	cli_mailbox(const char *datadir, int argc, char **argv);
 int	cli_alias(const char *datadir, int argc, char **argv);

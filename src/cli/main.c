@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "cli/cli.h"
+#include "core/config.h"
 #include "core/proc.h"
 #include "diag/check.h"
 #include "diag/explain.h"
@@ -15,8 +16,10 @@
 #include "lib/util.h"
 
 #define POSTERN_VERSION	"0.1.0"
+#define POSTERN_DATE	"2026-12-07"	/* of this version: manual pages */
 
 #define CMD_NO_ARGS	0x01	/* takes no arguments (serve) */
+#define CMD_HIDDEN	0x02	/* not in the usage text nor postern(8) */
 
 /*
  * One row per subcommand, in the order of the usage text: its name, its
@@ -34,6 +37,7 @@ static int	cmd_serve(const char *, int, char **);
 static int	cmd_check(const char *, int, char **);
 static int	cmd_explain(const char *, int, char **);
 static int	cmd_version(const char *, int, char **);
+static int	cmd_manpage(const char *, int, char **);
 static const struct command *command_find(const char *);
 static void	usage(void);
 static int	run(int, char **);
@@ -80,6 +84,8 @@ static const struct command commands[] = {
 	    "  explain REPLY | --bounce FILE   what an SMTP reply or bounce "
 	    "means\n", 0 },
 	{ "version", cmd_version, "  version\n", 0 },
+	/* `make man`: postern.conf(5) and postern(8) from the tables */
+	{ "manpage", cmd_manpage, "  manpage 5|8\n", CMD_HIDDEN },
 };
 #define NCOMMANDS	(sizeof(commands) / sizeof(commands[0]))
 
@@ -90,7 +96,8 @@ usage(void)
 
 	fprintf(stderr, "usage: postern [-d DIR] COMMAND [ARGS]\n");
 	for (i = 0; i < NCOMMANDS; i++)
-		fputs(commands[i].help, stderr);
+		if (!(commands[i].flags & CMD_HIDDEN))
+			fputs(commands[i].help, stderr);
 	fprintf(stderr,
 	    "Run a command without arguments for its usage.\n"
 	    "DIR defaults to $POSTERN_DIR, else /var/lib/postern.\n");
@@ -190,4 +197,25 @@ cmd_version(const char *datadir, int argc, char **argv)
 {
 	printf("postern %s\n", POSTERN_VERSION);
 	return 0;
+}
+
+/* The manual page of section 5 (postern.conf) or 8 (postern), stdout. */
+static int
+cmd_manpage(const char *datadir, int argc, char **argv)
+{
+	const char	*helps[NCOMMANDS];
+	size_t		 i, n = 0;
+
+	if (argc == 1 && strcmp(argv[0], "5") == 0)
+		return config_man(stdout, POSTERN_VERSION, POSTERN_DATE) ==
+		    0 ? 0 : 1;
+	if (argc != 1 || strcmp(argv[0], "8") != 0) {
+		fprintf(stderr, "usage: postern manpage 5|8\n");
+		return 2;
+	}
+	for (i = 0; i < NCOMMANDS; i++)
+		if (!(commands[i].flags & CMD_HIDDEN))
+			helps[n++] = commands[i].help;
+	return cli_man8(stdout, helps, n, POSTERN_VERSION, POSTERN_DATE) ==
+	    0 ? 0 : 1;
 }

@@ -202,3 +202,76 @@ config_errf(char *err, size_t errsz, const char *fmt, ...)
 	vsnprintf(err, errsz, fmt, ap);
 	va_end(ap);
 }
+
+int
+config_text_load(struct config_text *t, const char *path)
+{
+	char		 line[CONFIG_LINE_MAX + 2], *key, *eq;
+	size_t		 i;
+	FILE		*fp;
+
+	memset(t, 0, sizeof(*t));
+	if ((fp = fopen(path, "re")) == NULL)
+		return -1;
+	while (util_read_line(fp, line, sizeof(line)) == UTIL_LINE_OK) {
+		key = trim(line);
+		if (*key == '#' || (eq = strchr(key, '=')) == NULL)
+			continue;
+		*eq = '\0';
+		if (key_find(trim(key), &i) == NULL || t->val[i] != NULL)
+			continue;
+		if ((t->val[i] = strdup(trim(eq + 1))) == NULL) {
+			fclose(fp);
+			config_text_free(t);
+			return -1;
+		}
+	}
+	fclose(fp);
+	return 0;
+}
+
+void
+config_text_free(struct config_text *t)
+{
+	size_t	i;
+
+	for (i = 0; i < CONFIG_KEYS_MAX; i++)
+		free(t->val[i]);
+	memset(t, 0, sizeof(*t));
+}
+
+const char *
+config_text_diff(const struct config_text *a, const struct config_text *b,
+    size_t *i)
+{
+	const char	*x, *y;
+
+	for (; *i < config_nkeys; (*i)++) {
+		x = a->val[*i] != NULL ? a->val[*i] : "";
+		y = b->val[*i] != NULL ? b->val[*i] : "";
+		/* absent and empty differ: absent is the default */
+		if (strcmp(x, y) != 0 || (a->val[*i] == NULL) !=
+		    (b->val[*i] == NULL))
+			return config_keys[(*i)++].name;
+	}
+	return NULL;
+}
+
+int
+config_reload_value(const struct config *c, size_t key, uint32_t *v)
+{
+	if (key >= config_nkeys || !(config_keys[key].flags & CONFIG_RELOAD))
+		return -1;
+	*v = *(const unsigned *)(const void *)((const char *)c +
+	    config_keys[key].off);
+	return 0;
+}
+
+int
+config_reload_set(struct config *c, size_t key, uint32_t v)
+{
+	if (key >= config_nkeys || !(config_keys[key].flags & CONFIG_RELOAD))
+		return -1;
+	*(unsigned *)(void *)((char *)c + config_keys[key].off) = v;
+	return 0;
+}

@@ -13,12 +13,14 @@
 #include <limits.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #include "lib/log.h"
 
 #define CONFIG_LISTEN_MAX	8	/* addresses per listener kind */
 #define CONFIG_HOST_MAX		253
 #define CONFIG_TRUSTED_MAX	32	/* auth_trusted_clients ranges */
+#define CONFIG_KEYS_MAX		64	/* rows of the key table */
 
 enum listen_kind {
 	LISTEN_SUBMISSION,	/* 587: STARTTLS, AUTH required */
@@ -157,5 +159,40 @@ int	config_parse_listen(const char *value, struct config_listen *out,
  * (an IPv4-mapped IPv6 address is taken as its IPv4 address)  1 or 0.
  */
 int	config_trusted_client(const struct config *, const char *addr);
+
+/*
+ * postern.conf(5) in man(7) source, from the key table (config_man.c).
+ * 0, or -1 when f reports an error.
+ */
+int	config_man(FILE *f, const char *version, const char *date);
+
+/*
+ * postern.conf as written, one value text per key (NULL: absent), read
+ * without checking (config_load checks): what a reload compares to name
+ * the keys that changed, since none of them applies without a restart.
+ */
+struct config_text {
+	char	*val[CONFIG_KEYS_MAX];
+};
+
+int	config_text_load(struct config_text *, const char *path);
+void	config_text_free(struct config_text *);
+
+/*
+ * The name of the next key, from row *i on, whose text differs between
+ * a and b (*i moves past it), or NULL when there is none left.
+ */
+const char *config_text_diff(const struct config_text *,
+	    const struct config_text *, size_t *i);
+
+/*
+ * The keys a reload applies without a restart (smtp limits and
+ * timeouts, read at the start of each session or command), by row
+ * number 0..CONFIG_KEYS_MAX-1: read one from c (0, or -1 when the row is
+ * not such a key), or set it (0 or -1 likewise; the value was checked
+ * by config_load in the process that read the file).
+ */
+int	config_reload_value(const struct config *c, size_t key, uint32_t *v);
+int	config_reload_set(struct config *c, size_t key, uint32_t v);
 
 #endif

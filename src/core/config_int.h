@@ -20,7 +20,6 @@
 
 #define CONFIG_SHOW_MAX	80		/* bytes of a quoted value in errors */
 #define CONFIG_BLANKS	" \t"
-#define CONFIG_KEYS_MAX	64		/* rows of config_keys[] */
 
 struct config_key;
 
@@ -31,6 +30,22 @@ typedef int	(*config_parser)(struct config *, const struct config_key *,
 typedef const char *(*config_default_fn)(const struct config *, char *,
 		    size_t);
 
+/* The sections of postern.conf(5), in their order there. */
+enum config_group {
+	CG_LISTEN,
+	CG_SERVER,
+	CG_SMTP,
+	CG_AUTH,
+	CG_SENDING,
+	CG_IMAP,
+	CG_PROVISION,
+	CG_DELIVERY,
+	CG_RELAY,
+	CG_COUNT
+};
+
+extern const char *const config_group_titles[CG_COUNT];
+
 struct config_key {
 	const char		*name;
 	config_parser		 parse;
@@ -39,7 +54,17 @@ struct config_key {
 	uint64_t		 max;
 	const char		*def;	/* the default, as in a file */
 	config_default_fn	 def_fn; /* or computed (def is NULL) */
+	enum config_group	 group;	/* its section in postern.conf(5) */
+	int			 flags;	/* CONFIG_RELOAD */
+	const char		*doc;	/* one line for the manual page */
 };
+
+/*
+ * A reload (SIGHUP) applies the key: its field is an unsigned that only
+ * the smtp process reads, at the start of a session or a command, so a
+ * new value needs no restart (parse_uint or parse_duration rows only).
+ */
+#define CONFIG_RELOAD	0x01
 
 extern const struct config_key	config_keys[];
 extern const size_t		config_nkeys;
@@ -57,6 +82,12 @@ int	config_parse_u64(const char *s, const char **end, uint64_t *v);
 
 /* The listener keys' parser (config_listen.c); k->off is the kind. */
 int	config_parse_listener(struct config *, const struct config_key *,
+	    const char *, char *, size_t);
+
+/* auth_familiar_prefix and auth_trusted_clients (config_net.c). */
+int	config_parse_prefixes(struct config *, const struct config_key *,
+	    const char *, char *, size_t);
+int	config_parse_trusted(struct config *, const struct config_key *,
 	    const char *, char *, size_t);
 
 /* A value made safe and short (CONFIG_SHOW_MAX) for an error message. */

@@ -77,11 +77,6 @@ static int	parse_duration(struct config *, const struct config_key *,
 		    const char *, char *, size_t);
 static int	parse_mechanisms(struct config *, const struct config_key *,
 		    const char *, char *, size_t);
-static int	parse_trusted(struct config *, const struct config_key *,
-		    const char *, char *, size_t);
-static int	parse_cidr(const char *, size_t, struct config_net *);
-static int	parse_prefixes(struct config *, const struct config_key *,
-		    const char *, char *, size_t);
 static int	parse_choice(struct config *, const struct config_key *,
 		    const char *, char *, size_t);
 static int	parse_endpoint(struct config *, const struct config_key *,
@@ -103,116 +98,263 @@ static const char *default_imap(const struct config *, char *, size_t);
 
 #define OFF(f)	offsetof(struct config, f)
 
+const char *const config_group_titles[CG_COUNT] = {
+	"Listeners", "Server", "SMTP sessions", "Authentication",
+	"Sending limits and health", "IMAP", "Provisioning",
+	"Delivery", "Relayhost",
+};
+
 /*
  * Listener keys come first, in enum listen_kind order: off is the kind.
- * Columns: name, parser, field, min, max, default, computed default.
+ * Columns: name, parser, field, min, max, default, computed default,
+ * group, flags (CONFIG_RELOAD: a reload applies it) and description
+ * (postern.conf(5), written by `postern manpage`).
  */
 const struct config_key config_keys[] = {
-	{ "submission", config_parse_listener, LISTEN_SUBMISSION, 0, 0, "", NULL },
-	{ "smtps", config_parse_listener, LISTEN_SMTPS, 0, 0, "", NULL },
-	{ "mx", config_parse_listener, LISTEN_MX, 0, 0, "", NULL },
-	{ "imap_listen", config_parse_listener, LISTEN_IMAP, 0, 0, "", NULL },
-	{ "imaps_listen", config_parse_listener, LISTEN_IMAPS, 0, 0, "", NULL },
+	{ "submission", config_parse_listener, LISTEN_SUBMISSION, 0, 0, "",
+	    NULL,
+	    CG_LISTEN, 0,
+	    "listeners for submission with STARTTLS and AUTH (port 587)" },
+	{ "smtps", config_parse_listener, LISTEN_SMTPS, 0, 0, "", NULL,
+	    CG_LISTEN, 0,
+	    "listeners for submission over implicit TLS (port 465)" },
+	{ "mx", config_parse_listener, LISTEN_MX, 0, 0, "", NULL,
+	    CG_LISTEN, 0,
+	    "listeners for incoming mail to local domains (port 25)" },
+	{ "imap_listen", config_parse_listener, LISTEN_IMAP, 0, 0, "", NULL,
+	    CG_LISTEN, 0,
+	    "listeners for IMAP with STARTTLS, served by Dovecot (port 143)" },
+	{ "imaps_listen", config_parse_listener, LISTEN_IMAPS, 0, 0, "", NULL,
+	    CG_LISTEN, 0,
+	    "listeners for IMAP over implicit TLS (port 993)" },
 	{ "hostname", parse_hostname, OFF(hostname), 0, 0, NULL,
-	    default_hostname },
-	{ "user", parse_user, OFF(user), 0, 0, "postern", NULL },
+	    default_hostname,
+	    CG_SERVER, 0,
+	    "name in the banner, EHLO and Received:, and the default "
+	    "certificate certs/HOSTNAME; default: the machine's host name" },
+	{ "user", parse_user, OFF(user), 0, 0, "postern", NULL,
+	    CG_SERVER, 0,
+	    "the unprivileged user the processes run as when started as root" },
 	{ "max_message_size", parse_size, OFF(max_message_size), KIB,
-	    2 * GIB, "35M", NULL },
+	    2 * GIB, "35M", NULL,
+	    CG_SMTP, 0,
+	    "advertised as SIZE; larger messages get 552 5.3.4 (1K..2G)" },
 	{ "max_recipients", parse_uint, OFF(max_recipients), 1, 10000, "100",
-	    NULL },
-	{ "max_errors", parse_uint, OFF(max_errors), 1, 1000, "10", NULL },
+	    NULL,
+	    CG_SMTP, CONFIG_RELOAD,
+	    "recipients per message; more get 452 4.5.3 (1..10000)" },
+	{ "max_errors", parse_uint, OFF(max_errors), 1, 1000, "10", NULL,
+	    CG_SMTP, CONFIG_RELOAD,
+	    "error replies per session before 421 4.7.0 and close (1..1000)" },
 	{ "max_sessions", parse_uint, OFF(max_sessions), 1, 1000000, "10000",
-	    NULL },
+	    NULL,
+	    CG_SMTP, CONFIG_RELOAD,
+	    "concurrent sessions; more get 421 4.7.0" },
 	/* 100ms minimum so tests can use short timeouts */
 	{ "timeout_command", parse_duration, OFF(timeout_command_ms), 100,
-	    HOUR, "300s", NULL },
+	    HOUR, "300s", NULL,
+	    CG_SMTP, CONFIG_RELOAD,
+	    "idle time waiting for a command (RFC 5321 4.5.3.2.7), then 421 "
+	    "4.4.2" },
 	{ "timeout_data", parse_duration, OFF(timeout_data_ms), 100, HOUR,
-	    "180s", NULL },
+	    "180s", NULL,
+	    CG_SMTP, CONFIG_RELOAD,
+	    "idle time inside DATA (RFC 5321 4.5.3.2.5)" },
 	{ "timeout_tls", parse_duration, OFF(timeout_tls_ms), 100, HOUR,
-	    "60s", NULL },
+	    "60s", NULL,
+	    CG_SMTP, CONFIG_RELOAD,
+	    "time allowed for a TLS handshake" },
 	{ "greet_delay", parse_duration, OFF(greet_delay_ms), 0, MIN, "0",
-	    NULL },
+	    NULL,
+	    CG_SMTP, CONFIG_RELOAD,
+	    "wait this long before the banner; a client that talks first "
+	    "gets 554 5.5.1" },
 	{ "shutdown_grace", parse_duration, OFF(shutdown_grace_ms), 0, HOUR,
-	    "10s", NULL },
-	{ "auth_workers", parse_uint, OFF(auth_workers), 1, 64, "2", NULL },
-	{ "auth_mechanisms", parse_mechanisms, 0, 0, 0, "PLAIN LOGIN", NULL },
-	{ "log_level", parse_log_level, OFF(log_level), 0, 0, "info", NULL },
+	    "10s", NULL,
+	    CG_SERVER, CONFIG_RELOAD,
+	    "on SIGTERM, how long messages in flight may take to finish" },
+	{ "auth_workers", parse_uint, OFF(auth_workers), 1, 64, "2", NULL,
+	    CG_AUTH, 0,
+	    "password-hashing threads in the auth process" },
+	{ "auth_mechanisms", parse_mechanisms, 0, 0, 0, "PLAIN LOGIN", NULL,
+	    CG_AUTH, 0,
+	    "SASL mechanisms offered, after TLS only" },
+	{ "log_level", parse_log_level, OFF(log_level), 0, 0, "info", NULL,
+	    CG_SERVER, 0,
+	    "error, warning, info or debug (debug logs every command, never "
+	    "AUTH data)" },
 	{ "auth_fail_limit", parse_uint, OFF(auth_fail_limit), 1, 1000, "5",
-	    NULL },
+	    NULL,
+	    CG_AUTH, 0,
+	    "failed AUTHs for one username within auth_fail_window before it "
+	    "is locked" },
 	{ "auth_fail_window", parse_duration, OFF(auth_fail_window_ms), SEC,
-	    DAY, "15m", NULL },
+	    DAY, "15m", NULL,
+	    CG_AUTH, 0,
+	    "the window those failures are counted in" },
 	{ "auth_lock_time", parse_duration, OFF(auth_lock_time_ms), SEC,
-	    7 * DAY, "30m", NULL },
+	    7 * DAY, "30m", NULL,
+	    CG_AUTH, 0,
+	    "how long a locked username or client stays locked (454 4.7.0 "
+	    "meanwhile)" },
 	{ "auth_ip_fail_limit", parse_uint, OFF(auth_ip_fail_limit), 0,
-	    100000, "10", NULL },
+	    100000, "10", NULL,
+	    CG_AUTH, 0,
+	    "distinct usernames failing from one client address that lock "
+	    "it; 0 disables" },
 	{ "auth_familiar_days", parse_uint, OFF(auth_familiar_days), 0, 365,
-	    "30", NULL },
+	    "30", NULL,
+	    CG_AUTH, 0,
+	    "days a client address stays familiar to a mailbox after a login "
+	    "(0..365)" },
 	/* no wider than /16 and /32: a cloud provider's other customers
 	   must not count as the owner's network */
-	{ "auth_familiar_prefix", parse_prefixes, 0, 0, 0, "32,128", NULL },
+	{ "auth_familiar_prefix", config_parse_prefixes, 0, 0, 0, "32,128",
+	    NULL,
+	    CG_AUTH, 0,
+	    "IPV4,IPV6 prefix lengths that widen a familiar address to its "
+	    "network" },
 	/* platform egress ranges: never client-locked (docs/ACCOUNTS.md) */
-	{ "auth_trusted_clients", parse_trusted, 0, 0, 0, "", NULL },
+	{ "auth_trusted_clients", config_parse_trusted, 0, 0, 0, "", NULL,
+	    CG_AUTH, 0,
+	    "CIDR ranges (at most 32) never client-locked: platform egress "
+	    "addresses" },
 	{ "require_host_match", parse_bool, OFF(require_host_match), 0, 0,
-	    "no", NULL },
+	    "no", NULL,
+	    CG_AUTH, 0,
+	    "default for domains: the SNI name must serve the account's "
+	    "domain, else 535" },
 	{ "auth_cache_ttl", parse_duration, OFF(auth_cache_ttl_ms), 0, DAY,
-	    "5m", NULL },
+	    "5m", NULL,
+	    CG_AUTH, 0,
+	    "how long a successful login is remembered (argon2id once per "
+	    "credential); 0 disables" },
 	/* practitioners' 30-50 a day for a warmed-up cold mailbox
 	   (docs/ACCOUNTS.md, "Warm-up ramp") */
 	{ "warmup_target", parse_uint, OFF(warmup_target), 1, 100000, "50",
-	    NULL },
+	    NULL,
+	    CG_SENDING, 0,
+	    "daily allowance a warm-up ramp climbs to without a daily_limit "
+	    "(1..100000)" },
 	/* sending health (core/health.h, docs/ACCOUNTS.md, "Sending
 	   health and auto-pause"): the last 50 recipients, 5 % of them
 	   unknown, a day's pause */
 	{ "health_window", parse_uint, OFF(health_window), 1,
-	    HEALTH_WINDOW_MAX, "50", NULL },
+	    HEALTH_WINDOW_MAX, "50", NULL,
+	    CG_SENDING, 0,
+	    "last final outcomes per mailbox the auto-pause judges (1..1000)" },
 	{ "health_bounce_rate", parse_percent, OFF(health_bounce_rate), 1,
-	    1000, "5%", NULL },
+	    1000, "5%", NULL,
+	    CG_SENDING, 0,
+	    "share of unknown recipients in that window that pauses a "
+	    "mailbox" },
 	{ "health_pause_time", parse_duration, OFF(health_pause_time_ms),
-	    60 * SEC, 7 * DAY, "24h", NULL },
-	{ "imap_host", parse_opt_host, OFF(imap_host), 0, 0, "", NULL },
-	{ "imap_port", parse_uint, OFF(imap_port), 1, 65535, "993", NULL },
+	    60 * SEC, 7 * DAY, "24h", NULL,
+	    CG_SENDING, 0,
+	    "how long an automatic pause lasts (1m..7d)" },
+	{ "imap_host", parse_opt_host, OFF(imap_host), 0, 0, "", NULL,
+	    CG_PROVISION, 0,
+	    "IMAP host provisioning CSVs, mailbox show and postern dns give" },
+	{ "imap_port", parse_uint, OFF(imap_port), 1, 65535, "993", NULL,
+	    CG_PROVISION, 0,
+	    "IMAP port (implicit TLS) for those CSVs, mailbox show and "
+	    "_imaps._tcp" },
 	{ "submission_port", parse_uint, OFF(submission_port), 1, 65535,
-	    "587", NULL },
+	    "587", NULL,
+	    CG_PROVISION, 0,
+	    "SMTP port (STARTTLS) for those CSVs, mailbox show and "
+	    "_submission._tcp" },
 	/* dovecot when its binary (the dovecot key) is installed */
-	{ "imap", parse_choice, OFF(imap), 0, 0, NULL, default_imap },
-	{ "dovecot", parse_text, OFF(dovecot), 1, PATH_MAX, DOVECOT, NULL },
+	{ "imap", parse_choice, OFF(imap), 0, 0, NULL, default_imap,
+	    CG_IMAP, 0,
+	    "dovecot: run Dovecot on postern's accounts; external: only the "
+	    "login socket; none; default: dovecot if its binary exists, "
+	    "else none" },
+	{ "dovecot", parse_text, OFF(dovecot), 1, PATH_MAX, DOVECOT, NULL,
+	    CG_IMAP, 0,
+	    "the Dovecot binary serve runs" },
 	/* a platform holds sync and warm-up sessions per mailbox and IP */
 	{ "imap_max_userip_connections", parse_uint,
-	    OFF(imap_max_userip_connections), 1, 100000, "50", NULL },
-	{ "delivery", parse_delivery, OFF(delivery), 0, 0, "yes", NULL },
+	    OFF(imap_max_userip_connections), 1, 100000, "50", NULL,
+	    CG_IMAP, 0,
+	    "IMAP sessions per mailbox and client address" },
+	{ "delivery", parse_delivery, OFF(delivery), 0, 0, "yes", NULL,
+	    CG_DELIVERY, 0,
+	    "yes; no keeps every message queued; discard drops each once "
+	    "queued" },
 	{ "delivery_workers", parse_uint, OFF(delivery_workers), 1, 256, "20",
-	    NULL },
+	    NULL,
+	    CG_DELIVERY, 0,
+	    "delivery threads in the queue process, one connection each" },
 	{ "destination_concurrency", parse_uint,
-	    OFF(destination_concurrency), 1, 1000, "10", NULL },
+	    OFF(destination_concurrency), 1, 1000, "10", NULL,
+	    CG_DELIVERY, 0,
+	    "connections at once to one recipient domain or the relayhost" },
 	{ "retry_min", parse_duration, OFF(retry_min_ms), 100, DAY, "5m",
-	    NULL },
+	    NULL,
+	    CG_DELIVERY, 0,
+	    "first retry after a temporary failure; each further one waits "
+	    "twice as long" },
 	{ "retry_max", parse_duration, OFF(retry_max_ms), 100, 7 * DAY, "1h",
-	    NULL },
+	    NULL,
+	    CG_DELIVERY, 0,
+	    "the longest wait between retries" },
 	{ "queue_lifetime", parse_duration, OFF(queue_lifetime_ms), SEC,
-	    30 * DAY, "5d", NULL },
+	    30 * DAY, "5d", NULL,
+	    CG_DELIVERY, 0,
+	    "then the message bounces with 4.4.7" },
 	{ "delay_warning_time", parse_duration, OFF(delay_warning_ms), 0,
-	    30 * DAY, "4h", NULL },
+	    30 * DAY, "4h", NULL,
+	    CG_DELIVERY, 0,
+	    "one delay notice (RFC 3464 Action: delayed) to the sender of a "
+	    "message still pending this long; 0 sends none" },
 	{ "timeout_connect", parse_duration, OFF(timeout_connect_ms), 100,
-	    HOUR, "30s", NULL },
+	    HOUR, "30s", NULL,
+	    CG_DELIVERY, 0,
+	    "outbound TCP connect" },
 	{ "timeout_outbound", parse_duration, OFF(timeout_outbound_ms), 100,
-	    HOUR, "300s", NULL },
+	    HOUR, "300s", NULL,
+	    CG_DELIVERY, 0,
+	    "each outbound reply (RFC 5321 4.5.3.2); twice this after the "
+	    "final dot" },
 	{ "outbound_port", parse_uint, OFF(outbound_port), 1, 65535, "25",
-	    NULL },
+	    NULL,
+	    CG_DELIVERY, 0,
+	    "port of the receiving MX hosts (tests use another)" },
 	{ "outbound_tls", parse_choice, OFF(outbound_tls), 0, 0,
-	    "opportunistic", NULL },
-	{ "dns_server", parse_endpoint, OFF(dns_server), 0, 0, "", NULL },
+	    "opportunistic", NULL,
+	    CG_DELIVERY, 0,
+	    "none, opportunistic (STARTTLS when offered, unverified) or "
+	    "required" },
+	{ "dns_server", parse_endpoint, OFF(dns_server), 0, 0, "", NULL,
+	    CG_DELIVERY, 0,
+	    "resolve MX/A/AAAA with this server only, ADDR[:PORT]; empty: "
+	    "resolv.conf" },
 	/* empty: deliver by MX; relayhost_port then 587 */
-	{ "relayhost", parse_relayhost, 0, 0, 0, "", NULL },
+	{ "relayhost", parse_relayhost, 0, 0, 0, "", NULL,
+	    CG_RELAY, 0,
+	    "HOST[:PORT] (port 587) to send all non-local mail through; "
+	    "empty: by MX" },
 	{ "relayhost_tls", parse_choice, OFF(relayhost_tls), 0, 0, "starttls",
-	    NULL },
+	    NULL,
+	    CG_RELAY, 0,
+	    "starttls (required), implicit (port 465) or none" },
 	{ "relayhost_user", parse_text, OFF(relayhost_user), 0,
-	    sizeof(((struct config *)0)->relayhost_user), "", NULL },
+	    sizeof(((struct config *)0)->relayhost_user), "", NULL,
+	    CG_RELAY, 0,
+	    "AUTH PLAIN user for the relayhost (only over TLS)" },
 	{ "relayhost_password_file", parse_text,
-	    OFF(relayhost_password_file), 0, PATH_MAX, "", NULL },
+	    OFF(relayhost_password_file), 0, PATH_MAX, "", NULL,
+	    CG_RELAY, 0,
+	    "file holding the relayhost password on its first line" },
 	{ "relayhost_tls_verify", parse_bool, OFF(relayhost_tls_verify), 0,
-	    0, "yes", NULL },
+	    0, "yes", NULL,
+	    CG_RELAY, 0,
+	    "the relayhost's certificate must verify and name it" },
 	{ "relayhost_cafile", parse_text, OFF(relayhost_cafile), 0, PATH_MAX,
-	    "", NULL },
+	    "", NULL,
+	    CG_RELAY, 0,
+	    "CA file to verify the relayhost with (empty: the system's CAs)" },
 };
 #define NKEYS	(sizeof(config_keys) / sizeof(config_keys[0]))
 const size_t config_nkeys = NKEYS;
@@ -699,153 +841,8 @@ parse_user(struct config *c, const struct config_key *k, const char *val,
 	return 0;
 }
 
+
 /* A space-separated set of SASL mechanisms, case-insensitive. */
-/*
- * auth_familiar_prefix: "V4,V6", the prefix lengths that cut a client
- * address to the network the familiar-client rule remembers: 16 to 32
- * for IPv4, 32 to 128 for IPv6 (blanks around the comma allowed).
- */
-static int
-parse_prefixes(struct config *c, const struct config_key *k,
-    const char *val, char *why, size_t whysz)
-{
-	char		 shown[CONFIG_SHOW_MAX];
-	const char	*p;
-	uint64_t	 v4, v6;
-
-	if (config_parse_u64(val, &p, &v4) == -1)
-		goto bad;
-	p += strspn(p, CONFIG_BLANKS);
-	if (*p++ != ',')
-		goto bad;
-	p += strspn(p, CONFIG_BLANKS);
-	if (config_parse_u64(p, &p, &v6) == -1 || *p != '\0' || v4 < 16 ||
-	    v4 > 32 || v6 < 32 || v6 > 128)
-		goto bad;
-	c->auth_familiar_v4 = (unsigned)v4;
-	c->auth_familiar_v6 = (unsigned)v6;
-	return 0;
-bad:
-	config_errf(why, whysz,
-	    "'%s' is not IPV4,IPV6 prefix lengths (16 to 32, "
-	    "32 to 128; e.g. 24,64)", config_show(shown, sizeof(shown), val));
-	return -1;
-}
-
-/*
- * One CIDR, ADDR/PREFIX (IPv4 0..32, IPv6 0..128; a bare address is the
- * address itself), of len bytes.  The host bits are cleared, so a range
- * compares by its network bytes.  0 or -1.
- */
-static int
-parse_cidr(const char *s, size_t len, struct config_net *n)
-{
-	char		 text[INET6_ADDRSTRLEN + 5];
-	char		*slash;
-	const char	*p;
-	uint64_t	 prefix;
-	unsigned	 bits, i;
-
-	if (len == 0 || len >= sizeof(text))
-		return -1;
-	memcpy(text, s, len);
-	text[len] = '\0';
-	if ((slash = strchr(text, '/')) != NULL)
-		*slash = '\0';
-	memset(n, 0, sizeof(*n));
-	if (inet_pton(AF_INET, text, n->addr) == 1)
-		n->af = AF_INET;
-	else if (inet_pton(AF_INET6, text, n->addr) == 1)
-		n->af = AF_INET6;
-	else
-		return -1;
-	bits = n->af == AF_INET ? 32 : 128;
-	prefix = bits;
-	if (slash != NULL && (config_parse_u64(slash + 1, &p, &prefix) == -1 ||
-	    *p != '\0' || prefix > bits))
-		return -1;
-	n->prefix = (unsigned)prefix;
-	for (i = 0; i < bits / 8; i++) {		/* clear the host bits */
-		if (i * 8 >= n->prefix)
-			n->addr[i] = 0;
-		else if (i * 8 + 8 > n->prefix)
-			n->addr[i] &= (unsigned char)(0xff << (8 - (n->prefix -
-			    i * 8)));
-	}
-	return 0;
-}
-
-/*
- * auth_trusted_clients: "CIDR[, CIDR...]" (commas and/or blanks between),
- * at most CONFIG_TRUSTED_MAX; empty for none.  A later line replaces an
- * earlier one.
- */
-static int
-parse_trusted(struct config *c, const struct config_key *k,
-    const char *val, char *why, size_t whysz)
-{
-	char		 shown[CONFIG_SHOW_MAX];
-	const char	*p = val;
-	size_t		 len;
-
-	c->auth_trusted_n = 0;
-	for (;;) {
-		p += strspn(p, CONFIG_BLANKS ",");
-		if (*p == '\0')
-			return 0;
-		len = strcspn(p, CONFIG_BLANKS ",");
-		if (c->auth_trusted_n == CONFIG_TRUSTED_MAX) {
-			config_errf(why, whysz, "more than %d ranges",
-			    CONFIG_TRUSTED_MAX);
-			return -1;
-		}
-		if (parse_cidr(p, len, &c->auth_trusted[c->auth_trusted_n]) ==
-		    -1) {
-			config_errf(why, whysz, "'%s' is not a list of "
-			    "ADDRESS/PREFIX ranges (IPv4 /0..32, IPv6 "
-			    "/0..128; e.g. 192.0.2.0/24, 2001:db8::/32)",
-			    config_show(shown, sizeof(shown), val));
-			c->auth_trusted_n = 0;
-			return -1;
-		}
-		c->auth_trusted_n++;
-		p += len;
-	}
-}
-
-int
-config_trusted_client(const struct config *c, const char *addr)
-{
-	struct config_net	 a;
-	const unsigned char	*b;
-	size_t			 i;
-	unsigned		 full, rest;
-
-	if (c->auth_trusted_n == 0 || parse_cidr(addr, strlen(addr), &a) ==
-	    -1)
-		return 0;
-	b = a.addr;
-	if (a.af == AF_INET6 && IN6_IS_ADDR_V4MAPPED((struct in6_addr *)
-	    (void *)a.addr)) {
-		a.af = AF_INET;
-		b = a.addr + 12;
-	}
-	for (i = 0; i < c->auth_trusted_n; i++) {
-		const struct config_net *n = &c->auth_trusted[i];
-
-		if (n->af != a.af)
-			continue;
-		full = n->prefix / 8;
-		rest = n->prefix % 8;
-		if (memcmp(n->addr, b, full) != 0)
-			continue;
-		if (rest == 0 || ((n->addr[full] ^ b[full]) &
-		    (0xff << (8 - rest)) & 0xff) == 0)
-			return 1;
-	}
-	return 0;
-}
-
 static int
 parse_mechanisms(struct config *c, const struct config_key *k,
     const char *val, char *why, size_t whysz)

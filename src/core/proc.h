@@ -54,9 +54,10 @@ __attribute__((noreturn)) void imap_main(const struct config *,
 	    const char *datadir, int ctl);
 __attribute__((noreturn)) void queue_main(const struct config *,
 	    const char *datadir, int sock);
+/* ctl_sock: to the parent (readiness, certificate reloads) */
 __attribute__((noreturn)) void smtp_main(const struct config *, SSL_CTX *,
 	    struct smtp_listener *, size_t nlisteners, int auth_sock,
-	    int queue_sock);
+	    int queue_sock, int ctl_sock);
 
 /* serve: run the whole server in the foreground; returns exit status. */
 int	parent_serve(const char *datadir);

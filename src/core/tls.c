@@ -1,7 +1,12 @@
 /*
- * tls: see tls.h.  The SNI table is filled once, before any session
- * exists, and only read afterwards.  A name may be claimed by several
- * certificates; the first loaded wins and later ones are logged.
+ * tls: see tls.h.  Two SNI tables: the current one, which the SNI
+ * callback reads, and the one a reload fills.  A reload builds every
+ * context into the other table, then flips the two and drops the old
+ * table's references: a session holds its own reference to the context
+ * it was made with (SSL_new, SSL_set_SSL_CTX), so an open session keeps
+ * its certificate and the old context is freed with the last of them.
+ * A name may be claimed by several certificates; the first loaded wins
+ * and later ones are logged.  One thread only (the smtp event loop).
  */
 #include <sys/stat.h>
 
@@ -31,14 +36,27 @@ struct tls_name {
 	SSL_CTX	*ctx;
 };
 
-static struct tls_name	tls_names[TLS_NAMES_MAX];
-static size_t		tls_nnames;
+/* A table owns one reference to each context in ctxs[]. */
+struct tls_table {
+	struct tls_name	 names[TLS_NAMES_MAX];
+	size_t		 nnames;
+	SSL_CTX		*ctxs[TLS_NAMES_MAX];
+	size_t		 nctxs;
+	SSL_CTX		*def;		/* certs/HOSTNAME, else the first */
+};
 
+static struct tls_table	tls_tables[2];
+static int		tls_cur;	/* the table the callback reads */
+
+static SSL_CTX	*tls_ctx_base(char *, size_t);
 static SSL_CTX	*tls_ctx_new(const char *, char *, size_t);
-static void	 tls_index(SSL_CTX *, const char *);
-static void	 tls_add_name(const char *, SSL_CTX *);
+static int	 tls_table_add(struct tls_table *, SSL_CTX *, const char *,
+		    const char *);
+static void	 tls_table_clear(struct tls_table *);
+static void	 tls_index(struct tls_table *, SSL_CTX *, const char *);
+static void	 tls_add_name(struct tls_table *, const char *, SSL_CTX *);
 static int	 tls_sni_cb(SSL *, int *, void *);
-static SSL_CTX	*tls_lookup(const char *);
+static SSL_CTX	*tls_lookup(const struct tls_table *, const char *);
 static void	 tls_errstr(char *, size_t, const char *);
 static void	 tls_each_name(X509 *, void (*)(void *, const char *), void *);
 static void	 tls_index_name(void *, const char *);
@@ -54,18 +72,13 @@ tls_errstr(char *err, size_t errsz, const char *what)
 	ERR_clear_error();
 }
 
+/* A server context with postern's settings and no certificate yet. */
 static SSL_CTX *
-tls_ctx_new(const char *dir, char *err, size_t errsz)
+tls_ctx_base(char *err, size_t errsz)
 {
 	static const unsigned char sid_ctx[] = "postern";
-	char	 chain[PATH_MAX], key[PATH_MAX];
 	SSL_CTX	*ctx;
 
-	if (util_snprintf(chain, sizeof(chain), "%s/fullchain.pem", dir) ==
-	    -1 || util_snprintf(key, sizeof(key), "%s/privkey.pem", dir) == -1) {
-		snprintf(err, errsz, "%s: path too long", dir);
-		return NULL;
-	}
 	if ((ctx = SSL_CTX_new(TLS_server_method())) == NULL) {
 		tls_errstr(err, errsz, "SSL_CTX_new");
 		return NULL;
@@ -81,8 +94,26 @@ tls_ctx_new(const char *dir, char *err, size_t errsz)
 	if (SSL_CTX_set_cipher_list(ctx,
 	    "ECDHE+AESGCM:ECDHE+CHACHA20:!aNULL:!eNULL") != 1) {
 		tls_errstr(err, errsz, "cipher list");
-		goto fail;
+		SSL_CTX_free(ctx);
+		return NULL;
 	}
+	SSL_CTX_set_tlsext_servername_callback(ctx, tls_sni_cb);
+	return ctx;
+}
+
+static SSL_CTX *
+tls_ctx_new(const char *dir, char *err, size_t errsz)
+{
+	char	 chain[PATH_MAX], key[PATH_MAX];
+	SSL_CTX	*ctx;
+
+	if (util_snprintf(chain, sizeof(chain), "%s/fullchain.pem", dir) ==
+	    -1 || util_snprintf(key, sizeof(key), "%s/privkey.pem", dir) == -1) {
+		snprintf(err, errsz, "%s: path too long", dir);
+		return NULL;
+	}
+	if ((ctx = tls_ctx_base(err, errsz)) == NULL)
+		return NULL;
 	if (SSL_CTX_use_certificate_chain_file(ctx, chain) != 1) {
 		tls_errstr(err, errsz, chain);
 		goto fail;
@@ -102,23 +133,23 @@ fail:
 }
 
 static void
-tls_add_name(const char *name, SSL_CTX *ctx)
+tls_add_name(struct tls_table *t, const char *name, SSL_CTX *ctx)
 {
-	if (tls_lookup(name) != NULL) {
+	if (tls_lookup(t, name) != NULL) {
 		log_debug("tls: %s already served by another certificate",
 		    name);
 		return;
 	}
-	if (tls_nnames == TLS_NAMES_MAX) {
+	if (t->nnames == TLS_NAMES_MAX) {
 		log_warnx("tls: more than %d names, %s ignored",
 		    TLS_NAMES_MAX, name);
 		return;
 	}
-	if (util_strlcpy(tls_names[tls_nnames].name, name,
-	    sizeof(tls_names[0].name)) == -1)
+	if (util_strlcpy(t->names[t->nnames].name, name,
+	    sizeof(t->names[0].name)) == -1)
 		return;
-	util_lower(tls_names[tls_nnames].name);
-	tls_names[tls_nnames++].ctx = ctx;
+	util_lower(t->names[t->nnames].name);
+	t->names[t->nnames++].ctx = ctx;
 }
 
 /* fn(arg, name) for each DNS subjectAltName of x, else for its CN. */
@@ -151,36 +182,76 @@ tls_each_name(X509 *x, void (*fn)(void *, const char *), void *arg)
 		fn(arg, cn);
 }
 
+struct tls_index_arg {
+	struct tls_table	*t;
+	SSL_CTX			*ctx;
+};
+
 static void
-tls_index_name(void *ctx, const char *name)
+tls_index_name(void *arg, const char *name)
 {
-	tls_add_name(name, ctx);
+	struct tls_index_arg	*a = arg;
+
+	tls_add_name(a->t, name, a->ctx);
 }
 
 static void
-tls_index(SSL_CTX *ctx, const char *dirname)
+tls_index(struct tls_table *t, SSL_CTX *ctx, const char *dirname)
 {
-	tls_each_name(SSL_CTX_get0_certificate(ctx), tls_index_name, ctx);
-	tls_add_name(dirname, ctx);
+	struct tls_index_arg	a = { t, ctx };
+
+	tls_each_name(SSL_CTX_get0_certificate(ctx), tls_index_name, &a);
+	tls_add_name(t, dirname, ctx);
+}
+
+/*
+ * Take ownership of ctx, loaded from certs/DIRNAME, into t.  0, or -1
+ * (table full: ctx freed).
+ */
+static int
+tls_table_add(struct tls_table *t, SSL_CTX *ctx, const char *dirname,
+    const char *hostname)
+{
+	if (t->nctxs == TLS_NAMES_MAX) {
+		log_warnx("tls: more than %d certificates, %s ignored",
+		    TLS_NAMES_MAX, dirname);
+		SSL_CTX_free(ctx);
+		return -1;
+	}
+	t->ctxs[t->nctxs++] = ctx;
+	tls_index(t, ctx, dirname);
+	if (t->def == NULL || strcasecmp(dirname, hostname) == 0)
+		t->def = ctx;
+	return 0;
+}
+
+static void
+tls_table_clear(struct tls_table *t)
+{
+	size_t	i;
+
+	for (i = 0; i < t->nctxs; i++)
+		SSL_CTX_free(t->ctxs[i]);
+	memset(t, 0, sizeof(*t));
 }
 
 static SSL_CTX *
-tls_lookup(const char *name)
+tls_lookup(const struct tls_table *t, const char *name)
 {
 	const char	*dot;
 	size_t		 i;
 
-	for (i = 0; i < tls_nnames; i++)
-		if (strcasecmp(tls_names[i].name, name) == 0)
-			return tls_names[i].ctx;
+	for (i = 0; i < t->nnames; i++)
+		if (strcasecmp(t->names[i].name, name) == 0)
+			return t->names[i].ctx;
 	/* one-label wildcard, RFC 6125 §6.4.3 */
 	if ((dot = strchr(name, '.')) == NULL)
 		return NULL;
-	for (i = 0; i < tls_nnames; i++)
-		if (tls_names[i].name[0] == '*' &&
-		    tls_names[i].name[1] == '.' &&
-		    strcasecmp(tls_names[i].name + 1, dot) == 0)
-			return tls_names[i].ctx;
+	for (i = 0; i < t->nnames; i++)
+		if (t->names[i].name[0] == '*' &&
+		    t->names[i].name[1] == '.' &&
+		    strcasecmp(t->names[i].name + 1, dot) == 0)
+			return t->names[i].ctx;
 	return NULL;
 }
 
@@ -191,7 +262,8 @@ tls_sni_cb(SSL *ssl, int *alert, void *arg)
 	SSL_CTX		*ctx;
 
 	name = SSL_get_servername(ssl, TLSEXT_NAMETYPE_host_name);
-	if (name == NULL || (ctx = tls_lookup(name)) == NULL)
+	if (name == NULL || (ctx = tls_lookup(&tls_tables[tls_cur],
+	    name)) == NULL)
 		return SSL_TLSEXT_ERR_OK;	/* keep the default */
 	if (ctx != SSL_get_SSL_CTX(ssl))
 		SSL_set_SSL_CTX(ssl, ctx);
@@ -202,10 +274,11 @@ SSL_CTX *
 tls_server_init(const char *datadir, const char *hostname, char *err,
     size_t errsz)
 {
-	char		 certs[PATH_MAX], dir[PATH_MAX];
-	DIR		*d;
-	struct dirent	*de;
-	SSL_CTX		*ctx, *def = NULL, *first = NULL;
+	struct tls_table	*t = &tls_tables[tls_cur];
+	char			 certs[PATH_MAX], dir[PATH_MAX];
+	DIR			*d;
+	struct dirent		*de;
+	SSL_CTX			*ctx;
 
 	if (util_snprintf(certs, sizeof(certs), "%s/certs", datadir) == -1 ||
 	    (d = opendir(certs)) == NULL) {
@@ -213,6 +286,7 @@ tls_server_init(const char *datadir, const char *hostname, char *err,
 		    certs);
 		return NULL;
 	}
+	tls_table_clear(t);
 	while ((de = readdir(d)) != NULL) {
 		if (de->d_name[0] == '.' ||
 		    util_snprintf(dir, sizeof(dir), "%s/%s", certs,
@@ -222,22 +296,140 @@ tls_server_init(const char *datadir, const char *hostname, char *err,
 			log_warnx("tls: skipping %s: %s", dir, err);
 			continue;
 		}
-		SSL_CTX_set_tlsext_servername_callback(ctx, tls_sni_cb);
-		tls_index(ctx, de->d_name);
-		if (first == NULL)
-			first = ctx;
-		if (strcasecmp(de->d_name, hostname) == 0)
-			def = ctx;
-		log_info("tls: loaded certificate %s", dir);
+		if (tls_table_add(t, ctx, de->d_name, hostname) == 0)
+			log_info("tls: loaded certificate %s", dir);
 	}
 	closedir(d);
-	if (def == NULL)
-		def = first;
-	if (def == NULL)
+	if (t->def == NULL) {
 		snprintf(err, errsz, "%s: no usable certificate "
 		    "(expected %s/%s/fullchain.pem and privkey.pem)", certs,
 		    certs, hostname);
-	return def;
+		return NULL;
+	}
+	SSL_CTX_up_ref(t->def);
+	return t->def;
+}
+
+/* Read at most bufsz - 1 bytes of DIR/NAME into buf.  0 or -1. */
+static int
+tls_slurp(const char *dir, const char *name, char *buf, size_t bufsz)
+{
+	char	path[PATH_MAX];
+	ssize_t	n;
+	size_t	len = 0;
+	int	fd;
+
+	if (util_snprintf(path, sizeof(path), "%s/%s", dir, name) == -1 ||
+	    (fd = open(path, O_RDONLY | O_CLOEXEC)) == -1)
+		return -1;
+	while (len + 1 < bufsz && (n = read(fd, buf + len,
+	    bufsz - 1 - len)) > 0)
+		len += (size_t)n;
+	close(fd);
+	buf[len] = '\0';
+	/* full: too large; a NUL inside: not PEM */
+	if (len + 1 >= bufsz || strlen(buf) != len) {
+		errno = EFBIG;
+		return -1;
+	}
+	return 0;
+}
+
+int
+tls_read_pairs(const char *datadir,
+    void (*fn)(void *, const char *, const char *, const char *), void *arg)
+{
+	static char	 chain[TLS_PEM_MAX], key[TLS_PEM_MAX];
+	char		 certs[PATH_MAX], dir[PATH_MAX];
+	DIR		*d;
+	struct dirent	*de;
+	int		 n = 0;
+
+	if (util_snprintf(certs, sizeof(certs), "%s/certs", datadir) == -1 ||
+	    (d = opendir(certs)) == NULL)
+		return -1;
+	while ((de = readdir(d)) != NULL) {
+		if (de->d_name[0] == '.' ||
+		    util_snprintf(dir, sizeof(dir), "%s/%s", certs,
+		    de->d_name) == -1)
+			continue;
+		if (tls_slurp(dir, "fullchain.pem", chain, sizeof(chain)) ==
+		    -1 || tls_slurp(dir, "privkey.pem", key, sizeof(key)) ==
+		    -1) {
+			log_warn("tls: reload: skipping %s", dir);
+			continue;
+		}
+		fn(arg, de->d_name, chain, key);
+		n++;
+	}
+	explicit_bzero(key, sizeof(key));
+	closedir(d);
+	return n;
+}
+
+/* A context from PEM text: the first certificate, then its chain. */
+static SSL_CTX *
+tls_ctx_mem(const char *chain, const char *key, char *err, size_t errsz)
+{
+	SSL_CTX		*ctx;
+	BIO		*b = NULL;
+	X509		*x = NULL;
+	EVP_PKEY	*pk = NULL;
+
+	if ((ctx = tls_ctx_base(err, errsz)) == NULL)
+		return NULL;
+	if ((b = BIO_new_mem_buf(chain, -1)) == NULL ||
+	    (x = PEM_read_bio_X509_AUX(b, NULL, NULL, NULL)) == NULL ||
+	    SSL_CTX_use_certificate(ctx, x) != 1)
+		goto fail;
+	X509_free(x);
+	while ((x = PEM_read_bio_X509(b, NULL, NULL, NULL)) != NULL)
+		if (SSL_CTX_add0_chain_cert(ctx, x) != 1)
+			goto fail;
+	ERR_clear_error();	/* the end of the chain */
+	BIO_free(b);
+	if ((b = BIO_new_mem_buf(key, -1)) == NULL ||
+	    (pk = PEM_read_bio_PrivateKey(b, NULL, NULL, NULL)) == NULL ||
+	    SSL_CTX_use_PrivateKey(ctx, pk) != 1 ||
+	    SSL_CTX_check_private_key(ctx) != 1)
+		goto fail;
+	EVP_PKEY_free(pk);
+	BIO_free(b);
+	return ctx;
+fail:
+	tls_errstr(err, errsz, "certificate or key");
+	X509_free(x);
+	EVP_PKEY_free(pk);
+	BIO_free(b);
+	SSL_CTX_free(ctx);
+	return NULL;
+}
+
+int
+tls_reload_add(const char *dirname, const char *chain, const char *key,
+    const char *hostname, char *err, size_t errsz)
+{
+	SSL_CTX	*ctx;
+
+	if ((ctx = tls_ctx_mem(chain, key, err, errsz)) == NULL)
+		return -1;
+	return tls_table_add(&tls_tables[!tls_cur], ctx, dirname, hostname);
+}
+
+SSL_CTX *
+tls_reload_commit(size_t *nnames)
+{
+	struct tls_table	*t = &tls_tables[!tls_cur];
+
+	*nnames = t->nnames;
+	if (t->def == NULL) {
+		tls_table_clear(t);
+		return NULL;
+	}
+	tls_cur = !tls_cur;
+	tls_table_clear(&tls_tables[!tls_cur]);
+	SSL_CTX_up_ref(t->def);
+	return t->def;
 }
 
 int

@@ -41,6 +41,14 @@ enum ipc_type {
 				   from this domain? (domain, rcpt) */
 	IPC_SUPPRESS_RES,	/* auth -> smtp: 0 no, 1 yes (then domain,
 				   reason, source, time), 2 store error */
+	IPC_SMTP_READY,		/* smtp -> parent: accepting sessions */
+	IPC_TLS_PAIR,		/* parent -> smtp: reload: a certificate
+				   directory's name, chain and key (PEM) */
+	IPC_TLS_END,		/* parent -> smtp: the last pair was sent */
+	IPC_TLS_DONE,		/* smtp -> parent: names now served (0:
+				   nothing loaded, the old set stays) */
+	IPC_CONF,		/* parent -> smtp: reload: the keys that
+				   apply without a restart, (row, value)* */
 	IPC_TYPE_MAX
 };
 

@@ -741,7 +741,7 @@ imap_died(struct imap_sup *s, int status)
 	s->pid = -1;
 }
 
-/* A signal on the signalfd: stop, or reap Dovecot. */
+/* A signal on the signalfd: stop, reload (SIGHUP), or reap Dovecot. */
 static void
 imap_signal(struct imap_sup *s)
 {
@@ -752,6 +752,12 @@ imap_signal(struct imap_sup *s)
 		return;
 	if (si.ssi_signo == SIGTERM || si.ssi_signo == SIGINT)
 		imap_exit(s);
+	/* Dovecot's master reads its configuration and certificates again
+	   and starts new login processes with them */
+	if (si.ssi_signo == SIGHUP && s->pid > 0) {
+		log_info("imap: reload: Dovecot");
+		kill(s->pid, SIGHUP);
+	}
 	if (si.ssi_signo == SIGCHLD && s->pid > 0 &&
 	    waitpid(s->pid, &status, WNOHANG) == s->pid)
 		imap_died(s, status);

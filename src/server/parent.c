@@ -3,11 +3,24 @@
  * the configuration, binds every listener and loads the TLS keys while it
  * may (root), then forks the auth, queue and smtp processes, each of
  * which drops to the unprivileged user (the smtp process also chroots
- * into DATADIR/empty), and drops privileges itself.  Afterwards it only
- * waits: SIGTERM/SIGINT are passed to the smtp process, which drains its
- * sessions and exits; the queue and auth processes then see their
- * sockets close and exit after their last piece of work.  If any child
- * dies on its own, the others are stopped and serve exits non-zero.
+ * into DATADIR/empty).  This process keeps root, as OpenSMTPD's parent
+ * does, for one job: reading the TLS keys again on SIGHUP (certbot
+ * leaves them root-only); it talks to nobody but its children and never
+ * parses input from the network.  Afterwards it only waits: SIGTERM/
+ * SIGINT are passed to the smtp process, which drains its sessions and
+ * exits; the queue and auth processes then see their sockets close and
+ * exit after their last piece of work.  If any child dies on its own,
+ * the others are stopped and serve exits non-zero.
+ *
+ * Service manager (sdnotify.h): READY=1 once the smtp process says it
+ * accepts sessions (every child is forked by then); RELOADING=1, then
+ * READY=1 when the smtp process has the new certificates; STOPPING=1.
+ *
+ * Reload (SIGHUP): postern.conf is read again; the smtp limits and
+ * timeouts go to the smtp process (IPC_CONF), every other key that
+ * changed is named in the log as needing a restart (docs/CONFIG.md);
+ * the certificates are read again and sent to the smtp process
+ * (IPC_TLS_PAIR), which swaps its contexts for new sessions only.
  * If this process dies, the children follow at once (lifeline.h).
  * When not started as root, the same processes run without the uid
  * switch (tests).
@@ -31,8 +44,10 @@
 #include "core/config.h"
 #include "core/proc.h"
 #include "core/tls.h"
+#include "lib/ipc.h"
 #include "lib/lifeline.h"
 #include "lib/log.h"
+#include "lib/sdnotify.h"
 #include "lib/util.h"
 #include "server/imap.h"
 
@@ -64,6 +79,9 @@ struct parent {
 	int			 imap_fd;	/* Dovecot's login checks */
 	int			 imap_ctl[2];	/* closed: the supervisor stops */
 	int			 life[2];	/* [1] held by the parent only */
+	int			 ctl_sp[2];	/* [0] parent, [1] smtp */
+	struct config_text	 text;		/* postern.conf as started */
+	struct ipc_msg		 msg;
 	pid_t			 self;
 	pid_t			 pid[CHILD_COUNT];
 };
@@ -76,6 +94,11 @@ static void	parent_stop_imap(struct parent *);
 static int	parent_load(struct parent *);
 static int	parent_prepare(struct parent *);
 static void	parent_start(struct parent *);
+static int	parent_await(struct parent *, uint32_t);
+static void	parent_reload(struct parent *);
+static void	parent_reload_conf(struct parent *);
+static void	parent_send_pair(void *, const char *, const char *,
+		    const char *);
 
 static int
 parent_listen(struct parent *p)
@@ -193,7 +216,9 @@ parent_fork(struct parent *p, enum child which)
 	if (which != CHILD_SMTP) {
 		close(p->auth_sp[0]);
 		close(p->queue_sp[0]);
+		close(p->ctl_sp[1]);
 	}
+	close(p->ctl_sp[0]);
 	if (which != CHILD_AUTH && p->imap_fd != -1)
 		close(p->imap_fd);
 	if (p->imap_ctl[1] != -1) {
@@ -221,13 +246,13 @@ parent_fork(struct parent *p, enum child which)
 	case CHILD_SMTP:
 	default:
 		smtp_main(&p->cfg, p->tls, p->ls, p->nls, p->auth_sp[0],
-		    p->queue_sp[0]);
+		    p->queue_sp[0], p->ctl_sp[1]);
 	}
 }
 
 /*
- * The IMAP supervisor keeps root's uid, which this process, once it has
- * dropped privileges, may not signal: closing the pipe tells it to stop.
+ * Closing the pipe tells the IMAP supervisor to stop: the same end of
+ * file it sees when this process dies, so there is one way to stop.
  */
 static void
 parent_stop_imap(struct parent *p)
@@ -259,8 +284,10 @@ parent_wait(struct parent *p)
 		if (sigwait(&set, &sig) != 0)
 			continue;
 		if (sig == SIGTERM || sig == SIGINT) {
-			if (!stopping)
+			if (!stopping) {
 				log_info("signal %d: stopping", sig);
+				sdnotify("STOPPING=1");
+			}
 			stopping = 1;
 			if (p->pid[CHILD_SMTP] > 0)
 				kill(p->pid[CHILD_SMTP], SIGTERM);
@@ -268,7 +295,8 @@ parent_wait(struct parent *p)
 			continue;
 		}
 		if (sig == SIGHUP) {
-			log_info("SIGHUP ignored: restart to reload");
+			if (!stopping && p->pid[CHILD_SMTP] > 0)
+				parent_reload(p);
 			continue;
 		}
 		while ((pid = waitpid(-1, &status, WNOHANG)) > 0) {
@@ -306,6 +334,7 @@ parent_serve(const char *datadir)
 	static struct parent	 P;
 
 	P.datadir = datadir;
+	sdnotify_init();
 	if (parent_load(&P) == -1 || parent_prepare(&P) == -1)
 		return 1;
 	parent_start(&P);
@@ -375,8 +404,10 @@ parent_prepare(struct parent *p)
 	}
 	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0,
 	    p->auth_sp) == -1 || socketpair(AF_UNIX, SOCK_SEQPACKET |
-	    SOCK_CLOEXEC, 0, p->queue_sp) == -1)
+	    SOCK_CLOEXEC, 0, p->queue_sp) == -1 || socketpair(AF_UNIX,
+	    SOCK_SEQPACKET | SOCK_CLOEXEC, 0, p->ctl_sp) == -1)
 		fatal("socketpair");
+	(void)config_text_load(&p->text, p->cfg.path);
 	if (lifeline_open(p->life) == -1)
 		fatal("pipe");
 	p->self = getpid();
@@ -416,11 +447,119 @@ parent_start(struct parent *p)
 	close(p->auth_sp[1]);
 	close(p->queue_sp[0]);
 	close(p->queue_sp[1]);
+	close(p->ctl_sp[1]);
 	close(p->life[0]);	/* [1] stays open until this process ends */
 	SSL_CTX_free(p->tls);
-	if (p->pw != NULL && util_drop_privileges(p->pw, NULL) == -1)
-		fatal("cannot drop privileges to %s", p->pw->pw_name);
 	log_info("postern started: auth=%ld queue=%ld smtp=%ld imap=%ld",
 	    (long)p->pid[CHILD_AUTH], (long)p->pid[CHILD_QUEUE],
 	    (long)p->pid[CHILD_SMTP], (long)p->pid[CHILD_IMAP]);
+	/* a dead smtp process: parent_wait reaps it and stops the rest */
+	if (parent_await(p, IPC_SMTP_READY) == 0)
+		sdnotify("READY=1\nSTATUS=accepting mail on %zu listener(s)",
+		    p->nls);
+}
+
+/*
+ * Block until the smtp process sends a message of this type (others are
+ * skipped).  The signals wait meanwhile (blocked).  0, or -1 when the
+ * smtp process is gone.
+ */
+static int
+parent_await(struct parent *p, uint32_t type)
+{
+	for (;;) {
+		if (ipc_recv(p->ctl_sp[0], &p->msg) != 1)
+			return -1;
+		if (p->msg.type == type)
+			return 0;
+		log_warnx("unexpected message %u from smtp",
+		    (unsigned)p->msg.type);
+	}
+}
+
+/* SIGHUP: name the keys that need a restart, send the certificates. */
+static void
+parent_reload(struct parent *p)
+{
+	uint32_t	n = 0;
+	int		pairs;
+
+	log_info("SIGHUP: reloading");
+	sdnotify_reloading();
+	parent_reload_conf(p);
+	if (p->pid[CHILD_IMAP] > 0)	/* root, like this process */
+		kill(p->pid[CHILD_IMAP], SIGHUP);
+	if ((pairs = tls_read_pairs(p->datadir, parent_send_pair, p)) == -1)
+		log_warn("reload: %s/certs", p->datadir);
+	ipc_msg_init(&p->msg, IPC_TLS_END, 0);
+	if (ipc_send(p->ctl_sp[0], &p->msg) == -1 ||
+	    parent_await(p, IPC_TLS_DONE) == -1 ||
+	    ipc_get_u32(&p->msg, &n) == -1)
+		log_warnx("reload: the smtp process did not answer");
+	sdnotify("READY=1\nSTATUS=reloaded: %d certificate(s), %u name(s)",
+	    pairs, (unsigned)n);
+}
+
+static void
+parent_send_pair(void *arg, const char *name, const char *chain,
+    const char *key)
+{
+	struct parent	*p = arg;
+
+	ipc_msg_init(&p->msg, IPC_TLS_PAIR, 0);
+	if (ipc_put_str(&p->msg, name) == -1 ||
+	    ipc_put_str(&p->msg, chain) == -1 ||
+	    ipc_put_str(&p->msg, key) == -1)
+		log_warnx("reload: certs/%s: certificate and key too large",
+		    name);
+	else if (ipc_send(p->ctl_sp[0], &p->msg) == -1)
+		log_warn("reload: sending certs/%s", name);
+	explicit_bzero(p->msg.data, sizeof(p->msg.data));
+}
+
+/*
+ * The smtp limits and timeouts (CONFIG_RELOAD rows) go to the smtp
+ * process, which applies them to new sessions and commands; any other
+ * key that changed is named: each process took its copy at fork.  A bad
+ * file is reported the way serve would, and nothing is applied.
+ */
+static void
+parent_reload_conf(struct parent *p)
+{
+	struct config		 c;
+	struct config_text	 t;
+	const char		*key;
+	char			 err[PATH_MAX + 256];
+	uint32_t		 v;
+	size_t			 i = 0;
+
+	config_defaults(&c);
+	if (config_load(&c, p->cfg.path, err, sizeof(err)) == -1) {
+		log_warnx("reload: %s (not applied: fix it before the next "
+		    "start)", err);
+		return;
+	}
+	if (config_text_load(&t, p->cfg.path) == -1) {
+		log_warn("reload: %s", p->cfg.path);
+		return;
+	}
+	while ((key = config_text_diff(&p->text, &t, &i)) != NULL) {
+		if (config_reload_value(&c, i - 1, &v) == 0)
+			log_info("reload: %s changed in postern.conf: applied "
+			    "to new sessions", key);
+		else
+			log_warnx("reload: %s changed in postern.conf: "
+			    "restart to apply it", key);
+	}
+	config_text_free(&p->text);
+	p->text = t;
+	ipc_msg_init(&p->msg, IPC_CONF, 0);
+	for (i = 0; i < CONFIG_KEYS_MAX; i++)
+		if (config_reload_value(&c, i, &v) == 0) {
+			(void)config_reload_set(&p->cfg, i, v);
+			(void)ipc_put_u32(&p->msg, (uint32_t)i);
+			(void)ipc_put_u32(&p->msg, v);
+		}
+	if (ipc_send(p->ctl_sp[0], &p->msg) == -1)
+		log_warn("reload: sending the configuration");
 }

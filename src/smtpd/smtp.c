@@ -13,7 +13,14 @@
  * kept -- except a message already handed to the queue for commit,
  * which gets five more seconds to be acknowledged.  The loop ends when
  * the last session is gone; closing the ipc sockets then lets the queue
- * and auth processes finish and exit.  The sessions live in
+ * and auth processes finish and exit.
+ *
+ * Reload: the parent, which alone may read the keys, sends each
+ * certificate directory's PEM text (IPC_TLS_PAIR) and then IPC_TLS_END;
+ * the new contexts serve sessions that start their TLS afterwards, while
+ * open sessions keep the context they hold a reference to.  SIGHUP sent
+ * to this process itself is ignored: the reload is the parent's.  The
+ * sessions live in
  * smtp_session.c, which this file calls and which never calls back by
  * name (smtp_session.h).
  */
@@ -27,18 +34,26 @@
 
 #include <event2/event.h>
 
+#include "core/tls.h"
 #include "lib/log.h"
 #include "smtpd/smtp_session.h"
 
 static struct smtp_env		 env;
+static struct config		 cfg_copy;	/* env.cfg: a reload sets
+						   some keys (IPC_CONF) */
 static struct smtp_listener	*listeners;
 static struct event		**ev_accept;
 static size_t			 nlisteners;
 static struct event		*ev_grace;
+static struct ipc_chan		*ctl;		/* to the parent */
 
 static void	smtp_accept(evutil_socket_t, short, void *);
 static void	smtp_ipc_dispatch(struct ipc_msg *, void *);
 static void	smtp_ipc_closed(void *);
+static void	smtp_ctl_dispatch(struct ipc_msg *, void *);
+static void	smtp_tls_pair(struct ipc_msg *);
+static void	smtp_tls_end(void);
+static void	smtp_conf(struct ipc_msg *);
 static void	smtp_idle(void);
 static void	smtp_signal(evutil_socket_t, short, void *);
 static void	smtp_grace_expired(evutil_socket_t, short, void *);
@@ -65,6 +80,76 @@ static void
 smtp_ipc_closed(void *arg)
 {
 	fatalx("smtp: the %s process went away", (const char *)arg);
+}
+
+static void
+smtp_ctl_dispatch(struct ipc_msg *m, void *arg)
+{
+	if (m->type == IPC_CONF)
+		smtp_conf(m);
+	else if (m->type == IPC_TLS_PAIR)
+		smtp_tls_pair(m);
+	else if (m->type == IPC_TLS_END)
+		smtp_tls_end();
+	else
+		log_warnx("smtp: unexpected message %u from the parent",
+		    (unsigned)m->type);
+}
+
+/* The keys a reload applies: sessions read them as they go. */
+static void
+smtp_conf(struct ipc_msg *m)
+{
+	uint32_t	key, v;
+
+	while (m->pos < m->len) {
+		if (ipc_get_u32(m, &key) == -1 || ipc_get_u32(m, &v) == -1 ||
+		    config_reload_set(&cfg_copy, key, v) == -1) {
+			log_warnx("reload: malformed configuration message");
+			return;
+		}
+	}
+}
+
+/* One certificate directory of a reload into the table being built. */
+static void
+smtp_tls_pair(struct ipc_msg *m)
+{
+	static char	chain[TLS_PEM_MAX], key[TLS_PEM_MAX];
+	char		name[256], err[512];
+
+	if (ipc_get_str(m, name, sizeof(name)) == -1 ||
+	    ipc_get_str(m, chain, sizeof(chain)) == -1 ||
+	    ipc_get_str(m, key, sizeof(key)) == -1 || ipc_get_end(m) == -1)
+		log_warnx("reload: malformed certificate message");
+	else if (tls_reload_add(name, chain, key, env.cfg->hostname, err,
+	    sizeof(err)) == -1)
+		log_warnx("reload: certs/%s skipped: %s", name, err);
+	explicit_bzero(key, sizeof(key));
+	explicit_bzero(m->data, sizeof(m->data));
+}
+
+/* New sessions get the new default; the old one goes with its last. */
+static void
+smtp_tls_end(void)
+{
+	struct ipc_msg	*m;
+	SSL_CTX		*ctx;
+	size_t		 n;
+
+	if ((ctx = tls_reload_commit(&n)) != NULL) {
+		SSL_CTX_free(env.tls);
+		env.tls = ctx;
+		log_info("reload: certificates for %zu names", n);
+	} else
+		log_warnx("reload: no usable certificate, the current ones "
+		    "stay");
+	if ((m = malloc(sizeof(*m))) == NULL)
+		fatal("smtp: malloc");
+	ipc_msg_init(m, IPC_TLS_DONE, 0);
+	ipc_put_u32(m, ctx != NULL ? (uint32_t)n : 0);
+	ipc_chan_send(ctl, m);
+	free(m);
 }
 
 static void
@@ -180,15 +265,18 @@ smtp_signal(evutil_socket_t sig, short what, void *arg)
 
 void
 smtp_main(const struct config *cfg, SSL_CTX *tls, struct smtp_listener *ls,
-    size_t nls, int auth_sock, int queue_sock)
+    size_t nls, int auth_sock, int queue_sock, int ctl_sock)
 {
 	struct event	*ev_term, *ev_int;
+	struct ipc_msg	*m;
 	size_t		 i;
 
 	log_set_role("smtp");
 	signal(SIGPIPE, SIG_IGN);
+	signal(SIGHUP, SIG_IGN);
 	memset(&env, 0, sizeof(env));
-	env.cfg = cfg;
+	cfg_copy = *cfg;
+	env.cfg = &cfg_copy;
 	env.tls = tls;
 	env.idle = smtp_idle;
 	if ((env.base = event_base_new()) == NULL)
@@ -197,7 +285,9 @@ smtp_main(const struct config *cfg, SSL_CTX *tls, struct smtp_listener *ls,
 	    smtp_ipc_dispatch, smtp_ipc_closed, "auth");
 	env.queue = ipc_chan_new(env.base, queue_sock, "queue",
 	    smtp_ipc_dispatch, smtp_ipc_closed, "queue");
-	if (env.auth == NULL || env.queue == NULL)
+	ctl = ipc_chan_new(env.base, ctl_sock, "parent", smtp_ctl_dispatch,
+	    smtp_ipc_closed, "parent");
+	if (env.auth == NULL || env.queue == NULL || ctl == NULL)
 		fatalx("smtp: ipc set-up failed");
 	smtp_session_init(&env);
 	listeners = ls;
@@ -215,12 +305,20 @@ smtp_main(const struct config *cfg, SSL_CTX *tls, struct smtp_listener *ls,
 	if (ev_term == NULL || ev_int == NULL || evsignal_add(ev_term, NULL) ||
 	    evsignal_add(ev_int, NULL))
 		fatalx("smtp: cannot install signal handlers");
+	/* the parent then tells the service manager (sdnotify.h) */
+	if ((m = malloc(sizeof(*m))) == NULL)
+		fatal("smtp: malloc");
+	ipc_msg_init(m, IPC_SMTP_READY, 0);
+	ipc_chan_send(ctl, m);
+	free(m);
 	log_info("smtp: ready");
 	event_base_dispatch(env.base);
 	ipc_chan_free(env.auth);
 	ipc_chan_free(env.queue);
+	ipc_chan_free(ctl);
 	close(auth_sock);
 	close(queue_sock);
+	close(ctl_sock);
 	for (i = 0; i < nls; i++)
 		event_free(ev_accept[i]);
 	free(ev_accept);
@@ -229,7 +327,7 @@ smtp_main(const struct config *cfg, SSL_CTX *tls, struct smtp_listener *ls,
 	event_free(ev_term);
 	event_free(ev_int);
 	event_base_free(env.base);
-	SSL_CTX_free(tls);
+	SSL_CTX_free(env.tls);
 	log_info("smtp: stopped");
 	exit(0);
 }
