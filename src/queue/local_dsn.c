@@ -110,7 +110,9 @@ local_dsn(const struct djob_msg *jm, struct store *st, const char *rcpt,
 	const char		*at = strrchr(rcpt, '@');
 	size_t			 i;
 
-	if (jm->env->sender[0] != '\0' || st == NULL || at == NULL ||
+	/* postern's own bounces (listener "bounce") were counted at once */
+	if (jm->env->sender[0] != '\0' ||
+	    strcmp(jm->env->listener, "mx") != 0 || st == NULL || at == NULL ||
 	    store_domain_exists(st, at + 1) != STORE_OK)
 		return;
 	buf_init(&msg, LOCAL_DSN_MAX);

@@ -1,7 +1,9 @@
 /*
  * local_dsn: read a bounce that arrives for a local mailbox.  A message
- * with a null envelope sender that is a delivery status notification
- * (RFC 3464) or a bounce the parser recognises (core/bounce_parse.h),
+ * received on the MX with a null envelope sender (not one of postern's
+ * own bounces, counted when they were made) that is a delivery status
+ * notification (RFC 3464) or a bounce the parser recognises
+ * (core/bounce_parse.h),
  * delivered to an address of a local domain, answers mail that domain
  * sent: each failed recipient that the classifier calls a hard
  * recipient fault (user unknown, host unknown, ...) goes to that

@@ -2,7 +2,6 @@
 sender to a local mailbox is delivered unchanged and read; its hard
 recipient faults go to the suppression list of the mailbox's domain,
 its sender faults never do."""
-import glob
 import json
 import os
 import smtplib
@@ -11,27 +10,12 @@ import time
 import pytest
 
 from conftest import PASSWORD, USER, run
+from test_delivery import maildir_files, wait_for
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 DSN = os.path.join(HERE, "..", "data", "bounces", "two-recipients-dsn.eml")
 
 pytestmark = pytest.mark.conf(delivery="yes", delivery_workers="2")
-
-
-def maildir_files(server, address):
-    local, domain = address.split("@")
-    return sorted(glob.glob(os.path.join(server.dir, "mail", domain, local,
-                                         "Maildir", "new", "*")))
-
-
-def wait_for(pred, timeout=15, what="condition"):
-    deadline = time.time() + timeout
-    while time.time() < deadline:
-        v = pred()
-        if v:
-            return v
-        time.sleep(0.05)
-    raise AssertionError("timed out waiting for " + what)
 
 
 def suppressed(server, domain="example.test"):
@@ -74,6 +58,7 @@ def test_dsn_on_mx_suppresses_recipient_faults_only(server):
         s.mail(USER)
         code, text = s.rcpt("gone@remote.example")
         assert code == 550 and b"suppressed for example.test" in text
+        assert b"it hard-bounced on" in text
         code, _ = s.rcpt("fine@other.example")
         assert code == 250
         s.rset()
