@@ -30,6 +30,7 @@
 #include <strings.h>
 
 #include "core/bounce_class.h"
+#include "core/bounce_text.h"
 #include "core/reply.h"
 #include "diag/explain.h"
 #include "diag/explain_int.h"
@@ -68,19 +69,6 @@ static const char *const ex_subject_text[8] = {
 	"7, security or policy",
 };
 
-/* Lines after which a bounce quotes the original message. */
-static const char *const ex_original_markers[] = {
-	"--- Below this line is a copy of the message",
-	"------ This is a copy of the message",
-	"----- Original message -----",
-	"Original message headers:",
-	"----- Message header follows -----",
-	"------- Returned message",
-	"--- The header of the original message is following",
-	"Message headers follow",	/* DragonFly Mail Agent */
-	"-------original message",	/* mFILTER */
-	"-------original mail info",
-};
 
 static void	ex_put(FILE *, const char *, size_t);
 static const char *ex_subject(const char *);
@@ -90,7 +78,6 @@ static const char *ex_imap_at(const char *);
 static int	ex_imap_parse(struct reply *, const char *);
 static int	ex_explain_imap_text(FILE *, const struct reply *,
 		    const char *);
-static int	ex_is_diag_at(const char *, size_t, size_t);
 static void	ex_platform_text(FILE *, const struct platform_text *);
 static void	ex_platform_json(struct json *,
 		    const struct platform_text *);
@@ -396,22 +383,6 @@ explain_json_flush(FILE *out, struct buf *b, struct json *j)
 	return 0;
 }
 
-/* A reply as typed, or the first diagnostic in free text.  0 or -1. */
-int
-explain_parse(struct reply *r, const char *s)
-{
-	const char	*d;
-	char		 tmp[REPLY_TEXT_MAX];
-	size_t		 dlen;
-
-	if (reply_parse_text(r, s) == 0)
-		return 0;
-	if ((d = explain_find_diag(s, strlen(s), &dlen)) == NULL)
-		return -1;
-	explain_diag_collect(d, dlen, tmp, sizeof(tmp));
-	return reply_parse_text(r, tmp);
-}
-
 /*
  * The status word of an IMAP response at p: "NO ...", "[CODE] ..." or
  * the same after a tag ("a1 NO ..."); NULL if p holds none.
@@ -514,7 +485,7 @@ explain_reply_text(const char *s, FILE *out, int json)
 	if ((r = malloc(sizeof(*r))) == NULL)
 		return 1;
 	pt = platform_text_find(s);
-	parsed = explain_parse(r, s) == 0;
+	parsed = bounce_reply_parse(r, s) == 0;
 	if (!parsed)
 		parsed = imap = ex_imap_parse(r, s) == 0;
 	if (json) {
@@ -564,112 +535,4 @@ explain_reply_text(const char *s, FILE *out, int json)
 		    "found in the text.");
 	free(r);
 	return ok ? 0 : 1;
-}
-
-/* ---- text scanning -------------------------------------------------- */
-
-int
-explain_istarts(const char *s, size_t n, const char *prefix)
-{
-	size_t	k = strlen(prefix);
-
-	return n >= k && strncasecmp(s, prefix, k) == 0;
-}
-
-/* Index of the LF ending the line that starts at i (or n). */
-size_t
-explain_line_end(const char *s, size_t n, size_t i)
-{
-	const char	*nl = memchr(s + i, '\n', n - i);
-
-	return nl != NULL ? (size_t)(nl - s) : n;
-}
-
-/*
- * Is there a diagnostic reply at s[i]: "NNN" with class 4 or 5 followed
- * by ' ', '-', ':' or the end of the line, at the start of a line or
- * after ':', a quote, '(' or ';' (and spaces)?
- */
-static int
-ex_is_diag_at(const char *s, size_t n, size_t i)
-{
-	size_t	k;
-
-	if (i + 3 > n || (s[i] != '4' && s[i] != '5') || s[i + 1] < '0' ||
-	    s[i + 1] > '5' || !isdigit((unsigned char)s[i + 2]))
-		return 0;
-	if (i + 3 < n && s[i + 3] != ' ' && s[i + 3] != '-' &&
-	    s[i + 3] != ':' && s[i + 3] != '\n')
-		return 0;
-	for (k = i; k > 0 && (s[k - 1] == ' ' || s[k - 1] == '\t'); k--)
-		;
-	return k == 0 || (s[k - 1] != '\0' &&
-	    strchr("\n:'\"(;", s[k - 1]) != NULL);
-}
-
-/* The first diagnostic in s; *len is what is left of s from there. */
-const char *
-explain_find_diag(const char *s, size_t n, size_t *len)
-{
-	size_t	i;
-
-	for (i = 0; i < n; i++)
-		if (ex_is_diag_at(s, n, i)) {
-			*len = n - i;
-			return s + i;
-		}
-	return NULL;
-}
-
-/*
- * Copy the diagnostic at d into out: the rest of its line and the
- * following lines of its paragraph (up to a blank line, the quoted
- * original or the end), joined with LF.  Postfix's "(in reply to ...
- * command)" and a closing quote are dropped; "NNN:" becomes "NNN ".
- */
-void
-explain_diag_collect(const char *d, size_t n, char *out, size_t outsz)
-{
-	struct buf	 b;
-	size_t		 i = 0, e, k, l;
-	const char	*cut;
-
-	buf_init(&b, outsz - 1);
-	while (i < n) {
-		e = explain_line_end(d, n, i);
-		for (k = i; k < e && (d[k] == ' ' || d[k] == '\t'); k++)
-			;
-		if (k == e || (i > 0 && explain_original_at(d + k, e - k)))
-			break;
-		/* Lines of a multi-line reply stay lines; wraps join. */
-		if (i > 0 && buf_append(&b, ex_is_diag_at(d, n, k) ?
-		    "\n" : " ", 1) == -1)
-			break;
-		if (buf_append(&b, d + k, e - k) == -1)
-			break;
-		i = e + 1;
-	}
-	(void)util_strlcpy(out, buf_str(&b), outsz);
-	buf_free(&b);
-	if ((cut = strstr(out, "(in reply to ")) != NULL)
-		out[cut - out] = '\0';
-	l = strlen(out);
-	while (l > 0 && (isspace((unsigned char)out[l - 1]) ||
-	    out[l - 1] == '\''))
-		out[--l] = '\0';
-	if (l > 3 && out[3] == ':')
-		out[3] = ' ';
-}
-
-/* Does the (trimmed) line start the quoted original message? */
-int
-explain_original_at(const char *s, size_t n)
-{
-	size_t	m;
-
-	for (m = 0; m < sizeof(ex_original_markers) /
-	    sizeof(ex_original_markers[0]); m++)
-		if (explain_istarts(s, n, ex_original_markers[m]))
-			return 1;
-	return 0;
 }

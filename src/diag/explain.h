@@ -10,8 +10,10 @@
 #include <stddef.h>
 #include <stdio.h>
 
-#define EXPLAIN_BOUNCE_MAX	(10 * 1024 * 1024)	/* input bound */
-#define EXPLAIN_RCPT_MAX	64	/* recipients reported per bounce */
+#include "core/bounce_parse.h"
+
+#define EXPLAIN_BOUNCE_MAX	BOUNCE_PARSE_MAX	/* input bound */
+#define EXPLAIN_RCPT_MAX	BOUNCE_RCPT_MAX	/* recipients reported */
 
 /*
  * Explain one reply.  0 when the knowledge base explains it, 1 when

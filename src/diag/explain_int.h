@@ -1,7 +1,8 @@
 /*
  * explain_int: the half of explain.c that the bounce reader
  * (explain_bounce.c) uses: wrapped, escaped output; a reply explained as
- * text or JSON; finding and parsing the diagnostic in free text.
+ * text or JSON.  Finding and parsing the diagnostic in free text is
+ * core/bounce_text.h.
  */
 #ifndef POSTERN_EXPLAIN_INT_H
 #define POSTERN_EXPLAIN_INT_H
@@ -31,17 +32,4 @@ void	explain_class_json(struct json *, const struct reply *,
 	    const char *all, const char *mx, int cmd);
 /* The finished JSON document of b and a newline to out; 0 or -1. */
 int	explain_json_flush(FILE *, struct buf *, struct json *);
-/* A reply as typed, or the first diagnostic in free text.  0 or -1. */
-int	explain_parse(struct reply *, const char *);
-/* The first diagnostic in s; *len is what is left of s from there. */
-const char *explain_find_diag(const char *, size_t, size_t *);
-/* The diagnostic at d and the rest of its paragraph, cleaned, to out. */
-void	explain_diag_collect(const char *, size_t, char *, size_t);
-/* s (n bytes) starts with prefix, in any case. */
-int	explain_istarts(const char *, size_t, const char *);
-/* Index of the LF ending the line that starts at i (or n). */
-size_t	explain_line_end(const char *, size_t, size_t);
-/* The (trimmed) line starts the quoted original message. */
-int	explain_original_at(const char *, size_t);
-
 #endif

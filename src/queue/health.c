@@ -118,6 +118,21 @@ fail:
 	log_warnx("health: %s: %s", user, store_errmsg(st));
 }
 
+void
+health_dsn_bounce(struct store *st, const char *user, int64_t now)
+{
+	int	rc;
+
+	rc = store_health_outcome(st, user, now, STORE_HEALTH_BOUNCED, 0, "");
+	if (rc == STORE_NOTFOUND)
+		return;		/* not a mailbox (any more) */
+	if (rc != STORE_OK) {
+		log_warnx("health: %s: %s", user, store_errmsg(st));
+		return;
+	}
+	health_judge_mailbox(st, user, now);
+}
+
 /* Judge the mailbox's last outcomes, unless it is paused already. */
 static void
 health_judge_mailbox(struct store *st, const char *user, int64_t now)

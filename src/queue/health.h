@@ -31,6 +31,14 @@ void	health_configure(const struct config *);
 void	health_record(struct store *, const struct spool_msg *sm,
 	    const uint8_t *local);
 /*
+ * A recipient hard bounce that a DSN arriving on the MX reported for
+ * mail user sent (local_dsn.h): counted and the mailbox judged.  The
+ * delivery that the remote server first accepted stays counted too:
+ * the outcome is not linked to its message (that needs a schema
+ * change), so the window holds one outcome more.
+ */
+void	health_dsn_bounce(struct store *, const char *user, int64_t now);
+/*
  * A receiver throttled or refused user's mail for reputation (a hold
  * rule matched, hold.c; why: the reply): the mailbox's warm-up ramp
  * freezes.  Once: more such replies while it is frozen do not step it

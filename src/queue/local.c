@@ -1,6 +1,8 @@
 /*
  * local: see local.h.  Each message goes back to the scheduler
- * (djob_msg_return) as soon as all its recipients have an outcome.
+ * (djob_msg_return) as soon as all its recipients have an outcome.  A
+ * bounce, once in the mailbox, is read for the suppression list
+ * (local_dsn.h).
  */
 #include <errno.h>
 #include <inttypes.h>
@@ -11,6 +13,7 @@
 #include "lib/util.h"
 #include "queue/djob.h"
 #include "queue/local.h"
+#include "queue/local_dsn.h"
 #include "queue/maildir.h"
 #include "store/store.h"
 
@@ -58,6 +61,8 @@ local_one(struct djob_msg *jm, size_t k, struct store *st,
 	    jm->fd, 0, jm->content_len, name, sizeof(name), err, sizeof(err));
 	local_outcome(jm, k, rc, mbox, name, err);
 	buf_free(&pre);
+	if (rc == 0)		/* a bounce for mail we sent? */
+		local_dsn(jm, st, r->addr, mbox);
 }
 
 /* What maildir_deliver_once() returned (rc, errno), as an outcome. */

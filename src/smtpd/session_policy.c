@@ -204,7 +204,8 @@ smtp_suppressed(struct smtp_session *s, struct ipc_msg *m)
 	if (gmtime_r(&t, &tm) == NULL ||
 	    strftime(when, sizeof(when), "%Y-%m-%d %H:%M UTC", &tm) == 0)
 		util_strlcpy(when, "an unknown date", sizeof(when));
-	how = strcmp(source, "bounce") == 0 ? "it hard-bounced on" :
+	how = strcmp(source, "bounce") == 0 || strcmp(source, "dsn") == 0 ?
+	    "it hard-bounced on" :
 	    "it was added by hand on";
 	log_info("sess=%s recipient <%s> suppressed for %s (%s)", s->idstr,
 	    esc, dom, source);

@@ -1,6 +1,6 @@
 /*
- * explain_bounce_scan: the recipients of a bounce, their diagnostics and
- * the SMTP command that failed (explain_bounce_int.h).
+ * bounce_scan: the recipients of a bounce, their diagnostics and
+ * the SMTP command that failed (bounce_parse_int.h).
  *
  * The message/delivery-status part (RFC 3464 §2) gives the recipients;
  * when there is none, the human-readable text is searched: recipient
@@ -13,7 +13,7 @@
  * the text beside its address in the prose ("a@b: 550 ...", or the lines
  * under an address alone on its line).  The failed command is read
  * (bounce_command) from the recipient's Diagnostic-Code before
- * explain_diag_collect() drops Postfix's "(in reply to ... command)",
+ * bounce_diag_collect() drops Postfix's "(in reply to ... command)",
  * else from the prose, transcripts included.
  */
 #include <ctype.h>
@@ -23,32 +23,20 @@
 #include <strings.h>
 
 #include "core/bounce_class.h"
-#include "diag/explain.h"
-#include "diag/explain_bounce_int.h"
-#include "diag/explain_int.h"
+#include "core/bounce_parse_int.h"
+#include "core/bounce_text.h"
 #include "lib/buf.h"
 #include "lib/util.h"
 
-static int	ex_blank(const char *, size_t, size_t);
-static void	ex_dsn_field(struct ex_rcpt *, const char *, const char *);
-static int	exb_recipient_line(const char *, size_t, size_t *, size_t *);
-static void	ex_fill_one(const struct ex_bounce *, struct ex_rcpt *);
-static int	ex_words_before(const char *, size_t);
-
-const char *
-exb_memcasestr(const char *s, size_t n, const char *needle)
-{
-	size_t	k = strlen(needle), i;
-
-	for (i = 0; k <= n && i <= n - k; i++)
-		if (strncasecmp(s + i, needle, k) == 0)
-			return s + i;
-	return NULL;
-}
+static int	bp_blank(const char *, size_t, size_t);
+static void	bp_dsn_field(struct bounce_rcpt *, const char *, const char *);
+static int	bp_recipient_line(const char *, size_t, size_t *, size_t *);
+static void	bp_fill_one(const struct bounce_report *, struct bounce_rcpt *);
+static int	bp_words_before(const char *, size_t);
 
 /* Length of an address local@domain.tld at s, or 0. */
 size_t
-exb_addr_len(const char *s, size_t n)
+bp_addr_len(const char *s, size_t n)
 {
 	static const char	 lchars[] = "!#$%&'*+/=?^_`{|}~.-";
 	size_t			 i = 0, at, dots = 0;
@@ -68,7 +56,7 @@ exb_addr_len(const char *s, size_t n)
 		i--;
 		dots--;
 	}
-	if (i == at || dots == 0 || i >= EX_ADDR_MAX)
+	if (i == at || dots == 0 || i >= BOUNCE_ADDR_MAX)
 		return 0;
 	return i;
 }
@@ -81,7 +69,7 @@ exb_addr_len(const char *s, size_t n)
  * address's offset and length in the line.
  */
 static int
-exb_recipient_line(const char *s, size_t n, size_t *off, size_t *len)
+bp_recipient_line(const char *s, size_t n, size_t *off, size_t *len)
 {
 	static const char *const via[] = { "delivered to ",
 	    "delivering your mail to " };	/* Gmail, DragonFly */
@@ -92,13 +80,13 @@ exb_recipient_line(const char *s, size_t n, size_t *off, size_t *len)
 		i++;
 	if (i < n && s[i] == '<')
 		i++;
-	if ((a = exb_addr_len(s + i, n - i)) > 0) {
+	if ((a = bp_addr_len(s + i, n - i)) > 0) {
 		*off = i;
 		*len = a;
 		i += a;
 		if (i < n && s[i] == '>')
 			i++;
-		if (i == n || s[i] == ':' || explain_istarts(s + i, n - i,
+		if (i == n || s[i] == ':' || bounce_istarts(s + i, n - i,
 		    "<mailto:"))
 			return 1;
 		while (i < n && isspace((unsigned char)s[i]))
@@ -107,12 +95,12 @@ exb_recipient_line(const char *s, size_t n, size_t *off, size_t *len)
 			return 1;
 	}
 	for (k = 0; k < sizeof(via) / sizeof(via[0]); k++) {
-		if ((p = exb_memcasestr(s, n, via[k])) == NULL)
+		if ((p = bounce_memcasestr(s, n, via[k])) == NULL)
 			continue;
 		i = (size_t)(p - s) + strlen(via[k]);
 		if (i < n && s[i] == '<')
 			i++;
-		if ((a = exb_addr_len(s + i, n - i)) > 0) {
+		if ((a = bp_addr_len(s + i, n - i)) > 0) {
 			*off = i;
 			*len = a;
 			return 1;
@@ -121,18 +109,18 @@ exb_recipient_line(const char *s, size_t n, size_t *off, size_t *len)
 	return 0;
 }
 
-struct ex_rcpt *
-exb_rcpt_get(struct ex_bounce *b, const char *addr, size_t n)
+struct bounce_rcpt *
+bp_rcpt_get(struct bounce_report *b, const char *addr, size_t n)
 {
 	size_t	i;
 
-	if (n >= EX_ADDR_MAX)
-		n = EX_ADDR_MAX - 1;
+	if (n >= BOUNCE_ADDR_MAX)
+		n = BOUNCE_ADDR_MAX - 1;
 	for (i = 0; n > 0 && i < b->n; i++)
 		if (strlen(b->rcpts[i].addr) == n &&
 		    strncasecmp(b->rcpts[i].addr, addr, n) == 0)
 			return &b->rcpts[i];
-	if (b->n == EXPLAIN_RCPT_MAX)
+	if (b->n == BOUNCE_RCPT_MAX)
 		return NULL;
 	memset(&b->rcpts[b->n], 0, sizeof(b->rcpts[b->n]));
 	memcpy(b->rcpts[b->n].addr, addr, n);
@@ -141,7 +129,7 @@ exb_rcpt_get(struct ex_bounce *b, const char *addr, size_t n)
 
 /* One DSN field "Name: type; value" of a per-recipient group. */
 static void
-ex_dsn_field(struct ex_rcpt *r, const char *name, const char *v)
+bp_dsn_field(struct bounce_rcpt *r, const char *name, const char *v)
 {
 	const char	*semi;
 	size_t		 n;
@@ -163,9 +151,9 @@ ex_dsn_field(struct ex_rcpt *r, const char *name, const char *v)
 		if ((semi = strchr(v, ';')) != NULL && (size_t)(semi - v) < 20)
 			for (v = semi + 1; *v == ' ' || *v == '\t'; v++)
 				;
-		/* before explain_diag_collect drops "(in reply to ...)" */
+		/* before bounce_diag_collect drops "(in reply to ...)" */
 		r->cmd = bounce_command(v, strlen(v));
-		explain_diag_collect(v, strlen(v), r->diag, sizeof(r->diag));
+		bounce_diag_collect(v, strlen(v), r->diag, sizeof(r->diag));
 		if (r->diag[0] == '\0')
 			(void)util_strlcpy(r->diag, v, sizeof(r->diag));
 	}
@@ -173,27 +161,27 @@ ex_dsn_field(struct ex_rcpt *r, const char *name, const char *v)
 
 /* The per-recipient groups of the delivery-status text (RFC 3464 §2). */
 void
-exb_dsn(struct ex_bounce *b)
+bp_dsn(struct bounce_report *b)
 {
 	static const char *const names[] = { "Final-Recipient",
 	    "Original-Recipient", "Action", "Status", "Remote-MTA",
 	    "Diagnostic-Code" };
-	const char	*s = buf_str(&b->dsn), *g, *v;
-	size_t		 n = b->dsn.len, i = 0, k, glen, a, off;
-	struct ex_rcpt	*r;
+	const char	*s = buf_str(&b->dsnbuf), *g, *v;
+	size_t		 n = b->dsnbuf.len, i = 0, k, glen, a, off;
+	struct bounce_rcpt	*r;
 	struct buf	 val;
 
-	buf_init(&val, EX_DIAG_MAX);
+	buf_init(&val, BOUNCE_DIAG_MAX);
 	while (i < n) {
 		/* A group runs up to a blank line (RFC 3464 §2.1). */
-		while (i < n && ex_blank(s, n, i))
-			i = explain_line_end(s, n, i) + 1;
-		for (g = s + i; i < n && !ex_blank(s, n, i); )
-			i = explain_line_end(s, n, i) + 1;
+		while (i < n && bp_blank(s, n, i))
+			i = bounce_line_end(s, n, i) + 1;
+		for (g = s + i; i < n && !bp_blank(s, n, i); )
+			i = bounce_line_end(s, n, i) + 1;
 		glen = (size_t)(s + (i < n ? i : n) - g);
 		r = NULL;
 		for (k = 0; k < 2 && r == NULL && glen > 0; k++) {
-			if (!exb_header(g, glen, names[k], &val))
+			if (!bp_header(g, glen, names[k], &val))
 				continue;
 			if ((v = strchr(buf_str(&val), ';')) == NULL)
 				v = buf_str(&val);
@@ -202,22 +190,22 @@ exb_dsn(struct ex_bounce *b)
 			while (*v == ' ' || *v == '\t' || *v == '<')
 				v++;
 			off = strcspn(v, "> \t");
-			if ((a = exb_addr_len(v, off)) == 0)
+			if ((a = bp_addr_len(v, off)) == 0)
 				a = off;
-			r = exb_rcpt_get(b, v, a);
+			r = bp_rcpt_get(b, v, a);
 		}
 		for (k = 2; r != NULL && k < 6; k++)
-			if (exb_header(g, glen, names[k], &val))
-				ex_dsn_field(r, names[k], buf_str(&val));
+			if (bp_header(g, glen, names[k], &val))
+				bp_dsn_field(r, names[k], buf_str(&val));
 	}
 	buf_free(&val);
 }
 
 /* Is the line at i empty or white space only? */
 static int
-ex_blank(const char *s, size_t n, size_t i)
+bp_blank(const char *s, size_t n, size_t i)
 {
-	size_t	e = explain_line_end(s, n, i);
+	size_t	e = bounce_line_end(s, n, i);
 
 	for (; i < e; i++)
 		if (s[i] != ' ' && s[i] != '\t')
@@ -227,36 +215,36 @@ ex_blank(const char *s, size_t n, size_t i)
 
 /* Recipients and diagnostics from the human-readable text. */
 void
-exb_heuristic(struct ex_bounce *b)
+bp_heuristic(struct bounce_report *b)
 {
 	const char	*s = buf_str(&b->human), *d;
 	size_t		 n = b->human.len, i = 0, e, k, off, alen, dlen;
-	struct ex_rcpt	*cur = NULL;
-	char		 addr[EX_ADDR_MAX];
+	struct bounce_rcpt	*cur = NULL;
+	char		 addr[BOUNCE_ADDR_MAX];
 
 	while (i < n) {
-		e = explain_line_end(s, n, i);
+		e = bounce_line_end(s, n, i);
 		for (k = i; k < e && (s[k] == ' ' || s[k] == '\t'); k++)
 			;
-		if (explain_original_at(s + k, e - k))
+		if (bounce_original_at(s + k, e - k))
 			return;
 		if (k == e) {
 			i = e + 1;
 			continue;
 		}
-		if (exb_recipient_line(s + i, e - i, &off, &alen)) {
+		if (bp_recipient_line(s + i, e - i, &off, &alen)) {
 			if (alen >= sizeof(addr))
 				alen = sizeof(addr) - 1;
 			memcpy(addr, s + i + off, alen);
 			addr[alen] = '\0';
-			cur = exb_rcpt_get(b, addr, alen);
+			cur = bp_rcpt_get(b, addr, alen);
 			k = i + off + alen;
 		}
-		if ((d = explain_find_diag(s + k, e - k, &dlen)) != NULL) {
+		if ((d = bounce_find_diag(s + k, e - k, &dlen)) != NULL) {
 			if (cur == NULL)
-				cur = exb_rcpt_get(b, "", 0);
+				cur = bp_rcpt_get(b, "", 0);
 			if (cur != NULL && cur->diag[0] == '\0')
-				explain_diag_collect(d, (size_t)(s + n - d),
+				bounce_diag_collect(d, (size_t)(s + n - d),
 				    cur->diag, sizeof(cur->diag));
 		}
 		i = e + 1;
@@ -265,16 +253,16 @@ exb_heuristic(struct ex_bounce *b)
 
 /* The human text up to the returned message, on one line, to b->prose. */
 void
-exb_prose(struct ex_bounce *b)
+bp_prose(struct bounce_report *b)
 {
 	const char	*s = buf_str(&b->human);
 	size_t		 n = b->human.len, i = 0, e, k, o = 0;
 
 	while (i < n && o + 2 < sizeof(b->prose)) {
-		e = explain_line_end(s, n, i);
+		e = bounce_line_end(s, n, i);
 		for (k = i; k < e && (s[k] == ' ' || s[k] == '\t'); k++)
 			;
-		if (explain_original_at(s + k, e - k))
+		if (bounce_original_at(s + k, e - k))
 			break;
 		for (; k < e && o + 2 < sizeof(b->prose); k++)
 			b->prose[o++] = (unsigned char)s[k] < ' ' ? ' ' : s[k];
@@ -283,10 +271,10 @@ exb_prose(struct ex_bounce *b)
 	}
 	b->prose[o] = '\0';
 	while (i < n) {
-		e = explain_line_end(s, n, i);
+		e = bounce_line_end(s, n, i);
 		for (k = i; k < e && (s[k] == ' ' || s[k] == '\t'); k++)
 			;
-		if (explain_original_at(s + k, e - k))
+		if (bounce_original_at(s + k, e - k))
 			break;
 		i = e + 1;
 	}
@@ -295,7 +283,7 @@ exb_prose(struct ex_bounce *b)
 
 /* Is there a letter in the n bytes before an address on its line? */
 static int
-ex_words_before(const char *s, size_t n)
+bp_words_before(const char *s, size_t n)
 {
 	size_t	i;
 
@@ -313,14 +301,14 @@ ex_words_before(const char *s, size_t n)
  * qmail) or the paragraph after it (DragonFly).
  */
 static void
-ex_fill_one(const struct ex_bounce *b, struct ex_rcpt *r)
+bp_fill_one(const struct bounce_report *b, struct bounce_rcpt *r)
 {
 	const char	*s = buf_str(&b->human);
 	size_t		 n = b->human_len, i = 0, e, off, alen, k;
 
 	while (i < n) {
-		e = explain_line_end(s, n, i);
-		if (!exb_recipient_line(s + i, e - i, &off, &alen) ||
+		e = bounce_line_end(s, n, i);
+		if (!bp_recipient_line(s + i, e - i, &off, &alen) ||
 		    alen != strlen(r->addr) ||
 		    strncasecmp(s + i + off, r->addr, alen) != 0) {
 			i = e + 1;
@@ -337,32 +325,32 @@ ex_fill_one(const struct ex_bounce *b, struct ex_rcpt *r)
 		 * sentence naming it ("error delivering your mail to
 		 * <a@b>."), the next paragraph.
 		 */
-		if (k == e && (k = e + 1) < n && ex_blank(s, n, k) &&
-		    ex_words_before(s + i, off))
-			k = explain_line_end(s, n, k) + 1;
+		if (k == e && (k = e + 1) < n && bp_blank(s, n, k) &&
+		    bp_words_before(s + i, off))
+			k = bounce_line_end(s, n, k) + 1;
 		if (k < n)
-			explain_diag_collect(s + k, n - k, r->diag,
+			bounce_diag_collect(s + k, n - k, r->diag,
 			    sizeof(r->diag));
 		return;
 	}
 }
 
 void
-exb_fill(struct ex_bounce *b)
+bp_fill(struct bounce_report *b)
 {
 	size_t	i;
 
 	for (i = 0; i < b->n; i++)
 		if (b->rcpts[i].diag[0] == '\0' && b->rcpts[i].addr[0] != '\0')
-			ex_fill_one(b, &b->rcpts[i]);
+			bp_fill_one(b, &b->rcpts[i]);
 }
 
 /*
  * The command that failed: the one the recipient's Diagnostic-Code
- * names (set by ex_dsn_field), else the one the prose names.
+ * names (set by bp_dsn_field), else the one the prose names.
  */
 void
-exb_command(struct ex_bounce *b)
+bp_command(struct bounce_report *b)
 {
 	size_t	i;
 
