@@ -122,6 +122,20 @@ local_dsn(const struct djob_msg *jm, struct store *st, const char *rcpt,
 		buf_free(&msg);
 		return;
 	}
+	/*
+	 * Backscatter guard: only a bounce that returns a message submitted
+	 * here with AUTH (our Received line, "with ESMTPSA" or
+	 * "UTF8SMTPSA") is acted on; spam that forged a local sender makes
+	 * bounces too, and those must not suppress anybody.
+	 */
+	if (memmem(msg.data, msg.len, "(Postern) with ESMTPSA id ", 26) ==
+	    NULL && memmem(msg.data, msg.len, "(Postern) with UTF8SMTPSA "
+	    "id ", 29) == NULL) {
+		log_info("deliver: %s: DSN for %s: not acted on: it returns no "
+		    "message submitted here", jm->id, rcpt);
+		buf_free(&msg);
+		return;
+	}
 	if (bounce_parse(buf_str(&msg), msg.len, &rep) == -1)
 		log_warnx("deliver: %s: DSN for %s: not parsed (out of "
 		    "memory)", jm->id, rcpt);
