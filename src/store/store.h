@@ -419,7 +419,8 @@ struct store_health_day {
 	uint64_t	deferred;	/* finished after a deferral */
 	uint64_t	bounced;	/* recipient hard bounces */
 	uint64_t	sender_fault;	/* sender-fault rejections */
-	uint64_t	complaints;	/* 0: no feedback loop yet */
+	uint64_t	complaints;	/* feedback reports (ARF) of
+					   abuse, queue/local_arf.h */
 };
 
 /* A mailbox's pause, and its domain's, at `now`. */
@@ -452,6 +453,9 @@ int	store_health_submitted(struct store *, const char *address,
 int	store_health_outcome(struct store *, const char *address,
 	    int64_t now, enum store_health_kind, int deferred,
 	    const char *provider);
+/* One complaint today (NOTFOUND: not a mailbox of ours). */
+int	store_health_complaint(struct store *, const char *address,
+	    int64_t now);
 /* The last `window` outcomes since the last pause or resume. */
 int	store_health_window(struct store *, const char *address,
 	    uint32_t window, struct health_window *);

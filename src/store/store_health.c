@@ -113,6 +113,25 @@ store_health_outcome(struct store *st, const char *address, int64_t now,
 	return store_tx_end(st, mine, rc);
 }
 
+/* One complaint (a feedback report) about mail the mailbox sent. */
+int
+store_health_complaint(struct store *st, const char *address, int64_t now)
+{
+	char	a[STORE_ADDR_MAX + 1];
+	int64_t	n = 0;
+	int	rc;
+
+	if (store_norm(st, address, a, sizeof(a)) == -1)
+		return STORE_NOTFOUND;
+	rc = store_sq(st, NULL, NULL, &n, "INSERT INTO health_day(mailbox_id, "
+	    "day, complaints) SELECT id, ?, 1 FROM mailbox WHERE address = ? "
+	    "ON CONFLICT(mailbox_id, day) DO UPDATE SET complaints = "
+	    "complaints + 1", "is", clock_day(now), a);
+	if (rc == STORE_OK && n == 0)
+		rc = STORE_NOTFOUND;
+	return rc;
+}
+
 static int
 row_window(const struct store_val *v, size_t n, void *arg)
 {

@@ -171,9 +171,9 @@ static const char *migrations[] = {
 	"  DEFAULT 0;",
 	/*
 	 * 8: sending health (store_health.c, core/health.h).  Counters per
-	 * mailbox per UTC day (recipients; complaints stay 0 until a
-	 * feedback loop feeds them), sender-fault rejections per provider
-	 * per day, the last outcomes the pause rules judge (kind: 0
+	 * mailbox per UTC day (recipients; complaints: feedback reports,
+	 * queue/local_arf.c), sender-fault rejections per provider per
+	 * day, the last outcomes the pause rules judge (kind: 0
 	 * delivered, 1 recipient hard bounce, 2 sender fault, 3 other
 	 * failure, 4 sender fault that is a block), and the pause: until
 	 * when, why, the last outcome

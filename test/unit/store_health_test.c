@@ -134,6 +134,37 @@ test_counters(void **state)
 }
 
 static void
+test_complaints(void **state)
+{
+	struct store	*st = open_store();
+	struct days	 x;
+
+	(void)state;
+	memset(&x, 0, sizeof(x));
+	/* a day with nothing else gets a row; a second one adds up */
+	assert_int_equal(store_health_complaint(st, "M@a.test", T0), STORE_OK);
+	assert_int_equal(store_health_submitted(st, "m@a.test", T0 + DAY, 1),
+	    STORE_OK);
+	assert_int_equal(store_health_complaint(st, "m@a.test", T0 + DAY),
+	    STORE_OK);
+	assert_int_equal(store_health_complaint(st, "m@a.test", T0 + DAY),
+	    STORE_OK);
+	assert_int_equal(store_health_days(st, "m@a.test", D0, day_cb, &x),
+	    STORE_OK);
+	assert_int_equal(x.n, 2);
+	assert_int_equal(x.d[0].complaints, 1);
+	assert_int_equal(x.d[0].submitted, 0);
+	assert_int_equal(x.d[1].complaints, 2);
+	assert_int_equal(x.d[1].submitted, 1);
+	/* not a mailbox of ours: nothing counted */
+	assert_int_equal(store_health_complaint(st, "x@a.test", T0),
+	    STORE_NOTFOUND);
+	assert_int_equal(store_health_complaint(st, "x@elsewhere.example",
+	    T0), STORE_NOTFOUND);
+	store_close(st);
+}
+
+static void
 test_window(void **state)
 {
 	struct store		*st = open_store();
@@ -286,6 +317,8 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_counters,
+		    store_fixture_setup, store_fixture_teardown),
+		cmocka_unit_test_setup_teardown(test_complaints,
 		    store_fixture_setup, store_fixture_teardown),
 		cmocka_unit_test_setup_teardown(test_window,
 		    store_fixture_setup, store_fixture_teardown),
