@@ -2,7 +2,8 @@
  * local: see local.h.  Each message goes back to the scheduler
  * (djob_msg_return) as soon as all its recipients have an outcome.  A
  * bounce, once in the mailbox, is read for the suppression list
- * (local_dsn.h).
+ * (local_dsn.h), a feedback report for the sender's complaints
+ * (local_arf.h).
  */
 #include <errno.h>
 #include <inttypes.h>
@@ -13,6 +14,7 @@
 #include "lib/util.h"
 #include "queue/djob.h"
 #include "queue/local.h"
+#include "queue/local_arf.h"
 #include "queue/local_dsn.h"
 #include "queue/maildir.h"
 #include "store/store.h"
@@ -61,7 +63,8 @@ local_one(struct djob_msg *jm, size_t k, struct store *st,
 	    jm->fd, 0, jm->content_len, name, sizeof(name), err, sizeof(err));
 	local_outcome(jm, k, rc, mbox, name, err);
 	buf_free(&pre);
-	if (rc == 0)		/* a bounce for mail we sent? */
+	/* a complaint, or a bounce, about mail we sent? */
+	if (rc == 0 && !local_arf(jm, st, r->addr))
 		local_dsn(jm, st, r->addr, mbox);
 }
 
