@@ -18,6 +18,7 @@
 #include <strings.h>
 
 #include "core/arf.h"
+#include "core/bounce_text.h"
 #include "lib/buf.h"
 #include "lib/util.h"
 
@@ -35,7 +36,6 @@ static void	arf_split(struct arf_text, struct arf_text *,
 static int	arf_field(struct arf_text, size_t *, const char *, char *,
 		    size_t);
 static int	arf_type_is(const char *, const char *);
-static int	arf_param(const char *, const char *, char *, size_t);
 static void	arf_addr(const char *, char *, size_t);
 static int	arf_is_report(struct arf_text, char *, size_t);
 static void	arf_feedback(struct arf_report *, struct arf_text);
@@ -132,32 +132,6 @@ arf_type_is(const char *v, const char *t)
 	    v[k] == ' ');
 }
 
-/* A parameter of a MIME header value; 1 if found. */
-static int
-arf_param(const char *v, const char *name, char *out, size_t outsz)
-{
-	const char	*p = v;
-	size_t		 k = strlen(name), n;
-
-	while ((p = strchr(p, ';')) != NULL) {
-		for (p++; *p == ' '; p++)
-			;
-		if (strncasecmp(p, name, k) != 0 || p[k] != '=')
-			continue;
-		p += k + 1;
-		if (*p == '"')
-			n = strcspn(++p, "\"");
-		else
-			n = strcspn(p, "; ");
-		if (n == 0 || n >= outsz)
-			return 0;
-		memcpy(out, p, n);
-		out[n] = '\0';
-		return 1;
-	}
-	return 0;
-}
-
 /*
  * The address in a field value: between the last '<' and '>', else the
  * first word with an '@'.  "" unless it has an '@' and fits.
@@ -195,9 +169,9 @@ arf_is_report(struct arf_text h, char *boundary, size_t bsz)
 
 	return arf_field(h, &pos, "Content-Type", ct, sizeof(ct)) &&
 	    arf_type_is(ct, "multipart/report") &&
-	    arf_param(ct, "report-type", rt, sizeof(rt)) &&
+	    bounce_mime_param(ct, "report-type", rt, sizeof(rt)) &&
 	    strcasecmp(rt, "feedback-report") == 0 &&
-	    arf_param(ct, "boundary", boundary, bsz);
+	    bounce_mime_param(ct, "boundary", boundary, bsz);
 }
 
 int

@@ -41,7 +41,6 @@ static const struct {
 	{ "This is the mail system at host", "Postfix" },
 };
 
-static int	bp_param(const char *, const char *, char *, size_t);
 static int	bp_boundary(const char *, size_t, const char *, char *,
 		    size_t);
 static void	bp_decode(const char *, size_t, const char *, struct buf *);
@@ -78,33 +77,6 @@ bp_header(const char *h, size_t n, const char *name, struct buf *out)
 	return found;
 }
 
-/* A parameter of a MIME header value ("boundary"); 1 if found. */
-static int
-bp_param(const char *v, const char *name, char *out, size_t outsz)
-{
-	const char	*p = v;
-	size_t		 k = strlen(name), n;
-
-	while ((p = strchr(p, ';')) != NULL) {
-		for (p++; *p == ' ' || *p == '\t'; p++)
-			;
-		if (strncasecmp(p, name, k) != 0 || p[k] != '=')
-			continue;
-		p += k + 1;
-		if (*p == '"') {
-			p++;
-			n = strcspn(p, "\"");
-		} else
-			n = strcspn(p, "; \t");
-		if (n == 0 || n >= outsz)
-			return 0;
-		memcpy(out, p, n);
-		out[n] = '\0';
-		return 1;
-	}
-	return 0;
-}
-
 /*
  * The boundary of a multipart body: its "boundary" parameter, or, when
  * that is missing (a parameter on an unfolded line) or never used in the
@@ -117,7 +89,7 @@ bp_boundary(const char *body, size_t n, const char *ct, char *out,
 {
 	size_t	i = 0, e, k;
 
-	if (bp_param(ct, "boundary", out, outsz)) {
+	if (bounce_mime_param(ct, "boundary", out, outsz)) {
 		k = strlen(out);
 		for (i = 0; i + k + 2 <= n; i = e + 1) {
 			e = bounce_line_end(body, n, i);

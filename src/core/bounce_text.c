@@ -162,3 +162,29 @@ bounce_reply_parse(struct reply *r, const char *s)
 	bounce_diag_collect(d, dlen, tmp, sizeof(tmp));
 	return reply_parse_text(r, tmp);
 }
+
+int
+bounce_mime_param(const char *v, const char *name, char *out, size_t outsz)
+{
+	const char	*p = v;
+	size_t		 k = strlen(name), n;
+
+	while ((p = strchr(p, ';')) != NULL) {
+		for (p++; *p == ' ' || *p == '\t'; p++)
+			;
+		if (strncasecmp(p, name, k) != 0 || p[k] != '=')
+			continue;
+		p += k + 1;
+		if (*p == '"') {
+			p++;
+			n = strcspn(p, "\"");
+		} else
+			n = strcspn(p, "; \t");
+		if (n == 0 || n >= outsz)
+			return 0;
+		memcpy(out, p, n);
+		out[n] = '\0';
+		return 1;
+	}
+	return 0;
+}

@@ -25,6 +25,12 @@ void		 bounce_diag_collect(const char *d, size_t n, char *out,
 		    size_t outsz);
 /* The (trimmed) line starts the quoted original message. */
 int		 bounce_original_at(const char *s, size_t n);
+/*
+ * A parameter of a MIME header value ("boundary", "report-type"), quoted
+ * or not, into out; 1 if found and it fits, else 0.
+ */
+int		 bounce_mime_param(const char *v, const char *name, char *out,
+		    size_t outsz);
 /* A reply as typed, or the first diagnostic in free text.  0 or -1. */
 int		 bounce_reply_parse(struct reply *, const char *s);
 

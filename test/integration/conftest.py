@@ -38,6 +38,18 @@ def pytest_configure(config):
     config.addinivalue_line("markers", "conf(**kw): postern.conf overrides")
 
 
+def wait_for(pred, timeout=15, what="condition"):
+    """pred()'s first true value, polled every 50 ms for timeout seconds
+    (scaled for sanitizer builds); AssertionError naming what if none."""
+    deadline = time.time() + scaled(timeout)
+    while time.time() < deadline:
+        v = pred()
+        if v:
+            return v
+        time.sleep(0.05)
+    raise AssertionError("timed out waiting for " + what)
+
+
 def free_port(family=socket.AF_INET, addr="127.0.0.1"):
     with socket.socket(family, socket.SOCK_STREAM) as s:
         s.bind((addr, 0))

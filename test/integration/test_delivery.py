@@ -18,7 +18,7 @@ import time
 import pytest
 
 from conftest import (BIN, HOST, PASSWORD, USER, Server, free_port, run,
-                      scaled)
+                      scaled, wait_for)
 from dnsfix import Zone
 from sinks import Sink
 
@@ -47,15 +47,6 @@ def submit(server, rcpts, body="Hello.\r\n", sender=USER, subject="test",
                              rcpt_options=list(rcpt_options))
     return msg, refused
 
-
-def wait_for(pred, timeout=15, what="condition"):
-    deadline = time.time() + timeout
-    while time.time() < deadline:
-        v = pred()
-        if v:
-            return v
-        time.sleep(0.05)
-    raise AssertionError("timed out waiting for " + what)
 
 
 def maildir_files(server, address):

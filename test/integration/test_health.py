@@ -17,7 +17,7 @@ import time
 
 import pytest
 
-from conftest import BIN, PASSWORD, USER, Server, free_port, scaled
+from conftest import BIN, PASSWORD, USER, Server, free_port, scaled, wait_for
 from dnsfix import Zone
 from sinks import Sink
 
@@ -76,15 +76,6 @@ def ctl(srv, *args, check=True):
                           text=True, check=check, timeout=scaled(60),
                           env=dict(os.environ, **srv.env))
 
-
-def wait_for(pred, timeout=15, what="condition"):
-    deadline = time.time() + scaled(timeout)
-    while time.time() < deadline:
-        v = pred()
-        if v:
-            return v
-        time.sleep(0.05)
-    raise AssertionError("timed out waiting for " + what)
 
 
 def client(srv):

@@ -14,7 +14,7 @@ import time
 
 import pytest
 
-from conftest import HOST, PASSWORD, USER, Server, free_port, run
+from conftest import HOST, PASSWORD, USER, Server, free_port, run, wait_for
 from dnsfix import Zone
 from sinks import Sink
 
@@ -33,15 +33,6 @@ def sink_port():
         SINK_PORT = free_port()
     return SINK_PORT
 
-
-def wait_for(pred, timeout=15, what="condition"):
-    deadline = time.time() + timeout
-    while time.time() < deadline:
-        v = pred()
-        if v:
-            return v
-        time.sleep(0.05)
-    raise AssertionError("timed out waiting for " + what)
 
 
 def submit_many(server, sender, rcpts, subject="m"):
