@@ -308,6 +308,7 @@ def test_failed_platform_test_runs_postern_check(server, api, tmp_path):
     assert "postern's own check of the same settings" in tail
     assert "result: FAILED at auth" in tail
     assert "535" in tail
+    assert KEY not in server.log()
 
 
 def test_instantly_connection_error_status(server, api, tmp_path):
@@ -354,6 +355,7 @@ def test_rotation_pushes_the_new_password(server, api, tmp_path):
     assert "HTTP 400: Bad Request: boom" in r.stdout
     assert server.auth_ok(EMAILS[0], newer)
     assert not server.auth_ok(EMAILS[0], new)
+    assert KEY not in server.log()
 
 
 def test_provision_push(data, api, tmp_path):
