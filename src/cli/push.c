@@ -20,7 +20,7 @@
 #include "lib/http_client.h"
 #include "lib/util.h"
 
-#define PUSH_USER_AGENT	"postern-push/1 (+https://postern.email)"
+#define PUSH_USER_AGENT	"postern-push/1 (self-hosted mail server)"
 #define LIST_PAGES_MAX	1000
 
 static int	key_clean(char *, const char *);
