@@ -127,7 +127,8 @@ ASAN_VARS := BUILD=build-asan OPT=-O1 \
 
 asan:
 	$(MAKE) $(ASAN_VARS) -j2 binaries
-	$(MAKE) $(ASAN_VARS) POSTERN_TIME_SCALE=4 unit integration
+	$(MAKE) $(ASAN_VARS) POSTERN_TIME_SCALE=4 POSTERN_CRASH_CYCLES=20 \
+	    unit integration
 
 # The load generator links OpenSSL only, plus the two pure modules it
 # reuses (SMTP reply parser, base64).

@@ -635,10 +635,15 @@ def test_delay_notice_once_per_message(dns, mkserver):
                mail_options=["SMTPUTF8"])
         files = wait_for(lambda: len(maildir_files(srv, USER)) >= 2,
                          20, "two delay notices")
-        time.sleep(scaled(4))       # more retries: no second notice
+
+        def more_retries(what):
+            n = srv.log().count("status=deferred")
+            wait_for(lambda: srv.log().count("status=deferred") >= n + 3,
+                     20, what)
+        more_retries("retries after the notices")   # and no second one
         srv.stop()
         srv.start()
-        time.sleep(scaled(3))
+        more_retries("retries after a restart")
         files = maildir_files(srv, USER)
         assert len(files) == 2, files
         got = {}
