@@ -31,6 +31,9 @@ if [ ! -e "$DATA" ]; then
 	# queue (postern queue list) instead of going out over port 25.
 	printf '\n# demo: keep non-local mail queued (remove to deliver by MX)\n%s\n' \
 	    'relayhost = 127.0.0.1:9' >> "$DATA/postern.conf"
+	# the demo's ports are 2xxx: the admin listener too
+	sed -i 's/^admin = 127.0.0.1:8480$/admin = 127.0.0.1:2480/' \
+	    "$DATA/postern.conf"
 	if [ "$DATA" != "$DIR" ]; then
 		ln -sfn "$DATA" "$DIR"
 		echo "The user postern cannot reach $(pwd), so the demo's data"
@@ -42,7 +45,8 @@ if [ ! -e "$DATA" ]; then
 Mailbox demo@example.test, password: $PW
 Submission: 127.0.0.1:2587 (STARTTLS), 127.0.0.1:2465 (implicit TLS);
 MX: 127.0.0.1:2525.  IMAP (Dovecot, same login): 127.0.0.1:2993
-(implicit TLS), 127.0.0.1:2143 (STARTTLS).
+(implicit TLS), 127.0.0.1:2143 (STARTTLS).  Admin HTTP listener:
+http://127.0.0.1:2480/metrics (Prometheus), /healthz/ready.
 The certificate names localhost, 127.0.0.1 and ::1.
 Try, from another terminal:
   swaks --server 127.0.0.1:2587 --tls --tls-verify \\

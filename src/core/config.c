@@ -104,6 +104,10 @@ config_load(struct config *cfg, const char *path, char *err, size_t errsz)
 		goto fail;
 	}
 	fclose(fp);
+	if (config_check_admin(&c, why, sizeof(why)) == -1) {
+		config_errf(err, errsz, "%s: %s", path, why);
+		return -1;
+	}
 	*cfg = c;
 	return 0;
 fail:

@@ -20,7 +20,7 @@
 #define CONFIG_LISTEN_MAX	8	/* addresses per listener kind */
 #define CONFIG_HOST_MAX		253
 #define CONFIG_TRUSTED_MAX	32	/* auth_trusted_clients ranges */
-#define CONFIG_KEYS_MAX		64	/* rows of the key table */
+#define CONFIG_KEYS_MAX		96	/* rows of the key table */
 
 enum listen_kind {
 	LISTEN_SUBMISSION,	/* 587: STARTTLS, AUTH required */
@@ -29,6 +29,7 @@ enum listen_kind {
 	LISTEN_SMTP_COUNT,	/* the kinds the smtp process serves */
 	LISTEN_IMAP = LISTEN_SMTP_COUNT,	/* 143: STARTTLS (Dovecot) */
 	LISTEN_IMAPS,		/* 993: implicit TLS (Dovecot) */
+	LISTEN_ADMIN,		/* the HTTP API and /metrics (admin) */
 	LISTEN_KIND_COUNT,
 };
 
@@ -134,6 +135,13 @@ struct config {
 	char		relayhost_password_file[PATH_MAX];
 	int		relayhost_tls_verify;	/* certificate must verify */
 	char		relayhost_cafile[PATH_MAX];	/* "" = system CAs */
+	/* the admin HTTP listener (server/admin.c) */
+	int		admin_tls;		/* HTTPS with the server's
+						   certificates */
+	char		admin_hosts[512];	/* Host names besides
+						   loopback and hostname */
+	unsigned	admin_timeout_ms;	/* per request phase */
+	unsigned	admin_max_connections;
 };
 
 /* Fill in the built-in defaults (listeners empty). */
@@ -159,6 +167,10 @@ int	config_parse_listen(const char *value, struct config_listen *out,
  * (an IPv4-mapped IPv6 address is taken as its IPv4 address)  1 or 0.
  */
 int	config_trusted_client(const struct config *, const char *addr);
+/* One CIDR (ADDR[/PREFIX]) of len bytes, host bits cleared.  0 or -1. */
+int	config_net_parse(const char *, size_t, struct config_net *);
+/* 1 if the address (text) is inside one of the n ranges. */
+int	config_net_match(const struct config_net *, size_t n, const char *addr);
 
 /*
  * postern.conf(5) in man(7) source, from the key table (config_man.c).

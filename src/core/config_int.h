@@ -41,6 +41,7 @@ enum config_group {
 	CG_PROVISION,
 	CG_DELIVERY,
 	CG_RELAY,
+	CG_ADMIN,
 	CG_COUNT
 };
 
@@ -67,6 +68,9 @@ struct config_key {
 #define CONFIG_RELOAD	0x01
 
 extern const struct config_key	config_keys[];
+
+/* Whole-file checks after the last line (config_listen.c). */
+int	config_check_admin(const struct config *, char *, size_t);
 extern const size_t		config_nkeys;
 
 /*

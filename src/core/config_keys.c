@@ -101,7 +101,7 @@ static const char *default_imap(const struct config *, char *, size_t);
 const char *const config_group_titles[CG_COUNT] = {
 	"Listeners", "Server", "SMTP sessions", "Authentication",
 	"Sending limits and health", "IMAP", "Provisioning",
-	"Delivery", "Relayhost",
+	"Delivery", "Relayhost", "Admin HTTP listener",
 };
 
 /*
@@ -127,6 +127,11 @@ const struct config_key config_keys[] = {
 	{ "imaps_listen", config_parse_listener, LISTEN_IMAPS, 0, 0, "", NULL,
 	    CG_LISTEN, 0,
 	    "listeners for IMAP over implicit TLS (port 993)" },
+	{ "admin", config_parse_listener, LISTEN_ADMIN, 0, 0, "", NULL,
+	    CG_LISTEN, 0,
+	    "listeners for the HTTP API, the console and /metrics (postern "
+	    "init writes 127.0.0.1:8480); off when empty; an address off "
+	    "loopback needs admin_tls" },
 	{ "hostname", parse_hostname, OFF(hostname), 0, 0, NULL,
 	    default_hostname,
 	    CG_SERVER, 0,
@@ -355,6 +360,24 @@ const struct config_key config_keys[] = {
 	    "", NULL,
 	    CG_RELAY, 0,
 	    "CA file to verify the relayhost with (empty: the system's CAs)" },
+	{ "admin_tls", parse_bool, OFF(admin_tls), 0, 0, "no", NULL,
+	    CG_ADMIN, 0,
+	    "serve the admin listeners over TLS with the server's "
+	    "certificates (required off loopback)" },
+	{ "admin_hosts", parse_text, OFF(admin_hosts), 0,
+	    sizeof(((struct config *)0)->admin_hosts), "", NULL,
+	    CG_ADMIN, 0,
+	    "names the admin listeners answer in the Host header besides "
+	    "loopback addresses, localhost and hostname (others get 421)" },
+	{ "admin_timeout", parse_duration, OFF(admin_timeout_ms), 100, HOUR,
+	    "15s", NULL,
+	    CG_ADMIN, 0,
+	    "time for each phase of an admin request: the whole head, the "
+	    "body, the answer" },
+	{ "admin_max_connections", parse_uint, OFF(admin_max_connections), 1,
+	    10000, "32", NULL,
+	    CG_ADMIN, 0,
+	    "admin connections open at once; more wait to be accepted" },
 };
 #define NKEYS	(sizeof(config_keys) / sizeof(config_keys[0]))
 const size_t config_nkeys = NKEYS;

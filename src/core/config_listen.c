@@ -213,3 +213,33 @@ listen_equal(const struct config_listen *a, const struct config_listen *b)
 {
 	return a->sslen == b->sslen && memcmp(&a->ss, &b->ss, a->sslen) == 0;
 }
+
+/*
+ * An admin listener off loopback serves tokens and passwords to the
+ * network: only over TLS (admin_tls).  0, or -1 with the reason.
+ */
+int
+config_check_admin(const struct config *c, char *why, size_t whysz)
+{
+	const struct config_listen	*l;
+	const struct sockaddr_in	*in;
+	const struct sockaddr_in6	*in6;
+	size_t				 i;
+	int				 loop;
+
+	for (i = 0; i < c->nlisten[LISTEN_ADMIN]; i++) {
+		l = &c->listen[LISTEN_ADMIN][i];
+		in = (const struct sockaddr_in *)(const void *)&l->ss;
+		in6 = (const struct sockaddr_in6 *)(const void *)&l->ss;
+		loop = l->ss.ss_family == AF_INET ?
+		    (ntohl(in->sin_addr.s_addr) >> 24) == 127 :
+		    IN6_IS_ADDR_LOOPBACK(&in6->sin6_addr);
+		if (!loop && !c->admin_tls) {
+			config_errf(why, whysz, "admin listener %s is not on "
+			    "loopback: set admin_tls = yes (the API carries "
+			    "tokens and passwords)", l->text);
+			return -1;
+		}
+	}
+	return 0;
+}

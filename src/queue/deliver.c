@@ -1,7 +1,8 @@
 /*
  * deliver: see deliver.h.  This file is the scheduler: the messages in
  * memory, picking jobs and taking them back, the worker and keeper
- * threads.  The jobs' work is done by modules it calls, each through its
+ * threads (the keeper's work is keeper.c's, sharing deliver_int.h).
+ * The jobs' work is done by modules it calls, each through its
  * own header and none calling back but through djob.h: dest.c (the
  * destinations), mta.c and local.c (remote and local delivery), sign.c
  * (DKIM), finish.c (suppression and delivery notices) and control.c
@@ -36,10 +37,12 @@
 #include <unistd.h>
 
 #include "core/config.h"
+#include "core/metrics.h"
 #include "lib/log.h"
 #include "lib/util.h"
 #include "queue/control.h"
 #include "queue/deliver.h"
+#include "queue/deliver_int.h"
 #include "queue/dest.h"
 #include "queue/outcome.h"
 #include "queue/tstore.h"
@@ -53,36 +56,7 @@
 #include "queue/sign.h"
 #include "store/store.h"
 
-struct dmsg {
-	TAILQ_ENTRY(dmsg) entry;
-	struct spool_msg sm;
-	struct dest	**rdest;	/* per recipient */
-	uint8_t		*busy;		/* per recipient: in a job */
-	uint8_t		*local;		/* per recipient: delivered here */
-	unsigned	 inflight;	/* jobs */
-	int		 deleted, finishing;
-	int		 suppressed;	/* finish_suppress() done */
-	int64_t		 finish_retry;	/* a failed finish: not before */
-	struct buf	 dkim;		/* signature fields, once made */
-	int		 dkim_done;
-	int		 recovered;	/* found in the spool at start */
-};
-
-static struct {
-	const struct config	*cfg;
-	const char		*datadir;
-	int			 dirfd;
-	char			 cmddir[PATH_MAX];
-	pthread_mutex_t		 lock;
-	pthread_cond_t		 cond;
-	TAILQ_HEAD(, dmsg)	 msgs;
-	pthread_t		*workers;
-	pthread_t		 keeper;
-	size_t			 nworkers;
-	int			 stopping, running, keeping;
-	char			 relay_pass[256];
-	deliver_inject_fn	 inject;	/* queue_inject() */
-} D = {
+struct deliver_state deliver_d = {
 	.lock = PTHREAD_MUTEX_INITIALIZER,
 	.cond = PTHREAD_COND_INITIALIZER,
 };
@@ -91,7 +65,6 @@ static struct {
 static struct dmsg *dmsg_alloc(size_t);
 static struct dmsg *dmsg_new(struct spool_msg *, int);
 static void	dmsg_free(struct dmsg *);
-static int	dmsg_complete(const struct dmsg *);
 static int	dest_ready(const struct dmsg *, const struct dest *);
 static struct djob *job_pick(int64_t, int64_t *);
 static void	job_run(struct mta_ctx *, struct djob *);
@@ -99,19 +72,9 @@ static void	job_return(struct djob *);
 static void	job_dkim(struct djob_msg *);
 static void	outcome_apply(struct dmsg *, size_t, struct spool_rcpt *,
 		    int64_t);
-static void	finish(struct dmsg *);
 static void	*worker_main(void *);
-static void	*keeper_main(void *);
-static void	keeper_finish(void);
-static void	keeper_command(const char *, const char *, void *);
-static void	keeper_delays(void);
 static void	load_spool(void);
 
-static int64_t
-now_s(void)
-{
-	return (int64_t)(util_now_ms() / 1000);
-}
 
 
 /* --- messages ----------------------------------------------------------- */
@@ -198,7 +161,7 @@ dmsg_free(struct dmsg *m)
 }
 
 /* No pending recipient and nothing in flight.  Locked. */
-static int
+int
 dmsg_complete(const struct dmsg *m)
 {
 	size_t	i;
@@ -439,7 +402,7 @@ job_dkim(struct djob_msg *jm)
 		return;
 	buf_init(&sig, 64 * 1024);
 	if (sign_message(tstore_get(), jm->id, jm->env->sender, jm->fd,
-	    jm->content_len, now_s(), &sig) == -1) {
+	    jm->content_len, deliver_now(), &sig) == -1) {
 		buf_free(&sig);
 		return;
 	}
@@ -543,7 +506,7 @@ djob_msg_return(struct djob_msg *jm)
 {
 	struct dmsg	*m = jm->owner;
 	struct buf	 rec;
-	int64_t		 now = now_s();
+	int64_t		 now = deliver_now();
 	uint64_t	 logsize = 0;
 	size_t		 k;
 	int		 skip, done = 0;
@@ -589,7 +552,7 @@ back:
 	pthread_cond_signal(&D.cond);
 	pthread_mutex_unlock(&D.lock);
 	if (done)
-		finish(m);
+		deliver_finish(m);
 }
 
 /* The messages not yet recorded, then the destination's slot. */
@@ -613,25 +576,25 @@ job_return(struct djob *job)
 
 /* --- finishing: bounce, suppression, removal ---------------------------- */
 
-static void
-finish(struct dmsg *m)
+void
+deliver_finish(struct dmsg *m)
 {
 	int	ok = 1;
 
 	if (m->finishing == 1 && !m->suppressed) {
-		finish_suppress(tstore_get(), &m->sm, m->local, now_s());
+		finish_suppress(tstore_get(), &m->sm, m->local, deliver_now());
 		m->suppressed = 1;
 	}
 	if (m->finishing == 1 && !m->sm.bounced &&
 	    finish_needs_notice(&m->sm)) {
 		snapshot(m);	/* every outcome on disk first */
 		ok = finish_bounce(&m->sm, m->local, D.dirfd, D.cfg->hostname,
-		    D.inject, now_s()) == 0;
+		    D.inject, deliver_now()) == 0;
 	}
 	if (!ok) {
 		pthread_mutex_lock(&D.lock);
 		m->finishing = 0;	/* the keeper tries again, later */
-		m->finish_retry = now_s() + 60;
+		m->finish_retry = deliver_now() + 60;
 		pthread_mutex_unlock(&D.lock);
 		return;
 	}
@@ -667,8 +630,8 @@ worker_main(void *arg)
 	for (;;) {
 		if (D.stopping)
 			break;
-		wake = now_s() + 1;
-		if ((job = job_pick(now_s(), &wake)) == NULL) {
+		wake = deliver_now() + 1;
+		if ((job = job_pick(deliver_now(), &wake)) == NULL) {
 			ts.tv_sec = wake;
 			ts.tv_nsec = 0;
 			pthread_cond_timedwait(&D.cond, &D.lock, &ts);
@@ -689,189 +652,6 @@ worker_main(void *arg)
 	}
 	pthread_mutex_unlock(&D.lock);
 	mta_free(&ctx);
-	tstore_close();
-	return NULL;
-}
-
-/* Messages that are complete but not finished (a failed bounce, or
-   found so at start). */
-static void
-keeper_finish(void)
-{
-	struct dmsg	*m, *list[64];
-	size_t		 n = 0, i;
-
-	pthread_mutex_lock(&D.lock);
-	TAILQ_FOREACH(m, &D.msgs, entry) {
-		if (n == 64)
-			break;
-		if (m->finishing || m->inflight > 0 ||
-		    m->finish_retry > now_s())
-			continue;
-		if (m->deleted) {
-			m->finishing = 2;
-			list[n++] = m;
-		} else if (dmsg_complete(m)) {
-			m->finishing = 1;
-			list[n++] = m;
-		}
-	}
-	for (i = 0; i < n; i++)
-		if (list[i]->finishing == 2)
-			TAILQ_REMOVE(&D.msgs, list[i], entry);
-	pthread_mutex_unlock(&D.lock);
-	for (i = 0; i < n; i++)
-		finish(list[i]);
-}
-
-/* "W 1" or "W 0" on disk and in memory.  0 or -1. */
-static int
-delay_record(struct dmsg *m, int warned)
-{
-	struct buf	rec;
-	int		rc;
-
-	buf_init(&rec, 16);
-	spool_rec_warned(&rec, warned);
-	rc = spool_log(D.dirfd, m->sm.env.id, &rec, NULL);
-	buf_free(&rec);
-	if (rc == -1)
-		log_warn("deliver: %s: record delay notice", m->sm.env.id);
-	if (!warned) {
-		pthread_mutex_lock(&D.lock);
-		m->sm.warned = 0;
-		pthread_mutex_unlock(&D.lock);
-	}
-	return rc;
-}
-
-/*
- * Messages waiting longer than delay_warning_time get one delay notice
- * each.  A message is pinned (inflight) while its notice is made, so
- * no job return finishes and frees it meanwhile, and the notice works
- * on a copy of its recipients' states, which delivery goes on changing.
- * "W 1" is on disk before the notice is queued: a crash loses one
- * rather than sending two.
- */
-static void
-keeper_delays(void)
-{
-	struct dmsg		*m, *list[16];
-	struct spool_rcpt	*rs[16];
-	size_t			 n = 0, i;
-	int64_t			 now = now_s();
-
-	pthread_mutex_lock(&D.lock);
-	TAILQ_FOREACH(m, &D.msgs, entry) {
-		if (n == 16)
-			break;
-		if (m->finishing || m->deleted || !finish_delay_due(&m->sm,
-		    now, (int64_t)D.cfg->delay_warning_ms / 1000) ||
-		    (rs[n] = calloc(m->sm.env.nrcpt, sizeof(*rs[n]))) == NULL)
-			continue;
-		memcpy(rs[n], m->sm.rs, m->sm.env.nrcpt * sizeof(*rs[n]));
-		m->sm.warned = 1;
-		m->inflight++;
-		list[n++] = m;
-	}
-	pthread_mutex_unlock(&D.lock);
-	for (i = 0; i < n; i++) {
-		m = list[i];
-		if (delay_record(m, 1) == -1 || finish_delay(&m->sm, rs[i],
-		    D.dirfd, D.cfg->hostname, D.inject, now, m->sm.env.created +
-		    D.cfg->queue_lifetime_ms / 1000) == -1)
-			(void)delay_record(m, 0);	/* try again later */
-		free(rs[i]);
-		pthread_mutex_lock(&D.lock);
-		m->inflight--;
-		pthread_mutex_unlock(&D.lock);
-	}
-}
-
-/* One operator command: "hold ID", "release ID", "delete ID", "flush [ID]". */
-static void
-keeper_command(const char *verb, const char *id, void *arg)
-{
-	struct dmsg	*m;
-	struct buf	 rec;
-	size_t		 i;
-	int		 hold = -1, found = 0;
-
-	if (*id != '\0' && !spool_valid_id(id)) {
-		log_warnx("deliver: operator command with a bad queue id");
-		return;
-	}
-	buf_init(&rec, 16);
-	pthread_mutex_lock(&D.lock);
-	TAILQ_FOREACH(m, &D.msgs, entry) {
-		if (*id && strcmp(m->sm.env.id, id) != 0)
-			continue;
-		found = 1;
-		if (strcmp(verb, "flush") == 0) {
-			for (i = 0; i < m->sm.env.nrcpt; i++)
-				m->sm.rs[i].next = 0;
-			if (m->sm.hold && *id)
-				hold = 0;	/* flush releases, durably */
-			m->sm.hold = 0;
-		} else if (strcmp(verb, "hold") == 0)
-			m->sm.hold = hold = 1;
-		else if (strcmp(verb, "release") == 0)
-			m->sm.hold = hold = 0;
-		else if (strcmp(verb, "delete") == 0)
-			m->deleted = 1;
-		if (*id)
-			break;
-	}
-	if (!found && !D.running)
-		hold = strcmp(verb, "hold") == 0 ? 1 :
-		    strcmp(verb, "release") == 0 ? 0 : -1;
-	if (*id && !found && !D.running && strcmp(verb, "flush") != 0 &&
-	    spool_msg_access(D.dirfd, id) == 0) {
-		/* delivery = no: nothing is tracked, act on the files */
-		found = 1;
-		if (strcmp(verb, "delete") == 0 &&
-		    spool_remove(D.dirfd, id, 1) == -1)
-			log_warn("deliver: %s: remove", id);
-	}
-	if (*id && !found)
-		log_warnx("deliver: %s %s: no such message in the queue", verb,
-		    id);
-	else
-		log_info("deliver: operator: %s %s", verb, *id ? id : "all");
-	/* written under the lock: the message cannot be removed meanwhile */
-	if (hold != -1 && found && *id) {
-		spool_rec_hold(&rec, hold);
-		if (spool_log(D.dirfd, id, &rec, NULL) == -1)
-			log_warn("deliver: %s: record hold", id);
-	}
-	pthread_cond_broadcast(&D.cond);
-	pthread_mutex_unlock(&D.lock);
-	buf_free(&rec);
-}
-
-static void *
-keeper_main(void *arg)
-{
-	struct timespec	ts;
-	int		stop;
-
-	for (;;) {
-		control_read(D.cmddir, keeper_command, NULL);
-		if (D.cfg->delay_warning_ms > 0)
-			keeper_delays();
-		keeper_finish();
-		pthread_mutex_lock(&D.lock);
-		if (!D.stopping) {
-			/* once a second, or at once when stopping */
-			ts.tv_sec = now_s() + 1;
-			ts.tv_nsec = 0;
-			pthread_cond_timedwait(&D.cond, &D.lock, &ts);
-		}
-		stop = D.stopping;
-		pthread_mutex_unlock(&D.lock);
-		if (stop)
-			break;
-	}
 	tstore_close();
 	return NULL;
 }
@@ -927,6 +707,8 @@ deliver_start(const struct config *cfg, const char *datadir, int dirfd,
 	if (control_dir(datadir, D.cmddir, sizeof(D.cmddir)) == -1 ||
 	    provider_load(datadir) == -1 || hold_load(datadir) == -1)
 		return -1;
+	for (i = 0; i < provider_count(); i++)
+		metrics_provider_name((int)i, provider_get((int)i)->name);
 	(void)mkdir(D.cmddir, 0700);
 	if (mta_relay_password(cfg, D.relay_pass, sizeof(D.relay_pass)) == -1)
 		return -1;

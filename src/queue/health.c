@@ -7,6 +7,7 @@
 #include <inttypes.h>
 #include <string.h>
 
+#include "core/metrics.h"
 #include "core/bounce_class.h"
 #include "core/config.h"
 #include "core/health.h"
@@ -166,6 +167,7 @@ health_pause(struct store *st, const char *user, int64_t now,
 	}
 	log_info("health: mailbox %s paused until %" PRId64 " (%" PRId64
 	    "s): %s", user, now + H.pause, H.pause, reason);
+	metrics_pause();
 	rc = store_warmup_freeze(st, user, now, WARMUP_FREEZE_DAYS * 86400,
 	    H.warmup_target, NULL);
 	if (rc == STORE_OK)

@@ -12,6 +12,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "core/metrics.h"
 #include "lib/buf.h"
 #include "lib/log.h"
 #include "lib/util.h"
@@ -266,6 +267,7 @@ hold_set(int p, enum hold_kind kind, const char *value,
 		return 0;	/* the same reply again, as for each RCPT */
 	h->since = now;
 	h->until = now + r->pause;
+	metrics_hold(p);
 	h->start = r->start;
 	h->step = r->step;
 	h->end = pv->max_conn > r->start ? pv->max_conn : r->start + 1;

@@ -19,6 +19,7 @@
 #include <strings.h>
 #include <unistd.h>
 
+#include "core/metrics.h"
 #include "core/bounce_class.h"
 #include "core/config.h"
 #include "core/proc.h"
@@ -334,6 +335,7 @@ mta_greet(struct mta_conn *cn, int tls_ok)
 
 	if (relay && cfg->relayhost_tls == RELAY_TLS_IMPLICIT &&
 	    sc_tls(&cn->c, cn->ctx->tls, cn->host, &ti) == -1) {
+		metrics_tls_failure(MT_OUTBOUND);
 		mta_transport_err(cn, "TLS handshake");
 		return 1;
 	}
@@ -366,6 +368,7 @@ mta_greet(struct mta_conn *cn, int tls_ok)
 			}
 			if (sc_tls(&cn->c, cn->ctx->tls, cn->host, &ti) ==
 			    -1) {
+				metrics_tls_failure(MT_OUTBOUND);
 				mta_transport_err(cn, "TLS handshake");
 				return need_tls ? 1 : 2;
 			}

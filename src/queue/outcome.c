@@ -2,16 +2,20 @@
  * outcome: see outcome.h.
  */
 #include <inttypes.h>
+#include <string.h>
 
+#include "core/metrics.h"
 #include "core/bounce_class.h"
 #include "lib/log.h"
 #include "queue/djob.h"
 #include "queue/finish.h"
 #include "queue/outcome.h"
+#include "queue/provider.h"
 #include "queue/spool.h"
 
 static void	log_failure(const char *, const char *,
 		    const struct spool_rcpt *);
+static int	outcome_provider(const char *);
 
 void
 outcome_log(const struct djob_msg *jm, size_t k, int64_t now)
@@ -27,6 +31,28 @@ outcome_log(const struct djob_msg *jm, size_t k, int64_t now)
 	    r->reply);
 	if (r->state == SPOOL_R_FAILED)
 		log_failure(jm->id, jm->env->rcpt[jm->idx[k]].addr, r);
+	metrics_delivery(outcome_provider(r->mta), r->state == SPOOL_R_DONE ?
+	    MD_DELIVERED : r->state == SPOOL_R_FAILED ? MD_BOUNCED :
+	    MD_DEFERRED);
+}
+
+/*
+ * The provider label of who answered: "local" for the Maildir, the
+ * provider of the MX host otherwise, none when no host was reached.
+ */
+static int
+outcome_provider(const char *mta)
+{
+	char	host[SPOOL_MTA_MAX + 1];
+	size_t	n = strcspn(mta, "[");
+
+	if (strcmp(mta, "local") == 0)
+		return METRICS_LOCAL;
+	if (n == 0 || n >= sizeof(host))
+		return -1;
+	memcpy(host, mta, n);
+	host[n] = '\0';
+	return provider_find(host);
 }
 
 /* A final failure: why, and whose fault (core/bounce_class.h). */

@@ -43,8 +43,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
+#include "core/metrics.h"
 #include "core/proc.h"
 #include "lib/buf.h"
 #include "lib/ipc.h"
@@ -67,6 +69,7 @@ struct qmsg {
 	int			 fd;
 	int			 err;		/* errno of a failed commit */
 	uint64_t		 content_len;	/* set at commit */
+	uint64_t		 commit_us;	/* when the commit came */
 	struct envelope		 env;
 };
 
@@ -90,6 +93,7 @@ static struct {
 static void	 queue_recover(void);
 static void	 queue_new_id(char *, size_t);
 static struct qmsg *queue_find(uint64_t, int);
+static uint64_t	 queue_us(void);
 static void	 queue_open(struct ipc_msg *);
 static void	 queue_rcpt(struct ipc_msg *);
 static void	 queue_commit(struct ipc_msg *);
@@ -134,6 +138,16 @@ queue_new_id(char *out, size_t outsz)
 	snprintf(out, outsz, "%013" PRIX64 "%05" PRIX64,
 	    (uint64_t)(us & 0xfffffffffffffULL),
 	    (uint64_t)(util_random_u64() & 0xfffffULL));
+}
+
+/* Monotonic microseconds, for the commit latency metric. */
+static uint64_t
+queue_us(void)
+{
+	struct timespec	ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000 + (uint64_t)ts.tv_nsec / 1000;
 }
 
 static struct qmsg *
@@ -262,6 +276,7 @@ queue_commit(struct ipc_msg *m)
 		return;
 	}
 	q->next = NULL;
+	q->commit_us = queue_us();
 	pthread_mutex_lock(&Q.lock);
 	if (Q.tail)
 		Q.tail->next = q;
@@ -439,6 +454,7 @@ queue_committer(void *arg)
 				    q->env.nrcpt, q->env.size);
 				queue_reply(IPC_Q_COMMITTED, q->reqid,
 				    QUEUE_RES_OK, q->env.id, -1);
+				metrics_commit(queue_us() - q->commit_us);
 			} else
 				queue_reply(IPC_Q_COMMITTED, q->reqid,
 				    err == ENOSPC || err == EDQUOT ?

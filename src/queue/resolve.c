@@ -53,6 +53,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "core/metrics.h"
 #include "lib/util.h"
 #include "queue/resolve.h"
 
@@ -769,8 +770,10 @@ hosts_finish(struct resolve_result *res, struct host_lookup *hl, size_t n,
 	}
 	if (res->nhost > 0)
 		res->status = RESOLVE_OK;
-	else if (temp)
+	else if (temp) {
 		res->status = RESOLVE_TEMPFAIL;
+		metrics_dns_failure();
+	}
 	else if (nx && n == 1 && host_mode)
 		res->status = RESOLVE_NXDOMAIN;	/* the relay host is gone */
 	else
@@ -849,6 +852,7 @@ resolver_mx(struct resolver *r, const char *domain, uint16_t port,
 		goto done;
 	case K_TEMP:
 		res->status = RESOLVE_TEMPFAIL;
+		metrics_dns_failure();
 		err_add(res, dom, code_text(q.code));
 		rc = 0;
 		goto done;

@@ -43,6 +43,7 @@
 #include <strings.h>
 #include <unistd.h>
 
+#include "core/metrics.h"
 #include "core/config.h"
 #include "core/cred_check.h"
 #include "core/password.h"
@@ -395,6 +396,8 @@ auth_login_answer(struct ipc_msg *req, struct auth_login *l)
 
 	if (l->result == AUTH_RES_FAIL)
 		auth_hint(l, NULL);
+	metrics_auth(l->proto, (int)l->result, l->reason, cred_hints(l->user,
+	    strlen(l->user)) | cred_hints(l->pass, strlen(l->pass)));
 	explicit_bzero(l->pass, sizeof(l->pass));
 	explicit_bzero(req->data, req->len);
 	if (auth_helper_fd != -1) {

@@ -12,6 +12,7 @@
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
 
+#include "core/metrics.h"
 #include "core/password.h"
 #include "lib/util.h"
 #include "server/authcache.h"
@@ -96,6 +97,7 @@ authcache_hit(const char *user, const char *pass, size_t passlen,
 	    CRYPTO_memcmp(s->hash_tag, htag, sizeof(htag)) == 0;
 	pthread_mutex_unlock(&lock);
 	OPENSSL_cleanse(tag, sizeof(tag));
+	metrics_authcache(hit);
 	return hit;
 }
 

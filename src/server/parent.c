@@ -49,6 +49,8 @@
 #include "lib/log.h"
 #include "lib/sdnotify.h"
 #include "lib/util.h"
+#include "core/metrics.h"
+#include "server/admin.h"
 #include "server/imap.h"
 
 /*
@@ -61,9 +63,11 @@
 #define SMTP_CHROOT	1
 #endif
 
-enum child { CHILD_AUTH, CHILD_QUEUE, CHILD_SMTP, CHILD_IMAP, CHILD_COUNT };
+enum child { CHILD_AUTH, CHILD_QUEUE, CHILD_SMTP, CHILD_IMAP, CHILD_ADMIN,
+    CHILD_COUNT };
 
-static const char *child_names[] = { "auth", "queue", "smtp", "imap" };
+static const char *child_names[] = { "auth", "queue", "smtp", "imap",
+    "admin" };
 
 struct parent {
 	struct config		 cfg;
@@ -73,6 +77,8 @@ struct parent {
 	char			 pwstr[2048];
 	struct smtp_listener	 ls[LISTEN_SMTP_COUNT * CONFIG_LISTEN_MAX];
 	size_t			 nls;
+	int			 admin_fd[CONFIG_LISTEN_MAX];
+	size_t			 nadmin;
 	SSL_CTX			*tls;
 	int			 auth_sp[2];
 	int			 queue_sp[2];
@@ -87,6 +93,8 @@ struct parent {
 };
 
 static int	parent_listen(struct parent *);
+static int	parent_listen_admin(struct parent *);
+static void	parent_close_admin(struct parent *);
 static int	parent_check_datadir(struct parent *);
 static pid_t	parent_fork(struct parent *, enum child);
 static int	parent_wait(struct parent *);
@@ -134,12 +142,56 @@ parent_listen(struct parent *p)
 			    k == LISTEN_SUBMISSION ? "submission" :
 			    k == LISTEN_SMTPS ? "smtps" : "mx");
 		}
+	if (parent_listen_admin(p) == -1)
+		return -1;
 	if (p->nls == 0) {
 		log_warnx("%s: no listener configured (submission, smtps, mx)",
 		    p->cfg.path);
 		return -1;
 	}
 	return 0;
+}
+
+/* The admin HTTP listeners (server/admin.h), if any.  0 or -1. */
+static int
+parent_listen_admin(struct parent *p)
+{
+	const struct config_listen	*cl;
+	size_t				 i;
+	int				 fd, one = 1;
+
+	for (i = 0; i < p->cfg.nlisten[LISTEN_ADMIN]; i++) {
+		cl = &p->cfg.listen[LISTEN_ADMIN][i];
+		fd = socket(cl->ss.ss_family, SOCK_STREAM | SOCK_NONBLOCK |
+		    SOCK_CLOEXEC, 0);
+		if (fd == -1 || setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one,
+		    sizeof(one)) == -1 || (cl->ss.ss_family == AF_INET6 &&
+		    setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &one,
+		    sizeof(one)) == -1) || bind(fd, (const struct sockaddr *)
+		    &cl->ss, cl->sslen) == -1 || listen(fd, 128) == -1) {
+			log_warn("cannot listen on %s (admin)", cl->text);
+			if (fd != -1)
+				close(fd);
+			return -1;
+		}
+		p->admin_fd[p->nadmin++] = fd;
+		log_info("listening on %s (admin, %s)", cl->text,
+		    p->cfg.admin_tls ? "https" : "http");
+	}
+	if (p->nadmin > 0 && metrics_open() == -1) {
+		log_warn("metrics: shared page");
+		return -1;
+	}
+	return 0;
+}
+
+static void
+parent_close_admin(struct parent *p)
+{
+	size_t	i;
+
+	for (i = 0; i < p->nadmin; i++)
+		close(p->admin_fd[i]);
 }
 
 /* Directories added after a data directory may have been made. */
@@ -206,8 +258,12 @@ parent_fork(struct parent *p, enum child which)
 	if (which != CHILD_SMTP) {
 		for (i = 0; i < p->nls; i++)
 			close(p->ls[i].fd);
-		SSL_CTX_free(p->tls);	/* only smtp holds keys */
+		/* only smtp holds keys, and admin when it serves HTTPS */
+		if (which != CHILD_ADMIN || !p->cfg.admin_tls)
+			SSL_CTX_free(p->tls);
 	}
+	if (which != CHILD_ADMIN)
+		parent_close_admin(p);
 	/* smtp keeps [0] of both pairs, auth and queue their own [1] */
 	if (which != CHILD_AUTH)
 		close(p->auth_sp[1]);
@@ -233,7 +289,8 @@ parent_fork(struct parent *p, enum child which)
 		imap_main(&p->cfg, p->datadir, p->imap_ctl[0]);
 	}
 	if (p->pw != NULL && util_drop_privileges(p->pw,
-	    which == CHILD_SMTP && SMTP_CHROOT ? empty : NULL) == -1)
+	    (which == CHILD_SMTP || which == CHILD_ADMIN) && SMTP_CHROOT ?
+	    empty : NULL) == -1)
 		fatal("%s: cannot drop privileges to %s",
 		    child_names[which], p->pw->pw_name);
 	/* after the uid change, which would clear the death signal */
@@ -243,6 +300,9 @@ parent_fork(struct parent *p, enum child which)
 		auth_main(&p->cfg, p->datadir, p->auth_sp[1], p->imap_fd);
 	case CHILD_QUEUE:
 		queue_main(&p->cfg, p->datadir, p->queue_sp[1]);
+	case CHILD_ADMIN:
+		admin_main(&p->cfg, p->cfg.admin_tls ? p->tls : NULL,
+		    p->admin_fd, p->nadmin);
 	case CHILD_SMTP:
 	default:
 		smtp_main(&p->cfg, p->tls, p->ls, p->nls, p->auth_sp[0],
@@ -289,6 +349,7 @@ parent_wait(struct parent *p)
 				sdnotify("STOPPING=1");
 			}
 			stopping = 1;
+			metrics_set_ready(0);
 			if (p->pid[CHILD_SMTP] > 0)
 				kill(p->pid[CHILD_SMTP], SIGTERM);
 			parent_stop_imap(p);
@@ -320,9 +381,12 @@ parent_wait(struct parent *p)
 			if (p->pid[CHILD_SMTP] > 0)
 				kill(p->pid[CHILD_SMTP], SIGTERM);
 		}
-		/* IMAP goes with SMTP: nothing else would stop it */
-		if (p->pid[CHILD_SMTP] == 0)
+		/* IMAP and admin go with SMTP: nothing else stops them */
+		if (p->pid[CHILD_SMTP] == 0) {
 			parent_stop_imap(p);
+			if (p->pid[CHILD_ADMIN] > 0)
+				kill(p->pid[CHILD_ADMIN], SIGTERM);
+		}
 	}
 	log_info("stopped%s", failed ? " after a failure" : "");
 	return failed ? 1 : 0;
@@ -435,6 +499,9 @@ parent_start(struct parent *p)
 	p->pid[CHILD_AUTH] = parent_fork(p, CHILD_AUTH);
 	p->pid[CHILD_QUEUE] = parent_fork(p, CHILD_QUEUE);
 	p->pid[CHILD_SMTP] = parent_fork(p, CHILD_SMTP);
+	if (p->nadmin > 0)
+		p->pid[CHILD_ADMIN] = parent_fork(p, CHILD_ADMIN);
+	parent_close_admin(p);
 	if (p->imap_ctl[0] != -1) {
 		p->pid[CHILD_IMAP] = parent_fork(p, CHILD_IMAP);
 		close(p->imap_ctl[0]);
@@ -450,13 +517,16 @@ parent_start(struct parent *p)
 	close(p->ctl_sp[1]);
 	close(p->life[0]);	/* [1] stays open until this process ends */
 	SSL_CTX_free(p->tls);
-	log_info("postern started: auth=%ld queue=%ld smtp=%ld imap=%ld",
-	    (long)p->pid[CHILD_AUTH], (long)p->pid[CHILD_QUEUE],
-	    (long)p->pid[CHILD_SMTP], (long)p->pid[CHILD_IMAP]);
+	log_info("postern started: auth=%ld queue=%ld smtp=%ld imap=%ld "
+	    "admin=%ld", (long)p->pid[CHILD_AUTH], (long)p->pid[CHILD_QUEUE],
+	    (long)p->pid[CHILD_SMTP], (long)p->pid[CHILD_IMAP],
+	    (long)p->pid[CHILD_ADMIN]);
 	/* a dead smtp process: parent_wait reaps it and stops the rest */
-	if (parent_await(p, IPC_SMTP_READY) == 0)
+	if (parent_await(p, IPC_SMTP_READY) == 0) {
+		metrics_set_ready(1);
 		sdnotify("READY=1\nSTATUS=accepting mail on %zu listener(s)",
 		    p->nls);
+	}
 }
 
 /*

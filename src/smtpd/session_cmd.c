@@ -24,6 +24,7 @@
 #include <event2/event.h>
 
 #include "core/replies.h"
+#include "core/metrics.h"
 #include "lib/log.h"
 #include "lib/util.h"
 #include "smtpd/smtp_session_int.h"
@@ -310,7 +311,9 @@ smtp_dispatch(struct smtp_session *s, char *line)
 	char			*args;
 	size_t			 i;
 
-	if ((c = smtp_cmd_find(s, line, &args)) == NULL) {
+	c = smtp_cmd_find(s, line, &args);
+	s->txreply = c != NULL && (c->flags & (CMD_STARTS_TX | CMD_NEEDS_TX));
+	if (c == NULL) {
 		smtp_reply(s, RPL_UNKNOWN_CMD);
 		return;
 	}
@@ -408,6 +411,7 @@ cmd_noop(struct smtp_session *s, char *args)
 static void
 cmd_quit(struct smtp_session *s, char *args)
 {
+	s->end = MSE_QUIT;
 	smtp_reply_close(s, RPL_BYE);
 }
 

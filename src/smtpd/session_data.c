@@ -19,6 +19,7 @@
 #include <event2/bufferevent.h>
 
 #include "core/replies.h"
+#include "core/metrics.h"
 #include "lib/log.h"
 #include "lib/util.h"
 #include "smtpd/smtp_session_int.h"
@@ -243,6 +244,7 @@ smtp_queue_committed(struct smtp_session *s, struct ipc_msg *m)
 		    s->authed ? smtp_printable(s->auth_user, uesc,
 		    sizeof(uesc)) : "");
 		smtp_reply(s, RPL_QUEUED, tx->msgid);
+		metrics_accepted((int)s->kind);
 		if (s->authed) {
 			struct ipc_msg	sm;
 

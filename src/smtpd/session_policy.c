@@ -17,6 +17,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "core/metrics.h"
 #include "core/replies.h"
 #include "lib/log.h"
 #include "lib/util.h"
@@ -301,6 +302,7 @@ smtp_warmup_refused(struct smtp_session *s, struct ipc_msg *m)
 	    allowance, uesc);
 	smtp_reply(s, RPL_WARMUP, (int64_t)day, (int64_t)total, sent,
 	    allowance);
+	metrics_warmup_limited();
 	return 1;
 }
 

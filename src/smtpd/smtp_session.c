@@ -54,6 +54,7 @@
 
 #include "core/replies.h"
 #include "core/tls.h"
+#include "core/metrics.h"
 #include "lib/log.h"
 #include "lib/util.h"
 #include "smtpd/sessions.h"
@@ -122,8 +123,11 @@ smtp_vreply(struct smtp_session *s, const char *fmt, va_list ap)
 	n = strlen(line);
 	if (log_debug_enabled())
 		log_debug("sess=%s >>> %s", s->idstr, line);
-	if (line[0] == '4' || line[0] == '5')
+	if (line[0] == '4' || line[0] == '5') {
 		s->nerrors++;
+		if (s->txreply)
+			metrics_refused(atoi(line));
+	}
 	evbuffer_add(out, line, n);
 	evbuffer_add(out, "\r\n", 2);
 }
@@ -140,6 +144,7 @@ smtp_reply(struct smtp_session *s, const char *fmt, ...)
 	    s->state != SMTP_CLOSING) {
 		log_info("sess=%s too many errors (%u), closing", s->idstr,
 		    s->nerrors);
+		s->end = MSE_ERRORS;
 		smtp_reply_close(s, RPL_TOO_MANY_ERRORS,
 		    smtpd_env->cfg->hostname);
 	}
@@ -213,6 +218,8 @@ smtp_session_new(int fd, const struct sockaddr *sa, socklen_t salen,
 	s->listener = l;
 	s->kind = l->kind;
 	s->started_ms = util_monotonic_ms();
+	s->end = MSE_CLOSED;
+	metrics_connection(s->kind);
 	util_addr_str(sa, s->client, sizeof(s->client));
 	if (sa->sa_family == AF_INET)
 		s->client_port = ntohs(((const struct sockaddr_in *)
@@ -228,6 +235,7 @@ smtp_session_new(int fd, const struct sockaddr *sa, socklen_t salen,
 		if (sessions_count() > cfg->max_sessions ||
 		    smtpd_env->shutting_down) {
 			log_warnx("sess=%s too many sessions, closed", s->idstr);
+			s->end = MSE_REFUSED;
 			smtp_free(s);
 			return;
 		}
@@ -246,6 +254,7 @@ smtp_session_new(int fd, const struct sockaddr *sa, socklen_t salen,
 	    smtpd_env->shutting_down) {
 		log_warnx("sess=%s too many sessions (%zu), refused", s->idstr,
 		    sessions_count() - 1);
+		s->end = MSE_REFUSED;
 		smtp_reply_close(s, RPL_TOO_MANY_SESSIONS, cfg->hostname);
 		return;
 	}
@@ -319,6 +328,7 @@ smtp_connect_result(struct smtp_session *s, struct ipc_msg *m)
 		log_info("sess=%s client [%s] locked after failed logins for "
 		    "many usernames, refused", s->idstr, s->client);
 		util_time_utc((int64_t)until, when, sizeof(when));
+		s->end = MSE_REFUSED;
 		smtp_reply_close(s, RPL_CLIENT_LOCKED,
 		    smtpd_env->cfg->hostname, s->client, when);
 		return;
@@ -478,6 +488,10 @@ smtp_eventcb(struct bufferevent *bev, short what, void *arg)
 	if (what & BEV_EVENT_TIMEOUT) {
 		log_info("sess=%s timeout in state %s", s->idstr,
 		    smtp_state_names[s->state]);
+		if (s->state == SMTP_TLS_HANDSHAKE)
+			metrics_tls_failure(MT_INBOUND);
+		s->end = s->state == SMTP_TLS_HANDSHAKE ? MSE_TLS_FAILED :
+		    MSE_TIMEOUT;
 		if (s->state == SMTP_TLS_HANDSHAKE ||
 		    s->state == SMTP_CLOSING) {
 			smtp_free(s);
@@ -501,6 +515,10 @@ smtp_eventcb(struct bufferevent *bev, short what, void *arg)
 		if (s->state == SMTP_CMD || s->state == SMTP_AUTH_INPUT)
 			smtp_process(s);
 		return;
+	}
+	if ((what & BEV_EVENT_ERROR) && s->state == SMTP_TLS_HANDSHAKE) {
+		metrics_tls_failure(MT_INBOUND);
+		s->end = MSE_TLS_FAILED;
 	}
 	if (what & BEV_EVENT_ERROR) {
 		if (s->ssl != NULL &&
@@ -567,6 +585,7 @@ smtp_free(struct smtp_session *s)
 	    "messages=%u duration=%" PRIu64 ".%03" PRIu64 "s", s->idstr,
 	    s->client, s->ncommands, s->nerrors, s->nmessages,
 	    elapsed / 1000, elapsed % 1000);
+	metrics_session_end((int)s->kind, (enum metrics_session_end)s->end);
 	sessions_remove(s->id);
 	explicit_bzero(s, sizeof(*s));
 	free(s);
@@ -643,6 +662,7 @@ smtp_session_shutdown(void *arg)
 {
 	struct smtp_session	*s = arg;
 
+	s->end = MSE_SHUTDOWN;
 	switch (s->state) {
 	case SMTP_GREETING:
 	case SMTP_TLS_HANDSHAKE:

@@ -121,6 +121,9 @@ struct smtp_session {
 	int			 out_blocked;
 	int			 quit_after;	/* shutdown: 421 when idle */
 	int			 eof;		/* client half-closed */
+	int			 txreply;	/* answering MAIL, RCPT or
+						   DATA: 4xx/5xx counted */
+	int			 end;		/* enum metrics_session_end */
 	char			 tls_info[128];
 	char			 sni[256];
 	uint64_t		 started_ms;

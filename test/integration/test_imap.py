@@ -25,7 +25,8 @@ import time
 import pytest
 
 from conftest import (BIN, HOST, PASSWORD, USER, Server, conf_markers,
-                      finish, free_port, plain_token, run, scaled)
+                      finish, free_port, plain_token, run, scaled,
+                      wait_for)
 from test_processes import children, wait_gone, wait_ports_free
 
 DOVECOT = "/usr/sbin/dovecot"
@@ -737,3 +738,37 @@ def test_certificate_chosen_by_sni():
             IMAPS(srv.ports["imaps"], ctx, name="unknown.example.test")
     finally:
         srv.cleanup()
+
+
+def test_imap_logins_are_counted_in_the_metrics():
+    """An IMAP login through Dovecot reaches the same auth process and
+    the same counters as SMTP AUTH, labelled protocol="imap"."""
+    import http.client
+    import promfmt
+    admin = free_port()
+    srv = start_imap_server({"admin": "127.0.0.1:%d" % admin})
+
+    def scrape():
+        c = http.client.HTTPConnection("127.0.0.1", admin,
+                                       timeout=scaled(10))
+        c.request("GET", "/metrics")
+        data = c.getresponse().read().decode()
+        c.close()
+        s = promfmt.parse(data)
+        return (promfmt.value(s, "postern_auth_total", protocol="imap",
+                              result="ok"),
+                promfmt.value(s, "postern_auth_total", protocol="imap",
+                              result="wrong_password"),
+                promfmt.value(s, "postern_auth_total", protocol="smtp",
+                              result="ok"))
+    try:
+        assert scrape() == (0, 0, 0)
+        m = imaps(srv)
+        m.login(USER, PASSWORD)
+        m.logout()
+        m = imaps(srv)
+        with pytest.raises(imaplib.IMAP4.error):
+            m.login(USER, "not the password")
+        wait_for(lambda: scrape() == (1, 1, 0), what="IMAP logins counted")
+    finally:
+        finish(srv)

@@ -23,7 +23,7 @@ from conftest import BIN, scaled
 
 ROOT = os.path.normpath(os.path.join(os.path.dirname(__file__), "..", ".."))
 README = os.path.join(ROOT, "README.md")
-DEMO_PORTS = (2587, 2465, 2525, 2143, 2993)
+DEMO_PORTS = (2587, 2465, 2525, 2143, 2993, 2480)
 
 
 def readme():
@@ -229,6 +229,9 @@ def test_readme_examples_run_as_written(demo):
     line = [l for l in q.splitlines() if "someone@example.org" in l][0]
     assert line.count("127.0.0.1[127.0.0.1]") == 1, line
     assert "connection refused" in line, line
+    # the admin listener counted the two messages (swaks, curl)
+    assert 'postern_messages_accepted_total{listener="submission"} 1' in out
+    assert 'postern_messages_accepted_total{listener="smtps"} 1' in out
 
 
 def test_make_run_prints_commands_that_work(demo):

@@ -1,0 +1,141 @@
+#!/usr/bin/python3
+"""make bench: does counting cost throughput?  Two postern servers, one
+without an admin listener (no metrics page, every metrics_* call a
+no-op) and one with it while a client scrapes /metrics every 0.5 s (a
+dashboard left open), both delivery = discard, at the benchmark's
+target point: 4 KiB messages, 64 connections, 50 messages each, STARTTLS
++ AUTH PLAIN, build/loadgen.  Runs alternate between the two servers
+(off, on, off, on, ...) so a noisy moment on this shared machine hits
+both; prints the median msgs/s of each, the ratio on/off, server CPU per
+1,000 messages, and the scrape count and its slowest answer."""
+import argparse
+import http.client
+import json
+import os
+import statistics
+import subprocess
+import sys
+import threading
+import time
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+TOP = os.path.dirname(HERE)
+sys.path.insert(0, os.path.join(TOP, "test", "integration"))
+os.environ.setdefault("POSTERN_BIN", os.path.join(TOP, "build", "postern"))
+
+from conftest import Server, free_port, run  # noqa: E402
+
+LOADGEN = os.path.join(TOP, "build", "loadgen")
+USER = "bench@bench.test"
+PASSWORD = "bench-password-1"
+CLK = os.sysconf("SC_CLK_TCK")
+
+
+def tree(pid):
+    out, todo = [], [pid]
+    while todo:
+        p = todo.pop()
+        out.append(p)
+        try:
+            with open("/proc/%d/task/%d/children" % (p, p)) as f:
+                todo += [int(c) for c in f.read().split()]
+        except OSError:
+            pass
+    return out
+
+
+def cpu(pids):
+    total = 0.0
+    for pid in pids:
+        try:
+            with open("/proc/%d/stat" % pid) as f:
+                fields = f.read().rsplit(")", 1)[1].split()
+            total += (int(fields[11]) + int(fields[12])) / CLK
+        except (OSError, IndexError, ValueError):
+            pass
+    return total
+
+
+def make(admin):
+    conf = {"log_level": "warning", "max_sessions": 20000,
+            "hostname": "bench.test", "delivery": "discard"}
+    if admin:
+        conf["admin"] = "127.0.0.1:%d" % free_port()
+    s = Server(conf)
+    run("-d", s.dir, "domain", "add", "bench.test")
+    run("-d", s.dir, "mailbox", "add", USER, "--password-stdin",
+        input=PASSWORD + "\n")
+    s.admin_port = int(conf["admin"].rsplit(":", 1)[1]) if admin else None
+    return s.start()
+
+
+class Scraper(threading.Thread):
+    def __init__(self, port):
+        super().__init__(daemon=True)
+        self.port, self.stop, self.n, self.slowest = port, False, 0, 0.0
+
+    def run(self):
+        while not self.stop:
+            t0 = time.time()
+            c = http.client.HTTPConnection("127.0.0.1", self.port, timeout=10)
+            c.request("GET", "/metrics")
+            assert c.getresponse().read().startswith(b"# HELP")
+            c.close()
+            self.slowest = max(self.slowest, time.time() - t0)
+            self.n += 1
+            time.sleep(0.5)
+
+
+def load(srv, duration):
+    args = [LOADGEN, "--host", "127.0.0.1", "--port",
+            str(srv.ports["submission"]), "--mode", "starttls", "--sni",
+            "bench.test", "--user", USER, "--password-env", "BENCH_PW",
+            "--concurrency", "64", "--duration", str(duration), "--size",
+            "4096", "--per-conn", "50", "--to", "sink@bench.test", "--json"]
+    pids = tree(srv.proc.pid)
+    c0 = cpu(pids)
+    p = subprocess.run(args, capture_output=True, text=True,
+                       env=dict(os.environ, BENCH_PW=PASSWORD),
+                       timeout=duration * 4 + 120)
+    res = json.loads(p.stdout)
+    res["cpu_ms_per_msg"] = (cpu(pids) - c0) * 1000 / max(
+        1, res.get("messages_ok", 0))
+    return res
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--duration", type=float, default=5)
+    ap.add_argument("--reps", type=int, default=3)
+    a = ap.parse_args()
+    off, on = make(False), make(True)
+    rates = {"off": [], "on": []}
+    cpums = {"off": [], "on": []}
+    scraper = Scraper(on.admin_port)
+    scraper.start()
+    try:
+        for _ in range(a.reps):
+            for name, srv in (("off", off), ("on", on)):
+                r = load(srv, a.duration)
+                rates[name].append(r["msgs_per_s"])
+                cpums[name].append(r["cpu_ms_per_msg"])
+    finally:
+        scraper.stop = True
+        off.cleanup()
+        on.cleanup()
+    m_off, m_on = statistics.median(rates["off"]), statistics.median(
+        rates["on"])
+    print("metrics on/off, 4 KiB x 64 connections x 50 per connection, "
+          "delivery = discard, medians of %d alternating runs" % a.reps)
+    print("  %-28s %8.0f msgs/s  %.3f ms CPU/msg  runs %s" % (
+        "no admin listener", m_off, statistics.median(cpums["off"]),
+        [round(x) for x in rates["off"]]))
+    print("  %-28s %8.0f msgs/s  %.3f ms CPU/msg  runs %s" % (
+        "admin + /metrics every 0.5 s", m_on,
+        statistics.median(cpums["on"]), [round(x) for x in rates["on"]]))
+    print("  ratio on/off %.3f; %d scrapes, slowest %.1f ms" % (
+        m_on / m_off if m_off else 0, scraper.n, scraper.slowest * 1000))
+
+
+if __name__ == "__main__":
+    main()

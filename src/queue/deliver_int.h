@@ -1,0 +1,69 @@
+/*
+ * deliver_int: what the scheduler (deliver.c) shares with its keeper
+ * thread (keeper.c), never included elsewhere.  Every field of D and of
+ * a struct dmsg is read and written under D.lock, as deliver.c's
+ * invariants say.
+ */
+#ifndef POSTERN_DELIVER_INT_H
+#define POSTERN_DELIVER_INT_H
+
+#include <sys/queue.h>
+
+#include <limits.h>
+#include <pthread.h>
+#include <stdint.h>
+
+#include "lib/buf.h"
+#include "lib/util.h"
+#include "queue/deliver.h"
+#include "queue/dest.h"
+#include "queue/spool.h"
+
+struct dmsg {
+	TAILQ_ENTRY(dmsg) entry;
+	struct spool_msg sm;
+	struct dest	**rdest;	/* per recipient */
+	uint8_t		*busy;		/* per recipient: in a job */
+	uint8_t		*local;		/* per recipient: delivered here */
+	unsigned	 inflight;	/* jobs */
+	int		 deleted, finishing;
+	int		 suppressed;	/* finish_suppress() done */
+	int64_t		 finish_retry;	/* a failed finish: not before */
+	struct buf	 dkim;		/* signature fields, once made */
+	int		 dkim_done;
+	int		 recovered;	/* found in the spool at start */
+};
+
+struct deliver_state {
+	const struct config	*cfg;
+	const char		*datadir;
+	int			 dirfd;
+	char			 cmddir[PATH_MAX];
+	pthread_mutex_t		 lock;
+	pthread_cond_t		 cond;
+	TAILQ_HEAD(, dmsg)	 msgs;
+	pthread_t		*workers;
+	pthread_t		 keeper;
+	size_t			 nworkers;
+	int			 stopping, running, keeping;
+	char			 relay_pass[256];
+	deliver_inject_fn	 inject;	/* queue_inject() */
+};
+
+extern struct deliver_state	deliver_d;
+#define D	deliver_d
+
+static inline int64_t
+deliver_now(void)
+{
+	return (int64_t)(util_now_ms() / 1000);
+}
+
+/* deliver.c */
+int	 dmsg_complete(const struct dmsg *);
+void	 deliver_finish(struct dmsg *);
+/* keeper.c: the housekeeping thread */
+void	*keeper_main(void *);
+void	 keeper_command(const char *, const char *, void *);
+
+#endif

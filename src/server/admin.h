@@ -1,0 +1,76 @@
+/*
+ * admin: the process that serves the admin HTTP listeners (the HTTP API,
+ * the console and /metrics; docs/API.md).  Forked by the parent when
+ * postern.conf has an `admin` listener, it drops to the server's user
+ * and chroots into DATADIR/empty like the smtp process: it holds no store
+ * handle and no spool, and reads the counters other processes write in
+ * the shared metrics page (core/metrics.h).
+ *
+ * Every request goes through one pipeline (admin.c): Host allowlist
+ * (421), the raw target judged before any decoding (http_path.h, 400),
+ * the route table (404, 405 with Allow), then the route's handler; every
+ * answer carries the same security headers, is counted and logged.
+ * Errors are RFC 9457 (formerly 7807) application/problem+json.
+ */
+#ifndef POSTERN_ADMIN_H
+#define POSTERN_ADMIN_H
+
+#include <stddef.h>
+
+#include "lib/buf.h"
+#include "lib/http_path.h"
+#include "lib/http_srv.h"
+
+struct config;
+
+/* One request as a handler sees it. */
+struct admin_req {
+	struct http_xchg	*x;
+	const struct http_req	*req;
+	struct http_path	 path;
+	const struct config	*cfg;
+};
+
+typedef void (*admin_handler)(struct admin_req *);
+
+enum admin_method {
+	AM_GET = 0x01,		/* and HEAD */
+	AM_POST = 0x02,
+	AM_PUT = 0x04,
+	AM_PATCH = 0x08,
+	AM_DELETE = 0x10,
+};
+
+struct admin_route {
+	int		 methods;	/* AM_* */
+	const char	*pattern;	/* "/api/v1/mailboxes/{address}" */
+	const char	*scope;		/* token scope; NULL: open */
+	admin_handler	 handler;
+	const char	*summary;	/* for the OpenAPI description */
+};
+
+extern const struct admin_route	admin_routes[];
+extern const size_t		admin_nroutes;
+
+/*
+ * The route for a parsed path: its row, or NULL (404).  *allowed gets
+ * the AM_* bits of the matching pattern even when method is not one.
+ */
+const struct admin_route *admin_route_find(const struct http_path *,
+	    int method, int *allowed);
+/* AM_* of a method name; 0 when the server never allows it. */
+int	 admin_method(const char *);
+/* 1 if Host (without port) may be answered for this configuration. */
+int	 admin_host_ok(const struct config *, const char *host);
+
+/* Answers (admin.c). */
+void	 admin_reply(struct admin_req *, int status, const char *ctype,
+	    const struct buf *);
+/* RFC 9457 problem: title from the status, detail and fix for people. */
+void	 admin_problem(struct admin_req *, int status, const char *detail,
+	    const char *fix);
+
+__attribute__((noreturn)) void admin_main(const struct config *,
+	    struct ssl_ctx_st *tls, const int *fds, size_t nfds);
+
+#endif
