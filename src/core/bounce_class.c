@@ -85,6 +85,8 @@
 #define BC_TEXT_MAX	2048
 
 static int	bc_host_ends(const char *, const char *);
+static int	bc_find(const char *, const char *);
+static int	bc_orange(const char *, enum bounce_reason *, const char **);
 static int	bc_text_match(const char *, int, const char *, int,
 		    enum bounce_reason *, const char **);
 static int	bc_code_match(const char *, int, enum bounce_reason *,
@@ -324,6 +326,72 @@ bc_host_ends(const char *mx, const char *suffix)
 	return n >= k && strncasecmp(mx + n - k, suffix, k) == 0;
 }
 
+/*
+ * Is needle in lt?  One "*" in needle, after some text, stands for one
+ * word (no space): "host * not found".
+ */
+static int
+bc_find(const char *lt, const char *needle)
+{
+	const char	*star = strchr(needle, '*'), *p, *q;
+	size_t		 k;
+
+	if (star == NULL || star == needle)
+		return strstr(lt, needle) != NULL;
+	k = (size_t)(star - needle);
+	for (p = lt; *p != '\0'; p++) {
+		if (strncmp(p, needle, k) != 0)
+			continue;
+		for (q = p + k; *q != '\0' && *q != ' '; q++)
+			;
+		if (q > p + k && strncmp(q, star + 1, strlen(star + 1)) == 0)
+			return 1;
+	}
+	return 0;
+}
+
+/*
+ * Orange and La Poste (France) end their replies with a code of their
+ * own, "OFR_506 [506]", "LPN007_420", "OFR004_405", "OUK_513", whose
+ * three last digits say why (postmastery.com's list of Orange codes, as
+ * Sisimai's Rhost::FrancePTT reads them; bc_orange[] in bounce_rules.c).
+ * A code listed without a reason ("Service refused, please try later")
+ * is undefined: its words say nothing either.
+ */
+static int
+bc_orange(const char *lt, enum bounce_reason *r, const char **rule)
+{
+	static const char *const prefixes[] = { "ofr", "lpn", "ouk" };
+	const char	*p;
+	size_t		 i, k;
+	int		 num;
+
+	for (i = 0; i < NELEM(prefixes); i++) {
+		for (p = lt; (p = strstr(p, prefixes[i])) != NULL; p++) {
+			if (p > lt && isalnum((unsigned char)p[-1]))
+				continue;
+			for (k = 3; isdigit((unsigned char)p[k]) ||
+			    isalpha((unsigned char)p[k]); k++)
+				;
+			if ((p[k] != '_' && p[k] != '-') ||
+			    !isdigit((unsigned char)p[k + 1]) ||
+			    !isdigit((unsigned char)p[k + 2]) ||
+			    !isdigit((unsigned char)p[k + 3]) ||
+			    isalnum((unsigned char)p[k + 4]))
+				continue;
+			num = (p[k + 1] - '0') * 100 + (p[k + 2] - '0') * 10 +
+			    (p[k + 3] - '0');
+			for (k = 0; k < bc_norange; k++)
+				if (bc_orange_codes[k].code == num) {
+					*r = bc_orange_codes[k].reason;
+					*rule = "Orange/La Poste code";
+					return 1;
+				}
+		}
+	}
+	return 0;
+}
+
 /* First bc_text row with (or without) BC_PROVIDER found in lt. */
 static int
 bc_text_match(const char *lt, int provider, const char *mx, int code,
@@ -337,7 +405,7 @@ bc_text_match(const char *lt, int provider, const char *mx, int code,
 		if ((bc_text[i].flags & BC_PERM) && code / 100 != 5)
 			continue;
 		if (!bc_host_ends(mx, bc_text[i].mx) ||
-		    strstr(lt, bc_text[i].needle) == NULL)
+		    !bc_find(lt, bc_text[i].needle))
 			continue;
 		*r = bc_text[i].reason;
 		*rule = bc_text[i].needle;
@@ -409,7 +477,8 @@ bounce_classify_cmd(int code, const char *enhanced, const char *text,
 	bc_lower(text, lt, sizeof(lt));
 	if (code == 0 && enh != NULL)
 		code = (enh[0] - '0') * 100 + 50;
-	if (!bc_text_match(lt, 1, mx, code, &r, &rule) &&
+	if (!bc_orange(lt, &r, &rule) &&
+	    !bc_text_match(lt, 1, mx, code, &r, &rule) &&
 	    !bc_code_match(enh, 1, &r, &rule)) {
 		if (!bc_text_match(lt, 0, mx, code, &r, &rule) &&
 		    !bc_code_match(enh, 0, &r, &rule))
@@ -417,12 +486,30 @@ bounce_classify_cmd(int code, const char *enhanced, const char *text,
 		r = bc_by_command(r, cmd, enh, text != NULL ? text : "", lt,
 		    mx, &rule);
 	}
-	out->reason = r;
-	out->fault = bc_info[r].fault;
-	out->hard = bc_info[r].hard;
+	/*
+	 * An unknown host said as 4xx is a lookup that failed for now (a
+	 * SERVFAIL, a time-out: RFC 5321 §5.1 retries it), not a domain
+	 * known not to exist (Sisimai's Reason::NetworkError).
+	 */
+	if (r == BOUNCE_HOSTUNKNOWN && code / 100 == 4) {
+		r = BOUNCE_NETWORKERROR;
+		rule = "unknown host said as 4xx";
+	}
+	bounce_class_set(out, r, rule);
 	/* a null MX or "no mail here" is final only when said as 5xx */
 	if (r == BOUNCE_NOTACCEPT && code / 100 == 4)
 		out->hard = 0;
+}
+
+void
+bounce_class_set(struct bounce_class *out, enum bounce_reason r,
+    const char *rule)
+{
+	if ((unsigned)r >= BOUNCE_NREASONS)
+		r = BOUNCE_UNDEFINED;
+	out->reason = r;
+	out->fault = bc_info[r].fault;
+	out->hard = bc_info[r].hard;
 	out->rule = rule;
 }
 

@@ -36,11 +36,18 @@ struct bc_text {
 	const char		*mx;	/* host suffix, or NULL: any */
 };
 
+struct bc_orange {
+	int			 code;	/* the last three digits */
+	enum bounce_reason	 reason;
+};
+
 extern const struct bc_info	bc_info[BOUNCE_NREASONS];
 extern const struct bc_code	bc_code[];
 extern const size_t		bc_ncode;
 extern const struct bc_text	bc_text[];
 extern const size_t		bc_ntext;
 extern const enum bounce_reason	bc_subject[8];
+extern const struct bc_orange	bc_orange_codes[];
+extern const size_t		bc_norange;
 
 #endif

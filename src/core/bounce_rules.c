@@ -185,6 +185,15 @@ const struct bc_text bc_text[] = {
 	    NULL },
 	/* a local delivery agent's own failure, whatever it goes on to say */
 	{ "procmail:", BOUNCE_MAILERERROR, 0, NULL },
+	/*
+	 * and the other words of a pipe or a delivery agent that failed
+	 * (Sisimai's Reason::MailerError): "Recipient address rejected:
+	 * Mailer error", Sendmail's "|/path" and "command failed:".
+	 */
+	{ "mailer error", BOUNCE_MAILERERROR, 0, NULL },
+	{ "command failed: ", BOUNCE_MAILERERROR, 0, NULL },
+	{ "pipe to |/", BOUNCE_MAILERERROR, 0, NULL },
+	{ " || exit ", BOUNCE_MAILERERROR, 0, NULL },
 	/* the recipient's mailbox */
 	{ "over quota", BOUNCE_MAILBOXFULL, 0, NULL },
 	{ "quota exceeded", BOUNCE_MAILBOXFULL, 0, NULL },
@@ -201,6 +210,8 @@ const struct bc_text bc_text[] = {
 	{ "not enough storage", BOUNCE_MAILBOXFULL, 0, NULL },
 	{ "does not have enough space", BOUNCE_MAILBOXFULL, 0, NULL },
 	{ "too many messages", BOUNCE_MAILBOXFULL, 0, NULL },
+	/* Ipswitch IMail (Sisimai's Lhost::IMailServer) */
+	{ "mailbox exceeds allowed size", BOUNCE_MAILBOXFULL, 0, NULL },
 	{ "message too big", BOUNCE_MESGTOOBIG, 0, NULL },
 	{ "message too large", BOUNCE_MESGTOOBIG, 0, NULL },
 	{ "message size exceeds", BOUNCE_MESGTOOBIG, 0, NULL },
@@ -249,6 +260,11 @@ const struct bc_text bc_text[] = {
 	{ "dkim", BOUNCE_AUTHFAILURE, 0, NULL },
 	{ "is not allowed to send mail", BOUNCE_AUTHFAILURE, 0, NULL },
 	{ "is not allowed to send from", BOUNCE_AUTHFAILURE, 0, NULL },
+	/*
+	 * RFC 3463 5.7.1's own words, "Delivery not authorized, message
+	 * refused", before the bare "not authorized" of a recipient's rule
+	 */
+	{ "delivery not authorized", BOUNCE_SECURITYERROR, 0, NULL },
 	/* the envelope sender, before the words of bad recipients */
 	{ "sender address rejected", BOUNCE_REJECTED, 0, NULL },
 	{ "sender rejected", BOUNCE_REJECTED, 0, NULL },
@@ -256,6 +272,10 @@ const struct bc_text bc_text[] = {
 	{ "invalid sender", BOUNCE_REJECTED, 0, NULL },
 	{ "sender domain", BOUNCE_REJECTED, 0, NULL },
 	{ "domain of sender", BOUNCE_REJECTED, 0, NULL },
+	/* a mailing list refusing a poster (fml, Mailman; Reason::Rejected) */
+	{ "not a member of this mailing list", BOUNCE_REJECTED, 0, NULL },
+	{ "not allowed to post to this mailing list", BOUNCE_REJECTED, 0,
+	    NULL },
 	/* the address itself */
 	{ "user unknown", BOUNCE_USERUNKNOWN, 0, NULL },
 	{ "unknown user", BOUNCE_USERUNKNOWN, 0, NULL },
@@ -301,9 +321,39 @@ const struct bc_text bc_text[] = {
 	{ "check if address is correct", BOUNCE_USERUNKNOWN, 0, NULL },
 	{ "could not be delivered to mobile", BOUNCE_USERUNKNOWN, 0, NULL },
 	{ "address couldn't be found", BOUNCE_USERUNKNOWN, 0, NULL },
+	/*
+	 * Name service trouble, not a domain that does not exist: Postfix's
+	 * "Name service error ... Malformed or unexpected name server
+	 * reply" and "Host not found, try again" (a SERVFAIL), Exchange's
+	 * "DNS records ... could not be found" (Sisimai's
+	 * Reason::NetworkError), before the words of an unknown host.
+	 */
+	{ "malformed or unexpected name server reply", BOUNCE_NETWORKERROR,
+	    0, NULL },
+	{ "malformed name server reply", BOUNCE_NETWORKERROR, 0, NULL },
+	{ "host not found, try again", BOUNCE_NETWORKERROR, 0, NULL },
+	{ "host name lookup failure", BOUNCE_NETWORKERROR, 0, NULL },
+	{ "dns records for the destination computer could not be found",
+	    BOUNCE_NETWORKERROR, 0, NULL },
+	{ "unable to resolve route", BOUNCE_NETWORKERROR, 0, NULL },
+	{ "host is unreachable", BOUNCE_NETWORKERROR, 0, NULL },
+	{ "message probably in a routing loop", BOUNCE_NETWORKERROR, 0,
+	    NULL },
+	{ "hop count exceeded", BOUNCE_NETWORKERROR, 0, NULL },
 	{ "host unknown", BOUNCE_HOSTUNKNOWN, 0, NULL },
 	{ "unknown host", BOUNCE_HOSTUNKNOWN, 0, NULL },
 	{ "host not found", BOUNCE_HOSTUNKNOWN, 0, NULL },
+	/*
+	 * "*" stands for any text: "host example.net not found" (DragonFly
+	 * Mail Agent), qmail-remote's "Sorry, I couldn't find any host
+	 * named", Sisimai's Reason::HostUnknown phrases
+	 */
+	{ "host * not found", BOUNCE_HOSTUNKNOWN, 0, NULL },
+	{ "couldn't find any host named", BOUNCE_HOSTUNKNOWN, 0, NULL },
+	{ "host or domain name not found", BOUNCE_HOSTUNKNOWN, 0, NULL },
+	{ "mail domain mentioned in email address is unknown",
+	    BOUNCE_HOSTUNKNOWN, 0, NULL },
+	{ "unknown domain name", BOUNCE_HOSTUNKNOWN, 0, NULL },
 	{ "domain not found", BOUNCE_HOSTUNKNOWN, 0, NULL },
 	{ "no such domain", BOUNCE_HOSTUNKNOWN, 0, NULL },
 	{ "domain does not exist", BOUNCE_HOSTUNKNOWN, 0, NULL },
@@ -346,6 +396,8 @@ const struct bc_text bc_text[] = {
 	{ "block list", BOUNCE_BLOCKED, 0, NULL },
 	{ "dnsbl", BOUNCE_BLOCKED, 0, NULL },
 	{ "rbl", BOUNCE_BLOCKED, 0, NULL },
+	/* Sisimai's Reason::Blocked (Mimecast's refusal of a network) */
+	{ "host network not allowed", BOUNCE_BLOCKED, 0, NULL },
 	{ "client host rejected", BOUNCE_BLOCKED, 0, NULL },
 	{ "helo command rejected", BOUNCE_BLOCKED, 0, NULL },
 	{ "your ip", BOUNCE_BLOCKED, 0, NULL },
@@ -423,5 +475,45 @@ const enum bounce_reason bc_subject[8] = {
 	BOUNCE_SECURITYERROR,	/* X.7 security or policy */
 };
 
+/*
+ * Orange and La Poste's codes (bc_orange() in bounce_class.c): Sisimai's
+ * Rhost::FrancePTT, after https://www.postmastery.com/orange-postmaster-
+ * smtp-error-codes-ofr/.  UNDEFINED rows: "Service refused, please try
+ * later", "Mail rejected" without a cause.
+ */
+const struct bc_orange bc_orange_codes[] = {
+	{ 101, BOUNCE_BLOCKED },	/* IP on a block list */
+	{ 102, BOUNCE_BLOCKED },	/* IP blocked for spam */
+	{ 103, BOUNCE_BLOCKED },
+	{ 104, BOUNCE_TOOMANYCONN },	/* too many connections */
+	{ 105, BOUNCE_UNDEFINED },
+	{ 107, BOUNCE_UNDEFINED },
+	{ 108, BOUNCE_UNDEFINED },
+	{ 109, BOUNCE_UNDEFINED },
+	{ 201, BOUNCE_UNDEFINED },
+	{ 305, BOUNCE_SECURITYERROR },	/* authentication code invalid */
+	{ 401, BOUNCE_AUTHFAILURE },	/* SPF */
+	{ 402, BOUNCE_SECURITYERROR },	/* authentication required */
+	{ 403, BOUNCE_REJECTED },	/* invalid sender */
+	{ 405, BOUNCE_REJECTED },
+	{ 415, BOUNCE_REJECTED },
+	{ 416, BOUNCE_USERUNKNOWN },	/* invalid recipient */
+	{ 417, BOUNCE_MAILBOXFULL },	/* recipient over quota */
+	{ 420, BOUNCE_SUSPEND },	/* archived recipient */
+	{ 421, BOUNCE_REJECTED },	/* mail from not owned by user */
+	{ 423, BOUNCE_UNDEFINED },
+	{ 424, BOUNCE_UNDEFINED },
+	{ 426, BOUNCE_SUSPEND },	/* recipient account blocked */
+	{ 505, BOUNCE_SYSTEMERROR },
+	{ 506, BOUNCE_SPAMDETECTED },	/* mail rejected as spam */
+	{ 510, BOUNCE_BLOCKED },
+	{ 513, BOUNCE_UNDEFINED },
+	{ 514, BOUNCE_MESGTOOBIG },
+	{ 517, BOUNCE_AUTHFAILURE },	/* DMARC */
+	{ 630, BOUNCE_POLICYVIOLATION },
+	{ 999, BOUNCE_BLOCKED },
+};
+
 const size_t bc_ncode = NELEM(bc_code);
+const size_t bc_norange = NELEM(bc_orange_codes);
 const size_t bc_ntext = NELEM(bc_text);
