@@ -49,6 +49,7 @@ static void	bp_multipart(struct bounce_report *, const char *, size_t,
 		    const char *, int);
 static void	bp_format(struct bounce_report *);
 static void	bp_classify(struct bounce_report *, struct bounce_rcpt *);
+static void	bp_classify_unix(struct bounce_rcpt *);
 
 /* ---- MIME ----------------------------------------------------------- */
 
@@ -275,6 +276,28 @@ bp_format(struct bounce_report *b)
 }
 
 /*
+ * "Diagnostic-Code: X-Unix; ..." (RFC 3464 §2.3.6; Sendmail, Postfix):
+ * a local delivery agent or a pipe failed, and its Status is the agent's
+ * exit code mapped by the MTA (sysexits.h: EX_NOUSER is 5.1.1 even when
+ * procmail could not create a file), not a server's judgement of the
+ * address.  So the words decide alone ("Quota exceeded" is a full
+ * mailbox), and what they do not name is the mailer's error (Sisimai's
+ * Reason::MailerError).  An agent's "No such user" is that error too:
+ * it may be a file or a lookup that failed, and a wrong user-unknown
+ * would suppress a real address.
+ */
+static void
+bp_classify_unix(struct bounce_rcpt *r)
+{
+	bounce_classify_cmd(550, "", r->diag, NULL, BOUNCE_CMD_ANY,
+	    &r->class);
+	if (r->class.reason == BOUNCE_UNDEFINED ||
+	    r->class.reason == BOUNCE_USERUNKNOWN)
+		bounce_class_set(&r->class, BOUNCE_MAILERERROR,
+		    "X-Unix diagnostic");
+}
+
+/*
  * A recipient's reply: its diagnostic, with Status as fallback.  A
  * recipient of a bounce failed, or was delayed, whatever its digits say:
  * without a code it is classified on its text as a 5xx, on its
@@ -298,9 +321,13 @@ bp_classify(struct bounce_report *b, struct bounce_rcpt *r)
 		r->code = 550;
 	r->failed = r->code >= 400 || rep->enhanced[0] == '4' ||
 	    rep->enhanced[0] == '5';
+	r->class_text = r->diag;
+	if (strcasecmp(r->diag_type, "x-unix") == 0) {
+		bp_classify_unix(r);
+		return;
+	}
 	bounce_classify_cmd(r->code, rep->enhanced, r->diag, r->remote_mta,
 	    r->cmd, &r->class);
-	r->class_text = r->diag;
 	if (r->class.reason != BOUNCE_UNDEFINED || b->human.len == 0)
 		return;
 	r->class_text = b->prose;
