@@ -310,6 +310,27 @@ const struct bc_text bc_text[] = {
 	{ "does not exist here", BOUNCE_USERUNKNOWN, 0, NULL },
 	{ "doesn't exist", BOUNCE_USERUNKNOWN, 0, NULL },
 	{ "not listed in", BOUNCE_USERUNKNOWN, 0, NULL },
+	/*
+	 * HCL (Lotus) Notes and Domino in Japanese, "(user) is not in the
+	 * directory's list" / "not found in the Domino directory" (Sisimai's
+	 * Lhost::Notes, Lhost::Domino): as UTF-8, and as the ISO-2022-JP
+	 * these servers send, lower-cased as the text is (bc_lower).
+	 */
+	{ "\xe3\x83\x87\xe3\x82\xa3\xe3\x83\xac\xe3\x82\xaf\xe3\x83\x88"
+	    "\xe3\x83\xaa\xe3\x81\xae\xe3\x83\xaa\xe3\x82\xb9\xe3\x83\x88"
+	    "\xe3\x81\xab\xe3\x81\x82\xe3\x82\x8a\xe3\x81\xbe\xe3\x81\x9b"
+	    "\xe3\x82\x93", BOUNCE_USERUNKNOWN, 0, NULL },
+	{ "\xe3\x83\x87\xe3\x82\xa3\xe3\x83\xac\xe3\x82\xaf\xe3\x83\x88"
+	    "\xe3\x83\xaa\xe3\x81\xab\xe3\x81\xaf\xe8\xa6\x8b\xe3\x81\xa4"
+	    "\xe3\x81\x8b\xe3\x82\x8a\xe3\x81\xbe\xe3\x81\x9b\xe3\x82\x93",
+	    BOUNCE_USERUNKNOWN, 0, NULL },
+	{ "%g%#%l%/%h%j$n%j%9%h$k$\"$j$^$;$s", BOUNCE_USERUNKNOWN, 0, NULL },
+	{ "%g%#%l%/%h%j$k$o8+$d$+$j$^$;$s", BOUNCE_USERUNKNOWN, 0, NULL },
+	/* and the other languages of Domino's "not listed in" */
+	{ "no se encuentra en el directorio de domino", BOUNCE_USERUNKNOWN,
+	    0, NULL },
+	{ "pertori\xc3\xa9 dans l'annuaire domino", BOUNCE_USERUNKNOWN, 0,
+	    NULL },
 	{ "recipient unknown", BOUNCE_USERUNKNOWN, 0, NULL },
 	{ "recipient not found", BOUNCE_USERUNKNOWN, 0, NULL },
 	{ "recipient rejected", BOUNCE_USERUNKNOWN, 0, NULL },
