@@ -55,6 +55,8 @@ struct bounce_report {
 	/* private to the parser */
 	struct buf		 human;		/* text/plain parts */
 	struct buf		 dsnbuf;	/* delivery-status parts */
+	struct buf		 returned;	/* the first message/rfc822
+						   part, undecoded */
 	size_t			 human_len;	/* of human, before the
 						   returned message */
 	char			 fmtbuf[96];

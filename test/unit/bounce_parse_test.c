@@ -154,6 +154,31 @@ test_x_unix(void **state)
 	bounce_report_free(&r);
 }
 
+/* A gateway's bounce that says nothing, returning the real bounce. */
+static void
+test_returned_bounce(void **state)
+{
+	static const char	msg[] = "Content-Type: multipart/mixed; "
+	    "boundary=\"o\"\n\n--o\nContent-Type: text/plain\n\n"
+	    "The following mail could not be delivered.\n--o\n"
+	    "Content-Type: message/rfc822\n\n"
+	    "Content-Type: multipart/report; boundary=\"i\"\n\n--i\n"
+	    "Content-Type: message/delivery-status\n\n"
+	    "Reporting-MTA: dns; mx.example\n\n"
+	    "Final-Recipient: rfc822; a@example.org\nAction: failed\n"
+	    "Status: 5.1.1\nDiagnostic-Code: smtp; 550 5.1.1 User unknown\n"
+	    "--i--\n--o--\n";
+	struct bounce_report	r;
+
+	(void)state;
+	assert_int_equal(bounce_parse(msg, sizeof(msg) - 1, &r), 0);
+	assert_int_equal(r.n, 1);
+	assert_string_equal(r.rcpts[0].addr, "a@example.org");
+	assert_int_equal(r.rcpts[0].class.reason, BOUNCE_USERUNKNOWN);
+	assert_non_null(strstr(r.format, "returned in a bounce"));
+	bounce_report_free(&r);
+}
+
 static void
 test_garbage_and_bound(void **state)
 {
@@ -182,6 +207,7 @@ main(void)
 		cmocka_unit_test(test_qmail),
 		cmocka_unit_test(test_microsoft_crlf),
 		cmocka_unit_test(test_x_unix),
+		cmocka_unit_test(test_returned_bounce),
 		cmocka_unit_test(test_garbage_and_bound),
 	};
 
