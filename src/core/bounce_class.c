@@ -88,7 +88,7 @@ static int	bc_host_ends(const char *, const char *);
 static int	bc_find(const char *, const char *);
 static int	bc_orange(const char *, enum bounce_reason *, const char **);
 static int	bc_text_match(const char *, int, const char *, int,
-		    enum bounce_reason *, const char **);
+		    const char *, enum bounce_reason *, const char **);
 static int	bc_code_match(const char *, int, enum bounce_reason *,
 		    const char **);
 static enum bounce_reason bc_fallback(int, const char *, const char **);
@@ -395,14 +395,20 @@ bc_orange(const char *lt, enum bounce_reason *r, const char **rule)
 /* First bc_text row with (or without) BC_PROVIDER found in lt. */
 static int
 bc_text_match(const char *lt, int provider, const char *mx, int code,
-    enum bounce_reason *r, const char **rule)
+    const char *enh, enum bounce_reason *r, const char **rule)
 {
 	size_t	i;
+	int	other;
 
+	/* an enhanced code of another subject than addressing (X.2-X.7) */
+	other = enh != NULL && enh[1] == '.' && enh[2] >= '2' &&
+	    enh[2] <= '7' && enh[3] == '.';
 	for (i = 0; i < bc_ntext; i++) {
 		if (((bc_text[i].flags & BC_PROVIDER) != 0) != provider)
 			continue;
 		if ((bc_text[i].flags & BC_PERM) && code / 100 != 5)
+			continue;
+		if ((bc_text[i].flags & BC_LAST) && other)
 			continue;
 		if (!bc_host_ends(mx, bc_text[i].mx) ||
 		    !bc_find(lt, bc_text[i].needle))
@@ -452,6 +458,12 @@ bc_fallback(int code, const char *enh, const char **rule)
 	case 556:
 	case 521:
 		return BOUNCE_NOTACCEPT;	/* RFC 7504, RFC 7505 */
+	case 501:
+	case 502:
+	case 503:
+	case 504:
+		/* RFC 5321 §4.2.2: syntax, sequence, not implemented */
+		return BOUNCE_SYNTAXERROR;
 	default:
 		*rule = "none";
 		return BOUNCE_UNDEFINED;
@@ -478,9 +490,9 @@ bounce_classify_cmd(int code, const char *enhanced, const char *text,
 	if (code == 0 && enh != NULL)
 		code = (enh[0] - '0') * 100 + 50;
 	if (!bc_orange(lt, &r, &rule) &&
-	    !bc_text_match(lt, 1, mx, code, &r, &rule) &&
+	    !bc_text_match(lt, 1, mx, code, enh, &r, &rule) &&
 	    !bc_code_match(enh, 1, &r, &rule)) {
-		if (!bc_text_match(lt, 0, mx, code, &r, &rule) &&
+		if (!bc_text_match(lt, 0, mx, code, enh, &r, &rule) &&
 		    !bc_code_match(enh, 0, &r, &rule))
 			r = bc_fallback(code, enh, &rule);
 		r = bc_by_command(r, cmd, enh, text != NULL ? text : "", lt,

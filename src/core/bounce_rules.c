@@ -219,6 +219,8 @@ const struct bc_text bc_text[] = {
 	{ "exceeds administrative limit", BOUNCE_EXCEEDLIMIT, 0, NULL },
 	{ "message length exceeds", BOUNCE_EXCEEDLIMIT, 0, NULL },
 	{ "suspended", BOUNCE_SUSPEND, 0, NULL },
+	/* vpopmail's vdelivermail: "account is locked email bounced" */
+	{ "account is locked", BOUNCE_SUSPEND, 0, NULL },
 	{ "mailbox disabled", BOUNCE_SUSPEND, 0, NULL },
 	{ "mailbox is disabled", BOUNCE_SUSPEND, 0, NULL },
 	{ "account is disabled", BOUNCE_SUSPEND, 0, NULL },
@@ -240,6 +242,7 @@ const struct bc_text bc_text[] = {
 	{ "not allowed to relay", BOUNCE_NORELAYING, 0, NULL },
 	{ "relaying mail to", BOUNCE_NORELAYING, 0, NULL },
 	{ "no relaying", BOUNCE_NORELAYING, 0, NULL },
+	{ "not configured to relay", BOUNCE_NORELAYING, 0, NULL },
 	/*
 	 * SPF by what it says of the check, not the bare word: bounces
 	 * advise "set up SPF records" when refusing for other reasons.
@@ -338,6 +341,7 @@ const struct bc_text bc_text[] = {
 	{ "non-existent", BOUNCE_USERUNKNOWN, 0, NULL },
 	{ "nonexistent", BOUNCE_USERUNKNOWN, 0, NULL },
 	{ "user not exist", BOUNCE_USERUNKNOWN, 0, NULL },
+	{ "user not found", BOUNCE_USERUNKNOWN, 0, NULL },
 	{ "invalid final delivery userid", BOUNCE_USERUNKNOWN, 0, NULL },
 	{ "check if address is correct", BOUNCE_USERUNKNOWN, 0, NULL },
 	{ "could not be delivered to mobile", BOUNCE_USERUNKNOWN, 0, NULL },
@@ -394,6 +398,8 @@ const struct bc_text bc_text[] = {
 	{ "mail receiving disabled", BOUNCE_NOTACCEPT, 0, NULL },
 	/* the sender: IP, PTR, envelope, content */
 	{ "reverse dns", BOUNCE_REQUIREPTR, 0, NULL },
+	/* GMX: "Bad DNS PTR resource record" */
+	{ "ptr resource record", BOUNCE_REQUIREPTR, 0, NULL },
 	{ "ptr record", BOUNCE_REQUIREPTR, 0, NULL },
 	{ "cannot find your hostname", BOUNCE_REQUIREPTR, 0, NULL },
 	{ "reputation", BOUNCE_BADREPUTATION, 0, NULL },
@@ -404,14 +410,28 @@ const struct bc_text bc_text[] = {
 	{ "unsolicited", BOUNCE_SPAMDETECTED, 0, NULL },
 	{ "content rejected", BOUNCE_SPAMDETECTED, 0, NULL },
 	{ "policy", BOUNCE_POLICYVIOLATION, 0, NULL },
+	/* GoDaddy IB506, Sisimai's Reason::Rejected: the From: domain */
+	{ "provide a valid from", BOUNCE_REJECTED, 0, NULL },
 	{ "sender is", BOUNCE_REJECTED, 0, NULL },
 	{ "mail from", BOUNCE_REJECTED, 0, NULL },
 	{ "rate limit", BOUNCE_RATELIMITED, 0, NULL },
+	/* the sender's relay (cPanel, smarthosts): "daily relay quota" */
+	{ "relay quota", BOUNCE_RATELIMITED, 0, NULL },
 	{ "too fast", BOUNCE_RATELIMITED, 0, NULL },
 	{ "try again slower", BOUNCE_RATELIMITED, 0, NULL },
 	{ "too many connections", BOUNCE_TOOMANYCONN, 0, NULL },
 	{ "too many recipients", BOUNCE_TOOMANYCONN, 0, NULL },
 	{ "connection limit", BOUNCE_TOOMANYCONN, 0, NULL },
+	/*
+	 * cPanel's Exim: "The account or domain may not exist, they may be
+	 * blacklisted, or missing the proper dns entries": it does not know,
+	 * so neither do we; not a block (it would count towards a pause) nor
+	 * an unknown host (it would suppress), as Sisimai has it.
+	 */
+	{ "the account or domain may not exist", BOUNCE_UNDEFINED, 0,
+	    NULL },
+	/* Sisimai's Reason::Blocked: an IP the domain does not send from */
+	{ "invalid ip for sending mail of domain", BOUNCE_BLOCKED, 0, NULL },
 	{ "blacklist", BOUNCE_BLOCKED, 0, NULL },
 	{ "blocklist", BOUNCE_BLOCKED, 0, NULL },
 	{ "block list", BOUNCE_BLOCKED, 0, NULL },
@@ -479,9 +499,10 @@ const struct bc_text bc_text[] = {
 	/*
 	 * Postfix's "Recipient address rejected:" heads any reason (access
 	 * denied, not authorized, system error, locked): the words after
-	 * it decide first.
+	 * it decide first, and then an enhanced code that names another
+	 * subject than addressing (5.6.0 "Media error", BC_LAST).
 	 */
-	{ "address rejected", BOUNCE_USERUNKNOWN, 0, NULL },
+	{ "address rejected", BOUNCE_USERUNKNOWN, BC_LAST, NULL },
 };
 
 /* Subject digits when no row decided (RFC 3463 §3). */

@@ -119,6 +119,18 @@ static const struct bc_case cases[] = {
 	    NULL, "undefined", "unknown", 0, 0 },
 	{ 550, "", "Recipient address rejected: Mailer error", NULL,
 	    "mailererror", "unknown", 0, 0 },
+	/* "Recipient address rejected:" yields to a code of another subject */
+	{ 550, "5.6.0", "<a@b.test>: Recipient address rejected: Media "
+	    "error", NULL, "contenterror", "sender", 0, 0 },
+	{ 550, "", "<a@b.test>: Recipient address rejected: whatever", NULL,
+	    "userunknown", "recipient", 1, 1 },
+	/* RFC 5321 §4.2.2 syntax replies when nothing else is said */
+	{ 504, "", "Command parameter not implemented", NULL, "syntaxerror",
+	    "sender", 0, 0 },
+	/* words that do not know do not block or suppress */
+	{ 550, "", "The account or domain may not exist, they may be "
+	    "blacklisted, or missing the proper dns entries.", NULL,
+	    "undefined", "unknown", 0, 0 },
 	/* null MX in Exim's, qmail's and OpenSMTPD's words */
 	{ 550, "", "an MX or SRV record indicated no SMTP service", NULL,
 	    "notaccept", "recipient", 1, 1 },
