@@ -93,6 +93,7 @@ static int	bc_code_match(const char *, int, enum bounce_reason *,
 		    const char **);
 static enum bounce_reason bc_fallback(int, const char *, const char **);
 static void	bc_lower(const char *, char *, size_t);
+static size_t	bc_cont_len(const char *, const char *);
 static int	bc_after_data(const char *);
 static size_t	bc_ws_at(const char *, size_t, size_t, const char *);
 static int	bc_ws_find(const char *, size_t, const char *);
@@ -102,17 +103,51 @@ static enum bounce_reason bc_by_command(enum bounce_reason,
 		    enum bounce_cmd, const char *, const char *, const char *,
 		    const char *, const char **);
 
+/*
+ * The length of a multi-line reply's repeated code at s ("550-5.7.26 ",
+ * "550 5.7.1 "; RFC 5321 §4.2.1), code being the reply's first three
+ * digits; 0 if there is none.
+ */
+static size_t
+bc_cont_len(const char *s, const char *code)
+{
+	size_t	i = 4, d;
+
+	if (strncmp(s, code, 3) != 0 || (s[3] != '-' && s[3] != ' '))
+		return 0;
+	if (!isdigit((unsigned char)s[i]) || s[i + 1] != '.')
+		return i;
+	for (d = 0, i += 2; isdigit((unsigned char)s[i]) || s[i] == '.'; i++)
+		d += s[i] == '.';
+	return d == 1 && isspace((unsigned char)s[i]) ? i + 1 : 0;
+}
+
+/*
+ * s in lower case, each run of white space one space, and the codes a
+ * folded multi-line reply repeats inside its text dropped ("has an SPF
+ * record with a 550-5.7.26 hard fail policy"), so phrases match whole.
+ */
 static void
 bc_lower(const char *s, char *out, size_t outsz)
 {
-	size_t	i, o = 0;
+	size_t	i, o = 0, k;
+	char	code[4] = "";
 
+	for (i = 0; s != NULL && isspace((unsigned char)s[i]); i++)
+		;
+	if (s != NULL && isdigit((unsigned char)s[i]) &&
+	    isdigit((unsigned char)s[i + 1]) &&
+	    isdigit((unsigned char)s[i + 2]))
+		memcpy(code, s + i, 3);
 	for (i = 0; s != NULL && s[i] != '\0' && o + 1 < outsz; i++) {
 		if (isspace((unsigned char)s[i])) {
 			if (o > 0 && out[o - 1] == ' ')
 				continue;
 			out[o++] = ' ';
-		} else
+		} else if (o > 0 && out[o - 1] == ' ' && code[0] != '\0' &&
+		    (k = bc_cont_len(s + i, code)) > 0)
+			i += k - 1;
+		else
 			out[o++] = (char)tolower((unsigned char)s[i]);
 	}
 	out[o] = '\0';
@@ -397,18 +432,23 @@ static int
 bc_text_match(const char *lt, int provider, const char *mx, int code,
     const char *enh, enum bounce_reason *r, const char **rule)
 {
-	size_t	i;
-	int	other;
+	enum bounce_reason	 sr;
+	const char		*srule;
+	size_t			 i;
+	int			 other, strong;
 
 	/* an enhanced code of another subject than addressing (X.2-X.7) */
 	other = enh != NULL && enh[1] == '.' && enh[2] >= '2' &&
 	    enh[2] <= '7' && enh[3] == '.';
+	strong = bc_code_match(enh, 1, &sr, &srule);
 	for (i = 0; i < bc_ntext; i++) {
 		if (((bc_text[i].flags & BC_PROVIDER) != 0) != provider)
 			continue;
 		if ((bc_text[i].flags & BC_PERM) && code / 100 != 5)
 			continue;
 		if ((bc_text[i].flags & BC_LAST) && other)
+			continue;
+		if ((bc_text[i].flags & BC_UNDER) && strong)
 			continue;
 		if (!bc_host_ends(mx, bc_text[i].mx) ||
 		    !bc_find(lt, bc_text[i].needle))

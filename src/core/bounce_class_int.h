@@ -16,6 +16,7 @@
 #define BC_PROVIDER	0x02	/* text: decides before the code */
 #define BC_PERM		0x04	/* text: only with a 5xx code */
 #define BC_LAST		0x08	/* text: after the codes and digits */
+#define BC_UNDER	0x10	/* provider text: after the strong codes */
 #define NELEM(a)	(sizeof(a) / sizeof((a)[0]))
 
 struct bc_info {

@@ -138,7 +138,11 @@ const struct bc_text bc_text[] = {
 	    NULL },
 	{ "multiple addresses in from: header", BOUNCE_NOTCOMPLIANTRFC,
 	    BC_PROVIDER, NULL },
-	{ "blocked", BOUNCE_BLOCKED, BC_PROVIDER, ".google.com" },
+	/*
+	 * Gmail's generic 5.7.1 "... blocked"; a specific code it sends with
+	 * the word (5.7.26 "the message has been blocked" for SPF) decides.
+	 */
+	{ "blocked", BOUNCE_BLOCKED, BC_PROVIDER | BC_UNDER, ".google.com" },
 	/* Microsoft */
 	{ "5.7.708", BOUNCE_BLOCKED, BC_PROVIDER, NULL },
 	{ "s3150", BOUNCE_BLOCKED, BC_PROVIDER, NULL },
@@ -397,6 +401,9 @@ const struct bc_text bc_text[] = {
 	{ "not accepting mail", BOUNCE_NOTACCEPT, BC_PERM, NULL },
 	{ "mail receiving disabled", BOUNCE_NOTACCEPT, 0, NULL },
 	/* the sender: IP, PTR, envelope, content */
+	/* Sisimai's Reason::RequirePTR */
+	{ "ip name lookup failed", BOUNCE_REQUIREPTR, 0, NULL },
+	{ "unresolvable relay host name", BOUNCE_REQUIREPTR, 0, NULL },
 	{ "reverse dns", BOUNCE_REQUIREPTR, 0, NULL },
 	/* GMX: "Bad DNS PTR resource record" */
 	{ "ptr resource record", BOUNCE_REQUIREPTR, 0, NULL },
@@ -412,8 +419,17 @@ const struct bc_text bc_text[] = {
 	{ "policy", BOUNCE_POLICYVIOLATION, 0, NULL },
 	/* GoDaddy IB506, Sisimai's Reason::Rejected: the From: domain */
 	{ "provide a valid from", BOUNCE_REJECTED, 0, NULL },
+	/* Sender ID (RFC 4407) could not find the responsible address */
+	{ "purported responsible address", BOUNCE_REJECTED, 0, NULL },
 	{ "sender is", BOUNCE_REJECTED, 0, NULL },
 	{ "mail from", BOUNCE_REJECTED, 0, NULL },
+	/*
+	 * connections, not messages: Postfix's "Connection rate limit
+	 * exceeded", Tencent's "frequency limited" (service.mail.qq.com
+	 * help 122/172-175, Sisimai's Rhost::Tencent)
+	 */
+	{ "connection rate limit", BOUNCE_TOOMANYCONN, 0, NULL },
+	{ "frequency limited", BOUNCE_TOOMANYCONN, 0, NULL },
 	{ "rate limit", BOUNCE_RATELIMITED, 0, NULL },
 	/* the sender's relay (cPanel, smarthosts): "daily relay quota" */
 	{ "relay quota", BOUNCE_RATELIMITED, 0, NULL },
@@ -432,6 +448,8 @@ const struct bc_text bc_text[] = {
 	    NULL },
 	/* Sisimai's Reason::Blocked: an IP the domain does not send from */
 	{ "invalid ip for sending mail of domain", BOUNCE_BLOCKED, 0, NULL },
+	/* a dynamic IP told to use its ISP's relay (Reason::Blocked) */
+	{ "smtp server of your isp", BOUNCE_BLOCKED, 0, NULL },
 	{ "blacklist", BOUNCE_BLOCKED, 0, NULL },
 	{ "blocklist", BOUNCE_BLOCKED, 0, NULL },
 	{ "block list", BOUNCE_BLOCKED, 0, NULL },

@@ -212,6 +212,15 @@ test_provider_host(void **state)
 	    &c);
 	assert_string_equal(c.rule, "blocked");
 	assert_int_equal(c.fault, BOUNCE_FAULT_SENDER);
+	/* Gmail's word yields to a specific code it comes with */
+	bounce_classify(550, "5.7.26", "550-5.7.26 The MAIL FROM domain has "
+	    "an SPF record with a\n550-5.7.26 hard fail policy ... the "
+	    "message has been blocked.", "gmail-smtp-in.l.google.com", &c);
+	assert_string_equal(bounce_reason_name(c.reason), "authfailure");
+	/* the codes a folded multi-line reply repeats do not break words */
+	bounce_classify(550, "5.7.1", "550-5.7.1 Messages with multiple 550 "
+	    "5.7.1 addresses in From: header are not accepted.", NULL, &c);
+	assert_string_equal(bounce_reason_name(c.reason), "notcompliantrfc");
 }
 
 /* NULL and empty inputs, and out-of-range enums, are safe. */
