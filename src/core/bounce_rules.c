@@ -251,6 +251,13 @@ const struct bc_text bc_text[] = {
 	 * SPF by what it says of the check, not the bare word: bounces
 	 * advise "set up SPF records" when refusing for other reasons.
 	 */
+	/*
+	 * Gmail's "Unauthenticated email from X is not accepted due to
+	 * domain's DMARC policy" (cut before "DMARC" by some MTAs), pobox's
+	 * "Bad SPF records for"
+	 */
+	{ "unauthenticated email", BOUNCE_AUTHFAILURE, 0, NULL },
+	{ "bad spf records", BOUNCE_AUTHFAILURE, 0, NULL },
 	{ "spf check", BOUNCE_AUTHFAILURE, 0, NULL },
 	{ "spf fail", BOUNCE_AUTHFAILURE, 0, NULL },
 	{ "spf=fail", BOUNCE_AUTHFAILURE, 0, NULL },
@@ -272,6 +279,11 @@ const struct bc_text bc_text[] = {
 	 * refused", before the bare "not authorized" of a recipient's rule
 	 */
 	{ "delivery not authorized", BOUNCE_SECURITYERROR, 0, NULL },
+	/* SMTP AUTH demanded (Sisimai's Reason::SecurityError) */
+	{ "unauthenticated senders not allowed", BOUNCE_SECURITYERROR, 0,
+	    NULL },
+	/* Gmail's "Send mail as" through another server, misconfigured */
+	{ "from a different address or alias", BOUNCE_REJECTED, 0, NULL },
 	/* the envelope sender, before the words of bad recipients */
 	{ "sender address rejected", BOUNCE_REJECTED, 0, NULL },
 	{ "sender rejected", BOUNCE_REJECTED, 0, NULL },
