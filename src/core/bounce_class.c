@@ -7,8 +7,12 @@
  * where Sisimai says "speeding").  A failure is classified by the first
  * of these steps that decides:
  *
+ *   0. Orange and La Poste's own codes ("OFR_506", "LPN007_420":
+ *	bc_orange(), the table bc_orange_codes[] in bounce_rules.c).
  *   1. provider rows (bc_text[] with BC_PROVIDER): texts that name the
- *	cause better than their codes do, whatever the code: Gmail
+ *	cause better than their codes do, whatever the code (but a row
+ *	with BC_UNDER yields to a strong code: Gmail's bare "blocked"
+ *	with 5.7.26 is SPF): Gmail
  *	"550 5.7.1 ... blocked" and 4.7.28, Microsoft "5.7.708", "S3150",
  *	"RP-001", "4.7.650 ... (S775)", Yahoo "[TSS04]", "[TSS09]",
  *	"[BL21]", "doesn't have a yahoo.com account"; Google Groups' refusal
@@ -26,6 +30,9 @@
  *	denied"...), after Sisimai's Reason/ modules lists and the samples of
  *	its set-of-emails.  This is where generic codes (5.0.0, 5.5.0,
  *	5.7.1, 550 without an enhanced code) get their meaning.
+ *	Rows with BC_LAST (Postfix's catch-all "Recipient address
+ *	rejected:") yield to an enhanced code of another subject than
+ *	addressing (X.2-X.7).  One "*" in a row stands for one word.
  *   4. the weak enhanced codes of bc_code[] (5.7.1 "not authorized" is
  *	used by Microsoft, Yahoo and others for sender blocks and by some
  *	for unknown users, so only the text can say which).
@@ -43,8 +50,12 @@
  *	bounce_classify() (the queue's own replies: RCPT refused is RCPT)
  *	keeps the one rule it always had: "end of DATA" in the text.
  *
+ * Last, an unknown host said as 4xx is a network error (a lookup that
+ * failed for now; RFC 5321 §5.1 retries it), never suppressed.
+ *
  * Texts are matched in lower case with white space runs made one space,
- * as bounces fold long replies.  Some rows are placed for what they
+ * as bounces fold long replies, and the codes a multi-line reply repeats
+ * inside its text dropped (bc_cont_len).  Some rows are placed for what they
  * contain: "spamhaus" before "spam"; Postfix's "Recipient address
  * rejected:" last, since it heads any reason; a bare "access denied"
  * after the blocks ("Client host rejected: Access denied").  Bare words
