@@ -315,10 +315,15 @@ static void
 bp_classify(struct bounce_report *b, struct bounce_rcpt *r)
 {
 	struct reply	*rep = &r->reply;
+	char		 inner[BOUNCE_DIAG_MAX];
+	const char	*dt = r->diag;
 
-	if (r->diag[0] == '\0' || bounce_reply_parse(rep, r->diag) == -1) {
+	/* a relay's wrapper: the receiving server's own reply decides */
+	if (bounce_unwrap_relay(r->diag, inner, sizeof(inner)))
+		dt = inner;
+	if (dt[0] == '\0' || bounce_reply_parse(rep, dt) == -1) {
 		reply_init(rep);
-		(void)util_strlcpy(rep->text, r->diag, sizeof(rep->text));
+		(void)util_strlcpy(rep->text, dt, sizeof(rep->text));
 	}
 	if (rep->enhanced[0] == '\0' && reply_valid_enhanced(r->status))
 		(void)util_strlcpy(rep->enhanced, r->status,
@@ -333,7 +338,7 @@ bp_classify(struct bounce_report *b, struct bounce_rcpt *r)
 		bp_classify_unix(r);
 		return;
 	}
-	bounce_classify_cmd(r->code, rep->enhanced, r->diag, r->remote_mta,
+	bounce_classify_cmd(r->code, rep->enhanced, dt, r->remote_mta,
 	    r->cmd, &r->class);
 	if (r->class.reason != BOUNCE_UNDEFINED || b->human.len == 0)
 		return;

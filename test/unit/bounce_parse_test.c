@@ -154,6 +154,29 @@ test_x_unix(void **state)
 	bounce_report_free(&r);
 }
 
+/* Amazon SES quotes the receiving server's reply after its own label. */
+static void
+test_relay_wrapper(void **state)
+{
+	static const char	msg[] = "Content-Type: multipart/report; "
+	    "boundary=\"b\"\n\n--b\nContent-Type: message/delivery-status"
+	    "\n\nReporting-MTA: dns; a1.smtp-out.amazonses.com\n\n"
+	    "Final-Recipient: rfc822;a@example.org\nAction: failed\n"
+	    "Status: 5.0.0 (permanent failure)\nDiagnostic-Code: smtp; "
+	    "5.1.0 - Unknown address error 550-'5.7.1 <x@ses.example>... "
+	    "Access denied' (delivery attempts: 0)\n--b--\n";
+	struct bounce_report	r;
+
+	(void)state;
+	assert_int_equal(bounce_parse(msg, sizeof(msg) - 1, &r), 0);
+	assert_int_equal(r.n, 1);
+	assert_int_equal(r.rcpts[0].reply.code, 550);
+	assert_string_equal(r.rcpts[0].reply.enhanced, "5.7.1");
+	assert_int_equal(r.rcpts[0].class.fault, BOUNCE_FAULT_SENDER);
+	assert_false(bounce_suppress(&r.rcpts[0].class));
+	bounce_report_free(&r);
+}
+
 /* A gateway's bounce that says nothing, returning the real bounce. */
 static void
 test_returned_bounce(void **state)
@@ -207,6 +230,7 @@ main(void)
 		cmocka_unit_test(test_qmail),
 		cmocka_unit_test(test_microsoft_crlf),
 		cmocka_unit_test(test_x_unix),
+		cmocka_unit_test(test_relay_wrapper),
 		cmocka_unit_test(test_returned_bounce),
 		cmocka_unit_test(test_garbage_and_bound),
 	};
