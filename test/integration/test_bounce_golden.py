@@ -7,7 +7,7 @@ against the reason and hard/soft Sisimai's own tests expect
 
 Prints the agreement rates.  The target of issue 24 is 95 % on
 hard/soft and on fault; it is not met (measured: reason 83.3 %,
-hard/soft 93.3 %, fault 94.0 % on 300 samples; before: 74.3 %, 91.3 %,
+hard/soft 93.7 %, fault 94.3 % on 300 samples; before: 74.3 %, 91.3 %,
 89.3 %; before the failed SMTP command was read: 60.3 %, 83.3 %,
 76.3 %), so test_golden_target_95 is a strict xfail that turns into a
 failure the day the target is reached (then drop the mark), and
@@ -17,7 +17,7 @@ Sisimai samples that are not vendored (reason 67.7 -> 79.1 %, hard/soft
 92.8 -> 96.2 %, fault 84.7 -> 91.5 % over the same changes), so the
 gain is not the vendored set's alone.
 
-What is left, 18 fault misses: 13 are one disagreement, bounces whose
+What is left, 17 fault misses: 13 are one disagreement, bounces whose
 words say the user is unknown ("User unknown in local recipient table",
 "No such user here", "[User unknown]", "Mailbox does not exist" with
 5.1.1) that Sisimai calls "filtered" because its parser for that MTA
@@ -30,9 +30,9 @@ tells them apart honestly).  The others: an AOL 5.4.4 "Malformed or
 unexpected name server reply" (notaccept to Sisimai, networkerror here,
 as Sisimai's Postfix samples with the same text have it), cPanel's
 "account or domain may not exist, may be blacklisted" (hostunknown to
-Sisimai, undefined here: it would suppress on a guess), Amazon SES's
-"Unknown address error" wrapping a 5.7.1 "Access denied", MessageLabs's
-bare "542 Rejected" and Gmail's "(state 18)" header error.  The hard/
+Sisimai, undefined here: it would suppress on a guess), MessageLabs's
+bare "542 Rejected" (userunknown to Sisimai; a guess again) and Gmail's
+"(state 18)" header error (filtered to Sisimai, contenterror here).  The hard/
 soft misses are the same 13 and a few more where Sisimai reads the
 prose over a 5.1.1 DSN or a 4.x.x "No MX" as final.  The first
 recipient postern finds stands for the file (the manifest keeps only
@@ -48,7 +48,7 @@ from conftest import run
 HERE = os.path.dirname(os.path.abspath(__file__))
 CORPUS = os.path.join(HERE, "..", "data", "bounces", "sisimai")
 TARGET = 0.95
-FLOORS = {"reason": 0.83, "hard": 0.93, "fault": 0.94}
+FLOORS = {"reason": 0.83, "hard": 0.935, "fault": 0.94}
 _RATES = {}
 
 
@@ -107,7 +107,7 @@ def test_golden_agreement():
 
 
 @pytest.mark.xfail(strict=True, reason="issue 24 target not met yet: "
-                   "hard/soft 93 %, fault 94 % (see the module comment)")
+                   "hard/soft 93.7 %, fault 94.3 % (see the module comment)")
 def test_golden_target_95():
     rate = rates()
     assert rate["hard"] >= TARGET and rate["fault"] >= TARGET, rate
