@@ -147,7 +147,7 @@ bp_dsn_field(struct bounce_rcpt *r, const char *name, const char *v)
 	} else if (strcasecmp(name, "Remote-MTA") == 0)
 		(void)util_strlcpy(r->remote_mta, v, sizeof(r->remote_mta));
 	else if (strcasecmp(name, "Diagnostic-Code") == 0) {
-		/* "smtp; 550 ...": the type (RFC 3464 §2.3.6) is kept apart. */
+		/* "smtp; 550 ...": the type (RFC 3464 §2.3.6) kept apart. */
 		if ((semi = strchr(v, ';')) != NULL && (size_t)(semi - v) <
 		    sizeof(r->diag_type)) {
 			n = strcspn(v, " \t;");
