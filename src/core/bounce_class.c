@@ -7,8 +7,12 @@
  * where Sisimai says "speeding").  A failure is classified by the first
  * of these steps that decides:
  *
+ *   0. Orange and La Poste's own codes ("OFR_506", "LPN007_420":
+ *	bc_orange(), the table bc_orange_codes[] in bounce_rules.c).
  *   1. provider rows (bc_text[] with BC_PROVIDER): texts that name the
- *	cause better than their codes do, whatever the code: Gmail
+ *	cause better than their codes do, whatever the code (but a row
+ *	with BC_UNDER yields to a strong code: Gmail's bare "blocked"
+ *	with 5.7.26 is SPF): Gmail
  *	"550 5.7.1 ... blocked" and 4.7.28, Microsoft "5.7.708", "S3150",
  *	"RP-001", "4.7.650 ... (S775)", Yahoo "[TSS04]", "[TSS09]",
  *	"[BL21]", "doesn't have a yahoo.com account"; Google Groups' refusal
@@ -26,6 +30,9 @@
  *	denied"...), after Sisimai's Reason/ modules lists and the samples of
  *	its set-of-emails.  This is where generic codes (5.0.0, 5.5.0,
  *	5.7.1, 550 without an enhanced code) get their meaning.
+ *	Rows with BC_LAST (Postfix's catch-all "Recipient address
+ *	rejected:") yield to an enhanced code of another subject than
+ *	addressing (X.2-X.7).  One "*" in a row stands for one word.
  *   4. the weak enhanced codes of bc_code[] (5.7.1 "not authorized" is
  *	used by Microsoft, Yahoo and others for sender blocks and by some
  *	for unknown users, so only the text can say which).
@@ -43,8 +50,12 @@
  *	bounce_classify() (the queue's own replies: RCPT refused is RCPT)
  *	keeps the one rule it always had: "end of DATA" in the text.
  *
+ * Last, an unknown host said as 4xx is a network error (a lookup that
+ * failed for now; RFC 5321 §5.1 retries it), never suppressed.
+ *
  * Texts are matched in lower case with white space runs made one space,
- * as bounces fold long replies.  Some rows are placed for what they
+ * as bounces fold long replies, and the codes a multi-line reply repeats
+ * inside its text dropped (bc_cont_len).  Some rows are placed for what they
  * contain: "spamhaus" before "spam"; Postfix's "Recipient address
  * rejected:" last, since it heads any reason; a bare "access denied"
  * after the blocks ("Client host rejected: Access denied").  Bare words
@@ -80,454 +91,20 @@
 #include <strings.h>
 
 #include "core/bounce_class.h"
+#include "core/bounce_class_int.h"
 
 #define BC_TEXT_MAX	2048
-#define BC_STRONG	0x01	/* code: decides before the text */
-#define BC_PROVIDER	0x02	/* text: decides before the code */
-#define BC_PERM		0x04	/* text: only with a 5xx code */
-#define NELEM(a)	(sizeof(a) / sizeof((a)[0]))
-
-struct bc_info {
-	const char		*name;
-	enum bounce_fault	 fault;
-	int			 hard;
-};
-
-struct bc_code {
-	const char		*code;	/* exact enhanced code */
-	enum bounce_reason	 reason;
-	int			 flags;
-};
-
-struct bc_text {
-	const char		*needle;	/* lower case */
-	enum bounce_reason	 reason;
-	int			 flags;
-	const char		*mx;	/* host suffix, or NULL: any */
-};
-
-#define R	BOUNCE_FAULT_RECIPIENT
-#define S	BOUNCE_FAULT_SENDER
-#define U	BOUNCE_FAULT_UNKNOWN
-static const struct bc_info bc_info[BOUNCE_NREASONS] = {
-	[BOUNCE_UNDEFINED] =		{ "undefined", U, 0 },
-	[BOUNCE_USERUNKNOWN] =		{ "userunknown", R, 1 },
-	[BOUNCE_HOSTUNKNOWN] =		{ "hostunknown", R, 1 },
-	[BOUNCE_HASMOVED] =		{ "hasmoved", R, 1 },
-	[BOUNCE_NOTACCEPT] =		{ "notaccept", R, 1 },
-	[BOUNCE_MAILBOXFULL] =		{ "mailboxfull", R, 0 },
-	[BOUNCE_SUSPEND] =		{ "suspend", R, 0 },
-	[BOUNCE_FILTERED] =		{ "filtered", U, 0 },
-	[BOUNCE_REJECTED] =		{ "rejected", S, 0 },
-	[BOUNCE_BLOCKED] =		{ "blocked", S, 0 },
-	[BOUNCE_BADREPUTATION] =	{ "badreputation", S, 0 },
-	[BOUNCE_REQUIREPTR] =		{ "requireptr", S, 0 },
-	[BOUNCE_AUTHFAILURE] =		{ "authfailure", S, 0 },
-	[BOUNCE_SECURITYERROR] =	{ "securityerror", S, 0 },
-	[BOUNCE_SPAMDETECTED] =		{ "spamdetected", S, 0 },
-	[BOUNCE_VIRUSDETECTED] =	{ "virusdetected", S, 0 },
-	[BOUNCE_POLICYVIOLATION] =	{ "policyviolation", S, 0 },
-	[BOUNCE_CONTENTERROR] =		{ "contenterror", S, 0 },
-	[BOUNCE_NOTCOMPLIANTRFC] =	{ "notcompliantrfc", S, 0 },
-	[BOUNCE_MESGTOOBIG] =		{ "mesgtoobig", S, 0 },
-	[BOUNCE_EXCEEDLIMIT] =		{ "exceedlimit", S, 0 },
-	[BOUNCE_RATELIMITED] =		{ "ratelimited", S, 0 },
-	[BOUNCE_TOOMANYCONN] =		{ "toomanyconn", S, 0 },
-	[BOUNCE_SYNTAXERROR] =		{ "syntaxerror", S, 0 },
-	[BOUNCE_NORELAYING] =		{ "norelaying", U, 0 },
-	[BOUNCE_EXPIRED] =		{ "expired", U, 0 },
-	[BOUNCE_NETWORKERROR] =		{ "networkerror", U, 0 },
-	[BOUNCE_SYSTEMERROR] =		{ "systemerror", U, 0 },
-	[BOUNCE_SYSTEMFULL] =		{ "systemfull", U, 0 },
-	[BOUNCE_MAILERERROR] =		{ "mailererror", U, 0 },
-	[BOUNCE_ONHOLD] =		{ "onhold", U, 0 },
-};
-#undef R
-#undef S
-#undef U
-
-/* RFC 3463 and the IANA registry; 4.x.y rows where they differ. */
-static const struct bc_code bc_code[] = {
-	{ "5.1.1",	BOUNCE_USERUNKNOWN,	BC_STRONG },
-	{ "4.1.1",	BOUNCE_USERUNKNOWN,	BC_STRONG },
-	{ "5.1.2",	BOUNCE_HOSTUNKNOWN,	BC_STRONG },
-	{ "5.1.6",	BOUNCE_HASMOVED,	BC_STRONG },
-	{ "4.1.6",	BOUNCE_HASMOVED,	BC_STRONG },
-	{ "5.1.7",	BOUNCE_REJECTED,	BC_STRONG },
-	{ "5.1.8",	BOUNCE_REJECTED,	BC_STRONG },
-	{ "4.1.8",	BOUNCE_REJECTED,	BC_STRONG },
-	{ "5.1.10",	BOUNCE_NOTACCEPT,	BC_STRONG },
-	{ "5.2.2",	BOUNCE_MAILBOXFULL,	BC_STRONG },
-	{ "4.2.2",	BOUNCE_MAILBOXFULL,	BC_STRONG },
-	{ "5.2.3",	BOUNCE_EXCEEDLIMIT,	BC_STRONG },
-	{ "5.3.4",	BOUNCE_MESGTOOBIG,	BC_STRONG },
-	{ "4.3.1",	BOUNCE_SYSTEMFULL,	BC_STRONG },
-	{ "4.4.5",	BOUNCE_SYSTEMFULL,	BC_STRONG },
-	{ "5.3.1",	BOUNCE_SYSTEMFULL,	BC_STRONG },
-	{ "4.4.7",	BOUNCE_EXPIRED,		BC_STRONG },
-	{ "5.4.7",	BOUNCE_EXPIRED,		BC_STRONG },
-	{ "4.5.3",	BOUNCE_TOOMANYCONN,	BC_STRONG },
-	{ "5.5.3",	BOUNCE_TOOMANYCONN,	BC_STRONG },
-	{ "5.7.13",	BOUNCE_SUSPEND,		BC_STRONG },
-	{ "5.7.17",	BOUNCE_HASMOVED,	BC_STRONG },
-	{ "5.7.18",	BOUNCE_HASMOVED,	BC_STRONG },
-	{ "5.7.20",	BOUNCE_AUTHFAILURE,	BC_STRONG },
-	{ "5.7.21",	BOUNCE_AUTHFAILURE,	BC_STRONG },
-	{ "5.7.22",	BOUNCE_AUTHFAILURE,	BC_STRONG },
-	{ "5.7.23",	BOUNCE_AUTHFAILURE,	BC_STRONG },
-	{ "5.7.24",	BOUNCE_AUTHFAILURE,	BC_STRONG },
-	{ "4.7.24",	BOUNCE_AUTHFAILURE,	BC_STRONG },
-	{ "5.7.25",	BOUNCE_REQUIREPTR,	BC_STRONG },
-	{ "4.7.25",	BOUNCE_REQUIREPTR,	BC_STRONG },
-	{ "5.7.26",	BOUNCE_AUTHFAILURE,	BC_STRONG },
-	{ "4.7.26",	BOUNCE_AUTHFAILURE,	BC_STRONG },
-	{ "5.7.27",	BOUNCE_NOTACCEPT,	BC_STRONG },
-	{ "4.7.28",	BOUNCE_RATELIMITED,	BC_STRONG },
-	{ "5.7.28",	BOUNCE_SPAMDETECTED,	BC_STRONG },
-	{ "4.7.650",	BOUNCE_BADREPUTATION,	BC_STRONG },
-	{ "4.7.651",	BOUNCE_BADREPUTATION,	BC_STRONG },
-	{ "5.7.509",	BOUNCE_AUTHFAILURE,	BC_STRONG },
-	{ "5.7.515",	BOUNCE_AUTHFAILURE,	BC_STRONG },
-	{ "5.7.606",	BOUNCE_BLOCKED,		BC_STRONG },
-	{ "5.7.708",	BOUNCE_BLOCKED,		BC_STRONG },
-	/* weak: the text decides first */
-	{ "5.2.1",	BOUNCE_SUSPEND,		0 },
-	{ "4.2.1",	BOUNCE_SUSPEND,		0 },
-	{ "5.2.0",	BOUNCE_FILTERED,	0 },
-	{ "5.1.0",	BOUNCE_USERUNKNOWN,	0 },
-	{ "5.1.4",	BOUNCE_FILTERED,	0 },
-	{ "4.4.1",	BOUNCE_EXPIRED,		0 },
-	{ "4.4.2",	BOUNCE_NETWORKERROR,	0 },
-	{ "5.1.3",	BOUNCE_USERUNKNOWN,	0 },
-	{ "5.4.4",	BOUNCE_HOSTUNKNOWN,	0 },
-	{ "5.3.2",	BOUNCE_NOTACCEPT,	0 },
-	{ "4.3.2",	BOUNCE_TOOMANYCONN,	0 },
-	{ "5.7.1",	BOUNCE_SECURITYERROR,	0 },
-	{ "4.7.1",	BOUNCE_BLOCKED,		0 },
-	{ "5.7.9",	BOUNCE_SECURITYERROR,	0 },
-};
-
-/*
- * Texts, first match wins.  Provider rows first; then the recipient's
- * own conditions before the generic "rejected"/"blocked" words, so
- * "mailbox full" is not read as a block.
- */
-static const struct bc_text bc_text[] = {
-	/* providers: Google */
-	{ "4.7.28", BOUNCE_RATELIMITED, BC_PROVIDER, NULL },
-	/* 5xx: the IP is blocked; as 421 4.7.28 it is a rate limit */
-	{ "unusual rate of unsolicited mail", BOUNCE_BLOCKED,
-	    BC_PROVIDER | BC_PERM, NULL },
-	{ "likely unsolicited mail", BOUNCE_SPAMDETECTED, BC_PROVIDER, NULL },
-	{ "account that you tried to reach is disabled", BOUNCE_SUSPEND,
-	    BC_PROVIDER, NULL },
-	{ "account that you tried to reach does not exist",
-	    BOUNCE_USERUNKNOWN, BC_PROVIDER, NULL },
-	{ "account that you tried to reach is over quota",
-	    BOUNCE_MAILBOXFULL, BC_PROVIDER, NULL },
-	{ "has blocked the messages from this sender", BOUNCE_FILTERED,
-	    BC_PROVIDER, NULL },
-	{ "does not have a ptr record", BOUNCE_REQUIREPTR, BC_PROVIDER,
-	    NULL },
-	{ "not rfc 5322 compliant", BOUNCE_NOTCOMPLIANTRFC, BC_PROVIDER,
-	    NULL },
-	{ "rfc 5322 compliant", BOUNCE_NOTCOMPLIANTRFC, BC_PROVIDER, NULL },
-	{ "multiple from headers", BOUNCE_NOTCOMPLIANTRFC, BC_PROVIDER,
-	    NULL },
-	{ "multiple addresses in from: header", BOUNCE_NOTCOMPLIANTRFC,
-	    BC_PROVIDER, NULL },
-	{ "blocked", BOUNCE_BLOCKED, BC_PROVIDER, ".google.com" },
-	/* Microsoft */
-	{ "5.7.708", BOUNCE_BLOCKED, BC_PROVIDER, NULL },
-	{ "s3150", BOUNCE_BLOCKED, BC_PROVIDER, NULL },
-	{ "s3140", BOUNCE_BLOCKED, BC_PROVIDER, NULL },
-	{ "(s775)", BOUNCE_BADREPUTATION, BC_PROVIDER, NULL },
-	{ "4.7.650", BOUNCE_BADREPUTATION, BC_PROVIDER, NULL },
-	{ "rp-001", BOUNCE_RATELIMITED, BC_PROVIDER, NULL },
-	{ "rp-002", BOUNCE_RATELIMITED, BC_PROVIDER, NULL },
-	{ "rp-003", BOUNCE_TOOMANYCONN, BC_PROVIDER, NULL },
-	{ "sc-001", BOUNCE_BLOCKED, BC_PROVIDER, NULL },
-	{ "sc-002", BOUNCE_BLOCKED, BC_PROVIDER, NULL },
-	{ "5.7.515", BOUNCE_AUTHFAILURE, BC_PROVIDER, NULL },
-	{ "resolver.adr.recipientnotfound", BOUNCE_USERUNKNOWN, BC_PROVIDER,
-	    NULL },
-	{ "resolver.adr.recipnotfound", BOUNCE_USERUNKNOWN, BC_PROVIDER,
-	    NULL },
-	{ "resolver.rst.notauthorized", BOUNCE_FILTERED, BC_PROVIDER, NULL },
-	{ "recipient address rejected: access denied", BOUNCE_USERUNKNOWN,
-	    BC_PROVIDER, NULL },
-	/* Yahoo's unknown user, said at the end of DATA */
-	{ "doesn't have a yahoo.com account", BOUNCE_USERUNKNOWN,
-	    BC_PROVIDER, NULL },
-	/* Facebook RCP-P2: the recipient's own settings */
-	{ "refused due to recipient preferences", BOUNCE_FILTERED,
-	    BC_PROVIDER, NULL },
-	/*
-	 * KDDI (ezweb.ne.jp, au.com; Sisimai's Rhost::KDDI): its filter
-	 * answers "550 : User unknown", with the address left out; an
-	 * unknown user gets "550 <a@b>: User unknown".
-	 */
-	{ " : user unknown", BOUNCE_FILTERED, BC_PROVIDER, NULL },
-	/* Yahoo */
-	{ "[tss04]", BOUNCE_BADREPUTATION, BC_PROVIDER, NULL },
-	{ "[tss09]", BOUNCE_BLOCKED, BC_PROVIDER, NULL },
-	{ "[tss11]", BOUNCE_BLOCKED, BC_PROVIDER, NULL },
-	{ "[bl21]", BOUNCE_BLOCKED, BC_PROVIDER, NULL },
-	{ "[bl23]", BOUNCE_BLOCKED, BC_PROVIDER, NULL },
-	{ "[ts01]", BOUNCE_BLOCKED, BC_PROVIDER, NULL },
-	{ "[ts03]", BOUNCE_BLOCKED, BC_PROVIDER, NULL },
-	/* Google Groups: the sender may not post to the group */
-	{ "groups.google.com/support", BOUNCE_REJECTED, BC_PROVIDER, NULL },
-	/* GoDaddy IB607 (Sisimai's Rhost::GoDaddy), whatever its 5.1.1 */
-	{ "sent to too many recipients", BOUNCE_RATELIMITED, BC_PROVIDER,
-	    NULL },
-	/* a local delivery agent's own failure, whatever it goes on to say */
-	{ "procmail:", BOUNCE_MAILERERROR, 0, NULL },
-	/* the recipient's mailbox */
-	{ "over quota", BOUNCE_MAILBOXFULL, 0, NULL },
-	{ "quota exceeded", BOUNCE_MAILBOXFULL, 0, NULL },
-	{ "exceeded storage", BOUNCE_MAILBOXFULL, 0, NULL },
-	{ "mailbox full", BOUNCE_MAILBOXFULL, 0, NULL },
-	{ "mailbox is full", BOUNCE_MAILBOXFULL, 0, NULL },
-	{ "mailbox size limit", BOUNCE_MAILBOXFULL, 0, NULL },
-	{ "mailbox exceeded", BOUNCE_MAILBOXFULL, 0, NULL },
-	{ "mailfolder is full", BOUNCE_MAILBOXFULL, 0, NULL },
-	{ "full mailbox", BOUNCE_MAILBOXFULL, 0, NULL },
-	{ "disk quota", BOUNCE_MAILBOXFULL, 0, NULL },
-	{ "exceeding its mailbox quota", BOUNCE_MAILBOXFULL, 0, NULL },
-	{ "insufficient disk space", BOUNCE_MAILBOXFULL, 0, NULL },
-	{ "not enough storage", BOUNCE_MAILBOXFULL, 0, NULL },
-	{ "does not have enough space", BOUNCE_MAILBOXFULL, 0, NULL },
-	{ "too many messages", BOUNCE_MAILBOXFULL, 0, NULL },
-	{ "message too big", BOUNCE_MESGTOOBIG, 0, NULL },
-	{ "message too large", BOUNCE_MESGTOOBIG, 0, NULL },
-	{ "message size exceeds", BOUNCE_MESGTOOBIG, 0, NULL },
-	{ "size limit", BOUNCE_MESGTOOBIG, 0, NULL },
-	{ "exceeds administrative limit", BOUNCE_EXCEEDLIMIT, 0, NULL },
-	{ "message length exceeds", BOUNCE_EXCEEDLIMIT, 0, NULL },
-	{ "suspended", BOUNCE_SUSPEND, 0, NULL },
-	{ "mailbox disabled", BOUNCE_SUSPEND, 0, NULL },
-	{ "mailbox is disabled", BOUNCE_SUSPEND, 0, NULL },
-	{ "account is disabled", BOUNCE_SUSPEND, 0, NULL },
-	{ "account has been disabled", BOUNCE_SUSPEND, 0, NULL },
-	{ "inactive account", BOUNCE_SUSPEND, 0, NULL },
-	{ "mailbox is inactive", BOUNCE_SUSPEND, 0, NULL },
-	{ "deactivated", BOUNCE_SUSPEND, 0, NULL },
-	{ "mailbox is frozen", BOUNCE_SUSPEND, 0, NULL },
-	{ "account is blocked", BOUNCE_SUSPEND, 0, NULL },
-	{ "temporary locked", BOUNCE_SUSPEND, 0, NULL },
-	{ "temporarily locked", BOUNCE_SUSPEND, 0, NULL },
-	{ "no longer accepts mail", BOUNCE_SUSPEND, 0, NULL },
-	{ "has moved", BOUNCE_HASMOVED, 0, NULL },
-	{ "relay access denied", BOUNCE_NORELAYING, 0, NULL },
-	{ "relaying denied", BOUNCE_NORELAYING, 0, NULL },
-	{ "relay not permitted", BOUNCE_NORELAYING, 0, NULL },
-	{ "unable to relay", BOUNCE_NORELAYING, 0, NULL },
-	{ "not permitted to relay", BOUNCE_NORELAYING, 0, NULL },
-	{ "not allowed to relay", BOUNCE_NORELAYING, 0, NULL },
-	{ "relaying mail to", BOUNCE_NORELAYING, 0, NULL },
-	{ "no relaying", BOUNCE_NORELAYING, 0, NULL },
-	/*
-	 * SPF by what it says of the check, not the bare word: bounces
-	 * advise "set up SPF records" when refusing for other reasons.
-	 */
-	{ "spf check", BOUNCE_AUTHFAILURE, 0, NULL },
-	{ "spf fail", BOUNCE_AUTHFAILURE, 0, NULL },
-	{ "spf=fail", BOUNCE_AUTHFAILURE, 0, NULL },
-	{ "spf: fail", BOUNCE_AUTHFAILURE, 0, NULL },
-	{ "spf softfail", BOUNCE_AUTHFAILURE, 0, NULL },
-	{ "spf validation", BOUNCE_AUTHFAILURE, 0, NULL },
-	{ "spf verification", BOUNCE_AUTHFAILURE, 0, NULL },
-	{ "pass spf", BOUNCE_AUTHFAILURE, 0, NULL },
-	{ "spf policy", BOUNCE_AUTHFAILURE, 0, NULL },
-	{ "by spf", BOUNCE_AUTHFAILURE, 0, NULL },
-	{ "due to spf", BOUNCE_AUTHFAILURE, 0, NULL },
-	{ "sender policy framework", BOUNCE_AUTHFAILURE, 0, NULL },
-	{ "dmarc", BOUNCE_AUTHFAILURE, 0, NULL },
-	{ "dkim", BOUNCE_AUTHFAILURE, 0, NULL },
-	{ "is not allowed to send mail", BOUNCE_AUTHFAILURE, 0, NULL },
-	{ "is not allowed to send from", BOUNCE_AUTHFAILURE, 0, NULL },
-	/* the envelope sender, before the words of bad recipients */
-	{ "sender address rejected", BOUNCE_REJECTED, 0, NULL },
-	{ "sender rejected", BOUNCE_REJECTED, 0, NULL },
-	{ "sender verify failed", BOUNCE_REJECTED, 0, NULL },
-	{ "invalid sender", BOUNCE_REJECTED, 0, NULL },
-	{ "sender domain", BOUNCE_REJECTED, 0, NULL },
-	{ "domain of sender", BOUNCE_REJECTED, 0, NULL },
-	/* the address itself */
-	{ "user unknown", BOUNCE_USERUNKNOWN, 0, NULL },
-	{ "unknown user", BOUNCE_USERUNKNOWN, 0, NULL },
-	{ "no such user", BOUNCE_USERUNKNOWN, 0, NULL },
-	{ "no such mailbox", BOUNCE_USERUNKNOWN, 0, NULL },
-	{ "no such recipient", BOUNCE_USERUNKNOWN, 0, NULL },
-	{ "no such person", BOUNCE_USERUNKNOWN, 0, NULL },
-	{ "no such address", BOUNCE_USERUNKNOWN, 0, NULL },
-	{ "no mailbox", BOUNCE_USERUNKNOWN, 0, NULL },
-	{ "unknown recipient", BOUNCE_USERUNKNOWN, 0, NULL },
-	{ "unknown address", BOUNCE_USERUNKNOWN, 0, NULL },
-	{ "unknown local part", BOUNCE_USERUNKNOWN, 0, NULL },
-	{ "address unknown", BOUNCE_USERUNKNOWN, 0, NULL },
-	{ "user doesn't have", BOUNCE_USERUNKNOWN, 0, NULL },
-	{ "user does not exist", BOUNCE_USERUNKNOWN, 0, NULL },
-	{ "mailbox does not exist", BOUNCE_USERUNKNOWN, 0, NULL },
-	{ "mailbox not found", BOUNCE_USERUNKNOWN, 0, NULL },
-	{ "mailbox unavailable", BOUNCE_USERUNKNOWN, 0, NULL },
-	{ "mailbox is unavailable", BOUNCE_USERUNKNOWN, 0, NULL },
-	{ "mailbox not available", BOUNCE_USERUNKNOWN, 0, NULL },
-	{ "mailbox invalid", BOUNCE_USERUNKNOWN, 0, NULL },
-	{ "invalid mailbox", BOUNCE_USERUNKNOWN, 0, NULL },
-	{ "invalid recipient", BOUNCE_USERUNKNOWN, 0, NULL },
-	{ "invalid address", BOUNCE_USERUNKNOWN, 0, NULL },
-	{ "recipient does not exist", BOUNCE_USERUNKNOWN, 0, NULL },
-	{ "address does not exist", BOUNCE_USERUNKNOWN, 0, NULL },
-	{ "address rejected: user", BOUNCE_USERUNKNOWN, 0, NULL },
-	{ "not a valid mailbox", BOUNCE_USERUNKNOWN, 0, NULL },
-	{ "not a valid recipient", BOUNCE_USERUNKNOWN, 0, NULL },
-	{ "is not a known user", BOUNCE_USERUNKNOWN, 0, NULL },
-	{ "no account by that name", BOUNCE_USERUNKNOWN, 0, NULL },
-	{ "does not exist here", BOUNCE_USERUNKNOWN, 0, NULL },
-	{ "doesn't exist", BOUNCE_USERUNKNOWN, 0, NULL },
-	{ "not listed in", BOUNCE_USERUNKNOWN, 0, NULL },
-	{ "recipient unknown", BOUNCE_USERUNKNOWN, 0, NULL },
-	{ "recipient not found", BOUNCE_USERUNKNOWN, 0, NULL },
-	{ "recipient rejected", BOUNCE_USERUNKNOWN, 0, NULL },
-	{ "bad destination mailbox", BOUNCE_USERUNKNOWN, 0, NULL },
-	{ "non-existent", BOUNCE_USERUNKNOWN, 0, NULL },
-	{ "nonexistent", BOUNCE_USERUNKNOWN, 0, NULL },
-	{ "user not exist", BOUNCE_USERUNKNOWN, 0, NULL },
-	{ "invalid final delivery userid", BOUNCE_USERUNKNOWN, 0, NULL },
-	{ "check if address is correct", BOUNCE_USERUNKNOWN, 0, NULL },
-	{ "could not be delivered to mobile", BOUNCE_USERUNKNOWN, 0, NULL },
-	{ "address couldn't be found", BOUNCE_USERUNKNOWN, 0, NULL },
-	{ "host unknown", BOUNCE_HOSTUNKNOWN, 0, NULL },
-	{ "unknown host", BOUNCE_HOSTUNKNOWN, 0, NULL },
-	{ "host not found", BOUNCE_HOSTUNKNOWN, 0, NULL },
-	{ "domain not found", BOUNCE_HOSTUNKNOWN, 0, NULL },
-	{ "no such domain", BOUNCE_HOSTUNKNOWN, 0, NULL },
-	{ "domain does not exist", BOUNCE_HOSTUNKNOWN, 0, NULL },
-	{ "unrouteable address", BOUNCE_HOSTUNKNOWN, 0, NULL },
-	{ "unroutable address", BOUNCE_HOSTUNKNOWN, 0, NULL },
-	{ "domain name not found", BOUNCE_HOSTUNKNOWN, 0, NULL },
-	{ "name or service not known", BOUNCE_HOSTUNKNOWN, 0, NULL },
-	{ "recipient domain must exist", BOUNCE_HOSTUNKNOWN, 0, NULL },
-	{ "domain is not reachable", BOUNCE_HOSTUNKNOWN, 0, NULL },
-	{ "null mx", BOUNCE_NOTACCEPT, 0, NULL },
-	{ "no mx record found", BOUNCE_NOTACCEPT, 0, NULL },
-	{ "no mx found", BOUNCE_NOTACCEPT, 0, NULL },
-	{ "couldn't find a mail exchanger", BOUNCE_NOTACCEPT, 0, NULL },
-	{ "indicated no smtp service", BOUNCE_NOTACCEPT, 0, NULL },
-	{ "does not accept mail", BOUNCE_NOTACCEPT, 0, NULL },
-	{ "not accepting mail", BOUNCE_NOTACCEPT, BC_PERM, NULL },
-	{ "mail receiving disabled", BOUNCE_NOTACCEPT, 0, NULL },
-	/* the sender: IP, PTR, envelope, content */
-	{ "reverse dns", BOUNCE_REQUIREPTR, 0, NULL },
-	{ "ptr record", BOUNCE_REQUIREPTR, 0, NULL },
-	{ "cannot find your hostname", BOUNCE_REQUIREPTR, 0, NULL },
-	{ "reputation", BOUNCE_BADREPUTATION, 0, NULL },
-	{ "virus", BOUNCE_VIRUSDETECTED, 0, NULL },
-	/* before "spam", which it contains */
-	{ "spamhaus", BOUNCE_BLOCKED, 0, NULL },
-	{ "spam", BOUNCE_SPAMDETECTED, 0, NULL },
-	{ "unsolicited", BOUNCE_SPAMDETECTED, 0, NULL },
-	{ "content rejected", BOUNCE_SPAMDETECTED, 0, NULL },
-	{ "policy", BOUNCE_POLICYVIOLATION, 0, NULL },
-	{ "sender is", BOUNCE_REJECTED, 0, NULL },
-	{ "mail from", BOUNCE_REJECTED, 0, NULL },
-	{ "rate limit", BOUNCE_RATELIMITED, 0, NULL },
-	{ "too fast", BOUNCE_RATELIMITED, 0, NULL },
-	{ "try again slower", BOUNCE_RATELIMITED, 0, NULL },
-	{ "too many connections", BOUNCE_TOOMANYCONN, 0, NULL },
-	{ "too many recipients", BOUNCE_TOOMANYCONN, 0, NULL },
-	{ "connection limit", BOUNCE_TOOMANYCONN, 0, NULL },
-	{ "blacklist", BOUNCE_BLOCKED, 0, NULL },
-	{ "blocklist", BOUNCE_BLOCKED, 0, NULL },
-	{ "block list", BOUNCE_BLOCKED, 0, NULL },
-	{ "dnsbl", BOUNCE_BLOCKED, 0, NULL },
-	{ "rbl", BOUNCE_BLOCKED, 0, NULL },
-	{ "client host rejected", BOUNCE_BLOCKED, 0, NULL },
-	{ "helo command rejected", BOUNCE_BLOCKED, 0, NULL },
-	{ "your ip", BOUNCE_BLOCKED, 0, NULL },
-	{ "blocked", BOUNCE_BLOCKED, 0, NULL },
-	{ "authentication required", BOUNCE_SECURITYERROR, 0, NULL },
-	{ "authentication failed", BOUNCE_SECURITYERROR, 0, NULL },
-	{ "starttls", BOUNCE_SECURITYERROR, 0, NULL },
-	{ "smtp authentication", BOUNCE_SECURITYERROR, 0, NULL },
-	/*
-	 * A bare "Access denied" (Sendmail's access map, Exchange Online's
-	 * "All recipient addresses rejected : Access denied") refuses the
-	 * sender; Microsoft's "Recipient address rejected: Access denied"
-	 * is a provider row above, "Client host rejected" a row above.
-	 */
-	{ "access denied", BOUNCE_REJECTED, 0, NULL },
-	{ "message filtered", BOUNCE_FILTERED, 0, NULL },
-	{ "refuse", BOUNCE_FILTERED, 0, NULL },
-	{ "not authorized", BOUNCE_FILTERED, 0, NULL },
-	/* a header's fault, not any mention of headers */
-	{ "header error", BOUNCE_CONTENTERROR, 0, NULL },
-	{ "invalid header", BOUNCE_CONTENTERROR, 0, NULL },
-	{ "header is not", BOUNCE_CONTENTERROR, 0, NULL },
-	{ "headers are not", BOUNCE_CONTENTERROR, 0, NULL },
-	{ "header are not", BOUNCE_CONTENTERROR, 0, NULL },
-	/* the path */
-	{ "delivery time expired", BOUNCE_EXPIRED, 0, NULL },
-	{ "expired", BOUNCE_EXPIRED, 0, NULL },
-	{ "retry timeout exceeded", BOUNCE_EXPIRED, 0, NULL },
-	{ "gave up after", BOUNCE_EXPIRED, 0, NULL },
-	{ "giving up", BOUNCE_EXPIRED, 0, NULL },
-	{ "after multiple retries", BOUNCE_EXPIRED, 0, NULL },
-	{ "was aborted after", BOUNCE_EXPIRED, 0, NULL },
-	{ "did not accept our requests to connect", BOUNCE_EXPIRED, 0,
-	    NULL },
-	{ "warning message only", BOUNCE_EXPIRED, 0, NULL },
-	{ "in the queue too long", BOUNCE_EXPIRED, 0, NULL },
-	{ "could not be delivered for", BOUNCE_EXPIRED, 0, NULL },
-	{ "has been delayed", BOUNCE_EXPIRED, 0, NULL },
-	{ "timed out", BOUNCE_EXPIRED, 0, NULL },
-	{ "mail loop", BOUNCE_NETWORKERROR, 0, NULL },
-	{ "loops back", BOUNCE_NETWORKERROR, 0, NULL },
-	{ "too many hops", BOUNCE_NETWORKERROR, 0, NULL },
-	{ "routing loop", BOUNCE_NETWORKERROR, 0, NULL },
-	{ "forwarding loop", BOUNCE_NETWORKERROR, 0, NULL },
-	{ "no route to host", BOUNCE_NETWORKERROR, 0, NULL },
-	{ "connection refused", BOUNCE_NETWORKERROR, 0, NULL },
-	{ "host lookup failure", BOUNCE_NETWORKERROR, 0, NULL },
-	{ "configuration error", BOUNCE_SYSTEMERROR, 0, NULL },
-	{ "system error", BOUNCE_SYSTEMERROR, 0, NULL },
-	{ "local error", BOUNCE_SYSTEMERROR, 0, NULL },
-	{ "internal error", BOUNCE_SYSTEMERROR, 0, NULL },
-	{ "temporary local problem", BOUNCE_SYSTEMERROR, 0, NULL },
-	{ "insufficient system storage", BOUNCE_SYSTEMFULL, 0, NULL },
-	{ "mail system full", BOUNCE_SYSTEMFULL, 0, NULL },
-	{ "unknown mailer error", BOUNCE_MAILERERROR, 0, NULL },
-	{ "command died", BOUNCE_MAILERERROR, 0, NULL },
-	{ "exit status", BOUNCE_MAILERERROR, 0, NULL },
-	/*
-	 * Postfix's "Recipient address rejected:" heads any reason (access
-	 * denied, not authorized, system error, locked): the words after
-	 * it decide first.
-	 */
-	{ "address rejected", BOUNCE_USERUNKNOWN, 0, NULL },
-};
-
-/* Subject digits when no row decided (RFC 3463 §3). */
-static const enum bounce_reason bc_subject[8] = {
-	BOUNCE_UNDEFINED,	/* X.0 other */
-	BOUNCE_USERUNKNOWN,	/* X.1 addressing */
-	BOUNCE_FILTERED,	/* X.2 mailbox */
-	BOUNCE_SYSTEMERROR,	/* X.3 mail system */
-	BOUNCE_NETWORKERROR,	/* X.4 network and routing */
-	BOUNCE_SYNTAXERROR,	/* X.5 protocol */
-	BOUNCE_CONTENTERROR,	/* X.6 content */
-	BOUNCE_SECURITYERROR,	/* X.7 security or policy */
-};
 
 static int	bc_host_ends(const char *, const char *);
+static int	bc_find(const char *, const char *);
+static int	bc_orange(const char *, enum bounce_reason *, const char **);
 static int	bc_text_match(const char *, int, const char *, int,
-		    enum bounce_reason *, const char **);
+		    const char *, enum bounce_reason *, const char **);
 static int	bc_code_match(const char *, int, enum bounce_reason *,
 		    const char **);
 static enum bounce_reason bc_fallback(int, const char *, const char **);
 static void	bc_lower(const char *, char *, size_t);
+static size_t	bc_cont_len(const char *, const char *);
 static int	bc_after_data(const char *);
 static size_t	bc_ws_at(const char *, size_t, size_t, const char *);
 static int	bc_ws_find(const char *, size_t, const char *);
@@ -537,17 +114,51 @@ static enum bounce_reason bc_by_command(enum bounce_reason,
 		    enum bounce_cmd, const char *, const char *, const char *,
 		    const char *, const char **);
 
+/*
+ * The length of a multi-line reply's repeated code at s ("550-5.7.26 ",
+ * "550 5.7.1 "; RFC 5321 §4.2.1), code being the reply's first three
+ * digits; 0 if there is none.
+ */
+static size_t
+bc_cont_len(const char *s, const char *code)
+{
+	size_t	i = 4, d;
+
+	if (strncmp(s, code, 3) != 0 || (s[3] != '-' && s[3] != ' '))
+		return 0;
+	if (!isdigit((unsigned char)s[i]) || s[i + 1] != '.')
+		return i;
+	for (d = 0, i += 2; isdigit((unsigned char)s[i]) || s[i] == '.'; i++)
+		d += s[i] == '.';
+	return d == 1 && isspace((unsigned char)s[i]) ? i + 1 : 0;
+}
+
+/*
+ * s in lower case, each run of white space one space, and the codes a
+ * folded multi-line reply repeats inside its text dropped ("has an SPF
+ * record with a 550-5.7.26 hard fail policy"), so phrases match whole.
+ */
 static void
 bc_lower(const char *s, char *out, size_t outsz)
 {
-	size_t	i, o = 0;
+	size_t	i, o = 0, k;
+	char	code[4] = "";
 
+	for (i = 0; s != NULL && isspace((unsigned char)s[i]); i++)
+		;
+	if (s != NULL && isdigit((unsigned char)s[i]) &&
+	    isdigit((unsigned char)s[i + 1]) &&
+	    isdigit((unsigned char)s[i + 2]))
+		memcpy(code, s + i, 3);
 	for (i = 0; s != NULL && s[i] != '\0' && o + 1 < outsz; i++) {
 		if (isspace((unsigned char)s[i])) {
 			if (o > 0 && out[o - 1] == ' ')
 				continue;
 			out[o++] = ' ';
-		} else
+		} else if (o > 0 && out[o - 1] == ' ' && code[0] != '\0' &&
+		    (k = bc_cont_len(s + i, code)) > 0)
+			i += k - 1;
+		else
 			out[o++] = (char)tolower((unsigned char)s[i]);
 	}
 	out[o] = '\0';
@@ -761,20 +372,97 @@ bc_host_ends(const char *mx, const char *suffix)
 	return n >= k && strncasecmp(mx + n - k, suffix, k) == 0;
 }
 
+/*
+ * Is needle in lt?  One "*" in needle, after some text, stands for one
+ * word (no space): "host * not found".
+ */
+static int
+bc_find(const char *lt, const char *needle)
+{
+	const char	*star = strchr(needle, '*'), *p, *q;
+	size_t		 k;
+
+	if (star == NULL || star == needle)
+		return strstr(lt, needle) != NULL;
+	k = (size_t)(star - needle);
+	for (p = lt; *p != '\0'; p++) {
+		if (strncmp(p, needle, k) != 0)
+			continue;
+		for (q = p + k; *q != '\0' && *q != ' '; q++)
+			;
+		if (q > p + k && strncmp(q, star + 1, strlen(star + 1)) == 0)
+			return 1;
+	}
+	return 0;
+}
+
+/*
+ * Orange and La Poste (France) end their replies with a code of their
+ * own, "OFR_506 [506]", "LPN007_420", "OFR004_405", "OUK_513", whose
+ * three last digits say why (postmastery.com's list of Orange codes, as
+ * Sisimai's Rhost::FrancePTT reads them; bc_orange[] in bounce_rules.c).
+ * A code listed without a reason ("Service refused, please try later")
+ * is undefined: its words say nothing either.
+ */
+static int
+bc_orange(const char *lt, enum bounce_reason *r, const char **rule)
+{
+	static const char *const prefixes[] = { "ofr", "lpn", "ouk" };
+	const char	*p;
+	size_t		 i, k;
+	int		 num;
+
+	for (i = 0; i < NELEM(prefixes); i++) {
+		for (p = lt; (p = strstr(p, prefixes[i])) != NULL; p++) {
+			if (p > lt && isalnum((unsigned char)p[-1]))
+				continue;
+			for (k = 3; isdigit((unsigned char)p[k]) ||
+			    isalpha((unsigned char)p[k]); k++)
+				;
+			if ((p[k] != '_' && p[k] != '-') ||
+			    !isdigit((unsigned char)p[k + 1]) ||
+			    !isdigit((unsigned char)p[k + 2]) ||
+			    !isdigit((unsigned char)p[k + 3]) ||
+			    isalnum((unsigned char)p[k + 4]))
+				continue;
+			num = (p[k + 1] - '0') * 100 + (p[k + 2] - '0') * 10 +
+			    (p[k + 3] - '0');
+			for (k = 0; k < bc_norange; k++)
+				if (bc_orange_codes[k].code == num) {
+					*r = bc_orange_codes[k].reason;
+					*rule = "Orange/La Poste code";
+					return 1;
+				}
+		}
+	}
+	return 0;
+}
+
 /* First bc_text row with (or without) BC_PROVIDER found in lt. */
 static int
 bc_text_match(const char *lt, int provider, const char *mx, int code,
-    enum bounce_reason *r, const char **rule)
+    const char *enh, enum bounce_reason *r, const char **rule)
 {
-	size_t	i;
+	enum bounce_reason	 sr;
+	const char		*srule;
+	size_t			 i;
+	int			 other, strong;
 
-	for (i = 0; i < NELEM(bc_text); i++) {
+	/* an enhanced code of another subject than addressing (X.2-X.7) */
+	other = enh != NULL && enh[1] == '.' && enh[2] >= '2' &&
+	    enh[2] <= '7' && enh[3] == '.';
+	strong = bc_code_match(enh, 1, &sr, &srule);
+	for (i = 0; i < bc_ntext; i++) {
 		if (((bc_text[i].flags & BC_PROVIDER) != 0) != provider)
 			continue;
 		if ((bc_text[i].flags & BC_PERM) && code / 100 != 5)
 			continue;
+		if ((bc_text[i].flags & BC_LAST) && other)
+			continue;
+		if ((bc_text[i].flags & BC_UNDER) && strong)
+			continue;
 		if (!bc_host_ends(mx, bc_text[i].mx) ||
-		    strstr(lt, bc_text[i].needle) == NULL)
+		    !bc_find(lt, bc_text[i].needle))
 			continue;
 		*r = bc_text[i].reason;
 		*rule = bc_text[i].needle;
@@ -789,7 +477,7 @@ bc_code_match(const char *enh, int strong, enum bounce_reason *r,
 {
 	size_t	i;
 
-	for (i = 0; enh != NULL && i < NELEM(bc_code); i++) {
+	for (i = 0; enh != NULL && i < bc_ncode; i++) {
 		if (((bc_code[i].flags & BC_STRONG) != 0) != strong ||
 		    strcmp(enh, bc_code[i].code) != 0)
 			continue;
@@ -821,6 +509,12 @@ bc_fallback(int code, const char *enh, const char **rule)
 	case 556:
 	case 521:
 		return BOUNCE_NOTACCEPT;	/* RFC 7504, RFC 7505 */
+	case 501:
+	case 502:
+	case 503:
+	case 504:
+		/* RFC 5321 §4.2.2: syntax, sequence, not implemented */
+		return BOUNCE_SYNTAXERROR;
 	default:
 		*rule = "none";
 		return BOUNCE_UNDEFINED;
@@ -846,20 +540,39 @@ bounce_classify_cmd(int code, const char *enhanced, const char *text,
 	bc_lower(text, lt, sizeof(lt));
 	if (code == 0 && enh != NULL)
 		code = (enh[0] - '0') * 100 + 50;
-	if (!bc_text_match(lt, 1, mx, code, &r, &rule) &&
+	if (!bc_orange(lt, &r, &rule) &&
+	    !bc_text_match(lt, 1, mx, code, enh, &r, &rule) &&
 	    !bc_code_match(enh, 1, &r, &rule)) {
-		if (!bc_text_match(lt, 0, mx, code, &r, &rule) &&
+		if (!bc_text_match(lt, 0, mx, code, enh, &r, &rule) &&
 		    !bc_code_match(enh, 0, &r, &rule))
 			r = bc_fallback(code, enh, &rule);
 		r = bc_by_command(r, cmd, enh, text != NULL ? text : "", lt,
 		    mx, &rule);
 	}
-	out->reason = r;
-	out->fault = bc_info[r].fault;
-	out->hard = bc_info[r].hard;
+	/*
+	 * An unknown host said as 4xx is a lookup that failed for now (a
+	 * SERVFAIL, a time-out: RFC 5321 §5.1 retries it), not a domain
+	 * known not to exist (Sisimai's Reason::NetworkError).
+	 */
+	if (r == BOUNCE_HOSTUNKNOWN && code / 100 == 4) {
+		r = BOUNCE_NETWORKERROR;
+		rule = "unknown host said as 4xx";
+	}
+	bounce_class_set(out, r, rule);
 	/* a null MX or "no mail here" is final only when said as 5xx */
 	if (r == BOUNCE_NOTACCEPT && code / 100 == 4)
 		out->hard = 0;
+}
+
+void
+bounce_class_set(struct bounce_class *out, enum bounce_reason r,
+    const char *rule)
+{
+	if ((unsigned)r >= BOUNCE_NREASONS)
+		r = BOUNCE_UNDEFINED;
+	out->reason = r;
+	out->fault = bc_info[r].fault;
+	out->hard = bc_info[r].hard;
 	out->rule = rule;
 }
 

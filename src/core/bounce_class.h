@@ -93,6 +93,10 @@ void	bounce_classify_cmd(int code, const char *enhanced, const char *text,
  */
 enum bounce_cmd	bounce_command(const char *text, size_t n);
 
+/* Fill *out for reason r (its fault and hard/soft), rule as given. */
+void	bounce_class_set(struct bounce_class *out, enum bounce_reason r,
+	    const char *rule);
+
 /* Suppress the address?  A hard failure the recipient is at fault for. */
 int	bounce_suppress(const struct bounce_class *);
 

@@ -49,6 +49,10 @@ static void	bp_multipart(struct bounce_report *, const char *, size_t,
 		    const char *, int);
 static void	bp_format(struct bounce_report *);
 static void	bp_classify(struct bounce_report *, struct bounce_rcpt *);
+static void	bp_classify_unix(struct bounce_rcpt *);
+static int	bp_parse(const char *, size_t, struct bounce_report *, int);
+static int	bp_says_why(const struct bounce_report *);
+static void	bp_returned_bounce(struct bounce_report *);
 
 /* ---- MIME ----------------------------------------------------------- */
 
@@ -211,8 +215,12 @@ bp_mime(struct bounce_report *b, const char *s, size_t n, int depth)
 		if (buf_append(&b->human, body.data, body.len) == -1 ||
 		    buf_append(&b->human, "\n\n", 2) == -1)
 			b->error = 1;
+	} else if (bounce_istarts(t, tlen, "message/rfc822") &&
+	    b->returned.len == 0) {
+		if (buf_append(&b->returned, bd, (size_t)(s + n - bd)) == -1)
+			b->error = 1;
 	}
-	/* message/rfc822, text/rfc822-headers, html...: not searched. */
+	/* text/rfc822-headers, html...: not searched. */
 	buf_free(&ct);
 	buf_free(&cte);
 	buf_free(&body);
@@ -275,6 +283,28 @@ bp_format(struct bounce_report *b)
 }
 
 /*
+ * "Diagnostic-Code: X-Unix; ..." (RFC 3464 §2.3.6; Sendmail, Postfix):
+ * a local delivery agent or a pipe failed, and its Status is the agent's
+ * exit code mapped by the MTA (sysexits.h: EX_NOUSER is 5.1.1 even when
+ * procmail could not create a file), not a server's judgement of the
+ * address.  So the words decide alone ("Quota exceeded" is a full
+ * mailbox), and what they do not name is the mailer's error (Sisimai's
+ * Reason::MailerError).  An agent's "No such user" is that error too:
+ * it may be a file or a lookup that failed, and a wrong user-unknown
+ * would suppress a real address.
+ */
+static void
+bp_classify_unix(struct bounce_rcpt *r)
+{
+	bounce_classify_cmd(550, "", r->diag, NULL, BOUNCE_CMD_ANY,
+	    &r->class);
+	if (r->class.reason == BOUNCE_UNDEFINED ||
+	    r->class.reason == BOUNCE_USERUNKNOWN)
+		bounce_class_set(&r->class, BOUNCE_MAILERERROR,
+		    "X-Unix diagnostic");
+}
+
+/*
  * A recipient's reply: its diagnostic, with Status as fallback.  A
  * recipient of a bounce failed, or was delayed, whatever its digits say:
  * without a code it is classified on its text as a 5xx, on its
@@ -285,10 +315,15 @@ static void
 bp_classify(struct bounce_report *b, struct bounce_rcpt *r)
 {
 	struct reply	*rep = &r->reply;
+	char		 inner[BOUNCE_DIAG_MAX];
+	const char	*dt = r->diag;
 
-	if (r->diag[0] == '\0' || bounce_reply_parse(rep, r->diag) == -1) {
+	/* a relay's wrapper: the receiving server's own reply decides */
+	if (bounce_unwrap_relay(r->diag, inner, sizeof(inner)))
+		dt = inner;
+	if (dt[0] == '\0' || bounce_reply_parse(rep, dt) == -1) {
 		reply_init(rep);
-		(void)util_strlcpy(rep->text, r->diag, sizeof(rep->text));
+		(void)util_strlcpy(rep->text, dt, sizeof(rep->text));
 	}
 	if (rep->enhanced[0] == '\0' && reply_valid_enhanced(r->status))
 		(void)util_strlcpy(rep->enhanced, r->status,
@@ -298,9 +333,13 @@ bp_classify(struct bounce_report *b, struct bounce_rcpt *r)
 		r->code = 550;
 	r->failed = r->code >= 400 || rep->enhanced[0] == '4' ||
 	    rep->enhanced[0] == '5';
-	bounce_classify_cmd(r->code, rep->enhanced, r->diag, r->remote_mta,
-	    r->cmd, &r->class);
 	r->class_text = r->diag;
+	if (strcasecmp(r->diag_type, "x-unix") == 0) {
+		bp_classify_unix(r);
+		return;
+	}
+	bounce_classify_cmd(r->code, rep->enhanced, dt, r->remote_mta,
+	    r->cmd, &r->class);
 	if (r->class.reason != BOUNCE_UNDEFINED || b->human.len == 0)
 		return;
 	r->class_text = b->prose;
@@ -308,8 +347,65 @@ bp_classify(struct bounce_report *b, struct bounce_rcpt *r)
 	    r->remote_mta, r->cmd, &r->class);
 }
 
+/*
+ * Does the bounce say why, for some recipient?  A recipient that failed
+ * with a reason, or, with none found, prose the classifier knows.
+ */
+static int
+bp_says_why(const struct bounce_report *b)
+{
+	struct bounce_class	c;
+	size_t			i;
+
+	for (i = 0; i < b->n; i++)
+		if (b->rcpts[i].failed &&
+		    b->rcpts[i].class.reason != BOUNCE_UNDEFINED)
+			return 1;
+	if (b->n > 0 || b->prose[0] == '\0')
+		return 0;
+	bounce_classify_cmd(550, "", b->prose, NULL, b->cmd, &c);
+	return c.reason != BOUNCE_UNDEFINED;
+}
+
+/*
+ * A bounce whose own text says nothing, returning a message that is
+ * itself a bounce: a gateway (InterScan, Mirapoint) that failed to pass
+ * on the first server's bounce, or wraps it.  The returned bounce's
+ * recipients and reasons stand for the outer one's; only one level is
+ * read, and only when the outer one says nothing the classifier knows.
+ */
+static void
+bp_returned_bounce(struct bounce_report *b)
+{
+	struct bounce_report	in;
+	size_t			i;
+
+	if (b->returned.len == 0 || bp_says_why(b))
+		return;
+	if (bp_parse(b->returned.data, b->returned.len, &in, 1) == 0 &&
+	    bp_says_why(&in) && in.n > 0) {
+		for (i = 0; i < in.n; i++) {
+			b->rcpts[i] = in.rcpts[i];
+			b->rcpts[i].class_text = b->rcpts[i].diag;
+		}
+		b->n = in.n;
+		b->dsn = in.dsn;
+		b->known = in.known;
+		(void)util_snprintf(b->fmtbuf, sizeof(b->fmtbuf),
+		    "%s, returned in a bounce", in.format);
+		b->format = b->fmtbuf;
+	}
+	bounce_report_free(&in);
+}
+
 int
 bounce_parse(const char *data, size_t len, struct bounce_report *b)
+{
+	return bp_parse(data, len, b, 0);
+}
+
+static int
+bp_parse(const char *data, size_t len, struct bounce_report *b, int depth)
 {
 	struct buf	norm;
 	size_t		i;
@@ -317,6 +413,7 @@ bounce_parse(const char *data, size_t len, struct bounce_report *b)
 	memset(b, 0, sizeof(*b));
 	buf_init(&b->human, BP_TEXT_MAX);
 	buf_init(&b->dsnbuf, BP_TEXT_MAX);
+	buf_init(&b->returned, BP_TEXT_MAX);
 	b->format = "unrecognised text";
 	if (len > BOUNCE_PARSE_MAX ||
 	    (b->rcpts = calloc(BOUNCE_RCPT_MAX, sizeof(*b->rcpts))) == NULL)
@@ -340,6 +437,8 @@ bounce_parse(const char *data, size_t len, struct bounce_report *b)
 	bp_command(b);
 	for (i = 0; i < b->n; i++)
 		bp_classify(b, &b->rcpts[i]);
+	if (depth == 0 && !b->error)
+		bp_returned_bounce(b);
 	return b->error ? -1 : 0;
 }
 
@@ -348,6 +447,7 @@ bounce_report_free(struct bounce_report *b)
 {
 	buf_free(&b->human);
 	buf_free(&b->dsnbuf);
+	buf_free(&b->returned);
 	free(b->rcpts);
 	b->rcpts = NULL;
 	b->n = 0;

@@ -28,6 +28,7 @@ struct bounce_rcpt {
 	char			 status[16];	/* DSN Status, or "" */
 	char			 remote_mta[256];
 	char			 diag[BOUNCE_DIAG_MAX];	/* "" if none found */
+	char			 diag_type[16];	/* "smtp", "x-unix"... or "" */
 	enum bounce_cmd		 cmd;		/* the command that failed */
 	struct reply		 reply;		/* diag parsed; Status as the
 						   enhanced code if it has
@@ -54,6 +55,8 @@ struct bounce_report {
 	/* private to the parser */
 	struct buf		 human;		/* text/plain parts */
 	struct buf		 dsnbuf;	/* delivery-status parts */
+	struct buf		 returned;	/* the first message/rfc822
+						   part, undecoded */
 	size_t			 human_len;	/* of human, before the
 						   returned message */
 	char			 fmtbuf[96];

@@ -147,10 +147,15 @@ bp_dsn_field(struct bounce_rcpt *r, const char *name, const char *v)
 	} else if (strcasecmp(name, "Remote-MTA") == 0)
 		(void)util_strlcpy(r->remote_mta, v, sizeof(r->remote_mta));
 	else if (strcasecmp(name, "Diagnostic-Code") == 0) {
-		/* "smtp; 550 ...": the type (RFC 3464 §2.3.6) goes. */
-		if ((semi = strchr(v, ';')) != NULL && (size_t)(semi - v) < 20)
+		/* "smtp; 550 ...": the type (RFC 3464 §2.3.6) kept apart. */
+		if ((semi = strchr(v, ';')) != NULL && (size_t)(semi - v) <
+		    sizeof(r->diag_type)) {
+			n = strcspn(v, " \t;");
+			memcpy(r->diag_type, v, n);
+			r->diag_type[n] = '\0';
 			for (v = semi + 1; *v == ' ' || *v == '\t'; v++)
 				;
+		}
 		/* before bounce_diag_collect drops "(in reply to ...)" */
 		r->cmd = bounce_command(v, strlen(v));
 		bounce_diag_collect(v, strlen(v), r->diag, sizeof(r->diag));

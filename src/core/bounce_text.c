@@ -188,3 +188,38 @@ bounce_mime_param(const char *v, const char *name, char *out, size_t outsz)
 	}
 	return 0;
 }
+
+/*
+ * Amazon SES's diagnostic wraps the remote server's reply after a label
+ * its own status code gives: "5.1.0 - Unknown address error 550-'5.7.1
+ * <a@b>... Access denied' (delivery attempts: 0)".  The quoted reply is
+ * what the receiving server said: "550 5.7.1 <a@b>... Access denied"
+ * to out, and 1; 0 if d is not such a wrapper.
+ */
+int
+bounce_unwrap_relay(const char *d, char *out, size_t outsz)
+{
+	const char	*p, *q, *end;
+	size_t		 n;
+
+	if (!isdigit((unsigned char)d[0]) || d[1] != '.' ||
+	    (p = strstr(d, " - ")) == NULL || p - d > 8)
+		return 0;
+	for (q = p + 3; *q != '\0'; q++)
+		if ((q[0] == '4' || q[0] == '5') &&
+		    isdigit((unsigned char)q[1]) &&
+		    isdigit((unsigned char)q[2]) &&
+		    (q[3] == '-' || q[3] == ' ') && q[4] == '\'' &&
+		    q[-1] == ' ')
+			break;
+	if (*q == '\0' || (end = strrchr(q + 5, '\'')) == NULL)
+		return 0;
+	n = (size_t)(end - (q + 5));
+	if (n + 5 > outsz)
+		return 0;
+	memcpy(out, q, 3);
+	out[3] = ' ';
+	memcpy(out + 4, q + 5, n);
+	out[n + 4] = '\0';
+	return 1;
+}

@@ -31,6 +31,8 @@ int		 bounce_original_at(const char *s, size_t n);
  */
 int		 bounce_mime_param(const char *v, const char *name, char *out,
 		    size_t outsz);
+/* The remote reply a relay's diagnostic quotes (Amazon SES); 1 if any. */
+int		 bounce_unwrap_relay(const char *d, char *out, size_t outsz);
 /* A reply as typed, or the first diagnostic in free text.  0 or -1. */
 int		 bounce_reply_parse(struct reply *, const char *s);
 

@@ -344,15 +344,23 @@ explain_class_text(FILE *out, int in, const struct reply *r,
     const char *all, const char *mx, int cmd)
 {
 	struct bounce_class	c;
-	char			line[160];
 
 	if (!ex_is_failure(r))
 		return;
 	bounce_classify_cmd(r->code, r->enhanced, all, mx,
 	    (enum bounce_cmd)cmd, &c);
+	explain_class_print(out, in, &c);
+}
+
+/* A classification already made (the bounce parser's, for one rcpt). */
+void
+explain_class_print(FILE *out, int in, const struct bounce_class *c)
+{
+	char	line[160];
+
 	(void)util_snprintf(line, sizeof(line), "%s, %s, fault: %s%s",
-	    bounce_reason_name(c.reason), c.hard ? "hard" : "soft",
-	    bounce_fault_name(c.fault), bounce_suppress(&c) ?
+	    bounce_reason_name(c->reason), c->hard ? "hard" : "soft",
+	    bounce_fault_name(c->fault), bounce_suppress(c) ?
 	    " (the address goes to the suppression list)" : "");
 	fprintf(out, "%*sBounce:     %s\n", in, "", line);
 }
@@ -367,10 +375,16 @@ explain_class_json(struct json *j, const struct reply *r, const char *all,
 		return;
 	bounce_classify_cmd(r->code, r->enhanced, all, mx,
 	    (enum bounce_cmd)cmd, &c);
-	json_kstr(j, "reason", bounce_reason_name(c.reason));
-	json_kstr(j, "fault", bounce_fault_name(c.fault));
-	json_kbool(j, "hard", c.hard);
-	json_kbool(j, "suppress", bounce_suppress(&c));
+	explain_class_put(j, &c);
+}
+
+void
+explain_class_put(struct json *j, const struct bounce_class *c)
+{
+	json_kstr(j, "reason", bounce_reason_name(c->reason));
+	json_kstr(j, "fault", bounce_fault_name(c->fault));
+	json_kbool(j, "hard", c->hard);
+	json_kbool(j, "suppress", bounce_suppress(c));
 }
 
 int

@@ -32,25 +32,23 @@ static int	ex_bounce_print(const struct bounce_report *, FILE *, int);
 static void	ex_rcpt_class_text(FILE *, const struct bounce_rcpt *);
 static void	ex_rcpt_class_json(struct json *, const struct bounce_rcpt *);
 
-/* A recipient's reason, fault and hard/soft, as bounce_parse() found. */
+/*
+ * A recipient's reason, fault and hard/soft, as bounce_parse() found
+ * them: what the queue acts on when the bounce arrives on the MX
+ * (queue/local_dsn.c), never a second opinion.
+ */
 static void
 ex_rcpt_class_text(FILE *out, const struct bounce_rcpt *r)
 {
-	struct reply	c;
-
-	c = r->reply;
-	c.code = r->code;
-	explain_class_text(out, 2, &c, r->class_text, r->remote_mta, r->cmd);
+	if (r->failed)
+		explain_class_print(out, 2, &r->class);
 }
 
 static void
 ex_rcpt_class_json(struct json *j, const struct bounce_rcpt *r)
 {
-	struct reply	c;
-
-	c = r->reply;
-	c.code = r->code;
-	explain_class_json(j, &c, r->class_text, r->remote_mta, r->cmd);
+	if (r->failed)
+		explain_class_put(j, &r->class);
 }
 
 /* No recipient found: the bounce's prose alone, as a 5xx failure. */

@@ -12,6 +12,7 @@
 
 #define EX_JSON_MAX	(4 * 1024 * 1024)
 
+struct bounce_class;
 struct buf;
 struct json;
 struct reply;
@@ -30,6 +31,9 @@ void	explain_class_text(FILE *, int indent, const struct reply *,
 	    const char *all, const char *mx, int cmd);
 void	explain_class_json(struct json *, const struct reply *,
 	    const char *all, const char *mx, int cmd);
+/* The same for a classification already made (the bounce parser's). */
+void	explain_class_print(FILE *, int indent, const struct bounce_class *);
+void	explain_class_put(struct json *, const struct bounce_class *);
 /* The finished JSON document of b and a newline to out; 0 or -1. */
 int	explain_json_flush(FILE *, struct buf *, struct json *);
 #endif

@@ -6,17 +6,35 @@ against the reason and hard/soft Sisimai's own tests expect
 (docs/DELIVERY.md, "Bounce attribution").
 
 Prints the agreement rates.  The target of issue 24 is 95 % on
-hard/soft and on fault; it is not met yet (measured: reason 74.3 %,
-hard/soft 91.3 %, fault 89.3 % on 300 samples; before the failed SMTP
-command was read: 60.3 %, 83.3 %, 76.3 %), so test_golden_target_95 is
-a strict xfail that turns into a failure the day the target is reached
-(then drop the mark), and test_golden_agreement holds the measured
-rates against regression.  Most of what is left: filters and vendors
-(ActiveHunter, MailFoundry, MXLogic, SurfControl, Sisimai's X1/X2,
-Zoho...) whose "User unknown" Sisimai calls "filtered" because its
-per-MTA parser knows the command, where postern's bounce names none;
-bounces in Japanese or naming no address (Domino, Notes, InterScan);
-and vendor codes (Orange OFR_506, Gmail's "(state 13)").  The first
+hard/soft and on fault; it is not met (measured: reason 83.3 %,
+hard/soft 93.7 %, fault 94.3 % on 300 samples; before: 74.3 %, 91.3 %,
+89.3 %; before the failed SMTP command was read: 60.3 %, 83.3 %,
+76.3 %), so test_golden_target_95 is a strict xfail that turns into a
+failure the day the target is reached (then drop the mark), and
+test_golden_agreement holds the measured rates against regression.
+The held-out check, heldout.py in the corpus directory, scores the 235
+Sisimai samples that are not vendored (reason 67.7 -> 79.1 %, hard/soft
+92.8 -> 96.2 %, fault 84.7 -> 91.5 % over the same changes), so the
+gain is not the vendored set's alone.
+
+What is left, 17 fault misses: 13 are one disagreement, bounces whose
+words say the user is unknown ("User unknown in local recipient table",
+"No such user here", "[User unknown]", "Mailbox does not exist" with
+5.1.1) that Sisimai calls "filtered" because its parser for that MTA
+or filter (ActiveHunter, MailFoundry, MXLogic, SurfControl, Zoho,
+Apache James, Amazon WorkMail and SES inbound, Exchange 2003 without a
+vendor code, Sisimai's X1/X2) assumes the refusal came after DATA;
+postern reads no command in them and keeps user unknown (the same texts
+from PowerMTA or McAfee are user unknown to Sisimai too, so no rule
+tells them apart honestly).  The others: an AOL 5.4.4 "Malformed or
+unexpected name server reply" (notaccept to Sisimai, networkerror here,
+as Sisimai's Postfix samples with the same text have it), cPanel's
+"account or domain may not exist, may be blacklisted" (hostunknown to
+Sisimai, undefined here: it would suppress on a guess), MessageLabs's
+bare "542 Rejected" (userunknown to Sisimai; a guess again) and Gmail's
+"(state 18)" header error (filtered to Sisimai, contenterror here).  The hard/
+soft misses are the same 13 and a few more where Sisimai reads the
+prose over a 5.1.1 DSN or a 4.x.x "No MX" as final.  The first
 recipient postern finds stands for the file (the manifest keeps only
 files whose recipients share one reason); when it finds none, the
 classification of the bounce's prose does."""
@@ -30,7 +48,7 @@ from conftest import run
 HERE = os.path.dirname(os.path.abspath(__file__))
 CORPUS = os.path.join(HERE, "..", "data", "bounces", "sisimai")
 TARGET = 0.95
-FLOORS = {"reason": 0.73, "hard": 0.90, "fault": 0.88}
+FLOORS = {"reason": 0.83, "hard": 0.935, "fault": 0.94}
 _RATES = {}
 
 
@@ -89,7 +107,7 @@ def test_golden_agreement():
 
 
 @pytest.mark.xfail(strict=True, reason="issue 24 target not met yet: "
-                   "hard/soft 91 %, fault 89 % (see the module comment)")
+                   "hard/soft 93.7 %, fault 94.3 % (see the module comment)")
 def test_golden_target_95():
     rate = rates()
     assert rate["hard"] >= TARGET and rate["fault"] >= TARGET, rate

@@ -91,9 +91,46 @@ static const struct bc_case cases[] = {
 	{ 550, "", "<a@b.test>: User unknown (in reply to end of DATA "
 	    "command)", NULL, "filtered", "unknown", 0, 0 },
 	{ 451, "", "nothing we know", NULL, "undefined", "unknown", 0, 0 },
-	{ 550, "5.7.1", "Delivery not authorized", NULL, "filtered",
-	    "unknown", 0, 0 },
+	/* RFC 3463 X.7.1: "The sender is not authorized" (Sisimai agrees) */
+	{ 550, "5.7.1", "Delivery not authorized", NULL, "securityerror",
+	    "sender", 0, 0 },
+	{ 550, "5.7.1", "Recipient address rejected: not authorized", NULL,
+	    "filtered", "unknown", 0, 0 },
 	{ 550, "5.7.1", "", NULL, "securityerror", "sender", 0, 0 },
+	/* an unknown host said as 4xx is a lookup that may work later */
+	{ 450, "4.0.0", "DNS Error: DNS type 'mx' lookup of x.test "
+	    "responded with code NXDOMAIN Domain name not found: x.test",
+	    NULL, "networkerror", "unknown", 0, 0 },
+	{ 550, "5.4.4", "Name service error for name=x.test type=MX: "
+	    "Malformed or unexpected name server reply", NULL,
+	    "networkerror", "unknown", 0, 0 },
+	/* "host * not found": one word between, no more */
+	{ 550, "", "DNS lookup failure: host cx.x.test not found", NULL,
+	    "hostunknown", "recipient", 1, 1 },
+	{ 550, "", "host mx.x.test says the user was not found", NULL,
+	    "undefined", "unknown", 0, 0 },
+	/* Orange / La Poste codes decide whatever the words or digits */
+	{ 550, "5.2.0", "Mail rejete. Mail rejected. OFR_506 [506]", NULL,
+	    "spamdetected", "sender", 0, 0 },
+	{ 421, "4.2.1", "Service refuse. Veuillez essayer plus tard. "
+	    "Service refused, please try later. LPN007_505", NULL,
+	    "systemerror", "unknown", 0, 0 },
+	{ 550, "5.5.0", "Service refused, please try later. OFR004_201",
+	    NULL, "undefined", "unknown", 0, 0 },
+	{ 550, "", "Recipient address rejected: Mailer error", NULL,
+	    "mailererror", "unknown", 0, 0 },
+	/* "Recipient address rejected:" yields to a code of another subject */
+	{ 550, "5.6.0", "<a@b.test>: Recipient address rejected: Media "
+	    "error", NULL, "contenterror", "sender", 0, 0 },
+	{ 550, "", "<a@b.test>: Recipient address rejected: whatever", NULL,
+	    "userunknown", "recipient", 1, 1 },
+	/* RFC 5321 §4.2.2 syntax replies when nothing else is said */
+	{ 504, "", "Command parameter not implemented", NULL, "syntaxerror",
+	    "sender", 0, 0 },
+	/* words that do not know do not block or suppress */
+	{ 550, "", "The account or domain may not exist, they may be "
+	    "blacklisted, or missing the proper dns entries.", NULL,
+	    "undefined", "unknown", 0, 0 },
 	/* null MX in Exim's, qmail's and OpenSMTPD's words */
 	{ 550, "", "an MX or SRV record indicated no SMTP service", NULL,
 	    "notaccept", "recipient", 1, 1 },
@@ -175,6 +212,15 @@ test_provider_host(void **state)
 	    &c);
 	assert_string_equal(c.rule, "blocked");
 	assert_int_equal(c.fault, BOUNCE_FAULT_SENDER);
+	/* Gmail's word yields to a specific code it comes with */
+	bounce_classify(550, "5.7.26", "550-5.7.26 The MAIL FROM domain has "
+	    "an SPF record with a\n550-5.7.26 hard fail policy ... the "
+	    "message has been blocked.", "gmail-smtp-in.l.google.com", &c);
+	assert_string_equal(bounce_reason_name(c.reason), "authfailure");
+	/* the codes a folded multi-line reply repeats do not break words */
+	bounce_classify(550, "5.7.1", "550-5.7.1 Messages with multiple 550 "
+	    "5.7.1 addresses in From: header are not accepted.", NULL, &c);
+	assert_string_equal(bounce_reason_name(c.reason), "notcompliantrfc");
 }
 
 /* NULL and empty inputs, and out-of-range enums, are safe. */

@@ -120,6 +120,88 @@ test_microsoft_crlf(void **state)
 	free(s);
 }
 
+/*
+ * An X-Unix diagnostic is a local agent's: its 5.1.1 (sysexits'
+ * EX_NOUSER) does not make the address bad, its words may still say
+ * what happened.
+ */
+static void
+test_x_unix(void **state)
+{
+	static const char	fmt[] = "Content-Type: multipart/report; "
+	    "boundary=\"b\"\n\n--b\nContent-Type: text/plain\n\nfailed\n"
+	    "--b\nContent-Type: message/delivery-status\n\n"
+	    "Reporting-MTA: dns; mx.example\n\n"
+	    "Final-Recipient: rfc822; a@example.org\nAction: failed\n"
+	    "Status: 5.1.1\nDiagnostic-Code: X-Unix; %s\n--b--\n";
+	struct bounce_report	r;
+	char			msg[1024];
+	int			n;
+
+	(void)state;
+	n = snprintf(msg, sizeof(msg), fmt, "procmail: Couldn't create "
+	    "\"/var/mail/a\": No such user");
+	assert_int_equal(bounce_parse(msg, (size_t)n, &r), 0);
+	assert_int_equal(r.n, 1);
+	assert_string_equal(r.rcpts[0].diag_type, "X-Unix");
+	assert_int_equal(r.rcpts[0].class.reason, BOUNCE_MAILERERROR);
+	assert_false(bounce_suppress(&r.rcpts[0].class));
+	bounce_report_free(&r);
+	n = snprintf(msg, sizeof(msg), fmt, "Quota exceeded message "
+	    "delivery failed");
+	assert_int_equal(bounce_parse(msg, (size_t)n, &r), 0);
+	assert_int_equal(r.rcpts[0].class.reason, BOUNCE_MAILBOXFULL);
+	bounce_report_free(&r);
+}
+
+/* Amazon SES quotes the receiving server's reply after its own label. */
+static void
+test_relay_wrapper(void **state)
+{
+	static const char	msg[] = "Content-Type: multipart/report; "
+	    "boundary=\"b\"\n\n--b\nContent-Type: message/delivery-status"
+	    "\n\nReporting-MTA: dns; a1.smtp-out.amazonses.com\n\n"
+	    "Final-Recipient: rfc822;a@example.org\nAction: failed\n"
+	    "Status: 5.0.0 (permanent failure)\nDiagnostic-Code: smtp; "
+	    "5.1.0 - Unknown address error 550-'5.7.1 <x@ses.example>... "
+	    "Access denied' (delivery attempts: 0)\n--b--\n";
+	struct bounce_report	r;
+
+	(void)state;
+	assert_int_equal(bounce_parse(msg, sizeof(msg) - 1, &r), 0);
+	assert_int_equal(r.n, 1);
+	assert_int_equal(r.rcpts[0].reply.code, 550);
+	assert_string_equal(r.rcpts[0].reply.enhanced, "5.7.1");
+	assert_int_equal(r.rcpts[0].class.fault, BOUNCE_FAULT_SENDER);
+	assert_false(bounce_suppress(&r.rcpts[0].class));
+	bounce_report_free(&r);
+}
+
+/* A gateway's bounce that says nothing, returning the real bounce. */
+static void
+test_returned_bounce(void **state)
+{
+	static const char	msg[] = "Content-Type: multipart/mixed; "
+	    "boundary=\"o\"\n\n--o\nContent-Type: text/plain\n\n"
+	    "The following mail could not be delivered.\n--o\n"
+	    "Content-Type: message/rfc822\n\n"
+	    "Content-Type: multipart/report; boundary=\"i\"\n\n--i\n"
+	    "Content-Type: message/delivery-status\n\n"
+	    "Reporting-MTA: dns; mx.example\n\n"
+	    "Final-Recipient: rfc822; a@example.org\nAction: failed\n"
+	    "Status: 5.1.1\nDiagnostic-Code: smtp; 550 5.1.1 User unknown\n"
+	    "--i--\n--o--\n";
+	struct bounce_report	r;
+
+	(void)state;
+	assert_int_equal(bounce_parse(msg, sizeof(msg) - 1, &r), 0);
+	assert_int_equal(r.n, 1);
+	assert_string_equal(r.rcpts[0].addr, "a@example.org");
+	assert_int_equal(r.rcpts[0].class.reason, BOUNCE_USERUNKNOWN);
+	assert_non_null(strstr(r.format, "returned in a bounce"));
+	bounce_report_free(&r);
+}
+
 static void
 test_garbage_and_bound(void **state)
 {
@@ -147,6 +229,9 @@ main(void)
 		cmocka_unit_test(test_dsn_two_recipients),
 		cmocka_unit_test(test_qmail),
 		cmocka_unit_test(test_microsoft_crlf),
+		cmocka_unit_test(test_x_unix),
+		cmocka_unit_test(test_relay_wrapper),
+		cmocka_unit_test(test_returned_bounce),
 		cmocka_unit_test(test_garbage_and_bound),
 	};
 

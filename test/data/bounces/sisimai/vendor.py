@@ -45,10 +45,12 @@ def git(gd, *args):
                           check=True, capture_output=True).stdout
 
 
-def main():
-    gd, out = sys.argv[1], sys.argv[2]
+def expected(gd):
+    """Every sample of p5-sisimai's t/*.t tables that vendor.py could
+    keep, engine by engine: {prefix: [(name, reason, hard, status,
+    replycode, data), ...]} with hard "1" or "0"."""
     tests = git(gd, "ls-tree", "--name-only", "HEAD", "t/").decode().split()
-    rows = []
+    engines = {}
     for t in sorted(tests):
         if not t.endswith(".t"):
             continue
@@ -65,7 +67,7 @@ def main():
             prefix = "lhost-" + eng.lower()
         body = src[src.index("isexpected"):]
         body = body[:body.index("};")]
-        picked = []
+        picked = engines.setdefault(prefix, [])
         for idx, group in re.findall(r"'(\d+)'\s*=>\s*\[(.*?)\]\s*\]",
                                      body, re.S):
             recs = re.findall(r"\['([^']*)',\s*'([^']*)',\s*'([^']*)',"
@@ -87,15 +89,26 @@ def main():
             if len(data) > MAX_SIZE:
                 continue
             picked.append((name, reason, hard, recs[0][0], recs[0][1], data))
+    return engines
+
+
+def row(name, reason, hard, st, code):
+    return "%s %s %s %s %s %s" % (name, reason,
+                                  "hard" if hard == "1" else "soft",
+                                  fault(reason), st or "-", code or "-")
+
+
+def main():
+    gd, out = sys.argv[1], sys.argv[2]
+    rows = []
+    for picked in expected(gd).values():
         step = max(1, len(picked) / PER_ENGINE)
         chosen = [picked[int(i * step)] for i in range(min(PER_ENGINE,
                                                            len(picked)))]
         for name, reason, hard, st, code, data in chosen:
             with open("%s/%s" % (out, name), "wb") as f:
                 f.write(data)
-            rows.append("%s %s %s %s %s %s" % (name, reason,
-                        "hard" if hard == "1" else "soft", fault(reason),
-                        st or "-", code or "-"))
+            rows.append(row(name, reason, hard, st, code))
     with open(out + "/MANIFEST", "w") as f:
         f.write("# file reason hard|soft fault sisimai-status "
                 "sisimai-replycode\n")
@@ -105,4 +118,5 @@ def main():
     print(len(rows), "samples")
 
 
-main()
+if __name__ == "__main__":
+    main()
