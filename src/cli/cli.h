@@ -34,6 +34,7 @@ int	cli_dns(const char *datadir, int argc, char **argv);
 int	cli_queue(const char *datadir, int argc, char **argv);
 int	cli_dkim(const char *datadir, int argc, char **argv);
 int	cli_suppress(const char *datadir, int argc, char **argv);
+int	cli_token(const char *datadir, int argc, char **argv);
 
 /* Shared by the cli_*.c files. */
 int	cli_load_config(const char *datadir, struct config *);

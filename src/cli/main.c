@@ -83,6 +83,9 @@ static const struct command commands[] = {
 	{ "explain", cmd_explain,
 	    "  explain REPLY | --bounce FILE   what an SMTP reply or bounce "
 	    "means\n", 0 },
+	{ "token", cli_token,
+	    "  token create|list|revoke ...   API tokens for the admin "
+	    "listener\n", 0 },
 	{ "version", cmd_version, "  version\n", 0 },
 	/* `make man`: postern.conf(5) and postern(8) from the tables */
 	{ "manpage", cmd_manpage, "  manpage 5|8\n", CMD_HIDDEN },

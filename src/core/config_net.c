@@ -23,7 +23,6 @@
 #include "core/config_int.h"
 #include "lib/util.h"
 
-static int	parse_cidr(const char *, size_t, struct config_net *);
 
 /*
  * auth_familiar_prefix: "V4,V6", the prefix lengths that cut a client
@@ -62,8 +61,8 @@ bad:
  * address itself), of len bytes.  The host bits are cleared, so a range
  * compares by its network bytes.  0 or -1.
  */
-static int
-parse_cidr(const char *s, size_t len, struct config_net *n)
+int
+config_net_parse(const char *s, size_t len, struct config_net *n)
 {
 	char		 text[INET6_ADDRSTRLEN + 5];
 	char		*slash;
@@ -124,8 +123,8 @@ config_parse_trusted(struct config *c, const struct config_key *k,
 			    CONFIG_TRUSTED_MAX);
 			return -1;
 		}
-		if (parse_cidr(p, len, &c->auth_trusted[c->auth_trusted_n]) ==
-		    -1) {
+		if (config_net_parse(p, len,
+		    &c->auth_trusted[c->auth_trusted_n]) == -1) {
 			config_errf(why, whysz, "'%s' is not a list of "
 			    "ADDRESS/PREFIX ranges (IPv4 /0..32, IPv6 "
 			    "/0..128; e.g. 192.0.2.0/24, 2001:db8::/32)",
@@ -141,13 +140,19 @@ config_parse_trusted(struct config *c, const struct config_key *k,
 int
 config_trusted_client(const struct config *c, const char *addr)
 {
+	return config_net_match(c->auth_trusted, c->auth_trusted_n, addr);
+}
+
+/* Is addr (text) inside one of the n ranges? */
+int
+config_net_match(const struct config_net *nets, size_t nn, const char *addr)
+{
 	struct config_net	 a;
 	const unsigned char	*b;
 	size_t			 i;
 	unsigned		 full, rest;
 
-	if (c->auth_trusted_n == 0 || parse_cidr(addr, strlen(addr), &a) ==
-	    -1)
+	if (nn == 0 || config_net_parse(addr, strlen(addr), &a) == -1)
 		return 0;
 	b = a.addr;
 	if (a.af == AF_INET6 && IN6_IS_ADDR_V4MAPPED((struct in6_addr *)
@@ -155,8 +160,8 @@ config_trusted_client(const struct config *c, const char *addr)
 		a.af = AF_INET;
 		b = a.addr + 12;
 	}
-	for (i = 0; i < c->auth_trusted_n; i++) {
-		const struct config_net *n = &c->auth_trusted[i];
+	for (i = 0; i < nn; i++) {
+		const struct config_net *n = &nets[i];
 
 		if (n->af != a.af)
 			continue;

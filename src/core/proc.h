@@ -48,8 +48,9 @@ struct smtp_listener {
 	char			text[64];
 };
 
+/* admin_sock: the admin process's API operations, or -1 */
 __attribute__((noreturn)) void auth_main(const struct config *,
-	    const char *datadir, int sock, int imap_sock);
+	    const char *datadir, int sock, int imap_sock, int admin_sock);
 __attribute__((noreturn)) void imap_main(const struct config *,
 	    const char *datadir, int ctl);
 __attribute__((noreturn)) void queue_main(const struct config *,

@@ -49,6 +49,11 @@ enum ipc_type {
 				   nothing loaded, the old set stays) */
 	IPC_CONF,		/* parent -> smtp: reload: the keys that
 				   apply without a restart, (row, value)* */
+	IPC_ADM_REQ,		/* admin -> auth: one API operation (op,
+				   token, actor, client, scopes, domain,
+				   arg, query, body) */
+	IPC_ADM_RES,		/* auth -> admin: (status, more, chunk of
+				   the JSON answer); more: chunks follow */
 	IPC_TYPE_MAX
 };
 

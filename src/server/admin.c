@@ -83,6 +83,13 @@ admin_send(struct admin_req *r, int status, const char *ctype,
 }
 
 void
+admin_reply_extra(struct admin_req *r, int status, const char *ctype,
+    const char *extra, const char *body, size_t len)
+{
+	admin_send(r, status, ctype, extra, body, len);
+}
+
+void
 admin_reply(struct admin_req *r, int status, const char *ctype,
     const struct buf *b)
 {
@@ -176,6 +183,10 @@ admin_request(struct http_xchg *x, void *arg)
 		    "send Content-Type: application/json");
 		return;
 	}
+	if (rt->scope != NULL || rt->op != NULL) {
+		admin_api_request(&r, rt);
+		return;
+	}
 	rt->handler(&r);
 }
 
@@ -197,7 +208,7 @@ admin_stop(evutil_socket_t sig, short ev, void *arg)
 
 void
 admin_main(const struct config *cfg, struct ssl_ctx_st *tls,
-    const int *fds, size_t nfds)
+    const int *fds, size_t nfds, int auth_sock)
 {
 	static struct config	 cfg_copy;
 	struct http_srv_conf	 hc;
@@ -223,6 +234,7 @@ admin_main(const struct config *cfg, struct ssl_ctx_st *tls,
 	for (i = 0; i < nfds; i++)
 		if (http_srv_listen(srv, fds[i]) == -1)
 			fatalx("admin: cannot serve listener %zu", i);
+	admin_api_init(admin_base, auth_sock);
 	ev_term = evsignal_new(admin_base, SIGTERM, admin_stop, NULL);
 	ev_int = evsignal_new(admin_base, SIGINT, admin_stop, NULL);
 	if (ev_term == NULL || ev_int == NULL || evsignal_add(ev_term, NULL) ||

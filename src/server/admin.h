@@ -21,6 +21,8 @@
 #include "lib/http_path.h"
 #include "lib/http_srv.h"
 
+struct event_base;
+
 struct config;
 
 /* One request as a handler sees it. */
@@ -41,11 +43,17 @@ enum admin_method {
 	AM_DELETE = 0x10,
 };
 
+#define AR_LOOPBACK_OPEN	0x01	/* no token needed from loopback */
+
 struct admin_route {
 	int		 methods;	/* AM_* */
 	const char	*pattern;	/* "/api/v1/mailboxes/{address}" */
-	const char	*scope;		/* token scope; NULL: open */
+	const char	*scope;		/* token scope (core/token.h); NULL:
+					   open */
+	const char	*op;		/* run by the auth process (api.h),
+					   or NULL: handler, here */
 	admin_handler	 handler;
+	int		 flags;		/* AR_* */
 	const char	*summary;	/* for the OpenAPI description */
 };
 
@@ -63,14 +71,25 @@ int	 admin_method(const char *);
 /* 1 if Host (without port) may be answered for this configuration. */
 int	 admin_host_ok(const struct config *, const char *host);
 
+/* The API flow (admin_api.c): token check, then op or handler. */
+void	 admin_api_init(struct event_base *, int auth_sock);
+void	 admin_api_request(struct admin_req *, const struct admin_route *);
+/* The OpenAPI 3.1 description of the route table, into b. 0 or -1. */
+int	 admin_openapi(struct buf *);
+
 /* Answers (admin.c). */
 void	 admin_reply(struct admin_req *, int status, const char *ctype,
 	    const struct buf *);
+/* The same with extra header lines (each ending in CRLF). */
+void	 admin_reply_extra(struct admin_req *, int status, const char *ctype,
+	    const char *extra, const char *body, size_t len);
 /* RFC 9457 problem: title from the status, detail and fix for people. */
 void	 admin_problem(struct admin_req *, int status, const char *detail,
 	    const char *fix);
 
+/* auth_sock: to the auth process's API thread (auth_admin.h) */
 __attribute__((noreturn)) void admin_main(const struct config *,
-	    struct ssl_ctx_st *tls, const int *fds, size_t nfds);
+	    struct ssl_ctx_st *tls, const int *fds, size_t nfds,
+	    int auth_sock);
 
 #endif

@@ -13,21 +13,40 @@
 #include "core/metrics.h"
 #include "lib/buf.h"
 #include "lib/clock.h"
+#include "lib/json.h"
 #include "server/admin.h"
 
 static void	 route_metrics(struct admin_req *);
 static void	 route_live(struct admin_req *);
 static void	 route_ready(struct admin_req *);
 static int	 route_match(const char *, const struct http_path *);
+static void	 route_openapi(struct admin_req *);
 
 const struct admin_route admin_routes[] = {
-	{ AM_GET, "/metrics", "metrics", route_metrics,
-	    "Prometheus metrics (text exposition format 0.0.4)" },
-	{ AM_GET, "/healthz/live", NULL, route_live,
+	{ AM_GET, "/metrics", "metrics", NULL, route_metrics,
+	    AR_LOOPBACK_OPEN,
+	    "Prometheus metrics (text format 0.0.4); open to loopback "
+	    "clients, others need a token with the metrics scope" },
+	{ AM_GET, "/healthz/live", NULL, NULL, route_live, 0,
 	    "200 while the admin process runs" },
-	{ AM_GET, "/healthz/ready", NULL, route_ready,
+	{ AM_GET, "/healthz/ready", NULL, NULL, route_ready, 0,
 	    "200 while the server accepts mail, 503 while it starts or "
 	    "stops" },
+	{ AM_GET, "/api/v1/openapi.json", NULL, NULL, route_openapi, 0,
+	    "this API's OpenAPI 3.1 description" },
+	{ AM_GET, "/api/v1/mailboxes", "read", "mailboxes.list", NULL, 0,
+	    "mailboxes a page at a time: ?domain= &state=locked|paused|"
+	    "active &q= (part of the address) &cursor= &limit= (1-500)" },
+	{ AM_GET, "/api/v1/mailboxes/{address}", "read", "mailbox.get", NULL,
+	    0, "one mailbox: state, last login, recent failed logins with "
+	    "reason and client, the networks it logs in from" },
+	{ AM_POST, "/api/v1/mailboxes/{address}/unlock", "mailboxes",
+	    "mailbox.unlock", NULL, 0,
+	    "lift every login lock of the mailbox (audited)" },
+	{ AM_GET, "/api/v1/domains", "read", "domains.list", NULL, 0,
+	    "the local domains and their settings" },
+	{ AM_GET, "/api/v1/audit", "admin", "audit.list", NULL, 0,
+	    "the audit log, newest first: ?cursor= &limit=" },
 };
 const size_t admin_nroutes = sizeof(admin_routes) / sizeof(admin_routes[0]);
 
@@ -160,4 +179,93 @@ route_ready(struct admin_req *r)
 	    "not ready");
 	admin_reply(r, ready ? 200 : 503, "application/json", &b);
 	buf_free(&b);
+}
+
+static void
+route_openapi(struct admin_req *r)
+{
+	struct buf	b;
+
+	buf_init(&b, 256 * 1024);
+	if (admin_openapi(&b) == -1) {
+		buf_free(&b);
+		admin_problem(r, 500, "the description could not be written",
+		    NULL);
+		return;
+	}
+	admin_reply(r, 200, "application/json", &b);
+	buf_free(&b);
+}
+
+/*
+ * OpenAPI 3.1 from the table: one path item per pattern, one operation
+ * per method, its scope as a bearer-token security requirement.
+ */
+int
+admin_openapi(struct buf *b)
+{
+	static const struct { int bit; const char *name; } m[] = {
+		{ AM_GET, "get" }, { AM_POST, "post" }, { AM_PUT, "put" },
+		{ AM_PATCH, "patch" }, { AM_DELETE, "delete" },
+	};
+	struct json	j;
+	size_t		i, k;
+
+	json_init(&j, b);
+	json_obj_begin(&j);
+	json_kstr(&j, "openapi", "3.1.0");
+	json_key(&j, "info");
+	json_obj_begin(&j);
+	json_kstr(&j, "title", "postern admin API");
+	json_kstr(&j, "version", "1");
+	json_obj_end(&j);
+	json_key(&j, "components");
+	json_obj_begin(&j);
+	json_key(&j, "securitySchemes");
+	json_obj_begin(&j);
+	json_key(&j, "token");
+	json_obj_begin(&j);
+	json_kstr(&j, "type", "http");
+	json_kstr(&j, "scheme", "bearer");
+	json_obj_end(&j);
+	json_obj_end(&j);
+	json_obj_end(&j);
+	json_key(&j, "paths");
+	json_obj_begin(&j);
+	for (i = 0; i < admin_nroutes; i++) {
+		json_key(&j, admin_routes[i].pattern);
+		json_obj_begin(&j);
+		for (k = 0; k < sizeof(m) / sizeof(m[0]); k++) {
+			if (!(admin_routes[i].methods & m[k].bit))
+				continue;
+			json_key(&j, m[k].name);
+			json_obj_begin(&j);
+			json_kstr(&j, "summary", admin_routes[i].summary);
+			if (admin_routes[i].scope != NULL) {
+				json_key(&j, "security");
+				json_arr_begin(&j);
+				json_obj_begin(&j);
+				json_key(&j, "token");
+				json_arr_begin(&j);
+				json_str(&j, admin_routes[i].scope);
+				json_arr_end(&j);
+				json_obj_end(&j);
+				json_arr_end(&j);
+			}
+			json_key(&j, "responses");
+			json_obj_begin(&j);
+			json_key(&j, "200");
+			json_obj_begin(&j);
+			json_kstr(&j, "description", "OK");
+			json_obj_end(&j);
+			json_obj_end(&j);
+			json_obj_end(&j);
+		}
+		json_obj_end(&j);
+	}
+	json_obj_end(&j);
+	json_obj_end(&j);
+	if (json_finish(&j) == -1)
+		return -1;
+	return buf_appends(b, "\n");
 }

@@ -55,6 +55,7 @@
 #include "lib/ipc.h"
 #include "lib/log.h"
 #include "lib/util.h"
+#include "server/auth_admin.h"
 #include "server/auth_imap.h"
 #include "server/authcache.h"
 #include "store/store.h"
@@ -922,7 +923,7 @@ auth_enqueue(struct auth_job *job)
 
 void
 auth_main(const struct config *cfg, const char *datadir, int sock,
-    int imap_sock)
+    int imap_sock, int admin_sock)
 {
 	pthread_t	*tids, acceptor;
 	struct auth_job	*job;
@@ -947,6 +948,8 @@ auth_main(const struct config *cfg, const char *datadir, int sock,
 	if (imap_sock != -1 && pthread_create(&acceptor, NULL,
 	    auth_imap_accept, NULL) != 0)
 		fatalx("auth: cannot start the imap helper thread");
+	if (auth_admin_start(cfg, datadir, admin_sock) == -1)
+		fatalx("auth: cannot start the admin thread");
 	for (;;) {
 		if ((job = malloc(sizeof(*job))) == NULL)
 			fatal("auth: malloc");
@@ -968,6 +971,7 @@ auth_main(const struct config *cfg, const char *datadir, int sock,
 		shutdown(imap_sock, SHUT_RDWR);	/* wakes the acceptor */
 		pthread_join(acceptor, NULL);
 	}
+	auth_admin_stop();
 	pthread_mutex_lock(&A.lock);
 	A.done = 1;
 	pthread_cond_broadcast(&A.cond);

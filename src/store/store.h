@@ -303,6 +303,96 @@ int	store_dkim_activate(struct store *, const char *domain,
 int	store_dkim_remove(struct store *, const char *domain,
 	    const char *selector);
 
+/* --- mailboxes a page at a time (store_page.c) ------------------------- */
+
+enum store_page_state {
+	STORE_PAGE_ANY,
+	STORE_PAGE_LOCKED,	/* a lock on unfamiliar sources or all */
+	STORE_PAGE_PAUSED,	/* sending health pause running */
+	STORE_PAGE_ACTIVE,	/* neither */
+};
+
+struct store_page_query {
+	const char		*domain;	/* "" any */
+	const char		*text;		/* part of the address, "" */
+	enum store_page_state	 state;
+	const char		*after;		/* last address seen, "" */
+	int64_t			 limit;
+	int64_t			 now;
+};
+
+struct store_mailbox_row {
+	char		address[STORE_ADDR_MAX + 1];
+	char		domain[STORE_ADDR_MAX + 1];
+	int64_t		created;
+	uint32_t	daily_limit;
+	int64_t		locked_until;	/* the lock on unfamiliar sources
+					   or on all, 0 none (maybe past) */
+	int64_t		paused_until;	/* maybe past */
+	char		pause_reason[HEALTH_REASON_MAX + 1];
+	int64_t		warmup_start;	/* unix day, 0 no ramp */
+	int64_t		last_login;	/* 0 never */
+	int64_t		failures_24h;
+};
+
+typedef int	(*store_mailbox_row_cb)(const struct store_mailbox_row *,
+		    void *);
+
+/* Up to q->limit mailboxes after q->after, in address order. */
+int	store_mailbox_page(struct store *, const struct store_page_query *,
+	    store_mailbox_row_cb, void *);
+/* The same row for one address.  OK, NOTFOUND. */
+int	store_mailbox_row_get(struct store *, const char *address,
+	    int64_t now, struct store_mailbox_row *);
+
+/* --- API tokens and the audit log (store_token.c) ---------------------- */
+
+#define STORE_TOKEN_ID_LEN	12
+#define STORE_TOKEN_HASH_LEN	64
+#define STORE_TOKEN_NAME_MAX	64
+#define STORE_TOKEN_SCOPES_MAX	128
+#define STORE_TOKEN_CIDRS_MAX	256
+
+struct store_token {
+	char		id[STORE_TOKEN_ID_LEN + 1];	/* public half */
+	char		name[STORE_TOKEN_NAME_MAX + 1];
+	char		hash[STORE_TOKEN_HASH_LEN + 1];	/* hex SHA-256 */
+	char		scopes[STORE_TOKEN_SCOPES_MAX + 1];	/* "read queue" */
+	char		domain[STORE_ADDR_MAX + 1];	/* "" every domain */
+	char		cidrs[STORE_TOKEN_CIDRS_MAX + 1];	/* "" anywhere */
+	int64_t		created;
+	int64_t		expires;	/* 0 never */
+	int64_t		last_used;	/* 0 never */
+};
+
+typedef int	(*store_token_cb)(const struct store_token *, void *);
+
+/* EXISTS if the name is taken. */
+int	store_token_add(struct store *, const struct store_token *);
+int	store_token_get(struct store *, const char *id, struct store_token *);
+int	store_token_list(struct store *, store_token_cb, void *);
+/* NOTFOUND if no token has that name. */
+int	store_token_revoke(struct store *, const char *name);
+int	store_token_used(struct store *, const char *id, int64_t now);
+
+struct store_audit {
+	int64_t		id;
+	int64_t		time;
+	char		actor[STORE_TOKEN_NAME_MAX + 16];	/* token:NAME,
+							   cli:USER */
+	char		client[STORE_CLIENT_MAX + 1];
+	char		action[64];		/* "mailbox.unlock" */
+	char		target[STORE_ADDR_MAX + 1];
+	char		detail[256];
+};
+
+typedef int	(*store_audit_cb)(const struct store_audit *, void *);
+
+int	store_audit_add(struct store *, const struct store_audit *);
+/* Newest first, ids below before (0: from the newest), at most limit. */
+int	store_audit_list(struct store *, int64_t before, int64_t limit,
+	    store_audit_cb, void *);
+
 /* --- suppression list (store_suppress.c) -------------------------------- */
 
 struct store_suppression {

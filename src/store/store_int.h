@@ -9,7 +9,7 @@
 
 #include "store/store.h"
 
-#define STORE_ARGS_MAX	8
+#define STORE_ARGS_MAX	16
 
 struct store {
 	const struct store_ops	*ops;

@@ -213,6 +213,28 @@ static const char *migrations[] = {
 	"  provider TEXT NOT NULL DEFAULT '');"
 	"CREATE INDEX health_outcome_mailbox ON health_outcome(mailbox_id,"
 	"  id);",
+	/*
+	 * 9: the admin listener's API tokens (the SHA-256 of each secret,
+	 * never the secret; store_token.c, core/token.h) and its audit log.
+	 */
+	"CREATE TABLE api_token ("
+	"  id TEXT PRIMARY KEY,"
+	"  name TEXT NOT NULL UNIQUE,"
+	"  hash TEXT NOT NULL,"
+	"  scopes TEXT NOT NULL,"
+	"  domain TEXT NOT NULL DEFAULT '',"
+	"  cidrs TEXT NOT NULL DEFAULT '',"
+	"  created INTEGER NOT NULL,"
+	"  expires INTEGER NOT NULL DEFAULT 0,"
+	"  last_used INTEGER NOT NULL DEFAULT 0);"
+	"CREATE TABLE audit ("
+	"  id INTEGER PRIMARY KEY,"
+	"  time INTEGER NOT NULL,"
+	"  actor TEXT NOT NULL,"
+	"  client TEXT NOT NULL,"
+	"  action TEXT NOT NULL,"
+	"  target TEXT NOT NULL,"
+	"  detail TEXT NOT NULL);",
 };
 #define SCHEMA_VERSION	(int)(sizeof(migrations) / sizeof(migrations[0]))
 

@@ -756,6 +756,9 @@ test_migration_keeps_locks(void **state)
 	    "ALTER TABLE mailbox DROP COLUMN health_reason;"
 	    "ALTER TABLE mailbox DROP COLUMN health_from;"
 	    "ALTER TABLE mailbox DROP COLUMN health_pauses;"
+	    /* schema 9's API tokens and audit log */
+	    "DROP TABLE api_token;"
+	    "DROP TABLE audit;"
 	    "INSERT INTO auth_lock VALUES('a@x.test', 1005000, 0);"
 	    "INSERT INTO auth_failure(username, client, reason, counted, "
 	    "time) VALUES('a@x.test', '192.0.2.1', 'wrong', 1, 999000);"

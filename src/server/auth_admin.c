@@ -1,0 +1,158 @@
+/*
+ * auth_admin: the auth process's end of the admin process's socket.  One
+ * thread, with a store handle of its own, reads one operation at a time
+ * (IPC_ADM_REQ), runs it (api.h) and sends the JSON answer back in
+ * chunks that fit an IPC message (IPC_ADM_RES, "more" set on all but the
+ * last).  Operator requests are few; doing them in turn keeps them off
+ * the password workers, so a burst of API calls never delays an SMTP
+ * login.  The thread ends when the admin process closes its socket.
+ *
+ * A malformed request is answered 400 and logged; a token's text is
+ * wiped from memory once checked and never logged.
+ */
+#include <sys/socket.h>
+
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/config.h"
+#include "lib/ipc.h"
+#include "lib/log.h"
+#include "lib/util.h"
+#include "server/api.h"
+#include "server/auth_admin.h"
+#include "store/store.h"
+
+#define CHUNK	(IPC_PAYLOAD_MAX - 64)
+#define OUT_MAX	(8 * 1024 * 1024)
+
+static struct {
+	const struct config	*cfg;
+	const char		*datadir;
+	int			 sock;
+	pthread_t		 tid;
+	int			 running;
+} AA = { .sock = -1 };
+
+static void	*auth_admin_main(void *);
+static int	 auth_admin_parse(struct ipc_msg *, struct api_call *);
+static void	 auth_admin_send(uint64_t, int, const struct buf *);
+
+int
+auth_admin_start(const struct config *cfg, const char *datadir, int sock)
+{
+	AA.cfg = cfg;
+	AA.datadir = datadir;
+	AA.sock = sock;
+	if (sock == -1)
+		return 0;
+	if (pthread_create(&AA.tid, NULL, auth_admin_main, NULL) != 0)
+		return -1;
+	AA.running = 1;
+	return 0;
+}
+
+void
+auth_admin_stop(void)
+{
+	if (!AA.running)
+		return;
+	shutdown(AA.sock, SHUT_RDWR);	/* wakes the thread */
+	pthread_join(AA.tid, NULL);
+	AA.running = 0;
+}
+
+static int
+auth_admin_parse(struct ipc_msg *m, struct api_call *c)
+{
+	uint32_t	scopes;
+
+	memset(c, 0, sizeof(*c));
+	if (ipc_get_str(m, c->op, sizeof(c->op)) == -1 ||
+	    ipc_get_str(m, c->token, sizeof(c->token)) == -1 ||
+	    ipc_get_str(m, c->actor, sizeof(c->actor)) == -1 ||
+	    ipc_get_str(m, c->client, sizeof(c->client)) == -1 ||
+	    ipc_get_u32(m, &scopes) == -1 ||
+	    ipc_get_str(m, c->domain, sizeof(c->domain)) == -1 ||
+	    ipc_get_str(m, c->arg, sizeof(c->arg)) == -1 ||
+	    ipc_get_str(m, c->query, sizeof(c->query)) == -1 ||
+	    ipc_get_str(m, c->body, sizeof(c->body)) == -1 ||
+	    ipc_get_end(m) == -1)
+		return -1;
+	c->scopes = scopes;
+	c->now = (int64_t)(util_now_ms() / 1000);
+	c->familiar_since = c->now - (int64_t)AA.cfg->auth_familiar_days *
+	    86400;
+	return 0;
+}
+
+static void
+auth_admin_send(uint64_t id, int status, const struct buf *b)
+{
+	struct ipc_msg	*m;
+	size_t		 off = 0, n;
+
+	if ((m = malloc(sizeof(*m))) == NULL) {
+		log_warn("auth: admin answer");
+		return;
+	}
+	do {
+		n = b->len - off > CHUNK ? CHUNK : b->len - off;
+		ipc_msg_init(m, IPC_ADM_RES, id);
+		(void)ipc_put_u32(m, (uint32_t)status);
+		(void)ipc_put_u32(m, off + n < b->len);
+		(void)ipc_put_u32(m, (uint32_t)n);
+		(void)ipc_put_bytes(m, b->data + off, n);
+		if (ipc_send(AA.sock, m) == -1) {
+			log_warn("auth: admin answer");
+			break;
+		}
+		off += n;
+	} while (off < b->len);
+	free(m);
+}
+
+static void *
+auth_admin_main(void *arg)
+{
+	struct ipc_msg	*m;
+	struct api_call	*c;
+	struct store	*st;
+	struct buf	 out;
+	char		 err[512];
+	int		 status;
+
+	(void)arg;
+	m = malloc(sizeof(*m));
+	c = malloc(sizeof(*c));
+	if (m == NULL || c == NULL)
+		fatal("auth: admin thread");
+	if ((st = store_open(AA.datadir, 0, err, sizeof(err))) == NULL)
+		log_warnx("auth: admin API: account store: %s", err);
+	buf_init(&out, OUT_MAX);
+	while (ipc_recv(AA.sock, m) == 1) {
+		buf_reset(&out);
+		if (m->type != IPC_ADM_REQ || auth_admin_parse(m, c) == -1) {
+			log_warnx("auth: malformed admin request");
+			status = api_problem(&out, 400, "malformed request",
+			    NULL);
+		} else if (st == NULL)
+			status = api_problem(&out, 503, "the account store "
+			    "could not be opened", NULL);
+		else
+			status = api_run(st, AA.cfg, c, &out);
+		if (out.data == NULL)
+			(void)buf_appends(&out, "");
+		auth_admin_send(m->id, status, &out);
+		explicit_bzero(c, sizeof(*c));
+		explicit_bzero(m->data, sizeof(m->data));
+	}
+	buf_free(&out);
+	if (st != NULL)
+		store_close(st);
+	free(m);
+	free(c);
+	return NULL;
+}

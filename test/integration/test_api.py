@@ -1,0 +1,261 @@
+"""The admin API over real sockets (server/admin_api.c, server/api*.c,
+docs/API.md): tokens made by `postern token create`, checked by the auth
+process against their SHA-256, scopes, domain and network limits, the
+failure budget; the mailbox list a page at a time with its filters;
+one mailbox; unlock, written to the audit log; the OpenAPI description
+generated from the route table and checked in as docs/openapi.json."""
+import http.client
+import json
+import os
+import subprocess
+import time
+
+import pytest
+
+from conftest import (PASSWORD, USER, Server, finish, free_port, run,
+                      scaled, wait_for)
+
+ROOT = os.path.normpath(os.path.join(os.path.dirname(__file__), "..", ".."))
+
+
+def make_token(srv, name, *args):
+    r = run("-d", srv.dir, "token", "create", name, *args)
+    token = r.stdout.rstrip("\n").split("\n")[-1]
+    assert token.startswith("pst_") and len(token) == 81, r.stdout
+    return token
+
+
+@pytest.fixture
+def api(request):
+    conf = {"admin": "127.0.0.1:%d" % free_port()}
+    for m in request.node.iter_markers("conf"):
+        conf.update(m.kwargs)
+    srv = Server(conf)
+    srv.admin_port = int(conf["admin"].rsplit(":", 1)[1])
+    run("-d", srv.dir, "domain", "add", "other.test", "--dkim", "none")
+    for addr in ("carol@other.test", "dave@other.test"):
+        run("-d", srv.dir, "mailbox", "add", addr, "--password-stdin",
+            input=PASSWORD + "\n")
+    srv.read = make_token(srv, "reader", "--scope", "read")
+    srv.ops = make_token(srv, "ops", "--scope", "read,mailboxes")
+    srv.root = make_token(srv, "root", "--scope", "admin")
+    srv.start()
+    yield srv
+    finish(srv)
+
+
+def call(srv, path, token=None, method="GET", body=None, headers=None,
+         source="127.0.0.1"):
+    h = dict(headers or {})
+    if token is not None:
+        h["Authorization"] = "Bearer " + token
+    if body is not None and "Content-Type" not in h:
+        h["Content-Type"] = "application/json"
+    c = http.client.HTTPConnection("127.0.0.1", srv.admin_port,
+                                   timeout=scaled(10),
+                                   source_address=(source, 0))
+    c.request(method, path, body=body, headers=h)
+    r = c.getresponse()
+    data = r.read()
+    c.close()
+    ctype = r.getheader("Content-Type", "")
+    doc = json.loads(data) if "json" in ctype and data else data
+    return r.status, dict(r.getheaders()), doc
+
+
+def test_token_shown_once_and_never_again(api):
+    listed = run("-d", api.dir, "token", "list").stdout
+    listed_json = run("-d", api.dir, "token", "list", "--json").stdout
+    for secret in (api.read, api.ops, api.root):
+        assert secret[17:] not in listed and secret[17:] not in listed_json
+        assert secret[4:16] in listed          # the public id is shown
+    rows = json.loads(listed_json)
+    assert {r["name"]: r["scopes"] for r in rows} == {
+        "ops": "read mailboxes", "reader": "read", "root": "admin"}
+    # nor does the API give it back, nor the server log it
+    st, _, doc = call(api, "/api/v1/audit", api.root)
+    assert st == 200 and api.ops not in json.dumps(doc)
+    assert api.ops not in api.log() and api.ops[17:] not in api.log()
+
+
+def test_no_token_bad_token_revoked_token(api):
+    st, hdr, doc = call(api, "/api/v1/mailboxes")
+    assert st == 401 and hdr["WWW-Authenticate"].startswith("Bearer")
+    assert doc["status"] == 401 and "token create" in doc["detail"]
+    # right id, wrong secret: 401, as an unknown one
+    forged = api.read[:17] + "0" * 64
+    assert call(api, "/api/v1/mailboxes", forged)[0] == 401
+    assert call(api, "/api/v1/mailboxes", "pst_nothing")[0] == 401
+    # a token in the URL is not a token
+    st, _, _ = call(api, "/api/v1/mailboxes?access_token=" + api.read)
+    assert st == 401
+    assert call(api, "/api/v1/mailboxes", api.read)[0] == 200
+    run("-d", api.dir, "token", "revoke", "reader")
+    assert call(api, "/api/v1/mailboxes", api.read)[0] == 401
+
+
+def test_expired_token(api):
+    short = make_token(api, "short", "--scope", "read", "--expires", "1s")
+    assert call(api, "/api/v1/mailboxes", short)[0] == 200
+    time.sleep(2.1)
+    st, _, doc = call(api, "/api/v1/mailboxes", short)
+    assert st == 401 and "expired" in doc["detail"]
+
+
+def test_scopes_and_domains(api):
+    # read may list but not unlock; 403 names the scope to use
+    st, _, doc = call(api, "/api/v1/mailboxes/%s/unlock" % USER, api.read,
+                      "POST", "{}")
+    assert st == 403 and "mailboxes" in doc["fix"]
+    # only admin reads the audit log
+    assert call(api, "/api/v1/audit", api.ops)[0] == 403
+    assert call(api, "/api/v1/audit", api.root)[0] == 200
+    # a token limited to other.test
+    dom = make_token(api, "other-only", "--scope", "read,mailboxes",
+                     "--domain", "other.test")
+    st, _, doc = call(api, "/api/v1/mailboxes", dom)
+    assert st == 200
+    assert [m["address"] for m in doc["mailboxes"]] == [
+        "carol@other.test", "dave@other.test"]
+    assert call(api, "/api/v1/mailboxes?domain=example.test", dom)[0] == 403
+    assert call(api, "/api/v1/mailboxes/" + USER, dom)[0] == 403
+    assert call(api, "/api/v1/mailboxes/%s/unlock" % USER, dom, "POST",
+                "{}")[0] == 403
+    assert call(api, "/api/v1/mailboxes/carol@other.test", dom)[0] == 200
+    st, _, doc = call(api, "/api/v1/domains", dom)
+    assert [d["name"] for d in doc["domains"]] == ["other.test"]
+    st, _, doc = call(api, "/api/v1/domains", api.read)
+    assert {d["name"] for d in doc["domains"]} == {"example.test",
+                                                   "other.test"}
+
+
+def test_network_limit(api):
+    net = make_token(api, "from-10", "--scope", "read", "--from",
+                     "10.0.0.0/8")
+    st, _, doc = call(api, "/api/v1/mailboxes", net)
+    assert st == 403 and "address" in doc["detail"]
+    near = make_token(api, "from-lo", "--scope", "read", "--from",
+                      "127.0.0.0/8, ::1")
+    assert call(api, "/api/v1/mailboxes", near)[0] == 200
+
+
+def test_writes_need_json(api):
+    st, _, doc = call(api, "/api/v1/mailboxes/%s/unlock" % USER, api.ops,
+                      "POST", "a=1", headers={
+                          "Content-Type":
+                          "application/x-www-form-urlencoded"})
+    assert st == 415 and "application/json" in doc["fix"]
+    assert call(api, "/api/v1/mailboxes/%s/unlock" % USER, api.ops,
+                "POST", "")[0] == 200       # Content-Type given, empty body
+
+
+def test_failure_budget(api):
+    bad = api.read[:17] + "f" * 64
+    for _ in range(10):
+        assert call(api, "/api/v1/mailboxes", bad)[0] == 401
+    st, hdr, doc = call(api, "/api/v1/mailboxes", bad)
+    assert st == 429 and 0 < int(hdr["Retry-After"]) <= 60
+    # the address is refused whatever it sends, until the window ends
+    assert call(api, "/api/v1/mailboxes", api.read)[0] == 429
+    # another client address is not
+    assert call(api, "/api/v1/mailboxes", api.read,
+                source="127.0.0.2")[0] == 200
+    assert "failed authentications" in api.log()
+
+
+def test_mailbox_pages(api):
+    run("-d", api.dir, "provision", "example.test", "--count", "25",
+        "--prefix", "p", "--csv", os.path.join(api.tmp, "p.csv"))
+    seen, cursor, pages = [], "", 0
+    while True:
+        st, _, doc = call(api, "/api/v1/mailboxes?domain=example.test&"
+                          "limit=10&cursor=" + cursor, api.read)
+        assert st == 200
+        seen += [m["address"] for m in doc["mailboxes"]]
+        pages += 1
+        cursor = doc["next_cursor"]
+        if not cursor:
+            break
+    assert pages == 3
+    assert seen == sorted(seen) and len(seen) == len(set(seen)) == 26
+    assert USER in seen
+    # a piece of the address, with LIKE's wildcards taken literally
+    st, _, doc = call(api, "/api/v1/mailboxes?q=p1", api.read)
+    assert all("p1" in m["address"] for m in doc["mailboxes"])
+    assert len(doc["mailboxes"]) >= 1
+    st, _, doc = call(api, "/api/v1/mailboxes?q=%25", api.read)
+    assert doc["mailboxes"] == []
+    assert call(api, "/api/v1/mailboxes?limit=501", api.read)[0] == 400
+    assert call(api, "/api/v1/mailboxes?state=odd", api.read)[0] == 400
+
+
+def test_unlock_is_audited_and_lets_the_mailbox_in(api):
+    run("-d", api.dir, "mailbox", "lock", USER, "--for", "2h")
+    assert not api.auth_ok(USER, PASSWORD)
+    st, _, doc = call(api, "/api/v1/mailboxes?state=locked", api.read)
+    assert [m["address"] for m in doc["mailboxes"]] == [USER]
+    assert doc["mailboxes"][0]["locked_until"] > time.time()
+    st, _, doc = call(api, "/api/v1/mailboxes/" + USER, api.read)
+    assert doc["state"] == "locked"
+    st, _, doc = call(api, "/api/v1/mailboxes/%s/unlock" % USER, api.ops,
+                      "POST", "{}")
+    assert st == 200 and doc == {"address": USER, "was_locked": True,
+                                 "state": "active"}
+    assert api.auth_ok(USER, PASSWORD)
+    st, _, doc = call(api, "/api/v1/mailboxes?state=locked", api.read)
+    assert doc["mailboxes"] == []
+    st, _, doc = call(api, "/api/v1/audit", api.root)
+    ev = doc["events"]
+    assert ev[0]["action"] == "mailbox.unlock" and ev[0]["target"] == USER
+    assert ev[0]["actor"] == "token:ops" and ev[0]["client"] == "127.0.0.1"
+    assert ev[0]["detail"] == "was locked"
+    assert {e["action"] for e in ev} >= {"token.create"}
+    # one mailbox: its failed logins, with reason and client
+    assert not api.auth_ok(USER, "wrong")
+    st, _, doc = call(api, "/api/v1/mailboxes/" + USER, api.read)
+    f = doc["recent_failures"][0]
+    assert f["client"] == "127.0.0.1" and "wrong password" in f["reason"]
+    assert doc["failures_24h"] >= 1
+    assert call(api, "/api/v1/mailboxes/nobody@example.test",
+                api.read)[0] == 404
+
+
+def test_openapi_matches_docs_and_the_table(api):
+    st, _, doc = call(api, "/api/v1/openapi.json")
+    assert st == 200 and doc["openapi"] == "3.1.0"
+    with open(os.path.join(ROOT, "docs", "openapi.json")) as f:
+        assert json.load(f) == doc, \
+            "docs/openapi.json is stale: regenerate it from the server"
+    paths = set(doc["paths"])
+    for p in ("/metrics", "/api/v1/mailboxes", "/api/v1/mailboxes/{address}",
+              "/api/v1/mailboxes/{address}/unlock", "/api/v1/audit"):
+        assert p in paths
+    unlock = doc["paths"]["/api/v1/mailboxes/{address}/unlock"]["post"]
+    assert unlock["security"] == [{"token": ["mailboxes"]}]
+    # every route the server answers is described: a route missing from
+    # the table gets 404, so walking the description covers them all
+    for p, item in doc["paths"].items():
+        for method in item:
+            assert call(api, p.replace("{address}", USER),
+                        method=method.upper(),
+                        body="{}" if method != "get" else None)[0] != 404
+
+
+def test_metrics_need_a_token_off_loopback(api):
+    """From an address that is not loopback, /metrics needs the metrics
+    scope (the listener is then on that address, with admin_tls)."""
+    if subprocess.run(["ip", "addr", "add", "192.0.2.10/32", "dev", "lo"],
+                      capture_output=True).returncode != 0:
+        pytest.skip("cannot add a test address (not root in a namespace)")
+    try:
+        assert call(api, "/metrics", source="127.0.0.1")[0] == 200
+        st, _, _ = call(api, "/metrics", source="192.0.2.10")
+        assert st == 401
+        assert call(api, "/metrics", api.read, source="192.0.2.10")[0] == \
+            403
+        m = make_token(api, "prom", "--scope", "metrics")
+        st, _, data = call(api, "/metrics", m, source="192.0.2.10")
+        assert st == 200 and b"postern_auth_total" in data
+    finally:
+        subprocess.run(["ip", "addr", "del", "192.0.2.10/32", "dev", "lo"],
+                       capture_output=True)
