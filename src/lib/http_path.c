@@ -60,6 +60,8 @@ decode(const char *s, size_t n, char *out, size_t outsz, int path)
 			    c == '\\' || c == ' '))
 				return -1;
 		}
+		else if (c == '+' && !path)
+			c = ' ';	/* form encoding: '+' is a space */
 		if (o + 1 >= outsz)
 			return -1;
 		out[o++] = (char)c;

@@ -9,9 +9,9 @@
  *    "/metrics"), never for '/', '\' or NUL or a control or non-ASCII
  *    byte, and always two hex digits;
  *  - a raw '\' nowhere.
- * Everything else is 400.  The query (after '?') follows the same escape
- * rules, except that '+' is kept as is and any printable byte may be
- * escaped but NUL and controls.
+ * Everything else is 400.  The query (after '?') is form-encoded: '+' is
+ * a space (so a '+' in an address is sent as %2B), and any byte but NUL
+ * and controls may be escaped.
  */
 #ifndef POSTERN_HTTP_PATH_H
 #define POSTERN_HTTP_PATH_H

@@ -7,9 +7,9 @@
  *   3. a method the server knows, else 501; a route, else 404; a method
  *      the route allows, else 405 with Allow;
  *   4. the handler.
- * Writes (POST, PUT, PATCH, DELETE) must say Content-Type:
- * application/json (415 otherwise): a browser form cannot, which is the
- * first guard against cross-site requests.
+ * Writes (POST, PUT, PATCH, and a DELETE with a body) must say
+ * Content-Type: application/json (415 otherwise): a browser form cannot,
+ * which is the first guard against cross-site requests.
  *
  * Failure: a request that cannot be answered normally gets a problem
  * document; nothing here exits on a client's input.  SIGTERM stops the
@@ -137,6 +137,7 @@ admin_request(struct http_xchg *x, void *arg)
 	const struct admin_route	*rt;
 	const char			*host, *ct;
 	char				 allow[128];
+	size_t				 blen;
 	int				 m, allowed;
 
 	(void)arg;
@@ -178,7 +179,9 @@ admin_request(struct http_xchg *x, void *arg)
 		return;
 	}
 	ct = http_req_header(r.req, "Content-Type");
-	if (m != AM_GET && (ct == NULL || !admin_is_json(ct))) {
+	(void)http_xchg_body(x, &blen);
+	if ((m == AM_POST || m == AM_PUT || m == AM_PATCH || blen > 0) &&
+	    m != AM_GET && (ct == NULL || !admin_is_json(ct))) {
 		admin_problem(&r, 415, "write requests take a JSON body",
 		    "send Content-Type: application/json");
 		return;

@@ -6,11 +6,14 @@
  * "{name}" segment matched against a decoded segment (http_path.h: a
  * segment can never hold a '/').
  */
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
 #include "core/config.h"
 #include "core/metrics.h"
+#include "diag/explain.h"
 #include "lib/buf.h"
 #include "lib/clock.h"
 #include "lib/json.h"
@@ -21,6 +24,7 @@ static void	 route_live(struct admin_req *);
 static void	 route_ready(struct admin_req *);
 static int	 route_match(const char *, const struct http_path *);
 static void	 route_openapi(struct admin_req *);
+static void	 route_explain(struct admin_req *);
 
 const struct admin_route admin_routes[] = {
 	{ AM_GET, "/metrics", "metrics", NULL, route_metrics,
@@ -43,6 +47,24 @@ const struct admin_route admin_routes[] = {
 	{ AM_POST, "/api/v1/mailboxes/{address}/unlock", "mailboxes",
 	    "mailbox.unlock", NULL, 0,
 	    "lift every login lock of the mailbox (audited)" },
+	{ AM_POST, "/api/v1/mailboxes/{address}/lock", "mailboxes",
+	    "mailbox.lock", NULL, 0,
+	    "lock the mailbox for every source: ?for= seconds (default 3600; "
+	    "audited)" },
+	{ AM_POST, "/api/v1/mailboxes/{address}/password", "mailboxes",
+	    "mailbox.password", NULL, 0,
+	    "a new generated password, in this answer only (the store keeps "
+	    "its hash); lifts the locks (audited)" },
+	{ AM_GET, "/api/v1/suppressions", "read", "suppressions.list", NULL,
+	    0, "the suppression list: ?domain=" },
+	{ AM_POST, "/api/v1/suppressions", "mailboxes", "suppression.add",
+	    NULL, 0, "add {\"domain\", \"address\", \"reason\"} (audited)" },
+	{ AM_DELETE, "/api/v1/suppressions/{address}", "mailboxes",
+	    "suppression.remove", NULL, 0,
+	    "remove an entry: ?domain= (audited)" },
+	{ AM_GET, "/api/v1/explain", "read", NULL, route_explain, 0,
+	    "what an SMTP reply means, whose side it is, how to fix it, as "
+	    "postern explain --json: ?reply=" },
 	{ AM_GET, "/api/v1/domains", "read", "domains.list", NULL, 0,
 	    "the local domains and their settings" },
 	{ AM_GET, "/api/v1/audit", "admin", "audit.list", NULL, 0,
@@ -268,4 +290,29 @@ admin_openapi(struct buf *b)
 	if (json_finish(&j) == -1)
 		return -1;
 	return buf_appends(b, "\n");
+}
+
+/* explain_reply_text's JSON, made here: the knowledge base is in the
+   binary and explaining needs no store. */
+static void
+route_explain(struct admin_req *r)
+{
+	char	 reply[1024], *text = NULL;
+	size_t	 len = 0;
+	FILE	*fp;
+
+	if (http_query_get(r->path.query, "reply", reply, sizeof(reply)) != 1 ||
+	    reply[0] == '\0') {
+		admin_problem(r, 400, "give the reply: ?reply=550%205.7.1%20...",
+		    NULL);
+		return;
+	}
+	if ((fp = open_memstream(&text, &len)) == NULL) {
+		admin_problem(r, 500, "out of memory", NULL);
+		return;
+	}
+	(void)explain_reply_text(reply, fp, 1);
+	fclose(fp);
+	admin_reply_extra(r, 200, "application/json", NULL, text, len);
+	free(text);
 }

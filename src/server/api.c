@@ -25,6 +25,11 @@ static const struct {
 	{ "mailboxes.list",	api_mailboxes_list },
 	{ "mailbox.get",	api_mailbox_get },
 	{ "mailbox.unlock",	api_mailbox_unlock },
+	{ "mailbox.password",	api_mailbox_password },
+	{ "mailbox.lock",	api_mailbox_lock },
+	{ "suppressions.list",	api_suppress_list },
+	{ "suppression.add",	api_suppress_add },
+	{ "suppression.remove",	api_suppress_remove },
 	{ "domains.list",	api_domains_list },
 	{ "audit.list",		api_audit_list },
 };

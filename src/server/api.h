@@ -72,7 +72,17 @@ int	 api_mailbox_get(struct store *, const struct api_call *,
 	    struct buf *);
 int	 api_mailbox_unlock(struct store *, const struct api_call *,
 	    struct buf *);
+int	 api_mailbox_password(struct store *, const struct api_call *,
+	    struct buf *);
+int	 api_mailbox_lock(struct store *, const struct api_call *,
+	    struct buf *);
 int	 api_domains_list(struct store *, const struct api_call *,
+	    struct buf *);
+int	 api_suppress_list(struct store *, const struct api_call *,
+	    struct buf *);
+int	 api_suppress_add(struct store *, const struct api_call *,
+	    struct buf *);
+int	 api_suppress_remove(struct store *, const struct api_call *,
 	    struct buf *);
 int	 api_audit_list(struct store *, const struct api_call *,
 	    struct buf *);

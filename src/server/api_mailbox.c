@@ -9,6 +9,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "core/password.h"
 #include "lib/json.h"
 #include "lib/util.h"
 #include "server/api.h"
@@ -213,6 +214,76 @@ api_mailbox_unlock(struct store *st, const struct api_call *c,
 	json_kbool(&j, "was_locked", r.locked_until > c->now);
 	json_kstr(&j, "state", r.paused_until > c->now ? "paused" :
 	    "active");
+	json_obj_end(&j);
+	return json_finish(&j) == 0 ? 200 : 500;
+}
+
+/*
+ * A new generated password, returned this once (the store keeps its
+ * argon2id hash); a new password lifts the locks, as `mailbox passwd`.
+ */
+int
+api_mailbox_password(struct store *st, const struct api_call *c,
+    struct buf *out)
+{
+	struct store_mailbox_row	r;
+	struct json			j;
+	char				pw[PASSWORD_GEN_LEN + 1];
+	char				hash[PASSWORD_HASH_MAX + 1];
+	int				rc;
+
+	if ((rc = mailbox_find(st, c, &r, out)) != 200)
+		return rc;
+	if (password_generate(pw, sizeof(pw), PASSWORD_GEN_LEN) == -1 ||
+	    password_hash(pw, strlen(pw), hash, sizeof(hash)) == -1) {
+		explicit_bzero(pw, sizeof(pw));
+		return api_problem(out, 500, "no password could be made", NULL);
+	}
+	if (store_mailbox_set_hash(st, r.address, hash) != STORE_OK) {
+		explicit_bzero(pw, sizeof(pw));
+		return api_problem(out, 503, "the account store did not "
+		    "answer", NULL);
+	}
+	(void)store_lock_clear(st, r.address, c->now);
+	api_audit(st, c, "mailbox.password", r.address, "new password "
+	    "generated");
+	buf_reset(out);
+	json_init(&j, out);
+	json_obj_begin(&j);
+	json_kstr(&j, "address", r.address);
+	json_kstr(&j, "password", pw);
+	json_kstr(&j, "note", "shown this once: only its hash is kept");
+	json_obj_end(&j);
+	explicit_bzero(pw, sizeof(pw));
+	return json_finish(&j) == 0 ? 200 : 500;
+}
+
+/* Lock the mailbox for every source for ?for= seconds (default 1 h). */
+int
+api_mailbox_lock(struct store *st, const struct api_call *c, struct buf *out)
+{
+	struct store_mailbox_row	r;
+	struct json			j;
+	char				detail[64];
+	int64_t				secs;
+	int				rc;
+
+	if (api_query_int(c, "for", 60, 365 * 86400, 3600, &secs) == -1)
+		return api_problem(out, 400, "for is seconds, 60 to 31536000",
+		    NULL);
+	if ((rc = mailbox_find(st, c, &r, out)) != 200)
+		return rc;
+	if (store_lock_set(st, r.address, c->now + secs) != STORE_OK)
+		return api_problem(out, 503, "the account store did not "
+		    "answer", NULL);
+	(void)util_snprintf(detail, sizeof(detail), "for %llds",
+	    (long long)secs);
+	api_audit(st, c, "mailbox.lock", r.address, detail);
+	buf_reset(out);
+	json_init(&j, out);
+	json_obj_begin(&j);
+	json_kstr(&j, "address", r.address);
+	json_kint(&j, "locked_until", c->now + secs);
 	json_obj_end(&j);
 	return json_finish(&j) == 0 ? 200 : 500;
 }

@@ -259,3 +259,75 @@ def test_metrics_need_a_token_off_loopback(api):
     finally:
         subprocess.run(["ip", "addr", "del", "192.0.2.10/32", "dev", "lo"],
                        capture_output=True)
+
+
+def test_password_reset_shown_once(api):
+    st, _, doc = call(api, "/api/v1/mailboxes/%s/password" % USER, api.ops,
+                      "POST", "{}")
+    assert st == 200 and doc["address"] == USER
+    new = doc["password"]
+    assert len(new) == 20 and "once" in doc["note"]
+    assert api.auth_ok(USER, new) and not api.auth_ok(USER, PASSWORD)
+    # never again: not in the mailbox, the audit log or the server's log
+    st, _, doc = call(api, "/api/v1/mailboxes/" + USER, api.read)
+    assert new not in json.dumps(doc)
+    st, _, doc = call(api, "/api/v1/audit", api.root)
+    assert doc["events"][0]["action"] == "mailbox.password"
+    assert new not in json.dumps(doc) and new not in api.log()
+
+
+def test_lock_through_the_api(api):
+    st, _, doc = call(api, "/api/v1/mailboxes/%s/lock?for=600" % USER,
+                      api.ops, "POST", "{}")
+    assert st == 200 and 590 < doc["locked_until"] - time.time() <= 600
+    assert not api.auth_ok(USER, PASSWORD)
+    assert call(api, "/api/v1/mailboxes/%s/lock?for=5" % USER, api.ops,
+                "POST", "{}")[0] == 400
+
+
+def test_suppressions(api):
+    body = json.dumps({"domain": "example.test",
+                       "address": "gone@remote.test",
+                       "reason": "asked not to be mailed"})
+    st, _, doc = call(api, "/api/v1/suppressions", api.ops, "POST", body)
+    assert st == 201
+    st, _, doc = call(api, "/api/v1/suppressions?domain=example.test",
+                      api.read)
+    assert [(s["address"], s["source"]) for s in doc["suppressions"]] == [
+        ("gone@remote.test", "manual")]
+    # the submission listener refuses the address now
+    d = api.dialog("smtps")
+    d.expect("EHLO c.example", 250)
+    d.expect("AUTH PLAIN " + __import__("conftest").plain_token(), 235)
+    d.expect("MAIL FROM:<%s>" % USER, 250)
+    d.expect("RCPT TO:<gone@remote.test>", 550, "asked not to be mailed")
+    d.close()
+    bad = json.dumps({"domain": "example.test", "address": "x@y.test",
+                      "reason": "line\nbreak"})
+    assert call(api, "/api/v1/suppressions", api.ops, "POST", bad)[0] == 400
+    assert call(api, "/api/v1/suppressions", api.ops, "POST",
+                "{not json")[0] == 400
+    dom = make_token(api, "other-only", "--scope", "read,mailboxes",
+                     "--domain", "other.test")
+    assert call(api, "/api/v1/suppressions", dom, "POST", body)[0] == 403
+    st, _, doc = call(api, "/api/v1/suppressions", dom)
+    assert doc["suppressions"] == []
+    # DELETE takes no body, so it needs no Content-Type
+    st, _, doc = call(api, "/api/v1/suppressions/gone@remote.test"
+                      "?domain=example.test", api.ops, "DELETE")
+    assert st == 200
+    assert call(api, "/api/v1/suppressions/gone@remote.test"
+                "?domain=example.test", api.ops, "DELETE")[0] == 404
+    actions = [e["action"] for e in call(api, "/api/v1/audit",
+                                         api.root)[2]["events"]]
+    assert actions[0] == "suppression.remove"
+    assert actions.index("suppression.add") > 0
+
+
+def test_explain(api):
+    st, _, doc = call(api, "/api/v1/explain?reply=535+5.7.8+Authentication"
+                      "+credentials+invalid", api.read)
+    assert st == 200 and doc["reply"]["code"] == 535
+    assert doc["explained"] is True
+    assert call(api, "/api/v1/explain", api.read)[0] == 400
+    assert call(api, "/api/v1/explain?reply=550", None)[0] == 401

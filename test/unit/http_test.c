@@ -187,6 +187,9 @@ test_query(void **state)
 	assert_int_equal(http_query_get("a=1&domain=x%2Fy.test&q=", "domain",
 	    v, sizeof(v)), 1);
 	assert_string_equal(v, "x/y.test");
+	assert_int_equal(http_query_get("r=550+5.7.1+x%2By", "r", v,
+	    sizeof(v)), 1);
+	assert_string_equal(v, "550 5.7.1 x+y");
 	assert_int_equal(http_query_get("a=1&q=", "q", v, sizeof(v)), 1);
 	assert_string_equal(v, "");
 	assert_int_equal(http_query_get("flag&a=1", "flag", v, sizeof(v)), 1);
