@@ -32,6 +32,7 @@
 #include "lib/util.h"
 #include "queue/control.h"
 #include "queue/spool.h"
+#include "queue/spool_json.h"
 
 #define HEADER_SHOW_MAX	(64 * 1024)
 
@@ -43,9 +44,6 @@ struct qcli {
 };
 
 static int	 qcli_open(struct qcli *, const char *);
-static int	 qcli_ids(struct qcli *, char ***, size_t *);
-static void	 qcli_free_ids(char **, size_t);
-static const char *qcli_state(const struct spool_msg *);
 static int	 qcli_list(struct qcli *);
 static int	 qcli_show(struct qcli *, const char *);
 static int	 qcli_change(struct qcli *, const char *, const char *);
@@ -68,120 +66,6 @@ qcli_open(struct qcli *q, const char *datadir)
 	return 0;
 }
 
-static int
-cmp_str(const void *a, const void *b)
-{
-	return strcmp(*(char *const *)a, *(char *const *)b);
-}
-
-/* Every ID.msg, sorted (ids sort by arrival). */
-static int
-qcli_ids(struct qcli *q, char ***out, size_t *n)
-{
-	struct dirent	*de;
-	char		 id[ENVELOPE_ID_MAX + 1], **v = NULL, **nv;
-	size_t		 cap = 0;
-	DIR		*d;
-	int		 fd;
-
-	*n = 0;
-	if ((fd = dup(q->dirfd)) == -1 || (d = fdopendir(fd)) == NULL)
-		return -1;
-	rewinddir(d);	/* the descriptor's offset is shared with q->dirfd */
-	while ((de = readdir(d)) != NULL) {
-		if (!spool_msg_name(de->d_name, id, sizeof(id)))
-			continue;
-		if (*n == cap) {
-			cap = cap ? cap * 2 : 64;
-			if ((nv = reallocarray(v, cap, sizeof(*v))) == NULL)
-				break;
-			v = nv;
-		}
-		if ((v[*n] = strdup(id)) == NULL)
-			break;
-		(*n)++;
-	}
-	closedir(d);
-	if (*n > 0)
-		qsort(v, *n, sizeof(*v), cmp_str);
-	*out = v;
-	return 0;
-}
-
-static void
-qcli_free_ids(char **v, size_t n)
-{
-	while (n > 0)
-		free(v[--n]);
-	free(v);
-}
-
-static const char *
-qcli_state(const struct spool_msg *m)
-{
-	size_t	i, pending = 0, tried = 0;
-
-	if (m->hold)
-		return "held";
-	for (i = 0; i < m->env.nrcpt; i++)
-		if (m->rs[i].state == SPOOL_R_PENDING) {
-			pending++;
-			tried += m->rs[i].attempts > 0;
-		}
-	if (pending == 0)
-		return "finishing";
-	return tried ? "deferred" : "active";
-}
-
-static const char *
-rstate_name(enum spool_rstate s)
-{
-	return s == SPOOL_R_DONE ? "sent" : s == SPOOL_R_FAILED ? "bounced" :
-	    "pending";
-}
-
-static void
-json_rcpts(struct json *j, const struct spool_msg *m)
-{
-	size_t	i;
-
-	json_key(j, "recipients");
-	json_arr_begin(j);
-	for (i = 0; i < m->env.nrcpt; i++) {
-		const struct spool_rcpt *r = &m->rs[i];
-
-		json_obj_begin(j);
-		json_kstr(j, "address", m->env.rcpt[i].addr);
-		json_kstr(j, "state", rstate_name(r->state));
-		json_kint(j, "attempts", r->attempts);
-		json_kint(j, "next_attempt", r->next);
-		json_kint(j, "last_attempt", r->last);
-		json_kstr(j, "status", r->status);
-		json_kstr(j, "relay", r->mta);
-		json_kstr(j, "reply", r->reply);
-		json_obj_end(j);
-	}
-	json_arr_end(j);
-}
-
-static void
-json_msg(struct json *j, const struct spool_msg *m)
-{
-	json_obj_begin(j);
-	json_kstr(j, "id", m->env.id);
-	json_kint(j, "arrival", (int64_t)m->env.created);
-	json_kint(j, "size", (int64_t)m->content_len);
-	json_kstr(j, "sender", m->env.sender);
-	json_kstr(j, "state", qcli_state(m));
-	json_kbool(j, "held", m->hold);
-	json_kstr(j, "auth_user", m->env.auth_user);
-	json_kstr(j, "client", m->env.client);
-	json_kstr(j, "listener", m->env.listener);
-	json_kstr(j, "envid", m->env.envid);
-	json_rcpts(j, m);
-	json_obj_end(j);
-}
-
 static void
 text_rcpts(const struct spool_msg *m)
 {
@@ -199,7 +83,7 @@ text_rcpts(const struct spool_msg *m)
 		cli_time(r->next, next, sizeof(next));
 		spool_printable(addr, sizeof(addr), m->env.rcpt[i].addr,
 		    strlen(m->env.rcpt[i].addr));
-		printf("    %-8s %s", rstate_name(r->state), addr);
+		printf("    %-8s %s", spool_rstate_name(r->state), addr);
 		if (r->attempts > 0)
 			printf("  (%" PRIu32 " attempt%s%s%s) %s%s%s",
 			    r->attempts,
@@ -221,7 +105,7 @@ qcli_list(struct qcli *q)
 	char			 from[SMTP_ADDR_MAX + 1];
 	size_t			 n, i, shown = 0;
 
-	if (qcli_ids(q, &ids, &n) == -1) {
+	if (spool_list_ids(q->dirfd, &ids, &n) == -1) {
 		fprintf(stderr, "postern: %s: %s\n", q->qdir, strerror(errno));
 		return 1;
 	}
@@ -239,13 +123,13 @@ qcli_list(struct qcli *q)
 		}
 		shown++;
 		if (q->json)
-			json_msg(&j, &m);
+			spool_json_msg(&j, &m);
 		else {
 			cli_time((int64_t)m.env.created, when, sizeof(when));
 			spool_printable(from, sizeof(from), m.env.sender,
 			    strlen(m.env.sender));
 			printf("%s %9" PRIu64 " %s <%s> %s\n", m.env.id,
-			    m.content_len, when, from, qcli_state(&m));
+			    m.content_len, when, from, spool_msg_state(&m));
 			text_rcpts(&m);
 		}
 		spool_msg_free(&m);
@@ -263,7 +147,7 @@ qcli_list(struct qcli *q)
 		cli_holds_footer(q->datadir);
 	}
 	buf_free(&b);
-	qcli_free_ids(ids, n);
+	spool_free_ids(ids, n);
 	return 0;
 }
 
@@ -315,7 +199,7 @@ qcli_show(struct qcli *q, const char *id)
 	if (q->json) {
 		buf_init(&b, 64 * 1024 * 1024);
 		json_init(&j, &b);
-		json_msg(&j, &m);
+		spool_json_msg(&j, &m);
 		if (json_finish(&j) == 0)
 			printf("%s\n", buf_str(&b));
 		buf_free(&b);
@@ -330,7 +214,7 @@ qcli_show(struct qcli *q, const char *id)
 		    "listener:  %s\nstate:     %s\nrecipients:\n", m.env.id,
 		    when, m.content_len, m.env.sender,
 		    m.env.auth_user[0] ? m.env.auth_user : "-", m.env.client,
-		    m.env.listener, qcli_state(&m));
+		    m.env.listener, spool_msg_state(&m));
 		text_rcpts(&m);
 		show_header(q, id, m.content_len);
 	}
@@ -396,10 +280,10 @@ qcli_change(struct qcli *q, const char *verb, const char *id)
 		rc = control_send(q->datadir, verb, id);
 	else if (*id != '\0')
 		rc = qcli_offline(q, verb, id);
-	else if (qcli_ids(q, &ids, &n) == 0) {
+	else if (spool_list_ids(q->dirfd, &ids, &n) == 0) {
 		for (i = 0; i < n && rc == 0; i++)
 			rc = qcli_offline(q, verb, ids[i]);
-		qcli_free_ids(ids, n);
+		spool_free_ids(ids, n);
 	}
 	close(lfd);
 	if (rc == -1) {

@@ -53,8 +53,9 @@ __attribute__((noreturn)) void auth_main(const struct config *,
 	    const char *datadir, int sock, int imap_sock, int admin_sock);
 __attribute__((noreturn)) void imap_main(const struct config *,
 	    const char *datadir, int ctl);
+/* admin_sock: the admin process's queue operations, or -1 */
 __attribute__((noreturn)) void queue_main(const struct config *,
-	    const char *datadir, int sock);
+	    const char *datadir, int sock, int admin_sock);
 /* ctl_sock: to the parent (readiness, certificate reloads) */
 __attribute__((noreturn)) void smtp_main(const struct config *, SSL_CTX *,
 	    struct smtp_listener *, size_t nlisteners, int auth_sock,

@@ -1,6 +1,6 @@
 /*
  * deliver_int: what the scheduler (deliver.c) shares with its keeper
- * thread (keeper.c), never included elsewhere.  Every field of D and of
+ * thread (keeper.c); queue_admin.c calls keeper_command() only.  Every field of D and of
  * a struct dmsg is read and written under D.lock, as deliver.c's
  * invariants say.
  */
@@ -62,7 +62,8 @@ deliver_now(void)
 /* deliver.c */
 int	 dmsg_complete(const struct dmsg *);
 void	 deliver_finish(struct dmsg *);
-/* keeper.c: the housekeeping thread */
+/* keeper.c: the housekeeping thread; keeper_command is also the
+   admin API's way to hold, release, delete and retry (queue_admin.c) */
 void	*keeper_main(void *);
 void	 keeper_command(const char *, const char *, void *);
 

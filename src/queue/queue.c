@@ -56,6 +56,7 @@
 #include "queue/envelope.h"
 #include "queue/health.h"
 #include "queue/queue.h"
+#include "queue/queue_admin.h"
 #include "queue/spool.h"
 
 #define QBUCKETS	1024
@@ -552,7 +553,8 @@ queue_recover(void)
 }
 
 void
-queue_main(const struct config *cfg, const char *datadir, int sock)
+queue_main(const struct config *cfg, const char *datadir, int sock,
+    int admin_sock)
 {
 	struct ipc_msg	*m;
 	pthread_t	 tid;
@@ -585,6 +587,8 @@ queue_main(const struct config *cfg, const char *datadir, int sock)
 		fatalx("queue: cannot start delivery");
 	if (pthread_create(&tid, NULL, queue_committer, NULL) != 0)
 		fatalx("queue: cannot start commit thread");
+	if (queue_admin_start(admin_sock, Q.dirfd) == -1)
+		fatalx("queue: cannot start the admin thread");
 	if ((m = malloc(sizeof(*m))) == NULL)
 		fatal("queue: malloc");
 	while ((r = ipc_recv(sock, m)) == 1) {
@@ -617,6 +621,7 @@ queue_main(const struct config *cfg, const char *datadir, int sock)
 	pthread_cond_broadcast(&Q.cond);
 	pthread_mutex_unlock(&Q.lock);
 	pthread_join(tid, NULL);
+	queue_admin_stop();
 	deliver_stop();
 	if (spool_log_retry(Q.dirfd) > 0)
 		log_warnx("queue: delivery state of %zu message(s) lost (disk "

@@ -211,7 +211,7 @@ admin_stop(evutil_socket_t sig, short ev, void *arg)
 
 void
 admin_main(const struct config *cfg, struct ssl_ctx_st *tls,
-    const int *fds, size_t nfds, int auth_sock)
+    const int *fds, size_t nfds, int auth_sock, int queue_sock)
 {
 	static struct config	 cfg_copy;
 	struct http_srv_conf	 hc;
@@ -237,7 +237,7 @@ admin_main(const struct config *cfg, struct ssl_ctx_st *tls,
 	for (i = 0; i < nfds; i++)
 		if (http_srv_listen(srv, fds[i]) == -1)
 			fatalx("admin: cannot serve listener %zu", i);
-	admin_api_init(admin_base, auth_sock);
+	admin_api_init(admin_base, auth_sock, queue_sock);
 	ev_term = evsignal_new(admin_base, SIGTERM, admin_stop, NULL);
 	ev_int = evsignal_new(admin_base, SIGINT, admin_stop, NULL);
 	if (ev_term == NULL || ev_int == NULL || evsignal_add(ev_term, NULL) ||

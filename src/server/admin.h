@@ -72,7 +72,7 @@ int	 admin_method(const char *);
 int	 admin_host_ok(const struct config *, const char *host);
 
 /* The API flow (admin_api.c): token check, then op or handler. */
-void	 admin_api_init(struct event_base *, int auth_sock);
+void	 admin_api_init(struct event_base *, int auth_sock, int queue_sock);
 void	 admin_api_request(struct admin_req *, const struct admin_route *);
 /* The OpenAPI 3.1 description of the route table, into b. 0 or -1. */
 int	 admin_openapi(struct buf *);
@@ -87,9 +87,9 @@ void	 admin_reply_extra(struct admin_req *, int status, const char *ctype,
 void	 admin_problem(struct admin_req *, int status, const char *detail,
 	    const char *fix);
 
-/* auth_sock: to the auth process's API thread (auth_admin.h) */
+/* auth_sock, queue_sock: to those processes' API threads */
 __attribute__((noreturn)) void admin_main(const struct config *,
 	    struct ssl_ctx_st *tls, const int *fds, size_t nfds,
-	    int auth_sock);
+	    int auth_sock, int queue_sock);
 
 #endif

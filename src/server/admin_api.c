@@ -24,7 +24,7 @@
 
 #include "core/config.h"
 #include "core/token.h"
-#include "lib/ipc.h"
+#include "lib/ipc_adm.h"
 #include "lib/log.h"
 #include "lib/util.h"
 #include "server/admin.h"
@@ -53,7 +53,7 @@ struct call {
 	struct admin_req		 r;
 	const struct admin_route	*rt;
 	enum call_stage			 stage;
-	struct api_call			 api;	/* what goes to auth */
+	struct ipc_adm_req		 req;	/* what goes to auth */
 	struct buf			 answer;
 	struct event			*timer;
 };
@@ -61,6 +61,7 @@ struct call {
 static struct {
 	struct event_base	*base;
 	struct ipc_chan		*auth;
+	struct ipc_chan		*queue;
 	uint64_t		 next_id;
 	struct call		 calls[CALLS_MAX];
 	struct fail {
@@ -85,12 +86,14 @@ static void	 fail_count(const char *);
 static int	 is_loopback(const char *);
 
 void
-admin_api_init(struct event_base *base, int auth_sock)
+admin_api_init(struct event_base *base, int auth_sock, int queue_sock)
 {
 	AP.base = base;
 	AP.next_id = 1;
-	if (auth_sock != -1 && (AP.auth = ipc_chan_new(base, auth_sock,
-	    "auth", api_dispatch, api_closed, NULL)) == NULL)
+	if ((auth_sock != -1 && (AP.auth = ipc_chan_new(base, auth_sock,
+	    "auth", api_dispatch, api_closed, &AP.auth)) == NULL) ||
+	    (queue_sock != -1 && (AP.queue = ipc_chan_new(base, queue_sock,
+	    "queue", api_dispatch, api_closed, &AP.queue)) == NULL))
 		fatalx("admin: ipc set-up failed");
 }
 
@@ -170,8 +173,8 @@ call_new(struct admin_req *r, const struct admin_route *rt)
 	c->r.req = http_xchg_req(r->x);
 	c->rt = rt;
 	buf_init(&c->answer, ANSWER_MAX);
-	util_strlcpy(c->api.client, http_xchg_client(r->x),
-	    sizeof(c->api.client));
+	util_strlcpy(c->req.client, http_xchg_client(r->x),
+	    sizeof(c->req.client));
 	tv.tv_sec = r->cfg->admin_timeout_ms / 1000;
 	tv.tv_usec = (r->cfg->admin_timeout_ms % 1000) * 1000;
 	evtimer_add(c->timer, &tv);
@@ -183,32 +186,35 @@ call_free(struct call *c)
 {
 	event_free(c->timer);
 	buf_free(&c->answer);
-	explicit_bzero(&c->api, sizeof(c->api));
+	explicit_bzero(&c->req, sizeof(c->req));
 	c->id = 0;
 }
 
-/* Send the call's current stage to the auth process.  0 or -1. */
+/*
+ * Send the call's current stage: the token check and the accounts'
+ * operations to the auth process, "queue." operations to the queue
+ * process.  0 or -1.
+ */
 static int
 call_send(struct call *c)
 {
+	struct ipc_chan	*ch = AP.auth;
 	struct ipc_msg	*m;
 	int		 rc = -1;
 
-	if (AP.auth == NULL || (m = malloc(sizeof(*m))) == NULL)
+	if (c->stage == CALL_TOKEN)
+		util_strlcpy(c->req.op, "token.check", sizeof(c->req.op));
+	else {
+		util_strlcpy(c->req.op, c->rt->op, sizeof(c->req.op));
+		explicit_bzero(c->req.token, sizeof(c->req.token));
+		if (strncmp(c->rt->op, "queue.", 6) == 0)
+			ch = AP.queue;
+	}
+	if (ch == NULL || (m = malloc(sizeof(*m))) == NULL)
 		return -1;
-	ipc_msg_init(m, IPC_ADM_REQ, c->id);
-	if (ipc_put_str(m, c->stage == CALL_TOKEN ? "token.check" :
-	    c->rt->op) == 0 && ipc_put_str(m, c->stage == CALL_TOKEN ?
-	    c->api.token : "") == 0 && ipc_put_str(m, c->api.actor) == 0 &&
-	    ipc_put_str(m, c->api.client) == 0 &&
-	    ipc_put_u32(m, c->api.scopes) == 0 &&
-	    ipc_put_str(m, c->api.domain) == 0 &&
-	    ipc_put_str(m, c->api.arg) == 0 &&
-	    ipc_put_str(m, c->api.query) == 0 &&
-	    ipc_put_str(m, c->api.body) == 0)
-		rc = ipc_chan_send(AP.auth, m);
+	if (ipc_adm_put(m, c->id, &c->req) == 0)
+		rc = ipc_chan_send(ch, m);
 	explicit_bzero(m, sizeof(*m));
-	explicit_bzero(c->api.token, sizeof(c->api.token));
 	free(m);
 	return rc;
 }
@@ -224,8 +230,8 @@ call_arg(struct call *c)
 		if (*p == '/')
 			seg++;
 		else if (*p == '{' && seg >= 1 && seg <= c->r.path.nseg)
-			return util_strlcpy(c->api.arg,
-			    c->r.path.seg[seg - 1], sizeof(c->api.arg));
+			return util_strlcpy(c->req.arg,
+			    c->r.path.seg[seg - 1], sizeof(c->req.arg));
 	}
 	return 0;
 }
@@ -259,7 +265,7 @@ admin_api_request(struct admin_req *r, const struct admin_route *rt)
 		return;
 	}
 	body = http_xchg_body(r->x, &blen);
-	if (blen > API_BODY_MAX) {
+	if (blen > IPC_ADM_BODY_MAX) {
 		admin_problem(r, 413, "the body is larger than this route "
 		    "takes", NULL);
 		return;
@@ -269,11 +275,11 @@ admin_api_request(struct admin_req *r, const struct admin_route *rt)
 		return;
 	}
 	c->stage = CALL_TOKEN;
-	util_strlcpy(c->api.token, auth + 7 + strspn(auth + 7, " "),
-	    sizeof(c->api.token));
-	memcpy(c->api.body, body, blen);
-	c->api.body[blen] = '\0';
-	util_strlcpy(c->api.query, r->path.query, sizeof(c->api.query));
+	util_strlcpy(c->req.token, auth + 7 + strspn(auth + 7, " "),
+	    sizeof(c->req.token));
+	memcpy(c->req.body, body, blen);
+	c->req.body[blen] = '\0';
+	util_strlcpy(c->req.query, r->path.query, sizeof(c->req.query));
 	if (call_arg(c) == -1 || call_send(c) == -1) {
 		call_free(c);
 		admin_problem(r, 503, "the account store is not reachable",
@@ -326,8 +332,8 @@ call_token_done(struct call *c, int status)
 
 	if (status != 200) {
 		if (status == 401) {
-			fail_count(c->api.client);
-			log_info("admin: %s: token refused", c->api.client);
+			fail_count(c->req.client);
+			log_info("admin: %s: token refused", c->req.client);
 		}
 		call_answer(c, status);
 		return;
@@ -341,16 +347,16 @@ call_token_done(struct call *c, int status)
 		call_answer(c, 502);
 		return;
 	}
-	util_strlcpy(c->api.actor, name, sizeof(c->api.actor));
-	util_strlcpy(c->api.domain, domain, sizeof(c->api.domain));
-	c->api.scopes = have;
+	util_strlcpy(c->req.actor, name, sizeof(c->req.actor));
+	util_strlcpy(c->req.domain, domain, sizeof(c->req.domain));
+	c->req.scopes = have;
 	json_decref(root);
 	buf_reset(&c->answer);
 	if (!token_allows(have, need)) {
 		char	fix[128];
 
 		log_info("admin: %s: token %s lacks the %s scope for %s",
-		    c->api.client, c->api.actor, c->rt->scope, c->rt->pattern);
+		    c->req.client, c->req.actor, c->rt->scope, c->rt->pattern);
 		(void)util_snprintf(fix, sizeof(fix), "use a token with the "
 		    "%s scope (postern token create NAME --scope %s)",
 		    c->rt->scope, c->rt->scope);
@@ -398,15 +404,21 @@ api_timeout(evutil_socket_t fd, short ev, void *arg)
 	call_answer(arg, 504);
 }
 
+/*
+ * The auth or the queue process closed its socket (it is stopping):
+ * the calls waiting on it get 503.  A call's stage says which process
+ * it waits on; both are answered, the server is going down anyway.
+ */
 static void
 api_closed(void *arg)
 {
-	size_t	i;
+	struct ipc_chan	**ch = arg;
+	size_t		  i;
 
-	(void)arg;
-	log_warnx("admin: the auth process closed its socket");
-	ipc_chan_free(AP.auth);
-	AP.auth = NULL;
+	log_warnx("admin: the %s process closed its socket", ch == &AP.auth ?
+	    "auth" : "queue");
+	ipc_chan_free(*ch);
+	*ch = NULL;
 	for (i = 0; i < CALLS_MAX; i++)
 		if (AP.calls[i].id != 0)
 			call_answer(&AP.calls[i], 503);

@@ -65,6 +65,22 @@ const struct admin_route admin_routes[] = {
 	{ AM_GET, "/api/v1/explain", "read", NULL, route_explain, 0,
 	    "what an SMTP reply means, whose side it is, how to fix it, as "
 	    "postern explain --json: ?reply=" },
+	{ AM_GET, "/api/v1/queue", "read", "queue.list", NULL, 0,
+	    "queued messages in arrival order, with each recipient's state, "
+	    "attempts and last reply: ?state=active|deferred|held|finishing "
+	    "&domain= (a recipient's) &sender= &cursor= &limit= (1-500)" },
+	{ AM_POST, "/api/v1/queue/flush", "queue", "queue.flush", NULL, 0,
+	    "try every queued message now (audited)" },
+	{ AM_GET, "/api/v1/queue/{id}", "read", "queue.show", NULL, 0,
+	    "one queued message" },
+	{ AM_DELETE, "/api/v1/queue/{id}", "queue", "queue.delete", NULL, 0,
+	    "delete a message without a bounce (audited)" },
+	{ AM_POST, "/api/v1/queue/{id}/hold", "queue", "queue.hold", NULL, 0,
+	    "keep a message from delivery until released (audited)" },
+	{ AM_POST, "/api/v1/queue/{id}/release", "queue", "queue.release",
+	    NULL, 0, "let a held message go (audited)" },
+	{ AM_POST, "/api/v1/queue/{id}/retry", "queue", "queue.retry", NULL, 0,
+	    "try a message now (audited)" },
 	{ AM_GET, "/api/v1/domains", "read", "domains.list", NULL, 0,
 	    "the local domains and their settings" },
 	{ AM_GET, "/api/v1/audit", "admin", "audit.list", NULL, 0,

@@ -46,9 +46,9 @@ api_run(struct store *st, const struct config *cfg,
 
 	(void)cfg;
 	for (i = 0; i < sizeof(ops) / sizeof(ops[0]); i++)
-		if (strcmp(ops[i].op, c->op) == 0)
+		if (strcmp(ops[i].op, c->r.op) == 0)
 			return ops[i].fn(st, c, out);
-	log_warnx("api: unknown operation %.32s", c->op);
+	log_warnx("api: unknown operation %.32s", c->r.op);
 	return api_problem(out, 500, "unknown operation", NULL);
 }
 
@@ -82,7 +82,7 @@ api_problem(struct buf *b, int status, const char *detail, const char *fix)
 int
 api_domain_ok(const struct api_call *c, const char *domain)
 {
-	return c->domain[0] == '\0' || strcasecmp(c->domain, domain) == 0;
+	return c->r.domain[0] == '\0' || strcasecmp(c->r.domain, domain) == 0;
 }
 
 void
@@ -93,8 +93,8 @@ api_audit(struct store *st, const struct api_call *c, const char *action,
 
 	memset(&a, 0, sizeof(a));
 	a.time = c->now;
-	(void)util_snprintf(a.actor, sizeof(a.actor), "token:%s", c->actor);
-	util_strlcpy(a.client, c->client, sizeof(a.client));
+	(void)util_snprintf(a.actor, sizeof(a.actor), "token:%s", c->r.actor);
+	util_strlcpy(a.client, c->r.client, sizeof(a.client));
 	util_strlcpy(a.action, action, sizeof(a.action));
 	util_strlcpy(a.target, target, sizeof(a.target));
 	util_strlcpy(a.detail, detail, sizeof(a.detail));
@@ -106,7 +106,7 @@ int
 api_query_str(const struct api_call *c, const char *key, char *out,
     size_t outsz)
 {
-	int	rc = http_query_get(c->query, key, out, outsz);
+	int	rc = http_query_get(c->r.query, key, out, outsz);
 
 	if (rc == 0 && outsz > 0)
 		out[0] = '\0';
@@ -121,7 +121,7 @@ api_query_int(const struct api_call *c, const char *key, int64_t min,
 	long long	 n;
 	int		 rc;
 
-	if ((rc = http_query_get(c->query, key, v, sizeof(v))) == -1)
+	if ((rc = http_query_get(c->r.query, key, v, sizeof(v))) == -1)
 		return -1;
 	if (rc == 0) {
 		*out = def;
@@ -162,7 +162,7 @@ api_token_check(struct store *st, const struct api_call *c, struct buf *out)
 	char			id[TOKEN_ID_LEN + 1], secret[TOKEN_SECRET_LEN + 1];
 	int			rc, ok;
 
-	if (token_parse(c->token, id, secret) == -1)
+	if (token_parse(c->r.token, id, secret) == -1)
 		return api_problem(out, 401, "malformed token", "send "
 		    "Authorization: Bearer pst_..., as `postern token create` "
 		    "printed it");
@@ -177,7 +177,7 @@ api_token_check(struct store *st, const struct api_call *c, struct buf *out)
 	if (t.expires != 0 && t.expires <= c->now)
 		return api_problem(out, 401, "this token has expired",
 		    "create a new one: postern token create");
-	if (!token_from_ok(t.cidrs, c->client))
+	if (!token_from_ok(t.cidrs, c->r.client))
 		return api_problem(out, 403, "this token may not be used from "
 		    "this address", NULL);
 	(void)store_token_used(st, t.id, c->now);

@@ -22,27 +22,18 @@
 
 #include "core/token.h"
 #include "lib/buf.h"
+#include "lib/ipc_adm.h"
 #include "lib/json.h"
 #include "store/store.h"
 
-#define API_ARG_MAX	320
-#define API_QUERY_MAX	1024
-#define API_BODY_MAX	12000	/* what one IPC message carries */
-
 struct config;
 
+/* One operation: the request as the admin process sent it, and when. */
 struct api_call {
-	char		 op[32];
-	char		 token[TOKEN_TEXT_LEN + 1];	/* token.check only */
-	char		 actor[STORE_TOKEN_NAME_MAX + 16];
-	char		 client[64];
-	uint32_t	 scopes;		/* TS_* of the token */
-	char		 domain[STORE_ADDR_MAX + 1];	/* its restriction */
-	char		 arg[API_ARG_MAX + 1];	/* the path's {parameter} */
-	char		 query[API_QUERY_MAX + 1];
-	char		 body[API_BODY_MAX + 1];
-	int64_t		 now;
-	int64_t		 familiar_since;	/* auth_familiar_days ago */
+	struct ipc_adm_req	 r;
+	int64_t			 now;
+	int64_t			 familiar_since;	/* auth_familiar_days
+							   ago */
 };
 
 /* Run one operation; the answer's JSON goes to out.  An HTTP status. */

@@ -87,7 +87,7 @@ api_mailboxes_list(struct store *st, const struct api_call *c,
 	if (dom[0] != '\0' && !api_domain_ok(c, dom))
 		return api_problem(out, 403, "this token is limited to "
 		    "another domain", NULL);
-	q.domain = c->domain[0] != '\0' ? c->domain : dom;
+	q.domain = c->r.domain[0] != '\0' ? c->r.domain : dom;
 	q.text = text;
 	q.after = after;
 	q.limit = limit;
@@ -121,7 +121,7 @@ static int
 mailbox_find(struct store *st, const struct api_call *c,
     struct store_mailbox_row *r, struct buf *out)
 {
-	int	rc = store_mailbox_row_get(st, c->arg, c->now, r);
+	int	rc = store_mailbox_row_get(st, c->r.arg, c->now, r);
 
 	if (rc == STORE_ERR)
 		return api_problem(out, 503, "the account store did not "

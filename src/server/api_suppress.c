@@ -56,8 +56,8 @@ api_suppress_list(struct store *st, const struct api_call *c,
 	if (dom[0] != '\0' && !api_domain_ok(c, dom))
 		return api_problem(out, 403, "this token is limited to "
 		    "another domain", NULL);
-	if (dom[0] == '\0' && c->domain[0] != '\0')
-		util_strlcpy(dom, c->domain, sizeof(dom));
+	if (dom[0] == '\0' && c->r.domain[0] != '\0')
+		util_strlcpy(dom, c->r.domain, sizeof(dom));
 	json_init(&j, out);
 	json_obj_begin(&j);
 	json_key(&j, "suppressions");
@@ -82,7 +82,7 @@ api_suppress_add(struct store *st, const struct api_call *c,
 	char		 d[STORE_ADDR_MAX + 1], a[STORE_ADDR_MAX + 1];
 	int		 rc;
 
-	root = json_loads(c->body, JSON_REJECT_DUPLICATES, NULL);
+	root = json_loads(c->r.body, JSON_REJECT_DUPLICATES, NULL);
 	if (root == NULL || json_unpack(root, "{s:s, s:s, s?:s}", "domain",
 	    &dom, "address", &addr, "reason", &reason) == -1 ||
 	    util_strlcpy(d, dom, sizeof(d)) == -1 ||
@@ -129,16 +129,16 @@ api_suppress_remove(struct store *st, const struct api_call *c,
 	if (!api_domain_ok(c, dom))
 		return api_problem(out, 403, "this token is limited to "
 		    "another domain", NULL);
-	rc = store_suppress_remove(st, dom, c->arg);
+	rc = store_suppress_remove(st, dom, c->r.arg);
 	if (rc == STORE_NOTFOUND)
 		return api_problem(out, 404, "no such entry", NULL);
 	if (rc != STORE_OK)
 		return api_problem(out, 503, "the account store did not "
 		    "answer", NULL);
-	api_audit(st, c, "suppression.remove", c->arg, dom);
+	api_audit(st, c, "suppression.remove", c->r.arg, dom);
 	json_init(&j, out);
 	json_obj_begin(&j);
-	json_kstr(&j, "removed", c->arg);
+	json_kstr(&j, "removed", c->r.arg);
 	json_obj_end(&j);
 	return json_finish(&j) == 0 ? 200 : 500;
 }

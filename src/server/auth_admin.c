@@ -18,14 +18,13 @@
 #include <string.h>
 
 #include "core/config.h"
-#include "lib/ipc.h"
+#include "lib/ipc_adm.h"
 #include "lib/log.h"
 #include "lib/util.h"
 #include "server/api.h"
 #include "server/auth_admin.h"
 #include "store/store.h"
 
-#define CHUNK	(IPC_PAYLOAD_MAX - 64)
 #define OUT_MAX	(8 * 1024 * 1024)
 
 static struct {
@@ -38,7 +37,6 @@ static struct {
 
 static void	*auth_admin_main(void *);
 static int	 auth_admin_parse(struct ipc_msg *, struct api_call *);
-static void	 auth_admin_send(uint64_t, int, const struct buf *);
 
 int
 auth_admin_start(const struct config *cfg, const char *datadir, int sock)
@@ -67,51 +65,12 @@ auth_admin_stop(void)
 static int
 auth_admin_parse(struct ipc_msg *m, struct api_call *c)
 {
-	uint32_t	scopes;
-
-	memset(c, 0, sizeof(*c));
-	if (ipc_get_str(m, c->op, sizeof(c->op)) == -1 ||
-	    ipc_get_str(m, c->token, sizeof(c->token)) == -1 ||
-	    ipc_get_str(m, c->actor, sizeof(c->actor)) == -1 ||
-	    ipc_get_str(m, c->client, sizeof(c->client)) == -1 ||
-	    ipc_get_u32(m, &scopes) == -1 ||
-	    ipc_get_str(m, c->domain, sizeof(c->domain)) == -1 ||
-	    ipc_get_str(m, c->arg, sizeof(c->arg)) == -1 ||
-	    ipc_get_str(m, c->query, sizeof(c->query)) == -1 ||
-	    ipc_get_str(m, c->body, sizeof(c->body)) == -1 ||
-	    ipc_get_end(m) == -1)
+	if (ipc_adm_get(m, &c->r) == -1)
 		return -1;
-	c->scopes = scopes;
 	c->now = (int64_t)(util_now_ms() / 1000);
 	c->familiar_since = c->now - (int64_t)AA.cfg->auth_familiar_days *
 	    86400;
 	return 0;
-}
-
-static void
-auth_admin_send(uint64_t id, int status, const struct buf *b)
-{
-	struct ipc_msg	*m;
-	size_t		 off = 0, n;
-
-	if ((m = malloc(sizeof(*m))) == NULL) {
-		log_warn("auth: admin answer");
-		return;
-	}
-	do {
-		n = b->len - off > CHUNK ? CHUNK : b->len - off;
-		ipc_msg_init(m, IPC_ADM_RES, id);
-		(void)ipc_put_u32(m, (uint32_t)status);
-		(void)ipc_put_u32(m, off + n < b->len);
-		(void)ipc_put_u32(m, (uint32_t)n);
-		(void)ipc_put_bytes(m, b->data + off, n);
-		if (ipc_send(AA.sock, m) == -1) {
-			log_warn("auth: admin answer");
-			break;
-		}
-		off += n;
-	} while (off < b->len);
-	free(m);
 }
 
 static void *
@@ -134,7 +93,7 @@ auth_admin_main(void *arg)
 	buf_init(&out, OUT_MAX);
 	while (ipc_recv(AA.sock, m) == 1) {
 		buf_reset(&out);
-		if (m->type != IPC_ADM_REQ || auth_admin_parse(m, c) == -1) {
+		if (auth_admin_parse(m, c) == -1) {
 			log_warnx("auth: malformed admin request");
 			status = api_problem(&out, 400, "malformed request",
 			    NULL);
@@ -143,9 +102,9 @@ auth_admin_main(void *arg)
 			    "could not be opened", NULL);
 		else
 			status = api_run(st, AA.cfg, c, &out);
-		if (out.data == NULL)
-			(void)buf_appends(&out, "");
-		auth_admin_send(m->id, status, &out);
+		if (ipc_adm_answer(AA.sock, m->id, status, out.data != NULL ?
+		    out.data : "", out.len) == -1)
+			log_warn("auth: admin answer");
 		explicit_bzero(c, sizeof(*c));
 		explicit_bzero(m->data, sizeof(m->data));
 	}

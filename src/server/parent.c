@@ -87,6 +87,7 @@ struct parent {
 	int			 life[2];	/* [1] held by the parent only */
 	int			 ctl_sp[2];	/* [0] parent, [1] smtp */
 	int			 adm_sp[2];	/* [0] admin, [1] auth; -1 */
+	int			 admq_sp[2];	/* [0] admin, [1] queue; -1 */
 	struct config_text	 text;		/* postern.conf as started */
 	struct ipc_msg		 msg;
 	pid_t			 self;
@@ -266,10 +267,14 @@ parent_fork(struct parent *p, enum child which)
 	if (which != CHILD_ADMIN)
 		parent_close_admin(p);
 	if (p->adm_sp[0] != -1) {
-		if (which != CHILD_ADMIN)
+		if (which != CHILD_ADMIN) {
 			close(p->adm_sp[0]);
+			close(p->admq_sp[0]);
+		}
 		if (which != CHILD_AUTH)
 			close(p->adm_sp[1]);
+		if (which != CHILD_QUEUE)
+			close(p->admq_sp[1]);
 	}
 	/* smtp keeps [0] of both pairs, auth and queue their own [1] */
 	if (which != CHILD_AUTH)
@@ -307,10 +312,11 @@ parent_fork(struct parent *p, enum child which)
 		auth_main(&p->cfg, p->datadir, p->auth_sp[1], p->imap_fd,
 		    p->adm_sp[1]);
 	case CHILD_QUEUE:
-		queue_main(&p->cfg, p->datadir, p->queue_sp[1]);
+		queue_main(&p->cfg, p->datadir, p->queue_sp[1],
+		    p->admq_sp[1]);
 	case CHILD_ADMIN:
 		admin_main(&p->cfg, p->cfg.admin_tls ? p->tls : NULL,
-		    p->admin_fd, p->nadmin, p->adm_sp[0]);
+		    p->admin_fd, p->nadmin, p->adm_sp[0], p->admq_sp[0]);
 	case CHILD_SMTP:
 	default:
 		smtp_main(&p->cfg, p->tls, p->ls, p->nls, p->auth_sp[0],
@@ -479,9 +485,10 @@ parent_prepare(struct parent *p)
 	    SOCK_CLOEXEC, 0, p->queue_sp) == -1 || socketpair(AF_UNIX,
 	    SOCK_SEQPACKET | SOCK_CLOEXEC, 0, p->ctl_sp) == -1)
 		fatal("socketpair");
-	p->adm_sp[0] = p->adm_sp[1] = -1;
-	if (p->nadmin > 0 && socketpair(AF_UNIX, SOCK_SEQPACKET |
-	    SOCK_CLOEXEC, 0, p->adm_sp) == -1)
+	p->adm_sp[0] = p->adm_sp[1] = p->admq_sp[0] = p->admq_sp[1] = -1;
+	if (p->nadmin > 0 && (socketpair(AF_UNIX, SOCK_SEQPACKET |
+	    SOCK_CLOEXEC, 0, p->adm_sp) == -1 || socketpair(AF_UNIX,
+	    SOCK_SEQPACKET | SOCK_CLOEXEC, 0, p->admq_sp) == -1))
 		fatal("socketpair");
 	(void)config_text_load(&p->text, p->cfg.path);
 	if (lifeline_open(p->life) == -1)
@@ -530,6 +537,8 @@ parent_start(struct parent *p)
 	if (p->adm_sp[0] != -1) {
 		close(p->adm_sp[0]);
 		close(p->adm_sp[1]);
+		close(p->admq_sp[0]);
+		close(p->admq_sp[1]);
 	}
 	close(p->life[0]);	/* [1] stays open until this process ends */
 	SSL_CTX_free(p->tls);

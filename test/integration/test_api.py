@@ -331,3 +331,62 @@ def test_explain(api):
     assert doc["explained"] is True
     assert call(api, "/api/v1/explain", api.read)[0] == 400
     assert call(api, "/api/v1/explain?reply=550", None)[0] == 401
+
+
+def test_queue(api):
+    """delivery = no (the harness's default): messages stay queued, and
+    the API lists, shows, holds, releases, retries and deletes them."""
+    import smtplib
+    ctx = api.client_context(check_hostname=False)
+    ids = []
+    for rcpt in ("a@remote.test", "b@far.test"):
+        with smtplib.SMTP("127.0.0.1", api.ports["submission"],
+                          timeout=scaled(10)) as s:
+            s.starttls(context=ctx)
+            s.login(USER, PASSWORD)
+            s.sendmail(USER, [rcpt], b"Subject: q\r\n\r\nx\r\n")
+    q = make_token(api, "queue-ops", "--scope", "read,queue")
+    st, _, doc = call(api, "/api/v1/queue", api.read)
+    assert st == 200 and len(doc["messages"]) == 2
+    ids = [m["id"] for m in doc["messages"]]
+    assert doc["messages"][0]["recipients"][0]["address"] == "a@remote.test"
+    st, _, doc = call(api, "/api/v1/queue?domain=far.test", api.read)
+    assert [m["id"] for m in doc["messages"]] == [ids[1]]
+    st, _, doc = call(api, "/api/v1/queue?limit=1", api.read)
+    assert [m["id"] for m in doc["messages"]] == [ids[0]]
+    st, _, doc = call(api, "/api/v1/queue?limit=1&cursor=" +
+                      doc["next_cursor"], api.read)
+    assert [m["id"] for m in doc["messages"]] == [ids[1]]
+    assert doc["next_cursor"] == ""
+    # read may look, queue may act
+    assert call(api, "/api/v1/queue/%s/hold" % ids[0], api.read, "POST",
+                "{}")[0] == 403
+    st, _, doc = call(api, "/api/v1/queue/%s/hold" % ids[0], q, "POST", "{}")
+    assert st == 200 and doc == {"id": ids[0], "done": "hold"}
+    st, _, doc = call(api, "/api/v1/queue/" + ids[0], api.read)
+    assert doc["held"] is True and doc["state"] == "held"
+    st, _, doc = call(api, "/api/v1/queue?state=held", api.read)
+    assert [m["id"] for m in doc["messages"]] == [ids[0]]
+    assert call(api, "/api/v1/queue/%s/release" % ids[0], q, "POST",
+                "{}")[0] == 200
+    assert call(api, "/api/v1/queue/" + ids[0], api.read)[2]["held"] is False
+    assert call(api, "/api/v1/queue/%s/retry" % ids[0], q, "POST",
+                "{}")[0] == 200
+    assert call(api, "/api/v1/queue/flush", q, "POST", "{}")[0] == 200
+    assert call(api, "/api/v1/queue/" + ids[1], q, "DELETE")[0] == 200
+    wait_for(lambda: len(call(api, "/api/v1/queue", api.read)[2][
+        "messages"]) == 1, what="deleted")
+    assert call(api, "/api/v1/queue/" + ids[1], api.read)[0] == 404
+    assert call(api, "/api/v1/queue/not-an-id", api.read)[0] == 404
+    # a token for another domain sees none of example.test's mail
+    dom = make_token(api, "other-q", "--scope", "read,queue", "--domain",
+                     "other.test")
+    assert call(api, "/api/v1/queue", dom)[2]["messages"] == []
+    assert call(api, "/api/v1/queue/" + ids[0], dom)[0] == 403
+    assert call(api, "/api/v1/queue/flush", dom, "POST", "{}")[0] == 403
+    acts = [(e["action"], e["target"]) for e in call(
+        api, "/api/v1/audit", api.root)[2]["events"]]
+    for a in (("queue.hold", ids[0]), ("queue.release", ids[0]),
+              ("queue.retry", ids[0]), ("queue.flush", "*"),
+              ("queue.delete", ids[1])):
+        assert a in acts, (a, acts)
