@@ -95,6 +95,7 @@ static void	 queue_recover(void);
 static void	 queue_new_id(char *, size_t);
 static struct qmsg *queue_find(uint64_t, int);
 static uint64_t	 queue_us(void);
+static int	 queue_open_spool(const char *);
 static void	 queue_open(struct ipc_msg *);
 static void	 queue_rcpt(struct ipc_msg *);
 static void	 queue_commit(struct ipc_msg *);
@@ -139,6 +140,26 @@ queue_new_id(char *out, size_t outsz)
 	snprintf(out, outsz, "%013" PRIX64 "%05" PRIX64,
 	    (uint64_t)(us & 0xfffffffffffffULL),
 	    (uint64_t)(util_random_u64() & 0xfffffULL));
+}
+
+/*
+ * The spool directory, and its lock, held for life: `postern queue`
+ * acts on the files only when it can take it.  The lock's descriptor.
+ */
+static int
+queue_open_spool(const char *datadir)
+{
+	int	lockfd;
+
+	if (util_snprintf(Q.dir, sizeof(Q.dir), "%s/spool/queue",
+	    datadir) == -1)
+		fatalx("queue: path too long");
+	if ((Q.dirfd = open(Q.dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) == -1)
+		fatal("queue: %s", Q.dir);
+	if ((lockfd = openat(Q.dirfd, "../queue.lock", O_RDWR | O_CREAT |
+	    O_CLOEXEC, 0600)) == -1 || flock(lockfd, LOCK_EX) == -1)
+		fatal("queue: lock %s/../queue.lock", Q.dir);
+	return lockfd;
 }
 
 /* Monotonic microseconds, for the commit latency metric. */
@@ -559,7 +580,7 @@ queue_main(const struct config *cfg, const char *datadir, int sock,
 	struct ipc_msg	*m;
 	pthread_t	 tid;
 	size_t		 i;
-	int		 r, lockfd;
+	int		 r;
 
 	log_set_role("queue");
 	signal(SIGINT, SIG_IGN);
@@ -570,15 +591,7 @@ queue_main(const struct config *cfg, const char *datadir, int sock,
 	Q.sock = sock;
 	for (i = 0; i < QBUCKETS; i++)
 		LIST_INIT(&Q.open[i]);
-	if (util_snprintf(Q.dir, sizeof(Q.dir), "%s/spool/queue",
-	    datadir) == -1)
-		fatalx("queue: path too long");
-	if ((Q.dirfd = open(Q.dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) == -1)
-		fatal("queue: %s", Q.dir);
-	/* held for life: `postern queue` acts on files only without it */
-	if ((lockfd = openat(Q.dirfd, "../queue.lock", O_RDWR | O_CREAT |
-	    O_CLOEXEC, 0600)) == -1 || flock(lockfd, LOCK_EX) == -1)
-		fatal("queue: lock %s/../queue.lock", Q.dir);
+	(void)queue_open_spool(datadir);	/* the lock stays held */
 	queue_recover();
 	if (spool_pool_start(Q.dirfd) == -1)
 		log_warn("queue: free-file pool off");
