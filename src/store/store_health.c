@@ -41,8 +41,8 @@ health_bump(struct store *st, const char *a, int64_t day, const char *col,
 
 	snprintf(sql, sizeof(sql), "INSERT INTO health_day(mailbox_id, day, "
 	    "%s) SELECT id, ?, ? FROM mailbox WHERE address = ? "
-	    "ON CONFLICT(mailbox_id, day) DO UPDATE SET %s = %s + "
-	    "excluded.%s", col, col, col, col);
+	    "ON CONFLICT(mailbox_id, day) DO UPDATE SET %s = "
+	    "health_day.%s + excluded.%s", col, col, col, col);
 	return store_sq(st, NULL, NULL, NULL, sql, "iis", day, n, a);
 }
 
@@ -96,7 +96,8 @@ store_health_outcome(struct store *st, const char *address, int64_t now,
 		    "health_provider(mailbox_id, day, provider, rejected) "
 		    "SELECT id, ?, ?, 1 FROM mailbox WHERE address = ? "
 		    "ON CONFLICT(mailbox_id, day, provider) DO UPDATE SET "
-		    "rejected = rejected + 1", "iss", day, provider, a);
+		    "rejected = "
+		    "health_provider.rejected + 1", "iss", day, provider, a);
 	if (rc == STORE_OK)
 		rc = store_sq(st, NULL, NULL, NULL, "DELETE FROM "
 		    "health_outcome WHERE mailbox_id = " MAILBOX_ID " AND "
@@ -126,7 +127,7 @@ store_health_complaint(struct store *st, const char *address, int64_t now)
 	rc = store_sq(st, NULL, NULL, &n, "INSERT INTO health_day(mailbox_id, "
 	    "day, complaints) SELECT id, ?, 1 FROM mailbox WHERE address = ? "
 	    "ON CONFLICT(mailbox_id, day) DO UPDATE SET complaints = "
-	    "complaints + 1", "is", clock_day(now), a);
+	    "health_day.complaints + 1", "is", clock_day(now), a);
 	if (rc == STORE_OK && n == 0)
 		rc = STORE_NOTFOUND;
 	return rc;
