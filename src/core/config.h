@@ -20,7 +20,7 @@
 #define CONFIG_LISTEN_MAX	8	/* addresses per listener kind */
 #define CONFIG_HOST_MAX		253
 #define CONFIG_TRUSTED_MAX	32	/* auth_trusted_clients ranges */
-#define CONFIG_KEYS_MAX		64	/* rows of the key table */
+#define CONFIG_KEYS_MAX		80	/* rows of the key table */
 
 enum listen_kind {
 	LISTEN_SUBMISSION,	/* 587: STARTTLS, AUTH required */
@@ -99,6 +99,11 @@ struct config {
 	}		auth_trusted[CONFIG_TRUSTED_MAX];
 	size_t		auth_trusted_n;
 	unsigned	auth_cache_ttl_ms;	/* verified-credential cache */
+	/* the account store (store.h store_configure): "sqlite" or a
+	   libpq URI, its password file, the bound on every call */
+	char		store[512];
+	char		store_password_file[PATH_MAX];
+	unsigned	store_timeout_ms;
 	/* a warm-up ramp's daily target when the mailbox has no
 	   daily_limit (core/warmup.h) */
 	unsigned	warmup_target;

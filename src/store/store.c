@@ -92,6 +92,32 @@ store_row_int(const struct store_val *v, size_t n, void *arg)
 	return 1;
 }
 
+static struct store_config store_cfg = { "", "", 5000 };
+
+void
+store_configure(const char *uri, const char *password_file,
+    unsigned timeout_ms)
+{
+	(void)util_strlcpy(store_cfg.uri, uri ? uri : "",
+	    sizeof(store_cfg.uri));
+	(void)util_strlcpy(store_cfg.password_file, password_file ?
+	    password_file : "", sizeof(store_cfg.password_file));
+	store_cfg.timeout_ms = timeout_ms > 0 ? timeout_ms : 5000;
+}
+
+const struct store_config *
+store_config_get(void)
+{
+	return &store_cfg;
+}
+
+int
+store_uri_is_pg(const char *uri)
+{
+	return strncmp(uri, "postgresql://", 13) == 0 ||
+	    strncmp(uri, "postgres://", 11) == 0;
+}
+
 struct store *
 store_open(const char *datadir, int create, char *err, size_t errsz)
 {
@@ -101,7 +127,8 @@ store_open(const char *datadir, int create, char *err, size_t errsz)
 		util_strlcpy(err, "out of memory", errsz);
 		return NULL;
 	}
-	st->ops = &store_sqlite_ops;
+	st->ops = store_uri_is_pg(store_cfg.uri) ? &store_pg_ops :
+	    &store_sqlite_ops;
 	if ((st->impl = st->ops->open(datadir, create, err, errsz)) == NULL) {
 		free(st);
 		return NULL;

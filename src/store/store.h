@@ -126,6 +126,21 @@ typedef int	(*store_failure_cb)(const struct store_failure *, void *);
 typedef int	(*store_familiar_cb)(const struct store_familiar *, void *);
 
 /*
+ * Which backend store_open() uses, for the whole process; call it before
+ * any thread opens a store (serve's parent and the CLI, after reading
+ * postern.conf; the children inherit it).  uri: "" or "sqlite" for
+ * DATADIR/db/postern.db, else a libpq URI postgresql://... (store_pg.c);
+ * password_file: the database password on its first line ("" none),
+ * read at each connect by the process that connects; timeout_ms bounds
+ * every connect and statement (store_timeout).
+ */
+#define STORE_URI_MAX	511
+void	store_configure(const char *uri, const char *password_file,
+	    unsigned timeout_ms);
+/* 1 if uri names PostgreSQL (postgresql:// or postgres://). */
+int	store_uri_is_pg(const char *uri);
+
+/*
  * Open the store of a data directory.  create: make the database if it
  * does not exist.  Pending schema migrations are applied either way.
  */
@@ -506,5 +521,6 @@ struct store_ops {
 };
 
 extern const struct store_ops store_sqlite_ops;
+extern const struct store_ops store_pg_ops;
 
 #endif

@@ -9,7 +9,10 @@
 
 #include "store/store.h"
 
+#include <limits.h>
+
 #define STORE_ARGS_MAX	8
+#define STORE_SCHEMA_MAX	16384	/* a rendered migration step */
 
 struct store {
 	const struct store_ops	*ops;
@@ -44,5 +47,21 @@ int	store_row_int(const struct store_val *, size_t, void *);
 int	store_tx_begin(struct store *, int *mine);
 /* Commit or roll back a transaction of our own; returns rc. */
 int	store_tx_end(struct store *, int mine, int rc);
+
+/*
+ * The schema (store_schema.c): how many steps, step i as SQLite runs it,
+ * step i rendered for PostgreSQL (-1 if it does not fit).
+ */
+int	store_schema_version(void);
+const char *store_schema_step(int);
+int	store_schema_render(int, char *, size_t);
+
+/* What store_configure() was given, for the backends. */
+struct store_config {
+	char		uri[STORE_URI_MAX + 1];		/* "" or "sqlite" */
+	char		password_file[PATH_MAX];
+	unsigned	timeout_ms;
+};
+const struct store_config *store_config_get(void);
 
 #endif

@@ -1,0 +1,616 @@
+/*
+ * store_pg: the PostgreSQL backend (store = postgresql://...), on libpq.
+ * One handle is one connection, used by one thread at a time like every
+ * store handle: the auth process opens one per auth_workers thread, the
+ * queue one per delivery thread that needs the store, the CLI one, so
+ * the connections of a node are bounded by its configuration
+ * (docs/SCALING.md).
+ *
+ * Statements arrive with '?' placeholders (store.c); pg_translate turns
+ * them into $1..$n outside quoted literals and identifiers.  Integers go
+ * as int8, strings as text, both in text form; result columns of the
+ * integer types, booleans and integral numerics (sum() of bigint) come
+ * back as STORE_T_INT, the rest as text, as the SQLite backend gives
+ * them.  A unique violation (SQLSTATE 23505) is STORE_EXISTS.
+ *
+ * Time bound: every connect and every statement runs on libpq's
+ * asynchronous calls under poll() with a deadline of store_timeout, and
+ * the server is asked for the same statement_timeout.  Nothing here
+ * waits longer than that (a host name in the URI is resolved before the
+ * deadline starts: give an address, or a resolver that answers).
+ *
+ * Failure: a statement that fails is STORE_ERR with the server's message
+ * in errmsg; the open transaction is then aborted and the caller rolls
+ * back, as it does on SQLite.  A lost connection (the server stopped,
+ * the network, a timeout) is logged once, closed, and every call fails
+ * at once with STORE_ERR until a reconnect succeeds: the next call
+ * outside a transaction tries again, at most once a second, so a node
+ * recovers by itself when the database returns.  The password comes
+ * from store_password_file at each connect and is wiped after; a URI
+ * that carries one is refused, so postern.conf never holds it.
+ */
+#include <errno.h>
+#include <inttypes.h>
+#include <poll.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <libpq-fe.h>
+
+#include "lib/log.h"
+#include "lib/util.h"
+#include "store/store.h"
+#include "store/store_int.h"
+
+#define PG_SQL_MAX	8192	/* a translated statement */
+#define PG_COLS_MAX	16
+#define PG_PASS_MAX	256
+#define PG_RETRY_MS	1000	/* between two failed connects */
+#define PG_LOCK_KEY	"7420431"	/* advisory lock of the migrations */
+
+/* type oids (catalog/pg_type.h, stable across releases) */
+#define OID_BOOL	16
+#define OID_INT8	20
+#define OID_INT2	21
+#define OID_INT4	23
+#define OID_TEXT	25
+#define OID_OID		26
+#define OID_NUMERIC	1700
+
+struct store_pg {
+	PGconn		*conn;		/* NULL while disconnected */
+	int		 in_tx;
+	int		 lost;		/* lost inside a transaction */
+	uint64_t	 next_try;	/* ms: no connect before */
+	unsigned	 timeout_ms;
+	char		 err[512];
+	char		 sql[PG_SQL_MAX];	/* the statement translated */
+};
+
+static void	*pg_open(const char *, int, char *, size_t);
+static void	 pg_close(void *);
+static const char *pg_errmsg(void *);
+static int	 pg_exec(void *, const char *, const struct store_val *,
+		    size_t, store_row_fn, void *, int64_t *);
+static int	 pg_begin(void *);
+static int	 pg_commit(void *);
+static void	 pg_rollback(void *);
+static int	 pg_connect(struct store_pg *);
+static int	 pg_wait(PGconn *, int, uint64_t);
+static int	 pg_ready(struct store_pg *);
+static PGresult	*pg_run(struct store_pg *, const char *, int,
+		    const Oid *, const char *const *);
+static void	 pg_lost(struct store_pg *, const char *);
+static int	 pg_simple(struct store_pg *, const char *);
+static int	 pg_migrate(struct store_pg *);
+static int	 pg_translate(const char *, char *, size_t);
+static int	 pg_rows(PGresult *, store_row_fn, void *);
+static int	 pg_password(char *, size_t, char *, size_t);
+static void	 pg_notice(void *, const char *);
+static void	 pg_err(struct store_pg *, const char *, ...)
+		    __attribute__((format(printf, 2, 3)));
+
+const struct store_ops store_pg_ops = {
+	.open = pg_open,
+	.close = pg_close,
+	.errmsg = pg_errmsg,
+	.exec = pg_exec,
+	.begin = pg_begin,
+	.commit = pg_commit,
+	.rollback = pg_rollback,
+};
+
+/* The reason errmsg() gives; a long server message is cut. */
+static void
+pg_err(struct store_pg *s, const char *fmt, ...)
+{
+	va_list	ap;
+
+	va_start(ap, fmt);
+	(void)vsnprintf(s->err, sizeof(s->err), fmt, ap);
+	va_end(ap);
+}
+
+/*
+ * The first line of the password file, without its newline.  0, or -1
+ * with the reason in err.
+ */
+static int
+pg_password(char *out, size_t outsz, char *err, size_t errsz)
+{
+	const struct store_config	*c = store_config_get();
+	FILE				*fp;
+	size_t				 n;
+
+	out[0] = '\0';
+	if (c->password_file[0] == '\0')
+		return 0;
+	if ((fp = fopen(c->password_file, "re")) == NULL) {
+		(void)util_snprintf(err, errsz, "store_password_file %s: %s",
+		    c->password_file, strerror(errno));
+		return -1;
+	}
+	if (fgets(out, (int)outsz, fp) == NULL)
+		out[0] = '\0';
+	fclose(fp);
+	n = strcspn(out, "\r\n");
+	out[n] = '\0';
+	return 0;
+}
+
+static void
+pg_notice(void *arg, const char *msg)
+{
+	(void)arg;
+	log_debug("store: PostgreSQL: %.*s", (int)strcspn(msg, "\n"), msg);
+}
+
+/*
+ * Wait until the connection's socket is ready (POLLIN or POLLOUT) or the
+ * deadline (ms, util_now_ms clock) passes.  0 ready, -1 timeout or error.
+ */
+static int
+pg_wait(PGconn *conn, int events, uint64_t deadline)
+{
+	struct pollfd	pfd;
+	uint64_t	now;
+	int		r;
+
+	pfd.fd = PQsocket(conn);
+	pfd.events = (short)events;
+	if (pfd.fd < 0)
+		return -1;
+	for (;;) {
+		now = util_now_ms();
+		if (now >= deadline)
+			return -1;
+		r = poll(&pfd, 1, (int)(deadline - now));
+		if (r > 0)
+			return 0;
+		if (r == 0 || errno != EINTR)
+			return -1;
+	}
+}
+
+/*
+ * Connect under the deadline, then set statement_timeout.  STORE_OK, or
+ * STORE_ERR with the reason in s->err.
+ */
+static int
+pg_connect(struct store_pg *s)
+{
+	const char	*keys[5], *vals[5];
+	char		 pass[PG_PASS_MAX], opts[96];
+	uint64_t	 deadline = util_now_ms() + s->timeout_ms;
+	PostgresPollingStatusType ps = PGRES_POLLING_WRITING;
+	int		 k = 0;
+
+	if (pg_password(pass, sizeof(pass), s->err, sizeof(s->err)) == -1)
+		return STORE_ERR;
+	/* the server gives up first, so a slow statement costs an error,
+	   not the connection */
+	(void)util_snprintf(opts, sizeof(opts), "-c statement_timeout=%u",
+	    s->timeout_ms - s->timeout_ms / 10);
+	keys[k] = "dbname", vals[k++] = store_config_get()->uri;
+	keys[k] = "application_name", vals[k++] = "postern";
+	keys[k] = "options", vals[k++] = opts;
+	if (pass[0] != '\0')
+		keys[k] = "password", vals[k++] = pass;
+	keys[k] = vals[k] = NULL;
+	s->conn = PQconnectStartParams(keys, vals, 1);
+	explicit_bzero(pass, sizeof(pass));
+	if (s->conn == NULL) {
+		pg_err(s, "PostgreSQL: out of memory");
+		return STORE_ERR;
+	}
+	while (PQstatus(s->conn) != CONNECTION_BAD && ps != PGRES_POLLING_OK &&
+	    ps != PGRES_POLLING_FAILED) {
+		if (pg_wait(s->conn, ps == PGRES_POLLING_READING ? POLLIN :
+		    POLLOUT, deadline) == -1) {
+			pg_err(s, "PostgreSQL: no connection within %ums "
+			    "(store_timeout)", s->timeout_ms);
+			goto fail;
+		}
+		ps = PQconnectPoll(s->conn);
+	}
+	if (PQstatus(s->conn) != CONNECTION_OK) {
+		pg_err(s, "PostgreSQL: cannot connect: %.*s",
+		    (int)strcspn(PQerrorMessage(s->conn), "\n"),
+		    PQerrorMessage(s->conn));
+		goto fail;
+	}
+	PQsetNoticeProcessor(s->conn, pg_notice, NULL);
+	return STORE_OK;
+fail:
+	PQfinish(s->conn);
+	s->conn = NULL;
+	return STORE_ERR;
+}
+
+/* The connection is gone or unusable: log it once, close it. */
+static void
+pg_lost(struct store_pg *s, const char *why)
+{
+	pg_err(s, "PostgreSQL connection lost (%s); reconnecting at the "
+	    "next request", why);
+	log_warnx("store: %s", s->err);
+	PQfinish(s->conn);
+	s->conn = NULL;
+	s->lost = s->in_tx;
+	s->next_try = 0;
+}
+
+/*
+ * Connected, or connect now (not inside a transaction: its statements
+ * died with the old connection, and not more than once a second).
+ */
+static int
+pg_ready(struct store_pg *s)
+{
+	uint64_t	now;
+
+	if (s->conn != NULL)
+		return STORE_OK;
+	if (s->in_tx || s->lost)
+		return STORE_ERR;
+	now = util_now_ms();
+	if (now < s->next_try)
+		return STORE_ERR;	/* s->err still says why */
+	if (pg_connect(s) != STORE_OK) {
+		s->next_try = now + PG_RETRY_MS;
+		return STORE_ERR;
+	}
+	log_info("store: reconnected to PostgreSQL database %s",
+	    PQdb(s->conn));
+	return STORE_OK;
+}
+
+/*
+ * Send one statement and wait for all of its results under the
+ * deadline.  The last result (the caller clears it), or NULL with the
+ * reason in s->err.
+ */
+static PGresult *
+pg_run(struct store_pg *s, const char *sql, int n, const Oid *types,
+    const char *const *vals)
+{
+	uint64_t	 deadline = util_now_ms() + s->timeout_ms;
+	PGresult	*res, *last = NULL;
+	int		 f;
+
+	if (pg_ready(s) != STORE_OK)
+		return NULL;
+	if (!(n < 0 ? PQsendQuery(s->conn, sql) : PQsendQueryParams(s->conn,
+	    sql, n, types, vals, NULL, NULL, 0)))
+		goto lost;
+	while ((f = PQflush(s->conn)) == 1)
+		if (pg_wait(s->conn, POLLIN | POLLOUT, deadline) == -1 ||
+		    !PQconsumeInput(s->conn))
+			goto lost;
+	if (f == -1)
+		goto lost;
+	for (;;) {
+		while (PQisBusy(s->conn))
+			if (pg_wait(s->conn, POLLIN, deadline) == -1 ||
+			    !PQconsumeInput(s->conn))
+				goto lost;
+		if ((res = PQgetResult(s->conn)) == NULL)
+			break;
+		PQclear(last);
+		last = res;
+	}
+	if (PQstatus(s->conn) == CONNECTION_BAD)
+		goto lost;
+	return last;
+lost:
+	PQclear(last);
+	pg_lost(s, PQstatus(s->conn) == CONNECTION_BAD ? "connection closed" :
+	    util_now_ms() >= deadline ? "no answer within store_timeout" :
+	    "send or receive failed");
+	return NULL;
+}
+
+/* A result that is not a success: STORE_EXISTS or STORE_ERR. */
+static int
+pg_failed(struct store_pg *s, PGresult *res)
+{
+	const char	*state, *msg;
+
+	if (res == NULL)
+		return STORE_ERR;
+	state = PQresultErrorField(res, PG_DIAG_SQLSTATE);
+	msg = PQresultErrorField(res, PG_DIAG_MESSAGE_PRIMARY);
+	pg_err(s, "PostgreSQL: %s%s%s", msg ? msg :
+	    PQresStatus(PQresultStatus(res)), state ? " SQLSTATE " : "",
+	    state ? state : "");
+	log_debug("store: %s", s->err);
+	PQclear(res);
+	return state != NULL && strcmp(state, "23505") == 0 ? STORE_EXISTS :
+	    STORE_ERR;
+}
+
+/* A statement without parameters or rows (BEGIN, the schema). */
+static int
+pg_simple(struct store_pg *s, const char *sql)
+{
+	PGresult	*res = pg_run(s, sql, -1, NULL, NULL);
+	ExecStatusType	 es = res ? PQresultStatus(res) : PGRES_FATAL_ERROR;
+
+	if (es != PGRES_COMMAND_OK && es != PGRES_TUPLES_OK)
+		return pg_failed(s, res);
+	PQclear(res);
+	return STORE_OK;
+}
+
+/*
+ * The schema (store_schema.c) under an advisory lock held for the
+ * transaction, so two nodes starting at once migrate one after the
+ * other; the second finds the work done.  The version is the one row of
+ * postern_schema.  A database newer than this binary is refused.
+ */
+static int
+pg_migrate(struct store_pg *s)
+{
+	static char	 sql[STORE_SCHEMA_MAX];
+	PGresult	*res;
+	int		 v = -1, i, rc;
+
+	if ((rc = pg_simple(s, "BEGIN; SELECT pg_advisory_xact_lock("
+	    PG_LOCK_KEY "); CREATE TABLE IF NOT EXISTS postern_schema("
+	    "version INTEGER NOT NULL)")) != STORE_OK)
+		goto fail;
+	res = pg_run(s, "SELECT max(version) FROM postern_schema", -1, NULL,
+	    NULL);
+	if (res == NULL || PQresultStatus(res) != PGRES_TUPLES_OK) {
+		rc = pg_failed(s, res);
+		goto fail;
+	}
+	v = PQntuples(res) > 0 && !PQgetisnull(res, 0, 0) ?
+	    atoi(PQgetvalue(res, 0, 0)) : 0;
+	PQclear(res);
+	if (v > store_schema_version()) {
+		pg_err(s, "database schema version %d is newer than this "
+		    "postern (%d)", v, store_schema_version());
+		rc = STORE_ERR;
+		goto fail;
+	}
+	for (i = v; i < store_schema_version() && rc == STORE_OK; i++) {
+		if (store_schema_render(i, sql, sizeof(sql)) == -1)
+			return STORE_ERR;
+		rc = pg_simple(s, sql);
+	}
+	if (rc == STORE_OK && v < store_schema_version()) {
+		(void)util_snprintf(sql, sizeof(sql), "DELETE FROM "
+		    "postern_schema; INSERT INTO postern_schema VALUES(%d)",
+		    store_schema_version());
+		rc = pg_simple(s, sql);
+	}
+	if (rc == STORE_OK && (rc = pg_simple(s, "COMMIT")) == STORE_OK)
+		return STORE_OK;
+fail:
+	if (s->conn != NULL)
+		(void)pg_simple(s, "ROLLBACK");
+	return STORE_ERR;
+}
+
+static void *
+pg_open(const char *datadir, int create, char *err, size_t errsz)
+{
+	const struct store_config	*c = store_config_get();
+	struct store_pg			*s;
+	PQconninfoOption		*opt, *o;
+	char				*perr = NULL;
+
+	(void)datadir;
+	(void)create;	/* the database exists; its schema is made here */
+	if ((opt = PQconninfoParse(c->uri, &perr)) == NULL) {
+		(void)util_snprintf(err, errsz, "store: not a PostgreSQL "
+		    "URI: %.*s", perr ? (int)strcspn(perr, "\n") : 0,
+		    perr ? perr : "");
+		PQfreemem(perr);
+		return NULL;
+	}
+	for (o = opt; o->keyword != NULL; o++)
+		if (strcmp(o->keyword, "password") == 0 && o->val != NULL &&
+		    o->val[0] != '\0')
+			break;
+	PQconninfoFree(opt);
+	if (o->keyword != NULL) {
+		util_strlcpy(err, "store: the URI holds a password; put it "
+		    "in store_password_file instead", errsz);
+		return NULL;
+	}
+	if ((s = calloc(1, sizeof(*s))) == NULL) {
+		util_strlcpy(err, "out of memory", errsz);
+		return NULL;
+	}
+	s->timeout_ms = c->timeout_ms;
+	if (pg_connect(s) != STORE_OK || pg_migrate(s) != STORE_OK) {
+		util_strlcpy(err, s->err, errsz);
+		pg_close(s);
+		return NULL;
+	}
+	return s;
+}
+
+static void
+pg_close(void *p)
+{
+	struct store_pg	*s = p;
+
+	if (s == NULL)
+		return;
+	if (s->conn != NULL)
+		PQfinish(s->conn);
+	free(s);
+}
+
+static const char *
+pg_errmsg(void *p)
+{
+	struct store_pg	*s = p;
+
+	return s->err[0] ? s->err : "PostgreSQL: no error";
+}
+
+/*
+ * '?' to $1..$n, except inside '...' literals and "..." identifiers
+ * (a doubled quote stays inside).  The number of placeholders, or -1 if
+ * out is too small.
+ */
+static int
+pg_translate(const char *sql, char *out, size_t outsz)
+{
+	size_t	o = 0;
+	int	n = 0, w;
+	char	q = 0;
+
+	for (; *sql != '\0'; sql++) {
+		if (q == 0 && (*sql == '\'' || *sql == '"'))
+			q = *sql;
+		else if (q != 0 && *sql == q)
+			q = 0;		/* a doubled quote reopens at once */
+		if (q == 0 && *sql == '?') {
+			w = snprintf(out + o, outsz - o, "$%d", ++n);
+			if (w < 0 || (size_t)w >= outsz - o)
+				return -1;
+			o += (size_t)w;
+			continue;
+		}
+		if (o + 1 >= outsz)
+			return -1;
+		out[o++] = *sql;
+	}
+	out[o] = '\0';
+	return n;
+}
+
+/* One column of a row as the SQLite backend would give it. */
+static void
+pg_col(PGresult *res, int r, int c, struct store_val *v)
+{
+	Oid		 t = PQftype(res, c);
+	const char	*s;
+	char		*end;
+
+	v->type = STORE_T_NULL;
+	v->i = 0;
+	v->s = NULL;
+	if (PQgetisnull(res, r, c))
+		return;
+	s = PQgetvalue(res, r, c);
+	if (t == OID_BOOL) {
+		v->type = STORE_T_INT;
+		v->i = s[0] == 't';
+		return;
+	}
+	if (t == OID_INT8 || t == OID_INT4 || t == OID_INT2 || t == OID_OID ||
+	    t == OID_NUMERIC) {
+		errno = 0;
+		v->i = strtoll(s, &end, 10);
+		if (errno == 0 && end != s && *end == '\0') {
+			v->type = STORE_T_INT;
+			return;
+		}
+		v->i = 0;
+	}
+	v->type = STORE_T_TEXT;
+	v->s = s;
+}
+
+/* Hand each row to fn until it asks to stop. */
+static int
+pg_rows(PGresult *res, store_row_fn fn, void *arg)
+{
+	struct store_val	cols[PG_COLS_MAX];
+	int			r, c, ncols = PQnfields(res);
+
+	if (ncols > PG_COLS_MAX)
+		ncols = PG_COLS_MAX;
+	for (r = 0; r < PQntuples(res); r++) {
+		for (c = 0; c < ncols; c++)
+			pg_col(res, r, c, &cols[c]);
+		if (fn(cols, (size_t)ncols, arg))
+			break;
+	}
+	return STORE_OK;
+}
+
+/*
+ * Run one statement.  All of its rows are read before the first call to
+ * fn, so fn may run statements of its own on the same handle.
+ */
+static int
+pg_exec(void *p, const char *sql, const struct store_val *args, size_t n,
+    store_row_fn fn, void *arg, int64_t *changes)
+{
+	struct store_pg	*s = p;
+	char		*q = s->sql;
+	char		 ints[STORE_ARGS_MAX][24];
+	const char	*vals[STORE_ARGS_MAX];
+	Oid		 types[STORE_ARGS_MAX];
+	PGresult	*res;
+	ExecStatusType	 es;
+	size_t		 i;
+
+	if (n > STORE_ARGS_MAX || pg_translate(sql, q, sizeof(s->sql)) !=
+	    (int)n) {
+		pg_err(s, "statement too long or placeholders do not match "
+		    "its %zu arguments", n);
+		return STORE_ERR;
+	}
+	for (i = 0; i < n; i++) {
+		types[i] = args[i].type == STORE_T_INT ? OID_INT8 :
+		    args[i].type == STORE_T_TEXT ? OID_TEXT : 0;
+		vals[i] = args[i].type == STORE_T_TEXT ? args[i].s : NULL;
+		if (args[i].type == STORE_T_INT) {
+			(void)util_snprintf(ints[i], sizeof(ints[i]),
+			    "%" PRId64, args[i].i);
+			vals[i] = ints[i];
+		}
+	}
+	if ((res = pg_run(s, q, (int)n, types, vals)) == NULL)
+		return STORE_ERR;
+	es = PQresultStatus(res);
+	if (es != PGRES_COMMAND_OK && es != PGRES_TUPLES_OK)
+		return pg_failed(s, res);
+	if (fn != NULL && es == PGRES_TUPLES_OK)
+		(void)pg_rows(res, fn, arg);
+	if (changes != NULL)
+		*changes = strtoll(PQcmdTuples(res), NULL, 10);
+	PQclear(res);
+	return STORE_OK;
+}
+
+static int
+pg_begin(void *p)
+{
+	struct store_pg	*s = p;
+	int		 rc;
+
+	if ((rc = pg_simple(s, "BEGIN")) == STORE_OK)
+		s->in_tx = 1;
+	return rc;
+}
+
+static int
+pg_commit(void *p)
+{
+	struct store_pg	*s = p;
+	int		 rc = s->lost ? STORE_ERR : pg_simple(s, "COMMIT");
+
+	s->in_tx = s->lost = 0;
+	return rc;
+}
+
+static void
+pg_rollback(void *p)
+{
+	struct store_pg	*s = p;
+
+	if (s->conn != NULL && !s->lost)
+		(void)pg_simple(s, "ROLLBACK");
+	s->in_tx = s->lost = 0;
+}
