@@ -193,6 +193,20 @@ store_tx_end(struct store *st, int mine, int rc)
 	return rc;
 }
 
+int
+store_tx_lock(struct store *st, const char *kind, const char *key)
+{
+	char	name[STORE_ADDR_MAX + 64];
+
+	if (st->ops->lock == NULL)
+		return STORE_OK;
+	if (util_snprintf(name, sizeof(name), "%s %s", kind, key) == -1) {
+		snprintf(st->err, sizeof(st->err), "name too long");
+		return STORE_INVALID;
+	}
+	return st->ops->lock(st->impl, name);
+}
+
 /* --- domains ------------------------------------------------------------ */
 
 #define DOMAIN_COLS "d.name, d.created, d.sender_policy, d.host_match, " \

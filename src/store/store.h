@@ -518,6 +518,9 @@ struct store_ops {
 	int	 (*begin)(void *);
 	int	 (*commit)(void *);
 	void	 (*rollback)(void *);
+	/* hold a named lock until the transaction ends; NULL when a
+	   transaction already excludes every other writer (SQLite) */
+	int	 (*lock)(void *, const char *name);
 };
 
 extern const struct store_ops store_sqlite_ops;

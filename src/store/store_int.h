@@ -47,6 +47,12 @@ int	store_row_int(const struct store_val *, size_t, void *);
 int	store_tx_begin(struct store *, int *mine);
 /* Commit or roll back a transaction of our own; returns rc. */
 int	store_tx_end(struct store *, int mine, int rc);
+/*
+ * Inside a transaction: wait for, then hold until it ends, the lock
+ * named kind + key, so that read-then-write steps on one name run one
+ * after the other on every node sharing the database.
+ */
+int	store_tx_lock(struct store *, const char *kind, const char *key);
 
 /*
  * The schema (store_schema.c): how many steps, step i as SQLite runs it,

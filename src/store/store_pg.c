@@ -77,6 +77,7 @@ static int	 pg_exec(void *, const char *, const struct store_val *,
 static int	 pg_begin(void *);
 static int	 pg_commit(void *);
 static void	 pg_rollback(void *);
+static int	 pg_lock(void *, const char *);
 static int	 pg_connect(struct store_pg *);
 static int	 pg_wait(PGconn *, int, uint64_t);
 static int	 pg_ready(struct store_pg *);
@@ -100,6 +101,7 @@ const struct store_ops store_pg_ops = {
 	.begin = pg_begin,
 	.commit = pg_commit,
 	.rollback = pg_rollback,
+	.lock = pg_lock,
 };
 
 /* The reason errmsg() gives; a long server message is cut. */
@@ -613,4 +615,17 @@ pg_rollback(void *p)
 	if (s->conn != NULL && !s->lost)
 		(void)pg_simple(s, "ROLLBACK");
 	s->in_tx = s->lost = 0;
+}
+
+/*
+ * A transaction-scoped advisory lock on a 64-bit hash of the name: two
+ * names that share a hash only wait for each other, never more.
+ */
+static int
+pg_lock(void *p, const char *name)
+{
+	const struct store_val	arg = { STORE_T_TEXT, 0, name };
+
+	return pg_exec(p, "SELECT pg_advisory_xact_lock(hashtextextended(?, "
+	    "0))", &arg, 1, NULL, NULL, NULL);
 }
