@@ -728,32 +728,34 @@ store_sent_count(struct store *st, const char *address, int64_t since,
 /*
  * Counts go into one row per mailbox and minute, so a day is at most
  * 1,440 rows to sum however much a mailbox sends (one row per message
- * made every check, and every message, slower than the last).  Old rows
- * are dropped when a new minute starts, not on every message.
+ * made every check, and every message, slower than the last).  One
+ * upsert, atomic on every backend and across nodes (schema 9 made the
+ * minute a key), no transaction needed.  Old rows are dropped when a
+ * new minute's row is made, not on every message: the returned count
+ * equals what was added only then.
  */
 int
 store_sent_add(struct store *st, const char *address, uint32_t count,
     int64_t now)
 {
-	char	a[STORE_ADDR_MAX + 1];
-	int64_t	minute = now - now % 60, n = 0;
-	int	rc, mine;
+	struct row_ctx	c;
+	char		a[STORE_ADDR_MAX + 1];
+	int64_t		minute = now - now % 60, total = 0;
+	int		rc;
 
 	if (store_norm(st, address, a, sizeof(a)) == -1)
 		return STORE_NOTFOUND;
-	if ((rc = store_tx_begin(st, &mine)) != STORE_OK)
-		return rc;
-	rc = store_sq(st, NULL, NULL, &n, "UPDATE sent SET count = count + ? "
-	    "WHERE time = ? AND mailbox_id = (SELECT id FROM mailbox WHERE "
-	    "address = ?)", "iis", (int64_t)count, minute, a);
-	if (rc == STORE_OK && n == 0)
-		rc = store_sq(st, NULL, NULL, NULL, "INSERT INTO sent("
-		    "mailbox_id, time, count) SELECT id, ?, ? FROM mailbox "
-		    "WHERE address = ?", "iis", minute, (int64_t)count, a);
-	if (rc == STORE_OK && n == 0)	/* a day and a bit is all a limit
-					   needs */
+	c.out = &total;
+	c.found = 0;
+	rc = store_sq(st, store_row_int, &c, NULL, "INSERT INTO sent("
+	    "mailbox_id, time, count) SELECT id, ?, ? FROM mailbox WHERE "
+	    "address = ? ON CONFLICT(mailbox_id, time) DO UPDATE SET count = "
+	    "sent.count + excluded.count RETURNING count", "iis", minute,
+	    (int64_t)count, a);
+	if (rc == STORE_OK && c.found && total == (int64_t)count)
+		/* a day and a bit is all a limit needs */
 		rc = store_sq(st, NULL, NULL, NULL,
 		    "DELETE FROM sent WHERE time < ?",
 		    "i", now - 2 * 86400);
-	return store_tx_end(st, mine, rc);
+	return rc;
 }

@@ -195,6 +195,26 @@ static const char *const migrations[] = {
 	"  provider TEXT NOT NULL DEFAULT '');"
 	"CREATE INDEX health_outcome_mailbox ON health_outcome(mailbox_id,"
 	"  id);",
+	/*
+	 * 9: one sent row per mailbox and minute, as a key, so a count is
+	 * one atomic upsert (store_sent_add): with several nodes on one
+	 * database, an update that found no row and an insert raced into
+	 * two rows of one minute, which every later update then counted
+	 * twice.  Older rows, per second or duplicated, are summed into
+	 * their minute.
+	 */
+	"CREATE TABLE sent_minute ("
+	"  mailbox_id INTEGER NOT NULL REFERENCES mailbox(id)"
+	"    ON DELETE CASCADE,"
+	"  time INTEGER NOT NULL,"
+	"  count INTEGER NOT NULL,"
+	"  PRIMARY KEY(mailbox_id, time));"
+	"INSERT INTO sent_minute(mailbox_id, time, count) SELECT mailbox_id,"
+	"  time - time % 60, sum(count) FROM sent"
+	"  GROUP BY mailbox_id, time - time % 60;"
+	"DROP TABLE sent;"
+	"ALTER TABLE sent_minute RENAME TO sent;"
+	"CREATE INDEX sent_time ON sent(time);",
 };
 
 int
