@@ -23,9 +23,11 @@
  * in errmsg; the open transaction is then aborted and the caller rolls
  * back, as it does on SQLite.  A lost connection (the server stopped,
  * the network, a timeout) is logged once, closed, and every call fails
- * at once with STORE_ERR until a reconnect succeeds: the next call
- * outside a transaction tries again, at most once a second, so a node
- * recovers by itself when the database returns.  The password comes
+ * at once with STORE_ERR until a reconnect succeeds: a call outside a
+ * transaction a second or more later tries again (one try a second at
+ * most), so a node recovers by itself when the database returns, and a
+ * request waits at most one store_timeout however many statements it
+ * has.  The password comes
  * from store_password_file at each connect and is wiped after; a URI
  * that carries one is refused, so postern.conf never holds it.
  */
@@ -33,6 +35,7 @@
 #include <inttypes.h>
 #include <poll.h>
 #include <stdarg.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -59,6 +62,17 @@
 #define OID_OID		26
 #define OID_NUMERIC	1700
 
+/*
+ * Until when (ms) the handles of this process do not ask the server:
+ * set when it did not answer within store_timeout, or refused a
+ * connect, so that one request meets at most one store_timeout even
+ * when its steps run on several handles (the auth process's connect
+ * check and AUTH are on different worker threads).  A statement the
+ * server itself ends (its statement_timeout, 90 % of ours) does not
+ * set it: that server answers.
+ */
+static _Atomic uint64_t	pg_quiet_until;
+
 struct store_pg {
 	PGconn		*conn;		/* NULL while disconnected */
 	int		 in_tx;
@@ -81,6 +95,7 @@ static int	 pg_lock(void *, const char *);
 static int	 pg_connect(struct store_pg *);
 static int	 pg_wait(PGconn *, int, uint64_t);
 static int	 pg_ready(struct store_pg *);
+static int	 pg_quiet(struct store_pg *);
 static PGresult	*pg_run(struct store_pg *, const char *, int,
 		    const Oid *, const char *const *);
 static void	 pg_lost(struct store_pg *, const char *);
@@ -241,7 +256,24 @@ pg_lost(struct store_pg *s, const char *why)
 	PQfinish(s->conn);
 	s->conn = NULL;
 	s->lost = s->in_tx;
-	s->next_try = 0;
+	/* not at once: the request that saw it fail must not wait a
+	   second store_timeout on a connect to the same dead server */
+	s->next_try = util_now_ms() + PG_RETRY_MS;
+	atomic_store(&pg_quiet_until, s->next_try);
+}
+
+/* Is the server being left alone (pg_quiet_until)?  Then say so. */
+static int
+pg_quiet(struct store_pg *s)
+{
+	uint64_t	until = atomic_load(&pg_quiet_until);
+
+	if (util_now_ms() >= until)
+		return 0;
+	if (s->err[0] == '\0' || strncmp(s->err, "PostgreSQL: not", 15) == 0)
+		pg_err(s, "PostgreSQL: not asked: it failed to answer or to "
+		    "connect less than %dms ago", PG_RETRY_MS);
+	return 1;
 }
 
 /*
@@ -254,14 +286,15 @@ pg_ready(struct store_pg *s)
 	uint64_t	now;
 
 	if (s->conn != NULL)
-		return STORE_OK;
+		return pg_quiet(s) ? STORE_ERR : STORE_OK;
 	if (s->in_tx || s->lost)
 		return STORE_ERR;
 	now = util_now_ms();
-	if (now < s->next_try)
+	if (now < s->next_try || pg_quiet(s))
 		return STORE_ERR;	/* s->err still says why */
 	if (pg_connect(s) != STORE_OK) {
 		s->next_try = now + PG_RETRY_MS;
+		atomic_store(&pg_quiet_until, s->next_try);
 		return STORE_ERR;
 	}
 	log_info("store: reconnected to PostgreSQL database %s",
