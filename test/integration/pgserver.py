@@ -67,6 +67,7 @@ class PgServer:
         self.data = os.path.join(self.tmp, "data")
         self.port = _free_port()
         self.user = None
+        self.running = False
         if os.geteuid() == 0:
             self.user = "postgres"
             pw = pwd.getpwnam(self.user)
@@ -112,10 +113,29 @@ class PgServer:
     def start(self):
         self._run(os.path.join(self.bin, "pg_ctl"), "-D", self.data, "-l",
                   os.path.join(self.tmp, "log"), "-w", "-t", "60", "start")
+        self.running = True
 
     def stop(self, mode="fast"):
         self._run(os.path.join(self.bin, "pg_ctl"), "-D", self.data, "-m",
                   mode, "-w", "-t", "60", "stop", check=False)
+        self.running = False
+
+    def pids(self):
+        """The postmaster and every process it started."""
+        with open(os.path.join(self.data, "postmaster.pid")) as f:
+            top = int(f.readline())
+        out = [top]
+        for name in os.listdir("/proc"):
+            if not name.isdigit():
+                continue
+            try:
+                with open("/proc/%s/stat" % name) as f:
+                    stat = f.read()
+            except OSError:
+                continue
+            if int(stat[stat.rindex(")") + 2:].split()[1]) == top:
+                out.append(int(name))
+        return out
 
     def psql(self, sql, db="postern"):
         """Run sql as the superuser over the Unix socket; its output."""
