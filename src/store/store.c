@@ -121,19 +121,32 @@ store_uri_is_pg(const char *uri)
 struct store *
 store_open(const char *datadir, int create, char *err, size_t errsz)
 {
+	return store_open_uri(datadir, store_cfg.uri, create, err, errsz);
+}
+
+struct store *
+store_open_uri(const char *datadir, const char *uri, int create, char *err,
+    size_t errsz)
+{
 	struct store	*st;
 
 	if ((st = calloc(1, sizeof(*st))) == NULL) {
 		util_strlcpy(err, "out of memory", errsz);
 		return NULL;
 	}
-	st->ops = store_uri_is_pg(store_cfg.uri) ? &store_pg_ops :
-	    &store_sqlite_ops;
-	if ((st->impl = st->ops->open(datadir, create, err, errsz)) == NULL) {
+	st->ops = store_uri_is_pg(uri) ? &store_pg_ops : &store_sqlite_ops;
+	if ((st->impl = st->ops->open(datadir, uri, create, err, errsz)) ==
+	    NULL) {
 		free(st);
 		return NULL;
 	}
 	return st;
+}
+
+int
+store_is_pg(const struct store *st)
+{
+	return st->ops == &store_pg_ops;
 }
 
 void

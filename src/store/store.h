@@ -146,6 +146,25 @@ int	store_uri_is_pg(const char *uri);
  */
 struct store	*store_open(const char *datadir, int create, char *err,
 		    size_t errsz);
+/* The same on the store uri names ("sqlite" or a PostgreSQL URI), not
+   the configured one (store copy); the password file and timeout are
+   the configured ones. */
+struct store	*store_open_uri(const char *datadir, const char *uri,
+		    int create, char *err, size_t errsz);
+/* The schema version store_open() brings a store to. */
+int		 store_schema_version(void);
+/* 1 if the store is on PostgreSQL. */
+int		 store_is_pg(const struct store *);
+/*
+ * Copy every row of every table of from into to, which must be empty
+ * (no domain), in one transaction of to; PostgreSQL's id sequences
+ * then continue after the copied ids.  cb (may be NULL) hears each
+ * table and its row count.  STORE_OK, STORE_EXISTS (to is not empty),
+ * STORE_INVALID (a table this postern does not know), STORE_ERR; the
+ * reason in store_errmsg(to).
+ */
+int	store_copy(struct store *from, struct store *to,
+	    void (*cb)(const char *table, int64_t rows, void *), void *arg);
 void		 store_close(struct store *);
 const char	*store_errmsg(struct store *);
 
@@ -508,8 +527,8 @@ struct store_val {
 typedef int	(*store_row_fn)(const struct store_val *, size_t, void *);
 
 struct store_ops {
-	void	*(*open)(const char *datadir, int create, char *err,
-		    size_t errsz);		/* also migrates */
+	void	*(*open)(const char *datadir, const char *uri, int create,
+		    char *err, size_t errsz);	/* also migrates */
 	void	 (*close)(void *);
 	const char *(*errmsg)(void *);
 	/* '?' placeholders; STORE_OK, STORE_EXISTS (unique), STORE_ERR */

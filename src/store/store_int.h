@@ -11,7 +11,7 @@
 
 #include <limits.h>
 
-#define STORE_ARGS_MAX	8
+#define STORE_ARGS_MAX	32	/* also the columns a row may have */
 #define STORE_SCHEMA_MAX	16384	/* a rendered migration step */
 
 struct store {
@@ -55,10 +55,10 @@ int	store_tx_end(struct store *, int mine, int rc);
 int	store_tx_lock(struct store *, const char *kind, const char *key);
 
 /*
- * The schema (store_schema.c): how many steps, step i as SQLite runs it,
- * step i rendered for PostgreSQL (-1 if it does not fit).
+ * The schema (store_schema.c): step i as SQLite runs it, step i
+ * rendered for PostgreSQL (-1 if it does not fit); how many steps
+ * there are: store_schema_version() in store.h.
  */
-int	store_schema_version(void);
 const char *store_schema_step(int);
 int	store_schema_render(int, char *, size_t);
 

@@ -48,7 +48,7 @@
 #include "store/store_int.h"
 
 #define PG_SQL_MAX	8192	/* a translated statement */
-#define PG_COLS_MAX	16
+#define PG_COLS_MAX	STORE_ARGS_MAX
 #define PG_PASS_MAX	256
 #define PG_RETRY_MS	1000	/* between two failed connects */
 #define PG_LOCK_KEY	"7420431"	/* advisory lock of the migrations */
@@ -81,9 +81,10 @@ struct store_pg {
 	unsigned	 timeout_ms;
 	char		 err[512];
 	char		 sql[PG_SQL_MAX];	/* the statement translated */
+	char		 uri[STORE_URI_MAX + 1];
 };
 
-static void	*pg_open(const char *, int, char *, size_t);
+static void	*pg_open(const char *, const char *, int, char *, size_t);
 static void	 pg_close(void *);
 static const char *pg_errmsg(void *);
 static int	 pg_exec(void *, const char *, const struct store_val *,
@@ -210,7 +211,7 @@ pg_connect(struct store_pg *s)
 	   not the connection */
 	(void)util_snprintf(opts, sizeof(opts), "-c statement_timeout=%u",
 	    s->timeout_ms - s->timeout_ms / 10);
-	keys[k] = "dbname", vals[k++] = store_config_get()->uri;
+	keys[k] = "dbname", vals[k++] = s->uri;
 	keys[k] = "application_name", vals[k++] = "postern";
 	keys[k] = "options", vals[k++] = opts;
 	if (pass[0] != '\0')
@@ -431,7 +432,8 @@ fail:
 }
 
 static void *
-pg_open(const char *datadir, int create, char *err, size_t errsz)
+pg_open(const char *datadir, const char *uri, int create, char *err,
+    size_t errsz)
 {
 	const struct store_config	*c = store_config_get();
 	struct store_pg			*s;
@@ -440,7 +442,7 @@ pg_open(const char *datadir, int create, char *err, size_t errsz)
 
 	(void)datadir;
 	(void)create;	/* the database exists; its schema is made here */
-	if ((opt = PQconninfoParse(c->uri, &perr)) == NULL) {
+	if ((opt = PQconninfoParse(uri, &perr)) == NULL) {
 		(void)util_snprintf(err, errsz, "store: not a PostgreSQL "
 		    "URI: %.*s", perr ? (int)strcspn(perr, "\n") : 0,
 		    perr ? perr : "");
@@ -462,6 +464,11 @@ pg_open(const char *datadir, int create, char *err, size_t errsz)
 		return NULL;
 	}
 	s->timeout_ms = c->timeout_ms;
+	if (util_strlcpy(s->uri, uri, sizeof(s->uri)) == -1) {
+		util_strlcpy(err, "store: URI too long", errsz);
+		free(s);
+		return NULL;
+	}
 	if (pg_connect(s) != STORE_OK || pg_migrate(s) != STORE_OK) {
 		util_strlcpy(err, s->err, errsz);
 		pg_close(s);

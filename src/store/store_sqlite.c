@@ -40,7 +40,7 @@ struct store_sqlite {
 };
 
 
-static void	*sq_open(const char *, int, char *, size_t);
+static void	*sq_open(const char *, const char *, int, char *, size_t);
 static void	 sq_close(void *);
 static const char *sq_errmsg(void *);
 static int	 sq_migrate(sqlite3 *, char *, size_t);
@@ -61,7 +61,8 @@ const struct store_ops store_sqlite_ops = {
 };
 
 static void *
-sq_open(const char *datadir, int create, char *err, size_t errsz)
+sq_open(const char *datadir, const char *uri, int create, char *err,
+    size_t errsz)
 {
 	struct store_sqlite	*s;
 	char			 path[PATH_MAX];
@@ -231,7 +232,7 @@ sq_exec(void *p, const char *sql, const struct store_val *args, size_t n,
 	struct store_sqlite	*s = p;
 	sqlite3_stmt		*st;
 	struct stmt_slot	*slot;
-	struct store_val	 cols[16];
+	struct store_val	 cols[STORE_ARGS_MAX];
 	size_t			 i, ncols;
 	int			 rc, stop = 0;
 

@@ -298,3 +298,44 @@ def test_database_frozen_never_hangs_past_store_timeout(nodes, pg):
         for p in pids:
             os.kill(p, signal.SIGCONT)
     wait_for(lambda: timed_auth(b)[0] == 235, timeout=20, what="recovery")
+
+
+def test_store_copy_moves_a_sqlite_install_to_postgresql(pg, unstarted):
+    """A single-node install with accounts, an alias, a lock, a count, a
+    suppression and a DKIM key, copied into PostgreSQL: the node then
+    runs on it with everything there, and new rows get fresh ids."""
+    pg.reset()
+    node = unstarted
+    pctl(node, "alias", "add", "sales@example.test", USER)
+    pctl(node, "mailbox", "add", "locked@example.test", "--password-stdin",
+         password="another password")
+    pctl(node, "mailbox", "lock", "locked@example.test", "--for", "2h")
+    pctl(node, "mailbox", "set", USER, "daily_limit", "40")
+    pctl(node, "suppress", "add", "example.test", "gone@remote.example")
+    pctl(node, "dkim", "add", "example.test", "--alg", "ed25519")
+    before = {what: pctl(node, *what.split()).stdout for what in
+              ("mailbox list", "alias list", "suppress list", "dkim list")}
+    node.settings["store_password_file"] = pg.password_file
+    node.write_conf()
+    r = pctl(node, "store", "copy", "--from", "sqlite", "--to", pg.uri)
+    assert "mailbox: 2 row(s)" in r.stdout and "copied to" in r.stdout
+    assert pg.password_file not in r.stdout
+    # a second copy into the same database changes nothing
+    r = run("-d", node.dir, "store", "copy", "--from", "sqlite", "--to",
+            pg.uri, check=False)
+    assert r.returncode == 1 and "already holds 1 domain" in r.stderr
+    node.settings["store"] = pg.uri
+    node.write_conf()
+    r = pctl(node, "migrate")
+    assert "account store %s: schema version" % pg.uri in r.stdout
+    for what, out in before.items():
+        assert pctl(node, *what.split()).stdout == out, what
+    pctl(node, "mailbox", "add", "third@example.test", "--password-stdin",
+         password="third password")
+    node.start()
+    assert auth(node, USER, PASSWORD)[0] == 235
+    assert auth(node, "third@example.test", "third password")[0] == 235
+    assert auth(node, "locked@example.test", "another password")[0] == 454
+    assert int(pg.psql("SELECT count(*) FROM mailbox")) == 3
+    code, text = send_one(node, "gone@remote.example")
+    assert code == 550 and b"suppressed" in text
