@@ -52,6 +52,7 @@
 #define PG_PASS_MAX	256
 #define PG_RETRY_MS	1000	/* between two failed connects */
 #define PG_LOCK_KEY	"7420431"	/* advisory lock of the migrations */
+#define PG_NO_ANSWER	"no answer within store_timeout"
 
 /* type oids (catalog/pg_type.h, stable across releases) */
 #define OID_BOOL	16
@@ -64,12 +65,13 @@
 
 /*
  * Until when (ms) the handles of this process do not ask the server:
- * set when it did not answer within store_timeout, or refused a
- * connect, so that one request meets at most one store_timeout even
- * when its steps run on several handles (the auth process's connect
- * check and AUTH are on different worker threads).  A statement the
- * server itself ends (its statement_timeout, 90 % of ours) does not
- * set it: that server answers.
+ * set when it did not answer a statement or a connect within
+ * store_timeout, so that one request meets at most one store_timeout
+ * even when its steps run on several handles (the auth process's
+ * connect check and AUTH are on different worker threads).  A closed
+ * connection or a refused connect does not set it (they cost no wait),
+ * nor a statement the server itself ends (its statement_timeout, 90 %
+ * of ours): that server answers.
  */
 static _Atomic uint64_t	pg_quiet_until;
 
@@ -80,6 +82,7 @@ struct store_pg {
 	uint64_t	 next_try;	/* ms: no connect before */
 	unsigned	 timeout_ms;
 	char		 err[512];
+	char		 down[400];	/* why it is disconnected */
 	char		 sql[PG_SQL_MAX];	/* the statement translated */
 	char		 uri[STORE_URI_MAX + 1];
 };
@@ -229,6 +232,8 @@ pg_connect(struct store_pg *s)
 		    POLLOUT, deadline) == -1) {
 			pg_err(s, "PostgreSQL: no connection within %ums "
 			    "(store_timeout)", s->timeout_ms);
+			atomic_store(&pg_quiet_until, util_now_ms() +
+			    PG_RETRY_MS);
 			goto fail;
 		}
 		ps = PQconnectPoll(s->conn);
@@ -251,16 +256,25 @@ fail:
 static void
 pg_lost(struct store_pg *s, const char *why)
 {
-	pg_err(s, "PostgreSQL connection lost (%s); reconnecting at the "
-	    "next request", why);
-	log_warnx("store: %s", s->err);
+	int	timeout = strcmp(why, PG_NO_ANSWER) == 0;
+
+	pg_err(s, "PostgreSQL connection lost (%s)", why);
+	util_strlcpy(s->down, s->err, sizeof(s->down));
+	log_warnx("store: %s; connecting again at %s request", s->err,
+	    timeout ? "a later" : "the next");
 	PQfinish(s->conn);
 	s->conn = NULL;
 	s->lost = s->in_tx;
-	/* not at once: the request that saw it fail must not wait a
-	   second store_timeout on a connect to the same dead server */
-	s->next_try = util_now_ms() + PG_RETRY_MS;
-	atomic_store(&pg_quiet_until, s->next_try);
+	/*
+	 * A server that closed the connection (it restarted, or stopped:
+	 * then a connect is refused at once) is asked again at the next
+	 * request.  One that did not answer is not, for a second, by any
+	 * handle: the request that saw it must not wait a second
+	 * store_timeout on the same dead server.
+	 */
+	s->next_try = util_now_ms() + (timeout ? PG_RETRY_MS : 0);
+	if (timeout)
+		atomic_store(&pg_quiet_until, s->next_try);
 }
 
 /* Is the server being left alone (pg_quiet_until)?  Then say so. */
@@ -271,9 +285,8 @@ pg_quiet(struct store_pg *s)
 
 	if (util_now_ms() >= until)
 		return 0;
-	if (s->err[0] == '\0' || strncmp(s->err, "PostgreSQL: not", 15) == 0)
-		pg_err(s, "PostgreSQL: not asked: it failed to answer or to "
-		    "connect less than %dms ago", PG_RETRY_MS);
+	pg_err(s, "PostgreSQL not asked: it failed to answer or to connect "
+	    "less than %dms ago", PG_RETRY_MS);
 	return 1;
 }
 
@@ -288,14 +301,18 @@ pg_ready(struct store_pg *s)
 
 	if (s->conn != NULL)
 		return pg_quiet(s) ? STORE_ERR : STORE_OK;
-	if (s->in_tx || s->lost)
-		return STORE_ERR;
 	now = util_now_ms();
-	if (now < s->next_try || pg_quiet(s))
-		return STORE_ERR;	/* s->err still says why */
+	if (s->in_tx || s->lost || now < s->next_try) {
+		pg_err(s, "PostgreSQL unavailable: %s; %s", s->down,
+		    s->in_tx || s->lost ? "its transaction is lost" :
+		    "the next connect within a second");
+		return STORE_ERR;
+	}
+	if (pg_quiet(s))
+		return STORE_ERR;
 	if (pg_connect(s) != STORE_OK) {
+		util_strlcpy(s->down, s->err, sizeof(s->down));
 		s->next_try = now + PG_RETRY_MS;
-		atomic_store(&pg_quiet_until, s->next_try);
 		return STORE_ERR;
 	}
 	log_info("store: reconnected to PostgreSQL database %s",
@@ -343,8 +360,7 @@ pg_run(struct store_pg *s, const char *sql, int n, const Oid *types,
 lost:
 	PQclear(last);
 	pg_lost(s, PQstatus(s->conn) == CONNECTION_BAD ? "connection closed" :
-	    util_now_ms() >= deadline ? "no answer within store_timeout" :
-	    "send or receive failed");
+	    util_now_ms() >= deadline ? PG_NO_ANSWER : "send or receive failed");
 	return NULL;
 }
 
@@ -469,7 +485,12 @@ pg_open(const char *datadir, const char *uri, int create, char *err,
 		free(s);
 		return NULL;
 	}
-	if (pg_connect(s) != STORE_OK || pg_migrate(s) != STORE_OK) {
+	if (pg_quiet(s) || pg_connect(s) != STORE_OK) {
+		util_strlcpy(err, s->err, errsz);
+		pg_close(s);
+		return NULL;
+	}
+	if (pg_migrate(s) != STORE_OK) {
 		util_strlcpy(err, s->err, errsz);
 		pg_close(s);
 		return NULL;
