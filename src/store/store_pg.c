@@ -360,7 +360,8 @@ pg_run(struct store_pg *s, const char *sql, int n, const Oid *types,
 lost:
 	PQclear(last);
 	pg_lost(s, PQstatus(s->conn) == CONNECTION_BAD ? "connection closed" :
-	    util_now_ms() >= deadline ? PG_NO_ANSWER : "send or receive failed");
+	    util_now_ms() >= deadline ? PG_NO_ANSWER :
+	    "send or receive failed");
 	return NULL;
 }
 
