@@ -53,6 +53,10 @@
 #define PG_RETRY_MS	1000	/* between two failed connects */
 #define PG_LOCK_KEY	"7420431"	/* advisory lock of the migrations */
 #define PG_NO_ANSWER	"no answer within store_timeout"
+#define PG_STMT_MAX	128	/* prepared statements per connection */
+
+/* How pg_run sends its statement. */
+enum pg_send { PG_SIMPLE, PG_PARAMS, PG_PREPARE, PG_PREPARED };
 
 /* type oids (catalog/pg_type.h, stable across releases) */
 #define OID_BOOL	16
@@ -85,6 +89,10 @@ struct store_pg {
 	char		 down[400];	/* why it is disconnected */
 	char		 sql[PG_SQL_MAX];	/* the statement translated */
 	char		 uri[STORE_URI_MAX + 1];
+	/* statements prepared on this connection, named p0, p1, ...: the
+	   text and the argument types ("it...") they were prepared for */
+	char		*stmts[PG_STMT_MAX];
+	size_t		 nstmts;
 };
 
 static void	*pg_open(const char *, const char *, int, char *, size_t);
@@ -100,8 +108,14 @@ static int	 pg_connect(struct store_pg *);
 static int	 pg_wait(PGconn *, int, uint64_t);
 static int	 pg_ready(struct store_pg *);
 static int	 pg_quiet(struct store_pg *);
-static PGresult	*pg_run(struct store_pg *, const char *, int,
-		    const Oid *, const char *const *);
+static PGresult	*pg_run(struct store_pg *, enum pg_send, const char *,
+		    const char *, int, const Oid *, const char *const *);
+static int	 pg_send(struct store_pg *, enum pg_send, const char *,
+		    const char *, int, const Oid *, const char *const *);
+static int	 pg_prepared(struct store_pg *, const char *, size_t,
+		    const Oid *, char *, size_t);
+static void	 pg_stmts_clear(struct store_pg *);
+static int	 pg_failed(struct store_pg *, PGresult *);
 static void	 pg_lost(struct store_pg *, const char *);
 static int	 pg_simple(struct store_pg *, const char *);
 static int	 pg_migrate(struct store_pg *);
@@ -264,6 +278,7 @@ pg_lost(struct store_pg *s, const char *why)
 	    timeout ? "a later" : "the next");
 	PQfinish(s->conn);
 	s->conn = NULL;
+	pg_stmts_clear(s);
 	s->lost = s->in_tx;
 	/*
 	 * A server that closed the connection (it restarted, or stopped:
@@ -326,8 +341,8 @@ pg_ready(struct store_pg *s)
  * reason in s->err.
  */
 static PGresult *
-pg_run(struct store_pg *s, const char *sql, int n, const Oid *types,
-    const char *const *vals)
+pg_run(struct store_pg *s, enum pg_send how, const char *name,
+    const char *sql, int n, const Oid *types, const char *const *vals)
 {
 	uint64_t	 deadline = util_now_ms() + s->timeout_ms;
 	PGresult	*res, *last = NULL;
@@ -335,8 +350,7 @@ pg_run(struct store_pg *s, const char *sql, int n, const Oid *types,
 
 	if (pg_ready(s) != STORE_OK)
 		return NULL;
-	if (!(n < 0 ? PQsendQuery(s->conn, sql) : PQsendQueryParams(s->conn,
-	    sql, n, types, vals, NULL, NULL, 0)))
+	if (!pg_send(s, how, name, sql, n, types, vals))
 		goto lost;
 	while ((f = PQflush(s->conn)) == 1)
 		if (pg_wait(s->conn, POLLIN | POLLOUT, deadline) == -1 ||
@@ -365,6 +379,76 @@ lost:
 	return NULL;
 }
 
+static int
+pg_send(struct store_pg *s, enum pg_send how, const char *name,
+    const char *sql, int n, const Oid *types, const char *const *vals)
+{
+	switch (how) {
+	case PG_SIMPLE:
+		return PQsendQuery(s->conn, sql);
+	case PG_PARAMS:
+		return PQsendQueryParams(s->conn, sql, n, types, vals, NULL,
+		    NULL, 0);
+	case PG_PREPARE:
+		return PQsendPrepare(s->conn, name, sql, n, types);
+	default:
+		return PQsendQueryPrepared(s->conn, name, n, vals, NULL, NULL,
+		    0);
+	}
+}
+
+/* Forget the prepared statements (their connection is gone). */
+static void
+pg_stmts_clear(struct store_pg *s)
+{
+	size_t	i;
+
+	for (i = 0; i < s->nstmts; i++)
+		free(s->stmts[i]);
+	s->nstmts = 0;
+}
+
+/*
+ * The name of sql prepared for these argument types on this connection:
+ * found, or prepared now (one round trip, once per connection; the
+ * server then parses and plans it once, not at every call).  1 with the
+ * name in name, 0 if the cache is full (run it unprepared), -1 if
+ * preparing failed (the reason in s->err).
+ */
+static int
+pg_prepared(struct store_pg *s, const char *sql, size_t n, const Oid *types,
+    char *name, size_t namesz)
+{
+	PGresult	*res;
+	char		 sig[STORE_ARGS_MAX + 1];
+	size_t		 i, len = strlen(sql);
+	char		*key;
+
+	for (i = 0; i < n; i++)
+		sig[i] = types[i] == OID_INT8 ? 'i' : types[i] ? 't' : 'n';
+	sig[n] = '\0';
+	for (i = 0; i < s->nstmts; i++)
+		if (strcmp(s->stmts[i], sql) == 0 &&
+		    strcmp(s->stmts[i] + len + 1, sig) == 0)
+			break;
+	(void)util_snprintf(name, namesz, "p%zu", i);
+	if (i < s->nstmts)
+		return 1;
+	if (s->nstmts == PG_STMT_MAX || (key = malloc(len + n + 2)) == NULL)
+		return 0;
+	memcpy(key, sql, len + 1);
+	memcpy(key + len + 1, sig, n + 1);
+	res = pg_run(s, PG_PREPARE, name, sql, (int)n, types, NULL);
+	if (res == NULL || PQresultStatus(res) != PGRES_COMMAND_OK) {
+		free(key);
+		(void)pg_failed(s, res);
+		return -1;
+	}
+	PQclear(res);
+	s->stmts[s->nstmts++] = key;
+	return 1;
+}
+
 /* A result that is not a success: STORE_EXISTS or STORE_ERR. */
 static int
 pg_failed(struct store_pg *s, PGresult *res)
@@ -388,7 +472,7 @@ pg_failed(struct store_pg *s, PGresult *res)
 static int
 pg_simple(struct store_pg *s, const char *sql)
 {
-	PGresult	*res = pg_run(s, sql, -1, NULL, NULL);
+	PGresult	*res = pg_run(s, PG_SIMPLE, NULL, sql, -1, NULL, NULL);
 	ExecStatusType	 es = res ? PQresultStatus(res) : PGRES_FATAL_ERROR;
 
 	if (es != PGRES_COMMAND_OK && es != PGRES_TUPLES_OK)
@@ -414,8 +498,8 @@ pg_migrate(struct store_pg *s)
 	    PG_LOCK_KEY "); CREATE TABLE IF NOT EXISTS postern_schema("
 	    "version INTEGER NOT NULL)")) != STORE_OK)
 		goto fail;
-	res = pg_run(s, "SELECT max(version) FROM postern_schema", -1, NULL,
-	    NULL);
+	res = pg_run(s, PG_SIMPLE, NULL, "SELECT max(version) FROM "
+	    "postern_schema", -1, NULL, NULL);
 	if (res == NULL || PQresultStatus(res) != PGRES_TUPLES_OK) {
 		rc = pg_failed(s, res);
 		goto fail;
@@ -508,6 +592,7 @@ pg_close(void *p)
 		return;
 	if (s->conn != NULL)
 		PQfinish(s->conn);
+	pg_stmts_clear(s);
 	free(s);
 }
 
@@ -617,7 +702,9 @@ pg_exec(void *p, const char *sql, const struct store_val *args, size_t n,
 	Oid		 types[STORE_ARGS_MAX];
 	PGresult	*res;
 	ExecStatusType	 es;
+	char		 name[24];
 	size_t		 i;
+	int		 prep;
 
 	if (n > STORE_ARGS_MAX || pg_translate(sql, q, sizeof(s->sql)) !=
 	    (int)n) {
@@ -635,7 +722,10 @@ pg_exec(void *p, const char *sql, const struct store_val *args, size_t n,
 			vals[i] = ints[i];
 		}
 	}
-	if ((res = pg_run(s, q, (int)n, types, vals)) == NULL)
+	if ((prep = pg_prepared(s, q, n, types, name, sizeof(name))) == -1)
+		return STORE_ERR;
+	if ((res = pg_run(s, prep ? PG_PREPARED : PG_PARAMS, name, q, (int)n,
+	    types, vals)) == NULL)
 		return STORE_ERR;
 	es = PQresultStatus(res);
 	if (es != PGRES_COMMAND_OK && es != PGRES_TUPLES_OK)
