@@ -62,6 +62,13 @@ int	store_tx_lock(struct store *, const char *kind, const char *key);
 const char *store_schema_step(int);
 int	store_schema_render(int, char *, size_t);
 
+/*
+ * '?' to $1..$n, except inside '...' literals and "..." identifiers
+ * (a doubled quote stays inside), for PostgreSQL (store_pg.c).  The
+ * number of placeholders, or -1 if out is too small.
+ */
+int	store_pg_translate(const char *sql, char *out, size_t outsz);
+
 /* What store_configure() was given, for the backends. */
 struct store_config {
 	char		uri[STORE_URI_MAX + 1];		/* "" or "sqlite" */

@@ -2,34 +2,38 @@
  * store_pg: the PostgreSQL backend (store = postgresql://...), on libpq.
  * One handle is one connection, used by one thread at a time like every
  * store handle: the auth process opens one per auth_workers thread, the
- * queue one per delivery thread that needs the store, the CLI one, so
- * the connections of a node are bounded by its configuration
+ * queue one per thread that needs the store, the CLI one, so the
+ * connections of a node are bounded by its configuration
  * (docs/SCALING.md).
  *
- * Statements arrive with '?' placeholders (store.c); pg_translate turns
- * them into $1..$n outside quoted literals and identifiers.  Integers go
- * as int8, strings as text, both in text form; result columns of the
- * integer types, booleans and integral numerics (sum() of bigint) come
- * back as STORE_T_INT, the rest as text, as the SQLite backend gives
- * them.  A unique violation (SQLSTATE 23505) is STORE_EXISTS.
+ * Statements arrive with '?' placeholders (store.c); store_pg_translate
+ * turns them into $1..$n outside quoted literals and identifiers, and
+ * each is prepared once per connection.  Integers go as int8, strings as text,
+ * both in text form; result columns of the integer types, booleans and
+ * integral numerics (sum() of bigint) come back as STORE_T_INT, the rest
+ * as text, as the SQLite backend gives them.  A unique violation
+ * (SQLSTATE 23505) is STORE_EXISTS.  The schema is store_schema.c's,
+ * applied under an advisory lock (pg_migrate).
  *
  * Time bound: every connect and every statement runs on libpq's
- * asynchronous calls under poll() with a deadline of store_timeout, and
- * the server is asked for the same statement_timeout.  Nothing here
- * waits longer than that (a host name in the URI is resolved before the
- * deadline starts: give an address, or a resolver that answers).
+ * asynchronous calls under poll() with a deadline of store_timeout (the
+ * server gets 90 % of it as statement_timeout, so it usually ends a slow
+ * statement itself).  Nothing here waits longer (a host name in the URI
+ * is resolved before the deadline starts: give an address, or a
+ * resolver that answers), and after a server failed to answer, the
+ * process leaves it alone for a second (pg_quiet_until), so a request
+ * meets one store_timeout at most.
  *
  * Failure: a statement that fails is STORE_ERR with the server's message
  * in errmsg; the open transaction is then aborted and the caller rolls
- * back, as it does on SQLite.  A lost connection (the server stopped,
- * the network, a timeout) is logged once, closed, and every call fails
- * at once with STORE_ERR until a reconnect succeeds: a call outside a
- * transaction a second or more later tries again (one try a second at
- * most), so a node recovers by itself when the database returns, and a
- * request waits at most one store_timeout however many statements it
- * has.  The password comes
- * from store_password_file at each connect and is wiped after; a URI
- * that carries one is refused, so postern.conf never holds it.
+ * back, as it does on SQLite.  A lost connection (the server stopped or
+ * restarted, the network, a timeout) is logged, closed, and made again
+ * by a later call outside a transaction: at the next one after a closed
+ * connection, a second later after no answer; meanwhile calls fail at
+ * once with STORE_ERR (AUTH answers 454 4.7.0).  So a node recovers by
+ * itself when the database returns.  The password comes from
+ * store_password_file at each connect and is wiped after; a URI that
+ * carries one is refused, so postern.conf never holds it.
  */
 #include <errno.h>
 #include <inttypes.h>
@@ -119,7 +123,6 @@ static int	 pg_failed(struct store_pg *, PGresult *);
 static void	 pg_lost(struct store_pg *, const char *);
 static int	 pg_simple(struct store_pg *, const char *);
 static int	 pg_migrate(struct store_pg *);
-static int	 pg_translate(const char *, char *, size_t);
 static int	 pg_rows(PGresult *, store_row_fn, void *);
 static int	 pg_password(char *, size_t, char *, size_t);
 static void	 pg_notice(void *, const char *);
@@ -604,13 +607,9 @@ pg_errmsg(void *p)
 	return s->err[0] ? s->err : "PostgreSQL: no error";
 }
 
-/*
- * '?' to $1..$n, except inside '...' literals and "..." identifiers
- * (a doubled quote stays inside).  The number of placeholders, or -1 if
- * out is too small.
- */
-static int
-pg_translate(const char *sql, char *out, size_t outsz)
+/* See store_int.h. */
+int
+store_pg_translate(const char *sql, char *out, size_t outsz)
 {
 	size_t	o = 0;
 	int	n = 0, w;
@@ -706,8 +705,8 @@ pg_exec(void *p, const char *sql, const struct store_val *args, size_t n,
 	size_t		 i;
 	int		 prep;
 
-	if (n > STORE_ARGS_MAX || pg_translate(sql, q, sizeof(s->sql)) !=
-	    (int)n) {
+	if (n > STORE_ARGS_MAX ||
+	    store_pg_translate(sql, q, sizeof(s->sql)) != (int)n) {
 		pg_err(s, "statement too long or placeholders do not match "
 		    "its %zu arguments", n);
 		return STORE_ERR;
