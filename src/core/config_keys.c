@@ -734,16 +734,20 @@ static int
 parse_store(struct config *c, const struct config_key *k, const char *val,
     char *why, size_t whysz)
 {
-	const char	*at, *colon;
+	const char	*rest, *at, *colon;
 
-	if (strcmp(val, "sqlite") != 0 && strncmp(val, "postgresql://", 13) !=
-	    0 && strncmp(val, "postgres://", 11) != 0) {
+	if (strcmp(val, "sqlite") == 0)
+		return parse_text(c, k, val, why, whysz);
+	if ((rest = strstr(val, "://")) == NULL || (strncmp(val,
+	    "postgresql://", 13) != 0 && strncmp(val, "postgres://", 11) !=
+	    0)) {
 		config_errf(why, whysz, "expected sqlite or a URI "
 		    "postgresql://USER@HOST/DB");
 		return -1;
 	}
-	at = strchr(val, '@');
-	colon = strchr(val + 11, ':');
+	/* USER:PASSWORD@ before the host, or a password= parameter */
+	at = strchr(rest + 3, '@');
+	colon = strchr(rest + 3, ':');
 	if (strstr(val, "password=") != NULL ||
 	    (at != NULL && colon != NULL && colon < at)) {
 		config_errf(why, whysz, "the URI holds a password: put it in "

@@ -457,18 +457,21 @@ static int
 pg_failed(struct store_pg *s, PGresult *res)
 {
 	const char	*state, *msg;
+	int		 rc;
 
 	if (res == NULL)
 		return STORE_ERR;
+	/* both point into res: used before it is cleared */
 	state = PQresultErrorField(res, PG_DIAG_SQLSTATE);
 	msg = PQresultErrorField(res, PG_DIAG_MESSAGE_PRIMARY);
 	pg_err(s, "PostgreSQL: %s%s%s", msg ? msg :
 	    PQresStatus(PQresultStatus(res)), state ? " SQLSTATE " : "",
 	    state ? state : "");
 	log_debug("store: %s", s->err);
-	PQclear(res);
-	return state != NULL && strcmp(state, "23505") == 0 ? STORE_EXISTS :
+	rc = state != NULL && strcmp(state, "23505") == 0 ? STORE_EXISTS :
 	    STORE_ERR;
+	PQclear(res);
+	return rc;
 }
 
 /* A statement without parameters or rows (BEGIN, the schema). */
@@ -543,6 +546,7 @@ pg_open(const char *datadir, const char *uri, int create, char *err,
 	struct store_pg			*s;
 	PQconninfoOption		*opt, *o;
 	char				*perr = NULL;
+	int				 has_password;
 
 	(void)datadir;
 	(void)create;	/* the database exists; its schema is made here */
@@ -557,8 +561,9 @@ pg_open(const char *datadir, const char *uri, int create, char *err,
 		if (strcmp(o->keyword, "password") == 0 && o->val != NULL &&
 		    o->val[0] != '\0')
 			break;
+	has_password = o->keyword != NULL;
 	PQconninfoFree(opt);
-	if (o->keyword != NULL) {
+	if (has_password) {
 		util_strlcpy(err, "store: the URI holds a password; put it "
 		    "in store_password_file instead", errsz);
 		return NULL;

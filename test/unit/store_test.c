@@ -770,7 +770,7 @@ test_migration_keeps_locks(void **state)
 {
 	struct store_mailbox	 mb;
 	struct store_policy	 p = FAMILIAR(3, 0, 0);
-	struct store		*st = open_store();
+	struct store		*st;
 	sqlite3			*db;
 	char			 path[128];
 	int64_t			 t = 1000000;
@@ -778,7 +778,7 @@ test_migration_keeps_locks(void **state)
 
 	if (store_fixture_pg() != NULL)
 		skip();	/* SQLite's own file */
-
+	st = open_store();
 	assert_int_equal(store_domain_add(st, "x.test"), STORE_OK);
 	assert_int_equal(store_mailbox_add(st, "a@x.test", "h"), STORE_OK);
 	store_close(st);
