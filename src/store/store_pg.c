@@ -123,6 +123,8 @@ static int	 pg_failed(struct store_pg *, PGresult *);
 static void	 pg_lost(struct store_pg *, const char *);
 static int	 pg_simple(struct store_pg *, const char *);
 static int	 pg_migrate(struct store_pg *);
+static int	 pg_version(struct store_pg *, int *);
+static int	 pg_steps(struct store_pg *, int);
 static int	 pg_rows(PGresult *, store_row_fn, void *);
 static int	 pg_password(char *, size_t, char *, size_t);
 static void	 pg_notice(void *, const char *);
@@ -493,44 +495,80 @@ pg_simple(struct store_pg *s, const char *sql)
  * other; the second finds the work done.  The version is the one row of
  * postern_schema.  A database newer than this binary is refused.
  */
+/* The version in postern_schema: 0 for none; -1 (s->err) on failure. */
 static int
-pg_migrate(struct store_pg *s)
+pg_version(struct store_pg *s, int *v)
 {
-	static char	 sql[STORE_SCHEMA_MAX];
 	PGresult	*res;
-	int		 v = -1, i, rc;
 
-	if ((rc = pg_simple(s, "BEGIN; SELECT pg_advisory_xact_lock("
-	    PG_LOCK_KEY "); CREATE TABLE IF NOT EXISTS postern_schema("
-	    "version INTEGER NOT NULL)")) != STORE_OK)
-		goto fail;
 	res = pg_run(s, PG_SIMPLE, NULL, "SELECT max(version) FROM "
 	    "postern_schema", -1, NULL, NULL);
 	if (res == NULL || PQresultStatus(res) != PGRES_TUPLES_OK) {
-		rc = pg_failed(s, res);
-		goto fail;
+		(void)pg_failed(s, res);
+		return -1;
 	}
-	v = PQntuples(res) > 0 && !PQgetisnull(res, 0, 0) ?
+	*v = PQntuples(res) > 0 && !PQgetisnull(res, 0, 0) ?
 	    atoi(PQgetvalue(res, 0, 0)) : 0;
 	PQclear(res);
-	if (v > store_schema_version()) {
-		pg_err(s, "database schema version %d is newer than this "
-		    "postern (%d)", v, store_schema_version());
-		rc = STORE_ERR;
-		goto fail;
+	return 0;
+}
+
+/*
+ * Steps v.. of the schema and the new version, inside the caller's
+ * transaction.  STORE_OK or STORE_ERR (s->err).
+ */
+static int
+pg_steps(struct store_pg *s, int v)
+{
+	char	*sql;
+	int	 i, rc = STORE_OK;
+
+	if ((sql = malloc(STORE_SCHEMA_MAX)) == NULL) {
+		pg_err(s, "out of memory");
+		return STORE_ERR;
 	}
 	for (i = v; i < store_schema_version() && rc == STORE_OK; i++) {
-		if (store_schema_render(i, sql, sizeof(sql)) == -1)
-			return STORE_ERR;
-		rc = pg_simple(s, sql);
+		if (store_schema_render(i, sql, STORE_SCHEMA_MAX) == -1) {
+			pg_err(s, "schema step %d too long", i + 1);
+			rc = STORE_ERR;
+		} else
+			rc = pg_simple(s, sql);
 	}
-	if (rc == STORE_OK && v < store_schema_version()) {
-		(void)util_snprintf(sql, sizeof(sql), "DELETE FROM "
+	if (rc == STORE_OK) {
+		(void)util_snprintf(sql, STORE_SCHEMA_MAX, "DELETE FROM "
 		    "postern_schema; INSERT INTO postern_schema VALUES(%d)",
 		    store_schema_version());
 		rc = pg_simple(s, sql);
 	}
-	if (rc == STORE_OK && (rc = pg_simple(s, "COMMIT")) == STORE_OK)
+	free(sql);
+	return rc;
+}
+
+/*
+ * The schema (store_schema.c).  A database at this version is only
+ * read (no DDL, no lock: every connection opens this way).  Otherwise
+ * the steps run in one transaction under an advisory lock, so two
+ * nodes starting at once migrate one after the other and the second
+ * finds the work done.  A database newer than this binary is refused.
+ */
+static int
+pg_migrate(struct store_pg *s)
+{
+	int	v = -1;
+
+	if (pg_version(s, &v) == 0 && v == store_schema_version())
+		return STORE_OK;
+	if (pg_simple(s, "BEGIN; SELECT pg_advisory_xact_lock(" PG_LOCK_KEY
+	    "); CREATE TABLE IF NOT EXISTS postern_schema(version INTEGER "
+	    "NOT NULL)") != STORE_OK || pg_version(s, &v) == -1)
+		goto fail;
+	if (v > store_schema_version()) {
+		pg_err(s, "database schema version %d is newer than this "
+		    "postern (%d)", v, store_schema_version());
+		goto fail;
+	}
+	if ((v == store_schema_version() || pg_steps(s, v) == STORE_OK) &&
+	    pg_simple(s, "COMMIT") == STORE_OK)
 		return STORE_OK;
 fail:
 	if (s->conn != NULL)

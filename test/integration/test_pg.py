@@ -366,3 +366,22 @@ def test_store_copy_moves_a_sqlite_install_to_postgresql(pg, unstarted):
     assert int(pg.psql("SELECT count(*) FROM mailbox")) == 3
     code, text = send_one(node, "gone@remote.example")
     assert code == 550 and b"suppressed" in text
+
+
+def test_nodes_migrating_at_once_do_not_race(pg, unstarted):
+    """Six `postern migrate` at once on an empty database: one makes the
+    schema under the advisory lock, the others wait and find it made."""
+    pg.reset()
+    node = unstarted
+    node.settings.update({"store": pg.uri,
+                          "store_password_file": pg.password_file})
+    node.write_conf()
+    procs = [subprocess.Popen([BIN, "-d", node.dir, "migrate"],
+                              stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                              text=True) for _ in range(6)]
+    for p in procs:
+        out, err = p.communicate(timeout=scaled(60))
+        assert p.returncode == 0, err
+        assert "schema version" in out
+    assert pg.psql("SELECT count(*), max(version) FROM postern_schema") \
+        .strip() == "1|%s" % out.split("schema version ")[1].strip()
