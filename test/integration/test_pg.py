@@ -366,6 +366,16 @@ def test_store_copy_moves_a_sqlite_install_to_postgresql(pg, unstarted):
     assert int(pg.psql("SELECT count(*) FROM mailbox")) == 3
     code, text = send_one(node, "gone@remote.example")
     assert code == 550 and b"suppressed" in text
+    # and back: into the empty SQLite file of a fresh data directory
+    back = os.path.join(node.tmp, "back")
+    run("-d", back, "init", "--hostname", HOST)
+    with open(os.path.join(back, "postern.conf"), "a") as f:
+        f.write("store_password_file = %s\n" % pg.password_file)
+    r = run("-d", back, "store", "copy", "--from", pg.uri, "--to",
+            "sqlite")
+    assert "mailbox: 3 row(s)" in r.stdout
+    assert run("-d", back, "mailbox", "list").stdout == \
+        pctl(node, "mailbox", "list").stdout
 
 
 def test_nodes_migrating_at_once_do_not_race(pg, unstarted):
