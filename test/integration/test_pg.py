@@ -19,6 +19,7 @@ import pytest
 from conftest import (BIN, HOST, PASSWORD, USER, Server, finish, plain_token,
                       run, scaled, wait_for)
 import pgserver
+from test_delivery import maildir_files
 
 NEW_PASSWORD = "a new and longer passphrase"
 DSN = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "data",
@@ -285,6 +286,32 @@ def test_database_stopped_gives_454_then_recovers(nodes, pg):
     assert "reconnected to PostgreSQL" in a.log()
     for node in (a, b):
         assert node.proc.poll() is None
+
+
+@pytest.mark.xfail(strict=True, reason="queue/dest.c routes a recipient "
+                   "of a local domain as remote when the store lookup "
+                   "fails, for good (docs/SCALING.md, known limits)")
+@pytest.mark.conf(store_timeout="2s", retry_min="500ms", retry_max="1s")
+def test_mail_accepted_before_an_outage_is_delivered_after_it(nodes, pg):
+    """A message queued (delivery off), then the database goes down and
+    the node restarts with delivery on: delivery waits while the store is
+    away, and delivers locally once it is back.  Today the queue decides
+    the route once, at load, and takes the failed lookup for "not a local
+    domain": the message then goes by MX (here: deferred, no DNS)."""
+    a, b = nodes
+    with smtplib.SMTP("127.0.0.1", a.ports["mx"], timeout=10) as s:
+        s.ehlo("mx.remote.example")
+        assert s.sendmail("sender@remote.example", [USER],
+                          b"Subject: before\r\n\r\nqueued\r\n") == {}
+    assert a.stop() == 0
+    pg.stop("fast")
+    a.settings["delivery"] = "yes"
+    a.write_conf()
+    a.start()
+    a.wait_log("deliver: store: PostgreSQL", timeout=10)
+    assert maildir_files(a, USER) == []
+    pg.start()
+    wait_for(lambda: maildir_files(a, USER), timeout=8, what="delivery")
 
 
 @pytest.mark.conf(store_timeout="2s")
