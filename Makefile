@@ -4,7 +4,7 @@
 # a demo server in ./data.
 
 PKGS     := openssl sqlite3 libevent_core libevent_openssl libargon2 libxcrypt \
-            libcares libcurl jansson
+            libcares libcurl jansson libpq
 TESTPKGS := cmocka
 
 CC       ?= cc
@@ -27,6 +27,9 @@ OBJS     := $(SRCS:src/%.c=$(BUILD)/obj/%.o) $(BUILD)/obj/kb_data.o
 LIBOBJS  := $(filter-out $(BUILD)/obj/cli/main.o,$(OBJS))
 UNIT_SRCS := $(wildcard test/unit/*_test.c)
 UNIT_BINS := $(UNIT_SRCS:test/unit/%.c=$(BUILD)/test/%)
+# The store's tests run twice: on SQLite, then on a private PostgreSQL
+# (test/integration/pgserver.py; it says so and skips if there is none).
+STORE_TESTS := $(filter $(BUILD)/test/store%,$(UNIT_BINS))
 
 PYTHON   := /usr/bin/python3
 
@@ -92,7 +95,8 @@ $(BUILD)/obj/kb_data.o: kb/replies.kb scripts/embed.sh | $(BUILD)/obj
 	sh scripts/embed.sh kb/replies.kb > $(BUILD)/obj/kb_data.c
 	$(CC) $(CFLAGS) -c -o $@ $(BUILD)/obj/kb_data.c
 
-$(BUILD)/test/%: test/unit/%.c $(LIBOBJS) | $(BUILD)/test
+$(BUILD)/test/%: test/unit/%.c $(wildcard test/unit/*.h) $(LIBOBJS) \
+    | $(BUILD)/test
 	$(CC) $(CFLAGS) $(shell pkg-config --cflags $(TESTPKGS)) \
 	    -o $@ $< $(LIBOBJS) $(LDFLAGS) $(LDLIBS) \
 	    $(shell pkg-config --libs $(TESTPKGS))
@@ -120,6 +124,8 @@ deps:
 
 unit: $(UNIT_BINS)
 	@set -e; for t in $(UNIT_BINS); do echo "== $$t"; $$t; done
+	@$(PYTHON) test/integration/pgserver.py sh -c 'set -e; \
+	    for t in $(STORE_TESTS); do echo "== $$t (PostgreSQL)"; $$t; done'
 
 integration: $(BUILD)/postern $(BUILD)/postern-checkpassword
 	sh scripts/integration.sh $(abspath $(BUILD)/postern)

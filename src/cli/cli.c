@@ -43,6 +43,8 @@ cli_load_config(const char *datadir, struct config *cfg)
 		fprintf(stderr, "postern: %s\n", err);
 		return -1;
 	}
+	store_configure(cfg->store, cfg->store_password_file,
+	    cfg->store_timeout_ms);
 	return 0;
 }
 

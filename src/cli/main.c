@@ -46,6 +46,14 @@ static const struct command commands[] = {
 	{ "init", cli_init,
 	    "  init [--hostname HOST]      create DIR with config, database "
 	    "and certificate\n", 0 },
+	{ "migrate", cli_migrate,
+	    "  migrate                     bring the account store to this "
+	    "version's schema\n", 0 },
+	{ "store", cli_store_cmd,
+	    "  store copy --from sqlite|URI --to sqlite|URI   copy every "
+	    "account, lock,\n"
+	    "                              counter and key to another "
+	    "(empty) store\n", 0 },
 	{ "serve", cmd_serve,
 	    "  serve                       run the server in the foreground\n",
 	    CMD_NO_ARGS },

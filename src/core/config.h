@@ -100,6 +100,11 @@ struct config {
 	}		auth_trusted[CONFIG_TRUSTED_MAX];
 	size_t		auth_trusted_n;
 	unsigned	auth_cache_ttl_ms;	/* verified-credential cache */
+	/* the account store (store.h store_configure): "sqlite" or a
+	   libpq URI, its password file, the bound on every call */
+	char		store[512];
+	char		store_password_file[PATH_MAX];
+	unsigned	store_timeout_ms;
 	/* a warm-up ramp's daily target when the mailbox has no
 	   daily_limit (core/warmup.h) */
 	unsigned	warmup_target;

@@ -85,6 +85,8 @@ static int	parse_relayhost(struct config *, const struct config_key *,
 		    const char *, char *, size_t);
 static int	parse_text(struct config *, const struct config_key *,
 		    const char *, char *, size_t);
+static int	parse_store(struct config *, const struct config_key *,
+		    const char *, char *, size_t);
 static int	parse_log_level(struct config *, const struct config_key *,
 		    const char *, char *, size_t);
 static int	parse_unit(const char *, const struct config_unit *, size_t,
@@ -234,6 +236,20 @@ const struct config_key config_keys[] = {
 	    CG_AUTH, 0,
 	    "how long a successful login is remembered (argon2id once per "
 	    "credential); 0 disables" },
+	/* several nodes on one PostgreSQL (docs/SCALING.md) */
+	{ "store", parse_store, OFF(store), 1, 512, "sqlite", NULL,
+	    CG_SERVER, 0,
+	    "the account store: sqlite (DIR/db/postern.db) or a PostgreSQL "
+	    "URI postgresql://USER@HOST/DB shared by several nodes" },
+	{ "store_password_file", parse_text, OFF(store_password_file), 0,
+	    PATH_MAX, "", NULL,
+	    CG_SERVER, 0,
+	    "file holding the PostgreSQL password on its first line" },
+	{ "store_timeout", parse_duration, OFF(store_timeout_ms), 100,
+	    10 * MIN, "5s", NULL,
+	    CG_SERVER, 0,
+	    "bound on each PostgreSQL connect and statement; past it AUTH "
+	    "gets 454 4.7.0" },
 	/* practitioners' 30-50 a day for a warmed-up cold mailbox
 	   (docs/ACCOUNTS.md, "Warm-up ramp") */
 	{ "warmup_target", parse_uint, OFF(warmup_target), 1, 100000, "50",
@@ -734,6 +750,34 @@ parse_text(struct config *c, const struct config_key *k, const char *val,
 		return -1;
 	}
 	return 0;
+}
+
+/* sqlite, or a libpq URI without a password (store_password_file) */
+static int
+parse_store(struct config *c, const struct config_key *k, const char *val,
+    char *why, size_t whysz)
+{
+	const char	*rest, *at, *colon;
+
+	if (strcmp(val, "sqlite") == 0)
+		return parse_text(c, k, val, why, whysz);
+	if ((rest = strstr(val, "://")) == NULL || (strncmp(val,
+	    "postgresql://", 13) != 0 && strncmp(val, "postgres://", 11) !=
+	    0)) {
+		config_errf(why, whysz, "expected sqlite or a URI "
+		    "postgresql://USER@HOST/DB");
+		return -1;
+	}
+	/* USER:PASSWORD@ before the host, or a password= parameter */
+	at = strchr(rest + 3, '@');
+	colon = strchr(rest + 3, ':');
+	if (strstr(val, "password=") != NULL ||
+	    (at != NULL && colon != NULL && colon < at)) {
+		config_errf(why, whysz, "the URI holds a password: put it in "
+		    "store_password_file");
+		return -1;
+	}
+	return parse_text(c, k, val, why, whysz);
 }
 
 /* A numeric ADDR, ADDR:PORT or [IPv6]:PORT, or empty (the system's). */

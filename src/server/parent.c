@@ -52,6 +52,7 @@
 #include "core/metrics.h"
 #include "server/admin.h"
 #include "server/imap.h"
+#include "store/store.h"
 
 /*
  * LeakSanitizer reads /proc/PID/task when the process exits, which the
@@ -432,6 +433,8 @@ parent_load(struct parent *p)
 		return -1;
 	}
 	log_init("parent", p->cfg.log_level);
+	store_configure(p->cfg.store, p->cfg.store_password_file,
+	    p->cfg.store_timeout_ms);	/* the children inherit it */
 	/* getpwnam_r: a later getpw*() elsewhere must not change it */
 	if (geteuid() == 0 && (getpwnam_r(p->cfg.user, &p->pwbuf, p->pwstr,
 	    sizeof(p->pwstr), &p->pw) != 0 || p->pw == NULL)) {

@@ -92,8 +92,41 @@ store_row_int(const struct store_val *v, size_t n, void *arg)
 	return 1;
 }
 
+static struct store_config store_cfg = { "", "", 5000 };
+
+void
+store_configure(const char *uri, const char *password_file,
+    unsigned timeout_ms)
+{
+	(void)util_strlcpy(store_cfg.uri, uri ? uri : "",
+	    sizeof(store_cfg.uri));
+	(void)util_strlcpy(store_cfg.password_file, password_file ?
+	    password_file : "", sizeof(store_cfg.password_file));
+	store_cfg.timeout_ms = timeout_ms > 0 ? timeout_ms : 5000;
+}
+
+const struct store_config *
+store_config_get(void)
+{
+	return &store_cfg;
+}
+
+int
+store_uri_is_pg(const char *uri)
+{
+	return strncmp(uri, "postgresql://", 13) == 0 ||
+	    strncmp(uri, "postgres://", 11) == 0;
+}
+
 struct store *
 store_open(const char *datadir, int create, char *err, size_t errsz)
+{
+	return store_open_uri(datadir, store_cfg.uri, create, err, errsz);
+}
+
+struct store *
+store_open_uri(const char *datadir, const char *uri, int create, char *err,
+    size_t errsz)
 {
 	struct store	*st;
 
@@ -101,12 +134,19 @@ store_open(const char *datadir, int create, char *err, size_t errsz)
 		util_strlcpy(err, "out of memory", errsz);
 		return NULL;
 	}
-	st->ops = &store_sqlite_ops;
-	if ((st->impl = st->ops->open(datadir, create, err, errsz)) == NULL) {
+	st->ops = store_uri_is_pg(uri) ? &store_pg_ops : &store_sqlite_ops;
+	if ((st->impl = st->ops->open(datadir, uri, create, err, errsz)) ==
+	    NULL) {
 		free(st);
 		return NULL;
 	}
 	return st;
+}
+
+int
+store_is_pg(const struct store *st)
+{
+	return st->ops == &store_pg_ops;
 }
 
 void
@@ -164,6 +204,20 @@ store_tx_end(struct store *st, int mine, int rc)
 		return st->ops->commit(st->impl);
 	st->ops->rollback(st->impl);
 	return rc;
+}
+
+int
+store_tx_lock(struct store *st, const char *kind, const char *key)
+{
+	char	name[STORE_ADDR_MAX + 64];
+
+	if (st->ops->lock == NULL)
+		return STORE_OK;
+	if (util_snprintf(name, sizeof(name), "%s %s", kind, key) == -1) {
+		snprintf(st->err, sizeof(st->err), "name too long");
+		return STORE_INVALID;
+	}
+	return st->ops->lock(st->impl, name);
 }
 
 /* --- domains ------------------------------------------------------------ */
@@ -687,32 +741,34 @@ store_sent_count(struct store *st, const char *address, int64_t since,
 /*
  * Counts go into one row per mailbox and minute, so a day is at most
  * 1,440 rows to sum however much a mailbox sends (one row per message
- * made every check, and every message, slower than the last).  Old rows
- * are dropped when a new minute starts, not on every message.
+ * made every check, and every message, slower than the last).  One
+ * upsert, atomic on every backend and across nodes (schema 9 made the
+ * minute a key), no transaction needed.  Old rows are dropped when a
+ * new minute's row is made, not on every message: the returned count
+ * equals what was added only then.
  */
 int
 store_sent_add(struct store *st, const char *address, uint32_t count,
     int64_t now)
 {
-	char	a[STORE_ADDR_MAX + 1];
-	int64_t	minute = now - now % 60, n = 0;
-	int	rc, mine;
+	struct row_ctx	c;
+	char		a[STORE_ADDR_MAX + 1];
+	int64_t		minute = now - now % 60, total = 0;
+	int		rc;
 
 	if (store_norm(st, address, a, sizeof(a)) == -1)
 		return STORE_NOTFOUND;
-	if ((rc = store_tx_begin(st, &mine)) != STORE_OK)
-		return rc;
-	rc = store_sq(st, NULL, NULL, &n, "UPDATE sent SET count = count + ? "
-	    "WHERE time = ? AND mailbox_id = (SELECT id FROM mailbox WHERE "
-	    "address = ?)", "iis", (int64_t)count, minute, a);
-	if (rc == STORE_OK && n == 0)
-		rc = store_sq(st, NULL, NULL, NULL, "INSERT INTO sent("
-		    "mailbox_id, time, count) SELECT id, ?, ? FROM mailbox "
-		    "WHERE address = ?", "iis", minute, (int64_t)count, a);
-	if (rc == STORE_OK && n == 0)	/* a day and a bit is all a limit
-					   needs */
+	c.out = &total;
+	c.found = 0;
+	rc = store_sq(st, store_row_int, &c, NULL, "INSERT INTO sent("
+	    "mailbox_id, time, count) SELECT id, ?, ? FROM mailbox WHERE "
+	    "address = ? ON CONFLICT(mailbox_id, time) DO UPDATE SET count = "
+	    "sent.count + excluded.count RETURNING count", "iis", minute,
+	    (int64_t)count, a);
+	if (rc == STORE_OK && c.found && total == (int64_t)count)
+		/* a day and a bit is all a limit needs */
 		rc = store_sq(st, NULL, NULL, NULL,
 		    "DELETE FROM sent WHERE time < ?",
 		    "i", now - 2 * 86400);
-	return store_tx_end(st, mine, rc);
+	return rc;
 }

@@ -126,11 +126,45 @@ typedef int	(*store_failure_cb)(const struct store_failure *, void *);
 typedef int	(*store_familiar_cb)(const struct store_familiar *, void *);
 
 /*
+ * Which backend store_open() uses, for the whole process; call it before
+ * any thread opens a store (serve's parent and the CLI, after reading
+ * postern.conf; the children inherit it).  uri: "" or "sqlite" for
+ * DATADIR/db/postern.db, else a libpq URI postgresql://... (store_pg.c);
+ * password_file: the database password on its first line ("" none),
+ * read at each connect by the process that connects; timeout_ms bounds
+ * every connect and statement (store_timeout).
+ */
+#define STORE_URI_MAX	511
+void	store_configure(const char *uri, const char *password_file,
+	    unsigned timeout_ms);
+/* 1 if uri names PostgreSQL (postgresql:// or postgres://). */
+int	store_uri_is_pg(const char *uri);
+
+/*
  * Open the store of a data directory.  create: make the database if it
  * does not exist.  Pending schema migrations are applied either way.
  */
 struct store	*store_open(const char *datadir, int create, char *err,
 		    size_t errsz);
+/* The same on the store uri names ("sqlite" or a PostgreSQL URI), not
+   the configured one (store copy); the password file and timeout are
+   the configured ones. */
+struct store	*store_open_uri(const char *datadir, const char *uri,
+		    int create, char *err, size_t errsz);
+/* The schema version store_open() brings a store to. */
+int		 store_schema_version(void);
+/* 1 if the store is on PostgreSQL. */
+int		 store_is_pg(const struct store *);
+/*
+ * Copy every row of every table of from into to, which must be empty
+ * (no domain), in one transaction of to; PostgreSQL's id sequences
+ * then continue after the copied ids.  cb (may be NULL) hears each
+ * table and its row count.  STORE_OK, STORE_EXISTS (to is not empty),
+ * STORE_INVALID (a table this postern does not know), STORE_ERR; the
+ * reason in store_errmsg(to).
+ */
+int	store_copy(struct store *from, struct store *to,
+	    void (*cb)(const char *table, int64_t rows, void *), void *arg);
 void		 store_close(struct store *);
 const char	*store_errmsg(struct store *);
 
@@ -583,8 +617,8 @@ struct store_val {
 typedef int	(*store_row_fn)(const struct store_val *, size_t, void *);
 
 struct store_ops {
-	void	*(*open)(const char *datadir, int create, char *err,
-		    size_t errsz);		/* also migrates */
+	void	*(*open)(const char *datadir, const char *uri, int create,
+		    char *err, size_t errsz);	/* also migrates */
 	void	 (*close)(void *);
 	const char *(*errmsg)(void *);
 	/* '?' placeholders; STORE_OK, STORE_EXISTS (unique), STORE_ERR */
@@ -593,8 +627,12 @@ struct store_ops {
 	int	 (*begin)(void *);
 	int	 (*commit)(void *);
 	void	 (*rollback)(void *);
+	/* hold a named lock until the transaction ends; NULL when a
+	   transaction already excludes every other writer (SQLite) */
+	int	 (*lock)(void *, const char *name);
 };
 
 extern const struct store_ops store_sqlite_ops;
+extern const struct store_ops store_pg_ops;
 
 #endif

@@ -47,6 +47,12 @@
  *    the store without bound.
  *  - A failure and the locks it causes are one transaction.  A login
  *    with nothing to forget or refresh writes nothing.
+ *  - Across nodes sharing one database (PostgreSQL) the count and the
+ *    lock it leads to are atomic: a failure first takes the username's
+ *    transaction lock (store_tx_lock), then the client's, always in that
+ *    order, so two failures of one username, on any nodes, are counted
+ *    one after the other and the fail_limit-th locks wherever it lands.
+ *    On SQLite the write transaction already serialises them.
  *
  * Failure: STORE_ERR from the backend (the caller answers 454 4.7.0);
  * a username too long to normalise is STORE_INVALID, or no lock for
@@ -456,7 +462,11 @@ store_auth_failure(struct store *st, const char *protocol,
 		return STORE_INVALID;
 	if ((rc = store_tx_begin(st, &mine)) != STORE_OK)
 		return rc;
-	rc = source_load(st, u, client, now, p, &ss);
+	/* one failure of a username at a time, on every node: the count
+	   below sees every failure committed before this one */
+	rc = store_tx_lock(st, "auth_failure user", u);
+	if (rc == STORE_OK)
+		rc = source_load(st, u, client, now, p, &ss);
 	if (rc == STORE_OK)
 		rc = store_sq(st, NULL, NULL, NULL,
 		    "INSERT INTO auth_failure(username, client, reason, "
@@ -475,9 +485,12 @@ store_auth_failure(struct store *st, const char *protocol,
 	}
 	if (rc != STORE_OK || p->ip_fail_limit == 0 || ss.familiar)
 		return store_tx_end(st, mine, rc);
-	/* spraying: unfamiliar usernames only, familiar ones never count */
+	/* spraying: unfamiliar usernames only, familiar ones never count;
+	   one failure of a client at a time too (after the username's:
+	   always in that order) */
 	c.out = &n;
 	c.found = 0;
+	rc = store_tx_lock(st, "auth_failure client", client);
 	if (rc == STORE_OK)
 		rc = store_sq(st, store_row_int, &c, NULL,
 		    "SELECT count(DISTINCT username) "

@@ -93,8 +93,8 @@ key_query(struct store *st, const char *domain, const char *where,
 
 	if (util_snprintf(sql, sizeof(sql), "SELECT " KEY_COLS " FROM "
 	    "dkim_key k JOIN domain d ON d.id = k.domain_id WHERE %s %s "
-	    "ORDER BY d.name, k.created, k.id", domain ? "d.name = ?" : "1",
-	    where) == -1)
+	    "ORDER BY d.name, k.created, k.id", domain ? "d.name = ?" :
+	    "1 = 1", where) == -1)
 		return STORE_ERR;
 	if (domain == NULL)
 		rc = store_sq(st, row_key, &c, NULL, sql, "");

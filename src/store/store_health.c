@@ -19,7 +19,7 @@
 #define MAILBOX_ID	"(SELECT id FROM mailbox WHERE address = ?)"
 
 static int	health_bump(struct store *, const char *, int64_t,
-		    const char *, int64_t);
+		    const char *, int64_t, int64_t *);
 static int	row_window(const struct store_val *, size_t, void *);
 static int	row_pause(const struct store_val *, size_t, void *);
 static int	row_day(const struct store_val *, size_t, void *);
@@ -32,18 +32,22 @@ col_u64(const struct store_val *v)
 	return v->type == STORE_T_INT && v->i > 0 ? (uint64_t)v->i : 0;
 }
 
-/* Add n to one counter column of (mailbox a, day): col is ours. */
+/*
+ * Add n to one counter column of (mailbox a, day): col is ours.  One
+ * atomic upsert; *changes (may be NULL) is 0 when there is no such
+ * mailbox.
+ */
 static int
 health_bump(struct store *st, const char *a, int64_t day, const char *col,
-    int64_t n)
+    int64_t n, int64_t *changes)
 {
 	char	sql[256];
 
 	snprintf(sql, sizeof(sql), "INSERT INTO health_day(mailbox_id, day, "
 	    "%s) SELECT id, ?, ? FROM mailbox WHERE address = ? "
-	    "ON CONFLICT(mailbox_id, day) DO UPDATE SET %s = %s + "
-	    "excluded.%s", col, col, col, col);
-	return store_sq(st, NULL, NULL, NULL, sql, "iis", day, n, a);
+	    "ON CONFLICT(mailbox_id, day) DO UPDATE SET %s = "
+	    "health_day.%s + excluded.%s", col, col, col, col);
+	return store_sq(st, NULL, NULL, changes, sql, "iis", day, n, a);
 }
 
 int
@@ -52,19 +56,13 @@ store_health_submitted(struct store *st, const char *address, int64_t now,
 {
 	char	a[STORE_ADDR_MAX + 1];
 	int64_t	found = 0;
-	int	rc, mine;
+	int	rc;
 
 	if (store_norm(st, address, a, sizeof(a)) == -1)
 		return STORE_NOTFOUND;
-	if ((rc = store_tx_begin(st, &mine)) != STORE_OK)
-		return rc;
-	rc = store_sq(st, NULL, NULL, &found, "UPDATE mailbox SET id = id "
-	    "WHERE address = ?", "s", a);
-	if (rc == STORE_OK && found == 0)
-		rc = STORE_NOTFOUND;
-	if (rc == STORE_OK)
-		rc = health_bump(st, a, clock_day(now), "submitted", n);
-	return store_tx_end(st, mine, rc);
+	/* one statement, no transaction: it runs for every message */
+	rc = health_bump(st, a, clock_day(now), "submitted", n, &found);
+	return rc == STORE_OK && found == 0 ? STORE_NOTFOUND : rc;
 }
 
 int
@@ -87,16 +85,17 @@ store_health_outcome(struct store *st, const char *address, int64_t now,
 	if (rc == STORE_OK && n == 0)
 		rc = STORE_NOTFOUND;
 	if (rc == STORE_OK && cols[kind] != NULL)
-		rc = health_bump(st, a, day, cols[kind], 1);
+		rc = health_bump(st, a, day, cols[kind], 1, NULL);
 	if (rc == STORE_OK && deferred)
-		rc = health_bump(st, a, day, "deferred", 1);
+		rc = health_bump(st, a, day, "deferred", 1, NULL);
 	if (rc == STORE_OK && (kind == STORE_HEALTH_SENDER ||
 	    kind == STORE_HEALTH_BLOCKED) && provider && provider[0] != '\0')
 		rc = store_sq(st, NULL, NULL, NULL, "INSERT INTO "
 		    "health_provider(mailbox_id, day, provider, rejected) "
 		    "SELECT id, ?, ?, 1 FROM mailbox WHERE address = ? "
 		    "ON CONFLICT(mailbox_id, day, provider) DO UPDATE SET "
-		    "rejected = rejected + 1", "iss", day, provider, a);
+		    "rejected = "
+		    "health_provider.rejected + 1", "iss", day, provider, a);
 	if (rc == STORE_OK)
 		rc = store_sq(st, NULL, NULL, NULL, "DELETE FROM "
 		    "health_outcome WHERE mailbox_id = " MAILBOX_ID " AND "
@@ -126,7 +125,7 @@ store_health_complaint(struct store *st, const char *address, int64_t now)
 	rc = store_sq(st, NULL, NULL, &n, "INSERT INTO health_day(mailbox_id, "
 	    "day, complaints) SELECT id, ?, 1 FROM mailbox WHERE address = ? "
 	    "ON CONFLICT(mailbox_id, day) DO UPDATE SET complaints = "
-	    "complaints + 1", "is", clock_day(now), a);
+	    "health_day.complaints + 1", "is", clock_day(now), a);
 	if (rc == STORE_OK && n == 0)
 		rc = STORE_NOTFOUND;
 	return rc;

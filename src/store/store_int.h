@@ -9,7 +9,10 @@
 
 #include "store/store.h"
 
-#define STORE_ARGS_MAX	16
+#include <limits.h>
+
+#define STORE_ARGS_MAX	32	/* also the columns a row may have */
+#define STORE_SCHEMA_MAX	16384	/* a rendered migration step */
 
 struct store {
 	const struct store_ops	*ops;
@@ -44,5 +47,34 @@ int	store_row_int(const struct store_val *, size_t, void *);
 int	store_tx_begin(struct store *, int *mine);
 /* Commit or roll back a transaction of our own; returns rc. */
 int	store_tx_end(struct store *, int mine, int rc);
+/*
+ * Inside a transaction: wait for, then hold until it ends, the lock
+ * named kind + key, so that read-then-write steps on one name run one
+ * after the other on every node sharing the database.
+ */
+int	store_tx_lock(struct store *, const char *kind, const char *key);
+
+/*
+ * The schema (store_schema.c): step i as SQLite runs it, step i
+ * rendered for PostgreSQL (-1 if it does not fit); how many steps
+ * there are: store_schema_version() in store.h.
+ */
+const char *store_schema_step(int);
+int	store_schema_render(int, char *, size_t);
+
+/*
+ * '?' to $1..$n, except inside '...' literals and "..." identifiers
+ * (a doubled quote stays inside), for PostgreSQL (store_pg.c).  The
+ * number of placeholders, or -1 if out is too small.
+ */
+int	store_pg_translate(const char *sql, char *out, size_t outsz);
+
+/* What store_configure() was given, for the backends. */
+struct store_config {
+	char		uri[STORE_URI_MAX + 1];		/* "" or "sqlite" */
+	char		password_file[PATH_MAX];
+	unsigned	timeout_ms;
+};
+const struct store_config *store_config_get(void);
 
 #endif

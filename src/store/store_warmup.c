@@ -201,7 +201,11 @@ store_warmup_freeze(struct store *st, const char *address, int64_t now,
 		return STORE_NOTFOUND;
 	if ((rc = store_tx_begin(st, &mine)) != STORE_OK)
 		return rc;
-	rc = store_warmup_status(st, a, now, default_target, &s);
+	/* the mailbox row first: two nodes' freezes step down in turn */
+	rc = store_sq(st, NULL, NULL, NULL, "UPDATE mailbox SET id = id WHERE "
+	    "address = ?", "s", a);
+	if (rc == STORE_OK)
+		rc = store_warmup_status(st, a, now, default_target, &s);
 	if (rc == STORE_OK && !s.on) {
 		snprintf(st->err, sizeof(st->err), "warm-up is off for %s",
 		    a);

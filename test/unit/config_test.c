@@ -209,6 +209,14 @@ static const struct good_case good[] = {
 	GS("dns_server = ::1", dns_server, "::1"),
 	GS("dns_server = [::1]:53", dns_server, "[::1]:53"),
 	GS("relayhost_user = relay user", relayhost_user, "relay user"),
+	GS("", store, "sqlite"),
+	GU("", store_timeout_ms, 5000),
+	GS("store = postgresql://postern@10.0.0.5:5433/postern?sslmode="
+	    "verify-full", store, "postgresql://postern@10.0.0.5:5433/"
+	    "postern?sslmode=verify-full"),
+	GS("store = postgres://db.example/postern", store,
+	    "postgres://db.example/postern"),
+	GU("store_timeout = 500ms", store_timeout_ms, 500),
 	{ "no newline at end", "max_errors = 7", F_UINT, OFF(max_errors), 7,
 	    NULL },
 	{ "CRLF lines", "max_errors = 7\r\nmax_sessions = 8\r\n", F_UINT,
@@ -239,6 +247,16 @@ static const struct bad_case bad[] = {
 	    "missing '=' in 'bogus' (expected key = value)" },
 	{ "inline comment is part of the value", "max_errors = 5 # five", 1,
 	    NUM("max_errors", "5 # five", "1", "1000") },
+
+	/* the store: never a password in postern.conf */
+	B1("store = mysql://x/db", "store: expected sqlite or a URI "
+	    "postgresql://USER@HOST/DB"),
+	B1("store = postgresql://u:secret@h/db", "store: the URI holds a "
+	    "password: put it in store_password_file"),
+	B1("store = postgresql://u@h/db?password=secret", "store: the URI "
+	    "holds a password: put it in store_password_file"),
+	B1("store_timeout = 50ms", DUR("store_timeout", "50ms", "100ms",
+	    "10m")),
 
 	/* delivery */
 	B1("delivery = drop", "delivery: 'drop' is not yes, no or discard"),
