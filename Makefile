@@ -158,13 +158,19 @@ soak: deps $(BUILD)/postern $(BUILD)/postern-checkpassword
 	    $(abspath $(BUILD)/postern) -s \
 	    test/integration/test_crash.py::test_exactly_once_local_delivery_across_kills
 
-bench: deps all $(BUILD)/loadgen
+bench: deps all $(BUILD)/loadgen $(BUILD)/osmtpd_shim.so
 	$(PYTHON) bench/one_connection.py --count 200 --size 4096 --runs 3
 	$(PYTHON) bench/auth_rate.py --conc 4 --duration 10 --tries 200
 	$(PYTHON) bench/deliver.py --messages 2000 --size 4096
 	$(PYTHON) bench/imap.py --mailboxes 1000 --duration 10 \
 	    --poll-seconds 60
 	$(PYTHON) bench/run.py $(BENCH_ARGS)
+
+# LD_PRELOAD shim for the OpenSMTPD peer (bench/osmtpd_shim.c, PEERS.md).
+$(BUILD)/osmtpd_shim.so: bench/osmtpd_shim.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -fPIC -shared -o $@ bench/osmtpd_shim.c \
+	    $(shell pkg-config --libs openssl) -ldl
 
 # libFuzzer on the parsers (needs clang: apt-get install clang).
 fuzz:
