@@ -18,7 +18,9 @@ second postern ("postern-md") also runs, with `delivery = yes` into the
 Maildir of a local mailbox; its run ends when every accepted message of
 the run is in the Maildir, and its CPU includes that delivery.
 OpenSMTPD runs queue-only (delivery paused), restarted with an empty
-spool before each point, since what it queues is never removed.
+spool before each point, since what it queues is never removed; at the
+target point "opensmtpd-sync" also runs, its spool made synchronous
+(6.8 does not fsync a message before its 250: bench/PEERS.md).
 
 For each point it prints the median of 3 runs (messages/s), the ratio of
 each server to the best peer at that point (the best peer is marked *),
@@ -155,14 +157,22 @@ class Postern:
 
 
 class Peer:
+    """A server of bench/peers.sh.  "opensmtpd-sync" is OpenSMTPD with
+    its spool made synchronous (PEERS_OPENSMTPD_SYNC=1, chattr +S, as
+    chasquid's): 6.8 does not fsync a new message before its 250, so
+    this row shows what durability would cost it; target point only."""
     peer = True
-    target_only = False
 
     def __init__(self, name, cert, key):
         self.name = name
+        self.kind = name.split("-")[0]
+        self.env = dict(os.environ)
+        if name == "opensmtpd-sync":
+            self.env["PEERS_OPENSMTPD_SYNC"] = "1"
+        self.target_only = name == "opensmtpd-sync"
         # OpenSMTPD runs queue-only: what it accepts stays in its spool,
         # so each point starts from an empty one
-        self.fresh_per_point = name == "opensmtpd"
+        self.fresh_per_point = self.kind == "opensmtpd"
         self.dir = tempfile.mkdtemp(prefix="postern-bench-%s-" % name)
         os.chmod(self.dir, 0o755)
         self.port = free_port()
@@ -170,14 +180,14 @@ class Peer:
 
     def start(self):
         subprocess.run(["sh", os.path.join(HERE, "peers.sh"), "start",
-                        self.name, self.dir, str(self.port), self.cert,
+                        self.kind, self.dir, str(self.port), self.cert,
                         self.key], check=True, timeout=120,
-                       stdout=subprocess.DEVNULL)
+                       stdout=subprocess.DEVNULL, env=self.env)
         wait_port(self.port)
 
     def restart(self):
         subprocess.run(["sh", os.path.join(HERE, "peers.sh"), "stop",
-                        self.name, self.dir], timeout=120)
+                        self.kind, self.dir], timeout=120)
         self.start()
 
     def settle(self, accepted):
@@ -185,13 +195,13 @@ class Peer:
 
     def pids(self):
         out = subprocess.run(["sh", os.path.join(HERE, "peers.sh"), "pids",
-                              self.name, self.dir], capture_output=True,
+                              self.kind, self.dir], capture_output=True,
                              text=True, timeout=30).stdout.split()
         return [int(p) for p in out if p.isdigit()]
 
     def stop(self):
         subprocess.run(["sh", os.path.join(HERE, "peers.sh"), "stop",
-                        self.name, self.dir], timeout=120)
+                        self.kind, self.dir], timeout=120)
         shutil.rmtree(self.dir, ignore_errors=True)
 
 
@@ -243,7 +253,8 @@ def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--duration", type=float, default=5)
     ap.add_argument("--reps", type=int, default=3)
-    ap.add_argument("--peers", default="postfix,chasquid,opensmtpd")
+    ap.add_argument("--peers",
+                    default="postfix,chasquid,opensmtpd,opensmtpd-sync")
     ap.add_argument("--json", default=os.path.join(TOP, "build",
                                                    "bench.json"))
     ap.add_argument("--quick", action="store_true",
@@ -331,7 +342,7 @@ def print_point(pt, names, peers):
     point (marked *), CPU per 1,000 messages, peak RSS."""
     hs = pt["handshake_only"]
     if not HEADER_DONE[0]:
-        print("%-6s %4s %4s %-10s" % ("size", "conc", "per", "server") +
+        print("%-6s %4s %4s %-14s" % ("size", "conc", "per", "server") +
               " %10s %8s %12s %10s" % ("rate/s", "vs best", "cpu s/1000",
                                        "peak RSS"))
         HEADER_DONE[0] = True
@@ -351,7 +362,7 @@ def print_point(pt, names, peers):
         hwm = max(r.get("server_hwm_kb", 0) for r in rs)
         ratio = ("%.2fx%s" % (med[n] / best_peer, "*" if n == best else
                               " ") if best_peer else "")
-        print("%-6s %4d %4s %-10s %10.1f %8s %12.3f %8.1fM" % (
+        print("%-6s %4d %4s %-14s %10.1f %8s %12.3f %8.1fM" % (
             "%dK" % (pt["size"] // 1024), pt["concurrency"],
             "hs" if hs else pt["per_conn"], n, med[n], ratio, per1000,
             hwm / 1024))
