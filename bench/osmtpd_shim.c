@@ -38,9 +38,9 @@
  * never learned of the connection (TcpExtListenOverflows counts them).
  * Such sessions stall until the load generator's timeout and measure the
  * accept queue, not the mail queue.  The shim raises any listen()
- * backlog below OSMTPD_SHIM_BACKLOG (default 4096, the backlog of the
- * bench's other listeners) to it; OSMTPD_SHIM_BACKLOG=0 leaves smtpd's
- * own value, to see the stock behaviour.
+ * backlog below OSMTPD_SHIM_BACKLOG (default 4096, as the socket
+ * peers.sh makes for chasquid) to it; OSMTPD_SHIM_BACKLOG=0 leaves
+ * smtpd's own value, to see the stock behaviour.
  */
 #ifndef _GNU_SOURCE
 #define _GNU_SOURCE
