@@ -1,18 +1,21 @@
 #!/bin/sh
 # bench/peers.sh: the comparison peers for `make bench` (bench/run.py):
-# Postfix and chasquid from Debian 12 packages, each a private instance in a
-# scratch directory, listening only on 127.0.0.1:PORT for submission with
-# STARTTLS + AUTH (Postfix: PLAIN and LOGIN; chasquid 1.11: PLAIN only),
-# accepting bench@bench.test / bench-password-1, durably queueing mail to
-# sink@bench.test (on disk before the 250) and then disposing of it locally
-# and cheaply.  Nothing is ever sent off the machine: Postfix has only
-# discard transports, chasquid runs in an empty network namespace.
-# See bench/PEERS.md for the choices and the caveats.
+# Postfix, chasquid and OpenSMTPD from Debian 12 packages, each a private
+# instance in a scratch directory, listening only on 127.0.0.1:PORT for
+# submission with STARTTLS + AUTH (Postfix and OpenSMTPD: PLAIN and LOGIN;
+# chasquid 1.11: PLAIN only), accepting bench@bench.test /
+# bench-password-1.  Postfix and chasquid durably queue mail to
+# sink@bench.test (on disk before the 250) and then dispose of it locally
+# and cheaply; OpenSMTPD only queues it (delivery paused, and 6.8 does not
+# fsync a new message: see PEERS.md).  Nothing is ever sent off the
+# machine: Postfix has only discard transports, chasquid runs in an empty
+# network namespace, OpenSMTPD has its delivery agents paused and no rule
+# for any other domain.  See bench/PEERS.md for the choices and caveats.
 #
 #   peers.sh install
-#   peers.sh start postfix|chasquid DIR PORT CERT KEY
-#   peers.sh pids  postfix|chasquid DIR
-#   peers.sh stop  postfix|chasquid DIR
+#   peers.sh start postfix|chasquid|opensmtpd DIR PORT CERT KEY
+#   peers.sh pids  postfix|chasquid|opensmtpd DIR
+#   peers.sh stop  postfix|chasquid|opensmtpd DIR
 #
 # POSIX sh (run.py calls it as `sh peers.sh ...`); must run as root.
 
@@ -29,7 +32,7 @@ umask 022
 
 die() { echo "peers.sh: $*" >&2; exit 1; }
 usage() {
-	die "usage: peers.sh install | start NAME DIR PORT CERT KEY | pids NAME DIR | stop NAME DIR  (NAME: postfix|chasquid)"
+	die "usage: peers.sh install | start NAME DIR PORT CERT KEY | pids NAME DIR | stop NAME DIR  (NAME: postfix|chasquid|opensmtpd)"
 }
 
 # True if the process PID exists and is not a zombie.
@@ -91,6 +94,13 @@ stop_system_instances() {
 			kill "$p" 2>/dev/null || true
 		fi
 	done
+	# A system OpenSMTPD (the Debian package's binary path; the bench's
+	# copy runs from OS_ROOT).
+	for p in $(pgrep -x smtpd 2>/dev/null || true); do
+		if [ "$(readlink "/proc/$p/exe" 2>/dev/null)" = /usr/sbin/smtpd ]; then
+			kill "$p" 2>/dev/null || true
+		fi
+	done
 	# saslauthd is not used (smtpd reads sasldb in-process).
 	if [ -r /run/saslauthd/saslauthd.pid ]; then
 		p=$(tr -dc 0-9 </run/saslauthd/saslauthd.pid)
@@ -127,6 +137,7 @@ do_install() {
 		[ "$rc" = 0 ] || die "apt-get install$need failed"
 	fi
 	stop_system_instances
+	os_install
 	for b in /usr/sbin/postfix /usr/sbin/saslpasswd2 /usr/bin/chasquid /usr/bin/chasquid-util; do
 		[ -x "$b" ] || die "missing $b after install"
 	done
@@ -415,6 +426,177 @@ cq_stop() {
 	wait_gone 30 $pids
 }
 
+# ---------------------------------------------------------------- opensmtpd
+
+# Debian 12's opensmtpd (6.8.0p2) conflicts with postfix (both provide
+# mail-transport-agent), so it is not installed: `install` fetches the
+# .deb with `apt-get download` and unpacks it with `dpkg-deb -x` into
+# OS_ROOT.  No maintainer script runs, so nothing can start a system
+# instance; install only adds what the package's postinst would: the
+# opensmtpd/opensmtpq users and groups and two empty directories that the
+# binary's compiled-in paths need (the chroot, and the spool's mount point).
+OS_ROOT=${PEERS_OPENSMTPD_ROOT:-/var/lib/postern-bench/opensmtpd}
+OS_SMTPD=$OS_ROOT/usr/sbin/smtpd
+HERE=$(cd "$(dirname "$0")" && pwd)
+OS_SHIM=${PEERS_OPENSMTPD_SHIM:-$HERE/../build/osmtpd_shim.so}
+
+os_install() {
+	if [ ! -x "$OS_SMTPD" ]; then
+		tmp=$(mktemp -d)
+		# apt-get download runs as _apt when it can write to the cwd
+		chown _apt "$tmp" 2>/dev/null || true
+		if ! (cd "$tmp" && apt-get download -q opensmtpd); then
+			apt-get update -q
+			(cd "$tmp" && apt-get download -q opensmtpd) ||
+			    die "apt-get download opensmtpd failed"
+		fi
+		deb=$(ls "$tmp"/opensmtpd_*.deb)
+		case "$(dpkg-deb -f "$deb" Version)" in
+		6.8.*) ;;
+		*) die "expected opensmtpd 6.8 (Debian 12), got $(dpkg-deb -f "$deb" Version)" ;;
+		esac
+		rm -rf "$OS_ROOT.new"
+		mkdir -p "$OS_ROOT.new"
+		dpkg-deb -x "$deb" "$OS_ROOT.new"
+		rm -rf "$OS_ROOT"
+		mv "$OS_ROOT.new" "$OS_ROOT"
+		rm -rf "$tmp"
+	fi
+	# its run-time libraries (no services among them)
+	if ldd "$OS_SMTPD" | grep -q 'not found'; then
+		apt-get install -y -q libdb5.3 libevent-2.1-7 libpam0g libssl3 \
+		    zlib1g libcrypt1 || die "opensmtpd's libraries failed to install"
+	fi
+	mkdir -p /var/lib/opensmtpd/empty /var/spool/smtpd
+	chmod 755 /var/lib/opensmtpd/empty
+	for name in opensmtpd opensmtpq; do
+		getent group "$name" >/dev/null || addgroup --system "$name" >/dev/null
+		id "$name" >/dev/null 2>&1 ||
+		    adduser --system --home /var/lib/opensmtpd/empty \
+		    --no-create-home --disabled-password --ingroup "$name" \
+		    "$name" >/dev/null
+	done
+	[ -x "$OS_SMTPD" ] || die "missing $OS_SMTPD after install"
+}
+
+os_pid() {
+	f="$1/smtpd.pid"
+	[ -r "$f" ] || return 1
+	p=$(tr -dc 0-9 <"$f")
+	[ -n "$p" ] && alive "$p" || return 1
+	echo "$p"
+}
+
+os_pids() {
+	p=$(os_pid "$1") || return 0
+	# the parent and the processes it re-executed (ca, control, lka,
+	# pony, queue, scheduler), all its direct children; with the MDA
+	# paused there are no delivery processes
+	kids=$(pgrep -P "$p" 2>/dev/null | tr '\n' ' ' || true)
+	echo "$p${kids:+ }${kids% }"
+}
+
+# Runs in a private mount namespace (unshare -m): the spool directory
+# and /run (control socket) compiled into smtpd are bind mounts of
+# directories under DIR there, so the instance never touches
+# /var/spool/smtpd or /run/smtpd.sock of the host.  /etc/resolv.conf and
+# /etc/hosts are replaced too: smtpd looks up the PTR of every client
+# (1.0.0.127.in-addr.arpa) with its own resolver, which by default asks
+# the DNS server first.  That query would leave the machine, and a burst
+# of 64 of them, throttled, held banners back for 10-35 s.  Here its
+# resolver reads only the hosts file ("lookup file"), which names
+# 127.0.0.1.  The shim is preloaded only into this smtpd (osmtpd_shim.c
+# says why).  $1 DIR, $2 shim; the rest is smtpd's command line.
+# shellcheck disable=SC2016 # expanded by the inner sh
+OS_NAMESPACE='
+set -e
+mount --make-rprivate /
+mount --bind "$1/spool" /var/spool/smtpd
+mount --bind "$1/run" /run
+mount --bind "$1/etc/resolv.conf" /etc/resolv.conf
+mount --bind "$1/etc/hosts" /etc/hosts
+export LD_PRELOAD="$2"
+shift 2
+exec "$@"
+'
+
+os_start() {
+	dir=$1 port=$2 cert=$3 key=$4
+	etc=$dir/etc
+	[ -x "$OS_SMTPD" ] || die "no $OS_SMTPD: run peers.sh install"
+	[ -r "$OS_SHIM" ] ||
+	    die "no $OS_SHIM: build it with make build/osmtpd_shim.so"
+	shim=$(cd "$(dirname "$OS_SHIM")" && pwd)/$(basename "$OS_SHIM")
+	rm -rf "$dir/spool" "$dir/run"
+	mkdir -p "$etc" "$dir/spool" "$dir/run"
+	chmod 711 "$dir/spool"	# smtpd refuses any other mode
+	chmod 755 "$etc"
+	if [ "${PEERS_OPENSMTPD_SYNC:-0}" != 0 ]; then
+		# sensitivity check only: make every write in the spool
+		# synchronous (as chasquid's +S), since 6.8 does not fsync
+		chattr +S "$dir/spool" ||
+		    die "chattr +S $dir/spool failed"
+	fi
+	install -m 644 -o root -g root "$cert" "$etc/cert.pem"
+	install -m 600 -o root -g root "$key" "$etc/key.pem"
+	# credentials table: user and crypt(3) hash from OpenSMTPD's own
+	# encrypt helper (SHA-512 crypt, 5,000 rounds)
+	hash=$(printf '%s\n' "$PASSWORD" | "$OS_ROOT/usr/libexec/opensmtpd/encrypt")
+	printf '%s@%s %s\n' "$USER_LOCAL" "$DOMAIN" "$hash" >"$etc/creds"
+	chown root:opensmtpd "$etc/creds"
+	chmod 640 "$etc/creds"
+	# the one accepted recipient: a user of its own (userbase table) with
+	# the uid of nobody and an empty home, so the per-recipient
+	# ~/.forward check finds nothing, quietly; never delivered to (the
+	# MDA is paused)
+	mkdir -p "$dir/home"
+	printf '%s 65534:65534:%s\n' "$SINK" "$dir/home" >"$etc/users"
+	cat >"$etc/smtpd.conf" <<EOF
+# Private benchmark instance (bench/peers.sh).  Loopback only; STARTTLS
+# required before AUTH; only sink@$DOMAIN is accepted, and only from an
+# authenticated client.  Started with -P mda -P mta: messages stay queued.
+pki $DOMAIN cert "$etc/cert.pem"
+pki $DOMAIN key "$etc/key.pem"
+table creds file:$etc/creds
+table users file:$etc/users
+listen on 127.0.0.1 port $port tls-require pki $DOMAIN auth <creds> hostname $DOMAIN
+action "sink" maildir "$dir/maildir" userbase <users>
+match auth from any for domain "$DOMAIN" action "sink"
+EOF
+	printf '# bench/peers.sh: no DNS, only the hosts file\nnameserver 127.0.0.1\nlookup file\n' \
+	    >"$etc/resolv.conf"
+	printf '127.0.0.1 localhost\n' >"$etc/hosts"
+	"$OS_SMTPD" -n -f "$etc/smtpd.conf" >"$dir/check.log" 2>&1 || {
+		cat "$dir/check.log" >&2
+		die "smtpd -n rejected $etc/smtpd.conf"
+	}
+	rm -f "$dir/smtpd.pid"
+	(
+		cd "$dir"
+		# setsid, unshare and sh all exec in turn, so $! is smtpd's
+		# parent process.  -d: foreground, log to stderr.
+		setsid unshare -m sh -c "$OS_NAMESPACE" sh "$dir" "$shim" \
+		    "$OS_SMTPD" -d -P mda -P mta -f "$etc/smtpd.conf" \
+		    </dev/null >>"$dir/smtpd.log" 2>&1 &
+		echo $! >"$dir/smtpd.pid"
+	)
+	if ! wait_port "$port" 30 || ! os_pid "$dir" >/dev/null; then
+		cat "$dir/smtpd.log" >&2 2>/dev/null || true
+		os_stop "$dir"
+		die "opensmtpd never listened on $port"
+	fi
+	os_pids "$dir"
+}
+
+os_stop() {
+	dir=$1
+	p=$(os_pid "$dir") || return 0
+	pids=$(os_pids "$dir")
+	kill "$p" 2>/dev/null || true
+	# shellcheck disable=SC2086 # a list of pids
+	wait_gone 30 $pids
+}
+
 # ---------------------------------------------------------------- common
 
 # wait_gone SECONDS PID...: wait for the pids to exit, then SIGKILL the rest.
@@ -435,7 +617,7 @@ wait_gone() {
 
 check_name() {
 	case "$1" in
-	postfix | chasquid) ;;
+	postfix | chasquid | opensmtpd) ;;
 	*) usage ;;
 	esac
 }
@@ -461,6 +643,7 @@ start)
 	case "$1" in
 	postfix) pf_start "$dir" "$3" "$cert" "$key" ;;
 	chasquid) cq_start "$dir" "$3" "$cert" "$key" ;;
+	opensmtpd) os_start "$dir" "$3" "$cert" "$key" ;;
 	esac
 	;;
 pids)
@@ -471,6 +654,7 @@ pids)
 	case "$1" in
 	postfix) pf_pids "$dir" ;;
 	chasquid) cq_pids "$dir" ;;
+	opensmtpd) os_pids "$dir" ;;
 	esac
 	;;
 stop)
@@ -481,6 +665,7 @@ stop)
 	case "$1" in
 	postfix) pf_stop "$dir" ;;
 	chasquid) cq_stop "$dir" ;;
+	opensmtpd) os_stop "$dir" ;;
 	esac
 	;;
 *)

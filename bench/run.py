@@ -1,21 +1,32 @@
 #!/usr/bin/python3
-"""make bench: postern against Postfix and chasquid, side by side.
+"""make bench: postern against Postfix, chasquid and OpenSMTPD, side by side.
 
 Starts postern (a scratch data directory made with `postern init`) and,
-unless --peers none, Postfix and chasquid (bench/peers.sh, Debian
-packages, scratch directories, loopback ports, STARTTLS + AUTH), all at
-once and idle, then runs the fixed matrix with build/loadgen, alternating
-servers for each repetition so that a noisy moment hits all of them:
+unless --peers none, Postfix, chasquid and OpenSMTPD (bench/peers.sh,
+Debian packages, scratch directories, loopback ports, STARTTLS + AUTH),
+all at once and idle, then runs the fixed matrix with build/loadgen,
+alternating servers for each repetition so that a noisy moment hits all
+of them:
 
     message size 1 KiB and 64 KiB  x  concurrency 1, 8, 64
     x  1 and 50 messages per connection
     + the target point: 4 KiB, 50 per connection, 64 connections
     + handshake-only (connect + STARTTLS + QUIT), concurrency 8
 
-For each point it prints the median of 3 runs (messages/s), the ratio
-postern / best peer, server CPU seconds per 1,000 messages (summed over
-the server's processes from /proc) and the server's peak RSS, and writes
-every raw run to the JSON file.  Then the memory and scale probe on
+postern runs with `delivery = discard` everywhere; at the target point a
+second postern ("postern-md") also runs, with `delivery = yes` into the
+Maildir of a local mailbox; its run ends when every accepted message of
+the run is in the Maildir, and its CPU includes that delivery.
+OpenSMTPD runs queue-only (delivery paused), restarted with an empty
+spool before each point, since what it queues is never removed; at the
+target point "opensmtpd-sync" also runs, its spool made synchronous
+(6.8 does not fsync a message before its 250: bench/PEERS.md).
+
+For each point it prints the median of 3 runs (messages/s), the ratio of
+each server to the best peer at that point (the best peer is marked *),
+server CPU seconds per 1,000 messages (summed over the server's processes
+from /proc) and the server's peak RSS, and writes every raw run to the
+JSON file.  Then the memory and scale probe on
 postern: RSS per idle authenticated TLS session (2,000 held) and 10,000
 concurrent TLS sessions held.  Every run is bounded in time.
 """
@@ -82,22 +93,52 @@ def children(pid):
 
 
 class Postern:
-    name = "postern"
+    """delivery = discard (name "postern"), as the peers' discard
+    transports: every message is committed (fsync) before its 250, handed
+    to the delivery threads, dropped as delivered and its file freed.
+    maildir=True (name "postern-md"): delivery = yes, and sink@bench.test
+    is a local mailbox, so every message is also written to its Maildir
+    (file, fsync, rename) while the load runs."""
+    peer = False
+    target_only = False
+    fresh_per_point = False
 
-    def __init__(self):
-        # delivery = discard, as the peers' discard transports: every
-        # message is committed (fsync) before its 250, handed to the
-        # delivery threads, dropped as delivered and its file freed
+    def __init__(self, maildir=False):
+        self.name = "postern-md" if maildir else "postern"
+        self.maildir = maildir
+        self.target_only = maildir
         self.srv = Server({"log_level": "warning", "max_sessions": 20000,
                            "timeout_command": "2m",
                            "hostname": "bench.test",
-                           "delivery": "discard"})
+                           "delivery": "yes" if maildir else "discard"})
         self.srv.settings["log_level"] = "warning"
         self.srv.write_conf()
         run("-d", self.srv.dir, "domain", "add", "bench.test")
         run("-d", self.srv.dir, "mailbox", "add", USER, "--password-stdin",
             input=PASSWORD + "\n")
+        self.delivered = 0
+        if maildir:
+            run("-d", self.srv.dir, "mailbox", "add", "sink@bench.test",
+                "--password-stdin", input=PASSWORD + "-sink\n")
+            self.new = os.path.join(self.srv.dir, "mail", "bench.test",
+                                    "sink", "Maildir", "new")
         self.port = self.srv.ports["submission"]
+
+    def settle(self, accepted, timeout=180):
+        """Wait until the run's accepted messages are all in the Maildir;
+        returns the seconds waited (0 for discard)."""
+        if not self.maildir:
+            return 0.0
+        self.delivered += accepted
+        t0 = time.time()
+        while time.time() - t0 < timeout:
+            try:
+                if len(os.listdir(self.new)) >= self.delivered:
+                    break
+            except OSError:
+                pass
+            time.sleep(0.05)
+        return round(time.time() - t0, 3)
 
     def start(self):
         self.srv.logf = open(self.srv.logpath, "ab")
@@ -116,8 +157,22 @@ class Postern:
 
 
 class Peer:
+    """A server of bench/peers.sh.  "opensmtpd-sync" is OpenSMTPD with
+    its spool made synchronous (PEERS_OPENSMTPD_SYNC=1, chattr +S, as
+    chasquid's): 6.8 does not fsync a new message before its 250, so
+    this row shows what durability would cost it; target point only."""
+    peer = True
+
     def __init__(self, name, cert, key):
         self.name = name
+        self.kind = name.split("-")[0]
+        self.env = dict(os.environ)
+        if name == "opensmtpd-sync":
+            self.env["PEERS_OPENSMTPD_SYNC"] = "1"
+        self.target_only = name == "opensmtpd-sync"
+        # OpenSMTPD runs queue-only: what it accepts stays in its spool,
+        # so each point starts from an empty one
+        self.fresh_per_point = self.kind == "opensmtpd"
         self.dir = tempfile.mkdtemp(prefix="postern-bench-%s-" % name)
         os.chmod(self.dir, 0o755)
         self.port = free_port()
@@ -125,20 +180,28 @@ class Peer:
 
     def start(self):
         subprocess.run(["sh", os.path.join(HERE, "peers.sh"), "start",
-                        self.name, self.dir, str(self.port), self.cert,
+                        self.kind, self.dir, str(self.port), self.cert,
                         self.key], check=True, timeout=120,
-                       stdout=subprocess.DEVNULL)
+                       stdout=subprocess.DEVNULL, env=self.env)
         wait_port(self.port)
+
+    def restart(self):
+        subprocess.run(["sh", os.path.join(HERE, "peers.sh"), "stop",
+                        self.kind, self.dir], timeout=120)
+        self.start()
+
+    def settle(self, accepted):
+        return 0.0
 
     def pids(self):
         out = subprocess.run(["sh", os.path.join(HERE, "peers.sh"), "pids",
-                              self.name, self.dir], capture_output=True,
+                              self.kind, self.dir], capture_output=True,
                              text=True, timeout=30).stdout.split()
         return [int(p) for p in out if p.isdigit()]
 
     def stop(self):
         subprocess.run(["sh", os.path.join(HERE, "peers.sh"), "stop",
-                        self.name, self.dir], timeout=120)
+                        self.kind, self.dir], timeout=120)
         shutil.rmtree(self.dir, ignore_errors=True)
 
 
@@ -166,13 +229,16 @@ def loadgen(server, size, conc, per_conn, duration, extra=()):
     env = dict(os.environ, BENCH_PW=PASSWORD)
     p = subprocess.run(args, capture_output=True, text=True, env=env,
                        timeout=duration * 4 + 120)
-    pids = server.pids()
-    cpu1 = proc_cpu(pids)
     try:
         res = json.loads(p.stdout)
     except ValueError:
         res = {"error": p.stderr.strip()[-300:], "msgs_per_s": 0,
                "messages_ok": 0}
+    # postern-md: its delivery of this run's messages belongs to it, not
+    # to the next server's run
+    res["settle_s"] = server.settle(res.get("messages_ok", 0) or 0)
+    pids = server.pids()
+    cpu1 = proc_cpu(pids)
     res["server_cpu_s"] = round(cpu1 - cpu0, 3)
     res["server_rss_kb"] = proc_rss(pids)
     res["server_hwm_kb"] = proc_rss(pids, "VmHWM")
@@ -187,11 +253,16 @@ def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--duration", type=float, default=5)
     ap.add_argument("--reps", type=int, default=3)
-    ap.add_argument("--peers", default="postfix,chasquid")
+    ap.add_argument("--peers",
+                    default="postfix,chasquid,opensmtpd,opensmtpd-sync")
     ap.add_argument("--json", default=os.path.join(TOP, "build",
                                                    "bench.json"))
     ap.add_argument("--quick", action="store_true",
                     help="a small matrix, for trying the script")
+    ap.add_argument("--target-only", action="store_true",
+                    help="only the target point, 4 KiB x 64 x 50")
+    ap.add_argument("--no-maildir", action="store_true",
+                    help="no postern-md (delivery = yes) at the target")
     ap.add_argument("--no-probe", action="store_true")
     ap.add_argument("--probe-auth", type=int, default=2000,
                     help="idle authenticated TLS sessions to hold")
@@ -205,7 +276,11 @@ def main():
     matrix.append((4096, 64, 50))
     if a.quick:
         matrix = [(1024, 8, 50), (4096, 64, 50), (1024, 8, 1)]
+    if a.target_only:
+        matrix = [TARGET]
     servers = [Postern()]
+    if not a.no_maildir and TARGET in matrix:
+        servers.append(Postern(maildir=True))
     peers = [p for p in a.peers.split(",") if p and p != "none"]
     if peers:
         subprocess.run(["sh", os.path.join(HERE, "peers.sh"), "install"],
@@ -220,13 +295,19 @@ def main():
         for s in servers:
             s.start()
         points = [(size, conc, per, ()) for size, conc, per in matrix]
-        points.append((1024, 8, 1, ("--handshake-only",)))
+        if not a.target_only:
+            points.append((1024, 8, 1, ("--handshake-only",)))
         if a.probe_only:
             points = []
         for size, conc, per, extra in points:
-            runs = {s.name: [] for s in servers}
+            here = [s for s in servers if not s.target_only or
+                    ((size, conc, per) == TARGET and not extra)]
+            for s in here:
+                if s.fresh_per_point and results["points"]:
+                    s.restart()
+            runs = {s.name: [] for s in here}
             for rep in range(a.reps):
-                order = servers if rep % 2 == 0 else servers[::-1]
+                order = here if rep % 2 == 0 else here[::-1]
                 for s in order:
                     runs[s.name].append(loadgen(s, size, conc, per,
                                                 a.duration, extra))
@@ -234,7 +315,8 @@ def main():
                                       "per_conn": per,
                                       "handshake_only": bool(extra),
                                       "runs": runs})
-            print_point(results["points"][-1], [s.name for s in servers])
+            print_point(results["points"][-1], [s.name for s in here],
+                        [s.name for s in here if s.peer])
         if not a.no_probe:
             results["probe"] = probe(servers[0], a.probe_auth,
                                      a.probe_sessions)
@@ -252,20 +334,25 @@ def main():
 
 
 HEADER_DONE = [False]
+TARGET = (4096, 64, 50)
 
 
-def print_point(pt, names):
+def print_point(pt, names, peers):
+    """One line per server: median rate, ratio to the best peer at this
+    point (marked *), CPU per 1,000 messages, peak RSS."""
     hs = pt["handshake_only"]
     if not HEADER_DONE[0]:
-        print("%-6s %4s %4s %-9s" % ("size", "conc", "per", "server") +
-              " %10s %8s %12s %10s" % ("rate/s", "ratio", "cpu s/1000",
+        print("%-6s %4s %4s %-14s" % ("size", "conc", "per", "server") +
+              " %10s %8s %12s %10s" % ("rate/s", "vs best", "cpu s/1000",
                                        "peak RSS"))
         HEADER_DONE[0] = True
     med = {}
     for n in names:
         rs = pt["runs"][n]
         med[n] = statistics.median(point_rate(r, hs) for r in rs)
-    best_peer = max((med[n] for n in names if n != "postern"), default=0)
+    best = max(peers, key=lambda n: med[n], default=None)
+    best_peer = med[best] if best is not None else 0
+    pt["best_peer"] = best
     for n in names:
         rs = pt["runs"][n]
         msgs = sum(r.get("sessions" if hs else "messages_ok", 0) or 0
@@ -273,9 +360,9 @@ def print_point(pt, names):
         cpu = sum(r.get("server_cpu_s", 0) for r in rs)
         per1000 = cpu / msgs * 1000 if msgs else float("nan")
         hwm = max(r.get("server_hwm_kb", 0) for r in rs)
-        ratio = ("%.2fx" % (med[n] / best_peer) if n == "postern" and
-                 best_peer else "")
-        print("%-6s %4d %4s %-9s %10.1f %8s %12.3f %8.1fM" % (
+        ratio = ("%.2fx%s" % (med[n] / best_peer, "*" if n == best else
+                              " ") if best_peer else "")
+        print("%-6s %4d %4s %-14s %10.1f %8s %12.3f %8.1fM" % (
             "%dK" % (pt["size"] // 1024), pt["concurrency"],
             "hs" if hs else pt["per_conn"], n, med[n], ratio, per1000,
             hwm / 1024))
