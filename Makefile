@@ -172,6 +172,8 @@ bench: deps all $(BUILD)/loadgen $(BUILD)/osmtpd_shim.so
 	$(PYTHON) bench/deliver.py --messages 2000 --size 4096
 	$(PYTHON) bench/imap.py --mailboxes 1000 --duration 10 \
 	    --poll-seconds 60
+	$(PYTHON) bench/metrics_ab.py --duration 5 --reps 3
+	$(PYTHON) bench/api_list.py --mailboxes 10000 --requests 200
 	$(PYTHON) bench/run.py $(BENCH_ARGS)
 
 # LD_PRELOAD shim for the OpenSMTPD peer (bench/osmtpd_shim.c, PEERS.md).
