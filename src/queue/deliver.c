@@ -63,7 +63,9 @@ struct deliver_state deliver_d = {
 
 
 static struct dmsg *dmsg_alloc(size_t);
-static struct dmsg *dmsg_new(struct spool_msg *, int);
+static int	dmsg_new(struct spool_msg *, int);
+static int	dmsg_route(const struct spool_msg *, char (*)[256], int *);
+static void	dmsg_wait(struct spool_msg *, int);
 static void	dmsg_free(struct dmsg *);
 static int	dest_ready(const struct dmsg *, const struct dest *);
 static struct djob *job_pick(int64_t, int64_t *);
@@ -99,38 +101,80 @@ dmsg_alloc(size_t n)
 	return m;
 }
 
-/* Track a loaded message: classify its recipients, then insert it. */
-static struct dmsg *
-dmsg_new(struct spool_msg *sm, int recovered)
+/*
+ * The destination of each recipient (names, kind: local | relay << 1).
+ * 0, or -1 when the store did not say whether a domain is ours.
+ */
+static int
+dmsg_route(const struct spool_msg *sm, char (*names)[256], int *kind)
 {
-	struct dmsg	*m;
-	size_t		 i, n = sm->env.nrcpt;
-	char		(*names)[256];
-	int		*kind = NULL, local, relay;
+	const char	*at, *prev;
+	size_t		 i;
+	int		 local, relay;
 
-	if ((names = calloc(n, sizeof(*names))) == NULL ||
-	    (kind = calloc(n, sizeof(*kind))) == NULL ||
-	    (m = dmsg_alloc(n)) == NULL) {
-		free(names);
-		free(kind);
-		spool_msg_free(sm);
-		return NULL;
-	}
-	m->sm = *sm;
-	m->recovered = recovered;
-	for (i = 0; i < n; i++) {
-		if (i > 0 && strcasecmp(strrchr(sm->env.rcpt[i].addr, '@') ?
-		    strrchr(sm->env.rcpt[i].addr, '@') : "",
-		    strrchr(sm->env.rcpt[i - 1].addr, '@') ?
-		    strrchr(sm->env.rcpt[i - 1].addr, '@') : "") == 0) {
+	for (i = 0; i < sm->env.nrcpt; i++) {
+		at = strrchr(sm->env.rcpt[i].addr, '@');
+		prev = i > 0 ? strrchr(sm->env.rcpt[i - 1].addr, '@') : NULL;
+		if (i > 0 && strcasecmp(at ? at : "", prev ? prev : "") == 0) {
 			memcpy(names[i], names[i - 1], sizeof(names[i]));
 			kind[i] = kind[i - 1];
 			continue;
 		}
-		dest_key(D.cfg, tstore_get(), sm->env.rcpt[i].addr,
-		    names[i], sizeof(names[i]), &local, &relay);
+		if (dest_key(D.cfg, tstore_get(), sm->env.rcpt[i].addr,
+		    names[i], sizeof(names[i]), &local, &relay) == -1)
+			return -1;
 		kind[i] = local | relay << 1;
 	}
+	return 0;
+}
+
+/* Park a message the store could not route; the keeper tries again. */
+static void
+dmsg_wait(struct spool_msg *sm, int recovered)
+{
+	struct dwait	*w;
+
+	if ((w = calloc(1, sizeof(*w))) == NULL) {
+		log_warnx("deliver: %s: cannot track; it will be delivered "
+		    "after a restart", sm->env.id);
+		spool_msg_free(sm);
+		return;
+	}
+	w->sm = *sm;
+	w->recovered = recovered;
+	pthread_mutex_lock(&D.lock);
+	TAILQ_INSERT_TAIL(&D.waiting, w, entry);
+	pthread_mutex_unlock(&D.lock);
+}
+
+/*
+ * Track a loaded message: route its recipients, then insert it.  0
+ * tracked; 1 waiting for the store (deliver_route_waiting); -1 out of
+ * memory (the message stays on disk for the next start).
+ */
+static int
+dmsg_new(struct spool_msg *sm, int recovered)
+{
+	struct dmsg	*m = NULL;
+	size_t		 i, n = sm->env.nrcpt;
+	char		(*names)[256];
+	int		*kind = NULL, rc = -1;
+
+	if ((names = calloc(n, sizeof(*names))) == NULL ||
+	    (kind = calloc(n, sizeof(*kind))) == NULL)
+		spool_msg_free(sm);
+	else if (dmsg_route(sm, names, kind) == -1) {
+		dmsg_wait(sm, recovered);
+		rc = 1;
+	} else if ((m = dmsg_alloc(n)) == NULL)
+		spool_msg_free(sm);
+	if (m == NULL) {
+		free(names);
+		free(kind);
+		return rc;
+	}
+	m->sm = *sm;
+	m->recovered = recovered;
 	pthread_mutex_lock(&D.lock);
 	for (i = 0; i < n && m != NULL; i++) {
 		m->local[i] = kind[i] & 1;
@@ -146,7 +190,28 @@ dmsg_new(struct spool_msg *sm, int recovered)
 	pthread_mutex_unlock(&D.lock);
 	free(names);
 	free(kind);
-	return m;
+	return m != NULL ? 0 : -1;
+}
+
+void
+deliver_route_waiting(void)
+{
+	TAILQ_HEAD(, dwait)	 list;
+	struct dwait		*w;
+	char			 id[ENVELOPE_ID_MAX + 1];
+
+	TAILQ_INIT(&list);
+	pthread_mutex_lock(&D.lock);
+	TAILQ_CONCAT(&list, &D.waiting, entry);
+	pthread_mutex_unlock(&D.lock);
+	while ((w = TAILQ_FIRST(&list)) != NULL) {
+		TAILQ_REMOVE(&list, w, entry);
+		util_strlcpy(id, w->sm.env.id, sizeof(id));
+		if (dmsg_new(&w->sm, w->recovered) == 0)
+			log_info("deliver: %s: routed now that the account "
+			    "store answers", id);
+		free(w);
+	}
 }
 
 static void
@@ -180,7 +245,6 @@ deliver_add(const struct envelope *env, uint64_t content_len)
 	struct spool_msg	 sm;
 	struct buf		 b;
 	char			 err[128];
-	struct dmsg		*m;
 	size_t			 i;
 
 	if (!D.running)
@@ -202,9 +266,15 @@ deliver_add(const struct envelope *env, uint64_t content_len)
 	sm.content_len = content_len;
 	for (i = 0; i < sm.env.nrcpt; i++)
 		sm.rs[i].state = SPOOL_R_PENDING;
-	if ((m = dmsg_new(&sm, 0)) == NULL)
+	switch (dmsg_new(&sm, 0)) {
+	case -1:
 		log_warnx("deliver: %s: cannot track; it will be delivered "
 		    "after a restart", env->id);
+		break;
+	case 1:
+		log_warnx("deliver: %s: the account store does not answer; "
+		    "its recipients wait to be routed", env->id);
+	}
 }
 
 /* --- picking jobs ------------------------------------------------------- */
@@ -662,7 +732,6 @@ static void
 load_spool(void)
 {
 	struct spool_msg	 sm;
-	struct dmsg		*m;
 	struct dirent		*de;
 	char			 id[ENVELOPE_ID_MAX + 1], err[256];
 	size_t			 n = 0, bad = 0;
@@ -684,8 +753,14 @@ load_spool(void)
 		}
 		/* queued before this start: a try may have reached the
 		   mailbox just before a crash */
-		if ((m = dmsg_new(&sm, 1)) != NULL)
+		switch (dmsg_new(&sm, 1)) {
+		case 1:
+			log_warnx("deliver: %s: the account store does not "
+			    "answer; its recipients wait to be routed", id);
+			/* FALLTHROUGH */
+		case 0:
 			n++;
+		}
 	}
 	closedir(d);
 	log_info("deliver: %zu message(s) to deliver%s", n, bad ?
@@ -704,6 +779,7 @@ deliver_start(const struct config *cfg, const char *datadir, int dirfd,
 	D.dirfd = dirfd;
 	D.inject = inject;
 	TAILQ_INIT(&D.msgs);
+	TAILQ_INIT(&D.waiting);
 	if (control_dir(datadir, D.cmddir, sizeof(D.cmddir)) == -1 ||
 	    provider_load(datadir) == -1 || hold_load(datadir) == -1)
 		return -1;
@@ -758,6 +834,7 @@ void
 deliver_stop(void)
 {
 	struct dmsg	*m;
+	struct dwait	*w;
 	size_t		 i;
 
 	if (!D.keeping)
@@ -773,6 +850,11 @@ deliver_stop(void)
 	while ((m = TAILQ_FIRST(&D.msgs)) != NULL) {
 		TAILQ_REMOVE(&D.msgs, m, entry);
 		dmsg_free(m);
+	}
+	while ((w = TAILQ_FIRST(&D.waiting)) != NULL) {
+		TAILQ_REMOVE(&D.waiting, w, entry);
+		spool_msg_free(&w->sm);
+		free(w);
 	}
 	dest_clear();
 	explicit_bzero(D.relay_pass, sizeof(D.relay_pass));

@@ -42,12 +42,21 @@ struct deliver_state {
 	pthread_mutex_t		 lock;
 	pthread_cond_t		 cond;
 	TAILQ_HEAD(, dmsg)	 msgs;
+	TAILQ_HEAD(, dwait)	 waiting;	/* not routed yet: the store
+						   did not answer */
 	pthread_t		*workers;
 	pthread_t		 keeper;
 	size_t			 nworkers;
 	int			 stopping, running, keeping;
 	char			 relay_pass[256];
 	deliver_inject_fn	 inject;	/* queue_inject() */
+};
+
+/* A message whose recipients could not be routed yet (dest_key -1). */
+struct dwait {
+	TAILQ_ENTRY(dwait)	 entry;
+	struct spool_msg	 sm;
+	int			 recovered;
 };
 
 extern struct deliver_state	deliver_d;
@@ -62,6 +71,8 @@ deliver_now(void)
 /* deliver.c */
 int	 dmsg_complete(const struct dmsg *);
 void	 deliver_finish(struct dmsg *);
+/* Route the waiting messages again (the keeper, once a second). */
+void	 deliver_route_waiting(void);
 /* keeper.c: the housekeeping thread; keeper_command is also the
    admin API's way to hold, release, delete and retry (queue_admin.c) */
 void	*keeper_main(void *);

@@ -57,18 +57,21 @@ dest_clear(void)
 		}
 }
 
-void
+int
 dest_key(const struct config *cfg, struct store *st, const char *rcpt,
     char *name, size_t namesz, int *local, int *relay)
 {
 	const char	*at = strrchr(rcpt, '@');
 	char		 dom[256];
+	int		 rc = STORE_OK;
 
 	util_strlcpy(dom, at ? at + 1 : cfg->hostname, sizeof(dom));
 	util_lower(dom);
 	*local = *relay = 0;
-	if (at == NULL || (st != NULL &&
-	    store_domain_exists(st, dom) == STORE_OK)) {
+	if (at != NULL && (st == NULL ||
+	    (rc = store_domain_exists(st, dom)) == STORE_ERR))
+		return -1;
+	if (at == NULL || rc == STORE_OK) {
 		*local = 1;
 		name[0] = '\0';
 	} else if (cfg->relayhost[0] != '\0') {
@@ -76,4 +79,5 @@ dest_key(const struct config *cfg, struct store *st, const char *rcpt,
 		util_strlcpy(name, "[relay]", namesz);
 	} else
 		util_strlcpy(name, dom, namesz);
+	return 0;
 }

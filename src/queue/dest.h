@@ -30,9 +30,11 @@ struct dest {
 /*
  * The destination of rcpt: local (one of our domains, or no domain),
  * "[relay]" when a relayhost is set, else the recipient's domain, in
- * lower case.  st may be NULL (the store is unavailable: not local).
+ * lower case.  0, or -1 when the store cannot say whether the domain is
+ * ours (st NULL, or the store did not answer): the recipient must not be
+ * routed then, or a local domain's mail would leave by MX or relayhost.
  */
-void	dest_key(const struct config *, struct store *st, const char *rcpt,
+int	dest_key(const struct config *, struct store *st, const char *rcpt,
 	    char *name, size_t namesz, int *local, int *relay);
 /* The destination called name, made if new; NULL if out of memory. */
 struct dest *dest_get(const char *name, int local, int relay);

@@ -212,6 +212,8 @@ keeper_main(void *arg)
 		control_read(D.cmddir, keeper_command, NULL);
 		if (D.cfg->delay_warning_ms > 0)
 			keeper_delays();
+		if (D.running)
+			deliver_route_waiting();
 		keeper_finish();
 		keeper_gauge();
 		pthread_mutex_lock(&D.lock);

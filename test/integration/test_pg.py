@@ -288,16 +288,13 @@ def test_database_stopped_gives_454_then_recovers(nodes, pg):
         assert node.proc.poll() is None
 
 
-@pytest.mark.xfail(strict=True, reason="queue/dest.c routes a recipient "
-                   "of a local domain as remote when the store lookup "
-                   "fails, for good (docs/SCALING.md, known limits)")
 @pytest.mark.conf(store_timeout="2s", retry_min="500ms", retry_max="1s")
 def test_mail_accepted_before_an_outage_is_delivered_after_it(nodes, pg):
     """A message queued (delivery off), then the database goes down and
     the node restarts with delivery on: delivery waits while the store is
-    away, and delivers locally once it is back.  Today the queue decides
-    the route once, at load, and takes the failed lookup for "not a local
-    domain": the message then goes by MX (here: deferred, no DNS)."""
+    away (the queue does not route a recipient the store cannot place:
+    taking the failed lookup for "not a local domain" would send local
+    mail by MX or relayhost), and delivers locally once it is back."""
     a, b = nodes
     with smtplib.SMTP("127.0.0.1", a.ports["mx"], timeout=10) as s:
         s.ehlo("mx.remote.example")
@@ -310,8 +307,10 @@ def test_mail_accepted_before_an_outage_is_delivered_after_it(nodes, pg):
     a.start()
     a.wait_log("deliver: store: PostgreSQL", timeout=10)
     assert maildir_files(a, USER) == []
+    a.wait_log("its recipients wait to be routed", timeout=10)
     pg.start()
     wait_for(lambda: maildir_files(a, USER), timeout=8, what="delivery")
+    assert "routed now that the account store answers" in a.log()
 
 
 @pytest.mark.conf(store_timeout="2s")
