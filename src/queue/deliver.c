@@ -461,6 +461,7 @@ job_dkim(struct djob_msg *jm)
 {
 	struct dmsg	*m = jm->owner;
 	struct buf	 sig;
+	size_t		 k;
 	int		 done;
 
 	pthread_mutex_lock(&D.lock);
@@ -471,8 +472,15 @@ job_dkim(struct djob_msg *jm)
 	if (done)
 		return;
 	buf_init(&sig, 64 * 1024);
-	if (sign_message(tstore_get(), jm->id, jm->env->sender, jm->fd,
-	    jm->content_len, deliver_now(), &sig) == -1) {
+	switch (sign_message(tstore_get(), jm->id, jm->env->sender, jm->fd,
+	    jm->content_len, deliver_now(), &sig)) {
+	case -2:	/* not unsigned: it waits for the keys */
+		for (k = 0; k < jm->n; k++)
+			djob_result(jm, k, SPOOL_R_PENDING, "4.3.0", "",
+			    "account store unavailable: DKIM keys not read");
+		jm->answered = 1;
+		/* FALLTHROUGH */
+	case -1:
 		buf_free(&sig);
 		return;
 	}

@@ -47,9 +47,12 @@ sign_message(struct store *st, const char *id, const char *sender, int fd,
 {
 	const char	*at = strrchr(sender, '@'), *map;
 	struct sign_ctx	 c;
+	int		 rc;
 
-	if (at == NULL || st == NULL || content_len == 0)
+	if (at == NULL || content_len == 0)
 		return -1;
+	if (st == NULL)
+		return -2;	/* the store could not be opened */
 	map = mmap(NULL, content_len, PROT_READ, MAP_PRIVATE, fd, 0);
 	if (map == MAP_FAILED)
 		return -1;
@@ -58,8 +61,9 @@ sign_message(struct store *st, const char *id, const char *sender, int fd,
 	c.now = now;
 	c.out = out;
 	c.id = id;
-	if (store_dkim_active(st, at + 1, sign_one, &c) != STORE_OK)
+	rc = store_dkim_active(st, at + 1, sign_one, &c);
+	if (rc != STORE_OK)
 		log_warnx("deliver: %s: DKIM keys: %s", id, store_errmsg(st));
 	munmap((void *)(uintptr_t)map, content_len);
-	return 0;
+	return rc == STORE_ERR ? -2 : 0;
 }

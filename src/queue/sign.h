@@ -22,7 +22,8 @@ struct store;
  * in the log.  0 when the domain's keys were tried (out may get nothing:
  * no active key, or none could sign); -1 when signing could not start
  * (no sender domain, no store, no content, the content unreadable), so
- * a later job may try again.
+ * a later job may try again; -2 when the store did not answer for the
+ * keys: the message must wait, or it would leave unsigned.
  */
 int	sign_message(struct store *, const char *id, const char *sender,
 	    int fd, uint64_t content_len, int64_t now, struct buf *out);

@@ -461,3 +461,4 @@ def check_api(a, b, port):
     assert auth(a, USER, PASSWORD)[0] == 235
     events = js.loads(pctl(a, "token", "list", "--json").stdout)
     assert events[0]["name"] == "shared" and events[0]["last_used"] > 0
+

@@ -17,6 +17,12 @@
 
 #include <cmocka.h>
 
+#include <fcntl.h>
+
+#include <sqlite3.h>
+
+#include "lib/buf.h"
+#include "queue/sign.h"
 #include "store/store.h"
 #include "store_fixture.h"
 
@@ -169,6 +175,56 @@ test_activate_remove(void **state)
 	store_close(st);
 }
 
+/*
+ * Signing needs the keys: with no store, or a store that fails, it says
+ * so (-2: the message must wait), and never answers as for a domain
+ * without keys (0: send unsigned).
+ */
+static void
+test_sign_waits_for_the_store(void **state)
+{
+	static const char	 msg[] = "From: u@a.test\r\nSubject: x\r\n"
+				    "\r\nbody\r\n";
+	struct store		*st;
+	struct buf		 b;
+	sqlite3			*db;
+	char			 path[160];
+	int			 fd;
+
+	(void)state;
+	st = store_fixture_open();
+	assert_int_equal(store_domain_add(st, "a.test"), STORE_OK);
+	snprintf(path, sizeof(path), "%s/msg", store_fixture_dir);
+	fd = open(path, O_RDWR | O_CREAT | O_TRUNC, 0600);
+	assert_true(fd != -1);
+	assert_int_equal(write(fd, msg, sizeof(msg) - 1), sizeof(msg) - 1);
+	buf_init(&b, 64 * 1024);
+	/* no key for the domain: nothing to add, go */
+	assert_int_equal(sign_message(st, "id", "u@a.test", fd,
+	    sizeof(msg) - 1, 1000000, &b), 0);
+	assert_int_equal(b.len, 0);
+	/* a bounce (no sender domain): unsigned, as ever */
+	assert_int_equal(sign_message(st, "id", "", fd, sizeof(msg) - 1,
+	    1000000, &b), -1);
+	/* no store: wait */
+	assert_int_equal(sign_message(NULL, "id", "u@a.test", fd,
+	    sizeof(msg) - 1, 1000000, &b), -2);
+	/* a store that fails (the table gone under it): wait */
+	if (store_fixture_pg() == NULL) {
+		snprintf(path, sizeof(path), "%s/db/postern.db",
+		    store_fixture_dir);
+		assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
+		assert_int_equal(sqlite3_exec(db, "DROP TABLE dkim_key", NULL,
+		    NULL, NULL), SQLITE_OK);
+		sqlite3_close(db);
+		assert_int_equal(sign_message(st, "id", "u@a.test", fd,
+		    sizeof(msg) - 1, 1000000, &b), -2);
+	}
+	buf_free(&b);
+	close(fd);
+	store_close(st);
+}
+
 int
 main(void)
 {
@@ -177,6 +233,8 @@ main(void)
 		    store_fixture_teardown),
 		cmocka_unit_test_setup_teardown(test_activate_remove, store_fixture_setup,
 		    store_fixture_teardown),
+		cmocka_unit_test_setup_teardown(test_sign_waits_for_the_store,
+		    store_fixture_setup, store_fixture_teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
