@@ -26,36 +26,11 @@ sys.path.insert(0, os.path.join(TOP, "test", "integration"))
 os.environ.setdefault("POSTERN_BIN", os.path.join(TOP, "build", "postern"))
 
 from conftest import Server, free_port, run  # noqa: E402
+from run import children, proc_cpu  # noqa: E402
 
 LOADGEN = os.path.join(TOP, "build", "loadgen")
 USER = "bench@bench.test"
 PASSWORD = "bench-password-1"
-CLK = os.sysconf("SC_CLK_TCK")
-
-
-def tree(pid):
-    out, todo = [], [pid]
-    while todo:
-        p = todo.pop()
-        out.append(p)
-        try:
-            with open("/proc/%d/task/%d/children" % (p, p)) as f:
-                todo += [int(c) for c in f.read().split()]
-        except OSError:
-            pass
-    return out
-
-
-def cpu(pids):
-    total = 0.0
-    for pid in pids:
-        try:
-            with open("/proc/%d/stat" % pid) as f:
-                fields = f.read().rsplit(")", 1)[1].split()
-            total += (int(fields[11]) + int(fields[12])) / CLK
-        except (OSError, IndexError, ValueError):
-            pass
-    return total
 
 
 def make(admin):
@@ -115,13 +90,13 @@ def load(srv, duration):
             "bench.test", "--user", USER, "--password-env", "BENCH_PW",
             "--concurrency", "64", "--duration", str(duration), "--size",
             "4096", "--per-conn", "50", "--to", "sink@bench.test", "--json"]
-    pids = tree(srv.proc.pid)
-    c0 = cpu(pids)
+    pids = children(srv.proc.pid)
+    c0 = proc_cpu(pids)
     p = subprocess.run(args, capture_output=True, text=True,
                        env=dict(os.environ, BENCH_PW=PASSWORD),
                        timeout=duration * 4 + 120)
     res = json.loads(p.stdout)
-    res["cpu_ms_per_msg"] = (cpu(pids) - c0) * 1000 / max(
+    res["cpu_ms_per_msg"] = (proc_cpu(pids) - c0) * 1000 / max(
         1, res.get("messages_ok", 0))
     return res
 
