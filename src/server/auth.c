@@ -1,10 +1,13 @@
 /*
  * auth: the process that owns the account store.  The main thread reads
- * requests from the SMTP process and queues them; auth_workers threads,
- * each with its own store handle, answer them, so a slow argon2id
- * verification never stalls lookups behind it for long and never touches
- * the SMTP event loop.  Replies carry the request id, so they may be sent
- * out of order; a mutex serialises writes to the socket.
+ * requests from the SMTP process and queues them (auth_jobs.h);
+ * auth_workers threads, each with its own store handle, answer them, so a
+ * slow argon2id verification never stalls lookups behind it for long and
+ * never touches the SMTP event loop.  Replies carry the request id, so
+ * they may be sent out of order across sessions; one session's requests
+ * are handled in the order they came (a message's recipient count before
+ * that session's next limit question).  A mutex serialises writes to the
+ * socket.
  *
  * Unknown users are verified against a dummy hash of the same cost, so
  * the reply and its timing are the same as for a wrong password.  The
@@ -56,17 +59,11 @@
 #include "lib/log.h"
 #include "lib/util.h"
 #include "server/auth_admin.h"
+#include "server/auth_jobs.h"
 #include "server/auth_imap.h"
 #include "server/authcache.h"
 #include "store/store.h"
 
-#define AUTH_QUEUE_MAX	256	/* password checks waiting for a worker */
-
-struct auth_job {
-	struct auth_job	*next;
-	struct ipc_msg	 msg;
-	int		 reply_fd;	/* a checkpassword helper, or -1 */
-};
 
 /* What a worker answers on: the helper connection of its job, or -1. */
 static __thread int auth_helper_fd = -1;
@@ -76,15 +73,8 @@ static struct {
 	const char	*datadir;
 	int		 sock;
 	int		 imap_sock;	/* helpers' connections, or -1 */
-	pthread_mutex_t	 lock;		/* queue and done */
-	pthread_cond_t	 cond;
 	pthread_mutex_t	 send_lock;
-	struct auth_job	*head, *tail;
-	size_t		 queued;
-	int		 done;
 } A = {
-	.lock = PTHREAD_MUTEX_INITIALIZER,
-	.cond = PTHREAD_COND_INITIALIZER,
 	.send_lock = PTHREAD_MUTEX_INITIALIZER,
 };
 
@@ -124,7 +114,6 @@ static void	 auth_log_lock(const char *, const char *,
 		    const struct store_source *, const struct store_policy *);
 static void	 auth_reply(struct ipc_msg *);
 static void	*auth_imap_accept(void *);
-static int	 auth_enqueue(struct auth_job *);
 
 static void
 auth_reply(struct ipc_msg *m)
@@ -513,7 +502,7 @@ auth_imap_accept(void *arg)
 			free(job);
 			continue;
 		}
-		if (auth_enqueue(job) == -1) {
+		if (auth_jobs_put(job) == -1) {
 			auth_imap_reply(fd, "111\t");
 			explicit_bzero(&job->msg, sizeof(job->msg));
 			free(job);
@@ -852,22 +841,12 @@ auth_worker(void *arg)
 {
 	struct store	*st;
 	struct auth_job	*job;
+	size_t		 w = (size_t)(uintptr_t)arg;
 	char		 err[512];
 
 	if ((st = store_open(A.datadir, 0, err, sizeof(err))) == NULL)
 		log_warnx("auth: %s", err);
-	for (;;) {
-		pthread_mutex_lock(&A.lock);
-		while (A.head == NULL && !A.done)
-			pthread_cond_wait(&A.cond, &A.lock);
-		if ((job = A.head) == NULL) {
-			pthread_mutex_unlock(&A.lock);
-			break;
-		}
-		if ((A.head = job->next) == NULL)
-			A.tail = NULL;
-		A.queued--;
-		pthread_mutex_unlock(&A.lock);
+	while ((job = auth_jobs_get(w)) != NULL) {
 		if (st == NULL && (st = store_open(A.datadir, 0, err,
 		    sizeof(err))) == NULL)
 			log_warnx("auth: %s", err);
@@ -879,46 +858,12 @@ auth_worker(void *arg)
 		else
 			auth_unavailable(&job->msg);
 		auth_helper_fd = -1;
+		auth_jobs_done(w);
 		explicit_bzero(&job->msg, sizeof(job->msg));
 		free(job);
 	}
 	store_close(st);
 	return NULL;
-}
-
-/*
- * Queue a job for the workers; -1 when AUTH_QUEUE_MAX password checks
- * already wait: every one costs an argon2id run, so past this backlog
- * the excess is answered as a temporary failure at once rather than
- * delay everyone's login for minutes.
- */
-static int
-auth_enqueue(struct auth_job *job)
-{
-	static int	warned;	/* under A.lock */
-	int		first;
-
-	job->next = NULL;
-	pthread_mutex_lock(&A.lock);
-	if (A.queued >= AUTH_QUEUE_MAX && job->msg.type == IPC_AUTH_REQ) {
-		first = warned++ == 0;
-		pthread_mutex_unlock(&A.lock);
-		if (first)
-			log_warnx("auth: %d password checks waiting; "
-			    "answering the excess as a temporary failure",
-			    AUTH_QUEUE_MAX);
-		return -1;
-	}
-	warned = 0;
-	A.queued++;
-	if (A.tail)
-		A.tail->next = job;
-	else
-		A.head = job;
-	A.tail = job;
-	pthread_cond_signal(&A.cond);
-	pthread_mutex_unlock(&A.lock);
-	return 0;
 }
 
 void
@@ -940,10 +885,12 @@ auth_main(const struct config *cfg, const char *datadir, int sock,
 	/* stop with the SMTP process (EOF), not with the terminal's ^C */
 	signal(SIGINT, SIG_IGN);
 	signal(SIGTERM, SIG_IGN);
-	if ((tids = calloc(cfg->auth_workers, sizeof(*tids))) == NULL)
+	if ((tids = calloc(cfg->auth_workers, sizeof(*tids))) == NULL ||
+	    auth_jobs_init(cfg->auth_workers) == -1)
 		fatal("auth: calloc");
 	for (i = 0; i < cfg->auth_workers; i++)
-		if (pthread_create(&tids[i], NULL, auth_worker, NULL) != 0)
+		if (pthread_create(&tids[i], NULL, auth_worker,
+		    (void *)(uintptr_t)i) != 0)
 			fatalx("auth: cannot start worker thread");
 	if (imap_sock != -1 && pthread_create(&acceptor, NULL,
 	    auth_imap_accept, NULL) != 0)
@@ -961,7 +908,7 @@ auth_main(const struct config *cfg, const char *datadir, int sock,
 			break;
 		}
 		job->reply_fd = -1;
-		if (auth_enqueue(job) == -1) {
+		if (auth_jobs_put(job) == -1) {
 			auth_unavailable(&job->msg);	/* 454 */
 			explicit_bzero(&job->msg, sizeof(job->msg));
 			free(job);
@@ -972,10 +919,7 @@ auth_main(const struct config *cfg, const char *datadir, int sock,
 		pthread_join(acceptor, NULL);
 	}
 	auth_admin_stop();
-	pthread_mutex_lock(&A.lock);
-	A.done = 1;
-	pthread_cond_broadcast(&A.cond);
-	pthread_mutex_unlock(&A.lock);
+	auth_jobs_stop();
 	for (i = 0; i < cfg->auth_workers; i++)
 		pthread_join(tids[i], NULL);
 	free(tids);

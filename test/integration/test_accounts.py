@@ -402,6 +402,33 @@ def test_sni_host_must_serve_the_account_domain(server):
 
 # --- daily limit ----------------------------------------------------------------
 
+@pytest.mark.conf(auth_workers=4, max_errors=100)
+def test_daily_limit_exact_for_one_fast_session(server):
+    """One session pipelining (RFC 2920) each message's end with the next
+    MAIL and RCPT: the count of a message, which the session does not
+    wait for, is recorded before its next RCPT is judged (auth_jobs.h),
+    so a limit of 20 lets exactly 20 recipients through, never 21."""
+    pctl(server, "mailbox", "set", USER, "daily_limit", "20")
+    d = server.dialog()
+    assert d.login()[0] == 235
+    d.expect("MAIL FROM:<%s>" % USER, 250)
+    code, _ = d.cmd("RCPT TO:<r0@example.org>")
+    accepted = 0
+    for i in range(1, 40):
+        if code != 250:
+            break
+        accepted += 1
+        d.expect("DATA", 354)
+        d.send("Subject: x\r\n\r\nx\r\n.\r\nMAIL FROM:<%s>\r\n"
+               "RCPT TO:<r%d@example.org>\r\n" % (USER, i))
+        assert d.reply()[0] == 250          # the message
+        assert d.reply()[0] == 250          # MAIL
+        code, _ = d.reply()                 # RCPT
+    assert code == 451
+    d.close()
+    assert accepted == 20
+
+
 def test_daily_limit_counts_across_sessions_and_restarts(unstarted):
     srv = unstarted.start()
     pctl(srv, "mailbox", "set", USER, "daily_limit", "3")
