@@ -370,16 +370,5 @@ cli_time(int64_t t, char *out, size_t outsz)
 int
 cli_address(const char *in, char *out, size_t outsz)
 {
-	struct smtp_path	 path;
-	struct smtp_mail_params	 params;
-	const char		*bad;
-	char			 arg[SMTP_ADDR_MAX + 16];
-
-	if (util_snprintf(arg, sizeof(arg), "FROM:<%s>", in) == -1 ||
-	    smtp_parse_mail(arg, &path, &params, &bad) != SMTP_PARSE_OK ||
-	    path.at == 0 || path.utf8 ||
-	    util_strlcpy(out, path.addr, outsz) == -1)
-		return -1;
-	util_lower(out);
-	return 0;
+	return smtp_parse_mailbox(in, out, outsz);
 }

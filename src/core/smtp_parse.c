@@ -44,6 +44,7 @@
 #include <string.h>
 
 #include "core/smtp_parse.h"
+#include "lib/util.h"
 
 #define LABEL_MAX	63		/* RFC 1035 §2.3.4 */
 #define SIZE_DIGITS_MAX	20		/* UINT64_MAX has 20 digits */
@@ -944,4 +945,21 @@ utf8_seq_len(const unsigned char *u, size_t avail)
 		if (u[i] < 0x80 || u[i] > 0xbf)
 			return 0;
 	return t->len;
+}
+
+int
+smtp_parse_mailbox(const char *in, char *out, size_t outsz)
+{
+	struct smtp_path	 path;
+	struct smtp_mail_params	 params;
+	const char		*bad;
+	char			 arg[SMTP_ADDR_MAX + 16];
+
+	if (util_snprintf(arg, sizeof(arg), "FROM:<%s>", in) == -1 ||
+	    smtp_parse_mail(arg, &path, &params, &bad) != SMTP_PARSE_OK ||
+	    path.at == 0 || path.utf8 ||
+	    util_strlcpy(out, path.addr, outsz) == -1)
+		return -1;
+	util_lower(out);
+	return 0;
 }

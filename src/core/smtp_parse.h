@@ -122,6 +122,13 @@ int	smtp_valid_helo(const char *);
 /* Is s a syntactically valid domain (ASCII, LDH labels)? 1 or 0. */
 int	smtp_valid_domain(const char *s);
 
+/*
+ * A mailbox address as an operator types it ("local@domain", ASCII, no
+ * brackets): checked as a MAIL FROM path would be and lower-cased into
+ * out.  0, or -1 if it is not one.
+ */
+int	smtp_parse_mailbox(const char *in, char *out, size_t outsz);
+
 /* Validate UTF-8 (no overlongs, no surrogates). 1 or 0. */
 int	smtp_valid_utf8(const char *s, size_t len);
 

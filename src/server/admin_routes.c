@@ -41,6 +41,12 @@ const struct admin_route admin_routes[] = {
 	{ AM_GET, "/api/v1/mailboxes", "read", "mailboxes.list", NULL, 0,
 	    "mailboxes a page at a time: ?domain= &state=locked|paused|"
 	    "active &q= (part of the address) &cursor= &limit= (1-500)" },
+	{ AM_POST, "/api/v1/mailboxes", "mailboxes", "mailbox.create", NULL,
+	    0, "create {\"address\", \"daily_limit\"?} with a generated "
+	    "password, in this answer only; 201 (audited)" },
+	{ AM_DELETE, "/api/v1/mailboxes/{address}", "mailboxes",
+	    "mailbox.delete", NULL, 0,
+	    "delete a mailbox, its locks and networks (audited)" },
 	{ AM_GET, "/api/v1/mailboxes/{address}", "read", "mailbox.get", NULL,
 	    0, "one mailbox: state, last login, recent failed logins with "
 	    "reason and client, the networks it logs in from" },

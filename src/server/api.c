@@ -27,6 +27,8 @@ static const struct {
 	{ "mailbox.unlock",	api_mailbox_unlock },
 	{ "mailbox.password",	api_mailbox_password },
 	{ "mailbox.lock",	api_mailbox_lock },
+	{ "mailbox.create",	api_mailbox_create },
+	{ "mailbox.delete",	api_mailbox_delete },
 	{ "suppressions.list",	api_suppress_list },
 	{ "suppression.add",	api_suppress_add },
 	{ "suppression.remove",	api_suppress_remove },

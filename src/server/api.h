@@ -67,6 +67,10 @@ int	 api_mailbox_password(struct store *, const struct api_call *,
 	    struct buf *);
 int	 api_mailbox_lock(struct store *, const struct api_call *,
 	    struct buf *);
+int	 api_mailbox_create(struct store *, const struct api_call *,
+	    struct buf *);
+int	 api_mailbox_delete(struct store *, const struct api_call *,
+	    struct buf *);
 int	 api_domains_list(struct store *, const struct api_call *,
 	    struct buf *);
 int	 api_suppress_list(struct store *, const struct api_call *,

@@ -9,7 +9,10 @@
 #include <string.h>
 #include <strings.h>
 
+#include <jansson.h>
+
 #include "core/password.h"
+#include "core/smtp_parse.h"
 #include "lib/json.h"
 #include "lib/util.h"
 #include "server/api.h"
@@ -284,6 +287,83 @@ api_mailbox_lock(struct store *st, const struct api_call *c, struct buf *out)
 	json_obj_begin(&j);
 	json_kstr(&j, "address", r.address);
 	json_kint(&j, "locked_until", c->now + secs);
+	json_obj_end(&j);
+	return json_finish(&j) == 0 ? 200 : 500;
+}
+
+/*
+ * A new mailbox {"address", "daily_limit"?} with a generated password,
+ * in this answer only.  409 if the address is taken (a mailbox or an
+ * alias), 404 if its domain is not one of ours.
+ */
+int
+api_mailbox_create(struct store *st, const struct api_call *c,
+    struct buf *out)
+{
+	json_t		*root;
+	const char	*addr = NULL;
+	json_int_t	 limit = 0;
+	struct json	 j;
+	char		 a[STORE_ADDR_MAX + 1], pw[PASSWORD_GEN_LEN + 1];
+	char		 hash[PASSWORD_HASH_MAX + 1];
+	int		 rc;
+
+	root = json_loads(c->r.body, JSON_REJECT_DUPLICATES, NULL);
+	rc = root == NULL || json_unpack(root, "{s:s, s?:I}", "address",
+	    &addr, "daily_limit", &limit) == -1 || limit < 0 ||
+	    limit > 1000000 || smtp_parse_mailbox(addr, a, sizeof(a)) == -1;
+	json_decref(root);
+	if (rc)
+		return api_problem(out, 400, "the body is {\"address\": "
+		    "\"local@domain\", \"daily_limit\": N} (daily_limit "
+		    "optional)", NULL);
+	if (!api_domain_ok(c, strrchr(a, '@') + 1))
+		return api_problem(out, 403, "this token is limited to "
+		    "another domain", NULL);
+	if (password_generate(pw, sizeof(pw), PASSWORD_GEN_LEN) == -1 ||
+	    password_hash(pw, strlen(pw), hash, sizeof(hash)) == -1)
+		return api_problem(out, 500, "no password could be made", NULL);
+	rc = store_mailbox_add(st, a, hash);
+	if (rc == STORE_OK && limit > 0)
+		rc = store_mailbox_set_limit(st, a, (uint32_t)limit);
+	if (rc != STORE_OK) {
+		explicit_bzero(pw, sizeof(pw));
+		return rc == STORE_EXISTS ? api_problem(out, 409, "that address "
+		    "is taken (a mailbox or an alias)", NULL) :
+		    rc == STORE_NOTFOUND ? api_problem(out, 404, "its domain is "
+		    "not a local domain", "add the domain first") :
+		    api_problem(out, 503, "the account store did not answer",
+		    NULL);
+	}
+	api_audit(st, c, "mailbox.create", a, "");
+	json_init(&j, out);
+	json_obj_begin(&j);
+	json_kstr(&j, "address", a);
+	json_kstr(&j, "password", pw);
+	json_kstr(&j, "note", "shown this once: only its hash is kept");
+	json_obj_end(&j);
+	explicit_bzero(pw, sizeof(pw));
+	return json_finish(&j) == 0 ? 201 : 500;
+}
+
+int
+api_mailbox_delete(struct store *st, const struct api_call *c,
+    struct buf *out)
+{
+	struct store_mailbox_row	r;
+	struct json			j;
+	int				rc;
+
+	if ((rc = mailbox_find(st, c, &r, out)) != 200)
+		return rc;
+	if (store_mailbox_remove(st, r.address) != STORE_OK)
+		return api_problem(out, 503, "the account store did not "
+		    "answer", NULL);
+	api_audit(st, c, "mailbox.delete", r.address, "");
+	buf_reset(out);
+	json_init(&j, out);
+	json_obj_begin(&j);
+	json_kstr(&j, "deleted", r.address);
 	json_obj_end(&j);
 	return json_finish(&j) == 0 ? 200 : 500;
 }

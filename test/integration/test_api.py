@@ -390,3 +390,35 @@ def test_queue(api):
               ("queue.retry", ids[0]), ("queue.flush", "*"),
               ("queue.delete", ids[1])):
         assert a in acts, (a, acts)
+
+
+def test_mailbox_create_and_delete(api):
+    body = json.dumps({"address": "New.Person@example.test",
+                       "daily_limit": 40})
+    st, _, doc = call(api, "/api/v1/mailboxes", api.ops, "POST", body)
+    assert st == 201 and doc["address"] == "new.person@example.test"
+    assert api.auth_ok("new.person@example.test", doc["password"])
+    st, _, got = call(api, "/api/v1/mailboxes/new.person@example.test",
+                      api.read)
+    assert got["daily_limit"] == 40 and doc["password"] not in \
+        json.dumps(got)
+    assert call(api, "/api/v1/mailboxes", api.ops, "POST", body)[0] == 409
+    for bad in ({"address": "no-at-sign"}, {"address": "a@b@c"},
+                {"address": "x@example.test", "daily_limit": -1}, {}):
+        assert call(api, "/api/v1/mailboxes", api.ops, "POST",
+                    json.dumps(bad))[0] == 400, bad
+    st, _, doc = call(api, "/api/v1/mailboxes", api.ops, "POST",
+                      json.dumps({"address": "x@nowhere.test"}))
+    assert st == 404 and "domain" in doc["detail"]
+    dom = make_token(api, "other-only", "--scope", "mailboxes", "--domain",
+                     "other.test")
+    assert call(api, "/api/v1/mailboxes", dom, "POST", body)[0] == 403
+    assert call(api, "/api/v1/mailboxes", api.read, "POST", body)[0] == 403
+    st, _, doc = call(api, "/api/v1/mailboxes/new.person@example.test",
+                      api.ops, "DELETE")
+    assert st == 200 and doc == {"deleted": "new.person@example.test"}
+    assert call(api, "/api/v1/mailboxes/new.person@example.test",
+                api.read)[0] == 404
+    acts = [e["action"] for e in call(api, "/api/v1/audit",
+                                      api.root)[2]["events"]]
+    assert acts[0] == "mailbox.delete" and "mailbox.create" in acts
