@@ -94,47 +94,39 @@ token_parse_args(int argc, char **argv, struct token_args *a)
 	return 0;
 }
 
-/* "30d", "12h", "90m", "3600s", "3600"; "never" is 0.  0 or -1. */
+/* "never" is 0, else a duration as postern.conf writes it, in seconds,
+   1 s to 10 years.  0 or -1. */
 static int
 token_duration(const char *s, int64_t *secs)
 {
-	char		*end;
-	long long	 v;
+	uint64_t	ms;
 
 	if (strcmp(s, "never") == 0) {
 		*secs = 0;
 		return 0;
 	}
-	v = strtoll(s, &end, 10);
-	if (end == s || v <= 0 || v > 3650LL * 86400)
+	if (config_duration(s, &ms) == -1 || ms < 1000 ||
+	    ms > 3650ULL * 86400 * 1000)
 		return -1;
-	switch (*end) {
-	case 'd':	v *= 86400; end++; break;
-	case 'h':	v *= 3600; end++; break;
-	case 'm':	v *= 60; end++; break;
-	case 's':	end++; break;
-	case '\0':	break;
-	default:	return -1;
-	}
-	if (*end != '\0' || v > 3650LL * 86400)
-		return -1;
-	*secs = v;
+	*secs = (int64_t)(ms / 1000);
 	return 0;
 }
 
-/* "CIDR[,CIDR...]": each one parses. */
+/* "CIDR[,CIDR...]": each one parses, at most TOKEN_NETS_MAX of them
+   (what the check in the auth process reads, api.c). */
 static int
 token_cidrs_ok(const char *s)
 {
 	struct config_net	n;
-	size_t			len;
+	size_t			len, k = 0;
 
 	for (;;) {
 		s += strspn(s, " ,");
 		if (*s == '\0')
 			return 1;
 		len = strcspn(s, " ,");
-		if (config_net_parse(s, len, &n) == -1)
+		if (config_net_parse(s, len, &n) == -1 ||
+		    ++k > TOKEN_NETS_MAX)
 			return 0;
 		s += len;
 	}
@@ -177,8 +169,9 @@ token_create(struct store *st, const struct token_args *a)
 		return token_usage("create: --expires '%.64s' is not a "
 		    "duration such as 30d, 12h or never", a->expires);
 	if (a->from != NULL && !token_cidrs_ok(a->from))
-		return token_usage("create: --from '%.64s' is not a list of "
-		    "networks such as 192.0.2.0/24,2001:db8::/32", a->from);
+		return token_usage("create: --from '%.64s' is not a list of at "
+		    "most %d networks such as 192.0.2.0/24,2001:db8::/32",
+		    a->from, TOKEN_NETS_MAX);
 	if (strlen(a->name) > STORE_TOKEN_NAME_MAX ||
 	    a->name[strspn(a->name, "abcdefghijklmnopqrstuvwxyz"
 	    "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_.")] != '\0')

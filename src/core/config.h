@@ -172,6 +172,9 @@ int	config_parse_listen(const char *value, struct config_listen *out,
  * (an IPv4-mapped IPv6 address is taken as its IPv4 address)  1 or 0.
  */
 int	config_trusted_client(const struct config *, const char *addr);
+/* A duration as postern.conf writes one ("90", "30m", "12h", "30d",
+   "500ms"; plain is seconds) into milliseconds.  0 or -1. */
+int	config_duration(const char *, uint64_t *ms);
 /* One CIDR (ADDR[/PREFIX]) of len bytes, host bits cleared.  0 or -1. */
 int	config_net_parse(const char *, size_t, struct config_net *);
 /* 1 if the address (text) is inside one of the n ranges. */

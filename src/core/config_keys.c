@@ -589,6 +589,12 @@ bad:
 }
 
 /* A number with an optional ms, s, m or h; a plain number is seconds. */
+int
+config_duration(const char *s, uint64_t *ms)
+{
+	return parse_unit(s, duration_units, NDURATION, ms);
+}
+
 static int
 parse_duration(struct config *c, const struct config_key *k,
     const char *val, char *why, size_t whysz)

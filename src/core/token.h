@@ -23,6 +23,7 @@
 #define TOKEN_HASH_LEN		64	/* hex SHA-256 */
 #define TOKEN_SCOPES_MAX	128
 #define TOKEN_CIDRS_MAX		256
+#define TOKEN_NETS_MAX		16	/* networks in --from */
 
 enum token_scope {
 	TS_READ = 0x01,

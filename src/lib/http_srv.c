@@ -27,7 +27,9 @@
 #include <event2/event.h>
 #include <event2/listener.h>
 
+#include "lib/buf.h"
 #include "lib/http_srv.h"
+#include "lib/json.h"
 #include "lib/log.h"
 #include "lib/util.h"
 
@@ -479,4 +481,25 @@ http_reason(int status)
 		if (t[i].code == status)
 			return t[i].text;
 	return "Unknown";
+}
+
+int
+http_problem(struct buf *b, int status, const char *detail, const char *fix)
+{
+	struct json	j;
+
+	buf_reset(b);
+	json_init(&j, b);
+	json_obj_begin(&j);
+	json_kstr(&j, "type", "about:blank");
+	json_kstr(&j, "title", http_reason(status));
+	json_kint(&j, "status", status);
+	if (detail != NULL)
+		json_kstr(&j, "detail", detail);
+	if (fix != NULL)
+		json_kstr(&j, "fix", fix);
+	json_obj_end(&j);
+	(void)json_finish(&j);
+	(void)buf_appends(b, "\n");
+	return status;
 }

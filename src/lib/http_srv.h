@@ -75,5 +75,13 @@ void	 http_reply(struct http_xchg *, int status, const char *ctype,
 	    const char *extra, const void *body, size_t len, int close_after);
 /* The reason phrase of a status code (RFC 9110 §15). */
 const char *http_reason(int status);
+/*
+ * b := an RFC 9457 problem document (type, title from the status,
+ * status, detail and fix when given) and a newline.  Returns status, so a
+ * handler can `return http_problem(...)`.
+ */
+struct buf;
+int	 http_problem(struct buf *b, int status, const char *detail,
+	    const char *fix);
 
 #endif

@@ -26,6 +26,7 @@
 #include <unistd.h>
 
 #include "lib/http_path.h"
+#include "lib/http_srv.h"
 #include "lib/ipc_adm.h"
 #include "lib/json.h"
 #include "lib/log.h"
@@ -58,7 +59,6 @@ static void	*qa_main(void *);
 static int	 qa_run(const struct ipc_adm_req *, struct buf *);
 static int	 qa_list(const struct ipc_adm_req *, struct buf *);
 static int	 qa_one(const struct ipc_adm_req *, struct buf *);
-static int	 qa_problem(struct buf *, int, const char *);
 static int	 qa_mine(const struct ipc_adm_req *, const struct spool_msg *);
 static int	 qa_match(const struct qa_filter *, const struct spool_msg *);
 static int	 qa_filter(const char *, struct qa_filter *);
@@ -86,25 +86,6 @@ queue_admin_stop(void)
 	shutdown(QA.sock, SHUT_RDWR);
 	pthread_join(QA.tid, NULL);
 	QA.running = 0;
-}
-
-static int
-qa_problem(struct buf *b, int status, const char *detail)
-{
-	struct json	j;
-
-	buf_reset(b);
-	json_init(&j, b);
-	json_obj_begin(&j);
-	json_kstr(&j, "type", "about:blank");
-	json_kstr(&j, "title", status == 404 ? "Not Found" : status == 403 ?
-	    "Forbidden" : status == 400 ? "Bad Request" :
-	    "Internal Server Error");
-	json_kint(&j, "status", status);
-	json_kstr(&j, "detail", detail);
-	json_obj_end(&j);
-	(void)json_finish(&j);
-	return status;
 }
 
 /* The token's domain restriction holds the message's sender. */
@@ -169,11 +150,11 @@ qa_list(const struct ipc_adm_req *r, struct buf *out)
 	long			 shown = 0;
 
 	if (qa_filter(r->query, &f) == -1)
-		return qa_problem(out, 400, "bad query: state (active, "
+		return http_problem(out, 400, "bad query: state (active, "
 		    "deferred, held, finishing), domain, sender, cursor, limit "
-		    "(1 to 500)");
+		    "(1 to 500)", NULL);
 	if (spool_list_ids(QA.dirfd, &ids, &n) == -1)
-		return qa_problem(out, 500, "the spool could not be read");
+		return http_problem(out, 500, "the spool could not be read", NULL);
 	json_init(&j, out);
 	json_obj_begin(&j);
 	json_key(&j, "messages");
@@ -210,22 +191,22 @@ qa_one(const struct ipc_adm_req *r, struct buf *out)
 
 	if (!spool_valid_id(r->arg) || spool_load(QA.dirfd, r->arg, &m, err,
 	    sizeof(err)) == -1)
-		return qa_problem(out, 404, "no such message in the queue");
+		return http_problem(out, 404, "no such message in the queue", NULL);
 	mine = qa_mine(r, &m);
 	json_init(&j, out);
 	if (mine && strcmp(verb, "show") == 0)
 		spool_json_msg(&j, &m);
 	spool_msg_free(&m);
 	if (!mine)
-		return qa_problem(out, 403, "this token is limited to another "
-		    "domain");
+		return http_problem(out, 403, "this token is limited to another "
+		    "domain", NULL);
 	if (strcmp(verb, "show") == 0)
 		return json_finish(&j) == 0 ? 200 : 500;
 	for (i = 0; i < sizeof(verbs) / sizeof(verbs[0]); i++)
 		if (strcmp(verb, verbs[i]) == 0)
 			cmd = strcmp(verb, "retry") == 0 ? "flush" : verb;
 	if (cmd == NULL)
-		return qa_problem(out, 500, "unknown queue operation");
+		return http_problem(out, 500, "unknown queue operation", NULL);
 	keeper_command(cmd, r->arg, NULL);
 	qa_audit(r, r->op, r->arg);
 	json_obj_begin(&j);
@@ -261,8 +242,8 @@ qa_run(const struct ipc_adm_req *r, struct buf *out)
 		return qa_list(r, out);
 	if (strcmp(r->op, "queue.flush") == 0) {
 		if (r->domain[0] != '\0')
-			return qa_problem(out, 403, "flushing the whole queue "
-			    "needs a token for every domain");
+			return http_problem(out, 403, "flushing the whole queue "
+			    "needs a token for every domain", NULL);
 		keeper_command("flush", "", NULL);
 		qa_audit(r, r->op, "*");
 		json_init(&j, out);
@@ -273,7 +254,7 @@ qa_run(const struct ipc_adm_req *r, struct buf *out)
 	}
 	if (strncmp(r->op, "queue.", 6) == 0)
 		return qa_one(r, out);
-	return qa_problem(out, 500, "unknown operation");
+	return http_problem(out, 500, "unknown operation", NULL);
 }
 
 static void *
@@ -297,7 +278,7 @@ qa_main(void *arg)
 		}
 		if (ipc_adm_get(m, r) == -1) {
 			log_warnx("queue: malformed admin request");
-			status = qa_problem(&out, 400, "malformed request");
+			status = http_problem(&out, 400, "malformed request", NULL);
 		} else
 			status = qa_run(r, &out);
 		if (ipc_adm_answer(QA.sock, m->id, status, out.data != NULL ?

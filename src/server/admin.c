@@ -43,10 +43,6 @@
 	"Content-Security-Policy: default-src 'none'; " \
 	    "frame-ancestors 'none'\r\n"
 
-#define METHOD_NOT_ALLOWED \
-	"{\"type\":\"about:blank\",\"title\":\"Method Not Allowed\"," \
-	"\"status\":405}\n"
-
 static const struct config	*admin_cfg;
 static struct event_base	*admin_base;
 
@@ -100,23 +96,18 @@ void
 admin_problem(struct admin_req *r, int status, const char *detail,
     const char *fix)
 {
+	admin_problem_extra(r, status, NULL, detail, fix);
+}
+
+void
+admin_problem_extra(struct admin_req *r, int status, const char *extra,
+    const char *detail, const char *fix)
+{
 	struct buf	b;
-	struct json	j;
 
 	buf_init(&b, 8192);
-	json_init(&j, &b);
-	json_obj_begin(&j);
-	json_kstr(&j, "type", "about:blank");
-	json_kstr(&j, "title", http_reason(status));
-	json_kint(&j, "status", status);
-	if (detail != NULL)
-		json_kstr(&j, "detail", detail);
-	if (fix != NULL)
-		json_kstr(&j, "fix", fix);
-	json_obj_end(&j);
-	(void)json_finish(&j);
-	(void)buf_appends(&b, "\n");
-	admin_send(r, status, "application/problem+json", NULL,
+	(void)http_problem(&b, status, detail, fix);
+	admin_send(r, status, "application/problem+json", extra,
 	    b.len > 0 ? b.data : "", b.len);
 	buf_free(&b);
 }
@@ -174,8 +165,7 @@ admin_request(struct http_xchg *x, void *arg)
 		    allowed & AM_PUT ? ", PUT" : "",
 		    allowed & AM_PATCH ? ", PATCH" : "",
 		    allowed & AM_DELETE ? ", DELETE" : "");
-		admin_send(&r, 405, "application/problem+json", allow,
-		    METHOD_NOT_ALLOWED, strlen(METHOD_NOT_ALLOWED));
+		admin_problem_extra(&r, 405, allow, NULL, NULL);
 		return;
 	}
 	ct = http_req_header(r.req, "Content-Type");

@@ -86,6 +86,9 @@ void	 admin_reply_extra(struct admin_req *, int status, const char *ctype,
 /* RFC 9457 problem: title from the status, detail and fix for people. */
 void	 admin_problem(struct admin_req *, int status, const char *detail,
 	    const char *fix);
+/* The same with extra header lines (each ending in CRLF). */
+void	 admin_problem_extra(struct admin_req *, int status,
+	    const char *extra, const char *detail, const char *fix);
 
 /* auth_sock, queue_sock: to those processes' API threads */
 __attribute__((noreturn)) void admin_main(const struct config *,

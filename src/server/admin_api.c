@@ -28,6 +28,7 @@
 #include "lib/log.h"
 #include "lib/util.h"
 #include "server/admin.h"
+#include "lib/http_srv.h"
 #include "server/api.h"
 
 #define FAIL_LIMIT	10
@@ -37,14 +38,6 @@
 #define ANSWER_MAX	(8 * 1024 * 1024)
 
 #define CHALLENGE	"WWW-Authenticate: Bearer realm=\"postern\"\r\n"
-#define NO_TOKEN \
-	"{\"type\":\"about:blank\",\"title\":\"Unauthorized\"," \
-	"\"status\":401,\"detail\":\"this route needs Authorization: " \
-	"Bearer TOKEN (postern token create)\"}\n"
-#define TOO_MANY \
-	"{\"type\":\"about:blank\",\"title\":\"Too Many Requests\"," \
-	"\"status\":429,\"detail\":\"too many failed authentications " \
-	"from this address\"}\n"
 
 enum call_stage { CALL_TOKEN, CALL_OP };
 
@@ -255,13 +248,13 @@ admin_api_request(struct admin_req *r, const struct admin_route *rt)
 	if (fail_blocked(client, &retry)) {
 		(void)util_snprintf(hdr, sizeof(hdr), "Retry-After: %lld\r\n",
 		    (long long)retry);
-		admin_reply_extra(r, 429, "application/problem+json", hdr,
-		    TOO_MANY, strlen(TOO_MANY));
+		admin_problem_extra(r, 429, hdr, "too many failed "
+		    "authentications from this address", NULL);
 		return;
 	}
 	if (auth == NULL || strncasecmp(auth, "Bearer ", 7) != 0) {
-		admin_reply_extra(r, 401, "application/problem+json",
-		    CHALLENGE, NO_TOKEN, strlen(NO_TOKEN));
+		admin_problem_extra(r, 401, CHALLENGE, "this route needs "
+		    "Authorization: Bearer TOKEN (postern token create)", NULL);
 		return;
 	}
 	body = http_xchg_body(r->x, &blen);
@@ -360,7 +353,7 @@ call_token_done(struct call *c, int status)
 		(void)util_snprintf(fix, sizeof(fix), "use a token with the "
 		    "%s scope (postern token create NAME --scope %s)",
 		    c->rt->scope, c->rt->scope);
-		(void)api_problem(&c->answer, 403, "this token lacks the "
+		(void)http_problem(&c->answer, 403, "this token lacks the "
 		    "scope this route needs", fix);
 		call_answer(c, 403);
 		return;
@@ -384,13 +377,14 @@ call_answer(struct call *c, int status)
 
 	if (c->answer.len == 0 || status == 502 || status == 503 ||
 	    status == 504) {
-		(void)api_problem(&c->answer, status, status == 504 ? "the "
+		(void)http_problem(&c->answer, status, status == 504 ? "the "
 		    "account store did not answer in time" : status == 503 ?
 		    "the account store is not reachable" : "a bad answer "
 		    "from the auth process", NULL);
 		ctype = "application/problem+json";
 	}
-	(void)buf_appends(&c->answer, "\n");
+	if (c->answer.len == 0 || c->answer.data[c->answer.len - 1] != '\n')
+		(void)buf_appends(&c->answer, "\n");
 	admin_reply_extra(&c->r, status, ctype, status == 401 ? CHALLENGE :
 	    NULL, c->answer.data, c->answer.len);
 	call_free(c);

@@ -14,6 +14,7 @@
 #include "lib/json.h"
 #include "lib/log.h"
 #include "lib/util.h"
+#include "lib/http_srv.h"
 #include "server/api.h"
 
 static const struct {
@@ -51,34 +52,7 @@ api_run(struct store *st, const struct config *cfg,
 		if (strcmp(ops[i].op, c->r.op) == 0)
 			return ops[i].fn(st, c, out);
 	log_warnx("api: unknown operation %.32s", c->r.op);
-	return api_problem(out, 500, "unknown operation", NULL);
-}
-
-int
-api_problem(struct buf *b, int status, const char *detail, const char *fix)
-{
-	struct json	j;
-	const char	*title = status == 400 ? "Bad Request" :
-			    status == 401 ? "Unauthorized" :
-			    status == 403 ? "Forbidden" :
-			    status == 404 ? "Not Found" :
-			    status == 409 ? "Conflict" :
-			    status == 503 ? "Service Unavailable" :
-			    "Internal Server Error";
-
-	buf_reset(b);
-	json_init(&j, b);
-	json_obj_begin(&j);
-	json_kstr(&j, "type", "about:blank");
-	json_kstr(&j, "title", title);
-	json_kint(&j, "status", status);
-	if (detail != NULL)
-		json_kstr(&j, "detail", detail);
-	if (fix != NULL)
-		json_kstr(&j, "fix", fix);
-	json_obj_end(&j);
-	(void)json_finish(&j);
-	return status;
+	return http_problem(out, 500, "unknown operation", NULL);
 }
 
 int
@@ -140,12 +114,12 @@ api_query_int(const struct api_call *c, const char *key, int64_t min,
 static int
 token_from_ok(const char *cidrs, const char *client)
 {
-	struct config_net	n[16];
+	struct config_net	n[TOKEN_NETS_MAX];
 	size_t			k = 0, len;
 
 	if (cidrs[0] == '\0')
 		return 1;
-	while (*cidrs != '\0' && k < 16) {
+	while (*cidrs != '\0' && k < TOKEN_NETS_MAX) {
 		cidrs += strspn(cidrs, " ,");
 		if ((len = strcspn(cidrs, " ,")) == 0)
 			break;
@@ -165,22 +139,22 @@ api_token_check(struct store *st, const struct api_call *c, struct buf *out)
 	int			rc, ok;
 
 	if (token_parse(c->r.token, id, secret) == -1)
-		return api_problem(out, 401, "malformed token", "send "
+		return http_problem(out, 401, "malformed token", "send "
 		    "Authorization: Bearer pst_..., as `postern token create` "
 		    "printed it");
 	rc = store_token_get(st, id, &t);
 	ok = rc == STORE_OK && token_matches(secret, t.hash);
 	explicit_bzero(secret, sizeof(secret));
 	if (rc == STORE_ERR)
-		return api_problem(out, 503, "the account store did not "
+		return http_problem(out, 503, "the account store did not "
 		    "answer", NULL);
 	if (!ok)
-		return api_problem(out, 401, "unknown or revoked token", NULL);
+		return http_problem(out, 401, "unknown or revoked token", NULL);
 	if (t.expires != 0 && t.expires <= c->now)
-		return api_problem(out, 401, "this token has expired",
+		return http_problem(out, 401, "this token has expired",
 		    "create a new one: postern token create");
 	if (!token_from_ok(t.cidrs, c->r.client))
-		return api_problem(out, 403, "this token may not be used from "
+		return http_problem(out, 403, "this token may not be used from "
 		    "this address", NULL);
 	(void)store_token_used(st, t.id, c->now);
 	json_init(&j, out);
@@ -227,7 +201,7 @@ api_domains_list(struct store *st, const struct api_call *c, struct buf *out)
 	json_key(&j, "domains");
 	json_arr_begin(&j);
 	if (store_domain_list(st, domain_row, a) != STORE_OK)
-		return api_problem(out, 503, "the account store did not "
+		return http_problem(out, 503, "the account store did not "
 		    "answer", NULL);
 	json_arr_end(&j);
 	json_obj_end(&j);
@@ -268,7 +242,7 @@ api_audit_list(struct store *st, const struct api_call *c, struct buf *out)
 
 	if (api_query_int(c, "cursor", 0, INT64_MAX, 0, &cursor) == -1 ||
 	    api_query_int(c, "limit", 1, 500, 100, &limit) == -1)
-		return api_problem(out, 400, "cursor and limit are numbers "
+		return http_problem(out, 400, "cursor and limit are numbers "
 		    "(limit 1 to 500)", NULL);
 	json_init(&j, out);
 	p.j = &j;
@@ -276,7 +250,7 @@ api_audit_list(struct store *st, const struct api_call *c, struct buf *out)
 	json_key(&j, "events");
 	json_arr_begin(&j);
 	if (store_audit_list(st, cursor, limit, audit_row, &p) != STORE_OK)
-		return api_problem(out, 503, "the account store did not "
+		return http_problem(out, 503, "the account store did not "
 		    "answer", NULL);
 	json_arr_end(&j);
 	if (p.n == limit)

@@ -41,8 +41,6 @@ int	 api_run(struct store *, const struct config *,
 	    const struct api_call *, struct buf *out);
 
 /* Shared by the operations (api.c). */
-int	 api_problem(struct buf *, int status, const char *detail,
-	    const char *fix);
 /* 1 if the call's token may act on this domain (its restriction). */
 int	 api_domain_ok(const struct api_call *, const char *domain);
 void	 api_audit(struct store *, const struct api_call *,

@@ -15,6 +15,7 @@
 #include "core/smtp_parse.h"
 #include "lib/json.h"
 #include "lib/util.h"
+#include "lib/http_srv.h"
 #include "server/api.h"
 
 struct page_ctx {
@@ -84,11 +85,11 @@ api_mailboxes_list(struct store *st, const struct api_call *c,
 	    api_query_str(c, "state", state, sizeof(state)) == -1 ||
 	    api_query_str(c, "cursor", after, sizeof(after)) == -1 ||
 	    api_query_int(c, "limit", 1, 500, 100, &limit) == -1)
-		return api_problem(out, 400, "bad query: domain, q, state "
+		return http_problem(out, 400, "bad query: domain, q, state "
 		    "(locked, paused, active), cursor, limit (1 to 500)", NULL);
 	memset(&q, 0, sizeof(q));
 	if (dom[0] != '\0' && !api_domain_ok(c, dom))
-		return api_problem(out, 403, "this token is limited to "
+		return http_problem(out, 403, "this token is limited to "
 		    "another domain", NULL);
 	q.domain = c->r.domain[0] != '\0' ? c->r.domain : dom;
 	q.text = text;
@@ -100,7 +101,7 @@ api_mailboxes_list(struct store *st, const struct api_call *c,
 	    strcmp(state, "paused") == 0 ? STORE_PAGE_PAUSED :
 	    strcmp(state, "active") == 0 ? STORE_PAGE_ACTIVE : -1;
 	if ((int)q.state == -1)
-		return api_problem(out, 400, "state is locked, paused or "
+		return http_problem(out, 400, "state is locked, paused or "
 		    "active", NULL);
 	json_init(&j, out);
 	memset(&p, 0, sizeof(p));
@@ -110,8 +111,8 @@ api_mailboxes_list(struct store *st, const struct api_call *c,
 	json_key(&j, "mailboxes");
 	json_arr_begin(&j);
 	if ((rc = store_mailbox_page(st, &q, page_row, &p)) != STORE_OK)
-		return rc == STORE_INVALID ? api_problem(out, 400, "a filter "
-		    "is too long", NULL) : api_problem(out, 503, "the account "
+		return rc == STORE_INVALID ? http_problem(out, 400, "a filter "
+		    "is too long", NULL) : http_problem(out, 503, "the account "
 		    "store did not answer", NULL);
 	json_arr_end(&j);
 	json_kstr(&j, "next_cursor", p.n == limit ? p.last : "");
@@ -127,12 +128,12 @@ mailbox_find(struct store *st, const struct api_call *c,
 	int	rc = store_mailbox_row_get(st, c->r.arg, c->now, r);
 
 	if (rc == STORE_ERR)
-		return api_problem(out, 503, "the account store did not "
+		return http_problem(out, 503, "the account store did not "
 		    "answer", NULL);
 	if (rc != STORE_OK)
-		return api_problem(out, 404, "no such mailbox", NULL);
+		return http_problem(out, 404, "no such mailbox", NULL);
 	if (!api_domain_ok(c, r->domain))
-		return api_problem(out, 403, "this token is limited to "
+		return http_problem(out, 403, "this token is limited to "
 		    "another domain", NULL);
 	return 200;
 }
@@ -188,7 +189,7 @@ api_mailbox_get(struct store *st, const struct api_call *c, struct buf *out)
 	json_arr_end(&j);
 	json_obj_end(&j);
 	if (rc != STORE_OK)
-		return api_problem(out, 503, "the account store did not "
+		return http_problem(out, 503, "the account store did not "
 		    "answer", NULL);
 	return json_finish(&j) == 0 ? 200 : 500;
 }
@@ -205,7 +206,7 @@ api_mailbox_unlock(struct store *st, const struct api_call *c,
 	if ((rc = mailbox_find(st, c, &r, out)) != 200)
 		return rc;
 	if (store_lock_clear(st, r.address, c->now) != STORE_OK)
-		return api_problem(out, 503, "the account store did not "
+		return http_problem(out, 503, "the account store did not "
 		    "answer", NULL);
 	(void)util_snprintf(detail, sizeof(detail), "was %s",
 	    r.locked_until > c->now ? "locked" : "not locked");
@@ -240,11 +241,11 @@ api_mailbox_password(struct store *st, const struct api_call *c,
 	if (password_generate(pw, sizeof(pw), PASSWORD_GEN_LEN) == -1 ||
 	    password_hash(pw, strlen(pw), hash, sizeof(hash)) == -1) {
 		explicit_bzero(pw, sizeof(pw));
-		return api_problem(out, 500, "no password could be made", NULL);
+		return http_problem(out, 500, "no password could be made", NULL);
 	}
 	if (store_mailbox_set_hash(st, r.address, hash) != STORE_OK) {
 		explicit_bzero(pw, sizeof(pw));
-		return api_problem(out, 503, "the account store did not "
+		return http_problem(out, 503, "the account store did not "
 		    "answer", NULL);
 	}
 	(void)store_lock_clear(st, r.address, c->now);
@@ -272,12 +273,12 @@ api_mailbox_lock(struct store *st, const struct api_call *c, struct buf *out)
 	int				rc;
 
 	if (api_query_int(c, "for", 60, 365 * 86400, 3600, &secs) == -1)
-		return api_problem(out, 400, "for is seconds, 60 to 31536000",
+		return http_problem(out, 400, "for is seconds, 60 to 31536000",
 		    NULL);
 	if ((rc = mailbox_find(st, c, &r, out)) != 200)
 		return rc;
 	if (store_lock_set(st, r.address, c->now + secs) != STORE_OK)
-		return api_problem(out, 503, "the account store did not "
+		return http_problem(out, 503, "the account store did not "
 		    "answer", NULL);
 	(void)util_snprintf(detail, sizeof(detail), "for %llds",
 	    (long long)secs);
@@ -314,25 +315,25 @@ api_mailbox_create(struct store *st, const struct api_call *c,
 	    limit > 1000000 || smtp_parse_mailbox(addr, a, sizeof(a)) == -1;
 	json_decref(root);
 	if (rc)
-		return api_problem(out, 400, "the body is {\"address\": "
+		return http_problem(out, 400, "the body is {\"address\": "
 		    "\"local@domain\", \"daily_limit\": N} (daily_limit "
 		    "optional)", NULL);
 	if (!api_domain_ok(c, strrchr(a, '@') + 1))
-		return api_problem(out, 403, "this token is limited to "
+		return http_problem(out, 403, "this token is limited to "
 		    "another domain", NULL);
 	if (password_generate(pw, sizeof(pw), PASSWORD_GEN_LEN) == -1 ||
 	    password_hash(pw, strlen(pw), hash, sizeof(hash)) == -1)
-		return api_problem(out, 500, "no password could be made", NULL);
+		return http_problem(out, 500, "no password could be made", NULL);
 	rc = store_mailbox_add(st, a, hash);
 	if (rc == STORE_OK && limit > 0)
 		rc = store_mailbox_set_limit(st, a, (uint32_t)limit);
 	if (rc != STORE_OK) {
 		explicit_bzero(pw, sizeof(pw));
-		return rc == STORE_EXISTS ? api_problem(out, 409, "that address "
+		return rc == STORE_EXISTS ? http_problem(out, 409, "that address "
 		    "is taken (a mailbox or an alias)", NULL) :
-		    rc == STORE_NOTFOUND ? api_problem(out, 404, "its domain is "
+		    rc == STORE_NOTFOUND ? http_problem(out, 404, "its domain is "
 		    "not a local domain", "add the domain first") :
-		    api_problem(out, 503, "the account store did not answer",
+		    http_problem(out, 503, "the account store did not answer",
 		    NULL);
 	}
 	api_audit(st, c, "mailbox.create", a, "");
@@ -357,7 +358,7 @@ api_mailbox_delete(struct store *st, const struct api_call *c,
 	if ((rc = mailbox_find(st, c, &r, out)) != 200)
 		return rc;
 	if (store_mailbox_remove(st, r.address) != STORE_OK)
-		return api_problem(out, 503, "the account store did not "
+		return http_problem(out, 503, "the account store did not "
 		    "answer", NULL);
 	api_audit(st, c, "mailbox.delete", r.address, "");
 	buf_reset(out);

@@ -12,6 +12,7 @@
 
 #include "lib/json.h"
 #include "lib/util.h"
+#include "lib/http_srv.h"
 #include "server/api.h"
 
 #define REASON_DEF	"added through the API"
@@ -52,9 +53,9 @@ api_suppress_list(struct store *st, const struct api_call *c,
 	int		rc;
 
 	if (api_query_str(c, "domain", dom, sizeof(dom)) == -1)
-		return api_problem(out, 400, "bad domain", NULL);
+		return http_problem(out, 400, "bad domain", NULL);
 	if (dom[0] != '\0' && !api_domain_ok(c, dom))
-		return api_problem(out, 403, "this token is limited to "
+		return http_problem(out, 403, "this token is limited to "
 		    "another domain", NULL);
 	if (dom[0] == '\0' && c->r.domain[0] != '\0')
 		util_strlcpy(dom, c->r.domain, sizeof(dom));
@@ -65,7 +66,7 @@ api_suppress_list(struct store *st, const struct api_call *c,
 	rc = store_suppress_list(st, dom[0] != '\0' ? dom : NULL,
 	    suppress_row, &j);
 	if (rc != STORE_OK && rc != STORE_NOTFOUND)
-		return api_problem(out, 503, "the account store did not "
+		return http_problem(out, 503, "the account store did not "
 		    "answer", NULL);
 	json_arr_end(&j);
 	json_obj_end(&j);
@@ -89,13 +90,13 @@ api_suppress_add(struct store *st, const struct api_call *c,
 	    util_strlcpy(a, addr, sizeof(a)) == -1 || strchr(a, '@') ==
 	    NULL || strlen(reason) > STORE_REASON_MAX || !printable(reason)) {
 		json_decref(root);
-		return api_problem(out, 400, "the body is {\"domain\": ..., "
+		return http_problem(out, 400, "the body is {\"domain\": ..., "
 		    "\"address\": ..., \"reason\": ...} (reason optional, "
 		    "printable ASCII)", NULL);
 	}
 	if (!api_domain_ok(c, d)) {
 		json_decref(root);
-		return api_problem(out, 403, "this token is limited to "
+		return http_problem(out, 403, "this token is limited to "
 		    "another domain", NULL);
 	}
 	rc = store_suppress_add(st, d, a, reason, "manual", c->now);
@@ -103,9 +104,9 @@ api_suppress_add(struct store *st, const struct api_call *c,
 		api_audit(st, c, "suppression.add", a, d);
 	json_decref(root);
 	if (rc == STORE_NOTFOUND)
-		return api_problem(out, 404, "no such local domain", NULL);
+		return http_problem(out, 404, "no such local domain", NULL);
 	if (rc != STORE_OK)
-		return api_problem(out, rc == STORE_INVALID ? 400 : 503,
+		return http_problem(out, rc == STORE_INVALID ? 400 : 503,
 		    store_errmsg(st), NULL);
 	json_init(&j, out);
 	json_obj_begin(&j);
@@ -125,15 +126,15 @@ api_suppress_remove(struct store *st, const struct api_call *c,
 
 	if (api_query_str(c, "domain", dom, sizeof(dom)) == -1 ||
 	    dom[0] == '\0')
-		return api_problem(out, 400, "name the list: ?domain=", NULL);
+		return http_problem(out, 400, "name the list: ?domain=", NULL);
 	if (!api_domain_ok(c, dom))
-		return api_problem(out, 403, "this token is limited to "
+		return http_problem(out, 403, "this token is limited to "
 		    "another domain", NULL);
 	rc = store_suppress_remove(st, dom, c->r.arg);
 	if (rc == STORE_NOTFOUND)
-		return api_problem(out, 404, "no such entry", NULL);
+		return http_problem(out, 404, "no such entry", NULL);
 	if (rc != STORE_OK)
-		return api_problem(out, 503, "the account store did not "
+		return http_problem(out, 503, "the account store did not "
 		    "answer", NULL);
 	api_audit(st, c, "suppression.remove", c->r.arg, dom);
 	json_init(&j, out);

@@ -386,8 +386,10 @@ auth_login_answer(struct ipc_msg *req, struct auth_login *l)
 
 	if (l->result == AUTH_RES_FAIL)
 		auth_hint(l, NULL);
-	metrics_auth(l->proto, (int)l->result, l->reason, cred_hints(l->user,
-	    strlen(l->user)) | cred_hints(l->pass, strlen(l->pass)));
+	/* the hints only matter for a refused login, and only when counted */
+	metrics_auth(l->proto, (int)l->result, l->reason, metrics_on() &&
+	    l->result != AUTH_RES_OK ? cred_hints(l->user, strlen(l->user)) |
+	    cred_hints(l->pass, strlen(l->pass)) : 0);
 	explicit_bzero(l->pass, sizeof(l->pass));
 	explicit_bzero(req->data, req->len);
 	if (auth_helper_fd != -1) {

@@ -21,6 +21,7 @@
 #include "lib/ipc_adm.h"
 #include "lib/log.h"
 #include "lib/util.h"
+#include "lib/http_srv.h"
 #include "server/api.h"
 #include "server/auth_admin.h"
 #include "store/store.h"
@@ -95,10 +96,10 @@ auth_admin_main(void *arg)
 		buf_reset(&out);
 		if (auth_admin_parse(m, c) == -1) {
 			log_warnx("auth: malformed admin request");
-			status = api_problem(&out, 400, "malformed request",
+			status = http_problem(&out, 400, "malformed request",
 			    NULL);
 		} else if (st == NULL)
-			status = api_problem(&out, 503, "the account store "
+			status = http_problem(&out, 503, "the account store "
 			    "could not be opened", NULL);
 		else
 			status = api_run(st, AA.cfg, c, &out);
