@@ -237,6 +237,26 @@ static const char *const migrations[] = {
 	"  action TEXT NOT NULL,"
 	"  target TEXT NOT NULL,"
 	"  detail TEXT NOT NULL);",
+	/*
+	 * 11: the console's administrators (an argon2id hash, the TOTP
+	 * secret when they have one; store_admin.c) and the provisioning
+	 * API's Idempotency-Key records (the request's hash and the answer
+	 * without its passwords, so a replay never shows a secret twice).
+	 */
+	"CREATE TABLE admin_user ("
+	"  name TEXT PRIMARY KEY,"
+	"  hash TEXT NOT NULL,"
+	"  totp TEXT NOT NULL DEFAULT '',"
+	"  created INTEGER NOT NULL,"
+	"  last_login INTEGER NOT NULL DEFAULT 0);"
+	"CREATE TABLE api_idempotency ("
+	"  actor TEXT NOT NULL,"
+	"  idem_key TEXT NOT NULL,"
+	"  request TEXT NOT NULL,"
+	"  created INTEGER NOT NULL,"
+	"  status INTEGER NOT NULL,"
+	"  answer TEXT NOT NULL,"
+	"  PRIMARY KEY(actor, idem_key));",
 };
 
 int

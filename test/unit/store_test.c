@@ -810,6 +810,9 @@ test_migration_keeps_locks(void **state)
 	    /* schema 9's API tokens and audit log */
 	    "DROP TABLE api_token;"
 	    "DROP TABLE audit;"
+	    /* schema 11's administrators and idempotency keys */
+	    "DROP TABLE admin_user;"
+	    "DROP TABLE api_idempotency;"
 	    "INSERT INTO auth_lock VALUES('a@x.test', 1005000, 0);"
 	    "INSERT INTO auth_failure(username, client, reason, counted, "
 	    "time) VALUES('a@x.test', '192.0.2.1', 'wrong', 1, 999000);"
