@@ -44,6 +44,10 @@ enum admin_method {
 };
 
 #define AR_LOOPBACK_OPEN	0x01	/* no token needed from loopback */
+#define AR_BIG_BODY		0x02	/* body up to ADMIN_BIG_BODY_MAX */
+
+#define ADMIN_BODY_MAX		(1024 * 1024)
+#define ADMIN_BIG_BODY_MAX	(8 * 1024 * 1024)	/* provisioning */
 
 struct admin_route {
 	int		 methods;	/* AM_* */
