@@ -37,8 +37,9 @@ Sisimai's own generic rule (a user-unknown text with neither an X.1.1
 code nor a known RCPT is filtered) was tried: it loses 33 golden
 samples Sisimai calls userunknown (PowerMTA, McAfee, Domino, GSuite...,
 whose parsers know the command) to win 11 of these 13 (SES's two carry
-5.1.1), and on the held-out set loses 7 to win 3.  The others: OpenSMTPD's "No MX found for domain"
-in a delay notice (its code fails it temporarily, mta.c DNS_ENOTFOUND;
+5.1.1), and on the held-out set loses 7 to win 3.  The others:
+OpenSMTPD's "No MX found for domain" in a delay notice (its code fails
+it temporarily, mta.c DNS_ENOTFOUND;
 Sisimai calls it hard), an RFC 3464 report whose Status and
 Diagnostic-Code say 5.1.1 "User Unknown" while its prose says "Not
 enough disk space" (Sisimai takes the prose), EZweb's "550 user unknown
