@@ -618,76 +618,67 @@ auth_paused(struct store *st, const char *user, struct ipc_msg *res,
 }
 
 /*
- * The warm-up ramp's part of a limit answer: on, active, day, total,
- * allowance, recipients sent today.  A store error fails the question
- * (451 4.3.0), as for the daily limit.
- */
-static int
-auth_warmup_put(struct store *st, const char *user, int64_t now,
-    struct ipc_msg *res)
-{
-	struct store_warmup_status	ws;
-
-	if (store_warmup_status(st, user, now, A.cfg->warmup_target, &ws) !=
-	    STORE_OK)
-		return -1;
-	ipc_put_u32(res, (uint32_t)ws.active);
-	ipc_put_u64(res, (uint64_t)ws.day);
-	ipc_put_u64(res, (uint64_t)ws.total);
-	ipc_put_u32(res, ws.allowance);
-	ipc_put_u64(res, ws.sent_today);
-	return 0;
-}
-
-/*
- * RCPT of a session with a daily limit or a warm-up ramp.  The time is
- * the ramp's clock (lib/clock.h), like the sent records it counts
- * (auth_sent): the same as util_now_ms() outside tests.
+ * RCPT of a session with a daily limit or a warm-up ramp: one hold on
+ * the mailbox's budget for the session's transaction (store_quota.c),
+ * or a refusal with the numbers for its reply.  A store error fails the
+ * question (451 4.3.0).  The time is the ramp's clock (lib/clock.h),
+ * like the sent records it counts: the same as util_now_ms() outside
+ * tests.  The answer: result, reserved, limit, recipients in 24 h,
+ * the oldest of them; then the ramp's active, day, total, allowance,
+ * recipients today (holds included in both counts).
  */
 static void
 auth_limit(struct store *st, struct ipc_msg *req)
 {
 	struct ipc_msg		res;
-	struct store_mailbox	mb;
+	struct store_quota	q;
 	char			user[SMTP_ADDR_MAX + 1];
-	uint64_t		n = 0;
+	uint64_t		tx;
 	uint32_t		result = 0;
-	int64_t			now = clock_now();
-	int64_t			oldest = 0;
 
-	mb.daily_limit = 0;
-	/* no limit, no count: the sum is only needed against a limit */
+	memset(&q, 0, sizeof(q));
 	if (ipc_get_str(req, user, sizeof(user)) == -1 ||
-	    ipc_get_end(req) == -1 ||
-	    store_mailbox_get(st, user, &mb) != STORE_OK ||
-	    (mb.daily_limit > 0 && store_sent_count(st, user, now - 86400, &n,
-	    &oldest) != STORE_OK))
+	    ipc_get_u64(req, &tx) == -1 || ipc_get_end(req) == -1 ||
+	    tx == 0)
 		result = 1;
+	else if (store_sent_reserve(st, user, tx, clock_now(),
+	    A.cfg->warmup_target, &q) != STORE_OK) {
+		log_warnx("auth: store: %s", store_errmsg(st));
+		result = 1;
+	}
 	ipc_msg_init(&res, IPC_LIMIT_RES, req->id);
 	ipc_put_u32(&res, result);
-	ipc_put_u32(&res, mb.daily_limit);
-	ipc_put_u64(&res, n);
-	ipc_put_u64(&res, (uint64_t)(oldest > 0 ? oldest : 0));
-	if (result == 0 && auth_warmup_put(st, user, now, &res) == -1) {
-		log_warnx("auth: store: %s", store_errmsg(st));
-		ipc_msg_init(&res, IPC_LIMIT_RES, req->id);
-		ipc_put_u32(&res, 1);
-	}
+	ipc_put_u32(&res, (uint32_t)q.reserved);
+	ipc_put_u32(&res, q.limit);
+	ipc_put_u64(&res, q.sent);
+	ipc_put_u64(&res, (uint64_t)(q.oldest > 0 ? q.oldest : 0));
+	ipc_put_u32(&res, (uint32_t)q.ws.active);
+	ipc_put_u64(&res, (uint64_t)q.ws.day);
+	ipc_put_u64(&res, (uint64_t)q.ws.total);
+	ipc_put_u32(&res, q.ws.allowance);
+	ipc_put_u64(&res, q.ws.sent_today);
 	auth_reply(&res);
 }
 
+/*
+ * A transaction ended: n recipients sent (0: none), and tx, the holds
+ * it took at RCPT (0: none), which go.
+ */
 static void
 auth_sent(struct store *st, struct ipc_msg *req)
 {
 	char		user[SMTP_ADDR_MAX + 1];
 	uint32_t	n;
+	uint64_t	tx;
 
 	if (ipc_get_str(req, user, sizeof(user)) == -1 ||
-	    ipc_get_u32(req, &n) == -1 || ipc_get_end(req) == -1)
+	    ipc_get_u32(req, &n) == -1 || ipc_get_u64(req, &tx) == -1 ||
+	    ipc_get_end(req) == -1)
 		return;
-	if (store_sent_add(st, user, n, clock_now()) != STORE_OK)
+	if (store_sent_settle(st, user, tx, n, clock_now()) != STORE_OK)
 		log_warnx("auth: store: %s", store_errmsg(st));
-	if (store_health_submitted(st, user, clock_now(), n) == STORE_ERR)
+	if (n > 0 && store_health_submitted(st, user, clock_now(), n) ==
+	    STORE_ERR)
 		log_warnx("auth: health: %s", store_errmsg(st));
 }
 
@@ -800,11 +791,6 @@ auth_unavailable(struct ipc_msg *req)
 			ipc_put_u32(&res, 0);
 		} else if (req->type == IPC_CONNECT_REQ)
 			ipc_put_u64(&res, 0);
-		else if (req->type == IPC_LIMIT_REQ) {
-			ipc_put_u32(&res, 0);
-			ipc_put_u64(&res, 0);
-			ipc_put_u64(&res, 0);
-		}
 		auth_reply(&res);
 	}
 }

@@ -514,6 +514,38 @@ int	store_warmup_freeze(struct store *, const char *address, int64_t now,
 	    int64_t duration, uint32_t default_target,
 	    struct store_warmup_status *out);
 
+/* --- the daily budget (store_quota.c) ------------------------------- */
+
+/*
+ * The daily budget (store_quota.c, schema 12): a recipient takes a hold
+ * at RCPT, which is made only while the recipients counted plus the
+ * holds still running stay under the mailbox's daily limit (24 h) and
+ * its warm-up allowance (since 00:00 UTC), decided by the database in
+ * one conditional INSERT, so N is N across sessions and nodes.  The
+ * transaction's end settles its holds: they go, and the recipients of
+ * an accepted message are counted.  A hold that was never settled (a
+ * crash) stops counting STORE_HOLD_TTL seconds after it was made.
+ * tx: the SMTP transaction's random id, never 0.
+ */
+#define STORE_HOLD_TTL	3600
+
+struct store_quota {
+	int		reserved;	/* 1: the recipient holds a place */
+	uint32_t	limit;		/* daily_limit, 0 none */
+	/* on a refusal only, for its reply; holds included: */
+	uint64_t	sent;		/* recipients in the last 24 h */
+	int64_t		oldest;		/* the oldest of them, 0 none */
+	uint64_t	held;		/* holds still running */
+	struct store_warmup_status ws;	/* the ramp; sent_today too */
+};
+
+/* One hold for tx, or a refusal with its numbers (q->reserved 0). */
+int	store_sent_reserve(struct store *, const char *address, uint64_t tx,
+	    int64_t now, uint32_t default_target, struct store_quota *q);
+/* tx ended: its holds go, and count recipients are counted (0: none). */
+int	store_sent_settle(struct store *, const char *address, uint64_t tx,
+	    uint32_t count, int64_t now);
+
 /* --- sending health (store_health.c) --------------------------------- */
 
 /*
