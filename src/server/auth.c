@@ -675,11 +675,9 @@ auth_sent(struct store *st, struct ipc_msg *req)
 	    ipc_get_u32(req, &n) == -1 || ipc_get_u64(req, &tx) == -1 ||
 	    ipc_get_end(req) == -1)
 		return;
-	if (store_sent_settle(st, user, tx, n, clock_now()) != STORE_OK)
+	/* the count, the health counter and the holds, at once */
+	if (store_sent_settle(st, user, tx, n, clock_now()) == STORE_ERR)
 		log_warnx("auth: store: %s", store_errmsg(st));
-	if (n > 0 && store_health_submitted(st, user, clock_now(), n) ==
-	    STORE_ERR)
-		log_warnx("auth: health: %s", store_errmsg(st));
 }
 
 /* Is rcpt suppressed for mail from domain?  0 no, 1 yes, 2 error. */

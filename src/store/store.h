@@ -542,7 +542,8 @@ struct store_quota {
 /* One hold for tx, or a refusal with its numbers (q->reserved 0). */
 int	store_sent_reserve(struct store *, const char *address, uint64_t tx,
 	    int64_t now, uint32_t default_target, struct store_quota *q);
-/* tx ended: its holds go, and count recipients are counted (0: none). */
+/* tx (0: none taken) ended: its holds go, and count recipients (0:
+   none sent) are counted, with the health's submitted counter. */
 int	store_sent_settle(struct store *, const char *address, uint64_t tx,
 	    uint32_t count, int64_t now);
 

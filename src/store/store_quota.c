@@ -36,6 +36,8 @@ static int	quota_insert(struct store *, const char *, uint64_t, int64_t,
 		    uint32_t, uint32_t, int64_t *);
 static int	quota_explain(struct store *, const char *, int64_t,
 		    struct store_quota *);
+static int	quota_settle_pg(struct store *, const char *, uint64_t,
+		    uint32_t, int64_t, int64_t *);
 
 /*
  * The conditional INSERT: one hold for tx while counts + holds stay
@@ -119,24 +121,66 @@ store_sent_reserve(struct store *st, const char *address, uint64_t tx,
 }
 
 /*
- * The end of a transaction: its holds go and count recipients are
- * counted (store_sent_add), in one store transaction.  Holds of any
- * transaction older than STORE_HOLD_TTL go too.
+ * PostgreSQL: a transaction's whole end in one statement, atomic by
+ * itself: its holds and expired ones go, the count is added to its
+ * minute and to the day's submitted counter.  The minute's count is
+ * returned in *total (0 if the mailbox is gone).
+ */
+static int
+quota_settle_pg(struct store *st, const char *a, uint64_t tx,
+    uint32_t count, int64_t now, int64_t *total)
+{
+	struct row_ctx	c;
+
+	c.out = total;
+	c.found = 0;
+	return store_sq(st, store_row_int, &c, NULL,
+	    "WITH h AS (DELETE FROM sent_hold WHERE tx = ? OR time <= ?), "
+	    "s AS (INSERT INTO sent(mailbox_id, time, count) SELECT id, ?, ? "
+	    "FROM mailbox WHERE address = ? ON CONFLICT(mailbox_id, time) DO "
+	    "UPDATE SET count = sent.count + excluded.count "
+	    "RETURNING mailbox_id, count), "
+	    "d AS (INSERT INTO health_day(mailbox_id, day, submitted) "
+	    "SELECT mailbox_id, ?, ? FROM s ON CONFLICT(mailbox_id, day) DO "
+	    "UPDATE SET submitted = health_day.submitted + excluded.submitted) "
+	    "SELECT count FROM s", "iiiisii", (int64_t)tx,
+	    now - STORE_HOLD_TTL, now - now % 60, (int64_t)count, a,
+	    clock_day(now), (int64_t)count);
+}
+
+/*
+ * The end of a transaction: its holds go (and any older than
+ * STORE_HOLD_TTL), and count recipients are counted, in the sent
+ * records and the sending health's submitted counter, all at once: one
+ * statement on PostgreSQL, one transaction on SQLite.
  */
 int
 store_sent_settle(struct store *st, const char *address, uint64_t tx,
     uint32_t count, int64_t now)
 {
+	char	a[STORE_ADDR_MAX + 1];
+	int64_t	total = 0;
 	int	rc, mine;
 
-	if (tx == 0)
-		return count > 0 ? store_sent_add(st, address, count, now) :
-		    STORE_OK;
+	if (store_norm(st, address, a, sizeof(a)) == -1)
+		return STORE_NOTFOUND;
+	if (count == 0)
+		return store_sq(st, NULL, NULL, NULL, "DELETE FROM sent_hold "
+		    "WHERE tx = ? OR time <= ?", "ii", (int64_t)tx,
+		    now - STORE_HOLD_TTL);
+	if (store_is_pg(st) && !st->in_tx) {
+		rc = quota_settle_pg(st, a, tx, count, now, &total);
+		if (rc == STORE_OK && total == (int64_t)count)
+			rc = store_sent_prune(st, now);	/* a new minute */
+		return rc;
+	}
 	if ((rc = store_tx_begin(st, &mine)) != STORE_OK)
 		return rc;
-	if (count > 0)
-		rc = store_sent_add(st, address, count, now);
-	if (rc == STORE_OK)
+	rc = store_sent_add(st, a, count, now);
+	if (rc == STORE_OK && (rc = store_health_submitted(st, a, now,
+	    count)) == STORE_NOTFOUND)
+		rc = STORE_OK;	/* gone meanwhile: nothing counted */
+	if (rc == STORE_OK && tx != 0)
 		rc = store_sq(st, NULL, NULL, NULL, "DELETE FROM sent_hold "
 		    "WHERE tx = ? OR time <= ?", "ii", (int64_t)tx,
 		    now - STORE_HOLD_TTL);
