@@ -4,8 +4,9 @@
  * holds and refuses the next with the held counted, a settled hold
  * becomes a count, a released one makes room, a ramp's allowance is
  * held the same way, a hold older than STORE_HOLD_TTL stops counting and
- * goes at the next settle, and a mailbox with neither limit nor ramp
- * takes no hold at all.  Concurrent holds from several sessions and
+ * goes at the next settle, a mailbox with neither limit nor ramp takes
+ * no hold at all, and a settle counts the sending health's submitted
+ * recipients with the sent records.  Concurrent holds from several sessions and
  * nodes: test/integration/test_pg.py and test_accounts.py.
  */
 #include <setjmp.h>
@@ -62,6 +63,24 @@ holds(struct store *st)
 	return q.reserved ? 0 : (int64_t)q.held;
 }
 
+static int
+day_cb(const struct store_health_day *d, void *arg)
+{
+	*(uint64_t *)arg += d->submitted;
+	return 0;
+}
+
+/* The sending health's submitted counter of T0's day. */
+static uint64_t
+submitted(struct store *st)
+{
+	uint64_t	n = 0;
+
+	assert_int_equal(store_health_days(st, "m@a.test", T0 / 86400,
+	    day_cb, &n), STORE_OK);
+	return n;
+}
+
 static void
 test_limit(void **state)
 {
@@ -84,17 +103,23 @@ test_limit(void **state)
 	assert_int_equal(store_sent_count(st, "m@a.test", T0 - 86400, &n,
 	    &oldest), STORE_OK);
 	assert_int_equal(n, 2);
+	assert_int_equal(submitted(st), 2);	/* in the same statement */
 	assert_false(hold(st, 3, T0 + 6, &q));
 	assert_int_equal(q.sent, 3);
 	assert_int_equal(q.held, 1);
 	/* tx 2 ends without a message: its place is free again */
 	assert_int_equal(store_sent_settle(st, "m@a.test", 2, 0, T0 + 7),
 	    STORE_OK);
+	assert_int_equal(submitted(st), 2);
 	assert_true(hold(st, 3, T0 + 8, &q));
 	assert_false(hold(st, 4, T0 + 8, &q));
 	/* a day later the count has left the 24 h, and tx 3's hold, never
 	   settled, has long stopped counting */
 	assert_true(hold(st, 4, T0 + 86400 + 60, &q));
+	/* a count without holds (tx 0: the mailbox had no limit then) */
+	assert_int_equal(store_sent_settle(st, "m@a.test", 0, 1, T0 + 10),
+	    STORE_OK);
+	assert_int_equal(submitted(st), 3);
 	store_close(st);
 }
 
