@@ -5,16 +5,17 @@ one on a private PostgreSQL (test/integration/pgserver.py: initdb +
 pg_ctl in a temporary directory, 127.0.0.1, scram-sha-256 password;
 the tests' settings: `synchronous_commit = off`, as SQLite's
 `synchronous = NORMAL` does not sync a commit either, and `fsync =
-off`), both `delivery = discard`.  It measures, alternating the two servers in every
-repetition so a noisy moment on this shared machine hits both:
+off`), both `delivery = discard`.  It measures, alternating the two
+servers in every repetition so a noisy moment on this shared machine
+hits both:
 
   * AUTH/s: CONC threads, each a new implicit-TLS connection per AUTH
     PLAIN with the right password (bench/auth_rate.py's loop);
   * sustained submission: build/loadgen at the benchmark's target point,
     4 KiB messages, 64 connections, 50 messages each, STARTTLS + AUTH
     PLAIN, for DURATION seconds; with --limit the mailbox also has a
-    daily limit (never reached), so every RCPT takes a hold on its
-    budget in the store (store_quota.c).
+    daily limit (10,000,000, never reached), so every RCPT takes a hold
+    on its budget in the store (store_quota.c).
 
 Prints the median of REPS runs for each, the ratio PostgreSQL/SQLite,
 postern's CPU per message and, for PostgreSQL, the database server's
@@ -23,11 +24,8 @@ run."""
 import argparse
 import json
 import os
-import socket
 import statistics
-import subprocess
 import sys
-import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 TOP = os.path.dirname(HERE)
@@ -37,12 +35,10 @@ os.environ.setdefault("POSTERN_BIN", os.path.join(TOP, "build", "postern"))
 
 from conftest import Server, run  # noqa: E402
 import pgserver  # noqa: E402
-from run import children, proc_cpu  # noqa: E402
+from run import proc_cpu  # noqa: E402
 import auth_rate  # noqa: E402
-
-LOADGEN = os.path.join(TOP, "build", "loadgen")
-USER = "bench@bench.test"
-PASSWORD = "bench-password-1"
+import metrics_ab  # noqa: E402
+from metrics_ab import PASSWORD, USER  # noqa: E402
 
 
 def make(pg, limit):
@@ -65,38 +61,17 @@ def make(pg, limit):
             "--password-stdin", input=auth_rate.PASSWORD + "\n")
     if limit:
         run("-d", s.dir, "mailbox", "set", USER, "daily_limit",
-            "1000000000")
-    s.start(wait=False)         # log_level warning: no "ready" line
-    deadline = time.time() + 30
-    while True:
-        try:
-            socket.create_connection(("127.0.0.1", s.ports["submission"]),
-                                     timeout=1).close()
-            return s
-        except OSError:
-            if time.time() > deadline:
-                raise
-            time.sleep(0.05)
+            "10000000")
+    return metrics_ab.start(s)
 
 
 def load(srv, duration, pg):
-    args = [LOADGEN, "--host", "127.0.0.1", "--port",
-            str(srv.ports["submission"]), "--mode", "starttls", "--sni",
-            "bench.test", "--user", USER, "--password-env", "BENCH_PW",
-            "--concurrency", "64", "--duration", str(duration), "--size",
-            "4096", "--per-conn", "50", "--to", "sink@bench.test", "--json"]
-    pids = children(srv.proc.pid)
-    dbpids = pg.pids() if pg is not None else []
-    c0, d0 = proc_cpu(pids), proc_cpu(dbpids)
-    p = subprocess.run(args, capture_output=True, text=True,
-                       env=dict(os.environ, BENCH_PW=PASSWORD),
-                       timeout=duration * 4 + 120)
-    res = json.loads(p.stdout)
-    n = max(1, res.get("messages_ok", 0))
-    res["cpu_ms_per_msg"] = (proc_cpu(pids) - c0) * 1000 / n
+    """metrics_ab's run at the target point, and the database's CPU."""
+    d0 = proc_cpu(pg.pids()) if pg is not None else 0.0
+    res = metrics_ab.load(srv, duration)
     # a backend that started during the run had no CPU before it
-    res["db_cpu_ms_per_msg"] = (proc_cpu(pg.pids()) - d0) * 1000 / n \
-        if pg is not None else 0.0
+    res["db_cpu_ms_per_msg"] = (proc_cpu(pg.pids()) - d0) * 1000 / max(
+        1, res.get("messages_ok", 0)) if pg is not None else 0.0
     return res
 
 
