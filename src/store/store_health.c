@@ -5,12 +5,14 @@
  * a pause are core/health.c's; this file only counts and remembers.
  *
  * The caller passes the time (lib/clock.h clock_now() in the queue, the
- * auth process and the CLI).  An outcome and its counters are written in
- * one transaction.  What only bounds the tables' size is done less
- * often than at every outcome (each is a statement, a round trip on
- * PostgreSQL): a mailbox's outcomes beyond its window are trimmed at
- * every 13th of them, the counters of past days once a day.  An unknown mailbox (a sender that is not one of
- * ours, or was removed meanwhile) changes nothing and gives NOTFOUND.
+ * auth process and the CLI).  An outcome and its counters are written
+ * together: one statement on PostgreSQL when there is one counter,
+ * else one transaction.  What only bounds the tables' size is done
+ * less often than at every outcome (each is a statement, a round trip
+ * on PostgreSQL): a mailbox's outcomes beyond its window are trimmed at
+ * every 13th of them, the counters of past days once a day.  An unknown
+ * mailbox (a sender that is not one of ours, or was removed meanwhile)
+ * changes nothing and gives NOTFOUND.
  */
 #include <stdatomic.h>
 #include <stdio.h>

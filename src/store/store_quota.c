@@ -100,7 +100,8 @@ store_sent_reserve(struct store *st, const char *address, uint64_t tx,
 	memset(q, 0, sizeof(*q));
 	if (store_norm(st, address, a, sizeof(a)) == -1)
 		return STORE_NOTFOUND;
-	if ((rc = store_warmup_now(st, a, now, default_target, &q->ws)) != STORE_OK)
+	rc = store_warmup_now(st, a, now, default_target, &q->ws);
+	if (rc != STORE_OK)
 		return rc;
 	q->limit = q->ws.w.daily_limit;
 	if (q->limit == 0 && !q->ws.active) {
