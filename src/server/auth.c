@@ -97,8 +97,8 @@ static void	 auth_rcpt(struct store *, struct ipc_msg *);
 static void	 auth_connect(struct store *, struct ipc_msg *);
 static void	 auth_unavailable(struct ipc_msg *);
 static void	 auth_sender(struct store *, struct ipc_msg *);
-static int	 auth_paused(struct store *, const char *, struct ipc_msg *,
-		    uint32_t);
+static int	 auth_paused(struct store *, const char *, const char *,
+		    struct ipc_msg *, uint32_t *);
 static void	 auth_limit(struct store *, struct ipc_msg *);
 static void	 auth_sent(struct store *, struct ipc_msg *);
 static void	 auth_suppress(struct store *, struct ipc_msg *);
@@ -566,12 +566,11 @@ auth_sender(struct store *st, struct ipc_msg *req)
 	if (rc == STORE_ERR)
 		log_warnx("auth: store: %s", store_errmsg(st));
 	/* no suppressed address for the domain: RCPT need not ask (only a
-	   sure "none" skips the lookups) */
-	if (rc == STORE_OK && (at = strrchr(sender, '@')) != NULL &&
-	    store_suppress_any(st, at + 1) == STORE_NOTFOUND)
-		any = 0;
+	   sure "none" skips the lookups); asked with the pause */
+	at = rc == STORE_OK ? strrchr(sender, '@') : NULL;
 	ipc_msg_init(&res, IPC_SENDER_RES, req->id);
-	if (result == 0 && auth_paused(st, user, &res, any) == 1)
+	if (result == 0 && auth_paused(st, user, at ? at + 1 : NULL, &res,
+	    &any) == 1)
 		;	/* 3: paused, with what tripped */
 	else {
 		ipc_put_u32(&res, result);
@@ -588,18 +587,23 @@ auth_sender(struct store *st, struct ipc_msg *req)
  * one the pause was set by (lib/clock.h).  A pause that ended by itself
  * is logged here, at the first MAIL after its end.  A store error lets
  * the mail through: health is advice, and the store's failure is
- * logged.
+ * logged.  The same statement says whether the suppression list of
+ * domain (the sender's; NULL: none) holds any address: *any, 1 when
+ * not known.
  */
 static int
-auth_paused(struct store *st, const char *user, struct ipc_msg *res,
-    uint32_t any)
+auth_paused(struct store *st, const char *user, const char *domain,
+    struct ipc_msg *res, uint32_t *any)
 {
 	struct store_health_pause	p;
 
-	if (store_health_status(st, user, clock_now(), &p) != STORE_OK) {
+	*any = 1;
+	if (store_health_status_any(st, user, clock_now(), domain, &p) !=
+	    STORE_OK) {
 		log_warnx("auth: health: %s", store_errmsg(st));
 		return 0;
 	}
+	*any = (uint32_t)p.suppressed_any;
 	if (p.paused_until != 0 && !p.paused && store_health_expire(st, user,
 	    p.paused_until) == STORE_OK)
 		log_info("auth: health: mailbox %s: pause ended at %lld", user,
@@ -607,7 +611,7 @@ auth_paused(struct store *st, const char *user, struct ipc_msg *res,
 	if (!p.paused && !p.domain)
 		return 0;
 	ipc_put_u32(res, 3);
-	ipc_put_u32(res, any);
+	ipc_put_u32(res, *any);
 	ipc_put_u32(res, p.paused ? 0 : 1);
 	ipc_put_u64(res, (uint64_t)(p.paused ? p.paused_until :
 	    p.domain_until));

@@ -591,6 +591,9 @@ struct store_health_pause {
 	uint32_t	dom_total;
 	int		domain;		/* the domain pause holds */
 	int64_t		domain_until;	/* when it ends, if it holds */
+	int		suppressed_any;	/* store_health_status_any: the
+					   domain's suppression list holds
+					   an address; 1 if not asked */
 };
 
 typedef int	(*store_health_day_cb)(const struct store_health_day *,
@@ -623,6 +626,10 @@ int	store_health_pause(struct store *, const char *address,
 int	store_health_resume(struct store *, const char *address);
 int	store_health_status(struct store *, const char *address, int64_t now,
 	    struct store_health_pause *);
+/* The same, and in the same statement store_suppress_any(domain) as
+   p->suppressed_any (domain NULL: not asked): MAIL's two questions. */
+int	store_health_status_any(struct store *, const char *address,
+	    int64_t now, const char *domain, struct store_health_pause *p);
 /*
  * Forget a pause that ended by itself (paused_until == until, which the
  * caller saw pass): OK if this call forgot it (log it then), NOTFOUND if

@@ -358,6 +358,7 @@ row_pause(const struct store_val *v, size_t n, void *arg)
 	p->pauses = (uint32_t)col_u64(&v[2]);
 	p->dom_total = (uint32_t)col_u64(&v[3]);
 	p->dom_paused = (uint32_t)col_u64(&v[4]);
+	p->suppressed_any = n < 6 || v[5].type != STORE_T_INT || v[5].i != 0;
 	c->found = 1;
 	return 1;
 }
@@ -366,21 +367,33 @@ int
 store_health_status(struct store *st, const char *address, int64_t now,
     struct store_health_pause *p)
 {
+	return store_health_status_any(st, address, now, NULL, p);
+}
+
+int
+store_health_status_any(struct store *st, const char *address, int64_t now,
+    const char *domain, struct store_health_pause *p)
+{
 	struct row_ctx	c = { p, NULL, 0, STORE_OK };
-	char		a[STORE_ADDR_MAX + 1];
+	char		a[STORE_ADDR_MAX + 1], d[STORE_ADDR_MAX + 1];
 	int64_t		until = 0;
 	struct row_ctx	u = { &until, NULL, 0, STORE_OK };
 	int		rc;
 
 	memset(p, 0, sizeof(*p));
+	p->suppressed_any = 1;
 	if (store_norm(st, address, a, sizeof(a)) == -1)
 		return STORE_NOTFOUND;
+	if (domain == NULL || store_norm(st, domain, d, sizeof(d)) == -1)
+		d[0] = '\0';
 	rc = store_sq(st, row_pause, &c, NULL, "SELECT m.health_paused_until, "
 	    "m.health_reason, m.health_pauses, "
 	    "(SELECT count(*) FROM mailbox d WHERE d.domain_id = m.domain_id),"
 	    " (SELECT count(*) FROM mailbox d WHERE d.domain_id = m.domain_id"
-	    " AND d.health_paused_until > ?) "
-	    "FROM mailbox m WHERE m.address = ?", "is", now, a);
+	    " AND d.health_paused_until > ?), "
+	    "? = '' OR EXISTS(SELECT 1 FROM suppression s JOIN domain sd ON "
+	    "sd.id = s.domain_id WHERE sd.name = ?) "
+	    "FROM mailbox m WHERE m.address = ?", "isss", now, d, d, a);
 	if (rc != STORE_OK || c.rc != STORE_OK)
 		return STORE_ERR;
 	if (!c.found)
