@@ -5,8 +5,11 @@
  * paused for its sending health (WAIT_SENDER); at each RCPT, is the
  * recipient on the sending domain's suppression list (WAIT_SUPPRESS),
  * then would it pass the mailbox's warm-up allowance for today or its
- * daily limit (WAIT_LIMIT, one question for both).  A question that
- * cannot be asked or answered gives 451 4.3.0: the client retries.
+ * daily limit (WAIT_LIMIT, one question for both, which takes a hold on
+ * the mailbox's budget for this transaction when the answer is yes:
+ * store_quota.c; the transaction's end settles it, smtp_tx_free and
+ * smtp_queue_committed).  A question that cannot be asked or answered
+ * gives 451 4.3.0: the client retries.
  */
 #include <errno.h>
 #include <inttypes.h>
