@@ -19,7 +19,7 @@
 #include <string.h>
 
 #include "cli/cli.h"
-#include "cli/provision_fmt.h"
+#include "core/provision_fmt.h"
 #include "core/config.h"
 #include "core/smtp_parse.h"
 #include "diag/dnsrec.h"
