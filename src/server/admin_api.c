@@ -240,7 +240,7 @@ admin_api_request(struct admin_req *r, const struct admin_route *rt)
 	const char	*auth = http_req_header(r->req, "Authorization");
 	const char	*client = http_xchg_client(r->x);
 	struct call	*c;
-	const char	*body;
+	const char	*body, *idem;
 	size_t		 blen;
 	time_t		 retry;
 	char		 hdr[64];
@@ -278,6 +278,14 @@ admin_api_request(struct admin_req *r, const struct admin_route *rt)
 	c->req.body = (char *)(uintptr_t)body;	/* only read, while r lives */
 	c->req.body_len = blen;
 	util_strlcpy(c->req.query, r->path.query, sizeof(c->req.query));
+	if ((idem = http_req_header(r->req, "Idempotency-Key")) != NULL &&
+	    util_strlcpy(c->req.idem_key, idem, sizeof(c->req.idem_key)) ==
+	    -1) {
+		call_free(c);
+		admin_problem(r, 400, "Idempotency-Key is longer than 255 "
+		    "characters", NULL);
+		return;
+	}
 	if (call_arg(c) == -1 || call_send(c) == -1) {
 		call_free(c);
 		admin_problem(r, 503, "the account store is not reachable",

@@ -91,6 +91,28 @@ const struct admin_route admin_routes[] = {
 	    "the local domains and their settings" },
 	{ AM_GET, "/api/v1/audit", "admin", "audit.list", NULL, 0,
 	    "the audit log, newest first: ?cursor= &limit=" },
+	/* --- provisioning, domains, check (helper B) --- */
+	{ AM_POST, "/api/v1/provision", "provision", "provision", NULL,
+	    AR_BIG_BODY, "create mailboxes in bulk: {\"domain\", \"count\"} "
+	    "or {\"domain\", \"csv\"} or {\"rows\": [{\"address\", "
+	    "\"daily_limit\"?}]}, \"dry_run\", \"format\", \"daily_limit\", "
+	    "\"warmup\"; per-row results, generated passwords and the "
+	    "platform CSV in this answer only; Idempotency-Key; body up to "
+	    "8 MiB (audited)" },
+	{ AM_POST, "/api/v1/domains", "domains", "domain.create", NULL, 0,
+	    "add a local domain {\"domain\"}; 201, 409 if it exists "
+	    "(audited)" },
+	{ AM_DELETE, "/api/v1/domains/{domain}", "domains", "domain.delete",
+	    NULL, 0, "remove a domain without mailboxes or aliases; 409 "
+	    "while it has some (audited)" },
+	{ AM_GET, "/api/v1/domains/{domain}/check", "read", "domain.check",
+	    NULL, 0, "the live DNS check: each record postern dns DOMAIN "
+	    "expects (MX, A/AAAA, SPF, DKIM, DMARC, SRV) with what DNS has, "
+	    "ok, and the fix" },
+	{ AM_POST, "/api/v1/check", "read", "check.run", NULL, 0,
+	    "the step-by-step login test of postern check --json: {\"host\", "
+	    "\"port\", \"mode\"?, \"user\", \"password\", \"from\"?}; "
+	    "a host other than this server needs the admin scope" },
 };
 const size_t admin_nroutes = sizeof(admin_routes) / sizeof(admin_routes[0]);
 

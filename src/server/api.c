@@ -35,7 +35,15 @@ static const struct {
 	{ "suppression.remove",	api_suppress_remove },
 	{ "domains.list",	api_domains_list },
 	{ "audit.list",		api_audit_list },
+	/* --- provisioning, domains, check (helper B) --- */
+	{ "provision",		api_provision },
+	{ "domain.create",	api_domain_create },
+	{ "domain.delete",	api_domain_delete },
+	{ "domain.check",	api_domain_check },
+	{ "check.run",		api_check },
 };
+
+const struct config	*api_cfg;
 
 static int	 token_from_ok(const char *, const char *);
 static int	 domain_row(const struct store_domain *, void *);
@@ -47,7 +55,7 @@ api_run(struct store *st, const struct config *cfg,
 {
 	size_t	i;
 
-	(void)cfg;
+	api_cfg = cfg;
 	for (i = 0; i < sizeof(ops) / sizeof(ops[0]); i++)
 		if (strcmp(ops[i].op, c->r.op) == 0)
 			return ops[i].fn(st, c, out);
