@@ -6,7 +6,9 @@
  * one core), so a run of a thousand takes seconds: the API gives it a
  * deadline, after which the threads stop taking passwords and the call
  * fails, with nothing written anywhere, rather than outlive the HTTP
- * request that asked for them.
+ * request that asked for them.  Once a tenth is done, the pace so far
+ * says whether the rest can make it: if it misses by far, the run stops
+ * then, rather than burn the cores until the deadline for nothing.
  *
  * Failure: -1 if a password cannot be generated or hashed, -2 past the
  * deadline; *done says how many were finished either way.  Secrets of
@@ -28,7 +30,9 @@ struct hash_work {
 	size_t		 n;
 	size_t		 next;
 	size_t		 done;
+	uint64_t	 start;
 	uint64_t	 deadline;	/* util_monotonic_ms(); 0: none */
+	size_t		 nt;		/* threads */
 	int		 failed;	/* -1, -2 */
 	pthread_mutex_t	 lock;
 };
@@ -62,6 +66,13 @@ hash_thread(void *arg)
 		}
 		pthread_mutex_lock(&w->lock);
 		w->done++;
+		/* the pace so far, on a tenth of the run at least, misses
+		   the deadline by a quarter of the time given: give up */
+		if (w->failed == 0 && w->deadline != 0 &&
+		    w->done >= 2 * w->nt + 4 && w->done >= w->n / 10 &&
+		    w->start + (util_monotonic_ms() - w->start) * w->n /
+		    w->done > w->deadline + (w->deadline - w->start) / 4)
+			w->failed = -2;
 		pthread_mutex_unlock(&w->lock);
 	}
 }
@@ -84,6 +95,8 @@ provision_hash_all(void *entries, size_t n, size_t size,
 	    (size_t)cores;
 	if (nt > n)
 		nt = n;
+	w.nt = nt;
+	w.start = util_monotonic_ms();
 	pthread_mutex_init(&w.lock, NULL);
 	for (i = 0; i < nt; i++)
 		if (pthread_create(&t[i], NULL, hash_thread, &w) != 0)
