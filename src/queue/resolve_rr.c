@@ -33,7 +33,8 @@ rr_host(char *out, size_t outsz, const char *h)
 {
 	size_t	i;
 
-	util_strlcpy(out, h, outsz);
+	/* the root ("." in the zone) may come back as "" */
+	util_strlcpy(out, h[0] != '\0' ? h : ".", outsz);
 	for (i = 0; out[i] != '\0'; i++)
 		out[i] = (char)tolower((unsigned char)out[i]);
 	if (i > 1 && out[i - 1] == '.')

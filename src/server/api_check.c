@@ -214,18 +214,23 @@ api_check_start(const struct api_call *c, uint64_t id,
 	if (!(full = CK.running >= API_CHECKS_MAX))
 		CK.running++;
 	pthread_mutex_unlock(&CK.lock);
-	rc = full ? http_problem(out, 429, "two checks are running: try "
-	    "again when one has ended", NULL) : 0;
-	if (rc == 0 && (pthread_attr_init(&attr) != 0 ||
-	    pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED) != 0 ||
-	    pthread_create(&t, &attr, check_thread, j) != 0)) {
+	if (full)
+		rc = http_problem(out, 429, "two checks are running: try "
+		    "again when one has ended", NULL);
+	else if (pthread_attr_init(&attr) != 0)
+		rc = -1;
+	else {
+		rc = pthread_attr_setdetachstate(&attr,
+		    PTHREAD_CREATE_DETACHED) != 0 ||
+		    pthread_create(&t, &attr, check_thread, j) != 0 ? -1 : 0;
+		(void)pthread_attr_destroy(&attr);
+	}
+	if (rc == -1) {
 		pthread_mutex_lock(&CK.lock);
 		CK.running--;
 		pthread_mutex_unlock(&CK.lock);
 		rc = http_problem(out, 503, "no thread for the check", NULL);
 	}
-	if (rc == 0 || !full)
-		(void)pthread_attr_destroy(&attr);
 	if (rc != 0) {
 		explicit_bzero(j, sizeof(*j));
 		free(j);

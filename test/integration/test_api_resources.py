@@ -118,8 +118,17 @@ def test_domain_check_against_live_dns():
     what it found and how to fix it."""
     srv = start()
     try:
-        run("-d", srv.dir, "dkim", "add", "example.test", "--alg", "ed25519")
-        want = cli_records(srv, "example.test")
+        # dnsfix refuses a '/' in a record (dnsmasq's own syntax): draw
+        # keys until one's base64 has none (one in two does)
+        for _ in range(40):
+            run("-d", srv.dir, "dkim", "add", "example.test", "--alg",
+                "ed25519")
+            want = cli_records(srv, "example.test")
+            dkim = [r for r in want if "._domainkey." in r["name"]][0]
+            if "/" not in dkim["value"]:
+                break
+            run("-d", srv.dir, "dkim", "remove", "example.test",
+                dkim["name"].split(".")[0])
         kinds = {}
         for r in want:
             kinds.setdefault(r["type"], []).append(r)
@@ -506,11 +515,11 @@ def test_check_runs_two_at_once_off_the_api_thread(api):
     for t in ts:
         t.start()
     time.sleep(scaled(0.5))
-    t0 = time.monotonic()
     st, _, doc = check(api, api.root, port=port)
     assert st == 429, doc
     assert call(api, "/api/v1/mailboxes", api.read)[0] == 200
-    assert time.monotonic() - t0 < scaled(1.5)
+    # answered while both checks still wait on the silent server
+    assert all(t.is_alive() for t in ts)
     for t in ts:
         t.join()
     silent.close()
