@@ -100,7 +100,8 @@ const struct admin_route admin_routes[] = {
 	    "platform CSV in this answer only; Idempotency-Key; body up to "
 	    "8 MiB (audited)" },
 	{ AM_POST, "/api/v1/domains", "domains", "domain.create", NULL, 0,
-	    "add a local domain {\"domain\"}; 201, 409 if it exists "
+	    "add a local domain {\"domain\", \"dkim\"?: \"rsa|ed25519|"
+	    "both|none\"} with its DKIM key; 201, 409 if it exists "
 	    "(audited)" },
 	{ AM_DELETE, "/api/v1/domains/{domain}", "domains", "domain.delete",
 	    NULL, 0, "remove a domain without mailboxes or aliases; 409 "

@@ -1,6 +1,7 @@
 /*
  * api_domain: the domain operations of the admin API (api.h): create
- * ({"domain"}), delete (refused with 409 while the domain still has
+ * ({"domain", "dkim"?}: with a DKIM key as `postern domain add` makes
+ * it, RSA by default, in the same transaction), delete (refused with 409 while the domain still has
  * mailboxes or aliases, so a click cannot take hundreds of mailboxes with
  * it; `postern domain remove` is the tool for that), and the live DNS
  * check.  A token limited to a domain may touch that domain only (403
@@ -27,8 +28,10 @@
 #include <arpa/nameser.h>
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <time.h>
 
 #include <jansson.h>
 
@@ -38,6 +41,7 @@
 #include "lib/http_srv.h"
 #include "lib/json.h"
 #include "lib/util.h"
+#include "queue/dkim.h"
 #include "queue/resolve.h"
 #include "server/api.h"
 
@@ -64,6 +68,11 @@ struct dns_check {
 
 static int	 domain_arg(const struct api_call *, char *, size_t,
 		    struct buf *);
+static int	 domain_dkim(struct store *, const char *, const char *,
+		    int64_t, struct store_dkim_key *);
+static int	 domain_add(struct store *, const char *, const char *,
+		    int64_t, struct json *);
+static int	 dkim_same(const char *, const char *);
 static const char *rec_kind(const char *, const char *, const char *);
 static int	 rec_type(const char *);
 static int	 rec_found(const struct exp_rec *, const char *);
@@ -92,44 +101,126 @@ domain_arg(const struct api_call *c, char *d, size_t dsz, struct buf *out)
 	return 200;
 }
 
+/*
+ * A new domain's DKIM key of alg ("rsa-sha256", "ed25519-sha256"), as
+ * `postern domain add` makes it: active (the domain has no other), the
+ * selector "p" YYYYMMDD and the algorithm's letter, which cannot be
+ * taken yet.  The selector into out.  A store status, or STORE_ERR.
+ */
+static int
+domain_dkim(struct store *st, const char *d, const char *alg, int64_t now,
+    struct store_dkim_key *k)
+{
+	char		err[256], day[16];
+	time_t		t = (time_t)now;
+	struct tm	tm;
+	int		rc = STORE_ERR;
+
+	memset(k, 0, sizeof(*k));
+	if (gmtime_r(&t, &tm) != NULL &&
+	    strftime(day, sizeof(day), "%Y%m%d", &tm) != 0 &&
+	    util_snprintf(k->selector, sizeof(k->selector), "p%s%c", day,
+	    alg[0] == 'r' ? 'r' : 'e') != -1 &&
+	    dkim_keygen_str(alg, 0, k->private_key, sizeof(k->private_key),
+	    k->public_key, sizeof(k->public_key), err, sizeof(err)) == 0) {
+		util_strlcpy(k->domain, d, sizeof(k->domain));
+		util_strlcpy(k->algorithm, alg, sizeof(k->algorithm));
+		k->state = STORE_DKIM_ACTIVE;
+		rc = store_dkim_add(st, k);
+	}
+	explicit_bzero(k->private_key, sizeof(k->private_key));
+	return rc;
+}
+
+/* The domain and its keys in one transaction, as the CLI does. */
+static int
+domain_add(struct store *st, const char *d, const char *dkim, int64_t now,
+    struct json *j)
+{
+	static const struct { const char *name, *algs[2]; } t[] = {
+		{ "rsa", { "rsa-sha256", NULL } },
+		{ "ed25519", { "ed25519-sha256", NULL } },
+		{ "both", { "rsa-sha256", "ed25519-sha256" } },
+		{ "none", { NULL, NULL } },
+	};
+	struct store_dkim_key	*k;
+	size_t			 c, i;
+	int			 rc;
+
+	for (c = 0; c < 4 && strcmp(dkim, t[c].name) != 0; c++)
+		;
+	if (c == 4)
+		return STORE_INVALID;
+	if ((k = malloc(sizeof(*k))) == NULL)
+		return STORE_ERR;
+	if ((rc = store_begin(st)) == STORE_OK)
+		rc = store_domain_add(st, d);
+	json_key(j, "dkim");
+	json_arr_begin(j);
+	for (i = 0; i < 2 && t[c].algs[i] != NULL && rc == STORE_OK; i++)
+		if ((rc = domain_dkim(st, d, t[c].algs[i], now, k)) ==
+		    STORE_OK) {
+			json_obj_begin(j);
+			json_kstr(j, "selector", k->selector);
+			json_kstr(j, "algorithm", k->algorithm);
+			json_obj_end(j);
+		}
+	json_arr_end(j);
+	free(k);
+	if (rc == STORE_OK)
+		rc = store_commit(st);
+	if (rc != STORE_OK)
+		store_rollback(st);
+	return rc;
+}
+
 int
 api_domain_create(struct store *st, const struct api_call *c,
     struct buf *out)
 {
 	json_t		*root;
-	const char	*name = NULL;
+	const char	*name = NULL, *dkim = "rsa";
 	struct json	 j;
 	char		 d[STORE_ADDR_MAX + 1];
 	int		 rc;
 
 	root = json_loadb(c->r.body, c->r.body_len, JSON_REJECT_DUPLICATES,
 	    NULL);
-	rc = root == NULL || json_unpack(root, "{s:s}", "domain", &name) ==
-	    -1 || util_strlcpy(d, name, sizeof(d)) == -1 ||
+	rc = root == NULL || json_unpack(root, "{s:s, s?:s}", "domain",
+	    &name, "dkim", &dkim) == -1 ||
+	    util_strlcpy(d, name, sizeof(d)) == -1 ||
 	    !smtp_valid_domain(d) || strchr(d, '.') == NULL;
-	json_decref(root);
-	if (rc)
+	if (rc) {
+		json_decref(root);
 		return http_problem(out, 400, "the body is {\"domain\": "
-		    "\"example.com\"}, a valid domain name with a dot", NULL);
+		    "\"example.com\", \"dkim\": \"rsa|ed25519|both|none\"} "
+		    "(dkim optional, rsa by default), a valid domain name with "
+		    "a dot", NULL);
+	}
 	util_lower(d);
-	if (!api_domain_ok(c, d))
+	if (!api_domain_ok(c, d)) {
+		json_decref(root);
 		return http_problem(out, 403, "this token is limited to "
 		    "another domain", "a token limited to a domain cannot add "
 		    "others: use one without --domain");
-	rc = store_domain_add(st, d);
-	if (rc == STORE_EXISTS)
-		return http_problem(out, 409, "that domain exists", NULL);
-	if (rc != STORE_OK)
-		return http_problem(out, 503, "the account store did not "
-		    "answer", NULL);
-	api_audit(st, c, "domain.create", d, "");
+	}
 	json_init(&j, out);
 	json_obj_begin(&j);
 	json_kstr(&j, "domain", d);
 	json_kint(&j, "created", c->now);
+	rc = domain_add(st, d, dkim, c->now, &j);
+	json_decref(root);
+	if (rc == STORE_INVALID)
+		return http_problem(out, 400, "dkim is rsa, ed25519, both or "
+		    "none", NULL);
+	if (rc == STORE_EXISTS)
+		return http_problem(out, 409, "that domain exists", NULL);
+	if (rc != STORE_OK)
+		return http_problem(out, 503, "the account store did not "
+		    "answer, or no DKIM key could be made", NULL);
+	api_audit(st, c, "domain.create", d, dkim);
 	json_kstr(&j, "next", "publish its DNS records: GET /api/v1/domains/"
-	    "DOMAIN/check lists them; add a DKIM key with postern dkim add "
-	    "DOMAIN");
+	    "DOMAIN/check lists them and says which are missing");
 	json_obj_end(&j);
 	return json_finish(&j) == 0 ? 201 : 500;
 }

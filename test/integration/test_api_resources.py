@@ -82,8 +82,22 @@ def test_domain_create_and_delete(api):
         st, h, doc = post(api, "/api/v1/domains", api.doms, bad)
         assert st == 400 and h["Content-Type"].startswith(
             "application/problem+json") and doc["detail"], bad
+    assert post(api, "/api/v1/domains", api.doms,
+                {"domain": "new.test", "dkim": "dsa"})[0] == 400
     st, _, doc = post(api, "/api/v1/domains", api.doms, {"domain": "New.Test"})
     assert st == 201 and doc["domain"] == "new.test"
+    # a DKIM key as `postern domain add` makes it: RSA, active
+    assert [k["algorithm"] for k in doc["dkim"]] == ["rsa-sha256"]
+    keys = json.loads(run("-d", api.dir, "dkim", "list", "new.test",
+                          "--json").stdout)
+    assert [(k["selector"], k["state"]) for k in keys] == [
+        (doc["dkim"][0]["selector"], "active")]
+    st, _, doc = post(api, "/api/v1/domains", api.doms,
+                      {"domain": "both.test", "dkim": "both"})
+    assert st == 201 and len(doc["dkim"]) == 2
+    st, _, doc = post(api, "/api/v1/domains", api.doms,
+                      {"domain": "bare.test", "dkim": "none"})
+    assert st == 201 and doc["dkim"] == []
     assert post(api, "/api/v1/domains", api.doms,
                 {"domain": "new.test"})[0] == 409
     st, _, doc = call(api, "/api/v1/domains", api.read)
