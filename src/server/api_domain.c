@@ -209,7 +209,9 @@ api_domain_create(struct store *st, const struct api_call *c,
 	json_kstr(&j, "domain", d);
 	json_kint(&j, "created", c->now);
 	rc = domain_add(st, d, dkim, c->now, &j);
-	json_decref(root);
+	if (rc == STORE_OK)
+		api_audit(st, c, "domain.create", d, dkim);
+	json_decref(root);		/* dkim was in it */
 	if (rc == STORE_INVALID)
 		return http_problem(out, 400, "dkim is rsa, ed25519, both or "
 		    "none", NULL);
@@ -218,7 +220,6 @@ api_domain_create(struct store *st, const struct api_call *c,
 	if (rc != STORE_OK)
 		return http_problem(out, 503, "the account store did not "
 		    "answer, or no DKIM key could be made", NULL);
-	api_audit(st, c, "domain.create", d, dkim);
 	json_kstr(&j, "next", "publish its DNS records: GET /api/v1/domains/"
 	    "DOMAIN/check lists them and says which are missing");
 	json_obj_end(&j);

@@ -25,7 +25,7 @@
  * hashes are made on one thread per core before anything is written.  The
  * admin process gives up on a call after admin_timeout (15 s): past that
  * the passwords would be lost with the answer.  So hashing has a deadline
- * of HASH_SHARE of admin_timeout (and stops as soon as its pace shows it
+ * of HASH_SHARE of admin_timeout (half of a short one; and stops as soon as its pace shows it
  * cannot make it); such a run answers 422 with how many rows would fit,
  * and creates nothing.  Measured on this 2-core machine (shared, load
  * average about 6): 100 rows 3.0 s, 1,000 rows 14.5 s of hashing, 7 ms
@@ -95,6 +95,7 @@ struct prov {
 	size_t				 nnew, nexist, ninvalid;
 	struct provision_secret		*sec;
 	char				 request[65];	/* SHA-256 hex */
+	uint64_t			 start;		/* util_monotonic_ms() */
 };
 
 static int	 prov_parse(struct prov *, json_t *, struct buf *);
@@ -115,6 +116,7 @@ static int	 prov_replay(struct store *, struct prov *, struct buf *,
 		    int *);
 static void	 prov_keep(struct store *, struct prov *, int);
 static void	 prov_free(struct prov *);
+static int	 prov_create(struct store *, struct prov *, struct buf *);
 static int	 idem_row(const char *, int, const char *, void *);
 
 static void
@@ -369,7 +371,7 @@ prov_check(struct store *st, struct prov *p, struct buf *out)
 static int
 prov_hash(struct prov *p, struct buf *out)
 {
-	uint64_t	 t0 = util_monotonic_ms(), budget, elapsed;
+	uint64_t	 t0 = util_monotonic_ms(), budget, elapsed, left;
 	char		 detail[256], fix[256];
 	size_t		 i, k = 0, done = 0, fit;
 	int		 rc;
@@ -381,15 +383,21 @@ prov_hash(struct prov *p, struct buf *out)
 	for (i = 0; i < p->n; i++)
 		if (p->rows[i].status == ROW_NEW)
 			p->rows[i].sec = &p->sec[k++];
+	/* leave the store, the answer and a hash in progress 2 s at least */
 	budget = (uint64_t)api_cfg->admin_timeout_ms * HASH_SHARE / 100;
+	if (api_cfg->admin_timeout_ms - budget < 2000)
+		budget = api_cfg->admin_timeout_ms / 2;
+	/* from the start of the operation: parsing and checking 5,000 rows
+	   take their share of admin_timeout too */
 	rc = provision_hash_all(p->sec, p->nnew, sizeof(*p->sec),
-	    t0 + budget, &done);
+	    p->start + budget, &done);
 	if (rc == -1)
 		return http_problem(out, 500, "no password could be made", NULL);
 	if (rc == -2) {
 		/* how many fit the budget at the pace seen, less a tenth */
 		elapsed = util_monotonic_ms() - t0;
-		fit = elapsed > 0 ? (size_t)((uint64_t)done * budget / elapsed *
+		left = p->start + budget > t0 ? p->start + budget - t0 : 0;
+		fit = elapsed > 0 ? (size_t)((uint64_t)done * left / elapsed *
 		    9 / 10) : done;
 		(void)util_snprintf(detail, sizeof(detail), "hashing %zu "
 		    "passwords would take longer than this server's "
@@ -632,46 +640,50 @@ prov_free(struct prov *p)
 	free(p->rows);
 }
 
+/* Hash, store, audit and answer a checked run.  An HTTP status. */
+static int
+prov_create(struct store *st, struct prov *p, struct buf *out)
+{
+	char		 detail[128];
+	uint64_t	 t0 = util_monotonic_ms(), t1;
+	int		 rc;
+
+	if ((rc = prov_hash(p, out)) != 200)
+		return rc;
+	t1 = util_monotonic_ms();
+	if ((rc = prov_commit(st, p, out)) != 200)
+		return rc;
+	log_info("api: provision by %s: %zu created (hashing %llu ms, store "
+	    "%llu ms)", p->c->r.actor, p->nnew, (unsigned long long)(t1 - t0),
+	    (unsigned long long)(util_monotonic_ms() - t1));
+	(void)util_snprintf(detail, sizeof(detail), "%zu created, %zu existed, "
+	    "format %s", p->nnew, p->nexist, p->fmt->name);
+	api_audit(st, p->c, "provision", p->domain[0] ? p->domain : "rows",
+	    detail);
+	rc = p->nnew > 0 ? 201 : 200;
+	prov_keep(st, p, rc);
+	return prov_answer(st, p, rc, 1, out);
+}
+
 int
 api_provision(struct store *st, const struct api_call *c, struct buf *out)
 {
 	struct prov	 p;
 	json_t		*root;
-	char		 detail[128];
-	uint64_t	 t0, t1 = 0;
-	int		 rc, done;
+	int		 rc, done = 0;
 
 	memset(&p, 0, sizeof(p));
 	p.c = c;
+	p.start = util_monotonic_ms();
+	/* root holds the strings p points to: it lives to the end */
 	root = json_loadb(c->r.body, c->r.body_len, JSON_REJECT_DUPLICATES,
 	    NULL);
-	/* root holds the strings p points to: it lives to the end */
-	if ((rc = prov_parse(&p, root, out)) == 200 &&
-	    (rc = prov_replay(st, &p, out, &done)) == 200 && !done)
-		rc = prov_make_rows(&p, out);
-	else
-		done = 1;
-	if (!done && rc == 200)
-		rc = prov_check(st, &p, out);
-	if (done || rc != 200)
-		;
-	else if (p.dry_run || p.ninvalid > 0)
-		rc = prov_answer(st, &p, p.dry_run ? 200 : 400, 0, out);
-	else if ((t0 = util_monotonic_ms()) != 0 &&
-	    (rc = prov_hash(&p, out)) == 200 && (t1 = util_monotonic_ms()) &&
-	    (rc = prov_commit(st, &p, out)) == 200) {
-		log_info("api: provision by %s: %zu created (hashing %llu ms, "
-		    "store %llu ms)", c->r.actor, p.nnew,
-		    (unsigned long long)(t1 - t0),
-		    (unsigned long long)(util_monotonic_ms() - t1));
-		(void)util_snprintf(detail, sizeof(detail), "%zu created, %zu "
-		    "existed, format %s", p.nnew, p.nexist, p.fmt->name);
-		api_audit(st, c, "provision", p.domain[0] ? p.domain : "rows",
-		    detail);
-		rc = p.nnew > 0 ? 201 : 200;
-		prov_keep(st, &p, rc);
-		rc = prov_answer(st, &p, rc, 1, out);
-	}
+	if ((rc = prov_parse(&p, root, out)) == 200)
+		rc = prov_replay(st, &p, out, &done);
+	if (rc == 200 && !done && (rc = prov_make_rows(&p, out)) == 200 &&
+	    (rc = prov_check(st, &p, out)) == 200)
+		rc = p.dry_run || p.ninvalid > 0 ? prov_answer(st, &p,
+		    p.dry_run ? 200 : 400, 0, out) : prov_create(st, &p, out);
 	json_decref(root);
 	prov_free(&p);
 	return rc;
