@@ -18,6 +18,7 @@
 #include "lib/clock.h"
 #include "lib/json.h"
 #include "server/admin.h"
+#include "server/console.h"
 
 static void	 route_metrics(struct admin_req *);
 static void	 route_live(struct admin_req *);
@@ -91,6 +92,13 @@ const struct admin_route admin_routes[] = {
 	    "the local domains and their settings" },
 	{ AM_GET, "/api/v1/audit", "admin", "audit.list", NULL, 0,
 	    "the audit log, newest first: ?cursor= &limit=" },
+	/* --- console (helper A) --- */
+	{ AM_GET, "/", NULL, NULL, console_serve, AR_NO_API,
+	    "redirect to the console" },
+	{ AM_GET, "/console", NULL, NULL, console_serve, AR_NO_API,
+	    "the web console (docs/CONSOLE.md)" },
+	{ AM_GET, "/console/{file}", NULL, NULL, console_serve, AR_NO_API,
+	    "the console's static files" },
 };
 const size_t admin_nroutes = sizeof(admin_routes) / sizeof(admin_routes[0]);
 
@@ -277,6 +285,8 @@ admin_openapi(struct buf *b)
 	json_key(&j, "paths");
 	json_obj_begin(&j);
 	for (i = 0; i < admin_nroutes; i++) {
+		if (admin_routes[i].flags & AR_NO_API)
+			continue;
 		json_key(&j, admin_routes[i].pattern);
 		json_obj_begin(&j);
 		for (k = 0; k < sizeof(m) / sizeof(m[0]); k++) {
