@@ -37,7 +37,11 @@ function layout() {
 	const nav = h("nav", { "data-testid": "nav" },
 	    h("div", { class: "brand" }, "postern"),
 	    screens.map(([id, title]) => h("a", { href: "#/" + id,
-	    "data-testid": "nav-" + id, "data-screen": id }, title)),
+	    "data-testid": "nav-" + id, "data-screen": id, onclick: () => {
+		// the screen shown already: draw it again (fresh data)
+		if (location.hash === "#/" + id)
+			render();
+	    } }, title)),
 	    h("div", { class: "who" },
 	    h("span", { "data-testid": "who" }, auth.user),
 	    h("button", { type: "button", class: "small", "data-testid":

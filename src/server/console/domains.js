@@ -3,7 +3,7 @@
 // (GET /api/v1/domains/{d}/check): expected against found for each
 // record, with the fix to copy.
 
-import { api, badge, busy, clear, copyButton, enc, field, fmtTime, h,
+import { api, redraw, badge, busy, clear, copyButton, enc, field, fmtTime, h,
     problem, say, section, table } from "./ui.js";
 
 async function check(out, d) {
@@ -43,7 +43,8 @@ export async function render(main, params, current) {
 	const out = h("div", { "data-testid": "dns-out" });
 	const reload = () => {
 		if (current())
-			render(clear(main), params, current);
+			return redraw(main, () => render(clear(main), params,
+			    current));
 	};
 	const rows = table([
 		{ title: "domain", cell: (d) => d.name },

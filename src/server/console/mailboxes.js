@@ -3,7 +3,7 @@
 // on the selected rows: unlock, reset password (the new passwords go
 // into a CSV made here, the only copy there is), check state, delete.
 
-import { api, badge, busy, clear, confirmBox, csv, download, each, enc,
+import { api, redraw, badge, busy, clear, confirmBox, csv, download, each, enc,
     field, fmtTime, h, left, problem, qs, say, section, table }
     from "./ui.js";
 
@@ -213,15 +213,22 @@ export async function render(main, params, current) {
 			clear(body, problem(e));
 		}
 	};
-	prev.addEventListener("click", busy(prev, async () => {
-		st.page--;
-		await load();
-	}));
-	next.addEventListener("click", busy(next, async () => {
-		st.cursors[st.page + 1] = st.next;
-		st.page++;
-		await load();
-	}));
+	// not busy(): draw() decides whether the buttons are enabled
+	const turn = (step) => redraw(main, async () => {
+		prev.disabled = next.disabled = true;
+		if (step > 0)
+			st.cursors[st.page + 1] = st.next;
+		st.page += step;
+		try {
+			await load();
+		} catch (e) {
+			clear(out, problem(e));
+			st.page -= step;
+			draw();
+		}
+	});
+	prev.addEventListener("click", () => turn(-1));
+	next.addEventListener("click", () => turn(1));
 	const form = h("form", { class: "filters", "data-testid": "mb-filters" },
 	    field("Search", q), field("Domain", dom), field("State", state),
 	    field("Page", limit), h("button", { type: "submit",

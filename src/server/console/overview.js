@@ -3,7 +3,7 @@
 // certificate's expiry, the queue, DNS per domain on demand, and the
 // last 14 days of delivered / deferred / bounced as an SVG bar chart.
 
-import { api, badge, busy, clear, enc, fmtSpan, fmtTime, h, left, now,
+import { api, redraw, badge, busy, clear, enc, fmtSpan, fmtTime, h, left, now,
     problem, say, section, table } from "./ui.js";
 
 const SVG = "http://www.w3.org/2000/svg";
@@ -130,7 +130,8 @@ export async function render(main, params, current) {
 		return;
 	const reload = () => {
 		if (current())
-			render(clear(main), params, current);
+			return redraw(main, () => render(clear(main), params,
+			    current));
 	};
 	const q = o.queue || {};
 	const m = o.mailboxes || {};

@@ -3,7 +3,7 @@
 // GET /api/v1/explain, and the actions: hold, release, retry, delete,
 // flush.
 
-import { api, badge, busy, clear, confirmBox, enc, fmtSpan, fmtTime, h, now,
+import { api, redraw, badge, busy, clear, confirmBox, enc, fmtSpan, fmtTime, h, now,
     problem, qs, say, section, table } from "./ui.js";
 
 const MAX_PAGES = 20;	// 10,000 messages: past that, filter by state
@@ -83,7 +83,8 @@ export async function render(main, params, current) {
 		return;
 	const reload = () => {
 		if (current())
-			render(clear(main), params, current);
+			return redraw(main, () => render(clear(main), params,
+			    current));
 	};
 	const act = (label, testid, f, cls) => {
 		const b = h("button", { type: "button", class: "small " +
@@ -91,7 +92,7 @@ export async function render(main, params, current) {
 		b.addEventListener("click", busy(b, async () => {
 			try {
 				await f();
-				reload();
+				await reload();
 			} catch (e) {
 				say("");
 				main.prepend(problem(e));

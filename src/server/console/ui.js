@@ -234,13 +234,13 @@ export function fmtTime(t) {
 
 export function fmtSpan(s) {
 	s = Math.max(0, Math.round(s));
+	const m = Math.round(s / 60);
 	if (s < 90)
 		return s + " s";
-	if (s < 5400)
-		return Math.round(s / 60) + " min";
+	if (m < 90)
+		return m + " min";
 	if (s < 172800)
-		return Math.floor(s / 3600) + " h " + Math.round(s % 3600 / 60) +
-		    " min";
+		return Math.floor(m / 60) + " h " + m % 60 + " min";
 	return Math.round(s / 86400) + " days";
 }
 
@@ -277,16 +277,33 @@ export function badge(text, kind) {
 	return h("span", { class: "badge " + (kind || "") }, text);
 }
 
-// Disable a button while an async action runs.
+// Draw a screen again in place (after an action), marking it not ready
+// meanwhile as app.js does for a new screen (tests wait on the mark).
+export async function redraw(main, f) {
+	main.dataset.ready = "0";
+	try {
+		await f();
+	} finally {
+		main.dataset.ready = "1";
+	}
+}
+
+// Disable a button while an async action runs; the screen is marked
+// not ready meanwhile (tests wait on the mark, as after a redraw).
 export function busy(button, f) {
 	return async (ev) => {
 		if (ev)
 			ev.preventDefault();
+		const main = button.closest("main");
 		button.disabled = true;
+		if (main)
+			main.dataset.ready = "0";
 		try {
 			await f();
 		} finally {
 			button.disabled = false;
+			if (main)
+				main.dataset.ready = "1";
 		}
 	};
 }
