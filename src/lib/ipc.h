@@ -54,6 +54,8 @@ enum ipc_type {
 				   arg, query, body) */
 	IPC_ADM_RES,		/* auth -> admin: (status, more, chunk of
 				   the JSON answer); more: chunks follow */
+	IPC_ADM_BODY,		/* admin -> auth/queue: (chunk) of the
+				   request body an IPC_ADM_REQ announced */
 	IPC_TYPE_MAX
 };
 

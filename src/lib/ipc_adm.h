@@ -4,9 +4,12 @@
  * accounts, tokens; queue: the mail queue).  A request names the
  * operation and carries what the admin process knows of the caller (the
  * token's name, scopes and domain restriction, the client address) and of
- * the request (the path's parameter, the raw query, the body, bounded by
- * what one message holds).  The answer is JSON, sent in chunks that each
- * fit one message, "more" set on all but the last.
+ * the request (the path's parameter, the raw query, the body).  A body
+ * longer than what fits beside the rest follows in IPC_ADM_BODY messages
+ * sent right after the request on the same socket, so one request is
+ * read whole before the next (IPC_ADM_BODY_MAX in all).  The answer is
+ * JSON, sent in chunks that each fit one message, "more" set on all but
+ * the last.
  */
 #ifndef POSTERN_IPC_ADM_H
 #define POSTERN_IPC_ADM_H
@@ -19,7 +22,7 @@
 #define IPC_ADM_TOKEN_MAX	96
 #define IPC_ADM_ARG_MAX		320
 #define IPC_ADM_QUERY_MAX	1024
-#define IPC_ADM_BODY_MAX	12000
+#define IPC_ADM_BODY_MAX	(8 * 1024 * 1024)
 
 struct ipc_adm_req {
 	char		op[32];
@@ -30,13 +33,24 @@ struct ipc_adm_req {
 	char		domain[256];		/* the token's restriction */
 	char		arg[IPC_ADM_ARG_MAX + 1];	/* path {parameter} */
 	char		query[IPC_ADM_QUERY_MAX + 1];
-	char		body[IPC_ADM_BODY_MAX + 1];
+	char		*body;		/* body_len bytes; on the receiving
+					   side NUL-terminated, malloc'd */
+	size_t		 body_len;
 };
 
-/* Write r as an IPC_ADM_REQ with this id.  0, or -1 if it does not fit. */
-int	ipc_adm_put(struct ipc_msg *, uint64_t id, const struct ipc_adm_req *);
-/* Read one back; 0, or -1 if malformed. */
-int	ipc_adm_get(struct ipc_msg *, struct ipc_adm_req *);
+struct ipc_chan;
+
+/* Send r with this id on ch: the request, then its body's chunks. 0/-1. */
+int	ipc_adm_send(struct ipc_chan *, uint64_t id, const struct ipc_adm_req *);
+/*
+ * Read one whole request from a blocking socket into r (ipc_adm_clear
+ * frees it), m is scratch.  1, 0 at end of file, -1 on a read error, -2
+ * if what came is malformed or not a request (m->id says whose: answer
+ * it 400).
+ */
+int	ipc_adm_recv(int sock, struct ipc_msg *m, struct ipc_adm_req *r);
+/* Wipe r and free its body. */
+void	ipc_adm_clear(struct ipc_adm_req *);
 /* Send status and the answer's len bytes in chunks on sock.  0 or -1. */
 int	ipc_adm_answer(int sock, uint64_t id, int status, const char *data,
 	    size_t len);

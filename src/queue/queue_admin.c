@@ -263,20 +263,16 @@ qa_main(void *arg)
 	struct ipc_msg		*m;
 	struct ipc_adm_req	*r;
 	struct buf		 out;
-	int			 status;
+	int			 status, rc;
 
 	(void)arg;
 	if ((m = malloc(sizeof(*m))) == NULL ||
 	    (r = malloc(sizeof(*r))) == NULL)
 		fatal("queue: admin thread");
 	buf_init(&out, OUT_MAX);
-	while (ipc_recv(QA.sock, m) == 1) {
+	while ((rc = ipc_adm_recv(QA.sock, m, r)) == 1 || rc == -2) {
 		buf_reset(&out);
-		if (m->fd != -1) {
-			close(m->fd);
-			m->fd = -1;
-		}
-		if (ipc_adm_get(m, r) == -1) {
+		if (rc == -2) {
 			log_warnx("queue: malformed admin request");
 			status = http_problem(&out, 400, "malformed request", NULL);
 		} else
@@ -284,7 +280,7 @@ qa_main(void *arg)
 		if (ipc_adm_answer(QA.sock, m->id, status, out.data != NULL ?
 		    out.data : "", out.len) == -1)
 			log_warn("queue: admin answer");
-		explicit_bzero(r, sizeof(*r));
+		ipc_adm_clear(r);
 	}
 	buf_free(&out);
 	tstore_close();

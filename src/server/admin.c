@@ -33,7 +33,6 @@
 #include "lib/util.h"
 #include "server/admin.h"
 
-#define BODY_MAX	(1024 * 1024)
 
 /* Sent with every answer (docs/API.md, "Headers"). */
 #define BASE_HEADERS \
@@ -50,6 +49,7 @@ static const struct config	*admin_cfg;
 static struct event_base	*admin_base;
 
 static void	 admin_request(struct http_xchg *, void *);
+static size_t	 admin_body_max(const struct http_req *, void *);
 static void	 admin_stop(evutil_socket_t, short, void *);
 static void	 admin_send(struct admin_req *, int, const char *,
 		    const char *, const char *, const char *, size_t);
@@ -130,6 +130,26 @@ admin_is_json(const char *ct)
 	size_t	n = strcspn(ct, "; \t");
 
 	return n == 16 && strncasecmp(ct, "application/json", 16) == 0;
+}
+
+/*
+ * The body limit, known from the head: 8 MiB for the routes that take
+ * bulk input (AR_BIG_BODY), else 1 MiB.  A path that does not parse or
+ * match gets the small limit; the pipeline refuses it afterwards.
+ */
+static size_t
+admin_body_max(const struct http_req *req, void *arg)
+{
+	const struct admin_route	*rt;
+	struct http_path		 p;
+	int				 m, allowed;
+
+	(void)arg;
+	if ((m = admin_method(req->method)) == 0 ||
+	    http_path_parse(&p, req->target) == -1 ||
+	    (rt = admin_route_find(&p, m, &allowed)) == NULL)
+		return ADMIN_BODY_MAX;
+	return rt->flags & AR_BIG_BODY ? ADMIN_BIG_BODY_MAX : ADMIN_BODY_MAX;
 }
 
 static void
@@ -230,7 +250,8 @@ admin_main(const struct config *cfg, struct ssl_ctx_st *tls,
 	memset(&hc, 0, sizeof(hc));
 	hc.max_conns = cfg->admin_max_connections;
 	hc.timeout_ms = cfg->admin_timeout_ms;
-	hc.body_max = BODY_MAX;
+	hc.body_max = ADMIN_BODY_MAX;
+	hc.on_head = admin_body_max;
 	hc.tls = tls;
 	hc.on_request = admin_request;
 	if ((srv = http_srv_new(admin_base, &hc)) == NULL)

@@ -44,8 +44,12 @@ enum admin_method {
 };
 
 #define AR_LOOPBACK_OPEN	0x01	/* no token needed from loopback */
-#define AR_NO_API		0x02	/* not in the OpenAPI description (the
+#define AR_BIG_BODY		0x02	/* body up to ADMIN_BIG_BODY_MAX */
+#define AR_NO_API		0x04	/* not in the OpenAPI description (the
 					   console's static files) */
+
+#define ADMIN_BODY_MAX		(1024 * 1024)
+#define ADMIN_BIG_BODY_MAX	(8 * 1024 * 1024)	/* provisioning */
 
 struct admin_route {
 	int		 methods;	/* AM_* */

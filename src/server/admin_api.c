@@ -13,6 +13,7 @@
  * (the table holds FAIL_SLOTS addresses; the oldest window is reused).
  * A token's text is wiped once sent and never logged.
  */
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -192,8 +193,8 @@ static int
 call_send(struct call *c)
 {
 	struct ipc_chan	*ch = AP.auth;
-	struct ipc_msg	*m;
-	int		 rc = -1;
+	size_t		 len;
+	int		 rc;
 
 	if (c->stage == CALL_TOKEN)
 		util_strlcpy(c->req.op, "token.check", sizeof(c->req.op));
@@ -203,12 +204,16 @@ call_send(struct call *c)
 		if (strncmp(c->rt->op, "queue.", 6) == 0)
 			ch = AP.queue;
 	}
-	if (ch == NULL || (m = malloc(sizeof(*m))) == NULL)
+	if (ch == NULL)
 		return -1;
-	if (ipc_adm_put(m, c->id, &c->req) == 0)
-		rc = ipc_chan_send(ch, m);
-	explicit_bzero(m, sizeof(*m));
-	free(m);
+	/* the token check does not need the body */
+	if (c->stage == CALL_TOKEN) {
+		len = c->req.body_len;
+		c->req.body_len = 0;
+		rc = ipc_adm_send(ch, c->id, &c->req);
+		c->req.body_len = len;
+	} else
+		rc = ipc_adm_send(ch, c->id, &c->req);
 	return rc;
 }
 
@@ -270,8 +275,8 @@ admin_api_request(struct admin_req *r, const struct admin_route *rt)
 	c->stage = CALL_TOKEN;
 	util_strlcpy(c->req.token, auth + 7 + strspn(auth + 7, " "),
 	    sizeof(c->req.token));
-	memcpy(c->req.body, body, blen);
-	c->req.body[blen] = '\0';
+	c->req.body = (char *)(uintptr_t)body;	/* only read, while r lives */
+	c->req.body_len = blen;
 	util_strlcpy(c->req.query, r->path.query, sizeof(c->req.query));
 	if (call_arg(c) == -1 || call_send(c) == -1) {
 		call_free(c);

@@ -309,7 +309,8 @@ api_mailbox_create(struct store *st, const struct api_call *c,
 	char		 hash[PASSWORD_HASH_MAX + 1];
 	int		 rc;
 
-	root = json_loads(c->r.body, JSON_REJECT_DUPLICATES, NULL);
+	root = json_loadb(c->r.body, c->r.body_len, JSON_REJECT_DUPLICATES,
+	    NULL);
 	rc = root == NULL || json_unpack(root, "{s:s, s?:I}", "address",
 	    &addr, "daily_limit", &limit) == -1 || limit < 0 ||
 	    limit > 1000000 || smtp_parse_mailbox(addr, a, sizeof(a)) == -1;

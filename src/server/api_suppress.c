@@ -83,7 +83,8 @@ api_suppress_add(struct store *st, const struct api_call *c,
 	char		 d[STORE_ADDR_MAX + 1], a[STORE_ADDR_MAX + 1];
 	int		 rc;
 
-	root = json_loads(c->r.body, JSON_REJECT_DUPLICATES, NULL);
+	root = json_loadb(c->r.body, c->r.body_len, JSON_REJECT_DUPLICATES,
+	    NULL);
 	if (root == NULL || json_unpack(root, "{s:s, s:s, s?:s}", "domain",
 	    &dom, "address", &addr, "reason", &reason) == -1 ||
 	    util_strlcpy(d, dom, sizeof(d)) == -1 ||

@@ -37,7 +37,7 @@ static struct {
 } AA = { .sock = -1 };
 
 static void	*auth_admin_main(void *);
-static int	 auth_admin_parse(struct ipc_msg *, struct api_call *);
+static void	 auth_admin_times(struct api_call *);
 
 int
 auth_admin_start(const struct config *cfg, const char *datadir, int sock)
@@ -63,15 +63,12 @@ auth_admin_stop(void)
 	AA.running = 0;
 }
 
-static int
-auth_admin_parse(struct ipc_msg *m, struct api_call *c)
+static void
+auth_admin_times(struct api_call *c)
 {
-	if (ipc_adm_get(m, &c->r) == -1)
-		return -1;
 	c->now = (int64_t)(util_now_ms() / 1000);
 	c->familiar_since = c->now - (int64_t)AA.cfg->auth_familiar_days *
 	    86400;
-	return 0;
 }
 
 static void *
@@ -82,7 +79,7 @@ auth_admin_main(void *arg)
 	struct store	*st;
 	struct buf	 out;
 	char		 err[512];
-	int		 status;
+	int		 status, rc;
 
 	(void)arg;
 	m = malloc(sizeof(*m));
@@ -92,9 +89,10 @@ auth_admin_main(void *arg)
 	if ((st = store_open(AA.datadir, 0, err, sizeof(err))) == NULL)
 		log_warnx("auth: admin API: account store: %s", err);
 	buf_init(&out, OUT_MAX);
-	while (ipc_recv(AA.sock, m) == 1) {
+	while ((rc = ipc_adm_recv(AA.sock, m, &c->r)) == 1 || rc == -2) {
 		buf_reset(&out);
-		if (auth_admin_parse(m, c) == -1) {
+		auth_admin_times(c);
+		if (rc == -2) {
 			log_warnx("auth: malformed admin request");
 			status = http_problem(&out, 400, "malformed request",
 			    NULL);
@@ -106,6 +104,7 @@ auth_admin_main(void *arg)
 		if (ipc_adm_answer(AA.sock, m->id, status, out.data != NULL ?
 		    out.data : "", out.len) == -1)
 			log_warn("auth: admin answer");
+		ipc_adm_clear(&c->r);
 		explicit_bzero(c, sizeof(*c));
 		explicit_bzero(m->data, sizeof(m->data));
 	}

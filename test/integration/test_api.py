@@ -7,6 +7,7 @@ generated from the route table and checked in as docs/openapi.json."""
 import http.client
 import json
 import os
+import socket
 import subprocess
 import time
 
@@ -422,3 +423,28 @@ def test_mailbox_create_and_delete(api):
     acts = [e["action"] for e in call(api, "/api/v1/audit",
                                       api.root)[2]["events"]]
     assert acts[0] == "mailbox.delete" and "mailbox.create" in acts
+
+
+def test_bodies_larger_than_one_message(api):
+    """A body goes to the auth process in as many IPC messages as it
+    needs: 200 KB of JSON (whitespace around one small object) is read
+    whole; the same with a NUL inside is refused, not cut at the NUL;
+    over 1 MiB on an ordinary route is 413 from Content-Length."""
+    obj = json.dumps({"domain": "example.test", "address": "big@remote.test",
+                      "reason": "padded request"})
+    pad = " " * 200000
+    st, _, doc = call(api, "/api/v1/suppressions", api.ops, "POST",
+                      pad + obj + pad)
+    assert st == 201, doc
+    st, _, doc = call(api, "/api/v1/suppressions?domain=example.test",
+                      api.read)
+    assert "big@remote.test" in [s["address"] for s in doc["suppressions"]]
+    assert call(api, "/api/v1/suppressions", api.ops, "POST",
+                obj + "\0" + pad)[0] == 400
+    with socket.create_connection(("127.0.0.1", api.admin_port),
+                                  timeout=scaled(10)) as s:
+        s.sendall(b"POST /api/v1/suppressions HTTP/1.1\r\n"
+                  b"Host: 127.0.0.1\r\nContent-Type: application/json\r\n"
+                  b"Authorization: Bearer " + api.ops.encode() +
+                  b"\r\nContent-Length: %d\r\n\r\n" % (1024 * 1024 + 1))
+        assert s.recv(64).startswith(b"HTTP/1.1 413 ")
