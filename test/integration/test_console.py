@@ -591,9 +591,14 @@ def test_logout(browser, srv):
     if srv.admin is None:
         pytest.skip("no console sessions on this server yet")
     d = browser
+    screen(d, "mailboxes")
+    cookie = "__Host-postern=" + d.get_cookie("__Host-postern")["value"]
+    assert call(srv, "/api/v1/session", headers={"Cookie": cookie})[0] == 200
     click(d, "logout")
     wait_el(d, "login")
     d.refresh()
     wait_el(d, "login")
-    st, _, _ = call(srv, "/api/v1/mailboxes")
-    assert st == 401
+    # the session is gone on the server, not only in the browser
+    assert call(srv, "/api/v1/session", headers={"Cookie": cookie})[0] == 401
+    assert call(srv, "/api/v1/mailboxes", headers={"Cookie": cookie})[0] == \
+        401

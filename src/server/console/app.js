@@ -166,7 +166,10 @@ async function boot() {
 	try {
 		start(await api("GET", "/api/v1/session"));
 	} catch (e) {
-		loginForm(e.status === 401 ? null : e);
+		loginForm(e.status === 401 ? null : e.status === 404 ?
+		    new ApiError(404, { detail: "this server has no console " +
+		    "login (GET /api/v1/session is missing)", fix: "use an API " +
+		    "token below, or update postern" }, "") : e);
 	}
 }
 
