@@ -28,6 +28,8 @@ from test_api import call, make_token
 
 try:
     from selenium import webdriver
+    from selenium.common.exceptions import (NoSuchElementException,
+                                            StaleElementReferenceException)
     from selenium.webdriver.chrome.service import Service
     from selenium.webdriver.common.by import By
     from selenium.webdriver.support.ui import Select, WebDriverWait
@@ -222,7 +224,8 @@ def els(d, testid, within=None):
 
 def wait(d, pred, what, timeout=10):
     try:
-        return WebDriverWait(d, scaled(timeout), 0.05).until(
+        return WebDriverWait(d, scaled(timeout), 0.05, ignored_exceptions=(
+            NoSuchElementException, StaleElementReferenceException)).until(
             lambda _: pred(), message="waiting for " + what)
     except Exception:
         # what the page showed, for the person reading the failure
@@ -267,6 +270,16 @@ def settled(d):
     wait(d, lambda: d.execute_script(
         "return document.querySelector('main').dataset.ready === '1'"),
         "the screen drawn again")
+
+
+def downloaded(d, link):
+    """Click a download link; the text of the file the browser saved."""
+    path = os.path.join(d.dl, link.get_attribute("download"))
+    link.click()
+    wait(d, lambda: os.path.exists(path) and os.path.getsize(path) > 0,
+         "the download of " + os.path.basename(path))
+    with open(path) as f:
+        return f.read()
 
 
 def confirm(d):
@@ -374,13 +387,7 @@ def test_bulk_reset_with_csv(browser, srv):
     confirm(d)
     link = wait_el(d, "reset-csv", timeout=30)
     shot(d, "mailboxes-reset")
-    name = link.get_attribute("download")
-    link.click()
-    path = os.path.join(d.dl, name)
-    wait(d, lambda: os.path.exists(path) and os.path.getsize(path) > 0,
-         "the CSV download")
-    with open(path) as f:
-        lines = f.read().splitlines()
+    lines = downloaded(d, link).splitlines()
     assert lines[0] == "address,password"
     creds = dict(line.split(",", 1) for line in lines[1:])
     assert sorted(creds) == ["m0000@bulk.test", "m0001@bulk.test",
@@ -427,13 +434,7 @@ def test_provision(browser, srv):
     link = wait_el(d, "prov-download", timeout=30)
     assert "2 created" in el(d, "prov-created").text
     shot(d, "provision")
-    name = link.get_attribute("download")
-    link.click()
-    path = os.path.join(d.dl, name)
-    wait(d, lambda: os.path.exists(path) and os.path.getsize(path) > 0,
-         "the platform CSV")
-    with open(path) as f:
-        csv_text = f.read()
+    csv_text = downloaded(d, link)
     assert "anna@other.test" in csv_text and "bruno@other.test" in csv_text
     # a second click replays the same request: nothing created twice
     click(d, "prov-create")
@@ -493,8 +494,11 @@ def test_queue_actions(browser, srv):
     settled(d)
     click(d, "q-delete")
     confirm(d)
-    wait(d, lambda: el(d, "queue-count").text.startswith("1 message"),
-         "one message deleted")
+    settled(d)
+    # the queue process deletes it a moment later: look again until then
+    wait(d, lambda: screen(d, "queue", "?by=sender") or el(
+        d, "queue-count").text.startswith("1 message"),
+        "one message deleted")
     acts = [e["action"] for e in call(srv, "/api/v1/audit", srv.root)[2][
         "events"]]
     for a in ("queue.hold", "queue.release", "queue.retry", "queue.flush",

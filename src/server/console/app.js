@@ -2,7 +2,7 @@
 // form, the layout and the hash router (#/mailboxes?q=...).  Each screen
 // is a module exporting render(main, params).
 
-import { ApiError, api, auth, clear, field, flash, h, hooks, problem, say }
+import { api, ApiError, auth, clear, field, flash, h, hooks, problem, say }
     from "./ui.js";
 import * as overview from "./overview.js";
 import * as mailboxes from "./mailboxes.js";

@@ -3,8 +3,8 @@
 // (GET /api/v1/domains/{d}/check): expected against found for each
 // record, with the fix to copy.
 
-import { api, redraw, badge, busy, clear, copyButton, enc, field, fmtTime, h,
-    problem, say, section, table } from "./ui.js";
+import { api, badge, busy, clear, copyButton, enc, field, fmtTime, h, problem,
+    reloader, say, section, table } from "./ui.js";
 
 async function check(out, d) {
 	clear(out, h("p", { class: "muted" }, "Asking the name servers of " +
@@ -41,11 +41,7 @@ export async function render(main, params, current) {
 	if (!current())
 		return;
 	const out = h("div", { "data-testid": "dns-out" });
-	const reload = () => {
-		if (current())
-			return redraw(main, () => render(clear(main), params,
-			    current));
-	};
+	const reload = reloader(main, render, params, current);
 	const rows = table([
 		{ title: "domain", cell: (d) => d.name },
 		{ title: "mailboxes", cls: "num", cell: (d) =>

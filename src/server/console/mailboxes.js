@@ -3,9 +3,9 @@
 // on the selected rows: unlock, reset password (the new passwords go
 // into a CSV made here, the only copy there is), check state, delete.
 
-import { api, redraw, badge, busy, clear, confirmBox, csv, download, each, enc,
-    field, fmtTime, h, left, problem, qs, say, section, table }
-    from "./ui.js";
+import { api, badge, busy, clear, confirmBox, csv, download, each, enc, field,
+    fmtTime, h, left, problem, qs, redraw, say, section, table } from
+    "./ui.js";
 
 function stateCell(r) {
 	if (r.state === "locked")

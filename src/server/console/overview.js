@@ -3,8 +3,8 @@
 // certificate's expiry, the queue, DNS per domain on demand, and the
 // last 14 days of delivered / deferred / bounced as an SVG bar chart.
 
-import { api, redraw, badge, busy, clear, enc, fmtSpan, fmtTime, h, left, now,
-    problem, say, section, table } from "./ui.js";
+import { api, badge, busy, clear, enc, fmtSpan, fmtTime, h, left, now, problem,
+    reloader, say, section, table } from "./ui.js";
 
 const SVG = "http://www.w3.org/2000/svg";
 
@@ -128,11 +128,7 @@ export async function render(main, params, current) {
 	const o = await api("GET", "/api/v1/overview");
 	if (!current())
 		return;
-	const reload = () => {
-		if (current())
-			return redraw(main, () => render(clear(main), params,
-			    current));
-	};
+	const reload = reloader(main, render, params, current);
 	const q = o.queue || {};
 	const m = o.mailboxes || {};
 	main.appendChild(h("h1", {}, "Overview"));

@@ -4,8 +4,8 @@
 // twice), and the platform CSV of that run as a download made here:
 // the passwords exist only in that answer.
 
-import { api, badge, busy, clear, download, field, h, problem, randomKey,
-    say, section, table } from "./ui.js";
+import { api, badge, busy, clear, download, field, h, problem, randomKey, say,
+    section, table } from "./ui.js";
 
 const FORMATS = ["generic", "instantly", "smartlead", "lemlist", "reply",
     "woodpecker"];

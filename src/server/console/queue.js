@@ -3,8 +3,8 @@
 // GET /api/v1/explain, and the actions: hold, release, retry, delete,
 // flush.
 
-import { api, redraw, badge, busy, clear, confirmBox, enc, fmtSpan, fmtTime, h, now,
-    problem, qs, say, section, table } from "./ui.js";
+import { api, badge, busy, clear, confirmBox, enc, fmtSpan, fmtTime, h, now,
+    problem, qs, reloader, say, section, table } from "./ui.js";
 
 const MAX_PAGES = 20;	// 10,000 messages: past that, filter by state
 
@@ -81,11 +81,7 @@ export async function render(main, params, current) {
 	const { msgs, more } = await fetchAll(state);
 	if (!current())
 		return;
-	const reload = () => {
-		if (current())
-			return redraw(main, () => render(clear(main), params,
-			    current));
-	};
+	const reload = reloader(main, render, params, current);
 	const act = (label, testid, f, cls) => {
 		const b = h("button", { type: "button", class: "small " +
 		    (cls || ""), "data-testid": testid }, label);

@@ -1,8 +1,8 @@
 // settings.js: API tokens (list, create: the secret is shown once,
 // revoke), the suppression list (add, remove) and the audit log.
 
-import { api, badge, busy, clear, confirmBox, copyButton, enc, field,
-    fmtTime, h, problem, qs, say, section, table } from "./ui.js";
+import { api, badge, busy, clear, confirmBox, copyButton, enc, field, fmtTime,
+    h, problem, qs, say, section, table } from "./ui.js";
 
 const SCOPES = ["read", "mailboxes", "domains", "queue", "provision",
     "metrics", "admin"];

@@ -288,6 +288,13 @@ export async function redraw(main, f) {
 	}
 }
 
+// The function that draws a screen again with fresh data (while it is
+// still the one shown).
+export function reloader(main, render, params, current) {
+	return () => current() ? redraw(main, () => render(clear(main), params,
+	    current)) : undefined;
+}
+
 // Disable a button while an async action runs; the screen is marked
 // not ready meanwhile (tests wait on the mark, as after a redraw).
 export function busy(button, f) {
