@@ -92,21 +92,19 @@ function loginForm(err) {
 	    autocomplete: "off", placeholder: "pst_...",
 	    "data-testid": "login-token" });
 	const out = h("div", {}, err ? problem(err, "login-problem") : null);
-	const form = h("form", { class: "card login", "data-testid": "login" },
-	    h("h1", {}, "postern"),
-	    h("p", { class: "muted" }, "Log in as an administrator (",
-	    h("code", {}, "postern admin add NAME"), ")."),
-	    field("User", user), field("Password", pass),
-	    field("TOTP code", totp, "only if your account has one, and " +
-	    "always when the console is not on loopback"),
+	const tform = h("form", {}, field("Token", token, "kept in this " +
+	    "page's memory only: a reload forgets it"),
+	    h("button", { type: "submit", "data-testid": "login-token-submit" },
+	    "Use token"));
+	tform.addEventListener("submit", (ev) => {
+		ev.preventDefault();
+		useToken(token.value.trim(), out);
+	});
+	const form = h("form", {}, field("User", user),
+	    field("Password", pass), field("TOTP code", totp, "only if your " +
+	    "account has one, and always when the console is not on loopback"),
 	    h("button", { type: "submit", class: "primary",
-	    "data-testid": "login-submit" }, "Log in"),
-	    h("details", {}, h("summary", {}, "Use an API token instead"),
-	    field("Token", token, "kept in this page's memory only: a " +
-	    "reload forgets it"),
-	    h("button", { type: "button", "data-testid": "login-token-submit",
-	    onclick: () => useToken(token.value.trim(), out) },
-	    "Use token")), out);
+	    "data-testid": "login-submit" }, "Log in"));
 	form.addEventListener("submit", async (ev) => {
 		ev.preventDefault();
 		const body = { user: user.value.trim(), password: pass.value };
@@ -120,7 +118,12 @@ function loginForm(err) {
 			clear(out, problem(e, "login-problem"));
 		}
 	});
-	clear(root, form);
+	clear(root, h("div", { class: "card login", "data-testid": "login" },
+	    h("h1", {}, "postern"),
+	    h("p", { class: "muted" }, "Log in as an administrator (",
+	    h("code", {}, "postern admin add NAME"), ")."), form,
+	    h("details", {}, h("summary", {}, "Use an API token instead"),
+	    tform), out));
 	user.focus();
 }
 
