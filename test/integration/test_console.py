@@ -23,7 +23,10 @@ import time
 
 import pytest
 
-from conftest import PASSWORD, USER, Server, finish, free_port, run, scaled
+from conftest import (HOST, PASSWORD, USER, Server, finish, free_port, run,
+                      scaled, wait_for)
+from dnsfix import Zone
+from sinks import Sink
 from test_api import call, make_token
 
 try:
@@ -50,6 +53,11 @@ CSP = ("default-src 'none'; script-src 'self'; style-src 'self'; "
        "img-src 'self' data:; connect-src 'self'; form-action 'self'; "
        "frame-ancestors 'none'; base-uri 'none'")
 EVIL = '<img src=x onerror="document.title=1">'
+# what the receiving MTA (a sink on 127.0.0.2) answers: mail stays deferred
+DEFER = {"a@remote.test": ["451 4.7.1 Greylisted, please try again later"],
+         "b@far.test": ["421 4.7.0 [TSS04] Messages from 192.0.2.1 "
+                        "temporarily deferred due to unexpected volume or "
+                        "user complaints"]}
 
 
 def seed(srv):
@@ -70,10 +78,28 @@ def seed(srv):
     db.close()
 
 
+def zone():
+    """The test's DNS: example.test as postern expects it in part (MX,
+    SPF; no DKIM, no DMARC), and the two remote domains' MX on the
+    sink."""
+    z = Zone()
+    z.mx("example.test", HOST, 10)
+    z.a(HOST, "127.0.0.1")
+    z.records.append(("TXT", "example.test", "v=spf1 mx -all"))
+    for d in ("remote.test", "far.test"):
+        z.mx(d, "mx.sink.test", 10)
+    z.a("mx.sink.test", "127.0.0.2")
+    return z
+
+
 @pytest.fixture(scope="module")
 def srv():
-    port = free_port()
-    s = Server({"admin": "127.0.0.1:%d" % port})
+    port, z = free_port(), zone()
+    sink = Sink("127.0.0.2", free_port(), rules=DEFER).start()
+    s = Server({"admin": "127.0.0.1:%d" % port, "delivery": "yes",
+                "dns_server": z.addr, "outbound_port": sink.port,
+                "retry_min": "1h", "retry_max": "2h",
+                "timeout_connect": "2s"})
     s.admin_port = port
     s.origin = "http://127.0.0.1:%d" % port
     run("-d", s.dir, "domain", "add", "other.test", "--dkim", "none")
@@ -88,8 +114,12 @@ def srv():
     s.admin = ("ops", r.stdout.rstrip("\n").split("\n")[-1]) \
         if r.returncode == 0 else None
     s.start()
-    yield s
-    finish(s)
+    try:
+        yield s
+        finish(s)
+    finally:
+        sink.stop()
+        z.stop()
 
 
 def has_route(s, method, path):
@@ -470,16 +500,24 @@ def send(srv, rcpt):
 def test_queue_actions(browser, srv):
     for rcpt in ("a@remote.test", "b@far.test"):
         send(srv, rcpt)
+    # both tried once and deferred by the sink (the next try is in 1 h)
+    wait_for(lambda: all(m["recipients"][0]["reply"] for m in call(
+        srv, "/api/v1/queue", srv.root)[2]["messages"]), what="deferrals")
     d = browser
     screen(d, "queue")
     assert el(d, "queue-count").text.startswith("2 messages")
     groups = [g.find_element(By.TAG_NAME, "h2").text
               for g in els(d, "queue-group")]
     assert sorted(g.split()[0] for g in groups) == ["far.test", "remote.test"]
+    # each deferral reason once, explained by the knowledge base
+    reasons = [r.text for r in els(d, "queue-reason")]
+    assert len(reasons) == 2 and "Greylisted" in " ".join(reasons)
+    assert all("Fix:" in r or "No explanation" in r for r in reasons)
+    assert any("Fix:" in r for r in reasons)
+    shot(d, "queue")
     screen(d, "queue", "?by=sender")
     assert [g.find_element(By.TAG_NAME, "h2").text.split()[0]
             for g in els(d, "queue-group")] == [USER]
-    shot(d, "queue")
     click(d, "q-hold")
     settled(d)
     wait(d, lambda: els(d, "q-release"), "a held message")

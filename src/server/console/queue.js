@@ -114,8 +114,8 @@ export async function render(main, params, current) {
 		{ title: "recipients", cell: (m) => m.recipients.map((r) =>
 		    h("div", {}, r.address, " ", badge(r.state, r.state ===
 		    "bounced" ? "bad" : r.state === "sent" ? "ok" : ""),
-		    r.attempts ? " " + r.attempts + " tries, next " +
-		    fmtTime(r.next_attempt) : "")) },
+		    r.attempts ? " " + r.attempts + (r.attempts === 1 ? " try" :
+		    " tries") + ", next " + fmtTime(r.next_attempt) : "")) },
 		{ title: "state", cell: (m) => badge(m.state, m.state ===
 		    "held" ? "warn" : m.state === "deferred" ? "warn" : "") },
 		{ title: "", cell: msgActions },
