@@ -12,11 +12,13 @@ no inline script or style in any file, the assets under 150 KB, ETags.
 Routes still being built elsewhere are detected (the route table answers
 404 "no such resource" for a route it lacks) and their flows skipped
 with that reason; every other flow must pass."""
+import base64
+import hashlib
+import hmac
 import http.client
-import json
 import os
+import struct
 import re
-import shutil
 import smtplib
 import sqlite3
 import time
@@ -113,6 +115,10 @@ def srv():
     r = run("-d", s.dir, "admin", "add", "ops", check=False)
     s.admin = ("ops", r.stdout.rstrip("\n").split("\n")[-1]) \
         if r.returncode == 0 else None
+    if s.admin is not None:
+        out = run("-d", s.dir, "admin", "add", "tess", "--totp"
+                  ).stdout.rstrip("\n").split("\n")
+        s.totp_admin = ("tess", out[-1], out[-2])
     s.start()
     try:
         yield s
@@ -644,3 +650,40 @@ def test_logout(browser, srv):
     assert call(srv, "/api/v1/session", headers={"Cookie": cookie})[0] == 401
     assert call(srv, "/api/v1/mailboxes", headers={"Cookie": cookie})[0] == \
         401
+
+
+def totp(uri, at=None):
+    """The RFC 6238 code of an otpauth:// URI (SHA-1, 6 digits, 30 s)."""
+    secret = uri.split("secret=", 1)[1].split("&", 1)[0]
+    key = base64.b32decode(secret + "=" * (-len(secret) % 8))
+    counter = int((time.time() if at is None else at) // 30)
+    mac = hmac.new(key, struct.pack(">Q", counter), hashlib.sha1).digest()
+    off = mac[-1] & 0x0F
+    n = struct.unpack(">I", mac[off:off + 4])[0] & 0x7FFFFFFF
+    return "%06d" % (n % 1000000)
+
+
+def test_login_with_totp(browser, srv):
+    if srv.admin is None:
+        pytest.skip("no console sessions on this server yet")
+    d = browser
+    user, password, uri = srv.totp_admin
+    assert uri.startswith("otpauth://totp/postern:tess?secret=")
+    d.get(srv.origin + "/console/")
+    wait_el(d, "login")
+    fill(el(d, "login-user"), user)
+    fill(el(d, "login-password"), password)
+    click(d, "login-submit")
+    assert wait_el(d, "login-problem").text.strip(), "no code: refused"
+    # a code from another half-hour is refused too
+    fill(el(d, "login-password"), password)
+    fill(el(d, "login-totp"), totp(uri, time.time() - 1800))
+    d.execute_script("document.querySelector('[data-testid=login-problem]')"
+                     ".remove()")
+    click(d, "login-submit")
+    wait_el(d, "login-problem")
+    fill(el(d, "login-password"), password)
+    fill(el(d, "login-totp"), totp(uri))
+    click(d, "login-submit")
+    wait_el(d, "nav")
+    assert el(d, "who").text == user
