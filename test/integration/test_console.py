@@ -118,7 +118,8 @@ def srv():
     if s.admin is not None:
         out = run("-d", s.dir, "admin", "add", "tess", "--totp"
                   ).stdout.rstrip("\n").split("\n")
-        s.totp_admin = ("tess", out[-1], out[-2])
+        s.totp_admin = ("tess", out[-1], [line for line in out
+                                          if line.startswith("otpauth:")][0])
     s.start()
     try:
         yield s
