@@ -362,6 +362,10 @@ def test_overview(browser, srv):
     assert el(d, "stat-total").text.split("\n")[0] == str(BULK + 3)
     assert el(d, "stat-locked").text.split("\n")[0] == "1"
     assert LOCKED in el(d, "overview-locked").text
+    assert "left" in el(d, "overview-locked").text
+    assert "bulk.test %d" % BULK in el(d, "overview-domains").text
+    assert el(d, "stat-queue").text.split("\n")[0] == "0"
+    assert int(el(d, "stat-cert").text.split("\n")[0]) > 300
     assert len(el(d, "chart").find_elements(By.TAG_NAME, "rect")) >= 14 * 3
     shot(d, "overview")
 
@@ -544,6 +548,10 @@ def test_queue_actions(browser, srv):
     wait(d, lambda: screen(d, "queue", "?by=sender") or el(
         d, "queue-count").text.startswith("1 message"),
         "one message deleted")
+    if has_route(srv, "GET", "/api/v1/overview"):
+        # the overview again, now with a day of sending in its chart
+        screen(d, "overview")
+        shot(d, "overview")
     acts = [e["action"] for e in call(srv, "/api/v1/audit", srv.root)[2][
         "events"]]
     for a in ("queue.hold", "queue.release", "queue.retry", "queue.flush",

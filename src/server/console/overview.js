@@ -23,8 +23,10 @@ const SERIES = [["delivered", "sent"], ["deferred", "deferred"],
 // Grouped bars per day; heights scaled to the largest value.
 export function chart(daily) {
 	const W = 700, H = 220, top = 16, bottom = 40, left0 = 40;
-	const max = Math.max(1, ...daily.flatMap((d) =>
-	    SERIES.map(([k]) => Number(d[k]) || 0)));
+	// whole-number grid lines: 4 steps of at least 1
+	const step = Math.ceil(Math.max(1, ...daily.flatMap((d) =>
+	    SERIES.map(([k]) => Number(d[k]) || 0))) / 4);
+	const max = step * 4;
 	const g = s("svg", { viewBox: "0 0 " + W + " " + H, class: "chart",
 	    role: "img", "data-testid": "chart" });
 	g.appendChild(s("title", {}, "sent, deferred and bounced per day"));
@@ -36,7 +38,7 @@ export function chart(daily) {
 		    class: "grid" }));
 		g.appendChild(s("text", { x: left0 - 4, y: yy + 4,
 		    class: "axis", "text-anchor": "end" },
-		    String(Math.round(max * y / 4))));
+		    String(step * y)));
 	}
 	daily.forEach((d, i) => {
 		SERIES.forEach(([k, label], j) => {
@@ -70,9 +72,11 @@ function stat(label, value, kind, testid) {
 
 function certStat(c) {
 	if (!c)
-		return stat("certificate", "none", "bad", "stat-cert");
+		return null;
 	const kind = c.days_left < 14 ? "bad" : c.days_left < 30 ? "warn" : "";
-	return stat("days left on " + c.subject, c.days_left, kind,
+	return stat("days left on the certificate" + (c.subject ? " (" +
+	    c.subject + ")" : "") + (c.not_after ? ", until " +
+	    fmtTime(c.not_after).slice(0, 10) : ""), c.days_left, kind,
 	    "stat-cert");
 }
 
@@ -103,20 +107,20 @@ function dnsPanel(doms) {
 	b.addEventListener("click", busy(b, async () => {
 		clear(out);
 		for (const d of doms) {
-			const line = h("div", { class: "dnsline" }, d.domain, ": ",
+			const line = h("div", { class: "dnsline" }, d.name, ": ",
 			    "checking...");
 			out.appendChild(line);
 			try {
 				const c = await api("GET", "/api/v1/domains/" +
-				    enc(d.domain) + "/check");
+				    enc(d.name) + "/check");
 				const bad = c.records.filter((r) => !r.ok);
 				clear(line, h("a", { href: "#/domains?d=" +
-				    enc(d.domain) }, d.domain), " ",
+				    enc(d.name) }, d.name), " ",
 				    bad.length ? badge(bad.length + " failing: " +
 				    bad.map((r) => r.type).join(", "), "bad") :
 				    badge("all records as expected", "ok"));
 			} catch (e) {
-				clear(line, d.domain, ": ", problem(e));
+				clear(line, d.name, ": ", problem(e));
 			}
 		}
 	}));
@@ -129,19 +133,22 @@ export async function render(main, params, current) {
 	if (!current())
 		return;
 	const reload = reloader(main, render, params, current);
-	const q = o.queue || {};
+	const q = o.queue;	// null for a token limited to a domain
 	const m = o.mailboxes || {};
+	const oldest = q && (q.oldest_age || (q.oldest ? now() - q.oldest : 0));
+	// the counts the server gives: a field it lacks is not shown
+	const opt = (v, label, kind, testid) => v === undefined || v === null ?
+	    null : stat(label, v, v ? kind : "", testid);
 	main.appendChild(h("h1", {}, "Overview"));
 	main.appendChild(h("div", { class: "stats" },
 	    stat("mailboxes", m.total, "", "stat-total"),
 	    stat("locked", m.locked, m.locked ? "bad" : "", "stat-locked"),
 	    stat("paused", m.paused, m.paused ? "warn" : "", "stat-paused"),
-	    stat("queued messages", q.messages, "", "stat-queue"),
-	    stat("deferred", q.deferred, q.deferred ? "warn" : "",
-	    "stat-deferred"),
-	    stat("held", q.held, "", "stat-held"),
-	    stat("oldest in queue", q.oldest ? fmtSpan(now() - q.oldest) :
-	    "-", "", "stat-oldest"),
+	    q ? stat("queued messages", q.messages, "", "stat-queue") : null,
+	    q ? opt(q.deferred, "deferred", "warn", "stat-deferred") : null,
+	    q ? opt(q.held, "held", "warn", "stat-held") : null,
+	    q ? stat("oldest in queue", oldest ? fmtSpan(oldest) : "-",
+	    oldest > 86400 ? "warn" : "", "stat-oldest") : null,
 	    certStat(o.certificate)));
 	main.appendChild(section("Needs attention",
 	    h("h3", {}, "Locked mailboxes"), lockedTable(o.locked || [], reload),
@@ -155,7 +162,7 @@ export async function render(main, params, current) {
 	main.appendChild(section("Domains",
 	    table([
 		{ title: "domain", cell: (r) => h("a", { href: "#/domains?d=" +
-		    enc(r.domain) }, r.domain) },
+		    enc(r.name) }, r.name) },
 		{ title: "mailboxes", cell: (r) => String(r.mailboxes), cls:
 		    "num" },
 	    ], o.domains || [], "overview-domains", "No domain yet."),
