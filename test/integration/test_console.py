@@ -471,6 +471,13 @@ def test_provision(browser, srv):
     shot(d, "provision-dry-run")
     st, _, doc = call(srv, "/api/v1/mailboxes?domain=other.test", srv.root)
     assert "anna@other.test" not in [m["address"] for m in doc["mailboxes"]]
+    # a run with an invalid row creates nothing
+    click(d, "prov-create")
+    wait(d, lambda: els(d, "problem") and els(d, "prov-rows"),
+         "the refusal and its rows")
+    assert "invalid" in el(d, "prov-rows").text
+    assert call(srv, "/api/v1/mailboxes/anna@other.test", srv.root)[0] == 404
+    fill(el(d, "prov-csv"), "anna\nbruno\ncarol\n")
     click(d, "prov-create")
     link = wait_el(d, "prov-download", timeout=30)
     assert "2 created" in el(d, "prov-created").text

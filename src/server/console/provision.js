@@ -111,7 +111,9 @@ export async function render(main, params, current) {
 			    rowsTable(r.rows));
 			say(r.created + " mailboxes created");
 		} catch (e) {
-			clear(out, problem(e));
+			// a run with an invalid row creates nothing and says which
+			clear(out, problem(e), e.doc && Array.isArray(e.doc.rows) ?
+			    rowsTable(e.doc.rows) : null);
 		}
 	}));
 	main.appendChild(h("h1", {}, "Provision"));

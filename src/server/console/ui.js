@@ -54,6 +54,7 @@ export class ApiError extends Error {
 		this.detail = d.detail || d.title || ("HTTP " + status +
 		    " from " + path);
 		this.fix = d.fix || "";
+		this.doc = d;	// the whole answer (provisioning's rows)
 		this.retryAfter = 0;
 	}
 }
