@@ -35,6 +35,7 @@ int	cli_queue(const char *datadir, int argc, char **argv);
 int	cli_dkim(const char *datadir, int argc, char **argv);
 int	cli_suppress(const char *datadir, int argc, char **argv);
 int	cli_token(const char *datadir, int argc, char **argv);
+int	cli_admin(const char *datadir, int argc, char **argv);
 /* migrate; store copy (cli_store.c) */
 int	cli_migrate(const char *datadir, int argc, char **argv);
 int	cli_store_cmd(const char *datadir, int argc, char **argv);

@@ -35,7 +35,6 @@ static int	 token_usage(const char *, ...)
 		    __attribute__((format(printf, 1, 2)));
 static int	 token_parse_args(int, char **, struct token_args *);
 static int	 token_duration(const char *, int64_t *);
-static int	 token_cidrs_ok(const char *);
 static int	 token_create(struct store *, const struct token_args *);
 static int	 token_list(struct store *, const struct token_args *);
 static int	 token_revoke(struct store *, const struct token_args *);
@@ -112,26 +111,6 @@ token_duration(const char *s, int64_t *secs)
 	return 0;
 }
 
-/* "CIDR[,CIDR...]": each one parses, at most TOKEN_NETS_MAX of them
-   (what the check in the auth process reads, api.c). */
-static int
-token_cidrs_ok(const char *s)
-{
-	struct config_net	n;
-	size_t			len, k = 0;
-
-	for (;;) {
-		s += strspn(s, " ,");
-		if (*s == '\0')
-			return 1;
-		len = strcspn(s, " ,");
-		if (config_net_parse(s, len, &n) == -1 ||
-		    ++k > TOKEN_NETS_MAX)
-			return 0;
-		s += len;
-	}
-}
-
 static void
 token_audit(struct store *st, const char *action, const char *target,
     const char *detail)
@@ -153,55 +132,33 @@ token_audit(struct store *st, const char *action, const char *target,
 static int
 token_create(struct store *st, const struct token_args *a)
 {
-	struct store_token	t;
-	char			text[TOKEN_TEXT_LEN + 1], bad[80];
-	char			detail[256];
-	unsigned		bits;
-	int64_t			life = 0;
-	int			rc;
+	struct store_token_spec	 sp;
+	struct store_token	 t;
+	char			 text[TOKEN_TEXT_LEN + 1], detail[256];
+	const char		*why;
+	int64_t			 life = 0;
+	int			 rc;
 
-	memset(&t, 0, sizeof(t));
 	if (a->scope == NULL)
 		return token_usage("create: --scope is required");
-	if (token_scopes_parse(a->scope, &bits, bad, sizeof(bad)) == -1)
-		return token_usage("create: unknown scope '%s'", bad);
 	if (a->expires != NULL && token_duration(a->expires, &life) == -1)
 		return token_usage("create: --expires '%.64s' is not a "
 		    "duration such as 30d, 12h or never", a->expires);
-	if (a->from != NULL && !token_cidrs_ok(a->from))
-		return token_usage("create: --from '%.64s' is not a list of at "
-		    "most %d networks such as 192.0.2.0/24,2001:db8::/32",
-		    a->from, TOKEN_NETS_MAX);
-	if (strlen(a->name) > STORE_TOKEN_NAME_MAX ||
-	    a->name[strspn(a->name, "abcdefghijklmnopqrstuvwxyz"
-	    "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_.")] != '\0')
-		return token_usage("create: a name is at most %d letters, "
-		    "digits, '-', '_' or '.'", STORE_TOKEN_NAME_MAX);
-	if (a->domain != NULL) {
-		struct store_domain	d;
-
-		if (store_domain_get(st, a->domain, &d) != STORE_OK) {
-			fprintf(stderr, "postern: token create: domain %.253s "
-			    "is not configured here\n", a->domain);
-			return 1;
-		}
-		util_strlcpy(t.domain, d.name, sizeof(t.domain));
-	}
-	if (token_new(text, t.id, t.hash) == -1) {
-		fprintf(stderr, "postern: token create: no random bytes\n");
-		return 1;
-	}
-	util_strlcpy(t.name, a->name, sizeof(t.name));
-	token_scopes_text(bits, t.scopes, sizeof(t.scopes));
-	util_strlcpy(t.cidrs, a->from != NULL ? a->from : "",
-	    sizeof(t.cidrs));
-	t.created = (int64_t)time(NULL);
-	t.expires = life > 0 ? t.created + life : 0;
-	if ((rc = store_token_add(st, &t)) != STORE_OK) {
-		explicit_bzero(text, sizeof(text));
-		fprintf(stderr, "postern: token create %s: %s\n", t.name,
+	memset(&sp, 0, sizeof(sp));
+	sp.name = a->name;
+	sp.scopes = a->scope;
+	sp.domain = a->domain;
+	sp.cidrs = a->from;
+	sp.life = life;
+	sp.now = (int64_t)time(NULL);
+	rc = store_token_issue(st, &sp, &t, text, &why);
+	if (rc == STORE_INVALID)
+		return token_usage("create: %s", why);
+	if (rc != STORE_OK) {
+		fprintf(stderr, "postern: token create %s: %s\n", a->name,
 		    rc == STORE_EXISTS ? "a token has that name (revoke it "
-		    "first)" : store_errmsg(st));
+		    "first)" : rc == STORE_NOTFOUND ? "that domain is not "
+		    "configured here" : store_errmsg(st));
 		return 1;
 	}
 	(void)util_snprintf(detail, sizeof(detail), "scopes=%s domain=%s "

@@ -94,6 +94,9 @@ static const struct command commands[] = {
 	{ "token", cli_token,
 	    "  token create|list|revoke ...   API tokens for the admin "
 	    "listener\n", 0 },
+	{ "admin", cli_admin,
+	    "  admin add|list|remove ...     who logs in to the web console\n",
+	    0 },
 	{ "version", cmd_version, "  version\n", 0 },
 	/* `make man`: postern.conf(5) and postern(8) from the tables */
 	{ "manpage", cmd_manpage, "  manpage 5|8\n", CMD_HIDDEN },

@@ -51,6 +51,7 @@ struct metrics_page {
 	counter		http[HTTP_SLOTS];
 	_Atomic int64_t	queue_messages;
 	_Atomic int64_t	queue_oldest;
+	_Atomic int64_t	cert_expiry;
 	_Atomic int	nprov;
 	_Atomic int	ready;
 	char		prov[METRICS_PROVIDERS_MAX][32];
@@ -278,6 +279,26 @@ metrics_queue(int64_t messages, int64_t oldest)
 }
 
 void
+metrics_cert_expiry(int64_t t)
+{
+	if (M != NULL)
+		atomic_store_explicit(&M->cert_expiry, t, memory_order_relaxed);
+}
+
+int64_t
+metrics_cert_get(void)
+{
+	return M != NULL ? atomic_load(&M->cert_expiry) : 0;
+}
+
+void
+metrics_queue_get(int64_t *messages, int64_t *oldest)
+{
+	*messages = M != NULL ? atomic_load(&M->queue_messages) : 0;
+	*oldest = M != NULL ? atomic_load(&M->queue_oldest) : 0;
+}
+
+void
 metrics_set_ready(int on)
 {
 	if (M != NULL)
@@ -444,6 +465,10 @@ write_misc(struct buf *b, int64_t now)
 	rc |= HELP(b, "queue_messages", "gauge", "Messages in the queue.");
 	rc |= buf_appendf(b, "postern_queue_messages %ld\n",
 	    (long)atomic_load(&M->queue_messages));
+	rc |= HELP(b, "tls_certificate_expiry_timestamp_seconds", "gauge",
+	    "When the first of the served certificates expires (0: none).");
+	rc |= buf_appendf(b, "postern_tls_certificate_expiry_timestamp_seconds "
+	    "%ld\n", (long)atomic_load(&M->cert_expiry));
 	rc |= HELP(b, "queue_oldest_age_seconds", "gauge",
 	    "Age of the oldest message in the queue (0: empty).");
 	rc |= buf_appendf(b, "postern_queue_oldest_age_seconds %ld\n",

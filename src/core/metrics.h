@@ -91,6 +91,11 @@ void	 metrics_http(int status);
 /* The queue's size and the arrival time of its oldest message (0: none). */
 void	 metrics_queue(int64_t messages, int64_t oldest);
 
+/* The soonest notAfter of the served certificates (0: none). */
+void	 metrics_cert_expiry(int64_t);
+/* What the overview reads back: the queue gauges, the certificate. */
+void	 metrics_queue_get(int64_t *messages, int64_t *oldest);
+int64_t	 metrics_cert_get(void);
 /* The parent says whether the server accepts mail (/healthz/ready). */
 void	 metrics_set_ready(int);
 int	 metrics_ready(void);

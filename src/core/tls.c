@@ -18,6 +18,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <openssl/err.h>
@@ -25,6 +26,7 @@
 #include <openssl/pem.h>
 #include <openssl/x509v3.h>
 
+#include "core/metrics.h"
 #include "core/tls.h"
 #include "lib/log.h"
 #include "lib/util.h"
@@ -53,6 +55,7 @@ static SSL_CTX	*tls_ctx_new(const char *, char *, size_t);
 static int	 tls_table_add(struct tls_table *, SSL_CTX *, const char *,
 		    const char *);
 static void	 tls_table_clear(struct tls_table *);
+static void	 tls_table_expiry(const struct tls_table *);
 static void	 tls_index(struct tls_table *, SSL_CTX *, const char *);
 static void	 tls_add_name(struct tls_table *, const char *, SSL_CTX *);
 static int	 tls_sni_cb(SSL *, int *, void *);
@@ -225,6 +228,30 @@ tls_table_add(struct tls_table *t, SSL_CTX *ctx, const char *dirname,
 	return 0;
 }
 
+/*
+ * The soonest notAfter of the table's certificates goes to the metrics
+ * page (postern_tls_certificate_expiry_timestamp_seconds, the console's
+ * overview); nothing when there is no page.
+ */
+static void
+tls_table_expiry(const struct tls_table *t)
+{
+	struct tm	 tm;
+	X509		*x;
+	int64_t		 soonest = 0, when;
+	size_t		 i;
+
+	for (i = 0; i < t->nctxs; i++) {
+		if ((x = SSL_CTX_get0_certificate(t->ctxs[i])) == NULL ||
+		    ASN1_TIME_to_tm(X509_get0_notAfter(x), &tm) != 1)
+			continue;
+		when = (int64_t)timegm(&tm);
+		if (soonest == 0 || when < soonest)
+			soonest = when;
+	}
+	metrics_cert_expiry(soonest);
+}
+
 static void
 tls_table_clear(struct tls_table *t)
 {
@@ -306,6 +333,7 @@ tls_server_init(const char *datadir, const char *hostname, char *err,
 		    certs, hostname);
 		return NULL;
 	}
+	tls_table_expiry(t);
 	SSL_CTX_up_ref(t->def);
 	return t->def;
 }
@@ -428,6 +456,7 @@ tls_reload_commit(size_t *nnames)
 	}
 	tls_cur = !tls_cur;
 	tls_table_clear(&tls_tables[!tls_cur]);
+	tls_table_expiry(t);
 	SSL_CTX_up_ref(t->def);
 	return t->def;
 }

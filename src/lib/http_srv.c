@@ -422,9 +422,16 @@ http_reply(struct http_xchg *x, int status, const char *ctype,
 		fatalx("http_reply: no request waits for an answer");
 	c->close_after = close_after || !c->x.req.keep_alive;
 	out = bufferevent_get_output(c->bev);
-	evbuffer_add_printf(out, "HTTP/1.1 %d %s\r\nContent-Type: %s\r\n"
-	    "Content-Length: %zu\r\n%s%s\r\n", status, http_reason(status),
-	    ctype, len, extra != NULL ? extra : "",
+	evbuffer_add_printf(out, "HTTP/1.1 %d %s\r\n", status,
+	    http_reason(status));
+	if (ctype != NULL)
+		evbuffer_add_printf(out, "Content-Type: %s\r\n", ctype);
+	/* 204 and 304 have neither a body nor its length (RFC 9110) */
+	if (status != 204 && status != 304)
+		evbuffer_add_printf(out, "Content-Length: %zu\r\n", len);
+	else
+		len = 0;
+	evbuffer_add_printf(out, "%s%s\r\n", extra != NULL ? extra : "",
 	    c->close_after ? "Connection: close\r\n" : "");
 	if (strcmp(c->x.req.method, "HEAD") != 0 && len > 0)
 		evbuffer_add(out, body, len);
@@ -463,6 +470,7 @@ http_reason(int status)
 {
 	static const struct { int code; const char *text; } t[] = {
 		{ 200, "OK" }, { 201, "Created" }, { 204, "No Content" },
+		{ 302, "Found" }, { 304, "Not Modified" },
 		{ 400, "Bad Request" }, { 401, "Unauthorized" },
 		{ 403, "Forbidden" }, { 404, "Not Found" },
 		{ 405, "Method Not Allowed" }, { 408, "Request Timeout" },

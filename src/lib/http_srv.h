@@ -67,9 +67,10 @@ const char *http_xchg_client(const struct http_xchg *);
 int	 http_xchg_tls(const struct http_xchg *);
 
 /*
- * Answer: status, its Content-Type, extra header lines (each ending in
- * CRLF, or NULL) and the body.  Content-Length is always sent; a HEAD
- * request gets no body.  close_after: close the connection after it.
+ * Answer: status, its Content-Type (NULL: none), extra header lines (each
+ * ending in CRLF, or NULL) and the body.  Content-Length is always sent
+ * but for 204 and 304, which never have a body; a HEAD request gets no
+ * body.  close_after: close the connection after it.
  */
 void	 http_reply(struct http_xchg *, int status, const char *ctype,
 	    const char *extra, const void *body, size_t len, int close_after);

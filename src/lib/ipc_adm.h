@@ -27,7 +27,7 @@
 struct ipc_adm_req {
 	char		op[32];
 	char		token[IPC_ADM_TOKEN_MAX + 1];	/* token.check only */
-	char		actor[96];		/* the token's name */
+	char		actor[96];		/* "token:NAME", "admin:NAME" */
 	char		client[64];
 	uint32_t	scopes;
 	char		domain[256];		/* the token's restriction */

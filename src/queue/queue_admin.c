@@ -224,7 +224,7 @@ qa_audit(const struct ipc_adm_req *r, const char *action, const char *target)
 
 	memset(&a, 0, sizeof(a));
 	a.time = (int64_t)(util_now_ms() / 1000);
-	(void)util_snprintf(a.actor, sizeof(a.actor), "token:%s", r->actor);
+	util_strlcpy(a.actor, r->actor, sizeof(a.actor));
 	util_strlcpy(a.client, r->client, sizeof(a.client));
 	util_strlcpy(a.action, action, sizeof(a.action));
 	util_strlcpy(a.target, target, sizeof(a.target));

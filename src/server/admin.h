@@ -80,6 +80,35 @@ int	 admin_host_ok(const struct config *, const char *host);
 /* The API flow (admin_api.c): token check, then op or handler. */
 void	 admin_api_init(struct event_base *, int auth_sock, int queue_sock);
 void	 admin_api_request(struct admin_req *, const struct admin_route *);
+/* An operation's answer, for admin_api_op's caller: status and JSON. */
+typedef void (*admin_done)(struct admin_req *, int status, struct buf *);
+/* Run op in the auth process as actor, without a token check (the
+   caller has decided who may); done gets the answer.  0, or -1 (nothing
+   sent, no callback). */
+int	 admin_api_op(struct admin_req *, const char *op, const char *actor,
+	    admin_done);
+/* The failure budget per client address, for logins too. */
+void	 admin_api_failed(struct admin_req *);
+/* 1 if the client is over its budget: 429 with Retry-After is sent. */
+int	 admin_api_blocked(struct admin_req *);
+
+/* Console sessions (admin_session.c). */
+struct admin_session {
+	char		id[65];		/* 32 random bytes, hex */
+	char		csrf[65];
+	char		user[65];
+	int64_t		created;
+	int64_t		last;		/* 0: slot free */
+};
+/* The live session of the request's cookie, or NULL. */
+const struct admin_session *admin_session_get(struct admin_req *);
+/* For a method other than GET and HEAD: the CSRF header and the Origin
+   must match.  0, or -1 with 403 sent. */
+int	 admin_session_write_ok(struct admin_req *,
+	    const struct admin_session *);
+/* GET, POST (log in), DELETE (log out) /api/v1/session. */
+void	 admin_session_route(struct admin_req *);
+
 /* The OpenAPI 3.1 description of the route table, into b. 0 or -1. */
 int	 admin_openapi(struct buf *);
 

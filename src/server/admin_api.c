@@ -45,7 +45,9 @@ enum call_stage { CALL_TOKEN, CALL_OP };
 struct call {
 	uint64_t			 id;	/* 0: slot free */
 	struct admin_req		 r;
-	const struct admin_route	*rt;
+	const struct admin_route	*rt;	/* NULL: an admin_api_op */
+	const char			*op;
+	admin_done			 done;	/* NULL: relay the answer */
 	enum call_stage			 stage;
 	struct ipc_adm_req		 req;	/* what goes to auth */
 	struct buf			 answer;
@@ -74,6 +76,7 @@ static int	 call_send(struct call *);
 static void	 call_token_done(struct call *, int);
 static void	 call_answer(struct call *, int);
 static int	 call_arg(struct call *);
+static int	 call_fill(struct call *, struct admin_req *);
 static struct fail *fail_find(const char *, int);
 static int	 fail_blocked(const char *, time_t *);
 static void	 fail_count(const char *);
@@ -166,6 +169,7 @@ call_new(struct admin_req *r, const struct admin_route *rt)
 	c->r = *r;
 	c->r.req = http_xchg_req(r->x);
 	c->rt = rt;
+	c->op = rt != NULL ? rt->op : NULL;
 	buf_init(&c->answer, ANSWER_MAX);
 	util_strlcpy(c->req.client, http_xchg_client(r->x),
 	    sizeof(c->req.client));
@@ -199,9 +203,9 @@ call_send(struct call *c)
 	if (c->stage == CALL_TOKEN)
 		util_strlcpy(c->req.op, "token.check", sizeof(c->req.op));
 	else {
-		util_strlcpy(c->req.op, c->rt->op, sizeof(c->req.op));
+		util_strlcpy(c->req.op, c->op, sizeof(c->req.op));
 		explicit_bzero(c->req.token, sizeof(c->req.token));
-		if (strncmp(c->rt->op, "queue.", 6) == 0)
+		if (strncmp(c->op, "queue.", 6) == 0)
 			ch = AP.queue;
 	}
 	if (ch == NULL)
@@ -221,7 +225,7 @@ call_send(struct call *c)
 static int
 call_arg(struct call *c)
 {
-	const char	*p = c->rt->pattern;
+	const char	*p = c->rt != NULL ? c->rt->pattern : "";
 	size_t		 seg = 0;
 
 	for (; *p != '\0'; p++) {
@@ -234,55 +238,108 @@ call_arg(struct call *c)
 	return 0;
 }
 
+/* A call's body and query from the request.  0, or -1 (413 sent). */
+static int
+call_fill(struct call *c, struct admin_req *r)
+{
+	const char	*body;
+	size_t		 blen;
+
+	body = http_xchg_body(r->x, &blen);
+	c->req.body = (char *)(uintptr_t)body;	/* only read, while r lives */
+	c->req.body_len = blen;
+	util_strlcpy(c->req.query, r->path.query, sizeof(c->req.query));
+	return call_arg(c);
+}
+
 void
 admin_api_request(struct admin_req *r, const struct admin_route *rt)
 {
-	const char	*auth = http_req_header(r->req, "Authorization");
-	const char	*client = http_xchg_client(r->x);
-	struct call	*c;
-	const char	*body;
-	size_t		 blen;
-	time_t		 retry;
-	char		 hdr[64];
+	const char		*auth = http_req_header(r->req, "Authorization");
+	const char		*client = http_xchg_client(r->x);
+	const struct admin_session *s = NULL;
+	struct call		*c;
 
 	if ((rt->flags & AR_LOOPBACK_OPEN) && is_loopback(client) &&
 	    rt->handler != NULL) {
 		rt->handler(r);
 		return;
 	}
-	if (fail_blocked(client, &retry)) {
-		(void)util_snprintf(hdr, sizeof(hdr), "Retry-After: %lld\r\n",
-		    (long long)retry);
-		admin_problem_extra(r, 429, hdr, "too many failed "
-		    "authentications from this address", NULL);
+	if (admin_api_blocked(r))
 		return;
-	}
-	if (auth == NULL || strncasecmp(auth, "Bearer ", 7) != 0) {
+	if (auth == NULL && (s = admin_session_get(r)) != NULL &&
+	    admin_session_write_ok(r, s) == -1)
+		return;				/* 403 sent */
+	if (s == NULL && (auth == NULL || strncasecmp(auth, "Bearer ", 7) !=
+	    0)) {
 		admin_problem_extra(r, 401, CHALLENGE, "this route needs "
-		    "Authorization: Bearer TOKEN (postern token create)", NULL);
+		    "Authorization: Bearer TOKEN (postern token create) or a "
+		    "console session", NULL);
 		return;
 	}
-	body = http_xchg_body(r->x, &blen);
-	if (blen > IPC_ADM_BODY_MAX) {
-		admin_problem(r, 413, "the body is larger than this route "
-		    "takes", NULL);
+	if (s != NULL && rt->op == NULL) {	/* a handler of this process */
+		rt->handler(r);
 		return;
 	}
 	if ((c = call_new(r, rt)) == NULL) {
 		admin_problem(r, 503, "too many requests in progress", NULL);
 		return;
 	}
-	c->stage = CALL_TOKEN;
-	util_strlcpy(c->req.token, auth + 7 + strspn(auth + 7, " "),
-	    sizeof(c->req.token));
-	c->req.body = (char *)(uintptr_t)body;	/* only read, while r lives */
-	c->req.body_len = blen;
-	util_strlcpy(c->req.query, r->path.query, sizeof(c->req.query));
-	if (call_arg(c) == -1 || call_send(c) == -1) {
+	if (s != NULL) {	/* an administrator: every scope, no token */
+		c->stage = CALL_OP;
+		(void)util_snprintf(c->req.actor, sizeof(c->req.actor),
+		    "admin:%s", s->user);
+		c->req.scopes = TS_ADMIN;
+	} else {
+		c->stage = CALL_TOKEN;
+		util_strlcpy(c->req.token, auth + 7 + strspn(auth + 7, " "),
+		    sizeof(c->req.token));
+	}
+	if (call_fill(c, r) == -1 || call_send(c) == -1) {
 		call_free(c);
 		admin_problem(r, 503, "the account store is not reachable",
 		    NULL);
 	}
+}
+
+int
+admin_api_op(struct admin_req *r, const char *op, const char *actor,
+    admin_done done)
+{
+	struct call	*c;
+
+	if ((c = call_new(r, NULL)) == NULL)
+		return -1;
+	c->op = op;
+	c->done = done;
+	c->stage = CALL_OP;
+	util_strlcpy(c->req.actor, actor, sizeof(c->req.actor));
+	if (call_fill(c, r) == -1 || call_send(c) == -1) {
+		call_free(c);
+		return -1;
+	}
+	return 0;
+}
+
+void
+admin_api_failed(struct admin_req *r)
+{
+	fail_count(http_xchg_client(r->x));
+}
+
+int
+admin_api_blocked(struct admin_req *r)
+{
+	time_t	retry;
+	char	hdr[64];
+
+	if (!fail_blocked(http_xchg_client(r->x), &retry))
+		return 0;
+	(void)util_snprintf(hdr, sizeof(hdr), "Retry-After: %lld\r\n",
+	    (long long)retry);
+	admin_problem_extra(r, 429, hdr, "too many failed authentications "
+	    "from this address", NULL);
+	return 1;
 }
 
 /* An answer chunk from the auth process. */
@@ -345,7 +402,8 @@ call_token_done(struct call *c, int status)
 		call_answer(c, 502);
 		return;
 	}
-	util_strlcpy(c->req.actor, name, sizeof(c->req.actor));
+	(void)util_snprintf(c->req.actor, sizeof(c->req.actor), "token:%s",
+	    name);
 	util_strlcpy(c->req.domain, domain, sizeof(c->req.domain));
 	c->req.scopes = have;
 	json_decref(root);
@@ -380,6 +438,11 @@ call_answer(struct call *c, int status)
 	const char	*ctype = status < 400 ? "application/json" :
 			    "application/problem+json";
 
+	if (c->done != NULL) {
+		c->done(&c->r, status, &c->answer);
+		call_free(c);
+		return;
+	}
 	if (c->answer.len == 0 || status == 502 || status == 503 ||
 	    status == 504) {
 		(void)http_problem(&c->answer, status, status == 504 ? "the "

@@ -92,6 +92,25 @@ const struct admin_route admin_routes[] = {
 	    "the local domains and their settings" },
 	{ AM_GET, "/api/v1/audit", "admin", "audit.list", NULL, 0,
 	    "the audit log, newest first: ?cursor= &limit=" },
+	{ AM_GET | AM_POST | AM_DELETE, "/api/v1/session", NULL, NULL,
+	    admin_session_route, 0,
+	    "the console's session: POST {\"user\", \"password\", "
+	    "\"totp\"} logs in (a __Host- cookie and a CSRF token), GET "
+	    "says who is logged in, DELETE logs out" },
+	{ AM_GET, "/api/v1/overview", "read", "overview", NULL, 0,
+	    "what needs attention: locked and paused mailboxes, the queue, "
+	    "the certificate's expiry, 14 days of sending, the domains" },
+	{ AM_GET, "/api/v1/logins", "read", "logins.list", NULL, 0,
+	    "the newest failed logins with reason and client: "
+	    "?result=failed &limit= (1-500)" },
+	{ AM_GET, "/api/v1/tokens", "admin", "tokens.list", NULL, 0,
+	    "the API tokens (never their secrets)" },
+	{ AM_POST, "/api/v1/tokens", "admin", "token.create", NULL, 0,
+	    "create {\"name\", \"scopes\", \"domain\"?, \"from\"?, "
+	    "\"expires\"? (seconds)}: the token, in this answer only "
+	    "(audited)" },
+	{ AM_DELETE, "/api/v1/tokens/{name}", "admin", "token.revoke", NULL,
+	    0, "revoke a token (audited)" },
 	/* --- console (helper A) --- */
 	{ AM_GET, "/", NULL, NULL, console_serve, AR_NO_API,
 	    "redirect to the console" },
@@ -280,6 +299,12 @@ admin_openapi(struct buf *b)
 	json_kstr(&j, "type", "http");
 	json_kstr(&j, "scheme", "bearer");
 	json_obj_end(&j);
+	json_key(&j, "session");	/* the console's (admin_session.c) */
+	json_obj_begin(&j);
+	json_kstr(&j, "type", "apiKey");
+	json_kstr(&j, "in", "cookie");
+	json_kstr(&j, "name", "__Host-postern");
+	json_obj_end(&j);
 	json_obj_end(&j);
 	json_obj_end(&j);
 	json_key(&j, "paths");
@@ -302,6 +327,11 @@ admin_openapi(struct buf *b)
 				json_key(&j, "token");
 				json_arr_begin(&j);
 				json_str(&j, admin_routes[i].scope);
+				json_arr_end(&j);
+				json_obj_end(&j);
+				json_obj_begin(&j);
+				json_key(&j, "session");
+				json_arr_begin(&j);
 				json_arr_end(&j);
 				json_obj_end(&j);
 				json_arr_end(&j);

@@ -35,6 +35,12 @@ static const struct {
 	{ "suppression.remove",	api_suppress_remove },
 	{ "domains.list",	api_domains_list },
 	{ "audit.list",		api_audit_list },
+	{ "overview",		api_overview },
+	{ "logins.list",	api_logins_list },
+	{ "session.login",	api_session_login },
+	{ "tokens.list",	api_tokens_list },
+	{ "token.create",	api_token_create },
+	{ "token.revoke",	api_token_revoke },
 };
 
 static int	 token_from_ok(const char *, const char *);
@@ -69,7 +75,7 @@ api_audit(struct store *st, const struct api_call *c, const char *action,
 
 	memset(&a, 0, sizeof(a));
 	a.time = c->now;
-	(void)util_snprintf(a.actor, sizeof(a.actor), "token:%s", c->r.actor);
+	util_strlcpy(a.actor, c->r.actor, sizeof(a.actor));
 	util_strlcpy(a.client, c->r.client, sizeof(a.client));
 	util_strlcpy(a.action, action, sizeof(a.action));
 	util_strlcpy(a.target, target, sizeof(a.target));
@@ -189,21 +195,30 @@ domain_row(const struct store_domain *d, void *arg)
 }
 
 int
+api_domains_json(struct store *st, const struct api_call *c, struct json *j)
+{
+	void	*a[2];
+	int	 rc;
+
+	a[0] = j;
+	a[1] = (void *)(uintptr_t)c;
+	json_key(j, "domains");
+	json_arr_begin(j);
+	rc = store_domain_list(st, domain_row, a);
+	json_arr_end(j);
+	return rc;
+}
+
+int
 api_domains_list(struct store *st, const struct api_call *c, struct buf *out)
 {
 	struct json	 j;
-	void		*a[2];
 
 	json_init(&j, out);
-	a[0] = &j;
-	a[1] = (void *)(uintptr_t)c;
 	json_obj_begin(&j);
-	json_key(&j, "domains");
-	json_arr_begin(&j);
-	if (store_domain_list(st, domain_row, a) != STORE_OK)
+	if (api_domains_json(st, c, &j) != STORE_OK)
 		return http_problem(out, 503, "the account store did not "
 		    "answer", NULL);
-	json_arr_end(&j);
 	json_obj_end(&j);
 	return json_finish(&j) == 0 ? 200 : 500;
 }

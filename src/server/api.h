@@ -79,5 +79,21 @@ int	 api_suppress_remove(struct store *, const struct api_call *,
 	    struct buf *);
 int	 api_audit_list(struct store *, const struct api_call *,
 	    struct buf *);
+/* "domains": [...] of the call's domains into an open object. */
+int	 api_domains_json(struct store *, const struct api_call *,
+	    struct json *);
+/* api_overview.c */
+int	 api_overview(struct store *, const struct api_call *, struct buf *);
+int	 api_logins_list(struct store *, const struct api_call *,
+	    struct buf *);
+/* api_session.c: the console's login and the API's tokens */
+int	 api_session_login(struct store *, const struct api_call *,
+	    struct buf *);
+int	 api_tokens_list(struct store *, const struct api_call *,
+	    struct buf *);
+int	 api_token_create(struct store *, const struct api_call *,
+	    struct buf *);
+int	 api_token_revoke(struct store *, const struct api_call *,
+	    struct buf *);
 
 #endif

@@ -409,6 +409,24 @@ int	store_token_list(struct store *, store_token_cb, void *);
 int	store_token_revoke(struct store *, const char *name);
 int	store_token_used(struct store *, const char *id, int64_t now);
 
+/* What to issue: the CLI's `token create` and the API's POST /tokens. */
+struct store_token_spec {
+	const char	*name;
+	const char	*scopes;	/* "read,queue" */
+	const char	*domain;	/* NULL or "": every domain */
+	const char	*cidrs;		/* NULL or "": anywhere */
+	int64_t		 life;		/* seconds, 0 never */
+	int64_t		 now;
+};
+/*
+ * Check spec, make a token and store its hash: t gets the row, text
+ * (TOKEN_TEXT_LEN + 1) the secret to show once.  STORE_OK; STORE_INVALID
+ * with *why for people; STORE_EXISTS (the name is taken); STORE_NOTFOUND
+ * (no such local domain); STORE_ERR.
+ */
+int	store_token_issue(struct store *, const struct store_token_spec *,
+	    struct store_token *t, char *text, const char **why);
+
 struct store_audit {
 	int64_t		id;
 	int64_t		time;
@@ -426,6 +444,49 @@ int	store_audit_add(struct store *, const struct store_audit *);
 /* Newest first, ids below before (0: from the newest), at most limit. */
 int	store_audit_list(struct store *, int64_t before, int64_t limit,
 	    store_audit_cb, void *);
+
+/* --- the console's overview (store_overview.c) ------------------------- */
+
+#define STORE_OVERVIEW_DAYS	14
+
+struct store_overview {
+	int64_t		total, locked, paused;
+	struct store_overview_day {
+		int64_t	day;		/* clock_day(): days since 1970 */
+		int64_t	submitted, delivered, deferred, bounced;
+	}		days[STORE_OVERVIEW_DAYS];	/* oldest first */
+};
+
+/* Counts of one domain's mailboxes ("": all) and its last 14 days. */
+int	store_overview(struct store *, const char *domain, int64_t now,
+	    struct store_overview *);
+/* The newest failed logins of one domain's mailboxes ("": any name),
+   newest first, at most max. */
+int	store_failure_recent(struct store *, const char *domain, size_t max,
+	    store_failure_cb, void *);
+
+/* --- the console's administrators (store_admin.c) ---------------------- */
+
+#define STORE_ADMIN_NAME_MAX	64
+#define STORE_ADMIN_TOTP_MAX	64	/* base32 secret */
+
+struct store_admin {
+	char		name[STORE_ADMIN_NAME_MAX + 1];
+	char		hash[STORE_HASH_MAX + 1];
+	char		totp[STORE_ADMIN_TOTP_MAX + 1];	/* "" none */
+	int64_t		created;
+	int64_t		last_login;
+};
+
+typedef int	(*store_admin_cb)(const struct store_admin *, void *);
+
+/* INVALID (a name of letters, digits, '-', '_', '.', '@'), EXISTS. */
+int	store_admin_add(struct store *, const struct store_admin *);
+int	store_admin_get(struct store *, const char *name, struct store_admin *);
+int	store_admin_list(struct store *, store_admin_cb, void *);
+/* NOTFOUND if there is no such administrator. */
+int	store_admin_remove(struct store *, const char *name);
+int	store_admin_logged_in(struct store *, const char *name, int64_t now);
 
 /* --- suppression list (store_suppress.c) -------------------------------- */
 

@@ -542,6 +542,25 @@ store_failure_list(struct store *st, const char *username, size_t max,
 	return rc != STORE_OK ? rc : c.rc;
 }
 
+int
+store_failure_recent(struct store *st, const char *domain, size_t max,
+    store_failure_cb cb, void *arg)
+{
+	struct row_ctx	c = { (void *)cb, arg, 0, STORE_OK };
+	char		d[STORE_ADDR_MAX + 2];
+	int		rc;
+
+	if (util_snprintf(d, sizeof(d), "@%s", domain) == -1)
+		return STORE_INVALID;
+	rc = store_sq(st, row_failure, &c, NULL,
+	    "SELECT time, username, client, reason, protocol "
+	    "FROM auth_failure WHERE ? = '' OR lower(substr(username, "
+	    "length(username) - length(?) + 1)) = lower(?) "
+	    "ORDER BY time DESC, id DESC LIMIT ?", "sssi", domain, d, d,
+	    (int64_t)max);
+	return rc != STORE_OK ? rc : c.rc;
+}
+
 static int
 row_familiar(const struct store_val *v, size_t n, void *arg)
 {

@@ -13,6 +13,8 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "core/config.h"
+#include "core/token.h"
 #include "lib/util.h"
 #include "store/store.h"
 #include "store/store_int.h"
@@ -24,6 +26,7 @@
 static int	 row_token(const struct store_val *, size_t, void *);
 static int	 row_audit(const struct store_val *, size_t, void *);
 static int	 fits(struct store *, const char *, size_t, const char *);
+static int	 cidrs_ok(const char *);
 
 static int
 fits(struct store *st, const char *s, size_t max, const char *what)
@@ -183,4 +186,69 @@ store_audit_list(struct store *st, int64_t before, int64_t limit,
 	    "client, action, target, detail FROM audit WHERE id < ? ORDER BY "
 	    "id DESC LIMIT ?", "ii", before > 0 ? before : INT64_MAX, limit);
 	return rc != STORE_OK ? rc : c.rc;
+}
+
+/* "CIDR[,CIDR...]": each one parses, at most TOKEN_NETS_MAX of them
+   (what the check in the auth process reads, server/api.c). */
+static int
+cidrs_ok(const char *s)
+{
+	struct config_net	n;
+	size_t			len, k = 0;
+
+	for (;;) {
+		s += strspn(s, " ,");
+		if (*s == '\0')
+			return 1;
+		len = strcspn(s, " ,");
+		if (config_net_parse(s, len, &n) == -1 ||
+		    ++k > TOKEN_NETS_MAX)
+			return 0;
+		s += len;
+	}
+}
+
+int
+store_token_issue(struct store *st, const struct store_token_spec *sp,
+    struct store_token *t, char *text, const char **why)
+{
+	struct store_domain	d;
+	unsigned		bits;
+	int			rc;
+
+	memset(t, 0, sizeof(*t));
+	*why = NULL;
+	if (sp->name == NULL || sp->name[0] == '\0' ||
+	    strlen(sp->name) > STORE_TOKEN_NAME_MAX ||
+	    sp->name[strspn(sp->name, "abcdefghijklmnopqrstuvwxyz"
+	    "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_.")] != '\0')
+		*why = "a name is 1 to 64 letters, digits, '-', '_' or '.'";
+	else if (sp->scopes == NULL ||
+	    token_scopes_parse(sp->scopes, &bits, NULL, 0) == -1 || bits == 0)
+		*why = "scopes are some of read, mailboxes, domains, queue, "
+		    "provision, metrics, admin";
+	else if (sp->cidrs != NULL && !cidrs_ok(sp->cidrs))
+		*why = "networks are at most 16 CIDRs such as 192.0.2.0/24";
+	else if (sp->life < 0 || sp->life > 3650LL * 86400)
+		*why = "a lifetime is 0 (never expires) to ten years";
+	if (*why != NULL)
+		return STORE_INVALID;
+	if (sp->domain != NULL && sp->domain[0] != '\0') {
+		if ((rc = store_domain_get(st, sp->domain, &d)) != STORE_OK)
+			return rc;
+		util_strlcpy(t->domain, d.name, sizeof(t->domain));
+	}
+	if (token_new(text, t->id, t->hash) == -1) {
+		snprintf(st->err, sizeof(st->err), "no random bytes");
+		return STORE_ERR;
+	}
+	util_strlcpy(t->name, sp->name, sizeof(t->name));
+	token_scopes_text(bits, t->scopes, sizeof(t->scopes));
+	util_strlcpy(t->cidrs, sp->cidrs != NULL ? sp->cidrs : "",
+	    sizeof(t->cidrs));
+	t->created = sp->now;
+	t->expires = sp->life > 0 ? sp->now + sp->life : 0;
+	if ((rc = store_token_add(st, t)) != STORE_OK)
+		explicit_bzero(text, TOKEN_TEXT_LEN + 1);
+	return rc;
 }
