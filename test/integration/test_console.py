@@ -586,6 +586,7 @@ def test_diagnose_wrong_password_and_locked(browser, srv):
         t = wait_el(d, "failed-logins").text
         assert "dave@other.test" in t
         assert "wrong password" in t and "locked" in t
+        shot(d, "diagnose")
     need(srv, "POST", "/api/v1/check", "helper B")
     fill(el(d, "check-host"), "127.0.0.1")
     fill(el(d, "check-port"), str(srv.ports["submission"]))
