@@ -255,8 +255,9 @@ def browser(srv):
     finally:
         # no CSP violation and no script error in the whole run
         errors = [e for e in d.get_log("browser")
-                  if e["level"] == "SEVERE" and
-                  "Content Security Policy" in e["message"]]
+                  if e["level"] == "SEVERE" and (
+                      e["source"] == "javascript" or
+                      "Content Security Policy" in e["message"])]
         d.quit()
         assert not errors, errors
 
