@@ -51,6 +51,9 @@ mailbox_json(struct json *j, const struct store_mailbox_row *r, int64_t now)
 	json_kint(j, "last_login", r->last_login);
 	json_kint(j, "failures_24h", r->failures_24h);
 	json_kint(j, "daily_limit", r->daily_limit);
+	json_kint(j, "sent_24h", r->sent_24h);
+	json_kint(j, "delivered_7d", r->delivered_7d);
+	json_kint(j, "bounced_7d", r->bounced_7d);
 	json_kbool(j, "warmup", r->warmup_start != 0);
 	json_kint(j, "created", r->created);
 }

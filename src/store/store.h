@@ -367,6 +367,9 @@ struct store_mailbox_row {
 	int64_t		warmup_start;	/* unix day, 0 no ramp */
 	int64_t		last_login;	/* 0 never */
 	int64_t		failures_24h;
+	int64_t		sent_24h;	/* what the daily limit counts */
+	int64_t		delivered_7d;	/* recipients, last 7 UTC days */
+	int64_t		bounced_7d;
 };
 
 typedef int	(*store_mailbox_row_cb)(const struct store_mailbox_row *,
@@ -457,8 +460,11 @@ struct store_overview {
 	}		days[STORE_OVERVIEW_DAYS];	/* oldest first */
 };
 
-/* Counts of one domain's mailboxes ("": all) and its last 14 days. */
+/* Counts of one domain's mailboxes ("": all): total, locked, paused. */
 int	store_overview(struct store *, const char *domain, int64_t now,
+	    struct store_overview *);
+/* Its last 14 days (o->days; the counts are left as they are). */
+int	store_overview_days(struct store *, const char *domain, int64_t now,
 	    struct store_overview *);
 /* The newest failed logins of one domain's mailboxes ("": any name),
    newest first, at most max. */

@@ -59,12 +59,8 @@ int
 store_overview(struct store *st, const char *domain, int64_t now,
     struct store_overview *o)
 {
-	struct days	d = { o, clock_day(now) - STORE_OVERVIEW_DAYS + 1 };
-	int		i, rc;
+	int	rc;
 
-	memset(o, 0, sizeof(*o));
-	for (i = 0; i < STORE_OVERVIEW_DAYS; i++)
-		o->days[i].day = d.first + i;
 	if ((rc = store_sq(st, row_count, &o->total, NULL, "SELECT COUNT(*) "
 	    IN_DOMAIN, "ss", domain, domain)) != STORE_OK ||
 	    (rc = store_sq(st, row_count, &o->locked, NULL, "SELECT COUNT(*) "
@@ -76,6 +72,25 @@ store_overview(struct store *st, const char *domain, int64_t now,
 	    IN_DOMAIN "AND m.health_paused_until > ?", "ssi", domain, domain,
 	    now)) != STORE_OK)
 		return rc;
+	return STORE_OK;
+}
+
+int
+store_overview_days(struct store *st, const char *domain, int64_t now,
+    struct store_overview *o)
+{
+	struct days	d = { o, clock_day(now) - STORE_OVERVIEW_DAYS + 1 };
+	int		i;
+
+	for (i = 0; i < STORE_OVERVIEW_DAYS; i++) {
+		memset(&o->days[i], 0, sizeof(o->days[i]));
+		o->days[i].day = d.first + i;
+	}
+	if (domain[0] == '\0')		/* no join: the day index alone */
+		return store_sq(st, row_day, &d, NULL, "SELECT day, "
+		    "SUM(submitted), SUM(delivered), SUM(deferred), "
+		    "SUM(bounced) FROM health_day WHERE day >= ? GROUP BY day",
+		    "i", d.first);
 	return store_sq(st, row_day, &d, NULL, "SELECT h.day, "
 	    "SUM(h.submitted), SUM(h.delivered), SUM(h.deferred), "
 	    "SUM(h.bounced) FROM health_day h JOIN mailbox m ON m.id = "

@@ -4,8 +4,9 @@
  * "after" is the last address of the previous page, so a page costs the
  * same at the end of 10,000 mailboxes as at the start and a mailbox added
  * meanwhile never shifts the pages.  Each row carries what the mailbox
- * list shows: lock and pause state, last good login, failed logins in
- * the last 24 h, the warm-up start.
+ * list shows: lock and pause state, last good login, failed logins and
+ * messages sent in the last 24 h (what the daily limit counts), delivered
+ * and bounced recipients of the last 7 UTC days, the warm-up start.
  *
  * The filters are a domain, a piece of the address (LIKE with its
  * wildcards escaped) and a state (locked, paused, active); every
@@ -16,6 +17,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "lib/clock.h"
 #include "lib/util.h"
 #include "store/store.h"
 #include "store/store_int.h"
@@ -28,7 +30,12 @@
 	"m.health_reason, m.warmup_start, COALESCE((SELECT " \
 	"MAX(f.last_login) FROM auth_familiar f WHERE f.username = " \
 	"m.address), 0), (SELECT COUNT(*) FROM auth_failure a WHERE " \
-	"a.username = m.address AND a.time > ?) " \
+	"a.username = m.address AND a.time > ?), (SELECT " \
+	"COALESCE(SUM(s.count), 0) FROM sent s WHERE s.mailbox_id = m.id " \
+	"AND s.time > ?), (SELECT COALESCE(SUM(h.delivered), 0) FROM " \
+	"health_day h WHERE h.mailbox_id = m.id AND h.day >= ?), (SELECT " \
+	"COALESCE(SUM(h.bounced), 0) FROM health_day h WHERE h.mailbox_id " \
+	"= m.id AND h.day >= ?) " \
 	"FROM mailbox m JOIN domain d ON d.id = m.domain_id "
 #define PAGE_COLS	ROW_COLS \
 	"WHERE (d.name = ? OR ? = '') AND (m.address LIKE ? ESCAPE '!' OR " \
@@ -58,7 +65,7 @@ row_page(const struct store_val *v, size_t n, void *arg)
 	struct store_mailbox_row r;
 
 	memset(&r, 0, sizeof(r));
-	if (n < 10 || store_col_str(&v[0], r.address, sizeof(r.address)) ==
+	if (n < 13 || store_col_str(&v[0], r.address, sizeof(r.address)) ==
 	    -1 || store_col_str(&v[1], r.domain, sizeof(r.domain)) == -1 ||
 	    store_col_str(&v[6], r.pause_reason, sizeof(r.pause_reason)) ==
 	    -1) {
@@ -72,6 +79,9 @@ row_page(const struct store_val *v, size_t n, void *arg)
 	r.warmup_start = v[7].i;
 	r.last_login = v[8].i;
 	r.failures_24h = v[9].i;
+	r.sent_24h = v[10].i;
+	r.delivered_7d = v[11].i;
+	r.bounced_7d = v[12].i;
 	c->found++;
 	return ((store_mailbox_row_cb)c->out)(&r, c->arg);
 }
@@ -118,6 +128,9 @@ store_mailbox_page(struct store *st, const struct store_page_query *q,
 #define ARG_I(x)	(v[n].type = STORE_T_INT, v[n].i = (x), n++)
 #define ARG_S(x)	(v[n].type = STORE_T_TEXT, v[n].s = (x), n++)
 	ARG_I(q->now - 86400);
+	ARG_I(q->now - 86400);
+	ARG_I(clock_day(q->now) - 6);
+	ARG_I(clock_day(q->now) - 6);
 	ARG_S(dom);
 	ARG_S(dom);
 	ARG_S(like);
@@ -153,7 +166,8 @@ store_mailbox_row_get(struct store *st, const char *address, int64_t now,
 
 	if (store_norm(st, address, a, sizeof(a)) == -1)
 		return STORE_NOTFOUND;
-	rc = store_sq(st, row_page, &c, NULL, ONE_SQL, "is", now - 86400, a);
+	rc = store_sq(st, row_page, &c, NULL, ONE_SQL, "iiiis", now - 86400,
+	    now - 86400, clock_day(now) - 6, clock_day(now) - 6, a);
 	if (rc != STORE_OK || c.rc != STORE_OK)
 		return STORE_ERR;
 	return c.found ? STORE_OK : STORE_NOTFOUND;

@@ -241,7 +241,8 @@ static const char *const migrations[] = {
 	 * 11: the console's administrators (an argon2id hash, the TOTP
 	 * secret when they have one; store_admin.c) and the provisioning
 	 * API's Idempotency-Key records (the request's hash and the answer
-	 * without its passwords, so a replay never shows a secret twice).
+	 * without its passwords, so a replay never shows a secret twice);
+	 * health_day by day, for the overview's 14 days of every mailbox.
 	 */
 	"CREATE TABLE admin_user ("
 	"  name TEXT PRIMARY KEY,"
@@ -256,7 +257,8 @@ static const char *const migrations[] = {
 	"  created INTEGER NOT NULL,"
 	"  status INTEGER NOT NULL,"
 	"  answer TEXT NOT NULL,"
-	"  PRIMARY KEY(actor, idem_key));",
+	"  PRIMARY KEY(actor, idem_key));"
+	"CREATE INDEX health_day_day ON health_day(day);",
 };
 
 int

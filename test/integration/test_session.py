@@ -43,8 +43,10 @@ def totp(secret, at=None, step=0):
 
 
 @pytest.fixture
-def srv():
+def srv(request):
     conf = {"admin": "127.0.0.1:%d" % free_port()}
+    for m in request.node.iter_markers("conf"):
+        conf.update(m.kwargs)
     s = Server(conf)
     s.admin_port = int(conf["admin"].rsplit(":", 1)[1])
     s.origin = "http://127.0.0.1:%d" % s.admin_port
@@ -254,3 +256,33 @@ def test_overview_and_failed_logins(srv):
     assert lg["items"][0]["address"] == USER
     assert lg["items"][0]["reason"]
     assert call(srv, "/api/v1/logins?result=ok", cookie=cookie)[0] == 400
+
+
+@pytest.mark.conf(delivery="yes")
+def test_mailbox_rows_count_what_was_sent(srv):
+    """A row shows the messages of the last 24 h (what the daily limit
+    counts) next to the limit, and the 7-day delivered and bounced."""
+    from conftest import plain_token
+    pw, _ = add_admin(srv, "root")
+    st, r, doc = login(srv, "root", pw)
+    cookie, _ = session_of(r)
+    row = call(srv, "/api/v1/mailboxes/" + USER, cookie=cookie)[2]
+    assert (row["sent_24h"], row["delivered_7d"], row["bounced_7d"]) == \
+        (0, 0, 0)
+    d = srv.dialog("smtps")
+    d.expect("EHLO c.example", 250)
+    d.expect("AUTH PLAIN " + plain_token(), 235)
+    d.expect("MAIL FROM:<%s>" % USER, 250)
+    d.expect("RCPT TO:<%s>" % USER, 250)
+    d.expect("DATA", 354)
+    d.expect("Subject: t\r\n\r\nhello\r\n.", 250)
+    d.close()
+    deadline = time.time() + scaled(10)
+    while time.time() < deadline:
+        row = call(srv, "/api/v1/mailboxes?q=" + USER.split("@")[0],
+                   cookie=cookie)[2]["mailboxes"][0]
+        if row["sent_24h"] == 1 and row["delivered_7d"] == 1:
+            break
+        time.sleep(0.1)
+    assert row["sent_24h"] == 1 and row["delivered_7d"] == 1, row
+    assert row["bounced_7d"] == 0
