@@ -400,6 +400,8 @@ def rows(d):
 
 def test_mailboxes_pages_and_search(browser, srv):
     d = browser
+    screen(d, "mailboxes")
+    shot(d, "mailboxes")
     screen(d, "mailboxes", "?limit=500")
     seen = []
     t0 = time.time()
@@ -421,9 +423,16 @@ def test_mailboxes_pages_and_search(browser, srv):
     click(d, "mb-search")
     wait(d, lambda: len(rows(d)) == 100 and rows(d)[0] == "m1900@bulk.test",
          "search results")
+    # the 7-day bounce rate of the mailbox with a sending history
+    fill(el(d, "mb-q"), "m0005")
+    click(d, "mb-search")
+    wait(d, lambda: rows(d) == ["m0005@bulk.test"], "m0005")
+    assert re.search(r"\d+(\.\d)?% of \d+", el(d, "mb-table").text)
+    fill(el(d, "mb-q"), "m19")
+    click(d, "mb-search")
+    wait(d, lambda: len(rows(d)) == 100, "m19 again")
     Select(el(d, "mb-domain")).select_by_value("other.test")
     wait(d, lambda: els(d, "mb-table-empty"), "no m19 in other.test")
-    shot(d, "mailboxes")
 
 
 def test_unlock_a_locked_mailbox(browser, srv):

@@ -17,6 +17,26 @@ function stateCell(r) {
 	return badge(r.state, "ok");
 }
 
+// Sent in the last 24 hours against the daily limit (warm-up noted).
+function sentCell(r) {
+	const sent = r.sent_24h === undefined ? "?" : String(r.sent_24h);
+	const text = sent + " / " + (r.daily_limit ? String(r.daily_limit) :
+	    "no limit") + (r.warmup ? " (warm-up)" : "");
+	return r.daily_limit && r.sent_24h >= r.daily_limit ?
+	    badge(text, "warn") : text;
+}
+
+// The share of the last 7 days' deliveries that bounced.
+function bounceCell(r) {
+	const n = (r.delivered_7d || 0) + (r.bounced_7d || 0);
+	if (r.bounced_7d === undefined || n === 0)
+		return "-";
+	const pct = 100 * r.bounced_7d / n;
+	const text = pct.toFixed(pct < 10 ? 1 : 0) + "% of " + n;
+	return pct >= 5 ? badge(text, "bad") : pct >= 2 ? badge(text, "warn") :
+	    text;
+}
+
 // One bulk action over addresses; shows progress and the failures.
 async function bulk(out, what, addrs, f) {
 	const prog = h("p", { "data-testid": "bulk-progress" }, what + ": 0/" +
@@ -145,9 +165,8 @@ export async function render(main, params, current) {
 			{ title: "failed 24 h", cls: "num", cell: (r) =>
 			    r.failures_24h ? badge(String(r.failures_24h),
 			    r.failures_24h > 5 ? "bad" : "warn") : "0" },
-			{ title: "daily limit", cls: "num", cell: (r) =>
-			    (r.daily_limit ? String(r.daily_limit) : "none") +
-			    (r.warmup ? " (warm-up)" : "") },
+			{ title: "sent 24 h / limit", cls: "num", cell: sentCell },
+			{ title: "bounces 7 d", cls: "num", cell: bounceCell },
 			{ title: "created", cell: (r) => fmtTime(r.created) },
 			{ title: "", cell: (r) => rowActions(r) },
 		], st.rows, "mb-table", "No mailbox matches.");
