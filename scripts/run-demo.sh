@@ -2,7 +2,8 @@
 # `make run`: create a demo data directory on first use (self-signed
 # certificate, loopback listeners, the domain example.test and the mailbox
 # demo@example.test with a generated password, printed once), then run
-# the server in the foreground.  Ctrl-C stops it.  The commands it prints
+# the server in the foreground, and the console's administrator "admin"
+# (its password printed once too).  Ctrl-C stops it.  The commands it prints
 # are the README's, with the password filled in.
 set -e
 BIN=$1
@@ -27,6 +28,8 @@ if [ ! -e "$DATA" ]; then
 	"$BIN" -d "$DATA" domain add example.test
 	PW=$("$BIN" -d "$DATA" mailbox add demo@example.test --generate |
 	    sed -n 's/^password: //p')
+	# the console's administrator (loopback only: no TOTP)
+	APW=$("$BIN" -d "$DATA" admin add admin | tail -n 1)
 	# A demo stays on this machine: mail to other domains waits in the
 	# queue (postern queue list) instead of going out over port 25.
 	printf '\n# demo: keep non-local mail queued (remove to deliver by MX)\n%s\n' \
@@ -45,8 +48,10 @@ if [ ! -e "$DATA" ]; then
 Mailbox demo@example.test, password: $PW
 Submission: 127.0.0.1:2587 (STARTTLS), 127.0.0.1:2465 (implicit TLS);
 MX: 127.0.0.1:2525.  IMAP (Dovecot, same login): 127.0.0.1:2993
-(implicit TLS), 127.0.0.1:2143 (STARTTLS).  Admin HTTP listener:
-http://127.0.0.1:2480/metrics (Prometheus), /healthz/ready.
+(implicit TLS), 127.0.0.1:2143 (STARTTLS).
+Web console: http://127.0.0.1:2480/console/  user admin, password: $APW
+Admin HTTP listener: http://127.0.0.1:2480/metrics (Prometheus),
+/healthz/ready, the API under /api/v1 (docs/API.md).
 The certificate names localhost, 127.0.0.1 and ::1.
 Try, from another terminal:
   swaks --server 127.0.0.1:2587 --tls --tls-verify \\

@@ -69,11 +69,16 @@
  * disk space" with it is the system's, not the mailbox's.
  *
  * Fault: recipient for the address's own problems (userunknown,
- * hostunknown, hasmoved, notaccept, mailboxfull, suspend); sender for
- * what the receiver holds against the sender (blocks, reputation, PTR,
- * SPF/DKIM/DMARC, content, size, pace, the envelope sender); unknown
- * for the path (expired, network, system, relaying) and for "filtered"
- * (a recipient's rule or a content filter: Sisimai cannot tell either).
+ * hostunknown, hasmoved, notaccept, mailboxfull, suspend) and for
+ * "filtered": the recipient's own rules refusing a sender (Japanese
+ * carriers' reception filters, Gmail's "has blocked the messages from
+ * this sender", Exchange's RESOLVER.RST.NotAuthorized, Facebook's
+ * "recipient preferences") or a user unknown said after DATA (Sisimai's
+ * Reason::Filtered: "almost the same as UserUnknown"); soft, so never
+ * suppressed, and not the sender's, so never counted as a block.
+ * Sender for what the receiver holds against the sender (blocks,
+ * reputation, PTR, SPF/DKIM/DMARC, content, size, pace, the envelope
+ * sender); unknown for the path (expired, network, system, relaying).
  * Hard: the address is bad for good (Sisimai's is_hardbounce):
  * userunknown, hostunknown, hasmoved, and notaccept with a permanent
  * code.  Only hard recipient faults are suppressed (bounce_suppress).

@@ -19,7 +19,8 @@ const struct bc_info bc_info[BOUNCE_NREASONS] = {
 	[BOUNCE_NOTACCEPT] =		{ "notaccept", R, 1 },
 	[BOUNCE_MAILBOXFULL] =		{ "mailboxfull", R, 0 },
 	[BOUNCE_SUSPEND] =		{ "suspend", R, 0 },
-	[BOUNCE_FILTERED] =		{ "filtered", U, 0 },
+	/* the recipient's own rules, or a user unknown said after DATA */
+	[BOUNCE_FILTERED] =		{ "filtered", R, 0 },
 	[BOUNCE_REJECTED] =		{ "rejected", S, 0 },
 	[BOUNCE_BLOCKED] =		{ "blocked", S, 0 },
 	[BOUNCE_BADREPUTATION] =	{ "badreputation", S, 0 },

@@ -66,8 +66,16 @@ struct admin_route {
 extern const struct admin_route	admin_routes[];
 extern const size_t		admin_nroutes;
 
+/* The routes answered here without the store (admin_builtin.c). */
+void	 admin_route_metrics(struct admin_req *);
+void	 admin_route_live(struct admin_req *);
+void	 admin_route_ready(struct admin_req *);
+void	 admin_route_openapi(struct admin_req *);
+void	 admin_route_explain(struct admin_req *);
+
 /*
- * The route for a parsed path: its row, or NULL (404).  *allowed gets
+ * The router (admin_match.c).  The route for a parsed path: its row, or
+ * NULL (404).  *allowed gets
  * the AM_* bits of the matching pattern even when method is not one.
  */
 const struct admin_route *admin_route_find(const struct http_path *,

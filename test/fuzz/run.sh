@@ -34,8 +34,11 @@ build fuzz_dotreader "$top/src/core/dotreader.c"
 build fuzz_sasl "$top/src/core/sasl.c" "$top/src/lib/base64.c"
 build fuzz_http "$top/src/lib/http_parse.c" "$top/src/lib/http_path.c" \
     "$top/src/lib/util.c"
+build fuzz_route "$top/src/server/admin_routes.c" \
+    "$top/src/server/admin_match.c" "$top/src/lib/http_path.c" \
+    "$top/src/lib/util.c"
 
-for name in fuzz_smtp_parse fuzz_dotreader fuzz_sasl fuzz_http; do
+for name in fuzz_smtp_parse fuzz_dotreader fuzz_sasl fuzz_http fuzz_route; do
 	[ -x "$out/$name" ] || continue
 	mkdir -p "$out/corpus-$name" "$out/crash-$name"
 	echo "== $name: ${secs}s"

@@ -7,6 +7,8 @@ The demo binds 127.0.0.1:2587, 2465 and 2525, as README says; those
 tests run only where the ports are free (inside the private network
 namespace `make test` uses as root) and are skipped elsewhere.
 """
+import http.client
+import json
 import os
 import re
 import shutil
@@ -245,6 +247,23 @@ def test_make_run_prints_commands_that_work(demo):
     assert r.returncode == 0, r.stdout + r.stderr
     assert len(delivered(demo)) == 1
     assert "result: ok" in r.stdout + r.stderr
+
+
+def test_make_run_prints_a_console_login_that_works(demo):
+    """The console's address and its administrator's password, printed
+    once by `make run`, log in (POST /api/v1/session)."""
+    m = re.search(r"Web console: (http://127\.0\.0\.1:2480/console/)\s+"
+                  r"user admin, password: (\S+)", demo.log())
+    assert m, demo.log()
+    c = http.client.HTTPConnection("127.0.0.1", 2480, timeout=scaled(15))
+    c.request("POST", "/api/v1/session", body=json.dumps(
+        {"user": "admin", "password": m.group(2)}),
+        headers={"Content-Type": "application/json"})
+    r = c.getresponse()
+    doc = json.loads(r.read())
+    c.close()
+    assert r.status == 200 and doc["user"] == "admin", doc
+    assert r.getheader("Set-Cookie").startswith("__Host-postern=")
 
 
 def test_demo_certificate_verifies_by_name_and_address(demo):

@@ -89,13 +89,13 @@ static const struct bc_case cases[] = {
 	{ 450, "4.4.7", "gave up after 120 hours in the queue", NULL,
 	    "expired", "unknown", 0, 0 },
 	{ 550, "", "<a@b.test>: User unknown (in reply to end of DATA "
-	    "command)", NULL, "filtered", "unknown", 0, 0 },
+	    "command)", NULL, "filtered", "recipient", 0, 0 },
 	{ 451, "", "nothing we know", NULL, "undefined", "unknown", 0, 0 },
 	/* RFC 3463 X.7.1: "The sender is not authorized" (Sisimai agrees) */
 	{ 550, "5.7.1", "Delivery not authorized", NULL, "securityerror",
 	    "sender", 0, 0 },
 	{ 550, "5.7.1", "Recipient address rejected: not authorized", NULL,
-	    "filtered", "unknown", 0, 0 },
+	    "filtered", "recipient", 0, 0 },
 	{ 550, "5.7.1", "", NULL, "securityerror", "sender", 0, 0 },
 	/* an unknown host said as 4xx is a lookup that may work later */
 	{ 450, "4.0.0", "DNS Error: DNS type 'mx' lookup of x.test "
@@ -153,7 +153,7 @@ static const struct bc_case cases[] = {
 	    "systemfull", "unknown", 0, 0 },
 	{ 550, "", "Please turn on SMTP Authentication in your mail client",
 	    NULL, "securityerror", "sender", 0, 0 },
-	{ 550, "5.2.0", "Message Filtered", NULL, "filtered", "unknown", 0,
+	{ 550, "5.2.0", "Message Filtered", NULL, "filtered", "recipient", 0,
 	    0 },
 	{ 550, "", "because the address couldn't be found", NULL,
 	    "userunknown", "recipient", 1, 1 },

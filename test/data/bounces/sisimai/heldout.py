@@ -53,7 +53,7 @@ def main():
     binary = args[1] if len(args) > 1 else os.path.join(
         HERE, "..", "..", "..", "..", "build", "postern")
     skip = vendored()
-    ok = {"reason": 0, "hard": 0, "fault": 0}
+    ok = {"reason": 0, "hard": 0, "fault": 0, "fault_was": 0}
     misses = []
     n = 0
     with tempfile.TemporaryDirectory() as tmp:
@@ -69,15 +69,20 @@ def main():
                 ok["reason"] += got[0] == reason
                 ok["hard"] += got[1] == (hard == "1")
                 ok["fault"] += got[2] == vendor.fault(reason)
+                # the mapping before issue 24's last round: filtered unknown
+                ok["fault_was"] += (
+                    ("unknown" if reason == "filtered" else
+                     vendor.fault(reason)) ==
+                    ("unknown" if got[0] == "filtered" else got[2]))
                 if got[0] != reason:
                     misses.append("%s: want %s/%s/%s got %s/%s/%s" % (
                         name, reason, "hard" if hard == "1" else "soft",
                         vendor.fault(reason), got[0],
                         "hard" if got[1] else "soft", got[2]))
     print("held-out: %d Sisimai samples not vendored: reason %.1f %%, "
-          "hard/soft %.1f %%, fault %.1f %%" % (
-              n, 100.0 * ok["reason"] / n, 100.0 * ok["hard"] / n,
-              100.0 * ok["fault"] / n))
+          "hard/soft %.1f %%, fault %.1f %% (fault, filtered as unknown: "
+          "%.1f %%)" % (n, 100.0 * ok["reason"] / n, 100.0 * ok["hard"] / n,
+                        100.0 * ok["fault"] / n, 100.0 * ok["fault_was"] / n))
     if verbose:
         print("\n".join(misses))
 

@@ -14,8 +14,22 @@ Kept: samples whose recipients all share one reason (so a file has one
 expected row), that are bounces (not feedback, vacation or delivered),
 at most PER_ENGINE per engine chosen evenly, each under MAX_SIZE bytes.
 Sisimai's reason names are kept except `speeding`, which postern calls
-`ratelimited`.  The fault column comes from FAULT below, the same map as
-core/bounce_class.c (docs/DELIVERY.md, "Bounce attribution").
+`ratelimited`.  The fault column comes from RECIPIENT and SENDER below,
+the same map as core/bounce_class.c (docs/DELIVERY.md, "Bounce
+attribution").
+
+`filtered` is the recipient's side.  Sisimai's Reason::Filtered says
+what it covers: a refusal "by a header content after SMTP DATA", in
+practice a recipient's own settings that reject a sender or its domain
+(Japanese carriers' reception filters, Gmail's "has blocked the
+messages from this sender", Exchange's RESOLVER.RST.NotAuthorized,
+Facebook's "recipient preferences": its list of phrases) and a "user
+unknown" said after DATA or by a filtering gateway, which it calls
+"almost the same as UserUnknown".  Neither is about the sender's IP,
+domain, authentication or content, and neither is the path's.  Until
+this mapping changed (issue 24), `filtered` was `unknown`; the golden
+test prints the fault rate under both.  Sisimai's hard/soft is kept as
+its tests give it (`filtered` is soft).
 """
 import re
 import subprocess
@@ -25,7 +39,7 @@ PER_ENGINE = 8
 MAX_SIZE = 40000
 SKIP = {"feedback", "vacation", "delivered"}
 RECIPIENT = {"userunknown", "hostunknown", "hasmoved", "notaccept",
-             "mailboxfull", "suspend"}
+             "mailboxfull", "suspend", "filtered"}
 SENDER = {"rejected", "blocked", "badreputation", "requireptr",
           "authfailure", "spamdetected", "policyviolation", "securityerror",
           "virusdetected", "contenterror", "mesgtoobig", "exceedlimit",
