@@ -491,7 +491,7 @@ def test_provision(browser, srv):
     screen(d, "provision")
     Select(el(d, "prov-domain")).select_by_value("other.test")
     Select(el(d, "prov-mode")).select_by_value("csv")
-    fill(el(d, "prov-csv"), "anna\nbruno\nnot an address!\ncarol\n")
+    fill(el(d, "prov-csv"), "anna\nbruno\nsomeone@nowhere.test\ncarol\n")
     Select(el(d, "prov-format")).select_by_value("instantly")
     click(d, "prov-dry")
     wait(d, lambda: els(d, "prov-rows"), "the dry run")
@@ -532,7 +532,14 @@ def test_domains(browser, srv):
     wait(d, lambda: els(d, "dns-table") or els(d, "problem"),
          "the DNS check", timeout=30)
     assert els(d, "dns-table"), el(d, "problem").text
-    assert "MX" in el(d, "dns-table").text
+    # the test's DNS has example.test's MX and SPF, and no DMARC record
+    rows_ = {r.find_element(By.TAG_NAME, "td").text: r
+             for r in el(d, "dns-table").find_elements(By.CSS_SELECTOR,
+                                                        "tbody tr")}
+    assert "ok" in rows_["MX"].text and "ok" in rows_["SPF"].text
+    assert "wrong" in rows_["DMARC"].text and "v=DMARC1" in rows_[
+        "DMARC"].text
+    assert els(d, "copy", rows_["DMARC"])
     shot(d, "domains-check")
 
 
@@ -625,9 +632,11 @@ def test_diagnose_wrong_password_and_locked(browser, srv):
     fill(el(d, "check-user"), "dave@other.test")
     fill(el(d, "check-password"), PASSWORD)
     click(d, "check-run")
-    wait(d, lambda: "dave" not in r.text and els(d, "check-result") and
-         "failed" in el(d, "check-result").text, "the locked mailbox")
-    assert "lock" in el(d, "check-result").text.lower()
+    # the right password, refused for the lock: 454, not 535
+    wait(d, lambda: "454" in el(d, "check-result").text,
+         "the locked mailbox's result")
+    t = el(d, "check-result").text
+    assert "failed at auth" in t and "locked" in t and "535" not in t
 
 
 def test_settings_suppressions_and_audit(browser, srv):

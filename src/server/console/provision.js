@@ -122,8 +122,8 @@ export async function render(main, params, current) {
 	    "server and exist only in the answer to Create: download the " +
 	    "platform CSV before leaving this page."),
 	    h("div", { class: "grid2" }, field("Domain", dom), field("From",
-	    mode), countBox, csvBox, field("Platform CSV", format),
-	    field("Daily limit", limit), field("Warm-up ramp", warm)),
+	    mode), field("Platform CSV", format), field("Daily limit", limit),
+	    field("Warm-up ramp", warm)), countBox, csvBox,
 	    h("div", { class: "row" }, preview, create)));
 	main.appendChild(out);
 }
