@@ -541,6 +541,23 @@ def test_domains(browser, srv):
         "DMARC"].text
     assert els(d, "copy", rows_["DMARC"])
     shot(d, "domains-check")
+    # add a domain, and delete it again; one with mailboxes is refused
+    fill(el(d, "domain-name"), "fresh.test")
+    click(d, "domain-add")
+    wait(d, lambda: "fresh.test" in el(d, "domains-table").text,
+         "the new domain")
+    assert "publish its DNS records" in el(d, "flash").text
+    for name, gone in (("other.test", False), ("fresh.test", True)):
+        row = [r for r in el(d, "domains-table").find_elements(
+            By.CSS_SELECTOR, "tbody tr") if r.text.startswith(name)][0]
+        click(d, "domain-delete", row)
+        settled(d)
+        if gone:
+            wait(d, lambda: "fresh.test" not in el(d, "domains-table").text,
+                 "the domain deleted")
+        else:
+            assert el(d, "problem").text, "a domain with mailboxes stays"
+    assert "other.test" in el(d, "domains-table").text
 
 
 def send(srv, rcpt):

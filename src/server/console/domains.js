@@ -66,7 +66,7 @@ export async function render(main, params, current) {
 					await api("DELETE", "/api/v1/domains/" +
 					    enc(d.name));
 					say("Deleted " + d.name);
-					reload();
+					await reload();
 				} catch (e) {
 					clear(out, problem(e));
 				}
@@ -85,7 +85,7 @@ export async function render(main, params, current) {
 			    name.value.trim() });
 			say("Added " + name.value.trim() + ": publish its DNS " +
 			    "records next");
-			reload();
+			await reload();
 		} catch (e) {
 			clear(out, problem(e));
 		}

@@ -93,7 +93,7 @@ function lockedTable(rows, reload) {
 				await api("POST", "/api/v1/mailboxes/" +
 				    enc(r.address) + "/unlock");
 				say("Unlocked " + r.address);
-				reload();
+				await reload();
 			}));
 			return b;
 		} },
