@@ -160,7 +160,8 @@ $(BUILD)/loadgen: bench/loadgen.c $(LOADGEN_OBJS)
 	    $(LDFLAGS) $(shell pkg-config --libs openssl) $(EXTRA_LDFLAGS)
 
 # Speed lives here, never in timed unit tests.  make bench takes about
-# 21 minutes, 17 of them the matrix against Postfix, chasquid and
+# 23 minutes (2 of them PostgreSQL against SQLite, bench/pg_ab.py),
+# 17 of them the matrix against Postfix, chasquid and
 # OpenSMTPD (BENCH_ARGS=--quick for a small one, --target-only for the
 # 4 KiB x 64 x 50 point alone, about 2.5); raw results go to
 # build/bench.json.
@@ -184,6 +185,8 @@ bench: deps all $(BUILD)/loadgen $(BUILD)/osmtpd_shim.so
 	    --poll-seconds 60
 	$(PYTHON) bench/metrics_ab.py --duration 5 --reps 3
 	$(PYTHON) bench/api_list.py --mailboxes 10000 --requests 200
+	$(PYTHON) bench/pg_ab.py --duration 5 --reps 3
+	$(PYTHON) bench/pg_ab.py --duration 5 --reps 3 --limit --no-auth
 	$(PYTHON) bench/run.py $(BENCH_ARGS)
 
 # LD_PRELOAD shim for the OpenSMTPD peer (bench/osmtpd_shim.c, PEERS.md).

@@ -43,6 +43,11 @@ def make(admin):
     run("-d", s.dir, "mailbox", "add", USER, "--password-stdin",
         input=PASSWORD + "\n")
     s.admin_port = int(conf["admin"].rsplit(":", 1)[1]) if admin else None
+    return start(s)
+
+
+def start(s):
+    """Start s and return it once its submission port answers."""
     s.start(wait=False)         # log_level warning: no "ready" line
     deadline = time.time() + 30
     while True:

@@ -12,7 +12,7 @@ POSTERN_BIN=$1
 export POSTERN_BIN
 shift
 ARGS=${*:-test/integration}
-PYTEST="/usr/bin/python3 -m pytest -q -p no:cacheprovider $ARGS"
+PYTEST="/usr/bin/python3 -m pytest -q -p no:cacheprovider --durations=15 $ARGS"
 if [ "$(id -u)" -eq 0 ]; then
 	id postern >/dev/null 2>&1 || useradd --system --no-create-home \
 	    --shell /usr/sbin/nologin postern

@@ -34,9 +34,11 @@ enum ipc_type {
 	IPC_CONNECT_RES,	/* auth -> smtp */
 	IPC_SENDER_REQ,		/* smtp -> auth: may user send as sender? */
 	IPC_SENDER_RES,		/* auth -> smtp */
-	IPC_LIMIT_REQ,		/* smtp -> auth: recipients sent in 24 h */
+	IPC_LIMIT_REQ,		/* smtp -> auth: hold one recipient on the
+				   daily budget (store_quota.c) */
 	IPC_LIMIT_RES,		/* auth -> smtp */
-	IPC_SENT,		/* smtp -> auth: user sent n recipients */
+	IPC_SENT,		/* smtp -> auth: a transaction ended: user
+				   sent n recipients, its holds go */
 	IPC_SUPPRESS_REQ,	/* smtp -> auth: is rcpt suppressed for mail
 				   from this domain? (domain, rcpt) */
 	IPC_SUPPRESS_RES,	/* auth -> smtp: 0 no, 1 yes (then domain,

@@ -96,10 +96,14 @@ finish_suppress(struct store *st, const struct spool_msg *sm,
 	int		 rc;
 
 	health_record(st, sm, local);	/* the mailbox's counts and pause */
-	if (at == NULL || st == NULL ||
+	for (i = 0; i < sm->env.nrcpt; i++)
+		if (hard_bounce(&sm->rs[i]) && !local[i])
+			break;
+	/* the store is asked only when there is something to suppress */
+	if (i == sm->env.nrcpt || at == NULL || st == NULL ||
 	    store_domain_exists(st, at + 1) != STORE_OK)
 		return;
-	for (i = 0; i < sm->env.nrcpt; i++) {
+	for (; i < sm->env.nrcpt; i++) {
 		if (!hard_bounce(&sm->rs[i]) || local[i])
 			continue;
 		rc = store_suppress_add(st, at + 1, sm->env.rcpt[i].addr,

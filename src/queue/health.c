@@ -88,14 +88,19 @@ health_record(struct store *st, const struct spool_msg *sm,
 	char			 provider[HEALTH_PROVIDER_MAX + 1];
 	enum store_health_kind	 kind;
 	int64_t			 now = clock_now();
-	size_t			 i;
-	int			 rc;
+	size_t			 i, n;
+	int			 rc, tx, worse = 0;
 
 	if (st == NULL || user[0] == '\0')
 		return;
-	/* one transaction for the message: one sync, not one a recipient */
-	if ((rc = store_begin(st)) != STORE_OK)
+	/* one transaction for the message: one sync, not one a recipient
+	   (on PostgreSQL one recipient's outcome is one statement alone) */
+	for (i = n = 0; i < sm->env.nrcpt; i++)
+		n += sm->rs[i].state != SPOOL_R_PENDING;
+	if ((tx = n > 1 || !store_is_pg(st)) && (rc = store_begin(st)) !=
+	    STORE_OK)
 		goto fail;
+	rc = STORE_OK;
 	for (i = 0; i < sm->env.nrcpt && rc == STORE_OK; i++) {
 		const struct spool_rcpt *s = &sm->rs[i];
 
@@ -106,14 +111,21 @@ health_record(struct store *st, const struct spool_msg *sm,
 			provider[0] = '\0';
 		rc = store_health_outcome(st, user, now, kind,
 		    s->attempts > 1, provider);
+		worse |= kind == STORE_HEALTH_BOUNCED ||
+		    kind == STORE_HEALTH_BLOCKED;
 	}
-	if (rc != STORE_OK || (rc = store_commit(st)) != STORE_OK) {
-		store_rollback(st);
+	if (rc != STORE_OK || (tx && (rc = store_commit(st)) != STORE_OK)) {
+		if (tx)
+			store_rollback(st);
 		if (rc == STORE_NOTFOUND)
 			return;		/* not a mailbox (any more) */
 		goto fail;
 	}
-	health_judge_mailbox(st, user, now);
+	/* the rules count bounces and blocks among the window's last
+	   outcomes: any other outcome can only lower both, never pause
+	   (so a rate lowered by a reload judges at the next bounce) */
+	if (worse)
+		health_judge_mailbox(st, user, now);
 	return;
 fail:
 	log_warnx("health: %s: %s", user, store_errmsg(st));

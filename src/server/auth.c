@@ -97,8 +97,8 @@ static void	 auth_rcpt(struct store *, struct ipc_msg *);
 static void	 auth_connect(struct store *, struct ipc_msg *);
 static void	 auth_unavailable(struct ipc_msg *);
 static void	 auth_sender(struct store *, struct ipc_msg *);
-static int	 auth_paused(struct store *, const char *, struct ipc_msg *,
-		    uint32_t);
+static int	 auth_paused(struct store *, const char *, const char *,
+		    struct ipc_msg *, uint32_t *);
 static void	 auth_limit(struct store *, struct ipc_msg *);
 static void	 auth_sent(struct store *, struct ipc_msg *);
 static void	 auth_suppress(struct store *, struct ipc_msg *);
@@ -566,12 +566,11 @@ auth_sender(struct store *st, struct ipc_msg *req)
 	if (rc == STORE_ERR)
 		log_warnx("auth: store: %s", store_errmsg(st));
 	/* no suppressed address for the domain: RCPT need not ask (only a
-	   sure "none" skips the lookups) */
-	if (rc == STORE_OK && (at = strrchr(sender, '@')) != NULL &&
-	    store_suppress_any(st, at + 1) == STORE_NOTFOUND)
-		any = 0;
+	   sure "none" skips the lookups); asked with the pause */
+	at = rc == STORE_OK ? strrchr(sender, '@') : NULL;
 	ipc_msg_init(&res, IPC_SENDER_RES, req->id);
-	if (result == 0 && auth_paused(st, user, &res, any) == 1)
+	if (result == 0 && auth_paused(st, user, at ? at + 1 : NULL, &res,
+	    &any) == 1)
 		;	/* 3: paused, with what tripped */
 	else {
 		ipc_put_u32(&res, result);
@@ -588,18 +587,23 @@ auth_sender(struct store *st, struct ipc_msg *req)
  * one the pause was set by (lib/clock.h).  A pause that ended by itself
  * is logged here, at the first MAIL after its end.  A store error lets
  * the mail through: health is advice, and the store's failure is
- * logged.
+ * logged.  The same statement says whether the suppression list of
+ * domain (the sender's; NULL: none) holds any address: *any, 1 when
+ * not known.
  */
 static int
-auth_paused(struct store *st, const char *user, struct ipc_msg *res,
-    uint32_t any)
+auth_paused(struct store *st, const char *user, const char *domain,
+    struct ipc_msg *res, uint32_t *any)
 {
 	struct store_health_pause	p;
 
-	if (store_health_status(st, user, clock_now(), &p) != STORE_OK) {
+	*any = 1;
+	if (store_health_status_any(st, user, clock_now(), domain, &p) !=
+	    STORE_OK) {
 		log_warnx("auth: health: %s", store_errmsg(st));
 		return 0;
 	}
+	*any = (uint32_t)p.suppressed_any;
 	if (p.paused_until != 0 && !p.paused && store_health_expire(st, user,
 	    p.paused_until) == STORE_OK)
 		log_info("auth: health: mailbox %s: pause ended at %lld", user,
@@ -607,7 +611,7 @@ auth_paused(struct store *st, const char *user, struct ipc_msg *res,
 	if (!p.paused && !p.domain)
 		return 0;
 	ipc_put_u32(res, 3);
-	ipc_put_u32(res, any);
+	ipc_put_u32(res, *any);
 	ipc_put_u32(res, p.paused ? 0 : 1);
 	ipc_put_u64(res, (uint64_t)(p.paused ? p.paused_until :
 	    p.domain_until));
@@ -618,77 +622,66 @@ auth_paused(struct store *st, const char *user, struct ipc_msg *res,
 }
 
 /*
- * The warm-up ramp's part of a limit answer: on, active, day, total,
- * allowance, recipients sent today.  A store error fails the question
- * (451 4.3.0), as for the daily limit.
- */
-static int
-auth_warmup_put(struct store *st, const char *user, int64_t now,
-    struct ipc_msg *res)
-{
-	struct store_warmup_status	ws;
-
-	if (store_warmup_status(st, user, now, A.cfg->warmup_target, &ws) !=
-	    STORE_OK)
-		return -1;
-	ipc_put_u32(res, (uint32_t)ws.active);
-	ipc_put_u64(res, (uint64_t)ws.day);
-	ipc_put_u64(res, (uint64_t)ws.total);
-	ipc_put_u32(res, ws.allowance);
-	ipc_put_u64(res, ws.sent_today);
-	return 0;
-}
-
-/*
- * RCPT of a session with a daily limit or a warm-up ramp.  The time is
- * the ramp's clock (lib/clock.h), like the sent records it counts
- * (auth_sent): the same as util_now_ms() outside tests.
+ * RCPT of a session with a daily limit or a warm-up ramp: one hold on
+ * the mailbox's budget for the session's transaction (store_quota.c),
+ * or a refusal with the numbers for its reply.  A store error fails the
+ * question (451 4.3.0).  The time is the ramp's clock (lib/clock.h),
+ * like the sent records it counts: the same as util_now_ms() outside
+ * tests.  The answer: result, reserved, limit, recipients in 24 h,
+ * the oldest of them; then the ramp's active, day, total, allowance,
+ * recipients today (holds included in both counts).
  */
 static void
 auth_limit(struct store *st, struct ipc_msg *req)
 {
 	struct ipc_msg		res;
-	struct store_mailbox	mb;
+	struct store_quota	q;
 	char			user[SMTP_ADDR_MAX + 1];
-	uint64_t		n = 0;
+	uint64_t		tx;
 	uint32_t		result = 0;
-	int64_t			now = clock_now();
-	int64_t			oldest = 0;
 
-	mb.daily_limit = 0;
-	/* no limit, no count: the sum is only needed against a limit */
+	memset(&q, 0, sizeof(q));
 	if (ipc_get_str(req, user, sizeof(user)) == -1 ||
-	    ipc_get_end(req) == -1 ||
-	    store_mailbox_get(st, user, &mb) != STORE_OK ||
-	    (mb.daily_limit > 0 && store_sent_count(st, user, now - 86400, &n,
-	    &oldest) != STORE_OK))
+	    ipc_get_u64(req, &tx) == -1 || ipc_get_end(req) == -1 ||
+	    tx == 0)
 		result = 1;
+	else if (store_sent_reserve(st, user, tx, clock_now(),
+	    A.cfg->warmup_target, &q) != STORE_OK) {
+		log_warnx("auth: store: %s", store_errmsg(st));
+		result = 1;
+	}
 	ipc_msg_init(&res, IPC_LIMIT_RES, req->id);
 	ipc_put_u32(&res, result);
-	ipc_put_u32(&res, mb.daily_limit);
-	ipc_put_u64(&res, n);
-	ipc_put_u64(&res, (uint64_t)(oldest > 0 ? oldest : 0));
-	if (result == 0 && auth_warmup_put(st, user, now, &res) == -1) {
-		log_warnx("auth: store: %s", store_errmsg(st));
-		ipc_msg_init(&res, IPC_LIMIT_RES, req->id);
-		ipc_put_u32(&res, 1);
-	}
+	ipc_put_u32(&res, (uint32_t)q.reserved);
+	ipc_put_u32(&res, q.limit);
+	ipc_put_u64(&res, q.sent);
+	ipc_put_u64(&res, (uint64_t)(q.oldest > 0 ? q.oldest : 0));
+	ipc_put_u32(&res, (uint32_t)q.ws.active);
+	ipc_put_u64(&res, (uint64_t)q.ws.day);
+	ipc_put_u64(&res, (uint64_t)q.ws.total);
+	ipc_put_u32(&res, q.ws.allowance);
+	ipc_put_u64(&res, q.ws.sent_today);
 	auth_reply(&res);
 }
 
+/*
+ * A transaction ended: n recipients sent (0: none), and tx, the holds
+ * it took at RCPT (0: none), which go.
+ */
 static void
 auth_sent(struct store *st, struct ipc_msg *req)
 {
 	char		user[SMTP_ADDR_MAX + 1];
 	uint32_t	n;
+	uint64_t	tx;
 
 	if (ipc_get_str(req, user, sizeof(user)) == -1 ||
-	    ipc_get_u32(req, &n) == -1 || ipc_get_end(req) == -1)
+	    ipc_get_u32(req, &n) == -1 || ipc_get_u64(req, &tx) == -1 ||
+	    ipc_get_end(req) == -1)
 		return;
-	if (store_sent_add(st, user, n, clock_now()) != STORE_OK)
+	/* the count, the health counter and the holds, at once */
+	if (store_sent_settle(st, user, tx, n, clock_now()) == STORE_ERR)
 		log_warnx("auth: store: %s", store_errmsg(st));
-	if (store_health_submitted(st, user, clock_now(), n) == STORE_ERR)
-		log_warnx("auth: health: %s", store_errmsg(st));
 }
 
 /* Is rcpt suppressed for mail from domain?  0 no, 1 yes, 2 error. */
@@ -800,11 +793,6 @@ auth_unavailable(struct ipc_msg *req)
 			ipc_put_u32(&res, 0);
 		} else if (req->type == IPC_CONNECT_REQ)
 			ipc_put_u64(&res, 0);
-		else if (req->type == IPC_LIMIT_REQ) {
-			ipc_put_u32(&res, 0);
-			ipc_put_u64(&res, 0);
-			ipc_put_u64(&res, 0);
-		}
 		auth_reply(&res);
 	}
 }

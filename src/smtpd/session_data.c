@@ -248,10 +248,13 @@ smtp_queue_committed(struct smtp_session *s, struct ipc_msg *m)
 		if (s->authed) {
 			struct ipc_msg	sm;
 
+			/* the holds become the count */
 			ipc_msg_init(&sm, IPC_SENT, s->id);
 			if (ipc_put_str(&sm, s->auth_user) == 0 &&
-			    ipc_put_u32(&sm, (uint32_t)tx->nrcpt) == 0)
+			    ipc_put_u32(&sm, (uint32_t)tx->nrcpt) == 0 &&
+			    ipc_put_u64(&sm, tx->hold) == 0)
 				ipc_chan_send(smtpd_env->auth, &sm);
+			tx->hold = 0;
 		}
 	} else
 		smtp_reply(s, result == QUEUE_RES_NOSPACE ?

@@ -5,8 +5,11 @@
  * paused for its sending health (WAIT_SENDER); at each RCPT, is the
  * recipient on the sending domain's suppression list (WAIT_SUPPRESS),
  * then would it pass the mailbox's warm-up allowance for today or its
- * daily limit (WAIT_LIMIT, one question for both).  A question that
- * cannot be asked or answered gives 451 4.3.0: the client retries.
+ * daily limit (WAIT_LIMIT, one question for both, which takes a hold on
+ * the mailbox's budget for this transaction when the answer is yes:
+ * store_quota.c; the transaction's end settles it, smtp_tx_free and
+ * smtp_queue_committed).  A question that cannot be asked or answered
+ * gives 451 4.3.0: the client retries.
  */
 #include <errno.h>
 #include <inttypes.h>
@@ -28,7 +31,8 @@ static void	smtp_suppressed(struct smtp_session *, struct ipc_msg *);
 static void	smtp_paused(struct smtp_session *, struct ipc_msg *);
 static void	smtp_safe_text(char *, size_t, const char *);
 static void	smtp_rcpt_limit(struct smtp_session *);
-static int	smtp_warmup_refused(struct smtp_session *, struct ipc_msg *);
+static int	smtp_warmup_refused(struct smtp_session *, struct ipc_msg *,
+		    uint32_t);
 
 /* MAIL from a logged-in user: the sender must be the mailbox or one it
    may use. */
@@ -263,8 +267,11 @@ smtp_rcpt_limit(struct smtp_session *s)
 		smtp_rcpt_accept(s);
 		return;
 	}
+	if (s->tx->hold == 0 && (s->tx->hold = util_random_u64()) == 0)
+		s->tx->hold = 1;
 	ipc_msg_init(&m, IPC_LIMIT_REQ, s->id);
 	if (ipc_put_str(&m, s->auth_user) == -1 ||
+	    ipc_put_u64(&m, s->tx->hold) == -1 ||
 	    ipc_chan_send(smtpd_env->auth, &m) == -1) {
 		smtp_reply(s, RPL_LOOKUP_TEMP);
 		return;
@@ -273,13 +280,15 @@ smtp_rcpt_limit(struct smtp_session *s)
 }
 
 /*
- * The warm-up ramp: recipients since 00:00 UTC of the auth process's
- * clock, this transaction's accepted ones included, against today's
- * allowance; across sessions, since the count is the mailbox's.  1 if
- * the recipient got an answer (451 4.7.1, or 4.3.0 for a bad message).
+ * The warm-up ramp refused the recipient: recipients since 00:00 UTC
+ * of the auth process's clock, held ones included, against today's
+ * allowance; across sessions and nodes, since the count is the
+ * mailbox's.  0 if the ramp is not what refused it, 1 if the
+ * recipient got an answer (451 4.7.1, or 4.3.0 for a bad message).
  */
 static int
-smtp_warmup_refused(struct smtp_session *s, struct ipc_msg *m)
+smtp_warmup_refused(struct smtp_session *s, struct ipc_msg *m,
+    uint32_t limit)
 {
 	uint32_t	active, allowance;
 	uint64_t	day, total, sent;
@@ -293,8 +302,7 @@ smtp_warmup_refused(struct smtp_session *s, struct ipc_msg *m)
 		smtp_reply(s, RPL_LOOKUP_TEMP);
 		return 1;
 	}
-	sent += s->tx->nrcpt;
-	if (!active || sent < allowance)
+	if (!active || (limit > 0 && sent < allowance))
 		return 0;
 	smtp_printable(s->auth_user, uesc, sizeof(uesc));
 	log_info("sess=%s warm-up day %" PRIu64 " of %" PRIu64 ": %" PRIu64
@@ -306,35 +314,40 @@ smtp_warmup_refused(struct smtp_session *s, struct ipc_msg *m)
 	return 1;
 }
 
-/* Daily limit: recipients accepted in the last 24 h, across sessions. */
+/*
+ * The answer to a recipient's hold on the daily budget: held (accept),
+ * or refused by the warm-up ramp or the daily limit (recipients of the
+ * last 24 h, held ones included, across sessions and nodes).
+ */
 void
 smtp_limit_result(struct smtp_session *s, struct ipc_msg *m)
 {
-	uint32_t	result, limit;
+	uint32_t	result, reserved, limit;
 	uint64_t	sent, oldest;
 	char		when[64], uesc[300];
 	time_t		t;
 	struct tm	tm;
 
-	if (ipc_get_u32(m, &result) == -1 || ipc_get_u32(m, &limit) == -1 ||
-	    ipc_get_u64(m, &sent) == -1 || ipc_get_u64(m, &oldest) == -1 ||
-	    result != 0) {
+	if (ipc_get_u32(m, &result) == -1 || result != 0 ||
+	    ipc_get_u32(m, &reserved) == -1 || ipc_get_u32(m, &limit) == -1 ||
+	    ipc_get_u64(m, &sent) == -1 || ipc_get_u64(m, &oldest) == -1) {
 		smtp_reply(s, RPL_LOOKUP_TEMP);
 		smtp_resume(s);
 		return;
 	}
-	if (smtp_warmup_refused(s, m))
+	if (reserved)
+		smtp_rcpt_accept(s);
+	else if (smtp_warmup_refused(s, m, limit))
 		;	/* answered */
-	else if (limit > 0 && sent + s->tx->nrcpt >= limit) {
+	else {
 		t = (time_t)(oldest > 0 ? oldest + 86400 :
 		    util_now_ms() / 1000 + 86400);
 		gmtime_r(&t, &tm);
 		strftime(when, sizeof(when), "%Y-%m-%d %H:%M:%S UTC", &tm);
 		smtp_printable(s->auth_user, uesc, sizeof(uesc));
-		log_info("sess=%s daily limit %u reached for %s", s->idstr,
-		    limit, uesc);
+		log_info("sess=%s daily limit %u reached for %s (%" PRIu64
+		    " in 24 h with the held)", s->idstr, limit, uesc, sent);
 		smtp_reply(s, RPL_DAILY_LIMIT, limit, uesc, when);
-	} else
-		smtp_rcpt_accept(s);
+	}
 	smtp_resume(s);
 }

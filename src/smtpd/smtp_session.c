@@ -549,6 +549,16 @@ smtp_tx_free(struct smtp_session *s)
 		ipc_msg_init(&m, IPC_Q_ABORT, s->id);
 		ipc_chan_send(smtpd_env->queue, &m);
 	}
+	if (tx->hold != 0) {
+		struct ipc_msg	m;
+
+		/* no message: the holds go (after the RCPT that may still
+		   be taking one: auth answers a session in order) */
+		ipc_msg_init(&m, IPC_SENT, s->id);
+		if (ipc_put_str(&m, s->auth_user) == 0 &&
+		    ipc_put_u32(&m, 0) == 0 && ipc_put_u64(&m, tx->hold) == 0)
+			ipc_chan_send(smtpd_env->auth, &m);
+	}
 	free(tx->rcpt);
 	free(tx);
 	s->tx = NULL;

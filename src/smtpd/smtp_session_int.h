@@ -87,6 +87,10 @@ struct smtp_tx {
 	int			 queue_open;	/* the queue holds an open
 						   message for us: abort it
 						   unless committed */
+	uint64_t		 hold;		/* random id of the holds its
+						   recipients took on the
+						   daily budget, 0 none
+						   asked (store_quota.c) */
 	int			 fd;		/* spool content, or -1 */
 	int			 write_errno;
 	struct dotreader	 dot;

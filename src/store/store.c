@@ -766,9 +766,14 @@ store_sent_add(struct store *st, const char *address, uint32_t count,
 	    "sent.count + excluded.count RETURNING count", "iis", minute,
 	    (int64_t)count, a);
 	if (rc == STORE_OK && c.found && total == (int64_t)count)
-		/* a day and a bit is all a limit needs */
-		rc = store_sq(st, NULL, NULL, NULL,
-		    "DELETE FROM sent WHERE time < ?",
-		    "i", now - 2 * 86400);
+		rc = store_sent_prune(st, now);
 	return rc;
+}
+
+/* A day and a bit is all a limit needs. */
+int
+store_sent_prune(struct store *st, int64_t now)
+{
+	return store_sq(st, NULL, NULL, NULL, "DELETE FROM sent WHERE "
+	    "time < ?", "i", now - 2 * 86400);
 }

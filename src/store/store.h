@@ -581,6 +581,39 @@ int	store_warmup_freeze(struct store *, const char *address, int64_t now,
 	    int64_t duration, uint32_t default_target,
 	    struct store_warmup_status *out);
 
+/* --- the daily budget (store_quota.c) ------------------------------- */
+
+/*
+ * The daily budget (store_quota.c, schema 12): a recipient takes a hold
+ * at RCPT, which is made only while the recipients counted plus the
+ * holds still running stay under the mailbox's daily limit (24 h) and
+ * its warm-up allowance (since 00:00 UTC), decided by the database in
+ * one conditional INSERT, so N is N across sessions and nodes.  The
+ * transaction's end settles its holds: they go, and the recipients of
+ * an accepted message are counted.  A hold that was never settled (a
+ * crash) stops counting STORE_HOLD_TTL seconds after it was made.
+ * tx: the SMTP transaction's random id, never 0.
+ */
+#define STORE_HOLD_TTL	3600
+
+struct store_quota {
+	int		reserved;	/* 1: the recipient holds a place */
+	uint32_t	limit;		/* daily_limit, 0 none */
+	/* on a refusal only, for its reply; holds included: */
+	uint64_t	sent;		/* recipients in the last 24 h */
+	int64_t		oldest;		/* the oldest of them, 0 none */
+	uint64_t	held;		/* holds still running */
+	struct store_warmup_status ws;	/* the ramp; sent_today too */
+};
+
+/* One hold for tx, or a refusal with its numbers (q->reserved 0). */
+int	store_sent_reserve(struct store *, const char *address, uint64_t tx,
+	    int64_t now, uint32_t default_target, struct store_quota *q);
+/* tx (0: none taken) ended: its holds go, and count recipients (0:
+   none sent) are counted, with the health's submitted counter. */
+int	store_sent_settle(struct store *, const char *address, uint64_t tx,
+	    uint32_t count, int64_t now);
+
 /* --- sending health (store_health.c) --------------------------------- */
 
 /*
@@ -625,6 +658,9 @@ struct store_health_pause {
 	uint32_t	dom_total;
 	int		domain;		/* the domain pause holds */
 	int64_t		domain_until;	/* when it ends, if it holds */
+	int		suppressed_any;	/* store_health_status_any: the
+					   domain's suppression list holds
+					   an address; 1 if not asked */
 };
 
 typedef int	(*store_health_day_cb)(const struct store_health_day *,
@@ -657,6 +693,10 @@ int	store_health_pause(struct store *, const char *address,
 int	store_health_resume(struct store *, const char *address);
 int	store_health_status(struct store *, const char *address, int64_t now,
 	    struct store_health_pause *);
+/* The same, and in the same statement store_suppress_any(domain) as
+   p->suppressed_any (domain NULL: not asked): MAIL's two questions. */
+int	store_health_status_any(struct store *, const char *address,
+	    int64_t now, const char *domain, struct store_health_pause *p);
 /*
  * Forget a pause that ended by itself (paused_until == until, which the
  * caller saw pass): OK if this call forgot it (log it then), NOTFOUND if

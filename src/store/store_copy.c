@@ -27,9 +27,9 @@
 /* In an order the foreign keys accept: a row's parents come first. */
 static const char *const tables[] = {
 	"domain", "mailbox", "alias", "dkim_key", "suppression", "sent",
-	"health_day", "health_provider", "health_outcome", "auth_failure",
-	"auth_lock", "ip_lock", "auth_familiar", "api_token", "audit",
-	"admin_user", "api_idempotency",
+	"sent_hold", "health_day", "health_provider", "health_outcome",
+	"auth_failure", "auth_lock", "ip_lock", "auth_familiar", "api_token",
+	"audit", "admin_user", "api_idempotency",
 };
 #define NTABLES	(sizeof(tables) / sizeof(tables[0]))
 

@@ -5,10 +5,16 @@
  * a pause are core/health.c's; this file only counts and remembers.
  *
  * The caller passes the time (lib/clock.h clock_now() in the queue, the
- * auth process and the CLI).  An outcome and its counters are written in
- * one transaction.  An unknown mailbox (a sender that is not one of
- * ours, or was removed meanwhile) changes nothing and gives NOTFOUND.
+ * auth process and the CLI).  An outcome and its counters are written
+ * together: one statement on PostgreSQL when there is one counter,
+ * else one transaction.  What only bounds the tables' size is done
+ * less often than at every outcome (each is a statement, a round trip
+ * on PostgreSQL): a mailbox's outcomes beyond its window are trimmed at
+ * every 13th of them, the counters of past days once a day.  An unknown
+ * mailbox (a sender that is not one of ours, or was removed meanwhile)
+ * changes nothing and gives NOTFOUND.
  */
+#include <stdatomic.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -17,6 +23,10 @@
 #include "store/store_int.h"
 
 #define MAILBOX_ID	"(SELECT id FROM mailbox WHERE address = ?)"
+#define HEALTH_TRIM_EVERY	13	/* outcomes (health_trim_due) */
+
+/* The day of the last sweep of old counters (health_sweep_due). */
+static _Atomic int64_t	health_swept_day;
 
 static int	health_bump(struct store *, const char *, int64_t,
 		    const char *, int64_t, int64_t *);
@@ -25,6 +35,13 @@ static int	row_pause(const struct store_val *, size_t, void *);
 static int	row_day(const struct store_val *, size_t, void *);
 static int	row_provider(const struct store_val *, size_t, void *);
 static uint64_t	col_u64(const struct store_val *);
+static int	health_outcome_rows(struct store *, const char *, int64_t,
+		    enum store_health_kind, int, const char *, int64_t *);
+static int	health_outcome_pg(struct store *, const char *, int64_t,
+		    enum store_health_kind, int64_t *);
+static int	health_trim_due(int64_t);
+static int	health_sweep_due(int64_t);
+static int	health_sweep(struct store *, int64_t);
 
 static uint64_t
 col_u64(const struct store_val *v)
@@ -65,51 +82,154 @@ store_health_submitted(struct store *st, const char *address, int64_t now,
 	return rc == STORE_OK && found == 0 ? STORE_NOTFOUND : rc;
 }
 
-int
-store_health_outcome(struct store *st, const char *address, int64_t now,
-    enum store_health_kind kind, int deferred, const char *provider)
-{
-	static const char *const cols[] = { "delivered", "bounced",
-	    "sender_fault", NULL, "sender_fault" };
-	char	a[STORE_ADDR_MAX + 1];
-	int64_t	day = clock_day(now), n = 0;
-	int	rc, mine;
+static const char *const health_cols[] = { "delivered", "bounced",
+    "sender_fault", NULL, "sender_fault" };
 
-	if (store_norm(st, address, a, sizeof(a)) == -1)
-		return STORE_NOTFOUND;
-	if ((rc = store_tx_begin(st, &mine)) != STORE_OK)
-		return rc;
-	rc = store_sq(st, NULL, NULL, &n, "INSERT INTO health_outcome("
-	    "mailbox_id, kind, provider) SELECT id, ?, ? FROM mailbox WHERE "
-	    "address = ?", "iss", (int64_t)kind, provider ? provider : "", a);
-	if (rc == STORE_OK && n == 0)
+/* The outcome's rows, one statement each; *id: the outcome's. */
+static int
+health_outcome_rows(struct store *st, const char *a, int64_t day,
+    enum store_health_kind kind, int deferred, const char *provider,
+    int64_t *id)
+{
+	struct row_ctx	c;
+	int		rc;
+
+	c.out = id;
+	c.found = 0;
+	rc = store_sq(st, store_row_int, &c, NULL, "INSERT INTO "
+	    "health_outcome(mailbox_id, kind, provider) SELECT id, ?, ? FROM "
+	    "mailbox WHERE address = ? RETURNING id", "iss", (int64_t)kind,
+	    provider, a);
+	if (rc == STORE_OK && !c.found)
 		rc = STORE_NOTFOUND;
-	if (rc == STORE_OK && cols[kind] != NULL)
-		rc = health_bump(st, a, day, cols[kind], 1, NULL);
+	if (rc == STORE_OK && health_cols[kind] != NULL)
+		rc = health_bump(st, a, day, health_cols[kind], 1, NULL);
 	if (rc == STORE_OK && deferred)
 		rc = health_bump(st, a, day, "deferred", 1, NULL);
 	if (rc == STORE_OK && (kind == STORE_HEALTH_SENDER ||
-	    kind == STORE_HEALTH_BLOCKED) && provider && provider[0] != '\0')
+	    kind == STORE_HEALTH_BLOCKED) && provider[0] != '\0')
 		rc = store_sq(st, NULL, NULL, NULL, "INSERT INTO "
 		    "health_provider(mailbox_id, day, provider, rejected) "
 		    "SELECT id, ?, ?, 1 FROM mailbox WHERE address = ? "
 		    "ON CONFLICT(mailbox_id, day, provider) DO UPDATE SET "
 		    "rejected = "
 		    "health_provider.rejected + 1", "iss", day, provider, a);
-	if (rc == STORE_OK)
+	return rc;
+}
+
+/*
+ * PostgreSQL, an outcome with at most one counter (the common one: not
+ * deferred, no provider to blame): the outcome and its counter in one
+ * statement, atomic by itself, so no transaction around it.
+ */
+static int
+health_outcome_pg(struct store *st, const char *a, int64_t day,
+    enum store_health_kind kind, int64_t *id)
+{
+	struct row_ctx	 c;
+	const char	*col = health_cols[kind];
+	char		 sql[640];
+	int		 rc;
+
+	c.out = id;
+	c.found = 0;
+	if (col == NULL)
+		rc = store_sq(st, store_row_int, &c, NULL, "INSERT INTO "
+		    "health_outcome(mailbox_id, kind, provider) SELECT id, ?, "
+		    "'' FROM mailbox WHERE address = ? RETURNING id", "is",
+		    (int64_t)kind, a);
+	else {
+		snprintf(sql, sizeof(sql), "WITH o AS (INSERT INTO "
+		    "health_outcome(mailbox_id, kind, provider) SELECT id, ?, "
+		    "'' FROM mailbox WHERE address = ? RETURNING id, "
+		    "mailbox_id), d AS (INSERT INTO health_day(mailbox_id, "
+		    "day, %s) SELECT mailbox_id, ?, 1 FROM o ON "
+		    "CONFLICT(mailbox_id, day) DO UPDATE SET %s = "
+		    "health_day.%s + 1) SELECT id FROM o", col, col, col);
+		rc = store_sq(st, store_row_int, &c, NULL, sql, "isi",
+		    (int64_t)kind, a, day);
+	}
+	return rc == STORE_OK && !c.found ? STORE_NOTFOUND : rc;
+}
+
+int
+store_health_outcome(struct store *st, const char *address, int64_t now,
+    enum store_health_kind kind, int deferred, const char *provider)
+{
+	char	a[STORE_ADDR_MAX + 1];
+	int64_t	day = clock_day(now), id = 0;
+	int	rc, mine = 0, alone;
+
+	if (store_norm(st, address, a, sizeof(a)) == -1)
+		return STORE_NOTFOUND;
+	if (provider == NULL)
+		provider = "";
+	alone = store_is_pg(st) && !deferred && ((kind !=
+	    STORE_HEALTH_SENDER && kind != STORE_HEALTH_BLOCKED) ||
+	    provider[0] == '\0');
+	if (alone)
+		rc = health_outcome_pg(st, a, day, kind, &id);
+	else if ((rc = store_tx_begin(st, &mine)) == STORE_OK)
+		rc = health_outcome_rows(st, a, day, kind, deferred, provider,
+		    &id);
+	else
+		return rc;
+	if (rc == STORE_OK && health_trim_due(id))
 		rc = store_sq(st, NULL, NULL, NULL, "DELETE FROM "
 		    "health_outcome WHERE mailbox_id = " MAILBOX_ID " AND "
 		    "id <= (SELECT id FROM health_outcome WHERE mailbox_id = "
 		    MAILBOX_ID " ORDER BY id DESC LIMIT 1 OFFSET ?)", "ssi",
 		    a, a, (int64_t)STORE_HEALTH_OUTCOMES);
-	if (rc == STORE_OK)
-		rc = store_sq(st, NULL, NULL, NULL, "DELETE FROM health_day "
-		    "WHERE day < ?", "i", day - STORE_HEALTH_DAYS);
+	if (rc == STORE_OK && health_sweep_due(day))
+		rc = health_sweep(st, day);
+	return store_tx_end(st, mine, rc);
+}
+
+/*
+ * Is the outcome just written the one that trims its mailbox's list?
+ * Every HEALTH_TRIM_EVERY-th of the mailbox's outcomes, by their ids
+ * (a statement less for most messages on a database across the
+ * network); the window's query reads the newest STORE_HEALTH_OUTCOMES
+ * only, so the rows above it change nothing but the table's size,
+ * which stays under STORE_HEALTH_OUTCOMES + HEALTH_TRIM_EVERY rows a
+ * mailbox in the long run.  The modulus is prime: ids come from one
+ * sequence shared by the mailboxes, so mailboxes sending in strict
+ * turns get every residue unless their number is a multiple of it.
+ */
+static int
+health_trim_due(int64_t id)
+{
+	return id <= 0 || id % HEALTH_TRIM_EVERY == 0;
+}
+
+/*
+ * The first outcome of a day in this process forgets the counters
+ * older than STORE_HEALTH_DAYS, once, not at every outcome: old rows
+ * only cost space, never change a count.
+ */
+static int
+health_sweep_due(int64_t day)
+{
+	int64_t	last = atomic_load(&health_swept_day);
+
+	return last != day && atomic_compare_exchange_strong(
+	    &health_swept_day, &last, day);
+}
+
+static int
+health_sweep(struct store *st, int64_t day)
+{
+	int	rc;
+
+	rc = store_sq(st, NULL, NULL, NULL, "DELETE FROM health_day "
+	    "WHERE day < ?", "i", day - STORE_HEALTH_DAYS);
 	if (rc == STORE_OK)
 		rc = store_sq(st, NULL, NULL, NULL, "DELETE FROM "
 		    "health_provider WHERE day < ?", "i",
 		    day - STORE_HEALTH_DAYS);
-	return store_tx_end(st, mine, rc);
+	if (rc != STORE_OK)
+		atomic_store(&health_swept_day, 0);	/* the next one */
+	return rc;
 }
 
 /* One complaint (a feedback report) about mail the mailbox sent. */
@@ -238,6 +358,7 @@ row_pause(const struct store_val *v, size_t n, void *arg)
 	p->pauses = (uint32_t)col_u64(&v[2]);
 	p->dom_total = (uint32_t)col_u64(&v[3]);
 	p->dom_paused = (uint32_t)col_u64(&v[4]);
+	p->suppressed_any = n < 6 || v[5].type != STORE_T_INT || v[5].i != 0;
 	c->found = 1;
 	return 1;
 }
@@ -246,21 +367,33 @@ int
 store_health_status(struct store *st, const char *address, int64_t now,
     struct store_health_pause *p)
 {
+	return store_health_status_any(st, address, now, NULL, p);
+}
+
+int
+store_health_status_any(struct store *st, const char *address, int64_t now,
+    const char *domain, struct store_health_pause *p)
+{
 	struct row_ctx	c = { p, NULL, 0, STORE_OK };
-	char		a[STORE_ADDR_MAX + 1];
+	char		a[STORE_ADDR_MAX + 1], d[STORE_ADDR_MAX + 1];
 	int64_t		until = 0;
 	struct row_ctx	u = { &until, NULL, 0, STORE_OK };
 	int		rc;
 
 	memset(p, 0, sizeof(*p));
+	p->suppressed_any = 1;
 	if (store_norm(st, address, a, sizeof(a)) == -1)
 		return STORE_NOTFOUND;
+	if (domain == NULL || store_norm(st, domain, d, sizeof(d)) == -1)
+		d[0] = '\0';
 	rc = store_sq(st, row_pause, &c, NULL, "SELECT m.health_paused_until, "
 	    "m.health_reason, m.health_pauses, "
 	    "(SELECT count(*) FROM mailbox d WHERE d.domain_id = m.domain_id),"
 	    " (SELECT count(*) FROM mailbox d WHERE d.domain_id = m.domain_id"
-	    " AND d.health_paused_until > ?) "
-	    "FROM mailbox m WHERE m.address = ?", "is", now, a);
+	    " AND d.health_paused_until > ?), "
+	    "? = '' OR EXISTS(SELECT 1 FROM suppression s JOIN domain sd ON "
+	    "sd.id = s.domain_id WHERE sd.name = ?) "
+	    "FROM mailbox m WHERE m.address = ?", "isss", now, d, d, a);
 	if (rc != STORE_OK || c.rc != STORE_OK)
 		return STORE_ERR;
 	if (!c.found)

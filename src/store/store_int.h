@@ -54,6 +54,12 @@ int	store_tx_end(struct store *, int mine, int rc);
  */
 int	store_tx_lock(struct store *, const char *kind, const char *key);
 
+/* Drop the sent records no limit counts any more. */
+int	store_sent_prune(struct store *, int64_t now);
+/* store_warmup_status() without the count of today's recipients. */
+int	store_warmup_now(struct store *, const char *address, int64_t now,
+	    uint32_t default_target, struct store_warmup_status *);
+
 /*
  * The schema (store_schema.c): step i as SQLite runs it, step i
  * rendered for PostgreSQL (-1 if it does not fit); how many steps

@@ -259,6 +259,21 @@ static const char *const migrations[] = {
 	"  answer TEXT NOT NULL,"
 	"  PRIMARY KEY(actor, idem_key));"
 	"CREATE INDEX health_day_day ON health_day(day);",
+	/*
+	 * 12: the daily budget's holds (store_quota.c): one row per
+	 * recipient accepted at RCPT whose transaction has not ended yet,
+	 * so a daily limit or a ramp's allowance counts what sessions on
+	 * every node are about to send.  tx is the transaction's random
+	 * id; rows older than an hour no longer count (a crash).
+	 */
+	"CREATE TABLE sent_hold ("
+	"  mailbox_id INTEGER NOT NULL REFERENCES mailbox(id)"
+	"    ON DELETE CASCADE,"
+	"  tx INTEGER NOT NULL,"
+	"  time INTEGER NOT NULL);"
+	"CREATE INDEX sent_hold_mailbox ON sent_hold(mailbox_id, time);"
+	"CREATE INDEX sent_hold_tx ON sent_hold(tx);"
+	"CREATE INDEX sent_hold_time ON sent_hold(time);",
 };
 
 int

@@ -170,17 +170,29 @@ warmup_today_of(const struct store_warmup *w, int64_t now,
 }
 
 int
-store_warmup_status(struct store *st, const char *address, int64_t now,
+store_warmup_now(struct store *st, const char *address, int64_t now,
     uint32_t default_target, struct store_warmup_status *s)
 {
 	struct store_warmup	w;
-	int64_t			oldest;
 	int			rc;
 
 	memset(s, 0, sizeof(*s));
 	if ((rc = store_warmup_get(st, address, &w)) != STORE_OK)
 		return rc;
 	warmup_today_of(&w, now, default_target, s);
+	return STORE_OK;
+}
+
+int
+store_warmup_status(struct store *st, const char *address, int64_t now,
+    uint32_t default_target, struct store_warmup_status *s)
+{
+	int64_t	oldest;
+	int	rc;
+
+	if ((rc = store_warmup_now(st, address, now, default_target, s)) !=
+	    STORE_OK)
+		return rc;
 	/* sent records are per minute: since 00:00 means time >= it */
 	return store_sent_count(st, address, clock_day_start(now) - 1,
 	    &s->sent_today, &oldest);

@@ -1,8 +1,9 @@
 /*
  * store_suppress_test: the per-domain suppression list against a real
  * SQLite file: add and refresh, case-insensitive lookup, per sending
- * domain, list order and filter, remove, unknown domains, bounds, and
- * entries going with their domain.
+ * domain (also as MAIL asks it, with the health pause), list order and
+ * filter, remove, unknown domains, bounds, and entries going with their
+ * domain.
  */
 #include <sys/stat.h>
 
@@ -49,18 +50,35 @@ collect(const struct store_suppression *s, void *arg)
 	return l->stop_after != 0 && (int)l->n >= l->stop_after;
 }
 
+/* MAIL's form of the question, asked with the health pause. */
+static int
+any_with_pause(struct store *st, const char *domain)
+{
+	struct store_health_pause	p;
+
+	assert_int_equal(store_health_status_any(st, "m@b.test", 1000, domain,
+	    &p), STORE_OK);
+	assert_false(p.paused);
+	return p.suppressed_any;
+}
+
 static void
 test_add_get(void **state)
 {
 	struct store			*st = open_store();
 	struct store_suppression	 s;
 
+	assert_int_equal(store_mailbox_add(st, "m@b.test", "h"), STORE_OK);
 	assert_int_equal(store_suppress_any(st, "a.test"), STORE_NOTFOUND);
+	assert_int_equal(any_with_pause(st, "a.test"), 0);
+	assert_int_equal(any_with_pause(st, NULL), 1);	/* not asked */
 	assert_int_equal(store_suppress_add(st, "A.Test", "Bob@Remote.Example",
 	    "550 5.1.1 user unknown", "bounce", 1000), STORE_OK);
 	/* the MAIL-time shortcut sees it, per domain */
 	assert_int_equal(store_suppress_any(st, "A.TEST"), STORE_OK);
 	assert_int_equal(store_suppress_any(st, "b.test"), STORE_NOTFOUND);
+	assert_int_equal(any_with_pause(st, "A.test"), 1);
+	assert_int_equal(any_with_pause(st, "b.test"), 0);
 	/* any case finds it; what is stored is lower case */
 	assert_int_equal(store_suppress_get(st, "a.test",
 	    "bob@remote.example", &s), STORE_OK);

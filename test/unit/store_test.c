@@ -813,6 +813,8 @@ test_migration_keeps_locks(void **state)
 	    /* schema 11's administrators and idempotency keys */
 	    "DROP TABLE admin_user;"
 	    "DROP TABLE api_idempotency;"
+	    /* schema 12's daily budget holds */
+	    "DROP TABLE sent_hold;"
 	    "INSERT INTO auth_lock VALUES('a@x.test', 1005000, 0);"
 	    "INSERT INTO auth_failure(username, client, reason, counted, "
 	    "time) VALUES('a@x.test', '192.0.2.1', 'wrong', 1, 999000);"
