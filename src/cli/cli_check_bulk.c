@@ -17,7 +17,7 @@
 #include <unistd.h>
 
 #include "cli/cli_check_bulk.h"
-#include "cli/provision_fmt.h"
+#include "core/provision_fmt.h"
 #include "diag/check.h"
 #include "diag/explain.h"
 #include "diag/kb.h"

@@ -256,13 +256,10 @@ int
 cli_dkim_create(struct store *st, const char *domain, const char *alg,
     unsigned rsa_bits, const char *selector, struct store_dkim_key *out)
 {
-	struct buf	pem, pub;
 	char		err[256];
 	int		rc = -1, act;
 
 	memset(out, 0, sizeof(*out));
-	buf_init(&pem, STORE_DKIM_PEM_MAX);
-	buf_init(&pub, STORE_DKIM_PEM_MAX);
 	if ((alg = alg_name(alg)) == NULL) {
 		fprintf(stderr, "postern: dkim: unknown algorithm (rsa, "
 		    "ed25519)\n");
@@ -287,12 +284,12 @@ cli_dkim_create(struct store *st, const char *domain, const char *alg,
 		goto done;
 	}
 	out->state = act ? STORE_DKIM_PENDING : STORE_DKIM_ACTIVE;
-	if (dkim_keygen(alg, rsa_bits, &pem, &pub, err, sizeof(err)) == -1) {
+	if (dkim_keygen_str(alg, rsa_bits, out->private_key,
+	    sizeof(out->private_key), out->public_key,
+	    sizeof(out->public_key), err, sizeof(err)) == -1) {
 		fprintf(stderr, "postern: dkim %s: %s\n", domain, err);
 		goto done;
 	}
-	util_strlcpy(out->private_key, buf_str(&pem), sizeof(out->private_key));
-	util_strlcpy(out->public_key, buf_str(&pub), sizeof(out->public_key));
 	switch (store_dkim_add(st, out)) {
 	case STORE_OK:
 		rc = 0;
@@ -312,10 +309,6 @@ cli_dkim_create(struct store *st, const char *domain, const char *alg,
 	}
 done:
 	explicit_bzero(out->private_key, sizeof(out->private_key));
-	if (pem.data != NULL)
-		explicit_bzero(pem.data, pem.cap);
-	buf_free(&pem);
-	buf_free(&pub);
 	return rc;
 }
 

@@ -19,64 +19,13 @@
 #include <string.h>
 
 #include "cli/cli.h"
-#include "cli/provision_fmt.h"
 #include "core/config.h"
 #include "core/smtp_parse.h"
+#include "diag/dnsexpect.h"
 #include "diag/dnsrec.h"
 #include "lib/buf.h"
 #include "lib/util.h"
 #include "store/store.h"
-
-static unsigned	 listen_port(const struct config *, enum listen_kind);
-static size_t	 config_addrs(const struct config *, char [][64], size_t);
-
-/* The port of the first listener of a kind, or 0 if there is none. */
-static unsigned
-listen_port(const struct config *cfg, enum listen_kind k)
-{
-	const struct sockaddr_storage	*ss = &cfg->listen[k][0].ss;
-
-	if (cfg->nlisten[k] == 0)
-		return 0;
-	if (ss->ss_family == AF_INET6)
-		return ntohs(((const struct sockaddr_in6 *)(const void *)ss)->
-		    sin6_port);
-	return ntohs(((const struct sockaddr_in *)(const void *)ss)->sin_port);
-}
-
-/* Specific, public-looking listener addresses: those are the host's. */
-static size_t
-config_addrs(const struct config *cfg, char addrs[][64], size_t max)
-{
-	const struct sockaddr_in	*in;
-	const struct sockaddr_in6	*in6;
-	size_t				 k, i, n = 0, j;
-	char				 a[64];
-
-	for (k = 0; k < LISTEN_KIND_COUNT; k++)
-		for (i = 0; i < cfg->nlisten[k] && n < max; i++) {
-			const struct config_listen *l = &cfg->listen[k][i];
-
-			if (l->ss.ss_family == AF_INET) {
-				in = (const void *)&l->ss;
-				if (in->sin_addr.s_addr == INADDR_ANY ||
-				    (ntohl(in->sin_addr.s_addr) >> 24) == 127)
-					continue;
-			} else {
-				in6 = (const void *)&l->ss;
-				if (IN6_IS_ADDR_UNSPECIFIED(&in6->sin6_addr) ||
-				    IN6_IS_ADDR_LOOPBACK(&in6->sin6_addr))
-					continue;
-			}
-			util_addr_str((const struct sockaddr *)&l->ss, a,
-			    sizeof(a));
-			for (j = 0; j < n && strcmp(addrs[j], a) != 0; j++)
-				;
-			if (j == n)
-				util_strlcpy(addrs[n++], a, sizeof(addrs[0]));
-		}
-	return n;
-}
 
 /* The options of dns: --addr adds to the listeners' addresses. */
 struct dns_opts {
@@ -86,44 +35,11 @@ struct dns_opts {
 	int		 json;
 };
 
-/* The public halves of the keys dns prints (dnsrec keeps pointers). */
-struct dns_keys {
-	struct dnsrec_dkim	d[DNSREC_MAX_DKIM];
-	char			selector[DNSREC_MAX_DKIM]
-				    [STORE_DKIM_SELECTOR_MAX + 1];
-	char			pub[DNSREC_MAX_DKIM][DNSREC_KEY_MAX + 1];
-	size_t			n;
-	size_t			skipped;
-};
-
-static int
-dns_key_row(const struct store_dkim_key *k, void *arg)
-{
-	struct dns_keys	*dk = arg;
-
-	if (k->state == STORE_DKIM_RETIRED)
-		return 0;
-	if (dk->n == DNSREC_MAX_DKIM ||
-	    util_strlcpy(dk->selector[dk->n], k->selector,
-	    sizeof(dk->selector[0])) == -1 ||
-	    util_strlcpy(dk->pub[dk->n], k->public_key,
-	    sizeof(dk->pub[0])) == -1) {
-		dk->skipped++;
-		return 0;
-	}
-	dk->d[dk->n].selector = dk->selector[dk->n];
-	dk->d[dk->n].key_type = strncmp(k->algorithm, "ed25519", 7) == 0 ?
-	    "ed25519" : "rsa";
-	dk->d[dk->n].pubkey = dk->pub[dk->n];
-	dk->n++;
-	return 0;
-}
-
 static int	 dns_usage(void);
 static int	 dns_opts(int, char **, struct dns_opts *);
 static int	 dns_addr(struct dns_opts *, const char *);
 static int	 dns_load(const char *, const char *, struct store_domain *,
-		    struct dns_keys *);
+		    struct dnsexpect_keys *);
 static int	 dns_print(const struct dnsrec_input *, int);
 
 /*
@@ -138,6 +54,7 @@ dns_host(const char *datadir, const struct config *cfg,
     const struct store_domain *dom, const char *opt, char *out, size_t outsz)
 {
 	const char	*h;
+	int		 fallback;
 
 	if (opt != NULL) {
 		if (!smtp_valid_domain(opt) || strchr(opt, '.') == NULL) {
@@ -149,10 +66,9 @@ dns_host(const char *datadir, const struct config *cfg,
 		return opt;
 	}
 	h = dom->submission_host[0] ? dom->submission_host : cfg->hostname;
-	if (strchr(h, '.') != NULL && strcmp(h, "localhost") != 0)
+	if (dnsexpect_host(cfg, dom, out, outsz, &fallback) != out ||
+	    !fallback)
 		return h;
-	if (util_snprintf(out, outsz, "mail.%s", dom->name) == -1)
-		return h;	/* dnsrec_check says what is wrong */
 	fprintf(stderr, "postern: dns: note: the server's host name '%s' "
 	    "(%s) is not a public name, so these records use %s.\n"
 	    "  Give the real name with one of:\n"
@@ -179,10 +95,9 @@ cli_dns(const char *datadir, int argc, char **argv)
 	struct store_domain	 dom;
 	struct dnsrec_input	 in;
 	struct dnsrec_srv	 srv;
-	struct provision_endpoints ep;
-	struct dns_keys		 keys;
+	struct dnsexpect_keys	 keys;
 	char			 host[256];
-	const char		*ap[DNSREC_MAX_ADDRS];
+	const char		*ap[DNSREC_MAX_ADDRS], *h;
 	size_t			 i;
 	int			 rc;
 
@@ -195,35 +110,17 @@ cli_dns(const char *datadir, int argc, char **argv)
 	if (cli_load_config(datadir, &cfg) == -1)
 		return 1;
 	memset(&o, 0, sizeof(o));
-	o.n = config_addrs(&cfg, o.addrs, DNSREC_MAX_ADDRS);
+	o.n = dnsexpect_addrs(&cfg, o.addrs, DNSREC_MAX_ADDRS);
 	if ((rc = dns_opts(argc, argv, &o)) != 0)
 		return rc;
 	if (dns_load(datadir, argv[0], &dom, &keys) == -1)
 		return 1;
 	for (i = 0; i < o.n; i++)
 		ap[i] = o.addrs[i];
-	memset(&in, 0, sizeof(in));
-	in.domain = dom.name;
-	in.host = dns_host(datadir, &cfg, &dom, o.host, host, sizeof(host));
-	if (in.host == NULL)
+	if ((h = dns_host(datadir, &cfg, &dom, o.host, host,
+	    sizeof(host))) == NULL)
 		return 2;
-	in.addrs = ap;
-	in.naddrs = o.n;
-	in.dkim = keys.d;
-	in.ndkim = keys.n;
-	/*
-	 * RFC 6186 SRV records when IMAP is served on postern's accounts,
-	 * with the ports a provisioning CSV gives; _imap._tcp only with a
-	 * STARTTLS listener (imap_listen).
-	 */
-	provision_endpoints(&cfg, dom.submission_host, &ep);
-	if (ep.imap_served) {
-		srv.imap_host = cfg.imap_host[0] ? cfg.imap_host : NULL;
-		srv.submission_port = cfg.submission_port;
-		srv.imaps_port = cfg.imap_port;
-		srv.imap_port = listen_port(&cfg, LISTEN_IMAP);
-		in.srv = &srv;
-	}
+	dnsexpect_input(&cfg, &dom, h, ap, o.n, &keys, &srv, &in);
 	return dns_print(&in, o.json);
 }
 
@@ -288,7 +185,7 @@ dns_addr(struct dns_opts *o, const char *addr)
    saying why. */
 static int
 dns_load(const char *datadir, const char *name, struct store_domain *dom,
-    struct dns_keys *keys)
+    struct dnsexpect_keys *keys)
 {
 	struct store	*st;
 	int		 rc;
@@ -297,8 +194,8 @@ dns_load(const char *datadir, const char *name, struct store_domain *dom,
 		return -1;
 	memset(keys, 0, sizeof(*keys));
 	rc = store_domain_get(st, name, dom);
-	if (rc == STORE_OK &&
-	    store_dkim_list(st, dom->name, dns_key_row, keys) != STORE_OK) {
+	if (rc == STORE_OK && dnsexpect_keys(st, dom->name, keys) !=
+	    STORE_OK) {
 		fprintf(stderr, "postern: dns: %s: DKIM keys: %s\n", dom->name,
 		    store_errmsg(st));
 		store_close(st);

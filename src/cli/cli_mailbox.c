@@ -12,7 +12,7 @@
 
 #include "cli/cli.h"
 #include "cli/passwd_file.h"
-#include "cli/provision_fmt.h"
+#include "core/provision_fmt.h"
 #include "cli/subcmd.h"
 #include "core/config.h"
 #include "core/password.h"

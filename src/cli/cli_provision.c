@@ -17,7 +17,6 @@
 #include <fcntl.h>
 #include <libgen.h>
 #include <limits.h>
-#include <pthread.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdio.h>
@@ -26,7 +25,7 @@
 #include <unistd.h>
 
 #include "cli/cli.h"
-#include "cli/provision_fmt.h"
+#include "core/provision_fmt.h"
 #include "cli/push.h"
 #include "core/config.h"
 #include "core/password.h"
@@ -39,23 +38,13 @@
 
 #define PROVISION_MAX		100000
 #define NAME_LINE_MAX		512
-#define HASH_THREADS_MAX	16
 
 struct account {
-	char	address[STORE_ADDR_MAX + 1];
-	char	first[128];
-	char	last[128];
-	char	password[PASSWORD_GEN_LEN + 1];
-	char	hash[PASSWORD_HASH_MAX + 1];
-	int	exists;
-};
-
-struct hash_work {
-	struct account	*acc;
-	size_t		 n;
-	size_t		 next;
-	int		 failed;
-	pthread_mutex_t	 lock;
+	struct provision_secret	sec;	/* first: provision_hash_all() */
+	char			address[STORE_ADDR_MAX + 1];
+	char			first[128];
+	char			last[128];
+	int			exists;
 };
 
 struct provision_opts {
@@ -141,8 +130,6 @@ static struct account *make_accounts(const struct provision_opts *,
 		    size_t *);
 static int	 read_names(const char *, const char *, struct account **,
 		    size_t *);
-static void	*hash_thread(void *);
-static int	 hash_all(struct account *, size_t);
 static int	 write_csv_tmp(const char *, const struct buf *, char *,
 		    size_t);
 static void	 endpoint_notes(const struct config *,
@@ -339,21 +326,13 @@ static struct account *
 make_accounts(const struct provision_opts *o, size_t *n)
 {
 	struct account	*acc;
-	char		 local[SMTP_LOCAL_MAX + 1];
-	int		 width = snprintf(NULL, 0, "%lu", o->count);
 	size_t		 i;
 
-	if (width < 2)
-		width = 2;
 	if ((acc = calloc(o->count, sizeof(*acc))) == NULL)
 		return NULL;
 	for (i = 0; i < o->count; i++) {
-		if (util_snprintf(local, sizeof(local), "%s%0*zu", o->prefix,
-		    width, i + 1) == -1 ||
-		    util_snprintf(acc[i].address, sizeof(acc[i].address),
-		    "%s@%s", local, o->domain) == -1 ||
-		    cli_address(acc[i].address, acc[i].address,
-		    sizeof(acc[i].address)) == -1) {
+		if (provision_count_address(o->prefix, i, o->count, o->domain,
+		    acc[i].address, sizeof(acc[i].address)) == -1) {
 			fprintf(stderr, "postern: provision: prefix '%s' does "
 			    "not make valid addresses\n", o->prefix);
 			free(acc);
@@ -374,7 +353,7 @@ read_names(const char *path, const char *domain, struct account **out,
     size_t *n)
 {
 	FILE		*f;
-	char		 line[NAME_LINE_MAX + 2], local[SMTP_LOCAL_MAX + 1];
+	char		 line[NAME_LINE_MAX + 2];
 	struct account	*acc = NULL, *p;
 	size_t		 cap = 0, len, lineno = 0, i;
 
@@ -408,17 +387,9 @@ read_names(const char *path, const char *domain, struct account **out,
 		}
 		p = &acc[*n];
 		memset(p, 0, sizeof(*p));
-		if (strchr(line, ' ') != NULL) {
-			if (provision_split_name(line, p->first,
-			    sizeof(p->first), p->last, sizeof(p->last)) == -1 ||
-			    provision_local_part(line, local,
-			    sizeof(local)) == -1)
-				goto bad;
-		} else if (util_strlcpy(local, line, sizeof(local)) == -1)
-			goto bad;
-		if (util_snprintf(p->address, sizeof(p->address), "%s@%s",
-		    local, domain) == -1 || cli_address(p->address,
-		    p->address, sizeof(p->address)) == -1)
+		if (provision_name_line(line, domain, p->address,
+		    sizeof(p->address), p->first, sizeof(p->first), p->last,
+		    sizeof(p->last)) == -1)
 			goto bad;
 		for (i = 0; i < *n; i++)
 			if (strcmp(acc[i].address, p->address) == 0) {
@@ -447,56 +418,6 @@ fail:
 	fclose(f);
 	free(acc);
 	return -1;
-}
-
-static void *
-hash_thread(void *arg)
-{
-	struct hash_work	*w = arg;
-	struct account		*a;
-	size_t			 i;
-
-	for (;;) {
-		pthread_mutex_lock(&w->lock);
-		i = w->next++;
-		pthread_mutex_unlock(&w->lock);
-		if (i >= w->n)
-			return NULL;
-		a = &w->acc[i];
-		if (password_generate(a->password, sizeof(a->password),
-		    PASSWORD_GEN_LEN) == -1 || password_hash(a->password,
-		    strlen(a->password), a->hash, sizeof(a->hash)) == -1)
-			w->failed = 1;
-	}
-}
-
-static int
-hash_all(struct account *acc, size_t n)
-{
-	struct hash_work	 w;
-	pthread_t		 t[HASH_THREADS_MAX];
-	long			 cores = sysconf(_SC_NPROCESSORS_ONLN);
-	size_t			 nt, i;
-
-	nt = cores < 1 ? 1 : cores > HASH_THREADS_MAX ? HASH_THREADS_MAX :
-	    (size_t)cores;
-	if (nt > n)
-		nt = n;
-	w.acc = acc;
-	w.n = n;
-	w.next = 0;
-	w.failed = 0;
-	pthread_mutex_init(&w.lock, NULL);
-	for (i = 0; i < nt; i++)
-		if (pthread_create(&t[i], NULL, hash_thread, &w) != 0)
-			break;
-	if (i == 0)
-		hash_thread(&w);
-	nt = i;
-	for (i = 0; i < nt; i++)
-		pthread_join(t[i], NULL);
-	pthread_mutex_destroy(&w.lock);
-	return w.failed ? -1 : 0;
 }
 
 /* Write b to a fresh temp file beside path, mode 0600, fsync'd. */
@@ -546,7 +467,7 @@ endpoint_notes(const struct config *cfg, const struct provision_endpoints *e)
 
 /*
  * cli_provision() in steps: setup() reads the options, the config and
- * the names; check_existing(), hash_all() and build_csv() prepare
+ * the names; check_existing(), provision_hash_all() and build_csv() prepare
  * everything in memory; write_tmp(), commit_accounts() and place_csv()
  * then change the disk in the order the top of this file gives.
  */
@@ -643,7 +564,7 @@ prepare(const char *datadir, struct provision_run *r)
 	}
 	if (check_existing(r) == -1)
 		return -1;
-	if (hash_all(r->acc, r->n) == -1) {
+	if (provision_hash_all(r->acc, r->n, sizeof(*r->acc), 0, NULL) != 0) {
 		fprintf(stderr, "postern: provision: cannot generate or hash "
 		    "passwords\n");
 		return -1;
@@ -720,7 +641,7 @@ build_csv(struct provision_run *r, const struct provision_endpoints *ep)
 		pa.email = r->acc[i].address;
 		pa.first_name = r->acc[i].first;
 		pa.last_name = r->acc[i].last;
-		pa.password = r->acc[i].password;
+		pa.password = r->acc[i].sec.password;
 		pa.smtp_host = ep->smtp_host;
 		pa.smtp_port = ep->smtp_port;
 		pa.imap_host = ep->imap_host;
@@ -802,8 +723,8 @@ store_account(struct store *st, const struct account *a,
 	unsigned long	daily_limit = o->daily_limit;
 	int		r;
 
-	r = a->exists ? store_mailbox_set_hash(st, a->address, a->hash) :
-	    store_mailbox_add(st, a->address, a->hash);
+	r = a->exists ? store_mailbox_set_hash(st, a->address, a->sec.hash) :
+	    store_mailbox_add(st, a->address, a->sec.hash);
 
 	if (r == STORE_OK && a->exists)
 		r = store_lock_clear(st, a->address, util_now_ms() / 1000);

@@ -18,7 +18,7 @@
 
 #include <stddef.h>
 
-#include "cli/provision_fmt.h"
+#include "core/provision_fmt.h"
 #include "cli/push_platform.h"
 
 #define PUSH_ATTEMPTS		5

@@ -19,7 +19,7 @@
 
 #include <jansson.h>
 
-#include "cli/provision_fmt.h"
+#include "core/provision_fmt.h"
 #include "lib/buf.h"
 
 #define PUSH_KEY_MARK		"\x01KEY\x01"

@@ -21,6 +21,7 @@
 
 #include "core/reply.h"
 #include "core/smtp_client.h"
+#include "lib/buf.h"
 #include "diag/check_imap_parse.h"
 #include "diag/step.h"
 
@@ -162,6 +163,10 @@ unsigned check_port(enum check_mode, unsigned port);
 enum check_mode check_mode_for_port(enum check_mode, unsigned port);
 void	 check_print_text(const struct check_result *, int verbose);
 void	 check_print_json(const struct check_result *);
+/* The JSON check_print_json() prints, into b (check_json.c).  0 or -1. */
+int	 check_json(const struct check_result *, struct buf *);
+/* The first failed step's name, SMTP's before IMAP's, or NULL. */
+const char *check_failed_step(const struct check_result *);
 /* "SMTP works but IMAP fails: ..." and the like; NULL without IMAP. */
 const char *check_summary(const struct check_result *);
 const char *check_step_name(enum check_step);

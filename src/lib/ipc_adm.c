@@ -25,6 +25,7 @@ adm_head(struct ipc_msg *m, uint64_t id, const struct ipc_adm_req *r)
 	    ipc_put_u32(m, r->scopes) == -1 ||
 	    ipc_put_str(m, r->domain) == -1 || ipc_put_str(m, r->arg) == -1 ||
 	    ipc_put_str(m, r->query) == -1 ||
+	    ipc_put_str(m, r->idem_key) == -1 ||
 	    ipc_put_u32(m, (uint32_t)r->body_len) == -1)
 		return -1;
 	return 0;
@@ -70,6 +71,7 @@ adm_parse(struct ipc_msg *m, struct ipc_adm_req *r, size_t *blen)
 	    ipc_get_str(m, r->domain, sizeof(r->domain)) == -1 ||
 	    ipc_get_str(m, r->arg, sizeof(r->arg)) == -1 ||
 	    ipc_get_str(m, r->query, sizeof(r->query)) == -1 ||
+	    ipc_get_str(m, r->idem_key, sizeof(r->idem_key)) == -1 ||
 	    ipc_get_u32(m, &n) == -1 || ipc_get_end(m) == -1 ||
 	    n > IPC_ADM_BODY_MAX)
 		return -1;

@@ -4,7 +4,8 @@
  * accounts, tokens; queue: the mail queue).  A request names the
  * operation and carries what the admin process knows of the caller (the
  * token's name, scopes and domain restriction, the client address) and of
- * the request (the path's parameter, the raw query, the body).  A body
+ * the request (the path's parameter, the raw query, the Idempotency-Key
+ * header, the body).  A body
  * longer than what fits beside the rest follows in IPC_ADM_BODY messages
  * sent right after the request on the same socket, so one request is
  * read whole before the next (IPC_ADM_BODY_MAX in all).  The answer is
@@ -23,6 +24,7 @@
 #define IPC_ADM_ARG_MAX		320
 #define IPC_ADM_QUERY_MAX	1024
 #define IPC_ADM_BODY_MAX	(8 * 1024 * 1024)
+#define IPC_ADM_IDEM_MAX	255	/* Idempotency-Key header */
 
 struct ipc_adm_req {
 	char		op[32];
@@ -33,6 +35,7 @@ struct ipc_adm_req {
 	char		domain[256];		/* the token's restriction */
 	char		arg[IPC_ADM_ARG_MAX + 1];	/* path {parameter} */
 	char		query[IPC_ADM_QUERY_MAX + 1];
+	char		idem_key[IPC_ADM_IDEM_MAX + 1];	/* or "" */
 	char		*body;		/* body_len bytes; on the receiving
 					   side NUL-terminated, malloc'd */
 	size_t		 body_len;

@@ -798,3 +798,31 @@ dkim_txt_record(const char *algorithm, const char *pub, struct buf *out)
 		return -1;
 	return buf_appendf(out, "v=DKIM1; k=%s; p=%s", alg->k, pub);
 }
+
+int
+dkim_keygen_str(const char *algorithm, unsigned rsa_bits, char *priv,
+    size_t privsz, char *pub, size_t pubsz, char *err, size_t errsz)
+{
+	struct buf	pem, p;
+	int		rc = -1;
+
+	buf_init(&pem, privsz);
+	buf_init(&p, pubsz);
+	if (dkim_keygen(algorithm, rsa_bits, &pem, &p, err, errsz) == 0) {
+		if (util_strlcpy(priv, buf_str(&pem), privsz) == -1 ||
+		    util_strlcpy(pub, buf_str(&p), pubsz) == -1)
+			(void)util_snprintf(err, errsz, "the key does not fit");
+		else
+			rc = 0;
+	}
+	if (rc == -1) {
+		explicit_bzero(priv, privsz);
+		if (pubsz > 0)
+			pub[0] = '\0';
+	}
+	if (pem.data != NULL)
+		explicit_bzero(pem.data, pem.cap);
+	buf_free(&pem);
+	buf_free(&p);
+	return rc;
+}

@@ -50,6 +50,14 @@ int	dkim_sign(struct dkim_signer *, const char *msg, size_t len,
 int	dkim_keygen(const char *algorithm, unsigned rsa_bits, struct buf *pem,
 	    struct buf *pub_b64, char *err, size_t errsz);
 
+/*
+ * dkim_keygen() into two strings: the PEM private key into priv, the p=
+ * value into pub, the temporary copies wiped.  0, or -1 with err (and
+ * both strings empty) when generation fails or a string does not fit.
+ */
+int	dkim_keygen_str(const char *algorithm, unsigned rsa_bits, char *priv,
+	    size_t privsz, char *pub, size_t pubsz, char *err, size_t errsz);
+
 /* Append "v=DKIM1; k=rsa; p=..." or "v=DKIM1; k=ed25519; p=..." to out. */
 int	dkim_txt_record(const char *algorithm, const char *pub_b64,
 	    struct buf *out);

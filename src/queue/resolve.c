@@ -56,6 +56,7 @@
 #include "core/metrics.h"
 #include "lib/util.h"
 #include "queue/resolve.h"
+#include "queue/resolve_int.h"
 
 #define NAME_TEXT_MAX		253	/* no trailing dot */
 #define LABEL_MAX		63
@@ -71,11 +72,6 @@ enum kind {
 	K_NXDOMAIN,
 	K_TEMP,
 	K_NOMEM,
-};
-
-struct resolver {
-	ares_channel	chan;
-	int		pending;	/* queries not yet called back */
 };
 
 struct addr_query {			/* one A or AAAA query */
@@ -142,7 +138,6 @@ static void	err_add(struct resolve_result *, const char *, const char *);
 static void	result_init(struct resolve_result *);
 static int	literal_result(const char *, int, const unsigned char *,
 		    uint16_t, int, struct resolve_result *);
-static int	drive(struct resolver *);
 static void	mx_cb(void *, int, int, unsigned char *, int);
 static void	addr_cb(void *, int, int, unsigned char *, int);
 static void	addr_ask(struct resolver *, struct host_lookup *, int);
@@ -464,9 +459,8 @@ resolver_free(struct resolver *r)
 	free(r);
 }
 
-/* Run the channel until every query has called back. */
-static int
-drive(struct resolver *r)
+int
+resolve_drive(struct resolver *r)
 {
 	ares_socket_t	 socks[ARES_GETSOCK_MAXNUM];
 	struct pollfd	 pfd[ARES_GETSOCK_MAXNUM];
@@ -789,7 +783,7 @@ lookup_hosts(struct resolver *r, struct host_lookup *hl, size_t n,
 
 	for (i = 0; i < n; i++)
 		addr_ask(r, &hl[i], family_pref);
-	if (drive(r) == -1)
+	if (resolve_drive(r) == -1)
 		return -1;
 	for (i = 0; i < n; i++)
 		if (hl[i].q6.code == ARES_ENOMEM ||
@@ -833,7 +827,7 @@ resolver_mx(struct resolver *r, const char *domain, uint16_t port,
 	}
 	r->pending++;
 	ares_query(r->chan, dom, C_IN, T_MX, mx_cb, &q);
-	if (drive(r) == -1)
+	if (resolve_drive(r) == -1)
 		goto done;
 	switch (code_kind(q.code)) {
 	case K_OK:

@@ -94,4 +94,29 @@ int	 resolver_mx(struct resolver *, const char *domain, uint16_t port,
 int	 resolver_host(struct resolver *, const char *host, uint16_t port,
 	    int family_pref, struct resolve_result *);
 
+/*
+ * Any records (resolve_rr.c), for the live DNS check of a domain: n
+ * queries sent at once and answered together.  Each record comes back
+ * as text: MX "PREF HOST", A and AAAA the address, TXT its strings
+ * joined, SRV "PRIO WEIGHT PORT TARGET"; host names in lower case,
+ * without the trailing dot.  Per query a status: RESOLVE_OK (no records
+ * is NODATA), RESOLVE_NXDOMAIN or RESOLVE_TEMPFAIL (err says why).
+ */
+#define RESOLVE_RR_MAX		8	/* records kept per query */
+#define RESOLVE_RR_TEXT		1024
+
+struct resolve_rr_query {
+	const char		*name;
+	int			 type;	/* ns_t_mx, ns_t_a, ns_t_aaaa,
+					   ns_t_txt, ns_t_srv */
+	enum resolve_status	 status;
+	char			 err[64];
+	size_t			 n;
+	char			 rr[RESOLVE_RR_MAX][RESOLVE_RR_TEXT];
+	struct resolver		*r;	/* internal */
+};
+
+/* 0, or -1 when poll(2) fails (every query then says TEMPFAIL). */
+int	 resolver_rr(struct resolver *, struct resolve_rr_query *, size_t n);
+
 #endif

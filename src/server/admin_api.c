@@ -259,6 +259,7 @@ admin_api_request(struct admin_req *r, const struct admin_route *rt)
 	const char		*client = http_xchg_client(r->x);
 	const struct admin_session *s = NULL;
 	struct call		*c;
+	const char		*idem;
 
 	if ((rt->flags & AR_LOOPBACK_OPEN) && is_loopback(client) &&
 	    rt->handler != NULL) {
@@ -294,6 +295,14 @@ admin_api_request(struct admin_req *r, const struct admin_route *rt)
 		c->stage = CALL_TOKEN;
 		util_strlcpy(c->req.token, auth + 7 + strspn(auth + 7, " "),
 		    sizeof(c->req.token));
+	}
+	if ((idem = http_req_header(r->req, "Idempotency-Key")) != NULL &&
+	    util_strlcpy(c->req.idem_key, idem, sizeof(c->req.idem_key)) ==
+	    -1) {
+		call_free(c);
+		admin_problem(r, 400, "Idempotency-Key is longer than 255 "
+		    "characters", NULL);
+		return;
 	}
 	if (call_fill(c, r) == -1 || call_send(c) == -1) {
 		call_free(c);

@@ -95,6 +95,31 @@ const struct admin_route admin_routes[] = {
 	    "(audited)" },
 	{ AM_DELETE, "/api/v1/tokens/{name}", "admin", "token.revoke", NULL,
 	    0, "revoke a token (audited)" },
+	/* --- provisioning, domains, check (helper B) --- */
+	{ AM_POST, "/api/v1/provision", "provision", "provision", NULL,
+	    AR_BIG_BODY, "create mailboxes in bulk: {\"domain\", \"count\"} "
+	    "or {\"domain\", \"csv\"} or {\"rows\": [{\"address\", "
+	    "\"daily_limit\"?}]}, \"dry_run\", \"format\", \"daily_limit\", "
+	    "\"warmup\"; per-row results, generated passwords and the "
+	    "platform CSV in this answer only; Idempotency-Key; body up to "
+	    "8 MiB (audited)" },
+	{ AM_POST, "/api/v1/domains", "domains", "domain.create", NULL, 0,
+	    "add a local domain {\"domain\", \"dkim\"?: \"rsa|ed25519|"
+	    "both|none\"} with its DKIM key; 201, 409 if it exists "
+	    "(audited)" },
+	{ AM_DELETE, "/api/v1/domains/{domain}", "domains", "domain.delete",
+	    NULL, 0, "remove a domain without mailboxes or aliases; 409 "
+	    "while it has some (audited)" },
+	{ AM_GET, "/api/v1/domains/{domain}/check", "read", "domain.check",
+	    NULL, 0, "the live DNS check: each record postern dns DOMAIN "
+	    "expects (MX, A/AAAA, SPF, DKIM, DMARC, SRV) with what DNS has, "
+	    "ok, and the fix" },
+	{ AM_POST, "/api/v1/check", "mailboxes", "check.run", NULL, 0,
+	    "the step-by-step login test of postern check --json: {\"host\", "
+	    "\"port\", \"mode\"?, \"user\", \"password\", \"from\"?}; "
+	    "scope mailboxes, as a wrong password counts towards the "
+	    "mailbox's lock; a host other than this server needs the admin "
+	    "scope" },
 	/* --- console (helper A) --- */
 	{ AM_GET, "/", NULL, NULL, console_serve, AR_NO_API,
 	    "redirect to the console" },

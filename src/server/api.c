@@ -41,7 +41,15 @@ static const struct {
 	{ "tokens.list",	api_tokens_list },
 	{ "token.create",	api_token_create },
 	{ "token.revoke",	api_token_revoke },
+	/* --- provisioning, domains, check (helper B) --- */
+	{ "provision",		api_provision },
+	{ "domain.create",	api_domain_create },
+	{ "domain.delete",	api_domain_delete },
+	{ "domain.check",	api_domain_check },
+	{ "check.run",		api_check },
 };
+
+const struct config	*api_cfg;
 
 static int	 token_from_ok(const char *, const char *);
 static int	 domain_row(const struct store_domain *, void *);
@@ -53,7 +61,7 @@ api_run(struct store *st, const struct config *cfg,
 {
 	size_t	i;
 
-	(void)cfg;
+	api_cfg = cfg;
 	for (i = 0; i < sizeof(ops) / sizeof(ops[0]); i++)
 		if (strcmp(ops[i].op, c->r.op) == 0)
 			return ops[i].fn(st, c, out);

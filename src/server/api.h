@@ -96,4 +96,30 @@ int	 api_token_create(struct store *, const struct api_call *,
 int	 api_token_revoke(struct store *, const struct api_call *,
 	    struct buf *);
 
+/* --- provisioning, domains, check (helper B) --- */
+/* The server's configuration, for the operations that need it
+   (api_run() sets it before each operation). */
+extern const struct config *api_cfg;
+int	 api_provision(struct store *, const struct api_call *,
+	    struct buf *);
+int	 api_domain_create(struct store *, const struct api_call *,
+	    struct buf *);
+int	 api_domain_delete(struct store *, const struct api_call *,
+	    struct buf *);
+int	 api_domain_check(struct store *, const struct api_call *,
+	    struct buf *);
+/* POST /api/v1/check: validated here, run on a thread of its own
+   (api_check_start()); this is what api_run() answers when called for
+   it directly (never: auth_admin.c hands it to api_check_start()). */
+int	 api_check(struct store *, const struct api_call *, struct buf *);
+/*
+ * Run the check of c (a copy is taken) on a thread of its own, at most
+ * API_CHECKS_MAX at once, and send its answer on sock with answer(),
+ * which the caller makes safe against its own answers.  0, or an HTTP
+ * status with a problem in out to answer at once.
+ */
+#define API_CHECKS_MAX	2
+int	 api_check_start(const struct api_call *c, uint64_t id,
+	    void (*answer)(uint64_t, int, const struct buf *), struct buf *out);
+
 #endif

@@ -9,6 +9,11 @@
  *
  * A malformed request is answered 400 and logged; a token's text is
  * wiped from memory once checked and never logged.
+ *
+ * The login check ("check.run", api_check.c) is the exception: it waits
+ * on a network server, so it runs on a thread of its own and answers
+ * when it ends; answers go out under one lock (auth_admin_answer()), so
+ * the chunks of two answers never interleave on the socket.
  */
 #include <sys/socket.h>
 
@@ -36,7 +41,10 @@ static struct {
 	int			 running;
 } AA = { .sock = -1 };
 
+static pthread_mutex_t	 answer_lock = PTHREAD_MUTEX_INITIALIZER;
+
 static void	*auth_admin_main(void *);
+static void	 auth_admin_answer(uint64_t, int, const struct buf *);
 static void	 auth_admin_times(struct api_call *);
 
 int
@@ -71,6 +79,17 @@ auth_admin_times(struct api_call *c)
 	    86400;
 }
 
+/* One whole answer on the socket, from any thread. */
+static void
+auth_admin_answer(uint64_t id, int status, const struct buf *b)
+{
+	pthread_mutex_lock(&answer_lock);
+	if (ipc_adm_answer(AA.sock, id, status, b->data != NULL ? b->data :
+	    "", b->len) == -1)
+		log_warn("auth: admin answer");
+	pthread_mutex_unlock(&answer_lock);
+}
+
 static void *
 auth_admin_main(void *arg)
 {
@@ -99,11 +118,14 @@ auth_admin_main(void *arg)
 		} else if (st == NULL)
 			status = http_problem(&out, 503, "the account store "
 			    "could not be opened", NULL);
-		else
+		else if (strcmp(c->r.op, "check.run") == 0) {
+			api_cfg = AA.cfg;
+			status = api_check_start(c, m->id, auth_admin_answer,
+			    &out);
+		} else
 			status = api_run(st, AA.cfg, c, &out);
-		if (ipc_adm_answer(AA.sock, m->id, status, out.data != NULL ?
-		    out.data : "", out.len) == -1)
-			log_warn("auth: admin answer");
+		if (status != 0)	/* 0: a check thread answers */
+			auth_admin_answer(m->id, status, &out);
 		ipc_adm_clear(&c->r);
 		explicit_bzero(c, sizeof(*c));
 		explicit_bzero(m->data, sizeof(m->data));

@@ -493,6 +493,24 @@ int	store_admin_list(struct store *, store_admin_cb, void *);
 /* NOTFOUND if there is no such administrator. */
 int	store_admin_remove(struct store *, const char *name);
 int	store_admin_logged_in(struct store *, const char *name, int64_t now);
+/* --- API idempotency records (store_idem.c) ---------------------------- */
+
+/*
+ * One stored answer of a request sent with an Idempotency-Key: the
+ * SHA-256 (hex) of the request body it answered, its HTTP status and its
+ * JSON (without secrets).  The strings live for the callback only.
+ */
+typedef int	(*store_idem_cb)(const char *request, int status,
+		    const char *answer, void *);
+
+/* The record of (actor, key) made at or after since: STORE_OK (cb was
+   called) or STORE_NOTFOUND. */
+int	store_idem_get(struct store *, const char *actor, const char *key,
+	    int64_t since, store_idem_cb, void *);
+/* Keep a record; records made before now - 24 h go.  STORE_OK,
+   STORE_EXISTS (another request took the key meanwhile), STORE_ERR. */
+int	store_idem_put(struct store *, const char *actor, const char *key,
+	    const char *request, int64_t now, int status, const char *answer);
 
 /* --- suppression list (store_suppress.c) -------------------------------- */
 

@@ -19,7 +19,7 @@
 
 #include <cmocka.h>
 
-#include "cli/provision_fmt.h"
+#include "core/provision_fmt.h"
 #include "core/config.h"
 #include "lib/buf.h"
 #include "lib/csv.h"

@@ -17,9 +17,12 @@
  */
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <string.h>
 
-#include "cli/provision_fmt.h"
+#include "core/provision_fmt.h"
+#include "core/smtp_parse.h"
+#include "lib/util.h"
 
 struct fold_block {
 	uint32_t	 first;		/* first code point */
@@ -366,4 +369,51 @@ provision_names_from_local(const char *address, char *first,
 		p += n;
 	}
 	return flen > 0 ? 0 : -1;
+}
+
+int
+provision_count_address(const char *prefix, size_t i, size_t count,
+    const char *domain, char *out, size_t outsz)
+{
+	char	local[SMTP_LOCAL_MAX + 1], a[512];
+	int	width = snprintf(NULL, 0, "%zu", count);
+
+	if (outsz > 0)
+		out[0] = '\0';
+	if (width < 2)
+		width = 2;
+	if (util_snprintf(local, sizeof(local), "%s%0*zu", nz(prefix),
+	    width, i + 1) == -1 ||
+	    util_snprintf(a, sizeof(a), "%s@%s", local, nz(domain)) == -1 ||
+	    smtp_parse_mailbox(a, out, outsz) == -1) {
+		if (outsz > 0)
+			out[0] = '\0';
+		return -1;
+	}
+	return 0;
+}
+
+int
+provision_name_line(const char *line, const char *domain, char *address,
+    size_t addrsz, char *first, size_t firstsz, char *last, size_t lastsz)
+{
+	char	local[SMTP_LOCAL_MAX + 1], a[512];
+
+	if (addrsz == 0 || firstsz == 0 || lastsz == 0)
+		return -1;
+	address[0] = first[0] = last[0] = '\0';
+	if (strchr(nz(line), ' ') != NULL) {
+		if (provision_split_name(line, first, firstsz, last,
+		    lastsz) == -1 ||
+		    provision_local_part(line, local, sizeof(local)) == -1)
+			goto bad;
+	} else if (util_strlcpy(local, nz(line), sizeof(local)) == -1)
+		goto bad;
+	if (util_snprintf(a, sizeof(a), "%s@%s", local, nz(domain)) == -1 ||
+	    smtp_parse_mailbox(a, address, addrsz) == -1)
+		goto bad;
+	return 0;
+bad:
+	address[0] = first[0] = last[0] = '\0';
+	return -1;
 }

@@ -145,11 +145,10 @@
 #include <string.h>
 #include <strings.h>
 
-#include "cli/provision_fmt.h"
+#include "core/provision_fmt.h"
 #include "core/config.h"
 #include "lib/csv.h"
 #include "lib/util.h"
-#include "server/imap.h"
 
 #define NUM_MAX		12	/* "4294967295" + NUL */
 #define COLS(a)		(a), sizeof(a) / sizeof((a)[0])
@@ -427,7 +426,11 @@ provision_endpoints(const struct config *cfg, const char *submission_host,
 	    cfg->hostname;
 	e->smtp_port = cfg->submission_port ? cfg->submission_port :
 	    PROVISION_SMTP_PORT;
-	e->imap_served = imap_enabled(cfg) || cfg->imap == IMAP_EXTERNAL;
+	/* imap_enabled() (server/imap.c), which core cannot call: a
+	   Dovecot on postern's accounts with an IMAP listener */
+	e->imap_served = (cfg->imap == IMAP_DOVECOT &&
+	    cfg->nlisten[LISTEN_IMAP] + cfg->nlisten[LISTEN_IMAPS] > 0) ||
+	    cfg->imap == IMAP_EXTERNAL;
 	/*
 	 * Dovecot serves postern's certificates (certs/NAME/, by SNI), so
 	 * without imap_host the name that certificate carries is the SMTP

@@ -10,6 +10,9 @@
 
 #include <stddef.h>
 
+#include <stdint.h>
+
+#include "core/password.h"
 #include "lib/buf.h"
 
 struct config;
@@ -180,6 +183,42 @@ int	provision_fmt_columns(const char *const *header, size_t n,
  */
 int	provision_split_name(const char *full, char *first, size_t firstsz,
 	    char *last, size_t lastsz);
+
+/*
+ * The rows of a run, as `postern provision` and POST /api/v1/provision
+ * make them (provision_names.c).  The i-th (0-based) of count addresses
+ * made from prefix: PREFIX01..PREFIXNN at domain, the number zero-padded
+ * to the width of count (at least 2).  0, or -1 (out = "") if that is not
+ * a valid address (smtp_parse_mailbox()).
+ */
+int	provision_count_address(const char *prefix, size_t i, size_t count,
+	    const char *domain, char *out, size_t outsz);
+
+/*
+ * One line of a names list: a local part ("j.smith") or a name with a
+ * space ("John Smith": john.smith, the names kept in first and last,
+ * which are "" otherwise), at domain.  0, or -1 (outputs "") if it does
+ * not make a valid address.
+ */
+int	provision_name_line(const char *line, const char *domain,
+	    char *address, size_t addrsz, char *first, size_t firstsz,
+	    char *last, size_t lastsz);
+
+/* A run's generated password and its hash (provision_hash.c). */
+struct provision_secret {
+	char	password[PASSWORD_GEN_LEN + 1];
+	char	hash[PASSWORD_HASH_MAX + 1];
+};
+
+/*
+ * Generate and hash the secret of n entries of size bytes that each START
+ * with a struct provision_secret, on one thread per core.  deadline_ms
+ * (util_monotonic_ms(); 0: none) stops the run.  0, -1 (a password could
+ * not be made) or -2 (past the deadline); *done (may be NULL): how many
+ * were finished.
+ */
+int	provision_hash_all(void *entries, size_t n, size_t size,
+	    uint64_t deadline_ms, size_t *done);
 
 /*
  * The text value v of account a has in a CSV cell ("" when the cell would
