@@ -302,8 +302,15 @@ def screen(d, name, params=""):
         "m.dataset.ready === '1'", name), name + " rendered")
 
 
-def shot(d, name):
-    d.save_screenshot(os.path.join(SHOTS, name + ".png"))
+def shot(d, name, max_height=1100):
+    """The page to its end (at most max_height pixels), as a PNG."""
+    m = d.execute_cdp_cmd("Page.getLayoutMetrics", {})["cssContentSize"]
+    png = d.execute_cdp_cmd("Page.captureScreenshot", {
+        "format": "png", "captureBeyondViewport": True,
+        "clip": {"x": 0, "y": 0, "width": m["width"], "scale": 1,
+                 "height": min(m["height"], max_height)}})["data"]
+    with open(os.path.join(SHOTS, name + ".png"), "wb") as f:
+        f.write(base64.b64decode(png))
 
 
 def fill(e, text):
