@@ -254,12 +254,18 @@ def browser(srv):
         yield d
     finally:
         # no CSP violation and no script error in the whole run
-        errors = [e for e in d.get_log("browser")
-                  if e["level"] == "SEVERE" and (
-                      e["source"] == "javascript" or
-                      "Content Security Policy" in e["message"])]
+        errors = page_errors(d)
         d.quit()
         assert not errors, errors
+
+
+def page_errors(d):
+    """Script errors and CSP violations the browser logged since the
+    last look."""
+    return [e for e in d.get_log("browser")
+            if e["level"] == "SEVERE" and (
+                e["source"] == "javascript" or
+                "Content Security Policy" in e["message"])]
 
 
 def el(d, testid, within=None):
@@ -373,6 +379,25 @@ def test_login(browser, srv):
     # a reload keeps the session (GET /api/v1/session at load)
     d.refresh()
     wait_el(d, "nav")
+
+
+def test_the_browser_enforces_the_csp(browser, srv):
+    """What the CSP is for: markup that got in anyway (here put in by
+    hand) does not run its script, and the browser reports it."""
+    d = browser
+    assert not page_errors(d)
+    d.execute_script(
+        "const s = document.createElement('script');"
+        "s.textContent = 'document.title = \"owned\"';"
+        "document.body.appendChild(s);"
+        "const i = document.createElement('img');"
+        "i.src = 'http://192.0.2.1/x.png';"
+        "document.body.appendChild(i);")
+    time.sleep(0.3)
+    assert d.title != "owned"
+    log = " ".join(e["message"] for e in d.get_log("browser"))
+    assert "violates the following Content Security Policy" in log
+    assert "script-src 'self'" in log and "img-src 'self' data:" in log
 
 
 def test_overview(browser, srv):
