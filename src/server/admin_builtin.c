@@ -15,6 +15,10 @@
 #include "lib/json.h"
 #include "server/admin.h"
 
+static int	 pattern_seen(size_t);
+static void	 openapi_op(struct json *, const struct admin_route *,
+		    const char *);
+
 void
 admin_route_metrics(struct admin_req *r)
 {
@@ -71,6 +75,52 @@ admin_route_openapi(struct admin_req *r)
 	buf_free(&b);
 }
 
+/* 1 if a row before i has the same pattern (its path item is written). */
+static int
+pattern_seen(size_t i)
+{
+	size_t	k;
+
+	for (k = 0; k < i; k++)
+		if (!(admin_routes[k].flags & AR_NO_API) &&
+		    strcmp(admin_routes[k].pattern, admin_routes[i].pattern) == 0)
+			return 1;
+	return 0;
+}
+
+/* One operation: summary, security (a token's scope or a session). */
+static void
+openapi_op(struct json *j, const struct admin_route *rt, const char *method)
+{
+	json_key(j, method);
+	json_obj_begin(j);
+	json_kstr(j, "summary", rt->summary);
+	if (rt->scope != NULL) {
+		json_key(j, "security");
+		json_arr_begin(j);
+		json_obj_begin(j);
+		json_key(j, "token");
+		json_arr_begin(j);
+		json_str(j, rt->scope);
+		json_arr_end(j);
+		json_obj_end(j);
+		json_obj_begin(j);
+		json_key(j, "session");
+		json_arr_begin(j);
+		json_arr_end(j);
+		json_obj_end(j);
+		json_arr_end(j);
+	}
+	json_key(j, "responses");
+	json_obj_begin(j);
+	json_key(j, "200");
+	json_obj_begin(j);
+	json_kstr(j, "description", "OK");
+	json_obj_end(j);
+	json_obj_end(j);
+	json_obj_end(j);
+}
+
 /*
  * OpenAPI 3.1 from the table: one path item per pattern, one operation
  * per method, its scope as a bearer-token security requirement.
@@ -83,7 +133,7 @@ admin_openapi(struct buf *b)
 		{ AM_PATCH, "patch" }, { AM_DELETE, "delete" },
 	};
 	struct json	j;
-	size_t		i, k;
+	size_t		i, k, n;
 
 	json_init(&j, b);
 	json_obj_begin(&j);
@@ -112,42 +162,21 @@ admin_openapi(struct buf *b)
 	json_obj_end(&j);
 	json_key(&j, "paths");
 	json_obj_begin(&j);
+	/* one path item per pattern, whatever rows share it */
 	for (i = 0; i < admin_nroutes; i++) {
-		if (admin_routes[i].flags & AR_NO_API)
+		if ((admin_routes[i].flags & AR_NO_API) ||
+		    pattern_seen(i))
 			continue;
 		json_key(&j, admin_routes[i].pattern);
 		json_obj_begin(&j);
-		for (k = 0; k < sizeof(m) / sizeof(m[0]); k++) {
-			if (!(admin_routes[i].methods & m[k].bit))
-				continue;
-			json_key(&j, m[k].name);
-			json_obj_begin(&j);
-			json_kstr(&j, "summary", admin_routes[i].summary);
-			if (admin_routes[i].scope != NULL) {
-				json_key(&j, "security");
-				json_arr_begin(&j);
-				json_obj_begin(&j);
-				json_key(&j, "token");
-				json_arr_begin(&j);
-				json_str(&j, admin_routes[i].scope);
-				json_arr_end(&j);
-				json_obj_end(&j);
-				json_obj_begin(&j);
-				json_key(&j, "session");
-				json_arr_begin(&j);
-				json_arr_end(&j);
-				json_obj_end(&j);
-				json_arr_end(&j);
-			}
-			json_key(&j, "responses");
-			json_obj_begin(&j);
-			json_key(&j, "200");
-			json_obj_begin(&j);
-			json_kstr(&j, "description", "OK");
-			json_obj_end(&j);
-			json_obj_end(&j);
-			json_obj_end(&j);
-		}
+		for (n = i; n < admin_nroutes; n++)
+			if (!(admin_routes[n].flags & AR_NO_API) &&
+			    strcmp(admin_routes[n].pattern,
+			    admin_routes[i].pattern) == 0)
+				for (k = 0; k < sizeof(m) / sizeof(m[0]); k++)
+					if (admin_routes[n].methods & m[k].bit)
+						openapi_op(&j, &admin_routes[n],
+						    m[k].name);
 		json_obj_end(&j);
 	}
 	json_obj_end(&j);

@@ -250,10 +250,12 @@ api_domain_delete(struct store *st, const struct api_call *c,
 		    "first (DELETE /api/v1/mailboxes/ADDRESS), or postern "
 		    "domain remove on the server");
 	}
-	if ((rc = store_domain_remove(st, d)) != STORE_OK)
+	if ((rc = store_domain_remove_empty(st, d)) != STORE_OK)
 		return rc == STORE_NOTFOUND ? http_problem(out, 404, "no such "
-		    "domain", NULL) : http_problem(out, 503, "the account "
-		    "store did not answer", NULL);
+		    "domain", NULL) : rc == STORE_EXISTS ? http_problem(out,
+		    409, "the domain got a mailbox or an alias meanwhile",
+		    NULL) : http_problem(out, 503, "the account store did not "
+		    "answer", NULL);
 	api_audit(st, c, "domain.delete", d, "");
 	json_init(&j, out);
 	json_obj_begin(&j);

@@ -342,6 +342,26 @@ store_domain_remove(struct store *st, const char *domain)
 }
 
 int
+store_domain_remove_empty(struct store *st, const char *domain)
+{
+	char	d[STORE_ADDR_MAX + 1];
+	int64_t	n = 0;
+	int	rc;
+
+	if (store_norm(st, domain, d, sizeof(d)) == -1)
+		return STORE_NOTFOUND;
+	/* one statement: a mailbox added meanwhile keeps the domain */
+	rc = store_sq(st, NULL, NULL, &n, "DELETE FROM domain WHERE name = ? "
+	    "AND NOT EXISTS (SELECT 1 FROM mailbox m WHERE m.domain_id = "
+	    "domain.id) AND NOT EXISTS (SELECT 1 FROM alias a WHERE "
+	    "a.domain_id = domain.id)", "s", d);
+	if (rc == STORE_OK && n == 0 &&
+	    (rc = store_domain_exists(st, d)) == STORE_OK)
+		rc = STORE_EXISTS;
+	return rc;
+}
+
+int
 store_domain_set(struct store *st, const char *domain, const char *key,
     const char *value)
 {

@@ -179,6 +179,9 @@ int	store_domain_exists(struct store *, const char *domain);
 int	store_domain_list(struct store *, store_domain_cb, void *);
 /* With its mailboxes, aliases and their familiar networks. */
 int	store_domain_remove(struct store *, const char *domain);
+/* Only while it has neither: STORE_EXISTS if it has some (then or by
+   the time of the delete), NOTFOUND if there is no such domain. */
+int	store_domain_remove_empty(struct store *, const char *domain);
 /* key: sender_policy (mailbox|domain), require_host_match
    (yes|no|default), submission_host (HOST or "" for the default) */
 int	store_domain_set(struct store *, const char *domain, const char *key,

@@ -222,12 +222,23 @@ def test_unlock_is_audited_and_lets_the_mailbox_in(api):
 
 
 def test_openapi_matches_docs_and_the_table(api):
+    c = http.client.HTTPConnection("127.0.0.1", api.admin_port,
+                                   timeout=scaled(10))
+    c.request("GET", "/api/v1/openapi.json")
+
+    def unique(pairs):
+        keys = [k for k, _ in pairs]
+        assert len(keys) == len(set(keys)), "duplicate keys: %s" % keys
+        return dict(pairs)
+    json.loads(c.getresponse().read(), object_pairs_hook=unique)
+    c.close()
     st, _, doc = call(api, "/api/v1/openapi.json")
     assert st == 200 and doc["openapi"] == "3.1.0"
     with open(os.path.join(ROOT, "docs", "openapi.json")) as f:
         assert json.load(f) == doc, \
             "docs/openapi.json is stale: regenerate it from the server"
     paths = set(doc["paths"])
+    assert set(doc["paths"]["/api/v1/mailboxes"]) == {"get", "post"}
     for p in ("/metrics", "/api/v1/mailboxes", "/api/v1/mailboxes/{address}",
               "/api/v1/mailboxes/{address}/unlock", "/api/v1/audit"):
         assert p in paths

@@ -905,10 +905,35 @@ test_familiar_not_spraying(void **state)
 	store_close(st);
 }
 
+/* A domain goes only while it has no mailbox and no alias: one
+   statement, so a mailbox added meanwhile keeps it. */
+static void
+test_domain_remove_empty(void **state)
+{
+	struct store	*st = open_store();
+
+	(void)state;
+	assert_int_equal(store_domain_add(st, "full.test"), STORE_OK);
+	assert_int_equal(store_domain_add(st, "empty.test"), STORE_OK);
+	assert_int_equal(store_mailbox_add(st, "a@full.test", "h"), STORE_OK);
+	assert_int_equal(store_domain_remove_empty(st, "full.test"),
+	    STORE_EXISTS);
+	assert_int_equal(store_domain_exists(st, "full.test"), STORE_OK);
+	assert_int_equal(store_domain_remove_empty(st, "EMPTY.test"),
+	    STORE_OK);
+	assert_int_equal(store_domain_exists(st, "empty.test"),
+	    STORE_NOTFOUND);
+	assert_int_equal(store_domain_remove_empty(st, "none.test"),
+	    STORE_NOTFOUND);
+	store_close(st);
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(test_domain_remove_empty,
+		    store_fixture_setup, store_fixture_teardown),
 		cmocka_unit_test_setup_teardown(test_migration_from_v1, store_fixture_setup,
 		    store_fixture_teardown),
 		cmocka_unit_test_setup_teardown(test_lockout_policy, store_fixture_setup,
