@@ -23,7 +23,8 @@ LDLIBS   += $(PKG_LIBS) -lresolv -lpthread $(EXTRA_LDFLAGS)
 PARTS    := lib core store queue smtpd server diag cli
 SRCS     := $(foreach p,$(PARTS),$(wildcard src/$(p)/*.c))
 HDRS     := $(foreach p,$(PARTS),$(wildcard src/$(p)/*.h))
-OBJS     := $(SRCS:src/%.c=$(BUILD)/obj/%.o) $(BUILD)/obj/kb_data.o
+OBJS     := $(SRCS:src/%.c=$(BUILD)/obj/%.o) $(BUILD)/obj/kb_data.o \
+            $(BUILD)/obj/console_data.o
 LIBOBJS  := $(filter-out $(BUILD)/obj/cli/main.o,$(OBJS))
 UNIT_SRCS := $(wildcard test/unit/*_test.c)
 UNIT_BINS := $(UNIT_SRCS:test/unit/%.c=$(BUILD)/test/%)
@@ -94,6 +95,15 @@ $(BUILD)/obj/%.o: src/%.c $(HDRS) | $(BUILD)/obj
 $(BUILD)/obj/kb_data.o: kb/replies.kb scripts/embed.sh | $(BUILD)/obj
 	sh scripts/embed.sh kb/replies.kb > $(BUILD)/obj/kb_data.c
 	$(CC) $(CFLAGS) -c -o $@ $(BUILD)/obj/kb_data.c
+
+# The web console's files (src/server/console/), embedded the same way
+# as a table of {name, type, bytes, length, ETag} (server/console.h).
+CONSOLE_FILES := $(sort $(wildcard src/server/console/*))
+$(BUILD)/obj/console_data.o: $(CONSOLE_FILES) scripts/embed_console.py \
+    src/server/console.h | $(BUILD)/obj
+	$(PYTHON) scripts/embed_console.py $(CONSOLE_FILES) \
+	    > $(BUILD)/obj/console_data.c
+	$(CC) $(CFLAGS) -c -o $@ $(BUILD)/obj/console_data.c
 
 $(BUILD)/test/%: test/unit/%.c $(wildcard test/unit/*.h) $(LIBOBJS) \
     | $(BUILD)/test

@@ -35,10 +35,13 @@
 
 
 /* Sent with every answer (docs/API.md, "Headers"). */
-#define SECURITY_HEADERS \
-	"Cache-Control: no-store\r\n" \
+#define BASE_HEADERS \
 	"X-Content-Type-Options: nosniff\r\n" \
-	"Referrer-Policy: no-referrer\r\n" \
+	"Referrer-Policy: no-referrer\r\n"
+/* And with every answer but the console's files, which bring their own
+   policy and caching (console.h): two CSPs would both apply. */
+#define SECURITY_HEADERS \
+	"Cache-Control: no-store\r\n" BASE_HEADERS \
 	"Content-Security-Policy: default-src 'none'; " \
 	    "frame-ancestors 'none'\r\n"
 
@@ -49,7 +52,7 @@ static void	 admin_request(struct http_xchg *, void *);
 static size_t	 admin_body_max(const struct http_req *, void *);
 static void	 admin_stop(evutil_socket_t, short, void *);
 static void	 admin_send(struct admin_req *, int, const char *,
-		    const char *, const char *, size_t);
+		    const char *, const char *, const char *, size_t);
 static void	 admin_log(struct admin_req *, int);
 static int	 admin_is_json(const char *);
 
@@ -66,11 +69,11 @@ admin_log(struct admin_req *r, int status)
 
 static void
 admin_send(struct admin_req *r, int status, const char *ctype,
-    const char *extra, const char *body, size_t len)
+    const char *base, const char *extra, const char *body, size_t len)
 {
 	char	hdr[1024];
 
-	(void)util_snprintf(hdr, sizeof(hdr), "%s%s", SECURITY_HEADERS,
+	(void)util_snprintf(hdr, sizeof(hdr), "%s%s", base,
 	    extra != NULL ? extra : "");
 	metrics_http(status);
 	admin_log(r, status);
@@ -82,14 +85,22 @@ void
 admin_reply_extra(struct admin_req *r, int status, const char *ctype,
     const char *extra, const char *body, size_t len)
 {
-	admin_send(r, status, ctype, extra, body, len);
+	admin_send(r, status, ctype, SECURITY_HEADERS, extra, body, len);
+}
+
+void
+admin_reply_static(struct admin_req *r, int status, const char *ctype,
+    const char *extra, const char *body, size_t len)
+{
+	admin_send(r, status, ctype, BASE_HEADERS, extra, body, len);
 }
 
 void
 admin_reply(struct admin_req *r, int status, const char *ctype,
     const struct buf *b)
 {
-	admin_send(r, status, ctype, NULL, b->len > 0 ? b->data : "", b->len);
+	admin_send(r, status, ctype, SECURITY_HEADERS, NULL,
+	    b->len > 0 ? b->data : "", b->len);
 }
 
 void
@@ -107,8 +118,8 @@ admin_problem_extra(struct admin_req *r, int status, const char *extra,
 
 	buf_init(&b, 8192);
 	(void)http_problem(&b, status, detail, fix);
-	admin_send(r, status, "application/problem+json", extra,
-	    b.len > 0 ? b.data : "", b.len);
+	admin_send(r, status, "application/problem+json", SECURITY_HEADERS,
+	    extra, b.len > 0 ? b.data : "", b.len);
 	buf_free(&b);
 }
 

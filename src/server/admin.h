@@ -126,6 +126,10 @@ void	 admin_reply(struct admin_req *, int status, const char *ctype,
 /* The same with extra header lines (each ending in CRLF). */
 void	 admin_reply_extra(struct admin_req *, int status, const char *ctype,
 	    const char *extra, const char *body, size_t len);
+/* The same without the API's Cache-Control and CSP: extra must carry
+   its own (the console's files, console.h). */
+void	 admin_reply_static(struct admin_req *, int status, const char *ctype,
+	    const char *extra, const char *body, size_t len);
 /* RFC 9457 problem: title from the status, detail and fix for people. */
 void	 admin_problem(struct admin_req *, int status, const char *detail,
 	    const char *fix);

@@ -9,7 +9,7 @@
 #include <stddef.h>
 
 #include "server/admin.h"
-
+#include "server/console.h"
 
 const struct admin_route admin_routes[] = {
 	{ AM_GET, "/metrics", "metrics", NULL, admin_route_metrics,
@@ -120,5 +120,12 @@ const struct admin_route admin_routes[] = {
 	    "scope mailboxes, as a wrong password counts towards the "
 	    "mailbox's lock; a host other than this server needs the admin "
 	    "scope" },
+	/* --- console (helper A) --- */
+	{ AM_GET, "/", NULL, NULL, console_serve, AR_NO_API,
+	    "redirect to the console" },
+	{ AM_GET, "/console", NULL, NULL, console_serve, AR_NO_API,
+	    "the web console (docs/CONSOLE.md)" },
+	{ AM_GET, "/console/{file}", NULL, NULL, console_serve, AR_NO_API,
+	    "the console's static files" },
 };
 const size_t admin_nroutes = sizeof(admin_routes) / sizeof(admin_routes[0]);

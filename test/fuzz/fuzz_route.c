@@ -28,6 +28,7 @@
 #include "core/config.h"
 #include "lib/http_path.h"
 #include "server/admin.h"
+#include "server/console.h"
 
 #define STUB(name) void name(struct admin_req *r) { (void)r; abort(); }
 STUB(admin_route_metrics)
@@ -36,6 +37,7 @@ STUB(admin_route_ready)
 STUB(admin_route_openapi)
 STUB(admin_route_explain)
 STUB(admin_session_route)
+STUB(console_serve)
 
 static void
 check_route(const char *target, int method)

@@ -1,0 +1,129 @@
+// provision.js: bulk creation (POST /api/v1/provision): a count or a
+// pasted or uploaded CSV, a dry run shown as a table, then the real run
+// under one Idempotency-Key (a second click replays, never creates
+// twice), and the platform CSV of that run as a download made here:
+// the passwords exist only in that answer.
+
+import { api, badge, busy, clear, download, field, h, problem, randomKey, say,
+    section, table } from "./ui.js";
+
+const FORMATS = ["generic", "instantly", "smartlead", "lemlist", "reply",
+    "woodpecker"];
+
+function rowsTable(rows) {
+	return table([
+		{ title: "address", cell: (r) => r.address },
+		{ title: "status", cell: (r) => badge(r.status,
+		    r.status === "invalid" ? "bad" : r.status === "exists" ?
+		    "warn" : "ok") },
+		{ title: "error", cell: (r) => r.error || "" },
+	], rows, "prov-rows", "No rows.");
+}
+
+export async function render(main, params, current) {
+	const doms = await api("GET", "/api/v1/domains").catch(() => ({
+	    domains: [] }));
+	if (!current())
+		return;
+	const dom = h("select", { "data-testid": "prov-domain" },
+	    doms.domains.map((d) => h("option", { value: d.name }, d.name)));
+	const mode = h("select", { "data-testid": "prov-mode" },
+	    h("option", { value: "count" }, "a number of generated names"),
+	    h("option", { value: "csv" }, "names or rows from a CSV"));
+	const count = h("input", { type: "number", min: 1, max: 5000,
+	    value: "10", "data-testid": "prov-count" });
+	const text = h("textarea", { rows: 8, placeholder: "one local part " +
+	    "or address a line, or a CSV with a header row",
+	    "data-testid": "prov-csv" });
+	const file = h("input", { type: "file", accept: ".csv,.txt,text/csv",
+	    "data-testid": "prov-file" });
+	const format = h("select", { "data-testid": "prov-format" },
+	    FORMATS.map((f) => h("option", { value: f }, f)));
+	const limit = h("input", { type: "number", min: 0, placeholder:
+	    "none", "data-testid": "prov-limit" });
+	const warm = h("input", { type: "checkbox", "data-testid":
+	    "prov-warmup" });
+	const out = h("div", { "data-testid": "prov-out" });
+	const csvBox = h("div", {}, field("CSV", text), field("or a file", file));
+	const countBox = h("div", {}, field("How many", count));
+	let key = randomKey();	// one per intended run: a retry replays
+
+	file.addEventListener("change", async () => {
+		if (file.files.length)
+			text.value = await file.files[0].text();
+	});
+	const showMode = () => {
+		csvBox.hidden = mode.value !== "csv";
+		countBox.hidden = mode.value !== "count";
+	};
+	mode.addEventListener("change", showMode);
+	showMode();
+	for (const e of [dom, mode, count, text, format, limit, warm])
+		e.addEventListener("change", () => {
+			key = randomKey();
+		});
+
+	function body(dry) {
+		const b = { domain: dom.value, dry_run: dry, format: format.value };
+		if (mode.value === "csv")
+			b.csv = text.value;
+		else
+			b.count = Number(count.value);
+		if (limit.value !== "")
+			b.daily_limit = Number(limit.value);
+		if (warm.checked)
+			b.warmup = true;
+		return b;
+	}
+
+	const preview = h("button", { type: "button", "data-testid":
+	    "prov-dry" }, "Preview (dry run)");
+	preview.addEventListener("click", busy(preview, async () => {
+		try {
+			const r = await api("POST", "/api/v1/provision", body(true));
+			clear(out, h("h3", {}, "Dry run: nothing was created"),
+			    h("p", { "data-testid": "prov-summary" },
+			    r.rows.filter((x) => x.status === "would_create")
+			    .length + " would be created, " + r.rows.filter((x) =>
+			    x.status !== "would_create").length + " not."),
+			    rowsTable(r.rows));
+		} catch (e) {
+			clear(out, problem(e));
+		}
+	}));
+	const create = h("button", { type: "button", class: "primary",
+	    "data-testid": "prov-create" }, "Create");
+	create.addEventListener("click", busy(create, async () => {
+		try {
+			const r = await api("POST", "/api/v1/provision", body(false),
+			    { "Idempotency-Key": key });
+			const name = "postern-" + dom.value + "-" + format.value +
+			    ".csv";
+			clear(out, h("h3", { "data-testid": "prov-created" },
+			    r.created + " created" + (r.replayed ? " (a replay " +
+			    "of the same request: no passwords)" : "")),
+			    r.csv ? h("div", { class: "secret" },
+			    h("p", {}, h("strong", {}, "The passwords exist only " +
+			    "in this answer."), " The server keeps their hashes " +
+			    "and cannot show them again: download the CSV now."),
+			    download(name, r.csv, "Download " + name,
+			    "prov-download")) : null,
+			    rowsTable(r.rows));
+			say(r.created + " mailboxes created");
+		} catch (e) {
+			// a run with an invalid row creates nothing and says which
+			clear(out, problem(e), e.doc && Array.isArray(e.doc.rows) ?
+			    rowsTable(e.doc.rows) : null);
+		}
+	}));
+	main.appendChild(h("h1", {}, "Provision"));
+	main.appendChild(section("Mailboxes to create",
+	    h("p", { class: "muted" }, "Passwords are generated by the " +
+	    "server and exist only in the answer to Create: download the " +
+	    "platform CSV before leaving this page."),
+	    h("div", { class: "grid2" }, field("Domain", dom), field("From",
+	    mode), field("Platform CSV", format), field("Daily limit", limit),
+	    field("Warm-up ramp", warm)), countBox, csvBox,
+	    h("div", { class: "row" }, preview, create)));
+	main.appendChild(out);
+}
