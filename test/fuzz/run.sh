@@ -34,8 +34,9 @@ build fuzz_dotreader "$top/src/core/dotreader.c"
 build fuzz_sasl "$top/src/core/sasl.c" "$top/src/lib/base64.c"
 build fuzz_http "$top/src/lib/http_parse.c" "$top/src/lib/http_path.c" \
     "$top/src/lib/util.c"
+build fuzz_seglog "$top/src/queue/seglog.c" -lcrypto
 
-for name in fuzz_smtp_parse fuzz_dotreader fuzz_sasl fuzz_http; do
+for name in fuzz_smtp_parse fuzz_dotreader fuzz_sasl fuzz_http fuzz_seglog; do
 	[ -x "$out/$name" ] || continue
 	mkdir -p "$out/corpus-$name" "$out/crash-$name"
 	echo "== $name: ${secs}s"
