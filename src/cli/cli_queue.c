@@ -153,7 +153,8 @@ qcli_list(struct qcli *q)
 
 /* The header section of the content, for `show`. */
 static void
-show_header(struct qcli *q, const char *id, uint64_t content_len)
+show_header(struct qcli *q, const char *id, uint64_t content_off,
+    uint64_t content_len)
 {
 	char	*h, *end;
 	size_t	 n = content_len < HEADER_SHOW_MAX ? content_len :
@@ -167,7 +168,7 @@ show_header(struct qcli *q, const char *id, uint64_t content_len)
 			close(fd);
 		return;
 	}
-	r = pread(fd, h, n, 0);
+	r = pread(fd, h, n, (off_t)content_off);
 	close(fd);
 	if (r > 0) {
 		h[r] = '\0';
@@ -216,7 +217,7 @@ qcli_show(struct qcli *q, const char *id)
 		    m.env.auth_user[0] ? m.env.auth_user : "-", m.env.client,
 		    m.env.listener, spool_msg_state(&m));
 		text_rcpts(&m);
-		show_header(q, id, m.content_len);
+		show_header(q, id, m.content_off, m.content_len);
 	}
 	spool_msg_free(&m);
 	return 0;

@@ -240,7 +240,8 @@ dmsg_complete(const struct dmsg *m)
 }
 
 void
-deliver_add(const struct envelope *env, uint64_t content_len)
+deliver_add(const struct envelope *env, uint64_t content_off,
+    uint64_t content_len)
 {
 	struct spool_msg	 sm;
 	struct buf		 b;
@@ -263,6 +264,7 @@ deliver_add(const struct envelope *env, uint64_t content_len)
 		return;
 	}
 	buf_free(&b);
+	sm.content_off = content_off;
 	sm.content_len = content_len;
 	for (i = 0; i < sm.env.nrcpt; i++)
 		sm.rs[i].state = SPOOL_R_PENDING;
@@ -310,6 +312,7 @@ job_take(struct djob *job, struct dmsg *m, struct dest *d, int64_t now)
 	jm->answered = jm->recorded = 0;
 	jm->id = m->sm.env.id;
 	jm->env = &m->sm.env;
+	jm->content_off = m->sm.content_off;
 	jm->content_len = m->sm.content_len;
 	jm->fd = -1;
 	jm->owner = m;
@@ -473,7 +476,7 @@ job_dkim(struct djob_msg *jm)
 		return;
 	buf_init(&sig, 64 * 1024);
 	switch (sign_message(tstore_get(), jm->id, jm->env->sender, jm->fd,
-	    jm->content_len, deliver_now(), &sig)) {
+	    jm->content_off, jm->content_len, deliver_now(), &sig)) {
 	case -2:	/* not unsigned: it waits for the keys */
 		for (k = 0; k < jm->n; k++)
 			djob_result(jm, k, SPOOL_R_PENDING, "4.3.0", "",

@@ -488,7 +488,7 @@ queue_committer(void *arg)
 		for (q = batch; q != NULL; q = next) {
 			next = q->next;
 			if (q->err == 0 && !dir_err)
-				deliver_add(&q->env, q->content_len);
+				deliver_add(&q->env, 0, q->content_len);
 			close(q->fd);
 			envelope_free(&q->env);
 			free(q);
@@ -535,7 +535,7 @@ queue_inject(struct envelope *env, const char *content, size_t len)
 done:
 	close(q.fd);
 	if (rc == 0)
-		deliver_add(env, q.content_len);
+		deliver_add(env, 0, q.content_len);
 	return rc;
 }
 

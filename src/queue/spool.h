@@ -41,6 +41,7 @@
 
 #include "lib/buf.h"
 #include "queue/envelope.h"
+#include "queue/seglog.h"
 
 #define SPOOL_STATUS_MAX	15
 #define SPOOL_MTA_MAX		255
@@ -73,7 +74,9 @@ struct spool_rcpt {
 
 struct spool_msg {
 	struct envelope	 env;
-	uint64_t	 content_len;	/* = where the envelope starts */
+	uint64_t	 content_off;	/* where the content starts in the
+					   file spool_open_msg() opens */
+	uint64_t	 content_len;
 	int		 hold;
 	int		 bounced;
 	int		 warned;	/* delay notice sent (W 1) */
@@ -105,6 +108,17 @@ int	spool_path(const char *id, enum spool_file, char *out, size_t outsz);
  * hidden name or one that is no spool file.
  */
 int	spool_file_kind(const char *name, char *id, size_t idsz);
+/*
+ * A read-only view of len bytes of fd from off (any offset; the map
+ * itself starts on a page).  0, or -1 with errno; len 0 maps nothing.
+ */
+struct spool_map {
+	void		*base;
+	size_t		 maplen;
+	const char	*p;		/* the first of the len bytes */
+};
+int	spool_map(int fd, uint64_t off, uint64_t len, struct spool_map *);
+void	spool_unmap(struct spool_map *);
 /* Open ID.msg read-only.  The descriptor, or -1 with errno. */
 int	spool_open_msg(int dirfd, const char *id);
 /* 0 if ID.msg exists, else -1 with errno (ENOENT: the message is gone). */
@@ -171,6 +185,31 @@ size_t	spool_pool_size(void);
 int	spool_pool_open(int dirfd, const char *name);
 /* Free name: truncated and kept in the pool, or unlinked.  As unlinkat. */
 int	spool_pool_put(int dirfd, const char *name);
+
+/*
+ * The messages in the spool log (spool_index.c), by id, for the calls
+ * above: they look a message up here first, then as ID.msg (a message
+ * queued before the log, or made by queue_inject).
+ *
+ * load: recovery (seglog_recover), every segment found is sealed; the
+ * number of messages, or -1 with errno; *next the next segment number.
+ * add: a message just made durable.  0, or -1 (EEXIST, ENOMEM).
+ * find: 1 with its place in *loc (if not NULL), or 0.
+ * remove: its record goes on the done list (fdatasync if sync) and the
+ * segment is reclaimed when sealed and empty.  0, or -1 with errno
+ * (ENOENT: not in the log).
+ * seal: the writer has left segment segno.
+ * live: how many messages segno still holds.
+ * ids: strdup'ed ids appended to *ids (n of them).  0 or -1.
+ */
+long	spool_index_load(int dirfd, uint64_t *next);
+int	spool_index_add(const char *id, const struct seglog_loc *loc);
+int	spool_index_find(const char *id, struct seglog_loc *loc);
+int	spool_index_remove(int dirfd, const char *id, int sync);
+void	spool_index_seal(int dirfd, uint64_t segno);
+size_t	spool_index_live(uint64_t segno);
+int	spool_index_ids(char ***ids, size_t *n);
+void	spool_index_clear(void);
 
 /* Printable, single-line copy of peer text (controls become spaces). */
 void	spool_printable(char *out, size_t outsz, const char *in, size_t n);

@@ -517,6 +517,32 @@ test_pool_adopt(void **state)
 	assert_int_not_equal(ino_of(f->dirfd, "0000000A.free"), 0);
 }
 
+/* A view of a file from any offset: the map starts on a page. */
+static void
+test_map(void **state)
+{
+	struct fix		*f = *state;
+	struct spool_map	 m;
+	char			 b[9000];
+	size_t			 i;
+	int			 fd;
+
+	for (i = 0; i < sizeof(b); i++)
+		b[i] = (char)('A' + i % 23);
+	fd = openat(f->dirfd, "map", O_RDWR | O_CREAT | O_TRUNC, 0600);
+	assert_int_equal(util_write_all(fd, b, sizeof(b)), 0);
+	assert_int_equal(spool_map(fd, 5001, 3000, &m), 0);
+	assert_memory_equal(m.p, b + 5001, 3000);
+	spool_unmap(&m);
+	assert_int_equal(spool_map(fd, 0, sizeof(b), &m), 0);
+	assert_memory_equal(m.p, b, sizeof(b));
+	spool_unmap(&m);
+	assert_int_equal(spool_map(fd, 100, 0, &m), 0);
+	assert_null(m.p);
+	spool_unmap(&m);
+	close(fd);
+}
+
 int
 main(void)
 {
@@ -536,6 +562,7 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_kept_dropped, setup,
 		    teardown),
 		cmocka_unit_test(test_names),
+		cmocka_unit_test_setup_teardown(test_map, setup, teardown),
 		cmocka_unit_test(test_paths),
 		cmocka_unit_test(test_records),
 		cmocka_unit_test_setup_teardown(test_pool_off, setup, teardown),
