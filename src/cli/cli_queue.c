@@ -2,8 +2,8 @@
  * cli_queue: `postern queue list|show|flush|delete|hold|release|holds`
  * (holds: cli_holds.c).
  *
- * list and show read the spool files (spool.h), so they work whether or
- * not the server runs.  The changing commands depend on who owns the
+ * list and show read the spool files (spool.h; the spool log read only,
+ * seglog.h), so they work whether or not the server runs.  The changing commands depend on who owns the
  * queue: the queue process holds an exclusive flock on
  * DIR/spool/queue.lock for its whole life.  If we can take that lock the
  * server is stopped and the command edits the files itself (under the
@@ -54,6 +54,8 @@ static int	 qcli_usage(const char *, const char *, ...)
 static int
 qcli_open(struct qcli *q, const char *datadir)
 {
+	uint64_t	next;
+
 	q->datadir = datadir;
 	if (cli_server_user(datadir) == -1)
 		return -1;
@@ -61,6 +63,12 @@ qcli_open(struct qcli *q, const char *datadir)
 	    datadir) == -1 || (q->dirfd = open(q->qdir, O_RDONLY |
 	    O_DIRECTORY | O_CLOEXEC)) == -1) {
 		fprintf(stderr, "postern: %s: %s\n", q->qdir, strerror(errno));
+		return -1;
+	}
+	/* the spool log's messages, read only: the server may be writing */
+	if (spool_index_load(q->dirfd, &next, SEGLOG_READONLY) == -1) {
+		fprintf(stderr, "postern: %s: spool log: %s\n", q->qdir,
+		    strerror(errno));
 		return -1;
 	}
 	return 0;

@@ -54,6 +54,7 @@
 #include "queue/provider.h"
 #include "queue/shape.h"
 #include "queue/sign.h"
+#include "queue/spool_json.h"
 #include "store/store.h"
 
 struct deliver_state deliver_d = {
@@ -743,20 +744,15 @@ static void
 load_spool(void)
 {
 	struct spool_msg	 sm;
-	struct dirent		*de;
-	char			 id[ENVELOPE_ID_MAX + 1], err[256];
-	size_t			 n = 0, bad = 0;
-	DIR			*d;
-	int			 fd;
+	char			 err[256], **ids, *id;
+	size_t			 n = 0, bad = 0, nids, i;
 
-	if ((fd = dup(D.dirfd)) == -1 || (d = fdopendir(fd)) == NULL) {
+	if (spool_list_ids(D.dirfd, &ids, &nids) == -1) {
 		log_warn("deliver: read the queue");
 		return;
 	}
-	rewinddir(d);	/* a dup shares the offset queue_recover() moved */
-	while ((de = readdir(d)) != NULL) {
-		if (!spool_msg_name(de->d_name, id, sizeof(id)))
-			continue;
+	for (i = 0; i < nids; i++) {
+		id = ids[i];
 		if (spool_load(D.dirfd, id, &sm, err, sizeof(err)) == -1) {
 			log_warnx("deliver: %s: %s; left in place", id, err);
 			bad++;
@@ -773,7 +769,7 @@ load_spool(void)
 			n++;
 		}
 	}
-	closedir(d);
+	spool_free_ids(ids, nids);
 	log_info("deliver: %zu message(s) to deliver%s", n, bad ?
 	    ", some unreadable (see above)" : "");
 }

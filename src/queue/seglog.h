@@ -156,6 +156,12 @@ void	seglog_w_close(struct seglog_w *);
  */
 int	seglog_w_prepare(struct seglog_w *);
 /*
+ * Leave the active segment (all of it synced) for a new one, created by
+ * the next seglog_w_prepare(): when every message in it is done, so
+ * that it can be reclaimed.  0, or -1 (EBUSY) if a record is unsynced.
+ */
+int	seglog_w_retire(struct seglog_w *);
+/*
  * Append a record: env (env_len bytes), then content_len bytes read
  * from content_fd at offset 0.  Not durable until seglog_w_sync().
  * 0 with its place in *loc, or -1 with errno (ENOSPC, EDQUOT: the disk
@@ -184,9 +190,13 @@ int	seglog_reclaim(int dirfd, uint64_t segno);
  * record that its done list does not name.  A segment with none left is
  * reclaimed, a done list without its segment removed, a torn tail
  * logged.  *next gets the number for the next segment.  The number of
- * records given to cb, or -1 with errno.
+ * records given to cb, or -1 with errno.  SEGLOG_READONLY: only read
+ * (a reader beside the running queue: `postern queue list`); a segment
+ * that vanishes meanwhile is skipped.
  */
-long	seglog_recover(int dirfd, seglog_cb cb, void *arg, uint64_t *next);
+#define SEGLOG_READONLY	0x01
+long	seglog_recover(int dirfd, seglog_cb cb, void *arg, uint64_t *next,
+	    int flags);
 
 /*
  * Staging files for the content the smtp process writes: unnamed

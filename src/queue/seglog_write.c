@@ -43,8 +43,9 @@ static int	append_payload(struct seglog_w *, struct seglog_sum *,
 		    const void *, uint32_t, int, uint64_t, uint64_t);
 static int	append_failed(struct seglog_w *, uint64_t, int);
 static int	done_load(int, uint64_t, uint64_t **, size_t *);
-static int	recover_segment(int, uint64_t, seglog_cb, void *, long *);
-static int	list_segments(int, uint64_t **, size_t *, uint64_t *);
+static int	recover_segment(int, uint64_t, seglog_cb, void *, long *,
+		    int);
+static int	list_segments(int, uint64_t **, size_t *, uint64_t *, int);
 static int	push_u64(uint64_t **, size_t *, size_t *, uint64_t);
 
 struct recover_ctx {
@@ -147,6 +148,22 @@ seglog_w_prepare(struct seglog_w *w)
 		    errno != EEXIST)
 			break;
 	return w->fd == -1 ? -1 : 0;
+}
+
+int
+seglog_w_retire(struct seglog_w *w)
+{
+	if (w->fd == -1)
+		return 0;
+	if (w->tail != w->synced) {
+		errno = EBUSY;
+		return -1;
+	}
+	seglog_w_close(w);
+	w->segno++;
+	w->tail = w->synced = 0;
+	w->sealed = 0;
+	return 0;
 }
 
 /* A write of the record at off failed with err: cut it off again. */
@@ -395,7 +412,7 @@ recover_one(void *arg, const struct seglog_loc *l, const char *env)
 /* One segment: its live records to cb, *live of them; reclaim if none. */
 static int
 recover_segment(int dirfd, uint64_t segno, seglog_cb cb, void *arg,
-    long *live)
+    long *live, int flags)
 {
 	struct recover_ctx	 c;
 	struct stat		 sb;
@@ -404,9 +421,10 @@ recover_segment(int dirfd, uint64_t segno, seglog_cb cb, void *arg,
 	long			 n;
 	int			 fd, saved;
 
+	*live = 0;
 	(void)seglog_name(segno, 0, name, sizeof(name));
 	if ((fd = openat(dirfd, name, O_RDONLY | O_CLOEXEC)) == -1)
-		return -1;
+		return (flags & SEGLOG_READONLY) && errno == ENOENT ? 0 : -1;
 	if (done_load(dirfd, segno, &done, &c.ndone) == -1) {
 		saved = errno;
 		close(fd);
@@ -419,7 +437,8 @@ recover_segment(int dirfd, uint64_t segno, seglog_cb cb, void *arg,
 	c.live = 0;
 	n = seglog_scan(fd, segno, recover_one, &c, &end);
 	saved = errno;
-	if (n != -1 && fstat(fd, &sb) == 0 && (uint64_t)sb.st_size > end)
+	if (n != -1 && !(flags & SEGLOG_READONLY) && fstat(fd, &sb) == 0 &&
+	    (uint64_t)sb.st_size > end)
 		log_warnx("seglog: %s: %" PRIu64 " byte(s) after the last "
 		    "whole record (of %ld) ignored: never acknowledged", name,
 		    (uint64_t)sb.st_size - end, n);
@@ -430,7 +449,8 @@ recover_segment(int dirfd, uint64_t segno, seglog_cb cb, void *arg,
 		return -1;
 	}
 	*live = c.live;
-	if (c.live == 0 && seglog_reclaim(dirfd, segno) == -1)
+	if (c.live == 0 && !(flags & SEGLOG_READONLY) &&
+	    seglog_reclaim(dirfd, segno) == -1)
 		log_warn("seglog: reclaim %s", name);
 	return 0;
 }
@@ -459,7 +479,8 @@ push_u64(uint64_t **a, size_t *n, size_t *cap, uint64_t v)
  * removed; *next is past every number seen.
  */
 static int
-list_segments(int dirfd, uint64_t **segs, size_t *n, uint64_t *next)
+list_segments(int dirfd, uint64_t **segs, size_t *n, uint64_t *next,
+    int flags)
 {
 	DIR		*d;
 	struct dirent	*de;
@@ -489,7 +510,8 @@ list_segments(int dirfd, uint64_t **segs, size_t *n, uint64_t *next)
 	if (rc == 0 && *n > 0)
 		qsort(*segs, *n, sizeof(**segs), seglog_cmp_u64);
 	/* a done list whose segment is gone: a reclaim cut short */
-	for (i = 0; rc == 0 && i < ndones; i++) {
+	for (i = 0; rc == 0 && !(flags & SEGLOG_READONLY) && i < ndones;
+	    i++) {
 		if (*n > 0 && bsearch(&dones[i], *segs, *n, sizeof(**segs),
 		    seglog_cmp_u64) != NULL)
 			continue;
@@ -505,16 +527,18 @@ list_segments(int dirfd, uint64_t **segs, size_t *n, uint64_t *next)
 }
 
 long
-seglog_recover(int dirfd, seglog_cb cb, void *arg, uint64_t *next)
+seglog_recover(int dirfd, seglog_cb cb, void *arg, uint64_t *next,
+    int flags)
 {
 	uint64_t	*segs = NULL;
 	size_t		 i, n;
 	long		 live, total = 0;
 
-	if (list_segments(dirfd, &segs, &n, next) == -1)
+	if (list_segments(dirfd, &segs, &n, next, flags) == -1)
 		return -1;
 	for (i = 0; i < n; i++) {
-		if (recover_segment(dirfd, segs[i], cb, arg, &live) == -1) {
+		if (recover_segment(dirfd, segs[i], cb, arg, &live, flags) ==
+		    -1) {
 			free(segs);
 			return -1;
 		}

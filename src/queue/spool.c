@@ -696,8 +696,10 @@ spool_remove(int dirfd, const char *id, int sync)
 	int			  rc = 0;
 
 	if (spool_index_find(id, NULL)) {
+		/* not marked done (a full disk): the record comes back at
+		   the next start, and its state log must say it is done */
 		if (spool_index_remove(dirfd, id, sync) == -1)
-			rc = -1;
+			return -1;
 	} else {
 		(void)spool_path(id, SPOOL_MSG, name, sizeof(name));
 		if (spool_pool_put(dirfd, name) == -1 && errno != ENOENT)

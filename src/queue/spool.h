@@ -1,9 +1,13 @@
 /*
  * spool: the queue's files, read and written by the queue process and by
- * the `postern queue` commands.  DIR/spool/queue holds, per message:
+ * the `postern queue` commands.  DIR/spool/queue holds the spool log
+ * (seglog.h: SSSS.seg segments of records, content and envelope, and
+ * SSSS.done lists; spool_index.c finds a message in them by id) and,
+ * per message:
  *
- *	ID.msg	content, envelope and trailer (envelope.h); written once at
- *		commit and never changed afterwards
+ *	ID.msg	content, envelope and trailer (envelope.h), for a message
+ *		queue_inject made or one queued before the log; written
+ *		once at commit and never changed afterwards
  *	ID.st	delivery state: an append-only log of records, absent until
  *		the first attempt that leaves something to remember
  *	NNNNNNNN.free	an empty file kept for the next message (spool_pool)
@@ -162,8 +166,10 @@ int	spool_snapshot(const struct spool_msg *m, struct buf *b);
 /* Replace ID.st with the records in b (written aside, renamed over). */
 int	spool_compact(int dirfd, const char *id, const struct buf *b);
 /*
- * Remove ID.msg and ID.st (ID.msg first; into the pool when it is on);
- * fsync the directory if sync.
+ * Remove a message: its record marked done in the spool log (or ID.msg,
+ * into the pool when it is on), then ID.st; fsync if sync.  When the
+ * record cannot be marked done, ID.st stays (the message comes back at
+ * the next start, and its state says what was done) and -1.
  */
 int	spool_remove(int dirfd, const char *id, int sync);
 
@@ -191,7 +197,8 @@ int	spool_pool_put(int dirfd, const char *name);
  * above: they look a message up here first, then as ID.msg (a message
  * queued before the log, or made by queue_inject).
  *
- * load: recovery (seglog_recover), every segment found is sealed; the
+ * load: recovery (seglog_recover, with its flags: SEGLOG_READONLY
+ * beside a running queue), every segment found is sealed; the
  * number of messages, or -1 with errno; *next the next segment number.
  * add: a message just made durable.  0, or -1 (EEXIST, ENOMEM).
  * find: 1 with its place in *loc (if not NULL), or 0.
@@ -202,7 +209,7 @@ int	spool_pool_put(int dirfd, const char *name);
  * live: how many messages segno still holds.
  * ids: strdup'ed ids appended to *ids (n of them).  0 or -1.
  */
-long	spool_index_load(int dirfd, uint64_t *next);
+long	spool_index_load(int dirfd, uint64_t *next, int flags);
 int	spool_index_add(const char *id, const struct seglog_loc *loc);
 int	spool_index_find(const char *id, struct seglog_loc *loc);
 int	spool_index_remove(int dirfd, const char *id, int sync);

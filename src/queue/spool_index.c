@@ -25,6 +25,7 @@
 #include <string.h>
 
 #include "lib/log.h"
+#include "lib/util.h"
 #include "queue/envelope.h"
 #include "queue/seglog.h"
 #include "queue/spool.h"
@@ -60,11 +61,7 @@ static int	 load_one(void *, const struct seglog_loc *, const char *);
 static size_t
 id_hash(const char *id)
 {
-	size_t	h = 5381;
-
-	while (*id)
-		h = h * 33 + (unsigned char)*id++;
-	return h % IBUCKETS;
+	return util_hash_str(id) % IBUCKETS;
 }
 
 /* Locked. */
@@ -265,12 +262,12 @@ load_one(void *arg, const struct seglog_loc *l, const char *env)
 }
 
 long
-spool_index_load(int dirfd, uint64_t *next)
+spool_index_load(int dirfd, uint64_t *next, int flags)
 {
 	size_t	i, bad = 0;
 	long	n;
 
-	if ((n = seglog_recover(dirfd, load_one, &bad, next)) == -1)
+	if ((n = seglog_recover(dirfd, load_one, &bad, next, flags)) == -1)
 		return -1;
 	/* every segment found at start is sealed: a new one is written */
 	pthread_mutex_lock(&I.lock);

@@ -25,6 +25,7 @@
 
 #include "lib/util.h"
 #include "queue/seglog.h"
+#include "tmpdir.h"
 
 #define NREC	3
 
@@ -102,19 +103,10 @@ static int
 teardown(void **state)
 {
 	struct fix	*f = *state;
-	DIR		*d;
-	struct dirent	*de;
 
 	seglog_w_close(&f->w);
 	seglog_stage_clear();
-	if ((d = opendir(f->dir)) != NULL) {
-		while ((de = readdir(d)) != NULL)
-			if (de->d_name[0] != '.')
-				unlinkat(f->dirfd, de->d_name, 0);
-		closedir(d);
-	}
-	close(f->dirfd);
-	rmdir(f->dir);
+	tmpdir_remove(f->dir, f->dirfd);
 	free(f);
 	return 0;
 }
@@ -379,7 +371,7 @@ test_recover(void **state)
 	close(fd);
 	/* the done list of segment 7, which is gone */
 	assert_int_equal(seglog_done_mark(f->dirfd, 7, offs, 1, 0), 0);
-	assert_int_equal(seglog_recover(f->dirfd, record, &s, &next), 2);
+	assert_int_equal(seglog_recover(f->dirfd, record, &s, &next, 0), 2);
 	assert_int_equal(s.n, 2);
 	assert_string_equal(s.env[0], "postern-envelope 1\nid 0\n");
 	assert_string_equal(s.env[1], "postern-envelope 1\nid 2\n");
@@ -396,7 +388,7 @@ test_recover(void **state)
 	offs[1] = s.loc[1].off;
 	assert_int_equal(seglog_done_mark(f->dirfd, 1, offs, 2, 1), 0);
 	memset(&s, 0, sizeof(s));
-	assert_int_equal(seglog_recover(f->dirfd, record, &s, &next), 0);
+	assert_int_equal(seglog_recover(f->dirfd, record, &s, &next, 0), 0);
 	assert_int_equal(s.n, 0);
 	assert_false(exists(f, "0000000000000001.seg"));
 	assert_false(exists(f, "0000000000000001.done"));
@@ -418,7 +410,7 @@ test_done_torn(void **state)
 	close(fd);
 	assert_int_equal(seglog_done_mark(f->dirfd, 1, &off, 1, 1), 0);
 	seglog_w_close(&f->w);
-	assert_int_equal(seglog_recover(f->dirfd, record, &s, &next), NREC - 1);
+	assert_int_equal(seglog_recover(f->dirfd, record, &s, &next, 0), NREC - 1);
 	assert_int_equal(s.loc[0].off, f->loc[1].off);
 	assert_int_equal(next, 2);
 }
