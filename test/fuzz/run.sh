@@ -29,7 +29,7 @@ build() {	# name sources...
 	fi
 }
 
-build fuzz_smtp_parse "$top/src/core/smtp_parse.c"
+build fuzz_smtp_parse "$top/src/core/smtp_parse.c" "$top/src/lib/util.c"
 build fuzz_dotreader "$top/src/core/dotreader.c"
 build fuzz_sasl "$top/src/core/sasl.c" "$top/src/lib/base64.c"
 build fuzz_http "$top/src/lib/http_parse.c" "$top/src/lib/http_path.c" \
