@@ -116,21 +116,26 @@ seg_maybe_reclaim(int dirfd, struct iseg *s)
 int
 spool_index_add(const char *id, const struct seglog_loc *loc)
 {
-	struct ientry	*e;
+	struct ientry	*e = NULL;
 	struct iseg	*s;
 	size_t		 h = id_hash(id);
 	int		 rc = -1;
 
-	if (strlen(id) > ENVELOPE_ID_MAX || (e = calloc(1, sizeof(*e))) ==
-	    NULL)
-		return -1;
-	memcpy(e->id, id, strlen(id) + 1);
-	e->loc = *loc;
+	if (strlen(id) <= ENVELOPE_ID_MAX && (e = calloc(1,
+	    sizeof(*e))) != NULL) {
+		memcpy(e->id, id, strlen(id) + 1);
+		e->loc = *loc;
+	}
 	pthread_mutex_lock(&I.lock);
-	if (entry_find(id) != NULL)
-		errno = EEXIST;
-	else if ((s = seg_find(loc->segno, 1)) != NULL) {
+	/* counted even when it cannot be indexed: a segment is never
+	   reclaimed under a record that may have been acknowledged */
+	if ((s = seg_find(loc->segno, 1)) != NULL)
 		s->live++;
+	if (e == NULL || s == NULL)
+		errno = ENOMEM;
+	else if (entry_find(id) != NULL)
+		errno = EEXIST;
+	else {
 		e->next = I.b[h];
 		I.b[h] = e;
 		I.n++;
@@ -241,22 +246,27 @@ load_one(void *arg, const struct seglog_loc *l, const char *env)
 {
 	struct envelope	 e;
 	struct iseg	*s;
-	char		 err[128];
+	char		 err[128] = "not a queue id";
 	size_t		*bad = arg;
 
 	envelope_init(&e);
 	if (envelope_parse(&e, env, l->env_len, err, sizeof(err)) == -1 ||
-	    !spool_valid_id(e.id) || spool_index_add(e.id, l) == -1) {
-		/* whole and checksummed, yet unreadable: kept, not lost */
-		log_warnx("spool: segment %016" PRIX64 " offset %" PRIu64
-		    ": a record that cannot be queued (%s); left in place",
-		    l->segno, l->off, e.id[0] ? e.id : err);
-		(*bad)++;
+	    !spool_valid_id(e.id)) {
 		pthread_mutex_lock(&I.lock);
 		if ((s = seg_find(l->segno, 1)) != NULL)
 			s->live++;	/* never reclaimed: the operator's */
 		pthread_mutex_unlock(&I.lock);
-	}
+	} else if (spool_index_add(e.id, l) == 0) {
+		envelope_free(&e);
+		return 0;
+	} else	/* counted in its segment all the same */
+		snprintf(err, sizeof(err), "%s", strerror(errno));
+	/* whole and checksummed, yet unreadable or a second copy of an
+	   id: kept, not lost */
+	log_warnx("spool: segment %016" PRIX64 " offset %" PRIu64 ": a "
+	    "record that cannot be queued (%s: %s); left in place", l->segno,
+	    l->off, e.id[0] ? e.id : "?", err);
+	(*bad)++;
 	envelope_free(&e);
 	return 0;
 }

@@ -518,7 +518,7 @@ test_log_message(void **state)
 {
 	struct fix		*f = *state;
 	struct seglog_w		 w;
-	struct seglog_loc	 loc;
+	struct seglog_loc	 loc, loc6;
 	struct spool_msg	 m;
 	struct envelope		 e;
 	struct buf		 b, rec;
@@ -547,7 +547,18 @@ test_log_message(void **state)
 	assert_int_equal(seglog_w_sync(&w), 0);
 	seglog_stage_put(sfd);
 	assert_int_equal(spool_index_add(id, &loc), 0);
-	assert_int_equal(spool_index_add(id, &loc), -1);
+	/* the same id again (in segment 6): refused, yet it keeps its
+	   segment from being reclaimed, since it may have had its 250 */
+	loc6 = loc;
+	loc6.segno = 6;
+	fd = openat(f->dirfd, "0000000000000006.seg", O_WRONLY | O_CREAT,
+	    0600);
+	close(fd);
+	assert_int_equal(spool_index_add(id, &loc6), -1);
+	assert_int_equal(errno, EEXIST);
+	spool_index_seal(f->dirfd, 6);
+	assert_int_equal(faccessat(f->dirfd, "0000000000000006.seg", F_OK, 0),
+	    0);
 	assert_int_equal(spool_msg_access(f->dirfd, id), 0);
 	assert_int_equal(spool_load(f->dirfd, id, &m, err, sizeof(err)), 0);
 	assert_string_equal(m.env.rcpt[0].addr, "a@one.test");
