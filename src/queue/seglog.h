@@ -200,7 +200,8 @@ long	seglog_recover(int dirfd, seglog_cb cb, void *arg, uint64_t *next,
 
 /*
  * Staging files for the content the smtp process writes: unnamed
- * (O_TMPFILE) in dirfd, so on its file system, reused, never synced.
+ * (O_TMPFILE) in dirfd, so on its file system, reused, never synced
+ * (where O_TMPFILE is missing: a stage-R.tmp file unlinked at once).
  * A descriptor or -1; put truncates it and keeps it (or closes it).
  */
 int	seglog_stage_get(int dirfd);

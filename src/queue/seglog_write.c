@@ -26,11 +26,13 @@
 #include <fcntl.h>
 #include <inttypes.h>
 #include <pthread.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
 #include "lib/log.h"
+#include "lib/util.h"
 #include "queue/seglog.h"
 
 #define COPY_CHUNK	(64 * 1024)
@@ -47,6 +49,7 @@ static int	recover_segment(int, uint64_t, seglog_cb, void *, long *,
 		    int);
 static int	list_segments(int, uint64_t **, size_t *, uint64_t *, int);
 static int	push_u64(uint64_t **, size_t *, size_t *, uint64_t);
+static int	stage_named(int);
 
 struct recover_ctx {
 	seglog_cb	 cb;
@@ -559,7 +562,37 @@ seglog_stage_get(int dirfd)
 	pthread_mutex_unlock(&S.lock);
 	if (fd != -1)
 		return fd;
-	return openat(dirfd, ".", O_TMPFILE | O_RDWR | O_CLOEXEC, 0600);
+	fd = openat(dirfd, ".", O_TMPFILE | O_RDWR | O_CLOEXEC, 0600);
+	if (fd != -1 || (errno != EOPNOTSUPP && errno != EISDIR))
+		return fd;
+	return stage_named(dirfd);
+}
+
+/*
+ * No O_TMPFILE on this file system: a named file, unlinked at once.  A
+ * crash in between leaves a .tmp name, which the queue removes at start.
+ */
+static int
+stage_named(int dirfd)
+{
+	char		name[40];
+	uint64_t	r;
+	int		fd, tries;
+
+	for (tries = 0; tries < 10; tries++) {
+		if (util_random(&r, sizeof(r)) == -1)
+			return -1;
+		snprintf(name, sizeof(name), "stage-%016" PRIX64 ".tmp", r);
+		fd = openat(dirfd, name, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC,
+		    0600);
+		if (fd != -1) {
+			(void)unlinkat(dirfd, name, 0);
+			return fd;
+		}
+		if (errno != EEXIST)
+			return -1;
+	}
+	return -1;
 }
 
 void
