@@ -2,14 +2,16 @@
 """Two builds of postern side by side at one point of make bench's matrix.
 
     bench/ab.py BIN_A BIN_B [--size 4096 --conc 64 --per 50]
-                [--duration 5] [--reps 8]
+                [--duration 5] [--reps 8] [--maildir]
 
 Both servers run at once (idle while the other is measured); the
 repetitions alternate A, B, B, A, ... so that a noisy moment of this
 shared machine hits both alike.  Prints each run and, per build, the
 median messages/s and server CPU seconds per 1,000 messages.  For a
 refactor that must not cost speed (the layout issue): a difference
-inside the runs' spread is noise."""
+inside the runs' spread is noise.  --maildir: both with `delivery =
+yes` into a local Maildir, as make bench's postern-md (each run ends
+when its messages are all delivered, and that CPU counts)."""
 import argparse
 import os
 import statistics
@@ -21,9 +23,9 @@ import run as bench  # noqa: E402
 
 
 class Build(bench.Postern):
-    def __init__(self, name, binary):
+    def __init__(self, name, binary, maildir=False):
         self.binary = binary
-        super().__init__()
+        super().__init__(maildir=maildir)
         self.name = name
 
     def start(self):
@@ -34,6 +36,9 @@ class Build(bench.Postern):
         finally:
             if old is not None:
                 os.environ["POSTERN_BIN"] = old
+        exe = os.readlink("/proc/%d/exe" % self.srv.proc.pid)
+        print("%s runs %s" % (self.name, exe), flush=True)
+        assert os.path.samefile(exe, self.binary), (exe, self.binary)
 
 
 def main():
@@ -45,8 +50,10 @@ def main():
     ap.add_argument("--per", type=int, default=50)
     ap.add_argument("--duration", type=float, default=5)
     ap.add_argument("--reps", type=int, default=8)
+    ap.add_argument("--maildir", action="store_true")
     a = ap.parse_args()
-    builds = [Build("A", os.path.abspath(a.a)), Build("B", os.path.abspath(a.b))]
+    builds = [Build("A", os.path.abspath(a.a), a.maildir),
+              Build("B", os.path.abspath(a.b), a.maildir)]
     runs = {"A": [], "B": []}
     try:
         for b in builds:

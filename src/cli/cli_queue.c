@@ -2,8 +2,8 @@
  * cli_queue: `postern queue list|show|flush|delete|hold|release|holds`
  * (holds: cli_holds.c).
  *
- * list and show read the spool files (spool.h), so they work whether or
- * not the server runs.  The changing commands depend on who owns the
+ * list and show read the spool files (spool.h; the spool log read only,
+ * seglog.h), so they work whether or not the server runs.  The changing commands depend on who owns the
  * queue: the queue process holds an exclusive flock on
  * DIR/spool/queue.lock for its whole life.  If we can take that lock the
  * server is stopped and the command edits the files itself (under the
@@ -54,6 +54,8 @@ static int	 qcli_usage(const char *, const char *, ...)
 static int
 qcli_open(struct qcli *q, const char *datadir)
 {
+	uint64_t	next;
+
 	q->datadir = datadir;
 	if (cli_server_user(datadir) == -1)
 		return -1;
@@ -61,6 +63,12 @@ qcli_open(struct qcli *q, const char *datadir)
 	    datadir) == -1 || (q->dirfd = open(q->qdir, O_RDONLY |
 	    O_DIRECTORY | O_CLOEXEC)) == -1) {
 		fprintf(stderr, "postern: %s: %s\n", q->qdir, strerror(errno));
+		return -1;
+	}
+	/* the spool log's messages, read only: the server may be writing */
+	if (spool_index_load(q->dirfd, &next, SEGLOG_READONLY) == -1) {
+		fprintf(stderr, "postern: %s: spool log: %s\n", q->qdir,
+		    strerror(errno));
 		return -1;
 	}
 	return 0;
@@ -153,7 +161,8 @@ qcli_list(struct qcli *q)
 
 /* The header section of the content, for `show`. */
 static void
-show_header(struct qcli *q, const char *id, uint64_t content_len)
+show_header(struct qcli *q, const char *id, uint64_t content_off,
+    uint64_t content_len)
 {
 	char	*h, *end;
 	size_t	 n = content_len < HEADER_SHOW_MAX ? content_len :
@@ -167,7 +176,7 @@ show_header(struct qcli *q, const char *id, uint64_t content_len)
 			close(fd);
 		return;
 	}
-	r = pread(fd, h, n, 0);
+	r = pread(fd, h, n, (off_t)content_off);
 	close(fd);
 	if (r > 0) {
 		h[r] = '\0';
@@ -216,7 +225,7 @@ qcli_show(struct qcli *q, const char *id)
 		    m.env.auth_user[0] ? m.env.auth_user : "-", m.env.client,
 		    m.env.listener, spool_msg_state(&m));
 		text_rcpts(&m);
-		show_header(q, id, m.content_len);
+		show_header(q, id, m.content_off, m.content_len);
 	}
 	spool_msg_free(&m);
 	return 0;

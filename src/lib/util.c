@@ -56,6 +56,16 @@ util_random_u64(void)
 	return v;
 }
 
+uint32_t
+util_hash_str(const char *s)
+{
+	uint32_t	h = 5381;
+
+	while (*s)
+		h = h * 33 + (unsigned char)*s++;
+	return h;
+}
+
 uint64_t
 util_now_ms(void)
 {

@@ -17,6 +17,8 @@ struct passwd;
 
 int	 util_random(void *, size_t);
 uint64_t util_random_u64(void);
+/* A string's djb2 hash (Bernstein), for hash tables. */
+uint32_t util_hash_str(const char *);
 uint64_t util_now_ms(void);
 uint64_t util_monotonic_ms(void);
 /* "2026-12-06 23:30:00 UTC" for a Unix time; "-" for t <= 0. */

@@ -54,6 +54,7 @@
 #include "queue/provider.h"
 #include "queue/shape.h"
 #include "queue/sign.h"
+#include "queue/spool_json.h"
 #include "store/store.h"
 
 struct deliver_state deliver_d = {
@@ -240,7 +241,8 @@ dmsg_complete(const struct dmsg *m)
 }
 
 void
-deliver_add(const struct envelope *env, uint64_t content_len)
+deliver_add(const struct envelope *env, uint64_t content_off,
+    uint64_t content_len)
 {
 	struct spool_msg	 sm;
 	struct buf		 b;
@@ -263,6 +265,7 @@ deliver_add(const struct envelope *env, uint64_t content_len)
 		return;
 	}
 	buf_free(&b);
+	sm.content_off = content_off;
 	sm.content_len = content_len;
 	for (i = 0; i < sm.env.nrcpt; i++)
 		sm.rs[i].state = SPOOL_R_PENDING;
@@ -310,6 +313,7 @@ job_take(struct djob *job, struct dmsg *m, struct dest *d, int64_t now)
 	jm->answered = jm->recorded = 0;
 	jm->id = m->sm.env.id;
 	jm->env = &m->sm.env;
+	jm->content_off = m->sm.content_off;
 	jm->content_len = m->sm.content_len;
 	jm->fd = -1;
 	jm->owner = m;
@@ -473,7 +477,7 @@ job_dkim(struct djob_msg *jm)
 		return;
 	buf_init(&sig, 64 * 1024);
 	switch (sign_message(tstore_get(), jm->id, jm->env->sender, jm->fd,
-	    jm->content_len, deliver_now(), &sig)) {
+	    jm->content_off, jm->content_len, deliver_now(), &sig)) {
 	case -2:	/* not unsigned: it waits for the keys */
 		for (k = 0; k < jm->n; k++)
 			djob_result(jm, k, SPOOL_R_PENDING, "4.3.0", "",
@@ -740,20 +744,15 @@ static void
 load_spool(void)
 {
 	struct spool_msg	 sm;
-	struct dirent		*de;
-	char			 id[ENVELOPE_ID_MAX + 1], err[256];
-	size_t			 n = 0, bad = 0;
-	DIR			*d;
-	int			 fd;
+	char			 err[256], **ids, *id;
+	size_t			 n = 0, bad = 0, nids, i;
 
-	if ((fd = dup(D.dirfd)) == -1 || (d = fdopendir(fd)) == NULL) {
+	if (spool_list_ids(D.dirfd, &ids, &nids) == -1) {
 		log_warn("deliver: read the queue");
 		return;
 	}
-	rewinddir(d);	/* a dup shares the offset queue_recover() moved */
-	while ((de = readdir(d)) != NULL) {
-		if (!spool_msg_name(de->d_name, id, sizeof(id)))
-			continue;
+	for (i = 0; i < nids; i++) {
+		id = ids[i];
 		if (spool_load(D.dirfd, id, &sm, err, sizeof(err)) == -1) {
 			log_warnx("deliver: %s: %s; left in place", id, err);
 			bad++;
@@ -770,7 +769,7 @@ load_spool(void)
 			n++;
 		}
 	}
-	closedir(d);
+	spool_free_ids(ids, nids);
 	log_info("deliver: %zu message(s) to deliver%s", n, bad ?
 	    ", some unreadable (see above)" : "");
 }

@@ -39,7 +39,8 @@ typedef finish_inject_fn deliver_inject_fn;
 int	deliver_start(const struct config *, const char *datadir, int dirfd,
 	    deliver_inject_fn);
 /* A message the queue just made durable (copied). */
-void	deliver_add(const struct envelope *, uint64_t content_len);
+void	deliver_add(const struct envelope *, uint64_t content_off,
+	    uint64_t content_len);
 /* Finish the transactions in flight, record them, stop the threads. */
 void	deliver_stop(void);
 /* A thread that called deliver_add() ends: close its store handle. */

@@ -18,11 +18,7 @@ static unsigned	dest_hash(const char *);
 static unsigned
 dest_hash(const char *s)
 {
-	unsigned	h = 5381;
-
-	while (*s)
-		h = h * 33 + (unsigned char)*s++;
-	return h % DEST_BUCKETS;
+	return util_hash_str(s) % DEST_BUCKETS;
 }
 
 struct dest *

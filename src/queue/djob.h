@@ -24,8 +24,10 @@ struct dmsg;
 struct djob_msg {
 	const char		*id;
 	const struct envelope	*env;
+	uint64_t		 content_off;	/* in fd */
 	uint64_t		 content_len;
-	int			 fd;		/* ID.msg, opened for the job */
+	int			 fd;		/* the message's file, opened
+						   for the job */
 	struct buf		 prefix;	/* header fields to send first */
 	size_t			 n;
 	size_t			 idx[DJOB_RCPT_MAX];	/* recipient indices */

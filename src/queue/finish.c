@@ -6,7 +6,6 @@
  * retried; a notice that cannot be queued returns -1 and the message
  * stays in place to be finished again.
  */
-#include <sys/mman.h>
 
 #include <stdlib.h>
 #include <string.h>
@@ -194,18 +193,15 @@ notice(const struct spool_msg *sm, const struct dsn_rcpt *dr, size_t n,
     int dirfd, const char *hostname, finish_inject_fn inject, int64_t now,
     int full)
 {
-	const char	*map = NULL;
+	struct spool_map map;
 	int		 fd, rc = -1;
 
 	if ((fd = spool_open_msg(dirfd, sm->env.id)) == -1)
 		return -1;
-	if (sm->content_len > 0 && (map = mmap(NULL, sm->content_len,
-	    PROT_READ, MAP_PRIVATE, fd, 0)) == MAP_FAILED)
-		map = NULL;
-	else
-		rc = bounce_queue(sm, dr, n, map, hostname, inject, now, full);
-	if (map != NULL)
-		munmap((void *)(uintptr_t)map, sm->content_len);
+	if (spool_map(fd, sm->content_off, sm->content_len, &map) == 0)
+		rc = bounce_queue(sm, dr, n, map.p, hostname, inject, now,
+		    full);
+	spool_unmap(&map);
 	close(fd);
 	return rc;
 }

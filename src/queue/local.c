@@ -60,7 +60,7 @@ local_one(struct djob_msg *jm, size_t k, struct store *st,
 	buf_appendf(&pre, "Return-Path: <%s>\r\nDelivered-To: %s\r\n",
 	    jm->env->sender, r->addr);
 	rc = maildir_deliver_once(path, key, jm->maybe_done, pre.data, pre.len,
-	    jm->fd, 0, jm->content_len, name, sizeof(name), err, sizeof(err));
+	    jm->fd, jm->content_off, jm->content_len, name, sizeof(name), err, sizeof(err));
 	local_outcome(jm, k, rc, mbox, name, err);
 	buf_free(&pre);
 	/* a complaint, or a bounce, about mail we sent? */

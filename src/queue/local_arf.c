@@ -28,7 +28,8 @@ arf_read(const struct djob_msg *jm, size_t max, struct buf *out)
 	buf_reset(out);
 	while (out->len < want) {
 		n = pread(jm->fd, chunk, want - out->len < sizeof(chunk) ?
-		    want - out->len : sizeof(chunk), (off_t)out->len);
+		    want - out->len : sizeof(chunk),
+		    (off_t)(jm->content_off + out->len));
 		if (n <= 0 || buf_append(out, chunk, (size_t)n) == -1)
 			return -1;
 	}

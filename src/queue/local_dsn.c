@@ -36,7 +36,8 @@ dsn_read(const struct djob_msg *jm, struct buf *out)
 
 	while ((size_t)off < want) {
 		n = pread(jm->fd, chunk, want - (size_t)off < sizeof(chunk) ?
-		    want - (size_t)off : sizeof(chunk), off);
+		    want - (size_t)off : sizeof(chunk),
+		    (off_t)jm->content_off + off);
 		if (n <= 0)
 			return -1;
 		if (buf_append(out, chunk, (size_t)n) == -1)

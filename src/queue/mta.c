@@ -8,7 +8,6 @@
  * reply leaves it pending, so it may reach the peer twice but is never
  * lost (RFC 5321 §6.1 prefers that to the opposite).
  */
-#include <sys/mman.h>
 
 #include <arpa/inet.h>
 #include <errno.h>
@@ -784,18 +783,16 @@ static int
 mta_body(struct mta_conn *cn, struct djob_msg *m)
 {
 	struct buf	 out;
-	const char	*c = NULL, *p, *end, *nl;
+	struct spool_map map;
+	const char	*c, *p, *end, *nl;
 	int		 rc = -1, bol = 1;
 
-	if (m->content_len > 0) {
-		c = mmap(NULL, m->content_len, PROT_READ, MAP_PRIVATE, m->fd,
-		    0);
-		if (c == MAP_FAILED) {
-			snprintf(cn->c.err, sizeof(cn->c.err), "mmap: %s",
-			    strerror(errno));
-			return -1;
-		}
+	if (spool_map(m->fd, m->content_off, m->content_len, &map) == -1) {
+		snprintf(cn->c.err, sizeof(cn->c.err), "mmap: %s",
+		    strerror(errno));
+		return -1;
 	}
+	c = map.p;
 	buf_init(&out, 2 * MTA_CHUNK);
 	if (m->prefix.len > 0 && buf_append(&out, m->prefix.data,
 	    m->prefix.len) == -1)
@@ -823,8 +820,7 @@ mta_body(struct mta_conn *cn, struct djob_msg *m)
 		goto done;
 	rc = 0;
 done:
-	if (c != NULL)
-		munmap((void *)(uintptr_t)c, m->content_len);
+	spool_unmap(&map);
 	buf_free(&out);
 	return rc;
 }

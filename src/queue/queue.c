@@ -1,33 +1,35 @@
 /*
  * queue: the process that owns the spool, DATADIR/spool/queue.
  *
- * A message is born in IPC_Q_OPEN: the queue makes ID.tmp (a free file
- * of the pool renamed, else created O_EXCL 0600; spool_pool.c) and
- * passes the SMTP process a descriptor to write the content into;
- * recipients follow in IPC_Q_RCPT.  IPC_Q_COMMIT hands it to the
- * commit thread, which makes it durable in this order:
- *   append the envelope and the trailer (envelope.h) to ID.tmp;
- *   fsync(ID.tmp); rename to ID.msg;
- * and then, once for the whole batch it took, fsyncs the directory before
- * answering QUEUE_RES_OK to every message of the batch (group commit:
- * concurrent sessions share one directory fsync).  One file per message:
- * two renames and one fsync each (a create instead of the first rename
- * when the pool is empty), which is what the spool's cost is made of
- * (see docs/BENCHMARKS.md).  The rename to ID.msg is the
- * commit point: at start, any .tmp is left over from a message that was
- * never acknowledged and is removed.
+ * A message is born in IPC_Q_OPEN: the queue gives it an id and passes
+ * the SMTP process the descriptor of a staging file (seglog_stage_get:
+ * unnamed, reused, never synced) to write the content into; recipients
+ * follow in IPC_Q_RCPT.  IPC_Q_COMMIT hands it to the commit thread,
+ * which appends every message of the batch it took to the spool log
+ * (seglog.h: one record each, envelope and content, in the active
+ * segment), then calls fdatasync once and only then answers
+ * QUEUE_RES_OK to every message of the batch (group commit).  The
+ * record, whole and synced, is the commit point; recovery at start
+ * (spool_index_load) keeps every whole record and ignores a torn tail
+ * (docs/ARCHITECTURE.md, "Spool and crash safety").  Messages the queue
+ * makes itself (queue_inject: delivery notices) are still one ID.msg
+ * file each, fsynced and renamed from ID.tmp; at start any .tmp is left
+ * over from a message that was never acknowledged and is removed.
  *
  * Threads: the main thread owns the table of open messages; a committed
- * message passes to the commit thread and is freed there.  Replies are
- * serialised by a mutex.  SIGINT/SIGTERM are ignored: the queue stops
- * when the SMTP process closes the socket, after the last commit.
+ * message passes to the commit thread and is freed there, which alone
+ * owns the log's writer.  Replies are serialised by a mutex.
+ * SIGINT/SIGTERM are ignored: the queue stops when the SMTP process
+ * closes the socket, after the last commit.
  *
- * A full disk fails the step it hits (ENOSPC or EDQUOT from the create,
- * the smtp process's content write, the envelope, fsync, rename or the
- * directory fsync): QUEUE_RES_NOSPACE, which the client sees as 452
- * 4.3.1, and nothing of the message stays.  Delivery state that could
- * not be written then (spool_log keeps it in memory) is written by the
- * idle commit thread every STATE_RETRY_S seconds, and at exit.
+ * A full disk fails the step it hits (ENOSPC or EDQUOT from the staging
+ * file, the smtp process's content write, a new segment or the append):
+ * QUEUE_RES_NOSPACE, which the client sees as 452 4.3.1, and nothing of
+ * the message stays (a failed append is cut off again).  Delivery state
+ * that could not be written then (spool_log keeps it in memory) is
+ * written by the idle commit thread every STATE_RETRY_S seconds, and at
+ * exit; the idle commit thread also leaves a segment whose messages are
+ * all done, so that it is reclaimed.
  */
 #include <sys/file.h>
 #include <sys/queue.h>
@@ -57,6 +59,7 @@
 #include "queue/health.h"
 #include "queue/queue.h"
 #include "queue/queue_admin.h"
+#include "queue/seglog.h"
 #include "queue/spool.h"
 
 #define QBUCKETS	1024
@@ -71,6 +74,7 @@ struct qmsg {
 	int			 err;		/* errno of a failed commit */
 	uint64_t		 content_len;	/* set at commit */
 	uint64_t		 commit_us;	/* when the commit came */
+	struct seglog_loc	 loc;		/* its record, once written */
 	struct envelope		 env;
 };
 
@@ -85,6 +89,8 @@ static struct {
 	struct qmsg		*head, *tail;	/* to commit */
 	int			 done;
 	size_t			 kept_warned;	/* committer only */
+	struct seglog_w		 w;		/* committer only */
+	uint64_t		 w_open;	/* segment w had open, 0 */
 } Q = {
 	.lock = PTHREAD_MUTEX_INITIALIZER,
 	.cond = PTHREAD_COND_INITIALIZER,
@@ -92,6 +98,7 @@ static struct {
 };
 
 static void	 queue_recover(void);
+static void	 queue_recover_log(void);
 static void	 queue_new_id(char *, size_t);
 static struct qmsg *queue_find(uint64_t, int);
 static uint64_t	 queue_us(void);
@@ -106,6 +113,9 @@ static void	*queue_committer(void *);
 static void	 queue_unlink_committed(const char *);
 static int	 queue_make_durable(struct qmsg *);
 static int	 queue_write_envelope(struct qmsg *);
+static int	 queue_log_prepare(void);
+static void	 queue_log_batch(struct qmsg *);
+static void	 queue_log_idle(void);
 static int	 queue_commit_failed(struct qmsg *);
 static void	 queue_reply(uint32_t, uint64_t, uint32_t, const char *, int);
 
@@ -127,7 +137,8 @@ queue_reply(uint32_t type, uint64_t reqid, uint32_t result, const char *id,
 
 /*
  * Queue ids sort by arrival: 13 hex digits of microseconds since the
- * epoch, then 5 random ones.  O_EXCL settles the rare collision.
+ * epoch, then 5 random ones; a collision with a message of the spool
+ * log is drawn again (queue_open).
  */
 static void
 queue_new_id(char *out, size_t outsz)
@@ -189,12 +200,7 @@ queue_find(uint64_t reqid, int unlink_it)
 static void
 queue_discard(struct qmsg *q)
 {
-	char	name[SPOOL_NAME_MAX];
-
-	if (q->fd != -1)
-		close(q->fd);
-	if (spool_path(q->env.id, SPOOL_TMP, name, sizeof(name)) == 0)
-		spool_pool_put(Q.dirfd, name);
+	seglog_stage_put(q->fd);
 	envelope_free(&q->env);
 	free(q);
 }
@@ -203,7 +209,6 @@ static void
 queue_open(struct ipc_msg *m)
 {
 	struct qmsg	*q;
-	char		 name[SPOOL_NAME_MAX];
 	int		 tries, fd = -1, dupfd;
 
 	if ((q = queue_find(m->id, 1)) != NULL) {
@@ -231,21 +236,19 @@ queue_open(struct ipc_msg *m)
 		queue_reply(IPC_Q_OPENED, m->id, QUEUE_RES_TEMPFAIL, "", -1);
 		return;
 	}
-	for (tries = 0; tries < 10 && fd == -1; tries++) {
+	/* ids are 13 hex digits of microseconds and 5 random ones */
+	for (tries = 0; tries < 10; tries++) {
 		queue_new_id(q->env.id, sizeof(q->env.id));
-		spool_path(q->env.id, SPOOL_TMP, name, sizeof(name));
-		fd = spool_pool_open(Q.dirfd, name);
-		if (fd == -1 && errno != EEXIST)
+		if (!spool_index_find(q->env.id, NULL))
 			break;
 	}
+	/* a staging file: the content goes into the spool log at commit */
+	fd = seglog_stage_get(Q.dirfd);
 	if (fd == -1 || (dupfd = dup(fd)) == -1) {
 		int saved = errno;
 
-		log_warn("queue: create message file");
-		if (fd != -1) {
-			close(fd);
-			unlinkat(Q.dirfd, name, 0);
-		}
+		log_warn("queue: staging file for a message");
+		seglog_stage_put(fd);
 		free(q);
 		queue_reply(IPC_Q_OPENED, m->id, saved == ENOSPC ||
 		    saved == EDQUOT ? QUEUE_RES_NOSPACE : QUEUE_RES_TEMPFAIL,
@@ -432,6 +435,7 @@ queue_next_batch(void)
 		if (batch != NULL || !timedout)
 			return batch;
 		timedout = 0;
+		queue_log_idle();
 		if (spool_log_kept() == 0)
 			continue;
 		if ((left = spool_log_retry(Q.dirfd)) == 0)
@@ -444,28 +448,107 @@ queue_next_batch(void)
 	}
 }
 
+/*
+ * Before a batch: a segment to write to.  The one the writer leaves is
+ * sealed, so that it is reclaimed once its messages are done.
+ */
+static int
+queue_log_prepare(void)
+{
+	int	rc, saved;
+
+	if ((rc = seglog_w_prepare(&Q.w)) == -1)
+		log_warn("queue: spool log segment %016" PRIX64, Q.w.segno);
+	saved = errno;
+	if (Q.w_open != 0 && (Q.w.fd == -1 || Q.w.segno != Q.w_open))
+		spool_index_seal(Q.dirfd, Q.w_open);
+	Q.w_open = Q.w.fd != -1 ? Q.w.segno : 0;
+	errno = saved;
+	return rc;
+}
+
+/*
+ * Group commit: every message of the batch appended to the active
+ * segment (its envelope, then its content from the staging file), then
+ * one fdatasync for them all.  q->err is 0 for each message that is now
+ * durable, and nothing else may be acknowledged.
+ */
+static void
+queue_log_batch(struct qmsg *batch)
+{
+	struct qmsg	*q;
+	struct buf	 b;
+	struct stat	 sb;
+	int		 appended = 0, err = 0;
+
+	/* no segment (no space or inode for one): the batch fails so */
+	if (queue_log_prepare() == -1)
+		err = errno;
+	buf_init(&b, ENV_FILE_MAX);
+	for (q = batch; q != NULL; q = q->next) {
+		buf_reset(&b);
+		q->err = err;
+		sb.st_size = 0;
+		if (err != 0)
+			continue;
+		if (fstat(q->fd, &sb) == -1)
+			q->err = errno;
+		else if (envelope_format(&q->env, &b) == -1)
+			q->err = ENOMEM;
+		else if (seglog_w_append(&Q.w, b.data, (uint32_t)b.len, q->fd,
+		    (uint64_t)sb.st_size, &q->loc) == -1)
+			q->err = errno;
+		else
+			appended = 1;
+		if (q->err != 0) {
+			errno = q->err;
+			log_warn("queue: %s: cannot write to the spool log",
+			    q->env.id);
+		}
+		q->content_len = (uint64_t)sb.st_size;
+	}
+	buf_free(&b);
+	if (appended && seglog_w_sync(&Q.w) == -1) {
+		err = errno;
+		log_warn("queue: fdatasync of the spool log");
+		for (q = batch; q != NULL; q = q->next)
+			if (q->err == 0)
+				q->err = err;
+	}
+}
+
+/*
+ * Idle: a segment whose messages are all done is left, so that it is
+ * reclaimed (its space back) without waiting for it to fill.
+ */
+static void
+queue_log_idle(void)
+{
+	if (Q.w.fd == -1 || Q.w.tail == 0 ||
+	    spool_index_live(Q.w.segno) != 0)
+		return;
+	if (seglog_w_retire(&Q.w) == 0 && Q.w_open != 0) {
+		spool_index_seal(Q.dirfd, Q.w_open);
+		Q.w_open = 0;	/* the next batch opens the next one */
+	}
+}
+
 static void *
 queue_committer(void *arg)
 {
 	struct qmsg	*batch, *q, *next;
-	int		 dir_err, err;
+	int		 err;
 
 	while ((batch = queue_next_batch()) != NULL) {
+		queue_log_batch(batch);
+		/* known by id before the 250: `postern queue` may ask */
 		for (q = batch; q != NULL; q = q->next)
-			q->err = queue_write_envelope(q) == -1 ? errno : 0;
-		for (q = batch; q != NULL; q = q->next)
-			if (q->err == 0)
-				q->err = queue_make_durable(q) == -1 ? errno : 0;
-		dir_err = fsync(Q.dirfd) == 0 ? 0 : errno;
-		if (dir_err)
-			log_warn("queue: fsync %s", Q.dir);
-		for (q = batch; q != NULL; q = next) {
-			next = q->next;
+			if (q->err == 0 && spool_index_add(q->env.id,
+			    &q->loc) == -1)
+				log_warn("queue: %s: not indexed; it will be "
+				    "delivered after a restart", q->env.id);
+		for (q = batch; q != NULL; q = q->next) {
 			err = q->err;
-			if (err == 0 && dir_err) {
-				queue_unlink_committed(q->env.id);
-				err = dir_err;
-			}
 			if (err == 0) {
 				char esc[SMTP_ADDR_MAX * 4 + 8];
 
@@ -487,9 +570,11 @@ queue_committer(void *arg)
 		   asks the store, and no client should wait on that */
 		for (q = batch; q != NULL; q = next) {
 			next = q->next;
-			if (q->err == 0 && !dir_err)
-				deliver_add(&q->env, q->content_len);
-			close(q->fd);
+			if (q->err == 0 && spool_index_find(q->env.id, NULL))
+				deliver_add(&q->env,
+				    SEGLOG_CONTENT_OFF(&q->loc),
+				    q->content_len);
+			seglog_stage_put(q->fd);
 			envelope_free(&q->env);
 			free(q);
 		}
@@ -535,8 +620,29 @@ queue_inject(struct envelope *env, const char *content, size_t len)
 done:
 	close(q.fd);
 	if (rc == 0)
-		deliver_add(env, q.content_len);
+		deliver_add(env, 0, q.content_len);
 	return rc;
+}
+
+/*
+ * The spool log: every acknowledged message it holds into the index
+ * (docs/ARCHITECTURE.md, "The spool log"); the writer starts a new
+ * segment, after all of them.
+ */
+static void
+queue_recover_log(void)
+{
+	uint64_t	next;
+	long		n;
+
+	if ((n = spool_index_load(Q.dirfd, &next, 0)) == -1)
+		fatal("queue: recover the spool log in %s", Q.dir);
+	log_info("queue: %ld message(s) in the spool log", n);
+	Q.w.fd = -1;
+	Q.w.dirfd = Q.dirfd;
+	Q.w.segno = next;
+	Q.w.seg_max = SEGLOG_SEG_MAX;
+	Q.w_open = 0;
 }
 
 /* Remove what no 250 ever covered; see the top of this file. */
@@ -592,6 +698,7 @@ queue_main(const struct config *cfg, const char *datadir, int sock,
 	for (i = 0; i < QBUCKETS; i++)
 		LIST_INIT(&Q.open[i]);
 	(void)queue_open_spool(datadir);	/* the lock stays held */
+	queue_recover_log();
 	queue_recover();
 	if (spool_pool_start(Q.dirfd) == -1)
 		log_warn("queue: free-file pool off");
@@ -634,6 +741,8 @@ queue_main(const struct config *cfg, const char *datadir, int sock,
 	pthread_cond_broadcast(&Q.cond);
 	pthread_mutex_unlock(&Q.lock);
 	pthread_join(tid, NULL);
+	seglog_w_close(&Q.w);
+	seglog_stage_clear();
 	queue_admin_stop();
 	deliver_stop();
 	if (spool_log_retry(Q.dirfd) > 0)

@@ -2,7 +2,6 @@
  * sign: see sign.h.  The content is mapped read-only for the signers,
  * who need it whole (the body hash, then the header fields).
  */
-#include <sys/mman.h>
 
 #include <stdint.h>
 #include <string.h>
@@ -10,6 +9,7 @@
 #include "lib/log.h"
 #include "queue/dkim.h"
 #include "queue/sign.h"
+#include "queue/spool.h"
 #include "store/store.h"
 
 struct sign_ctx {
@@ -43,9 +43,10 @@ sign_one(const struct store_dkim_key *k, void *arg)
 
 int
 sign_message(struct store *st, const char *id, const char *sender, int fd,
-    uint64_t content_len, int64_t now, struct buf *out)
+    uint64_t content_off, uint64_t content_len, int64_t now, struct buf *out)
 {
-	const char	*at = strrchr(sender, '@'), *map;
+	const char	*at = strrchr(sender, '@');
+	struct spool_map map;
 	struct sign_ctx	 c;
 	int		 rc;
 
@@ -53,10 +54,9 @@ sign_message(struct store *st, const char *id, const char *sender, int fd,
 		return -1;
 	if (st == NULL)
 		return -2;	/* the store could not be opened */
-	map = mmap(NULL, content_len, PROT_READ, MAP_PRIVATE, fd, 0);
-	if (map == MAP_FAILED)
+	if (spool_map(fd, content_off, content_len, &map) == -1)
 		return -1;
-	c.msg = map;
+	c.msg = map.p;
 	c.len = content_len;
 	c.now = now;
 	c.out = out;
@@ -64,6 +64,6 @@ sign_message(struct store *st, const char *id, const char *sender, int fd,
 	rc = store_dkim_active(st, at + 1, sign_one, &c);
 	if (rc != STORE_OK)
 		log_warnx("deliver: %s: DKIM keys: %s", id, store_errmsg(st));
-	munmap((void *)(uintptr_t)map, content_len);
+	spool_unmap(&map);
 	return rc == STORE_ERR ? -2 : 0;
 }

@@ -18,7 +18,7 @@ struct store;
 
 /*
  * Append to out the DKIM-Signature fields for the content_len bytes of
- * content read from fd (ID.msg), sent by sender; id names the message
+ * content read from fd at content_off (spool_open_msg()), sent by sender; id names the message
  * in the log.  0 when the domain's keys were tried (out may get nothing:
  * no active key, or none could sign); -1 when signing could not start
  * (no sender domain, no store, no content, the content unreadable), so
@@ -26,6 +26,7 @@ struct store;
  * keys: the message must wait, or it would leave unsigned.
  */
 int	sign_message(struct store *, const char *id, const char *sender,
-	    int fd, uint64_t content_len, int64_t now, struct buf *out);
+	    int fd, uint64_t content_off, uint64_t content_len, int64_t now,
+	    struct buf *out);
 
 #endif

@@ -18,6 +18,7 @@
  * after the older one was recorded or kept (delivery marks a recipient
  * busy until then), so it finds the older one kept and writes it first.
  */
+#include <sys/mman.h>
 #include <sys/stat.h>
 
 #include <errno.h>
@@ -48,6 +49,8 @@ static struct {
 } K = { .lock = PTHREAD_MUTEX_INITIALIZER };
 
 static int	spool_read_envelope(int, struct spool_msg *, char *, size_t);
+static int	spool_read_seg_envelope(int, const struct seglog_loc *,
+		    struct spool_msg *, char *, size_t);
 static int	spool_append(int, const char *, const struct buf *,
 		    uint64_t *);
 static struct spool_kept **kept_find(const char *);
@@ -113,7 +116,13 @@ spool_file_kind(const char *name, char *id, size_t idsz)
 int
 spool_open_msg(int dirfd, const char *id)
 {
-	char	name[SPOOL_NAME_MAX];
+	char			name[SPOOL_NAME_MAX];
+	struct seglog_loc	loc;
+
+	if (spool_index_find(id, &loc)) {
+		(void)seglog_name(loc.segno, 0, name, sizeof(name));
+		return openat(dirfd, name, O_RDONLY | O_CLOEXEC);
+	}
 
 	if (spool_path(id, SPOOL_MSG, name, sizeof(name)) == -1) {
 		errno = ENAMETOOLONG;
@@ -127,11 +136,48 @@ spool_msg_access(int dirfd, const char *id)
 {
 	char	name[SPOOL_NAME_MAX];
 
+	if (spool_index_find(id, NULL))
+		return 0;
+
 	if (spool_path(id, SPOOL_MSG, name, sizeof(name)) == -1) {
 		errno = ENAMETOOLONG;
 		return -1;
 	}
 	return faccessat(dirfd, name, F_OK, 0);
+}
+
+int
+spool_map(int fd, uint64_t off, uint64_t len, struct spool_map *m)
+{
+	uint64_t	pg = (uint64_t)sysconf(_SC_PAGESIZE), lead = off % pg;
+	void		*base;
+
+	m->base = NULL;
+	m->maplen = 0;
+	m->p = NULL;
+	if (len == 0)
+		return 0;
+	if (len > SIZE_MAX - lead) {
+		errno = EFBIG;
+		return -1;
+	}
+	base = mmap(NULL, (size_t)(len + lead), PROT_READ, MAP_PRIVATE, fd,
+	    (off_t)(off - lead));
+	if (base == MAP_FAILED)
+		return -1;
+	m->base = base;
+	m->maplen = (size_t)(len + lead);
+	m->p = (const char *)base + lead;
+	return 0;
+}
+
+void
+spool_unmap(struct spool_map *m)
+{
+	if (m->base != NULL)
+		munmap(m->base, m->maplen);
+	m->base = NULL;
+	m->p = NULL;
 }
 
 void
@@ -179,7 +225,31 @@ spool_read_envelope(int fd, struct spool_msg *m, char *err, size_t errsz)
 	if (r != (ssize_t)len)
 		snprintf(err, errsz, "short read of the envelope");
 	free(env);
+	m->content_off = 0;
 	m->content_len = off;
+	return rc;
+}
+
+/* The envelope of a message in the spool log, from its record. */
+static int
+spool_read_seg_envelope(int fd, const struct seglog_loc *l,
+    struct spool_msg *m, char *err, size_t errsz)
+{
+	char	*env;
+	int	 rc = -1;
+
+	if ((env = malloc(l->env_len + 1)) == NULL) {
+		snprintf(err, errsz, "out of memory");
+		return -1;
+	}
+	if (pread(fd, env, l->env_len, (off_t)SEGLOG_ENV_OFF(l)) !=
+	    (ssize_t)l->env_len)
+		snprintf(err, errsz, "short read of the envelope");
+	else
+		rc = envelope_parse(&m->env, env, l->env_len, err, errsz);
+	free(env);
+	m->content_off = SEGLOG_CONTENT_OFF(l);
+	m->content_len = l->content_len;
 	return rc;
 }
 
@@ -207,20 +277,29 @@ int
 spool_load(int dirfd, const char *id, struct spool_msg *m, char *err,
     size_t errsz)
 {
-	char		name[SPOOL_NAME_MAX];
-	struct buf	log;
-	int		fd, rc = -1;
+	char			name[SPOOL_NAME_MAX];
+	struct seglog_loc	loc;
+	struct buf		log;
+	int			fd, rc = -1, inlog;
 
 	memset(m, 0, sizeof(*m));
 	envelope_init(&m->env);
-	(void)spool_path(id, SPOOL_MSG, name, sizeof(name));
+	if ((inlog = spool_index_find(id, &loc)))
+		(void)seglog_name(loc.segno, 0, name, sizeof(name));
+	else
+		(void)spool_path(id, SPOOL_MSG, name, sizeof(name));
 	if ((fd = openat(dirfd, name, O_RDONLY | O_CLOEXEC)) == -1) {
 		snprintf(err, errsz, "%s: %s", name, strerror(errno));
 		return -1;
 	}
 	buf_init(&log, SPOOL_ST_MAX);
-	if (spool_read_envelope(fd, m, err, errsz) == -1)
+	if ((inlog ? spool_read_seg_envelope(fd, &loc, m, err, errsz) :
+	    spool_read_envelope(fd, m, err, errsz)) == -1)
 		goto done;
+	if (strcmp(m->env.id, id) != 0) {
+		snprintf(err, errsz, "%s: holds message %s", name, m->env.id);
+		goto done;
+	}
 	if ((m->rs = calloc(m->env.nrcpt, sizeof(*m->rs))) == NULL) {
 		snprintf(err, errsz, "out of memory");
 		goto done;
@@ -616,9 +695,16 @@ spool_remove(int dirfd, const char *id, int sync)
 	char			  name[SPOOL_NAME_MAX];
 	int			  rc = 0;
 
-	(void)spool_path(id, SPOOL_MSG, name, sizeof(name));
-	if (spool_pool_put(dirfd, name) == -1 && errno != ENOENT)
-		rc = -1;
+	if (spool_index_find(id, NULL)) {
+		/* not marked done (a full disk): the record comes back at
+		   the next start, and its state log must say it is done */
+		if (spool_index_remove(dirfd, id, sync) == -1)
+			return -1;
+	} else {
+		(void)spool_path(id, SPOOL_MSG, name, sizeof(name));
+		if (spool_pool_put(dirfd, name) == -1 && errno != ENOENT)
+			rc = -1;
+	}
 	(void)spool_path(id, SPOOL_ST, name, sizeof(name));
 	pthread_mutex_lock(&K.lock);
 	if ((kp = kept_find(id)) != NULL)

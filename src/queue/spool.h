@@ -1,9 +1,13 @@
 /*
  * spool: the queue's files, read and written by the queue process and by
- * the `postern queue` commands.  DIR/spool/queue holds, per message:
+ * the `postern queue` commands.  DIR/spool/queue holds the spool log
+ * (seglog.h: SSSS.seg segments of records, content and envelope, and
+ * SSSS.done lists; spool_index.c finds a message in them by id) and,
+ * per message:
  *
- *	ID.msg	content, envelope and trailer (envelope.h); written once at
- *		commit and never changed afterwards
+ *	ID.msg	content, envelope and trailer (envelope.h), for a message
+ *		queue_inject made or one queued before the log; written
+ *		once at commit and never changed afterwards
  *	ID.st	delivery state: an append-only log of records, absent until
  *		the first attempt that leaves something to remember
  *	NNNNNNNN.free	an empty file kept for the next message (spool_pool)
@@ -41,6 +45,7 @@
 
 #include "lib/buf.h"
 #include "queue/envelope.h"
+#include "queue/seglog.h"
 
 #define SPOOL_STATUS_MAX	15
 #define SPOOL_MTA_MAX		255
@@ -73,7 +78,9 @@ struct spool_rcpt {
 
 struct spool_msg {
 	struct envelope	 env;
-	uint64_t	 content_len;	/* = where the envelope starts */
+	uint64_t	 content_off;	/* where the content starts in the
+					   file spool_open_msg() opens */
+	uint64_t	 content_len;
 	int		 hold;
 	int		 bounced;
 	int		 warned;	/* delay notice sent (W 1) */
@@ -105,6 +112,17 @@ int	spool_path(const char *id, enum spool_file, char *out, size_t outsz);
  * hidden name or one that is no spool file.
  */
 int	spool_file_kind(const char *name, char *id, size_t idsz);
+/*
+ * A read-only view of len bytes of fd from off (any offset; the map
+ * itself starts on a page).  0, or -1 with errno; len 0 maps nothing.
+ */
+struct spool_map {
+	void		*base;
+	size_t		 maplen;
+	const char	*p;		/* the first of the len bytes */
+};
+int	spool_map(int fd, uint64_t off, uint64_t len, struct spool_map *);
+void	spool_unmap(struct spool_map *);
 /* Open ID.msg read-only.  The descriptor, or -1 with errno. */
 int	spool_open_msg(int dirfd, const char *id);
 /* 0 if ID.msg exists, else -1 with errno (ENOENT: the message is gone). */
@@ -148,8 +166,10 @@ int	spool_snapshot(const struct spool_msg *m, struct buf *b);
 /* Replace ID.st with the records in b (written aside, renamed over). */
 int	spool_compact(int dirfd, const char *id, const struct buf *b);
 /*
- * Remove ID.msg and ID.st (ID.msg first; into the pool when it is on);
- * fsync the directory if sync.
+ * Remove a message: its record marked done in the spool log (or ID.msg,
+ * into the pool when it is on), then ID.st; fsync if sync.  When the
+ * record cannot be marked done, ID.st stays (the message comes back at
+ * the next start, and its state says what was done) and -1.
  */
 int	spool_remove(int dirfd, const char *id, int sync);
 
@@ -171,6 +191,32 @@ size_t	spool_pool_size(void);
 int	spool_pool_open(int dirfd, const char *name);
 /* Free name: truncated and kept in the pool, or unlinked.  As unlinkat. */
 int	spool_pool_put(int dirfd, const char *name);
+
+/*
+ * The messages in the spool log (spool_index.c), by id, for the calls
+ * above: they look a message up here first, then as ID.msg (a message
+ * queued before the log, or made by queue_inject).
+ *
+ * load: recovery (seglog_recover, with its flags: SEGLOG_READONLY
+ * beside a running queue), every segment found is sealed; the
+ * number of messages, or -1 with errno; *next the next segment number.
+ * add: a message just made durable.  0, or -1 (EEXIST, ENOMEM).
+ * find: 1 with its place in *loc (if not NULL), or 0.
+ * remove: its record goes on the done list (fdatasync if sync) and the
+ * segment is reclaimed when sealed and empty.  0, or -1 with errno
+ * (ENOENT: not in the log).
+ * seal: the writer has left segment segno.
+ * live: how many messages segno still holds.
+ * ids: strdup'ed ids appended to *ids (n of them).  0 or -1.
+ */
+long	spool_index_load(int dirfd, uint64_t *next, int flags);
+int	spool_index_add(const char *id, const struct seglog_loc *loc);
+int	spool_index_find(const char *id, struct seglog_loc *loc);
+int	spool_index_remove(int dirfd, const char *id, int sync);
+void	spool_index_seal(int dirfd, uint64_t segno);
+size_t	spool_index_live(uint64_t segno);
+int	spool_index_ids(char ***ids, size_t *n);
+void	spool_index_clear(void);
 
 /* Printable, single-line copy of peer text (controls become spaces). */
 void	spool_printable(char *out, size_t outsz, const char *in, size_t n);

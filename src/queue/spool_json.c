@@ -4,6 +4,7 @@
  * and its JSON.  Both read the same files and print the same fields.
  */
 #include <dirent.h>
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -49,6 +50,12 @@ spool_list_ids(int dirfd, char ***out, size_t *n)
 		(*n)++;
 	}
 	closedir(d);
+	if (spool_index_ids(&v, n) == -1) {
+		spool_free_ids(v, *n);
+		*n = 0;
+		errno = ENOMEM;
+		return -1;
+	}
 	if (*n > 0)
 		qsort(v, *n, sizeof(*v), cmp_str);
 	*out = v;

@@ -10,8 +10,8 @@
 
 struct json;
 
-/* Every ID.msg of the spool directory, sorted (ids sort by arrival).
-   0, or -1 with errno. */
+/* Every message of the spool, sorted (ids sort by arrival): the ID.msg
+   files, and those of the spool log (spool_index).  0, or -1 with errno. */
 int	 spool_list_ids(int dirfd, char ***ids, size_t *n);
 void	 spool_free_ids(char **, size_t);
 /* held, finishing (nothing pending), deferred (tried), active */

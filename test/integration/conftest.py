@@ -8,11 +8,15 @@ kept in memory for assertions.  Config overrides come from
 and must exit 0.
 """
 import base64
+import hashlib
 import os
+import re
 import shutil
 import signal
+import smtplib
 import socket
 import ssl
+import struct
 import subprocess
 import tempfile
 import time
@@ -203,11 +207,12 @@ class Server:
         return out
 
     def queued(self):
-        """Committed messages: {id: (envelope text, content bytes)}.
-        One file per message: content, envelope, then a fixed-size
-        trailer giving the envelope's offset and length (envelope.h)."""
+        """Committed messages: {id: Queued}.  Those of the spool log
+        (spool_log_messages) and any ID.msg file: content, envelope,
+        then a fixed-size trailer giving the envelope's offset and
+        length (envelope.h), as queue_inject still writes them."""
         q = os.path.join(self.dir, "spool", "queue")
-        out = {}
+        out = spool_log_messages(q)
         for name in os.listdir(q):
             if not name.endswith(".msg"):
                 continue
@@ -262,6 +267,19 @@ class Server:
             shutil.rmtree(self.tmp, ignore_errors=True)
 
 
+def submission(srv, timeout=5):
+    """An smtplib client on srv's submission port, after STARTTLS and
+    AUTH as USER."""
+    s = smtplib.SMTP("127.0.0.1", srv.ports["submission"], timeout=timeout)
+    try:
+        s.starttls(context=srv.client_context(check_hostname=False))
+        s.login(USER, PASSWORD)
+    except BaseException:
+        s.close()
+        raise
+    return s
+
+
 def parse_envelope(raw):
     """The "KEY LEN VALUE\\n" lines of an envelope (envelope.h), by their
     explicit lengths: ({key: value} of the single fields, [recipients]),
@@ -287,6 +305,65 @@ def parse_envelope(raw):
             assert key not in fields, key
             fields[key] = value
     return fields, rcpts
+
+
+SEG_NAME = re.compile(r"[0-9A-F]{16}\.seg")
+
+
+def spool_log_records(qdir):
+    """Every whole, valid record of the spool log's segments, read as
+    docs/ARCHITECTURE.md ("The spool log") describes them and written
+    independently of queue/seglog.c: [(segment, offset, envelope bytes,
+    content bytes, done)], in order.  A segment's scan stops at the
+    first record that fails a check."""
+    out = []
+    for name in sorted(n for n in os.listdir(qdir) if SEG_NAME.fullmatch(n)):
+        segno = int(name[:16], 16)
+        try:
+            with open(os.path.join(qdir, name), "rb") as f:
+                data = f.read()
+        except FileNotFoundError:
+            continue                # reclaimed meanwhile
+        done = set()
+        try:
+            with open(os.path.join(qdir, name[:16] + ".done"), "rb") as f:
+                dl = f.read()
+        except FileNotFoundError:
+            dl = b""
+        for i in range(0, len(dl) - 15, 16):
+            a, b = struct.unpack_from("<QQ", dl, i)
+            if a ^ b == 0xFFFFFFFFFFFFFFFF:
+                done.add(a)
+        off = 0
+        while len(data) - off >= 40:
+            if data[off:off + 4] != b"PSG1":
+                break
+            elen, clen, sno = struct.unpack_from("<IQQ", data, off + 4)
+            end = off + 40 + elen + clen
+            if elen > 16 << 20 or clen > 1 << 30 or sno != segno or \
+                    end > len(data):
+                break
+            h = hashlib.sha256(data[off:off + 24] + data[off + 40:end])
+            if h.digest()[:16] != data[off + 24:off + 40]:
+                break
+            out.append((segno, off, data[off + 40:off + 40 + elen],
+                        data[off + 40 + elen:end], off in done))
+            off = end
+    return out
+
+
+def spool_log_messages(qdir):
+    """{id: Queued} of the spool log's records not done."""
+    out = {}
+    for _, _, raw, content, done in spool_log_records(qdir):
+        if done:
+            continue
+        env = raw.decode("utf-8")
+        assert env.startswith("postern-envelope 1\n")
+        assert env.endswith("end 0 \n")
+        q = Queued(env, content, raw)
+        out[q.fields["id"]] = q
+    return out
 
 
 class Queued(tuple):

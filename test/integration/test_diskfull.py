@@ -30,8 +30,8 @@ import time
 
 import pytest
 
-from conftest import (PASSWORD, USER, Server, conf_markers, finish,
-                      free_port, run, scaled)
+from conftest import (PASSWORD, SEG_NAME, USER, Server, conf_markers,
+                      finish, free_port, run, scaled, spool_log_records)
 
 PAGE = 4096
 BIG = 256 * 1024                # a message that does not fit
@@ -302,8 +302,9 @@ def qdir(srv):
 
 
 def spool_state(srv):
-    """What the spool holds for messages: every file but the empty pool
-    files, with a digest of its content; and `queue list` as printed."""
+    """What the spool holds for messages: every file but the empty ones
+    that hold none (pool files, a spool log segment just begun or cut
+    back), with a digest of its content; and `queue list` as printed."""
     files = {}
     for name in sorted(os.listdir(qdir(srv))):
         path = os.path.join(qdir(srv), name)
@@ -312,7 +313,8 @@ def spool_state(srv):
                 data = f.read()
         except FileNotFoundError:
             continue        # delivered meanwhile (see conftest queued())
-        if name.endswith(".free") and not data:
+        if (name.endswith(".free") or SEG_NAME.fullmatch(name)) and \
+                not data:
             continue
         files[name] = hashlib.sha256(data).hexdigest()
     listing = run("-d", srv.dir, "queue", "list")
@@ -370,7 +372,7 @@ def queue_held_message(srv):
     with session(srv) as s:
         assert send(s, msg)[0] == 250
     srv.stop()
-    ids = [n[:-4] for n in os.listdir(qdir(srv)) if n.endswith(".msg")]
+    ids = list(srv.queued())
     assert len(ids) == 1
     run("-d", srv.dir, "queue", "hold", ids[0])
     srv.settings["delivery"] = "yes"
@@ -455,8 +457,9 @@ def test_spool_full_refuses_data_many_times_without_leaks(spool):
                 still_usable(s)
     wait_for(settled, what="the .tmp removed and its space back")
     assert spool_state(srv) == before
-    # the pool renames its files on every turn: count them
-    assert len(pool_files(srv)) == len(pool) == 1
+    # staging files are unnamed (O_TMPFILE) and kept open for reuse: the
+    # queue's descriptor count below is what would show a leak
+    assert pool_files(srv) == pool == []
     sessions_closed(srv, 5)
     wait_for(lambda: {k: open_fds(p[k]) for k in ("queue", "smtp")} == fds,
              what=lambda: "descriptors back to %s, not %s" % (
@@ -471,41 +474,42 @@ def test_spool_full_refuses_data_many_times_without_leaks(spool):
 
 
 def test_spool_fills_at_commit_gets_452(spool):
-    """The content fits but the envelope the queue appends at commit
-    does not: 452 4.3.1 after the dot, and ID.tmp removed.  (The other
-    commit steps, fsync and rename, cannot fail for want of space on a
-    tmpfs; a failure there takes the same path, queue_commit_failed.)"""
+    """The content fits (the smtp process writes it into a staging file)
+    but its record in the spool log does not: 452 4.3.1 after the dot,
+    and the record cut off again, its space back.  At commit the content
+    is on the disk twice for a moment (the staging file, the record):
+    PAGES pages free, a content of 9 pages leaves 7 for a record of more
+    than 9; one of 6.5 pages (7 staged) leaves 9 for its record.
+    (fdatasync cannot fail for want of space on a tmpfs; a failure there
+    seals the segment, seglog_write.c.)"""
     srv, fs = spool
     qid, resident = queue_held_message(srv)
-    with open(os.path.join(qdir(srv), qid + ".msg"), "rb") as f:
-        data = f.read()
-    magic, _, off, length = data[-60:].split(b" ")
-    assert magic == b"postern-trailer"
-    received = int(off) - len(resident)     # the Received: header
-    assert data[received:int(off)] == resident
-    envelope = int(length) + 60             # envelope and trailer
-    # content ends half an envelope before the end of its last page
-    pages = 8
-    content = pages * PAGE - envelope // 2
+    recs = spool_log_records(qdir(srv))
+    assert len(recs) == 1
+    _, _, env, stored, _ = recs[0]
+    received = len(stored) - len(resident)  # the Received: header
+    assert stored[received:] == resident
+    record = 40 + len(env)                  # header and envelope
+    pages = 16
     fs.fill(pages * PAGE)
     before = spool_state(srv)
     queue = pids(srv)["queue"]
 
     with session(srv) as s:
-        result = send(s, make_msg(content - received, "commit"))
+        result = send(s, make_msg(9 * PAGE - received, "commit"))
         assert_452(result)
         assert result[2] == "dot"
         still_usable(s)
-        srv.wait_log("cannot make durable: No space left on device")
+        srv.wait_log("cannot write to the spool log: No space left on "
+                     "device")
         wait_for(lambda: no_partial_files(srv) and
                  fs.free() == pages * PAGE,
-                 what=lambda: "the .tmp removed: %s, %d bytes free" % (
-                     srv.queue_files(), fs.free()))
+                 what="the record cut off and its space back")
         assert spool_state(srv) == before
-        # a page less of content leaves the envelope its room
-        code, text, _ = send(s, make_msg(content - received - PAGE,
+        code, text, _ = send(s, make_msg(7 * PAGE - PAGE // 2 - received,
                                          "fits"))
         assert code == 250, text
+        assert record < PAGE // 2
     wait_for(lambda: delivered(srv, "fits"), what="delivery")
     assert alive(queue) and pids(srv)["queue"] == queue
     assert_not_spinning(queue)
@@ -514,8 +518,9 @@ def test_spool_fills_at_commit_gets_452(spool):
 @pytest.mark.conf(delivery="no")
 @pytest.mark.parametrize("spool", [",nr_inodes=64"], indirect=True)
 def test_spool_out_of_inodes_gets_452(spool):
-    """No inode for a new message file (the pool of free files is empty
-    on a fresh spool): DATA itself gets 452 4.3.1."""
+    """No inode for the staging file of a new message: DATA itself gets
+    452 4.3.1.  With two inodes free (the staging file, the first
+    segment of the spool log) the message is queued."""
     srv, fs = spool
     srv.start()
     n = 0
@@ -532,8 +537,9 @@ def test_spool_out_of_inodes_gets_452(spool):
         still_usable(s)
         assert os.listdir(qdir(srv)) == []
         os.unlink(os.path.join(fs.base, "inode0"))
+        os.unlink(os.path.join(fs.base, "inode1"))
         assert send(s, make_msg(4000, "inode"))[0] == 250
-    assert len([n for n in os.listdir(qdir(srv)) if n.endswith(".msg")]) == 1
+    assert len(srv.queued()) == 1
 
 
 # --- the Maildir fills up ----------------------------------------------------

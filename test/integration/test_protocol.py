@@ -9,7 +9,8 @@ import time
 
 import pytest
 
-from conftest import HOST, USER, Server, plain_token
+from conftest import (HOST, SEG_NAME, USER, Server, plain_token,
+                      spool_log_messages)
 
 
 def authed(server, kind="smtps"):
@@ -405,14 +406,16 @@ def test_acknowledged_message_survives_kill9_and_leftovers_are_removed(
     d2.send("Subject: lost\r\n\r\nhalf")
     time.sleep(0.2)
     srv.kill9()
-    files = srv.queue_files()
-    assert qid + ".msg" in files
-    assert any(f.endswith(".tmp") for f in files)
+    # the acknowledged message is a whole record of the spool log; the
+    # one in flight only ever was in an unnamed staging file (O_TMPFILE)
+    qdir = os.path.join(srv.dir, "spool", "queue")
+    assert list(spool_log_messages(qdir)) == [qid]
+    assert all(SEG_NAME.fullmatch(f) for f in srv.queue_files())
     srv.start()
-    srv.wait_log("1 message(s) in")
-    files = srv.queue_files()
-    assert files == [qid + ".msg"]
+    srv.wait_log("1 message(s) in the spool log")
+    assert list(srv.queued()) == [qid]
     assert b"keep me" in srv.queued()[qid][1]
+    assert all(SEG_NAME.fullmatch(f) for f in srv.queue_files())
     assert srv.stop() == 0
 
 

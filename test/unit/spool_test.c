@@ -5,7 +5,10 @@
  * guessed at; records an append could not write are kept and written
  * first next time, unless a snapshot or the message's removal made them
  * moot; the pool of free files hands the same inode back, empty,
- * and never adopts a name that shares its inode with a queued message.
+ * and never adopts a name that shares its inode with a queued message;
+ * a message in the spool log (seglog.h) is found, loaded, opened,
+ * listed and removed by id like an ID.msg file, and its segment goes
+ * once sealed and empty.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -25,6 +28,8 @@
 #include "lib/util.h"
 #include "queue/envelope.h"
 #include "queue/spool.h"
+#include "queue/spool_json.h"
+#include "tmpdir.h"
 
 #define ID	"0123456789ABCDEF01"
 
@@ -72,19 +77,9 @@ teardown(void **state)
 {
 	struct fix	*f = *state;
 
-	DIR		*d;
-	struct dirent	*de;
-
 	spool_pool_stop();
 	spool_remove(f->dirfd, ID, 0);
-	if ((d = opendir(f->dir)) != NULL) {
-		while ((de = readdir(d)) != NULL)
-			if (de->d_name[0] != '.')
-				unlinkat(f->dirfd, de->d_name, 0);
-		closedir(d);
-	}
-	close(f->dirfd);
-	rmdir(f->dir);
+	tmpdir_remove(f->dir, f->dirfd);
 	free(f);
 	return 0;
 }
@@ -517,6 +512,129 @@ test_pool_adopt(void **state)
 	assert_int_not_equal(ino_of(f->dirfd, "0000000A.free"), 0);
 }
 
+/* A message in the spool log, by id, beside setup's ID.msg. */
+static void
+test_log_message(void **state)
+{
+	struct fix		*f = *state;
+	struct seglog_w		 w;
+	struct seglog_loc	 loc, loc6;
+	struct spool_msg	 m;
+	struct envelope		 e;
+	struct buf		 b, rec;
+	const char		*id = "0123456789ABCDEF02";
+	const char		*content = "Subject: log\r\n\r\nin a segment\r\n";
+	char			 err[128], got[64], **ids;
+	uint8_t			 done[SEGLOG_DONE_LEN];
+	uint64_t		 off;
+	size_t			 n;
+	int			 sfd, fd;
+
+	envelope_init(&e);
+	strcpy(e.id, id);
+	strcpy(e.sender, "s@example.test");
+	envelope_add_rcpt(&e, "a@one.test");
+	buf_init(&b, 65536);
+	assert_int_equal(envelope_format(&e, &b), 0);
+	sfd = seglog_stage_get(f->dirfd);
+	assert_int_equal(util_write_all(sfd, content, strlen(content)), 0);
+	assert_int_equal(seglog_w_open(&w, f->dirfd, 5, SEGLOG_SEG_MAX), 0);
+	/* a first record of another message, so that ours is not at 0 */
+	assert_int_equal(seglog_w_append(&w, b.data, (uint32_t)b.len, sfd,
+	    3, &loc), 0);
+	assert_int_equal(seglog_w_append(&w, b.data, (uint32_t)b.len, sfd,
+	    strlen(content), &loc), 0);
+	assert_int_equal(seglog_w_sync(&w), 0);
+	seglog_stage_put(sfd);
+	assert_int_equal(spool_index_add(id, &loc), 0);
+	/* the same id again (in segment 6): refused, yet it keeps its
+	   segment from being reclaimed, since it may have had its 250 */
+	loc6 = loc;
+	loc6.segno = 6;
+	fd = openat(f->dirfd, "0000000000000006.seg", O_WRONLY | O_CREAT,
+	    0600);
+	close(fd);
+	assert_int_equal(spool_index_add(id, &loc6), -1);
+	assert_int_equal(errno, EEXIST);
+	spool_index_seal(f->dirfd, 6);
+	assert_int_equal(faccessat(f->dirfd, "0000000000000006.seg", F_OK, 0),
+	    0);
+	assert_int_equal(spool_msg_access(f->dirfd, id), 0);
+	assert_int_equal(spool_load(f->dirfd, id, &m, err, sizeof(err)), 0);
+	assert_string_equal(m.env.rcpt[0].addr, "a@one.test");
+	assert_int_equal(m.content_off, SEGLOG_CONTENT_OFF(&loc));
+	assert_int_equal(m.content_len, strlen(content));
+	assert_int_equal(m.rs[0].state, SPOOL_R_PENDING);
+	fd = spool_open_msg(f->dirfd, id);
+	assert_true(fd != -1);
+	assert_int_equal(pread(fd, got, m.content_len, (off_t)m.content_off),
+	    (ssize_t)strlen(content));
+	assert_memory_equal(got, content, strlen(content));
+	close(fd);
+	spool_msg_free(&m);
+	/* a state log beside it, as for an ID.msg */
+	buf_init(&rec, 4096);
+	spool_rec_hold(&rec, 1);
+	assert_int_equal(spool_log(f->dirfd, id, &rec, NULL), 0);
+	assert_int_equal(spool_list_ids(f->dirfd, &ids, &n), 0);
+	assert_int_equal(n, 2);
+	assert_string_equal(ids[0], ID);
+	assert_string_equal(ids[1], id);
+	spool_free_ids(ids, n);
+	/* removed: marked done, the state log gone; the segment stays
+	   while the writer may still add to it */
+	assert_int_equal(spool_remove(f->dirfd, id, 1), 0);
+	assert_false(spool_index_find(id, NULL));
+	assert_int_equal(spool_msg_access(f->dirfd, id), -1);
+	assert_int_equal(faccessat(f->dirfd, "0123456789ABCDEF02.st", F_OK,
+	    0), -1);
+	fd = openat(f->dirfd, "0000000000000005.done", O_RDONLY);
+	assert_int_equal(read(fd, done, sizeof(done)), SEGLOG_DONE_LEN);
+	close(fd);
+	assert_int_equal(seglog_done_decode(done, &off), 0);
+	assert_int_equal(off, loc.off);
+	assert_int_equal(faccessat(f->dirfd, "0000000000000005.seg", F_OK, 0),
+	    0);
+	/* the writer leaves it, and nothing in it is live: reclaimed */
+	seglog_w_close(&w);
+	spool_index_seal(f->dirfd, 5);
+	assert_int_equal(faccessat(f->dirfd, "0000000000000005.seg", F_OK, 0),
+	    -1);
+	assert_int_equal(faccessat(f->dirfd, "0000000000000005.done", F_OK,
+	    0), -1);
+	spool_index_clear();
+	seglog_stage_clear();
+	buf_free(&rec);
+	buf_free(&b);
+	envelope_free(&e);
+}
+
+/* A view of a file from any offset: the map starts on a page. */
+static void
+test_map(void **state)
+{
+	struct fix		*f = *state;
+	struct spool_map	 m;
+	char			 b[9000];
+	size_t			 i;
+	int			 fd;
+
+	for (i = 0; i < sizeof(b); i++)
+		b[i] = (char)('A' + i % 23);
+	fd = openat(f->dirfd, "map", O_RDWR | O_CREAT | O_TRUNC, 0600);
+	assert_int_equal(util_write_all(fd, b, sizeof(b)), 0);
+	assert_int_equal(spool_map(fd, 5001, 3000, &m), 0);
+	assert_memory_equal(m.p, b + 5001, 3000);
+	spool_unmap(&m);
+	assert_int_equal(spool_map(fd, 0, sizeof(b), &m), 0);
+	assert_memory_equal(m.p, b, sizeof(b));
+	spool_unmap(&m);
+	assert_int_equal(spool_map(fd, 100, 0, &m), 0);
+	assert_null(m.p);
+	spool_unmap(&m);
+	close(fd);
+}
+
 int
 main(void)
 {
@@ -536,6 +654,9 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_kept_dropped, setup,
 		    teardown),
 		cmocka_unit_test(test_names),
+		cmocka_unit_test_setup_teardown(test_map, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_log_message, setup,
+		    teardown),
 		cmocka_unit_test(test_paths),
 		cmocka_unit_test(test_records),
 		cmocka_unit_test_setup_teardown(test_pool_off, setup, teardown),

@@ -201,14 +201,14 @@ test_sign_waits_for_the_store(void **state)
 	buf_init(&b, 64 * 1024);
 	/* no key for the domain: nothing to add, go */
 	assert_int_equal(sign_message(st, "id", "u@a.test", fd,
-	    sizeof(msg) - 1, 1000000, &b), 0);
+	    0, sizeof(msg) - 1, 1000000, &b), 0);
 	assert_int_equal(b.len, 0);
 	/* a bounce (no sender domain): unsigned, as ever */
-	assert_int_equal(sign_message(st, "id", "", fd, sizeof(msg) - 1,
-	    1000000, &b), -1);
+	assert_int_equal(sign_message(st, "id", "", fd, 0,
+	    sizeof(msg) - 1, 1000000, &b), -1);
 	/* no store: wait */
 	assert_int_equal(sign_message(NULL, "id", "u@a.test", fd,
-	    sizeof(msg) - 1, 1000000, &b), -2);
+	    0, sizeof(msg) - 1, 1000000, &b), -2);
 	/* a store that fails (the table gone under it): wait */
 	if (store_fixture_pg() == NULL) {
 		snprintf(path, sizeof(path), "%s/db/postern.db",
@@ -218,7 +218,7 @@ test_sign_waits_for_the_store(void **state)
 		    NULL, NULL), SQLITE_OK);
 		sqlite3_close(db);
 		assert_int_equal(sign_message(st, "id", "u@a.test", fd,
-		    sizeof(msg) - 1, 1000000, &b), -2);
+		    0, sizeof(msg) - 1, 1000000, &b), -2);
 	}
 	buf_free(&b);
 	close(fd);
