@@ -36,6 +36,9 @@ int	cli_dkim(const char *datadir, int argc, char **argv);
 int	cli_suppress(const char *datadir, int argc, char **argv);
 int	cli_token(const char *datadir, int argc, char **argv);
 int	cli_admin(const char *datadir, int argc, char **argv);
+/* One audit-log row, actor "cli" (cli_token.c); a failure is only said. */
+void	cli_audit(struct store *, const char *action, const char *target,
+	    const char *detail);
 /* migrate; store copy (cli_store.c) */
 int	cli_migrate(const char *datadir, int argc, char **argv);
 int	cli_store_cmd(const char *datadir, int argc, char **argv);

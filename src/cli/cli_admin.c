@@ -26,8 +26,6 @@ static int	 admin_usage(const char *, ...)
 		    __attribute__((format(printf, 1, 2)));
 static int	 admin_add(struct store *, const char *, int);
 static int	 admin_row(const struct store_admin *, void *);
-static void	 admin_audit(struct store *, const char *, const char *,
-		    const char *);
 
 static int
 admin_usage(const char *fmt, ...)
@@ -43,24 +41,6 @@ admin_usage(const char *fmt, ...)
 	    "  postern -d DIR admin list [--json]\n"
 	    "  postern -d DIR admin remove NAME\n");
 	return 2;
-}
-
-static void
-admin_audit(struct store *st, const char *action, const char *target,
-    const char *detail)
-{
-	struct store_audit	a;
-
-	memset(&a, 0, sizeof(a));
-	a.time = (int64_t)time(NULL);
-	util_strlcpy(a.actor, "cli", sizeof(a.actor));
-	util_strlcpy(a.client, "local", sizeof(a.client));
-	util_strlcpy(a.action, action, sizeof(a.action));
-	util_strlcpy(a.target, target, sizeof(a.target));
-	util_strlcpy(a.detail, detail, sizeof(a.detail));
-	if (store_audit_add(st, &a) != STORE_OK)
-		fprintf(stderr, "postern: admin: audit log: %s\n",
-		    store_errmsg(st));
 }
 
 static int
@@ -88,7 +68,7 @@ admin_add(struct store *st, const char *name, int totp)
 		explicit_bzero(&a, sizeof(a));
 		return 1;
 	}
-	admin_audit(st, "admin.add", name, totp ? "totp" : "");
+	cli_audit(st, "admin.add", name, totp ? "totp" : "");
 	printf("administrator %s added; %s\n", name, totp ? "log in with the "
 	    "password and the code of the authenticator app that reads the "
 	    "URI below" : "without TOTP, the console accepts this login "
@@ -165,7 +145,7 @@ cli_admin(const char *datadir, int argc, char **argv)
 		rc = admin_add(st, name, totp);
 	else if (strcmp(argv[0], "remove") == 0) {
 		if ((rc = store_admin_remove(st, name)) == STORE_OK) {
-			admin_audit(st, "admin.remove", name, "");
+			cli_audit(st, "admin.remove", name, "");
 			printf("administrator %s removed\n", name);
 		} else
 			fprintf(stderr, "postern: admin remove %.64s: %s\n",

@@ -39,8 +39,6 @@ static int	 token_create(struct store *, const struct token_args *);
 static int	 token_list(struct store *, const struct token_args *);
 static int	 token_revoke(struct store *, const struct token_args *);
 static int	 token_row(const struct store_token *, void *);
-static void	 token_audit(struct store *, const char *, const char *,
-		    const char *);
 static void	 token_time(int64_t, char *, size_t);
 
 static int
@@ -111,8 +109,9 @@ token_duration(const char *s, int64_t *secs)
 	return 0;
 }
 
-static void
-token_audit(struct store *st, const char *action, const char *target,
+/* One audit row for a change made here (actor "cli"); cli.h. */
+void
+cli_audit(struct store *st, const char *action, const char *target,
     const char *detail)
 {
 	struct store_audit	a;
@@ -125,7 +124,7 @@ token_audit(struct store *st, const char *action, const char *target,
 	util_strlcpy(a.target, target, sizeof(a.target));
 	util_strlcpy(a.detail, detail, sizeof(a.detail));
 	if (store_audit_add(st, &a) != STORE_OK)
-		fprintf(stderr, "postern: token: audit log: %s\n",
+		fprintf(stderr, "postern: audit log: %s\n",
 		    store_errmsg(st));
 }
 
@@ -164,7 +163,7 @@ token_create(struct store *st, const struct token_args *a)
 	(void)util_snprintf(detail, sizeof(detail), "scopes=%s domain=%s "
 	    "from=%s", t.scopes, t.domain[0] ? t.domain : "*",
 	    t.cidrs[0] ? t.cidrs : "*");
-	token_audit(st, "token.create", t.name, detail);
+	cli_audit(st, "token.create", t.name, detail);
 	printf("token %s: scopes %s; domain %s; from %s; expires %s\n",
 	    t.name, t.scopes, t.domain[0] ? t.domain : "all",
 	    t.cidrs[0] ? t.cidrs : "anywhere", a->expires != NULL &&
@@ -247,7 +246,7 @@ token_revoke(struct store *st, const struct token_args *a)
 		    store_errmsg(st));
 		return 1;
 	}
-	token_audit(st, "token.revoke", a->name, "");
+	cli_audit(st, "token.revoke", a->name, "");
 	printf("token %s revoked\n", a->name);
 	return 0;
 }
