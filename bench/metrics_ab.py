@@ -26,11 +26,7 @@ sys.path.insert(0, os.path.join(TOP, "test", "integration"))
 os.environ.setdefault("POSTERN_BIN", os.path.join(TOP, "build", "postern"))
 
 from conftest import Server, free_port, run  # noqa: E402
-from run import children, proc_cpu  # noqa: E402
-
-LOADGEN = os.path.join(TOP, "build", "loadgen")
-USER = "bench@bench.test"
-PASSWORD = "bench-password-1"
+from run import LOADGEN, PASSWORD, USER, children, proc_cpu  # noqa: E402
 
 
 def make(admin):

@@ -190,16 +190,7 @@ token_row(const struct store_token *t, void *arg)
 	char		 c[64], e[64], u[64];
 
 	if (j != NULL) {
-		json_obj_begin(j);
-		json_kstr(j, "name", t->name);
-		json_kstr(j, "id", t->id);
-		json_kstr(j, "scopes", t->scopes);
-		json_kstr(j, "domain", t->domain);
-		json_kstr(j, "from", t->cidrs);
-		json_kint(j, "created", t->created);
-		json_kint(j, "expires", t->expires);
-		json_kint(j, "last_used", t->last_used);
-		json_obj_end(j);
+		store_token_json(j, t);
 		return 0;
 	}
 	token_time(t->created, c, sizeof(c));

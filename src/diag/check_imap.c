@@ -97,7 +97,6 @@ static void	identify_software(const char *, char *, size_t);
 static int	do_greeting(struct irun *);
 static int	do_capability(struct irun *, enum check_imap_step);
 static void	capability_notes(struct irun *, enum check_imap_step);
-static int	is_loopback(const char *);
 static int	do_starttls(struct irun *);
 static int	smtp_refused_same(const struct irun *);
 static int	login_allowed(struct irun *);
@@ -409,7 +408,7 @@ capability_notes(struct irun *x, enum check_imap_step s)
 		step_note(&x->st, s, "LOGIN is refused until TLS "
 		    "(LOGINDISABLED, RFC 9051 section 6.2.3), as it should be: "
 		    "no password crosses the network in plaintext.");
-	else if (!ir->tls_active && is_loopback(ir->addr))
+	else if (!ir->tls_active && util_addr_loopback(ir->addr))
 		step_note(&x->st, s, "LOGIN is allowed before TLS on loopback, "
 		    "which Dovecot counts as secure; elsewhere it may be "
 		    "refused.");
@@ -424,12 +423,6 @@ capability_notes(struct irun *x, enum check_imap_step s)
 		    "that log in with LOGIN (Warmbly, imapflow) cannot "
 		    "connect.");
 	}
-}
-
-static int
-is_loopback(const char *addr)
-{
-	return strncmp(addr, "127.", 4) == 0 || strcmp(addr, "::1") == 0;
 }
 
 static int

@@ -183,6 +183,13 @@ util_addr_str(const struct sockaddr *sa, char *out, size_t outsz)
 }
 
 int
+util_addr_loopback(const char *a)
+{
+	return strncmp(a, "127.", 4) == 0 || strcmp(a, "::1") == 0 ||
+	    strncmp(a, "::ffff:127.", 11) == 0;
+}
+
+int
 util_addr_network(const char *addr, unsigned v4prefix, unsigned v6prefix,
     char *out, size_t outsz)
 {

@@ -38,6 +38,10 @@ int	 util_snprintf(char *dst, size_t dstsz, const char *fmt, ...)
 /* "1.2.3.4" or "IPv6:..." style text of an address, no port. */
 void	 util_addr_str(const struct sockaddr *, char *out, size_t outsz);
 
+/* 1 if a numeric address (as util_addr_str writes it) is loopback:
+   127.0.0.0/8, ::1, or 127.x mapped into IPv6 (a dual-stack listener). */
+int	 util_addr_loopback(const char *addr);
+
 /*
  * The network a numeric address (as util_addr_str writes it) lies in, at
  * a prefix length for IPv4 and one for IPv6: "192.0.2.0/24",

@@ -80,7 +80,6 @@ static int	 call_fill(struct call *, struct admin_req *);
 static struct fail *fail_find(const char *, int);
 static int	 fail_blocked(const char *, time_t *);
 static void	 fail_count(const char *);
-static int	 is_loopback(const char *);
 
 void
 admin_api_init(struct event_base *base, int auth_sock, int queue_sock)
@@ -92,13 +91,6 @@ admin_api_init(struct event_base *base, int auth_sock, int queue_sock)
 	    (queue_sock != -1 && (AP.queue = ipc_chan_new(base, queue_sock,
 	    "queue", api_dispatch, api_closed, &AP.queue)) == NULL))
 		fatalx("admin: ipc set-up failed");
-}
-
-static int
-is_loopback(const char *a)
-{
-	return strncmp(a, "127.", 4) == 0 || strcmp(a, "::1") == 0 ||
-	    strncmp(a, "::ffff:127.", 11) == 0;
 }
 
 static struct fail *
@@ -261,7 +253,7 @@ admin_api_request(struct admin_req *r, const struct admin_route *rt)
 	struct call		*c;
 	const char		*idem;
 
-	if ((rt->flags & AR_LOOPBACK_OPEN) && is_loopback(client) &&
+	if ((rt->flags & AR_LOOPBACK_OPEN) && util_addr_loopback(client) &&
 	    rt->handler != NULL) {
 		rt->handler(r);
 		return;

@@ -28,7 +28,6 @@
 
 #include <jansson.h>
 #include <openssl/crypto.h>
-#include <openssl/rand.h>
 
 #include "lib/buf.h"
 #include "lib/json.h"
@@ -59,13 +58,11 @@ static int
 random_hex(char *out, size_t outsz)
 {
 	unsigned char	b[32];
-	size_t		i;
 
-	if (outsz < 65 || RAND_bytes(b, sizeof(b)) != 1)
+	if (outsz < 2 * sizeof(b) + 1 || util_random(b, sizeof(b)) == -1)
 		return -1;
-	for (i = 0; i < sizeof(b); i++)
-		(void)snprintf(out + 2 * i, 3, "%02x", b[i]);
-	OPENSSL_cleanse(b, sizeof(b));
+	util_hex(b, sizeof(b), out);
+	explicit_bzero(b, sizeof(b));
 	return 0;
 }
 

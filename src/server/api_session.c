@@ -38,7 +38,6 @@ static struct {
 } steps[STEPS_MAX];
 
 static uint64_t	*step_of(const char *);
-static int	 loopback(const char *);
 static void	 login_audit(struct store *, const struct api_call *,
 		    const char *, const char *);
 static int	 token_row(const struct store_token *, void *);
@@ -62,13 +61,6 @@ step_of(const char *name)
 	    sizeof(steps[free_slot].name));
 	steps[free_slot].step = 0;
 	return &steps[free_slot].step;
-}
-
-static int
-loopback(const char *a)
-{
-	return strncmp(a, "127.", 4) == 0 || strcmp(a, "::1") == 0 ||
-	    strncmp(a, "::ffff:127.", 11) == 0;
 }
 
 /* One audit row per attempt; a name that is not printable is not kept. */
@@ -123,7 +115,7 @@ api_session_login(struct store *st, const struct api_call *c,
 	if (ok && a.totp[0] != '\0' &&
 	    !totp_check(a.totp, code, c->now, step_of(a.name)))
 		ok = -1;
-	if (ok == 1 && a.totp[0] == '\0' && !loopback(c->r.client))
+	if (ok == 1 && a.totp[0] == '\0' && !util_addr_loopback(c->r.client))
 		ok = -2;
 	login_audit(st, c, user, ok == 1 ? "ok" : ok == -1 ? "wrong or "
 	    "reused TOTP code" : ok == -2 ? "no TOTP, not from loopback" :
@@ -159,16 +151,7 @@ token_row(const struct store_token *t, void *arg)
 
 	if (c->r.domain[0] != '\0' && strcmp(c->r.domain, t->domain) != 0)
 		return 0;
-	json_obj_begin(j);
-	json_kstr(j, "name", t->name);
-	json_kstr(j, "id", t->id);
-	json_kstr(j, "scopes", t->scopes);
-	json_kstr(j, "domain", t->domain);
-	json_kstr(j, "from", t->cidrs);
-	json_kint(j, "created", t->created);
-	json_kint(j, "expires", t->expires);
-	json_kint(j, "last_used", t->last_used);
-	json_obj_end(j);
+	store_token_json(j, t);
 	return 0;
 }
 

@@ -414,6 +414,10 @@ int	store_token_list(struct store *, store_token_cb, void *);
 /* NOTFOUND if no token has that name. */
 int	store_token_revoke(struct store *, const char *name);
 int	store_token_used(struct store *, const char *id, int64_t now);
+struct json;
+/* A token's row as the CLI's --json and the API show it: name, id,
+   scopes, domain, from, created, expires, last_used; never a secret. */
+void	store_token_json(struct json *, const struct store_token *);
 
 /* What to issue: the CLI's `token create` and the API's POST /tokens. */
 struct store_token_spec {

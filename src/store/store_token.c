@@ -15,6 +15,7 @@
 
 #include "core/config.h"
 #include "core/token.h"
+#include "lib/json.h"
 #include "lib/util.h"
 #include "store/store.h"
 #include "store/store_int.h"
@@ -251,4 +252,19 @@ store_token_issue(struct store *st, const struct store_token_spec *sp,
 	if ((rc = store_token_add(st, t)) != STORE_OK)
 		explicit_bzero(text, TOKEN_TEXT_LEN + 1);
 	return rc;
+}
+
+void
+store_token_json(struct json *j, const struct store_token *t)
+{
+	json_obj_begin(j);
+	json_kstr(j, "name", t->name);
+	json_kstr(j, "id", t->id);
+	json_kstr(j, "scopes", t->scopes);
+	json_kstr(j, "domain", t->domain);
+	json_kstr(j, "from", t->cidrs);
+	json_kint(j, "created", t->created);
+	json_kint(j, "expires", t->expires);
+	json_kint(j, "last_used", t->last_used);
+	json_obj_end(j);
 }
