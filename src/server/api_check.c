@@ -28,7 +28,8 @@
  * to internal services no one outside may reach.  So a check whose host
  * is not a loopback address or one of this server's own SMTP listener
  * addresses, or whose port is not one of its SMTP listeners' ports,
- * needs the admin scope; the read scope only checks this server itself.
+ * needs the admin scope; the mailboxes scope the route asks for (a wrong
+ * password counts towards a lock) only checks this server itself.
  * Host names other than "localhost" count as foreign: what they resolve
  * to is not ours to know beforehand.
  *
