@@ -48,6 +48,7 @@
 #include "queue/tstore.h"
 #include "queue/djob.h"
 #include "queue/finish.h"
+#include "queue/health.h"
 #include "queue/hold.h"
 #include "queue/local.h"
 #include "queue/mta.h"
@@ -60,6 +61,7 @@
 struct deliver_state deliver_d = {
 	.lock = PTHREAD_MUTEX_INITIALIZER,
 	.cond = PTHREAD_COND_INITIALIZER,
+	.kcond = PTHREAD_COND_INITIALIZER,
 };
 
 
@@ -849,10 +851,16 @@ deliver_stop(void)
 	pthread_mutex_lock(&D.lock);
 	D.stopping = 1;
 	pthread_cond_broadcast(&D.cond);
+	pthread_cond_broadcast(&D.kcond);
 	pthread_mutex_unlock(&D.lock);
 	for (i = 0; i < D.nworkers; i++)
 		pthread_join(D.workers[i], NULL);
 	pthread_join(D.keeper, NULL);
+	/* what the workers finished after the keeper's last round */
+	health_flush(tstore_get());
+	tstore_close();
+	if (spool_index_flush(D.dirfd) == -1)
+		log_warn("deliver: sync of the spool log's done lists");
 	free(D.workers);
 	while ((m = TAILQ_FIRST(&D.msgs)) != NULL) {
 		TAILQ_REMOVE(&D.msgs, m, entry);

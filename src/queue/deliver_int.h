@@ -40,7 +40,8 @@ struct deliver_state {
 	int			 dirfd;
 	char			 cmddir[PATH_MAX];
 	pthread_mutex_t		 lock;
-	pthread_cond_t		 cond;
+	pthread_cond_t		 cond;		/* the workers wait here */
+	pthread_cond_t		 kcond;		/* the keeper waits here */
 	TAILQ_HEAD(, dmsg)	 msgs;
 	TAILQ_HEAD(, dwait)	 waiting;	/* not routed yet: the store
 						   did not answer */

@@ -5,6 +5,8 @@
  * pause twice, which is harmless.
  */
 #include <inttypes.h>
+#include <pthread.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "core/metrics.h"
@@ -14,6 +16,7 @@
 #include "core/warmup.h"
 #include "lib/clock.h"
 #include "lib/log.h"
+#include "lib/util.h"
 #include "queue/health.h"
 #include "store/store.h"
 
@@ -80,55 +83,134 @@ health_kind(const struct spool_rcpt *s, char *provider, size_t providersz)
 	    STORE_HEALTH_SENDER;
 }
 
-void
-health_record(struct store *st, const struct spool_msg *sm,
-    const uint8_t *local)
-{
-	const char		*user = sm->env.auth_user;
-	char			 provider[HEALTH_PROVIDER_MAX + 1];
-	enum store_health_kind	 kind;
-	int64_t			 now = clock_now();
-	size_t			 i, n;
-	int			 rc, tx, worse = 0;
+/*
+ * Outcomes wait here, in memory, and are written together: one
+ * transaction (one WAL commit) for every message that finished since
+ * the last write, instead of one each -- at a thousand messages a
+ * second, the largest cost of finishing a message was this write.
+ * Written by health_flush(): by a message with a bounce or a block at
+ * once (it is judged on them), by the one that fills the buffer, and by
+ * the keeper once a second (so the counts that `postern stats` and the
+ * console read lag by a second at most).  Order is kept: one flush at a
+ * time, each taking the whole buffer.  A crash loses the second's
+ * counts, never mail: health is advice.
+ */
+#define HEALTH_BATCH	512
 
-	if (st == NULL || user[0] == '\0')
-		return;
-	/* one transaction for the message: one sync, not one a recipient
-	   (on PostgreSQL one recipient's outcome is one statement alone) */
-	for (i = n = 0; i < sm->env.nrcpt; i++)
-		n += sm->rs[i].state != SPOOL_R_PENDING;
-	if ((tx = n > 1 || !store_is_pg(st)) && (rc = store_begin(st)) !=
-	    STORE_OK)
-		goto fail;
-	rc = STORE_OK;
-	for (i = 0; i < sm->env.nrcpt && rc == STORE_OK; i++) {
+struct hout {
+	char			user[SMTP_ADDR_MAX + 1];
+	char			provider[HEALTH_PROVIDER_MAX + 1];
+	int64_t			now;
+	enum store_health_kind	kind;
+	int			deferred;
+};
+
+static struct {
+	pthread_mutex_t	 lock;		/* the buffer */
+	pthread_mutex_t	 flush;		/* one flush at a time, in order */
+	struct hout	*v;
+	size_t		 n, cap;
+} HB = { PTHREAD_MUTEX_INITIALIZER, PTHREAD_MUTEX_INITIALIZER, NULL, 0, 0 };
+
+void
+health_flush(struct store *st)
+{
+	struct hout	*v;
+	size_t		 i, n;
+	int		 rc = STORE_OK, r, tx;
+
+	pthread_mutex_lock(&HB.flush);
+	pthread_mutex_lock(&HB.lock);
+	v = HB.v;
+	n = HB.n;
+	HB.v = NULL;
+	HB.n = HB.cap = 0;
+	pthread_mutex_unlock(&HB.lock);
+	if (n == 0 || st == NULL)
+		goto done;
+	/* on PostgreSQL one outcome alone is one statement, atomic by
+	   itself: no transaction */
+	if ((tx = n > 1 || !store_is_pg(st)))
+		rc = store_begin(st);
+	for (i = 0; i < n && rc == STORE_OK; i++) {
+		r = store_health_outcome(st, v[i].user, v[i].now, v[i].kind,
+		    v[i].deferred, v[i].provider);
+		/* a mailbox that is gone writes nothing, stops nothing */
+		if (r != STORE_NOTFOUND)
+			rc = r;
+	}
+	if (rc == STORE_OK && tx)
+		rc = store_commit(st);
+	if (rc != STORE_OK) {
+		log_warnx("health: %zu outcome(s) not counted: %s", n,
+		    store_errmsg(st));
+		if (tx)
+			store_rollback(st);
+	}
+done:
+	if (n > 0 && st == NULL)
+		log_warnx("health: %zu outcome(s) not counted: no store", n);
+	pthread_mutex_unlock(&HB.flush);
+	free(v);
+}
+
+/* Buffer sm's outcomes; 1 if one is a bounce or a block, -1 if full. */
+static int
+health_buffer(const struct spool_msg *sm, const uint8_t *local,
+    int64_t now)
+{
+	struct hout	 o, *nv;
+	size_t		 i;
+	int		 worse = 0, full = 0;
+
+	for (i = 0; i < sm->env.nrcpt; i++) {
 		const struct spool_rcpt *s = &sm->rs[i];
 
 		if (s->state == SPOOL_R_PENDING)
 			continue;
-		kind = health_kind(s, provider, sizeof(provider));
+		memset(&o, 0, sizeof(o));
+		util_strlcpy(o.user, sm->env.auth_user, sizeof(o.user));
+		o.kind = health_kind(s, o.provider, sizeof(o.provider));
 		if (local[i])
-			provider[0] = '\0';
-		rc = store_health_outcome(st, user, now, kind,
-		    s->attempts > 1, provider);
-		worse |= kind == STORE_HEALTH_BOUNCED ||
-		    kind == STORE_HEALTH_BLOCKED;
+			o.provider[0] = '\0';
+		o.now = now;
+		o.deferred = s->attempts > 1;
+		worse |= o.kind == STORE_HEALTH_BOUNCED ||
+		    o.kind == STORE_HEALTH_BLOCKED;
+		pthread_mutex_lock(&HB.lock);
+		if (HB.n == HB.cap && (nv = reallocarray(HB.v, HB.cap ?
+		    HB.cap * 2 : 64, sizeof(*nv))) != NULL) {
+			HB.v = nv;
+			HB.cap = HB.cap ? HB.cap * 2 : 64;
+		}
+		if (HB.n < HB.cap)
+			HB.v[HB.n++] = o;
+		else
+			log_warnx("health: %s: an outcome not counted: out of "
+			    "memory", o.user);
+		full |= HB.n >= HEALTH_BATCH;
+		pthread_mutex_unlock(&HB.lock);
 	}
-	if (rc != STORE_OK || (tx && (rc = store_commit(st)) != STORE_OK)) {
-		if (tx)
-			store_rollback(st);
-		if (rc == STORE_NOTFOUND)
-			return;		/* not a mailbox (any more) */
-		goto fail;
-	}
+	return worse ? 1 : full ? -1 : 0;
+}
+
+void
+health_record(struct store *st, const struct spool_msg *sm,
+    const uint8_t *local)
+{
+	const char	*user = sm->env.auth_user;
+	int64_t		 now = clock_now();
+	int		 r;
+
+	if (st == NULL || user[0] == '\0')
+		return;
+	if ((r = health_buffer(sm, local, now)) != 0)
+		health_flush(st);
 	/* the rules count bounces and blocks among the window's last
 	   outcomes: any other outcome can only lower both, never pause
 	   (so a rate lowered by a reload judges at the next bounce) */
-	if (worse)
+	if (r == 1)
 		health_judge_mailbox(st, user, now);
-	return;
-fail:
-	log_warnx("health: %s: %s", user, store_errmsg(st));
 }
 
 void

@@ -27,9 +27,12 @@ struct store;
 /* The settings (health_*, warmup_target); before the first record. */
 void	health_configure(const struct config *);
 /* Count sm's outcomes and judge its mailbox (local[i]: delivered
-   locally). */
+   locally).  Counted in a buffer, written by health_flush(): at once
+   when one is a bounce or a block, else within a second. */
 void	health_record(struct store *, const struct spool_msg *sm,
 	    const uint8_t *local);
+/* Write the buffered outcomes (the keeper, once a second; at stop). */
+void	health_flush(struct store *);
 /*
  * A recipient hard bounce that a DSN arriving on the MX reported for
  * mail user sent (local_dsn.h): counted and the mailbox judged.  The

@@ -16,6 +16,7 @@
 #include "queue/control.h"
 #include "queue/deliver_int.h"
 #include "queue/finish.h"
+#include "queue/health.h"
 #include "queue/spool.h"
 #include "queue/tstore.h"
 
@@ -216,12 +217,19 @@ keeper_main(void *arg)
 			deliver_route_waiting();
 		keeper_finish();
 		keeper_gauge();
+		/* the health counts and done marks of the last second
+		   (health_record, spool_index_remove) */
+		health_flush(tstore_get());
+		if (spool_index_flush(D.dirfd) == -1)
+			log_warn("deliver: sync of the spool log's done lists");
 		pthread_mutex_lock(&D.lock);
 		if (!D.stopping) {
-			/* once a second, or at once when stopping */
+			/* once a second, or at once when stopping; its own
+			   condition, so the workers' wake-ups (one each) never
+			   land here */
 			ts.tv_sec = deliver_now() + 1;
 			ts.tv_nsec = 0;
-			pthread_cond_timedwait(&D.cond, &D.lock, &ts);
+			pthread_cond_timedwait(&D.kcond, &D.lock, &ts);
 		}
 		stop = D.stopping;
 		pthread_mutex_unlock(&D.lock);

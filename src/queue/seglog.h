@@ -183,6 +183,8 @@ int	seglog_w_sync(struct seglog_w *);
  */
 int	seglog_done_mark(int dirfd, uint64_t segno, const uint64_t *offs,
 	    size_t n, int sync);
+/* fdatasync segment segno's done list.  0, or -1 (ENOENT: none). */
+int	seglog_done_sync(int dirfd, uint64_t segno);
 /* Remove segment segno and its done list, then fsync the directory. */
 int	seglog_reclaim(int dirfd, uint64_t segno);
 /*

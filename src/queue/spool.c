@@ -693,26 +693,33 @@ spool_remove(int dirfd, const char *id, int sync)
 {
 	struct spool_kept	**kp;
 	char			  name[SPOOL_NAME_MAX];
-	int			  rc = 0;
+	int			  rc = 0, changed = 0;
 
 	if (spool_index_find(id, NULL)) {
 		/* not marked done (a full disk): the record comes back at
-		   the next start, and its state log must say it is done */
+		   the next start, and its state log must say it is done.
+		   The done list syncs itself (and its directory when new). */
 		if (spool_index_remove(dirfd, id, sync) == -1)
 			return -1;
 	} else {
 		(void)spool_path(id, SPOOL_MSG, name, sizeof(name));
-		if (spool_pool_put(dirfd, name) == -1 && errno != ENOENT)
+		if (spool_pool_put(dirfd, name) == 0)
+			changed = 1;
+		else if (errno != ENOENT)
 			rc = -1;
 	}
 	(void)spool_path(id, SPOOL_ST, name, sizeof(name));
 	pthread_mutex_lock(&K.lock);
 	if ((kp = kept_find(id)) != NULL)
 		kept_drop(kp);
-	if (unlinkat(dirfd, name, 0) == -1 && errno != ENOENT)
+	if (unlinkat(dirfd, name, 0) == 0)
+		changed = 1;
+	else if (errno != ENOENT)
 		rc = -1;
 	pthread_mutex_unlock(&K.lock);
-	if (sync && fsync(dirfd) == -1)
+	/* the directory is synced only when this changed it: a message
+	   delivered at its first attempt has no state log to remove */
+	if (sync && changed && fsync(dirfd) == -1)
 		rc = -1;
 	return rc;
 }

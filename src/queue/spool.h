@@ -167,7 +167,9 @@ int	spool_snapshot(const struct spool_msg *m, struct buf *b);
 int	spool_compact(int dirfd, const char *id, const struct buf *b);
 /*
  * Remove a message: its record marked done in the spool log (or ID.msg,
- * into the pool when it is on), then ID.st; fsync if sync.  When the
+ * into the pool when it is on), then ID.st; if sync, the directory is
+ * fsynced when it changed and the done mark by the next
+ * spool_index_flush().  When the
  * record cannot be marked done, ID.st stays (the message comes back at
  * the next start, and its state says what was done) and -1.
  */
@@ -202,9 +204,11 @@ int	spool_pool_put(int dirfd, const char *name);
  * number of messages, or -1 with errno; *next the next segment number.
  * add: a message just made durable.  0, or -1 (EEXIST, ENOMEM).
  * find: 1 with its place in *loc (if not NULL), or 0.
- * remove: its record goes on the done list (fdatasync if sync) and the
- * segment is reclaimed when sealed and empty.  0, or -1 with errno
- * (ENOENT: not in the log).
+ * remove: its record goes on the done list, written; if sync, the
+ * next flush syncs it; the segment is reclaimed when sealed and empty.
+ * 0, or -1 with errno (ENOENT: not in the log).
+ * flush: fdatasync the done lists removals wrote since the last flush
+ * (and the directory).  0, or -1 with errno.
  * seal: the writer has left segment segno.
  * live: how many messages segno still holds.
  * ids: strdup'ed ids appended to *ids (n of them).  0 or -1.
@@ -213,6 +217,7 @@ long	spool_index_load(int dirfd, uint64_t *next, int flags);
 int	spool_index_add(const char *id, const struct seglog_loc *loc);
 int	spool_index_find(const char *id, struct seglog_loc *loc);
 int	spool_index_remove(int dirfd, const char *id, int sync);
+int	spool_index_flush(int dirfd);
 void	spool_index_seal(int dirfd, uint64_t segno);
 size_t	spool_index_live(uint64_t segno);
 int	spool_index_ids(char ***ids, size_t *n);

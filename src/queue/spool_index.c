@@ -13,7 +13,7 @@
  *
  * One mutex guards everything; the done-list write and a reclaim happen
  * under it, so a segment is never reclaimed while a message is added to
- * it.  Memory: one entry per queued message.  Fails: allocation failures
+ * it.  Done lists are synced apart, by spool_index_flush().  Memory: one entry per queued message.  Fails: allocation failures
  * return -1; the message is then still on disk and is found again at
  * the next start.
  */
@@ -23,6 +23,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "lib/log.h"
 #include "lib/util.h"
@@ -42,6 +43,7 @@ struct iseg {
 	uint64_t	 segno;
 	size_t		 live;
 	int		 sealed;
+	int		 dirty;		/* done list written, not synced */
 };
 
 static struct {
@@ -174,18 +176,51 @@ spool_index_remove(int dirfd, const char *id, int sync)
 	}
 	e = *ep;
 	/* on disk first: a message dropped from memory alone would come
-	   back at the next start, and be delivered again */
-	if (seglog_done_mark(dirfd, e->loc.segno, &e->loc.off, 1, sync) ==
-	    -1)
+	   back at the next start, and be delivered again.  Written, not
+	   synced: spool_index_flush() syncs every list written since its
+	   last call (the keeper's, once a second), so a kill -9 loses no
+	   mark (the kernel has it) and a power failure may deliver again
+	   what finished in the last second, as Postfix's unsynced unlink
+	   of a delivered queue file may. */
+	if (seglog_done_mark(dirfd, e->loc.segno, &e->loc.off, 1, 0) == -1)
 		rc = -1;
 	*ep = e->next;
 	I.n--;
 	if ((s = seg_find(e->loc.segno, 0)) != NULL) {
+		s->dirty |= sync && rc == 0;
 		s->live--;
 		seg_maybe_reclaim(dirfd, s);
 	}
 	pthread_mutex_unlock(&I.lock);
 	free(e);
+	return rc;
+}
+
+int
+spool_index_flush(int dirfd)
+{
+	uint64_t	*segs;
+	size_t		 i, n = 0;
+	int		 rc = 0;
+
+	pthread_mutex_lock(&I.lock);
+	if ((segs = reallocarray(NULL, I.nsegs + 1, sizeof(*segs))) != NULL)
+		for (i = 0; i < I.nsegs; i++)
+			if (I.segs[i].dirty) {
+				I.segs[i].dirty = 0;
+				segs[n++] = I.segs[i].segno;
+			}
+	pthread_mutex_unlock(&I.lock);
+	if (segs == NULL)
+		return -1;
+	/* a list reclaimed meanwhile went with its segment: nothing to do */
+	for (i = 0; i < n; i++)
+		if (seglog_done_sync(dirfd, segs[i]) == -1 && errno != ENOENT)
+			rc = -1;
+	/* a list made since the last flush is a new name */
+	if (n > 0 && fsync(dirfd) == -1)
+		rc = -1;
+	free(segs);
 	return rc;
 }
 
