@@ -71,7 +71,8 @@ static int	dmsg_route(const struct spool_msg *, char (*)[256], int *);
 static void	dmsg_wait(struct spool_msg *, int);
 static void	dmsg_free(struct dmsg *);
 static int	dest_ready(const struct dmsg *, const struct dest *);
-static struct djob *job_pick(int64_t, int64_t *);
+static struct djob *job_pick(int64_t, int64_t *, int *);
+static int	 dmsg_due(const struct dmsg *, int64_t);
 static void	job_run(struct mta_ctx *, struct djob *);
 static void	job_return(struct djob *);
 static void	job_dkim(struct djob_msg *);
@@ -341,10 +342,11 @@ dmsg_eligible(const struct dmsg *m)
 /*
  * The first due recipient whose destination has room decides the
  * destination; the job then takes that destination's due recipients in
- * arrival order.  *wake: when the next recipient falls due.  Locked.
+ * arrival order.  *wake: when the next recipient falls due; *more:
+ * whether another worker would find a job too.  Locked.
  */
 static struct djob *
-job_pick(int64_t now, int64_t *wake)
+job_pick(int64_t now, int64_t *wake, int *more)
 {
 	struct dmsg	*m, *start = NULL;
 	struct dest	*d = NULL;
@@ -387,7 +389,27 @@ job_pick(int64_t now, int64_t *wake)
 		if (dmsg_eligible(m))
 			job_take(job, m, d, now);
 	d->active++;
+	/* the messages left behind: one that is due elsewhere, or the rest
+	   of a full job, is work for another worker */
+	*more = m != NULL;
+	for (m = start; m != NULL && !*more; m = TAILQ_NEXT(m, entry))
+		*more = dmsg_eligible(m) && dmsg_due(m, now);
 	return job;
+}
+
+/* Has m a recipient that a worker could take now?  Locked. */
+static int
+dmsg_due(const struct dmsg *m, int64_t now)
+{
+	size_t	i;
+
+	for (i = 0; i < m->sm.env.nrcpt; i++)
+		if (!m->busy[i] && m->sm.rs[i].state == SPOOL_R_PENDING &&
+		    m->sm.rs[i].next <= now && m->rdest[i]->active <
+		    D.cfg->destination_concurrency &&
+		    dest_ready(m, m->rdest[i]))
+			return 1;
+	return 0;
 }
 
 /* --- running jobs ------------------------------------------------------- */
@@ -704,6 +726,7 @@ worker_main(void *arg)
 	struct timespec	 ts;
 	char		 err[256];
 	int64_t		 wake;
+	int		 more;
 
 	if (mta_init(&ctx, D.cfg, err, sizeof(err)) == -1) {
 		log_warnx("deliver: worker: %s", err);
@@ -715,7 +738,7 @@ worker_main(void *arg)
 		if (D.stopping)
 			break;
 		wake = deliver_now() + 1;
-		if ((job = job_pick(deliver_now(), &wake)) == NULL) {
+		if ((job = job_pick(deliver_now(), &wake, &more)) == NULL) {
 			ts.tv_sec = wake;
 			ts.tv_nsec = 0;
 			pthread_cond_timedwait(&D.cond, &D.lock, &ts);
@@ -724,10 +747,13 @@ worker_main(void *arg)
 		/*
 		 * Work appears one event at a time (a message queued, a job
 		 * back), each signalling one worker instead of waking all
-		 * twenty; a worker that found a job passes the wake-up on,
-		 * in case the event made room for more than one.
+		 * twenty; a worker that found a job passes the wake-up on
+		 * when it left work behind (the event made room for more
+		 * than one), not otherwise: a worker woken for nothing costs
+		 * two context switches a message.
 		 */
-		pthread_cond_signal(&D.cond);
+		if (more)
+			pthread_cond_signal(&D.cond);
 		pthread_mutex_unlock(&D.lock);
 		job_run(&ctx, job);
 		job_return(job);

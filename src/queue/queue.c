@@ -22,7 +22,8 @@
  * SIGINT/SIGTERM are ignored: the queue stops when the SMTP process
  * closes the socket, after the last commit.
  *
- * A full disk fails the step it hits (ENOSPC or EDQUOT from the staging
+ * A nearly full disk refuses a message at IPC_Q_OPEN (queue_space_low);
+ * past that, it fails the step it hits (ENOSPC or EDQUOT from the staging
  * file, the smtp process's content write, a new segment or the append):
  * QUEUE_RES_NOSPACE, which the client sees as 452 4.3.1, and nothing of
  * the message stays (a failed append is cut off again).  Delivery state
@@ -34,6 +35,7 @@
 #include <sys/file.h>
 #include <sys/queue.h>
 #include <sys/stat.h>
+#include <sys/statvfs.h>
 
 #include <dirent.h>
 #include <errno.h>
@@ -65,6 +67,7 @@
 #define QBUCKETS	1024
 #define ENV_FILE_MAX	(4 * 1024 * 1024)
 #define STATE_RETRY_S	5	/* delivery state not written: retry */
+#define QUEUE_SPACE_MIN	(32 * 1024)	/* free bytes to open a message */
 
 struct qmsg {
 	LIST_ENTRY(qmsg)	 entry;		/* open table */
@@ -108,6 +111,7 @@ static void	 queue_rcpt(struct ipc_msg *);
 static void	 queue_commit(struct ipc_msg *);
 static void	 queue_abort(struct ipc_msg *);
 static void	 queue_discard(struct qmsg *);
+static int	 queue_space_low(void);
 static struct qmsg *queue_next_batch(void);
 static void	*queue_committer(void *);
 static void	 queue_unlink_committed(const char *);
@@ -200,9 +204,32 @@ queue_find(uint64_t reqid, int unlink_it)
 static void
 queue_discard(struct qmsg *q)
 {
-	seglog_stage_put(q->fd);
+	seglog_stage_put(q->fd, UINT64_MAX);
 	envelope_free(&q->env);
 	free(q);
+}
+
+/*
+ * Is the spool's file system (nearly) full?  Then a message is refused
+ * at DATA, before the client sends its content, rather than after the
+ * dot: a reused staging file takes the content without a new block, so
+ * only its record would fail, once the whole message had come.  One
+ * fstatvfs a message; QUEUE_SPACE_MIN is what a record of an ordinary
+ * message and its share of a segment need.  A statvfs that fails says
+ * nothing: the writes will tell.
+ */
+static int
+queue_space_low(void)
+{
+	struct statvfs	sv;
+
+	if (fstatvfs(Q.dirfd, &sv) == -1)
+		return 0;
+	if ((uint64_t)sv.f_bavail * sv.f_frsize >= QUEUE_SPACE_MIN &&
+	    (sv.f_files == 0 || sv.f_favail > 0))
+		return 0;
+	errno = ENOSPC;
+	return 1;
 }
 
 static void
@@ -243,12 +270,15 @@ queue_open(struct ipc_msg *m)
 			break;
 	}
 	/* a staging file: the content goes into the spool log at commit */
-	fd = seglog_stage_get(Q.dirfd);
+	if (queue_space_low())
+		fd = -1;	/* errno ENOSPC */
+	else
+		fd = seglog_stage_get(Q.dirfd);
 	if (fd == -1 || (dupfd = dup(fd)) == -1) {
 		int saved = errno;
 
 		log_warn("queue: staging file for a message");
-		seglog_stage_put(fd);
+		seglog_stage_put(fd, UINT64_MAX);
 		free(q);
 		queue_reply(IPC_Q_OPENED, m->id, saved == ENOSPC ||
 		    saved == EDQUOT ? QUEUE_RES_NOSPACE : QUEUE_RES_TEMPFAIL,
@@ -293,7 +323,8 @@ queue_commit(struct ipc_msg *m)
 		queue_reply(IPC_Q_COMMITTED, m->id, QUEUE_RES_TEMPFAIL, "", -1);
 		return;
 	}
-	if (ipc_get_u64(m, &q->env.size) == -1 || ipc_get_end(m) == -1 ||
+	if (ipc_get_u64(m, &q->env.size) == -1 ||
+	    ipc_get_u64(m, &q->content_len) == -1 || ipc_get_end(m) == -1 ||
 	    q->env.nrcpt == 0) {
 		log_warnx("queue: %s: malformed commit", q->env.id);
 		queue_reply(IPC_Q_COMMITTED, m->id, QUEUE_RES_TEMPFAIL, "", -1);
@@ -478,7 +509,6 @@ queue_log_batch(struct qmsg *batch)
 {
 	struct qmsg	*q;
 	struct buf	 b;
-	struct stat	 sb;
 	int		 appended = 0, err = 0;
 
 	/* no segment (no space or inode for one): the batch fails so */
@@ -488,15 +518,17 @@ queue_log_batch(struct qmsg *batch)
 	for (q = batch; q != NULL; q = q->next) {
 		buf_reset(&b);
 		q->err = err;
-		sb.st_size = 0;
 		if (err != 0)
 			continue;
-		if (fstat(q->fd, &sb) == -1)
-			q->err = errno;
-		else if (envelope_format(&q->env, &b) == -1)
+		/* the content is the first content_len bytes of the
+		   staging file, as the smtp process said: a reused file is
+		   cut to 0 first, so what follows may be an older message's
+		   (which passed through the smtp process too); a claim past
+		   the end fails the copy: EIO */
+		if (envelope_format(&q->env, &b) == -1)
 			q->err = ENOMEM;
 		else if (seglog_w_append(&Q.w, b.data, (uint32_t)b.len, q->fd,
-		    (uint64_t)sb.st_size, &q->loc) == -1)
+		    q->content_len, &q->loc) == -1)
 			q->err = errno;
 		else
 			appended = 1;
@@ -505,7 +537,6 @@ queue_log_batch(struct qmsg *batch)
 			log_warn("queue: %s: cannot write to the spool log",
 			    q->env.id);
 		}
-		q->content_len = (uint64_t)sb.st_size;
 	}
 	buf_free(&b);
 	if (appended && seglog_w_sync(&Q.w) == -1) {
@@ -574,7 +605,9 @@ queue_committer(void *arg)
 				deliver_add(&q->env,
 				    SEGLOG_CONTENT_OFF(&q->loc),
 				    q->content_len);
-			seglog_stage_put(q->fd);
+			/* a failure (a full disk) gives the blocks back */
+			seglog_stage_put(q->fd, q->err == 0 ? q->content_len :
+			    UINT64_MAX);
 			envelope_free(&q->env);
 			free(q);
 		}

@@ -204,10 +204,15 @@ long	seglog_recover(int dirfd, seglog_cb cb, void *arg, uint64_t *next,
  * Staging files for the content the smtp process writes: unnamed
  * (O_TMPFILE) in dirfd, so on its file system, reused, never synced
  * (where O_TMPFILE is missing: a stage-R.tmp file unlinked at once).
- * A descriptor or -1; put truncates it and keeps it (or closes it).
+ * A descriptor or -1.  put rewinds it and keeps it (or closes it); len
+ * is how much of it the last message used: the file is cut to 0 only
+ * when that was over SEGLOG_STAGE_TRIM (or UINT64_MAX, not known), so
+ * the blocks of an ordinary message are written over by the next one
+ * rather than freed and allocated again at every message.
  */
+#define SEGLOG_STAGE_TRIM	(256 * 1024)
 int	seglog_stage_get(int dirfd);
-void	seglog_stage_put(int fd);
+void	seglog_stage_put(int fd, uint64_t len);
 void	seglog_stage_clear(void);
 
 #endif

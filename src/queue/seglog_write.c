@@ -612,12 +612,13 @@ stage_named(int dirfd)
 }
 
 void
-seglog_stage_put(int fd)
+seglog_stage_put(int fd, uint64_t len)
 {
 	if (fd == -1)
 		return;
 	/* the offset is shared with the smtp process's copy: rewind */
-	if (ftruncate(fd, 0) == -1 || lseek(fd, 0, SEEK_SET) == -1) {
+	if ((len > SEGLOG_STAGE_TRIM && ftruncate(fd, 0) == -1) ||
+	    lseek(fd, 0, SEEK_SET) == -1) {
 		close(fd);
 		return;
 	}

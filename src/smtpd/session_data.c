@@ -28,6 +28,8 @@
 
 static int	smtp_write_received(struct smtp_session *);
 static void	smtp_write_content(struct smtp_session *, const char *, size_t);
+static void	smtp_write_file(struct smtp_session *, const char *, size_t);
+static void	smtp_flush_content(struct smtp_session *);
 static void	smtp_data_end(struct smtp_session *);
 
 void
@@ -146,8 +148,9 @@ smtp_write_received(struct smtp_session *s)
 	return tx->write_errno ? -1 : 0;
 }
 
+/* Write p to the queue's file; the first failure sticks. */
 static void
-smtp_write_content(struct smtp_session *s, const char *p, size_t n)
+smtp_write_file(struct smtp_session *s, const char *p, size_t n)
 {
 	struct smtp_tx	*tx = s->tx;
 
@@ -156,7 +159,46 @@ smtp_write_content(struct smtp_session *s, const char *p, size_t n)
 	if (util_write_all(tx->fd, p, n) == -1) {
 		tx->write_errno = errno;
 		log_warn("sess=%s id=%s spool write", s->idstr, tx->msgid);
+	} else
+		tx->file_len += n;
+}
+
+/*
+ * Content goes to the queue's file in runs of SMTP_WBUF, not a write
+ * for every chunk the dot reader hands over: a 4 KiB message and its
+ * Received header are one write at the end of DATA
+ * (smtp_flush_content), instead of three.  Without memory for the
+ * buffer each chunk is written as it comes.
+ */
+static void
+smtp_write_content(struct smtp_session *s, const char *p, size_t n)
+{
+	struct smtp_tx	*tx = s->tx;
+
+	if (tx->write_errno || n == 0)
+		return;
+	if (tx->wbuf == NULL && (tx->wbuf = malloc(SMTP_WBUF)) == NULL) {
+		smtp_write_file(s, p, n);
+		return;
 	}
+	if (tx->wlen + n > SMTP_WBUF)
+		smtp_flush_content(s);
+	if (n >= SMTP_WBUF) {
+		smtp_write_file(s, p, n);
+		return;
+	}
+	memcpy(tx->wbuf + tx->wlen, p, n);
+	tx->wlen += n;
+}
+
+static void
+smtp_flush_content(struct smtp_session *s)
+{
+	struct smtp_tx	*tx = s->tx;
+
+	if (tx->wlen > 0)
+		smtp_write_file(s, tx->wbuf, tx->wlen);
+	tx->wlen = 0;
 }
 
 void
@@ -193,6 +235,7 @@ smtp_data_end(struct smtp_session *s)
 
 	smtp_set_timeout(s, smtpd_env->cfg->timeout_command_ms);
 	smtp_enter_state(s, SMTP_CMD);
+	smtp_flush_content(s);
 	if (f & (DOT_BARE_LF | DOT_BARE_CR)) {
 		log_info("sess=%s id=%s rejected: bare %s in message content",
 		    s->idstr, tx->msgid, f & DOT_BARE_LF ? "LF" : "CR");
@@ -216,6 +259,7 @@ smtp_data_end(struct smtp_session *s)
 		tx->fd = -1;
 		ipc_msg_init(&m, IPC_Q_COMMIT, s->id);
 		ipc_put_u64(&m, tx->dot.size);
+		ipc_put_u64(&m, tx->file_len);
 		if (ipc_chan_send(smtpd_env->queue, &m) == 0) {
 			tx->queue_open = 0;	/* the queue's now */
 			smtp_park(s, WAIT_QUEUE_COMMIT);

@@ -560,6 +560,7 @@ smtp_tx_free(struct smtp_session *s)
 			ipc_chan_send(smtpd_env->auth, &m);
 	}
 	free(tx->rcpt);
+	free(tx->wbuf);
 	free(tx);
 	s->tx = NULL;
 }

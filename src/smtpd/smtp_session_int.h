@@ -93,8 +93,14 @@ struct smtp_tx {
 						   asked (store_quota.c) */
 	int			 fd;		/* spool content, or -1 */
 	int			 write_errno;
+	char			*wbuf;		/* content not written yet */
+	size_t			 wlen;		/* (SMTP_WBUF bytes at most) */
+	uint64_t		 file_len;	/* bytes written to fd */
 	struct dotreader	 dot;
 };
+
+/* Content is written to the queue's file in runs of this much. */
+#define SMTP_WBUF	(32 * 1024)
 
 struct smtp_session {
 	uint64_t		 id;

@@ -77,7 +77,7 @@ append_one(struct fix *f, size_t i, struct seglog_loc *loc)
 
 	snprintf(env, sizeof(env), "postern-envelope 1\nid %zu\n", i);
 	rc = seglog_w_append(&f->w, env, (uint32_t)strlen(env), fd, len, loc);
-	seglog_stage_put(fd);
+	seglog_stage_put(fd, UINT64_MAX);
 	return rc;
 }
 
@@ -241,7 +241,7 @@ test_failed_append(void **state)
 	assert_int_equal(util_write_all(fd, "short", 5), 0);
 	assert_int_equal(seglog_w_append(&f->w, "e", 1, fd, 100, &l), -1);
 	assert_int_equal(errno, EIO);
-	seglog_stage_put(fd);
+	seglog_stage_put(fd, UINT64_MAX);
 	assert_int_equal(f->w.tail, tail);
 	seg = openat(f->dirfd, "0000000000000001.seg", O_RDONLY);
 	assert_int_equal(fstat(seg, &sb), 0);
@@ -423,13 +423,42 @@ test_stage_reuse(void **state)
 	int		 fd = seglog_stage_get(f->dirfd), again;
 
 	assert_int_equal(util_write_all(fd, "content", 7), 0);
-	seglog_stage_put(fd);
+	seglog_stage_put(fd, UINT64_MAX);
 	again = seglog_stage_get(f->dirfd);
 	assert_int_equal(again, fd);
 	assert_int_equal(fstat(again, &sb), 0);
 	assert_int_equal(sb.st_size, 0);
 	assert_int_equal(lseek(again, 0, SEEK_CUR), 0);
-	seglog_stage_put(again);
+	seglog_stage_put(again, UINT64_MAX);
+}
+
+/* An ordinary message's staging file is rewound, not cut: the next one
+   writes over its blocks; one over SEGLOG_STAGE_TRIM is cut. */
+static void
+test_stage_keeps_small(void **state)
+{
+	struct fix	*f = *state;
+	struct stat	 sb;
+	char		 big[4096];
+	size_t		 i;
+	int		 fd = seglog_stage_get(f->dirfd), again;
+
+	assert_int_equal(util_write_all(fd, "content", 7), 0);
+	seglog_stage_put(fd, 7);
+	again = seglog_stage_get(f->dirfd);
+	assert_int_equal(again, fd);
+	assert_int_equal(fstat(again, &sb), 0);
+	assert_int_equal(sb.st_size, 7);
+	assert_int_equal(lseek(again, 0, SEEK_CUR), 0);
+	memset(big, 'x', sizeof(big));
+	for (i = 0; i <= SEGLOG_STAGE_TRIM / sizeof(big); i++)
+		assert_int_equal(util_write_all(again, big, sizeof(big)), 0);
+	seglog_stage_put(again, SEGLOG_STAGE_TRIM + sizeof(big));
+	fd = seglog_stage_get(f->dirfd);
+	assert_int_equal(fd, again);
+	assert_int_equal(fstat(fd, &sb), 0);
+	assert_int_equal(sb.st_size, 0);
+	seglog_stage_put(fd, 0);
 }
 
 int
@@ -450,6 +479,8 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_done_torn, setup,
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_stage_reuse, setup,
+		    teardown),
+		cmocka_unit_test_setup_teardown(test_stage_keeps_small, setup,
 		    teardown),
 		cmocka_unit_test(test_done_entries),
 		cmocka_unit_test(test_names),

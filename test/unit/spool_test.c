@@ -545,7 +545,7 @@ test_log_message(void **state)
 	assert_int_equal(seglog_w_append(&w, b.data, (uint32_t)b.len, sfd,
 	    strlen(content), &loc), 0);
 	assert_int_equal(seglog_w_sync(&w), 0);
-	seglog_stage_put(sfd);
+	seglog_stage_put(sfd, UINT64_MAX);
 	assert_int_equal(spool_index_add(id, &loc), 0);
 	/* the same id again (in segment 6): refused, yet it keeps its
 	   segment from being reclaimed, since it may have had its 250 */
