@@ -71,6 +71,14 @@ static int	dmsg_route(const struct spool_msg *, char (*)[256], int *);
 static void	dmsg_wait(struct spool_msg *, int);
 static void	dmsg_free(struct dmsg *);
 static int	dest_ready(const struct dmsg *, const struct dest *);
+/*
+ * deliver_batch_begin/_end: the messages a group commit hands over are
+ * announced with one wake-up, not one each; the worker it wakes takes
+ * them all in one job when they share a destination, and passes the
+ * wake-up on when they do not (worker_main).
+ */
+static __thread int	tl_batch;	/* 1 in a batch, 2 with a message */
+
 static struct djob *job_pick(int64_t, int64_t *, int *);
 static int	 dmsg_due(const struct dmsg *, int64_t);
 static void	job_run(struct mta_ctx *, struct djob *);
@@ -190,7 +198,10 @@ dmsg_new(struct spool_msg *sm, int recovered)
 	}
 	if (m != NULL)
 		TAILQ_INSERT_TAIL(&D.msgs, m, entry);
-	pthread_cond_signal(&D.cond);	/* see worker_main() */
+	if (tl_batch)
+		tl_batch = 2;	/* signalled by deliver_batch_end() */
+	else
+		pthread_cond_signal(&D.cond);	/* see worker_main() */
 	pthread_mutex_unlock(&D.lock);
 	free(names);
 	free(kind);
@@ -241,6 +252,23 @@ dmsg_complete(const struct dmsg *m)
 		if (m->sm.rs[i].state == SPOOL_R_PENDING)
 			return 0;
 	return 1;
+}
+
+void
+deliver_batch_begin(void)
+{
+	tl_batch = 1;
+}
+
+void
+deliver_batch_end(void)
+{
+	if (tl_batch == 2) {
+		pthread_mutex_lock(&D.lock);
+		pthread_cond_signal(&D.cond);
+		pthread_mutex_unlock(&D.lock);
+	}
+	tl_batch = 0;
 }
 
 void

@@ -39,6 +39,9 @@ typedef finish_inject_fn deliver_inject_fn;
 int	deliver_start(const struct config *, const char *datadir, int dirfd,
 	    deliver_inject_fn);
 /* A message the queue just made durable (copied). */
+/* Around several deliver_add() calls: one wake-up for them all. */
+void	deliver_batch_begin(void);
+void	deliver_batch_end(void);
 void	deliver_add(const struct envelope *, uint64_t content_off,
 	    uint64_t content_len);
 /* Finish the transactions in flight, record them, stop the threads. */

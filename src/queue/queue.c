@@ -598,7 +598,9 @@ queue_committer(void *arg)
 				    q->env.id, -1);
 		}
 		/* every 250 of the batch first: handing over to delivery
-		   asks the store, and no client should wait on that */
+		   asks the store, and no client should wait on that; one
+		   wake-up of a delivery worker for the batch */
+		deliver_batch_begin();
 		for (q = batch; q != NULL; q = next) {
 			next = q->next;
 			if (q->err == 0 && spool_index_find(q->env.id, NULL))
@@ -611,6 +613,7 @@ queue_committer(void *arg)
 			envelope_free(&q->env);
 			free(q);
 		}
+		deliver_batch_end();
 	}
 	deliver_thread_done();
 	return NULL;

@@ -60,6 +60,7 @@
 #include "lib/util.h"
 #include "server/auth_admin.h"
 #include "server/auth_jobs.h"
+#include "server/auth_sent.h"
 #include "server/auth_imap.h"
 #include "server/authcache.h"
 #include "store/store.h"
@@ -679,9 +680,9 @@ auth_sent(struct store *st, struct ipc_msg *req)
 	    ipc_get_u32(req, &n) == -1 || ipc_get_u64(req, &tx) == -1 ||
 	    ipc_get_end(req) == -1)
 		return;
-	/* the count, the health counter and the holds, at once */
-	if (store_sent_settle(st, user, tx, n, clock_now()) == STORE_ERR)
-		log_warnx("auth: store: %s", store_errmsg(st));
+	/* the count, the health counter and the holds, at once, with
+	   the other transactions of the second (auth_sent.h) */
+	auth_sent_add(st, user, tx, n, clock_now());
 }
 
 /* Is rcpt suppressed for mail from domain?  0 no, 1 yes, 2 error. */
@@ -848,7 +849,10 @@ auth_worker(void *arg)
 		else
 			auth_unavailable(&job->msg);
 		auth_helper_fd = -1;
-		auth_jobs_done(w);
+		/* nothing waits: the transactions' counts batched meanwhile
+		   go to the store now (auth_sent.h) */
+		if (auth_jobs_done(w) && st != NULL)
+			auth_sent_flush(st);
 		explicit_bzero(&job->msg, sizeof(job->msg));
 		free(job);
 	}
@@ -882,6 +886,8 @@ auth_main(const struct config *cfg, const char *datadir, int sock,
 		if (pthread_create(&tids[i], NULL, auth_worker,
 		    (void *)(uintptr_t)i) != 0)
 			fatalx("auth: cannot start worker thread");
+	if (auth_sent_start(datadir) == -1)
+		fatalx("auth: cannot start the ticker thread");
 	if (imap_sock != -1 && pthread_create(&acceptor, NULL,
 	    auth_imap_accept, NULL) != 0)
 		fatalx("auth: cannot start the imap helper thread");
@@ -912,6 +918,7 @@ auth_main(const struct config *cfg, const char *datadir, int sock,
 	auth_jobs_stop();
 	for (i = 0; i < cfg->auth_workers; i++)
 		pthread_join(tids[i], NULL);
+	auth_sent_stop();	/* the last transactions' counts */
 	free(tids);
 	log_debug("auth: exiting");
 	exit(0);

@@ -107,14 +107,18 @@ auth_jobs_get(size_t w)
 	return job;
 }
 
-void
+int
 auth_jobs_done(size_t w)
 {
+	int	idle;
+
 	pthread_mutex_lock(&J.lock);
 	J.busy[w] = 0;
+	idle = J.head == NULL;
 	/* a job of this session may wait behind the one just done */
 	pthread_cond_broadcast(&J.cond);
 	pthread_mutex_unlock(&J.lock);
+	return idle;
 }
 
 void

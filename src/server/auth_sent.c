@@ -1,0 +1,171 @@
+/*
+ * auth_sent: see auth_sent.h.
+ */
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "core/smtp_parse.h"
+#include "lib/log.h"
+#include "lib/util.h"
+#include "server/auth_sent.h"
+#include "store/store.h"
+
+#define SENT_BATCH	256	/* settlements that make a write at once */
+
+struct sent_rec {
+	char		user[SMTP_ADDR_MAX + 1];
+	uint64_t	tx;
+	uint32_t	n;
+	int64_t		now;
+};
+
+static struct {
+	pthread_mutex_t	 lock;		/* v, n, cap, stop */
+	pthread_mutex_t	 flush;		/* one write at a time, in order */
+	pthread_cond_t	 cond;		/* the ticker's sleep */
+	struct sent_rec	*v;
+	size_t		 n, cap;
+	int		 stop;
+	const char	*datadir;
+	pthread_t	 ticker;
+	int		 running;
+} SB = {
+	.lock = PTHREAD_MUTEX_INITIALIZER,
+	.flush = PTHREAD_MUTEX_INITIALIZER,
+	.cond = PTHREAD_COND_INITIALIZER,
+};
+
+static void	*sent_ticker(void *);
+
+void
+auth_sent_add(struct store *st, const char *user, uint64_t tx, uint32_t n,
+    int64_t now)
+{
+	struct sent_rec	*nv;
+	int		 full;
+
+	if (n == 0 && tx == 0)
+		return;		/* no message, no holds: nothing to write */
+	if (n == 0) {
+		/* a transaction given up: its holds go now, not in a
+		   second, or they would refuse a recipient meanwhile */
+		if (store_sent_settle(st, user, tx, 0, now) == STORE_ERR)
+			log_warnx("auth: store: %s", store_errmsg(st));
+		return;
+	}
+	pthread_mutex_lock(&SB.lock);
+	if (SB.n == SB.cap && (nv = reallocarray(SB.v, SB.cap ? SB.cap * 2 :
+	    64, sizeof(*nv))) != NULL) {
+		SB.v = nv;
+		SB.cap = SB.cap ? SB.cap * 2 : 64;
+	}
+	if (SB.n < SB.cap) {
+		util_strlcpy(SB.v[SB.n].user, user, sizeof(SB.v[SB.n].user));
+		SB.v[SB.n].tx = tx;
+		SB.v[SB.n].n = n;
+		SB.v[SB.n].now = now;
+		SB.n++;
+		full = SB.n >= SENT_BATCH;
+	} else
+		full = -1;
+	pthread_mutex_unlock(&SB.lock);
+	if (full == -1) {	/* no memory: this one alone, now */
+		if (store_sent_settle(st, user, tx, n, now) == STORE_ERR)
+			log_warnx("auth: store: %s", store_errmsg(st));
+	} else if (full)
+		auth_sent_flush(st);
+}
+
+void
+auth_sent_flush(struct store *st)
+{
+	struct sent_rec	*v;
+	size_t		 i, n;
+	int		 rc = STORE_OK, r;
+
+	pthread_mutex_lock(&SB.flush);
+	pthread_mutex_lock(&SB.lock);
+	v = SB.v;
+	n = SB.n;
+	SB.v = NULL;
+	SB.n = SB.cap = 0;
+	pthread_mutex_unlock(&SB.lock);
+	if (n > 0 && st == NULL)
+		log_warnx("auth: %zu transaction(s) not counted: no store", n);
+	else if (n == 1)
+		rc = store_sent_settle(st, v[0].user, v[0].tx, v[0].n,
+		    v[0].now);
+	else if (n > 1 && (rc = store_begin(st)) == STORE_OK) {
+		for (i = 0; i < n && rc == STORE_OK; i++) {
+			r = store_sent_settle(st, v[i].user, v[i].tx, v[i].n,
+			    v[i].now);
+			/* a mailbox gone meanwhile counts nothing */
+			if (r != STORE_NOTFOUND)
+				rc = r;
+		}
+		if (rc == STORE_OK)
+			rc = store_commit(st);
+		else
+			store_rollback(st);
+	}
+	if (rc == STORE_ERR)
+		log_warnx("auth: %zu transaction(s) not counted: %s", n,
+		    store_errmsg(st));
+	pthread_mutex_unlock(&SB.flush);
+	free(v);
+}
+
+/* Once a second, what the workers left in the buffer; a last time at
+   stop. */
+static void *
+sent_ticker(void *arg)
+{
+	struct store	*st = NULL;
+	struct timespec	 ts;
+	char		 err[512];
+	int		 stop;
+
+	for (;;) {
+		clock_gettime(CLOCK_REALTIME, &ts);
+		ts.tv_sec += 1;
+		pthread_mutex_lock(&SB.lock);
+		if (!SB.stop)
+			pthread_cond_timedwait(&SB.cond, &SB.lock, &ts);
+		stop = SB.stop;
+		pthread_mutex_unlock(&SB.lock);
+		if (st == NULL && (st = store_open(SB.datadir, 0, err,
+		    sizeof(err))) == NULL)
+			log_warnx("auth: %s", err);
+		auth_sent_flush(st);
+		if (stop)
+			break;
+	}
+	if (st != NULL)
+		store_close(st);
+	return NULL;
+}
+
+int
+auth_sent_start(const char *datadir)
+{
+	SB.datadir = datadir;
+	if (pthread_create(&SB.ticker, NULL, sent_ticker, NULL) != 0)
+		return -1;
+	SB.running = 1;
+	return 0;
+}
+
+void
+auth_sent_stop(void)
+{
+	if (!SB.running)
+		return;
+	pthread_mutex_lock(&SB.lock);
+	SB.stop = 1;
+	pthread_cond_signal(&SB.cond);
+	pthread_mutex_unlock(&SB.lock);
+	pthread_join(SB.ticker, NULL);
+	SB.running = 0;
+}
