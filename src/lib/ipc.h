@@ -24,8 +24,9 @@ enum ipc_type {
 	IPC_AUTH_RES,		/* auth -> smtp */
 	IPC_RCPT_REQ,		/* smtp -> auth: may the MX accept rcpt? */
 	IPC_RCPT_RES,		/* auth -> smtp */
-	IPC_Q_OPEN,		/* smtp -> queue: start a message */
-	IPC_Q_RCPT,		/* smtp -> queue: add a recipient */
+	IPC_Q_OPEN,		/* smtp -> queue: start a message (and the
+				   recipients that fit) */
+	IPC_Q_RCPT,		/* smtp -> queue: a recipient more */
 	IPC_Q_OPENED,		/* queue -> smtp: id and fd to write to */
 	IPC_Q_COMMIT,		/* smtp -> queue: content complete */
 	IPC_Q_COMMITTED,	/* queue -> smtp: durable (or not) */

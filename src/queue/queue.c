@@ -4,7 +4,7 @@
  * A message is born in IPC_Q_OPEN: the queue gives it an id and passes
  * the SMTP process the descriptor of a staging file (seglog_stage_get:
  * unnamed, reused, never synced) to write the content into; recipients
- * follow in IPC_Q_RCPT.  IPC_Q_COMMIT hands it to the commit thread,
+ * come with it, as many as fit, and the rest in IPC_Q_RCPT.  IPC_Q_COMMIT hands it to the commit thread,
  * which appends every message of the batch it took to the spool log
  * (seglog.h: one record each, envelope and content, in the active
  * segment), then calls fdatasync once and only then answers
@@ -112,6 +112,7 @@ static void	 queue_commit(struct ipc_msg *);
 static void	 queue_abort(struct ipc_msg *);
 static void	 queue_discard(struct qmsg *);
 static int	 queue_space_low(void);
+static int	 queue_rcpts(struct qmsg *, struct ipc_msg *);
 static struct qmsg *queue_next_batch(void);
 static void	*queue_committer(void *);
 static void	 queue_unlink_committed(const char *);
@@ -257,8 +258,9 @@ queue_open(struct ipc_msg *m)
 	    ipc_get_u32(m, &q->env.flags) == -1 ||
 	    ipc_get_u32(m, &q->env.ret) == -1 ||
 	    ipc_get_str(m, q->env.envid, sizeof(q->env.envid)) == -1 ||
-	    ipc_get_end(m) == -1) {
+	    queue_rcpts(q, m) == -1) {
 		log_warnx("queue: malformed open request");
+		envelope_free(&q->env);
 		free(q);
 		queue_reply(IPC_Q_OPENED, m->id, QUEUE_RES_TEMPFAIL, "", -1);
 		return;
@@ -296,22 +298,38 @@ static void
 queue_rcpt(struct ipc_msg *m)
 {
 	struct qmsg	*q = queue_find(m->id, 0);
-	struct env_rcpt	 r;
 
 	if (q == NULL)
 		return;
-	if (ipc_get_str(m, r.addr, sizeof(r.addr)) == -1 ||
-	    ipc_get_u32(m, &r.notify) == -1 ||
-	    ipc_get_str(m, r.orcpt, sizeof(r.orcpt)) == -1 ||
-	    ipc_get_end(m) == -1 || envelope_add_rcpt(&q->env, r.addr) == -1) {
+	if (ipc_get_end(m) == 0 || queue_rcpts(q, m) == -1) {
 		log_warnx("queue: %s: bad recipient, message dropped",
 		    q->env.id);
 		LIST_REMOVE(q, entry);
 		queue_discard(q);
-		return;
 	}
-	q->env.rcpt[q->env.nrcpt - 1].notify = r.notify;
-	memcpy(q->env.rcpt[q->env.nrcpt - 1].orcpt, r.orcpt, sizeof(r.orcpt));
+}
+
+/*
+ * The rest of m: recipients, each its address, DSN NOTIFY and ORCPT
+ * (IPC_Q_OPEN carries those that fit, IPC_Q_RCPT one).  0, or -1 when
+ * one is malformed or cannot be added.
+ */
+static int
+queue_rcpts(struct qmsg *q, struct ipc_msg *m)
+{
+	struct env_rcpt	r;
+
+	while (ipc_get_end(m) == -1) {
+		if (ipc_get_str(m, r.addr, sizeof(r.addr)) == -1 ||
+		    ipc_get_u32(m, &r.notify) == -1 ||
+		    ipc_get_str(m, r.orcpt, sizeof(r.orcpt)) == -1 ||
+		    envelope_add_rcpt(&q->env, r.addr) == -1)
+			return -1;
+		q->env.rcpt[q->env.nrcpt - 1].notify = r.notify;
+		memcpy(q->env.rcpt[q->env.nrcpt - 1].orcpt, r.orcpt,
+		    sizeof(r.orcpt));
+	}
+	return 0;
 }
 
 static void

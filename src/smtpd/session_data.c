@@ -30,6 +30,9 @@ static int	smtp_write_received(struct smtp_session *);
 static void	smtp_write_content(struct smtp_session *, const char *, size_t);
 static void	smtp_write_file(struct smtp_session *, const char *, size_t);
 static void	smtp_flush_content(struct smtp_session *);
+static int	smtp_put_rcpt(struct ipc_msg *, const struct smtp_rcpt *);
+static int	smtp_rcpt_fits(const struct ipc_msg *,
+		    const struct smtp_rcpt *);
 static void	smtp_data_end(struct smtp_session *);
 
 void
@@ -62,15 +65,17 @@ cmd_data(struct smtp_session *s, char *args)
 	    ipc_put_str(&m, smtp_listen_name(s->kind)) == 0 &&
 	    ipc_put_u32(&m, flags) == 0 &&
 	    ipc_put_u32(&m, tx->params.ret) == 0 &&	/* DSN RET */
-	    ipc_put_str(&m, tx->params.envid) == 0 &&	/* DSN ENVID */
-	    ipc_chan_send(smtpd_env->queue, &m) == 0;
+	    ipc_put_str(&m, tx->params.envid) == 0;	/* DSN ENVID */
+	/* the recipients that fit ride along (one message for the usual
+	   few), the rest follow one IPC_Q_RCPT each */
+	for (i = 0; ok && i < tx->nrcpt && smtp_rcpt_fits(&m,
+	    &tx->rcpt[i]); i++)
+		ok = smtp_put_rcpt(&m, &tx->rcpt[i]) == 0;
+	ok = ok && ipc_chan_send(smtpd_env->queue, &m) == 0;
 	tx->queue_open = ok;
-	for (i = 0; ok && i < tx->nrcpt; i++) {
+	for (; ok && i < tx->nrcpt; i++) {
 		ipc_msg_init(&m, IPC_Q_RCPT, s->id);
-		/* DSN NOTIFY and ORCPT */
-		ok = ipc_put_str(&m, tx->rcpt[i].addr) == 0 &&
-		    ipc_put_u32(&m, tx->rcpt[i].dsn.notify) == 0 &&
-		    ipc_put_str(&m, tx->rcpt[i].dsn.orcpt) == 0 &&
+		ok = smtp_put_rcpt(&m, &tx->rcpt[i]) == 0 &&
 		    ipc_chan_send(smtpd_env->queue, &m) == 0;
 	}
 	if (!ok) {
@@ -79,6 +84,23 @@ cmd_data(struct smtp_session *s, char *args)
 		return;
 	}
 	smtp_park(s, WAIT_QUEUE_OPEN);
+}
+
+/* A recipient and its DSN NOTIFY and ORCPT, as the queue reads them. */
+static int
+smtp_put_rcpt(struct ipc_msg *m, const struct smtp_rcpt *r)
+{
+	return ipc_put_str(m, r->addr) == 0 &&
+	    ipc_put_u32(m, r->dsn.notify) == 0 &&
+	    ipc_put_str(m, r->dsn.orcpt) == 0 ? 0 : -1;
+}
+
+/* Would r fit in m, with room for its lengths? */
+static int
+smtp_rcpt_fits(const struct ipc_msg *m, const struct smtp_rcpt *r)
+{
+	return m->len + strlen(r->addr) + strlen(r->dsn.orcpt) + 16 <=
+	    IPC_PAYLOAD_MAX;
 }
 
 void

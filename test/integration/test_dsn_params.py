@@ -54,6 +54,32 @@ def test_mx_params_reach_the_envelope(server):
     assert msg.orcpt[0] == "rfc822;x+2By@example.org"
 
 
+@pytest.mark.conf(max_recipients=200)
+def test_many_recipients_reach_the_envelope_in_order(server):
+    """More recipients and ORCPTs than one IPC message holds (16 KiB):
+    the smtp process sends the first with IPC_Q_OPEN and the rest one by
+    one; the envelope has them all, in order, each with its own NOTIFY
+    and ORCPT."""
+    d = server.dialog()
+    assert d.login()[0] == 235
+    n = 120
+    rcpts = ["r%03d-%s@example.org" % (i, "l" * 50) for i in range(n)]
+    d.expect("MAIL FROM:<%s>" % USER, 250)
+    d.send("".join("RCPT TO:<%s> NOTIFY=%s ORCPT=rfc822;o%03d-%s\r\n" %
+                   (r, "NEVER" if i % 2 else "FAILURE", i, "o" * 90)
+                   for i, r in enumerate(rcpts)))
+    assert [d.reply()[0] for _ in range(n)] == [250] * n
+    d.expect("DATA", 354)
+    d.send("Subject: many\r\n\r\nhello\r\n.\r\n")
+    code, lines = d.reply()
+    assert code == 250, lines
+    msg = server.queued()[lines[0].split()[-1]]
+    assert [r["addr"] for r in msg.rcpts] == rcpts
+    assert msg.notify == [1 if i % 2 else 4 for i in range(n)]
+    assert msg.orcpt == ["rfc822;o%03d-%s" % (i, "o" * 90)
+                         for i in range(n)]
+
+
 def test_no_params_no_dsn(server):
     d = server.dialog("mx")
     d.expect("EHLO client.example", 250)
