@@ -21,6 +21,7 @@
 #include <limits.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -43,8 +44,9 @@ static int	maildir_unique(char *, size_t, const char *, uint64_t);
 static int	maildir_find(const char *, const char *, char *, size_t);
 static int	maildir_copy(int, const char *, size_t, int, uint64_t,
 		    uint64_t);
-static int	maildir_write(const char *, int, const char *, size_t, int,
-		    uint64_t, uint64_t, char *, size_t);
+static int	maildir_write(struct maildir_item *, int, const char *,
+		    size_t, int, uint64_t, uint64_t);
+static int	maildir_sync(struct maildir_item *);
 static int	maildir_publish(const char *, const char *);
 static int	maildir_component(const char *, size_t, char *, size_t);
 static int	maildir_local(const char *, size_t, char *, size_t);
@@ -274,40 +276,71 @@ maildir_copy(int out, const char *prefix, size_t prefix_len, int in,
 	return 0;
 }
 
-/* tmp/UNIQUE, written and on disk; removed again on failure. */
+/*
+ * tmp/UNIQUE created and written, its fd kept open for maildir_sync(),
+ * its write-out started (sync_file_range) so that the syncs of a batch
+ * wait for writes already under way; removed again on failure.
+ */
 static int
-maildir_write(const char *tmp, int keyed, const char *prefix,
-    size_t prefix_len, int in, uint64_t off, uint64_t len, char *err,
-    size_t errsz)
+maildir_write(struct maildir_item *it, int keyed, const char *prefix,
+    size_t prefix_len, int in, uint64_t off, uint64_t len)
 {
 	int	fd, saved;
 
-	fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC,
-	    0600);
+	fd = open(it->tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW |
+	    O_CLOEXEC, 0600);
 	/* a named delivery's own earlier try, cut short by a crash */
-	if (fd == -1 && errno == EEXIST && keyed && unlink(tmp) == 0)
-		fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW |
+	if (fd == -1 && errno == EEXIST && keyed && unlink(it->tmp) == 0)
+		fd = open(it->tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW |
 		    O_CLOEXEC, 0600);
 	if (fd == -1) {
-		maildir_err(err, errsz, "create %s", tmp);
+		maildir_err(it->err, sizeof(it->err), "create %s", it->tmp);
 		return -1;
 	}
-	if (maildir_copy(fd, prefix, prefix_len, in, off, len) == -1 ||
-	    fsync(fd) == -1) {
-		maildir_err(err, errsz, "write %s", tmp);
+	if (maildir_copy(fd, prefix, prefix_len, in, off, len) == -1) {
+		maildir_err(it->err, sizeof(it->err), "write %s", it->tmp);
 		saved = errno;
 		close(fd);
+		unlink(it->tmp);
 		errno = saved;
+		return -1;
+	}
+	(void)sync_file_range(fd, 0, 0, SYNC_FILE_RANGE_WRITE);
+	it->fd = fd;
+	return 0;
+}
+
+/* The staged file on disk and closed (close(2) can report ENOSPC or
+   EDQUOT on network file systems), then linked into new/. */
+static int
+maildir_sync(struct maildir_item *it)
+{
+	int	saved, fd = it->fd;
+
+	it->fd = -1;
+	if (fsync(fd) == -1) {
+		maildir_err(it->err, sizeof(it->err), "write %s", it->tmp);
+		saved = errno;
+		close(fd);
 		goto fail;
 	}
 	if (close(fd) == -1) {
-		maildir_err(err, errsz, "close %s", tmp);
+		maildir_err(it->err, sizeof(it->err), "close %s", it->tmp);
+		saved = errno;
 		goto fail;
 	}
-	return 0;
-fail:
+	if (maildir_publish(it->tmp, it->dst) == 0)
+		return 0;
 	saved = errno;
-	unlink(tmp);
+	unlink(it->tmp);
+	errno = saved;
+	/* the same named delivery is already there, whole */
+	if (errno == EEXIST && it->keyed)
+		return 1;
+	maildir_err(it->err, sizeof(it->err), "link %s", it->dst);
+	return -1;
+fail:
+	unlink(it->tmp);
 	errno = saved;
 	return -1;
 }
@@ -343,75 +376,129 @@ maildir_deliver_once(const char *path, const char *key, int recheck,
     const char *prefix, size_t prefix_len, int fd, uint64_t off,
     uint64_t len, char *name, size_t namesz, char *err, size_t errsz)
 {
-	char	uniq[NAME_MAX + 1], tmp[PATH_MAX], dst[PATH_MAX];
-	char	newdir[PATH_MAX], found[NAME_MAX + 8];
-	int	saved, r;
+	struct maildir_item	*it;
+	int			 r, saved;
 
+	if ((it = malloc(sizeof(*it))) == NULL) {
+		maildir_err(err, errsz, "maildir_deliver");
+		return -1;
+	}
+	r = maildir_stage(it, path, key, recheck, prefix, prefix_len, fd,
+	    off, len);
+	if (r != -1 && name != NULL && strlen(it->name) >= namesz) {
+		/* the caller could not be told the name: nothing done */
+		if (it->fd != -1) {
+			close(it->fd);
+			unlink(it->tmp);
+		}
+		it->name[0] = '\0';
+		errno = it->error = ENAMETOOLONG;
+		maildir_err(it->err, sizeof(it->err), "%s: file name", path);
+		r = -1;
+	} else if (r == 0) {
+		maildir_commit(it, 1);
+		r = it->rc;
+	}
+	saved = r == -1 ? it->error : 0;
 	if (name != NULL && namesz > 0)
-		name[0] = '\0';
+		(void)util_strlcpy(name, it->name, namesz);
 	if (err != NULL && errsz > 0)
-		err[0] = '\0';
+		(void)util_strlcpy(err, it->err, errsz);
+	free(it);
+	errno = saved;
+	return r;
+}
+
+int
+maildir_stage(struct maildir_item *it, const char *path, const char *key,
+    int recheck, const char *prefix, size_t prefix_len, int fd,
+    uint64_t off, uint64_t len)
+{
+	char	uniq[NAME_MAX + 1], found[NAME_MAX + 8];
+	int	r;
+
+	it->name[0] = it->err[0] = '\0';
+	it->fd = -1;
+	it->rc = -1;
+	it->error = 0;
+	it->keyed = key != NULL;
 	if ((prefix == NULL && prefix_len > 0) || off > INT64_MAX ||
 	    len > INT64_MAX - off || len > UINT64_MAX - prefix_len ||
 	    (key != NULL && (key[0] == '\0' || key[0] == '.' ||
 	    strpbrk(key, "/:") != NULL))) {
 		errno = EINVAL;
-		maildir_err(err, errsz, "maildir_deliver");
-		return -1;
+		maildir_err(it->err, sizeof(it->err), "maildir_deliver");
+		return it->error = errno, -1;
 	}
-	if (maildir_prepare(path, err, errsz) == -1)
-		return -1;
+	if (maildir_prepare(path, it->err, sizeof(it->err)) == -1)
+		return it->error = errno, -1;
 	if (maildir_unique(uniq, sizeof(uniq), key, prefix_len + len) == -1 ||
-	    util_snprintf(tmp, sizeof(tmp), "%s/tmp/%s", path, uniq) == -1 ||
-	    util_snprintf(dst, sizeof(dst), "%s/new/%s", path, uniq) == -1 ||
-	    util_snprintf(newdir, sizeof(newdir), "%s/new", path) == -1 ||
-	    (name != NULL && strlen(uniq) + (key != NULL ? 4 : 0) >=
-	    namesz)) {
+	    util_snprintf(it->tmp, sizeof(it->tmp), "%s/tmp/%s", path,
+	    uniq) == -1 ||
+	    util_snprintf(it->dst, sizeof(it->dst), "%s/new/%s", path,
+	    uniq) == -1 ||
+	    util_snprintf(it->newdir, sizeof(it->newdir), "%s/new",
+	    path) == -1 ||
+	    util_snprintf(it->name, sizeof(it->name), "%s%s", key != NULL ?
+	    "new/" : "", uniq) == -1) {
 		errno = ENAMETOOLONG;
-		maildir_err(err, errsz, "%s: file name", path);
-		return -1;
+		maildir_err(it->err, sizeof(it->err), "%s: file name", path);
+		it->name[0] = '\0';
+		return it->error = errno, -1;
 	}
 	if (key != NULL && recheck) {
 		if ((r = maildir_find(path, key, found, sizeof(found))) == -1) {
-			maildir_err(err, errsz, "%s: look for %s", path, key);
-			return -1;
+			maildir_err(it->err, sizeof(it->err), "%s: look for %s",
+			    path, key);
+			return it->error = errno, -1;
 		}
 		if (r == 1) {
 			/* a crash between link(2) and unlink(2) left both */
-			(void)unlink(tmp);
-			if (name != NULL)
-				(void)util_strlcpy(name, found, namesz);
-			return 1;
+			(void)unlink(it->tmp);
+			(void)util_strlcpy(it->name, found, sizeof(it->name));
+			return it->rc = 1;
 		}
 	}
-	if (maildir_write(tmp, key != NULL, prefix, prefix_len, fd, off, len,
-	    err, errsz) == -1)
-		return -1;
-	if (maildir_publish(tmp, dst) == -1) {
-		saved = errno;
-		unlink(tmp);
-		errno = saved;
-		/* the same named delivery is already there, whole */
-		if (errno == EEXIST && key != NULL) {
-			if (name != NULL)
-				(void)util_snprintf(name, namesz, "new/%s",
-				    uniq);
-			return 1;
-		}
-		maildir_err(err, errsz, "link %s", dst);
-		return -1;
-	}
-	if (util_fsync_dir(newdir) == -1) {
-		maildir_err(err, errsz, "fsync %s", newdir);
-		saved = errno;
-		unlink(dst);
-		errno = saved;
-		return -1;
-	}
-	if (name != NULL)
-		(void)util_snprintf(name, namesz, "%s%s", key != NULL ?
-		    "new/" : "", uniq);
+	if (maildir_write(it, key != NULL, prefix, prefix_len, fd, off,
+	    len) == -1)
+		return it->error = errno, -1;
 	return 0;
+}
+
+void
+maildir_commit(struct maildir_item *its, size_t n)
+{
+	size_t	i, k;
+	int	saved;
+
+	for (i = 0; i < n; i++)
+		if (its[i].fd != -1 &&
+		    (its[i].rc = maildir_sync(&its[i])) == -1)
+			its[i].error = errno;
+	/* each new/ once, after every link into it */
+	for (i = 0; i < n; i++) {
+		if (its[i].rc != 0)
+			continue;
+		for (k = 0; k < i; k++)
+			if (its[k].rc == 0 && strcmp(its[k].newdir,
+			    its[i].newdir) == 0)
+				break;
+		if (k < i)
+			continue;	/* synced with an earlier one */
+		if (util_fsync_dir(its[i].newdir) == 0)
+			continue;
+		saved = errno;
+		/* not on disk: none of those links may be reported */
+		for (k = i; k < n; k++)
+			if (its[k].rc == 0 && strcmp(its[k].newdir,
+			    its[i].newdir) == 0) {
+				maildir_err(its[k].err, sizeof(its[k].err),
+				    "fsync %s", its[k].newdir);
+				unlink(its[k].dst);
+				its[k].rc = -1;
+				its[k].error = saved;
+			}
+	}
 }
 
 /* Paths. */

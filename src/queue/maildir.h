@@ -4,7 +4,8 @@
  * Maildir under the data directory.
  *
  * Invariants: a message appears in new/ whole and already on disk (file
- * fsync'd before the rename, new/ fsync'd after), or not at all; a failed
+ * fsync'd before the link, new/ fsync'd after, before it is reported),
+ * or not at all; a failed
  * delivery leaves nothing in tmp/ or new/.  maildir_path() never yields a
  * path that leaves DATADIR/mail/ or names a hidden directory.
  *
@@ -14,6 +15,7 @@
 #ifndef POSTERN_MAILDIR_H
 #define POSTERN_MAILDIR_H
 
+#include <limits.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -59,6 +61,32 @@ int	maildir_deliver(const char *path, const char *prefix,
 int	maildir_deliver_once(const char *path, const char *key, int recheck,
 	    const char *prefix, size_t prefix_len, int fd, uint64_t off,
 	    uint64_t len, char *name, size_t namesz, char *err, size_t errsz);
+
+/*
+ * The same in two steps, so that the deliveries of a batch share their
+ * syncs: stage writes each message into tmp/ (nothing synced, its
+ * write-out started) and returns 0 (staged), 1 (already delivered, as
+ * above) or -1 (it->error, it->err); commit then fsyncs and links every
+ * staged item and fsyncs each distinct new/ once, and sets each item's
+ * rc (0, 1 or -1 with error and err) and name.  An item is reported
+ * delivered only once its file and its new/ entry are on disk.  Staged
+ * items hold a descriptor until commit.
+ */
+struct maildir_item {
+	int	rc;			/* 0 delivered, 1 there, -1 failed */
+	int	error;			/* errno when rc is -1 */
+	char	name[NAME_MAX + 8];	/* as maildir_deliver_once's */
+	char	err[256];
+	/* private */
+	int	fd;
+	int	keyed;
+	char	tmp[PATH_MAX], dst[PATH_MAX], newdir[PATH_MAX];
+};
+
+int	maildir_stage(struct maildir_item *, const char *path,
+	    const char *key, int recheck, const char *prefix,
+	    size_t prefix_len, int fd, uint64_t off, uint64_t len);
+void	maildir_commit(struct maildir_item *, size_t n);
 
 /*
  * DATADIR/mail/DOMAIN/LOCALPART/Maildir for address, lower-cased (ASCII),

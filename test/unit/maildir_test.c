@@ -413,6 +413,51 @@ test_once(void **state)
 	assert_int_equal(count_entries(p), 1);
 }
 
+/*
+ * A batch (maildir_stage, maildir_commit): two Maildirs, three keyed
+ * deliveries and one already there; nothing is in new/ before the
+ * commit, everything after it, with each item's rc and name.
+ */
+static void
+test_batch(void **state)
+{
+	struct fixture		*f = *state;
+	struct maildir_item	 it[4];
+	char			 a[PATH_MAX], b[PATH_MAX], p[PATH_MAX];
+	static const char *const keys[] = { "1796600000.QAR0",
+	    "1796600000.QAR1", "1796600000.QAR0", "1796600000.QBR0" };
+	size_t			 i;
+
+	PATHF(a, "%s/a/Maildir", f->root);
+	PATHF(b, "%s/b/Maildir", f->root);
+	assert_int_equal(maildir_deliver_once(a, keys[0], 0, PREFIX,
+	    strlen(PREFIX), f->src, RANGE_OFF, RANGE_LEN, NULL, 0, NULL, 0),
+	    0);
+	for (i = 0; i < 4; i++)
+		assert_int_equal(maildir_stage(&it[i], i == 3 ? b : a, keys[i],
+		    i == 0, PREFIX, strlen(PREFIX), f->src, RANGE_OFF,
+		    RANGE_LEN), i == 0 ? 1 : 0);
+	PATHF(p, "%s/new", a);
+	assert_int_equal(count_entries(p), 1);		/* the first only */
+	PATHF(p, "%s/tmp", a);
+	assert_int_equal(count_entries(p), 2);
+	maildir_commit(it, 4);
+	/* 0 already there; 1 delivered; 2 the same name as 0: link(2)
+	   refuses it, so it is there; 3 in the other Maildir */
+	assert_int_equal(it[0].rc, 1);
+	assert_int_equal(it[1].rc, 0);
+	assert_int_equal(it[2].rc, 1);
+	assert_int_equal(it[3].rc, 0);
+	for (i = 1; i < 4; i++)
+		assert_int_equal(strncmp(it[i].name, "new/", 4), 0);
+	PATHF(p, "%s/new", a);
+	assert_int_equal(count_entries(p), 2);
+	PATHF(p, "%s/tmp", a);
+	assert_int_equal(count_entries(p), 0);
+	PATHF(p, "%s/new", b);
+	assert_int_equal(count_entries(p), 1);
+}
+
 /* Another key, or a key that only shares a prefix, is not "found". */
 static void
 test_once_other_keys(void **state)
@@ -506,6 +551,7 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_bad_args, setup,
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_once, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_batch, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_once_other_keys, setup,
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_once_leftover_tmp, setup,
