@@ -159,6 +159,10 @@ call_new(struct admin_req *r, const struct admin_route *rt)
 		return NULL;
 	c->id = AP.next_id++;
 	c->r = *r;
+	/* the copy's query points into its own path, not the caller's
+	   (on its stack, gone by the time the token is answered) */
+	if (r->path.query == r->path.qbuf)
+		c->r.path.query = c->r.path.qbuf;
 	c->r.req = http_xchg_req(r->x);
 	c->rt = rt;
 	c->op = rt != NULL ? rt->op : NULL;
