@@ -34,11 +34,15 @@ struct ipc_pending {
 	unsigned char	data[];
 };
 
+#define IPC_SENDMMSG	32	/* datagrams a sendmmsg(2) */
+
 struct ipc_chan {
 	int		 sock;
 	char		 name[16];
 	struct event	*ev_read;
 	struct event	*ev_write;
+	struct event	*ev_flush;	/* the sends of one loop turn */
+	int		 flush_armed;
 	ipc_dispatch_cb	 dispatch;
 	ipc_close_cb	 on_close;
 	void		*arg;
@@ -48,6 +52,8 @@ struct ipc_chan {
 static int	ipc_sendv(int, const struct ipc_hdr *, const void *, int);
 static void	ipc_chan_read(evutil_socket_t, short, void *);
 static void	ipc_chan_write(evutil_socket_t, short, void *);
+static void	ipc_chan_flush(evutil_socket_t, short, void *);
+static void	ipc_pending_free(struct ipc_chan *, struct ipc_pending *);
 
 void
 ipc_msg_init(struct ipc_msg *m, uint32_t type, uint64_t id)
@@ -253,7 +259,9 @@ ipc_chan_new(struct event_base *base, int sock, const char *name,
 	ch->ev_read = event_new(base, sock, EV_READ | EV_PERSIST,
 	    ipc_chan_read, ch);
 	ch->ev_write = event_new(base, sock, EV_WRITE, ipc_chan_write, ch);
+	ch->ev_flush = event_new(base, -1, 0, ipc_chan_flush, ch);
 	if (ch->ev_read == NULL || ch->ev_write == NULL ||
+	    ch->ev_flush == NULL ||
 	    event_add(ch->ev_read, NULL) == -1) {
 		ipc_chan_free(ch);
 		return NULL;
@@ -285,29 +293,94 @@ ipc_chan_read(evutil_socket_t fd, short what, void *arg)
 	}
 }
 
+/*
+ * Everything queued, oldest first, IPC_SENDMMSG messages a system call
+ * (sendmmsg(2): each still its own datagram, with its own descriptor).
+ * A full socket leaves the rest for EV_WRITE; any other failure drops
+ * the message it hit, logged, and goes on.
+ */
 static void
 ipc_chan_write(evutil_socket_t fd, short what, void *arg)
 {
 	struct ipc_chan		*ch = arg;
-	struct ipc_pending	*p;
+	struct ipc_pending	*p, *batch[IPC_SENDMMSG];
+	struct mmsghdr		 mm[IPC_SENDMMSG];
+	struct iovec		 iov[IPC_SENDMMSG][2];
+	union {
+		struct cmsghdr	hdr;
+		char		buf[CMSG_SPACE(sizeof(int))];
+	}			 cm[IPC_SENDMMSG];
+	struct cmsghdr		*c;
+	int			 n, i, r;
 
-	while ((p = TAILQ_FIRST(&ch->out)) != NULL) {
-		if (ipc_sendv(fd, &p->hdr, p->data, p->fd) == -1) {
+	while (!TAILQ_EMPTY(&ch->out)) {
+		n = 0;
+		TAILQ_FOREACH(p, &ch->out, entry) {
+			if (n == IPC_SENDMMSG)
+				break;
+			memset(&mm[n], 0, sizeof(mm[n]));
+			iov[n][0].iov_base = &p->hdr;
+			iov[n][0].iov_len = sizeof(p->hdr);
+			iov[n][1].iov_base = p->data;
+			iov[n][1].iov_len = p->hdr.len;
+			mm[n].msg_hdr.msg_iov = iov[n];
+			mm[n].msg_hdr.msg_iovlen = 2;
+			if (p->fd != -1) {
+				memset(&cm[n], 0, sizeof(cm[n]));
+				mm[n].msg_hdr.msg_control = cm[n].buf;
+				mm[n].msg_hdr.msg_controllen =
+				    sizeof(cm[n].buf);
+				c = CMSG_FIRSTHDR(&mm[n].msg_hdr);
+				c->cmsg_level = SOL_SOCKET;
+				c->cmsg_type = SCM_RIGHTS;
+				c->cmsg_len = CMSG_LEN(sizeof(int));
+				memcpy(CMSG_DATA(c), &p->fd, sizeof(int));
+			}
+			batch[n++] = p;
+		}
+		do {
+			r = sendmmsg(fd, mm, (unsigned)n, MSG_NOSIGNAL);
+		} while (r == -1 && errno == EINTR);
+		if (r == -1) {
 			if (errno == EAGAIN || errno == EWOULDBLOCK ||
 			    errno == ENOBUFS) {
 				event_add(ch->ev_write, NULL);
 				return;
 			}
 			log_warn("ipc %s: send", ch->name);
+			r = 1;		/* the first one is dropped */
 		}
-		TAILQ_REMOVE(&ch->out, p, entry);
-		if (p->fd != -1)
-			close(p->fd);
-		explicit_bzero(p->data, p->hdr.len);	/* AUTH payloads */
-		free(p);
+		for (i = 0; i < r; i++)
+			ipc_pending_free(ch, batch[i]);
 	}
 }
 
+static void
+ipc_pending_free(struct ipc_chan *ch, struct ipc_pending *p)
+{
+	TAILQ_REMOVE(&ch->out, p, entry);
+	if (p->fd != -1)
+		close(p->fd);
+	explicit_bzero(p->data, p->hdr.len);	/* AUTH payloads */
+	free(p);
+}
+
+/* The end of a loop turn: what its callbacks sent goes out together. */
+static void
+ipc_chan_flush(evutil_socket_t fd, short what, void *arg)
+{
+	struct ipc_chan	*ch = arg;
+
+	ch->flush_armed = 0;
+	ipc_chan_write(ch->sock, EV_WRITE, ch);
+}
+
+/*
+ * Queued, and sent when the loop has run this turn's other callbacks:
+ * a turn that answers many sessions sends their requests in one
+ * sendmmsg, and wakes the peer once.  While a full socket waits for
+ * EV_WRITE, the message simply queues behind.
+ */
 int
 ipc_chan_send(struct ipc_chan *ch, const struct ipc_msg *m)
 {
@@ -322,8 +395,10 @@ ipc_chan_send(struct ipc_chan *ch, const struct ipc_msg *m)
 	p->fd = m->fd;
 	memcpy(p->data, m->data, m->len);
 	TAILQ_INSERT_TAIL(&ch->out, p, entry);
-	if (empty)
-		ipc_chan_write(ch->sock, EV_WRITE, ch);
+	if (empty && !ch->flush_armed) {
+		ch->flush_armed = 1;
+		event_active(ch->ev_flush, 0, 1);
+	}
 	return 0;
 }
 
@@ -334,6 +409,9 @@ ipc_chan_free(struct ipc_chan *ch)
 
 	if (ch == NULL)
 		return;
+	/* what the last turn queued: once more, at best */
+	if (!TAILQ_EMPTY(&ch->out))
+		ipc_chan_write(ch->sock, EV_WRITE, ch);
 	while ((p = TAILQ_FIRST(&ch->out)) != NULL) {
 		TAILQ_REMOVE(&ch->out, p, entry);
 		if (p->fd != -1)
@@ -345,5 +423,7 @@ ipc_chan_free(struct ipc_chan *ch)
 		event_free(ch->ev_read);
 	if (ch->ev_write)
 		event_free(ch->ev_write);
+	if (ch->ev_flush)
+		event_free(ch->ev_flush);
 	free(ch);
 }
