@@ -281,6 +281,7 @@ queue_open(struct ipc_msg *m)
 
 		log_warn("queue: staging file for a message");
 		seglog_stage_put(fd, UINT64_MAX);
+		envelope_free(&q->env);
 		free(q);
 		queue_reply(IPC_Q_OPENED, m->id, saved == ENOSPC ||
 		    saved == EDQUOT ? QUEUE_RES_NOSPACE : QUEUE_RES_TEMPFAIL,
