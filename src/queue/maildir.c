@@ -1,11 +1,17 @@
 /*
  * maildir: see maildir.h.  Delivery follows the Maildir protocol and the
- * durable-write rule of STYLE §7: the file is created with O_EXCL in tmp/
- * under a name no other delivery can pick, written, fsync'd and closed
- * (close(2) can report ENOSPC or EDQUOT on network file systems), then
- * hard-linked into new/ (link(2) refuses to replace a file, unlike
- * rename(2), which is only the fallback for file systems without hard
- * links) and new/ is fsync'd so the directory entry is on disk too.
+ * durable-write rule of STYLE §7: the file is created unnamed in new/
+ * (O_TMPFILE: no reader can see it, and a crash leaves nothing), or,
+ * where the file system or a missing /proc does not allow that, with
+ * O_EXCL in tmp/ under a name no other delivery can pick; written,
+ * fsync'd, then hard-linked into new/ (linkat(2) through /proc for the
+ * unnamed one; link(2) refuses to replace a file, unlike rename(2),
+ * which is only the fallback for file systems without hard links) and
+ * closed (close(2) can report ENOSPC or EDQUOT on network file
+ * systems), and new/ is fsync'd so the directory entry is on disk too.
+ * An unnamed file saves the directory two of its three changes (the
+ * tmp/ entry and its removal), which is what twenty delivery threads
+ * writing into one Maildir wait on.
  *
  * Every failure path goes through one label that closes and unlinks what
  * was made and restores errno, so the caller sees the errno of the call
@@ -47,6 +53,8 @@ static int	maildir_copy(int, const char *, size_t, int, uint64_t,
 static int	maildir_write(struct maildir_item *, int, const char *,
 		    size_t, int, uint64_t, uint64_t);
 static int	maildir_sync(struct maildir_item *);
+static int	maildir_anon_ok(void);
+static int	maildir_link_failed(struct maildir_item *);
 static int	maildir_publish(const char *, const char *);
 static int	maildir_component(const char *, size_t, char *, size_t);
 static int	maildir_local(const char *, size_t, char *, size_t);
@@ -277,7 +285,8 @@ maildir_copy(int out, const char *prefix, size_t prefix_len, int in,
 }
 
 /*
- * tmp/UNIQUE created and written, its fd kept open for maildir_sync(),
+ * The file created (unnamed in new/, or tmp/UNIQUE) and written, its fd
+ * kept open for maildir_sync(),
  * its write-out started (sync_file_range) so that the syncs of a batch
  * wait for writes already under way; removed again on failure.
  */
@@ -287,8 +296,15 @@ maildir_write(struct maildir_item *it, int keyed, const char *prefix,
 {
 	int	fd, saved;
 
-	fd = open(it->tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW |
-	    O_CLOEXEC, 0600);
+	/* unnamed in new/ until linked there, where /proc can name it */
+	it->anon = 0;
+	if (maildir_anon_ok() &&
+	    (fd = open(it->newdir, O_TMPFILE | O_WRONLY | O_CLOEXEC,
+	    0600)) != -1)
+		it->anon = 1;
+	else
+		fd = open(it->tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW |
+		    O_CLOEXEC, 0600);
 	/* a named delivery's own earlier try, cut short by a crash */
 	if (fd == -1 && errno == EEXIST && keyed && unlink(it->tmp) == 0)
 		fd = open(it->tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW |
@@ -301,7 +317,8 @@ maildir_write(struct maildir_item *it, int keyed, const char *prefix,
 		maildir_err(it->err, sizeof(it->err), "write %s", it->tmp);
 		saved = errno;
 		close(fd);
-		unlink(it->tmp);
+		if (!it->anon)
+			unlink(it->tmp);
 		errno = saved;
 		return -1;
 	}
@@ -310,23 +327,43 @@ maildir_write(struct maildir_item *it, int keyed, const char *prefix,
 	return 0;
 }
 
-/* The staged file on disk and closed (close(2) can report ENOSPC or
-   EDQUOT on network file systems), then linked into new/. */
+/*
+ * The staged file on disk and closed (close(2) can report ENOSPC or
+ * EDQUOT on network file systems), then linked into new/: an unnamed
+ * one (O_TMPFILE) through /proc before it is closed, a tmp/ one after.
+ */
 static int
 maildir_sync(struct maildir_item *it)
 {
-	int	saved, fd = it->fd;
+	char	self[64];
+	int	fd = it->fd, saved;
 
 	it->fd = -1;
 	if (fsync(fd) == -1) {
 		maildir_err(it->err, sizeof(it->err), "write %s", it->tmp);
-		saved = errno;
-		close(fd);
-		goto fail;
+		goto fail_fd;
+	}
+	if (it->anon) {
+		(void)snprintf(self, sizeof(self), "/proc/self/fd/%d", fd);
+		if (linkat(AT_FDCWD, self, AT_FDCWD, it->dst,
+		    AT_SYMLINK_FOLLOW) == -1) {
+			saved = errno;
+			close(fd);
+			errno = saved;
+			return maildir_link_failed(it);
+		}
+		if (close(fd) == -1) {
+			maildir_err(it->err, sizeof(it->err), "close %s",
+			    it->dst);
+			saved = errno;
+			unlink(it->dst);
+			errno = saved;
+			return -1;
+		}
+		return 0;
 	}
 	if (close(fd) == -1) {
 		maildir_err(it->err, sizeof(it->err), "close %s", it->tmp);
-		saved = errno;
 		goto fail;
 	}
 	if (maildir_publish(it->tmp, it->dst) == 0)
@@ -334,15 +371,44 @@ maildir_sync(struct maildir_item *it)
 	saved = errno;
 	unlink(it->tmp);
 	errno = saved;
-	/* the same named delivery is already there, whole */
+	return maildir_link_failed(it);
+fail_fd:
+	saved = errno;
+	close(fd);
+	errno = saved;
+fail:
+	if (!it->anon) {
+		saved = errno;
+		unlink(it->tmp);
+		errno = saved;
+	}
+	return -1;
+}
+
+/* The link into new/ failed (errno): the same named delivery is already
+   there, whole (1), or a failure (-1). */
+static int
+maildir_link_failed(struct maildir_item *it)
+{
 	if (errno == EEXIST && it->keyed)
 		return 1;
 	maildir_err(it->err, sizeof(it->err), "link %s", it->dst);
 	return -1;
-fail:
-	unlink(it->tmp);
-	errno = saved;
-	return -1;
+}
+
+/*
+ * Can a file made with O_TMPFILE be linked by its /proc name?  Once per
+ * process: the queue process is not chrooted, but a test or a container
+ * may lack /proc; then every delivery goes through tmp/.
+ */
+static int
+maildir_anon_ok(void)
+{
+	static int	ok = -1;
+
+	if (ok == -1)
+		ok = access("/proc/self/fd", X_OK) == 0;
+	return ok;
 }
 
 /* tmp -> new without replacing anything; rename where links fail. */
@@ -389,7 +455,8 @@ maildir_deliver_once(const char *path, const char *key, int recheck,
 		/* the caller could not be told the name: nothing done */
 		if (it->fd != -1) {
 			close(it->fd);
-			unlink(it->tmp);
+			if (!it->anon)
+				unlink(it->tmp);
 		}
 		it->name[0] = '\0';
 		errno = it->error = ENAMETOOLONG;
@@ -458,6 +525,9 @@ maildir_stage(struct maildir_item *it, const char *path, const char *key,
 			(void)util_strlcpy(it->name, found, sizeof(it->name));
 			return it->rc = 1;
 		}
+		/* an earlier try's tmp/ file, cut short by a crash (an
+		   unnamed one leaves nothing) */
+		(void)unlink(it->tmp);
 	}
 	if (maildir_write(it, key != NULL, prefix, prefix_len, fd, off,
 	    len) == -1)

@@ -5,7 +5,8 @@
  *
  * Invariants: a message appears in new/ whole and already on disk (file
  * fsync'd before the link, new/ fsync'd after, before it is reported),
- * or not at all; a failed
+ * or not at all (it is written unnamed, O_TMPFILE, where it can be, so
+ * tmp/ is then not used); a failed
  * delivery leaves nothing in tmp/ or new/.  maildir_path() never yields a
  * path that leaves DATADIR/mail/ or names a hidden directory.
  *
@@ -80,6 +81,7 @@ struct maildir_item {
 	/* private */
 	int	fd;
 	int	keyed;
+	int	anon;			/* O_TMPFILE: no tmp/ name */
 	char	tmp[PATH_MAX], dst[PATH_MAX], newdir[PATH_MAX];
 };
 
