@@ -36,6 +36,7 @@
 
 #define MAILDIR_COPY	65536		/* pread/write chunk */
 #define MAILDIR_HOST	256		/* gethostname(2) result */
+#define MAILDIR_KNOWN	16		/* Maildirs known made, a thread */
 
 static const char *const maildir_subdirs[] = { "tmp", "new", "cur" };
 
@@ -55,6 +56,7 @@ static int	maildir_write(struct maildir_item *, int, const char *,
 static int	maildir_sync(struct maildir_item *);
 static int	maildir_anon_ok(void);
 static int	maildir_link_failed(struct maildir_item *);
+static int	maildir_known(const char *, int);
 static int	maildir_publish(const char *, const char *);
 static int	maildir_component(const char *, size_t, char *, size_t);
 static int	maildir_local(const char *, size_t, char *, size_t);
@@ -482,7 +484,7 @@ maildir_stage(struct maildir_item *it, const char *path, const char *key,
     uint64_t off, uint64_t len)
 {
 	char	uniq[NAME_MAX + 1], found[NAME_MAX + 8];
-	int	r;
+	int	r, known;
 
 	it->name[0] = it->err[0] = '\0';
 	it->fd = -1;
@@ -497,7 +499,8 @@ maildir_stage(struct maildir_item *it, const char *path, const char *key,
 		maildir_err(it->err, sizeof(it->err), "maildir_deliver");
 		return it->error = errno, -1;
 	}
-	if (maildir_prepare(path, it->err, sizeof(it->err)) == -1)
+	known = maildir_known(path, 0);
+	if (!known && maildir_prepare(path, it->err, sizeof(it->err)) == -1)
 		return it->error = errno, -1;
 	if (maildir_unique(uniq, sizeof(uniq), key, prefix_len + len) == -1 ||
 	    util_snprintf(it->tmp, sizeof(it->tmp), "%s/tmp/%s", path,
@@ -514,7 +517,17 @@ maildir_stage(struct maildir_item *it, const char *path, const char *key,
 		return it->error = errno, -1;
 	}
 	if (key != NULL && recheck) {
-		if ((r = maildir_find(path, key, found, sizeof(found))) == -1) {
+		r = maildir_find(path, key, found, sizeof(found));
+		if (r == -1 && errno == ENOENT && known) {
+			/* removed since this thread made it: nothing in it */
+			(void)maildir_known(path, -1);
+			known = 0;
+			if (maildir_prepare(path, it->err, sizeof(it->err)) ==
+			    -1)
+				return it->error = errno, -1;
+			r = maildir_find(path, key, found, sizeof(found));
+		}
+		if (r == -1) {
 			maildir_err(it->err, sizeof(it->err), "%s: look for %s",
 			    path, key);
 			return it->error = errno, -1;
@@ -529,9 +542,44 @@ maildir_stage(struct maildir_item *it, const char *path, const char *key,
 		   unnamed one leaves nothing) */
 		(void)unlink(it->tmp);
 	}
-	if (maildir_write(it, key != NULL, prefix, prefix_len, fd, off,
-	    len) == -1)
+	r = maildir_write(it, key != NULL, prefix, prefix_len, fd, off, len);
+	/* made by this thread before, and removed since: made again */
+	if (r == -1 && errno == ENOENT && known) {
+		(void)maildir_known(path, -1);
+		if (maildir_prepare(path, it->err, sizeof(it->err)) == -1)
+			return it->error = errno, -1;
+		r = maildir_write(it, key != NULL, prefix, prefix_len, fd, off,
+		    len);
+	}
+	if (r == -1)
 		return it->error = errno, -1;
+	(void)maildir_known(path, 1);
+	return 0;
+}
+
+/*
+ * The Maildirs this thread made sure of lately (tmp/ new/ cur/ there),
+ * by a hash of their path: six system calls a delivery fewer.  A
+ * Maildir removed behind our back makes the write fail with ENOENT,
+ * and the caller prepares it again; a hash collision ends the same
+ * way.  op 0: is path known; 1: remember it; -1: forget it.
+ */
+static int
+maildir_known(const char *path, int op)
+{
+	static __thread uint32_t	seen[MAILDIR_KNOWN];
+	static __thread unsigned	next;
+	uint32_t			h = util_hash_str(path) | 1;
+	unsigned			i;
+
+	for (i = 0; i < MAILDIR_KNOWN; i++)
+		if (seen[i] == h) {
+			if (op == -1)
+				seen[i] = 0;
+			return 1;
+		}
+	if (op == 1)
+		seen[next++ % MAILDIR_KNOWN] = h;
 	return 0;
 }
 

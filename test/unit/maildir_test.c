@@ -186,6 +186,32 @@ test_two_deliveries(void **state)
 	assert_non_null(strstr(a, ",S=0"));
 }
 
+/* A Maildir removed between two deliveries (this thread remembers the
+   Maildirs it made) is made again, with or without a recheck. */
+static void
+test_removed_between(void **state)
+{
+	struct fixture	*f = *state;
+	char		 md[PATH_MAX], p[PATH_MAX], cmd[PATH_MAX + 16];
+	int		 recheck;
+
+	PATHF(md, "%s/gone/Maildir", f->root);
+	for (recheck = 0; recheck < 2; recheck++) {
+		assert_int_equal(maildir_deliver_once(md, recheck ? "1.QAR1" :
+		    "1.QAR0", recheck, NULL, 0, f->src, 0, 4, NULL, 0, NULL,
+		    0), 0);
+		PATHF(cmd, "rm -rf %s/gone", f->root);
+		assert_int_equal(system(cmd), 0);
+		assert_int_equal(maildir_deliver_once(md, recheck ? "1.QBR1" :
+		    "1.QBR0", recheck, NULL, 0, f->src, 0, 4, NULL, 0, NULL,
+		    0), 0);
+		PATHF(p, "%s/new", md);
+		assert_int_equal(count_entries(p), 1);
+		PATHF(p, "%s/cur", md);
+		assert_int_equal(count_entries(p), 0);
+	}
+}
+
 /* A Maildir under a regular file cannot be made: -1, nothing left. */
 static void
 test_parent_is_file(void **state)
@@ -537,6 +563,8 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_deliver, setup,
+		    teardown),
+		cmocka_unit_test_setup_teardown(test_removed_between, setup,
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_two_deliveries, setup,
 		    teardown),
