@@ -94,10 +94,13 @@ auth_sent_flush(struct store *st)
 	pthread_mutex_unlock(&SB.lock);
 	if (n > 0 && st == NULL)
 		log_warnx("auth: %zu transaction(s) not counted: no store", n);
-	else if (n == 1)
-		rc = store_sent_settle(st, v[0].user, v[0].tx, v[0].n,
-		    v[0].now);
-	else if (n > 1 && (rc = store_begin(st)) == STORE_OK) {
+	else if (n == 1 || store_is_pg(st)) {
+		/* on PostgreSQL each settlement is one statement, atomic by
+		   itself (store_quota.c); in a transaction it would be three */
+		for (i = 0; i < n && rc != STORE_ERR; i++)
+			rc = store_sent_settle(st, v[i].user, v[i].tx, v[i].n,
+			    v[i].now);
+	} else if (n > 1 && (rc = store_begin(st)) == STORE_OK) {
 		for (i = 0; i < n && rc == STORE_OK; i++) {
 			r = store_sent_settle(st, v[i].user, v[i].tx, v[i].n,
 			    v[i].now);
