@@ -92,7 +92,9 @@ auth_sent_flush(struct store *st)
 	SB.v = NULL;
 	SB.n = SB.cap = 0;
 	pthread_mutex_unlock(&SB.lock);
-	if (n > 0 && st == NULL)
+	if (n == 0)
+		;
+	else if (st == NULL)
 		log_warnx("auth: %zu transaction(s) not counted: no store", n);
 	else if (n == 1 || store_is_pg(st)) {
 		/* on PostgreSQL each settlement is one statement, atomic by
