@@ -257,6 +257,20 @@ util_write_all(int fd, const void *p, size_t n)
 }
 
 int
+util_fdatasync_at(int dirfd, const char *name)
+{
+	int	fd, r, saved;
+
+	if ((fd = openat(dirfd, name, O_WRONLY | O_CLOEXEC)) == -1)
+		return -1;
+	r = fdatasync(fd);
+	saved = errno;
+	close(fd);
+	errno = saved;
+	return r;
+}
+
+int
 util_fsync_dir(const char *dir)
 {
 	int	fd, r, saved;

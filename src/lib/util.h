@@ -66,6 +66,9 @@ int	 util_write_all(int fd, const void *, size_t);
 
 /* fsync the directory that holds path (or path itself if a dir). */
 int	 util_fsync_dir(const char *dir);
+/* fdatasync the file name in dirfd (opened for it, then closed).  As
+   fdatasync(2), or -1 with open's errno. */
+int	 util_fdatasync_at(int dirfd, const char *name);
 
 /*
  * Privileges: if running as root, switch to pw (groups, gid, uid) for

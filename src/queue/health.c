@@ -14,6 +14,7 @@
 #include "core/config.h"
 #include "core/health.h"
 #include "core/warmup.h"
+#include "lib/batch.h"
 #include "lib/clock.h"
 #include "lib/log.h"
 #include "lib/util.h"
@@ -105,12 +106,9 @@ struct hout {
 	int			deferred;
 };
 
-static struct {
-	pthread_mutex_t	 lock;		/* the buffer */
-	pthread_mutex_t	 flush;		/* one flush at a time, in order */
-	struct hout	*v;
-	size_t		 n, cap;
-} HB = { PTHREAD_MUTEX_INITIALIZER, PTHREAD_MUTEX_INITIALIZER, NULL, 0, 0 };
+static struct batch	health_buf = BATCH_INITIALIZER(sizeof(struct hout));
+/* one flush at a time, so the outcomes go in the order they came */
+static pthread_mutex_t	health_flushing = PTHREAD_MUTEX_INITIALIZER;
 
 void
 health_flush(struct store *st)
@@ -119,13 +117,8 @@ health_flush(struct store *st)
 	size_t		 i, n;
 	int		 rc = STORE_OK, r, tx;
 
-	pthread_mutex_lock(&HB.flush);
-	pthread_mutex_lock(&HB.lock);
-	v = HB.v;
-	n = HB.n;
-	HB.v = NULL;
-	HB.n = HB.cap = 0;
-	pthread_mutex_unlock(&HB.lock);
+	pthread_mutex_lock(&health_flushing);
+	v = batch_take(&health_buf, &n);
 	if (n == 0 || st == NULL)
 		goto done;
 	/* on PostgreSQL one outcome alone is one statement, atomic by
@@ -150,7 +143,7 @@ health_flush(struct store *st)
 done:
 	if (n > 0 && st == NULL)
 		log_warnx("health: %zu outcome(s) not counted: no store", n);
-	pthread_mutex_unlock(&HB.flush);
+	pthread_mutex_unlock(&health_flushing);
 	free(v);
 }
 
@@ -159,8 +152,8 @@ static int
 health_buffer(const struct spool_msg *sm, const uint8_t *local,
     int64_t now)
 {
-	struct hout	 o, *nv;
-	size_t		 i;
+	struct hout	 o;
+	size_t		 i, n;
 	int		 worse = 0, full = 0;
 
 	for (i = 0; i < sm->env.nrcpt; i++) {
@@ -177,19 +170,10 @@ health_buffer(const struct spool_msg *sm, const uint8_t *local,
 		o.deferred = s->attempts > 1;
 		worse |= o.kind == STORE_HEALTH_BOUNCED ||
 		    o.kind == STORE_HEALTH_BLOCKED;
-		pthread_mutex_lock(&HB.lock);
-		if (HB.n == HB.cap && (nv = reallocarray(HB.v, HB.cap ?
-		    HB.cap * 2 : 64, sizeof(*nv))) != NULL) {
-			HB.v = nv;
-			HB.cap = HB.cap ? HB.cap * 2 : 64;
-		}
-		if (HB.n < HB.cap)
-			HB.v[HB.n++] = o;
-		else
+		if ((n = batch_add(&health_buf, &o)) == 0)
 			log_warnx("health: %s: an outcome not counted: out of "
 			    "memory", o.user);
-		full |= HB.n >= HEALTH_BATCH;
-		pthread_mutex_unlock(&HB.lock);
+		full |= n >= HEALTH_BATCH;
 	}
 	return worse ? 1 : full ? -1 : 0;
 }

@@ -343,16 +343,9 @@ int
 seglog_done_sync(int dirfd, uint64_t segno)
 {
 	char	name[SEGLOG_NAME_MAX];
-	int	fd, rc, saved;
 
 	(void)seglog_name(segno, 1, name, sizeof(name));
-	if ((fd = openat(dirfd, name, O_WRONLY | O_CLOEXEC)) == -1)
-		return -1;
-	rc = fdatasync(fd);
-	saved = errno;
-	close(fd);
-	errno = saved;
-	return rc;
+	return util_fdatasync_at(dirfd, name);
 }
 
 int

@@ -7,6 +7,7 @@
 #include <time.h>
 
 #include "core/smtp_parse.h"
+#include "lib/batch.h"
 #include "lib/log.h"
 #include "lib/util.h"
 #include "server/auth_sent.h"
@@ -22,18 +23,18 @@ struct sent_rec {
 };
 
 static struct {
-	pthread_mutex_t	 lock;		/* v, n, cap, stop */
+	struct batch	 buf;
 	pthread_mutex_t	 flush;		/* one write at a time, in order */
+	pthread_mutex_t	 lock;		/* stop */
 	pthread_cond_t	 cond;		/* the ticker's sleep */
-	struct sent_rec	*v;
-	size_t		 n, cap;
 	int		 stop;
 	const char	*datadir;
 	pthread_t	 ticker;
 	int		 running;
 } SB = {
-	.lock = PTHREAD_MUTEX_INITIALIZER,
+	.buf = BATCH_INITIALIZER(sizeof(struct sent_rec)),
 	.flush = PTHREAD_MUTEX_INITIALIZER,
+	.lock = PTHREAD_MUTEX_INITIALIZER,
 	.cond = PTHREAD_COND_INITIALIZER,
 };
 
@@ -43,8 +44,8 @@ void
 auth_sent_add(struct store *st, const char *user, uint64_t tx, uint32_t n,
     int64_t now)
 {
-	struct sent_rec	*nv;
-	int		 full;
+	struct sent_rec	 rec;
+	size_t		 n_waiting;
 
 	if (n == 0 && tx == 0)
 		return;		/* no message, no holds: nothing to write */
@@ -55,26 +56,16 @@ auth_sent_add(struct store *st, const char *user, uint64_t tx, uint32_t n,
 			log_warnx("auth: store: %s", store_errmsg(st));
 		return;
 	}
-	pthread_mutex_lock(&SB.lock);
-	if (SB.n == SB.cap && (nv = reallocarray(SB.v, SB.cap ? SB.cap * 2 :
-	    64, sizeof(*nv))) != NULL) {
-		SB.v = nv;
-		SB.cap = SB.cap ? SB.cap * 2 : 64;
-	}
-	if (SB.n < SB.cap) {
-		util_strlcpy(SB.v[SB.n].user, user, sizeof(SB.v[SB.n].user));
-		SB.v[SB.n].tx = tx;
-		SB.v[SB.n].n = n;
-		SB.v[SB.n].now = now;
-		SB.n++;
-		full = SB.n >= SENT_BATCH;
-	} else
-		full = -1;
-	pthread_mutex_unlock(&SB.lock);
-	if (full == -1) {	/* no memory: this one alone, now */
+	memset(&rec, 0, sizeof(rec));
+	util_strlcpy(rec.user, user, sizeof(rec.user));
+	rec.tx = tx;
+	rec.n = n;
+	rec.now = now;
+	if ((n_waiting = batch_add(&SB.buf, &rec)) == 0) {
+		/* no memory: this one alone, now */
 		if (store_sent_settle(st, user, tx, n, now) == STORE_ERR)
 			log_warnx("auth: store: %s", store_errmsg(st));
-	} else if (full)
+	} else if (n_waiting >= SENT_BATCH)
 		auth_sent_flush(st);
 }
 
@@ -86,12 +77,7 @@ auth_sent_flush(struct store *st)
 	int		 rc = STORE_OK, r;
 
 	pthread_mutex_lock(&SB.flush);
-	pthread_mutex_lock(&SB.lock);
-	v = SB.v;
-	n = SB.n;
-	SB.v = NULL;
-	SB.n = SB.cap = 0;
-	pthread_mutex_unlock(&SB.lock);
+	v = batch_take(&SB.buf, &n);
 	if (n == 0)
 		;
 	else if (st == NULL)
