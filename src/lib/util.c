@@ -24,6 +24,7 @@
 
 #include "lib/util.h"
 
+static int	util_sync_close(int, int);
 static int	util_may_search(const struct stat *, const struct passwd *,
 		    const gid_t *, int);
 
@@ -256,14 +257,15 @@ util_write_all(int fd, const void *p, size_t n)
 	return 0;
 }
 
-int
-util_fdatasync_at(int dirfd, const char *name)
+/* Sync fd (its data only if datasync), close it; -1 for fd -1. */
+static int
+util_sync_close(int fd, int datasync)
 {
-	int	fd, r, saved;
+	int	r, saved;
 
-	if ((fd = openat(dirfd, name, O_WRONLY | O_CLOEXEC)) == -1)
+	if (fd == -1)
 		return -1;
-	r = fdatasync(fd);
+	r = datasync ? fdatasync(fd) : fsync(fd);
 	saved = errno;
 	close(fd);
 	errno = saved;
@@ -271,17 +273,16 @@ util_fdatasync_at(int dirfd, const char *name)
 }
 
 int
+util_fdatasync_at(int dirfd, const char *name)
+{
+	return util_sync_close(openat(dirfd, name, O_WRONLY | O_CLOEXEC), 1);
+}
+
+int
 util_fsync_dir(const char *dir)
 {
-	int	fd, r, saved;
-
-	if ((fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) == -1)
-		return -1;
-	r = fsync(fd);
-	saved = errno;
-	close(fd);
-	errno = saved;
-	return r;
+	return util_sync_close(open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC),
+	    0);
 }
 
 int
