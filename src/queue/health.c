@@ -123,8 +123,9 @@ health_flush(struct store *st)
 		goto done;
 	/* on PostgreSQL one outcome alone is one statement, atomic by
 	   itself: no transaction */
-	if ((tx = n > 1 || !store_is_pg(st)))
-		rc = store_begin(st);
+	if ((tx = n > 1 || !store_is_pg(st)) &&
+	    (rc = store_begin(st)) != STORE_OK)
+		tx = 0;		/* nothing to roll back */
 	for (i = 0; i < n && rc == STORE_OK; i++) {
 		r = store_health_outcome(st, v[i].user, v[i].now, v[i].kind,
 		    v[i].deferred, v[i].provider);
