@@ -257,6 +257,47 @@ util_write_all(int fd, const void *p, size_t n)
 	return 0;
 }
 
+int
+util_pread_all(int fd, void *p, size_t n, uint64_t off)
+{
+	size_t	got = 0;
+	ssize_t	r;
+
+	while (got < n) {
+		r = pread(fd, (char *)p + got, n - got, (off_t)(off + got));
+		if (r == -1 && errno == EINTR)
+			continue;
+		if (r <= 0) {
+			if (r == 0)
+				errno = EIO;
+			return -1;
+		}
+		got += (size_t)r;
+	}
+	return 0;
+}
+
+int
+util_pwrite_all(int fd, const void *p, size_t n, uint64_t off)
+{
+	size_t	done = 0;
+	ssize_t	w;
+
+	while (done < n) {
+		w = pwrite(fd, (const char *)p + done, n - done,
+		    (off_t)(off + done));
+		if (w == -1 && errno == EINTR)
+			continue;
+		if (w <= 0) {
+			if (w == 0)
+				errno = ENOSPC;
+			return -1;
+		}
+		done += (size_t)w;
+	}
+	return 0;
+}
+
 /* Sync fd (its data only if datasync), close it; -1 for fd -1. */
 static int
 util_sync_close(int fd, int datasync)

@@ -63,6 +63,14 @@ int	 util_write_file_atomic(const char *path, const void *, size_t,
 
 /* write(2) all of it, retrying on EINTR and short writes. */
 int	 util_write_all(int fd, const void *, size_t);
+/*
+ * n bytes at offset off, the file offset untouched (a descriptor shared
+ * with another process keeps its own), EINTR retried.  0, or -1 with
+ * errno: pread's or pwrite's, EIO when the file ends first (read),
+ * ENOSPC when a write makes no progress.
+ */
+int	 util_pread_all(int fd, void *, size_t n, uint64_t off);
+int	 util_pwrite_all(int fd, const void *, size_t n, uint64_t off);
 
 /* fsync the directory that holds path (or path itself if a dir). */
 int	 util_fsync_dir(const char *dir);

@@ -400,8 +400,6 @@ queue_write_envelope(struct qmsg *q)
 	char		 trailer[ENVELOPE_TRAILER_LEN + 1];
 	struct buf	 b;
 	struct stat	 sb;
-	size_t		 off;
-	ssize_t		 w;
 	int		 rc = -1;
 
 	buf_init(&b, ENV_FILE_MAX);
@@ -414,16 +412,8 @@ queue_write_envelope(struct qmsg *q)
 		errno = ENOMEM;
 		goto done;
 	}
-	for (off = 0; off < b.len; off += (size_t)w) {
-		w = pwrite(q->fd, b.data + off, b.len - off,
-		    sb.st_size + (off_t)off);
-		if (w == -1 && errno == EINTR) {
-			w = 0;
-			continue;
-		}
-		if (w <= 0)
-			goto done;
-	}
+	if (util_pwrite_all(q->fd, b.data, b.len, (uint64_t)sb.st_size) == -1)
+		goto done;
 	/* only a hint: fsync below is what makes it durable */
 	(void)sync_file_range(q->fd, 0, 0, SYNC_FILE_RANGE_WRITE);
 	rc = 0;

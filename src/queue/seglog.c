@@ -28,6 +28,7 @@
 
 #include <openssl/evp.h>
 
+#include "lib/util.h"
 #include "queue/seglog.h"
 
 #define SCAN_CHUNK	(64 * 1024)
@@ -36,7 +37,6 @@ static const uint8_t magic[4] = { 'P', 'S', 'G', '1' };
 
 static void	put_le(uint8_t *, uint64_t, int);
 static uint64_t	get_le(const uint8_t *, int);
-static int	read_full(int, void *, size_t, uint64_t);
 static int	scan_payload(int, const struct seglog_loc *, char *,
 		    const struct seglog_hdr *);
 
@@ -221,27 +221,6 @@ seglog_name_parse(const char *name, uint64_t *segno, int *done)
 	return 1;
 }
 
-/* pread exactly n bytes at off: 0, or -1 (errno EIO on a short read). */
-static int
-read_full(int fd, void *p, size_t n, uint64_t off)
-{
-	size_t	got = 0;
-	ssize_t	r;
-
-	while (got < n) {
-		r = pread(fd, (char *)p + got, n - got, (off_t)(off + got));
-		if (r == -1 && errno == EINTR)
-			continue;
-		if (r <= 0) {
-			if (r == 0)
-				errno = EIO;
-			return -1;
-		}
-		got += (size_t)r;
-	}
-	return 0;
-}
-
 /*
  * Read and checksum a record's envelope (into env) and content.  1 if
  * the checksum matches, 0 if not, -1 with errno on a read error.
@@ -258,7 +237,7 @@ scan_payload(int fd, const struct seglog_loc *l, char *env,
 	int			 rc = -1;
 
 	seglog_hdr_encode(hdr, h);
-	if (read_full(fd, env, l->env_len, SEGLOG_ENV_OFF(l)) == -1)
+	if (util_pread_all(fd, env, l->env_len, SEGLOG_ENV_OFF(l)) == -1)
 		return -1;
 	env[l->env_len] = '\0';
 	if (seglog_sum_init(&s, hdr) == -1) {
@@ -273,7 +252,7 @@ scan_payload(int fd, const struct seglog_loc *l, char *env,
 	off = SEGLOG_CONTENT_OFF(l);
 	for (left = l->content_len; left > 0; left -= n, off += n) {
 		n = left < SCAN_CHUNK ? (size_t)left : SCAN_CHUNK;
-		if (read_full(fd, chunk, n, off) == -1)
+		if (util_pread_all(fd, chunk, n, off) == -1)
 			goto done;
 		if (seglog_sum_update(&s, chunk, n) == -1) {
 			errno = ENOMEM;
@@ -307,7 +286,7 @@ seglog_scan(int fd, uint64_t segno, seglog_cb cb, void *arg, uint64_t *end)
 		return -1;
 	size = (uint64_t)sb.st_size;
 	while (size - off >= SEGLOG_HDR_LEN) {
-		if (read_full(fd, raw, sizeof(raw), off) == -1)
+		if (util_pread_all(fd, raw, sizeof(raw), off) == -1)
 			goto fail;
 		if (seglog_hdr_decode(raw, segno, &h) == -1)
 			break;

@@ -40,7 +40,6 @@
 #define STAGE_KEEP	1024
 #define SEGS_MAX	(1024 * 1024)
 
-static int	write_full(int, const void *, size_t, uint64_t);
 static int	append_payload(struct seglog_w *, struct seglog_sum *,
 		    const void *, uint32_t, int, uint64_t, uint64_t);
 static int	append_failed(struct seglog_w *, uint64_t, int);
@@ -67,28 +66,6 @@ static struct {
 	int		 fds[STAGE_KEEP];
 	size_t		 n;
 } S = { .lock = PTHREAD_MUTEX_INITIALIZER };
-
-/* pwrite exactly n bytes at off: 0, or -1 (ENOSPC for a short write). */
-static int
-write_full(int fd, const void *p, size_t n, uint64_t off)
-{
-	size_t	done = 0;
-	ssize_t	w;
-
-	while (done < n) {
-		w = pwrite(fd, (const char *)p + done, n - done,
-		    (off_t)(off + done));
-		if (w == -1 && errno == EINTR)
-			continue;
-		if (w <= 0) {
-			if (w == 0)
-				errno = ENOSPC;
-			return -1;
-		}
-		done += (size_t)w;
-	}
-	return 0;
-}
 
 int
 seglog_w_open(struct seglog_w *w, int dirfd, uint64_t segno,
@@ -199,7 +176,7 @@ append_payload(struct seglog_w *w, struct seglog_sum *s, const void *env,
 		errno = ENOMEM;
 		return -1;
 	}
-	if (write_full(w->fd, env, env_len, at) == -1)
+	if (util_pwrite_all(w->fd, env, env_len, at) == -1)
 		goto done;
 	at += env_len;
 	while (src < content_len) {
@@ -217,7 +194,7 @@ append_payload(struct seglog_w *w, struct seglog_sum *s, const void *env,
 			errno = ENOMEM;
 			goto done;
 		}
-		if (write_full(w->fd, chunk, (size_t)r, at) == -1)
+		if (util_pwrite_all(w->fd, chunk, (size_t)r, at) == -1)
 			goto done;
 		src += (uint64_t)r;
 		at += (uint64_t)r;
@@ -263,7 +240,7 @@ seglog_w_append(struct seglog_w *w, const void *env, uint32_t env_len,
 		return append_failed(w, off, ENOMEM);
 	seglog_hdr_encode(hdr, &h);
 	/* the header last: a torn record never has a valid one */
-	if (write_full(w->fd, hdr, sizeof(hdr), off) == -1)
+	if (util_pwrite_all(w->fd, hdr, sizeof(hdr), off) == -1)
 		return append_failed(w, off, errno);
 	loc->segno = w->segno;
 	loc->off = off;
@@ -323,7 +300,7 @@ seglog_done_mark(int dirfd, uint64_t segno, const uint64_t *offs, size_t n,
 	if (fstat(fd, &sb) == 0 && sb.st_size % SEGLOG_DONE_LEN != 0 &&
 	    ftruncate(fd, sb.st_size - sb.st_size % SEGLOG_DONE_LEN) == -1)
 		goto done;
-	if (write_full(fd, b, n * SEGLOG_DONE_LEN, (uint64_t)sb.st_size -
+	if (util_pwrite_all(fd, b, n * SEGLOG_DONE_LEN, (uint64_t)sb.st_size -
 	    (uint64_t)sb.st_size % SEGLOG_DONE_LEN) == -1)
 		goto done;
 	if (sync && (fdatasync(fd) == -1 || (sb.st_size == 0 &&

@@ -37,7 +37,7 @@ build fuzz_http "$top/src/lib/http_parse.c" "$top/src/lib/http_path.c" \
 build fuzz_route "$top/src/server/admin_routes.c" \
     "$top/src/server/admin_match.c" "$top/src/lib/http_path.c" \
     "$top/src/lib/util.c"
-build fuzz_seglog "$top/src/queue/seglog.c" -lcrypto
+build fuzz_seglog "$top/src/queue/seglog.c" "$top/src/lib/util.c" -lcrypto
 
 for name in fuzz_smtp_parse fuzz_dotreader fuzz_sasl fuzz_http fuzz_route \
     fuzz_seglog; do
