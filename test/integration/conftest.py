@@ -150,7 +150,11 @@ class Server:
         while time.time() < deadline:
             if self.proc.poll() is not None:
                 raise AssertionError("server exited: %s" % self.log())
-            if "smtp: ready" in self.log()[self.log_start:]:
+            # the parent's "postern started" (the children's pids) and
+            # the smtp process's "ready" come from two processes, in
+            # either order
+            text = self.log()[self.log_start:]
+            if "smtp: ready" in text and "postern started:" in text:
                 return
             time.sleep(0.02)
         raise AssertionError("server not ready: %s" % self.log())
