@@ -85,6 +85,8 @@ static void	smtp_readcb(struct bufferevent *, void *);
 static void	smtp_writecb(struct bufferevent *, void *);
 static void	smtp_eventcb(struct bufferevent *, short, void *);
 static void	smtp_reset(struct smtp_session *);
+static void	smtp_release(struct smtp_session *);
+static void	smtp_process_input(struct smtp_session *);
 static void	smtp_free(struct smtp_session *);
 static void	smtp_session_expire_one(void *);
 static void	smtp_session_shutdown(void *);
@@ -110,11 +112,31 @@ smtp_enter_state(struct smtp_session *s, enum smtp_state st)
 	s->state = st;
 }
 
-/* The one writer of reply lines; replies_vformat() keeps them short. */
+/* Hand the held replies to the connection, in order. */
+static void
+smtp_release(struct smtp_session *s)
+{
+	if (s->nheld == 0 || s->bev == NULL)
+		return;
+	evbuffer_add(bufferevent_get_output(s->bev), s->held, s->nheld);
+	s->nheld = 0;
+}
+
+/*
+ * The one writer of reply lines; replies_vformat() keeps them short.
+ *
+ * A reply made while commands are being run or the session is parked,
+ * and every reply after it, is held in the session until the input has
+ * run dry with the session not parked (smtp_process, smtp_release): the
+ * 250s of a pipelined MAIL and RCPT go out with DATA's 354 in one write
+ * and one TLS record, as RFC 2920 §3.2 lets a server group its replies
+ * (Postfix flushes only when its input runs dry).  Parking waits on the
+ * auth or queue process, never on the client, so nothing the client
+ * waits for is kept past the answer.
+ */
 static void
 smtp_vreply(struct smtp_session *s, const char *fmt, va_list ap)
 {
-	struct evbuffer	*out = bufferevent_get_output(s->bev);
 	char		 line[REPLY_LINE_MAX];
 	size_t		 n;
 
@@ -128,8 +150,16 @@ smtp_vreply(struct smtp_session *s, const char *fmt, va_list ap)
 		if (s->txreply)
 			metrics_refused(atoi(line));
 	}
-	evbuffer_add(out, line, n);
-	evbuffer_add(out, "\r\n", 2);
+	if (s->nheld + n + 2 > sizeof(s->held))
+		smtp_release(s);
+	if (s->in_process || s->state == SMTP_WAIT || s->nheld > 0) {
+		memcpy(s->held + s->nheld, line, n);
+		memcpy(s->held + s->nheld + n, "\r\n", 2);
+		s->nheld += n + 2;
+		return;
+	}
+	evbuffer_add(bufferevent_get_output(s->bev), line, n);
+	evbuffer_add(bufferevent_get_output(s->bev), "\r\n", 2);
 }
 
 void
@@ -161,6 +191,7 @@ smtp_reply_close(struct smtp_session *s, const char *fmt, ...)
 	va_start(ap, fmt);
 	smtp_vreply(s, fmt, ap);
 	va_end(ap);
+	smtp_release(s);
 	smtp_enter_state(s, SMTP_CLOSING);
 	bufferevent_disable(s->bev, EV_READ);
 	bufferevent_enable(s->bev, EV_WRITE);
@@ -185,6 +216,7 @@ smtp_close_quiet(struct smtp_session *s)
 {
 	static const struct timeval now = { 0, 0 };
 
+	smtp_release(s);
 	smtp_enter_state(s, SMTP_CLOSING);
 	bufferevent_disable(s->bev, EV_READ);
 	bufferevent_enable(s->bev, EV_WRITE);
@@ -696,10 +728,24 @@ smtp_session_shutdown(void *arg)
 
 /*
  * Run pipelined input until it runs out, the session parks, or the
- * output backs up.
+ * output backs up; then send the replies held, unless parked.
  */
 void
 smtp_process(struct smtp_session *s)
+{
+	if (s->in_process) {		/* an answer given at once, inside */
+		smtp_process_input(s);
+		return;
+	}
+	s->in_process = 1;
+	smtp_process_input(s);
+	s->in_process = 0;
+	if (s->state != SMTP_WAIT)
+		smtp_release(s);
+}
+
+static void
+smtp_process_input(struct smtp_session *s)
 {
 	struct evbuffer	*out;
 	char		 line[SMTP_AUTH_LINE_MAX + 1];
@@ -719,7 +765,7 @@ smtp_process(struct smtp_session *s)
 			smtp_reply_close(s, RPL_SHUTDOWN, smtpd_env->cfg->hostname);
 			return;
 		}
-		if (evbuffer_get_length(out) > SMTP_OUT_MAX) {
+		if (evbuffer_get_length(out) + s->nheld > SMTP_OUT_MAX) {
 			s->out_blocked = 1;
 			return;
 		}
@@ -849,7 +895,8 @@ smtp_session_ipc(struct smtp_session *s, struct ipc_msg *m)
 		{ IPC_LIMIT_RES, WAIT_LIMIT, smtp_limit_result },
 		{ IPC_SUPPRESS_RES, WAIT_SUPPRESS, smtp_suppress_result },
 	};
-	size_t	i;
+	size_t		i;
+	uint64_t	id;
 
 	if (m->type != IPC_Q_OPENED && m->fd != -1) {
 		close(m->fd);	/* only Q_OPENED carries a descriptor */
@@ -860,7 +907,11 @@ smtp_session_ipc(struct smtp_session *s, struct ipc_msg *m)
 			continue;
 		if (routes[i].wait != s->wait)
 			break;
+		id = s->id;
 		routes[i].fn(s, m);
+		/* an answer that did not go back to reading: its replies */
+		if ((s = sessions_find(id)) != NULL && s->state != SMTP_WAIT)
+			smtp_release(s);
 		return;
 	}
 	log_warnx("sess=%s unexpected ipc message %u", s->idstr, m->type);

@@ -102,6 +102,9 @@ struct smtp_tx {
 /* Content is written to the queue's file in runs of this much. */
 #define SMTP_WBUF	(32 * 1024)
 
+/* Replies held while parked (smtp_vreply): a pipelined group's worth. */
+#define SMTP_HELD_MAX	1024
+
 struct smtp_session {
 	uint64_t		 id;
 	char			 idstr[17];
@@ -129,6 +132,9 @@ struct smtp_session {
 	unsigned		 nmessages;
 	int			 skipping;	/* rest of an overlong line */
 	int			 out_blocked;
+	int			 in_process;	/* inside smtp_process() */
+	size_t			 nheld;		/* reply bytes in held */
+	char			 held[SMTP_HELD_MAX];
 	int			 quit_after;	/* shutdown: 421 when idle */
 	int			 eof;		/* client half-closed */
 	int			 txreply;	/* answering MAIL, RCPT or
