@@ -183,6 +183,15 @@ int	seglog_w_sync(struct seglog_w *);
  */
 int	seglog_done_mark(int dirfd, uint64_t segno, const uint64_t *offs,
 	    size_t n, int sync);
+/*
+ * The two halves of seglog_done_mark for a caller that keeps the list
+ * open: open (create) segno's done list for appending, cut back to whole
+ * entries; *created (may be NULL) says it was empty.  fd or -1.  Then
+ * append n entries with one write.  0/-1; after -1 close the list and
+ * open it again before the next append.
+ */
+int	seglog_done_open(int dirfd, uint64_t segno, int *created);
+int	seglog_done_append(int fd, const uint64_t *offs, size_t n);
 /* fdatasync segment segno's done list.  0, or -1 (ENOENT: none). */
 int	seglog_done_sync(int dirfd, uint64_t segno);
 /* Remove segment segno and its done list, then fsync the directory. */

@@ -274,44 +274,77 @@ seglog_w_sync(struct seglog_w *w)
 }
 
 int
-seglog_done_mark(int dirfd, uint64_t segno, const uint64_t *offs, size_t n,
-    int sync)
+seglog_done_open(int dirfd, uint64_t segno, int *created)
 {
 	char		 name[SEGLOG_NAME_MAX];
-	uint8_t		*b;
 	struct stat	 sb;
+	int		 fd, saved;
+
+	(void)seglog_name(segno, 1, name, sizeof(name));
+	if ((fd = openat(dirfd, name, O_WRONLY | O_APPEND | O_CREAT |
+	    O_CLOEXEC, 0600)) == -1)
+		return -1;
+	/* a torn entry from before ends the list short: align past it */
+	if (fstat(fd, &sb) == -1 || (sb.st_size % SEGLOG_DONE_LEN != 0 &&
+	    ftruncate(fd, sb.st_size - sb.st_size % SEGLOG_DONE_LEN) == -1)) {
+		saved = errno;
+		close(fd);
+		errno = saved;
+		return -1;
+	}
+	if (created != NULL)
+		*created = sb.st_size == 0;
+	return fd;
+}
+
+int
+seglog_done_append(int fd, const uint64_t *offs, size_t n)
+{
+	uint8_t		 one[SEGLOG_DONE_LEN], *b = one;
 	size_t		 i;
-	int		 fd, rc = -1, saved;
+	ssize_t		 w;
+	int		 saved;
 
 	if (n == 0)
 		return 0;
-	if (n > SIZE_MAX / SEGLOG_DONE_LEN ||
-	    (b = malloc(n * SEGLOG_DONE_LEN)) == NULL) {
+	if (n > 1 && (n > SIZE_MAX / SEGLOG_DONE_LEN ||
+	    (b = malloc(n * SEGLOG_DONE_LEN)) == NULL)) {
 		errno = ENOMEM;
 		return -1;
 	}
 	for (i = 0; i < n; i++)
 		seglog_done_encode(b + i * SEGLOG_DONE_LEN, offs[i]);
-	(void)seglog_name(segno, 1, name, sizeof(name));
-	if ((fd = openat(dirfd, name, O_WRONLY | O_APPEND | O_CREAT |
-	    O_CLOEXEC, 0600)) == -1)
-		goto done;
-	/* a torn entry from before ends the list short: align past it */
-	if (fstat(fd, &sb) == 0 && sb.st_size % SEGLOG_DONE_LEN != 0 &&
-	    ftruncate(fd, sb.st_size - sb.st_size % SEGLOG_DONE_LEN) == -1)
-		goto done;
-	if (util_pwrite_all(fd, b, n * SEGLOG_DONE_LEN, (uint64_t)sb.st_size -
-	    (uint64_t)sb.st_size % SEGLOG_DONE_LEN) == -1)
-		goto done;
-	if (sync && (fdatasync(fd) == -1 || (sb.st_size == 0 &&
-	    fsync(dirfd) == -1)))
-		goto done;
-	rc = 0;
-done:
+	/* O_APPEND: one write is one whole entry or none for a list this
+	   small; a short one is an error, and the list is realigned when
+	   it is next opened */
+	do {
+		w = write(fd, b, n * SEGLOG_DONE_LEN);
+	} while (w == -1 && errno == EINTR);
 	saved = errno;
-	if (fd != -1)
-		close(fd);
-	free(b);
+	if (b != one)
+		free(b);
+	if (w != (ssize_t)(n * SEGLOG_DONE_LEN)) {
+		errno = w == -1 ? saved : EIO;
+		return -1;
+	}
+	return 0;
+}
+
+int
+seglog_done_mark(int dirfd, uint64_t segno, const uint64_t *offs, size_t n,
+    int sync)
+{
+	int	fd, created, rc = -1, saved;
+
+	if (n == 0)
+		return 0;
+	if ((fd = seglog_done_open(dirfd, segno, &created)) == -1)
+		return -1;
+	if (seglog_done_append(fd, offs, n) == 0 && (!sync ||
+	    (fdatasync(fd) == 0 && (!created || fsync(dirfd) == 0))))
+		rc = 0;
+	saved = errno;
+	close(fd);
 	errno = saved;
 	return rc;
 }

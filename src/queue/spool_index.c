@@ -13,7 +13,10 @@
  *
  * One mutex guards everything; the done-list write and a reclaim happen
  * under it, so a segment is never reclaimed while a message is added to
- * it.  Done lists are synced apart, by spool_index_flush().  Memory: one entry per queued message.  Fails: allocation failures
+ * it.  A segment's done list stays open from its first mark until the
+ * segment is reclaimed (one write per mark, not open, fstat, write and
+ * close).  Done lists are synced apart, by spool_index_flush().
+ * Memory: one entry per queued message.  Fails: allocation failures
  * return -1; the message is then still on disk and is found again at
  * the next start.
  */
@@ -44,6 +47,8 @@ struct iseg {
 	size_t		 live;
 	int		 sealed;
 	int		 dirty;		/* done list written, not synced */
+	int		 donefd;	/* its done list, kept open for
+					   appending; -1 not open yet */
 };
 
 static struct {
@@ -101,6 +106,8 @@ seg_find(uint64_t segno, int create)
 	ns->segno = segno;
 	ns->live = 0;
 	ns->sealed = 0;
+	ns->dirty = 0;
+	ns->donefd = -1;
 	return ns;
 }
 
@@ -110,6 +117,8 @@ seg_maybe_reclaim(int dirfd, struct iseg *s)
 {
 	if (!s->sealed || s->live > 0)
 		return;
+	if (s->donefd != -1)
+		close(s->donefd);
 	if (seglog_reclaim(dirfd, s->segno) == -1)
 		log_warn("spool: reclaim segment %016" PRIX64, s->segno);
 	*s = I.segs[--I.nsegs];
@@ -182,11 +191,21 @@ spool_index_remove(int dirfd, const char *id, int sync)
 	   mark (the kernel has it) and a power failure may deliver again
 	   what finished in the last second, as Postfix's unsynced unlink
 	   of a delivered queue file may. */
-	if (seglog_done_mark(dirfd, e->loc.segno, &e->loc.off, 1, 0) == -1)
+	if ((s = seg_find(e->loc.segno, 0)) == NULL) {
+		if (seglog_done_mark(dirfd, e->loc.segno, &e->loc.off, 1,
+		    0) == -1)
+			rc = -1;
+	} else if ((s->donefd == -1 && (s->donefd = seglog_done_open(dirfd,
+	    s->segno, NULL)) == -1) ||
+	    seglog_done_append(s->donefd, &e->loc.off, 1) == -1) {
 		rc = -1;
+		if (s->donefd != -1)
+			close(s->donefd);
+		s->donefd = -1;
+	}
 	*ep = e->next;
 	I.n--;
-	if ((s = seg_find(e->loc.segno, 0)) != NULL) {
+	if (s != NULL) {
 		s->dirty |= sync && rc == 0;
 		s->live--;
 		seg_maybe_reclaim(dirfd, s);
@@ -338,6 +357,9 @@ spool_index_clear(void)
 			free(e);
 		}
 	I.n = 0;
+	for (i = 0; i < I.nsegs; i++)
+		if (I.segs[i].donefd != -1)
+			close(I.segs[i].donefd);
 	free(I.segs);
 	I.segs = NULL;
 	I.nsegs = I.capsegs = 0;
