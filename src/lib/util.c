@@ -96,6 +96,22 @@ util_monotonic_ms(void)
 	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
 }
 
+size_t
+util_u64_dec(uint64_t v, char *out)
+{
+	char	tmp[UTIL_U64_DIG];
+	size_t	n = 0, i;
+
+	do {
+		tmp[n++] = (char)('0' + v % 10);
+		v /= 10;
+	} while (v != 0);
+	for (i = 0; i < n; i++)
+		out[i] = tmp[n - 1 - i];
+	out[n] = '\0';
+	return n;
+}
+
 void
 util_hex(const void *p, size_t n, char *out)
 {

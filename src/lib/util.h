@@ -24,6 +24,9 @@ uint64_t util_monotonic_ms(void);
 /* "2026-12-06 23:30:00 UTC" for a Unix time; "-" for t <= 0. */
 void	 util_time_utc(int64_t t, char *out, size_t outsz);
 void	 util_hex(const void *, size_t, char *out);	/* out: 2n+1 */
+/* v in decimal into out (at least UTIL_U64_DIG + 1 bytes); its length */
+#define UTIL_U64_DIG	20
+size_t	 util_u64_dec(uint64_t v, char *out);
 void	 util_lower(char *);
 int	 util_fd_nonblock(int);
 int	 util_fd_cloexec(int);

@@ -276,26 +276,19 @@ deliver_add(const struct envelope *env, uint64_t content_off,
     uint64_t content_len)
 {
 	struct spool_msg	 sm;
-	struct buf		 b;
-	char			 err[128];
 	size_t			 i;
 
 	if (!D.running)
 		return;
-	/* a deep copy through the on-disk form: one code path, checked */
-	buf_init(&b, 16 * 1024 * 1024);
 	memset(&sm, 0, sizeof(sm));
-	if (envelope_format(env, &b) == -1 ||
-	    envelope_parse(&sm.env, b.data, b.len, err, sizeof(err)) == -1 ||
+	if (envelope_copy(&sm.env, env) == -1 ||
 	    (sm.rs = calloc(env->nrcpt, sizeof(*sm.rs))) == NULL) {
 		log_warnx("deliver: %s: cannot track it (copy of the "
 		    "envelope failed); it will be delivered after a restart",
 		    env->id);
 		envelope_free(&sm.env);
-		buf_free(&b);
 		return;
 	}
-	buf_free(&b);
 	sm.content_off = content_off;
 	sm.content_len = content_len;
 	for (i = 0; i < sm.env.nrcpt; i++)
@@ -732,7 +725,8 @@ deliver_finish(struct dmsg *m)
 		pthread_mutex_unlock(&D.lock);
 		return;
 	}
-	if (spool_remove(D.dirfd, m->sm.env.id, 1) == -1)
+	if ((m->recovered ? spool_remove(D.dirfd, m->sm.env.id, 1) :
+	    spool_remove_new(D.dirfd, m->sm.env.id, 1)) == -1)
 		log_warn("deliver: %s: remove", m->sm.env.id);
 	else
 		log_info("deliver: %s: removed%s", m->sm.env.id,

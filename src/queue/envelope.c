@@ -68,6 +68,22 @@ envelope_free(struct envelope *e)
 }
 
 int
+envelope_copy(struct envelope *dst, const struct envelope *src)
+{
+	*dst = *src;
+	dst->rcpt = NULL;
+	if (src->nrcpt == 0)
+		return 0;
+	if ((dst->rcpt = reallocarray(NULL, src->nrcpt,
+	    sizeof(*dst->rcpt))) == NULL) {
+		envelope_init(dst);
+		return -1;
+	}
+	memcpy(dst->rcpt, src->rcpt, src->nrcpt * sizeof(*dst->rcpt));
+	return 0;
+}
+
+int
 envelope_add_rcpt(struct envelope *e, const char *addr)
 {
 	void	*p;
@@ -86,11 +102,22 @@ envelope_add_rcpt(struct envelope *e, const char *addr)
 	return 0;
 }
 
+/* "key LEN value\n"; by hand, not printf: an envelope has a dozen */
 static int
 env_put(struct buf *b, const char *key, const char *v, size_t n)
 {
-	if (buf_appendf(b, "%s %zu ", key, n) == -1 ||
-	    buf_append(b, v, n) == -1 || buf_append(b, "\n", 1) == -1)
+	char	line[64 + UTIL_U64_DIG + 3];
+	size_t	k = strlen(key), d;
+
+	if (k > 64)
+		return -1;
+	memcpy(line, key, k);
+	line[k++] = ' ';
+	d = util_u64_dec(n, line + k);
+	k += d;
+	line[k++] = ' ';
+	if (buf_append(b, line, k) == -1 || buf_append(b, v, n) == -1 ||
+	    buf_append(b, "\n", 1) == -1)
 		return -1;
 	return 0;
 }
@@ -98,13 +125,13 @@ env_put(struct buf *b, const char *key, const char *v, size_t n)
 static int
 env_put_rcpt(struct buf *b, const struct env_rcpt *r)
 {
-	char	num[16];
+	char	num[UTIL_U64_DIG + 1];
 
 	if (env_put(b, "rcpt", r->addr, strlen(r->addr)) == -1)
 		return -1;
 	if (r->notify != 0) {
-		snprintf(num, sizeof(num), "%" PRIu32, r->notify);
-		if (env_put(b, "notify", num, strlen(num)) == -1)
+		if (env_put(b, "notify", num, util_u64_dec(r->notify, num)) ==
+		    -1)
 			return -1;
 	}
 	if (r->orcpt[0] != '\0' &&
@@ -131,15 +158,13 @@ envelope_format(const struct envelope *e, struct buf *b)
 				return -1;
 			break;
 		case ENV_U64:
-			snprintf(num, sizeof(num), "%" PRIu64,
-			    *(const uint64_t *)(const void *)base);
-			if (env_put(b, f->key, num, strlen(num)) == -1)
+			if (env_put(b, f->key, num, util_u64_dec(
+			    *(const uint64_t *)(const void *)base, num)) == -1)
 				return -1;
 			break;
 		case ENV_U32:
-			snprintf(num, sizeof(num), "%" PRIu32,
-			    *(const uint32_t *)(const void *)base);
-			if (env_put(b, f->key, num, strlen(num)) == -1)
+			if (env_put(b, f->key, num, util_u64_dec(
+			    *(const uint32_t *)(const void *)base, num)) == -1)
 				return -1;
 			break;
 		case ENV_RCPT:

@@ -52,6 +52,9 @@ struct envelope {
 	struct env_rcpt	*rcpt;
 };
 
+/* dst = a deep copy of src.  0, or -1 (out of memory; dst empty). */
+int	envelope_copy(struct envelope *dst, const struct envelope *src);
+
 #define ENVELOPE_TRAILER_LEN	60
 
 /* Write the trailer (exactly ENVELOPE_TRAILER_LEN bytes + NUL). */

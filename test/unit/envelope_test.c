@@ -70,6 +70,52 @@ test_roundtrip(void **state)
 	buf_free(&b);
 }
 
+/* The bytes on disk: "key LEN value\n", lengths and numbers in decimal. */
+static void
+test_format_bytes(void **state)
+{
+	struct envelope	e;
+	struct buf	b;
+
+	fill(&e);
+	buf_init(&b, 65536);
+	assert_int_equal(envelope_format(&e, &b), 0);
+	assert_int_equal(buf_append(&b, "", 1), 0);
+	assert_non_null(strstr(b.data, "\nid 18 0123456789ABCDEF01\n"));
+	assert_non_null(strstr(b.data, "\ncreated 10 1795821890\n"));
+	assert_non_null(strstr(b.data, "\nsender 17 user@example.test\n"));
+	assert_non_null(strstr(b.data, "\nsize 4 4096\n"));
+	assert_non_null(strstr(b.data,
+	    "\nrcpt 26 \"x\nrcpt 3 e@v\"@example.org\n"));
+	assert_non_null(strstr(b.data, "\nnotify 1 6\n"));	/* 2 | 4 */
+	envelope_free(&e);
+	buf_free(&b);
+}
+
+/* envelope_copy: equal, and its own recipients */
+static void
+test_copy(void **state)
+{
+	struct envelope	e, c;
+	struct buf	be, bc;
+
+	fill(&e);
+	assert_int_equal(envelope_copy(&c, &e), 0);
+	buf_init(&be, 65536);
+	buf_init(&bc, 65536);
+	assert_int_equal(envelope_format(&e, &be), 0);
+	assert_int_equal(envelope_format(&c, &bc), 0);
+	assert_int_equal(be.len, bc.len);
+	assert_memory_equal(be.data, bc.data, be.len);
+	assert_ptr_not_equal(c.rcpt, e.rcpt);
+	strcpy(c.rcpt[0].addr, "changed@example.org");
+	assert_string_equal(e.rcpt[0].addr, "a@example.org");
+	envelope_free(&c);
+	envelope_free(&e);
+	buf_free(&be);
+	buf_free(&bc);
+}
+
 static void
 test_null_sender(void **state)
 {
@@ -178,6 +224,8 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_roundtrip),
+		cmocka_unit_test(test_format_bytes),
+		cmocka_unit_test(test_copy),
 		cmocka_unit_test(test_null_sender),
 		cmocka_unit_test(test_every_truncation_fails),
 		cmocka_unit_test(test_malformed),

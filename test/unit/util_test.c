@@ -6,7 +6,9 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
+#include <inttypes.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <string.h>
 
 #include <cmocka.h>
@@ -21,6 +23,7 @@ struct net_case {
 
 static void	test_addr_network(void **);
 static void	test_addr_network_bounds(void **);
+static void	test_u64_dec(void **);
 
 static const struct net_case net_cases[] = {
 	/* full length, or 0: the address alone */
@@ -91,12 +94,36 @@ test_addr_network_bounds(void **state)
 	assert_int_equal(util_addr_network("192.0.2.7", 32, 64, out, 0), -1);
 }
 
+/* util_u64_dec against printf, at the edges of each digit count */
+static void
+test_u64_dec(void **state)
+{
+	char		 got[UTIL_U64_DIG + 1], want[32];
+	uint64_t	 v = 1;
+	int		 d;
+
+	(void)state;
+	assert_int_equal(util_u64_dec(0, got), 1);
+	assert_string_equal(got, "0");
+	for (d = 1; d < 20; d++, v *= 10) {
+		snprintf(want, sizeof(want), "%" PRIu64, v - 1);
+		assert_int_equal(util_u64_dec(v - 1, got), strlen(want));
+		assert_string_equal(got, want);
+		snprintf(want, sizeof(want), "%" PRIu64, v);
+		assert_int_equal(util_u64_dec(v, got), strlen(want));
+		assert_string_equal(got, want);
+	}
+	assert_int_equal(util_u64_dec(UINT64_MAX, got), 20);
+	assert_string_equal(got, "18446744073709551615");
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_addr_network),
 		cmocka_unit_test(test_addr_network_bounds),
+		cmocka_unit_test(test_u64_dec),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
