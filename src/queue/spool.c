@@ -48,6 +48,25 @@ static struct {
 	size_t			 n;
 } K = { .lock = PTHREAD_MUTEX_INITIALIZER };
 
+/*
+ * The ids whose ID.st this process made (spool_append, spool_compact),
+ * so that spool_remove_new() need not unlink a state log that a message
+ * delivered at its first attempt never had.  If a note cannot be kept
+ * (no memory), the set is no longer trusted and every removal unlinks.
+ */
+#define ST_BUCKETS	1024
+
+struct st_note {
+	struct st_note	*next;
+	char		 id[ENVELOPE_ID_MAX + 1];
+};
+
+static struct {
+	pthread_mutex_t	 lock;
+	struct st_note	*b[ST_BUCKETS];
+	int		 untrusted;
+} S = { .lock = PTHREAD_MUTEX_INITIALIZER };
+
 static int	spool_read_envelope(int, struct spool_msg *, char *, size_t);
 static int	spool_read_seg_envelope(int, const struct seglog_loc *,
 		    struct spool_msg *, char *, size_t);
@@ -56,6 +75,9 @@ static int	spool_append(int, const char *, const struct buf *,
 static struct spool_kept **kept_find(const char *);
 static int	kept_add(const char *, const struct buf *);
 static void	kept_drop(struct spool_kept **);
+static void	st_note(const char *);
+static int	st_forget(const char *);
+static int	spool_remove_at(int, const char *, int, int);
 static int	spool_read_log(int, const char *, struct buf *);
 static int	spool_record(struct spool_msg *, const char *, size_t);
 static int	rec_num(const char **, const char *, int64_t *);
@@ -509,6 +531,7 @@ spool_append(int dirfd, const char *id, const struct buf *b, uint64_t *size)
 	}
 	if (fd == -1)
 		return -1;
+	st_note(id);
 	if (fstat(fd, &sb) == -1)
 		goto done;
 	old = sb.st_size;
@@ -672,6 +695,7 @@ spool_compact(int dirfd, const char *id, const struct buf *b)
 	if ((fd = openat(dirfd, tmp, O_WRONLY | O_CREAT | O_TRUNC |
 	    O_CLOEXEC, 0600)) == -1)
 		goto done;
+	st_note(id);	/* before the rename: a note too many is harmless */
 	if (util_write_all(fd, b->data, b->len) == 0 && fsync(fd) == 0 &&
 	    renameat(dirfd, tmp, dirfd, name) == 0 && fsync(dirfd) == 0)
 		rc = 0;
@@ -688,8 +712,66 @@ done:
 	return rc;
 }
 
+static void
+st_note(const char *id)
+{
+	struct st_note	*n;
+	unsigned	 h = util_hash_str(id) % ST_BUCKETS;
+
+	pthread_mutex_lock(&S.lock);
+	for (n = S.b[h]; n != NULL; n = n->next)
+		if (strcmp(n->id, id) == 0)
+			break;
+	if (n == NULL) {
+		if (strlen(id) > ENVELOPE_ID_MAX ||
+		    (n = malloc(sizeof(*n))) == NULL)
+			S.untrusted = 1;
+		else {
+			memcpy(n->id, id, strlen(id) + 1);
+			n->next = S.b[h];
+			S.b[h] = n;
+		}
+	}
+	pthread_mutex_unlock(&S.lock);
+}
+
+/* 1 if id's state log may exist (and forget it), 0 if it cannot. */
+static int
+st_forget(const char *id)
+{
+	struct st_note	**np, *n;
+	unsigned	  h = util_hash_str(id) % ST_BUCKETS;
+	int		  maybe;
+
+	pthread_mutex_lock(&S.lock);
+	maybe = S.untrusted;
+	for (np = &S.b[h]; *np != NULL; np = &(*np)->next)
+		if (strcmp((*np)->id, id) == 0) {
+			n = *np;
+			*np = n->next;
+			free(n);
+			maybe = 1;
+			break;
+		}
+	pthread_mutex_unlock(&S.lock);
+	return maybe;
+}
+
 int
 spool_remove(int dirfd, const char *id, int sync)
+{
+	return spool_remove_at(dirfd, id, sync, 0);
+}
+
+int
+spool_remove_new(int dirfd, const char *id, int sync)
+{
+	return spool_remove_at(dirfd, id, sync, 1);
+}
+
+/* trust: ID.st exists only if st_note() saw it made */
+static int
+spool_remove_at(int dirfd, const char *id, int sync, int trust)
 {
 	struct spool_kept	**kp;
 	char			  name[SPOOL_NAME_MAX];
@@ -712,7 +794,9 @@ spool_remove(int dirfd, const char *id, int sync)
 	pthread_mutex_lock(&K.lock);
 	if ((kp = kept_find(id)) != NULL)
 		kept_drop(kp);
-	if (unlinkat(dirfd, name, 0) == 0)
+	if (!st_forget(id) && trust)
+		;	/* never had one */
+	else if (unlinkat(dirfd, name, 0) == 0)
 		changed = 1;
 	else if (errno != ENOENT)
 		rc = -1;

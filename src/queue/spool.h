@@ -174,6 +174,12 @@ int	spool_compact(int dirfd, const char *id, const struct buf *b);
  * the next start, and its state says what was done) and -1.
  */
 int	spool_remove(int dirfd, const char *id, int sync);
+/*
+ * spool_remove() for a message this process accepted and has tracked
+ * since: its ID.st, if any, was written here (spool_log, spool_compact),
+ * so one it never had is not looked for (no unlinkat per message).
+ */
+int	spool_remove_new(int dirfd, const char *id, int sync);
 
 /*
  * The pool of free message files (spool_pool.c): the queue process

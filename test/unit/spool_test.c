@@ -320,6 +320,51 @@ test_kept_dropped(void **state)
 	assert_int_equal(faccessat(f->dirfd, ID ".st", F_OK, 0), -1);
 }
 
+/*
+ * spool_remove_new(): a state log this process wrote goes with the
+ * message (by spool_log or spool_compact), and a message that never had
+ * one is removed without one being looked for.  A log it did not write
+ * (another process's, from before a restart) is spool_remove()'s.
+ */
+static void
+test_remove_new(void **state)
+{
+	struct fix	*f = *state;
+	struct buf	 b;
+
+	append(f, "H 1\n");
+	assert_int_equal(faccessat(f->dirfd, ID ".st", F_OK, 0), 0);
+	assert_int_equal(spool_remove_new(f->dirfd, ID, 0), 0);
+	assert_int_equal(faccessat(f->dirfd, ID ".msg", F_OK, 0), -1);
+	assert_int_equal(faccessat(f->dirfd, ID ".st", F_OK, 0), -1);
+
+	/* compacted: the same */
+	teardown(state);
+	setup(state);
+	f = *state;
+	buf_init(&b, 65536);
+	buf_appends(&b, "H 1\n");
+	assert_int_equal(spool_compact(f->dirfd, ID, &b), 0);
+	buf_free(&b);
+	assert_int_equal(spool_remove_new(f->dirfd, ID, 1), 0);
+	assert_int_equal(faccessat(f->dirfd, ID ".st", F_OK, 0), -1);
+
+	/* none written: nothing to remove but the message */
+	teardown(state);
+	setup(state);
+	f = *state;
+	assert_int_equal(spool_remove_new(f->dirfd, ID, 1), 0);
+	assert_int_equal(faccessat(f->dirfd, ID ".msg", F_OK, 0), -1);
+
+	/* written by someone else: spool_remove() finds it */
+	teardown(state);
+	setup(state);
+	f = *state;
+	close(openat(f->dirfd, ID ".st", O_WRONLY | O_CREAT, 0600));
+	assert_int_equal(spool_remove(f->dirfd, ID, 1), 0);
+	assert_int_equal(faccessat(f->dirfd, ID ".st", F_OK, 0), -1);
+}
+
 static void
 test_names(void **state)
 {
@@ -652,6 +697,8 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_kept_retry, setup,
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_kept_dropped, setup,
+		    teardown),
+		cmocka_unit_test_setup_teardown(test_remove_new, setup,
 		    teardown),
 		cmocka_unit_test(test_names),
 		cmocka_unit_test_setup_teardown(test_map, setup, teardown),
