@@ -113,9 +113,10 @@ static pthread_mutex_t	health_flushing = PTHREAD_MUTEX_INITIALIZER;
 void
 health_flush(struct store *st)
 {
-	struct hout	*v;
-	size_t		 i, n;
-	int		 rc = STORE_OK, r, tx;
+	struct hout		*v;
+	struct store_health_rec	*recs;
+	size_t			 i, n;
+	int			 rc = STORE_OK, r, tx;
 
 	pthread_mutex_lock(&health_flushing);
 	v = batch_take(&health_buf, &n);
@@ -126,12 +127,28 @@ health_flush(struct store *st)
 	if ((tx = n > 1 || !store_is_pg(st)) &&
 	    (rc = store_begin(st)) != STORE_OK)
 		tx = 0;		/* nothing to roll back */
-	for (i = 0; i < n && rc == STORE_OK; i++) {
-		r = store_health_outcome(st, v[i].user, v[i].now, v[i].kind,
-		    v[i].deferred, v[i].provider);
+	if (n == 1) {
+		r = store_health_outcome(st, v[0].user, v[0].now, v[0].kind,
+		    v[0].deferred, v[0].provider);
 		/* a mailbox that is gone writes nothing, stops nothing */
 		if (r != STORE_NOTFOUND)
 			rc = r;
+	} else if (rc == STORE_OK) {
+		/* the day counters added up: a statement per mailbox */
+		if ((recs = reallocarray(NULL, n, sizeof(*recs))) == NULL) {
+			rc = STORE_ERR;
+			log_warnx("health: out of memory");
+		} else {
+			for (i = 0; i < n; i++) {
+				recs[i].address = v[i].user;
+				recs[i].now = v[i].now;
+				recs[i].kind = v[i].kind;
+				recs[i].deferred = v[i].deferred;
+				recs[i].provider = v[i].provider;
+			}
+			rc = store_health_outcomes(st, recs, n);
+			free(recs);
+		}
 	}
 	if (rc == STORE_OK && tx)
 		rc = store_commit(st);

@@ -705,6 +705,22 @@ int	store_health_submitted(struct store *, const char *address,
 int	store_health_outcome(struct store *, const char *address,
 	    int64_t now, enum store_health_kind, int deferred,
 	    const char *provider);
+/*
+ * n outcomes as n store_health_outcome() calls would write them, inside
+ * the caller's transaction, with the day counters added up: one counter
+ * statement per mailbox and day, not one or two per outcome.  An
+ * outcome of a mailbox that is gone writes nothing.  STORE_OK or the
+ * first error.
+ */
+struct store_health_rec {
+	const char		*address;
+	int64_t			 now;
+	enum store_health_kind	 kind;
+	int			 deferred;
+	const char		*provider;
+};
+int	store_health_outcomes(struct store *,
+	    const struct store_health_rec *, size_t n);
 /* One complaint today (NOTFOUND: not a mailbox of ours). */
 int	store_health_complaint(struct store *, const char *address,
 	    int64_t now);

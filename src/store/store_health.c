@@ -185,6 +185,111 @@ store_health_outcome(struct store *st, const char *address, int64_t now,
 	return store_tx_end(st, mine, rc);
 }
 
+/* The day counters of one mailbox and day, added up over a batch. */
+struct health_sum {
+	char		a[STORE_ADDR_MAX + 1];
+	int64_t		day;
+	int64_t		delivered, bounced, sender_fault, deferred;
+};
+
+static int
+health_sum_write(struct store *st, const struct health_sum *h)
+{
+	if (h->delivered == 0 && h->bounced == 0 && h->sender_fault == 0 &&
+	    h->deferred == 0)
+		return STORE_OK;
+	return store_sq(st, NULL, NULL, NULL, "INSERT INTO health_day("
+	    "mailbox_id, day, delivered, bounced, sender_fault, deferred) "
+	    "SELECT id, ?, ?, ?, ?, ? FROM mailbox WHERE address = ? "
+	    "ON CONFLICT(mailbox_id, day) DO UPDATE SET "
+	    "delivered = health_day.delivered + excluded.delivered, "
+	    "bounced = health_day.bounced + excluded.bounced, "
+	    "sender_fault = health_day.sender_fault + excluded.sender_fault, "
+	    "deferred = health_day.deferred + excluded.deferred", "iiiiis",
+	    h->day, h->delivered, h->bounced, h->sender_fault, h->deferred,
+	    h->a);
+}
+
+#define HEALTH_SUMS	16
+
+int
+store_health_outcomes(struct store *st, const struct store_health_rec *v,
+    size_t n)
+{
+	struct health_sum	 sum[HEALTH_SUMS];
+	struct row_ctx		 c;
+	const char		*prov;
+	int64_t			 id, day, *col;
+	size_t			 i, k, nsum = 0;
+	int			 rc = STORE_OK;
+
+	for (i = 0; i < n && rc == STORE_OK; i++) {
+		struct health_sum	h;
+
+		if (store_norm(st, v[i].address, h.a, sizeof(h.a)) == -1)
+			continue;
+		prov = v[i].provider != NULL ? v[i].provider : "";
+		day = clock_day(v[i].now);
+		id = 0;
+		c.out = &id;
+		c.found = 0;
+		rc = store_sq(st, store_row_int, &c, NULL, "INSERT INTO "
+		    "health_outcome(mailbox_id, kind, provider) SELECT id, ?, "
+		    "? FROM mailbox WHERE address = ? RETURNING id", "iss",
+		    (int64_t)v[i].kind, prov, h.a);
+		if (rc != STORE_OK || !c.found)
+			continue;	/* gone: nothing counted */
+		if ((v[i].kind == STORE_HEALTH_SENDER ||
+		    v[i].kind == STORE_HEALTH_BLOCKED) && prov[0] != '\0')
+			rc = store_sq(st, NULL, NULL, NULL, "INSERT INTO "
+			    "health_provider(mailbox_id, day, provider, "
+			    "rejected) SELECT id, ?, ?, 1 FROM mailbox WHERE "
+			    "address = ? ON CONFLICT(mailbox_id, day, provider) "
+			    "DO UPDATE SET rejected = "
+			    "health_provider.rejected + 1", "iss", day, prov,
+			    h.a);
+		if (rc == STORE_OK && health_trim_due(id))
+			rc = store_sq(st, NULL, NULL, NULL, "DELETE FROM "
+			    "health_outcome WHERE mailbox_id = " MAILBOX_ID
+			    " AND id <= (SELECT id FROM health_outcome WHERE "
+			    "mailbox_id = " MAILBOX_ID " ORDER BY id DESC "
+			    "LIMIT 1 OFFSET ?)", "ssi", h.a, h.a,
+			    (int64_t)STORE_HEALTH_OUTCOMES);
+		if (rc == STORE_OK && health_sweep_due(day))
+			rc = health_sweep(st, day);
+		/* its counters: added to the batch's sum for the day */
+		for (k = 0; k < nsum; k++)
+			if (sum[k].day == day && strcmp(sum[k].a, h.a) == 0)
+				break;
+		if (k == nsum) {
+			if (nsum == HEALTH_SUMS) {
+				/* full: write the oldest sum, reuse it */
+				if (rc == STORE_OK)
+					rc = health_sum_write(st, &sum[0]);
+				memmove(&sum[0], &sum[1],
+				    (HEALTH_SUMS - 1) * sizeof(sum[0]));
+				k = --nsum;
+			}
+			memset(&sum[k], 0, sizeof(sum[k]));
+			memcpy(sum[k].a, h.a, sizeof(h.a));
+			sum[k].day = day;
+			nsum++;
+		}
+		col = v[i].kind == STORE_HEALTH_DELIVERED ? &sum[k].delivered :
+		    v[i].kind == STORE_HEALTH_BOUNCED ? &sum[k].bounced :
+		    v[i].kind == STORE_HEALTH_SENDER ||
+		    v[i].kind == STORE_HEALTH_BLOCKED ? &sum[k].sender_fault :
+		    NULL;
+		if (col != NULL)
+			(*col)++;
+		if (v[i].deferred)
+			sum[k].deferred++;
+	}
+	for (k = 0; k < nsum && rc == STORE_OK; k++)
+		rc = health_sum_write(st, &sum[k]);
+	return rc;
+}
+
 /*
  * Is the outcome just written the one that trims its mailbox's list?
  * Every HEALTH_TRIM_EVERY-th of the mailbox's outcomes, by their ids

@@ -133,6 +133,83 @@ test_counters(void **state)
 	store_close(st);
 }
 
+/*
+ * store_health_outcomes: the batch writes what the same outcomes one by
+ * one write -- counters by day and provider, and the window -- across
+ * two days and two mailboxes, with more (mailbox, day) pairs than its
+ * table of sums holds, a mailbox that is gone in the middle, and a
+ * mixed-case address.
+ */
+static void
+test_outcomes_batch(void **state)
+{
+	static const enum store_health_kind kinds[] = {
+	    STORE_HEALTH_DELIVERED, STORE_HEALTH_BOUNCED, STORE_HEALTH_SENDER,
+	    STORE_HEALTH_FAILED, STORE_HEALTH_BLOCKED };
+	struct store_health_rec	 r[120];
+	struct health_window	 w1, w2;
+	struct store		*st = open_store();
+	struct days		 x, y;
+	const char		*who[] = { "m@a.test", "N@a.test",
+	    "gone@a.test" };
+	size_t			 i, k;
+
+	(void)state;
+	for (i = 0; i < 120; i++) {
+		r[i].address = who[i % 3];
+		/* 40 days: more pairs than the sums table, and back */
+		r[i].now = T0 + (int64_t)((i * 7) % 40) * DAY;
+		r[i].kind = kinds[i % 5];
+		r[i].deferred = i % 4 == 0;
+		r[i].provider = i % 2 ? "google.com" : "";
+	}
+	assert_int_equal(store_begin(st), STORE_OK);
+	assert_int_equal(store_health_outcomes(st, r, 120), STORE_OK);
+	assert_int_equal(store_commit(st), STORE_OK);
+	/* the same outcomes, one by one, for o@ (as m@) and p@ (as n@) */
+	for (i = 0; i < 120; i++) {
+		if (i % 3 == 2)
+			continue;
+		assert_int_equal(store_health_outcome(st, i % 3 == 0 ?
+		    "o@a.test" : "p@a.test", r[i].now, r[i].kind,
+		    r[i].deferred, r[i].provider), STORE_OK);
+	}
+	for (k = 0; k < 2; k++) {
+		const char *batch = k == 0 ? "m@a.test" : "n@a.test";
+		const char *one = k == 0 ? "o@a.test" : "p@a.test";
+
+		memset(&x, 0, sizeof(x));
+		memset(&y, 0, sizeof(y));
+		assert_int_equal(store_health_days(st, batch, D0, day_cb, &x),
+		    STORE_OK);
+		assert_int_equal(store_health_days(st, one, D0, day_cb, &y),
+		    STORE_OK);
+		assert_true(x.n > 0);
+		assert_int_equal(x.n, y.n);
+		for (i = 0; i < x.n; i++) {
+			assert_int_equal(x.d[i].day, y.d[i].day);
+			assert_int_equal(x.d[i].delivered, y.d[i].delivered);
+			assert_int_equal(x.d[i].deferred, y.d[i].deferred);
+			assert_int_equal(x.d[i].bounced, y.d[i].bounced);
+			assert_int_equal(x.d[i].sender_fault,
+			    y.d[i].sender_fault);
+		}
+		assert_int_equal(store_health_providers(st, batch, D0, prov_cb,
+		    &x), STORE_OK);
+		assert_int_equal(store_health_providers(st, one, D0, prov_cb,
+		    &y), STORE_OK);
+		assert_string_equal(x.prov, y.prov);
+		assert_int_equal(store_health_window(st, batch, 50, &w1),
+		    STORE_OK);
+		assert_int_equal(store_health_window(st, one, 50, &w2),
+		    STORE_OK);
+		assert_int_equal(w1.known, w2.known);
+		assert_int_equal(w1.bounced, w2.bounced);
+		assert_int_equal(w1.nblocked, w2.nblocked);
+	}
+	store_close(st);
+}
+
 static void
 test_complaints(void **state)
 {
@@ -317,6 +394,8 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_counters,
+		    store_fixture_setup, store_fixture_teardown),
+		cmocka_unit_test_setup_teardown(test_outcomes_batch,
 		    store_fixture_setup, store_fixture_teardown),
 		cmocka_unit_test_setup_teardown(test_complaints,
 		    store_fixture_setup, store_fixture_teardown),
