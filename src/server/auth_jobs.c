@@ -110,13 +110,26 @@ auth_jobs_get(size_t w)
 int
 auth_jobs_done(size_t w)
 {
-	int	idle;
+	struct auth_job	*job;
+	uint64_t	 id;
+	int		 idle;
 
 	pthread_mutex_lock(&J.lock);
+	id = J.busy[w];
 	J.busy[w] = 0;
 	idle = J.head == NULL;
-	/* a job of this session may wait behind the one just done */
-	pthread_cond_broadcast(&J.cond);
+	/*
+	 * A job of this session may wait behind the one just done: one
+	 * idle worker can take it now.  Nothing else needs a wake-up (a
+	 * new job signals one worker; this one looks for more itself), so
+	 * the others sleep on: waking them all for every job was most of
+	 * this process's futex traffic.
+	 */
+	for (job = J.head; id != 0 && job != NULL; job = job->next)
+		if (job->reply_fd == -1 && job->msg.id == id) {
+			pthread_cond_signal(&J.cond);
+			break;
+		}
 	pthread_mutex_unlock(&J.lock);
 	return idle;
 }
