@@ -14,6 +14,7 @@
  * mailbox (a sender that is not one of ours, or was removed meanwhile)
  * changes nothing and gives NOTFOUND.
  */
+#include <pthread.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <string.h>
@@ -42,6 +43,8 @@ static int	health_outcome_pg(struct store *, const char *, int64_t,
 static int	health_trim_due(int64_t);
 static int	health_sweep_due(int64_t);
 static int	health_sweep(struct store *, int64_t);
+static int	row_trim(const struct store_val *, size_t, void *);
+static void	health_rows_make(void);
 
 static uint64_t
 col_u64(const struct store_val *v)
@@ -211,79 +214,150 @@ health_sum_write(struct store *st, const struct health_sum *h)
 }
 
 #define HEALTH_SUMS	16
+/* outcome rows a statement: 3 arguments each, within STORE_ARGS_MAX */
+#define HEALTH_ROWS	10
+#define HEALTH_TRIMS	(HEALTH_ROWS * 2)
+
+/*
+ * One INSERT for HEALTH_ROWS outcomes, in their order (the window reads
+ * the newest by id); a row with address "" matches no mailbox and pads
+ * a short batch, so the statement is always the same (prepared once).
+ */
+static pthread_once_t	health_rows_once = PTHREAD_ONCE_INIT;
+static char		health_rows_sql[1024];
+
+static void
+health_rows_make(void)
+{
+	size_t	n, i;
+
+	n = (size_t)snprintf(health_rows_sql, sizeof(health_rows_sql),
+	    "INSERT INTO health_outcome(mailbox_id, kind, provider) "
+	    "SELECT m.id, v.column2, v.column3 FROM (VALUES ");
+	for (i = 0; i < HEALTH_ROWS && n < sizeof(health_rows_sql); i++)
+		n += (size_t)snprintf(health_rows_sql + n,
+		    sizeof(health_rows_sql) - n, "%s(?, ?, ?, %zu)",
+		    i ? ", " : "", i);
+	if (n < sizeof(health_rows_sql))
+		snprintf(health_rows_sql + n, sizeof(health_rows_sql) - n,
+		    ") AS v JOIN mailbox m ON m.address = v.column1 "
+		    "ORDER BY v.column4 RETURNING id, mailbox_id");
+}
+
+/* The mailboxes whose list an inserted outcome says to trim. */
+struct health_trims {
+	int64_t	mb[HEALTH_TRIMS];
+	size_t	n;
+};
+
+static int
+row_trim(const struct store_val *v, size_t n, void *arg)
+{
+	struct health_trims	*t = arg;
+	size_t			 i;
+
+	if (n < 2 || v[0].type != STORE_T_INT || v[1].type != STORE_T_INT ||
+	    !health_trim_due(v[0].i))
+		return 0;
+	for (i = 0; i < t->n; i++)
+		if (t->mb[i] == v[1].i)
+			return 0;
+	if (t->n < HEALTH_TRIMS)
+		t->mb[t->n++] = v[1].i;
+	return 0;
+}
 
 int
 store_health_outcomes(struct store *st, const struct store_health_rec *v,
     size_t n)
 {
 	struct health_sum	 sum[HEALTH_SUMS];
-	struct row_ctx		 c;
+	struct health_trims	 trims;
+	struct store_val	 args[HEALTH_ROWS * 3];
+	char			 a[HEALTH_ROWS][STORE_ADDR_MAX + 1];
 	const char		*prov;
-	int64_t			 id, day, *col;
-	size_t			 i, k, nsum = 0;
+	int64_t			 day, *col;
+	size_t			 i, j, k, r, nsum = 0;
 	int			 rc = STORE_OK;
 
-	for (i = 0; i < n && rc == STORE_OK; i++) {
-		struct health_sum	h;
-
-		if (store_norm(st, v[i].address, h.a, sizeof(h.a)) == -1)
-			continue;
-		prov = v[i].provider != NULL ? v[i].provider : "";
-		day = clock_day(v[i].now);
-		id = 0;
-		c.out = &id;
-		c.found = 0;
-		rc = store_sq(st, store_row_int, &c, NULL, "INSERT INTO "
-		    "health_outcome(mailbox_id, kind, provider) SELECT id, ?, "
-		    "? FROM mailbox WHERE address = ? RETURNING id", "iss",
-		    (int64_t)v[i].kind, prov, h.a);
-		if (rc != STORE_OK || !c.found)
-			continue;	/* gone: nothing counted */
-		if ((v[i].kind == STORE_HEALTH_SENDER ||
-		    v[i].kind == STORE_HEALTH_BLOCKED) && prov[0] != '\0')
-			rc = store_sq(st, NULL, NULL, NULL, "INSERT INTO "
-			    "health_provider(mailbox_id, day, provider, "
-			    "rejected) SELECT id, ?, ?, 1 FROM mailbox WHERE "
-			    "address = ? ON CONFLICT(mailbox_id, day, provider) "
-			    "DO UPDATE SET rejected = "
-			    "health_provider.rejected + 1", "iss", day, prov,
-			    h.a);
-		if (rc == STORE_OK && health_trim_due(id))
-			rc = store_sq(st, NULL, NULL, NULL, "DELETE FROM "
-			    "health_outcome WHERE mailbox_id = " MAILBOX_ID
-			    " AND id <= (SELECT id FROM health_outcome WHERE "
-			    "mailbox_id = " MAILBOX_ID " ORDER BY id DESC "
-			    "LIMIT 1 OFFSET ?)", "ssi", h.a, h.a,
-			    (int64_t)STORE_HEALTH_OUTCOMES);
-		if (rc == STORE_OK && health_sweep_due(day))
-			rc = health_sweep(st, day);
-		/* its counters: added to the batch's sum for the day */
-		for (k = 0; k < nsum; k++)
-			if (sum[k].day == day && strcmp(sum[k].a, h.a) == 0)
-				break;
-		if (k == nsum) {
-			if (nsum == HEALTH_SUMS) {
-				/* full: write the oldest sum, reuse it */
-				if (rc == STORE_OK)
-					rc = health_sum_write(st, &sum[0]);
-				memmove(&sum[0], &sum[1],
-				    (HEALTH_SUMS - 1) * sizeof(sum[0]));
-				k = --nsum;
-			}
-			memset(&sum[k], 0, sizeof(sum[k]));
-			memcpy(sum[k].a, h.a, sizeof(h.a));
-			sum[k].day = day;
-			nsum++;
+	if (pthread_once(&health_rows_once, health_rows_make) != 0)
+		return STORE_ERR;
+	for (i = 0; i < n && rc == STORE_OK; i += HEALTH_ROWS) {
+		/* the rows, HEALTH_ROWS at a time */
+		for (r = 0; r < HEALTH_ROWS; r++) {
+			a[r][0] = '\0';
+			if (i + r < n && store_norm(st, v[i + r].address, a[r],
+			    sizeof(a[r])) == -1)
+				a[r][0] = '\0';	/* too long: no mailbox */
+			args[r * 3].type = STORE_T_TEXT;
+			args[r * 3].s = a[r];
+			args[r * 3 + 1].type = STORE_T_INT;
+			args[r * 3 + 1].i = i + r < n ? (int64_t)v[i + r].kind : 0;
+			args[r * 3 + 2].type = STORE_T_TEXT;
+			args[r * 3 + 2].s = i + r < n && v[i + r].provider ?
+			    v[i + r].provider : "";
 		}
-		col = v[i].kind == STORE_HEALTH_DELIVERED ? &sum[k].delivered :
-		    v[i].kind == STORE_HEALTH_BOUNCED ? &sum[k].bounced :
-		    v[i].kind == STORE_HEALTH_SENDER ||
-		    v[i].kind == STORE_HEALTH_BLOCKED ? &sum[k].sender_fault :
-		    NULL;
-		if (col != NULL)
-			(*col)++;
-		if (v[i].deferred)
-			sum[k].deferred++;
+		trims.n = 0;
+		st->err[0] = '\0';
+		rc = st->ops->exec(st->impl, health_rows_sql, args,
+		    HEALTH_ROWS * 3, row_trim, &trims, NULL);
+		for (j = 0; j < trims.n && rc == STORE_OK; j++)
+			rc = store_sq(st, NULL, NULL, NULL, "DELETE FROM "
+			    "health_outcome WHERE mailbox_id = ? AND id <= "
+			    "(SELECT id FROM health_outcome WHERE mailbox_id = ? "
+			    "ORDER BY id DESC LIMIT 1 OFFSET ?)", "iii",
+			    trims.mb[j], trims.mb[j],
+			    (int64_t)STORE_HEALTH_OUTCOMES);
+		for (r = 0; r < HEALTH_ROWS && i + r < n && rc == STORE_OK;
+		    r++) {
+			const struct store_health_rec *o = &v[i + r];
+
+			if (a[r][0] == '\0')
+				continue;
+			prov = o->provider != NULL ? o->provider : "";
+			day = clock_day(o->now);
+			/* a mailbox that is gone: these write nothing */
+			if ((o->kind == STORE_HEALTH_SENDER ||
+			    o->kind == STORE_HEALTH_BLOCKED) && prov[0] != '\0')
+				rc = store_sq(st, NULL, NULL, NULL, "INSERT INTO "
+				    "health_provider(mailbox_id, day, provider, "
+				    "rejected) SELECT id, ?, ?, 1 FROM mailbox "
+				    "WHERE address = ? ON CONFLICT(mailbox_id, "
+				    "day, provider) DO UPDATE SET rejected = "
+				    "health_provider.rejected + 1", "iss", day,
+				    prov, a[r]);
+			if (rc == STORE_OK && health_sweep_due(day))
+				rc = health_sweep(st, day);
+			/* its counters: added to the batch's sum for the day */
+			for (k = 0; k < nsum; k++)
+				if (sum[k].day == day &&
+				    strcmp(sum[k].a, a[r]) == 0)
+					break;
+			if (k == nsum) {
+				if (nsum == HEALTH_SUMS) {
+					/* full: write the oldest, reuse it */
+					if (rc == STORE_OK)
+						rc = health_sum_write(st,
+						    &sum[0]);
+					memmove(&sum[0], &sum[1],
+					    (HEALTH_SUMS - 1) * sizeof(sum[0]));
+					k = --nsum;
+				}
+				memset(&sum[k], 0, sizeof(sum[k]));
+				memcpy(sum[k].a, a[r], sizeof(a[r]));
+				sum[k].day = day;
+				nsum++;
+			}
+			col = o->kind == STORE_HEALTH_DELIVERED ?
+			    &sum[k].delivered : o->kind == STORE_HEALTH_BOUNCED ?
+			    &sum[k].bounced : o->kind == STORE_HEALTH_SENDER ||
+			    o->kind == STORE_HEALTH_BLOCKED ?
+			    &sum[k].sender_fault : NULL;
+			if (col != NULL)
+				(*col)++;
+			if (o->deferred)
+				sum[k].deferred++;
+		}
 	}
 	for (k = 0; k < nsum && rc == STORE_OK; k++)
 		rc = health_sum_write(st, &sum[k]);

@@ -199,13 +199,18 @@ test_outcomes_batch(void **state)
 		assert_int_equal(store_health_providers(st, one, D0, prov_cb,
 		    &y), STORE_OK);
 		assert_string_equal(x.prov, y.prov);
-		assert_int_equal(store_health_window(st, batch, 50, &w1),
-		    STORE_OK);
-		assert_int_equal(store_health_window(st, one, 50, &w2),
-		    STORE_OK);
-		assert_int_equal(w1.known, w2.known);
-		assert_int_equal(w1.bounced, w2.bounced);
-		assert_int_equal(w1.nblocked, w2.nblocked);
+		/* the newest 7, 13 and all: the batch kept their order */
+		for (i = 0; i < 3; i++) {
+			unsigned size = i == 0 ? 7 : i == 1 ? 13 : 50;
+
+			assert_int_equal(store_health_window(st, batch, size,
+			    &w1), STORE_OK);
+			assert_int_equal(store_health_window(st, one, size,
+			    &w2), STORE_OK);
+			assert_int_equal(w1.known, w2.known);
+			assert_int_equal(w1.bounced, w2.bounced);
+			assert_int_equal(w1.nblocked, w2.nblocked);
+		}
 	}
 	store_close(st);
 }
