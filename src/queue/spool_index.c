@@ -15,7 +15,7 @@
  * under it, so a segment is never reclaimed while a message is added to
  * it.  A segment's done list stays open from its first mark until the
  * segment is reclaimed (one write per mark, not open, fstat, write and
- * close).  Done lists are synced apart, by spool_index_flush().
+ * close); DONEFDS_MAX of them at most.  Done lists are synced apart, by spool_index_flush().
  * Memory: one entry per queued message.  Fails: allocation failures
  * return -1; the message is then still on disk and is found again at
  * the next start.
@@ -35,6 +35,7 @@
 #include "queue/spool.h"
 
 #define IBUCKETS	4096
+#define DONEFDS_MAX	16	/* done lists kept open at once */
 
 struct ientry {
 	struct ientry		*next;
@@ -57,12 +58,15 @@ static struct {
 	size_t		 n;
 	struct iseg	*segs;
 	size_t		 nsegs, capsegs;
+	size_t		 ndonefds;	/* segs[].donefd open */
 } I = { .lock = PTHREAD_MUTEX_INITIALIZER };
 
 static size_t	 id_hash(const char *);
 static struct ientry **entry_find(const char *);
 static struct iseg *seg_find(uint64_t, int);
 static void	 seg_maybe_reclaim(int, struct iseg *);
+static void	 done_close(struct iseg *);
+static int	 done_fd(int, struct iseg *);
 static int	 load_one(void *, const struct seglog_loc *, const char *);
 
 static size_t
@@ -111,14 +115,44 @@ seg_find(uint64_t segno, int create)
 	return ns;
 }
 
+/* Locked: close s's done list if it is open. */
+static void
+done_close(struct iseg *s)
+{
+	if (s->donefd == -1)
+		return;
+	close(s->donefd);
+	s->donefd = -1;
+	I.ndonefds--;
+}
+
+/*
+ * Locked: s's done list, open (at most DONEFDS_MAX stay open: past that
+ * another segment's is closed, a segment that is marking again opens
+ * its own again).  0/-1.
+ */
+static int
+done_fd(int dirfd, struct iseg *s)
+{
+	size_t	i;
+
+	if (s->donefd != -1)
+		return 0;
+	for (i = 0; I.ndonefds >= DONEFDS_MAX && i < I.nsegs; i++)
+		done_close(&I.segs[i]);
+	if ((s->donefd = seglog_done_open(dirfd, s->segno, NULL)) == -1)
+		return -1;
+	I.ndonefds++;
+	return 0;
+}
+
 /* Locked: a sealed segment with nothing live goes. */
 static void
 seg_maybe_reclaim(int dirfd, struct iseg *s)
 {
 	if (!s->sealed || s->live > 0)
 		return;
-	if (s->donefd != -1)
-		close(s->donefd);
+	done_close(s);
 	if (seglog_reclaim(dirfd, s->segno) == -1)
 		log_warn("spool: reclaim segment %016" PRIX64, s->segno);
 	*s = I.segs[--I.nsegs];
@@ -195,13 +229,10 @@ spool_index_remove(int dirfd, const char *id, int sync)
 		if (seglog_done_mark(dirfd, e->loc.segno, &e->loc.off, 1,
 		    0) == -1)
 			rc = -1;
-	} else if ((s->donefd == -1 && (s->donefd = seglog_done_open(dirfd,
-	    s->segno, NULL)) == -1) ||
+	} else if (done_fd(dirfd, s) == -1 ||
 	    seglog_done_append(s->donefd, &e->loc.off, 1) == -1) {
 		rc = -1;
-		if (s->donefd != -1)
-			close(s->donefd);
-		s->donefd = -1;
+		done_close(s);
 	}
 	*ep = e->next;
 	I.n--;
@@ -358,10 +389,10 @@ spool_index_clear(void)
 		}
 	I.n = 0;
 	for (i = 0; i < I.nsegs; i++)
-		if (I.segs[i].donefd != -1)
-			close(I.segs[i].donefd);
+		done_close(&I.segs[i]);
 	free(I.segs);
 	I.segs = NULL;
+	I.ndonefds = 0;
 	I.nsegs = I.capsegs = 0;
 	pthread_mutex_unlock(&I.lock);
 }

@@ -494,6 +494,9 @@ smtp_writecb(struct bufferevent *bev, void *arg)
 		}
 		bufferevent_free(s->bev);
 		s->bev = NULL;
+		/* nothing said in plaintext may leave inside TLS (the 220
+		   went with everything before it: none is held here) */
+		s->nheld = 0;
 		smtp_reset(s);
 		smtp_start_tls(s);
 		return;
