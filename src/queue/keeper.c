@@ -160,6 +160,10 @@ keeper_command(const char *verb, const char *id, void *arg)
 	TAILQ_FOREACH(m, &D.msgs, entry) {
 		if (*id && strcmp(m->sm.env.id, id) != 0)
 			continue;
+		/* being removed (deliver_finish, outside the lock): a hold
+		   written now would outlive it */
+		if (m->finishing)
+			continue;
 		found = 1;
 		if (strcmp(verb, "flush") == 0) {
 			for (i = 0; i < m->sm.env.nrcpt; i++)

@@ -523,6 +523,9 @@ spool_append(int dirfd, const char *id, const struct buf *b, uint64_t *size)
 	int		fd, created = 0, rc = -1, saved;
 
 	(void)spool_path(id, SPOOL_ST, name, sizeof(name));
+	/* noted before it can exist: a removal racing this write then
+	   still looks for it (a note too many is harmless) */
+	st_note(id);
 	fd = openat(dirfd, name, O_RDWR | O_APPEND | O_CLOEXEC);
 	if (fd == -1 && errno == ENOENT) {
 		fd = openat(dirfd, name, O_RDWR | O_APPEND | O_CREAT |
@@ -531,7 +534,6 @@ spool_append(int dirfd, const char *id, const struct buf *b, uint64_t *size)
 	}
 	if (fd == -1)
 		return -1;
-	st_note(id);
 	if (fstat(fd, &sb) == -1)
 		goto done;
 	old = sb.st_size;
