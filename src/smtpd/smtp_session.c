@@ -143,6 +143,12 @@ smtp_vreply(struct smtp_session *s, const char *fmt, va_list ap)
 	if (replies_vformat(line, sizeof(line), fmt, ap) < 0)
 		return;
 	n = strlen(line);
+	/* the final reply was the last: an answer from auth or the queue
+	   that arrives after it (a timeout's 421) says nothing more */
+	if (s->state == SMTP_CLOSING) {
+		log_debug("sess=%s closing, not sent: %s", s->idstr, line);
+		return;
+	}
 	if (log_debug_enabled())
 		log_debug("sess=%s >>> %s", s->idstr, line);
 	if (line[0] == '4' || line[0] == '5') {
