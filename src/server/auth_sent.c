@@ -72,9 +72,10 @@ auth_sent_add(struct store *st, const char *user, uint64_t tx, uint32_t n,
 void
 auth_sent_flush(struct store *st)
 {
-	struct sent_rec	*v;
-	size_t		 i, n;
-	int		 rc = STORE_OK, r;
+	struct sent_rec		*v;
+	struct store_settle	*recs;
+	size_t			 i, n;
+	int			 rc = STORE_OK, r;
 
 	pthread_mutex_lock(&SB.flush);
 	v = batch_take(&SB.buf, &n);
@@ -82,12 +83,26 @@ auth_sent_flush(struct store *st)
 		;
 	else if (st == NULL)
 		log_warnx("auth: %zu transaction(s) not counted: no store", n);
-	else if (n == 1 || store_is_pg(st)) {
-		/* on PostgreSQL each settlement is one statement, atomic by
-		   itself (store_quota.c); in a transaction it would be three */
-		for (i = 0; i < n && rc != STORE_ERR; i++)
-			rc = store_sent_settle(st, v[i].user, v[i].tx, v[i].n,
-			    v[i].now);
+	else if (n == 1)
+		rc = store_sent_settle(st, v[0].user, v[0].tx, v[0].n,
+		    v[0].now);
+	else if (store_is_pg(st)) {
+		/* on PostgreSQL six settlements to a statement, each
+		   statement atomic by itself (store_quota.c) */
+		if ((recs = reallocarray(NULL, n, sizeof(*recs))) == NULL)
+			for (i = 0; i < n && rc != STORE_ERR; i++)
+				rc = store_sent_settle(st, v[i].user, v[i].tx,
+				    v[i].n, v[i].now);
+		else {
+			for (i = 0; i < n; i++) {
+				recs[i].address = v[i].user;
+				recs[i].tx = v[i].tx;
+				recs[i].count = v[i].n;
+				recs[i].now = v[i].now;
+			}
+			rc = store_sent_settle_many(st, recs, n);
+			free(recs);
+		}
 	} else if (n > 1 && (rc = store_begin(st)) == STORE_OK) {
 		for (i = 0; i < n && rc == STORE_OK; i++) {
 			r = store_sent_settle(st, v[i].user, v[i].tx, v[i].n,

@@ -638,6 +638,20 @@ int	store_sent_reserve(struct store *, const char *address, uint64_t tx,
    none sent) are counted, with the health's submitted counter. */
 int	store_sent_settle(struct store *, const char *address, uint64_t tx,
 	    uint32_t count, int64_t now);
+/*
+ * n settlements (count > 0 each) on PostgreSQL, six to a statement,
+ * each statement as atomic as one store_sent_settle (holds gone, counts
+ * added, in one statement).  On SQLite: store_sent_settle each, inside
+ * the caller's transaction.  STORE_OK or the first error.
+ */
+struct store_settle {
+	const char	*address;
+	uint64_t	 tx;
+	uint32_t	 count;
+	int64_t		 now;
+};
+int	store_sent_settle_many(struct store *, const struct store_settle *,
+	    size_t n);
 
 /* --- sending health (store_health.c) --------------------------------- */
 

@@ -25,6 +25,7 @@
  * its transaction) stops counting STORE_HOLD_TTL seconds after it was
  * made and is deleted at the next settle of any transaction.
  */
+#include <pthread.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -147,6 +148,108 @@ quota_settle_pg(struct store *st, const char *a, uint64_t tx,
 	    "SELECT count FROM s", "iiiisii", (int64_t)tx,
 	    now - STORE_HOLD_TTL, now - now % 60, (int64_t)count, a,
 	    clock_day(now), (int64_t)count);
+}
+
+/*
+ * PostgreSQL: SETTLE_ROWS settlements in one statement, as
+ * quota_settle_pg does one: their holds and the expired ones go, each
+ * mailbox's recipients are added to their minutes and their days'
+ * submitted counters, grouped first (one row may not be updated twice
+ * in a statement).  A row with address "" matches no mailbox and pads
+ * a short batch (its tx 0 is no hold's: a hold's id is never 0), so
+ * the statement is always the same.  It returns how many minutes it
+ * started, for the prune.
+ */
+#define SETTLE_ROWS	6	/* 5 arguments a row, and the cut-off */
+
+static pthread_once_t	settle_once = PTHREAD_ONCE_INIT;
+static char		settle_sql[2048];
+
+static void
+settle_make(void)
+{
+	size_t	n, i;
+
+	n = (size_t)snprintf(settle_sql, sizeof(settle_sql), "WITH v AS "
+	    "(VALUES ");
+	for (i = 0; i < SETTLE_ROWS && n < sizeof(settle_sql); i++)
+		n += (size_t)snprintf(settle_sql + n, sizeof(settle_sql) - n,
+		    "%s(?, ?, ?, ?, ?)", i ? ", " : "");
+	if (n < sizeof(settle_sql))
+		snprintf(settle_sql + n, sizeof(settle_sql) - n, "), "
+		    "h AS (DELETE FROM sent_hold WHERE tx IN (SELECT column2 "
+		    "FROM v) OR time <= ?), "
+		    "g AS (SELECT m.id AS mb, v.column4 AS minute, v.column5 "
+		    "AS day, sum(v.column3)::bigint AS n FROM v JOIN mailbox m "
+		    "ON m.address = v.column1 GROUP BY m.id, v.column4, "
+		    "v.column5), "
+		    "s AS (INSERT INTO sent(mailbox_id, time, count) SELECT "
+		    "mb, minute, n FROM g ON CONFLICT(mailbox_id, time) DO "
+		    "UPDATE SET count = sent.count + excluded.count RETURNING "
+		    "mailbox_id, time, count), "
+		    "d AS (INSERT INTO health_day(mailbox_id, day, submitted) "
+		    "SELECT mb, day, sum(n)::bigint FROM g GROUP BY mb, day ON "
+		    "CONFLICT(mailbox_id, day) DO UPDATE SET submitted = "
+		    "health_day.submitted + excluded.submitted) "
+		    "SELECT count(*) FROM s JOIN g ON s.mailbox_id = g.mb AND "
+		    "s.time = g.minute WHERE s.count = g.n");
+}
+
+int
+store_sent_settle_many(struct store *st, const struct store_settle *v,
+    size_t n)
+{
+	struct store_val	 args[SETTLE_ROWS * 5 + 1];
+	struct row_ctx		 c;
+	char			 a[SETTLE_ROWS][STORE_ADDR_MAX + 1];
+	int64_t			 started, oldest;
+	size_t			 i, r;
+	int			 rc = STORE_OK, x;
+
+	if (!store_is_pg(st)) {
+		for (i = 0; i < n && rc == STORE_OK; i++)
+			if ((x = store_sent_settle(st, v[i].address, v[i].tx,
+			    v[i].count, v[i].now)) != STORE_NOTFOUND)
+				rc = x;	/* a mailbox gone counts nothing */
+		return rc;
+	}
+	if (pthread_once(&settle_once, settle_make) != 0)
+		return STORE_ERR;
+	for (i = 0; i < n && rc == STORE_OK; i += SETTLE_ROWS) {
+		oldest = INT64_MAX;
+		for (r = 0; r < SETTLE_ROWS; r++) {
+			const struct store_settle *o = i + r < n ? &v[i + r] :
+			    NULL;
+
+			a[r][0] = '\0';
+			if (o != NULL && store_norm(st, o->address, a[r],
+			    sizeof(a[r])) == -1)
+				a[r][0] = '\0';
+			args[r * 5].type = STORE_T_TEXT;
+			args[r * 5].s = a[r];
+			args[r * 5 + 1].type = STORE_T_INT;
+			args[r * 5 + 1].i = o != NULL ? (int64_t)o->tx : 0;
+			args[r * 5 + 2].type = STORE_T_INT;
+			args[r * 5 + 2].i = o != NULL ? (int64_t)o->count : 0;
+			args[r * 5 + 3].type = STORE_T_INT;
+			args[r * 5 + 3].i = o != NULL ? o->now - o->now % 60 : 0;
+			args[r * 5 + 4].type = STORE_T_INT;
+			args[r * 5 + 4].i = o != NULL ? clock_day(o->now) : 0;
+			if (o != NULL && o->now < oldest)
+				oldest = o->now;
+		}
+		args[SETTLE_ROWS * 5].type = STORE_T_INT;
+		args[SETTLE_ROWS * 5].i = oldest - STORE_HOLD_TTL;
+		started = 0;
+		c.out = &started;
+		c.found = 0;
+		st->err[0] = '\0';
+		rc = st->ops->exec(st->impl, settle_sql, args,
+		    SETTLE_ROWS * 5 + 1, store_row_int, &c, NULL);
+		if (rc == STORE_OK && started > 0)
+			rc = store_sent_prune(st, oldest);	/* new minutes */
+	}
+	return rc;
 }
 
 /*

@@ -81,6 +81,49 @@ submitted(struct store *st)
 	return n;
 }
 
+/*
+ * store_sent_settle_many: holds go and counts land as one settle each
+ * would do them, over more than one statement's worth (six), with the
+ * same mailbox twice in a minute, two minutes, a mixed-case and an
+ * unknown address.
+ */
+static void
+test_settle_many(void **state)
+{
+	struct store		*st = open_store(20);
+	struct store_quota	 q;
+	struct store_settle	 v[8];
+	uint64_t		 n, tx;
+	int64_t			 oldest;
+
+	(void)state;
+	for (tx = 1; tx <= 8; tx++)
+		assert_true(hold(st, tx, T0, &q));
+	assert_int_equal(holds(st), 8);
+	assert_int_equal(store_mailbox_set_limit(st, "m@a.test", 20),
+	    STORE_OK);
+	for (tx = 1; tx <= 7; tx++) {
+		v[tx - 1].address = tx == 3 ? "M@A.test" : "m@a.test";
+		v[tx - 1].tx = tx;
+		v[tx - 1].count = (uint32_t)tx;
+		v[tx - 1].now = T0 + (tx <= 4 ? 5 : 65);
+	}
+	v[7].address = "nobody@a.test";	/* counts nothing */
+	v[7].tx = 100;
+	v[7].count = 9;
+	v[7].now = T0 + 70;
+	assert_int_equal(store_begin(st), STORE_OK);
+	assert_int_equal(store_sent_settle_many(st, v, 8), STORE_OK);
+	assert_int_equal(store_commit(st), STORE_OK);
+	/* 1+...+7 counted, tx 8's hold alone left */
+	assert_int_equal(store_sent_count(st, "m@a.test", T0 - 86400, &n,
+	    &oldest), STORE_OK);
+	assert_int_equal(n, 28);
+	assert_int_equal(submitted(st), 28);
+	assert_int_equal(holds(st), 1);
+	store_close(st);
+}
+
 static void
 test_limit(void **state)
 {
@@ -175,6 +218,8 @@ int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(test_settle_many,
+		    store_fixture_setup, store_fixture_teardown),
 		cmocka_unit_test_setup_teardown(test_limit,
 		    store_fixture_setup, store_fixture_teardown),
 		cmocka_unit_test_setup_teardown(test_expiry,
