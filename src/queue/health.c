@@ -98,25 +98,17 @@ health_kind(const struct spool_rcpt *s, char *provider, size_t providersz)
  */
 #define HEALTH_BATCH	512
 
-struct hout {
-	char			user[SMTP_ADDR_MAX + 1];
-	char			provider[HEALTH_PROVIDER_MAX + 1];
-	int64_t			now;
-	enum store_health_kind	kind;
-	int			deferred;
-};
-
-static struct batch	health_buf = BATCH_INITIALIZER(sizeof(struct hout));
+static struct batch	health_buf =
+    BATCH_INITIALIZER(sizeof(struct store_health_rec));
 /* one flush at a time, so the outcomes go in the order they came */
 static pthread_mutex_t	health_flushing = PTHREAD_MUTEX_INITIALIZER;
 
 void
 health_flush(struct store *st)
 {
-	struct hout		*v;
-	struct store_health_rec	*recs;
-	size_t			 i, n;
-	int			 rc = STORE_OK, r, tx;
+	struct store_health_rec	*v;
+	size_t			 n;
+	int			 rc = STORE_OK, tx;
 
 	pthread_mutex_lock(&health_flushing);
 	v = batch_take(&health_buf, &n);
@@ -127,29 +119,15 @@ health_flush(struct store *st)
 	if ((tx = n > 1 || !store_is_pg(st)) &&
 	    (rc = store_begin(st)) != STORE_OK)
 		tx = 0;		/* nothing to roll back */
-	if (n == 1) {
-		r = store_health_outcome(st, v[0].user, v[0].now, v[0].kind,
-		    v[0].deferred, v[0].provider);
+	if (rc == STORE_OK && n == 1) {
+		rc = store_health_outcome(st, v[0].address, v[0].now,
+		    v[0].kind, v[0].deferred, v[0].provider);
 		/* a mailbox that is gone writes nothing, stops nothing */
-		if (r != STORE_NOTFOUND)
-			rc = r;
-	} else if (rc == STORE_OK) {
+		if (rc == STORE_NOTFOUND)
+			rc = STORE_OK;
+	} else if (rc == STORE_OK)
 		/* the day counters added up: a statement per mailbox */
-		if ((recs = reallocarray(NULL, n, sizeof(*recs))) == NULL) {
-			rc = STORE_ERR;
-			log_warnx("health: out of memory");
-		} else {
-			for (i = 0; i < n; i++) {
-				recs[i].address = v[i].user;
-				recs[i].now = v[i].now;
-				recs[i].kind = v[i].kind;
-				recs[i].deferred = v[i].deferred;
-				recs[i].provider = v[i].provider;
-			}
-			rc = store_health_outcomes(st, recs, n);
-			free(recs);
-		}
-	}
+		rc = store_health_outcomes(st, v, n);
 	if (rc == STORE_OK && tx)
 		rc = store_commit(st);
 	if (rc != STORE_OK) {
@@ -170,8 +148,8 @@ static int
 health_buffer(const struct spool_msg *sm, const uint8_t *local,
     int64_t now)
 {
-	struct hout	 o;
-	size_t		 i, n;
+	struct store_health_rec	 o;
+	size_t			 i, n;
 	int		 worse = 0, full = 0;
 
 	for (i = 0; i < sm->env.nrcpt; i++) {
@@ -180,7 +158,7 @@ health_buffer(const struct spool_msg *sm, const uint8_t *local,
 		if (s->state == SPOOL_R_PENDING)
 			continue;
 		memset(&o, 0, sizeof(o));
-		util_strlcpy(o.user, sm->env.auth_user, sizeof(o.user));
+		util_strlcpy(o.address, sm->env.auth_user, sizeof(o.address));
 		o.kind = health_kind(s, o.provider, sizeof(o.provider));
 		if (local[i])
 			o.provider[0] = '\0';
@@ -190,7 +168,7 @@ health_buffer(const struct spool_msg *sm, const uint8_t *local,
 		    o.kind == STORE_HEALTH_BLOCKED;
 		if ((n = batch_add(&health_buf, &o)) == 0)
 			log_warnx("health: %s: an outcome not counted: out of "
-			    "memory", o.user);
+			    "memory", o.address);
 		full |= n >= HEALTH_BATCH;
 	}
 	return worse ? 1 : full ? -1 : 0;

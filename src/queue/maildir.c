@@ -263,25 +263,17 @@ maildir_copy(int out, const char *prefix, size_t prefix_len, int in,
     uint64_t off, uint64_t len)
 {
 	char	buf[MAILDIR_COPY];
-	ssize_t	n;
 	size_t	want;
 
 	if (prefix_len > 0 && util_write_all(out, prefix, prefix_len) == -1)
 		return -1;
 	while (len > 0) {
 		want = len < sizeof(buf) ? (size_t)len : sizeof(buf);
-		n = pread(in, buf, want, (off_t)off);
-		if (n == -1 && errno == EINTR)
-			continue;
-		if (n <= 0) {
-			if (n == 0)
-				errno = EIO;
+		if (util_pread_all(in, buf, want, off) == -1 ||
+		    util_write_all(out, buf, want) == -1)
 			return -1;
-		}
-		if (util_write_all(out, buf, (size_t)n) == -1)
-			return -1;
-		off += (uint64_t)n;
-		len -= (uint64_t)n;
+		off += want;
+		len -= want;
 	}
 	return 0;
 }

@@ -15,10 +15,10 @@
  * under it, so a segment is never reclaimed while a message is added to
  * it.  A segment's done list stays open from its first mark until the
  * segment is reclaimed (one write per mark, not open, fstat, write and
- * close); DONEFDS_MAX of them at most.  Done lists are synced apart, by spool_index_flush().
- * Memory: one entry per queued message.  Fails: allocation failures
- * return -1; the message is then still on disk and is found again at
- * the next start.
+ * close); DONEFDS_MAX of them at most.  Done lists are synced apart,
+ * by spool_index_flush().  Memory: one entry per queued message.
+ * Fails: allocation failures return -1; the message is then still on
+ * disk and is found again at the next start.
  */
 #include <errno.h>
 #include <inttypes.h>
@@ -392,7 +392,6 @@ spool_index_clear(void)
 		done_close(&I.segs[i]);
 	free(I.segs);
 	I.segs = NULL;
-	I.ndonefds = 0;
 	I.nsegs = I.capsegs = 0;
 	pthread_mutex_unlock(&I.lock);
 }

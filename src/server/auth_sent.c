@@ -6,7 +6,6 @@
 #include <string.h>
 #include <time.h>
 
-#include "core/smtp_parse.h"
 #include "lib/batch.h"
 #include "lib/log.h"
 #include "lib/util.h"
@@ -14,13 +13,6 @@
 #include "store/store.h"
 
 #define SENT_BATCH	256	/* settlements that make a write at once */
-
-struct sent_rec {
-	char		user[SMTP_ADDR_MAX + 1];
-	uint64_t	tx;
-	uint32_t	n;
-	int64_t		now;
-};
 
 static struct {
 	struct batch	 buf;
@@ -32,7 +24,7 @@ static struct {
 	pthread_t	 ticker;
 	int		 running;
 } SB = {
-	.buf = BATCH_INITIALIZER(sizeof(struct sent_rec)),
+	.buf = BATCH_INITIALIZER(sizeof(struct store_settle)),
 	.flush = PTHREAD_MUTEX_INITIALIZER,
 	.lock = PTHREAD_MUTEX_INITIALIZER,
 	.cond = PTHREAD_COND_INITIALIZER,
@@ -44,7 +36,7 @@ void
 auth_sent_add(struct store *st, const char *user, uint64_t tx, uint32_t n,
     int64_t now)
 {
-	struct sent_rec	 rec;
+	struct store_settle	 rec;
 	size_t		 n_waiting;
 
 	if (n == 0 && tx == 0)
@@ -57,9 +49,9 @@ auth_sent_add(struct store *st, const char *user, uint64_t tx, uint32_t n,
 		return;
 	}
 	memset(&rec, 0, sizeof(rec));
-	util_strlcpy(rec.user, user, sizeof(rec.user));
+	util_strlcpy(rec.address, user, sizeof(rec.address));
 	rec.tx = tx;
-	rec.n = n;
+	rec.count = n;
 	rec.now = now;
 	if ((n_waiting = batch_add(&SB.buf, &rec)) == 0) {
 		/* no memory: this one alone, now */
@@ -72,10 +64,9 @@ auth_sent_add(struct store *st, const char *user, uint64_t tx, uint32_t n,
 void
 auth_sent_flush(struct store *st)
 {
-	struct sent_rec		*v;
-	struct store_settle	*recs;
-	size_t			 i, n;
-	int			 rc = STORE_OK, r;
+	struct store_settle	*v;
+	size_t			 n;
+	int			 rc = STORE_OK, tx;
 
 	pthread_mutex_lock(&SB.flush);
 	v = batch_take(&SB.buf, &n);
@@ -84,36 +75,19 @@ auth_sent_flush(struct store *st)
 	else if (st == NULL)
 		log_warnx("auth: %zu transaction(s) not counted: no store", n);
 	else if (n == 1)
-		rc = store_sent_settle(st, v[0].user, v[0].tx, v[0].n,
+		rc = store_sent_settle(st, v[0].address, v[0].tx, v[0].count,
 		    v[0].now);
-	else if (store_is_pg(st)) {
-		/* on PostgreSQL six settlements to a statement, each
-		   statement atomic by itself (store_quota.c) */
-		if ((recs = reallocarray(NULL, n, sizeof(*recs))) == NULL)
-			for (i = 0; i < n && rc != STORE_ERR; i++)
-				rc = store_sent_settle(st, v[i].user, v[i].tx,
-				    v[i].n, v[i].now);
-		else {
-			for (i = 0; i < n; i++) {
-				recs[i].address = v[i].user;
-				recs[i].tx = v[i].tx;
-				recs[i].count = v[i].n;
-				recs[i].now = v[i].now;
-			}
-			rc = store_sent_settle_many(st, recs, n);
-			free(recs);
-		}
-	} else if (n > 1 && (rc = store_begin(st)) == STORE_OK) {
-		for (i = 0; i < n && rc == STORE_OK; i++) {
-			r = store_sent_settle(st, v[i].user, v[i].tx, v[i].n,
-			    v[i].now);
-			/* a mailbox gone meanwhile counts nothing */
-			if (r != STORE_NOTFOUND)
-				rc = r;
-		}
+	else {
+		/* SQLite: one transaction.  PostgreSQL: six to a statement,
+		   each atomic by itself (store_quota.c) */
+		if ((tx = !store_is_pg(st)) &&
+		    (rc = store_begin(st)) != STORE_OK)
+			tx = 0;		/* nothing to roll back */
 		if (rc == STORE_OK)
+			rc = store_sent_settle_many(st, v, n);
+		if (tx && rc == STORE_OK)
 			rc = store_commit(st);
-		else
+		else if (tx)
 			store_rollback(st);
 	}
 	if (rc == STORE_ERR)

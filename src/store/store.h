@@ -645,7 +645,7 @@ int	store_sent_settle(struct store *, const char *address, uint64_t tx,
  * the caller's transaction.  STORE_OK or the first error.
  */
 struct store_settle {
-	const char	*address;
+	char		 address[STORE_ADDR_MAX + 1];
 	uint64_t	 tx;
 	uint32_t	 count;
 	int64_t		 now;
@@ -727,11 +727,11 @@ int	store_health_outcome(struct store *, const char *address,
  * first error.
  */
 struct store_health_rec {
-	const char		*address;
+	char			 address[STORE_ADDR_MAX + 1];
+	char			 provider[HEALTH_PROVIDER_MAX + 1];
 	int64_t			 now;
 	enum store_health_kind	 kind;
 	int			 deferred;
-	const char		*provider;
 };
 int	store_health_outcomes(struct store *,
 	    const struct store_health_rec *, size_t n);

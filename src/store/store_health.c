@@ -20,6 +20,7 @@
 #include <string.h>
 
 #include "lib/clock.h"
+#include "lib/util.h"
 #include "store/store.h"
 #include "store/store_int.h"
 
@@ -36,8 +37,6 @@ static int	row_pause(const struct store_val *, size_t, void *);
 static int	row_day(const struct store_val *, size_t, void *);
 static int	row_provider(const struct store_val *, size_t, void *);
 static uint64_t	col_u64(const struct store_val *);
-static int	health_outcome_rows(struct store *, const char *, int64_t,
-		    enum store_health_kind, int, const char *, int64_t *);
 static int	health_outcome_pg(struct store *, const char *, int64_t,
 		    enum store_health_kind, int64_t *);
 static int	health_trim_due(int64_t);
@@ -45,6 +44,11 @@ static int	health_sweep_due(int64_t);
 static int	health_sweep(struct store *, int64_t);
 static int	row_trim(const struct store_val *, size_t, void *);
 static void	health_rows_make(void);
+struct health_sum;
+static int	health_sum_add(struct store *, struct health_sum *, size_t *,
+		    const char *, int64_t, const struct store_health_rec *);
+static int	health_rows(struct store *, const struct store_health_rec *,
+		    size_t, size_t *);
 
 static uint64_t
 col_u64(const struct store_val *v)
@@ -88,38 +92,6 @@ store_health_submitted(struct store *st, const char *address, int64_t now,
 static const char *const health_cols[] = { "delivered", "bounced",
     "sender_fault", NULL, "sender_fault" };
 
-/* The outcome's rows, one statement each; *id: the outcome's. */
-static int
-health_outcome_rows(struct store *st, const char *a, int64_t day,
-    enum store_health_kind kind, int deferred, const char *provider,
-    int64_t *id)
-{
-	struct row_ctx	c;
-	int		rc;
-
-	c.out = id;
-	c.found = 0;
-	rc = store_sq(st, store_row_int, &c, NULL, "INSERT INTO "
-	    "health_outcome(mailbox_id, kind, provider) SELECT id, ?, ? FROM "
-	    "mailbox WHERE address = ? RETURNING id", "iss", (int64_t)kind,
-	    provider, a);
-	if (rc == STORE_OK && !c.found)
-		rc = STORE_NOTFOUND;
-	if (rc == STORE_OK && health_cols[kind] != NULL)
-		rc = health_bump(st, a, day, health_cols[kind], 1, NULL);
-	if (rc == STORE_OK && deferred)
-		rc = health_bump(st, a, day, "deferred", 1, NULL);
-	if (rc == STORE_OK && (kind == STORE_HEALTH_SENDER ||
-	    kind == STORE_HEALTH_BLOCKED) && provider[0] != '\0')
-		rc = store_sq(st, NULL, NULL, NULL, "INSERT INTO "
-		    "health_provider(mailbox_id, day, provider, rejected) "
-		    "SELECT id, ?, ?, 1 FROM mailbox WHERE address = ? "
-		    "ON CONFLICT(mailbox_id, day, provider) DO UPDATE SET "
-		    "rejected = "
-		    "health_provider.rejected + 1", "iss", day, provider, a);
-	return rc;
-}
-
 /*
  * PostgreSQL, an outcome with at most one counter (the common one: not
  * deferred, no provider to blame): the outcome and its counter in one
@@ -159,9 +131,11 @@ int
 store_health_outcome(struct store *st, const char *address, int64_t now,
     enum store_health_kind kind, int deferred, const char *provider)
 {
-	char	a[STORE_ADDR_MAX + 1];
-	int64_t	day = clock_day(now), id = 0;
-	int	rc, mine = 0, alone;
+	struct store_health_rec	 r;
+	char			 a[STORE_ADDR_MAX + 1];
+	int64_t			 day = clock_day(now), id = 0;
+	size_t			 written;
+	int			 rc, mine = 0, alone;
 
 	if (store_norm(st, address, a, sizeof(a)) == -1)
 		return STORE_NOTFOUND;
@@ -170,13 +144,27 @@ store_health_outcome(struct store *st, const char *address, int64_t now,
 	alone = store_is_pg(st) && !deferred && ((kind !=
 	    STORE_HEALTH_SENDER && kind != STORE_HEALTH_BLOCKED) ||
 	    provider[0] == '\0');
-	if (alone)
-		rc = health_outcome_pg(st, a, day, kind, &id);
-	else if ((rc = store_tx_begin(st, &mine)) == STORE_OK)
-		rc = health_outcome_rows(st, a, day, kind, deferred, provider,
-		    &id);
-	else
-		return rc;
+	if (!alone) {
+		/* the batch's writer, for one: rows, counters, trim, sweep */
+		memset(&r, 0, sizeof(r));
+		memcpy(r.address, a, sizeof(r.address));
+		if (util_strlcpy(r.provider, provider, sizeof(r.provider)) ==
+		    -1) {
+			snprintf(st->err, sizeof(st->err), "provider name too "
+			    "long");
+			return STORE_ERR;
+		}
+		r.now = now;
+		r.kind = kind;
+		r.deferred = deferred;
+		if ((rc = store_tx_begin(st, &mine)) != STORE_OK)
+			return rc;
+		rc = health_rows(st, &r, 1, &written);
+		if (rc == STORE_OK && written == 0)
+			rc = STORE_NOTFOUND;	/* not a mailbox */
+		return store_tx_end(st, mine, rc);
+	}
+	rc = health_outcome_pg(st, a, day, kind, &id);
 	if (rc == STORE_OK && health_trim_due(id))
 		rc = store_sq(st, NULL, NULL, NULL, "DELETE FROM "
 		    "health_outcome WHERE mailbox_id = " MAILBOX_ID " AND "
@@ -185,7 +173,7 @@ store_health_outcome(struct store *st, const char *address, int64_t now,
 		    a, a, (int64_t)STORE_HEALTH_OUTCOMES);
 	if (rc == STORE_OK && health_sweep_due(day))
 		rc = health_sweep(st, day);
-	return store_tx_end(st, mine, rc);
+	return rc;
 }
 
 /* The day counters of one mailbox and day, added up over a batch. */
@@ -214,6 +202,46 @@ health_sum_write(struct store *st, const struct health_sum *h)
 }
 
 #define HEALTH_SUMS	16
+
+/*
+ * Add o to the batch's sum for (a, day), made if new; with all
+ * HEALTH_SUMS in use the oldest is written first and its place reused.
+ */
+static int
+health_sum_add(struct store *st, struct health_sum *sum, size_t *nsum,
+    const char *a, int64_t day, const struct store_health_rec *o)
+{
+	struct health_sum	*h;
+	size_t			 k;
+	int			 rc = STORE_OK;
+
+	for (k = 0; k < *nsum; k++)
+		if (sum[k].day == day && strcmp(sum[k].a, a) == 0)
+			break;
+	if (k == *nsum) {
+		if (*nsum == HEALTH_SUMS) {
+			rc = health_sum_write(st, &sum[0]);
+			memmove(&sum[0], &sum[1],
+			    (HEALTH_SUMS - 1) * sizeof(sum[0]));
+			k = --*nsum;
+		}
+		memset(&sum[k], 0, sizeof(sum[k]));
+		util_strlcpy(sum[k].a, a, sizeof(sum[k].a));
+		sum[k].day = day;
+		(*nsum)++;
+	}
+	h = &sum[k];
+	if (o->kind == STORE_HEALTH_DELIVERED)
+		h->delivered++;
+	else if (o->kind == STORE_HEALTH_BOUNCED)
+		h->bounced++;
+	else if (o->kind == STORE_HEALTH_SENDER ||
+	    o->kind == STORE_HEALTH_BLOCKED)
+		h->sender_fault++;
+	if (o->deferred)
+		h->deferred++;
+	return rc;
+}
 /* outcome rows a statement: 3 arguments each, within STORE_ARGS_MAX */
 #define HEALTH_ROWS	10
 #define HEALTH_TRIMS	(HEALTH_ROWS * 2)
@@ -248,6 +276,7 @@ health_rows_make(void)
 struct health_trims {
 	int64_t	mb[HEALTH_TRIMS];
 	size_t	n;
+	size_t	rows;		/* outcomes written */
 };
 
 static int
@@ -256,6 +285,7 @@ row_trim(const struct store_val *v, size_t n, void *arg)
 	struct health_trims	*t = arg;
 	size_t			 i;
 
+	t->rows++;
 	if (n < 2 || v[0].type != STORE_T_INT || v[1].type != STORE_T_INT ||
 	    !health_trim_due(v[0].i))
 		return 0;
@@ -271,15 +301,26 @@ int
 store_health_outcomes(struct store *st, const struct store_health_rec *v,
     size_t n)
 {
+	size_t	written;
+
+	return health_rows(st, v, n, &written);
+}
+
+/* store_health_outcomes; *written: the outcomes of mailboxes found. */
+static int
+health_rows(struct store *st, const struct store_health_rec *v, size_t n,
+    size_t *written)
+{
 	struct health_sum	 sum[HEALTH_SUMS];
 	struct health_trims	 trims;
 	struct store_val	 args[HEALTH_ROWS * 3];
 	char			 a[HEALTH_ROWS][STORE_ADDR_MAX + 1];
 	const char		*prov;
-	int64_t			 day, *col;
+	int64_t			 day;
 	size_t			 i, j, k, r, nsum = 0;
 	int			 rc = STORE_OK;
 
+	*written = 0;
 	if (pthread_once(&health_rows_once, health_rows_make) != 0)
 		return STORE_ERR;
 	for (i = 0; i < n && rc == STORE_OK; i += HEALTH_ROWS) {
@@ -294,13 +335,14 @@ store_health_outcomes(struct store *st, const struct store_health_rec *v,
 			args[r * 3 + 1].type = STORE_T_INT;
 			args[r * 3 + 1].i = i + r < n ? (int64_t)v[i + r].kind : 0;
 			args[r * 3 + 2].type = STORE_T_TEXT;
-			args[r * 3 + 2].s = i + r < n && v[i + r].provider ?
-			    v[i + r].provider : "";
+			args[r * 3 + 2].s = i + r < n ? v[i + r].provider : "";
 		}
 		trims.n = 0;
+		trims.rows = 0;
 		st->err[0] = '\0';
 		rc = st->ops->exec(st->impl, health_rows_sql, args,
 		    HEALTH_ROWS * 3, row_trim, &trims, NULL);
+		*written += trims.rows;
 		for (j = 0; j < trims.n && rc == STORE_OK; j++)
 			rc = store_sq(st, NULL, NULL, NULL, "DELETE FROM "
 			    "health_outcome WHERE mailbox_id = ? AND id <= "
@@ -314,7 +356,7 @@ store_health_outcomes(struct store *st, const struct store_health_rec *v,
 
 			if (a[r][0] == '\0')
 				continue;
-			prov = o->provider != NULL ? o->provider : "";
+			prov = o->provider;
 			day = clock_day(o->now);
 			/* a mailbox that is gone: these write nothing */
 			if ((o->kind == STORE_HEALTH_SENDER ||
@@ -328,35 +370,9 @@ store_health_outcomes(struct store *st, const struct store_health_rec *v,
 				    prov, a[r]);
 			if (rc == STORE_OK && health_sweep_due(day))
 				rc = health_sweep(st, day);
-			/* its counters: added to the batch's sum for the day */
-			for (k = 0; k < nsum; k++)
-				if (sum[k].day == day &&
-				    strcmp(sum[k].a, a[r]) == 0)
-					break;
-			if (k == nsum) {
-				if (nsum == HEALTH_SUMS) {
-					/* full: write the oldest, reuse it */
-					if (rc == STORE_OK)
-						rc = health_sum_write(st,
-						    &sum[0]);
-					memmove(&sum[0], &sum[1],
-					    (HEALTH_SUMS - 1) * sizeof(sum[0]));
-					k = --nsum;
-				}
-				memset(&sum[k], 0, sizeof(sum[k]));
-				memcpy(sum[k].a, a[r], sizeof(a[r]));
-				sum[k].day = day;
-				nsum++;
-			}
-			col = o->kind == STORE_HEALTH_DELIVERED ?
-			    &sum[k].delivered : o->kind == STORE_HEALTH_BOUNCED ?
-			    &sum[k].bounced : o->kind == STORE_HEALTH_SENDER ||
-			    o->kind == STORE_HEALTH_BLOCKED ?
-			    &sum[k].sender_fault : NULL;
-			if (col != NULL)
-				(*col)++;
-			if (o->deferred)
-				sum[k].deferred++;
+			if (rc == STORE_OK)
+				rc = health_sum_add(st, sum, &nsum, a[r], day,
+				    o);
 		}
 	}
 	for (k = 0; k < nsum && rc == STORE_OK; k++)

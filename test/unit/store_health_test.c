@@ -156,12 +156,14 @@ test_outcomes_batch(void **state)
 
 	(void)state;
 	for (i = 0; i < 120; i++) {
-		r[i].address = who[i % 3];
+		snprintf(r[i].address, sizeof(r[i].address), "%s",
+		    who[i % 3]);
 		/* 40 days: more pairs than the sums table, and back */
 		r[i].now = T0 + (int64_t)((i * 7) % 40) * DAY;
 		r[i].kind = kinds[i % 5];
 		r[i].deferred = i % 4 == 0;
-		r[i].provider = i % 2 ? "google.com" : "";
+		snprintf(r[i].provider, sizeof(r[i].provider), "%s",
+		    i % 2 ? "google.com" : "");
 	}
 	assert_int_equal(store_begin(st), STORE_OK);
 	assert_int_equal(store_health_outcomes(st, r, 120), STORE_OK);

@@ -103,12 +103,14 @@ test_settle_many(void **state)
 	assert_int_equal(store_mailbox_set_limit(st, "m@a.test", 20),
 	    STORE_OK);
 	for (tx = 1; tx <= 7; tx++) {
-		v[tx - 1].address = tx == 3 ? "M@A.test" : "m@a.test";
+		snprintf(v[tx - 1].address, sizeof(v[tx - 1].address), "%s",
+		    tx == 3 ? "M@A.test" : "m@a.test");
 		v[tx - 1].tx = tx;
 		v[tx - 1].count = (uint32_t)tx;
 		v[tx - 1].now = T0 + (tx <= 4 ? 5 : 65);
 	}
-	v[7].address = "nobody@a.test";	/* counts nothing */
+	snprintf(v[7].address, sizeof(v[7].address), "nobody@a.test");
+	/* counts nothing */
 	v[7].tx = 100;
 	v[7].count = 9;
 	v[7].now = T0 + 70;
