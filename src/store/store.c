@@ -149,6 +149,34 @@ store_is_pg(const struct store *st)
 	return st->ops == &store_pg_ops;
 }
 
+int
+store_listen(struct store *st)
+{
+	if (st->ops->listen == NULL) {
+		snprintf(st->err, sizeof(st->err), "this store has no change "
+		    "notices");
+		return STORE_INVALID;
+	}
+	st->err[0] = '\0';
+	return st->ops->listen(st->impl);
+}
+
+int
+store_wait_notice(struct store *st, int timeout_ms)
+{
+	return st->ops->wait_notice == NULL ? -1 :
+	    st->ops->wait_notice(st->impl, timeout_ms);
+}
+
+int
+store_notice(struct store *st, const char *what)
+{
+	if (st->ops->listen == NULL)
+		return STORE_OK;
+	return store_sq(st, NULL, NULL, NULL, "SELECT pg_notify('"
+	    STORE_NOTICE_CHANNEL "', ?)", "s", what);
+}
+
 void
 store_close(struct store *st)
 {
@@ -520,6 +548,8 @@ store_mailbox_remove(struct store *st, const char *address)
 	if (rc == STORE_OK)
 		rc = store_sq(st, NULL, NULL, NULL,
 		    "DELETE FROM auth_familiar WHERE username = ?", "s", a);
+	if (rc == STORE_OK)	/* the domain's share of paused mailboxes */
+		rc = store_notice(st, store_domain_of(a));
 	return store_tx_end(st, mine, rc);
 }
 

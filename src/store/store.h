@@ -155,6 +155,25 @@ struct store	*store_open_uri(const char *datadir, const char *uri,
 int		 store_schema_version(void);
 /* 1 if the store is on PostgreSQL. */
 int		 store_is_pg(const struct store *);
+
+/*
+ * Change notices, so a node may keep what MAIL asks (server/mailcheck.h)
+ * and still hear at once of a change made on any node: a mailbox paused
+ * or resumed, an address added to a domain's suppression list, a
+ * mailbox removed.  Each of those writes sends a notice with its change,
+ * in its transaction (PostgreSQL's NOTIFY; delivered at commit, to every
+ * listening connection).  SQLite has none: its writes send nothing.
+ *
+ * store_listen: this handle listens from now on (a handle of its own:
+ * it must serve nothing else, as notices are read off its connection).
+ * STORE_OK; STORE_ERR (down, the reason in errmsg); STORE_INVALID when
+ * the backend has no notices.  store_wait_notice: 1 when notices came
+ * (all of them taken), 0 none within timeout_ms, -1 the connection was
+ * lost, logged (notices may have been missed: listen again).
+ */
+#define STORE_NOTICE_CHANNEL	"postern_mail"
+int	store_listen(struct store *);
+int	store_wait_notice(struct store *, int timeout_ms);
 /*
  * Copy every row of every table of from into to, which must be empty
  * (no domain), in one transaction of to; PostgreSQL's id sequences
@@ -792,6 +811,9 @@ struct store_ops {
 	/* hold a named lock until the transaction ends; NULL when a
 	   transaction already excludes every other writer (SQLite) */
 	int	 (*lock)(void *, const char *name);
+	/* change notices (store_listen); NULL when the backend has none */
+	int	 (*listen)(void *);
+	int	 (*wait_notice)(void *, int timeout_ms);
 };
 
 extern const struct store_ops store_sqlite_ops;

@@ -493,16 +493,22 @@ store_health_pause(struct store *st, const char *address, int64_t until,
 {
 	char	a[STORE_ADDR_MAX + 1];
 	int64_t	n = 0;
-	int	rc;
+	int	rc, mine;
 
 	if (store_norm(st, address, a, sizeof(a)) == -1)
 		return STORE_NOTFOUND;
+	if ((rc = store_tx_begin(st, &mine)) != STORE_OK)
+		return rc;
 	rc = store_sq(st, NULL, NULL, &n, "UPDATE mailbox SET "
 	    "health_paused_until = ?, health_reason = ?, "
 	    "health_pauses = health_pauses + 1, health_from = "
 	    "(SELECT coalesce(max(id), 0) FROM health_outcome) "
 	    "WHERE address = ?", "iss", until, reason, a);
-	return rc == STORE_OK && n == 0 ? STORE_NOTFOUND : rc;
+	if (rc == STORE_OK && n == 0)
+		rc = STORE_NOTFOUND;
+	if (rc == STORE_OK)
+		rc = store_notice(st, store_domain_of(a));
+	return store_tx_end(st, mine, rc);
 }
 
 int
@@ -510,15 +516,21 @@ store_health_resume(struct store *st, const char *address)
 {
 	char	a[STORE_ADDR_MAX + 1];
 	int64_t	n = 0;
-	int	rc;
+	int	rc, mine;
 
 	if (store_norm(st, address, a, sizeof(a)) == -1)
 		return STORE_NOTFOUND;
+	if ((rc = store_tx_begin(st, &mine)) != STORE_OK)
+		return rc;
 	rc = store_sq(st, NULL, NULL, &n, "UPDATE mailbox SET "
 	    "health_paused_until = 0, health_from = "
 	    "(SELECT coalesce(max(id), 0) FROM health_outcome) "
 	    "WHERE address = ?", "s", a);
-	return rc == STORE_OK && n == 0 ? STORE_NOTFOUND : rc;
+	if (rc == STORE_OK && n == 0)
+		rc = STORE_NOTFOUND;
+	if (rc == STORE_OK)
+		rc = store_notice(st, store_domain_of(a));
+	return store_tx_end(st, mine, rc);
 }
 
 int

@@ -43,6 +43,12 @@ const char *store_domain_of(const char *);
 int	store_col_str(const struct store_val *, char *, size_t);
 /* Row callback: the first column as int64 into *(int64_t *)ctx->out. */
 int	store_row_int(const struct store_val *, size_t, void *);
+/*
+ * The change notice of a write that MAIL's checks depend on (store.h,
+ * store_listen), inside the write's transaction; what: the domain it
+ * concerns.  STORE_OK at once on a backend without notices.
+ */
+int	store_notice(struct store *, const char *what);
 /* Open a transaction unless the caller holds one; *mine says which. */
 int	store_tx_begin(struct store *, int *mine);
 /* Commit or roll back a transaction of our own; returns rc. */

@@ -108,6 +108,9 @@ static int	 pg_begin(void *);
 static int	 pg_commit(void *);
 static void	 pg_rollback(void *);
 static int	 pg_lock(void *, const char *);
+static int	 pg_listen(void *);
+static int	 pg_wait_notice(void *, int);
+static int	 pg_take_notices(struct store_pg *);
 static int	 pg_connect(struct store_pg *);
 static int	 pg_wait(PGconn *, int, uint64_t);
 static int	 pg_ready(struct store_pg *);
@@ -140,6 +143,8 @@ const struct store_ops store_pg_ops = {
 	.commit = pg_commit,
 	.rollback = pg_rollback,
 	.lock = pg_lock,
+	.listen = pg_listen,
+	.wait_notice = pg_wait_notice,
 };
 
 /* The reason errmsg() gives; a long server message is cut. */
@@ -640,6 +645,67 @@ pg_close(void *p)
 		PQfinish(s->conn);
 	pg_stmts_clear(s);
 	free(s);
+}
+
+/*
+ * Change notices (store.h, store_listen): LISTEN on this connection,
+ * made now if it is not.  Notices that arrive on it are taken by
+ * pg_wait_notice; the connection serves nothing else.
+ */
+static int
+pg_listen(void *p)
+{
+	struct store_pg	*s = p;
+
+	return pg_simple(s, "LISTEN " STORE_NOTICE_CHANNEL);
+}
+
+/* Take the notices libpq has read: how many. */
+static int
+pg_take_notices(struct store_pg *s)
+{
+	PGnotify	*n;
+	int		 k = 0;
+
+	while ((n = PQnotifies(s->conn)) != NULL) {
+		PQfreemem(n);
+		k++;
+	}
+	return k;
+}
+
+/*
+ * 1 when notices came (all taken), 0 none within timeout_ms, -1 the
+ * connection is gone (closed, logged; pg_listen again).  The wait is
+ * not a statement's: no answer is expected, so it never counts as the
+ * server failing to answer.
+ */
+static int
+pg_wait_notice(void *p, int timeout_ms)
+{
+	struct store_pg	*s = p;
+	struct pollfd	 pfd;
+	int		 r;
+
+	if (s->conn == NULL)
+		return -1;
+	if (pg_take_notices(s) > 0)
+		return 1;
+	pfd.fd = PQsocket(s->conn);
+	pfd.events = POLLIN;
+	pfd.revents = 0;
+	if (pfd.fd < 0)
+		r = -1;
+	else if ((r = poll(&pfd, 1, timeout_ms)) == -1 && errno == EINTR)
+		return 0;
+	if (r == 0)
+		return 0;
+	if (r == -1 || !PQconsumeInput(s->conn) ||
+	    PQstatus(s->conn) == CONNECTION_BAD) {
+		pg_lost(s, "connection closed");
+		return -1;
+	}
+	return pg_take_notices(s) > 0;
 }
 
 static const char *

@@ -52,7 +52,7 @@ store_suppress_add(struct store *st, const char *domain, const char *address,
 {
 	char	d[STORE_ADDR_MAX + 1], a[STORE_ADDR_MAX + 1];
 	int64_t	n = 0;
-	int	rc;
+	int	rc, mine;
 
 	if (store_norm(st, domain, d, sizeof(d)) == -1 ||
 	    store_norm(st, address, a, sizeof(a)) == -1)
@@ -64,7 +64,10 @@ store_suppress_add(struct store *st, const char *domain, const char *address,
 		    "characters) or source invalid", STORE_REASON_MAX);
 		return STORE_INVALID;
 	}
-	/* one statement: insert, or refresh an existing entry */
+	/* one statement: insert, or refresh an existing entry; and the
+	   notice for the nodes that keep "this list is empty" (store.h) */
+	if ((rc = store_tx_begin(st, &mine)) != STORE_OK)
+		return rc;
 	rc = store_sq(st, NULL, NULL, &n, "INSERT INTO suppression(domain_id, "
 	    "address, reason, source, created) SELECT id, ?, ?, ?, ? FROM "
 	    "domain WHERE name = ? ON CONFLICT(domain_id, address) DO UPDATE "
@@ -73,9 +76,11 @@ store_suppress_add(struct store *st, const char *domain, const char *address,
 	if (rc == STORE_OK && n == 0) {
 		snprintf(st->err, sizeof(st->err), "domain %s is not "
 		    "configured", d);
-		return STORE_NOTFOUND;
+		rc = STORE_NOTFOUND;
 	}
-	return rc;
+	if (rc == STORE_OK)
+		rc = store_notice(st, d);
+	return store_tx_end(st, mine, rc);
 }
 
 int

@@ -396,6 +396,62 @@ test_domain_pause(void **state)
 	store_close(st);
 }
 
+/*
+ * The change notices MAIL's kept answers depend on (store.h,
+ * server/mailcheck.h): a pause, a resume, a suppressed address and a
+ * mailbox removal each send one, made on another handle (another node);
+ * a write that changed nothing, and the other writes, send none.
+ * SQLite has none to listen to.
+ */
+static void
+test_notices(void **state)
+{
+	struct store	*st = open_store();
+	struct store	*ls = store_fixture_open();
+
+	(void)state;
+	if (store_fixture_pg() == NULL) {
+		assert_int_equal(store_listen(ls), STORE_INVALID);
+		assert_int_equal(store_wait_notice(ls, 0), -1);
+		store_close(ls);
+		store_close(st);
+		return;
+	}
+	assert_int_equal(store_listen(ls), STORE_OK);
+	assert_int_equal(store_wait_notice(ls, 50), 0);
+	assert_int_equal(store_health_pause(st, "m@a.test", T0 + DAY, "x"),
+	    STORE_OK);
+	assert_int_equal(store_wait_notice(ls, 5000), 1);
+	assert_int_equal(store_wait_notice(ls, 50), 0);
+	assert_int_equal(store_health_resume(st, "m@a.test"), STORE_OK);
+	assert_int_equal(store_wait_notice(ls, 5000), 1);
+	assert_int_equal(store_suppress_add(st, "a.test", "gone@b.test",
+	    "550 5.1.1", "bounce", T0), STORE_OK);
+	assert_int_equal(store_wait_notice(ls, 5000), 1);
+	assert_int_equal(store_mailbox_remove(st, "q@a.test"), STORE_OK);
+	assert_int_equal(store_wait_notice(ls, 5000), 1);
+	/* nothing changed, nothing said; nor by writes MAIL does not ask */
+	assert_int_equal(store_health_pause(st, "x@a.test", T0, "x"),
+	    STORE_NOTFOUND);
+	assert_int_equal(store_suppress_add(st, "c.test", "gone@b.test",
+	    "550 5.1.1", "bounce", T0), STORE_NOTFOUND);
+	assert_int_equal(store_mailbox_remove(st, "q@a.test"),
+	    STORE_NOTFOUND);
+	outcome(st, "m@a.test", T0, STORE_HEALTH_DELIVERED, 0, "");
+	assert_int_equal(store_health_submitted(st, "m@a.test", T0, 1),
+	    STORE_OK);
+	assert_int_equal(store_wait_notice(ls, 200), 0);
+	/* inside a caller's transaction: heard at its commit, not before */
+	assert_int_equal(store_begin(st), STORE_OK);
+	assert_int_equal(store_health_pause(st, "n@a.test", T0 + DAY, "x"),
+	    STORE_OK);
+	assert_int_equal(store_wait_notice(ls, 200), 0);
+	assert_int_equal(store_commit(st), STORE_OK);
+	assert_int_equal(store_wait_notice(ls, 5000), 1);
+	store_close(ls);
+	store_close(st);
+}
+
 int
 main(void)
 {
@@ -411,6 +467,8 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_pause,
 		    store_fixture_setup, store_fixture_teardown),
 		cmocka_unit_test_setup_teardown(test_domain_pause,
+		    store_fixture_setup, store_fixture_teardown),
+		cmocka_unit_test_setup_teardown(test_notices,
 		    store_fixture_setup, store_fixture_teardown),
 	};
 
