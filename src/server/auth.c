@@ -63,6 +63,7 @@
 #include "server/auth_sent.h"
 #include "server/auth_imap.h"
 #include "server/authcache.h"
+#include "server/mailcheck.h"
 #include "store/store.h"
 
 
@@ -597,14 +598,21 @@ auth_paused(struct store *st, const char *user, const char *domain,
     struct ipc_msg *res, uint32_t *any)
 {
 	struct store_health_pause	p;
+	uint64_t			gen;
 
 	*any = 1;
+	/* kept from an earlier MAIL: neither is paused (mailcheck.h) */
+	if (mailcheck_get(user, domain, any))
+		return 0;
+	gen = mailcheck_gen();
 	if (store_health_status_any(st, user, clock_now(), domain, &p) !=
 	    STORE_OK) {
 		log_warnx("auth: health: %s", store_errmsg(st));
 		return 0;
 	}
 	*any = (uint32_t)p.suppressed_any;
+	if (p.paused_until == 0 && !p.domain)
+		mailcheck_put(gen, user, domain, *any);
 	if (p.paused_until != 0 && !p.paused && store_health_expire(st, user,
 	    p.paused_until) == STORE_OK)
 		log_info("auth: health: mailbox %s: pause ended at %lld", user,
@@ -888,6 +896,8 @@ auth_main(const struct config *cfg, const char *datadir, int sock,
 			fatalx("auth: cannot start worker thread");
 	if (auth_sent_start(datadir) == -1)
 		fatalx("auth: cannot start the ticker thread");
+	if (mailcheck_start(datadir) == -1)
+		fatalx("auth: cannot start the store's listener thread");
 	if (imap_sock != -1 && pthread_create(&acceptor, NULL,
 	    auth_imap_accept, NULL) != 0)
 		fatalx("auth: cannot start the imap helper thread");
@@ -919,6 +929,7 @@ auth_main(const struct config *cfg, const char *datadir, int sock,
 	for (i = 0; i < cfg->auth_workers; i++)
 		pthread_join(tids[i], NULL);
 	auth_sent_stop();	/* the last transactions' counts */
+	mailcheck_stop();
 	free(tids);
 	log_debug("auth: exiting");
 	exit(0);

@@ -209,6 +209,9 @@ def test_a_hold_on_one_node_is_given_back_to_the_other(nodes, how):
 @pytest.mark.conf(delivery="yes", delivery_workers="2")
 def test_hard_bounce_on_a_is_refused_at_rcpt_on_b(nodes):
     a, b = nodes
+    # B keeps its MAIL's answer (server/mailcheck.h): nothing paused,
+    # example.test's suppression list empty, so RCPT need not ask
+    assert send_one(b, "fine@remote.example")[0] == 250
     with open(DSN, "rb") as f:
         data = f.read().replace(b"\r\n", b"\n").replace(b"\n", b"\r\n")
     with smtplib.SMTP("127.0.0.1", a.ports["mx"], timeout=10) as s:
@@ -219,6 +222,59 @@ def test_hard_bounce_on_a_is_refused_at_rcpt_on_b(nodes):
     code, text = send_one(b, "gone@remote.example")
     assert code == 550 and b"suppressed for example.test" in text, text
     assert send_one(b, "fine@remote.example")[0] == 250
+
+
+def mail_from(node):
+    """MAIL FROM's reply (code, text) in a fresh session."""
+    with smtplib.SMTP("127.0.0.1", node.ports["submission"],
+                      timeout=scaled(20)) as s:
+        s.starttls(context=node.client_context(check_hostname=False))
+        s.login(USER, PASSWORD)
+        code, text = s.mail(USER)
+        return code, text.decode()
+
+
+def pause_in_db(pg, notify):
+    """A pause as store_health_pause writes it, with its change notice
+    (store_health_test checks that the store's writes send it) or, as by
+    hand in SQL, without."""
+    pg.psql("BEGIN; UPDATE mailbox SET health_paused_until = "
+            "extract(epoch from now())::bigint + 3600, health_reason = "
+            "'paused by the test' WHERE address = '%s';%s COMMIT" % (
+                USER, " SELECT pg_notify('postern_mail', 'example.test');"
+                if notify else ""))
+
+
+def test_mail_check_kept_by_b_is_forgotten_at_a_change(nodes, pg):
+    """B keeps MAIL's answer while nothing changes and forgets it at the
+    change notice of any node; with its listener's connection cut, it
+    keeps nothing until it listens again (docs/SCALING.md)."""
+    a, b = nodes
+    for _ in range(2):
+        assert mail_from(b)[0] == 250
+    pause_in_db(pg, notify=True)
+    t = time.monotonic()
+    wait_for(lambda: mail_from(b)[0] == 451, timeout=5,
+             what="the pause at B")
+    print("measured: pause held at B %.3fs after its commit"
+          % (time.monotonic() - t))
+    code, text = mail_from(b)
+    assert code == 451 and "paused by the test" in text, text
+    pctl(a, "mailbox", "resume", USER)
+    assert mail_from(b)[0] == 250
+    assert mail_from(b)[0] == 250       # kept again
+    # the listeners' connections cut: a change no one hears of
+    pg.psql("SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+            "WHERE query = 'LISTEN postern_mail'")
+    pause_in_db(pg, notify=False)
+    assert mail_from(b)[0] == 451
+    pctl(a, "mailbox", "resume", USER)
+    # listening again, B keeps answers again and hears the next change
+    b.wait_log("MAIL checks kept again", timeout=scaled(10))
+    assert mail_from(b)[0] == 250
+    pause_in_db(pg, notify=True)
+    wait_for(lambda: mail_from(b)[0] == 451, timeout=5,
+             what="the pause at B")
 
 
 @pytest.mark.conf(auth_cache_ttl="1h")
