@@ -3,7 +3,7 @@
 the server's own log (docs/BENCHMARKS.md, "The PostgreSQL store against
 SQLite").  A postern server on a private PostgreSQL (bench/pg_ab.py's),
 `log_statement = all`, then build/loadgen for a few seconds (4 KiB, 4
-connections of 50 messages, STARTTLS + AUTH PLAIN); prints the
+connections (--concurrency) of 50 messages, STARTTLS + AUTH PLAIN); prints the
 statements per accepted message, AUTH and connection set-up included,
 and the commonest statements with their count per message.  Not part of
 `make bench` (the log costs the database more than the statements); a
@@ -32,6 +32,7 @@ def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--duration", type=float, default=5)
     ap.add_argument("--limit", action="store_true")
+    ap.add_argument("--concurrency", type=int, default=4)
     ap.add_argument("--top", type=int, default=20)
     a = ap.parse_args()
     pg = pgserver.PgServer()
@@ -47,7 +48,7 @@ def main():
             [LOADGEN, "--host", "127.0.0.1", "--port",
              str(srv.ports["submission"]), "--mode", "starttls", "--sni",
              "bench.test", "--user", USER, "--password-env", "BENCH_PW",
-             "--concurrency", "4", "--duration", str(a.duration), "--size",
+             "--concurrency", str(a.concurrency), "--duration", str(a.duration), "--size",
              "4096", "--per-conn", "50", "--to", "sink@bench.test",
              "--json"], capture_output=True, text=True,
             env=dict(os.environ, BENCH_PW=PASSWORD),

@@ -25,7 +25,7 @@
 #include "store/store_int.h"
 
 #define MAILBOX_ID	"(SELECT id FROM mailbox WHERE address = ?)"
-#define HEALTH_TRIM_EVERY	13	/* outcomes (health_trim_due) */
+#define HEALTH_TRIM_EVERY	127	/* outcomes (health_trim_due) */
 
 /* The day of the last sweep of old counters (health_sweep_due). */
 static _Atomic int64_t	health_swept_day;
@@ -243,7 +243,7 @@ health_sum_add(struct store *st, struct health_sum *sum, size_t *nsum,
 	return rc;
 }
 /* outcome rows a statement: 3 arguments each, within STORE_ARGS_MAX */
-#define HEALTH_ROWS	10
+#define HEALTH_ROWS	32
 #define HEALTH_TRIMS	(HEALTH_ROWS * 2)
 
 /*
@@ -252,7 +252,7 @@ health_sum_add(struct store *st, struct health_sum *sum, size_t *nsum,
  * a short batch, so the statement is always the same (prepared once).
  */
 static pthread_once_t	health_rows_once = PTHREAD_ONCE_INIT;
-static char		health_rows_sql[1024];
+static char		health_rows_sql[4096];
 
 static void
 health_rows_make(void)

@@ -11,7 +11,7 @@
 
 #include <limits.h>
 
-#define STORE_ARGS_MAX	32	/* also the columns a row may have */
+#define STORE_ARGS_MAX	128	/* also the columns a row may have */
 #define STORE_SCHEMA_MAX	16384	/* a rendered migration step */
 
 struct store {

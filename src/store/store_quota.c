@@ -160,10 +160,10 @@ quota_settle_pg(struct store *st, const char *a, uint64_t tx,
  * the statement is always the same.  It returns how many minutes it
  * started, for the prune.
  */
-#define SETTLE_ROWS	6	/* 5 arguments a row, and the cut-off */
+#define SETTLE_ROWS	24	/* 5 arguments a row, and the cut-off */
 
 static pthread_once_t	settle_once = PTHREAD_ONCE_INIT;
-static char		settle_sql[2048];
+static char		settle_sql[4096];
 
 static void
 settle_make(void)
