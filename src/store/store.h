@@ -679,8 +679,9 @@ int	store_sent_settle_many(struct store *, const struct store_settle *,
  * the last final outcomes the pause rules judge (core/health.h).  Days
  * are unix days (lib/clock.h clock_day).  The caller passes the time
  * (clock_now(), so tests can move it).  Counters older than
- * STORE_HEALTH_DAYS days and outcomes beyond the newest
- * STORE_HEALTH_OUTCOMES of a mailbox are forgotten.
+ * STORE_HEALTH_DAYS days and outcome rows beyond the newest
+ * STORE_HEALTH_OUTCOMES of a mailbox are forgotten (a row is a run of
+ * one or more outcomes alike, so at least as many outcomes are kept).
  */
 #define STORE_HEALTH_DAYS	90
 #define STORE_HEALTH_OUTCOMES	HEALTH_WINDOW_MAX

@@ -40,6 +40,8 @@ static uint64_t	col_u64(const struct store_val *);
 static int	health_outcome_pg(struct store *, const char *, int64_t,
 		    enum store_health_kind, int64_t *);
 static int	health_trim_due(int64_t);
+static int	health_trim(struct store *, int64_t);
+static int	row_max(const struct store_val *, size_t, void *);
 static int	health_sweep_due(int64_t);
 static int	health_sweep(struct store *, int64_t);
 static int	row_trim(const struct store_val *, size_t, void *);
@@ -242,7 +244,7 @@ health_sum_add(struct store *st, struct health_sum *sum, size_t *nsum,
 		h->deferred++;
 	return rc;
 }
-/* outcome rows a statement: 3 arguments each, within STORE_ARGS_MAX */
+/* outcome rows a statement: 4 arguments each, within STORE_ARGS_MAX */
 #define HEALTH_ROWS	32
 #define HEALTH_TRIMS	(HEALTH_ROWS * 2)
 
@@ -260,11 +262,11 @@ health_rows_make(void)
 	size_t	n, i;
 
 	n = (size_t)snprintf(health_rows_sql, sizeof(health_rows_sql),
-	    "INSERT INTO health_outcome(mailbox_id, kind, provider) "
-	    "SELECT m.id, v.column2, v.column3 FROM (VALUES ");
+	    "INSERT INTO health_outcome(mailbox_id, kind, provider, n) "
+	    "SELECT m.id, v.column2, v.column3, v.column5 FROM (VALUES ");
 	for (i = 0; i < HEALTH_ROWS && n < sizeof(health_rows_sql); i++)
 		n += (size_t)snprintf(health_rows_sql + n,
-		    sizeof(health_rows_sql) - n, "%s(?, ?, ?, %zu)",
+		    sizeof(health_rows_sql) - n, "%s(?, ?, ?, %zu, ?)",
 		    i ? ", " : "", i);
 	if (n < sizeof(health_rows_sql))
 		snprintf(health_rows_sql + n, sizeof(health_rows_sql) - n,
@@ -306,88 +308,142 @@ store_health_outcomes(struct store *st, const struct store_health_rec *v,
 	return health_rows(st, v, n, &written);
 }
 
-/* store_health_outcomes; *written: the outcomes of mailboxes found. */
+/*
+ * A run: outcomes of one mailbox in a row, of one kind and provider,
+ * written as one row of n (schema step 13).  A batch's runs wait here
+ * until HEALTH_ROWS of them make a statement.
+ */
+struct health_runs {
+	char			 a[HEALTH_ROWS][STORE_ADDR_MAX + 1];
+	const char		*prov[HEALTH_ROWS];
+	enum store_health_kind	 kind[HEALTH_ROWS];
+	int64_t			 n[HEALTH_ROWS];
+	size_t			 nruns;
+};
+
+/* Write the runs waiting, padded to HEALTH_ROWS; trim as the ids say. */
+static int
+health_runs_write(struct store *st, struct health_runs *h, size_t *written)
+{
+	struct health_trims	 trims;
+	struct store_val	 args[HEALTH_ROWS * 4];
+	size_t			 r, j;
+	int			 rc;
+
+	if (h->nruns == 0)
+		return STORE_OK;
+	for (r = 0; r < HEALTH_ROWS; r++) {
+		args[r * 4].type = STORE_T_TEXT;
+		args[r * 4].s = r < h->nruns ? h->a[r] : "";
+		args[r * 4 + 1].type = STORE_T_INT;
+		args[r * 4 + 1].i = r < h->nruns ? (int64_t)h->kind[r] : 0;
+		args[r * 4 + 2].type = STORE_T_TEXT;
+		args[r * 4 + 2].s = r < h->nruns ? h->prov[r] : "";
+		args[r * 4 + 3].type = STORE_T_INT;
+		args[r * 4 + 3].i = r < h->nruns ? h->n[r] : 0;
+	}
+	h->nruns = 0;
+	trims.n = 0;
+	trims.rows = 0;
+	st->err[0] = '\0';
+	rc = st->ops->exec(st->impl, health_rows_sql, args, HEALTH_ROWS * 4,
+	    row_trim, &trims, NULL);
+	*written += trims.rows;
+	for (j = 0; j < trims.n && rc == STORE_OK; j++)
+		rc = health_trim(st, trims.mb[j]);
+	return rc;
+}
+
+/*
+ * Add outcome o (of mailbox a, normalised) to the runs: to its
+ * mailbox's last run if that has its kind and provider, else as a run
+ * of its own, the waiting ones written first when there is no room.
+ */
+static int
+health_runs_add(struct store *st, struct health_runs *h, const char *a,
+    const struct store_health_rec *o, size_t *written)
+{
+	size_t	r;
+	int	rc;
+
+	for (r = h->nruns; r-- > 0; )
+		if (strcmp(h->a[r], a) == 0) {
+			if (h->kind[r] == o->kind &&
+			    strcmp(h->prov[r], o->provider) == 0) {
+				h->n[r]++;
+				return STORE_OK;
+			}
+			break;
+		}
+	if (h->nruns == HEALTH_ROWS &&
+	    (rc = health_runs_write(st, h, written)) != STORE_OK)
+		return rc;
+	r = h->nruns++;
+	memcpy(h->a[r], a, sizeof(h->a[r]));
+	h->prov[r] = o->provider;
+	h->kind[r] = o->kind;
+	h->n[r] = 1;
+	return STORE_OK;
+}
+
+/* store_health_outcomes; *written: the rows written (0: no mailbox). */
 static int
 health_rows(struct store *st, const struct store_health_rec *v, size_t n,
     size_t *written)
 {
 	struct health_sum	 sum[HEALTH_SUMS];
-	struct health_trims	 trims;
-	struct store_val	 args[HEALTH_ROWS * 3];
-	char			 a[HEALTH_ROWS][STORE_ADDR_MAX + 1];
+	struct health_runs	 runs;
+	char			 a[STORE_ADDR_MAX + 1];
 	const char		*prov;
 	int64_t			 day;
-	size_t			 i, j, k, r, nsum = 0;
+	size_t			 i, k, nsum = 0;
 	int			 rc = STORE_OK;
 
 	*written = 0;
+	runs.nruns = 0;
 	if (pthread_once(&health_rows_once, health_rows_make) != 0)
 		return STORE_ERR;
-	for (i = 0; i < n && rc == STORE_OK; i += HEALTH_ROWS) {
-		/* the rows, HEALTH_ROWS at a time */
-		for (r = 0; r < HEALTH_ROWS; r++) {
-			a[r][0] = '\0';
-			if (i + r < n && store_norm(st, v[i + r].address, a[r],
-			    sizeof(a[r])) == -1)
-				a[r][0] = '\0';	/* too long: no mailbox */
-			args[r * 3].type = STORE_T_TEXT;
-			args[r * 3].s = a[r];
-			args[r * 3 + 1].type = STORE_T_INT;
-			args[r * 3 + 1].i = i + r < n ? (int64_t)v[i + r].kind : 0;
-			args[r * 3 + 2].type = STORE_T_TEXT;
-			args[r * 3 + 2].s = i + r < n ? v[i + r].provider : "";
-		}
-		trims.n = 0;
-		trims.rows = 0;
-		st->err[0] = '\0';
-		rc = st->ops->exec(st->impl, health_rows_sql, args,
-		    HEALTH_ROWS * 3, row_trim, &trims, NULL);
-		*written += trims.rows;
-		for (j = 0; j < trims.n && rc == STORE_OK; j++)
-			rc = store_sq(st, NULL, NULL, NULL, "DELETE FROM "
-			    "health_outcome WHERE mailbox_id = ? AND id <= "
-			    "(SELECT id FROM health_outcome WHERE mailbox_id = ? "
-			    "ORDER BY id DESC LIMIT 1 OFFSET ?)", "iii",
-			    trims.mb[j], trims.mb[j],
-			    (int64_t)STORE_HEALTH_OUTCOMES);
-		for (r = 0; r < HEALTH_ROWS && i + r < n && rc == STORE_OK;
-		    r++) {
-			const struct store_health_rec *o = &v[i + r];
+	for (i = 0; i < n && rc == STORE_OK; i++) {
+		const struct store_health_rec *o = &v[i];
 
-			if (a[r][0] == '\0')
-				continue;
-			prov = o->provider;
-			day = clock_day(o->now);
-			/* a mailbox that is gone: these write nothing */
-			if ((o->kind == STORE_HEALTH_SENDER ||
-			    o->kind == STORE_HEALTH_BLOCKED) && prov[0] != '\0')
-				rc = store_sq(st, NULL, NULL, NULL, "INSERT INTO "
-				    "health_provider(mailbox_id, day, provider, "
-				    "rejected) SELECT id, ?, ?, 1 FROM mailbox "
-				    "WHERE address = ? ON CONFLICT(mailbox_id, "
-				    "day, provider) DO UPDATE SET rejected = "
-				    "health_provider.rejected + 1", "iss", day,
-				    prov, a[r]);
-			if (rc == STORE_OK && health_sweep_due(day))
-				rc = health_sweep(st, day);
-			if (rc == STORE_OK)
-				rc = health_sum_add(st, sum, &nsum, a[r], day,
-				    o);
-		}
+		if (store_norm(st, o->address, a, sizeof(a)) == -1)
+			continue;	/* too long: no mailbox */
+		if ((rc = health_runs_add(st, &runs, a, o, written)) !=
+		    STORE_OK)
+			break;
+		prov = o->provider;
+		day = clock_day(o->now);
+		/* a mailbox that is gone: these write nothing */
+		if ((o->kind == STORE_HEALTH_SENDER ||
+		    o->kind == STORE_HEALTH_BLOCKED) && prov[0] != '\0')
+			rc = store_sq(st, NULL, NULL, NULL, "INSERT INTO "
+			    "health_provider(mailbox_id, day, provider, "
+			    "rejected) SELECT id, ?, ?, 1 FROM mailbox "
+			    "WHERE address = ? ON CONFLICT(mailbox_id, "
+			    "day, provider) DO UPDATE SET rejected = "
+			    "health_provider.rejected + 1", "iss", day,
+			    prov, a);
+		if (rc == STORE_OK && health_sweep_due(day))
+			rc = health_sweep(st, day);
+		if (rc == STORE_OK)
+			rc = health_sum_add(st, sum, &nsum, a, day, o);
 	}
+	if (rc == STORE_OK)
+		rc = health_runs_write(st, &runs, written);
 	for (k = 0; k < nsum && rc == STORE_OK; k++)
 		rc = health_sum_write(st, &sum[k]);
 	return rc;
 }
 
 /*
- * Is the outcome just written the one that trims its mailbox's list?
- * Every HEALTH_TRIM_EVERY-th of the mailbox's outcomes, by their ids
+ * Is the outcome row just written the one that trims its mailbox's
+ * list?  Every HEALTH_TRIM_EVERY-th of the mailbox's rows, by their ids
  * (a statement less for most messages on a database across the
  * network); the window's query reads the newest STORE_HEALTH_OUTCOMES
- * only, so the rows above it change nothing but the table's size,
- * which stays under STORE_HEALTH_OUTCOMES + HEALTH_TRIM_EVERY rows a
- * mailbox in the long run.  The modulus is prime: ids come from one
+ * rows at most (a row is one outcome or more), so the rows above it
+ * change nothing but the table's size, which stays under
+ * STORE_HEALTH_OUTCOMES + HEALTH_TRIM_EVERY rows a mailbox in the long
+ * run.  The modulus is prime: ids come from one
  * sequence shared by the mailboxes, so mailboxes sending in strict
  * turns get every residue unless their number is a multiple of it.
  */
@@ -395,6 +451,62 @@ static int
 health_trim_due(int64_t id)
 {
 	return id <= 0 || id % HEALTH_TRIM_EVERY == 0;
+}
+
+/* Row callback: the largest first column into *(int64_t *)arg. */
+static int
+row_max(const struct store_val *v, size_t n, void *arg)
+{
+	int64_t	*max = arg;
+
+	if (n > 0 && v[0].type == STORE_T_INT && v[0].i > *max)
+		*max = v[0].i;
+	return 0;
+}
+
+/*
+ * Trim mailbox mb's outcomes to the newest STORE_HEALTH_OUTCOMES, from
+ * where this handle trimmed it last (st->trims): rows below that are
+ * gone, and reading them again cost a trim a scan of the mailbox's
+ * every row, live or dead, since the table's last vacuum (on
+ * PostgreSQL, thousands at a thousand messages a second).  A row whose
+ * transaction committed after a trim passed its id (two nodes writing
+ * one mailbox's outcomes at once) is below the mark without being
+ * gone: every HEALTH_TRIM_FULL-th trim of a mailbox, and the first of
+ * a handle, reads from the start.
+ */
+#define HEALTH_TRIM_FULL	16
+
+static int
+health_trim(struct store *st, int64_t mb)
+{
+	struct store_trim	*t = NULL;
+	int64_t			 from = 0, max = 0;
+	size_t			 i;
+	int			 rc;
+
+	for (i = 0; i < STORE_TRIM_MAX; i++)
+		if (st->trims[i].mailbox_id == mb) {
+			t = &st->trims[i];
+			break;
+		}
+	if (t == NULL) {
+		t = &st->trims[st->trim_next];
+		st->trim_next = (st->trim_next + 1) % STORE_TRIM_MAX;
+		memset(t, 0, sizeof(*t));
+		t->mailbox_id = mb;
+	} else if (++t->n % HEALTH_TRIM_FULL != 0)
+		from = t->below;
+	rc = store_sq(st, row_max, &max, NULL, "DELETE FROM health_outcome "
+	    "WHERE mailbox_id = ? AND id > ? AND id <= (SELECT id FROM "
+	    "health_outcome WHERE mailbox_id = ? AND id > ? ORDER BY id DESC "
+	    "LIMIT 1 OFFSET ?) RETURNING id", "iiiii", mb, from, mb, from,
+	    (int64_t)STORE_HEALTH_OUTCOMES);
+	if (rc != STORE_OK)
+		t->mailbox_id = 0;	/* rolled back, maybe: start over */
+	else if (max > t->below)
+		t->below = max;
+	return rc;
 }
 
 /*
@@ -446,18 +558,31 @@ store_health_complaint(struct store *st, const char *address, int64_t now)
 	return rc;
 }
 
+/* store_health_window's rows: the window, and how many it holds. */
+struct win_ctx {
+	struct health_window	*w;
+	uint32_t		 want;
+};
+
 static int
 row_window(const struct store_val *v, size_t n, void *arg)
 {
-	struct health_window	*w = arg;
+	struct win_ctx		*c = arg;
+	struct health_window	*w = c->w;
 	const char		*p;
-	uint32_t		 i;
+	uint32_t		 i, k;
 
-	if (n < 2)
+	if (n < 3 || w->known >= c->want)
 		return 1;
-	w->known++;
+	/* a row is a run of v[2] outcomes; the window may end inside it */
+	k = c->want - w->known;
+	if (v[2].type == STORE_T_INT && v[2].i > 0 && v[2].i < (int64_t)k)
+		k = (uint32_t)v[2].i;
+	else if (v[2].type != STORE_T_INT || v[2].i <= 0)
+		k = 1;
+	w->known += k;
 	if (v[0].i == STORE_HEALTH_BOUNCED)
-		w->bounced++;
+		w->bounced += k;
 	if (v[0].i != STORE_HEALTH_BLOCKED || (p = v[1].s) == NULL ||
 	    p[0] == '\0')
 		return 0;
@@ -471,19 +596,25 @@ row_window(const struct store_val *v, size_t n, void *arg)
 	return 0;
 }
 
+/*
+ * The newest `window` outcomes: as many rows at most, each a run of one
+ * or more (the last one read may count in part).
+ */
 int
 store_health_window(struct store *st, const char *address, uint32_t window,
     struct health_window *w)
 {
-	char	a[STORE_ADDR_MAX + 1];
+	struct win_ctx	c = { w, window };
+	char		a[STORE_ADDR_MAX + 1];
 
 	memset(w, 0, sizeof(*w));
 	if (store_norm(st, address, a, sizeof(a)) == -1)
 		return STORE_NOTFOUND;
-	return store_sq(st, row_window, w, NULL, "SELECT o.kind, o.provider "
-	    "FROM health_outcome o JOIN mailbox m ON o.mailbox_id = m.id "
-	    "WHERE m.address = ? AND o.id > m.health_from "
-	    "ORDER BY o.id DESC LIMIT ?", "si", a, (int64_t)window);
+	return store_sq(st, row_window, &c, NULL, "SELECT o.kind, "
+	    "o.provider, o.n FROM health_outcome o JOIN mailbox m ON "
+	    "o.mailbox_id = m.id WHERE m.address = ? AND o.id > "
+	    "m.health_from ORDER BY o.id DESC LIMIT ?", "si", a,
+	    (int64_t)window);
 }
 
 /* Pause or resume: a mailbox row's pause, older outcomes forgotten. */

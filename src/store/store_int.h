@@ -14,11 +14,26 @@
 #define STORE_ARGS_MAX	128	/* also the columns a row may have */
 #define STORE_SCHEMA_MAX	16384	/* a rendered migration step */
 
+#define STORE_TRIM_MAX	32	/* mailboxes whose last trim a handle knows */
+
+/*
+ * Where a handle last trimmed a mailbox's health outcomes: the highest
+ * id it deleted (store_health.c, health_trim), so the next trim reads
+ * from there, not from the mailbox's first row.
+ */
+struct store_trim {
+	int64_t		mailbox_id;	/* 0: unused */
+	int64_t		below;		/* rows up to this id are gone */
+	unsigned	n;		/* trims from it since a full one */
+};
+
 struct store {
 	const struct store_ops	*ops;
 	void			*impl;
 	int			 in_tx;
 	char			 err[512];
+	struct store_trim	 trims[STORE_TRIM_MAX];
+	size_t			 trim_next;	/* the slot to reuse */
 };
 
 /* For row callbacks that fill one struct or call a user callback. */

@@ -274,6 +274,13 @@ static const char *const migrations[] = {
 	"CREATE INDEX sent_hold_mailbox ON sent_hold(mailbox_id, time);"
 	"CREATE INDEX sent_hold_tx ON sent_hold(tx);"
 	"CREATE INDEX sent_hold_time ON sent_hold(time);",
+	/*
+	 * 13: a health outcome row stands for n outcomes in a row of one
+	 * mailbox, of one kind and provider (store_health.c): a batch's
+	 * deliveries for a mailbox are one row, not one a message.
+	 */
+	"ALTER TABLE health_outcome ADD COLUMN n INTEGER NOT NULL"
+	"  DEFAULT 1;",
 };
 
 int

@@ -20,6 +20,7 @@
 #include <cmocka.h>
 
 #include "store/store.h"
+#include "store/store_int.h"
 #include "store_fixture.h"
 
 #define DAY	86400
@@ -452,6 +453,138 @@ test_notices(void **state)
 	store_close(st);
 }
 
+static int
+count_row(const struct store_val *v, size_t n, void *arg)
+{
+	*(int64_t *)arg = n > 0 && v[0].type == STORE_T_INT ? v[0].i : -1;
+	return 0;
+}
+
+/*
+ * A batch writes a mailbox's outcomes of one kind and provider in a row
+ * as one row of n (schema step 13); every window, ending inside a run
+ * or not, reads what the same outcomes written one by one give.
+ */
+static void
+test_runs(void **state)
+{
+	static const struct { int n; enum store_health_kind kind;
+	    const char *prov; } seq[] = {
+		{ 10, STORE_HEALTH_DELIVERED, "" },
+		{ 3, STORE_HEALTH_BOUNCED, "" },
+		{ 20, STORE_HEALTH_DELIVERED, "" },
+		{ 2, STORE_HEALTH_BLOCKED, "google.com" },
+		{ 1, STORE_HEALTH_BLOCKED, "yahoo.com" },
+		{ 4, STORE_HEALTH_BOUNCED, "" },
+		{ 7, STORE_HEALTH_DELIVERED, "" },
+	};
+	struct store_health_rec	 r[100];
+	struct health_window	 w1, w2;
+	struct store		*st = open_store();
+	int64_t			 rows = -1;
+	size_t			 i, k, n = 0;
+	unsigned		 size;
+
+	(void)state;
+	for (i = 0; i < sizeof(seq) / sizeof(seq[0]); i++)
+		for (k = 0; k < (size_t)seq[i].n; k++) {
+			/* n@ between them: it breaks no run of m@ */
+			memset(&r[n], 0, sizeof(r[n]));
+			snprintf(r[n].address, sizeof(r[n].address), "%s",
+			    n % 3 == 1 ? "n@a.test" : "m@a.test");
+			r[n].now = T0;
+			if (n % 3 == 1) {
+				r[n].kind = STORE_HEALTH_DELIVERED;
+				n++;
+				memset(&r[n], 0, sizeof(r[n]));
+				snprintf(r[n].address, sizeof(r[n].address),
+				    "m@a.test");
+				r[n].now = T0;
+			}
+			r[n].kind = seq[i].kind;
+			snprintf(r[n].provider, sizeof(r[n].provider), "%s",
+			    seq[i].prov);
+			assert_int_equal(store_health_outcome(st, "o@a.test",
+			    T0, seq[i].kind, 0, seq[i].prov), STORE_OK);
+			n++;
+		}
+	assert_int_equal(store_begin(st), STORE_OK);
+	assert_int_equal(store_health_outcomes(st, r, n), STORE_OK);
+	assert_int_equal(store_commit(st), STORE_OK);
+	assert_int_equal(store_sq(st, count_row, &rows, NULL, "SELECT "
+	    "count(*) FROM health_outcome WHERE mailbox_id = (SELECT id FROM "
+	    "mailbox WHERE address = 'm@a.test')", ""), STORE_OK);
+	assert_int_equal(rows, 7);
+	for (size = 1; size <= 50; size++) {
+		assert_int_equal(store_health_window(st, "m@a.test", size,
+		    &w1), STORE_OK);
+		assert_int_equal(store_health_window(st, "o@a.test", size,
+		    &w2), STORE_OK);
+		assert_int_equal(w1.known, w2.known);
+		assert_int_equal(w1.bounced, w2.bounced);
+		assert_int_equal(w1.nblocked, w2.nblocked);
+	}
+	assert_int_equal(w1.known, 47);
+	assert_int_equal(w1.bounced, 7);
+	assert_int_equal(w1.nblocked, 2);
+	assert_int_equal(store_health_window(st, "m@a.test", 9, &w1),
+	    STORE_OK);
+	assert_int_equal(w1.bounced, 2);	/* 7 delivered, 2 of 4 */
+	store_close(st);
+}
+
+/*
+ * A mailbox's outcomes are trimmed to the newest STORE_HEALTH_OUTCOMES
+ * (the largest window) plus at most a trim interval and a batch,
+ * whichever handles write them: each trims from where it trimmed last,
+ * and now and then from the start.  The window reads the newest 50 all
+ * along.
+ */
+static void
+test_trim(void **state)
+{
+	struct store		*st[2];
+	struct store_health_rec	 r[50];
+	struct health_window	 w;
+	int64_t			 rows = -1, other = -1;
+	size_t			 i, k, b;
+
+	(void)state;
+	st[0] = open_store();
+	st[1] = store_fixture_open();
+	for (b = 0; b < 60; b++) {
+		for (k = 0; k < 50; k++) {
+			i = b * 50 + k;
+			memset(&r[k], 0, sizeof(r[k]));
+			snprintf(r[k].address, sizeof(r[k].address), "%s",
+			    i % 7 == 0 ? "n@a.test" : "m@a.test");
+			r[k].now = T0;
+			/* never two alike in a row: a row each */
+			r[k].kind = i % 2 == 0 ? STORE_HEALTH_BOUNCED :
+			    STORE_HEALTH_DELIVERED;
+		}
+		assert_int_equal(store_begin(st[b % 2]), STORE_OK);
+		assert_int_equal(store_health_outcomes(st[b % 2], r, 50),
+		    STORE_OK);
+		assert_int_equal(store_commit(st[b % 2]), STORE_OK);
+		assert_int_equal(store_health_window(st[0], "m@a.test", 50,
+		    &w), STORE_OK);
+		assert_int_equal(w.known, b == 0 ? 42 : 50);
+	}
+	assert_int_equal(store_sq(st[0], count_row, &rows, NULL, "SELECT "
+	    "count(*) FROM health_outcome WHERE mailbox_id = (SELECT id FROM "
+	    "mailbox WHERE address = 'm@a.test')", ""), STORE_OK);
+	assert_int_equal(store_sq(st[0], count_row, &other, NULL, "SELECT "
+	    "count(*) FROM health_outcome WHERE mailbox_id = (SELECT id FROM "
+	    "mailbox WHERE address = 'n@a.test')", ""), STORE_OK);
+	/* 2571 and 429 written; the newest STORE_HEALTH_OUTCOMES kept */
+	assert_true(rows >= STORE_HEALTH_OUTCOMES &&
+	    rows <= STORE_HEALTH_OUTCOMES + 127 + 50);
+	assert_int_equal(other, 429);
+	store_close(st[1]);
+	store_close(st[0]);
+}
+
 int
 main(void)
 {
@@ -469,6 +602,10 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_domain_pause,
 		    store_fixture_setup, store_fixture_teardown),
 		cmocka_unit_test_setup_teardown(test_notices,
+		    store_fixture_setup, store_fixture_teardown),
+		cmocka_unit_test_setup_teardown(test_trim,
+		    store_fixture_setup, store_fixture_teardown),
+		cmocka_unit_test_setup_teardown(test_runs,
 		    store_fixture_setup, store_fixture_teardown),
 	};
 
