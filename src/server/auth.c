@@ -890,14 +890,16 @@ auth_main(const struct config *cfg, const char *datadir, int sock,
 	if ((tids = calloc(cfg->auth_workers, sizeof(*tids))) == NULL ||
 	    auth_jobs_init(cfg->auth_workers) == -1)
 		fatal("auth: calloc");
+	/* before the workers, who read what it sets up; only a store with
+	   change notices has anything to listen to (mailcheck.h) */
+	if (store_uri_is_pg(cfg->store) && mailcheck_start(datadir) == -1)
+		fatalx("auth: cannot start the store's listener thread");
 	for (i = 0; i < cfg->auth_workers; i++)
 		if (pthread_create(&tids[i], NULL, auth_worker,
 		    (void *)(uintptr_t)i) != 0)
 			fatalx("auth: cannot start worker thread");
 	if (auth_sent_start(datadir) == -1)
 		fatalx("auth: cannot start the ticker thread");
-	if (mailcheck_start(datadir) == -1)
-		fatalx("auth: cannot start the store's listener thread");
 	if (imap_sock != -1 && pthread_create(&acceptor, NULL,
 	    auth_imap_accept, NULL) != 0)
 		fatalx("auth: cannot start the imap helper thread");

@@ -13,6 +13,7 @@
 
 #define MC_WAIT_MS	250	/* a notice's wait, so a stop is seen */
 #define MC_RETRY_S	1	/* between two failed listens */
+#define MC_PING_MS	10000	/* quiet this long: ask the server */
 
 struct mc_slot {
 	uint64_t	gen;		/* 0: empty */
@@ -151,6 +152,7 @@ static void *
 mc_listener(void *arg)
 {
 	struct store	*st = NULL;
+	uint64_t	 heard = 0;
 	char		 err[512];
 	int		 r, listening = 0, said = 0, stop = 0;
 
@@ -177,9 +179,24 @@ mc_listener(void *arg)
 				    "listening to the store's notices");
 			said = 0;
 			listening = 1;
+			heard = util_monotonic_ms();
 			mc_listening(1);
 		}
 		r = store_wait_notice(st, MC_WAIT_MS);
+		/*
+		 * Notices are rare and the listener only reads, so a
+		 * connection that died without a word (a NAT's idle timeout,
+		 * a host gone) would look like one with nothing to say: when
+		 * nothing came for MC_PING_MS, LISTEN again, which asks the
+		 * server for an answer within store_timeout.
+		 */
+		if (r == 1)
+			heard = util_monotonic_ms();
+		else if (r == 0 && util_monotonic_ms() - heard >= MC_PING_MS) {
+			heard = util_monotonic_ms();
+			if (store_listen(st) != STORE_OK)
+				r = -1;
+		}
 		pthread_mutex_lock(&MC.lock);
 		if (r == 1)
 			MC.gen++;	/* forget everything kept */

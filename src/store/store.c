@@ -213,6 +213,14 @@ store_rollback(struct store *st)
 {
 	st->in_tx = 0;
 	st->ops->rollback(st->impl);
+	store_trims_forget(st);
+}
+
+/* A rollback may undo trims: their marks would skip live rows. */
+void
+store_trims_forget(struct store *st)
+{
+	memset(st->trims, 0, sizeof(st->trims));
 }
 
 /* Open a transaction unless the caller holds one; *mine says which. */
@@ -231,6 +239,7 @@ store_tx_end(struct store *st, int mine, int rc)
 	if (rc == STORE_OK)
 		return st->ops->commit(st->impl);
 	st->ops->rollback(st->impl);
+	store_trims_forget(st);
 	return rc;
 }
 

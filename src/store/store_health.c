@@ -9,8 +9,8 @@
  * together: one statement on PostgreSQL when there is one counter,
  * else one transaction.  What only bounds the tables' size is done
  * less often than at every outcome (each is a statement, a round trip
- * on PostgreSQL): a mailbox's outcomes beyond its window are trimmed at
- * every 13th of them, the counters of past days once a day.  An unknown
+ * on PostgreSQL): a mailbox's outcome rows beyond the largest window are
+ * trimmed at every 127th of them, the counters of past days once a day.  An unknown
  * mailbox (a sender that is not one of ours, or was removed meanwhile)
  * changes nothing and gives NOTFOUND.
  */
@@ -472,8 +472,12 @@ row_max(const struct store_val *v, size_t n, void *arg)
  * PostgreSQL, thousands at a thousand messages a second).  A row whose
  * transaction committed after a trim passed its id (two nodes writing
  * one mailbox's outcomes at once) is below the mark without being
- * gone: every HEALTH_TRIM_FULL-th trim of a mailbox, and the first of
- * a handle, reads from the start.
+ * gone, and so is a row of a new mailbox that took a removed one's id
+ * (SQLite reuses the largest): every HEALTH_TRIM_FULL-th trim of a
+ * mailbox, and the first of a handle, reads from the start.  A
+ * rollback forgets the marks (store_trims_forget).  A handle knows
+ * STORE_TRIM_MAX mailboxes: with more sending at once most trims read
+ * from the start, which is cheap then, as each has few rows.
  */
 #define HEALTH_TRIM_FULL	16
 

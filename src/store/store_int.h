@@ -64,6 +64,8 @@ int	store_row_int(const struct store_val *, size_t, void *);
  * concerns.  STORE_OK at once on a backend without notices.
  */
 int	store_notice(struct store *, const char *what);
+/* Forget the trim marks (a rollback may have undone their trims). */
+void	store_trims_forget(struct store *);
 /* Open a transaction unless the caller holds one; *mine says which. */
 int	store_tx_begin(struct store *, int *mine);
 /* Commit or roll back a transaction of our own; returns rc. */

@@ -219,8 +219,14 @@ def test_hard_bounce_on_a_is_refused_at_rcpt_on_b(nodes):
         assert s.sendmail("", [USER], data) == {}
     a.wait_log("gone@remote.example reason=userunknown fault=recipient "
                "suppress", timeout=10)
-    code, text = send_one(b, "gone@remote.example")
-    assert code == 550 and b"suppressed for example.test" in text, text
+    # that line comes just before the write: wait for its commit
+
+    def refused():
+        code, text = send_one(b, "gone@remote.example")
+        return (code, text) if code == 550 else None
+
+    code, text = wait_for(refused, timeout=10, what="the suppression at B")
+    assert b"suppressed for example.test" in text, text
     assert send_one(b, "fine@remote.example")[0] == 250
 
 
@@ -246,17 +252,21 @@ def pause_in_db(pg, notify):
 
 
 def test_mail_check_kept_by_b_is_forgotten_at_a_change(nodes, pg):
-    """B keeps MAIL's answer while nothing changes and forgets it at the
-    change notice of any node; with its listener's connection cut, it
-    keeps nothing until it listens again (docs/SCALING.md)."""
+    """B keeps MAIL's answer while nothing changes (a pause written
+    without its notice is not seen) and forgets it at the change notice
+    of any node; with its listener's connection cut, it keeps nothing
+    until it listens again (docs/SCALING.md)."""
     a, b = nodes
     for _ in range(2):
         assert mail_from(b)[0] == 250
-    pause_in_db(pg, notify=True)
+    # kept: a pause written without its notice is not seen yet
+    pause_in_db(pg, notify=False)
+    assert mail_from(b)[0] == 250
+    pg.psql("SELECT pg_notify('postern_mail', 'example.test')")
     t = time.monotonic()
     wait_for(lambda: mail_from(b)[0] == 451, timeout=5,
              what="the pause at B")
-    print("measured: pause held at B %.3fs after its commit"
+    print("measured: pause held at B %.3fs after its notice"
           % (time.monotonic() - t))
     code, text = mail_from(b)
     assert code == 451 and "paused by the test" in text, text
@@ -266,6 +276,7 @@ def test_mail_check_kept_by_b_is_forgotten_at_a_change(nodes, pg):
     # the listeners' connections cut: a change no one hears of
     pg.psql("SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
             "WHERE query = 'LISTEN postern_mail'")
+    b.wait_log("MAIL checks not kept until", timeout=10)
     pause_in_db(pg, notify=False)
     assert mail_from(b)[0] == 451
     pctl(a, "mailbox", "resume", USER)

@@ -559,7 +559,7 @@ test_trim(void **state)
 			snprintf(r[k].address, sizeof(r[k].address), "%s",
 			    i % 7 == 0 ? "n@a.test" : "m@a.test");
 			r[k].now = T0;
-			/* never two alike in a row: a row each */
+			/* no two alike in a row for one of them: many rows */
 			r[k].kind = i % 2 == 0 ? STORE_HEALTH_BOUNCED :
 			    STORE_HEALTH_DELIVERED;
 		}
