@@ -105,8 +105,14 @@ class Server:
             "none")
         run("-d", self.dir, "mailbox", "add", USER, "--password-stdin",
             input=PASSWORD + "\n")
+        # three distinct ports, none of those conf names already (a
+        # test's "admin": "127.0.0.1:PORT" was picked free before any
+        # of these was bound, so the kernel may offer it again)
+        taken = {int(m.group(1)) for v in conf.values()
+                 for m in [re.search(r":(\d+)$", str(v))] if m}
         self.ports = {}
-        while len(set(self.ports.values())) < 3:     # three distinct ports
+        while (len(set(self.ports.values())) < 3 or
+               set(self.ports.values()) & taken):
             self.ports = {k: free_port()
                           for k in ("submission", "smtps", "mx")}
         self.settings = {
