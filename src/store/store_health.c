@@ -9,9 +9,9 @@
  * together: one statement on PostgreSQL when there is one counter,
  * else one transaction.  What only bounds the tables' size is done
  * less often than at every outcome (each is a statement, a round trip
- * on PostgreSQL): a mailbox's outcome rows beyond the largest window are
- * trimmed at every 127th of them, the counters of past days once a day.  An unknown
- * mailbox (a sender that is not one of ours, or was removed meanwhile)
+ * on PostgreSQL): a mailbox's outcome rows beyond the largest window
+ * are trimmed at every 127th of them, the counters of past days once a
+ * day.  An unknown mailbox (a sender that is not one of ours, or was removed meanwhile)
  * changes nothing and gives NOTFOUND.
  */
 #include <pthread.h>
@@ -37,8 +37,9 @@ static int	row_pause(const struct store_val *, size_t, void *);
 static int	row_day(const struct store_val *, size_t, void *);
 static int	row_provider(const struct store_val *, size_t, void *);
 static uint64_t	col_u64(const struct store_val *);
+struct health_trims;
 static int	health_outcome_pg(struct store *, const char *, int64_t,
-		    enum store_health_kind, int64_t *);
+		    enum store_health_kind, struct health_trims *);
 static int	health_trim_due(int64_t);
 static int	health_trim(struct store *, int64_t);
 static int	row_max(const struct store_val *, size_t, void *);
@@ -94,27 +95,37 @@ store_health_submitted(struct store *st, const char *address, int64_t now,
 static const char *const health_cols[] = { "delivered", "bounced",
     "sender_fault", NULL, "sender_fault" };
 
+/* outcome rows a statement: 4 arguments each, within STORE_ARGS_MAX */
+#define HEALTH_ROWS	32
+
+/* The mailboxes whose list an inserted outcome row says to trim. */
+struct health_trims {
+	int64_t	mb[HEALTH_ROWS];
+	size_t	n;
+	size_t	rows;		/* rows written */
+};
+
 /*
  * PostgreSQL, an outcome with at most one counter (the common one: not
  * deferred, no provider to blame): the outcome and its counter in one
- * statement, atomic by itself, so no transaction around it.
+ * statement, atomic by itself, so no transaction around it.  Its row
+ * goes to *t as a batch's rows do (row_trim).
  */
 static int
 health_outcome_pg(struct store *st, const char *a, int64_t day,
-    enum store_health_kind kind, int64_t *id)
+    enum store_health_kind kind, struct health_trims *t)
 {
-	struct row_ctx	 c;
 	const char	*col = health_cols[kind];
 	char		 sql[640];
 	int		 rc;
 
-	c.out = id;
-	c.found = 0;
+	t->n = 0;
+	t->rows = 0;
 	if (col == NULL)
-		rc = store_sq(st, store_row_int, &c, NULL, "INSERT INTO "
+		rc = store_sq(st, row_trim, t, NULL, "INSERT INTO "
 		    "health_outcome(mailbox_id, kind, provider) SELECT id, ?, "
-		    "'' FROM mailbox WHERE address = ? RETURNING id", "is",
-		    (int64_t)kind, a);
+		    "'' FROM mailbox WHERE address = ? RETURNING id, "
+		    "mailbox_id", "is", (int64_t)kind, a);
 	else {
 		snprintf(sql, sizeof(sql), "WITH o AS (INSERT INTO "
 		    "health_outcome(mailbox_id, kind, provider) SELECT id, ?, "
@@ -122,11 +133,12 @@ health_outcome_pg(struct store *st, const char *a, int64_t day,
 		    "mailbox_id), d AS (INSERT INTO health_day(mailbox_id, "
 		    "day, %s) SELECT mailbox_id, ?, 1 FROM o ON "
 		    "CONFLICT(mailbox_id, day) DO UPDATE SET %s = "
-		    "health_day.%s + 1) SELECT id FROM o", col, col, col);
-		rc = store_sq(st, store_row_int, &c, NULL, sql, "isi",
+		    "health_day.%s + 1) SELECT id, mailbox_id FROM o", col,
+		    col, col);
+		rc = store_sq(st, row_trim, t, NULL, sql, "isi",
 		    (int64_t)kind, a, day);
 	}
-	return rc == STORE_OK && !c.found ? STORE_NOTFOUND : rc;
+	return rc == STORE_OK && t->rows == 0 ? STORE_NOTFOUND : rc;
 }
 
 int
@@ -134,8 +146,9 @@ store_health_outcome(struct store *st, const char *address, int64_t now,
     enum store_health_kind kind, int deferred, const char *provider)
 {
 	struct store_health_rec	 r;
+	struct health_trims	 trims;
 	char			 a[STORE_ADDR_MAX + 1];
-	int64_t			 day = clock_day(now), id = 0;
+	int64_t			 day = clock_day(now);
 	size_t			 written;
 	int			 rc, mine = 0, alone;
 
@@ -166,13 +179,9 @@ store_health_outcome(struct store *st, const char *address, int64_t now,
 			rc = STORE_NOTFOUND;	/* not a mailbox */
 		return store_tx_end(st, mine, rc);
 	}
-	rc = health_outcome_pg(st, a, day, kind, &id);
-	if (rc == STORE_OK && health_trim_due(id))
-		rc = store_sq(st, NULL, NULL, NULL, "DELETE FROM "
-		    "health_outcome WHERE mailbox_id = " MAILBOX_ID " AND "
-		    "id <= (SELECT id FROM health_outcome WHERE mailbox_id = "
-		    MAILBOX_ID " ORDER BY id DESC LIMIT 1 OFFSET ?)", "ssi",
-		    a, a, (int64_t)STORE_HEALTH_OUTCOMES);
+	rc = health_outcome_pg(st, a, day, kind, &trims);
+	if (rc == STORE_OK && trims.n > 0)
+		rc = health_trim(st, trims.mb[0]);
 	if (rc == STORE_OK && health_sweep_due(day))
 		rc = health_sweep(st, day);
 	return rc;
@@ -244,9 +253,6 @@ health_sum_add(struct store *st, struct health_sum *sum, size_t *nsum,
 		h->deferred++;
 	return rc;
 }
-/* outcome rows a statement: 4 arguments each, within STORE_ARGS_MAX */
-#define HEALTH_ROWS	32
-#define HEALTH_TRIMS	(HEALTH_ROWS * 2)
 
 /*
  * One INSERT for HEALTH_ROWS outcomes, in their order (the window reads
@@ -274,12 +280,6 @@ health_rows_make(void)
 		    "ORDER BY v.column4 RETURNING id, mailbox_id");
 }
 
-/* The mailboxes whose list an inserted outcome says to trim. */
-struct health_trims {
-	int64_t	mb[HEALTH_TRIMS];
-	size_t	n;
-	size_t	rows;		/* outcomes written */
-};
 
 static int
 row_trim(const struct store_val *v, size_t n, void *arg)
@@ -294,7 +294,7 @@ row_trim(const struct store_val *v, size_t n, void *arg)
 	for (i = 0; i < t->n; i++)
 		if (t->mb[i] == v[1].i)
 			return 0;
-	if (t->n < HEALTH_TRIMS)
+	if (t->n < HEALTH_ROWS)
 		t->mb[t->n++] = v[1].i;
 	return 0;
 }
@@ -506,10 +506,8 @@ health_trim(struct store *st, int64_t mb)
 	    "health_outcome WHERE mailbox_id = ? AND id > ? ORDER BY id DESC "
 	    "LIMIT 1 OFFSET ?) RETURNING id", "iiiii", mb, from, mb, from,
 	    (int64_t)STORE_HEALTH_OUTCOMES);
-	if (rc != STORE_OK)
-		t->mailbox_id = 0;	/* rolled back, maybe: start over */
-	else if (max > t->below)
-		t->below = max;
+	if (rc == STORE_OK && max > t->below)
+		t->below = max;	/* a failure rolls back: store_trims_forget */
 	return rc;
 }
 
