@@ -5,7 +5,8 @@
 #
 # OUTDIR (default /tmp/postern-fuzz) receives the binaries, one corpus
 # directory per harness (corpus-NAME, kept between runs), crash files and
-# logs.  Each harness runs for SECONDS (default 30) with -max_len=4096.
+# logs.  Each harness runs for SECONDS (default 30) with -max_len=4096
+# (fuzz_bounce: 16384, seeded with the bounces of test/data/bounces/).
 # Exits non-zero if a harness fails to build or finds a crash.
 # Needs clang with libFuzzer (Debian: apt-get install clang).
 set -u
@@ -38,16 +39,32 @@ build fuzz_route "$top/src/server/admin_routes.c" \
     "$top/src/server/admin_match.c" "$top/src/lib/http_path.c" \
     "$top/src/lib/util.c"
 build fuzz_seglog "$top/src/queue/seglog.c" "$top/src/lib/util.c" -lcrypto
+bounce="$top/src/core/bounce_parse.c $top/src/core/bounce_scan.c \
+    $top/src/core/bounce_text.c $top/src/core/bounce_class.c \
+    $top/src/core/bounce_rules.c $top/src/core/reply.c"
+# shellcheck disable=SC2086
+build fuzz_bounce $bounce "$top/src/core/arf.c" "$top/src/lib/buf.c" \
+    "$top/src/lib/util.c"
+build fuzz_reply "$top/src/core/reply.c" "$top/src/core/bounce_class.c" \
+    "$top/src/core/bounce_rules.c" "$top/src/diag/check_imap_parse.c" \
+    "$top/src/lib/util.c"
 
 for name in fuzz_smtp_parse fuzz_dotreader fuzz_sasl fuzz_http fuzz_route \
-    fuzz_seglog; do
+    fuzz_seglog fuzz_bounce fuzz_reply; do
 	[ -x "$out/$name" ] || continue
 	mkdir -p "$out/corpus-$name" "$out/crash-$name"
+	# the bounce harness starts from real bounces, which are longer
+	maxlen=4096 seeds=
+	if [ "$name" = fuzz_bounce ]; then
+		maxlen=16384
+		seeds="$top/test/data/bounces $top/test/data/bounces/sisimai"
+	fi
 	echo "== $name: ${secs}s"
-	if ! "$out/$name" -max_len=4096 -max_total_time="$secs" \
+	# shellcheck disable=SC2086
+	if ! "$out/$name" -max_len=$maxlen -max_total_time="$secs" \
 	    -print_final_stats=1 \
 	    -artifact_prefix="$out/crash-$name/" \
-	    "$out/corpus-$name" >"$out/$name.log" 2>&1; then
+	    "$out/corpus-$name" $seeds >"$out/$name.log" 2>&1; then
 		echo "run.sh: $name: CRASH, see $out/$name.log and" \
 		    "$out/crash-$name/" >&2
 		tail -n 40 "$out/$name.log" >&2
