@@ -201,7 +201,7 @@ dmsg_new(struct spool_msg *sm, int recovered)
 	if (tl_batch)
 		tl_batch = 2;	/* signalled by deliver_batch_end() */
 	else
-		pthread_cond_signal(&D.cond);	/* see worker_main() */
+		deliver_wake();		/* see worker_main() */
 	pthread_mutex_unlock(&D.lock);
 	free(names);
 	free(kind);
@@ -265,7 +265,7 @@ deliver_batch_end(void)
 {
 	if (tl_batch == 2) {
 		pthread_mutex_lock(&D.lock);
-		pthread_cond_signal(&D.cond);
+		deliver_wake();
 		pthread_mutex_unlock(&D.lock);
 	}
 	tl_batch = 0;
@@ -676,7 +676,7 @@ back:
 		m->finishing = done = 2;	/* deleted: remove only */
 	} else if (!m->finishing && dmsg_complete(m))
 		m->finishing = done = 1;
-	pthread_cond_signal(&D.cond);
+	deliver_wake();
 	pthread_mutex_unlock(&D.lock);
 	if (done)
 		deliver_finish(m);
@@ -697,7 +697,7 @@ job_return(struct djob *job)
 		d->prov = job->provider;	/* what its MX said */
 	if (d != NULL && d->active > 0)
 		d->active--;
-	pthread_cond_signal(&D.cond);
+	deliver_wake();
 	pthread_mutex_unlock(&D.lock);
 }
 
@@ -747,7 +747,7 @@ worker_main(void *arg)
 	struct djob	*job;
 	struct timespec	 ts;
 	char		 err[256];
-	int64_t		 wake;
+	int64_t		 now, wake;
 	int		 more;
 
 	if (mta_init(&ctx, D.cfg, err, sizeof(err)) == -1) {
@@ -759,8 +759,28 @@ worker_main(void *arg)
 	for (;;) {
 		if (D.stopping)
 			break;
-		wake = deliver_now() + 1;
-		if ((job = job_pick(deliver_now(), &wake, &more)) == NULL) {
+		now = deliver_now();
+		wake = now + 1;
+		/*
+		 * Twenty idle workers each waking once a second would read
+		 * the whole queue twenty times a second; with 20,000
+		 * messages held that was a fifth of a core
+		 * (bench/queue_idle.py).  Whether a recipient is due or a
+		 * destination ready changes only with the second (retry
+		 * times, holds, provider rates) or at an event (a message
+		 * queued, a job back, an operator's command): deliver_wake()
+		 * counts those.  So a pass that found nothing is not
+		 * repeated by another worker within the same second and
+		 * event count.  A change that no event counts is seen at
+		 * the next second, as every change was before.
+		 */
+		if (D.idle_at == now && D.idle_gen == D.gen)
+			job = NULL;
+		else if ((job = job_pick(now, &wake, &more)) == NULL) {
+			D.idle_at = now;
+			D.idle_gen = D.gen;
+		}
+		if (job == NULL) {
 			ts.tv_sec = wake;
 			ts.tv_nsec = 0;
 			pthread_cond_timedwait(&D.cond, &D.lock, &ts);
@@ -837,6 +857,7 @@ deliver_start(const struct config *cfg, const char *datadir, int dirfd,
 	D.inject = inject;
 	TAILQ_INIT(&D.msgs);
 	TAILQ_INIT(&D.waiting);
+	D.idle_at = -1;
 	if (control_dir(datadir, D.cmddir, sizeof(D.cmddir)) == -1 ||
 	    provider_load(datadir) == -1 || hold_load(datadir) == -1)
 		return -1;

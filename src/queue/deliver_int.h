@@ -48,6 +48,16 @@ struct deliver_state {
 	pthread_t		*workers;
 	pthread_t		 keeper;
 	size_t			 nworkers;
+	/*
+	 * Idle passes: gen counts the events that can make a recipient
+	 * due or a destination ready (deliver_wake()); a pass that found
+	 * nothing notes gen and the second, and another idle worker
+	 * waking in the same second with no event since skips its pass:
+	 * the answer cannot have changed (worker_main()).
+	 */
+	uint64_t		 gen;
+	uint64_t		 idle_gen;
+	int64_t			 idle_at;	/* -1: no empty pass */
 	int			 stopping, running, keeping;
 	char			 relay_pass[256];
 	deliver_inject_fn	 inject;	/* queue_inject() */
@@ -67,6 +77,14 @@ static inline int64_t
 deliver_now(void)
 {
 	return (int64_t)(util_now_ms() / 1000);
+}
+
+/* Something changed that may give a worker work: wake one.  Locked. */
+static inline void
+deliver_wake(void)
+{
+	D.gen++;
+	pthread_cond_signal(&D.cond);
 }
 
 /* deliver.c */

@@ -202,6 +202,7 @@ keeper_command(const char *verb, const char *id, void *arg)
 		if (spool_log(D.dirfd, id, &rec, NULL) == -1)
 			log_warn("deliver: %s: record hold", id);
 	}
+	D.gen++;	/* an event for the workers' idle passes */
 	pthread_cond_broadcast(&D.cond);
 	pthread_mutex_unlock(&D.lock);
 	buf_free(&rec);
