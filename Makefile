@@ -35,7 +35,7 @@ STORE_TESTS := $(filter $(BUILD)/test/store%,$(UNIT_BINS))
 PYTHON   := /usr/bin/python3
 
 .PHONY: all test binaries unit integration asan deps run bench soak fuzz \
-        clean layering man install
+        valgrind clean layering man install
 
 all: $(BUILD)/postern $(BUILD)/postern-checkpassword man
 
@@ -150,6 +150,11 @@ asan:
 	$(MAKE) $(ASAN_VARS) -j2 binaries
 	$(MAKE) $(ASAN_VARS) POSTERN_TIME_SCALE=4 POSTERN_CRASH_CYCLES=20 \
 	    unit integration
+
+# The unit tests and part of the integration suite under valgrind's
+# memcheck (scripts/valgrind.sh says which and why not in `make test`).
+valgrind: binaries
+	sh scripts/valgrind.sh
 
 # The load generator links OpenSSL only, plus the two pure modules it
 # reuses (SMTP reply parser, base64).
