@@ -17,6 +17,9 @@ its test DNS server on loopback maps g.test to a Google-named MX, a sink
 on 127.0.0.2 answers, N messages are submitted, and once the queue is
 quiet the server's processes' CPU time is read over S seconds.  Prints
 CPU milliseconds per second of wall time, and per 1,000 queued messages.
+With --flow F, F messages from another domain (b.test, not held) are
+then submitted to the same MX and timed until the sink has them all:
+the rate at which mail still flows past the waiting queue.
 Run it inside `unshare -n` (bench/README: loopback only).
 """
 import argparse
@@ -31,7 +34,7 @@ TOP = os.path.dirname(HERE)
 sys.path.insert(0, os.path.join(TOP, "test", "integration"))
 sys.path.insert(0, HERE)
 
-from conftest import PASSWORD, USER, Server, free_port  # noqa: E402
+from conftest import PASSWORD, USER, Server, free_port, run  # noqa: E402
 from dnsfix import Zone  # noqa: E402
 from run import children, proc_cpu  # noqa: E402
 from sinks import Sink  # noqa: E402
@@ -43,7 +46,7 @@ DKIM_421 = ("421-4.7.28 [127.0.0.1] Our system has detected an unusual "
             "from spam, mail from your domain has been rate limited.")
 
 
-def submit(srv, n, sessions=4):
+def submit(srv, n, sessions=4, sender=USER, tag="m"):
     """n messages to g.test, over `sessions` sessions at once."""
     errors = []
 
@@ -53,12 +56,13 @@ def submit(srv, n, sessions=4):
                               timeout=60) as s:
                 s.starttls(context=srv.client_context(
                     check_hostname=False))
-                s.login(USER, PASSWORD)
+                s.login(sender, PASSWORD)
                 for i in range(k, n, sessions):
-                    msg = ("From: <%s>\r\nTo: <u%d@g.test>\r\nSubject: "
-                           "m%d\r\nMessage-ID: <m%d@x.test>\r\n\r\n"
-                           "Hello.\r\n" % (USER, i, i, i))
-                    s.sendmail(USER, ["u%d@g.test" % i], msg.encode())
+                    rcpt = "%s%d@g.test" % ("u" if tag == "m" else tag, i)
+                    msg = ("From: <%s>\r\nTo: <%s>\r\nSubject: "
+                           "%s%d\r\nMessage-ID: <%s%d@x.test>\r\n\r\n"
+                           "Hello.\r\n" % (sender, rcpt, tag, i, tag, i))
+                    s.sendmail(sender, [rcpt], msg.encode())
         except Exception as e:  # noqa: BLE001 - reported below
             errors.append(e)
 
@@ -71,7 +75,7 @@ def submit(srv, n, sessions=4):
         raise SystemExit("submission failed: %r" % errors[0])
 
 
-def measure(mode, n, seconds):
+def measure(mode, n, seconds, flow):
     dns = Zone(zones=("test", "google.com"))
     dns.mx("g.test", GOOGLE_MX, 10)
     dns.a(GOOGLE_MX, "127.0.0.2")
@@ -79,7 +83,9 @@ def measure(mode, n, seconds):
     if mode == "held":
         sink = Sink("127.0.0.2", port, script=[DKIM_421])
     else:
-        sink = Sink("127.0.0.2", port, rules={"*": ["451 4.3.0 later"]})
+        # the queued messages are deferred; the flow's are accepted
+        sink = Sink("127.0.0.2", port, rules={
+            "u%d@g.test" % i: ["451 4.3.0 later"] for i in range(n)})
     srv = Server({"delivery": "yes", "dns_server": dns.addr,
                   "outbound_port": port, "retry_min": "1h",
                   "retry_max": "2h", "log_level": "info",
@@ -103,7 +109,25 @@ def measure(mode, n, seconds):
             c0, t0 = proc_cpu(pids), time.time()
             time.sleep(seconds)
             c1, t1 = proc_cpu(pids), time.time()
-            return (c1 - c0) / (t1 - t0) * 1000, len(sink.conns)
+            ms, conns = (c1 - c0) / (t1 - t0) * 1000, len(sink.conns)
+            rate = float("nan")
+            if flow:
+                # mail from another domain, on the same MX, meanwhile
+                run("-d", srv.dir, "domain", "add", "b.test", "--dkim",
+                    "none")
+                run("-d", srv.dir, "mailbox", "add", "bob@b.test",
+                    "--password-stdin", input=PASSWORD + "\n")
+                before = len(sink.messages)
+                t0 = time.time()
+                submit(srv, flow, sender="bob@b.test", tag="f")
+                while len(sink.messages) - before < flow:
+                    if time.time() - t0 > 600:
+                        raise SystemExit("flow: %d of %d delivered in "
+                                         "600 s" % (len(sink.messages) -
+                                                    before, flow))
+                    time.sleep(0.05)
+                rate = flow / (time.time() - t0)
+            return ms, conns, rate
     finally:
         srv.cleanup()
         dns.stop()
@@ -115,15 +139,18 @@ def main():
     ap.add_argument("--seconds", type=float, default=20)
     ap.add_argument("--mode", action="append",
                     choices=("empty", "deferred", "held"))
+    ap.add_argument("--flow", type=int, default=0,
+                    help="then submit this many from b.test to the same "
+                    "MX and time their delivery (msgs/s)")
     a = ap.parse_args()
-    print("%-9s %8s %12s %16s %6s" % ("mode", "queued", "CPU ms/s",
-                                      "ms/s per 1000", "conns"))
+    print("%-9s %8s %12s %16s %6s %10s" % (
+        "mode", "queued", "CPU ms/s", "ms/s per 1000", "conns", "flow/s"))
     for mode in a.mode or ["empty", "deferred", "held"]:
         n = 0 if mode == "empty" else a.messages
-        ms, conns = measure(mode, n, a.seconds)
+        ms, conns, rate = measure(mode, n, a.seconds, a.flow)
         per = ms / (n / 1000) if n else float("nan")
-        print("%-9s %8d %12.1f %16.2f %6d" % (mode, n, ms, per, conns),
-              flush=True)
+        print("%-9s %8d %12.1f %16.2f %6d %10.1f" % (
+            mode, n, ms, per, conns, rate), flush=True)
 
 
 if __name__ == "__main__":

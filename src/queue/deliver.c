@@ -196,8 +196,11 @@ dmsg_new(struct spool_msg *sm, int recovered)
 			m = NULL;
 		}
 	}
-	if (m != NULL)
+	if (m != NULL) {
 		TAILQ_INSERT_TAIL(&D.msgs, m, entry);
+		TAILQ_INSERT_TAIL(&D.cand, m, sched);
+		m->sched_on = SCHED_CAND;
+	}
 	if (tl_batch)
 		tl_batch = 2;	/* signalled by deliver_batch_end() */
 	else
@@ -313,7 +316,7 @@ job_take(struct djob *job, struct dmsg *m, struct dest *d, int64_t now)
 	struct djob_msg	*jm = &job->msg[job->nmsg];
 	size_t		 i;
 
-	if (!dest_ready(m, d))
+	if (dest_ready(m, d) != SHAPE_READY)
 		return;
 	/* not memset: a djob_msg is ~80 KiB, nearly all of it the result
 	   slots of recipients the message does not have */
@@ -345,13 +348,59 @@ job_take(struct djob *job, struct dmsg *m, struct dest *d, int64_t now)
 	job->nmsg++;
 }
 
-/* The provider's connection cap and the message's holds (shape.h).
-   Locked. */
+/* The provider's connection cap and the message's holds: SHAPE_*
+   (shape.h).  Locked. */
 static int
 dest_ready(const struct dmsg *m, const struct dest *d)
 {
-	return d->prov < 0 || shape_ready(d->prov, m->dkim.data, m->dkim.len,
+	if (d->prov < 0)
+		return SHAPE_READY;
+	return shape_ready(d->prov, m->dkim.data, m->dkim.len,
 	    m->sm.env.sender);
+}
+
+void
+dmsg_unsched(struct dmsg *m)
+{
+	if (m->sched_on == SCHED_CAND)
+		TAILQ_REMOVE(&D.cand, m, sched);
+	else if (m->sched_on == SCHED_PARKED)
+		TAILQ_REMOVE(&D.parked, m, sched);
+	m->sched_on = SCHED_NONE;
+}
+
+static void
+dmsg_park(struct dmsg *m)
+{
+	TAILQ_REMOVE(&D.cand, m, sched);
+	TAILQ_INSERT_TAIL(&D.parked, m, sched);
+	m->sched_on = SCHED_PARKED;
+}
+
+/*
+ * The parked messages back to the head of the candidates, when what
+ * kept them may have changed: a new second (retry times, a hold's pause
+ * and steps), a hold's slot freed or a hold lifted, an operator's
+ * command.  Locked.
+ */
+static void
+sched_unpark(int64_t now)
+{
+	struct dmsg	*m;
+	uint64_t	 epoch = hold_epoch();
+
+	if (now == D.parked_at && epoch == D.parked_hold && !D.unpark)
+		return;
+	D.parked_at = now;
+	D.parked_hold = epoch;
+	D.unpark = 0;
+	if (TAILQ_EMPTY(&D.parked))
+		return;
+	TAILQ_FOREACH(m, &D.parked, sched)
+		m->sched_on = SCHED_CAND;
+	/* parked, then the candidates: the parked have waited longer */
+	TAILQ_CONCAT(&D.parked, &D.cand, sched);
+	TAILQ_CONCAT(&D.cand, &D.parked, sched);
 }
 
 static int
@@ -369,32 +418,52 @@ dmsg_eligible(const struct dmsg *m)
 static struct djob *
 job_pick(int64_t now, int64_t *wake, int *more)
 {
-	struct dmsg	*m, *start = NULL;
+	struct dmsg	*m, *next, *start = NULL;
 	struct dest	*d = NULL;
 	struct djob	*job;
 	size_t		 i;
+	int		 stay, r;
 
-	TAILQ_FOREACH(m, &D.msgs, entry) {
-		if (!dmsg_eligible(m))
+	sched_unpark(now);
+	for (m = TAILQ_FIRST(&D.cand); m != NULL; m = next) {
+		next = TAILQ_NEXT(m, sched);
+		if (!dmsg_eligible(m)) {
+			if (m->sm.hold && !m->deleted && !m->finishing)
+				dmsg_park(m);	/* until the operator acts */
 			continue;
+		}
+		/* stay: something may change before the next second (a
+		   job back frees a recipient, a destination's slot or a
+		   provider's connection) */
+		stay = 0;
 		for (i = 0; i < m->sm.env.nrcpt && d == NULL; i++) {
-			if (m->busy[i] ||
-			    m->sm.rs[i].state != SPOOL_R_PENDING)
+			if (m->sm.rs[i].state != SPOOL_R_PENDING)
 				continue;
+			if (m->busy[i]) {
+				stay = 1;
+				continue;
+			}
 			if (m->sm.rs[i].next > now) {
 				if (m->sm.rs[i].next < *wake)
 					*wake = m->sm.rs[i].next;
 				continue;
 			}
-			if (m->rdest[i]->active <
-			    D.cfg->destination_concurrency &&
-			    dest_ready(m, m->rdest[i]))
+			if (m->rdest[i]->active >=
+			    D.cfg->destination_concurrency) {
+				stay = 1;
+				continue;
+			}
+			if ((r = dest_ready(m, m->rdest[i])) == SHAPE_READY)
 				d = m->rdest[i];
+			else if (r == SHAPE_FULL)
+				stay = 1;
 		}
 		if (d != NULL) {
 			start = m;
 			break;
 		}
+		if (!stay)
+			dmsg_park(m);
 	}
 	/* not calloc: ~4 MiB, of which a job touches what it fills */
 	if (d == NULL || (job = malloc(sizeof(*job))) == NULL)
@@ -406,14 +475,14 @@ job_pick(int64_t now, int64_t *wake, int *more)
 	job->relay = d->relay;
 	job->provider = d->prov;
 	for (m = start; m != NULL && job->nmsg < DJOB_MSG_MAX;
-	    m = TAILQ_NEXT(m, entry))
+	    m = TAILQ_NEXT(m, sched))
 		if (dmsg_eligible(m))
 			job_take(job, m, d, now);
 	d->active++;
 	/* the messages left behind: one that is due elsewhere, or the rest
 	   of a full job, is work for another worker */
 	*more = m != NULL;
-	for (m = start; m != NULL && !*more; m = TAILQ_NEXT(m, entry))
+	for (m = start; m != NULL && !*more; m = TAILQ_NEXT(m, sched))
 		*more = dmsg_eligible(m) && dmsg_due(m, now);
 	return job;
 }
@@ -428,7 +497,7 @@ dmsg_due(const struct dmsg *m, int64_t now)
 		if (!m->busy[i] && m->sm.rs[i].state == SPOOL_R_PENDING &&
 		    m->sm.rs[i].next <= now && m->rdest[i]->active <
 		    D.cfg->destination_concurrency &&
-		    dest_ready(m, m->rdest[i]))
+		    dest_ready(m, m->rdest[i]) == SHAPE_READY)
 			return 1;
 	return 0;
 }
@@ -673,6 +742,7 @@ back:
 	m->inflight--;
 	if (m->deleted && m->inflight == 0 && !m->finishing) {
 		TAILQ_REMOVE(&D.msgs, m, entry);
+		dmsg_unsched(m);
 		m->finishing = done = 2;	/* deleted: remove only */
 	} else if (!m->finishing && dmsg_complete(m))
 		m->finishing = done = 1;
@@ -732,8 +802,10 @@ deliver_finish(struct dmsg *m)
 		log_info("deliver: %s: removed%s", m->sm.env.id,
 		    m->finishing == 2 ? " (deleted by the operator)" : "");
 	pthread_mutex_lock(&D.lock);
-	if (m->finishing == 1)
+	if (m->finishing == 1) {
 		TAILQ_REMOVE(&D.msgs, m, entry);
+		dmsg_unsched(m);
+	}
 	pthread_mutex_unlock(&D.lock);
 	dmsg_free(m);
 }
@@ -856,8 +928,11 @@ deliver_start(const struct config *cfg, const char *datadir, int dirfd,
 	D.dirfd = dirfd;
 	D.inject = inject;
 	TAILQ_INIT(&D.msgs);
+	TAILQ_INIT(&D.cand);
+	TAILQ_INIT(&D.parked);
 	TAILQ_INIT(&D.waiting);
 	D.idle_at = -1;
+	D.parked_at = -1;
 	if (control_dir(datadir, D.cmddir, sizeof(D.cmddir)) == -1 ||
 	    provider_load(datadir) == -1 || hold_load(datadir) == -1)
 		return -1;
@@ -933,6 +1008,7 @@ deliver_stop(void)
 	free(D.workers);
 	while ((m = TAILQ_FIRST(&D.msgs)) != NULL) {
 		TAILQ_REMOVE(&D.msgs, m, entry);
+		dmsg_unsched(m);
 		dmsg_free(m);
 	}
 	while ((w = TAILQ_FIRST(&D.waiting)) != NULL) {

@@ -19,8 +19,13 @@
 #include "queue/dest.h"
 #include "queue/spool.h"
 
+/* Where a message is on the scheduler's lists (struct deliver_state). */
+enum { SCHED_NONE, SCHED_CAND, SCHED_PARKED };
+
 struct dmsg {
-	TAILQ_ENTRY(dmsg) entry;
+	TAILQ_ENTRY(dmsg) entry;	/* D.msgs: every message */
+	TAILQ_ENTRY(dmsg) sched;	/* D.cand or D.parked */
+	int		 sched_on;	/* SCHED_* */
 	struct spool_msg sm;
 	struct dest	**rdest;	/* per recipient */
 	uint8_t		*busy;		/* per recipient: in a job */
@@ -43,6 +48,21 @@ struct deliver_state {
 	pthread_cond_t		 cond;		/* the workers wait here */
 	pthread_cond_t		 kcond;		/* the keeper waits here */
 	TAILQ_HEAD(, dmsg)	 msgs;
+	/*
+	 * What the workers' passes read (job_pick()): the candidates,
+	 * and the parked messages, which had nothing that could go when
+	 * a pass looked (every recipient not yet due, held by a hold or
+	 * by the operator).  Parked messages come back to the head of
+	 * the candidates at the next second, when the holds change
+	 * (hold_epoch()), or at an operator's command (unpark), so that
+	 * a pass does not read thousands of held messages each time a
+	 * new one arrives.
+	 */
+	TAILQ_HEAD(, dmsg)	 cand;
+	TAILQ_HEAD(, dmsg)	 parked;
+	int64_t			 parked_at;	/* the second they were */
+	uint64_t		 parked_hold;	/* hold_epoch() then */
+	int			 unpark;
 	TAILQ_HEAD(, dwait)	 waiting;	/* not routed yet: the store
 						   did not answer */
 	pthread_t		*workers;
@@ -89,6 +109,8 @@ deliver_wake(void)
 
 /* deliver.c */
 int	 dmsg_complete(const struct dmsg *);
+/* Off the scheduler's lists, with TAILQ_REMOVE from D.msgs.  Locked. */
+void	 dmsg_unsched(struct dmsg *);
 void	 deliver_finish(struct dmsg *);
 /* Route the waiting messages again (the keeper, once a second). */
 void	 deliver_route_waiting(void);

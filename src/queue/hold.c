@@ -25,6 +25,7 @@ static struct {
 	struct hold	 h[HOLD_MAX];
 	size_t		 n;
 	unsigned	 next_id;
+	uint64_t	 epoch;		/* hold_epoch() */
 	char		 path[PATH_MAX];
 } H = { .lock = PTHREAD_MUTEX_INITIALIZER, .next_id = 1 };
 
@@ -91,6 +92,19 @@ hold_any(void)
 	return __atomic_load_n(&H.n, __ATOMIC_RELAXED) != 0;
 }
 
+uint64_t
+hold_epoch(void)
+{
+	return __atomic_load_n(&H.epoch, __ATOMIC_ACQUIRE);
+}
+
+/* A change that may let held mail go.  Locked. */
+static void
+hold_changed(void)
+{
+	__atomic_store_n(&H.epoch, H.epoch + 1, __ATOMIC_RELEASE);
+}
+
 int
 hold_read(const char *datadir, struct hold *out, size_t max, size_t *n)
 {
@@ -125,6 +139,7 @@ hold_load(const char *datadir)
 		log_info("deliver: hold %s %s=%s kept from before the start",
 		    H.h[i].provider, kinds[H.h[i].kind], H.h[i].value);
 	}
+	hold_changed();
 	pthread_mutex_unlock(&H.lock);
 	return 0;
 }
@@ -202,6 +217,7 @@ hold_admit(int p, const char *dkim, const char *spf, int64_t now,
 			    kinds[H.h[i].kind], H.h[i].value);
 			H.h[i--] = H.h[--H.n];
 			lifted = 1;
+			hold_changed();
 		} else if (r == 0)
 			ok = 0;
 	}
@@ -229,8 +245,10 @@ hold_release(struct hold_ticket *t)
 	pthread_mutex_lock(&H.lock);
 	for (k = 0; k < t->n; k++)
 		for (i = 0; i < H.n; i++)
-			if (H.h[i].id == t->id[k] && H.h[i].active > 0)
+			if (H.h[i].id == t->id[k] && H.h[i].active > 0) {
 				H.h[i].active--;
+				hold_changed();	/* a slot is free */
+			}
 	pthread_mutex_unlock(&H.lock);
 	t->n = 0;
 }

@@ -59,6 +59,13 @@ int	hold_allowed(const struct hold *, int64_t now);
 
 /* Is any hold kept?  A hint without the lock, for the fast path. */
 int	hold_any(void);
+/*
+ * Counts the changes that may let held mail go (a slot freed, a hold
+ * lifted or loaded), for the scheduler's parked messages (deliver.c).
+ * Changes that come with time alone (the pause ending, one more slot
+ * per step) are not counted: the scheduler looks again every second.
+ */
+uint64_t hold_epoch(void);
 /* Read DIR/spool/holds (queue process, at start).  0 or -1. */
 int	hold_load(const char *datadir);
 /*

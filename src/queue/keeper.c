@@ -49,8 +49,10 @@ keeper_finish(void)
 		}
 	}
 	for (i = 0; i < n; i++)
-		if (list[i]->finishing == 2)
+		if (list[i]->finishing == 2) {
 			TAILQ_REMOVE(&D.msgs, list[i], entry);
+			dmsg_unsched(list[i]);
+		}
 	pthread_mutex_unlock(&D.lock);
 	for (i = 0; i < n; i++)
 		deliver_finish(list[i]);
@@ -203,6 +205,7 @@ keeper_command(const char *verb, const char *id, void *arg)
 			log_warn("deliver: %s: record hold", id);
 	}
 	D.gen++;	/* an event for the workers' idle passes */
+	D.unpark = 1;	/* and for the parked messages */
 	pthread_cond_broadcast(&D.cond);
 	pthread_mutex_unlock(&D.lock);
 	buf_free(&rec);

@@ -47,12 +47,13 @@ shape_ready(int p, const char *sig, size_t siglen, const char *sender)
 	char	dkim[256], spf[256];
 
 	if (!provider_room(p))
-		return 0;
+		return SHAPE_FULL;
 	if (!hold_any())
-		return 1;	/* the common case: no parsing, no lock */
+		return SHAPE_READY;	/* the common case: no parsing, no lock */
 	hold_msg_dkim(sig, siglen, sender, dkim, sizeof(dkim));
 	hold_msg_spf(sender, spf, sizeof(spf));
-	return hold_admit(p, dkim, spf, clock_now(), NULL);
+	return hold_admit(p, dkim, spf, clock_now(), NULL) ? SHAPE_READY :
+	    SHAPE_HELD;
 }
 
 int

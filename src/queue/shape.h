@@ -31,8 +31,11 @@ struct shape_conn {
 /*
  * The scheduler's hint, before it makes a job: may a message signed
  * with sig (DKIM-Signature fields, may be empty) from sender go to
- * provider p now (a connection slot, its holds)?  Takes nothing.
+ * provider p now?  SHAPE_READY; SHAPE_FULL: the provider's connections
+ * are all taken (one closing frees one); SHAPE_HELD: a hold keeps it
+ * (hold_epoch() counts what may free it).  Takes nothing.
  */
+enum { SHAPE_HELD = -1, SHAPE_FULL = 0, SHAPE_READY = 1 };
 int	shape_ready(int p, const char *sig, size_t siglen, const char *sender);
 /* Before connecting: 1 to connect, 0 nothing may go now (all marked). */
 int	shape_open(struct shape_conn *, struct djob *);
