@@ -316,7 +316,13 @@ job_take(struct djob *job, struct dmsg *m, struct dest *d, int64_t now)
 	struct djob_msg	*jm = &job->msg[job->nmsg];
 	size_t		 i;
 
-	if (dest_ready(m, d) != SHAPE_READY)
+	/* a due recipient for d first: the hint costs locks and parsing */
+	for (i = 0; i < m->sm.env.nrcpt; i++)
+		if (m->rdest[i] == d && !m->busy[i] &&
+		    m->sm.rs[i].state == SPOOL_R_PENDING &&
+		    m->sm.rs[i].next <= now)
+			break;
+	if (i == m->sm.env.nrcpt || dest_ready(m, d) != SHAPE_READY)
 		return;
 	/* not memset: a djob_msg is ~80 KiB, nearly all of it the result
 	   slots of recipients the message does not have */
@@ -428,8 +434,9 @@ job_pick(int64_t now, int64_t *wake, int *more)
 	for (m = TAILQ_FIRST(&D.cand); m != NULL; m = next) {
 		next = TAILQ_NEXT(m, sched);
 		if (!dmsg_eligible(m)) {
+			/* held by the operator: read again each second */
 			if (m->sm.hold && !m->deleted && !m->finishing)
-				dmsg_park(m);	/* until the operator acts */
+				dmsg_park(m);
 			continue;
 		}
 		/* stay: something may change before the next second (a
@@ -448,15 +455,15 @@ job_pick(int64_t now, int64_t *wake, int *more)
 					*wake = m->sm.rs[i].next;
 				continue;
 			}
-			if (m->rdest[i]->active >=
-			    D.cfg->destination_concurrency) {
-				stay = 1;
+			/* held parks whatever the room: a hold outlasts
+			   the jobs that fill a destination */
+			if ((r = dest_ready(m, m->rdest[i])) == SHAPE_HELD)
 				continue;
-			}
-			if ((r = dest_ready(m, m->rdest[i])) == SHAPE_READY)
-				d = m->rdest[i];
-			else if (r == SHAPE_FULL)
+			if (r == SHAPE_FULL || m->rdest[i]->active >=
+			    D.cfg->destination_concurrency)
 				stay = 1;
+			else
+				d = m->rdest[i];
 		}
 		if (d != NULL) {
 			start = m;
@@ -466,8 +473,12 @@ job_pick(int64_t now, int64_t *wake, int *more)
 			dmsg_park(m);
 	}
 	/* not calloc: ~4 MiB, of which a job touches what it fills */
-	if (d == NULL || (job = malloc(sizeof(*job))) == NULL)
+	if (d == NULL)
 		return NULL;
+	if ((job = malloc(sizeof(*job))) == NULL) {
+		*more = 1;	/* not an empty pass: try again */
+		return NULL;
+	}
 	job->nmsg = 0;
 	job->last_err[0] = job->last_mta[0] = '\0';
 	util_strlcpy(job->dest, d->name, sizeof(job->dest));
@@ -839,16 +850,18 @@ worker_main(void *arg)
 		 * messages held that was a fifth of a core
 		 * (bench/queue_idle.py).  Whether a recipient is due or a
 		 * destination ready changes only with the second (retry
-		 * times, holds, provider rates) or at an event (a message
+		 * times, holds' pauses and steps) or at an event (a message
 		 * queued, a job back, an operator's command): deliver_wake()
 		 * counts those.  So a pass that found nothing is not
 		 * repeated by another worker within the same second and
 		 * event count.  A change that no event counts is seen at
 		 * the next second, as every change was before.
 		 */
+		more = 0;
 		if (D.idle_at == now && D.idle_gen == D.gen)
 			job = NULL;
-		else if ((job = job_pick(now, &wake, &more)) == NULL) {
+		else if ((job = job_pick(now, &wake, &more)) == NULL &&
+		    !more) {
 			D.idle_at = now;
 			D.idle_gen = D.gen;
 		}

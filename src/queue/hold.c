@@ -14,6 +14,7 @@
 
 #include "core/metrics.h"
 #include "lib/buf.h"
+#include "lib/clock.h"
 #include "lib/log.h"
 #include "lib/util.h"
 #include "queue/hold.h"
@@ -241,13 +242,20 @@ void
 hold_release(struct hold_ticket *t)
 {
 	size_t	i, k;
+	int64_t	now;
+	int	a;
 
 	pthread_mutex_lock(&H.lock);
+	now = clock_now();
 	for (k = 0; k < t->n; k++)
 		for (i = 0; i < H.n; i++)
 			if (H.h[i].id == t->id[k] && H.h[i].active > 0) {
+				/* a full hold's slot frees: what it kept may
+				   go (not at every close of its connections) */
+				a = hold_allowed(&H.h[i], now);
+				if (a > 0 && H.h[i].active >= (unsigned)a)
+					hold_changed();
 				H.h[i].active--;
-				hold_changed();	/* a slot is free */
 			}
 	pthread_mutex_unlock(&H.lock);
 	t->n = 0;

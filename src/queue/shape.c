@@ -46,14 +46,14 @@ shape_ready(int p, const char *sig, size_t siglen, const char *sender)
 {
 	char	dkim[256], spf[256];
 
-	if (!provider_room(p))
-		return SHAPE_FULL;
-	if (!hold_any())
-		return SHAPE_READY;	/* the common case: no parsing, no lock */
-	hold_msg_dkim(sig, siglen, sender, dkim, sizeof(dkim));
-	hold_msg_spf(sender, spf, sizeof(spf));
-	return hold_admit(p, dkim, spf, clock_now(), NULL) ? SHAPE_READY :
-	    SHAPE_HELD;
+	/* held first: the scheduler parks held mail, not full */
+	if (hold_any()) {	/* else no parsing, no lock */
+		hold_msg_dkim(sig, siglen, sender, dkim, sizeof(dkim));
+		hold_msg_spf(sender, spf, sizeof(spf));
+		if (!hold_admit(p, dkim, spf, clock_now(), NULL))
+			return SHAPE_HELD;
+	}
+	return provider_room(p) ? SHAPE_READY : SHAPE_FULL;
 }
 
 int
