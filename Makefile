@@ -153,7 +153,7 @@ asan:
 
 # The unit tests and part of the integration suite under valgrind's
 # memcheck (scripts/valgrind.sh says which and why not in `make test`).
-valgrind: binaries
+valgrind: deps binaries
 	sh scripts/valgrind.sh
 
 # The load generator links OpenSSL only, plus the two pure modules it

@@ -7,7 +7,7 @@ libargon2-dev libcrypt-dev libcmocka-dev openssl python3 python3-pytest swaks cu
 msmtp iproute2 util-linux python3-aiosmtpd libc-ares-dev libcurl4-openssl-dev libjansson-dev
 dnsmasq-base python3-dkim libnet-ssleay-perl python3-cryptography
 procps dovecot-imapd groff-base man-db systemd prometheus postgresql libpq-dev
-chromium chromium-driver python3-selenium"
+chromium chromium-driver python3-selenium valgrind"
 missing=""
 for p in $PKGS; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" ||

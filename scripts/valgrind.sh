@@ -14,9 +14,9 @@
 # 10): memcheck is 20-50 times slower.
 set -eu
 cd "$(dirname "$0")/.."
-if ! command -v valgrind >/dev/null; then
+if ! command -v valgrind >/dev/null; then	# make deps installs it
 	echo "valgrind.sh: valgrind is not installed" \
-	    "(Debian: apt-get install valgrind)" >&2
+	    "(make deps as root, or apt-get install valgrind)" >&2
 	exit 2
 fi
 top=$(pwd)
