@@ -81,6 +81,7 @@ static __thread int	tl_batch;	/* 1 in a batch, 2 with a message */
 
 static struct djob *job_pick(int64_t, int64_t *, int *);
 static int	 dmsg_due(const struct dmsg *, int64_t);
+static int	 rcpt_due(const struct dmsg *, size_t, int64_t);
 static void	job_run(struct mta_ctx *, struct djob *);
 static void	job_return(struct djob *);
 static void	job_dkim(struct djob_msg *);
@@ -309,6 +310,14 @@ deliver_add(const struct envelope *env, uint64_t content_off,
 
 /* --- picking jobs ------------------------------------------------------- */
 
+/* Is m's recipient i waiting, due, and in no job?  Locked. */
+static int
+rcpt_due(const struct dmsg *m, size_t i, int64_t now)
+{
+	return !m->busy[i] && m->sm.rs[i].state == SPOOL_R_PENDING &&
+	    m->sm.rs[i].next <= now;
+}
+
 /* Fill job with due recipients of m for d.  Locked. */
 static void
 job_take(struct djob *job, struct dmsg *m, struct dest *d, int64_t now)
@@ -318,9 +327,7 @@ job_take(struct djob *job, struct dmsg *m, struct dest *d, int64_t now)
 
 	/* a due recipient for d first: the hint costs locks and parsing */
 	for (i = 0; i < m->sm.env.nrcpt; i++)
-		if (m->rdest[i] == d && !m->busy[i] &&
-		    m->sm.rs[i].state == SPOOL_R_PENDING &&
-		    m->sm.rs[i].next <= now)
+		if (m->rdest[i] == d && rcpt_due(m, i, now))
 			break;
 	if (i == m->sm.env.nrcpt || dest_ready(m, d) != SHAPE_READY)
 		return;
@@ -328,18 +335,14 @@ job_take(struct djob *job, struct dmsg *m, struct dest *d, int64_t now)
 	   slots of recipients the message does not have */
 	jm->n = 0;
 	jm->maybe_done = m->recovered;
-	for (i = 0; i < m->sm.env.nrcpt && jm->n < DJOB_RCPT_MAX; i++) {
-		if (m->rdest[i] != d || m->busy[i] ||
-		    m->sm.rs[i].state != SPOOL_R_PENDING ||
-		    m->sm.rs[i].next > now)
+	for (; i < m->sm.env.nrcpt && jm->n < DJOB_RCPT_MAX; i++) {
+		if (m->rdest[i] != d || !rcpt_due(m, i, now))
 			continue;
 		m->busy[i] = 1;
 		jm->idx[jm->n++] = i;
 		if (m->sm.rs[i].attempts > 0)
 			jm->maybe_done = 1;
 	}
-	if (jm->n == 0)
-		return;
 	jm->skip = 0;
 	memset(jm->res, 0, jm->n * sizeof(jm->res[0]));
 	memset(&jm->prefix, 0, sizeof(jm->prefix));
@@ -505,8 +508,7 @@ dmsg_due(const struct dmsg *m, int64_t now)
 	size_t	i;
 
 	for (i = 0; i < m->sm.env.nrcpt; i++)
-		if (!m->busy[i] && m->sm.rs[i].state == SPOOL_R_PENDING &&
-		    m->sm.rs[i].next <= now && m->rdest[i]->active <
+		if (rcpt_due(m, i, now) && m->rdest[i]->active <
 		    D.cfg->destination_concurrency &&
 		    dest_ready(m, m->rdest[i]) == SHAPE_READY)
 			return 1;

@@ -576,12 +576,13 @@ row_window(const struct store_val *v, size_t n, void *arg)
 
 	if (n < 3 || w->known >= c->want)
 		return 1;
-	/* a row is a run of v[2] outcomes; the window may end inside it */
+	/* a row is a run of v[2] outcomes (1 if unreadable); the window
+	   may end inside it */
 	k = c->want - w->known;
-	if (v[2].type == STORE_T_INT && v[2].i > 0 && v[2].i < (int64_t)k)
-		k = (uint32_t)v[2].i;
-	else if (v[2].type != STORE_T_INT || v[2].i <= 0)
+	if (v[2].type != STORE_T_INT || v[2].i <= 0)
 		k = 1;
+	else if (v[2].i < (int64_t)k)
+		k = (uint32_t)v[2].i;
 	w->known += k;
 	if (v[0].i == STORE_HEALTH_BOUNCED)
 		w->bounced += k;
