@@ -62,7 +62,10 @@ class Demo:
         os.mkdir(os.path.join(self.tmp, "build"))
         os.symlink(os.path.abspath(BIN),
                    os.path.join(self.tmp, "build", "postern"))
-        self.out = open(os.path.join(self.tmp, "run.log"), "w+")
+        # O_APPEND: the script's writes go to the end whatever the offset;
+        # log() reads through its own descriptor, so it never moves the
+        # shared offset under a write (which once overwrote the first lines).
+        self.out = open(os.path.join(self.tmp, "run.log"), "a")
         self.proc = subprocess.Popen(
             ["sh", os.path.join(ROOT, "scripts", "run-demo.sh"),
              os.path.join(self.tmp, "build", "postern"), "data"],
@@ -81,8 +84,9 @@ class Demo:
         self.password = m.group(1)
 
     def log(self):
-        self.out.seek(0)
-        return self.out.read()
+        with open(self.path("run.log"), encoding="utf-8",
+                  errors="replace") as f:
+            return f.read()
 
     def path(self, *p):
         return os.path.join(self.tmp, *p)
