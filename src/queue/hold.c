@@ -33,10 +33,11 @@ static struct {
 static const char *const kinds[] = { "ip", "dkim", "spf" };
 
 static void	hold_save(void);
-static int	hold_set(int, enum hold_kind, const char *,
+static struct hold *hold_set(int, enum hold_kind, const char *,
 		    const struct provider_rule *, const char *, int64_t);
 static int	hold_parse(char *, struct hold *);
 static int	slot_ok(struct hold *, const struct hold_ticket *, int64_t);
+static void	hold_log_set(const struct hold *);
 
 const char *
 hold_kind_name(enum hold_kind k)
@@ -204,8 +205,9 @@ hold_admit(int p, const char *dkim, const char *spf, int64_t now,
     struct hold_ticket *t)
 {
 	const struct provider	*pv = provider_get(p);
+	struct hold		 gone;
 	size_t			 i, k;
-	int			 ok = 1, lifted = 0, r;
+	int			 ok = 1, r;
 
 	if (pv == NULL)
 		return 1;
@@ -214,10 +216,12 @@ hold_admit(int p, const char *dkim, const char *spf, int64_t now,
 		if (!hold_applies(&H.h[i], pv->name, dkim, spf))
 			continue;
 		if ((r = slot_ok(&H.h[i], t, now)) == -1) {
-			log_info("deliver: hold %s %s=%s lifted", pv->name,
-			    kinds[H.h[i].kind], H.h[i].value);
+			/* saved, then said (rare: one write a lift) */
+			gone = H.h[i];
 			H.h[i--] = H.h[--H.n];
-			lifted = 1;
+			hold_save();
+			log_info("deliver: hold %s %s=%s lifted", pv->name,
+			    kinds[gone.kind], gone.value);
 			hold_changed();
 		} else if (r == 0)
 			ok = 0;
@@ -232,8 +236,6 @@ hold_admit(int p, const char *dkim, const char *spf, int64_t now,
 			H.h[i].active++;
 		}
 	}
-	if (lifted)
-		hold_save();
 	pthread_mutex_unlock(&H.lock);
 	return ok;
 }
@@ -261,15 +263,14 @@ hold_release(struct hold_ticket *t)
 	t->n = 0;
 }
 
-/* Create or restart the hold (p, kind, value); 1 if it changed.
-   Locked. */
-static int
+/* Create or restart the hold (p, kind, value): the hold if it changed, else
+   NULL.  Locked. */
+static struct hold *
 hold_set(int p, enum hold_kind kind, const char *value,
     const struct provider_rule *r, const char *why, int64_t now)
 {
 	const struct provider	*pv = provider_get(p);
 	struct hold		*h = NULL;
-	char			 until[64];
 	size_t			 i;
 
 	for (i = 0; i < H.n && h == NULL; i++)
@@ -280,7 +281,7 @@ hold_set(int p, enum hold_kind kind, const char *value,
 		if (H.n == HOLD_MAX) {
 			log_warnx("deliver: too many holds; %s %s=%s not held",
 			    pv->name, kinds[kind], value);
-			return 0;
+			return NULL;
 		}
 		h = &H.h[H.n++];
 		memset(h, 0, sizeof(*h));
@@ -290,7 +291,7 @@ hold_set(int p, enum hold_kind kind, const char *value,
 		util_strlcpy(h->value, value, sizeof(h->value));
 		util_lower(h->value);
 	} else if (h->since == now && h->until == now + r->pause)
-		return 0;	/* the same reply again, as for each RCPT */
+		return NULL;	/* the same reply again, as for each RCPT */
 	h->since = now;
 	h->until = now + r->pause;
 	metrics_hold(p);
@@ -299,12 +300,20 @@ hold_set(int p, enum hold_kind kind, const char *value,
 	h->end = pv->max_conn > r->start ? pv->max_conn : r->start + 1;
 	h->shown = 0;
 	spool_printable(h->why, sizeof(h->why), why, strlen(why));
+	return h;
+}
+
+/* Once on disk (tests and operators read the file when they see it). */
+static void
+hold_log_set(const struct hold *h)
+{
+	char	until[64];
+
 	util_time_utc(h->until, until, sizeof(until));
 	log_info("deliver: hold %s %s=%s until %s, then %u connection%s, one "
-	    "more every %" PRId64 "s up to %u (%s)", pv->name, kinds[kind],
-	    h->value, until, h->start, h->start == 1 ? "" : "s", h->step,
-	    h->end, h->why);
-	return 1;
+	    "more every %" PRId64 "s up to %u (%s)", h->provider,
+	    kinds[h->kind], h->value, until, h->start,
+	    h->start == 1 ? "" : "s", h->step, h->end, h->why);
 }
 
 /* The word after "name" in text (a domain), or "" if none. */
@@ -333,8 +342,10 @@ hold_observe(int p, int code, const char *enhanced, const char *text,
     const char *ip, const char *dkim, const char *spf, int64_t now)
 {
 	const struct provider_rule	*r;
+	struct hold			*set[3];
 	char				 why[600], d[256], s[256];
-	int				 by_ip, changed = 0;
+	size_t				 i, n = 0;
+	int				 by_ip;
 
 	if ((r = provider_rule_match(p, code, enhanced, text)) == NULL ||
 	    r->off)
@@ -363,14 +374,17 @@ hold_observe(int p, int code, const char *enhanced, const char *text,
 		}
 	}
 	pthread_mutex_lock(&H.lock);
-	if (by_ip)
-		changed |= hold_set(p, HOLD_IP, ip[0] ? ip : "*", r, why, now);
-	if (d[0])
-		changed |= hold_set(p, HOLD_DKIM, d, r, why, now);
-	if (s[0])
-		changed |= hold_set(p, HOLD_SPF, s, r, why, now);
-	if (changed)
+	if (by_ip && (set[n] = hold_set(p, HOLD_IP, ip[0] ? ip : "*", r, why,
+	    now)) != NULL)
+		n++;
+	if (d[0] && (set[n] = hold_set(p, HOLD_DKIM, d, r, why, now)) != NULL)
+		n++;
+	if (s[0] && (set[n] = hold_set(p, HOLD_SPF, s, r, why, now)) != NULL)
+		n++;
+	if (n > 0)
 		hold_save();
+	for (i = 0; i < n; i++)
+		hold_log_set(set[i]);
 	pthread_mutex_unlock(&H.lock);
 	return 1;
 }
