@@ -19,7 +19,9 @@ quiet the server's processes' CPU time is read over S seconds.  Prints
 CPU milliseconds per second of wall time, and per 1,000 queued messages.
 With --flow F, F messages from another domain (b.test, not held) are
 then submitted to the same MX and timed until the sink has them all:
-the rate at which mail still flows past the waiting queue.
+the rate at which mail still flows past the waiting queue, and the
+connections it took ("conns" counts those of the N queued, "flow conns"
+those of the F).
 Run it inside `unshare -n` (bench/README: loopback only).
 """
 import argparse
@@ -110,7 +112,7 @@ def measure(mode, n, seconds, flow):
             time.sleep(seconds)
             c1, t1 = proc_cpu(pids), time.time()
             ms, conns = (c1 - c0) / (t1 - t0) * 1000, len(sink.conns)
-            rate = float("nan")
+            rate, fconns = float("nan"), 0
             if flow:
                 # mail from another domain, on the same MX, meanwhile
                 run("-d", srv.dir, "domain", "add", "b.test", "--dkim",
@@ -127,7 +129,8 @@ def measure(mode, n, seconds, flow):
                                                     before, flow))
                     time.sleep(0.05)
                 rate = flow / (time.time() - t0)
-            return ms, conns, rate
+                fconns = len(sink.conns) - conns
+            return ms, conns, rate, fconns
     finally:
         srv.cleanup()
         dns.stop()
@@ -143,14 +146,15 @@ def main():
                     help="then submit this many from b.test to the same "
                     "MX and time their delivery (msgs/s)")
     a = ap.parse_args()
-    print("%-9s %8s %12s %16s %6s %10s" % (
-        "mode", "queued", "CPU ms/s", "ms/s per 1000", "conns", "flow/s"))
+    print("%-9s %8s %12s %16s %6s %10s %11s" % (
+        "mode", "queued", "CPU ms/s", "ms/s per 1000", "conns", "flow/s",
+        "flow conns"))
     for mode in a.mode or ["empty", "deferred", "held"]:
         n = 0 if mode == "empty" else a.messages
-        ms, conns, rate = measure(mode, n, a.seconds, a.flow)
+        ms, conns, rate, fconns = measure(mode, n, a.seconds, a.flow)
         per = ms / (n / 1000) if n else float("nan")
-        print("%-9s %8d %12.1f %16.2f %6d %10.1f" % (
-            mode, n, ms, per, conns, rate), flush=True)
+        print("%-9s %8d %12.1f %16.2f %6d %10.1f %11d" % (
+            mode, n, ms, per, conns, rate, fconns), flush=True)
 
 
 if __name__ == "__main__":

@@ -130,6 +130,8 @@ struct config {
 	unsigned	delay_warning_ms;	/* a delay notice; 0 none */
 	unsigned	timeout_connect_ms;	/* outbound connect */
 	unsigned	timeout_outbound_ms;	/* outbound replies */
+	unsigned	connection_reuse_ms;	/* a connection takes more
+						   jobs this long; 0 never */
 	unsigned	outbound_port;		/* MX port: 25 but in tests */
 	enum outbound_tls outbound_tls;
 	char		dns_server[64];		/* ADDR[:PORT], "" = system */

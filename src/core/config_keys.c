@@ -338,6 +338,12 @@ const struct config_key config_keys[] = {
 	    CG_DELIVERY, 0,
 	    "each outbound reply (RFC 5321 4.5.3.2); twice this after the "
 	    "final dot" },
+	{ "connection_reuse_time", parse_duration, OFF(connection_reuse_ms),
+	    0, HOUR, "300s", NULL,
+	    CG_DELIVERY, 0,
+	    "an outbound connection whose job is done carries the "
+	    "destination's further due mail for this long after it opened; "
+	    "0: one job per connection" },
 	{ "outbound_port", parse_uint, OFF(outbound_port), 1, 65535, "25",
 	    NULL,
 	    CG_DELIVERY, 0,

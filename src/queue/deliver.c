@@ -318,18 +318,26 @@ rcpt_due(const struct dmsg *m, size_t i, int64_t now)
 	    m->sm.rs[i].next <= now;
 }
 
-/* Fill job with due recipients of m for d.  Locked. */
+/*
+ * Fill job with due recipients of m for d.  open: the job's connection
+ * is already open (djob_refill()), so a provider with no free connection
+ * does not keep m back, only a hold does.  Locked.
+ */
 static void
-job_take(struct djob *job, struct dmsg *m, struct dest *d, int64_t now)
+job_take(struct djob *job, struct dmsg *m, struct dest *d, int64_t now,
+    int open)
 {
 	struct djob_msg	*jm = &job->msg[job->nmsg];
 	size_t		 i;
+	int		 r;
 
 	/* a due recipient for d first: the hint costs locks and parsing */
 	for (i = 0; i < m->sm.env.nrcpt; i++)
 		if (m->rdest[i] == d && rcpt_due(m, i, now))
 			break;
-	if (i == m->sm.env.nrcpt || dest_ready(m, d) != SHAPE_READY)
+	if (i == m->sm.env.nrcpt)
+		return;
+	if ((r = dest_ready(m, d)) == SHAPE_HELD || (r == SHAPE_FULL && !open))
 		return;
 	/* not memset: a djob_msg is ~80 KiB, nearly all of it the result
 	   slots of recipients the message does not have */
@@ -491,7 +499,7 @@ job_pick(int64_t now, int64_t *wake, int *more)
 	for (m = start; m != NULL && job->nmsg < DJOB_MSG_MAX;
 	    m = TAILQ_NEXT(m, sched))
 		if (dmsg_eligible(m))
-			job_take(job, m, d, now);
+			job_take(job, m, d, now, 0);
 	d->active++;
 	/* the messages left behind: one that is due elsewhere, or the rest
 	   of a full job, is work for another worker */
@@ -557,29 +565,89 @@ job_discard(struct djob *job)
 	}
 }
 
+/* Each message's file, and for a remote destination its signature. */
 static void
-job_run(struct mta_ctx *ctx, struct djob *job)
+job_prepare(struct djob *job)
 {
 	size_t	i;
 
+	job_open(job);
+	if (!job->local)
+		for (i = 0; i < job->nmsg; i++)
+			if (job->msg[i].fd != -1)
+				job_dkim(&job->msg[i]);
+}
+
+static void
+job_close(struct djob *job)
+{
+	size_t	i;
+
+	for (i = 0; i < job->nmsg; i++) {
+		if (job->msg[i].fd != -1)
+			close(job->msg[i].fd);
+		job->msg[i].fd = -1;
+		buf_free(&job->msg[i].prefix);
+	}
+}
+
+static void
+job_run(struct mta_ctx *ctx, struct djob *job)
+{
 	if (D.cfg->delivery == DELIVERY_DISCARD) {
 		job_discard(job);
 		return;
 	}
-	job_open(job);
+	job_prepare(job);
 	if (job->local)
 		local_run(job, tstore_get(), D.datadir);
-	else {
-		for (i = 0; i < job->nmsg; i++)
-			if (job->msg[i].fd != -1)
-				job_dkim(&job->msg[i]);
+	else
 		mta_run(ctx, job);
+	job_close(job);
+}
+
+size_t
+djob_refill(struct djob *job)
+{
+	struct dest	*d;
+	struct dmsg	*m;
+	int64_t		 now = deliver_now();
+	size_t		 i;
+	int		 busy;
+
+	for (i = 0; i < job->nmsg; i++)
+		djob_msg_return(&job->msg[i]);
+	job_close(job);
+	job->nmsg = 0;
+	if (deliver_stopping())
+		return 0;
+	pthread_mutex_lock(&D.lock);
+	/*
+	 * The candidates only: a parked message has nothing due, or waits
+	 * for a hold, until the next second or a hold's change brings it
+	 * back (job_pick()); what arrived meanwhile is here.
+	 *
+	 * With every worker busy, the connection is kept only for what
+	 * job_pick() would choose next anyway: when an earlier message is
+	 * due elsewhere, it ends, and arrival order decides, as without
+	 * reuse.  With a worker idle, that worker takes the other mail.
+	 */
+	busy = D.nidle == 0;
+	d = dest_get(job->dest, job->local, job->relay);
+	if (d != NULL && job->provider >= 0)
+		d->prov = job->provider;	/* what its MX said */
+	for (m = TAILQ_FIRST(&D.cand); d != NULL && m != NULL &&
+	    job->nmsg < DJOB_MSG_MAX; m = TAILQ_NEXT(m, sched)) {
+		if (!dmsg_eligible(m))
+			continue;
+		job_take(job, m, d, now, 1);
+		if (busy && job->nmsg == 0 && dmsg_due(m, now))
+			break;
 	}
-	for (i = 0; i < job->nmsg; i++) {
-		if (job->msg[i].fd != -1)
-			close(job->msg[i].fd);
-		buf_free(&job->msg[i].prefix);
-	}
+	pthread_mutex_unlock(&D.lock);
+	if (job->nmsg > 0)
+		job_prepare(job);
+	return job->nmsg;
 }
 
 /*
@@ -870,7 +938,9 @@ worker_main(void *arg)
 		if (job == NULL) {
 			ts.tv_sec = wake;
 			ts.tv_nsec = 0;
+			D.nidle++;
 			pthread_cond_timedwait(&D.cond, &D.lock, &ts);
+			D.nidle--;
 			continue;
 		}
 		/*

@@ -78,6 +78,7 @@ struct deliver_state {
 	uint64_t		 gen;
 	uint64_t		 idle_gen;
 	int64_t			 idle_at;	/* -1: no empty pass */
+	size_t			 nidle;		/* workers waiting for work */
 	int			 stopping, running, keeping;
 	char			 relay_pass[256];
 	deliver_inject_fn	 inject;	/* queue_inject() */

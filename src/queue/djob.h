@@ -64,6 +64,16 @@ int	deliver_stopping(void);
  */
 void	djob_msg_return(struct djob_msg *);
 
+/*
+ * The job's connection has carried all its messages and may carry more
+ * (mta.c, connection_reuse_time): record every message the job holds,
+ * then fill the job again with due recipients of the same destination,
+ * opened and signed as the first ones were.  The destination's slot and
+ * the provider's connection stay with the job, so only holds are
+ * checked.  Returns the number of messages taken; 0: none, close.
+ */
+size_t	djob_refill(struct djob *);
+
 /* Outcome helpers shared by mta.c and local.c (djob.c). */
 void	djob_result(struct djob_msg *, size_t k, enum spool_rstate,
 	    const char *status, const char *mta, const char *reply);

@@ -50,6 +50,7 @@ struct mta_conn {
 	uint64_t		 size_max;	/* 0: not announced */
 	struct shape_conn	 sh;		/* provider limits, holds */
 	char			 err[SPOOL_REPLY_MAX + 1];	/* last failure */
+	uint64_t		 reuse_until;	/* ms: djob_refill() before */
 };
 
 static void	mta_resolved(struct mta_ctx *, struct djob *,
@@ -258,6 +259,7 @@ mta_try(struct mta_ctx *ctx, struct djob *job, const struct resolve_host *rh,
 		goto done;
 	}
 	shape_local_addr(&cn->sh, cn->c.fd);
+	cn->reuse_until = util_now_ms() + ctx->cfg->connection_reuse_ms;
 	cn->c.timeout_ms = ctx->cfg->timeout_outbound_ms;
 	if ((g = mta_greet(cn, tls_ok)) != 0) {
 		rc = g == 2 ? MTA_PLAIN : MTA_NEXT;
@@ -282,25 +284,37 @@ done:
  * per connection (then MTA_MORE: a new one).  A peer that closes after
  * some messages without an error (Yahoo, after its count) is connected
  * to again for the rest; what it answered is not sent again.
+ *
+ * The job done, the connection takes the destination's mail that fell
+ * due meanwhile (djob_refill()) until connection_reuse_time after it
+ * opened, as Postfix reuses a connection for a backlog: a receiver
+ * counts connections, and a handshake with TLS costs both sides more
+ * than a transaction.  A connection in trouble (an error, a close, a
+ * provider's count reached) is not reused.
  */
 static enum mta_try
 mta_send(struct mta_conn *cn, struct djob *job)
 {
 	size_t	i;
 
-	for (i = 0; i < job->nmsg; i++) {
-		if (job->msg[i].answered)
-			continue;
-		if (deliver_stopping())
-			break;	/* SIGTERM: the rest waits for the restart */
-		if (shape_full(&cn->sh))
-			return MTA_MORE;
-		if (!shape_msg(&cn->sh, &job->msg[i]))
-			continue;
-		if (mta_message(cn, &job->msg[i]) == -1)
-			return !job->msg[i].answered && cn->sh.sent > 1 ?
-			    MTA_MORE : MTA_NEXT;
-	}
+	do {
+		for (i = 0; i < job->nmsg; i++) {
+			if (job->msg[i].answered)
+				continue;
+			if (deliver_stopping())
+				return MTA_DONE;	/* SIGTERM: the rest
+							   waits for the
+							   restart */
+			if (shape_full(&cn->sh))
+				return MTA_MORE;
+			if (!shape_msg(&cn->sh, &job->msg[i]))
+				continue;
+			if (mta_message(cn, &job->msg[i]) == -1)
+				return !job->msg[i].answered &&
+				    cn->sh.sent > 1 ? MTA_MORE : MTA_NEXT;
+		}
+	} while (!shape_full(&cn->sh) && util_now_ms() < cn->reuse_until &&
+	    djob_refill(job) > 0);
 	return MTA_DONE;
 }
 

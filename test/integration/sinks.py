@@ -15,7 +15,9 @@ sink.max_active_from[DOMAIN] (most open at once that carried mail from
 DOMAIN; reset_max() starts a new window).  script=[...] answers the
 first RCPTs of the sink, whatever the recipient, one reply each, before
 the rules; close_after=N closes a connection without an error after N
-messages, as Yahoo does.
+messages, as Yahoo does.  gate=threading.Event(): every reply to the
+final dot waits until the event is set (a transaction held open while
+the test queues more).
 """
 import asyncio
 import os
@@ -123,6 +125,8 @@ class _Handler:
     async def handle_DATA(self, server, session, envelope):
         if self.sink.delay:
             await asyncio.sleep(self.sink.delay)
+        while self.sink.gate is not None and not self.sink.gate.is_set():
+            await asyncio.sleep(0.02)
         key = envelope.rcpt_tos[0].lower() if envelope.rcpt_tos else ""
         reply = self.sink._next(self.sink.data_rules, key)
         auth = session.auth_data.login.decode() \
@@ -152,8 +156,9 @@ class _Handler:
 class Sink:
     def __init__(self, addr, port, rules=None, data_rules=None, tls=False,
                  auth=None, delay=0, cert_name="mx.test", script=None,
-                 close_after=0):
+                 close_after=0, gate=None):
         self.delay = delay      # seconds before answering the final dot
+        self.gate = gate
         self.script = list(script or [])
         self.close_after = close_after
         self.conns = []

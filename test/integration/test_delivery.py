@@ -10,9 +10,11 @@ import email.policy
 import glob
 import json
 import os
+import re
 import shutil
 import smtplib
 import tempfile
+import threading
 import time
 
 import pytest
@@ -161,6 +163,76 @@ def test_defer_then_retry(dns, mkserver):
         wait_for(lambda: sink.messages, what="retry", timeout=20 + wait)
         srv.wait_log("attempts=2 status=sent")
         wait_for(lambda: not srv.queued(), what="queue empty")
+
+
+@pytest.mark.parametrize("reuse,wait,per_conn", [
+    ("300s", 0, [4]),       # the backlog rides the open connection
+    ("0", 0, [1, 3]),       # reuse off: one job per connection
+    ("1s", 1.5, [1, 3]),    # opened longer ago than connection_reuse_time
+])
+def test_connection_reuse_for_mail_queued_meanwhile(dns, mkserver, reuse,
+                                                    wait, per_conn):
+    """One connection to reuse.test at a time; while its first message
+    waits for the reply to the final dot, three more are queued.  With
+    reuse the same connection carries them after its job (in one job:
+    they are three transactions on it), else a new connection does."""
+    dns.mx("reuse.test", "mx.reuse.test", 10)
+    dns.a("mx.reuse.test", "127.0.0.2")
+    gate = threading.Event()
+    with Sink("127.0.0.2", sink_port(), gate=gate) as sink:
+        srv = mkserver(dns, destination_concurrency="1",
+                       connection_reuse_time=reuse)
+        submit(srv, ["first@reuse.test"])
+        # (the sink's first connection is aiosmtpd's own, at start)
+        used = lambda: [c for c in sink.conns if c.senders]
+        wait_for(used, what="the first transaction")
+        for i in range(3):
+            submit(srv, ["next%d@reuse.test" % i])
+        time.sleep(wait)
+        gate.set()
+        wait_for(lambda: len(sink.messages) == 4, what="all four")
+        wait_for(lambda: not srv.queued(), what="queue empty")
+        assert [c.delivered for c in used()] == per_conn
+        assert sorted(sink.rcpts()) == sorted(
+            ["first@reuse.test"] + ["next%d@reuse.test" % i
+                                    for i in range(3)])
+        assert len(re.findall(r"status=sent", srv.log())) == 4
+
+
+@pytest.mark.parametrize("workers,per_conn", [
+    ("1", [1, 3]),      # the only worker: earlier mail elsewhere first
+    ("4", [4]),         # idle workers take the other mail
+])
+def test_connection_reuse_yields_to_earlier_mail_elsewhere(
+        dns, mkserver, workers, per_conn):
+    """While reuse.test's first transaction waits, a message to
+    other.test is queued, then three to reuse.test.  With every worker
+    busy the connection is not kept past mail that arrived earlier for
+    another destination; with a worker idle it is."""
+    dns.mx("reuse.test", "mx.reuse.test", 10)
+    dns.a("mx.reuse.test", "127.0.0.2")
+    dns.mx("other.test", "mx.other.test", 10)
+    dns.a("mx.other.test", "127.0.0.3")
+    gate = threading.Event()
+    with Sink("127.0.0.2", sink_port(), gate=gate) as sink, \
+            Sink("127.0.0.3", sink_port()) as other:
+        srv = mkserver(dns, delivery_workers=workers,
+                       destination_concurrency="1")
+        used = lambda: [c for c in sink.conns if c.senders]
+        submit(srv, ["first@reuse.test"])
+        wait_for(used, what="the first transaction")
+        submit(srv, ["x@other.test"])
+        for i in range(3):
+            submit(srv, ["next%d@reuse.test" % i])
+        gate.set()
+        wait_for(lambda: len(sink.messages) == 4 and other.messages,
+                 what="all five")
+        wait_for(lambda: not srv.queued(), what="queue empty")
+        assert [c.delivered for c in used()] == per_conn
+        log = srv.log()
+        if workers == "1":
+            assert log.index("to=<x@other.test>") < \
+                log.index("to=<next0@reuse.test>")
 
 
 def parse_dsn(path):
