@@ -352,6 +352,7 @@ job_take(struct djob *job, struct dmsg *m, struct dest *d, int64_t now,
 			jm->maybe_done = 1;
 	}
 	jm->skip = 0;
+	jm->conn_use = 0;
 	memset(jm->res, 0, jm->n * sizeof(jm->res[0]));
 	memset(&jm->prefix, 0, sizeof(jm->prefix));
 	jm->answered = jm->recorded = 0;

@@ -39,6 +39,8 @@ struct djob_msg {
 	int64_t			 skip;		/* not tried (a hold, a cap):
 						   put back, due again at
 						   this time (seconds) */
+	unsigned		 conn_use;	/* its transaction's number
+						   on its connection; 0 none */
 	struct dmsg		*owner;
 };
 

@@ -309,6 +309,7 @@ mta_send(struct mta_conn *cn, struct djob *job)
 				return MTA_MORE;
 			if (!shape_msg(&cn->sh, &job->msg[i]))
 				continue;
+			job->msg[i].conn_use = cn->sh.sent;
 			if (mta_message(cn, &job->msg[i]) == -1)
 				return !job->msg[i].answered &&
 				    cn->sh.sent > 1 ? MTA_MORE : MTA_NEXT;

@@ -7,6 +7,7 @@
 #include "core/metrics.h"
 #include "core/bounce_class.h"
 #include "lib/log.h"
+#include "lib/util.h"
 #include "queue/djob.h"
 #include "queue/finish.h"
 #include "queue/outcome.h"
@@ -23,10 +24,15 @@ outcome_log(const struct djob_msg *jm, size_t k, int64_t now)
 	const struct spool_rcpt	*r = &jm->res[k];
 	const char		*what = r->state == SPOOL_R_DONE ? "sent" :
 	    r->state == SPOOL_R_FAILED ? "bounced" : "deferred";
+	char			 use[32] = "";
 
-	log_info("deliver: %s: to=<%s> relay=%s delay=%" PRId64 "s "
+	/* as Postfix: the second and later transactions of a connection */
+	if (jm->conn_use > 1 && r->mta[0] != '\0')
+		(void)util_snprintf(use, sizeof(use), " conn_use=%u",
+		    jm->conn_use);
+	log_info("deliver: %s: to=<%s> relay=%s%s delay=%" PRId64 "s "
 	    "attempts=%" PRIu32 " status=%s dsn=%s (%s)", jm->id,
-	    jm->env->rcpt[jm->idx[k]].addr, r->mta[0] ? r->mta : "none",
+	    jm->env->rcpt[jm->idx[k]].addr, r->mta[0] ? r->mta : "none", use,
 	    now - (int64_t)jm->env->created, r->attempts, what, r->status,
 	    r->reply);
 	if (r->state == SPOOL_R_FAILED)

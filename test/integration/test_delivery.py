@@ -197,6 +197,12 @@ def test_connection_reuse_for_mail_queued_meanwhile(dns, mkserver, reuse,
             ["first@reuse.test"] + ["next%d@reuse.test" % i
                                     for i in range(3)])
         assert len(re.findall(r"status=sent", srv.log())) == 4
+        # the log says which transaction of its connection each was
+        uses = re.findall(r"to=<next\d@reuse.test> relay=\S+"
+                          r"( conn_use=\d+)? delay", srv.log())
+        assert sorted(uses) == ([" conn_use=2", " conn_use=3",
+                                 " conn_use=4"] if per_conn == [4] else
+                                ["", " conn_use=2", " conn_use=3"])
 
 
 @pytest.mark.parametrize("workers,per_conn", [
