@@ -554,6 +554,7 @@ mta_outcome(struct djob_msg *m, size_t k, const struct reply *r,
     struct mta_conn *cn, enum mta_stage stage)
 {
 	char			 text[SPOOL_REPLY_MAX + 1];
+	char			 fixed[sizeof(r->enhanced)], cls;
 	const char		*st = r->enhanced;
 	enum spool_rstate	 s;
 
@@ -566,9 +567,22 @@ mta_outcome(struct djob_msg *m, size_t k, const struct reply *r,
 		s = SPOOL_R_FAILED;
 	else
 		s = SPOOL_R_PENDING;
-	if (*st == '\0' || (s == SPOOL_R_PENDING && *st == '5'))
+	cls = s == SPOOL_R_DONE ? '2' : s == SPOOL_R_FAILED ? '5' : '4';
+	if (*st == '\0')
 		st = s == SPOOL_R_DONE ? "2.0.0" : s == SPOOL_R_FAILED ?
 		    "5.0.0" : "4.0.0";
+	else if (*st != cls) {
+		/*
+		 * "550 4.2.2" or "452 5.2.2" (a 552 at RCPT): the outcome is
+		 * the reply code's, so is the class (RFC 3463 §2: the class
+		 * gives the outcome).  Postfix drops such a code for X.0.0;
+		 * the subject and detail are kept here, for the classifier
+		 * and the reader.  A DSN never says "failed" with a 4.
+		 */
+		util_strlcpy(fixed, st, sizeof(fixed));
+		fixed[0] = cls;
+		st = fixed;
+	}
 	djob_result(m, k, s, st, cn->mta, text);
 	/* a DSN-capable hop was given NOTIFY/ORCPT: its reports, not ours */
 	if (s == SPOOL_R_DONE && cn->dsn)

@@ -289,6 +289,33 @@ def test_reject_bounces_with_dsn_and_suppresses(dns, mkserver):
         assert code == 550 and b"5.1.1" in text and b"bounced" in text
 
 
+def test_status_class_follows_the_reply_code(dns, mkserver):
+    """A receiver whose enhanced code disagrees with its reply code:
+    the reply code decides the outcome, and the recorded status and the
+    bounce's Status take its class (a DSN never fails with a 4)."""
+    dns.mx("cls.test", "mx.cls.test", 10)
+    dns.a("mx.cls.test", "127.0.0.2")
+    rules = {"full@cls.test": ["550 4.2.2 mailbox over quota"],
+             "later@cls.test": ["451 5.7.1 try again later"]}
+    with Sink("127.0.0.2", sink_port(), rules=rules):
+        srv = mkserver(dns, retry_min="1h", retry_max="2h")
+        submit(srv, ["full@cls.test"])     # one message each: the
+        submit(srv, ["later@cls.test"])    # bounce waits for all
+        files = wait_for(lambda: maildir_files(srv, USER), what="bounce")
+        msg, parts, groups = parse_dsn(files[0])
+        per_rcpt = groups[1]
+        assert per_rcpt["Final-Recipient"].lower() == "rfc822; full@cls.test"
+        assert per_rcpt["Action"] == "failed"
+        assert per_rcpt["Status"] == "5.2.2"
+        assert "550 4.2.2 mailbox over quota" in per_rcpt["Diagnostic-Code"]
+        srv.wait_log("to=<later@cls.test>")
+        assert "status=bounced dsn=5.2.2 (550 4.2.2" in srv.log()
+        assert "status=deferred dsn=4.7.1 (451 5.7.1" in srv.log()
+        r = [x for m in queue_json(srv) for x in m["recipients"]]
+        assert [(x["address"], x["state"], x["status"]) for x in r] == [
+            ("later@cls.test", "pending", "4.7.1")]
+
+
 def test_sender_block_is_not_suppressed(dns, mkserver):
     """Issue 24 item 2: a 5.7.1 block names the sender, not the
     recipient: it bounces, is logged as the sender's fault and stays off
