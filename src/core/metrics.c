@@ -41,6 +41,8 @@ struct metrics_page {
 	counter		refused[CODE_SLOTS];
 	counter		delivery[PROV_SLOTS][MD_COUNT];
 	counter		holds[PROV_SLOTS];
+	counter		out_conn[PROV_SLOTS];
+	counter		out_tx[PROV_SLOTS];
 	counter		pauses;
 	counter		warmup_limited;
 	counter		dns_fail;
@@ -211,6 +213,20 @@ metrics_hold(int provider)
 {
 	if (M != NULL)
 		ADD(M->holds[prov_slot(provider)], 1);
+}
+
+void
+metrics_outbound_connection(int provider)
+{
+	if (M != NULL)
+		ADD(M->out_conn[prov_slot(provider)], 1);
+}
+
+void
+metrics_outbound_transaction(int provider)
+{
+	if (M != NULL)
+		ADD(M->out_tx[prov_slot(provider)], 1);
 }
 
 void
@@ -428,6 +444,23 @@ write_delivery(struct buf *b)
 			rc |= buf_appendf(b, "postern_holds_total{provider="
 			    "\"%s\"} %lu\n", prov_name(p, name, sizeof(name)),
 			    (unsigned long)GET(M->holds[p]));
+	rc |= HELP(b, "outbound_connections_total", "counter",
+	    "Outbound SMTP connections made, by provider.");
+	for (p = 0; p <= PROV_OTHER; p++)
+		if (p < n || p == PROV_OTHER)
+			rc |= buf_appendf(b, "postern_outbound_connections_total"
+			    "{provider=\"%s\"} %lu\n",
+			    prov_name(p, name, sizeof(name)),
+			    (unsigned long)GET(M->out_conn[p]));
+	rc |= HELP(b, "outbound_transactions_total", "counter",
+	    "Messages begun on outbound connections (MAIL sent), by "
+	    "provider.");
+	for (p = 0; p <= PROV_OTHER; p++)
+		if (p < n || p == PROV_OTHER)
+			rc |= buf_appendf(b, "postern_outbound_transactions_total"
+			    "{provider=\"%s\"} %lu\n",
+			    prov_name(p, name, sizeof(name)),
+			    (unsigned long)GET(M->out_tx[p]));
 	return rc;
 }
 

@@ -79,6 +79,10 @@ void	 metrics_delivery(int provider, enum metrics_delivery);
 /* The queue process names its providers once, at start. */
 void	 metrics_provider_name(int provider, const char *);
 void	 metrics_hold(int provider);
+/* An outbound SMTP connection made (TCP connected); a message begun on
+   one (its MAIL sent).  Their ratio shows connection reuse. */
+void	 metrics_outbound_connection(int provider);
+void	 metrics_outbound_transaction(int provider);
 void	 metrics_pause(void);
 void	 metrics_warmup_limited(void);
 void	 metrics_dns_failure(void);

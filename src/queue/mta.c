@@ -51,6 +51,8 @@ struct mta_conn {
 	struct shape_conn	 sh;		/* provider limits, holds */
 	char			 err[SPOOL_REPLY_MAX + 1];	/* last failure */
 	uint64_t		 reuse_until;	/* ms: djob_refill() before */
+	int			 metric_prov;	/* its provider label */
+	unsigned		 tx;		/* transactions begun on it */
 };
 
 static void	mta_resolved(struct mta_ctx *, struct djob *,
@@ -259,6 +261,10 @@ mta_try(struct mta_ctx *ctx, struct djob *job, const struct resolve_host *rh,
 		goto done;
 	}
 	shape_local_addr(&cn->sh, cn->c.fd);
+	/* labelled as its deliveries are (outcome.c): by the host's name */
+	cn->metric_prov = job->provider >= 0 ? job->provider :
+	    provider_find(rh->name);
+	metrics_outbound_connection(cn->metric_prov);
 	cn->reuse_until = util_now_ms() + ctx->cfg->connection_reuse_ms;
 	cn->c.timeout_ms = ctx->cfg->timeout_outbound_ms;
 	if ((g = mta_greet(cn, tls_ok)) != 0) {
@@ -309,7 +315,6 @@ mta_send(struct mta_conn *cn, struct djob *job)
 				return MTA_MORE;
 			if (!shape_msg(&cn->sh, &job->msg[i]))
 				continue;
-			job->msg[i].conn_use = cn->sh.sent;
 			if (mta_message(cn, &job->msg[i]) == -1)
 				return !job->msg[i].answered &&
 				    cn->sh.sent > 1 ? MTA_MORE : MTA_NEXT;
@@ -774,6 +779,8 @@ mta_message(struct mta_conn *cn, struct djob_msg *m)
 
 	if (mta_precheck(cn, m))
 		return 0;
+	m->conn_use = ++cn->tx;
+	metrics_outbound_transaction(cn->metric_prov);
 	buf_init(&cmds, 1024 * 1024);
 	mta_mail_line(cn, m, mail, sizeof(mail));
 	buf_appends(&cmds, mail);

@@ -106,6 +106,8 @@ def test_metrics_format_and_promtool(adm):
                    "postern_auth_total", "postern_auth_cache_total",
                    "postern_messages_accepted_total",
                    "postern_deliveries_total", "postern_holds_total",
+                   "postern_outbound_connections_total",
+                   "postern_outbound_transactions_total",
                    "postern_spool_commit_seconds_bucket",
                    "postern_queue_oldest_age_seconds",
                    "postern_dns_failures_total",
@@ -199,12 +201,19 @@ def test_metrics_move_by_exactly_what_happened(tmp_path):
     assert delta("postern_spool_commit_seconds_count") == 1
     assert delta("postern_deliveries_total", result="bounced",
                  provider="local") == 0
+    # the remote recipient: one connection, one transaction on it
+    assert delta("postern_outbound_connections_total",
+                 provider="default") == 1
+    assert delta("postern_outbound_transactions_total",
+                 provider="default") == 1
     # nothing else moved: no other family, and no other listener
     allowed = {"postern_connections_total", "postern_sessions_total",
                "postern_auth_total", "postern_auth_cache_total",
                "postern_replies_refused_total",
                "postern_messages_accepted_total",
-               "postern_deliveries_total", "postern_http_requests_total"}
+               "postern_deliveries_total", "postern_http_requests_total",
+               "postern_outbound_connections_total",
+               "postern_outbound_transactions_total"}
     for name, labels in after:
         if not name.endswith("_total"):
             continue
