@@ -342,8 +342,8 @@ const struct config_key config_keys[] = {
 	    0, HOUR, "300s", NULL,
 	    CG_DELIVERY, 0,
 	    "an outbound connection whose job is done carries the "
-	    "destination's further due mail for this long after it opened; "
-	    "0: one job per connection" },
+	    "destination's further due mail, until this long after the job "
+	    "began; 0: one job per connection" },
 	{ "outbound_port", parse_uint, OFF(outbound_port), 1, 65535, "25",
 	    NULL,
 	    CG_DELIVERY, 0,

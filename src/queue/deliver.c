@@ -81,6 +81,7 @@ static __thread int	tl_batch;	/* 1 in a batch, 2 with a message */
 
 static struct djob *job_pick(int64_t, int64_t *, int *);
 static int	 dmsg_due(const struct dmsg *, int64_t);
+static struct dest *dmsg_look(struct dmsg *, int64_t, int64_t *);
 static int	 rcpt_due(const struct dmsg *, size_t, int64_t);
 static void	job_run(struct mta_ctx *, struct djob *);
 static void	job_return(struct djob *);
@@ -201,6 +202,8 @@ dmsg_new(struct spool_msg *sm, int recovered)
 		TAILQ_INSERT_TAIL(&D.msgs, m, entry);
 		TAILQ_INSERT_TAIL(&D.cand, m, sched);
 		m->sched_on = SCHED_CAND;
+		/* under the lock: a worker may finish and free it after */
+		log_debug("deliver: %s: scheduled", m->sm.env.id);
 	}
 	if (tl_batch)
 		tl_batch = 2;	/* signalled by deliver_batch_end() */
@@ -428,6 +431,55 @@ dmsg_eligible(const struct dmsg *m)
 }
 
 /*
+ * A candidate looked at: the destination of its first due recipient
+ * whose destination has room, or NULL, and then m is parked unless
+ * something may change before the next second.  *wake: lowered to its
+ * next retry.  Locked.
+ */
+static struct dest *
+dmsg_look(struct dmsg *m, int64_t now, int64_t *wake)
+{
+	struct dest	*d = NULL;
+	size_t		 i;
+	int		 stay = 0, r;
+
+	if (!dmsg_eligible(m)) {
+		/* held by the operator: read again each second */
+		if (m->sm.hold && !m->deleted && !m->finishing)
+			dmsg_park(m);
+		return NULL;
+	}
+	/* stay: something may change before the next second (a job back
+	   frees a recipient, a destination's slot or a provider's
+	   connection) */
+	for (i = 0; i < m->sm.env.nrcpt && d == NULL; i++) {
+		if (m->sm.rs[i].state != SPOOL_R_PENDING)
+			continue;
+		if (m->busy[i]) {
+			stay = 1;
+			continue;
+		}
+		if (m->sm.rs[i].next > now) {
+			if (m->sm.rs[i].next < *wake)
+				*wake = m->sm.rs[i].next;
+			continue;
+		}
+		/* held parks whatever the room: a hold outlasts
+		   the jobs that fill a destination */
+		if ((r = dest_ready(m, m->rdest[i])) == SHAPE_HELD)
+			continue;
+		if (r == SHAPE_FULL || m->rdest[i]->active >=
+		    D.cfg->destination_concurrency)
+			stay = 1;
+		else
+			d = m->rdest[i];
+	}
+	if (d == NULL && !stay)
+		dmsg_park(m);
+	return d;
+}
+
+/*
  * The first due recipient whose destination has room decides the
  * destination; the job then takes that destination's due recipients in
  * arrival order.  *wake: when the next recipient falls due; *more:
@@ -439,50 +491,14 @@ job_pick(int64_t now, int64_t *wake, int *more)
 	struct dmsg	*m, *next, *start = NULL;
 	struct dest	*d = NULL;
 	struct djob	*job;
-	size_t		 i;
-	int		 stay, r;
 
 	sched_unpark(now);
 	for (m = TAILQ_FIRST(&D.cand); m != NULL; m = next) {
 		next = TAILQ_NEXT(m, sched);
-		if (!dmsg_eligible(m)) {
-			/* held by the operator: read again each second */
-			if (m->sm.hold && !m->deleted && !m->finishing)
-				dmsg_park(m);
-			continue;
-		}
-		/* stay: something may change before the next second (a
-		   job back frees a recipient, a destination's slot or a
-		   provider's connection) */
-		stay = 0;
-		for (i = 0; i < m->sm.env.nrcpt && d == NULL; i++) {
-			if (m->sm.rs[i].state != SPOOL_R_PENDING)
-				continue;
-			if (m->busy[i]) {
-				stay = 1;
-				continue;
-			}
-			if (m->sm.rs[i].next > now) {
-				if (m->sm.rs[i].next < *wake)
-					*wake = m->sm.rs[i].next;
-				continue;
-			}
-			/* held parks whatever the room: a hold outlasts
-			   the jobs that fill a destination */
-			if ((r = dest_ready(m, m->rdest[i])) == SHAPE_HELD)
-				continue;
-			if (r == SHAPE_FULL || m->rdest[i]->active >=
-			    D.cfg->destination_concurrency)
-				stay = 1;
-			else
-				d = m->rdest[i];
-		}
-		if (d != NULL) {
+		if ((d = dmsg_look(m, now, wake)) != NULL) {
 			start = m;
 			break;
 		}
-		if (!stay)
-			dmsg_park(m);
 	}
 	/* not calloc: ~4 MiB, of which a job touches what it fills */
 	if (d == NULL)
@@ -611,9 +627,9 @@ size_t
 djob_refill(struct djob *job)
 {
 	struct dest	*d;
-	struct dmsg	*m;
-	int64_t		 now = deliver_now();
-	size_t		 i;
+	struct dmsg	*m, *next;
+	int64_t		 now = deliver_now(), wake = INT64_MAX;
+	size_t		 i, n;
 	int		 busy;
 
 	for (i = 0; i < job->nmsg; i++)
@@ -624,25 +640,29 @@ djob_refill(struct djob *job)
 		return 0;
 	pthread_mutex_lock(&D.lock);
 	/*
-	 * The candidates only: a parked message has nothing due, or waits
-	 * for a hold, until the next second or a hold's change brings it
-	 * back (job_pick()); what arrived meanwhile is here.
+	 * As job_pick() reads the candidates: the parked come back at a
+	 * new second (a retry due elsewhere is seen), and a message with
+	 * nothing for this connection is looked at as job_pick() would,
+	 * and parked if nothing of it may go.
 	 *
 	 * With every worker busy, the connection is kept only for what
 	 * job_pick() would choose next anyway: when an earlier message is
 	 * due elsewhere, it ends, and arrival order decides, as without
 	 * reuse.  With a worker idle, that worker takes the other mail.
 	 */
+	sched_unpark(now);
 	busy = D.nidle == 0;
 	d = dest_get(job->dest, job->local, job->relay);
 	if (d != NULL && job->provider >= 0)
 		d->prov = job->provider;	/* what its MX said */
 	for (m = TAILQ_FIRST(&D.cand); d != NULL && m != NULL &&
-	    job->nmsg < DJOB_MSG_MAX; m = TAILQ_NEXT(m, sched)) {
-		if (!dmsg_eligible(m))
-			continue;
-		job_take(job, m, d, now, 1);
-		if (busy && job->nmsg == 0 && dmsg_due(m, now))
+	    job->nmsg < DJOB_MSG_MAX; m = next) {
+		next = TAILQ_NEXT(m, sched);
+		n = job->nmsg;
+		if (dmsg_eligible(m))
+			job_take(job, m, d, now, 1);
+		if (job->nmsg == n && dmsg_look(m, now, &wake) != NULL &&
+		    busy && job->nmsg == 0)
 			break;
 	}
 	pthread_mutex_unlock(&D.lock);

@@ -50,7 +50,6 @@ struct mta_conn {
 	uint64_t		 size_max;	/* 0: not announced */
 	struct shape_conn	 sh;		/* provider limits, holds */
 	char			 err[SPOOL_REPLY_MAX + 1];	/* last failure */
-	uint64_t		 reuse_until;	/* ms: djob_refill() before */
 	int			 metric_prov;	/* its provider label */
 	unsigned		 tx;		/* transactions begun on it */
 };
@@ -135,6 +134,9 @@ mta_run(struct mta_ctx *ctx, struct djob *job)
 		    "out of memory", 1);
 		return;
 	}
+	/* one bound for the job, whatever connections it makes: its
+	   MX answer and its destination's slot are not kept longer */
+	ctx->reuse_until = util_monotonic_ms() + cfg->connection_reuse_ms;
 	if (job->relay)
 		resolver_host(ctx->res, cfg->relayhost,
 		    (uint16_t)cfg->relayhost_port, 0, rr);
@@ -265,7 +267,6 @@ mta_try(struct mta_ctx *ctx, struct djob *job, const struct resolve_host *rh,
 	cn->metric_prov = job->provider >= 0 ? job->provider :
 	    provider_find(rh->name);
 	metrics_outbound_connection(cn->metric_prov);
-	cn->reuse_until = util_now_ms() + ctx->cfg->connection_reuse_ms;
 	cn->c.timeout_ms = ctx->cfg->timeout_outbound_ms;
 	if ((g = mta_greet(cn, tls_ok)) != 0) {
 		rc = g == 2 ? MTA_PLAIN : MTA_NEXT;
@@ -292,11 +293,13 @@ done:
  * to again for the rest; what it answered is not sent again.
  *
  * The job done, the connection takes the destination's mail that fell
- * due meanwhile (djob_refill()) until connection_reuse_time after it
- * opened, as Postfix reuses a connection for a backlog: a receiver
+ * due meanwhile (djob_refill()) until connection_reuse_time after the
+ * job began, as Postfix reuses a connection for a backlog: a receiver
  * counts connections, and a handshake with TLS costs both sides more
  * than a transaction.  A connection in trouble (an error, a close, a
- * provider's count reached) is not reused.
+ * provider's count reached) is not reused.  Between jobs the holds'
+ * slots are given back, so mail of a hold this connection held a slot
+ * of is not kept from the others meanwhile.
  */
 static enum mta_try
 mta_send(struct mta_conn *cn, struct djob *job)
@@ -319,8 +322,11 @@ mta_send(struct mta_conn *cn, struct djob *job)
 				return !job->msg[i].answered &&
 				    cn->sh.sent > 1 ? MTA_MORE : MTA_NEXT;
 		}
-	} while (!shape_full(&cn->sh) && util_now_ms() < cn->reuse_until &&
-	    djob_refill(job) > 0);
+		if (shape_full(&cn->sh) ||
+		    util_monotonic_ms() >= cn->ctx->reuse_until)
+			break;
+		shape_between(&cn->sh);
+	} while (djob_refill(job) > 0);
 	return MTA_DONE;
 }
 
@@ -803,6 +809,7 @@ mta_message(struct mta_conn *cn, struct djob_msg *m)
 		for (k = 0; k < m->n; k++)
 			if (m->res[k].state != SPOOL_R_FAILED)
 				m->res[k].state = 0;	/* no verdict yet */
+		m->conn_use = 0;	/* its outcome may name another host */
 		return -1;
 	}
 	m->answered = 1;

@@ -15,6 +15,7 @@
 #define POSTERN_MTA_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #include <openssl/ssl.h>
 
@@ -27,6 +28,9 @@ struct mta_ctx {
 	struct resolver		*res;
 	SSL_CTX			*tls;
 	char			 relay_pass[256];
+	uint64_t		 reuse_until;	/* monotonic ms: the job's
+						   connections take more
+						   work before this */
 };
 
 /* One per worker thread.  0 or -1 with err. */

@@ -127,6 +127,13 @@ shape_close(struct shape_conn *sc)
 }
 
 void
+shape_between(struct shape_conn *sc)
+{
+	if (sc->ticket.n > 0)
+		hold_release(&sc->ticket);
+}
+
+void
 shape_reply(struct shape_conn *sc, const struct djob_msg *jm, int code,
     const char *enhanced, const char *text)
 {

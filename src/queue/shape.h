@@ -44,6 +44,9 @@ int	shape_msg(struct shape_conn *, struct djob_msg *);
 /* The connection carried its provider's messages per connection. */
 int	shape_full(const struct shape_conn *);
 void	shape_close(struct shape_conn *);
+/* Between jobs on one connection: the holds' slots go back (the next
+   messages take theirs again); the provider's connection stays. */
+void	shape_between(struct shape_conn *);
 /* A reply to message jm (NULL: to the connection) for the rule table. */
 void	shape_reply(struct shape_conn *, const struct djob_msg *, int code,
 	    const char *enhanced, const char *text);

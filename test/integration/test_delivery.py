@@ -188,6 +188,9 @@ def test_connection_reuse_for_mail_queued_meanwhile(dns, mkserver, reuse,
         wait_for(used, what="the first transaction")
         for i in range(3):
             submit(srv, ["next%d@reuse.test" % i])
+        # the 250 comes before the scheduler has the message
+        wait_for(lambda: srv.log().count(": scheduled") == 4,
+                 what="all four scheduled")
         time.sleep(wait)
         gate.set()
         wait_for(lambda: len(sink.messages) == 4, what="all four")
@@ -230,6 +233,8 @@ def test_connection_reuse_yields_to_earlier_mail_elsewhere(
         submit(srv, ["x@other.test"])
         for i in range(3):
             submit(srv, ["next%d@reuse.test" % i])
+        wait_for(lambda: srv.log().count(": scheduled") == 5,
+                 what="all five scheduled")
         gate.set()
         wait_for(lambda: len(sink.messages) == 4 and other.messages,
                  what="all five")
@@ -239,6 +244,45 @@ def test_connection_reuse_yields_to_earlier_mail_elsewhere(
         if workers == "1":
             assert log.index("to=<x@other.test>") < \
                 log.index("to=<next0@reuse.test>")
+
+
+def test_connection_reuse_sees_mail_that_fell_due_elsewhere(dns, mkserver):
+    """One worker.  x@other.test was deferred and waits an hour (parked).
+    While reuse.test's first transaction waits, x is flushed (due now)
+    and three more to reuse.test are queued: the connection ends rather
+    than carry them past x, which goes first."""
+    dns.mx("reuse.test", "mx.reuse.test", 10)
+    dns.a("mx.reuse.test", "127.0.0.2")
+    dns.mx("other.test", "mx.other.test", 10)
+    dns.a("mx.other.test", "127.0.0.3")
+    gate = threading.Event()
+    rules = {"x@other.test": ["451 4.3.0 later", "250"]}
+    with Sink("127.0.0.2", sink_port(), gate=gate) as sink, \
+            Sink("127.0.0.3", sink_port(), rules=rules) as other:
+        srv = mkserver(dns, delivery_workers="1",
+                       destination_concurrency="1", retry_min="1h",
+                       retry_max="2h")
+        used = lambda: [c for c in sink.conns if c.senders]
+        submit(srv, ["x@other.test"])
+        srv.wait_log("to=<x@other.test>")
+        xid = queue_json(srv)[0]["id"]
+        submit(srv, ["first@reuse.test"])
+        wait_for(used, what="the first transaction")
+        for i in range(3):
+            submit(srv, ["next%d@reuse.test" % i])
+        wait_for(lambda: srv.log().count(": scheduled") == 5,
+                 what="all five scheduled")
+        run("-d", srv.dir, "queue", "flush", xid)
+        srv.wait_log("deliver: operator: flush " + xid)
+        gate.set()
+        wait_for(lambda: len(sink.messages) == 4 and other.messages,
+                 what="all five")
+        wait_for(lambda: not srv.queued(), what="queue empty")
+        assert [c.delivered for c in used()] == [1, 3]
+        log = srv.log()
+        assert log.index("to=<x@other.test> relay=mx.other.test"
+                         "[127.0.0.3] delay=") < \
+            log.index("to=<next0@reuse.test>"), log[-4000:]
 
 
 def parse_dsn(path):
@@ -309,6 +353,7 @@ def test_status_class_follows_the_reply_code(dns, mkserver):
         assert per_rcpt["Status"] == "5.2.2"
         assert "550 4.2.2 mailbox over quota" in per_rcpt["Diagnostic-Code"]
         srv.wait_log("to=<later@cls.test>")
+        wait_for(lambda: len(queue_json(srv)) == 1, what="the bounce sent")
         assert "status=bounced dsn=5.2.2 (550 4.2.2" in srv.log()
         assert "status=deferred dsn=4.7.1 (451 5.7.1" in srv.log()
         r = [x for m in queue_json(srv) for x in m["recipients"]]

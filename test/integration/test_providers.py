@@ -10,6 +10,7 @@ for the holds is moved through POSTERN_TEST_CLOCK (lib/clock.h)."""
 import json
 import os
 import smtplib
+import threading
 import time
 
 import pytest
@@ -189,6 +190,39 @@ def test_gmail_dkim_hold_then_slow_start(dns, mkserver):
         assert sink.max_active <= 5
         assert queue_holds(srv) == []
         wait_for(lambda: not srv.queued(), what="queue empty")
+
+
+def test_reused_connection_gives_back_its_hold_slot_between_jobs(
+        dns, mkserver):
+    """A hold on a.test allows one connection, and the connection that
+    carries a.test's message holds it.  When that connection takes more
+    work, the slot goes back first, so a.test's next message may ride
+    it too instead of waiting for the connection's end (one worker: no
+    other connection could take it meanwhile)."""
+    doms = google_domains(dns, 1)
+    gate = threading.Event()
+    gate.set()
+    sink = Sink("127.0.0.2", sink_port(), script=[DKIM_421], gate=gate)
+    with sink:
+        srv = mkserver(dns, senders=("alice@a.test", "bob@b.test"),
+                       delivery_workers="1", retry_min="1h",
+                       retry_max="2h")
+        submit_many(srv, "alice@a.test", ["first@" + doms[0]], "first")
+        srv.wait_log("hold google dkim=a.test until")
+        srv.clock.set(600 + 1)              # one connection allowed
+        gate.clear()
+        submit_many(srv, "alice@a.test", ["a1@" + doms[0]], "a1")
+        wait_for(lambda: len(sink.conns_from("a.test")) == 2,
+                 what="a1's connection")
+        submit_many(srv, "alice@a.test", ["a2@" + doms[0]], "a2")
+        submit_many(srv, "bob@b.test", ["b1@" + doms[0]], "b1")
+        wait_for(lambda: srv.log().count(": scheduled") == 4,
+                 what="all four scheduled")
+        gate.set()
+        wait_for(lambda: len(sink.messages) == 3, what="a1, a2, b1")
+        # the 421'd first connection, then one that carried all three
+        assert [c.delivered for c in sink.conns_from("a.test")] == [0, 3]
+        assert sorted(subjects(sink)) == ["a1-0", "a2-0", "b1-0"]
 
 
 def test_gmail_text_without_scope_holds_all_three(dns, mkserver):
