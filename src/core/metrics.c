@@ -90,6 +90,7 @@ static int	 write_sessions(struct buf *);
 static int	 write_auth(struct buf *);
 static int	 write_messages(struct buf *);
 static int	 write_delivery(struct buf *);
+static int	 write_by_provider(struct buf *, const char *, counter *);
 static int	 write_misc(struct buf *, int64_t);
 static int	 write_commit(struct buf *);
 
@@ -439,28 +440,29 @@ write_delivery(struct buf *b)
 	}
 	rc |= HELP(b, "holds_total", "counter",
 	    "Provider holds started by a receiver's throttling reply.");
-	for (p = 0; p <= PROV_OTHER; p++)
-		if (p < n || p == PROV_OTHER)
-			rc |= buf_appendf(b, "postern_holds_total{provider="
-			    "\"%s\"} %lu\n", prov_name(p, name, sizeof(name)),
-			    (unsigned long)GET(M->holds[p]));
+	rc |= write_by_provider(b, "holds_total", M->holds);
 	rc |= HELP(b, "outbound_connections_total", "counter",
 	    "Outbound SMTP connections made, by provider.");
-	for (p = 0; p <= PROV_OTHER; p++)
-		if (p < n || p == PROV_OTHER)
-			rc |= buf_appendf(b, "postern_outbound_connections_total"
-			    "{provider=\"%s\"} %lu\n",
-			    prov_name(p, name, sizeof(name)),
-			    (unsigned long)GET(M->out_conn[p]));
+	rc |= write_by_provider(b, "outbound_connections_total", M->out_conn);
 	rc |= HELP(b, "outbound_transactions_total", "counter",
 	    "Messages begun on outbound connections (MAIL sent), by "
 	    "provider.");
+	rc |= write_by_provider(b, "outbound_transactions_total", M->out_tx);
+	return rc;
+}
+
+/* One sample per named provider, and "other". */
+static int
+write_by_provider(struct buf *b, const char *family, counter *c)
+{
+	char	name[32];
+	int	p, n = atomic_load(&M->nprov), rc = 0;
+
 	for (p = 0; p <= PROV_OTHER; p++)
 		if (p < n || p == PROV_OTHER)
-			rc |= buf_appendf(b, "postern_outbound_transactions_total"
-			    "{provider=\"%s\"} %lu\n",
-			    prov_name(p, name, sizeof(name)),
-			    (unsigned long)GET(M->out_tx[p]));
+			rc |= buf_appendf(b, "postern_%s{provider=\"%s\"} "
+			    "%lu\n", family, prov_name(p, name, sizeof(name)),
+			    (unsigned long)GET(c[p]));
 	return rc;
 }
 
