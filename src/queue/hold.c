@@ -38,6 +38,7 @@ static struct hold *hold_set(int, enum hold_kind, const char *,
 static int	hold_parse(char *, struct hold *);
 static int	slot_ok(struct hold *, const struct hold_ticket *, int64_t);
 static void	hold_log_set(const struct hold *);
+static int	ticket_has(const struct hold_ticket *, unsigned);
 
 const char *
 hold_kind_name(enum hold_kind k)
@@ -200,13 +201,24 @@ hold_applies(const struct hold *h, const char *prov, const char *dkim,
 	    (h->kind == HOLD_SPF && strcasecmp(h->value, spf) == 0);
 }
 
+static int
+ticket_has(const struct hold_ticket *t, unsigned id)
+{
+	size_t	k;
+
+	for (k = 0; k < t->n; k++)
+		if (t->id[k] == id)
+			return 1;
+	return 0;
+}
+
 int
 hold_admit(int p, const char *dkim, const char *spf, int64_t now,
     struct hold_ticket *t)
 {
 	const struct provider	*pv = provider_get(p);
 	struct hold		 gone;
-	size_t			 i, k;
+	size_t			 i, need = 0;
 	int			 ok = 1, r;
 
 	if (pv == NULL)
@@ -225,17 +237,20 @@ hold_admit(int p, const char *dkim, const char *spf, int64_t now,
 			hold_changed();
 		} else if (r == 0)
 			ok = 0;
+		else if (t != NULL && !ticket_has(t, H.h[i].id))
+			need++;
 	}
-	for (i = 0; ok && t != NULL && i < H.n; i++) {
-		if (!hold_applies(&H.h[i], pv->name, dkim, spf))
-			continue;
-		for (k = 0; k < t->n && t->id[k] != H.h[i].id; k++)
-			;
-		if (k == t->n && t->n < HOLD_TICKET_MAX) {
+	/* a ticket with no room for a slot would let the message go
+	   without taking it: past the hold's allowance.  Not on this
+	   connection, then; a later one has a ticket of its own. */
+	if (ok && t != NULL && t->n + need > HOLD_TICKET_MAX)
+		ok = 0;
+	for (i = 0; ok && t != NULL && i < H.n; i++)
+		if (hold_applies(&H.h[i], pv->name, dkim, spf) &&
+		    !ticket_has(t, H.h[i].id)) {
 			t->id[t->n++] = H.h[i].id;
 			H.h[i].active++;
 		}
-	}
 	pthread_mutex_unlock(&H.lock);
 	return ok;
 }

@@ -94,6 +94,16 @@ write_file(const char *name, const char *text)
 	fclose(fp);
 }
 
+/* No holds on disk: the next hold_load() starts with none. */
+static void
+unlink_holds(void)
+{
+	char	path[256];
+
+	snprintf(path, sizeof(path), "%s/spool/holds", tmpdir);
+	(void)unlink(path);
+}
+
 static int
 setup(void **state)
 {
@@ -298,6 +308,43 @@ test_hold_scopes(void **state)
 	assert_false(hold_admit(y, "other.test", "other.test", 5001, NULL));
 }
 
+/* A connection's ticket holds HOLD_TICKET_MAX slots; a message that
+   needs one more waits for another connection, it does not go
+   without its slot. */
+static void
+test_hold_ticket_full(void **state)
+{
+	struct hold_ticket	 t = { .n = 0 }, other = { .n = 0 };
+	char			 d[32], text[64];
+	int			 g, i;
+	const int64_t		 t0 = 2000000;
+
+	unlink_holds();
+	assert_int_equal(hold_load(tmpdir), 0);
+	g = provider_find("aspmx.l.google.com");
+	for (i = 0; i <= HOLD_TICKET_MAX; i++) {
+		snprintf(d, sizeof(d), "d%d.test", i);
+		snprintf(text, sizeof(text), "from your DKIM domain %s", d);
+		hold_observe(g, 421, "4.7.28", text, "", d, "s.test", t0);
+	}
+	/* after the pause each allows one connection */
+	for (i = 0; i < HOLD_TICKET_MAX; i++) {
+		snprintf(d, sizeof(d), "d%d.test", i);
+		assert_true(hold_admit(g, d, "s.test", t0 + 600, &t));
+	}
+	assert_int_equal(t.n, HOLD_TICKET_MAX);
+	snprintf(d, sizeof(d), "d%d.test", HOLD_TICKET_MAX);
+	assert_false(hold_admit(g, d, "s.test", t0 + 600, &t));
+	assert_int_equal(t.n, HOLD_TICKET_MAX);
+	/* its slot was not taken: another connection gets it, once */
+	assert_true(hold_admit(g, d, "s.test", t0 + 600, &other));
+	assert_false(hold_admit(g, "d0.test", "s.test", t0 + 600, &other));
+	hold_release(&t);
+	hold_release(&other);
+	unlink_holds();
+	assert_int_equal(hold_load(tmpdir), 0);
+}
+
 static void
 test_msg_dkim(void **state)
 {
@@ -322,6 +369,7 @@ main(void)
 		cmocka_unit_test(test_override),
 		cmocka_unit_test(test_hold_dkim_slow_start),
 		cmocka_unit_test(test_hold_scopes),
+		cmocka_unit_test(test_hold_ticket_full),
 		cmocka_unit_test(test_msg_dkim),
 	};
 
