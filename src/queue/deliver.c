@@ -381,8 +381,9 @@ dest_ready(const struct dmsg *m, const struct dest *d)
 }
 
 void
-dmsg_unsched(struct dmsg *m)
+dmsg_unlink(struct dmsg *m)
 {
+	TAILQ_REMOVE(&D.msgs, m, entry);
 	if (m->sched_on == SCHED_CAND)
 		TAILQ_REMOVE(&D.cand, m, sched);
 	else if (m->sched_on == SCHED_PARKED)
@@ -661,8 +662,11 @@ djob_refill(struct djob *job)
 		n = job->nmsg;
 		if (dmsg_eligible(m))
 			job_take(job, m, d, now, 1);
-		if (job->nmsg == n && dmsg_look(m, now, &wake) != NULL &&
-		    busy && job->nmsg == 0)
+		if (job->nmsg > n)
+			continue;
+		/* nothing for this connection: as job_pick() sees it */
+		if (dmsg_look(m, now, &wake) != NULL && busy &&
+		    job->nmsg == 0)
 			break;
 	}
 	pthread_mutex_unlock(&D.lock);
@@ -843,8 +847,7 @@ back:
 		m->busy[jm->idx[k]] = 0;
 	m->inflight--;
 	if (m->deleted && m->inflight == 0 && !m->finishing) {
-		TAILQ_REMOVE(&D.msgs, m, entry);
-		dmsg_unsched(m);
+		dmsg_unlink(m);
 		m->finishing = done = 2;	/* deleted: remove only */
 	} else if (!m->finishing && dmsg_complete(m))
 		m->finishing = done = 1;
@@ -904,10 +907,8 @@ deliver_finish(struct dmsg *m)
 		log_info("deliver: %s: removed%s", m->sm.env.id,
 		    m->finishing == 2 ? " (deleted by the operator)" : "");
 	pthread_mutex_lock(&D.lock);
-	if (m->finishing == 1) {
-		TAILQ_REMOVE(&D.msgs, m, entry);
-		dmsg_unsched(m);
-	}
+	if (m->finishing == 1)
+		dmsg_unlink(m);
 	pthread_mutex_unlock(&D.lock);
 	dmsg_free(m);
 }
@@ -1113,8 +1114,7 @@ deliver_stop(void)
 		log_warn("deliver: sync of the spool log's done lists");
 	free(D.workers);
 	while ((m = TAILQ_FIRST(&D.msgs)) != NULL) {
-		TAILQ_REMOVE(&D.msgs, m, entry);
-		dmsg_unsched(m);
+		dmsg_unlink(m);
 		dmsg_free(m);
 	}
 	while ((w = TAILQ_FIRST(&D.waiting)) != NULL) {

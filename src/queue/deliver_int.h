@@ -110,8 +110,8 @@ deliver_wake(void)
 
 /* deliver.c */
 int	 dmsg_complete(const struct dmsg *);
-/* Off the scheduler's lists, with TAILQ_REMOVE from D.msgs.  Locked. */
-void	 dmsg_unsched(struct dmsg *);
+/* Off D.msgs and the scheduler's lists.  Locked. */
+void	 dmsg_unlink(struct dmsg *);
 void	 deliver_finish(struct dmsg *);
 /* Route the waiting messages again (the keeper, once a second). */
 void	 deliver_route_waiting(void);

@@ -49,10 +49,8 @@ keeper_finish(void)
 		}
 	}
 	for (i = 0; i < n; i++)
-		if (list[i]->finishing == 2) {
-			TAILQ_REMOVE(&D.msgs, list[i], entry);
-			dmsg_unsched(list[i]);
-		}
+		if (list[i]->finishing == 2)
+			dmsg_unlink(list[i]);
 	pthread_mutex_unlock(&D.lock);
 	for (i = 0; i < n; i++)
 		deliver_finish(list[i]);

@@ -119,8 +119,7 @@ shape_full(const struct shape_conn *sc)
 void
 shape_close(struct shape_conn *sc)
 {
-	if (sc->ticket.n > 0)
-		hold_release(&sc->ticket);
+	shape_between(sc);
 	if (sc->slot)
 		provider_conn_drop(sc->prov);
 	sc->slot = 0;
