@@ -165,6 +165,32 @@ def test_defer_then_retry(dns, mkserver):
         wait_for(lambda: not srv.queued(), what="queue empty")
 
 
+def reuse_zone(dns):
+    """reuse.test's MX on 127.0.0.2, other.test's on 127.0.0.3."""
+    for name, addr in (("reuse.test", "127.0.0.2"),
+                       ("other.test", "127.0.0.3")):
+        dns.mx(name, "mx." + name, 10)
+        dns.a("mx." + name, addr)
+
+
+def used_conns(sink):
+    """The connections that carried a transaction (the sink's first is
+    aiosmtpd's own, at start)."""
+    return [c for c in sink.conns if c.senders]
+
+
+def queue_behind_first(srv, sink, scheduled, between=()):
+    """first@reuse.test, until its transaction is on the sink; then each
+    of between, and next0..2@reuse.test; returns once the scheduler has
+    `scheduled` messages in all (a 250 comes before it has one)."""
+    submit(srv, ["first@reuse.test"])
+    wait_for(lambda: used_conns(sink), what="the first transaction")
+    for rcpt in list(between) + ["next%d@reuse.test" % i for i in range(3)]:
+        submit(srv, [rcpt])
+    wait_for(lambda: srv.log().count(": scheduled") == scheduled,
+             what="%d messages scheduled" % scheduled)
+
+
 @pytest.mark.parametrize("reuse,wait,per_conn", [
     ("300s", 0, [4]),       # the backlog rides the open connection
     ("0", 0, [1, 3]),       # reuse off: one job per connection
@@ -176,26 +202,17 @@ def test_connection_reuse_for_mail_queued_meanwhile(dns, mkserver, reuse,
     waits for the reply to the final dot, three more are queued.  With
     reuse the same connection carries them after its job (in one job:
     they are three transactions on it), else a new connection does."""
-    dns.mx("reuse.test", "mx.reuse.test", 10)
-    dns.a("mx.reuse.test", "127.0.0.2")
+    reuse_zone(dns)
     gate = threading.Event()
     with Sink("127.0.0.2", sink_port(), gate=gate) as sink:
         srv = mkserver(dns, destination_concurrency="1",
                        connection_reuse_time=reuse)
-        submit(srv, ["first@reuse.test"])
-        # (the sink's first connection is aiosmtpd's own, at start)
-        used = lambda: [c for c in sink.conns if c.senders]
-        wait_for(used, what="the first transaction")
-        for i in range(3):
-            submit(srv, ["next%d@reuse.test" % i])
-        # the 250 comes before the scheduler has the message
-        wait_for(lambda: srv.log().count(": scheduled") == 4,
-                 what="all four scheduled")
+        queue_behind_first(srv, sink, 4)
         time.sleep(wait)
         gate.set()
         wait_for(lambda: len(sink.messages) == 4, what="all four")
         wait_for(lambda: not srv.queued(), what="queue empty")
-        assert [c.delivered for c in used()] == per_conn
+        assert [c.delivered for c in used_conns(sink)] == per_conn
         assert sorted(sink.rcpts()) == sorted(
             ["first@reuse.test"] + ["next%d@reuse.test" % i
                                     for i in range(3)])
@@ -218,28 +235,18 @@ def test_connection_reuse_yields_to_earlier_mail_elsewhere(
     other.test is queued, then three to reuse.test.  With every worker
     busy the connection is not kept past mail that arrived earlier for
     another destination; with a worker idle it is."""
-    dns.mx("reuse.test", "mx.reuse.test", 10)
-    dns.a("mx.reuse.test", "127.0.0.2")
-    dns.mx("other.test", "mx.other.test", 10)
-    dns.a("mx.other.test", "127.0.0.3")
+    reuse_zone(dns)
     gate = threading.Event()
     with Sink("127.0.0.2", sink_port(), gate=gate) as sink, \
             Sink("127.0.0.3", sink_port()) as other:
         srv = mkserver(dns, delivery_workers=workers,
                        destination_concurrency="1")
-        used = lambda: [c for c in sink.conns if c.senders]
-        submit(srv, ["first@reuse.test"])
-        wait_for(used, what="the first transaction")
-        submit(srv, ["x@other.test"])
-        for i in range(3):
-            submit(srv, ["next%d@reuse.test" % i])
-        wait_for(lambda: srv.log().count(": scheduled") == 5,
-                 what="all five scheduled")
+        queue_behind_first(srv, sink, 5, between=["x@other.test"])
         gate.set()
         wait_for(lambda: len(sink.messages) == 4 and other.messages,
                  what="all five")
         wait_for(lambda: not srv.queued(), what="queue empty")
-        assert [c.delivered for c in used()] == per_conn
+        assert [c.delivered for c in used_conns(sink)] == per_conn
         log = srv.log()
         if workers == "1":
             assert log.index("to=<x@other.test>") < \
@@ -251,10 +258,7 @@ def test_connection_reuse_sees_mail_that_fell_due_elsewhere(dns, mkserver):
     While reuse.test's first transaction waits, x is flushed (due now)
     and three more to reuse.test are queued: the connection ends rather
     than carry them past x, which goes first."""
-    dns.mx("reuse.test", "mx.reuse.test", 10)
-    dns.a("mx.reuse.test", "127.0.0.2")
-    dns.mx("other.test", "mx.other.test", 10)
-    dns.a("mx.other.test", "127.0.0.3")
+    reuse_zone(dns)
     gate = threading.Event()
     rules = {"x@other.test": ["451 4.3.0 later", "250"]}
     with Sink("127.0.0.2", sink_port(), gate=gate) as sink, \
@@ -262,23 +266,17 @@ def test_connection_reuse_sees_mail_that_fell_due_elsewhere(dns, mkserver):
         srv = mkserver(dns, delivery_workers="1",
                        destination_concurrency="1", retry_min="1h",
                        retry_max="2h")
-        used = lambda: [c for c in sink.conns if c.senders]
         submit(srv, ["x@other.test"])
         srv.wait_log("to=<x@other.test>")
         xid = queue_json(srv)[0]["id"]
-        submit(srv, ["first@reuse.test"])
-        wait_for(used, what="the first transaction")
-        for i in range(3):
-            submit(srv, ["next%d@reuse.test" % i])
-        wait_for(lambda: srv.log().count(": scheduled") == 5,
-                 what="all five scheduled")
+        queue_behind_first(srv, sink, 5)
         run("-d", srv.dir, "queue", "flush", xid)
         srv.wait_log("deliver: operator: flush " + xid)
         gate.set()
         wait_for(lambda: len(sink.messages) == 4 and other.messages,
                  what="all five")
         wait_for(lambda: not srv.queued(), what="queue empty")
-        assert [c.delivered for c in used()] == [1, 3]
+        assert [c.delivered for c in used_conns(sink)] == [1, 3]
         log = srv.log()
         assert log.index("to=<x@other.test> relay=mx.other.test"
                          "[127.0.0.3] delay=") < \
